@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The project's whole test run: install, type-check, lint, start the real test servers
+# (Kafka KRaft from Maven Central, PostgreSQL 15 from Debian), run every test with node --test,
+# stop the servers. Needs only Node >= 20 + npm, Java 17 + Maven, and apt for PostgreSQL.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+node=$(scripts/node24.sh)
+echo "== node $("$node" --version) at $node"
+
+# Dependencies: a clean install when the lock file changed since the last one (always in CI).
+stamp=node_modules/.sluice-installed
+if [ -n "${CI:-}" ] || ! [ -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+echo "== type-check (tsc)"
+"$node" node_modules/typescript/bin/tsc -p tsconfig.json
+echo "== lint (biome)"
+"$node" node_modules/@biomejs/biome/bin/biome ci --reporter=summary .
+
+echo "== test servers"
+mkdir -p .cache
+env_file=.cache/test-servers.env
+stop_servers() { scripts/run-node.sh packages/testing/bin/test-servers.ts stop || true; }
+trap stop_servers EXIT
+scripts/run-node.sh packages/testing/bin/test-servers.ts start > "$env_file"
+cat "$env_file"
+set -a; . "$env_file"; set +a
+
+echo "== tests (node --test)"
+shopt -s globstar nullglob
+files=(packages/*/test/**/*.test.ts test/**/*.test.ts)
+scripts/run-node.sh --test --test-reporter=spec --test-timeout=600000 "${files[@]}"
