@@ -1,1 +1,1 @@
-export {};
+export { JsonConverter } from './json/json-converter.ts';

@@ -1,0 +1,62 @@
+/**
+ * Number formatting exactly as Java prints it, for byte-compatible output: `Double.toString`
+ * and `Float.toString` (what Jackson writes for DOUBLE and FLOAT nodes and what Kafka's
+ * `Values.convertToString` produces). Digits are the shortest that read back to the same value
+ * (when that is one digit, the closest two-digit decimal, so `Float.MIN_VALUE` is `1.4E-45`);
+ * plain notation for magnitudes in [1e-3, 1e7), computerized scientific notation (`1.0E10`,
+ * `1.5E-7`) outside.
+ */
+
+/** Java's `Double.toString(value)`. */
+export function formatJavaDouble(value: number): string {
+  if (!Number.isFinite(value) || value === 0) return special(value);
+  return layout(value, value.toExponential());
+}
+
+/** Java's `Float.toString((float) value)`. */
+export function formatJavaFloat(value: number): string {
+  const f = Math.fround(value);
+  if (!Number.isFinite(f) || f === 0) return special(f);
+  let exp = '';
+  for (let p = 1; p <= 9; p++) {
+    exp = f.toExponential(p - 1);
+    if (Math.fround(Number(exp)) === f) break;
+  }
+  return layout(f, exp);
+}
+
+function special(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  return Object.is(value, -0) ? '-0.0' : '0.0';
+}
+
+/** Lays out the digits of `exp` (JavaScript exponential form of `value`) as Java does. */
+function layout(value: number, exp: string): string {
+  let e = exp.indexOf('e');
+  if (exp.indexOf('.') === -1) {
+    // One significant digit: Java picks the closest two-digit decimal instead.
+    exp = value.toExponential(1);
+    e = exp.indexOf('e');
+  }
+  const neg = value < 0;
+  const start = neg ? 1 : 0;
+  let digits = exp.slice(start, start + 1) + exp.slice(start + 2, e);
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  digits = digits.slice(0, end);
+  const exponent = Number(exp.slice(e + 1));
+  const sign = neg ? '-' : '';
+  const abs = neg ? -value : value;
+  if (abs >= 1e-3 && abs < 1e7) {
+    if (exponent >= 0) {
+      const intPart =
+        digits.length > exponent + 1 ? digits.slice(0, exponent + 1) : digits.padEnd(exponent + 1, '0');
+      const frac = digits.length > exponent + 1 ? digits.slice(exponent + 1) : '0';
+      return `${sign}${intPart}.${frac}`;
+    }
+    return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  }
+  return `${sign}${digits[0]}.${digits.length > 1 ? digits.slice(1) : '0'}E${exponent}`;
+}

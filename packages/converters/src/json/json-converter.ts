@@ -1,0 +1,251 @@
+import {
+  ConfigError,
+  type Converter,
+  DataError,
+  type HeaderConverter,
+  type Schema,
+  SchemaAndValue,
+} from '@sluice/api';
+import {
+  compileDecoder,
+  type Decode,
+  decodeSchemaless,
+  parsedWithLossless,
+  toConnectSchema,
+} from './json-decoder.ts';
+import {
+  type CompiledEncoder,
+  compileEncoder,
+  type EncodeOptions,
+  encodeSchemaless,
+} from './json-encoder.ts';
+import { parseJson } from './json-text.ts';
+
+const ENVELOPE_PREFIX = '{"schema":';
+const PAYLOAD_SEPARATOR = ',"payload":';
+
+/**
+ * Kafka Connect's JsonConverter (`org.apache.kafka.connect.json.JsonConverter`), byte-compatible
+ * with Kafka's: with `schemas.enable=true` every message is `{"schema":…,"payload":…}`, with the
+ * schema in Kafka's JSON form; with `false` it is the bare value. Also a HeaderConverter.
+ *
+ * Schemas are compiled once into encoders/decoders and cached (`schemas.cache.size` per direction).
+ * Where Kafka silently coerces a JSON value that does not match the schema (text read as an
+ * int32 becomes 0), this converter raises a DataError naming the field instead.
+ */
+export class JsonConverter implements Converter, HeaderConverter {
+  #schemasEnabled = true;
+  #options: EncodeOptions = { decimalFormat: 'BASE64', replaceNullWithDefault: true };
+  #cacheSize = 1000;
+  #encoders = new WeakMap<Schema, CompiledEncoder>();
+  #encodersByJson = new LruCache<string, CompiledEncoder>(1000);
+  #decoders = new LruCache<string, { schema: Schema | null; decode: Decode | null }>(1000);
+
+  configure(configs: Readonly<Record<string, unknown>>, isKey = false): void {
+    void isKey;
+    this.#schemasEnabled = parseBoolean(configs, 'schemas.enable', true);
+    this.#cacheSize = parseCacheSize(configs);
+    const format = String(configs['decimal.format'] ?? 'BASE64')
+      .trim()
+      .toUpperCase();
+    if (format !== 'BASE64' && format !== 'NUMERIC') {
+      throw ConfigError.invalidValue(
+        'decimal.format',
+        configs['decimal.format'],
+        'String must be one of (case insensitive): BASE64, NUMERIC',
+      );
+    }
+    this.#options = {
+      decimalFormat: format,
+      replaceNullWithDefault: parseBoolean(configs, 'replace.null.with.default', true),
+    };
+    this.#encoders = new WeakMap();
+    this.#encodersByJson = new LruCache(this.#cacheSize);
+    this.#decoders = new LruCache(this.#cacheSize);
+  }
+
+  get schemasEnabled(): boolean {
+    return this.#schemasEnabled;
+  }
+
+  fromConnectData(_topic: string, schema: Schema | null, value: unknown): Uint8Array | null {
+    if (schema === null && (value === null || value === undefined)) return null;
+    let text: string;
+    if (schema === null) {
+      const payload = encodeSchemaless(value, this.#options, (s) => this.#encoder(s.schema).encode(s));
+      text = this.#schemasEnabled ? `${ENVELOPE_PREFIX}null${PAYLOAD_SEPARATOR}${payload}}` : payload;
+    } else {
+      const compiled = this.#encoder(schema);
+      const payload = compiled.encode(value);
+      text = this.#schemasEnabled
+        ? `${ENVELOPE_PREFIX}${compiled.schemaJson}${PAYLOAD_SEPARATOR}${payload}}`
+        : payload;
+    }
+    return Buffer.from(text, 'utf8');
+  }
+
+  toConnectData(_topic: string, value: Uint8Array | null): SchemaAndValue {
+    if (value === null || value === undefined) return SchemaAndValue.NULL;
+    const text = Buffer.isBuffer(value)
+      ? value.toString('utf8')
+      : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+    if (!this.#schemasEnabled) return new SchemaAndValue(null, decodeSchemaless(parseJson(text)));
+    return this.#fastEnvelope(text) ?? this.#slowEnvelope(text);
+  }
+
+  fromConnectHeader(
+    topic: string,
+    _headerKey: string,
+    schema: Schema | null,
+    value: unknown,
+  ): Uint8Array | null {
+    return this.fromConnectData(topic, schema, value);
+  }
+
+  toConnectHeader(topic: string, _headerKey: string, value: Uint8Array | null): SchemaAndValue {
+    return this.toConnectData(topic, value);
+  }
+
+  /** The schema in Kafka's JSON form, as this converter writes it in the envelope. */
+  asJsonSchema(schema: Schema): string {
+    return this.#encoder(schema).schemaJson;
+  }
+
+  /** Parses a schema in Kafka's JSON form. */
+  asConnectSchema(json: string): Schema | null {
+    return toConnectSchema(parseJson(json), this.#options.replaceNullWithDefault);
+  }
+
+  close(): void {}
+
+  #encoder(schema: Schema): CompiledEncoder {
+    let compiled = this.#encoders.get(schema);
+    if (compiled === undefined) {
+      // An equal schema seen before (e.g. rebuilt per record by a transform) reuses its compiled form.
+      const fresh = compileEncoder(schema, this.#options);
+      compiled = this.#encodersByJson.get(fresh.schemaJson) ?? fresh;
+      this.#encodersByJson.set(fresh.schemaJson, compiled);
+      this.#encoders.set(schema, compiled);
+    }
+    return compiled;
+  }
+
+  /**
+   * The common case: Kafka's own envelope layout, `{"schema":S,"payload":P}` with no whitespace.
+   * The schema text S is the cache key, so a cached schema is neither parsed nor rebuilt. S is
+   * accepted only if it parses as one complete JSON value, which proves the separator found is
+   * the envelope's own. Returns undefined to fall back to a full parse.
+   */
+  #fastEnvelope(text: string): SchemaAndValue | undefined {
+    if (!text.startsWith(ENVELOPE_PREFIX) || text.charCodeAt(text.length - 1) !== 125 /* } */)
+      return undefined;
+    const sep = text.indexOf(PAYLOAD_SEPARATOR, ENVELOPE_PREFIX.length);
+    if (sep < 0) return undefined;
+    const key = text.slice(ENVELOPE_PREFIX.length, sep);
+    let entry = this.#decoders.get(key);
+    if (entry === undefined) {
+      let schemaJson: unknown;
+      try {
+        schemaJson = JSON.parse(key);
+      } catch {
+        return undefined;
+      }
+      entry = this.#compileDecoder(schemaJson);
+      this.#decoders.set(key, entry);
+    }
+    const payloadText = text.slice(sep + PAYLOAD_SEPARATOR.length, text.length - 1);
+    let payload: unknown;
+    try {
+      payload = parsedWithLossless(payloadText) ? parseJson(payloadText) : JSON.parse(payloadText);
+    } catch {
+      return undefined;
+    }
+    return this.#decodePayload(entry, payload);
+  }
+
+  #slowEnvelope(text: string): SchemaAndValue {
+    const json = parseJson(text);
+    if (
+      json === null ||
+      typeof json !== 'object' ||
+      Array.isArray(json) ||
+      Object.keys(json).length !== 2 ||
+      !Object.hasOwn(json, 'schema') ||
+      !Object.hasOwn(json, 'payload')
+    ) {
+      throw new DataError(
+        'JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields.' +
+          ' If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.',
+      );
+    }
+    const envelope = json as { schema: unknown; payload: unknown };
+    const key = JSON.stringify(envelope.schema);
+    let entry = this.#decoders.get(key);
+    if (entry === undefined) {
+      entry = this.#compileDecoder(envelope.schema);
+      this.#decoders.set(key, entry);
+    }
+    return this.#decodePayload(entry, envelope.payload);
+  }
+
+  #compileDecoder(schemaJson: unknown): { schema: Schema | null; decode: Decode | null } {
+    const schema = toConnectSchema(schemaJson, this.#options.replaceNullWithDefault);
+    return {
+      schema,
+      decode: schema === null ? null : compileDecoder(schema, this.#options.replaceNullWithDefault),
+    };
+  }
+
+  #decodePayload(entry: { schema: Schema | null; decode: Decode | null }, payload: unknown): SchemaAndValue {
+    if (entry.decode === null) return new SchemaAndValue(null, decodeSchemaless(payload));
+    return new SchemaAndValue(entry.schema, entry.decode(payload));
+  }
+}
+
+/** A small LRU map: a hit moves the key to the most-recent end. */
+class LruCache<K, V> {
+  readonly #max: number;
+  readonly #map = new Map<K, V>();
+  #last: K | undefined;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get(key: K): V | undefined {
+    const v = this.#map.get(key);
+    if (v !== undefined && this.#last !== key) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+      this.#last = key;
+    }
+    return v;
+  }
+
+  set(key: K, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    this.#last = key;
+    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as K);
+  }
+}
+
+function parseBoolean(configs: Readonly<Record<string, unknown>>, key: string, dflt: boolean): boolean {
+  const raw = configs[key];
+  if (raw === undefined || raw === null) return dflt;
+  if (typeof raw === 'boolean') return raw;
+  const s = String(raw).trim().toLowerCase();
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  throw ConfigError.invalidValue(key, raw, 'Expected value to be either true or false');
+}
+
+function parseCacheSize(configs: Readonly<Record<string, unknown>>): number {
+  const raw = configs['schemas.cache.size'];
+  if (raw === undefined || raw === null) return 1000;
+  const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (!Number.isInteger(n) || n < 0 || n > 2147483647) {
+    throw ConfigError.invalidValue('schemas.cache.size', raw, 'Not a number of type INT');
+  }
+  return n;
+}

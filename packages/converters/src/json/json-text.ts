@@ -1,0 +1,117 @@
+import { DataError } from '@sluice/api';
+
+/**
+ * JSON text helpers shared by the JsonConverter encoder and decoder: string quoting identical
+ * to Jackson's, base64, and a JSON parser that keeps integers beyond 2^53 and long decimals exact.
+ */
+
+const HEX = '0123456789ABCDEF';
+
+/**
+ * Quotes a string as Jackson writes it. `JSON.stringify` agrees with Jackson except that Jackson
+ * writes control characters as `\u00XX` with upper-case hex; those strings are rare, so they take
+ * a slower path.
+ */
+export function quote(s: string): string {
+  const q = JSON.stringify(s);
+  return q.includes('\\u') ? requote(s) : q;
+}
+
+function requote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c >= 0x20) {
+      // Lone surrogates stay escaped (lower-case, as JSON.stringify), so the output is valid UTF-8.
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = s.charCodeAt(i + 1);
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          out += s[i]! + s[i + 1]!;
+          i++;
+        } else out += `\\u${c.toString(16)}`;
+      } else out += s[i];
+    } else if (c === 0x08) out += '\\b';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0c) out += '\\f';
+    else if (c === 0x0d) out += '\\r';
+    else out += `\\u00${HEX[c >> 4]}${HEX[c & 15]}`;
+  }
+  return `${out}"`;
+}
+
+export function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
+
+export function fromBase64(text: string, what: string): Uint8Array {
+  if (!BASE64_RE.test(text)) throw new DataError(`Invalid ${what}: not valid base64 text`);
+  return Buffer.from(text, 'base64');
+}
+
+/** A JSON number whose text has more precision than a double keeps; `source` is its exact text. */
+export class LosslessNumber {
+  readonly source: string;
+  constructor(source: string) {
+    this.source = source;
+  }
+  get isIntegral(): boolean {
+    return /^-?\d+$/.test(this.source);
+  }
+  toNumber(): number {
+    return Number(this.source);
+  }
+}
+
+/** A run of 16+ digits (or digits and a point): a number JSON.parse might round. */
+const LONG_NUMBER = /[0-9][0-9.]{15}/;
+
+function losslessReviver(
+  this: unknown,
+  _key: string,
+  value: unknown,
+  context?: { source?: string },
+): unknown {
+  if (typeof value !== 'number' || context?.source === undefined) return value;
+  const src = context.source;
+  if (Number.isSafeInteger(value) && !src.includes('.') && !src.includes('e') && !src.includes('E'))
+    return value;
+  let digits = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 101 || c === 69) break; // e E
+    if (c >= 48 && c <= 57) digits++;
+  }
+  return digits > 15 || (Number.isInteger(value) && !Number.isSafeInteger(value))
+    ? new LosslessNumber(src)
+    : value;
+}
+
+/**
+ * Parses JSON text. Plain `JSON.parse` when no number in the text can lose precision; otherwise
+ * numbers with more than 15 significant digits come back as {@link LosslessNumber}.
+ */
+export function parseJson(text: string): unknown {
+  try {
+    return LONG_NUMBER.test(text) ? JSON.parse(text, losslessReviver as never) : JSON.parse(text);
+  } catch (err) {
+    throw new DataError(
+      `Converting byte[] to Kafka Connect data failed due to serialization error: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/** A short description of a parsed JSON value, for error messages (Jackson's node type names). */
+export function jsonType(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Array.isArray(value)) return 'ARRAY';
+  if (value instanceof LosslessNumber || typeof value === 'number') return 'NUMBER';
+  if (typeof value === 'string') return 'STRING';
+  if (typeof value === 'boolean') return 'BOOLEAN';
+  return 'OBJECT';
+}
