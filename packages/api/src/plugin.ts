@@ -1,0 +1,21 @@
+/**
+ * How a plugin class describes itself to the runtime's plugin registry. Every connector,
+ * converter, transform and predicate class may carry these static fields:
+ * - `javaClass`: the Apache Kafka (or Debezium, ...) class name it stands in for, so existing
+ *   configs such as `"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector"` work;
+ * - `aliases`: further names (Kafka accepts a class's simple name and, for connectors, the name
+ *   without the `Connector` suffix).
+ */
+export interface PluginDescriptor {
+  readonly javaClass?: string;
+  readonly aliases?: readonly string[];
+}
+
+/** The kinds of plugin, with the names the REST API uses (`PluginInfo.type`). */
+export type PluginType =
+  | 'source'
+  | 'sink'
+  | 'converter'
+  | 'header_converter'
+  | 'transformation'
+  | 'predicate';
