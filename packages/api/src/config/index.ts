@@ -1,0 +1,44 @@
+/**
+ * Configuration definitions for plugins: {@link ConfigDef} (Kafka's `ConfigDef`), typed access
+ * ({@link AbstractConfig}), validators, secrets ({@link Password}), the REST validation shapes and
+ * documentation rendering.
+ */
+
+export { AbstractConfig } from './abstract-config.ts';
+export type { ConfigKeyOptions, ParsedConfig, Recommender } from './config-def.ts';
+export { ConfigDef, ConfigKey } from './config-def.ts';
+export type {
+  ConfigInfo,
+  ConfigInfos,
+  ConfigKeyInfo,
+  ConfigValueInfo,
+  ValidateToConfigInfosOptions,
+} from './config-infos.ts';
+export {
+  generateConfigInfos,
+  mergeConfigInfos,
+  NULL_VALUE_MESSAGE,
+  prefixedConfigInfos,
+  toConfigKeyInfo,
+  toConfigValueInfo,
+  validateToConfigInfos,
+} from './config-infos.ts';
+export { Config, ConfigValue } from './config-value.ts';
+export { configKeysToMarkdown, documentedDefault } from './docs.ts';
+export { convertToString, convertToStringMapWithPasswordValues, parseType } from './parse.ts';
+export { Password } from './password.ts';
+export type { ParsedValue, ParsedValueOf } from './types.ts';
+export { ConfigType, Importance, isSensitive, NO_DEFAULT_VALUE, Width } from './types.ts';
+export type { Validator } from './validators.ts';
+export {
+  CaseInsensitiveValidString,
+  CompositeValidator,
+  LambdaValidator,
+  ListSize,
+  NonEmptyString,
+  NonEmptyStringWithoutControlChars,
+  NonNullValidator,
+  Range,
+  ValidList,
+  ValidString,
+} from './validators.ts';
