@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 node=$(scripts/node24.sh)
+export SLUICE_NODE="$node"
 echo "== node $("$node" --version) at $node"
 
 # Dependencies: a clean install when the lock file changed since the last one (always in CI).

@@ -19,3 +19,18 @@ export type PluginType =
   | 'header_converter'
   | 'transformation'
   | 'predicate';
+
+/** A plugin class: constructible with no arguments, optionally carrying a {@link PluginDescriptor}. */
+export type PluginClass = (new () => unknown) & PluginDescriptor;
+
+/** One entry of a package's plugin manifest. A class that is both a converter and a header converter is listed twice. */
+export interface PluginManifestEntry {
+  readonly type: PluginType;
+  readonly plugin: PluginClass;
+}
+
+/**
+ * What a plugin package exports as `sluicePlugins` so the runtime can find its plugins, both for
+ * built-in packages and for packages found under `plugin.path`.
+ */
+export type PluginManifest = readonly PluginManifestEntry[];

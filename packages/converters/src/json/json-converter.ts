@@ -1,5 +1,7 @@
 import {
-  ConfigError,
+  AbstractConfig,
+  CaseInsensitiveValidString,
+  ConfigDef,
   type Converter,
   DataError,
   type HeaderConverter,
@@ -24,6 +26,63 @@ import { parseJson } from './json-text.ts';
 const ENVELOPE_PREFIX = '{"schema":';
 const PAYLOAD_SEPARATOR = ',"payload":';
 
+/** JsonConverter's configuration (`JsonConverterConfig`), with Kafka's keys, defaults and documentation. */
+export const JSON_CONVERTER_CONFIG: ConfigDef = new ConfigDef()
+  .define({
+    name: 'converter.type',
+    type: 'STRING',
+    validator: CaseInsensitiveValidString.in('key', 'value', 'header'),
+    importance: 'LOW',
+    documentation: 'How this converter will be used.',
+  })
+  .define({
+    name: 'schemas.enable',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'HIGH',
+    documentation: 'Include schemas within each of the serialized values and keys.',
+    group: 'Schemas',
+    orderInGroup: 0,
+    width: 'MEDIUM',
+    displayName: 'Enable Schemas',
+  })
+  .define({
+    name: 'schemas.cache.size',
+    type: 'INT',
+    defaultValue: 1000,
+    importance: 'HIGH',
+    documentation: 'The maximum number of schemas that can be cached in this converter instance.',
+    group: 'Schemas',
+    orderInGroup: 1,
+    width: 'MEDIUM',
+    displayName: 'Schema Cache Size',
+  })
+  .define({
+    name: 'decimal.format',
+    type: 'STRING',
+    defaultValue: 'BASE64',
+    validator: CaseInsensitiveValidString.in('BASE64', 'NUMERIC'),
+    importance: 'LOW',
+    documentation:
+      "Controls which format this converter will serialize decimals in. This value is case insensitive and can be either 'BASE64' (default) or 'NUMERIC'",
+    group: 'Serialization',
+    orderInGroup: 2,
+    width: 'MEDIUM',
+    displayName: 'Decimal Format',
+  })
+  .define({
+    name: 'replace.null.with.default',
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    documentation:
+      'Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.',
+    group: 'Serialization',
+    orderInGroup: 3,
+    width: 'MEDIUM',
+    displayName: 'Replace null with default',
+  });
+
 /**
  * Kafka Connect's JsonConverter (`org.apache.kafka.connect.json.JsonConverter`), byte-compatible
  * with Kafka's: with `schemas.enable=true` every message is `{"schema":…,"payload":…}`, with the
@@ -34,6 +93,7 @@ const PAYLOAD_SEPARATOR = ',"payload":';
  * int32 becomes 0), this converter raises a DataError naming the field instead.
  */
 export class JsonConverter implements Converter, HeaderConverter {
+  static readonly javaClass = 'org.apache.kafka.connect.json.JsonConverter';
   #schemasEnabled = true;
   #options: EncodeOptions = { decimalFormat: 'BASE64', replaceNullWithDefault: true };
   #cacheSize = 1000;
@@ -42,26 +102,23 @@ export class JsonConverter implements Converter, HeaderConverter {
   #decoders = new LruCache<string, { schema: Schema | null; decode: Decode | null }>(1000);
 
   configure(configs: Readonly<Record<string, unknown>>, isKey = false): void {
-    void isKey;
-    this.#schemasEnabled = parseBoolean(configs, 'schemas.enable', true);
-    this.#cacheSize = parseCacheSize(configs);
-    const format = String(configs['decimal.format'] ?? 'BASE64')
-      .trim()
-      .toUpperCase();
-    if (format !== 'BASE64' && format !== 'NUMERIC') {
-      throw ConfigError.invalidValue(
-        'decimal.format',
-        configs['decimal.format'],
-        'String must be one of (case insensitive): BASE64, NUMERIC',
-      );
-    }
+    const config = new AbstractConfig(JSON_CONVERTER_CONFIG, {
+      'converter.type': isKey ? 'key' : 'value',
+      ...configs,
+    });
+    this.#schemasEnabled = config.getBoolean('schemas.enable')!;
+    this.#cacheSize = config.getInt('schemas.cache.size')!;
     this.#options = {
-      decimalFormat: format,
-      replaceNullWithDefault: parseBoolean(configs, 'replace.null.with.default', true),
+      decimalFormat: config.getString('decimal.format')!.toUpperCase() as 'BASE64' | 'NUMERIC',
+      replaceNullWithDefault: config.getBoolean('replace.null.with.default')!,
     };
     this.#encoders = new WeakMap();
     this.#encodersByJson = new LruCache(this.#cacheSize);
     this.#decoders = new LruCache(this.#cacheSize);
+  }
+
+  config(): ConfigDef {
+    return JSON_CONVERTER_CONFIG;
   }
 
   get schemasEnabled(): boolean {
@@ -228,24 +285,4 @@ class LruCache<K, V> {
     this.#last = key;
     if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as K);
   }
-}
-
-function parseBoolean(configs: Readonly<Record<string, unknown>>, key: string, dflt: boolean): boolean {
-  const raw = configs[key];
-  if (raw === undefined || raw === null) return dflt;
-  if (typeof raw === 'boolean') return raw;
-  const s = String(raw).trim().toLowerCase();
-  if (s === 'true') return true;
-  if (s === 'false') return false;
-  throw ConfigError.invalidValue(key, raw, 'Expected value to be either true or false');
-}
-
-function parseCacheSize(configs: Readonly<Record<string, unknown>>): number {
-  const raw = configs['schemas.cache.size'];
-  if (raw === undefined || raw === null) return 1000;
-  const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
-  if (!Number.isInteger(n) || n < 0 || n > 2147483647) {
-    throw ConfigError.invalidValue('schemas.cache.size', raw, 'Not a number of type INT');
-  }
-  return n;
 }

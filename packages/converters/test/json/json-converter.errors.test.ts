@@ -164,3 +164,19 @@ describe('JsonConverter bad input', () => {
     );
   });
 });
+
+test('config() declares Kafka’s JsonConverter keys and defaults', () => {
+  const keys = new JsonConverter().config().configKeys();
+  assert.deepEqual(
+    [...keys.keys()],
+    ['converter.type', 'schemas.enable', 'schemas.cache.size', 'decimal.format', 'replace.null.with.default'],
+  );
+  assert.equal(keys.get('schemas.enable')?.defaultValue, true);
+  assert.equal(keys.get('schemas.cache.size')?.defaultValue, 1000);
+  assert.equal(keys.get('decimal.format')?.defaultValue, 'BASE64');
+  const c = new JsonConverter();
+  assert.throws(
+    () => c.configure({ 'schemas.enable': 'maybe' }, false),
+    /Invalid value maybe for configuration schemas.enable/,
+  );
+});

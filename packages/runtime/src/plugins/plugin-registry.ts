@@ -1,0 +1,123 @@
+import {
+  ConfigError,
+  NotFoundError,
+  type PluginClass,
+  type PluginManifest,
+  type PluginType,
+} from '@sluice/api';
+
+/** A registered plugin, as `GET /connector-plugins` reports it. */
+export interface PluginInfo {
+  /** The name the REST API reports: the Java class name where the plugin mirrors one, else its own name. */
+  readonly className: string;
+  readonly type: PluginType;
+  readonly version: string | undefined;
+  /** Every name the plugin resolves under, `className` included. */
+  readonly names: readonly string[];
+  readonly plugin: PluginClass;
+}
+
+/** REST listing order (`GET /connector-plugins`): sinks, sources, then transformations, predicates, converters, header converters. */
+const TYPE_ORDER: readonly PluginType[] = [
+  'sink',
+  'source',
+  'transformation',
+  'predicate',
+  'converter',
+  'header_converter',
+];
+
+/**
+ * Every plugin the worker knows, by name. A plugin resolves under its Java class name (so
+ * existing Kafka Connect configs work), its TypeScript class name, its declared aliases, and the
+ * short names Kafka derives: the simple class name, and for connectors that name without the
+ * `Connector` suffix (`FileStreamSource`). A short name claimed by two plugins resolves to neither.
+ */
+export class PluginRegistry {
+  readonly #plugins: PluginInfo[] = [];
+  readonly #byName = new Map<string, PluginInfo[]>();
+  readonly #defaultVersion: string;
+
+  constructor(defaultVersion: string) {
+    this.#defaultVersion = defaultVersion;
+  }
+
+  /** Registers every entry of a package's `sluicePlugins` manifest. */
+  registerManifest(manifest: PluginManifest, version?: string): void {
+    for (const entry of manifest) this.register(entry.type, entry.plugin, version);
+  }
+
+  register(type: PluginType, plugin: PluginClass, version?: string): PluginInfo {
+    const className = plugin.javaClass ?? plugin.name;
+    const names = new Set<string>([className, plugin.name, ...(plugin.aliases ?? [])]);
+    const simple = className.slice(className.lastIndexOf('.') + 1);
+    names.add(simple);
+    if ((type === 'source' || type === 'sink') && simple.endsWith('Connector') && simple !== 'Connector') {
+      names.add(simple.slice(0, -'Connector'.length));
+    }
+    const info: PluginInfo = {
+      className,
+      type,
+      version: version ?? this.#defaultVersion,
+      names: [...names],
+      plugin,
+    };
+    this.#plugins.push(info);
+    for (const name of names) {
+      const list = this.#byName.get(name) ?? [];
+      list.push(info);
+      this.#byName.set(name, list);
+    }
+    return info;
+  }
+
+  /**
+   * The plugin of one of `types` registered under `name`. Throws NotFoundError when there is none
+   * and ConfigError when a short name is ambiguous.
+   */
+  resolve(name: string, types: readonly PluginType[]): PluginInfo {
+    const candidates = (this.#byName.get(name.trim()) ?? []).filter((p) => types.includes(p.type));
+    const distinct = [...new Set(candidates.map((c) => c.plugin))];
+    if (distinct.length === 0) {
+      throw new NotFoundError(
+        `Failed to find any class that implements ${describeTypes(types)} and which name matches ${name}`,
+      );
+    }
+    if (distinct.length > 1) {
+      const classes = [...new Set(candidates.map((c) => c.className))].join(', ');
+      throw new ConfigError(`More than one plugin matches ${name}: ${classes}; use the full class name`);
+    }
+    return candidates[0]!;
+  }
+
+  /** Like {@link resolve}, or undefined when nothing matches. */
+  find(name: string, types: readonly PluginType[]): PluginInfo | undefined {
+    try {
+      return this.resolve(name, types);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Plugins of the given types in REST listing order (by type, then class name). */
+  list(types: readonly PluginType[] = TYPE_ORDER): PluginInfo[] {
+    return this.#plugins
+      .filter((p) => types.includes(p.type))
+      .sort(
+        (a, b) =>
+          TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || a.className.localeCompare(b.className),
+      );
+  }
+}
+
+function describeTypes(types: readonly PluginType[]): string {
+  const names: Record<PluginType, string> = {
+    source: 'SourceConnector',
+    sink: 'SinkConnector',
+    converter: 'Converter',
+    header_converter: 'HeaderConverter',
+    transformation: 'Transformation',
+    predicate: 'Predicate',
+  };
+  return types.map((t) => names[t]).join(' or ');
+}

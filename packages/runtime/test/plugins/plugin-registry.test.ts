@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, NotFoundError } from '@sluice/api';
+import { JsonConverter } from '@sluice/converters';
+import { builtinPlugins, PluginRegistry } from '@sluice/runtime';
+
+test('built-in converters resolve by Java class name and simple name', () => {
+  const registry = builtinPlugins('1.2.3');
+  for (const name of ['org.apache.kafka.connect.json.JsonConverter', 'JsonConverter']) {
+    const info = registry.resolve(name, ['converter']);
+    assert.equal(info.plugin, JsonConverter);
+    assert.equal(info.className, 'org.apache.kafka.connect.json.JsonConverter');
+    assert.equal(info.version, '1.2.3');
+  }
+  assert.equal(registry.resolve('JsonConverter', ['header_converter']).type, 'header_converter');
+});
+
+test('unknown names are NotFoundError; the wrong kind is not found either', () => {
+  const registry = builtinPlugins('1');
+  assert.throws(() => registry.resolve('org.example.Nope', ['converter']), NotFoundError);
+  assert.throws(
+    () => registry.resolve('JsonConverter', ['source', 'sink']),
+    /SourceConnector or SinkConnector and which name matches JsonConverter/,
+  );
+});
+
+test('connectors also resolve without the Connector suffix; ambiguous short names are refused', () => {
+  class FileStreamSourceConnector {
+    static readonly javaClass = 'org.apache.kafka.connect.file.FileStreamSourceConnector';
+  }
+  class OtherFileStreamSourceConnector {
+    static readonly javaClass = 'com.example.FileStreamSourceConnector';
+  }
+  const registry = new PluginRegistry('1');
+  registry.register('source', FileStreamSourceConnector);
+  assert.equal(registry.resolve('FileStreamSource', ['source']).plugin, FileStreamSourceConnector);
+  registry.register('source', OtherFileStreamSourceConnector);
+  assert.throws(() => registry.resolve('FileStreamSource', ['source']), ConfigError);
+  assert.equal(
+    registry.resolve('com.example.FileStreamSourceConnector', ['source']).plugin,
+    OtherFileStreamSourceConnector,
+  );
+});
+
+test('listing follows the REST order: sinks, sources, transforms, predicates, converters, header converters', () => {
+  class ASink {}
+  class ASource {}
+  const registry = builtinPlugins('1');
+  registry.register('source', ASource);
+  registry.register('sink', ASink);
+  assert.deepEqual(
+    registry.list().map((p) => `${p.type}:${p.className}`),
+    [
+      'sink:ASink',
+      'source:ASource',
+      'converter:org.apache.kafka.connect.json.JsonConverter',
+      'header_converter:org.apache.kafka.connect.json.JsonConverter',
+    ],
+  );
+  assert.deepEqual(
+    registry.list(['sink', 'source']).map((p) => p.className),
+    ['ASink', 'ASource'],
+  );
+});
