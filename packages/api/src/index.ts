@@ -16,7 +16,13 @@ export { type OffsetAndMetadata, TopicPartition, TopicPartitionMap } from './con
 export * from './data/index.ts';
 export * from './errors.ts';
 export { ConnectHeaders, type Header, type Headers } from './header/headers.ts';
-export type { PluginClass, PluginDescriptor, PluginManifest, PluginManifestEntry, PluginType } from './plugin.ts';
+export type {
+  PluginClass,
+  PluginDescriptor,
+  PluginManifest,
+  PluginManifestEntry,
+  PluginType,
+} from './plugin.ts';
 export { SinkConnector } from './sink/sink-connector.ts';
 export { SinkRecord, type SinkRecordFields, type TimestampType } from './sink/sink-record.ts';
 export { type ErrantRecordReporter, SinkTask, type SinkTaskContext } from './sink/sink-task.ts';

@@ -18,3 +18,4 @@ export {
 export { SchemaAndValue } from './schema-and-value.ts';
 export { SchemaBuilder } from './schema-builder.ts';
 export { Struct } from './struct.ts';
+export { Values } from './values.ts';

@@ -1,3 +1,4 @@
+import type { ConfigDef } from '../config/config-def.ts';
 import type { Schema } from '../data/schema.ts';
 import type { SchemaAndValue } from '../data/schema-and-value.ts';
 import type { Headers } from '../header/headers.ts';
@@ -16,6 +17,8 @@ export interface Converter {
   fromConnectData(topic: string, schema: Schema | null, value: unknown, headers?: Headers): Uint8Array | null;
   /** Deserializes; null bytes give `SchemaAndValue.NULL`. Throws DataError on bad input. */
   toConnectData(topic: string, value: Uint8Array | null, headers?: Headers): SchemaAndValue;
+  /** The converter's configuration definition, for `GET /connector-plugins/{p}/config`. */
+  config?(): ConfigDef;
   close?(): void;
 }
 
@@ -29,5 +32,6 @@ export interface HeaderConverter {
     value: unknown,
   ): Uint8Array | null;
   toConnectHeader(topic: string, headerKey: string, value: Uint8Array | null): SchemaAndValue;
+  config?(): ConfigDef;
   close?(): void;
 }

@@ -2,12 +2,11 @@ import {
   AbstractConfig,
   CaseInsensitiveValidString,
   ConfigDef,
-  type Converter,
   DataError,
-  type HeaderConverter,
   type Schema,
   SchemaAndValue,
 } from '@sluice/api';
+import { DataHeaderConverter } from '../data-header-converter.ts';
 import {
   compileDecoder,
   type Decode,
@@ -92,7 +91,7 @@ export const JSON_CONVERTER_CONFIG: ConfigDef = new ConfigDef()
  * Where Kafka silently coerces a JSON value that does not match the schema (text read as an
  * int32 becomes 0), this converter raises a DataError naming the field instead.
  */
-export class JsonConverter implements Converter, HeaderConverter {
+export class JsonConverter extends DataHeaderConverter {
   static readonly javaClass = 'org.apache.kafka.connect.json.JsonConverter';
   #schemasEnabled = true;
   #options: EncodeOptions = { decimalFormat: 'BASE64', replaceNullWithDefault: true };
@@ -150,19 +149,6 @@ export class JsonConverter implements Converter, HeaderConverter {
     return this.#fastEnvelope(text) ?? this.#slowEnvelope(text);
   }
 
-  fromConnectHeader(
-    topic: string,
-    _headerKey: string,
-    schema: Schema | null,
-    value: unknown,
-  ): Uint8Array | null {
-    return this.fromConnectData(topic, schema, value);
-  }
-
-  toConnectHeader(topic: string, _headerKey: string, value: Uint8Array | null): SchemaAndValue {
-    return this.toConnectData(topic, value);
-  }
-
   /** The schema in Kafka's JSON form, as this converter writes it in the envelope. */
   asJsonSchema(schema: Schema): string {
     return this.#encoder(schema).schemaJson;
@@ -172,8 +158,6 @@ export class JsonConverter implements Converter, HeaderConverter {
   asConnectSchema(json: string): Schema | null {
     return toConnectSchema(parseJson(json), this.#options.replaceNullWithDefault);
   }
-
-  close(): void {}
 
   #encoder(schema: Schema): CompiledEncoder {
     let compiled = this.#encoders.get(schema);

@@ -45,7 +45,13 @@ test('connectors also resolve without the Connector suffix; ambiguous short name
 test('listing follows the REST order: sinks, sources, transforms, predicates, converters, header converters', () => {
   class ASink {}
   class ASource {}
-  const registry = builtinPlugins('1');
+  class BTransform {}
+  class APredicate {}
+  const registry = new PluginRegistry('1');
+  registry.register('header_converter', JsonConverter);
+  registry.register('converter', JsonConverter);
+  registry.register('predicate', APredicate);
+  registry.register('transformation', BTransform);
   registry.register('source', ASource);
   registry.register('sink', ASink);
   assert.deepEqual(
@@ -53,6 +59,8 @@ test('listing follows the REST order: sinks, sources, transforms, predicates, co
     [
       'sink:ASink',
       'source:ASource',
+      'transformation:BTransform',
+      'predicate:APredicate',
       'converter:org.apache.kafka.connect.json.JsonConverter',
       'header_converter:org.apache.kafka.connect.json.JsonConverter',
     ],
@@ -60,5 +68,38 @@ test('listing follows the REST order: sinks, sources, transforms, predicates, co
   assert.deepEqual(
     registry.list(['sink', 'source']).map((p) => p.className),
     ['ASink', 'ASource'],
+  );
+});
+
+test('every Kafka converter class name users write resolves', () => {
+  const registry = builtinPlugins('1');
+  const converters = [
+    'org.apache.kafka.connect.json.JsonConverter',
+    'org.apache.kafka.connect.storage.StringConverter',
+    'org.apache.kafka.connect.converters.ByteArrayConverter',
+    'org.apache.kafka.connect.converters.LongConverter',
+    'org.apache.kafka.connect.converters.IntegerConverter',
+    'org.apache.kafka.connect.converters.ShortConverter',
+    'org.apache.kafka.connect.converters.FloatConverter',
+    'org.apache.kafka.connect.converters.DoubleConverter',
+    'org.apache.kafka.connect.converters.BooleanConverter',
+  ];
+  for (const name of converters) {
+    assert.equal(registry.resolve(name, ['converter']).className, name);
+    assert.equal(registry.resolve(name, ['header_converter']).className, name);
+  }
+  assert.equal(
+    registry.resolve('org.apache.kafka.connect.storage.SimpleHeaderConverter', ['header_converter'])
+      .className,
+    'org.apache.kafka.connect.storage.SimpleHeaderConverter',
+  );
+  assert.throws(
+    () => registry.resolve('org.apache.kafka.connect.storage.SimpleHeaderConverter', ['converter']),
+    NotFoundError,
+  );
+  // Short names as Kafka accepts them.
+  assert.equal(
+    registry.resolve('StringConverter', ['converter']).className,
+    'org.apache.kafka.connect.storage.StringConverter',
   );
 });
