@@ -105,6 +105,8 @@ export class BigDecimal {
 }
 
 export function bigIntToTwosComplement(value: bigint): Uint8Array {
+  const n = Number(value);
+  if (n > -SMALL_LIMIT && n < SMALL_LIMIT) return smallTwosComplement(n);
   // Number of bytes: enough bits for the magnitude plus a sign bit.
   let hex = (value < 0n ? -value - 1n : value).toString(16);
   if (hex.length % 2 === 1) hex = `0${hex}`;
@@ -124,4 +126,23 @@ export function twosComplementToBigInt(bytes: Uint8Array): bigint {
   let v = 0n;
   for (const b of bytes) v = (v << 8n) | BigInt(b);
   return BigInt.asIntN(bytes.length * 8, v);
+}
+
+/** Magnitudes below 2^47 convert through numbers exactly, and fit in six bytes. */
+const SMALL_LIMIT = 2 ** 47;
+/** LIMITS[k]: the smallest magnitude that needs more than k+1 bytes. */
+const LIMITS = [2 ** 7, 2 ** 15, 2 ** 23, 2 ** 31, 2 ** 39, 2 ** 47];
+
+/** The minimal two's-complement bytes of an integer of magnitude below 2^47, with number arithmetic only. */
+function smallTwosComplement(n: number): Uint8Array {
+  let len = 1;
+  while (n < -LIMITS[len - 1]! || n >= LIMITS[len - 1]!) len++;
+  const out = new Uint8Array(len);
+  // The unsigned value modulo 2^(8·len), written byte by byte from the end.
+  let u = n < 0 ? n + LIMITS[len - 1]! * 2 : n;
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = u % 256;
+    u = Math.floor(u / 256);
+  }
+  return out;
 }

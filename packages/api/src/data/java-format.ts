@@ -10,6 +10,12 @@
 /** Java's `Double.toString(value)`. */
 export function formatJavaDouble(value: number): string {
   if (!Number.isFinite(value) || value === 0) return special(value);
+  const abs = value < 0 ? -value : value;
+  if (abs >= 1e-3 && abs < 1e7) {
+    // JavaScript prints this range in plain notation with the same shortest digits.
+    const s = String(value);
+    return Number.isInteger(value) ? `${s}.0` : s;
+  }
   return layout(value, value.toExponential());
 }
 

@@ -82,6 +82,14 @@ export class Struct {
     return this.#typed(field, 'STRUCT') as Struct | null;
   }
 
+  /**
+   * The stored values in field order, without defaults applied: a read-only view for
+   * serializers that walk every field. Do not modify it; use {@link put}.
+   */
+  rawValues(): readonly unknown[] {
+    return this.#values;
+  }
+
   /** Sets a field after validating the value against the field's schema. Returns this, for chaining. */
   put(field: string | Field, value: unknown): this {
     const f = this.#lookup(field);

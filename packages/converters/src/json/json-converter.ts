@@ -7,20 +7,14 @@ import {
   SchemaAndValue,
 } from '@sluice/api';
 import { DataHeaderConverter } from '../data-header-converter.ts';
-import {
-  compileDecoder,
-  type Decode,
-  decodeSchemaless,
-  parsedWithLossless,
-  toConnectSchema,
-} from './json-decoder.ts';
+import { compileDecoder, type Decode, decodeSchemaless, toConnectSchema } from './json-decoder.ts';
 import {
   type CompiledEncoder,
   compileEncoder,
   type EncodeOptions,
   encodeSchemaless,
 } from './json-encoder.ts';
-import { parseJson } from './json-text.ts';
+import { mayLosePrecision, parseJson } from './json-text.ts';
 
 const ENVELOPE_PREFIX = '{"schema":';
 const PAYLOAD_SEPARATOR = ',"payload":';
@@ -145,7 +139,11 @@ export class JsonConverter extends DataHeaderConverter {
     const text = Buffer.isBuffer(value)
       ? value.toString('utf8')
       : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
-    if (!this.#schemasEnabled) return new SchemaAndValue(null, decodeSchemaless(parseJson(text)));
+    if (!this.#schemasEnabled) {
+      const lossless = mayLosePrecision(text);
+      const json = parseJson(text, lossless);
+      return new SchemaAndValue(null, lossless ? decodeSchemaless(json) : json);
+    }
     return this.#fastEnvelope(text) ?? this.#slowEnvelope(text);
   }
 
@@ -195,17 +193,19 @@ export class JsonConverter extends DataHeaderConverter {
       this.#decoders.set(key, entry);
     }
     const payloadText = text.slice(sep + PAYLOAD_SEPARATOR.length, text.length - 1);
+    const lossless = mayLosePrecision(payloadText);
     let payload: unknown;
     try {
-      payload = parsedWithLossless(payloadText) ? parseJson(payloadText) : JSON.parse(payloadText);
+      payload = parseJson(payloadText, lossless);
     } catch {
       return undefined;
     }
-    return this.#decodePayload(entry, payload);
+    return this.#decodePayload(entry, payload, lossless);
   }
 
   #slowEnvelope(text: string): SchemaAndValue {
-    const json = parseJson(text);
+    const lossless = mayLosePrecision(text);
+    const json = parseJson(text, lossless);
     if (
       json === null ||
       typeof json !== 'object' ||
@@ -226,7 +226,7 @@ export class JsonConverter extends DataHeaderConverter {
       entry = this.#compileDecoder(envelope.schema);
       this.#decoders.set(key, entry);
     }
-    return this.#decodePayload(entry, envelope.payload);
+    return this.#decodePayload(entry, envelope.payload, lossless);
   }
 
   #compileDecoder(schemaJson: unknown): { schema: Schema | null; decode: Decode | null } {
@@ -237,8 +237,13 @@ export class JsonConverter extends DataHeaderConverter {
     };
   }
 
-  #decodePayload(entry: { schema: Schema | null; decode: Decode | null }, payload: unknown): SchemaAndValue {
-    if (entry.decode === null) return new SchemaAndValue(null, decodeSchemaless(payload));
+  #decodePayload(
+    entry: { schema: Schema | null; decode: Decode | null },
+    payload: unknown,
+    lossless: boolean,
+  ): SchemaAndValue {
+    if (entry.decode === null)
+      return new SchemaAndValue(null, lossless ? decodeSchemaless(payload) : payload);
     return new SchemaAndValue(entry.schema, entry.decode(payload));
   }
 }
@@ -247,18 +252,23 @@ export class JsonConverter extends DataHeaderConverter {
 class LruCache<K, V> {
   readonly #max: number;
   readonly #map = new Map<K, V>();
-  #last: K | undefined;
+  #lastKey: K | undefined;
+  #lastValue: V | undefined;
 
   constructor(max: number) {
     this.#max = max;
   }
 
   get(key: K): V | undefined {
+    // Consecutive records usually share a schema: comparing with the last key is cheaper than
+    // hashing a long schema text that is a fresh string for every record.
+    if (key === this.#lastKey) return this.#lastValue;
     const v = this.#map.get(key);
-    if (v !== undefined && this.#last !== key) {
+    if (v !== undefined) {
       this.#map.delete(key);
       this.#map.set(key, v);
-      this.#last = key;
+      this.#lastKey = key;
+      this.#lastValue = v;
     }
     return v;
   }
@@ -266,7 +276,15 @@ class LruCache<K, V> {
   set(key: K, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);
-    this.#last = key;
-    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as K);
+    this.#lastKey = key;
+    this.#lastValue = value;
+    if (this.#map.size > this.#max) {
+      const oldest = this.#map.keys().next().value as K;
+      this.#map.delete(oldest);
+      if (oldest === key) {
+        this.#lastKey = undefined;
+        this.#lastValue = undefined;
+      }
+    }
   }
 }

@@ -211,11 +211,6 @@ export function decodeSchemaless(json: unknown): unknown {
   return obj;
 }
 
-/** True when a parsed JSON value may hold a LosslessNumber somewhere (only then is a walk needed). */
-export function parsedWithLossless(text: string): boolean {
-  return /[0-9][0-9.]{15}/.test(text);
-}
-
 /** Parses a schema in Kafka's JSON form (`JsonConverter.asConnectSchema`); throws DataError on a bad schema. */
 export function toConnectSchema(json: unknown, replaceNullWithDefault: boolean): Schema | null {
   if (json === null) return null;

@@ -3,6 +3,7 @@ import {
   ConnectDate,
   DataError,
   Decimal,
+  type Field,
   formatJavaDouble,
   formatJavaFloat,
   isInt64,
@@ -14,7 +15,7 @@ import {
   Time,
   Timestamp,
 } from '@sluice/api';
-import { base64, quote } from './json-text.ts';
+import { base64, isPlain, quote } from './json-text.ts';
 
 /** Encoder options from the JsonConverter config. */
 export interface EncodeOptions {
@@ -237,13 +238,11 @@ function compileNonNull(schema: Schema, options: EncodeOptions, path: string): N
       const encoders = fields.map((f) =>
         compileEncoder(f.schema, options, path === '' ? f.name : `${path}.${f.name}`),
       );
-      const prefixes = fields.map((f, i) => `${i === 0 ? '{' : ','}${quote(f.name)}:`);
-      const fieldEncoders = encoders.map((e) => e.encode);
       const fieldSchemas = fields.map((f, i) => {
         const s = encoders[i]!.schemaJson;
         return `${s.slice(0, -1)},"field":${quote(f.name)}}`;
       });
-      const n = fields.length;
+      const body = generateStructBody(fields, encoders, options);
       return {
         typeJson: `${typeName},"fields":[${fieldSchemas.join(',')}]`,
         encode: (v) => {
@@ -251,15 +250,84 @@ function compileNonNull(schema: Schema, options: EncodeOptions, path: string): N
           if (v.schema !== schema && !schemaEquals(v.schema, schema)) {
             throw new DataError(`Mismatching schema${where(path)}.`);
           }
-          if (n === 0) return '{}';
-          const own = v.schema.fields;
-          let out = '';
-          for (let i = 0; i < n; i++) out += prefixes[i]! + fieldEncoders[i]!(v.getWithoutDefault(own[i]!));
-          return `${out}}`;
+          // Equal schemas have the same fields in the same order, so values line up by index.
+          return body(v.rawValues());
         },
       };
     }
   }
+}
+
+type StructBody = (values: readonly unknown[]) => string;
+
+/**
+ * Generates the encoder of a struct's fields as one function, so the common field types are
+ * encoded inline instead of through a closure call each. The generated source holds only
+ * structure (indexes and type checks); field names, prefixes and helpers are passed in as
+ * arrays, so no schema text ever becomes code. Anything unusual (a wrong type, a bigint, a
+ * nested value) goes to the field's regular encoder, which also produces the error messages.
+ */
+function generateStructBody(
+  fields: readonly Field[],
+  encoders: readonly CompiledEncoder[],
+  options: EncodeOptions,
+): StructBody {
+  if (fields.length === 0) return () => '{}';
+  const prefixes = fields.map((f, i) => `${i === 0 ? '{' : ','}${quote(f.name)}:`);
+  const full = encoders.map((e) => e.encode);
+  const lines: string[] = ['let o = "";', 'let x;'];
+  fields.forEach((f, i) => {
+    lines.push(`x = v[${i}];`);
+    lines.push(
+      `if (x === null || x === undefined) o += P[${i}] + F[${i}](x); else o += P[${i}] + ${inlineEncode(f.schema, i, options)};`,
+    );
+  });
+  lines.push('return o + "}";');
+  const factory = new Function(
+    'P',
+    'F',
+    'D',
+    'Q',
+    'E',
+    `return function encodeStruct(v) {\n${lines.join('\n')}\n};`,
+  );
+  return factory(prefixes, full, formatDoubleJson, quote, isPlain) as StructBody;
+}
+
+/** The inline expression encoding a non-null `x` for common schemas, else a call of the full encoder. */
+function inlineEncode(schema: Schema, i: number, options: EncodeOptions): string {
+  const fallback = `F[${i}](x)`;
+  switch (schema.name) {
+    case Timestamp.LOGICAL_NAME:
+      return `(x instanceof Date && x.getTime() === x.getTime() ? "" + x.getTime() : ${fallback})`;
+    case null:
+      break;
+    default:
+      return fallback;
+  }
+  void options;
+  switch (schema.type) {
+    case 'INT8':
+    case 'INT16':
+    case 'INT32': {
+      const [lo, hi] = INT_RANGE[schema.type]!;
+      return `(typeof x === "number" && Number.isInteger(x) && x >= ${lo} && x <= ${hi} ? "" + x : ${fallback})`;
+    }
+    case 'INT64':
+      return `(typeof x === "number" && Number.isSafeInteger(x) ? "" + x : ${fallback})`;
+    case 'FLOAT64':
+      return `(typeof x === "number" ? D(x) : ${fallback})`;
+    case 'BOOLEAN':
+      return `(x === true ? "true" : x === false ? "false" : ${fallback})`;
+    case 'STRING':
+      return `(typeof x === "string" ? (E(x) ? '"' + x + '"' : Q(x)) : ${fallback})`;
+    default:
+      return fallback;
+  }
+}
+
+function formatDoubleJson(value: number): string {
+  return floatText(formatJavaDouble(value));
 }
 
 function logicalDate(schema: Schema, path: string, fromLogical: (s: Schema, d: Date) => number): Encode {

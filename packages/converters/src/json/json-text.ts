@@ -13,9 +13,28 @@ const HEX = '0123456789ABCDEF';
  * a slower path.
  */
 export function quote(s: string): string {
+  // Most strings need no escaping at all: quote them by concatenation, without a scan-and-copy.
+  if (isPlain(s)) return `"${s}"`;
   const q = JSON.stringify(s);
   return q.includes('\\u') ? requote(s) : q;
 }
+
+/**
+ * True when `s` can be written between quotes as it is: no quote, backslash, control character
+ * or surrogate. Short strings are checked by a loop the JIT compiles; long ones by a regex.
+ */
+export function isPlain(s: string): boolean {
+  const n = s.length;
+  if (n > 64) return !NEEDS_ESCAPE.test(s);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function requote(s: string): string {
   let out = '"';
@@ -42,8 +61,26 @@ function requote(s: string): string {
   return `${out}"`;
 }
 
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 with padding. Short inputs (decimals, small keys) are encoded inline, without a Buffer. */
 export function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  const n = bytes.length;
+  if (n > 24) return Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('base64');
+  let out = '';
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += B64[v >> 18]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + B64[v & 63]!;
+  }
+  if (i + 1 === n) {
+    const v = bytes[i]! << 16;
+    out += `${B64[v >> 18]}${B64[(v >> 12) & 63]}==`;
+  } else if (i + 2 === n) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += `${B64[v >> 18]}${B64[(v >> 12) & 63]}${B64[(v >> 6) & 63]}=`;
+  }
+  return out;
 }
 
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
@@ -67,9 +104,6 @@ export class LosslessNumber {
   }
 }
 
-/** A run of 16+ digits (or digits and a point): a number JSON.parse might round. */
-const LONG_NUMBER = /[0-9][0-9.]{15}/;
-
 function losslessReviver(
   this: unknown,
   _key: string,
@@ -92,12 +126,36 @@ function losslessReviver(
 }
 
 /**
- * Parses JSON text. Plain `JSON.parse` when no number in the text can lose precision; otherwise
- * numbers with more than 15 significant digits come back as {@link LosslessNumber}.
+ * True when `text` has a run of 16+ digits (or digits and points): a number JSON.parse might
+ * round. Only then is the slower exact parse needed. Any 16 consecutive positions include exactly
+ * one index ≡ 15 (mod 16), so only those are probed, and a run is measured around a probe that
+ * hits a digit: about a sixteenth of the text is read.
  */
-export function parseJson(text: string): unknown {
+export function mayLosePrecision(text: string): boolean {
+  const n = text.length;
+  for (let i = 15; i < n; i += 16) {
+    if (!isNumberChar(text.charCodeAt(i))) continue;
+    let start = i;
+    while (start > 0 && isNumberChar(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < n && end - start < 16 && isNumberChar(text.charCodeAt(end))) end++;
+    if (end - start >= 16) return true;
+  }
+  return false;
+}
+
+function isNumberChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46;
+}
+
+/**
+ * Parses JSON text, throwing DataError on bad input. With `lossless` (default: when
+ * {@link mayLosePrecision}), numbers with more than 15 significant digits come back as
+ * {@link LosslessNumber}.
+ */
+export function parseJson(text: string, lossless: boolean = mayLosePrecision(text)): unknown {
   try {
-    return LONG_NUMBER.test(text) ? JSON.parse(text, losslessReviver as never) : JSON.parse(text);
+    return lossless ? JSON.parse(text, losslessReviver as never) : JSON.parse(text);
   } catch (err) {
     throw new DataError(
       `Converting byte[] to Kafka Connect data failed due to serialization error: ${(err as Error).message}`,

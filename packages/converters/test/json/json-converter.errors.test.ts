@@ -180,3 +180,19 @@ test('config() declares Kafka’s JsonConverter keys and defaults', () => {
     /Invalid value maybe for configuration schemas.enable/,
   );
 });
+
+test('numbers beyond double precision are found wherever they sit in the text', async () => {
+  const { mayLosePrecision } = await import('../../src/json/json-text.ts');
+  const big = '1234567890123456';
+  for (let pad = 0; pad < 40; pad++) {
+    assert.equal(mayLosePrecision(`${'x'.repeat(pad)}${big}`), true, `pad ${pad}`);
+    assert.equal(mayLosePrecision(`${'x'.repeat(pad)}${big}}`), true, `pad ${pad} with tail`);
+    assert.equal(
+      mayLosePrecision(`${'x'.repeat(pad)}${big.slice(1)},${big.slice(1)}`),
+      false,
+      `pad ${pad} short runs`,
+    );
+    assert.equal(mayLosePrecision(`${'x'.repeat(pad)}12345678.12345678`), true, `pad ${pad} decimal`);
+  }
+  assert.equal(mayLosePrecision(''), false);
+});
