@@ -1,1 +1,137 @@
-export {};
+/**
+ * @sluice/testing: real servers for integration tests.
+ *
+ * - {@link startKafka} / {@link startPostgres} start a fresh server and return a handle to stop it.
+ * - {@link useKafka} / {@link usePostgres} are what a test file calls: they return the server
+ *   named by the environment (`SLUICE_TEST_KAFKA_BOOTSTRAP`, `SLUICE_TEST_PG_URL`, set by
+ *   `scripts/test.sh` through `bin/test-servers.ts start`), or else start one for this process,
+ *   shared by every caller in it and stopped when the process exits, so a single integration
+ *   test file can be run alone.
+ * - {@link uniqueName} gives topic / group / table names that never collide between tests or runs.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { startKafka } from './kafka-server.ts';
+import { startPostgres } from './postgres-server.ts';
+
+export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
+export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
+export type { PostgresServer, PostgresServerOptions } from './postgres-server.ts';
+export {
+  ensurePostgresInstalled,
+  POSTGRES_MAJOR,
+  startPostgres,
+  stopPostgresProcess,
+} from './postgres-server.ts';
+
+/** Environment variable naming a running broker, e.g. `127.0.0.1:9092`. */
+export const KAFKA_BOOTSTRAP_ENV = 'SLUICE_TEST_KAFKA_BOOTSTRAP';
+/** Environment variable naming a running PostgreSQL, e.g. `postgres://postgres@127.0.0.1:5432/postgres`. */
+export const PG_URL_ENV = 'SLUICE_TEST_PG_URL';
+
+/** The broker a test uses. Not stoppable from a test: it may be shared with other test files. */
+export interface KafkaTestServer {
+  bootstrapServers: string;
+  /** Where the broker writes its logs; undefined when the broker came from the environment. */
+  logDir: string | undefined;
+  /** True when the broker came from {@link KAFKA_BOOTSTRAP_ENV}. */
+  external: boolean;
+}
+
+/** The PostgreSQL server a test uses (superuser `postgres`, database `postgres`, no password). */
+export interface PostgresTestServer {
+  host: string;
+  port: number;
+  user: string;
+  connectionString: string;
+  /** Log file of the server; undefined when it came from the environment. */
+  logFile: string | undefined;
+  /** True when the server came from {@link PG_URL_ENV}. */
+  external: boolean;
+}
+
+let kafkaPromise: Promise<KafkaTestServer> | undefined;
+let postgresPromise: Promise<PostgresTestServer> | undefined;
+
+/**
+ * The Kafka broker for this test process: from `SLUICE_TEST_KAFKA_BOOTSTRAP` when set, else a
+ * broker started on first call (allow ~10 s, minutes on the very first run that fetches the jars)
+ * and stopped when the process exits, even abnormally.
+ */
+export function useKafka(): Promise<KafkaTestServer> {
+  kafkaPromise ??= (async (): Promise<KafkaTestServer> => {
+    const fromEnv = process.env[KAFKA_BOOTSTRAP_ENV];
+    if (fromEnv !== undefined && fromEnv.trim() !== '') {
+      return { bootstrapServers: fromEnv.trim(), logDir: undefined, external: true };
+    }
+    const server = await startKafka({ ownerPid: process.pid });
+    stopOnExit(server.pid, 'SIGTERM');
+    return { bootstrapServers: server.bootstrapServers, logDir: server.logDir, external: false };
+  })();
+  kafkaPromise.catch(() => {
+    kafkaPromise = undefined; // let a later call try again
+  });
+  return kafkaPromise;
+}
+
+/**
+ * The PostgreSQL server for this test process: from `SLUICE_TEST_PG_URL` when set, else a server
+ * started on first call and stopped when the process exits.
+ */
+export function usePostgres(): Promise<PostgresTestServer> {
+  postgresPromise ??= (async (): Promise<PostgresTestServer> => {
+    const fromEnv = process.env[PG_URL_ENV];
+    if (fromEnv !== undefined && fromEnv.trim() !== '') {
+      const url = new URL(fromEnv.trim());
+      return {
+        host: url.hostname,
+        port: url.port === '' ? 5432 : Number(url.port),
+        user: decodeURIComponent(url.username) || 'postgres',
+        connectionString: fromEnv.trim(),
+        logFile: undefined,
+        external: true,
+      };
+    }
+    const server = await startPostgres({ ownerPid: process.pid });
+    stopOnExit(server.pid, 'SIGINT');
+    return {
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      connectionString: server.connectionString,
+      logFile: server.logFile,
+      external: false,
+    };
+  })();
+  postgresPromise.catch(() => {
+    postgresPromise = undefined;
+  });
+  return postgresPromise;
+}
+
+/**
+ * On exit, signals the server to shut down (the handler must be synchronous); the guardian
+ * started with the server waits for it and removes its directory.
+ */
+function stopOnExit(pid: number, signal: NodeJS.Signals): void {
+  process.once('exit', () => {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  });
+}
+
+let counter = 0;
+
+/**
+ * A name unique across tests, processes and runs, valid as a Kafka topic or group name and as an
+ * unquoted SQL identifier: `<prefix>_<time>_<pid>_<counter>_<random>`, lower case. Characters of
+ * `prefix` outside `[a-z0-9_]` become `_`.
+ */
+export function uniqueName(prefix = 'test'): string {
+  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  counter++;
+  return `${clean}_${Date.now().toString(36)}_${process.pid.toString(36)}_${counter}_${randomBytes(3).toString('hex')}`;
+}

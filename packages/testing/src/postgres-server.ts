@@ -1,0 +1,271 @@
+/**
+ * A real PostgreSQL 15 server for tests, with logical replication enabled (`wal_level=logical`),
+ * from Debian's `postgresql-15` package (installed with apt when missing and running as root).
+ *
+ * Each server gets a fresh temporary directory (`data/`, `postgres.log`, and the Unix socket),
+ * owned by the `postgres` user because initdb refuses to run as root. Authentication is `trust`
+ * for local and loopback connections (including replication), so the connection string needs no
+ * password.
+ */
+
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  acquireLock,
+  cacheDir,
+  freePort,
+  isOurProcess,
+  removeDir,
+  startGuardian,
+  tailFile,
+  terminate,
+} from './server-process.ts';
+
+const execFileAsync = promisify(execFile);
+
+export const POSTGRES_MAJOR = 15;
+const PG_BIN = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
+const STOP_TIMEOUT_MS = 30_000;
+
+export interface PostgresServerOptions {
+  /** Extra or overriding server settings, passed as `-c key=value`. */
+  settings?: Record<string, string | number | boolean>;
+  /**
+   * Pid of the process that owns the server: when it dies, a guardian stops the server and
+   * removes its directory. Leave undefined for a server that must outlive its starter.
+   */
+  ownerPid?: number;
+  /** Keep the directory (data and log) after stop. Default false. */
+  keepDir?: boolean;
+  /** Progress messages (to stderr by default). */
+  log?: (message: string) => void;
+}
+
+export interface PostgresServer {
+  host: string;
+  port: number;
+  user: 'postgres';
+  /** Database `postgres`; e.g. `postgres://postgres@127.0.0.1:5433/postgres`. */
+  database: string;
+  /** Works with `pg` (`new pg.Client({ connectionString })`) and with libpq tools. */
+  connectionString: string;
+  /** Pid of the postmaster. */
+  pid: number;
+  /** The server's private directory (`data/`, `postgres.log`, socket). */
+  dir: string;
+  dataDir: string;
+  logFile: string;
+  /** Fast shutdown (SIGINT, like `pg_ctl stop -m fast`), SIGKILL after 30 s; removes the directory. */
+  stop(): Promise<void>;
+}
+
+const defaultLog = (message: string): void => {
+  process.stderr.write(`[sluice-testing] ${message}\n`);
+};
+
+/** Starts a fresh PostgreSQL server on a free loopback port and waits until it accepts connections. */
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
+  const log = options.log ?? defaultLog;
+  await ensurePostgresInstalled(log);
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await startOnce(options, log);
+    } catch (err) {
+      lastError = err;
+      if (!(err instanceof PostgresStartError) || !err.portClash) throw err;
+      log(`PostgreSQL could not bind its port (attempt ${attempt}), retrying with a new one`);
+    }
+  }
+  throw lastError;
+}
+
+class PostgresStartError extends Error {
+  readonly portClash: boolean;
+  constructor(message: string, portClash: boolean) {
+    super(message);
+    this.name = 'PostgresStartError';
+    this.portClash = portClash;
+  }
+}
+
+const isRoot = (): boolean => process.getuid?.() === 0;
+
+/** Runs a PostgreSQL binary, as the `postgres` user when we are root (initdb refuses root). */
+async function runPg(
+  binary: string,
+  args: string[],
+  options: { detached?: boolean; timeoutMs?: number } = {},
+): Promise<string> {
+  const [command, argv] = isRoot()
+    ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, binary), ...args]]
+    : [join(PG_BIN, binary), args];
+  return await new Promise<string>((resolve, reject) => {
+    const child = spawn(command, argv as string[], {
+      detached: options.detached ?? false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`${binary} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${output}`));
+    });
+  });
+}
+
+async function startOnce(
+  options: PostgresServerOptions,
+  log: (message: string) => void,
+): Promise<PostgresServer> {
+  const started = Date.now();
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-pg-'));
+  const dataDir = join(dir, 'data');
+  const logFile = join(dir, 'postgres.log');
+  if (isRoot()) {
+    const { stdout } = await execFileAsync('id', ['-u', 'postgres']);
+    const { stdout: gid } = await execFileAsync('id', ['-g', 'postgres']);
+    await chown(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  try {
+    await runPg('initdb', [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-locale',
+      '--no-sync',
+    ]);
+  } catch (err) {
+    await removeDir(dir);
+    throw new Error(`initdb failed: ${(err as Error).message}`);
+  }
+
+  const port = await freePort();
+  const settings: Record<string, string | number | boolean> = {
+    port,
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: dir,
+    wal_level: 'logical',
+    max_wal_senders: 10,
+    max_replication_slots: 10,
+    fsync: 'off',
+    ...options.settings,
+  };
+  const serverOptions = Object.entries(settings)
+    .map(([k, v]) => `-c ${k}=${String(v)}`)
+    .join(' ');
+  try {
+    // Detached: the postmaster lives in its own session, outside the starter's process group.
+    await runPg('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '90', '-o', serverOptions, 'start'], {
+      detached: true,
+    });
+  } catch (err) {
+    const tail = await tailFile(logFile);
+    await removeDir(dir);
+    throw new PostgresStartError(
+      `PostgreSQL did not start on 127.0.0.1:${port}: ${(err as Error).message}\n--- tail of postgres.log ---\n${tail}`,
+      /could not bind|Address already in use|could not create any TCP\/IP sockets/.test(tail),
+    );
+  }
+  const pidText = await readFile(join(dataDir, 'postmaster.pid'), 'utf8');
+  const pid = Number.parseInt(pidText.split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) {
+    await removeDir(dir);
+    throw new Error(`cannot read the postmaster pid from ${join(dataDir, 'postmaster.pid')}`);
+  }
+  if (options.ownerPid !== undefined) {
+    startGuardian(options.ownerPid, pid, 'SIGINT', options.keepDir === true ? '' : dir);
+  }
+  log(
+    `PostgreSQL ${POSTGRES_MAJOR} ready on 127.0.0.1:${port} in ${Date.now() - started} ms (pid ${pid}, dir ${dir})`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    database: 'postgres',
+    connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid,
+    dir,
+    dataDir,
+    logFile,
+    stop() {
+      stopping ??= (async () => {
+        await terminate(pid, 'SIGINT', STOP_TIMEOUT_MS);
+        if (options.keepDir !== true) await removeDir(dir);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * Stops a server started by another process (from the postmaster pid and the directory, as
+ * recorded by `test-servers start`) and removes the directory. The pid is only signalled when
+ * its command line names `dir`.
+ */
+export async function stopPostgresProcess(pid: number, dir: string): Promise<void> {
+  if (isOurProcess(pid, dir)) await terminate(pid, 'SIGINT', STOP_TIMEOUT_MS);
+  await removeDir(dir);
+}
+
+/**
+ * Makes sure PostgreSQL 15's server binaries exist, installing Debian's `postgresql-15` with apt
+ * when running as root; otherwise fails with a message saying what to install.
+ */
+export async function ensurePostgresInstalled(log: (message: string) => void = defaultLog): Promise<void> {
+  const initdb = join(PG_BIN, 'initdb');
+  if (existsSync(initdb)) return;
+  if (!isRoot()) {
+    throw new Error(
+      `PostgreSQL ${POSTGRES_MAJOR} is not installed (${initdb} is missing) and this process is not root ` +
+        `(user ${userInfo().username}), so it cannot install it: run \`apt-get install -y postgresql-${POSTGRES_MAJOR}\` as root.`,
+    );
+  }
+  await mkdir(cacheDir(), { recursive: true });
+  const release = await acquireLock(join(cacheDir(), 'postgresql-install.lock'), log);
+  try {
+    if (existsSync(initdb)) return;
+    log(`installing postgresql-${POSTGRES_MAJOR} with apt-get (first run only)`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const opts = { env, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 };
+    try {
+      await execFileAsync('apt-get', ['update'], opts);
+      await execFileAsync(
+        'apt-get',
+        ['install', '-y', '--no-install-recommends', `postgresql-${POSTGRES_MAJOR}`],
+        opts,
+      );
+    } catch (err) {
+      const e = err as Error & { stdout?: string; stderr?: string };
+      throw new Error(
+        `apt-get could not install postgresql-${POSTGRES_MAJOR}: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`,
+      );
+    }
+    if (!existsSync(initdb))
+      throw new Error(`postgresql-${POSTGRES_MAJOR} installed but ${initdb} is missing`);
+  } finally {
+    await release();
+  }
+}
