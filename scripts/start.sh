@@ -8,7 +8,9 @@ SLUICE_NODE=$(scripts/node24.sh)
 export SLUICE_NODE
 stamp=node_modules/.sluice-installed
 if ! [ -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: this registry mirror does not serve other platforms' optional
+  # packages (e.g. @biomejs/cli-android-*), so npm ci finds the lock "out of sync"; install still follows it.
+  npm install --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
 node packages/cli/bin/sluice.mjs --version

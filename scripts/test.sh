@@ -12,8 +12,10 @@ echo "== node $("$node" --version) at $node"
 # Dependencies: a clean install when the lock file changed since the last one (always in CI).
 stamp=node_modules/.sluice-installed
 if [ -n "${CI:-}" ] || ! [ -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  echo "== npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "== npm install"
+  # npm install, not npm ci: this registry mirror does not serve other platforms' optional
+  # packages (e.g. @biomejs/cli-android-*), so npm ci finds the lock "out of sync"; install still follows it.
+  npm install --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
 
@@ -35,3 +37,7 @@ echo "== tests (node --test)"
 shopt -s globstar nullglob
 files=(packages/*/test/**/*.test.ts test/**/*.test.ts)
 scripts/run-node.sh --test --test-reporter=spec --test-timeout=600000 "${files[@]}"
+
+echo "== build (tsc -b: the JavaScript and .d.ts that get published)"
+"$node" node_modules/typescript/bin/tsc -b packages/cli packages/testing
+rm -rf packages/*/dist
