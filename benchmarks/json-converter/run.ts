@@ -1,0 +1,306 @@
+// JsonConverter benchmark driver: Sluice's JsonConverter against Apache Kafka's
+// org.apache.kafka.connect.json.JsonConverter, same dataset, same machine, same run.
+//
+//   npm run bench:json                       # full run, appends a section to benchmarks/RESULTS.md
+//   npm run bench:json -- --warmup-ms 500 --run-ms 500 --no-results   # quick smoke run
+//
+// Steps: fetch Kafka's jars once with Maven (skipped when present), compile the Java side with
+// javac, run Java then Node (child processes, one after the other, never in parallel), compare
+// Sluice's encoded bytes with Kafka's byte for byte, print a table, append to RESULTS.md.
+// Exit code 1 when the byte cross-check fails (the section is still written, marked FAILED).
+
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const CASES = ['encode_schemas_on', 'decode_schemas_on', 'encode_schemas_off', 'decode_schemas_off'] as const;
+type CaseName = (typeof CASES)[number];
+
+interface CaseResult {
+  runs: number[];
+  median: number;
+  best: number;
+  checksum: number;
+}
+
+interface KafkaResult {
+  impl: 'kafka';
+  kafkaVersion: string;
+  javaVersion: string;
+  vm: string;
+  jvmArgs: string;
+  maxHeapMb: number;
+  records: number;
+  cases: Record<CaseName, CaseResult>;
+  peakRssKb: number;
+  /** How many of the records decode (schemas.enable=true) to a Struct equal to the one encoded. */
+  roundTripEqual: number;
+}
+
+interface SluiceResult {
+  impl: 'sluice';
+  nodeVersion: string;
+  v8Version: string;
+  heapLimitMb: number;
+  records: number;
+  cases: Record<CaseName, CaseResult>;
+  peakRssKb: number;
+  /** How many of the records decode (schemas.enable=true) to a Struct equal to the one encoded. */
+  roundTripEqual: number;
+}
+
+interface Mismatch {
+  mode: string;
+  differing: number;
+  total: number;
+  firstIndex: number;
+  firstOffset: number;
+  expected: Buffer;
+  actual: Buffer;
+}
+
+const here = import.meta.dirname;
+const root = path.resolve(here, '../..');
+const work = path.join(root, 'benchmarks/.work/json-converter');
+const libs = path.join(work, 'libs');
+const classes = path.join(work, 'classes');
+const out = path.join(work, 'out');
+const resultsFile = path.join(root, 'benchmarks/RESULTS.md');
+
+const { values: opts } = parseArgs({
+  options: {
+    'warmup-ms': { type: 'string', default: '3000' },
+    'run-ms': { type: 'string', default: '3000' },
+    runs: { type: 'string', default: '5' },
+    'no-results': { type: 'boolean', default: false },
+  },
+});
+const warmupMs = Number(opts['warmup-ms']);
+const runMs = Number(opts['run-ms']);
+const runs = Number(opts.runs);
+for (const [k, v] of [
+  ['warmup-ms', warmupMs],
+  ['run-ms', runMs],
+  ['runs', runs],
+] as const) {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k} must be a positive integer`);
+}
+
+function run(cmd: string, args: string[], capture: boolean): string {
+  console.error(`$ ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} exited with status ${r.status ?? r.signal}`);
+  return capture ? r.stdout : '';
+}
+
+function lastJsonLine<T>(stdout: string, who: string): T {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (line === undefined) throw new Error(`${who} printed no JSON result line:\n${stdout}`);
+  return JSON.parse(line) as T;
+}
+
+const loadBefore = os.loadavg();
+
+function gitDescribe(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown commit';
+  // The benchmark runs the sources of these two packages; say if they differ from the commit.
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'packages/api', 'packages/converters'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const changed =
+    dirty.stdout.trim() === '' ? '' : ' with uncommitted changes in packages/api or packages/converters';
+  return `commit ${head.stdout.trim()}${changed}`;
+}
+const sluiceSource = gitDescribe();
+
+// 1. Kafka's jars (connect-json and its runtime dependencies), fetched once.
+if (!existsSync(libs) || !readdirSync(libs).some((f) => /^connect-json-.*\.jar$/.test(f))) {
+  mkdirSync(libs, { recursive: true });
+  run(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-f',
+      path.join(here, 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
+    false,
+  );
+}
+
+// 2. Compile the Java side.
+mkdirSync(classes, { recursive: true });
+mkdirSync(out, { recursive: true });
+run(
+  'javac',
+  ['-d', classes, '-cp', path.join(libs, '*'), path.join(here, 'java/JsonConverterBench.java')],
+  false,
+);
+
+// 3. Java, then Node; sequentially.
+const timing = [String(warmupMs), String(runMs), String(runs)];
+const kafka = lastJsonLine<KafkaResult>(
+  run('java', ['-cp', `${path.join(libs, '*')}:${classes}`, 'JsonConverterBench', out, ...timing], true),
+  'Java',
+);
+const sluice = lastJsonLine<SluiceResult>(
+  run('bash', [path.join(root, 'scripts/run-node.sh'), path.join(here, 'bench.ts'), out, ...timing], true),
+  'Node',
+);
+
+// 4. Byte-for-byte cross-check of every encoded record in both modes.
+function readRecords(file: string): Buffer[] {
+  const buf = readFileSync(file);
+  const records: Buffer[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const len = buf.readUInt32BE(pos);
+    records.push(buf.subarray(pos + 4, pos + 4 + len));
+    pos += 4 + len;
+  }
+  return records;
+}
+
+const mismatches: Mismatch[] = [];
+for (const mode of ['true', 'false']) {
+  const expected = readRecords(path.join(out, `expected-schemas-${mode}.bin`));
+  const actual = readRecords(path.join(out, `actual-schemas-${mode}.bin`));
+  if (expected.length !== actual.length) {
+    throw new Error(
+      `schemas.enable=${mode}: Kafka wrote ${expected.length} records, Sluice ${actual.length}`,
+    );
+  }
+  let first: Omit<Mismatch, 'differing' | 'total' | 'mode'> | undefined;
+  let differing = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const a = actual[i]!;
+    if (e.equals(a)) continue;
+    differing++;
+    if (first === undefined) {
+      let off = 0;
+      while (off < e.length && off < a.length && e[off] === a[off]) off++;
+      first = { firstIndex: i, firstOffset: off, expected: e, actual: a };
+    }
+  }
+  if (first !== undefined) mismatches.push({ mode, differing, total: expected.length, ...first });
+}
+const crossCheckOk = mismatches.length === 0;
+
+function describeMismatch(m: Mismatch): string {
+  const ctx = (b: Buffer) =>
+    JSON.stringify(b.subarray(Math.max(0, m.firstOffset - 30), m.firstOffset + 30).toString());
+  return [
+    `schemas.enable=${m.mode}: ${m.differing} of ${m.total} records differ; first is record ${m.firstIndex}, at byte ${m.firstOffset}`,
+    `  around it, Kafka:  ${ctx(m.expected)}`,
+    `  around it, Sluice: ${ctx(m.actual)}`,
+    `  Kafka  (${m.expected.length} bytes): ${m.expected.toString()}`,
+    `  Sluice (${m.actual.length} bytes): ${m.actual.toString()}`,
+  ].join('\n');
+}
+
+// Decode sanity check (each side, outside the timed loops): decode(encode(struct)) equals struct.
+const roundTripNotes: string[] = [];
+for (const r of [sluice, kafka]) {
+  if (r.roundTripEqual !== r.records) {
+    roundTripNotes.push(
+      `WARNING: ${r.impl === 'sluice' ? 'Sluice' : 'Kafka'} decoded only ${r.roundTripEqual} of ${r.records} records (schemas.enable=true) back to a Struct equal to the one encoded`,
+    );
+  }
+}
+
+// 5. Report.
+const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtRatio = (n: number) => `${n.toFixed(2)}×`;
+const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+const rows = CASES.map((c) => {
+  const s = sluice.cases[c];
+  const k = kafka.cases[c];
+  return { c, s: s.median, k: k.median, ratio: s.median / k.median };
+});
+
+const cpuModel =
+  /^model name\s*:\s*(.*)$/m.exec(
+    existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '',
+  )?.[1] ??
+  os.cpus()[0]?.model ??
+  'unknown';
+const now = new Date();
+const date = now.toISOString().replace(/\.\d+Z$/, 'Z');
+
+const table = [
+  '| Case | Sluice (records/s) | Kafka (records/s) | Sluice / Kafka |',
+  '|---|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.c} | ${fmtRate(r.s)} | ${fmtRate(r.k)} | ${fmtRatio(r.ratio)} |`),
+  `| peak RSS (whole process) | ${mb(sluice.peakRssKb)} | ${mb(kafka.peakRssKb)} | ${fmtRatio(sluice.peakRssKb / kafka.peakRssKb)} |`,
+].join('\n');
+
+const runsLine = (impl: string, r: KafkaResult | SluiceResult) =>
+  `- ${impl} runs (records/s): ${CASES.map((c) => `${c} ${r.cases[c].runs.map(fmtRate).join(' / ')}`).join('; ')}`;
+
+const section = [
+  `## ${date} — JsonConverter${crossCheckOk ? '' : ' — BYTE CROSS-CHECK FAILED'}`,
+  '',
+  `- Machine: ${cpuModel}, ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
+  `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(os.loadavg())} (other work on the machine adds noise)`,
+  `- Sluice: ${sluiceSource}; Node ${sluice.nodeVersion} (V8 ${sluice.v8Version}, heap limit ${sluice.heapLimitMb} MB)`,
+  `- Kafka: connect-json ${kafka.kafkaVersion} on Java ${kafka.javaVersion} (${kafka.vm}, max heap ${kafka.maxHeapMb} MB, JVM args: ${kafka.jvmArgs || 'none'})`,
+  `- Method: ${sluice.records} records looped; per case ${warmupMs} ms warm-up then ${runs} timed runs of ${runMs} ms; the table shows the median run. Java ran first, then Node.`,
+  `- Byte cross-check (encoded bytes of all ${sluice.records} records, both modes, Sluice vs Kafka): ${crossCheckOk ? 'passed' : 'FAILED'}`,
+  '',
+  table,
+  '',
+  runsLine('Sluice', sluice),
+  runsLine('Kafka', kafka),
+  ...roundTripNotes.map((n) => `- ${n}`),
+  ...(crossCheckOk ? [] : ['', '```', ...mismatches.map(describeMismatch), '```']),
+  '',
+].join('\n');
+
+console.log('');
+console.log(table);
+console.log('');
+console.log(`Byte cross-check: ${crossCheckOk ? 'passed' : 'FAILED'}`);
+for (const m of mismatches) console.error(`\n${describeMismatch(m)}`);
+for (const n of roundTripNotes) console.error(n);
+
+const header = `# Benchmark results
+
+Every number in this file was produced by a run of the scripts in \`benchmarks/\` (see
+\`benchmarks/README.md\`); no number is typed in by hand. Each section is appended by the script
+that measured it, newest last, and names the machine, the date and the versions it ran with.
+Ratios are Sluice / peer measured in the same run on the same machine: for throughput above 1×
+means Sluice is faster; for memory below 1× means Sluice uses less.
+`;
+
+if (opts['no-results']) {
+  console.error('\n--no-results: benchmarks/RESULTS.md not written');
+} else {
+  if (!existsSync(resultsFile)) writeFileSync(resultsFile, header);
+  appendFileSync(resultsFile, `\n${section}`);
+  console.error(`\nAppended a section to ${path.relative(root, resultsFile)}`);
+}
+
+if (!crossCheckOk) {
+  console.error('\nFAILED: Sluice JsonConverter output differs from Kafka JsonConverter output (see above).');
+  process.exit(1);
+}
