@@ -35,9 +35,9 @@ set -a; . "$env_file"; set +a
 
 echo "== tests (node --test)"
 shopt -s globstar nullglob
-files=(packages/*/test/**/*.test.ts test/**/*.test.ts)
+files=(packages/*/test/**/*.test.ts packages/connectors/*/test/**/*.test.ts test/**/*.test.ts)
 scripts/run-node.sh --test --test-reporter=spec --test-timeout=600000 "${files[@]}"
 
 echo "== build (tsc -b: the JavaScript and .d.ts that get published)"
-"$node" node_modules/typescript/bin/tsc -b packages/cli packages/testing
-rm -rf packages/*/dist
+"$node" node_modules/typescript/bin/tsc -b packages/cli packages/testing packages/connectors/file
+rm -rf packages/*/dist packages/connectors/*/dist

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// The `sluice` command. Runs on Node >= 20: it finds or installs Node 24 (see ensure-node.mjs),
-// then runs the CLI under it: the built JavaScript when present, else the TypeScript sources.
+// The `sluice` command. Runs on Node >= 20. When this Node is new enough (>= 22.22) the CLI runs
+// in this very process, so signals (kill -9 included) reach the worker itself. Otherwise Node 24
+// is found or installed (see ensure-node.mjs) and the CLI runs in a child process under it, with
+// signals and the exit code forwarded. The built JavaScript (dist/) is used when present, else the
+// TypeScript sources with the `sluice-source` export condition.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findNode } from './ensure-node.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist', 'main.js');
+const src = join(here, '..', 'src', 'main.ts');
+const built = existsSync(dist);
+
 let node;
 try {
   node = findNode();
@@ -16,14 +22,33 @@ try {
   process.stderr.write(`${err.message}\n`);
   process.exit(1);
 }
-const args = existsSync(dist)
-  ? [dist, ...process.argv.slice(2)]
-  : ['--conditions=sluice-source', join(here, '..', 'src', 'main.ts'), ...process.argv.slice(2)];
-const child = spawn(node, args, { stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => child.kill(signal));
+
+if (node === process.execPath) {
+  if (!built) {
+    // Resolve the workspaces' TypeScript sources, as --conditions=sluice-source would.
+    const { registerHooks } = await import('node:module');
+    registerHooks({
+      resolve: (specifier, context, nextResolve) =>
+        nextResolve(specifier, { ...context, conditions: [...context.conditions, 'sluice-source'] }),
+    });
+  }
+  const { main } = await import(pathToFileURL(built ? dist : src).href);
+  process.exitCode = await main(process.argv.slice(2));
+} else {
+  const args = built
+    ? [dist, ...process.argv.slice(2)]
+    : ['--conditions=sluice-source', src, ...process.argv.slice(2)];
+  // The child watches this pid: if the launcher is killed outright (kill -9), the worker must not
+  // live on as an orphan holding its files and ports.
+  const child = spawn(node, args, {
+    stdio: 'inherit',
+    env: { ...process.env, SLUICE_LAUNCHER_PID: String(process.pid) },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => {
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
 }
-child.on('exit', (code, signal) => {
-  if (signal) process.kill(process.pid, signal);
-  else process.exit(code ?? 1);
-});

@@ -1,10 +1,13 @@
 import { builtinPlugins, SLUICE_VERSION } from '@sluice/runtime';
+import { runStandalone } from './standalone.ts';
 
 const USAGE = `Usage: sluice <command> [options]
 
 A Kafka Connect-compatible runtime for Node.js.
 
 Commands:
+  standalone <worker.properties> [<connector file> ...]
+                     Run a standalone worker, like Kafka's connect-standalone.sh
   plugins [--json]   List the connectors, converters, transforms and predicates this worker can run
   version            Print the version
 
@@ -34,6 +37,8 @@ export async function main(
       return 0;
     case 'plugins':
       return listPlugins(rest, out, err);
+    case 'standalone':
+      return runStandalone(rest, err);
     default:
       err.write(`sluice: unknown command '${command}'\n\n${USAGE}`);
       return 2;
@@ -68,6 +73,19 @@ function listPlugins(
   return 0;
 }
 
+/**
+ * Started by bin/sluice.mjs, the CLI dies with its launcher: when the launcher is gone (killed
+ * with SIGKILL, so it could not forward a signal) this process kills itself the same way.
+ */
+function dieWithLauncher(): void {
+  const launcher = Number(process.env.SLUICE_LAUNCHER_PID);
+  if (!Number.isInteger(launcher) || launcher <= 0 || process.ppid !== launcher) return;
+  setInterval(() => {
+    if (process.ppid !== launcher) process.kill(process.pid, 'SIGKILL');
+  }, 200).unref();
+}
+
 if (import.meta.main) {
+  dieWithLauncher();
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,3 +1,23 @@
+export {
+  CONNECTOR_CONFIG_DEF,
+  parseTopicsList,
+  SINK_CONNECTOR_CONFIG_DEF,
+  SOURCE_CONNECTOR_CONFIG_DEF,
+  validateSinkTopics,
+} from './config/connector-config.ts';
+export type { ConnectorConfigFile, PropertiesFileOptions } from './config/properties.ts';
+export {
+  loadConnectorConfigFile,
+  loadPropertiesFile,
+  parseConnectorConfigFile,
+  parseProperties,
+} from './config/properties.ts';
+export type { AdvertisedAddressOptions, Listener } from './config/worker-config.ts';
+export { parseListener, WORKER_CONFIG_DEF, WorkerConfig } from './config/worker-config.ts';
+export type { EmbeddedLogClientConfig, FsyncPolicy, RecoveryNote } from './embedded/embedded-log-client.ts';
+export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './embedded/embedded-log-client.ts';
+export type * from './herder/entities.ts';
+export type { Herder, PutConnectorResult } from './herder/herder.ts';
 export type {
   CommitOffset,
   CreateTopicResult,
@@ -29,6 +49,19 @@ export type {
 } from './kafka/log-client.ts';
 export type { PlatformaticLogClientConfig } from './kafka/platformatic-client.ts';
 export { PlatformaticLogClient, toConnectError } from './kafka/platformatic-client.ts';
+export { currentLogContext, type LogContext, withLogContext } from './logging/log-context.ts';
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  type Log4jLevel,
+  parseLog4jLevel,
+} from './logging/logger.ts';
+export { type LoggerLevel, LoggerRegistry, ROOT_LOGGER_NAME } from './logging/logger-registry.ts';
+export { HIDDEN, redactConfig } from './logging/redact.ts';
 export { builtinPlugins } from './plugins/builtins.ts';
 export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
+export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';
+export { buildOpenApiDocument } from './rest/openapi.ts';
+export { parseListeners, type RestListener, RestServer, type RestServerOptions } from './rest/rest-server.ts';
+export { StandaloneHerder } from './standalone/standalone-herder.ts';
 export { SLUICE_VERSION } from './version.ts';

@@ -15,8 +15,9 @@ export abstract class SourceConnector extends Connector {
 
   /**
    * Called before the runtime alters or resets this connector's offsets (null offset = reset).
-   * Return true to accept; the default refuses, as Kafka's does, so offsets are changed only for
-   * connectors that say they can handle it.
+   * Return true when the connector handled the change (also in any external system it uses);
+   * the default returns false and the runtime changes only the offsets it manages, saying so in
+   * its answer. Throw to refuse the change.
    */
   alterOffsets(
     _config: StringMap,

@@ -1,3 +1,4 @@
+import { sluicePlugins as fileConnectors } from '@sluice/connector-file';
 import { sluicePlugins as converters } from '@sluice/converters';
 import { PluginRegistry } from './plugin-registry.ts';
 
@@ -5,5 +6,6 @@ import { PluginRegistry } from './plugin-registry.ts';
 export function builtinPlugins(version: string): PluginRegistry {
   const registry = new PluginRegistry(version);
   registry.registerManifest(converters);
+  registry.registerManifest(fileConnectors);
   return registry;
 }

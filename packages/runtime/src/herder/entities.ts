@@ -1,0 +1,99 @@
+/**
+ * The JSON shapes of Kafka Connect's REST API (reference §1.3), field names exact. Herders
+ * return these; the REST layer serializes them unchanged.
+ */
+import type { ConfigInfos, ConfigKeyInfo } from '@sluice/api';
+
+export type { ConfigInfos, ConfigKeyInfo };
+
+/** What users ask for (`TargetState`); stored with the config. */
+export type TargetState = 'STARTED' | 'PAUSED' | 'STOPPED';
+
+/** `initial_state` of a create request (KIP-980). */
+export type InitialState = 'RUNNING' | 'PAUSED' | 'STOPPED';
+
+/** Reported connector and task states. */
+export type ConnectState = 'UNASSIGNED' | 'RUNNING' | 'PAUSED' | 'FAILED' | 'RESTARTING' | 'STOPPED';
+
+export type ConnectorType = 'source' | 'sink' | 'unknown';
+
+export interface ConnectorTaskId {
+  connector: string;
+  task: number;
+}
+
+/** `GET /connectors/{c}`. */
+export interface ConnectorInfo {
+  name: string;
+  config: Record<string, string>;
+  tasks: ConnectorTaskId[];
+  type: ConnectorType;
+}
+
+export interface ConnectorStatus {
+  state: ConnectState;
+  worker_id: string;
+  /** Omitted when there is no trace. */
+  trace?: string;
+}
+
+export interface TaskStatus extends ConnectorStatus {
+  id: number;
+}
+
+/** `GET /connectors/{c}/status`. Tasks sorted by id. */
+export interface ConnectorStateInfo {
+  name: string;
+  connector: ConnectorStatus;
+  tasks: TaskStatus[];
+  type: ConnectorType;
+}
+
+/** One element of `GET /connectors/{c}/tasks`. */
+export interface TaskInfo {
+  id: ConnectorTaskId;
+  config: Record<string, string>;
+}
+
+/** One partition's offset in `GET/PATCH /connectors/{c}/offsets`. */
+export interface ConnectorOffset {
+  partition: Record<string, unknown>;
+  offset: Record<string, unknown> | null;
+}
+
+export interface ConnectorOffsets {
+  offsets: ConnectorOffset[];
+}
+
+export interface Message {
+  message: string;
+}
+
+/** `GET /connector-plugins` element. `version` omitted when unknown. */
+export interface PluginInfoJson {
+  class: string;
+  type: 'source' | 'sink' | 'converter' | 'header_converter' | 'transformation' | 'predicate';
+  version?: string;
+}
+
+/** `GET /`. */
+export interface ServerInfo {
+  version: string;
+  commit: string;
+  kafka_cluster_id: string;
+}
+
+/** `GET /health`. */
+export interface WorkerStatus {
+  status: 'healthy' | 'starting' | 'unhealthy';
+  message: string;
+}
+
+/** `GET /connectors/{c}/topics`. */
+export type ActiveTopics = Record<string, { topics: string[] }>;
+
+/** Restart request flags (KIP-745). */
+export interface RestartRequest {
+  includeTasks: boolean;
+  onlyFailed: boolean;
+}

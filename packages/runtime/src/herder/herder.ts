@@ -1,0 +1,95 @@
+import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+import type {
+  ConfigInfos,
+  ConfigKeyInfo,
+  ConnectorInfo,
+  ConnectorOffsets,
+  ConnectorStateInfo,
+  InitialState,
+  Message,
+  RestartRequest,
+  TaskInfo,
+  TaskStatus,
+} from './entities.ts';
+
+/** The result of creating or replacing a connector's config. */
+export interface PutConnectorResult {
+  /** True when the connector did not exist before (REST answers 201 + Location, else 200). */
+  created: boolean;
+  info: ConnectorInfo;
+}
+
+/**
+ * What the REST API asks of a worker (Kafka's `Herder`). Standalone and distributed herders
+ * implement it; the REST layer only maps these calls and their errors to HTTP.
+ *
+ * Errors, mapped to HTTP in one place by the REST layer: `NotFoundError` ⇒ 404,
+ * `AlreadyExistsError` ⇒ 409, `BadRequestError` and `ConfigError` ⇒ 400,
+ * `RebalanceNeededError`/`NotLeaderError` ⇒ 409, anything else ⇒ 500. Error messages are
+ * Kafka's (reference §1.2–§1.4), e.g. `Connector foo not found`.
+ */
+export interface Herder {
+  /** The plugins this worker can run. */
+  readonly plugins: PluginRegistry;
+  /** `worker_id`: advertised `host:port`. */
+  readonly workerId: string;
+
+  /** Cluster id of the Kafka cluster (or of the embedded log). */
+  kafkaClusterId(): Promise<string>;
+  /** True once start-up has finished (health: `starting` before). */
+  isReady(): boolean;
+  /** Resolves when the herder can serve requests: it goes through the herder's request queue. */
+  healthCheck(): Promise<void>;
+
+  /** Names of all connectors, sorted. */
+  connectors(): Promise<string[]>;
+  /** Throws NotFoundError `Connector <c> not found`. */
+  connectorInfo(name: string): Promise<ConnectorInfo>;
+  /** The raw, unresolved config. */
+  connectorConfig(name: string): Promise<Record<string, string>>;
+  /**
+   * Creates or replaces a connector. Validates first (invalid ⇒ BadRequestError with Kafka's
+   * "Connector configuration is invalid and contains the following N error(s):" message).
+   * `allowReplace=false` and the connector exists ⇒ AlreadyExistsError `Connector <n> already exists`.
+   * `initialState` applies only when the connector is created.
+   */
+  putConnectorConfig(
+    name: string,
+    config: Record<string, string | null>,
+    options: { allowReplace: boolean; initialState?: InitialState },
+  ): Promise<PutConnectorResult>;
+  /** Merges a patch (null removes a key) into the existing config; NotFoundError if missing. */
+  patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo>;
+  deleteConnector(name: string): Promise<void>;
+
+  /** NotFoundError `No status found for connector <c>`. */
+  connectorStatus(name: string): Promise<ConnectorStateInfo>;
+  /** NotFoundError `No status found for task <c>-<n>`. */
+  taskStatus(name: string, task: number): Promise<TaskStatus>;
+  taskConfigs(name: string): Promise<TaskInfo[]>;
+
+  /**
+   * Restarts per KIP-745. Returns null for the plain connector restart (both flags false:
+   * REST 204) and otherwise the status with the instances being restarted as RESTARTING (REST 202).
+   */
+  restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null>;
+  /** NotFoundError `Unknown task: <c>-<n>` for a task that does not exist. */
+  restartTask(name: string, task: number): Promise<void>;
+  pauseConnector(name: string): Promise<void>;
+  resumeConnector(name: string): Promise<void>;
+  stopConnector(name: string): Promise<void>;
+
+  /** Topics the connector has used (KIP-558). */
+  connectorActiveTopics(name: string): Promise<string[]>;
+  resetConnectorActiveTopics(name: string): Promise<void>;
+
+  connectorOffsets(name: string): Promise<ConnectorOffsets>;
+  /** Requires the connector STOPPED (BadRequestError otherwise). */
+  alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message>;
+  resetConnectorOffsets(name: string): Promise<Message>;
+
+  /** `PUT /connector-plugins/{p}/config/validate`: always a ConfigInfos, errors inside. */
+  validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos>;
+  /** `GET /connector-plugins/{p}/config`: NotFoundError `Unknown plugin <p>.` */
+  connectorPluginConfig(pluginName: string): Promise<ConfigKeyInfo[]>;
+}

@@ -1,0 +1,298 @@
+/**
+ * The worker's REST server (Kafka's `RestServer`): fastify, one instance per listener, every
+ * route of {@link ROUTES}, Kafka's error bodies for everything that goes wrong (bad JSON, unknown
+ * routes, wrong methods, wrong media types), CORS and extra response headers as configured.
+ */
+import { hostname } from 'node:os';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Herder } from '../herder/herder.ts';
+import type { LoggerRegistry } from '../logging/logger-registry.ts';
+import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
+import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
+import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { createHandlers, type Handler } from './resources.ts';
+
+/** One `listeners` entry. Only plain HTTP is served. */
+export interface RestListener {
+  protocol: 'http';
+  /** Interface to bind; `''` or `0.0.0.0` for all. */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+export interface RestServerOptions {
+  herder: Herder;
+  /** Backs `/admin/loggers`; its `org.apache.kafka.connect.runtime.rest.RestServer` logger gets the access log. */
+  loggers: LoggerRegistry;
+  listeners: RestListener[];
+  /** `access.control.allow.origin`: comma-separated origins (`*` wildcards); empty = same origin only. */
+  corsAllowOrigin?: string;
+  /** `access.control.allow.methods`: methods answered to CORS preflights; default `GET,POST,HEAD`. */
+  corsAllowMethods?: string;
+  /** `response.http.headers.config`: `[action] [name]: [value]` entries, comma-separated. */
+  responseHeaders?: string;
+  /** Git commit reported by `GET /`; default `unknown`. */
+  commit?: string;
+  /** Timeout of every herder call; default 90 000 ms (Kafka's). */
+  requestTimeoutMs?: number;
+  /** Timeout of `GET /health`; default 10 000 ms (Kafka's). */
+  healthCheckTimeoutMs?: number;
+  /** `topic.tracking.enable`; default true. */
+  topicTrackingEnable?: boolean;
+  /** `topic.tracking.allow.reset`; default true. */
+  topicTrackingAllowReset?: boolean;
+  /** Applies a cluster-scope logger level to every worker; default: this worker only (standalone). */
+  setClusterLoggerLevel?: (namespace: string, level: string) => Promise<void>;
+  /** Largest accepted request body in bytes; default 16 MiB. */
+  bodyLimit?: number;
+}
+
+const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
+
+/**
+ * Parses Kafka's `listeners` value (`http://host:port` entries, comma-separated; an empty host binds
+ * every interface). Throws for anything else, `https` included (not supported yet).
+ */
+export function parseListeners(value: string): RestListener[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((entry) => {
+      const match = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/i.exec(entry);
+      if (match === null) throw new Error(`Invalid listener '${entry}': expected http://host:port`);
+      if (match[1]!.toLowerCase() !== 'http') throw new Error(`Listener '${entry}': only http is supported`);
+      const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
+      const port = Number(match[3]);
+      if (port > 65535) throw new Error(`Invalid listener '${entry}': port out of range`);
+      return { protocol: 'http', host, port };
+    });
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** True when an `Accept` header admits `application/json` (absent or empty admits everything). */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept.split(',').some((part) => {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && Number(q.slice(2)) === 0) return false;
+    return type === 'application/json' || type === 'application/*' || type === '*/*' || type === '*';
+  });
+}
+
+interface Matcher {
+  method: string;
+  pattern: RegExp;
+}
+
+export class RestServer {
+  readonly #options: RestServerOptions;
+  readonly #handlers: Record<string, Handler>;
+  readonly #matchers: Matcher[];
+  readonly #cors: Cors;
+  readonly #headerRules: HeaderRule[];
+  readonly #apps: FastifyInstance[] = [];
+  #urls: string[] = [];
+
+  constructor(options: RestServerOptions) {
+    this.#options = options;
+    this.#cors = new Cors({ allowOrigin: options.corsAllowOrigin, allowMethods: options.corsAllowMethods });
+    this.#headerRules = options.responseHeaders?.trim() ? parseResponseHeaders(options.responseHeaders) : [];
+    let openApi: unknown;
+    this.#handlers = createHandlers({
+      herder: options.herder,
+      loggers: options.loggers,
+      commit: options.commit ?? 'unknown',
+      requestTimeoutMs: options.requestTimeoutMs ?? 90_000,
+      healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? 10_000,
+      topicTrackingEnable: options.topicTrackingEnable ?? true,
+      topicTrackingAllowReset: options.topicTrackingAllowReset ?? true,
+      ...(options.setClusterLoggerLevel === undefined
+        ? {}
+        : { setClusterLoggerLevel: options.setClusterLoggerLevel }),
+      openApi: () => {
+        openApi ??= buildOpenApiDocument();
+        return openApi;
+      },
+      log: options.loggers.logger(ACCESS_LOGGER),
+    });
+    for (const route of ROUTES) {
+      if (this.#handlers[route.operationId] === undefined) {
+        throw new Error(`No handler for route ${route.operationId}`);
+      }
+    }
+    this.#matchers = ROUTES.map((r) => ({ method: r.method, pattern: pathMatcher(r.path) }));
+  }
+
+  /** The URLs the server answers on, once started. */
+  get urls(): readonly string[] {
+    return this.#urls;
+  }
+
+  /** Starts every listener; port 0 gets an ephemeral port, reported in `urls`. */
+  async start(): Promise<{ urls: string[] }> {
+    if (this.#apps.length > 0) throw new Error('RestServer already started');
+    if (this.#options.listeners.length === 0) throw new Error('RestServer needs at least one listener');
+    const urls: string[] = [];
+    try {
+      for (const listener of this.#options.listeners) {
+        const app = this.#buildApp();
+        this.#apps.push(app);
+        const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
+        await app.listen({ host: bindHost, port: listener.port });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address !== null ? address.port : listener.port;
+        const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
+        urls.push(`${listener.protocol}://${formatHost(wildcard ? hostname() : bindHost)}:${port}`);
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.#urls = urls;
+    this.#options.loggers.logger(ACCESS_LOGGER).info(`REST server listening at ${urls.join(', ')}`);
+    return { urls: [...urls] };
+  }
+
+  /** Stops every listener (in-flight requests are answered first). */
+  async stop(): Promise<void> {
+    const apps = this.#apps.splice(0);
+    await Promise.allSettled(apps.map((app) => app.close()));
+    this.#urls = [];
+  }
+
+  #buildApp(): FastifyInstance {
+    const app = Fastify({
+      logger: false,
+      bodyLimit: this.#options.bodyLimit ?? 16 * 1024 * 1024,
+      routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 65_535 },
+    });
+    const accessLog = this.#options.loggers.logger(ACCESS_LOGGER);
+
+    app.removeAllContentTypeParsers();
+    const parseJson = (body: string): unknown => {
+      if (body.trim() === '') return undefined;
+      try {
+        return JSON.parse(body);
+      } catch (err) {
+        throw new RestError(400, `Malformed JSON in request body: ${(err as Error).message}`);
+      }
+    };
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, parseJson(body as string));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+    // Without a Content-Type the body is read as JSON (JAX-RS does the same); any other media type
+    // with a body is refused with 415.
+    app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+      try {
+        if (req.headers['content-type'] === undefined) done(null, parseJson(body as string));
+        else if ((body as string) === '') done(null, undefined);
+        else done(new RestError(415, jaxRsMessage(415)), undefined);
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+
+    // Every answer is JSON (`@Produces(application/json)`): a client that accepts no JSON gets 406.
+    app.addHook('onRequest', async (request) => {
+      if (request.method !== 'OPTIONS' && !acceptsJson(request.headers.accept)) {
+        throw new RestError(406, jaxRsMessage(406));
+      }
+    });
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      const cors = this.#cors.simpleHeaders(request.headers.origin);
+      for (const [name, value] of Object.entries(cors)) reply.header(name, value);
+      if (this.#headerRules.length > 0) {
+        const headers = applyHeaderRules(this.#headerRules, reply.getHeaders());
+        for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+      }
+      return payload;
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      accessLog.info(
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          remoteAddress: request.ip,
+          userAgent: request.headers['user-agent'],
+          durationMs: Math.round(reply.elapsedTime),
+        },
+        `${request.method} ${request.url} ${reply.statusCode}`,
+      );
+    });
+
+    app.setErrorHandler((err, request, reply) => {
+      const { status, body } = toErrorResponse(err);
+      if (status >= 500) {
+        accessLog.error({ err }, `Uncaught exception in REST call to ${request.method} ${request.url}`);
+      } else {
+        accessLog.debug({ err }, `Error answer to ${request.method} ${request.url}`);
+      }
+      return reply.code(status).type('application/json').send(body);
+    });
+
+    app.setNotFoundHandler((request, reply) => this.#notFound(request, reply));
+
+    for (const route of ROUTES) {
+      const handler = this.#handlers[route.operationId]!;
+      app.route({
+        method: route.method,
+        url: fastifyPath(route.path),
+        handler: async (request, reply) => {
+          const result = await handler({
+            params: request.params as Record<string, string>,
+            query: request.query as Record<string, string | string[] | undefined>,
+            body: request.body,
+            baseUrl: `${request.protocol}://${request.host || this.#urls[0]?.replace(/^https?:\/\//, '')}`,
+          });
+          reply.code(result.status);
+          for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+          if (result.body === undefined) return reply.send();
+          return reply.type('application/json').send(JSON.stringify(result.body));
+        },
+      });
+    }
+    return app;
+  }
+
+  /** Unknown path ⇒ 404; known path, other method ⇒ 405 (`OPTIONS` ⇒ 200 with `Allow` and CORS). */
+  #notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const path = (request.url.split('?')[0] ?? '/').replace(/\/{2,}/g, '/');
+    const methods = new Set(this.#matchers.filter((m) => m.pattern.test(path)).map((m) => m.method));
+    if (methods.size === 0) {
+      return reply
+        .code(404)
+        .type('application/json')
+        .send({ error_code: 404, message: jaxRsMessage(404) });
+    }
+    if (methods.has('GET')) methods.add('HEAD');
+    methods.add('OPTIONS');
+    const allow = [...methods].join(', ');
+    if (request.method === 'OPTIONS') {
+      const preflight = this.#cors.preflightHeaders(
+        request.headers.origin,
+        request.headers['access-control-request-method'] as string | undefined,
+      );
+      for (const [name, value] of Object.entries(preflight)) reply.header(name, value);
+      return reply.code(200).header('allow', allow).send();
+    }
+    return reply
+      .code(405)
+      .header('allow', allow)
+      .type('application/json')
+      .send({ error_code: 405, message: jaxRsMessage(405) });
+  }
+}

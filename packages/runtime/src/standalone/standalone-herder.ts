@@ -1,0 +1,696 @@
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  type ConfigDef,
+  ConfigValue,
+  ConnectError,
+  type Connector,
+  generateConfigInfos,
+  NotFoundError,
+  NULL_VALUE_MESSAGE,
+  SinkConnector,
+  type SourceMap,
+  TopicPartition,
+  TopicPartitionMap,
+  toConfigKeyInfo,
+} from '@sluice/api';
+import { type Logger, pino } from 'pino';
+import {
+  SINK_CONNECTOR_CONFIG_DEF,
+  SOURCE_CONNECTOR_CONFIG_DEF,
+  validateSinkTopics,
+} from '../config/connector-config.ts';
+import { WorkerConfig } from '../config/worker-config.ts';
+import { EmbeddedLogClient } from '../embedded/embedded-log-client.ts';
+import type {
+  ConfigInfos,
+  ConfigKeyInfo,
+  ConnectorInfo,
+  ConnectorOffsets,
+  ConnectorStateInfo,
+  ConnectorStatus,
+  InitialState,
+  Message,
+  RestartRequest,
+  TargetState,
+  TaskInfo,
+  TaskStatus,
+} from '../herder/entities.ts';
+import type { Herder, PutConnectorResult } from '../herder/herder.ts';
+import type { LogClient } from '../kafka/log-client.ts';
+import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
+import { builtinPlugins } from '../plugins/builtins.ts';
+import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
+import { MemoryStatusStore, type StateRecord } from '../storage/status-store.ts';
+import { SLUICE_VERSION } from '../version.ts';
+import { Worker } from '../worker/worker.ts';
+
+interface ConnectorEntry {
+  config: Record<string, string>;
+  target: TargetState;
+  taskConfigs: Record<string, string>[];
+}
+
+const INITIAL_TO_TARGET: Record<InitialState, TargetState> = {
+  RUNNING: 'STARTED',
+  PAUSED: 'PAUSED',
+  STOPPED: 'STOPPED',
+};
+
+/**
+ * The standalone herder (Kafka's `StandaloneHerder`): one worker, connector configs in memory,
+ * source offsets in `offset.storage.file.filename`, sink offsets in consumer groups of the log
+ * (Kafka or the embedded log). Every request is handled in order, one at a time, and answers
+ * after the change took effect (create starts the connector and its tasks before replying).
+ */
+export class StandaloneHerder implements Herder {
+  readonly plugins: PluginRegistry;
+  readonly config: WorkerConfig;
+  readonly log: LogClient;
+  readonly logger: Logger;
+  readonly #worker: Worker;
+  readonly #status = new MemoryStatusStore();
+  readonly #offsetStore: FileOffsetBackingStore;
+  readonly #connectors = new Map<string, ConnectorEntry>();
+  #ready = false;
+  #workerId: string;
+  /** Requests run one at a time, like Kafka's herder thread. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(config: WorkerConfig, log: LogClient, plugins: PluginRegistry, logger: Logger) {
+    this.config = config;
+    this.log = log;
+    this.plugins = plugins;
+    this.logger = logger;
+    this.#workerId = config.workerId();
+    this.#offsetStore = new FileOffsetBackingStore(config.offsetStorageFileName());
+    this.#worker = new Worker({
+      workerId: () => this.#workerId,
+      log,
+      plugins,
+      offsetStore: this.#offsetStore,
+      status: this.#status,
+      workerProps: config.originalsStrings(),
+      offsetFlushIntervalMs: config.offsetCommitIntervalMs(),
+      offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
+      taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
+      logger,
+    });
+  }
+
+  /**
+   * Builds a herder from worker properties: Kafka when `bootstrap.servers` is set, else the
+   * embedded log under `embedded.log.dir`. Throws ConfigError for bad properties.
+   */
+  static async create(
+    workerProps: Record<string, string>,
+    options: { logger?: Logger; plugins?: PluginRegistry } = {},
+  ): Promise<StandaloneHerder> {
+    const config = new WorkerConfig(workerProps);
+    const logger = options.logger ?? pino({ level: 'info' });
+    const plugins = options.plugins ?? builtinPlugins(SLUICE_VERSION);
+    let log: LogClient;
+    if (config.usesEmbeddedLog()) {
+      const dir = config.embeddedLogDir();
+      log = await EmbeddedLogClient.open({ dir });
+      logger.info(`Using the embedded log in ${dir} (no bootstrap.servers configured)`);
+    } else {
+      const servers = config.bootstrapServers()!;
+      log = new PlatformaticLogClient({ bootstrapServers: servers, clientId: 'sluice-standalone' });
+      logger.info(`Using Kafka at ${servers}`);
+    }
+    return new StandaloneHerder(config, log, plugins, logger);
+  }
+
+  /** `worker_id` in statuses: the advertised `host:port`. */
+  get workerId(): string {
+    return this.#workerId;
+  }
+
+  /** Sets the port of the worker id once the REST server is bound (for listeners on port 0). */
+  setBoundPort(port: number): void {
+    this.#workerId = this.config.workerId({ boundPort: port });
+  }
+
+  async start(): Promise<void> {
+    await this.#offsetStore.start();
+    this.#ready = true;
+  }
+
+  /** Stops every connector and task (offsets flushed), then closes the log. */
+  async stop(): Promise<void> {
+    await this.#serial(async () => {
+      this.#ready = false;
+      await this.#worker.stop();
+      await this.#offsetStore.stop();
+      await this.log.close();
+    });
+  }
+
+  isReady(): boolean {
+    return this.#ready;
+  }
+
+  healthCheck(): Promise<void> {
+    return this.#serial(async () => {});
+  }
+
+  kafkaClusterId(): Promise<string> {
+    return this.log.clusterId();
+  }
+
+  async connectors(): Promise<string[]> {
+    return [...this.#connectors.keys()].sort();
+  }
+
+  async connectorInfo(name: string): Promise<ConnectorInfo> {
+    const entry = this.#entry(name);
+    return this.#info(name, entry);
+  }
+
+  async connectorConfig(name: string): Promise<Record<string, string>> {
+    return { ...this.#entry(name).config };
+  }
+
+  putConnectorConfig(
+    name: string,
+    config: Record<string, string | null>,
+    options: { allowReplace: boolean; initialState?: InitialState },
+  ): Promise<PutConnectorResult> {
+    return this.#serial(async () => {
+      const validation = await this.validateConnectorConfig({ ...config, name });
+      if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
+      const full = { ...(config as Record<string, string>), name };
+      const existing = this.#connectors.get(name);
+      if (existing !== undefined && !options.allowReplace)
+        throw new AlreadyExistsError(`Connector ${name} already exists`);
+      if (existing !== undefined) await this.#stopAll(name);
+      const target = existing?.target ?? INITIAL_TO_TARGET[options.initialState ?? 'RUNNING'];
+      const entry: ConnectorEntry = { config: full, target, taskConfigs: existing?.taskConfigs ?? [] };
+      this.#connectors.set(name, entry);
+      await this.#startAll(name, entry);
+      return { created: existing === undefined, info: this.#info(name, entry) };
+    });
+  }
+
+  patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    const current = this.#entry(name).config;
+    const merged: Record<string, string> = { ...current };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete merged[k];
+      else merged[k] = v;
+    }
+    return this.putConnectorConfig(name, merged, { allowReplace: true }).then((r) => r.info);
+  }
+
+  deleteConnector(name: string): Promise<void> {
+    return this.#serial(async () => {
+      this.#entry(name);
+      await this.#stopAll(name);
+      this.#connectors.delete(name);
+      this.#status.deleteConnector(name);
+    });
+  }
+
+  async connectorStatus(name: string): Promise<ConnectorStateInfo> {
+    const connector = this.#status.getConnector(name);
+    const entry = this.#connectors.get(name);
+    if (connector === undefined || entry === undefined)
+      throw new NotFoundError(`No status found for connector ${name}`);
+    return {
+      name,
+      connector: statusJson(connector),
+      tasks: this.#status.getTasks(name).map(([id, s]) => ({ id, ...statusJson(s) })),
+      type: this.#worker.connectorType(entry.config),
+    };
+  }
+
+  async taskStatus(name: string, task: number): Promise<TaskStatus> {
+    const s = this.#status.getTask(name, task);
+    if (s === undefined) throw new NotFoundError(`No status found for task ${name}-${task}`);
+    return { id: task, ...statusJson(s) };
+  }
+
+  async taskConfigs(name: string): Promise<TaskInfo[]> {
+    const entry = this.#entry(name);
+    return entry.taskConfigs.map((config, task) => ({
+      id: { connector: name, task },
+      config: { ...config },
+    }));
+  }
+
+  restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null> {
+    return this.#serial(async () => {
+      const entry = this.#entry(name);
+      if (!request.includeTasks && !request.onlyFailed) {
+        await this.#restartConnectorInstance(name, entry);
+        return null;
+      }
+      const status = await this.connectorStatus(name);
+      const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
+      const restartTasks = status.tasks.filter(
+        (t) => request.includeTasks && (!request.onlyFailed || t.state === 'FAILED'),
+      );
+      const answer: ConnectorStateInfo = {
+        ...status,
+        connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
+        tasks: status.tasks.map((t) => (restartTasks.includes(t) ? { ...t, state: 'RESTARTING' } : t)),
+      };
+      if (restartConnector) await this.#restartConnectorInstance(name, entry);
+      for (const t of restartTasks) await this.#restartTaskInstance(name, entry, t.id);
+      return answer;
+    });
+  }
+
+  restartTask(name: string, task: number): Promise<void> {
+    return this.#serial(async () => {
+      const entry = this.#entry(name);
+      if (task < 0 || task >= entry.taskConfigs.length)
+        throw new NotFoundError(`Unknown task: ${name}-${task}`);
+      await this.#restartTaskInstance(name, entry, task);
+    });
+  }
+
+  pauseConnector(name: string): Promise<void> {
+    return this.#setTarget(name, 'PAUSED');
+  }
+
+  resumeConnector(name: string): Promise<void> {
+    return this.#setTarget(name, 'STARTED');
+  }
+
+  stopConnector(name: string): Promise<void> {
+    return this.#setTarget(name, 'STOPPED');
+  }
+
+  async connectorActiveTopics(name: string): Promise<string[]> {
+    return this.#status.topics(name);
+  }
+
+  async resetConnectorActiveTopics(name: string): Promise<void> {
+    this.#status.resetTopics(name);
+  }
+
+  async connectorOffsets(name: string): Promise<ConnectorOffsets> {
+    const entry = this.#entry(name);
+    if (this.#worker.connectorType(entry.config) === 'sink') {
+      const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
+      const offsets = await this.log.fetchGroupOffsets(group);
+      return {
+        offsets: offsets.map((o) => ({
+          partition: { kafka_topic: o.topic, kafka_partition: o.partition },
+          offset: { kafka_offset: o.offset },
+        })),
+      };
+    }
+    const keys = await this.#offsetStore.keysOf(name);
+    const values = await this.#offsetStore.get(keys);
+    const offsets: ConnectorOffsets['offsets'] = [];
+    for (const key of keys) {
+      const parsed = parseOffsetKey(key);
+      const value = values.get(key);
+      if (parsed === null || value === undefined) continue;
+      offsets.push({
+        partition: { ...parsed.partition },
+        offset: JSON.parse(value) as Record<string, unknown>,
+      });
+    }
+    return { offsets };
+  }
+
+  alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message> {
+    return this.#serial(async () => {
+      const entry = this.#requireStopped(name);
+      if (!Array.isArray(offsets?.offsets) || offsets.offsets.length === 0) {
+        throw new BadRequestError('The offsets to be altered must not be empty');
+      }
+      const connector = this.#worker.newConnector(entry.config);
+      if (connector instanceof SinkConnector) {
+        const parsed = parseSinkOffsets(offsets);
+        const accepted = await connector.alterOffsets(entry.config, parsed);
+        const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
+        const toCommit = [...parsed]
+          .filter(([, o]) => o !== null)
+          .map(([tp, o]) => ({ topic: tp.topic, partition: tp.partition, offset: o! }));
+        const toDelete = [...parsed]
+          .filter(([, o]) => o === null)
+          .map(([tp]) => ({ topic: tp.topic, partition: tp.partition }));
+        if (toCommit.length > 0) await this.log.commitGroupOffsets(group, toCommit);
+        if (toDelete.length > 0) await this.log.deleteGroupOffsets(group, toDelete);
+        return { message: alteredMessage(accepted, 'altered') };
+      }
+      const parsed = parseSourceOffsets(offsets);
+      const accepted = await alterSource(connector, entry.config, parsed);
+      await this.#offsetStore.set(
+        new Map(
+          parsed.map((p) => [
+            offsetKey(name, p.partition),
+            p.offset === null ? null : JSON.stringify(p.offset),
+          ]),
+        ),
+      );
+      return { message: alteredMessage(accepted, 'altered') };
+    });
+  }
+
+  resetConnectorOffsets(name: string): Promise<Message> {
+    return this.#serial(async () => {
+      const entry = this.#requireStopped(name);
+      const connector = this.#worker.newConnector(entry.config);
+      if (connector instanceof SinkConnector) {
+        const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
+        const current = await this.log.fetchGroupOffsets(group);
+        const parsed = new TopicPartitionMap<number | null>(
+          current.map((c) => [new TopicPartition(c.topic, c.partition), null]),
+        );
+        const accepted = await connector.alterOffsets(entry.config, parsed);
+        await this.log.deleteGroups([group]);
+        return { message: alteredMessage(accepted, 'reset') };
+      }
+      const keys = await this.#offsetStore.keysOf(name);
+      const partitions = keys
+        .map((k) => parseOffsetKey(k)!)
+        .map((p) => ({ partition: p.partition, offset: null }));
+      const accepted = await alterSource(connector, entry.config, partitions);
+      await this.#offsetStore.set(new Map(keys.map((k) => [k, null])));
+      return { message: alteredMessage(accepted, 'reset') };
+    });
+  }
+
+  async validateConnectorConfig(raw: Record<string, string | null>): Promise<ConfigInfos> {
+    const cls = raw['connector.class'];
+    if (cls === undefined || cls === null || cls.trim() === '') {
+      throw new BadRequestError(`Connector config ${javaMap(raw)} contains no connector type`);
+    }
+    const config = raw as Record<string, string>;
+    const info = this.plugins.find(cls, ['source', 'sink']);
+    if (info === undefined) {
+      throw new BadRequestError(
+        `Invalid value ${cls} for configuration connector.class: Failed to find any class that implements Connector and which name matches ${cls}`,
+      );
+    }
+    const connector = new info.plugin() as Connector;
+    const isSink = info.type === 'sink';
+    const frameworkDef: ConfigDef = isSink ? SINK_CONNECTOR_CONFIG_DEF : SOURCE_CONNECTOR_CONFIG_DEF;
+    const values = frameworkDef.validateAll(config);
+    if (isSink) {
+      for (const [key, errors] of validateSinkTopics(config)) {
+        let v = values.get(key);
+        if (v === undefined) {
+          v = new ConfigValue(key, config[key] ?? null);
+          values.set(key, v);
+        }
+        for (const e of errors) v.addErrorMessage(e);
+      }
+    }
+    const connectorDef = connector.config();
+    let connectorValues: ConfigValue[];
+    try {
+      connectorValues = (await connector.validate(config)).configValues;
+    } catch (err) {
+      throw new ConnectError(`${info.className}.validate() failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    for (const v of connectorValues) {
+      const existing = values.get(v.name);
+      if (existing === undefined) values.set(v.name, v);
+      else
+        for (const e of v.errorMessages) if (!existing.errorMessages.includes(e)) existing.addErrorMessage(e);
+    }
+    // A null value is an error whatever the key (Kafka's addNullValuedErrors).
+    for (const [key, value] of Object.entries(raw)) {
+      if (value !== null) continue;
+      let v = values.get(key);
+      if (v === undefined) {
+        v = new ConfigValue(key);
+        values.set(key, v);
+      }
+      if (!v.errorMessages.includes(NULL_VALUE_MESSAGE)) v.addErrorMessage(NULL_VALUE_MESSAGE);
+    }
+    const keys = new Map([...frameworkDef.configKeys(), ...connectorDef.configKeys()]);
+    const groups = [
+      ...frameworkDef.groups(),
+      ...connectorDef.groups().filter((g) => !frameworkDef.groups().includes(g)),
+    ];
+    return generateConfigInfos(cls, keys, values.values(), groups);
+  }
+
+  async connectorPluginConfig(pluginName: string): Promise<ConfigKeyInfo[]> {
+    const info = this.plugins.find(pluginName, [
+      'source',
+      'sink',
+      'converter',
+      'header_converter',
+      'transformation',
+      'predicate',
+    ]);
+    if (info === undefined) throw new NotFoundError(`Unknown plugin ${pluginName}.`);
+    const instance = new info.plugin() as { config?: () => ConfigDef };
+    const own = instance.config?.();
+    const keys = own === undefined ? [] : [...own.configKeys().values()];
+    if (info.type === 'source' || info.type === 'sink') {
+      const framework = info.type === 'sink' ? SINK_CONNECTOR_CONFIG_DEF : SOURCE_CONNECTOR_CONFIG_DEF;
+      const names = new Set(keys.map((k) => k.name));
+      for (const k of framework.configKeys().values()) if (!names.has(k.name)) keys.push(k);
+    }
+    return keys.map((k) => toConfigKeyInfo(k));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  #entry(name: string): ConnectorEntry {
+    const entry = this.#connectors.get(name);
+    if (entry === undefined) throw new NotFoundError(`Connector ${name} not found`);
+    return entry;
+  }
+
+  #info(name: string, entry: ConnectorEntry): ConnectorInfo {
+    return {
+      name,
+      config: { ...entry.config },
+      tasks: entry.taskConfigs.map((_, task) => ({ connector: name, task })),
+      type: this.#worker.connectorType(entry.config),
+    };
+  }
+
+  #requireStopped(name: string): ConnectorEntry {
+    const entry = this.#entry(name);
+    if (entry.target !== 'STOPPED' || entry.taskConfigs.length > 0) {
+      throw new BadRequestError(
+        "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/" +
+          `${name}/stop' endpoint`,
+      );
+    }
+    return entry;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Starts the connector in its target state, regenerates its task configs, starts its tasks. */
+  async #startAll(name: string, entry: ConnectorEntry): Promise<void> {
+    const running = await this.#worker.startConnector(name, entry.config, entry.target, () => {
+      void this.#serial(() => this.#reconfigure(name));
+    });
+    if (entry.target === 'STOPPED') {
+      entry.taskConfigs = [];
+      return;
+    }
+    if (running) {
+      try {
+        entry.taskConfigs = await this.#worker.connectorTaskConfigs(name);
+      } catch (err) {
+        this.logger.error({ err }, `Connector ${name} failed to generate task configs`);
+        this.#status.putConnector(name, failedRecord(this.workerId, err));
+        return;
+      }
+    }
+    this.#startTasks(name, entry);
+  }
+
+  #startTasks(name: string, entry: ConnectorEntry): void {
+    entry.taskConfigs.forEach((taskConfig, task) => {
+      this.#worker.startTask(
+        { connector: name, task },
+        entry.config,
+        taskConfig,
+        entry.target,
+        entry.taskConfigs.length,
+      );
+    });
+  }
+
+  async #stopAll(name: string): Promise<void> {
+    await this.#worker.stopTasks(this.#worker.tasksOf(name));
+    await this.#worker.stopConnector(name);
+  }
+
+  /** `requestTaskReconfiguration`: new task configs; tasks restart only when they changed. */
+  async #reconfigure(name: string): Promise<void> {
+    const entry = this.#connectors.get(name);
+    if (entry === undefined || entry.target !== 'STARTED') return;
+    const configs = await this.#worker.connectorTaskConfigs(name);
+    if (JSON.stringify(configs) === JSON.stringify(entry.taskConfigs)) return;
+    await this.#worker.stopTasks(this.#worker.tasksOf(name));
+    for (let t = configs.length; t < entry.taskConfigs.length; t++) this.#status.deleteTask(name, t);
+    entry.taskConfigs = configs;
+    this.#startTasks(name, entry);
+  }
+
+  async #restartConnectorInstance(name: string, entry: ConnectorEntry): Promise<void> {
+    await this.#worker.stopConnector(name);
+    await this.#worker.startConnector(name, entry.config, entry.target, () => {
+      void this.#serial(() => this.#reconfigure(name));
+    });
+  }
+
+  async #restartTaskInstance(name: string, entry: ConnectorEntry, task: number): Promise<void> {
+    const config = entry.taskConfigs[task];
+    if (config === undefined) return;
+    await this.#worker.stopTasks([{ connector: name, task }]);
+    this.#worker.startTask(
+      { connector: name, task },
+      entry.config,
+      config,
+      entry.target,
+      entry.taskConfigs.length,
+    );
+  }
+
+  #setTarget(name: string, target: TargetState): Promise<void> {
+    return this.#serial(async () => {
+      const entry = this.#entry(name);
+      if (entry.target === target) return;
+      const previous = entry.target;
+      entry.target = target;
+      if (target === 'STOPPED') {
+        await this.#worker.stopTasks(this.#worker.tasksOf(name));
+        for (const [t] of this.#status.getTasks(name)) this.#status.deleteTask(name, t);
+        entry.taskConfigs = [];
+        await this.#worker.setConnectorTarget(name, 'STOPPED');
+        return;
+      }
+      if (previous === 'STOPPED' || !this.#worker.isRunning(name)) {
+        await this.#worker.stopConnector(name);
+        await this.#startAll(name, entry);
+        return;
+      }
+      const running = await this.#worker.setConnectorTarget(name, target);
+      if (target === 'STARTED' && running && entry.taskConfigs.length === 0) {
+        entry.taskConfigs = await this.#worker.connectorTaskConfigs(name);
+        this.#startTasks(name, entry);
+        return;
+      }
+      for (const id of this.#worker.tasksOf(name)) this.#worker.setTaskTarget(id, target);
+    });
+  }
+}
+
+function statusJson(s: StateRecord): ConnectorStatus {
+  const out: ConnectorStatus = { state: s.state, worker_id: s.workerId };
+  if (s.trace !== null && s.trace !== '') out.trace = s.trace;
+  return out;
+}
+
+function failedRecord(workerId: string, err: unknown): StateRecord {
+  return {
+    state: 'FAILED',
+    workerId,
+    trace: err instanceof Error ? (err.stack ?? String(err)) : String(err),
+    generation: 0,
+  };
+}
+
+function invalidConfigMessage(infos: ConfigInfos): string {
+  const errors: string[] = [];
+  for (const c of infos.configs) for (const e of c.value?.errors ?? []) errors.push(e);
+  return (
+    `Connector configuration is invalid and contains the following ${errors.length} error(s):\n${errors.join('\n')}\n` +
+    'You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`'
+  );
+}
+
+/** Java's `Map.toString`: `{k1=v1, k2=v2}`. */
+function javaMap(config: Record<string, string | null>): string {
+  return `{${Object.entries(config)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')}}`;
+}
+
+function alteredMessage(accepted: boolean, verb: 'altered' | 'reset'): string {
+  return accepted
+    ? `The offsets for this connector have been ${verb} successfully`
+    : `The Connect framework-managed offsets for this connector have been ${verb} successfully. However, if this connector manages offsets externally, they will need to be manually ${verb} in the system that the connector uses.`;
+}
+
+function isPrimitive(v: unknown): boolean {
+  return v === null || ['string', 'number', 'boolean'].includes(typeof v);
+}
+
+function parseSourceOffsets(
+  offsets: ConnectorOffsets,
+): Array<{ partition: SourceMap; offset: SourceMap | null }> {
+  return offsets.offsets.map((o) => {
+    if (o.partition === null || typeof o.partition !== 'object' || Array.isArray(o.partition)) {
+      throw new BadRequestError('Source partitions must be non-null JSON objects');
+    }
+    for (const v of Object.values(o.partition)) {
+      if (!isPrimitive(v))
+        throw new BadRequestError('Source partition values must be primitive (string, number or boolean)');
+    }
+    if (o.offset !== null) {
+      if (typeof o.offset !== 'object' || Array.isArray(o.offset))
+        throw new BadRequestError('Source offsets must be JSON objects or null');
+      for (const v of Object.values(o.offset)) {
+        if (!isPrimitive(v))
+          throw new BadRequestError('Source offset values must be primitive (string, number or boolean)');
+      }
+    }
+    return { partition: o.partition, offset: o.offset };
+  });
+}
+
+function parseSinkOffsets(offsets: ConnectorOffsets): TopicPartitionMap<number | null> {
+  const out = new TopicPartitionMap<number | null>();
+  for (const o of offsets.offsets) {
+    const topic = o.partition?.kafka_topic;
+    const partition = Number(o.partition?.kafka_partition);
+    if (typeof topic !== 'string' || topic === '') {
+      throw new BadRequestError(
+        'Kafka topic must be specified in the sink connector partition as a non-empty string under the key kafka_topic',
+      );
+    }
+    if (!Number.isInteger(partition) || partition < 0) {
+      throw new BadRequestError(
+        'Kafka partition must be specified in the sink connector partition as a non-negative integer under the key kafka_partition',
+      );
+    }
+    let offset: number | null = null;
+    if (o.offset !== null) {
+      offset = Number(o.offset?.kafka_offset);
+      if (!Number.isInteger(offset) || offset < 0) {
+        throw new BadRequestError(
+          'Kafka offset must be specified in the sink connector offset as a non-negative integer under the key kafka_offset',
+        );
+      }
+    }
+    out.set(new TopicPartition(topic, partition), offset);
+  }
+  return out;
+}
+
+async function alterSource(
+  connector: Connector,
+  config: Record<string, string>,
+  offsets: Array<{ partition: SourceMap; offset: SourceMap | null }>,
+): Promise<boolean> {
+  const c = connector as unknown as {
+    alterOffsets(config: Record<string, string>, offsets: unknown): Promise<boolean> | boolean;
+  };
+  return c.alterOffsets(config, offsets);
+}

@@ -1,0 +1,168 @@
+import {
+  ConfigError,
+  type ConnectRecord,
+  type Converter,
+  type HeaderConverter,
+  type Predicate,
+  type Transformation,
+} from '@sluice/api';
+import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+
+/** Key, value and header converters of one task. */
+export interface TaskConverters {
+  key: Converter;
+  value: Converter;
+  header: HeaderConverter;
+}
+
+/** The keys with `prefix`, stripped of it. */
+export function withPrefix(props: Readonly<Record<string, string>>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(props)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
+
+/**
+ * The converters a connector's tasks use: the connector's `key.converter` / `value.converter` /
+ * `header.converter` (with its own `<kind>.converter.*` settings) when it sets one, else the
+ * worker's (with the worker's settings), as Kafka's `Worker` does.
+ */
+export function createConverters(
+  plugins: PluginRegistry,
+  worker: Readonly<Record<string, string>>,
+  connector: Readonly<Record<string, string>>,
+): TaskConverters {
+  const pick = (key: string) => {
+    const fromConnector = connector[key];
+    const source = fromConnector !== undefined && fromConnector !== '' ? connector : worker;
+    const className = source[key];
+    if (className === undefined || className === '')
+      throw new ConfigError(`Missing required configuration "${key}" which has no default value.`, { key });
+    return { className, props: withPrefix(source, `${key}.`) };
+  };
+  const k = pick('key.converter');
+  const v = pick('value.converter');
+  const headerClass =
+    connector['header.converter'] ||
+    worker['header.converter'] ||
+    'org.apache.kafka.connect.storage.SimpleHeaderConverter';
+  const headerSource = connector['header.converter'] ? connector : worker;
+
+  const key = instantiate<Converter>(plugins, k.className, 'converter', 'key.converter');
+  key.configure(k.props, true);
+  const value = instantiate<Converter>(plugins, v.className, 'converter', 'value.converter');
+  value.configure(v.props, false);
+  const header = instantiate<HeaderConverter>(plugins, headerClass, 'header_converter', 'header.converter');
+  header.configure({ ...withPrefix(headerSource, 'header.converter.'), 'converter.type': 'header' });
+  return { key, value, header };
+}
+
+function instantiate<T>(
+  plugins: PluginRegistry,
+  className: string,
+  type: 'converter' | 'header_converter' | 'transformation' | 'predicate',
+  key: string,
+): T {
+  const info = plugins.find(className, [type]);
+  if (info === undefined) {
+    throw ConfigError.invalidValue(key, className, `Class ${className} could not be found.`);
+  }
+  return new info.plugin() as T;
+}
+
+/** One configured transformation with its optional predicate. */
+interface ChainStep<R extends ConnectRecord<R>> {
+  transform: Transformation<R>;
+  predicate: Predicate<R> | null;
+  negate: boolean;
+}
+
+/**
+ * The single message transforms of a connector, applied in order (`TransformationChain`); a
+ * step with a predicate runs only on records the predicate accepts (or rejects, with `negate`).
+ */
+export class TransformationChain<R extends ConnectRecord<R>> {
+  readonly #steps: ChainStep<R>[];
+
+  constructor(steps: ChainStep<R>[] = []) {
+    this.#steps = steps;
+  }
+
+  get isEmpty(): boolean {
+    return this.#steps.length === 0;
+  }
+
+  /** The transformed record, or null when a transform dropped it. */
+  apply(record: R): R | null {
+    let current: R | null = record;
+    for (const step of this.#steps) {
+      if (step.predicate !== null && step.predicate.test(current) === step.negate) continue;
+      current = step.transform.apply(current);
+      if (current === null) return null;
+    }
+    return current;
+  }
+
+  close(): void {
+    for (const step of this.#steps) {
+      step.transform.close();
+      step.predicate?.close();
+    }
+  }
+
+  /** Builds the chain from `transforms` / `transforms.<alias>.*` / `predicates.<alias>.*`. */
+  static fromConfig<R extends ConnectRecord<R>>(
+    plugins: PluginRegistry,
+    config: Readonly<Record<string, string>>,
+  ): TransformationChain<R> {
+    const aliases = list(config.transforms);
+    if (aliases.length === 0) return new TransformationChain<R>();
+    const predicates = new Map<string, Predicate<R>>();
+    for (const alias of list(config.predicates)) {
+      const type = config[`predicates.${alias}.type`];
+      if (!type)
+        throw new ConfigError(
+          `Missing required configuration "predicates.${alias}.type" which has no default value.`,
+          { key: `predicates.${alias}.type` },
+        );
+      const predicate = instantiate<Predicate<R>>(plugins, type, 'predicate', `predicates.${alias}.type`);
+      predicate.configure(withPrefix(config, `predicates.${alias}.`));
+      predicates.set(alias, predicate);
+    }
+    const steps = aliases.map((alias): ChainStep<R> => {
+      const prefix = `transforms.${alias}.`;
+      const type = config[`${prefix}type`];
+      if (!type)
+        throw new ConfigError(`Missing required configuration "${prefix}type" which has no default value.`, {
+          key: `${prefix}type`,
+        });
+      const transform = instantiate<Transformation<R>>(plugins, type, 'transformation', `${prefix}type`);
+      const props = withPrefix(config, prefix);
+      const predicateAlias = props.predicate;
+      const negate = (props.negate ?? 'false').trim().toLowerCase() === 'true';
+      delete props.predicate;
+      delete props.negate;
+      transform.configure(props);
+      let predicate: Predicate<R> | null = null;
+      if (predicateAlias !== undefined && predicateAlias !== '') {
+        predicate = predicates.get(predicateAlias) ?? null;
+        if (predicate === null)
+          throw ConfigError.invalidValue(`${prefix}predicate`, predicateAlias, 'unknown predicate alias');
+      } else if (props.negate !== undefined || config[`${prefix}negate`] !== undefined) {
+        throw new ConfigError(`Config ${prefix}negate can only be set when ${prefix}predicate is set`, {
+          key: `${prefix}negate`,
+        });
+      }
+      return { transform, predicate, negate };
+    });
+    return new TransformationChain<R>(steps);
+  }
+}
+
+function list(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}

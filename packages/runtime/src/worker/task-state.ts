@@ -1,0 +1,66 @@
+import type { ConnectState, TargetState } from '../herder/entities.ts';
+
+/** Identifies a task: connector name and task number. */
+export interface ConnectorTaskId {
+  readonly connector: string;
+  readonly task: number;
+}
+
+export function taskIdString(id: ConnectorTaskId): string {
+  return `${id.connector}-${id.task}`;
+}
+
+/** Where a task or connector reports its state changes (RUNNING, PAUSED, FAILED with the error, ...). */
+export type StateReporter = (state: ConnectState, error?: unknown) => void;
+
+/**
+ * The target state of a running task, with a way to wait while it is PAUSED. Tasks check
+ * {@link paused} once per loop iteration; `setTarget` wakes a waiting task.
+ */
+export class TargetStateGate {
+  #state: TargetState;
+  #waiters: Array<() => void> = [];
+
+  constructor(initial: TargetState) {
+    this.#state = initial;
+  }
+
+  get state(): TargetState {
+    return this.#state;
+  }
+
+  get paused(): boolean {
+    return this.#state === 'PAUSED';
+  }
+
+  set(state: TargetState): void {
+    this.#state = state;
+    this.wake();
+  }
+
+  /** Resolves on the next target-state change (or {@link wake}). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Wakes every waiter, e.g. when the task is stopping. */
+  wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,268 @@
+import {
+  ConnectError,
+  type OffsetStorageReader,
+  RetriableError,
+  type SourceMap,
+  type SourceRecord,
+  type SourceTask,
+  type SourceTaskContext,
+} from '@sluice/api';
+import type { Logger } from 'pino';
+import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../kafka/log-client.ts';
+import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
+import type { TaskConverters, TransformationChain } from './plugin-factory.ts';
+import {
+  type ConnectorTaskId,
+  type StateReporter,
+  type TargetStateGate,
+  taskIdString,
+} from './task-state.ts';
+
+export interface WorkerSourceTaskOptions {
+  id: ConnectorTaskId;
+  task: SourceTask;
+  taskConfig: Record<string, string>;
+  log: LogClient;
+  converters: TaskConverters;
+  chain: TransformationChain<SourceRecord>;
+  offsetStore: OffsetBackingStore;
+  offsetFlushIntervalMs: number;
+  offsetFlushTimeoutMs: number;
+  target: TargetStateGate;
+  report: StateReporter;
+  /** Called with each topic the task writes to (KIP-558 active topics). */
+  onTopic: (topic: string) => void;
+  logger: Logger;
+}
+
+/** A converted batch: what goes to the log, and the source records it came from (same order). */
+interface Batch {
+  produce: ProduceRecord[];
+  sources: SourceRecord[];
+}
+
+/**
+ * Runs one SourceTask (Kafka's `WorkerSourceTask`): poll → transforms → converters → one batched
+ * produce per poll → offsets staged once the batch is acknowledged → flushed every
+ * `offset.flush.interval.ms` and on stop → `SourceTask.commit()`. At-least-once: an offset is
+ * flushed only after its record and everything before it was acknowledged. One produce is in
+ * flight while the next batch is polled and converted, so batches are written in order.
+ */
+export class WorkerSourceTask {
+  readonly #o: WorkerSourceTaskOptions;
+  readonly #staged = new Map<string, string>();
+  readonly #topics = new Set<string>();
+  #stopping = false;
+  #flushing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #failed = false;
+
+  constructor(options: WorkerSourceTaskOptions) {
+    this.#o = options;
+  }
+
+  get id(): ConnectorTaskId {
+    return this.#o.id;
+  }
+
+  /** Runs the task until it is stopped or fails; never rejects (failures are reported). */
+  async run(): Promise<void> {
+    const o = this.#o;
+    try {
+      while (o.target.paused && !this.#stopping) {
+        o.report('PAUSED');
+        await o.target.changed();
+      }
+      if (this.#stopping) return;
+      o.task.initialize(this.#context());
+      await o.task.start(o.taskConfig);
+      o.report('RUNNING');
+      this.#timer = setInterval(() => void this.#flushOffsets().catch(() => {}), o.offsetFlushIntervalMs);
+      await this.#loop();
+      await this.#flushOffsets();
+      if (!this.#failed) o.report('UNASSIGNED');
+    } catch (err) {
+      this.#failed = true;
+      o.logger.error({ err }, `${taskIdString(o.id)} failed`);
+      o.report('FAILED', err);
+    } finally {
+      if (this.#timer !== null) clearInterval(this.#timer);
+      await this.#stopTask();
+    }
+  }
+
+  /** Asks the task to stop: the loop ends after the current poll, offsets are flushed. */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#o.target.wake();
+    // The connector's stop() may be what ends a blocking poll.
+    void Promise.resolve()
+      .then(() => this.#o.task.stop())
+      .catch((err) => this.#o.logger.warn({ err }, `${taskIdString(this.#o.id)} stop() failed`));
+  }
+
+  async #stopTask(): Promise<void> {
+    this.#o.chain.close();
+  }
+
+  async #loop(): Promise<void> {
+    const o = this.#o;
+    let inflight: Promise<void> | null = null;
+    while (!this.#stopping) {
+      if (o.target.paused) {
+        if (inflight !== null) await inflight;
+        inflight = null;
+        o.report('PAUSED');
+        while (o.target.paused && !this.#stopping) await o.target.changed();
+        if (this.#stopping) break;
+        o.report('RUNNING');
+        continue;
+      }
+      let records: SourceRecord[] | null;
+      try {
+        records = await o.task.poll();
+      } catch (err) {
+        if (err instanceof RetriableError) {
+          o.logger.warn({ err }, `${taskIdString(o.id)} poll() failed, will retry`);
+          continue;
+        }
+        throw err;
+      }
+      if (records === null || records === undefined || records.length === 0) continue;
+      const batch = this.#convert(records);
+      if (inflight !== null) await inflight;
+      inflight = batch.produce.length === 0 ? null : this.#send(batch);
+    }
+    if (inflight !== null) await inflight;
+  }
+
+  #convert(records: SourceRecord[]): Batch {
+    const o = this.#o;
+    const produce: ProduceRecord[] = [];
+    const sources: SourceRecord[] = [];
+    const { key, value, header } = o.converters;
+    for (const original of records) {
+      const record = o.chain.isEmpty ? original : o.chain.apply(original);
+      if (record === null) {
+        void o.task.commitRecord(original, null);
+        continue;
+      }
+      const topic = record.topic;
+      let headers: LogHeader[] = [];
+      if (!record.headers.isEmpty()) {
+        headers = [];
+        for (const h of record.headers)
+          headers.push([h.key, toBuffer(header.fromConnectHeader(topic, h.key, h.schema, h.value))]);
+      }
+      const p: ProduceRecord = {
+        topic,
+        key: toBuffer(key.fromConnectData(topic, record.keySchema, record.key, record.headers)),
+        value: toBuffer(value.fromConnectData(topic, record.valueSchema, record.value, record.headers)),
+        headers,
+      };
+      if (record.kafkaPartition !== null) p.partition = record.kafkaPartition;
+      if (record.timestamp !== null) p.timestamp = record.timestamp;
+      produce.push(p);
+      sources.push(original);
+    }
+    return { produce, sources };
+  }
+
+  async #send(batch: Batch): Promise<void> {
+    const o = this.#o;
+    let acks: RecordAck[];
+    try {
+      acks = await o.log.produce(batch.produce);
+    } catch (err) {
+      throw new ConnectError(`Unrecoverable exception from producer send for ${taskIdString(o.id)}`, {
+        cause: err,
+      });
+    }
+    const commits: Promise<void>[] = [];
+    for (let i = 0; i < acks.length; i++) {
+      const record = batch.sources[i]!;
+      const ack = acks[i]!;
+      if (record.sourcePartition !== null && record.sourceOffset !== null) {
+        this.#staged.set(
+          offsetKey(o.id.connector, record.sourcePartition),
+          JSON.stringify(record.sourceOffset),
+        );
+      }
+      if (!this.#topics.has(ack.topic)) {
+        this.#topics.add(ack.topic);
+        o.onTopic(ack.topic);
+      }
+      const r = o.task.commitRecord(record, {
+        topic: ack.topic,
+        partition: ack.partition,
+        offset: ack.offset,
+        timestamp: ack.timestamp,
+      });
+      if (r instanceof Promise) commits.push(r);
+    }
+    if (commits.length > 0) await Promise.all(commits);
+  }
+
+  /** Writes the staged offsets to the store, then calls `commit()`. One flush at a time. */
+  #flushOffsets(): Promise<void> {
+    if (this.#flushing !== null) return this.#flushing;
+    if (this.#staged.size === 0 || this.#failed) return Promise.resolve();
+    const o = this.#o;
+    const snapshot = new Map(this.#staged);
+    this.#staged.clear();
+    this.#flushing = (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          o.offsetStore.set(snapshot),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new ConnectError('Timed out waiting to flush offsets to storage')),
+              o.offsetFlushTimeoutMs,
+            );
+          }),
+        ]);
+        await o.task.commit();
+      } catch (err) {
+        // Keep what was not superseded meanwhile, for the next attempt.
+        for (const [k, v] of snapshot) if (!this.#staged.has(k)) this.#staged.set(k, v);
+        o.logger.error({ err }, `${taskIdString(o.id)} failed to flush offsets`);
+      } finally {
+        clearTimeout(timer);
+        this.#flushing = null;
+      }
+    })();
+    return this.#flushing;
+  }
+
+  #context(): SourceTaskContext {
+    const o = this.#o;
+    const reader: OffsetStorageReader = {
+      offset: async (partition: SourceMap) => {
+        const key = offsetKey(o.id.connector, partition);
+        const stored = await o.offsetStore.get([key]);
+        const text = stored.get(key);
+        return text === undefined ? null : (JSON.parse(text) as SourceMap);
+      },
+      offsets: async (partitions: readonly SourceMap[]) => {
+        const keys = partitions.map((p) => offsetKey(o.id.connector, p));
+        const stored = await o.offsetStore.get(keys);
+        return partitions.map((partition, i) => {
+          const text = stored.get(keys[i]!);
+          return { partition, offset: text === undefined ? null : (JSON.parse(text) as SourceMap) };
+        });
+      },
+    };
+    return {
+      configs: () => o.taskConfig,
+      offsetStorageReader: () => reader,
+      transactionContext: () => null,
+    };
+  }
+}
+
+export function toBuffer(bytes: Uint8Array | null): Buffer | null {
+  if (bytes === null) return null;
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,381 @@
+import {
+  ConnectError,
+  type Connector,
+  type ConnectorContext,
+  errorTrace,
+  type PluginDescriptor,
+  SinkConnector,
+  type SinkRecord,
+  type SinkTask,
+  SourceConnector,
+  type SourceRecord,
+  type SourceTask,
+  TopicPartition,
+} from '@sluice/api';
+import type { Logger } from 'pino';
+import type { ConnectorType, ConnectState, TargetState } from '../herder/entities.ts';
+import type { LogClient } from '../kafka/log-client.ts';
+import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+import type { OffsetBackingStore } from '../storage/offset-store.ts';
+import type { MemoryStatusStore } from '../storage/status-store.ts';
+import { createConverters, TransformationChain } from './plugin-factory.ts';
+import { type ConnectorTaskId, TargetStateGate, taskIdString } from './task-state.ts';
+import { WorkerSinkTask } from './worker-sink-task.ts';
+import { WorkerSourceTask } from './worker-source-task.ts';
+
+export interface WorkerOptions {
+  /** The advertised `host:port` (a function: it is known only once the REST server is bound). */
+  workerId: () => string;
+  log: LogClient;
+  plugins: PluginRegistry;
+  offsetStore: OffsetBackingStore;
+  status: MemoryStatusStore;
+  /** The worker's own properties (converters and their settings are read from here). */
+  workerProps: Readonly<Record<string, string>>;
+  offsetFlushIntervalMs: number;
+  offsetFlushTimeoutMs: number;
+  taskShutdownTimeoutMs: number;
+  logger: Logger;
+}
+
+interface RunningConnector {
+  instance: Connector;
+  type: 'source' | 'sink';
+  config: Record<string, string>;
+  /** True while `start` has run and `stop` has not. */
+  started: boolean;
+}
+
+interface RunningTask {
+  runner: WorkerSourceTask | WorkerSinkTask;
+  done: Promise<void>;
+  target: TargetStateGate;
+}
+
+/**
+ * Runs connector and task instances on this process (Kafka's `Worker`). It knows nothing of where
+ * configs come from: a herder tells it what to start, stop, pause and resume, and it reports
+ * states to the status store.
+ */
+export class Worker {
+  readonly #o: WorkerOptions;
+  readonly #connectors = new Map<string, RunningConnector>();
+  readonly #tasks = new Map<string, RunningTask>();
+  /** Tasks abandoned after the shutdown timeout: their late state reports are ignored. */
+  readonly #abandoned = new Set<string>();
+
+  constructor(options: WorkerOptions) {
+    this.#o = options;
+  }
+
+  get workerId(): string {
+    return this.#o.workerId();
+  }
+
+  /** The connector type of a config: 'source', 'sink', or 'unknown' when the class cannot be resolved. */
+  connectorType(config: Readonly<Record<string, string>>): ConnectorType {
+    const cls = config['connector.class'];
+    if (cls === undefined) return 'unknown';
+    const info = this.#o.plugins.find(cls, ['source', 'sink']);
+    return info === undefined ? 'unknown' : (info.type as 'source' | 'sink');
+  }
+
+  /** A new, unstarted instance of the connector class in `config`. */
+  newConnector(config: Readonly<Record<string, string>>): Connector {
+    const cls = config['connector.class'] ?? '';
+    const info = this.#o.plugins.resolve(cls, ['source', 'sink']);
+    const instance = new info.plugin() as Connector;
+    if (!(instance instanceof SourceConnector) && !(instance instanceof SinkConnector)) {
+      throw new ConnectError(`${info.className} is neither a SourceConnector nor a SinkConnector`);
+    }
+    return instance;
+  }
+
+  isRunning(connector: string): boolean {
+    return this.#connectors.has(connector);
+  }
+
+  /**
+   * Starts a connector instance in the given target state: STARTED starts it, PAUSED and STOPPED
+   * only create it. Reports RUNNING/PAUSED/STOPPED, or FAILED with the trace when `start` throws.
+   * Returns whether the connector is running (STARTED without failure).
+   */
+  async startConnector(
+    name: string,
+    config: Record<string, string>,
+    target: TargetState,
+    onTaskReconfiguration: () => void,
+  ): Promise<boolean> {
+    if (this.#connectors.has(name))
+      throw new ConnectError(`Connector ${name} already running on this worker`);
+    let instance: Connector;
+    try {
+      instance = this.newConnector(config);
+    } catch (err) {
+      this.#reportConnector(name, 'FAILED', err);
+      return false;
+    }
+    const running: RunningConnector = {
+      instance,
+      type: instance instanceof SinkConnector ? 'sink' : 'source',
+      config,
+      started: false,
+    };
+    this.#connectors.set(name, running);
+    const context: ConnectorContext = {
+      requestTaskReconfiguration: onTaskReconfiguration,
+      raiseError: (error: Error) => {
+        this.#o.logger.error({ err: error }, `Connector ${name} raised an error`);
+        this.#reportConnector(name, 'FAILED', error);
+      },
+    };
+    instance.initialize(context);
+    return this.#applyConnectorTarget(name, running, target);
+  }
+
+  /** Moves a running connector to a new target state (pause, resume, stop). */
+  async setConnectorTarget(name: string, target: TargetState): Promise<boolean> {
+    const running = this.#connectors.get(name);
+    if (running === undefined) return false;
+    return this.#applyConnectorTarget(name, running, target);
+  }
+
+  async #applyConnectorTarget(
+    name: string,
+    running: RunningConnector,
+    target: TargetState,
+  ): Promise<boolean> {
+    if (target === 'STARTED') {
+      if (running.started) return true;
+      try {
+        await running.instance.start(running.config);
+        running.started = true;
+        this.#reportConnector(name, 'RUNNING');
+        return true;
+      } catch (err) {
+        this.#o.logger.error({ err }, `Connector ${name} failed to start`);
+        this.#reportConnector(name, 'FAILED', err);
+        return false;
+      }
+    }
+    if (running.started) {
+      running.started = false;
+      try {
+        await running.instance.stop();
+      } catch (err) {
+        if (target === 'PAUSED') {
+          this.#reportConnector(name, 'FAILED', err);
+          return false;
+        }
+      }
+    }
+    this.#reportConnector(name, target === 'PAUSED' ? 'PAUSED' : 'STOPPED');
+    return false;
+  }
+
+  /** Stops and forgets a connector instance (not its tasks). */
+  async stopConnector(name: string): Promise<void> {
+    const running = this.#connectors.get(name);
+    if (running === undefined) return;
+    this.#connectors.delete(name);
+    if (running.started) {
+      running.started = false;
+      try {
+        await running.instance.stop();
+      } catch (err) {
+        this.#o.logger.warn({ err }, `Connector ${name} failed to stop`);
+      }
+    }
+  }
+
+  /**
+   * The task configs of a started connector: `taskConfigs(tasks.max)`, each with `task.class` and,
+   * for sinks, the connector's `topics` / `topics.regex`. More configs than `tasks.max` fail the
+   * connector (as `tasks.max.enforce=true`).
+   */
+  async connectorTaskConfigs(name: string): Promise<Record<string, string>[]> {
+    const running = this.#connectors.get(name);
+    if (running === undefined || !running.started) return [];
+    const maxTasks = Number.parseInt(running.config['tasks.max'] ?? '1', 10);
+    const taskClass = running.instance.taskClass() as unknown as PluginDescriptor & { name: string };
+    const configs = await running.instance.taskConfigs(maxTasks);
+    if (configs.length > maxTasks) {
+      throw new ConnectError(
+        `The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`,
+      );
+    }
+    return configs.map((c) => {
+      const out: Record<string, string> = { ...c, 'task.class': taskClass.javaClass ?? taskClass.name };
+      if (running.type === 'sink') {
+        if (running.config.topics !== undefined) out.topics = running.config.topics;
+        if (running.config['topics.regex'] !== undefined)
+          out['topics.regex'] = running.config['topics.regex'];
+      }
+      return out;
+    });
+  }
+
+  /** Starts a task; it runs until {@link stopTasks}. Reports its states to the status store. */
+  startTask(
+    id: ConnectorTaskId,
+    connectorConfig: Record<string, string>,
+    taskConfig: Record<string, string>,
+    target: TargetState,
+    taskCount: number,
+  ): void {
+    const key = taskIdString(id);
+    if (this.#tasks.has(key)) throw new ConnectError(`Task ${key} already running on this worker`);
+    this.#abandoned.delete(key);
+    const o = this.#o;
+    const gate = new TargetStateGate(target);
+    const report = (state: ConnectState, error?: unknown) => this.#reportTask(id, state, error);
+    const logger = o.logger.child({ connector: id.connector, task: id.task });
+    let runner: WorkerSourceTask | WorkerSinkTask;
+    try {
+      const type = this.connectorType(connectorConfig);
+      const running = this.#connectors.get(id.connector);
+      const taskClass = running?.instance.taskClass() ?? this.newConnector(connectorConfig).taskClass();
+      const task = new taskClass();
+      const converters = createConverters(o.plugins, o.workerProps, connectorConfig);
+      if (type === 'sink') {
+        runner = new WorkerSinkTask({
+          id,
+          task: task as SinkTask,
+          taskConfig,
+          log: o.log,
+          converters,
+          chain: TransformationChain.fromConfig<SinkRecord>(o.plugins, connectorConfig),
+          groupId: connectorConfig['consumer.override.group.id'] || `connect-${id.connector}`,
+          assignment: () => this.#sinkAssignment(id, taskCount, connectorConfig),
+          autoOffsetReset:
+            connectorConfig['consumer.override.auto.offset.reset'] === 'latest' ? 'latest' : 'earliest',
+          offsetFlushIntervalMs: o.offsetFlushIntervalMs,
+          offsetFlushTimeoutMs: o.offsetFlushTimeoutMs,
+          maxFetchBytes: 50 * 1024 * 1024,
+          target: gate,
+          report,
+          logger,
+        });
+      } else {
+        runner = new WorkerSourceTask({
+          id,
+          task: task as SourceTask,
+          taskConfig,
+          log: o.log,
+          converters,
+          chain: TransformationChain.fromConfig<SourceRecord>(o.plugins, connectorConfig),
+          offsetStore: o.offsetStore,
+          offsetFlushIntervalMs: o.offsetFlushIntervalMs,
+          offsetFlushTimeoutMs: o.offsetFlushTimeoutMs,
+          target: gate,
+          report,
+          onTopic: (topic) => o.status.addTopic(id.connector, topic),
+          logger,
+        });
+      }
+    } catch (err) {
+      o.logger.error({ err }, `Failed to start task ${key}`);
+      this.#reportTask(id, 'FAILED', err);
+      return;
+    }
+    const done = runner.run();
+    this.#tasks.set(key, { runner, done, target: gate });
+  }
+
+  setTaskTarget(id: ConnectorTaskId, target: TargetState): void {
+    this.#tasks.get(taskIdString(id))?.target.set(target);
+  }
+
+  /** Task ids running here for a connector. */
+  tasksOf(connector: string): ConnectorTaskId[] {
+    return [...this.#tasks.values()].map((t) => t.runner.id).filter((id) => id.connector === connector);
+  }
+
+  /**
+   * Stops tasks and waits up to `task.shutdown.graceful.timeout.ms` for all of them; tasks still
+   * running then are abandoned (Kafka "cancels" them) and a warning is logged.
+   */
+  async stopTasks(ids: readonly ConnectorTaskId[]): Promise<void> {
+    const stopping: Array<{ key: string; done: Promise<void> }> = [];
+    for (const id of ids) {
+      const key = taskIdString(id);
+      const t = this.#tasks.get(key);
+      if (t === undefined) continue;
+      this.#tasks.delete(key);
+      t.runner.stop();
+      stopping.push({ key, done: t.done });
+    }
+    if (stopping.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.#o.taskShutdownTimeoutMs);
+    });
+    const result = await Promise.race([Promise.all(stopping.map((s) => s.done)), timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      for (const s of stopping) this.#abandoned.add(s.key);
+      this.#o.logger.warn(
+        `Graceful stop of tasks ${stopping.map((s) => s.key).join(', ')} timed out; abandoning them`,
+      );
+    }
+  }
+
+  /** Stops everything running here. */
+  async stop(): Promise<void> {
+    await this.stopTasks([...this.#tasks.values()].map((t) => t.runner.id));
+    for (const name of [...this.#connectors.keys()]) await this.stopConnector(name);
+  }
+
+  /**
+   * The partitions a sink task reads in standalone mode: every partition of the connector's
+   * topics (created when missing, as a consumer's auto-creation would), dealt round-robin over
+   * the connector's tasks.
+   */
+  async #sinkAssignment(
+    id: ConnectorTaskId,
+    taskCount: number,
+    config: Readonly<Record<string, string>>,
+  ): Promise<TopicPartition[]> {
+    const log = this.#o.log;
+    let topics: string[];
+    const regex = config['topics.regex'];
+    if (regex !== undefined && regex.trim() !== '') {
+      const pattern = new RegExp(`^(?:${regex})$`);
+      topics = (await log.listTopics()).filter((t) => pattern.test(t));
+    } else {
+      topics = (config.topics ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
+      if (topics.length > 0) await log.createTopics(topics.map((name) => ({ name })));
+    }
+    if (topics.length === 0) return [];
+    const described = await log.describeTopics(topics);
+    const all: TopicPartition[] = [];
+    for (const topic of [...topics].sort()) {
+      const d = described.get(topic);
+      if (d === undefined) continue;
+      for (const p of d.partitions) all.push(new TopicPartition(topic, p.partition));
+    }
+    return all.filter((_, i) => i % Math.max(1, taskCount) === id.task);
+  }
+
+  #reportConnector(name: string, state: ConnectState, error?: unknown): void {
+    this.#o.status.putConnector(name, {
+      state,
+      workerId: this.#o.workerId(),
+      trace: state === 'FAILED' && error !== undefined ? errorTrace(error) : null,
+      generation: 0,
+    });
+  }
+
+  #reportTask(id: ConnectorTaskId, state: ConnectState, error?: unknown): void {
+    if (this.#abandoned.has(taskIdString(id))) return;
+    this.#o.status.putTask(id.connector, id.task, {
+      state,
+      workerId: this.#o.workerId(),
+      trace: state === 'FAILED' && error !== undefined ? errorTrace(error) : null,
+      generation: 0,
+    });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * A real standalone worker (StandaloneHerder on the embedded log) behind a real RestServer on an
+ * ephemeral port, and a small HTTP client for the conformance tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../src/logging/logger.ts';
+import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
+import { RestServer, type RestServerOptions } from '../../src/rest/rest-server.ts';
+import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+
+export interface TestWorker {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  herder: StandaloneHerder;
+  server: RestServer;
+  loggers: LoggerRegistry;
+  /** A temporary directory removed on close. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends Partial<Omit<RestServerOptions, 'herder' | 'loggers' | 'listeners'>> {
+  /** Start the herder (default true); false leaves it "starting". */
+  startHerder?: boolean;
+  /** Extra worker properties. */
+  workerProps?: Record<string, string>;
+  /** Root log level of the worker's loggers (default WARN, to keep test output short). */
+  logLevel?: string;
+}
+
+/** Worker properties of the brief: String converters, the embedded log, an ephemeral port. */
+export function workerProps(dir: string): Record<string, string> {
+  return {
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'embedded.log.dir': join(dir, 'log'),
+    'offset.storage.file.filename': join(dir, 'offsets'),
+    listeners: 'http://127.0.0.1:0',
+  };
+}
+
+export async function startWorker(options: StartOptions = {}): Promise<TestWorker> {
+  const { startHerder = true, workerProps: extra = {}, logLevel = 'WARN', ...serverOptions } = options;
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-rest-'));
+  const root = createLogger({ level: logLevel });
+  const loggers = new LoggerRegistry(root);
+  const herder = await StandaloneHerder.create({ ...workerProps(dir), ...extra }, { logger: root });
+  if (startHerder) await herder.start();
+  const server = new RestServer({
+    herder,
+    loggers,
+    listeners: [{ protocol: 'http', host: '127.0.0.1', port: 0 }],
+    ...serverOptions,
+  });
+  const { urls } = await server.start();
+  return {
+    url: urls[0]!,
+    herder,
+    server,
+    loggers,
+    dir,
+    async close() {
+      await server.stop();
+      if (startHerder) await herder.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed body, or undefined when it is empty. */
+  json: unknown;
+}
+
+export interface RequestOptions {
+  /** A body to send as JSON. */
+  body?: unknown;
+  /** A body to send as is. */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP request; a JSON body gets `Content-Type: application/json`. */
+export async function http(
+  base: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<HttpResult> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.raw !== undefined) body = options.raw;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: text === '' ? undefined : JSON.parse(text),
+  };
+}
+
+/** A connector name no other test uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Polls `check` until it returns true (or throws the last failure after `timeoutMs`). */
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
