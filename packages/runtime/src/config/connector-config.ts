@@ -41,19 +41,19 @@ const CONNECTOR_CLASS_DOC =
   'If the connector is org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name, ' +
   ' or use "FileStreamSink" or "FileStreamSinkConnector" to make the configuration a bit shorter';
 
-const KEY_CONVERTER_CLASS_DOC =
+export const KEY_CONVERTER_CLASS_DOC =
   'Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.' +
   ' This controls the format of the keys in messages written to or read from Kafka, and since this is' +
   ' independent of connectors it allows any connector to work with any serialization format.' +
   ' Examples of common formats include JSON and Avro.';
 
-const VALUE_CONVERTER_CLASS_DOC =
+export const VALUE_CONVERTER_CLASS_DOC =
   'Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.' +
   ' This controls the format of the values in messages written to or read from Kafka, and since this is' +
   ' independent of connectors it allows any connector to work with any serialization format.' +
   ' Examples of common formats include JSON and Avro.';
 
-const HEADER_CONVERTER_CLASS_DOC =
+export const HEADER_CONVERTER_CLASS_DOC =
   'HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.' +
   ' This controls the format of the header values in messages written to or read from Kafka, and since this is' +
   ' independent of connectors it allows any connector to work with any serialization format.' +

@@ -27,6 +27,11 @@ import {
   Range,
   ValidString,
 } from '@sluice/api';
+import {
+  HEADER_CONVERTER_CLASS_DOC,
+  KEY_CONVERTER_CLASS_DOC,
+  VALUE_CONVERTER_CLASS_DOC,
+} from './connector-config.ts';
 
 /** Sluice's key for the embedded log's directory. */
 export const EMBEDDED_LOG_DIR_CONFIG = 'embedded.log.dir';
@@ -44,24 +49,7 @@ const BOOTSTRAP_SERVERS_DOC =
   ' Sluice: when this is not set, a standalone worker runs on the embedded, file-backed log in ' +
   '<code>embedded.log.dir</code> instead of Kafka (Apache Kafka Connect defaults to <code>localhost:9092</code>).';
 
-const KEY_CONVERTER_CLASS_DOC =
-  'Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.' +
-  ' This controls the format of the keys in messages written to or read from Kafka, and since this is' +
-  ' independent of connectors it allows any connector to work with any serialization format.' +
-  ' Examples of common formats include JSON and Avro.';
-
-const VALUE_CONVERTER_CLASS_DOC =
-  'Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.' +
-  ' This controls the format of the values in messages written to or read from Kafka, and since this is' +
-  ' independent of connectors it allows any connector to work with any serialization format.' +
-  ' Examples of common formats include JSON and Avro.';
-
-const HEADER_CONVERTER_CLASS_DOC =
-  'HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.' +
-  ' This controls the format of the header values in messages written to or read from Kafka, and since this is' +
-  ' independent of connectors it allows any connector to work with any serialization format.' +
-  ' Examples of common formats include JSON and Avro. By default, the SimpleHeaderConverter is used to serialize' +
-  ' header values to strings and deserialize them by inferring the schemas.';
+// The converter docs are shared with the connector-level keys.
 
 const PLUGIN_PATH_DOC =
   'List of paths separated by commas (,) that ' +

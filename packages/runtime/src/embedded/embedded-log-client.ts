@@ -63,10 +63,10 @@ import type {
   TopicDescription,
   TopicPartition,
 } from '../kafka/log-client.ts';
+import { ProducerPartitioner } from '../kafka/partitioner.ts';
 import { type DirLock, lockDirectory } from './dir-lock.ts';
 import { isTempFileName, mapLimit, syncDir, writeFileAtomic } from './fs-util.ts';
 import { GroupOffsetStore } from './group-offsets.ts';
-import { partitionForKey } from './murmur2.ts';
 import {
   FilePool,
   type FsyncPolicy,
@@ -241,7 +241,7 @@ export class EmbeddedLogClient implements LogClient {
   /** Admin changes (create, delete) run one at a time. */
   #adminTail: Promise<unknown> = Promise.resolve();
   /** Per-topic round-robin counter for batches of null-key records. */
-  readonly #nullKeyPartition = new Map<string, number>();
+  readonly #partitioner = new ProducerPartitioner();
   readonly #closeWaiters = new Set<() => void>();
   #syncTimer: ReturnType<typeof setInterval> | undefined;
   #syncing = false;
@@ -501,7 +501,7 @@ export class EmbeddedLogClient implements LogClient {
           continue;
         }
         this.#topics.delete(name);
-        this.#nullKeyPartition.delete(name);
+        this.#partitioner.forget(name);
         await Promise.allSettled(topic.partitions.map((p) => p.close()));
         // Rename first (atomic: after a crash the topic is either whole or gone), then remove.
         const trash = join(this.dir, 'trash', randomBytes(8).toString('hex'));
@@ -564,32 +564,12 @@ export class EmbeddedLogClient implements LogClient {
     const timestamps = new Float64Array(count);
     const bodySizes = new Float64Array(count);
     const byPartition = new Map<PartitionLog, number[]>();
-    const stickyForBatch = new Map<string, number>();
+    const choose = this.#partitioner.batch();
     let topic: TopicState | undefined;
     for (let i = 0; i < count; i++) {
       const record = records[i]!;
       if (topic === undefined || topic.name !== record.topic) topic = this.#topics.get(record.topic)!;
-      const partitionCount = topic.partitions.length;
-      let partition: number;
-      if (record.partition !== undefined) {
-        partition = record.partition;
-        if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-          throw new ConnectError(
-            `Invalid partition given with record: ${partition} is not in the range [0...${partitionCount - 1}] of topic ${record.topic}`,
-          );
-        }
-      } else if (record.key !== null) {
-        partition = partitionForKey(record.key, partitionCount);
-      } else {
-        let sticky = stickyForBatch.get(topic.name);
-        if (sticky === undefined) {
-          const next = this.#nullKeyPartition.get(topic.name) ?? Math.floor(Math.random() * partitionCount);
-          this.#nullKeyPartition.set(topic.name, (next + 1) % 0x7fffffff);
-          sticky = next % partitionCount;
-          stickyForBatch.set(topic.name, sticky);
-        }
-        partition = sticky;
-      }
+      const partition = choose(topic.name, record.partition, record.key, topic.partitions.length);
       partitionOf[i] = partition;
       let timestamp = record.timestamp;
       if (topic.logAppendTime || timestamp === undefined) timestamp = now;

@@ -40,7 +40,6 @@ import {
   kGetConnection,
   ListOffsetTimestamps,
   type MessageToProduce,
-  murmur2,
   ProduceAcks,
   Producer,
   protocolErrors,
@@ -80,6 +79,7 @@ import type {
   TopicDescription,
   TopicPartition,
 } from './log-client.ts';
+import { ProducerPartitioner } from './partitioner.ts';
 
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
 type FetchResponse = fetchV17.FetchResponse;
@@ -137,7 +137,7 @@ export class PlatformaticLogClient implements LogClient {
   #fetcher: Admin | undefined;
   #closed = false;
   /** Per-topic round-robin counter for batches of null-key records. */
-  readonly #nullKeyPartition = new Map<string, number>();
+  readonly #partitioner = new ProducerPartitioner();
 
   constructor(config: PlatformaticLogClientConfig) {
     this.#config = config;
@@ -403,32 +403,13 @@ export class PlatformaticLogClient implements LogClient {
 
     // Choose every record's partition, as Kafka's Java producer would.
     const partitions = new Int32Array(count);
-    const stickyForBatch = new Map<string, number>();
+    const choose = this.#partitioner.batch();
     for (let i = 0; i < count; i++) {
       const record = records[i]!;
       const partitionCount = metadata.topics.get(record.topic)?.partitionsCount ?? 0;
       if (partitionCount <= 0)
         throw new NotFoundError(`Cannot produce: topic ${record.topic} has no partitions`);
-      let partition: number;
-      if (record.partition !== undefined) {
-        partition = record.partition;
-        if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-          throw new ConnectError(
-            `Invalid partition given with record: ${partition} is not in the range [0...${partitionCount - 1}] of topic ${record.topic}`,
-          );
-        }
-      } else if (record.key !== null) {
-        partition = (murmur2(record.key) & 0x7fffffff) % partitionCount;
-      } else {
-        let sticky = stickyForBatch.get(record.topic);
-        if (sticky === undefined) {
-          const next = this.#nullKeyPartition.get(record.topic) ?? Math.floor(Math.random() * partitionCount);
-          this.#nullKeyPartition.set(record.topic, (next + 1) % 0x7fffffff);
-          sticky = next % partitionCount;
-          stickyForBatch.set(record.topic, sticky);
-        }
-        partition = sticky;
-      }
+      const partition = choose(record.topic, record.partition, record.key, partitionCount);
       partitions[i] = partition;
     }
 

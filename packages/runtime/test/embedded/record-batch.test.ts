@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { murmur2, partitionForKey } from '../../src/embedded/murmur2.ts';
 import {
   BATCH_HEADER_BYTES,
   batchCrcMatches,
@@ -18,6 +17,7 @@ import {
   writeInt64,
 } from '../../src/embedded/record-batch.ts';
 import type { LogHeader, LogRecord, ProduceRecord } from '../../src/kafka/log-client.ts';
+import { murmur2, partitionForKey } from '../../src/kafka/murmur2.ts';
 
 function encode(records: ProduceRecord[], timestamps: number[], logAppendTime = false): Buffer {
   const order = records.map((_, i) => i);
