@@ -59,6 +59,7 @@ export {
 export { type LoggerLevel, LoggerRegistry, ROOT_LOGGER_NAME } from './logging/logger-registry.ts';
 export { HIDDEN, redactConfig } from './logging/redact.ts';
 export { builtinPlugins } from './plugins/builtins.ts';
+export { loadPluginPath, type PluginPathResult } from './plugins/plugin-path.ts';
 export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
 export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';
 export { buildOpenApiDocument } from './rest/openapi.ts';

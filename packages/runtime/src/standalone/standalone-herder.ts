@@ -40,6 +40,7 @@ import type { Herder, PutConnectorResult } from '../herder/herder.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import { builtinPlugins } from '../plugins/builtins.ts';
+import { loadPluginPath } from '../plugins/plugin-path.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import { MemoryStatusStore, type StateRecord } from '../storage/status-store.ts';
@@ -110,6 +111,7 @@ export class StandaloneHerder implements Herder {
     const config = new WorkerConfig(workerProps);
     const logger = options.logger ?? pino({ level: 'info' });
     const plugins = options.plugins ?? builtinPlugins(SLUICE_VERSION);
+    await loadPluginPath(plugins, config.getList('plugin.path') ?? [], logger);
     let log: LogClient;
     if (config.usesEmbeddedLog()) {
       const dir = config.embeddedLogDir();

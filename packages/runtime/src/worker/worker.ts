@@ -85,8 +85,11 @@ export class Worker {
     const cls = config['connector.class'] ?? '';
     const info = this.#o.plugins.resolve(cls, ['source', 'sink']);
     const instance = new info.plugin() as Connector;
-    if (!(instance instanceof SourceConnector) && !(instance instanceof SinkConnector)) {
-      throw new ConnectError(`${info.className} is neither a SourceConnector nor a SinkConnector`);
+    const expected = info.type === 'sink' ? SinkConnector : SourceConnector;
+    if (!(instance instanceof expected)) {
+      throw new ConnectError(
+        `${info.className} is registered as a ${info.type} connector but does not extend ${expected.name}`,
+      );
     }
     return instance;
   }
