@@ -187,12 +187,20 @@ export class StandaloneHerder implements Herder {
       const existing = this.#connectors.get(name);
       if (existing !== undefined && !options.allowReplace)
         throw new AlreadyExistsError(`Connector ${name} already exists`);
-      if (existing !== undefined) await this.#stopAll(name);
-      const target = existing?.target ?? INITIAL_TO_TARGET[options.initialState ?? 'RUNNING'];
-      const entry: ConnectorEntry = { config: full, target, taskConfigs: existing?.taskConfigs ?? [] };
+      if (existing !== undefined) {
+        // An identical config changes nothing; otherwise the connector restarts, and its tasks
+        // restart only if the connector or its task configs changed.
+        if (sameConfig(existing.config, full)) return { created: false, info: this.#info(name, existing) };
+        await this.#worker.stopConnector(name);
+        existing.config = full;
+        await this.#reconcile(name, existing);
+        return { created: false, info: this.#info(name, existing) };
+      }
+      const target = INITIAL_TO_TARGET[options.initialState ?? 'RUNNING'];
+      const entry: ConnectorEntry = { config: full, target, taskConfigs: [] };
       this.#connectors.set(name, entry);
       await this.#startAll(name, entry);
-      return { created: existing === undefined, info: this.#info(name, entry) };
+      return { created: true, info: this.#info(name, entry) };
     });
   }
 
@@ -515,6 +523,18 @@ export class StandaloneHerder implements Herder {
     this.#startTasks(name, entry);
   }
 
+  /**
+   * After a config update: starts the connector with the new config and restarts its tasks
+   * (their converters and transforms come from the connector config, so a changed connector
+   * config changes them too). Task statuses of tasks that no longer exist are dropped.
+   */
+  async #reconcile(name: string, entry: ConnectorEntry): Promise<void> {
+    const oldCount = entry.taskConfigs.length;
+    await this.#worker.stopTasks(this.#worker.tasksOf(name));
+    await this.#startAll(name, entry);
+    for (let t = entry.taskConfigs.length; t < oldCount; t++) this.#status.deleteTask(name, t);
+  }
+
   #startTasks(name: string, entry: ConnectorEntry): void {
     entry.taskConfigs.forEach((taskConfig, task) => {
       this.#worker.startTask(
@@ -591,6 +611,11 @@ export class StandaloneHerder implements Herder {
       for (const id of this.#worker.tasksOf(name)) this.#worker.setTaskTarget(id, target);
     });
   }
+}
+
+function sameConfig(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
 function statusJson(s: StateRecord): ConnectorStatus {
