@@ -7,6 +7,7 @@ import {
   SchemaAndValue,
 } from '@sluice/api';
 import { DataHeaderConverter } from '../data-header-converter.ts';
+import { ByteWriter } from './json-bytes.ts';
 import { compileDecoder, type Decode, decodeSchemaless, toConnectSchema } from './json-decoder.ts';
 import {
   type CompiledEncoder,
@@ -18,6 +19,13 @@ import { mayLosePrecision, parseJson } from './json-text.ts';
 
 const ENVELOPE_PREFIX = '{"schema":';
 const PAYLOAD_SEPARATOR = ',"payload":';
+
+/** A compiled schema as the converter caches it, with the envelope's head when schemas are enabled. */
+interface EncoderEntry {
+  readonly compiled: CompiledEncoder;
+  /** `{"schema":<schema JSON>,"payload":` as UTF-8, computed once; null with `schemas.enable=false`. */
+  readonly envelopeHead: Uint8Array | null;
+}
 
 /** JsonConverter's configuration (`JsonConverterConfig`), with Kafka's keys, defaults and documentation. */
 export const JSON_CONVERTER_CONFIG: ConfigDef = new ConfigDef()
@@ -90,8 +98,10 @@ export class JsonConverter extends DataHeaderConverter {
   #schemasEnabled = true;
   #options: EncodeOptions = { decimalFormat: 'BASE64', replaceNullWithDefault: true };
   #cacheSize = 1000;
-  #encoders = new WeakMap<Schema, CompiledEncoder>();
-  #encodersByJson = new LruCache<string, CompiledEncoder>(1000);
+  #encoders = new WeakMap<Schema, EncoderEntry>();
+  #encodersByJson = new LruCache<string, EncoderEntry>(1000);
+  /** Scratch that values with a schema are encoded into; each record gets a copy of its bytes. */
+  readonly #out = new ByteWriter();
   #decoders = new LruCache<string, { schema: Schema | null; decode: Decode | null }>(1000);
 
   configure(configs: Readonly<Record<string, unknown>>, isKey = false): void {
@@ -119,19 +129,23 @@ export class JsonConverter extends DataHeaderConverter {
   }
 
   fromConnectData(_topic: string, schema: Schema | null, value: unknown): Uint8Array | null {
-    if (schema === null && (value === null || value === undefined)) return null;
-    let text: string;
     if (schema === null) {
-      const payload = encodeSchemaless(value, this.#options, (s) => this.#encoder(s.schema).encode(s));
-      text = this.#schemasEnabled ? `${ENVELOPE_PREFIX}null${PAYLOAD_SEPARATOR}${payload}}` : payload;
-    } else {
-      const compiled = this.#encoder(schema);
-      const payload = compiled.encode(value);
-      text = this.#schemasEnabled
-        ? `${ENVELOPE_PREFIX}${compiled.schemaJson}${PAYLOAD_SEPARATOR}${payload}}`
-        : payload;
+      if (value === null || value === undefined) return null;
+      const payload = encodeSchemaless(value, this.#options, (s) =>
+        this.#encoder(s.schema).compiled.encode(s),
+      );
+      const text = this.#schemasEnabled ? `${ENVELOPE_PREFIX}null${PAYLOAD_SEPARATOR}${payload}}` : payload;
+      return Buffer.from(text, 'utf8');
     }
-    return Buffer.from(text, 'utf8');
+    // With a schema the value is written straight to bytes (see ByteWriter). reset() first, so a
+    // previous record whose encoding threw midway leaves nothing behind; take() returns a copy.
+    const entry = this.#encoder(schema);
+    const out = this.#out;
+    out.reset();
+    if (entry.envelopeHead !== null) out.raw(entry.envelopeHead);
+    entry.compiled.write(out, value);
+    if (entry.envelopeHead !== null) out.byte(125); // }
+    return out.take();
   }
 
   toConnectData(_topic: string, value: Uint8Array | null): SchemaAndValue {
@@ -149,7 +163,7 @@ export class JsonConverter extends DataHeaderConverter {
 
   /** The schema in Kafka's JSON form, as this converter writes it in the envelope. */
   asJsonSchema(schema: Schema): string {
-    return this.#encoder(schema).schemaJson;
+    return this.#encoder(schema).compiled.schemaJson;
   }
 
   /** Parses a schema in Kafka's JSON form. */
@@ -157,16 +171,21 @@ export class JsonConverter extends DataHeaderConverter {
     return toConnectSchema(parseJson(json), this.#options.replaceNullWithDefault);
   }
 
-  #encoder(schema: Schema): CompiledEncoder {
-    let compiled = this.#encoders.get(schema);
-    if (compiled === undefined) {
+  #encoder(schema: Schema): EncoderEntry {
+    let entry = this.#encoders.get(schema);
+    if (entry === undefined) {
       // An equal schema seen before (e.g. rebuilt per record by a transform) reuses its compiled form.
       const fresh = compileEncoder(schema, this.#options);
-      compiled = this.#encodersByJson.get(fresh.schemaJson) ?? fresh;
-      this.#encodersByJson.set(fresh.schemaJson, compiled);
-      this.#encoders.set(schema, compiled);
+      entry = this.#encodersByJson.get(fresh.schemaJson) ?? {
+        compiled: fresh,
+        envelopeHead: this.#schemasEnabled
+          ? Buffer.from(`${ENVELOPE_PREFIX}${fresh.schemaJson}${PAYLOAD_SEPARATOR}`, 'utf8')
+          : null,
+      };
+      this.#encodersByJson.set(fresh.schemaJson, entry);
+      this.#encoders.set(schema, entry);
     }
-    return compiled;
+    return entry;
   }
 
   /**
