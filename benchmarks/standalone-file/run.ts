@@ -1,0 +1,870 @@
+// Standalone file pipeline benchmark: `sluice standalone` against Apache Kafka Connect's own
+// `connect-standalone` (ConnectStandalone 4.1.1), FileStreamSource (file → Kafka) and
+// FileStreamSink (Kafka → file), on one real Kafka broker started once for the run, plus the raw
+// throughput of Sluice's Kafka client (PlatformaticLogClient) as the ceiling for Sluice.
+//
+//   npm run bench:standalone                                  # full run, appends to benchmarks/RESULTS.md
+//   npm run bench:standalone -- --lines 100000 --no-results   # quick smoke run
+//   npm run bench:standalone -- --profile                     # Sluice workers under --cpu-prof (no RESULTS.md)
+//
+// Steps: fetch Kafka Connect's jars once with Maven (skipped when present), write the input file,
+// start the broker, then one after the other (never in parallel): the client ceiling (produce,
+// fetch), Sluice source, Sluice sink, Kafka Connect source, Kafka Connect sink. Each worker is a
+// child process of its own, stopped with SIGTERM when its stage is done. Each sink's output file
+// is compared with the input byte for byte. Exit code 1 when a check fails (the section is still
+// written, marked FAILED).
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PlatformaticLogClient, type ProduceRecord } from '@sluice/runtime';
+import { startKafka } from '@sluice/testing';
+
+const here = import.meta.dirname;
+const root = path.resolve(here, '../..');
+const work = path.join(root, 'benchmarks/.work/standalone-file');
+const libs = path.join(work, 'libs');
+const runDir = path.join(work, 'run');
+const logDir = path.join(work, 'logs');
+const profileDir = path.join(work, 'profiles');
+const resultsFile = path.join(root, 'benchmarks/RESULTS.md');
+const sluiceBin = path.join(root, 'packages/cli/bin/sluice.mjs');
+
+const { values: opts } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    'line-bytes': { type: 'string', default: '200' },
+    'poll-ms': { type: 'string', default: '50' },
+    'pause-ms': { type: 'string', default: '3000' },
+    'timeout-s': { type: 'string', default: '900' },
+    'ceiling-batches': { type: 'string', default: '1000,2000' },
+    'jvm-args': { type: 'string', default: '' },
+    profile: { type: 'boolean', default: false },
+    'keep-files': { type: 'boolean', default: false },
+    'no-results': { type: 'boolean', default: false },
+  },
+});
+const LINES = Number(opts.lines);
+const LINE_BYTES = Number(opts['line-bytes']);
+const POLL_MS = Number(opts['poll-ms']);
+const PAUSE_MS = Number(opts['pause-ms']);
+const TIMEOUT_MS = Number(opts['timeout-s']) * 1000;
+const CEILING_BATCHES = opts['ceiling-batches'].split(',').map((b) => Number(b.trim()));
+for (const [k, v] of [
+  ['lines', LINES],
+  ['line-bytes', LINE_BYTES],
+  ['poll-ms', POLL_MS],
+  ['timeout-s', TIMEOUT_MS],
+  ...CEILING_BATCHES.map((b) => ['ceiling-batches', b] as const),
+] as const) {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k} must be a positive integer`);
+}
+if (!Number.isInteger(PAUSE_MS) || PAUSE_MS < 0) throw new Error('--pause-ms must be an integer >= 0');
+if (LINE_BYTES < 16) throw new Error('--line-bytes must be at least 16');
+const jvmArgs = opts['jvm-args'].split(/\s+/).filter((a) => a !== '');
+const profile = opts.profile;
+const writeResults = !opts['no-results'] && !profile;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function run(cmd: string, args: string[], capture: boolean): string {
+  console.error(`$ ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} exited with status ${r.status ?? r.signal}`);
+  return capture ? r.stdout : '';
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const log = (message: string) => console.error(`[bench] ${message}`);
+
+/** Line i: its number, then a fixed pattern, LINE_BYTES bytes in all (ASCII), without the newline. */
+function line(i: number): string {
+  const head = `${i} `;
+  return (
+    head +
+    'abcdefghijklmnopqrstuvwxyz0123456789'
+      .repeat(Math.ceil(LINE_BYTES / 36) + 1)
+      .slice(0, LINE_BYTES - head.length)
+  );
+}
+
+function writeInput(file: string): number {
+  const fd = openSync(file, 'w');
+  try {
+    const chunk = 10_000;
+    for (let start = 0; start < LINES; start += chunk) {
+      let text = '';
+      for (let i = start; i < Math.min(LINES, start + chunk); i++) text += `${line(i)}\n`;
+      writeSync(fd, text);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return statSync(file).size;
+}
+
+/** Byte-for-byte comparison of two files; the offset of the first difference, or -1 when equal. */
+function firstDifference(a: string, b: string): number {
+  const sizeA = statSync(a).size;
+  const sizeB = statSync(b).size;
+  const fa = openSync(a, 'r');
+  const fb = openSync(b, 'r');
+  try {
+    const ba = Buffer.allocUnsafe(4 * 1024 * 1024);
+    const bb = Buffer.allocUnsafe(4 * 1024 * 1024);
+    let pos = 0;
+    for (;;) {
+      const na = readSync(fa, ba, 0, ba.length, pos);
+      const nb = readSync(fb, bb, 0, bb.length, pos);
+      const n = Math.min(na, nb);
+      if (ba.compare(bb, 0, n, 0, n) !== 0) {
+        for (let i = 0; i < n; i++) if (ba[i] !== bb[i]) return pos + i;
+      }
+      if (na !== nb) return pos + n;
+      if (na === 0) return sizeA === sizeB ? -1 : Math.min(sizeA, sizeB);
+      pos += na;
+    }
+  } finally {
+    closeSync(fa);
+    closeSync(fb);
+  }
+}
+
+function procStatus(pid: number, field: string): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of the direct children of a process (all its threads). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text !== '') out.push(...text.split(/\s+/).map(Number));
+    }
+  } catch {
+    // process gone
+  }
+  return out;
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU time (user + system) a process has used so far, in seconds; NaN when it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses: state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU time all processes of the machine have used so far (non-idle time of /proc/stat), in seconds. */
+function machineBusySeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+  const busy = (cpu[0] ?? 0) + (cpu[1] ?? 0) + (cpu[2] ?? 0) + (cpu[5] ?? 0) + (cpu[6] ?? 0) + (cpu[7] ?? 0);
+  return busy / CLK_TCK;
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+interface Proc {
+  child: ChildProcess;
+  pid: number;
+  logFile: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: boolean;
+}
+
+function startProc(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Proc {
+  console.error(`$ ${cmd} ${args.join(' ')}`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(cmd, args, { cwd: runDir, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error(`could not spawn ${cmd}`);
+  const proc: Proc = {
+    child,
+    pid: child.pid,
+    logFile,
+    exited: false,
+    exit: new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        proc.exited = true;
+        resolve({ code, signal });
+      });
+    }),
+  };
+  return proc;
+}
+
+/** SIGTERM, up to 60 s for a graceful stop, then SIGKILL. */
+async function stopProc(
+  p: Proc,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; graceful: boolean }> {
+  if (!p.exited) p.child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (!p.exited) p.child.kill('SIGKILL');
+  }, 60_000);
+  const r = await p.exit;
+  clearTimeout(timer);
+  return { ...r, graceful: r.signal !== 'SIGKILL' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stages
+
+interface StageResult {
+  system: 'sluice' | 'kafka';
+  role: 'source' | 'sink';
+  /** Spawn of the worker process until the first record was seen (topic end offset / file size > 0). */
+  startupMs: number;
+  /** Records already there at the first observation. */
+  firstCount: number;
+  /** First observation until all records were there. */
+  steadyMs: number;
+  /** (records - firstCount) / steadyMs: the headline rate. */
+  rate: number;
+  /** Spawn until all records were there. */
+  totalMs: number;
+  /** records / totalMs, start-up included. */
+  totalRate: number;
+  /** VmHWM of the worker process, read once all records were there (before SIGTERM). */
+  peakRssKb: number;
+  exitCode: number | null;
+  exitSignal: string | null;
+  /** Source: the topic's end offset after the worker stopped; sink: the output size in bytes. */
+  final: number;
+  /** 1-minute load average when the stage started. */
+  loadStart: number;
+  /** CPU seconds of the worker process from spawn until all records were there. */
+  cpuWorkerS: number;
+  /** CPU seconds of the broker over the same window. */
+  cpuBrokerS: number;
+  /** CPU seconds of everything else on the machine (not worker, broker, driver) over that window. */
+  cpuOtherS: number;
+}
+
+interface StageSpec {
+  system: 'sluice' | 'kafka';
+  role: 'source' | 'sink';
+  cmd: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Records done so far. */
+  progress: () => Promise<number>;
+  /** Read after the worker stopped. */
+  final: () => Promise<number>;
+  /** The process doing the work must have no children (Sluice: no launcher child). */
+  noChildren: boolean;
+}
+
+let running: Proc | undefined;
+
+async function runStage(spec: StageSpec): Promise<StageResult> {
+  const label = `${spec.system} ${spec.role}`;
+  const logFile = path.join(logDir, `${spec.system}-${spec.role}.log`);
+  log(
+    `${label}: starting (load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')})`,
+  );
+  const loadStart = os.loadavg()[0]!;
+  const busy0 = machineBusySeconds();
+  const broker0 = cpuSeconds(kafka.pid);
+  const driver0 = process.cpuUsage();
+  const t0 = performance.now();
+  const p = startProc(spec.cmd, spec.args, spec.env, logFile);
+  running = p;
+  let first: { t: number; count: number } | undefined;
+  let doneAt: number;
+  let lastReport = t0;
+  const deadline = t0 + TIMEOUT_MS;
+  for (;;) {
+    if (p.exited) throw new Error(`${label}: the worker exited early; tail of ${logFile}:\n${tail(logFile)}`);
+    if (performance.now() > deadline) {
+      await stopProc(p);
+      throw new Error(
+        `${label}: timed out after ${TIMEOUT_MS / 1000} s; tail of ${logFile}:\n${tail(logFile)}`,
+      );
+    }
+    const count = await spec.progress();
+    const t = performance.now();
+    if (first === undefined && count > 0) first = { t, count };
+    if (count >= LINES) {
+      doneAt = t;
+      break;
+    }
+    if (t - lastReport > 5000) {
+      log(`${label}: ${count.toLocaleString('en-US')} records after ${((t - t0) / 1000).toFixed(1)} s`);
+      lastReport = t;
+    }
+    await sleep(POLL_MS);
+  }
+  const peakRssKb = procStatus(p.pid, 'VmHWM') ?? 0;
+  const cpuWorkerS = cpuSeconds(p.pid);
+  const cpuBrokerS = cpuSeconds(kafka.pid) - broker0;
+  const driverUsage = process.cpuUsage(driver0);
+  const cpuDriverS = (driverUsage.user + driverUsage.system) / 1e6;
+  const cpuOtherS = Math.max(0, machineBusySeconds() - busy0 - cpuWorkerS - cpuBrokerS - cpuDriverS);
+  const children = childrenOf(p.pid);
+  const stopped = await stopProc(p);
+  running = undefined;
+  if (spec.noChildren && children.length > 0) {
+    throw new Error(
+      `${label}: the worker process ${p.pid} has child processes (${children.join(', ')}): its RSS is not the worker's`,
+    );
+  }
+  if (!stopped.graceful) log(`${label}: did not stop within 60 s of SIGTERM, killed`);
+  const final = await spec.final();
+  const f = first!;
+  const steadyMs = doneAt - f.t;
+  const result: StageResult = {
+    system: spec.system,
+    role: spec.role,
+    startupMs: f.t - t0,
+    firstCount: f.count,
+    steadyMs,
+    rate: steadyMs > 0 ? ((LINES - f.count) * 1000) / steadyMs : Number.NaN,
+    totalMs: doneAt - t0,
+    totalRate: (LINES * 1000) / (doneAt - t0),
+    peakRssKb,
+    exitCode: stopped.code,
+    exitSignal: stopped.signal,
+    final,
+    loadStart,
+    cpuWorkerS,
+    cpuBrokerS,
+    cpuOtherS,
+  };
+  log(
+    `${label}: ${fmtRate(result.rate)} records/s (first record after ${(result.startupMs / 1000).toFixed(2)} s, ` +
+      `all ${LINES.toLocaleString('en-US')} after ${(result.totalMs / 1000).toFixed(2)} s), peak RSS ${mb(peakRssKb)}`,
+  );
+  return result;
+}
+
+interface CeilingRun {
+  batch: number;
+  produceRate: number;
+  fetchRate: number;
+  fetchCalls: number;
+  /** Records read back that differ from those produced, or are out of order. */
+  mismatches: number;
+}
+
+interface CeilingResult {
+  runs: CeilingRun[];
+  /** The best produce rate over the batch sizes: the upper bound for a source. */
+  produceRate: number;
+  /** The best fetch rate over the topics: the upper bound for a sink. */
+  fetchRate: number;
+  fetchedOk: boolean;
+  fetchNote: string;
+}
+
+/**
+ * The ceiling: per batch size, PlatformaticLogClient producing pre-built records into a topic of
+ * its own in batches of that size, one produce in flight, then fetching them back with the sink
+ * task's fetch options. Each rate is counted from the first acknowledged batch / first fetch
+ * response on, like the worker stages.
+ */
+async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
+  const client = new PlatformaticLogClient({ bootstrapServers, clientId: 'sluice-bench-ceiling' });
+  const runs: CeilingRun[] = [];
+  try {
+    const values: Buffer[] = new Array(LINES);
+    for (let i = 0; i < LINES; i++) values[i] = Buffer.from(line(i), 'latin1');
+    for (const size of CEILING_BATCHES) {
+      const topic = `bench-ceiling-${size}`;
+      await client.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+      const batches: ProduceRecord[][] = [];
+      for (let start = 0; start < LINES; start += size) {
+        const batch: ProduceRecord[] = [];
+        for (let i = start; i < Math.min(LINES, start + size); i++) {
+          batch.push({ topic, key: null, value: values[i]!, headers: [] });
+        }
+        batches.push(batch);
+      }
+      log(`ceiling: producing ${LINES.toLocaleString('en-US')} records in batches of ${size}`);
+      await client.produce(batches[0]!);
+      const p0 = performance.now();
+      for (let b = 1; b < batches.length; b++) await client.produce(batches[b]!);
+      const produceRate = ((LINES - batches[0]!.length) * 1000) / (performance.now() - p0);
+      batches.length = 0;
+
+      let offset = 0;
+      let firstAt = 0;
+      let firstCount = 0;
+      let calls = 0;
+      let mismatches = 0;
+      while (offset < LINES) {
+        const [part] = await client.fetch([{ topic, partition: 0, offset }], {
+          maxWaitMs: 500,
+          maxBytes: 50 * 1024 * 1024,
+        });
+        calls++;
+        if (part === undefined) throw new Error('ceiling: empty fetch response');
+        if (part.error !== undefined)
+          throw new Error(`ceiling: fetch failed: ${part.error.code} ${part.error.message}`);
+        for (const r of part.records) {
+          if (r.offset !== offset || r.value === null || !values[offset]!.equals(r.value)) mismatches++;
+          offset = r.offset + 1;
+        }
+        offset = Math.max(offset, part.nextOffset);
+        if (calls === 1) {
+          firstAt = performance.now();
+          firstCount = offset;
+        }
+      }
+      if (offset !== LINES) mismatches++;
+      const fetchRate = ((LINES - firstCount) * 1000) / (performance.now() - firstAt);
+      log(
+        `ceiling, batches of ${size}: produce ${fmtRate(produceRate)} records/s, fetch ${fmtRate(fetchRate)} records/s`,
+      );
+      runs.push({ batch: size, produceRate, fetchRate, fetchCalls: calls, mismatches });
+      await sleep(Math.min(PAUSE_MS, 1000));
+    }
+  } finally {
+    await client.close();
+  }
+  const mismatches = runs.reduce((n, r) => n + r.mismatches, 0);
+  return {
+    runs,
+    produceRate: Math.max(...runs.map((r) => r.produceRate)),
+    fetchRate: Math.max(...runs.map((r) => r.fetchRate)),
+    fetchedOk: mismatches === 0,
+    fetchNote:
+      mismatches === 0
+        ? 'all records read back equal'
+        : `${mismatches} records read back differ or are out of order`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const fmtRate = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
+const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+function gitDescribe(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown commit';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'packages'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const changed = dirty.stdout.trim() === '' ? '' : ' with uncommitted changes under packages/';
+  return `commit ${head.stdout.trim()}${changed}`;
+}
+
+/** Top self-time functions of a V8 .cpuprofile. */
+function topFunctions(file: string, n: number): string[] {
+  interface CpuNode {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+  }
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: CpuNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(prof.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const dt = prof.timeDeltas[i + 1] ?? 0;
+    const node = byId.get(prof.samples[i]!);
+    if (node === undefined) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const shortUrl = url.replace(/^file:\/\//, '').replace(`${root}/`, '');
+    const key = `${functionName || '(anonymous)'}${shortUrl === '' ? '' : ` ${shortUrl}:${lineNumber + 1}`}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+    if (functionName === '(idle)') idle += dt;
+  }
+  const busy = total - idle;
+  return [
+    `${path.basename(file)}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s not idle`,
+    ...[...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(
+        ([k, us]) =>
+          `  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}% all ${k === '(idle)' ? '      ' : `${((100 * us) / busy).toFixed(1).padStart(5)}% busy`}  ${k}`,
+      ),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+const loadBefore = os.loadavg();
+const sluiceSource = gitDescribe();
+
+// 1. Kafka Connect's jars, fetched once.
+if (!existsSync(libs) || !readdirSync(libs).some((f) => /^connect-runtime-.*\.jar$/.test(f))) {
+  mkdirSync(libs, { recursive: true });
+  run(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-f',
+      path.join(here, 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
+    false,
+  );
+}
+const connectVersion =
+  /^connect-runtime-(.+)\.jar$/.exec(
+    readdirSync(libs).find((f) => /^connect-runtime-.*\.jar$/.test(f)) ?? '',
+  )?.[1] ?? 'unknown';
+
+// 2. Versions and settings of both runtimes.
+const node24 = run('bash', [path.join(root, 'scripts/node24.sh')], true).trim();
+const nodeInfo = JSON.parse(
+  run(
+    node24,
+    [
+      '-p',
+      'JSON.stringify({node: process.versions.node, v8: process.versions.v8, heap: Math.round(require("v8").getHeapStatistics().heap_size_limit / 1048576)})',
+    ],
+    true,
+  ),
+) as { node: string; v8: string; heap: number };
+const sluiceFrom = existsSync(path.join(root, 'packages/cli/dist/main.js'))
+  ? 'built JavaScript (packages/*/dist)'
+  : 'TypeScript sources (type stripping)';
+const javaFlags = spawnSync('java', [...jvmArgs, '-XX:+PrintFlagsFinal', '-version'], { encoding: 'utf8' });
+if (javaFlags.status !== 0)
+  throw new Error(`java ${jvmArgs.join(' ')} -version failed:\n${javaFlags.stderr}`);
+const flag = (name: string) => new RegExp(`\\s${name}\\s+=\\s+(\\S+)`).exec(javaFlags.stdout)?.[1];
+const javaMaxHeapMb = Math.round(Number(flag('MaxHeapSize') ?? 0) / 1048576);
+const javaInitialHeapMb = Math.round(Number(flag('InitialHeapSize') ?? 0) / 1048576);
+const javaGc =
+  ['UseG1GC', 'UseParallelGC', 'UseSerialGC', 'UseZGC', 'UseShenandoahGC'].find((g) => flag(g) === 'true') ??
+  'unknown GC';
+const javaVersion = javaFlags.stderr.trim().split('\n').slice(0, 3).join('; ');
+
+// 3. Input file and fresh run directory.
+rmSync(runDir, { recursive: true, force: true });
+mkdirSync(runDir, { recursive: true });
+mkdirSync(logDir, { recursive: true });
+const input = path.join(runDir, 'input.txt');
+log(`writing ${LINES.toLocaleString('en-US')} lines of ${LINE_BYTES} bytes to ${input}`);
+const inputBytes = writeInput(input);
+const lineWithNewline = LINE_BYTES + 1;
+if (inputBytes !== LINES * lineWithNewline)
+  throw new Error(`input is ${inputBytes} bytes, expected ${LINES * lineWithNewline}`);
+
+const log4jFile = path.join(runDir, 'connect-log4j2.properties');
+writeFileSync(
+  log4jFile,
+  [
+    '# Kafka Connect logging for the benchmark: WARN and above to stdout (the stage log file).',
+    'status = warn',
+    'appender.stdout.type = Console',
+    'appender.stdout.name = STDOUT',
+    'appender.stdout.layout.type = PatternLayout',
+    'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
+    'rootLogger.level = WARN',
+    'rootLogger.appenderRef.stdout.ref = STDOUT',
+    '',
+  ].join('\n'),
+);
+
+// 4. The broker, once for the whole run.
+if (profile) mkdirSync(profileDir, { recursive: true });
+const kafka = await startKafka({ ownerPid: process.pid, log });
+const monitor = new PlatformaticLogClient({
+  bootstrapServers: kafka.bootstrapServers,
+  clientId: 'sluice-bench-monitor',
+});
+const results: StageResult[] = [];
+let ceil: CeilingResult;
+const checks: { what: string; ok: boolean; detail: string }[] = [];
+
+function workerProperties(system: string): string {
+  const file = path.join(runDir, `${system}-worker.properties`);
+  writeFileSync(
+    file,
+    [
+      `bootstrap.servers=${kafka.bootstrapServers}`,
+      'key.converter=org.apache.kafka.connect.storage.StringConverter',
+      'value.converter=org.apache.kafka.connect.storage.StringConverter',
+      `offset.storage.file.filename=${path.join(runDir, `${system}.offsets`)}`,
+      'offset.flush.interval.ms=10000',
+      'listeners=http://127.0.0.1:0',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+function connectorProperties(system: string, role: 'source' | 'sink', topic: string, output: string): string {
+  const file = path.join(runDir, `${system}-${role}.properties`);
+  const lines =
+    role === 'source'
+      ? [
+          `name=bench-${system}-source`,
+          'connector.class=org.apache.kafka.connect.file.FileStreamSourceConnector',
+          'tasks.max=1',
+          `file=${input}`,
+          `topic=${topic}`,
+        ]
+      : [
+          `name=bench-${system}-sink`,
+          'connector.class=org.apache.kafka.connect.file.FileStreamSinkConnector',
+          'tasks.max=1',
+          `file=${output}`,
+          `topics=${topic}`,
+        ];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+const endOffset = async (topic: string) =>
+  (await monitor.listOffsets([{ topic, partition: 0 }], 'latest'))[0]!.offset;
+const fileSize = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+async function runSystem(system: 'sluice' | 'kafka'): Promise<void> {
+  const topic = `bench-${system}`;
+  const output = path.join(runDir, `${system}-output.txt`);
+  await monitor.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+  const worker = workerProperties(system);
+  const command = (role: 'source' | 'sink'): Pick<StageSpec, 'cmd' | 'args' | 'env' | 'noChildren'> => {
+    const conn = connectorProperties(system, role, topic, output);
+    if (system === 'sluice') {
+      const prof = profile
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=sluice-${role}.cpuprofile`]
+        : [];
+      return {
+        // SLUICE_NODE is this very binary: the launcher runs the worker in its own process.
+        cmd: node24,
+        args: [...prof, sluiceBin, 'standalone', worker, conn],
+        env: { ...process.env, SLUICE_NODE: node24, SLUICE_LOG_LEVEL: 'WARN' },
+        noChildren: true,
+      };
+    }
+    return {
+      cmd: 'java',
+      args: [
+        ...jvmArgs,
+        `-Dlog4j2.configurationFile=${log4jFile}`,
+        '-cp',
+        `${libs}/*`,
+        'org.apache.kafka.connect.cli.ConnectStandalone',
+        worker,
+        conn,
+      ],
+      env: { ...process.env },
+      noChildren: false,
+    };
+  };
+
+  const source = await runStage({
+    system,
+    role: 'source',
+    ...command('source'),
+    progress: () => endOffset(topic),
+    final: () => endOffset(topic),
+  });
+  results.push(source);
+  checks.push({
+    what: `${system} source: topic end offset after the worker stopped`,
+    ok: source.final === LINES,
+    detail: `${source.final.toLocaleString('en-US')} (expected ${LINES.toLocaleString('en-US')})`,
+  });
+  await sleep(PAUSE_MS);
+
+  const sink = await runStage({
+    system,
+    role: 'sink',
+    ...command('sink'),
+    progress: async () => Math.floor(fileSize(output) / lineWithNewline),
+    final: async () => fileSize(output),
+  });
+  results.push(sink);
+  const diff = firstDifference(input, output);
+  checks.push({
+    what: `${system} sink: output file equals the input byte for byte`,
+    ok: diff === -1,
+    detail:
+      diff === -1
+        ? `${inputBytes.toLocaleString('en-US')} bytes equal`
+        : `first difference at byte ${diff} (input ${inputBytes} bytes, output ${fileSize(output)} bytes)`,
+  });
+  log(`${system}: byte check ${diff === -1 ? 'passed' : `FAILED at byte ${diff}`}`);
+  if (!opts['keep-files'] && diff === -1) rmSync(output, { force: true });
+  await sleep(PAUSE_MS);
+}
+
+try {
+  ceil = await ceiling(kafka.bootstrapServers);
+  checks.push({
+    what: 'ceiling: records fetched back equal those produced',
+    ok: ceil.fetchedOk,
+    detail: ceil.fetchNote,
+  });
+  await sleep(PAUSE_MS);
+  await runSystem('sluice');
+  await runSystem('kafka');
+} finally {
+  if (running !== undefined) await stopProc(running);
+  await monitor.close();
+  await kafka.stop();
+}
+const loadAfter = os.loadavg();
+if (!opts['keep-files']) rmSync(input, { force: true });
+
+// 5. Report.
+const get = (system: 'sluice' | 'kafka', role: 'source' | 'sink') =>
+  results.find((r) => r.system === system && r.role === role)!;
+const s = { source: get('sluice', 'source'), sink: get('sluice', 'sink') };
+const k = { source: get('kafka', 'source'), sink: get('kafka', 'sink') };
+const ceilingOf = { source: ceil.produceRate, sink: ceil.fetchRate };
+const allOk = checks.every((c) => c.ok);
+
+const table = [
+  '| Stage | Sluice (records/s) | Kafka Connect (records/s) | Sluice / Kafka Connect | Sluice peak RSS | Kafka Connect peak RSS | Sluice / Kafka Connect RSS | Sluice / ceiling |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...(['source', 'sink'] as const).map(
+    (role) =>
+      `| ${role === 'source' ? 'source: file → Kafka' : 'sink: Kafka → file'} | ${fmtRate(s[role].rate)} | ${fmtRate(k[role].rate)} | ${fmtRatio(s[role].rate / k[role].rate)} | ${mb(s[role].peakRssKb)} | ${mb(k[role].peakRssKb)} | ${fmtRatio(s[role].peakRssKb / k[role].peakRssKb)} | ${fmtRatio(s[role].rate / ceilingOf[role])} |`,
+  ),
+].join('\n');
+
+const target = (['source', 'sink'] as const).map((role) => {
+  const speed = s[role].rate / k[role].rate;
+  const rss = s[role].peakRssKb / k[role].peakRssKb;
+  const met = speed >= 2 && rss <= 1 / 3;
+  return `${role} ${met ? 'met' : 'NOT met'} (${fmtRatio(speed)} the records/s, ${fmtRatio(rss)} the peak RSS)`;
+});
+
+const detailLine = (r: StageResult) =>
+  `- ${r.system === 'sluice' ? 'Sluice' : 'Kafka Connect'} ${r.role}: first record ${fmtS(r.startupMs)} after spawn ` +
+  `(${r.firstCount.toLocaleString('en-US')} record${r.firstCount === 1 ? '' : 's'} at the first observation), all ${LINES.toLocaleString('en-US')} ` +
+  `${fmtS(r.steadyMs)} later; spawn to done ${fmtS(r.totalMs)} = ${fmtRate(r.totalRate)} records/s start-up included; ` +
+  `CPU time over spawn to done: worker ${r.cpuWorkerS.toFixed(1)} s, broker ${r.cpuBrokerS.toFixed(1)} s, ` +
+  `other processes ${r.cpuOtherS.toFixed(1)} s (of ${((r.totalMs / 1000) * os.cpus().length).toFixed(1)} core-seconds); ` +
+  `1-min load at start ${r.loadStart.toFixed(2)}; ` +
+  `SIGTERM then ${r.exitCode === null ? `killed by ${r.exitSignal}` : `exit code ${r.exitCode}${r.system === 'kafka' && r.exitCode === 143 ? " (the JVM's status after SIGTERM, shutdown hooks run)" : ''}`}`;
+
+const cpuModel =
+  /^model name\s*:\s*(.*)$/m.exec(
+    existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '',
+  )?.[1] ??
+  os.cpus()[0]?.model ??
+  'unknown';
+const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const jvmArgsText = jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ');
+
+const section = [
+  `## ${date} — Standalone file pipeline (FileStreamSource / FileStreamSink on Kafka ${kafka.version})${allOk ? '' : ' — CHECK FAILED'}`,
+  '',
+  `- Machine: ${cpuModel}, ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
+  `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(loadAfter)} (other work on the machine adds noise)`,
+  `- Sluice: ${sluiceSource}, run from ${sluiceFrom}; \`node packages/cli/bin/sluice.mjs standalone\` on Node ${nodeInfo.node} (V8 ${nodeInfo.v8}, default heap limit ${nodeInfo.heap} MB), in-process (SLUICE_NODE = that node, no child process), SLUICE_LOG_LEVEL=WARN`,
+  `- Kafka Connect: \`org.apache.kafka.connect.cli.ConnectStandalone\` ${connectVersion} (connect-runtime, connect-file, connect-json from Maven Central, FileStream connectors on the classpath, no plugin.path) on ${javaVersion}; JVM args: ${jvmArgsText} (max heap ${javaMaxHeapMb} MB, initial ${javaInitialHeapMb} MB, ${javaGc}); log4j2 at WARN`,
+  `- Broker: one Apache Kafka ${kafka.version} (KRaft, single node, \`startKafka()\` of @sluice/testing, heap 768 MB) for the whole run; each system gets its own fresh 1-partition topic`,
+  `- Data: ${LINES.toLocaleString('en-US')} lines of ${LINE_BYTES} ASCII bytes plus \`\\n\` (${(inputBytes / 1e6).toFixed(0)} MB file); worker settings identical for both: StringConverter for key and value, offset.storage.file.filename, offset.flush.interval.ms=10000, listeners=http://127.0.0.1:0; connectors: tasks.max=1, FileStreamSource default batch.size (2000), FileStreamSink defaults`,
+  `- Method: each stage is one worker process started for it (\`standalone worker.properties connector.properties\`) and stopped with SIGTERM once done; stages ran one after the other: ceiling, Sluice source, Sluice sink, Kafka Connect source, Kafka Connect sink, ${PAUSE_MS} ms apart. Progress is polled every ${POLL_MS} ms: source = the topic's end offset (ListOffsets latest via PlatformaticLogClient), sink = the output file's size / ${lineWithNewline}. **records/s = (${LINES.toLocaleString('en-US')} − records at the first observation of a non-zero count) / (time of the first observation that all are there − time of that first observation)**: steady throughput from the first record, start-up excluded (start-up is listed below). Peak RSS = VmHWM of the worker process (/proc/<pid>/status), read when all records were there, before SIGTERM. Sink = each system's sink reads the topic its own source filled, from the beginning (new consumer group). CPU times below come from /proc (worker and broker: utime + stime; other processes: the machine's non-idle time minus worker, broker and this driver) and show how much other work shared the ${os.cpus().length} cores during a stage`,
+  `- Ceiling (PlatformaticLogClient, in the driver process, before the workers): ${LINES.toLocaleString('en-US')} pre-built ${LINE_BYTES}-byte records (null key, no headers) produced into a fresh topic per batch size, one produce in flight (acks=all, idempotent: the client's defaults, as the worker uses it), rate counted from the first acknowledged batch; then fetched back from offset 0 with the sink task's fetch options (maxBytes 50 MiB, 1 MiB per partition, maxWait 500 ms), rate from the first response. ${ceil.runs.map((r) => `Batches of ${r.batch}: produce ${fmtRate(r.produceRate)} records/s, fetch ${fmtRate(r.fetchRate)} records/s (${r.fetchCalls} fetches)`).join('; ')}. The ceiling is the best of these: **produce ${fmtRate(ceil.produceRate)} records/s** (for the source), **fetch ${fmtRate(ceil.fetchRate)} records/s** (for the sink)`,
+  `- Checks: ${checks.map((c) => `${c.what}: ${c.ok ? 'passed' : 'FAILED'} (${c.detail})`).join('; ')}`,
+  '',
+  table,
+  '',
+  ...results.map(detailLine),
+  `- Issue target (Sluice ≥ 2× Kafka Connect's records/s at ≤ 1/3 of its peak RSS): ${target.join('; ')}`,
+  '',
+].join('\n');
+
+console.log('');
+console.log(table);
+console.log('');
+for (const r of results) console.log(detailLine(r));
+console.log(
+  `Ceiling: produce ${fmtRate(ceil.produceRate)} records/s, fetch ${fmtRate(ceil.fetchRate)} records/s`,
+);
+console.log(`Target: ${target.join('; ')}`);
+for (const c of checks) console.log(`Check ${c.ok ? 'passed' : 'FAILED'}: ${c.what} (${c.detail})`);
+
+if (profile) {
+  for (const role of ['source', 'sink']) {
+    const file = path.join(profileDir, `sluice-${role}.cpuprofile`);
+    if (!existsSync(file)) {
+      console.log(`\nno profile at ${file}`);
+      continue;
+    }
+    const top = topFunctions(file, 25);
+    writeFileSync(`${file}.top.txt`, `${top.join('\n')}\n`);
+    console.log(`\nSluice ${role} worker, top functions by self time:\n${top.join('\n')}`);
+  }
+}
+
+const header = `# Benchmark results
+
+Every number in this file was produced by a run of the scripts in \`benchmarks/\` (see
+\`benchmarks/README.md\`); no number is typed in by hand. Each section is appended by the script
+that measured it, newest last, and names the machine, the date and the versions it ran with.
+Ratios are Sluice / peer measured in the same run on the same machine: for throughput above 1×
+means Sluice is faster; for memory below 1× means Sluice uses less.
+`;
+
+if (!writeResults) {
+  console.error(`\n${profile ? '--profile' : '--no-results'}: benchmarks/RESULTS.md not written`);
+} else {
+  if (!existsSync(resultsFile)) writeFileSync(resultsFile, header);
+  appendFileSync(resultsFile, `\n${section}`);
+  console.error(`\nAppended a section to ${path.relative(root, resultsFile)}`);
+}
+
+if (!allOk) {
+  console.error('\nFAILED: a correctness check failed (see above).');
+  process.exit(1);
+}
