@@ -62,6 +62,8 @@ export class WorkerSinkTask {
   #retryTimeoutMs = 1000;
   #commitRequested = false;
   #nextCommit = 0;
+  /** The next batch, fetched while `put` handles the current one. */
+  #prefetched: Promise<FetchedPartition[] | null> | null = null;
 
   constructor(options: WorkerSinkTaskOptions) {
     this.#o = options;
@@ -148,23 +150,50 @@ export class WorkerSinkTask {
       }
       this.#applyRewinds();
       if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit(false);
-      const fetchable = this.#assignment.filter((tp) => !this.#paused.has(tp));
-      if (fetchable.length === 0) {
+      const fetched = this.#prefetched !== null ? await this.#takePrefetch() : await this.#fetch();
+      if (fetched === null) {
         await sleep(Math.min(500, Math.max(0, this.#nextCommit - Date.now())), this.#abort.signal);
         continue;
       }
-      const fetched = await o.log.fetch(
-        fetchable.map((tp) => ({
-          topic: tp.topic,
-          partition: tp.partition,
-          offset: this.#positions.get(tp)!,
-        })),
-        { maxWaitMs: Math.min(500, Math.max(1, this.#nextCommit - Date.now())), maxBytes: o.maxFetchBytes },
-      );
       if (this.#stopping) break;
       const batch = await this.#convert(fetched);
+      // While put() writes this batch, the next one is fetched: the positions already point past it.
+      if (batch.length > 0) {
+        this.#prefetched = this.#fetch();
+        this.#prefetched.catch(() => {});
+      }
       await this.#deliver(batch);
     }
+  }
+
+  /** Fetches from every assigned, unpaused partition at its position; null when there is none. */
+  #fetch(): Promise<FetchedPartition[] | null> {
+    const fetchable = this.#assignment.filter((tp) => !this.#paused.has(tp));
+    if (fetchable.length === 0) return Promise.resolve(null);
+    return this.#o.log.fetch(
+      fetchable.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: this.#positions.get(tp)! })),
+      {
+        maxWaitMs: Math.min(500, Math.max(1, this.#nextCommit - Date.now())),
+        maxBytes: this.#o.maxFetchBytes,
+      },
+    );
+  }
+
+  /**
+   * The prefetched batch, minus partitions the task paused meanwhile (their positions did not
+   * move, so they are fetched again once resumed).
+   */
+  async #takePrefetch(): Promise<FetchedPartition[] | null> {
+    const pending = this.#prefetched!;
+    this.#prefetched = null;
+    const fetched = await pending;
+    if (fetched === null) return null;
+    return fetched.filter((part) => !this.#paused.has(new TopicPartition(part.topic, part.partition)));
+  }
+
+  /** Drops a prefetched batch, e.g. after a rewind moved the positions it was fetched from. */
+  #dropPrefetch(): void {
+    this.#prefetched = null;
   }
 
   async #convert(fetched: FetchedPartition[]): Promise<SinkRecord[]> {
@@ -274,6 +303,7 @@ export class WorkerSinkTask {
 
   #applyRewinds(): void {
     if (this.#rewinds.size === 0) return;
+    this.#dropPrefetch();
     for (const [tp, offset] of this.#rewinds) {
       if (!this.#positions.has(tp)) continue;
       this.#positions.set(tp, offset);

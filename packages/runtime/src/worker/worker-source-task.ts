@@ -179,16 +179,11 @@ export class WorkerSourceTask {
         cause: err,
       });
     }
+    this.#stageOffsets(batch.sources);
     const commits: Promise<void>[] = [];
     for (let i = 0; i < acks.length; i++) {
       const record = batch.sources[i]!;
       const ack = acks[i]!;
-      if (record.sourcePartition !== null && record.sourceOffset !== null) {
-        this.#staged.set(
-          offsetKey(o.id.connector, record.sourcePartition),
-          JSON.stringify(record.sourceOffset),
-        );
-      }
       if (!this.#topics.has(ack.topic)) {
         this.#topics.add(ack.topic);
         o.onTopic(ack.topic);
@@ -202,6 +197,28 @@ export class WorkerSourceTask {
       if (r instanceof Promise) commits.push(r);
     }
     if (commits.length > 0) await Promise.all(commits);
+  }
+
+  /**
+   * Stages the offset of the last record of each source partition in an acknowledged batch (the
+   * only one that matters: the whole batch is acknowledged). Walks backwards, so a run of records
+   * of one partition costs a shallow comparison each instead of serializing every key.
+   */
+  #stageOffsets(records: readonly SourceRecord[]): void {
+    const connector = this.#o.id.connector;
+    const done = new Set<string>();
+    let previous: SourceMap | null = null;
+    for (let i = records.length - 1; i >= 0; i--) {
+      const r = records[i]!;
+      const partition = r.sourcePartition;
+      if (partition === null || r.sourceOffset === null) continue;
+      if (previous !== null && samePartition(previous, partition)) continue;
+      previous = partition;
+      const key = offsetKey(connector, partition);
+      if (done.has(key)) continue;
+      done.add(key);
+      this.#staged.set(key, JSON.stringify(r.sourceOffset));
+    }
   }
 
   /** Writes the staged offsets to the store, then calls `commit()`. One flush at a time. */
@@ -260,6 +277,19 @@ export class WorkerSourceTask {
       transactionContext: () => null,
     };
   }
+}
+
+/** Shallow equality of two source partitions (same keys in the same order, equal primitive values). */
+function samePartition(a: SourceMap, b: SourceMap): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || a[k] !== b[k]) return false;
+  }
+  return true;
 }
 
 export function toBuffer(bytes: Uint8Array | null): Buffer | null {
