@@ -1,19 +1,16 @@
-// JsonConverter benchmark driver: Sluice's JsonConverter against Apache Kafka's
-// org.apache.kafka.connect.json.JsonConverter, same dataset, same machine, same run.
-//
-//   npm run bench:json                       # full run, appends a section to benchmarks/RESULTS.md
-//   npm run bench:json -- --warmup-ms 500 --run-ms 500 --no-results   # quick smoke run
-//
-// Steps: fetch Kafka's jars once with Maven (skipped when present), compile the Java side with
-// javac, run Java then Node (child processes, one after the other, never in parallel), compare
-// Sluice's encoded bytes with Kafka's byte for byte, print a table, append to RESULTS.md.
-// Exit code 1 when the byte cross-check fails (the section is still written, marked FAILED).
-
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  fetchMavenLibs,
+  fmtLoad,
+  gitDescribe,
+  machineDescription,
+  mb,
+  root,
+  run,
+} from '../lib/bench-util.ts';
 
 const CASES = ['encode_schemas_on', 'decode_schemas_on', 'encode_schemas_off', 'decode_schemas_off'] as const;
 type CaseName = (typeof CASES)[number];
@@ -62,7 +59,6 @@ interface Mismatch {
 }
 
 const here = import.meta.dirname;
-const root = path.resolve(here, '../..');
 const work = path.join(root, 'benchmarks/.work/json-converter');
 const libs = path.join(work, 'libs');
 const classes = path.join(work, 'classes');
@@ -88,19 +84,6 @@ for (const [k, v] of [
   if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k} must be a positive integer`);
 }
 
-function run(cmd: string, args: string[], capture: boolean): string {
-  console.error(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, {
-    cwd: root,
-    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} exited with status ${r.status ?? r.signal}`);
-  return capture ? r.stdout : '';
-}
-
 function lastJsonLine<T>(stdout: string, who: string): T {
   const line = stdout
     .trim()
@@ -113,37 +96,10 @@ function lastJsonLine<T>(stdout: string, who: string): T {
 
 const loadBefore = os.loadavg();
 
-function gitDescribe(): string {
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
-  if (head.status !== 0) return 'unknown commit';
-  // The benchmark runs the sources of these two packages; say if they differ from the commit.
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'packages/api', 'packages/converters'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  const changed =
-    dirty.stdout.trim() === '' ? '' : ' with uncommitted changes in packages/api or packages/converters';
-  return `commit ${head.stdout.trim()}${changed}`;
-}
-const sluiceSource = gitDescribe();
+const sluiceSource = gitDescribe(['packages/api', 'packages/converters']);
 
 // 1. Kafka's jars (connect-json and its runtime dependencies), fetched once.
-if (!existsSync(libs) || !readdirSync(libs).some((f) => /^connect-json-.*\.jar$/.test(f))) {
-  mkdirSync(libs, { recursive: true });
-  run(
-    'mvn',
-    [
-      '-B',
-      '-q',
-      '-f',
-      path.join(here, 'pom.xml'),
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${libs}`,
-      '-DincludeScope=runtime',
-    ],
-    false,
-  );
-}
+fetchMavenLibs(path.join(here, 'pom.xml'), libs, /^connect-json-.*\.jar$/);
 
 // 2. Compile the Java side.
 mkdirSync(classes, { recursive: true });
@@ -229,8 +185,6 @@ for (const r of [sluice, kafka]) {
 // 5. Report.
 const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmtRatio = (n: number) => `${n.toFixed(2)}×`;
-const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
-const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
 const rows = CASES.map((c) => {
   const s = sluice.cases[c];
@@ -238,12 +192,6 @@ const rows = CASES.map((c) => {
   return { c, s: s.median, k: k.median, ratio: s.median / k.median };
 });
 
-const cpuModel =
-  /^model name\s*:\s*(.*)$/m.exec(
-    existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '',
-  )?.[1] ??
-  os.cpus()[0]?.model ??
-  'unknown';
 const now = new Date();
 const date = now.toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -260,7 +208,7 @@ const runsLine = (impl: string, r: KafkaResult | SluiceResult) =>
 const section = [
   `## ${date} — JsonConverter${crossCheckOk ? '' : ' — BYTE CROSS-CHECK FAILED'}`,
   '',
-  `- Machine: ${cpuModel}, ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
+  `- Machine: ${machineDescription()}`,
   `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(os.loadavg())} (other work on the machine adds noise)`,
   `- Sluice: ${sluiceSource}; Node ${sluice.nodeVersion} (V8 ${sluice.v8Version}, heap limit ${sluice.heapLimitMb} MB)`,
   `- Kafka: connect-json ${kafka.kafkaVersion} on Java ${kafka.javaVersion} (${kafka.vm}, max heap ${kafka.maxHeapMb} MB, JVM args: ${kafka.jvmArgs || 'none'})`,

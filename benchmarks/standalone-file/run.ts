@@ -34,9 +34,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PlatformaticLogClient, type ProduceRecord } from '@sluice/runtime';
 import { startKafka } from '@sluice/testing';
+import {
+  fetchMavenLibs,
+  fmtLoad,
+  gitDescribe,
+  machineDescription,
+  mb,
+  root,
+  run,
+} from '../lib/bench-util.ts';
 
 const here = import.meta.dirname;
-const root = path.resolve(here, '../..');
 const work = path.join(root, 'benchmarks/.work/standalone-file');
 const libs = path.join(work, 'libs');
 const runDir = path.join(work, 'run');
@@ -82,19 +90,6 @@ const writeResults = !opts['no-results'] && !profile;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function run(cmd: string, args: string[], capture: boolean): string {
-  console.error(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, {
-    cwd: root,
-    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} exited with status ${r.status ?? r.signal}`);
-  return capture ? r.stdout : '';
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -483,20 +478,7 @@ async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
 
 const fmtRate = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
-const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
-
-function gitDescribe(): string {
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
-  if (head.status !== 0) return 'unknown commit';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'packages'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  const changed = dirty.stdout.trim() === '' ? '' : ' with uncommitted changes under packages/';
-  return `commit ${head.stdout.trim()}${changed}`;
-}
 
 /** Top self-time functions of a V8 .cpuprofile. */
 function topFunctions(file: string, n: number): string[] {
@@ -541,25 +523,10 @@ function topFunctions(file: string, n: number): string[] {
 // Main
 
 const loadBefore = os.loadavg();
-const sluiceSource = gitDescribe();
+const sluiceSource = gitDescribe(['packages']);
 
 // 1. Kafka Connect's jars, fetched once.
-if (!existsSync(libs) || !readdirSync(libs).some((f) => /^connect-runtime-.*\.jar$/.test(f))) {
-  mkdirSync(libs, { recursive: true });
-  run(
-    'mvn',
-    [
-      '-B',
-      '-q',
-      '-f',
-      path.join(here, 'pom.xml'),
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${libs}`,
-      '-DincludeScope=runtime',
-    ],
-    false,
-  );
-}
+fetchMavenLibs(path.join(here, 'pom.xml'), libs, /^connect-runtime-.*\.jar$/);
 const connectVersion =
   /^connect-runtime-(.+)\.jar$/.exec(
     readdirSync(libs).find((f) => /^connect-runtime-.*\.jar$/.test(f)) ?? '',
@@ -795,19 +762,13 @@ const detailLine = (r: StageResult) =>
   `1-min load at start ${r.loadStart.toFixed(2)}; ` +
   `SIGTERM then ${r.exitCode === null ? `killed by ${r.exitSignal}` : `exit code ${r.exitCode}${r.system === 'kafka' && r.exitCode === 143 ? " (the JVM's status after SIGTERM, shutdown hooks run)" : ''}`}`;
 
-const cpuModel =
-  /^model name\s*:\s*(.*)$/m.exec(
-    existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '',
-  )?.[1] ??
-  os.cpus()[0]?.model ??
-  'unknown';
 const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const jvmArgsText = jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ');
 
 const section = [
   `## ${date} — Standalone file pipeline (FileStreamSource / FileStreamSink on Kafka ${kafka.version})${allOk ? '' : ' — CHECK FAILED'}`,
   '',
-  `- Machine: ${cpuModel}, ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
+  `- Machine: ${machineDescription()}`,
   `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(loadAfter)} (other work on the machine adds noise)`,
   `- Sluice: ${sluiceSource}, run from ${sluiceFrom}; \`node packages/cli/bin/sluice.mjs standalone\` on Node ${nodeInfo.node} (V8 ${nodeInfo.v8}, default heap limit ${nodeInfo.heap} MB), in-process (SLUICE_NODE = that node, no child process), SLUICE_LOG_LEVEL=WARN`,
   `- Kafka Connect: \`org.apache.kafka.connect.cli.ConnectStandalone\` ${connectVersion} (connect-runtime, connect-file, connect-json from Maven Central, FileStream connectors on the classpath, no plugin.path) on ${javaVersion}; JVM args: ${jvmArgsText} (max heap ${javaMaxHeapMb} MB, initial ${javaInitialHeapMb} MB, ${javaGc}); log4j2 at WARN`,
