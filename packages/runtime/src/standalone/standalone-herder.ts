@@ -5,6 +5,7 @@ import {
   ConfigValue,
   ConnectError,
   type Connector,
+  errorTrace,
   generateConfigInfos,
   NotFoundError,
   NULL_VALUE_MESSAGE,
@@ -504,9 +505,9 @@ export class StandaloneHerder implements Herder {
 
   /** Starts the connector in its target state, regenerates its task configs, starts its tasks. */
   async #startAll(name: string, entry: ConnectorEntry): Promise<void> {
-    const running = await this.#worker.startConnector(name, entry.config, entry.target, () => {
-      void this.#serial(() => this.#reconfigure(name));
-    });
+    const running = await this.#worker.startConnector(name, entry.config, entry.target, () =>
+      this.#requestReconfiguration(name),
+    );
     if (entry.target === 'STOPPED') {
       entry.taskConfigs = [];
       return;
@@ -552,6 +553,14 @@ export class StandaloneHerder implements Herder {
     await this.#worker.stopConnector(name);
   }
 
+  /** Queues a reconfiguration asked for by a connector; a failure is logged and reported, never thrown. */
+  #requestReconfiguration(name: string): void {
+    this.#serial(() => this.#reconfigure(name)).catch((err) => {
+      this.logger.error({ err }, `Connector ${name} failed to reconfigure its tasks`);
+      this.#status.putConnector(name, failedRecord(this.workerId, err));
+    });
+  }
+
   /** `requestTaskReconfiguration`: new task configs; tasks restart only when they changed. */
   async #reconfigure(name: string): Promise<void> {
     const entry = this.#connectors.get(name);
@@ -566,9 +575,9 @@ export class StandaloneHerder implements Herder {
 
   async #restartConnectorInstance(name: string, entry: ConnectorEntry): Promise<void> {
     await this.#worker.stopConnector(name);
-    await this.#worker.startConnector(name, entry.config, entry.target, () => {
-      void this.#serial(() => this.#reconfigure(name));
-    });
+    await this.#worker.startConnector(name, entry.config, entry.target, () =>
+      this.#requestReconfiguration(name),
+    );
   }
 
   async #restartTaskInstance(name: string, entry: ConnectorEntry, task: number): Promise<void> {
@@ -628,7 +637,7 @@ function failedRecord(workerId: string, err: unknown): StateRecord {
   return {
     state: 'FAILED',
     workerId,
-    trace: err instanceof Error ? (err.stack ?? String(err)) : String(err),
+    trace: errorTrace(err),
     generation: 0,
   };
 }

@@ -145,7 +145,10 @@ export class WorkerSourceTask {
     for (const original of records) {
       const record = o.chain.isEmpty ? original : o.chain.apply(original);
       if (record === null) {
-        void o.task.commitRecord(original, null);
+        // A transform dropped it: tell the task, as Kafka does; a failure here is only logged.
+        Promise.resolve()
+          .then(() => o.task.commitRecord(original, null))
+          .catch((err) => o.logger.warn({ err }, `${taskIdString(o.id)} commitRecord() failed`));
         continue;
       }
       const topic = record.topic;
