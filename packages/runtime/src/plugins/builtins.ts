@@ -1,11 +1,15 @@
 import { sluicePlugins as fileConnectors } from '@sluice/connector-file';
+import { sluicePlugins as postgresConnectors } from '@sluice/connector-postgres';
 import { sluicePlugins as converters } from '@sluice/converters';
+import { sluicePlugins as transforms } from '@sluice/transforms';
 import { PluginRegistry } from './plugin-registry.ts';
 
 /** A registry holding every plugin shipped with Sluice. */
 export function builtinPlugins(version: string): PluginRegistry {
   const registry = new PluginRegistry(version);
   registry.registerManifest(converters);
+  registry.registerManifest(transforms);
   registry.registerManifest(fileConnectors);
+  registry.registerManifest(postgresConnectors);
   return registry;
 }
