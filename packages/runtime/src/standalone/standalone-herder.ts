@@ -2,6 +2,7 @@ import {
   AlreadyExistsError,
   BadRequestError,
   type ConfigDef,
+  ConfigError,
   ConfigValue,
   ConnectError,
   type Connector,
@@ -38,6 +39,15 @@ import type {
   TaskStatus,
 } from '../herder/entities.ts';
 import type { Herder, PutConnectorResult } from '../herder/herder.ts';
+import {
+  connectionSettings,
+  consumerSettings,
+  policyName,
+  producerSettings,
+  sinkConsumerDefaults,
+  taskClientProps,
+  validateClientOverrides,
+} from '../kafka/client-config.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import { builtinPlugins } from '../plugins/builtins.ts';
@@ -94,6 +104,12 @@ export class StandaloneHerder implements Herder {
       offsetStore: this.#offsetStore,
       status: this.#status,
       workerProps: config.originalsStrings(),
+      taskClient: (kind, props) =>
+        log.kind === 'kafka'
+          ? new PlatformaticLogClient(
+              kind === 'producer' ? producerSettings(props) : connectionSettings(props),
+            )
+          : null,
       offsetFlushIntervalMs: config.offsetCommitIntervalMs(),
       offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
       taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
@@ -113,6 +129,7 @@ export class StandaloneHerder implements Herder {
     const logger = options.logger ?? pino({ level: 'info' });
     const plugins = options.plugins ?? builtinPlugins(SLUICE_VERSION);
     await loadPluginPath(plugins, config.getList('plugin.path') ?? [], logger);
+    checkWorkerClientConfigs(config);
     let log: LogClient;
     if (config.usesEmbeddedLog()) {
       const dir = config.embeddedLogDir();
@@ -120,7 +137,11 @@ export class StandaloneHerder implements Herder {
       logger.info(`Using the embedded log in ${dir} (no bootstrap.servers configured)`);
     } else {
       const servers = config.bootstrapServers()!;
-      log = new PlatformaticLogClient({ bootstrapServers: servers, clientId: 'sluice-standalone' });
+      const props = {
+        'client.id': 'sluice-standalone',
+        ...taskClientProps('admin', config.originalsStrings(), {}),
+      };
+      log = new PlatformaticLogClient(connectionSettings(props));
       logger.info(`Using Kafka at ${servers}`);
     }
     return new StandaloneHerder(config, log, plugins, logger);
@@ -414,6 +435,21 @@ export class StandaloneHerder implements Herder {
         }
         for (const e of errors) v.addErrorMessage(e);
       }
+    }
+    const overrideErrors = validateClientOverrides(
+      this.config.getString('connector.client.config.override.policy') ?? 'All',
+      this.config.originalsStrings(),
+      config,
+      isSink,
+      this.log.kind === 'kafka',
+    );
+    for (const [key, message] of overrideErrors) {
+      let v = values.get(key);
+      if (v === undefined) {
+        v = new ConfigValue(key, config[key] ?? null);
+        values.set(key, v);
+      }
+      v.addErrorMessage(message);
     }
     const connectorDef = connector.config();
     let connectorValues: ConfigValue[];
@@ -729,4 +765,37 @@ async function alterSource(
     alterOffsets(config: Record<string, string>, offsets: unknown): Promise<boolean> | boolean;
   };
   return c.alterOffsets(config, offsets);
+}
+
+/**
+ * Fails start-up on a bad override policy or a bad worker-level `producer.*` / `consumer.*` value,
+ * naming the worker property, rather than failing every task later.
+ */
+function checkWorkerClientConfigs(config: WorkerConfig): void {
+  policyName(config.getString('connector.client.config.override.policy') ?? 'All');
+  const worker = config.originalsStrings();
+  const kafka = !config.usesEmbeddedLog();
+  const check = (kind: 'producer' | 'consumer' | 'admin', parse: (p: Record<string, string>) => unknown) => {
+    const props = taskClientProps(
+      kind,
+      worker,
+      {},
+      kind === 'consumer' ? sinkConsumerDefaults('worker', 0) : {},
+    );
+    if (!kafka) props['bootstrap.servers'] = 'embedded';
+    try {
+      parse(props);
+    } catch (err) {
+      if (
+        !(err instanceof ConfigError) ||
+        err.key === undefined ||
+        worker[`${kind}.${err.key}`] === undefined
+      )
+        throw err;
+      throw ConfigError.invalidValue(`${kind}.${err.key}`, err.value, err.message.replace(/^.*?: /, ''));
+    }
+  };
+  check('producer', (p) => (kafka ? producerSettings(p) : undefined));
+  check('consumer', (p) => (kafka ? [connectionSettings(p), consumerSettings(p)] : consumerSettings(p)));
+  check('admin', (p) => (kafka ? connectionSettings(p) : undefined));
 }

@@ -1,4 +1,5 @@
 import {
+  ConnectError,
   type OffsetAndMetadata,
   RetriableError,
   SinkRecord,
@@ -8,6 +9,7 @@ import {
   TopicPartitionMap,
 } from '@sluice/api';
 import type { Logger } from 'pino';
+import type { ConsumerSettings } from '../kafka/client-config.ts';
 import type { FetchedPartition, LogClient, LogRecord } from '../kafka/log-client.ts';
 import type { TaskConverters, TransformationChain } from './plugin-factory.ts';
 import {
@@ -25,27 +27,44 @@ export interface WorkerSinkTaskOptions {
   log: LogClient;
   converters: TaskConverters;
   chain: TransformationChain<SinkRecord>;
-  /** Consumer group whose committed offsets this task uses: `connect-<name>` unless overridden. */
-  groupId: string;
-  /** The partitions this task reads (standalone assigns them; the group protocol will in distributed mode). */
+  /**
+   * The task's consumer settings (`group.id`, `auto.offset.reset`, `max.poll.records`, fetch sizes,
+   * `metadata.max.age.ms`), already layered from Connect's defaults, the worker's `consumer.*` and
+   * the connector's `consumer.override.*`.
+   */
+  consumer: ConsumerSettings;
+  /**
+   * The partitions this task reads (standalone assigns them; the group protocol will in distributed
+   * mode). Asked again every `metadata.max.age.ms`, so new topics matching `topics.regex` and new
+   * partitions are picked up.
+   */
   assignment: () => Promise<TopicPartition[]>;
-  /** `auto.offset.reset` for partitions without a committed offset. */
-  autoOffsetReset: 'earliest' | 'latest';
   offsetFlushIntervalMs: number;
   offsetFlushTimeoutMs: number;
-  /** Upper bound of one fetch. */
-  maxFetchBytes: number;
   target: TargetStateGate;
   report: StateReporter;
   logger: Logger;
 }
 
+/** Fetched records of one partition not yet handed to `put`. */
+interface BufferedPartition {
+  tp: TopicPartition;
+  records: LogRecord[];
+  /** Index of the first record not yet taken. */
+  index: number;
+  /** The fetch position after the last record (skips transaction markers). */
+  nextOffset: number;
+}
+
 /**
  * Runs one SinkTask (Kafka's `WorkerSinkTask`): fetch → converters → SinkRecords → transforms →
- * `put(batch)` → every `offset.flush.interval.ms` (or on request) `preCommit` and a commit of the
- * consumer-group offsets. A RetriableError from `put` redelivers the same batch after the task's
- * `context.timeout` (1 s by default); any other error fails the task, and nothing past the last
- * successful `put` is committed.
+ * `put(batch)` of at most `max.poll.records` records → every `offset.flush.interval.ms` (or on
+ * request) `preCommit` and a commit of the consumer-group offsets. A RetriableError from `put`
+ * redelivers the same batch after the task's `context.timeout` (1 s by default); any other error
+ * fails the task, and nothing past the last successful `put` is committed.
+ *
+ * While `put` handles one batch the next fetch is already on its way (once the fetched records are
+ * used up), so the task's I/O and the connector's work overlap.
  */
 export class WorkerSinkTask {
   readonly #o: WorkerSinkTaskOptions;
@@ -62,7 +81,10 @@ export class WorkerSinkTask {
   #retryTimeoutMs = 1000;
   #commitRequested = false;
   #nextCommit = 0;
-  /** The next batch, fetched while `put` handles the current one. */
+  #nextAssignmentCheck = 0;
+  /** Fetched records waiting for `put`, partition by partition. */
+  #buffer: BufferedPartition[] = [];
+  /** The next fetch, issued while `put` handles the last records of the buffer. */
   #prefetched: Promise<FetchedPartition[] | null> | null = null;
 
   constructor(options: WorkerSinkTaskOptions) {
@@ -87,9 +109,10 @@ export class WorkerSinkTask {
       o.task.initialize(this.#context());
       await o.task.start(o.taskConfig);
       started = true;
-      await this.#assign();
+      await this.#updateAssignment(await o.assignment());
       o.report('RUNNING');
       this.#nextCommit = Date.now() + o.offsetFlushIntervalMs;
+      this.#nextAssignmentCheck = Date.now() + o.consumer.metadataMaxAgeMs;
       await this.#loop();
     } catch (err) {
       failed = true;
@@ -115,26 +138,56 @@ export class WorkerSinkTask {
     this.#o.target.wake();
   }
 
-  async #assign(): Promise<void> {
+  /**
+   * Moves to a new set of partitions: commits, `close`s the revoked ones, positions the added ones
+   * at their committed offsets (or per `auto.offset.reset`) and `open`s them.
+   */
+  async #updateAssignment(next: TopicPartition[]): Promise<void> {
     const o = this.#o;
-    this.#assignment = await o.assignment();
-    if (this.#assignment.length === 0) return;
-    const committed = await o.log.fetchGroupOffsets(o.groupId, this.#assignment);
+    const wanted = new TopicPartitionMap<true>(next.map((tp) => [tp, true]));
+    const revoked = this.#assignment.filter((tp) => !wanted.has(tp));
+    const held = new TopicPartitionMap<true>(this.#assignment.map((tp) => [tp, true]));
+    const added = next.filter((tp) => !held.has(tp));
+    if (revoked.length === 0 && added.length === 0) return;
+    if (revoked.length > 0) {
+      await this.#commit(false);
+      this.#dropFetched();
+      await o.task.close(revoked);
+      for (const tp of revoked) {
+        this.#positions.delete(tp);
+        this.#current.delete(tp);
+        this.#lastCommitted.delete(tp);
+        this.#paused.delete(tp);
+      }
+      this.#assignment = this.#assignment.filter((tp) => wanted.has(tp));
+      o.logger.info(`${taskIdString(o.id)}: partitions revoked: ${revoked.join(', ')}`);
+    }
+    if (added.length === 0) return;
+    const committed = await o.log.fetchGroupOffsets(o.consumer.groupId, added);
     const byTp = new TopicPartitionMap<number>(
       committed.map((c) => [new TopicPartition(c.topic, c.partition), c.offset]),
     );
-    const missing = this.#assignment.filter((tp) => !byTp.has(tp));
+    const missing = added.filter((tp) => !byTp.has(tp));
     if (missing.length > 0) {
-      const listed = await o.log.listOffsets(missing, o.autoOffsetReset);
+      const reset = o.consumer.autoOffsetReset;
+      if (reset === 'none') {
+        throw new ConnectError(
+          `Undefined offset with no reset policy for partitions: [${missing.join(', ')}]`,
+        );
+      }
+      const listed = await o.log.listOffsets(missing, reset);
       for (const l of listed) byTp.set(new TopicPartition(l.topic, l.partition), l.offset);
     }
-    for (const tp of this.#assignment) {
+    for (const tp of added) {
       const offset = byTp.get(tp) ?? 0;
       this.#positions.set(tp, offset);
       this.#current.set(tp, offset);
       this.#lastCommitted.set(tp, offset);
     }
-    await o.task.open(this.#assignment);
+    this.#assignment = [...this.#assignment, ...added];
+    if (revoked.length > 0 || this.#assignment.length !== added.length)
+      o.logger.info(`${taskIdString(o.id)}: partitions assigned: ${added.join(', ')}`);
+    await o.task.open(added);
   }
 
   async #loop(): Promise<void> {
@@ -150,19 +203,27 @@ export class WorkerSinkTask {
       }
       this.#applyRewinds();
       if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit(false);
-      const fetched = this.#prefetched !== null ? await this.#takePrefetch() : await this.#fetch();
-      if (fetched === null) {
-        await sleep(Math.min(500, Math.max(0, this.#nextCommit - Date.now())), this.#abort.signal);
-        continue;
+      if (Date.now() >= this.#nextAssignmentCheck) {
+        this.#nextAssignmentCheck = Date.now() + o.consumer.metadataMaxAgeMs;
+        await this.#updateAssignment(await o.assignment());
       }
-      if (this.#stopping) break;
-      const batch = await this.#convert(fetched);
-      // While put() writes this batch, the next one is fetched: the positions already point past it.
-      if (batch.length > 0) {
+      this.#dropPausedFromBuffer();
+      if (this.#buffer.length === 0) {
+        const fetched = this.#prefetched !== null ? await this.#takePrefetch() : await this.#fetch();
+        if (this.#stopping) break;
+        if (fetched === null) {
+          await sleep(Math.min(500, Math.max(0, this.#nextCommit - Date.now())), this.#abort.signal);
+          continue;
+        }
+        await this.#fill(fetched);
+      }
+      const { batch, consumed } = this.#takeBatch();
+      // While put() handles the last buffered records, the next batch is fetched.
+      if (this.#buffer.length === 0 && consumed.size > 0) {
         this.#prefetched = this.#fetch();
         this.#prefetched.catch(() => {});
       }
-      await this.#deliver(batch);
+      await this.#deliver(batch, consumed);
     }
   }
 
@@ -170,57 +231,107 @@ export class WorkerSinkTask {
   #fetch(): Promise<FetchedPartition[] | null> {
     const fetchable = this.#assignment.filter((tp) => !this.#paused.has(tp));
     if (fetchable.length === 0) return Promise.resolve(null);
+    const c = this.#o.consumer;
     return this.#o.log.fetch(
       fetchable.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: this.#positions.get(tp)! })),
       {
-        maxWaitMs: Math.min(500, Math.max(1, this.#nextCommit - Date.now())),
-        maxBytes: this.#o.maxFetchBytes,
+        maxWaitMs: Math.max(1, Math.min(c.fetchMaxWaitMs, this.#nextCommit - Date.now())),
+        minBytes: c.fetchMinBytes,
+        maxBytes: c.fetchMaxBytes,
+        maxPartitionBytes: c.maxPartitionFetchBytes,
+        isolationLevel: c.isolationLevel,
       },
     );
   }
 
   /**
-   * The prefetched batch, minus partitions the task paused meanwhile (their positions did not
-   * move, so they are fetched again once resumed).
+   * The prefetched batch, minus partitions the task paused or lost meanwhile (their positions did
+   * not move, so they are fetched again once resumed).
    */
   async #takePrefetch(): Promise<FetchedPartition[] | null> {
     const pending = this.#prefetched!;
     this.#prefetched = null;
     const fetched = await pending;
     if (fetched === null) return null;
-    return fetched.filter((part) => !this.#paused.has(new TopicPartition(part.topic, part.partition)));
+    return fetched.filter((part) => {
+      const tp = new TopicPartition(part.topic, part.partition);
+      return !this.#paused.has(tp) && this.#positions.has(tp);
+    });
   }
 
-  /** Drops a prefetched batch, e.g. after a rewind moved the positions it was fetched from. */
-  #dropPrefetch(): void {
+  /** Forgets fetched records not yet delivered and any fetch in flight, moving positions back to them. */
+  #dropFetched(): void {
+    for (const b of this.#buffer) this.#positions.set(b.tp, b.records[b.index]?.offset ?? b.nextOffset);
+    this.#buffer = [];
     this.#prefetched = null;
   }
 
-  async #convert(fetched: FetchedPartition[]): Promise<SinkRecord[]> {
+  /** Drops buffered records of partitions the task paused; they are fetched again on resume. */
+  #dropPausedFromBuffer(): void {
+    if (this.#paused.size === 0 || this.#buffer.length === 0) return;
+    this.#buffer = this.#buffer.filter((b) => {
+      if (!this.#paused.has(b.tp)) return true;
+      this.#positions.set(b.tp, b.records[b.index]?.offset ?? b.nextOffset);
+      return false;
+    });
+  }
+
+  /** Puts a fetch's records into the buffer and moves the fetch positions past them. */
+  async #fill(fetched: FetchedPartition[]): Promise<void> {
     const o = this.#o;
-    const batch: SinkRecord[] = [];
     for (const part of fetched) {
       const tp = new TopicPartition(part.topic, part.partition);
+      if (!this.#positions.has(tp)) continue;
       if (part.error !== undefined) {
         if (part.error.code === 'OFFSET_OUT_OF_RANGE') {
-          const [reset] = await o.log.listOffsets([tp], o.autoOffsetReset);
+          const reset = o.consumer.autoOffsetReset;
+          if (reset === 'none') {
+            throw new ConnectError(
+              `Fetch position ${this.#positions.get(tp)} is out of range for partition ${tp} and auto.offset.reset is none`,
+            );
+          }
+          const [listed] = await o.log.listOffsets([tp], reset);
           o.logger.warn(
-            `${taskIdString(o.id)}: offset out of range for ${tp}, resetting to ${o.autoOffsetReset} (${reset?.offset})`,
+            `${taskIdString(o.id)}: offset out of range for ${tp}, resetting to ${reset} (${listed?.offset})`,
           );
-          if (reset !== undefined) this.#positions.set(tp, reset.offset);
+          if (listed !== undefined) this.#positions.set(tp, listed.offset);
           continue;
         }
         if (part.error.retriable) continue;
-        throw new Error(`Fetch from ${tp} failed: ${part.error.code} ${part.error.message}`);
+        throw new ConnectError(`Fetch from ${tp} failed: ${part.error.code} ${part.error.message}`);
       }
-      for (const r of part.records) {
-        const record = this.#toSinkRecord(r);
+      this.#positions.set(tp, part.nextOffset);
+      this.#buffer.push({ tp, records: part.records, index: 0, nextOffset: part.nextOffset });
+    }
+  }
+
+  /**
+   * Takes at most `max.poll.records` records from the buffer, converted and transformed, with the
+   * offset each touched partition has been consumed up to once they are delivered.
+   */
+  #takeBatch(): { batch: SinkRecord[]; consumed: TopicPartitionMap<number> } {
+    const o = this.#o;
+    const batch: SinkRecord[] = [];
+    const consumed = new TopicPartitionMap<number>();
+    let room = o.consumer.maxPollRecords;
+    while (this.#buffer.length > 0 && room > 0) {
+      const b = this.#buffer[0]!;
+      const end = Math.min(b.records.length, b.index + room);
+      for (let i = b.index; i < end; i++) {
+        const record = this.#toSinkRecord(b.records[i]!);
         const transformed = o.chain.isEmpty ? record : o.chain.apply(record);
         if (transformed !== null) batch.push(transformed);
       }
-      this.#positions.set(tp, part.nextOffset);
+      room -= end - b.index;
+      b.index = end;
+      if (b.index >= b.records.length) {
+        consumed.set(b.tp, b.nextOffset);
+        this.#buffer.shift();
+      } else {
+        consumed.set(b.tp, b.records[b.index]!.offset);
+      }
     }
-    return batch;
+    return { batch, consumed };
   }
 
   #toSinkRecord(r: LogRecord): SinkRecord {
@@ -246,7 +357,7 @@ export class WorkerSinkTask {
   }
 
   /** `put` the batch, redelivering it after a RetriableError until it succeeds or the task stops. */
-  async #deliver(batch: SinkRecord[]): Promise<void> {
+  async #deliver(batch: SinkRecord[], consumed: TopicPartitionMap<number>): Promise<void> {
     const o = this.#o;
     for (;;) {
       try {
@@ -262,8 +373,8 @@ export class WorkerSinkTask {
         if (this.#stopping) throw err;
       }
     }
-    // Everything fetched so far was delivered, or dropped by a transform: consumed either way.
-    for (const [tp, position] of this.#positions) this.#current.set(tp, position);
+    // The batch's records were delivered, or dropped by a transform: consumed either way.
+    for (const [tp, offset] of consumed) if (this.#current.has(tp)) this.#current.set(tp, offset);
   }
 
   /** preCommit, then commit the returned offsets that are new, assigned and not beyond what was consumed. */
@@ -297,13 +408,13 @@ export class WorkerSinkTask {
       offsets.push({ topic: tp.topic, partition: tp.partition, offset: om.offset });
     }
     if (offsets.length === 0) return;
-    await o.log.commitGroupOffsets(o.groupId, offsets);
+    await o.log.commitGroupOffsets(o.consumer.groupId, offsets);
     for (const c of offsets) this.#lastCommitted.set(new TopicPartition(c.topic, c.partition), c.offset);
   }
 
   #applyRewinds(): void {
     if (this.#rewinds.size === 0) return;
-    this.#dropPrefetch();
+    this.#dropFetched();
     for (const [tp, offset] of this.#rewinds) {
       if (!this.#positions.has(tp)) continue;
       this.#positions.set(tp, offset);

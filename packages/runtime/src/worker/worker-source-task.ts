@@ -109,7 +109,16 @@ export class WorkerSourceTask {
   async #loop(): Promise<void> {
     const o = this.#o;
     let inflight: Promise<void> | null = null;
+    // A failed send fails the task at the next turn of the loop, even when no further records come.
+    let sendError: { err: unknown } | null = null;
+    const track = (p: Promise<void>): Promise<void> => {
+      p.catch((err) => {
+        sendError ??= { err };
+      });
+      return p;
+    };
     while (!this.#stopping) {
+      if (sendError !== null) throw (sendError as { err: unknown }).err;
       if (o.target.paused) {
         if (inflight !== null) await inflight;
         inflight = null;
@@ -132,7 +141,7 @@ export class WorkerSourceTask {
       if (records === null || records === undefined || records.length === 0) continue;
       const batch = this.#convert(records);
       if (inflight !== null) await inflight;
-      inflight = batch.produce.length === 0 ? null : this.#send(batch);
+      inflight = batch.produce.length === 0 ? null : track(this.#send(batch));
     }
     if (inflight !== null) await inflight;
   }

@@ -14,6 +14,14 @@ import {
 } from '@sluice/api';
 import type { Logger } from 'pino';
 import type { ConnectorType, ConnectState, TargetState } from '../herder/entities.ts';
+import {
+  type ClientKind,
+  consumerSettings,
+  ignoredClientKeys,
+  sinkConsumerDefaults,
+  sourceProducerDefaults,
+  taskClientProps,
+} from '../kafka/client-config.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
@@ -26,7 +34,14 @@ import { WorkerSourceTask } from './worker-source-task.ts';
 export interface WorkerOptions {
   /** The advertised `host:port` (a function: it is known only once the REST server is bound). */
   workerId: () => string;
+  /** The worker's shared client: admin, offsets, and task I/O unless {@link taskClient} gives a task its own. */
   log: LogClient;
+  /**
+   * A task's own client built from its layered client properties (Kafka gives every source task a
+   * producer and every sink task a consumer of its own), or null to use the shared {@link log}.
+   * The worker closes it when the task ends.
+   */
+  taskClient?: (kind: ClientKind, props: Record<string, string>) => LogClient | null;
   plugins: PluginRegistry;
   offsetStore: OffsetBackingStore;
   status: MemoryStatusStore;
@@ -50,6 +65,15 @@ interface RunningTask {
   runner: WorkerSourceTask | WorkerSinkTask;
   done: Promise<void>;
   target: TargetStateGate;
+}
+
+/** Waits for a task's end, then closes the client it had of its own. */
+async function closeWhenDone(done: Promise<void>, client: LogClient | null): Promise<void> {
+  try {
+    await done;
+  } finally {
+    await client?.close().catch(() => {});
+  }
 }
 
 /**
@@ -234,37 +258,57 @@ export class Worker {
     const report = (state: ConnectState, error?: unknown) => this.#reportTask(id, state, error);
     const logger = o.logger.child({ connector: id.connector, task: id.task });
     let runner: WorkerSourceTask | WorkerSinkTask;
+    let ownClient: LogClient | null = null;
     try {
       const type = this.connectorType(connectorConfig);
       const running = this.#connectors.get(id.connector);
       const taskClass = running?.instance.taskClass() ?? this.newConnector(connectorConfig).taskClass();
       const task = new taskClass();
       const converters = createConverters(o.plugins, o.workerProps, connectorConfig);
+      const clientFor = (kind: ClientKind, props: Record<string, string>): LogClient => {
+        const ignored = ignoredClientKeys(kind, props);
+        if (ignored.length > 0)
+          logger.debug(`${key}: ${kind} properties not used by Sluice's client: ${ignored.join(', ')}`);
+        ownClient = o.taskClient?.(kind, props) ?? null;
+        return ownClient ?? o.log;
+      };
       if (type === 'sink') {
+        const props = taskClientProps(
+          'consumer',
+          o.workerProps,
+          connectorConfig,
+          sinkConsumerDefaults(id.connector, id.task),
+        );
+        const consumer = consumerSettings(props);
+        const log = clientFor('consumer', props);
         runner = new WorkerSinkTask({
           id,
           task: task as SinkTask,
           taskConfig,
-          log: o.log,
+          log,
           converters,
           chain: TransformationChain.fromConfig<SinkRecord>(o.plugins, connectorConfig),
-          groupId: connectorConfig['consumer.override.group.id'] || `connect-${id.connector}`,
+          consumer,
           assignment: () => this.#sinkAssignment(id, taskCount, connectorConfig),
-          autoOffsetReset:
-            connectorConfig['consumer.override.auto.offset.reset'] === 'latest' ? 'latest' : 'earliest',
           offsetFlushIntervalMs: o.offsetFlushIntervalMs,
           offsetFlushTimeoutMs: o.offsetFlushTimeoutMs,
-          maxFetchBytes: 50 * 1024 * 1024,
           target: gate,
           report,
           logger,
         });
       } else {
+        const props = taskClientProps(
+          'producer',
+          o.workerProps,
+          connectorConfig,
+          sourceProducerDefaults(id.connector, id.task),
+        );
+        const log = clientFor('producer', props);
         runner = new WorkerSourceTask({
           id,
           task: task as SourceTask,
           taskConfig,
-          log: o.log,
+          log,
           converters,
           chain: TransformationChain.fromConfig<SourceRecord>(o.plugins, connectorConfig),
           offsetStore: o.offsetStore,
@@ -279,9 +323,10 @@ export class Worker {
     } catch (err) {
       o.logger.error({ err }, `Failed to start task ${key}`);
       this.#reportTask(id, 'FAILED', err);
+      (ownClient as LogClient | null)?.close().catch(() => {});
       return;
     }
-    const done = runner.run();
+    const done = closeWhenDone(runner.run(), ownClient);
     this.#tasks.set(key, { runner, done, target: gate });
   }
 

@@ -1,0 +1,324 @@
+/**
+ * Per-connector client overrides and consumer behaviour of sink tasks, through a standalone herder
+ * on a real Kafka broker and on the embedded log: `consumer.override.*` (max.poll.records,
+ * auto.offset.reset, group.id, metadata.max.age.ms with topics.regex), `producer.override.*`, and
+ * the override policy.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  BadRequestError,
+  ConfigDef,
+  SinkConnector,
+  type SinkRecord,
+  SinkTask,
+  SourceConnector,
+  SourceRecord,
+  SourceTask,
+  type TopicPartition,
+} from '@sluice/api';
+import { builtinPlugins, StandaloneHerder } from '@sluice/runtime';
+import { uniqueName, useKafka } from '@sluice/testing';
+import { pino } from 'pino';
+
+/** What every RecordingSinkTask saw, by connector name. */
+const seen = new Map<string, { batches: string[][]; opened: string[] }>();
+
+class RecordingSinkTask extends SinkTask {
+  #name = '';
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    this.#name = props.name ?? '';
+    if (!seen.has(this.#name)) seen.set(this.#name, { batches: [], opened: [] });
+  }
+  override open(partitions: TopicPartition[]) {
+    seen.get(this.#name)!.opened.push(...partitions.map((tp) => `${tp.topic}-${tp.partition}`));
+  }
+  put(records: SinkRecord[]) {
+    if (records.length > 0) seen.get(this.#name)!.batches.push(records.map((r) => String(r.value)));
+  }
+  stop() {}
+}
+
+class RecordingSinkConnector extends SinkConnector {
+  #props: Record<string, string> = {};
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    this.#props = props;
+  }
+  taskClass() {
+    return RecordingSinkTask;
+  }
+  taskConfigs(max: number) {
+    return Array.from({ length: max }, () => ({ ...this.#props }));
+  }
+  stop() {}
+  config() {
+    return new ConfigDef();
+  }
+}
+
+/** Emits `count` numbered records to `topic`, then idles. */
+class CountingSourceTask extends SourceTask {
+  #topic = '';
+  #left = 0;
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    this.#topic = props.topic ?? '';
+    this.#left = Number(props.count ?? '0');
+  }
+  async poll(): Promise<SourceRecord[] | null> {
+    if (this.#left === 0) {
+      await new Promise((r) => setTimeout(r, 20));
+      return null;
+    }
+    const n = this.#left;
+    this.#left = 0;
+    return Array.from(
+      { length: n },
+      (_, i) =>
+        new SourceRecord({ sourcePartition: {}, sourceOffset: { i }, topic: this.#topic, value: `v${i}` }),
+    );
+  }
+  stop() {}
+}
+
+class CountingSourceConnector extends SourceConnector {
+  #props: Record<string, string> = {};
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    this.#props = props;
+  }
+  taskClass() {
+    return CountingSourceTask;
+  }
+  taskConfigs() {
+    return [{ ...this.#props }];
+  }
+  stop() {}
+  config() {
+    return new ConfigDef();
+  }
+}
+
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+for (const kind of ['embedded', 'kafka'] as const) {
+  describe(`client overrides on the ${kind} log`, () => {
+    let herder: StandaloneHerder;
+    before(async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'sluice-overrides-'));
+      dirs.push(dir);
+      const plugins = builtinPlugins('1');
+      plugins.register('sink', RecordingSinkConnector);
+      plugins.register('source', CountingSourceConnector);
+      const logProps: Record<string, string> =
+        kind === 'kafka'
+          ? { 'bootstrap.servers': (await useKafka()).bootstrapServers }
+          : { 'embedded.log.dir': join(dir, 'data') };
+      herder = await StandaloneHerder.create(
+        {
+          ...logProps,
+          'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+          'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+          'offset.storage.file.filename': join(dir, 'offsets'),
+          'offset.flush.interval.ms': '200',
+          listeners: 'http://127.0.0.1:0',
+        },
+        { logger: pino({ level: 'silent' }), plugins },
+      );
+      await herder.start();
+    });
+    after(async () => herder.stop());
+
+    async function produce(topic: string, values: string[]): Promise<void> {
+      await herder.log.produce(
+        values.map((v) => ({ topic, partition: 0, key: null, value: Buffer.from(v), headers: [] })),
+      );
+    }
+
+    test('max.poll.records bounds every put; auto.offset.reset=latest skips what was there; group.id is used', async () => {
+      const topic = uniqueName('poll');
+      const name = uniqueName('sink');
+      const group = uniqueName('group');
+      await herder.log.createTopics([{ name: topic, partitions: 1 }]);
+      await produce(topic, ['old-1', 'old-2']);
+      await herder.putConnectorConfig(
+        name,
+        {
+          'connector.class': 'RecordingSinkConnector',
+          topics: topic,
+          'consumer.override.max.poll.records': '7',
+          'consumer.override.auto.offset.reset': 'latest',
+          'consumer.override.group.id': group,
+        },
+        { allowReplace: false },
+      );
+      await waitFor(
+        'the task to run',
+        async () => (await herder.connectorStatus(name)).tasks[0]?.state === 'RUNNING',
+      );
+      await waitFor('the partition to open', () => (seen.get(name)?.opened.length ?? 0) > 0);
+      const values = Array.from({ length: 50 }, (_, i) => `new-${i}`);
+      await produce(topic, values);
+      await waitFor('50 records', () => (seen.get(name)?.batches.flat().length ?? 0) >= 50);
+      const { batches } = seen.get(name)!;
+      assert.deepEqual(batches.flat(), values, 'only the records produced after the start, in order');
+      assert.ok(
+        batches.every((b) => b.length <= 7),
+        `batch sizes ${batches.map((b) => b.length)}`,
+      );
+      await waitFor('the commit under the overridden group', async () => {
+        const committed = await herder.log.fetchGroupOffsets(group);
+        return committed.some((c) => c.topic === topic && c.offset === 52);
+      });
+      await herder.deleteConnector(name);
+    });
+
+    test('topics.regex picks up a matching topic created after the start (metadata.max.age.ms)', async () => {
+      const prefix = uniqueName('rx');
+      const name = uniqueName('sink');
+      await herder.log.createTopics([{ name: `${prefix}-a`, partitions: 1 }]);
+      await herder.putConnectorConfig(
+        name,
+        {
+          'connector.class': 'RecordingSinkConnector',
+          'topics.regex': `${prefix}-.*`,
+          'consumer.override.metadata.max.age.ms': '200',
+        },
+        { allowReplace: false },
+      );
+      await waitFor(
+        'the first topic to open',
+        () => seen.get(name)?.opened.includes(`${prefix}-a-0`) ?? false,
+      );
+      await produce(`${prefix}-a`, ['a1']);
+      await herder.log.createTopics([{ name: `${prefix}-b`, partitions: 1 }]);
+      await produce(`${prefix}-b`, ['b1', 'b2']);
+      await waitFor('the new topic to open', () => seen.get(name)?.opened.includes(`${prefix}-b-0`) ?? false);
+      await waitFor('its records', () => (seen.get(name)?.batches.flat().length ?? 0) >= 3);
+      assert.deepEqual(seen.get(name)!.batches.flat().sort(), ['a1', 'b1', 'b2']);
+      await herder.deleteConnector(name);
+    });
+
+    test('a bad override value is a 400 naming the connector key', async () => {
+      await assert.rejects(
+        herder.putConnectorConfig(
+          uniqueName('sink'),
+          {
+            'connector.class': 'RecordingSinkConnector',
+            topics: 't',
+            'consumer.override.max.poll.records': 'lots',
+          },
+          { allowReplace: false },
+        ),
+        (err: unknown) =>
+          err instanceof BadRequestError && /consumer\.override\.max\.poll\.records/.test(err.message),
+      );
+    });
+
+    if (kind === 'kafka') {
+      test("a source task's producer uses producer.override.* (an unreachable broker fails the task)", async () => {
+        const name = uniqueName('src');
+        await herder.putConnectorConfig(
+          name,
+          {
+            'connector.class': 'CountingSourceConnector',
+            topic: uniqueName('t'),
+            count: '3',
+            'producer.override.bootstrap.servers': '127.0.0.1:1',
+            'producer.override.retry.backoff.ms': '10',
+          },
+          { allowReplace: false },
+        );
+        await waitFor(
+          'the task to fail',
+          async () => (await herder.connectorStatus(name)).tasks[0]?.state === 'FAILED',
+        );
+        const status = await herder.connectorStatus(name);
+        assert.match(status.tasks[0]?.trace ?? '', /producer/);
+        await herder.deleteConnector(name);
+      });
+    }
+  });
+}
+
+test('the None policy refuses any client override with a 400 naming the key', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-policy-'));
+  dirs.push(dir);
+  const plugins = builtinPlugins('1');
+  plugins.register('sink', RecordingSinkConnector);
+  const herder = await StandaloneHerder.create(
+    {
+      'embedded.log.dir': join(dir, 'data'),
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'offset.storage.file.filename': join(dir, 'offsets'),
+      'connector.client.config.override.policy': 'None',
+      listeners: 'http://127.0.0.1:0',
+    },
+    { logger: pino({ level: 'silent' }), plugins },
+  );
+  await herder.start();
+  try {
+    await assert.rejects(
+      herder.putConnectorConfig(
+        'refused',
+        {
+          'connector.class': 'RecordingSinkConnector',
+          topics: 't',
+          'consumer.override.max.poll.records': '5',
+        },
+        { allowReplace: false },
+      ),
+      (err: unknown) =>
+        err instanceof BadRequestError &&
+        err.message.includes("The 'None' policy does not allow 'max.poll.records' to be overridden"),
+    );
+  } finally {
+    await herder.stop();
+  }
+});
+
+test('a bad worker-level client property stops start-up, naming the worker key', async () => {
+  await assert.rejects(
+    StandaloneHerder.create(
+      {
+        'bootstrap.servers': '127.0.0.1:1',
+        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'offset.storage.file.filename': '/tmp/unused',
+        'producer.acks': 'sometimes',
+      },
+      { logger: pino({ level: 'silent' }) },
+    ),
+    (err: unknown) => err instanceof Error && /producer\.acks/.test(err.message),
+  );
+});
