@@ -32,6 +32,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { PlatformaticLogClient, type ProduceRecord } from '@sluice/runtime';
 import { startKafka } from '@sluice/testing';
 import {
@@ -378,7 +379,10 @@ async function runStage(spec: StageSpec): Promise<StageResult> {
 
 interface CeilingRun {
   batch: number;
+  /** The library's own Producer (`@platformatic/kafka`), non-idempotent, acks=all. */
   produceRate: number;
+  /** PlatformaticLogClient with a source task's producer settings (Sluice's own batch encoding). */
+  clientProduceRate: number;
   fetchRate: number;
   fetchCalls: number;
   /** Records read back that differ from those produced, or are out of order. */
@@ -387,6 +391,7 @@ interface CeilingRun {
 
 interface CeilingResult {
   runs: CeilingRun[];
+  clientProduceRate: number;
   /** The best produce rate over the batch sizes: the upper bound for a source. */
   produceRate: number;
   /** The best fetch rate over the topics: the upper bound for a sink. */
@@ -402,7 +407,12 @@ interface CeilingResult {
  * response on, like the worker stages.
  */
 async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
-  const client = new PlatformaticLogClient({ bootstrapServers, clientId: 'sluice-bench-ceiling' });
+  // A source task's producer settings: acks=all, not idempotent (Kafka Connect's defaults).
+  const client = new PlatformaticLogClient({
+    bootstrapServers,
+    clientId: 'sluice-bench-ceiling',
+    idempotent: false,
+  });
   const runs: CeilingRun[] = [];
   try {
     const values: Buffer[] = new Array(LINES);
@@ -418,11 +428,39 @@ async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
         }
         batches.push(batch);
       }
-      log(`ceiling: producing ${LINES.toLocaleString('en-US')} records in batches of ${size}`);
+      log(
+        `ceiling: the library's Producer sends ${LINES.toLocaleString('en-US')} records in batches of ${size}`,
+      );
+      const rawTopic = `bench-ceiling-raw-${size}`;
+      await client.createTopics([{ name: rawTopic, partitions: 1, replicationFactor: 1 }]);
+      const producer = new Producer({
+        clientId: 'sluice-bench-ceiling-raw',
+        bootstrapBrokers: [bootstrapServers],
+        acks: ProduceAcks.ALL,
+        idempotent: false,
+        retries: 2,
+      });
+      const rawBatches = batches.map((batch) =>
+        batch.map((r) => ({ topic: rawTopic, partition: 0, key: undefined, value: r.value! })),
+      );
+      let produceRate: number;
+      try {
+        await producer.send({ messages: rawBatches[0]! });
+        const r0 = performance.now();
+        for (let b = 1; b < rawBatches.length; b++) await producer.send({ messages: rawBatches[b]! });
+        produceRate = ((LINES - rawBatches[0]!.length) * 1000) / (performance.now() - r0);
+      } finally {
+        await producer.close();
+      }
+      rawBatches.length = 0;
+
+      log(
+        `ceiling: PlatformaticLogClient produces ${LINES.toLocaleString('en-US')} records in batches of ${size}`,
+      );
       await client.produce(batches[0]!);
       const p0 = performance.now();
       for (let b = 1; b < batches.length; b++) await client.produce(batches[b]!);
-      const produceRate = ((LINES - batches[0]!.length) * 1000) / (performance.now() - p0);
+      const clientProduceRate = ((LINES - batches[0]!.length) * 1000) / (performance.now() - p0);
       batches.length = 0;
 
       let offset = 0;
@@ -452,9 +490,9 @@ async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
       if (offset !== LINES) mismatches++;
       const fetchRate = ((LINES - firstCount) * 1000) / (performance.now() - firstAt);
       log(
-        `ceiling, batches of ${size}: produce ${fmtRate(produceRate)} records/s, fetch ${fmtRate(fetchRate)} records/s`,
+        `ceiling, batches of ${size}: library produce ${fmtRate(produceRate)} records/s, client produce ${fmtRate(clientProduceRate)} records/s, fetch ${fmtRate(fetchRate)} records/s`,
       );
-      runs.push({ batch: size, produceRate, fetchRate, fetchCalls: calls, mismatches });
+      runs.push({ batch: size, produceRate, clientProduceRate, fetchRate, fetchCalls: calls, mismatches });
       await sleep(Math.min(PAUSE_MS, 1000));
     }
   } finally {
@@ -464,6 +502,7 @@ async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
   return {
     runs,
     produceRate: Math.max(...runs.map((r) => r.produceRate)),
+    clientProduceRate: Math.max(...runs.map((r) => r.clientProduceRate)),
     fetchRate: Math.max(...runs.map((r) => r.fetchRate)),
     fetchedOk: mismatches === 0,
     fetchNote:
@@ -775,7 +814,7 @@ const section = [
   `- Broker: one Apache Kafka ${kafka.version} (KRaft, single node, \`startKafka()\` of @sluice/testing, heap 768 MB) for the whole run; each system gets its own fresh 1-partition topic`,
   `- Data: ${LINES.toLocaleString('en-US')} lines of ${LINE_BYTES} ASCII bytes plus \`\\n\` (${(inputBytes / 1e6).toFixed(0)} MB file); worker settings identical for both: StringConverter for key and value, offset.storage.file.filename, offset.flush.interval.ms=10000, listeners=http://127.0.0.1:0; connectors: tasks.max=1, FileStreamSource default batch.size (2000), FileStreamSink defaults`,
   `- Method: each stage is one worker process started for it (\`standalone worker.properties connector.properties\`) and stopped with SIGTERM once done; stages ran one after the other: ceiling, Sluice source, Sluice sink, Kafka Connect source, Kafka Connect sink, ${PAUSE_MS} ms apart. Progress is polled every ${POLL_MS} ms: source = the topic's end offset (ListOffsets latest via PlatformaticLogClient), sink = the output file's size / ${lineWithNewline}. **records/s = (${LINES.toLocaleString('en-US')} − records at the first observation of a non-zero count) / (time of the first observation that all are there − time of that first observation)**: steady throughput from the first record, start-up excluded (start-up is listed below). Peak RSS = VmHWM of the worker process (/proc/<pid>/status), read when all records were there, before SIGTERM. Sink = each system's sink reads the topic its own source filled, from the beginning (new consumer group). CPU times below come from /proc (worker and broker: utime + stime; other processes: the machine's non-idle time minus worker, broker and this driver) and show how much other work shared the ${os.cpus().length} cores during a stage`,
-  `- Ceiling (PlatformaticLogClient, in the driver process, before the workers): ${LINES.toLocaleString('en-US')} pre-built ${LINE_BYTES}-byte records (null key, no headers) produced into a fresh topic per batch size, one produce in flight (acks=all, idempotent: the client's defaults, as the worker uses it), rate counted from the first acknowledged batch; then fetched back from offset 0 with the sink task's fetch options (maxBytes 50 MiB, 1 MiB per partition, maxWait 500 ms), rate from the first response. ${ceil.runs.map((r) => `Batches of ${r.batch}: produce ${fmtRate(r.produceRate)} records/s, fetch ${fmtRate(r.fetchRate)} records/s (${r.fetchCalls} fetches)`).join('; ')}. The ceiling is the best of these: **produce ${fmtRate(ceil.produceRate)} records/s** (for the source), **fetch ${fmtRate(ceil.fetchRate)} records/s** (for the sink)`,
+  `- Ceiling (in the driver process, before the workers): ${LINES.toLocaleString('en-US')} pre-built ${LINE_BYTES}-byte records (null key, no headers) produced into a fresh topic per batch size, one produce in flight, acks=all, not idempotent (a source task's producer settings), rate counted from the first acknowledged batch: first by the raw \`@platformatic/kafka\` Producer (\`send\`), then by Sluice's PlatformaticLogClient (its own batch encoding); then fetched back from offset 0 by PlatformaticLogClient (the library's Fetch API) with the sink task's fetch options (maxBytes 50 MiB, 1 MiB per partition, maxWait 500 ms), rate from the first response. ${ceil.runs.map((r) => `Batches of ${r.batch}: library produce ${fmtRate(r.produceRate)} records/s, client produce ${fmtRate(r.clientProduceRate)} records/s, fetch ${fmtRate(r.fetchRate)} records/s (${r.fetchCalls} fetches)`).join('; ')}. The ceiling is the best of the library's own rates: **produce ${fmtRate(ceil.produceRate)} records/s** (for the source; Sluice's client: ${fmtRate(ceil.clientProduceRate)} records/s), **fetch ${fmtRate(ceil.fetchRate)} records/s** (for the sink)`,
   `- Checks: ${checks.map((c) => `${c.what}: ${c.ok ? 'passed' : 'FAILED'} (${c.detail})`).join('; ')}`,
   '',
   table,

@@ -114,7 +114,12 @@ export function taskClientProps(
 
 /** Connect's own defaults for a source task's producer. */
 export function sourceProducerDefaults(connector: string, task: number): Record<string, string> {
-  return { acks: 'all', 'client.id': `connector-producer-${connector}-${task}` };
+  return {
+    acks: 'all',
+    'enable.idempotence': 'false',
+    'max.in.flight.requests.per.connection': '1',
+    'client.id': `connector-producer-${connector}-${task}`,
+  };
 }
 
 /** Connect's own defaults for a sink task's consumer. */
@@ -361,7 +366,15 @@ export function ignoredClientKeys(kind: ClientKind, props: Readonly<Record<strin
   const used = new Set([
     ...CONNECTION_KEYS,
     'client.id',
-    ...(kind === 'producer' ? ['acks', 'enable.idempotence', 'compression.type', 'max.request.size'] : []),
+    ...(kind === 'producer'
+      ? [
+          'acks',
+          'enable.idempotence',
+          'compression.type',
+          'max.request.size',
+          'max.in.flight.requests.per.connection',
+        ]
+      : []),
     ...(kind === 'consumer'
       ? [
           'group.id',

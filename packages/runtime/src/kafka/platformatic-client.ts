@@ -32,6 +32,7 @@ import {
   ConfigResourceTypes,
   ConfigSources,
   type Connection,
+  createAPI,
   FetchIsolationLevels,
   type fetchV17,
   IS_CONTROL,
@@ -42,10 +43,14 @@ import {
   type MessageToProduce,
   ProduceAcks,
   Producer,
+  produceV9,
+  produceV10,
+  produceV11,
   protocolErrors,
   protocolErrorsCodesById,
   type RecordsBatch,
   type SASLOptions,
+  Writer,
 } from '@platformatic/kafka';
 import {
   AlreadyExistsError,
@@ -80,9 +85,11 @@ import type {
   TopicPartition,
 } from './log-client.ts';
 import { ProducerPartitioner } from './partitioner.ts';
+import { encodeRecordBatch, type ProduceTopicData, produceRequestBody } from './produce-request.ts';
 
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
 type FetchResponse = fetchV17.FetchResponse;
+type ProduceResponse = produceV11.ProduceResponse;
 
 export interface PlatformaticLogClientConfig {
   /** `host:port` list, as a comma-separated string or an array (Kafka's `bootstrap.servers`). */
@@ -135,6 +142,8 @@ export class PlatformaticLogClient implements LogClient {
   #admin: Admin | undefined;
   #producer: Producer | undefined;
   #fetcher: Admin | undefined;
+  /** Connections of the direct produce path (see produce-request.ts). */
+  #sender: Admin | undefined;
   #closed = false;
   /** Per-topic round-robin counter for batches of null-key records. */
   readonly #partitioner = new ProducerPartitioner();
@@ -192,6 +201,26 @@ export class PlatformaticLogClient implements LogClient {
     return this.#fetcher;
   }
 
+  #senderClient(): Admin {
+    this.#checkOpen();
+    this.#sender ??= new Admin({
+      ...this.#baseOptions('-producer'),
+      autocreateTopics: this.#config.autoCreateTopics ?? true,
+    });
+    return this.#sender;
+  }
+
+  /**
+   * Whether produce goes the direct way: Sluice encodes the batches itself (uncompressed and
+   * non-idempotent, Kafka Connect's default for task producers); else the library's Producer.
+   */
+  #direct(): boolean {
+    return (
+      !((this.#config.acks ?? 'all') === 'all' && (this.#config.idempotent ?? true)) &&
+      (this.#config.compression ?? 'none') === 'none'
+    );
+  }
+
   #producerClient(): Producer {
     this.#checkOpen();
     if (this.#producer === undefined) {
@@ -215,8 +244,8 @@ export class PlatformaticLogClient implements LogClient {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const clients = [this.#producer, this.#fetcher, this.#admin];
-    this.#producer = this.#fetcher = this.#admin = undefined;
+    const clients = [this.#producer, this.#fetcher, this.#admin, this.#sender];
+    this.#producer = this.#fetcher = this.#admin = this.#sender = undefined;
     await Promise.all(clients.map((c) => c?.close().catch(() => {})));
   }
 
@@ -387,7 +416,7 @@ export class PlatformaticLogClient implements LogClient {
   async produce(records: ProduceRecord[]): Promise<RecordAck[]> {
     const count = records.length;
     if (count === 0) return [];
-    const producer = this.#producerClient();
+    const producer = this.#direct() ? this.#senderClient() : this.#producerClient();
     const topics = new Set<string>();
     for (let i = 0; i < count; i++) topics.add(records[i]!.topic);
     let metadata: ClusterMetadata;
@@ -412,6 +441,8 @@ export class PlatformaticLogClient implements LogClient {
       const partition = choose(record.topic, record.partition, record.key, partitionCount);
       partitions[i] = partition;
     }
+
+    if (this.#direct()) return this.#produceDirect(records, partitions, metadata);
 
     const acks = new Array<RecordAck>(count);
     const now = Date.now();
@@ -439,7 +470,7 @@ export class PlatformaticLogClient implements LogClient {
       }
       let baseOffsets: Map<string, number>;
       try {
-        const result = await producer.send({ messages });
+        const result = await (producer as Producer).send({ messages });
         baseOffsets = new Map();
         for (const o of result.offsets ?? [])
           baseOffsets.set(`${o.partition}\0${o.topic}`, toSafeNumber(o.offset));
@@ -463,6 +494,210 @@ export class PlatformaticLogClient implements LogClient {
       start = end;
     }
     return acks;
+  }
+
+  /**
+   * Produce with Sluice's own batch encoding: records are cut into requests of at most
+   * `maxRequestBytes`, in input order; each request holds one batch per partition and goes to
+   * the partition leaders in parallel. Partitions answering with a retriable error (leader moved,
+   * not enough replicas, ...) are sent again after `retryBackoffMs`, up to `retries` times.
+   */
+  async #produceDirect(
+    records: ProduceRecord[],
+    partitions: Int32Array,
+    firstMetadata: ClusterMetadata,
+  ): Promise<RecordAck[]> {
+    const client = this.#senderClient();
+    const count = records.length;
+    const acks = new Array<RecordAck>(count);
+    const now = Date.now();
+    const timestamps = new Float64Array(count);
+    for (let i = 0; i < count; i++) timestamps[i] = records[i]!.timestamp ?? now;
+    const acksMode = this.#config.acks ?? 'all';
+    const acksValue = acksMode === 'all' ? -1 : acksMode;
+    const timeoutMs = this.#config.requestTimeoutMs ?? 30_000;
+    const maxBytes = this.#config.maxRequestBytes ?? 900_000;
+    const api = await produceApi(client);
+    let metadata = firstMetadata;
+    let start = 0;
+    while (start < count) {
+      let end = start;
+      let bytes = 0;
+      while (end < count) {
+        const size = recordSize(records[end]!);
+        if (end > start && bytes + size > maxBytes) break;
+        bytes += size;
+        end++;
+      }
+      // partition key → record indexes, in input order
+      let pending = new Map<string, number[]>();
+      for (let i = start; i < end; i++) {
+        const key = `${partitions[i]}\0${records[i]!.topic}`;
+        let list = pending.get(key);
+        if (list === undefined) {
+          list = [];
+          pending.set(key, list);
+        }
+        list.push(i);
+      }
+      for (let attempt = 0; ; attempt++) {
+        const failed = await this.#sendBatches(
+          client,
+          api,
+          metadata,
+          records,
+          timestamps,
+          pending,
+          acksValue,
+          timeoutMs,
+          acks,
+        );
+        if (failed.size === 0) break;
+        const retriable = [...failed.values()].every((f) => f.retriable);
+        if (!retriable || attempt >= (this.#config.retries ?? 5)) {
+          const detail = [...failed.values()].map((f) => f.message).join('; ');
+          const error = `Could not produce ${end - start} records: ${detail}`;
+          throw retriable ? new RetriableError(error) : new ConnectError(error);
+        }
+        await new Promise((r) => setTimeout(r, this.#config.retryBackoffMs ?? 250));
+        client.clearMetadata();
+        const topics = [...new Set([...failed.keys()].map((k) => k.slice(k.indexOf('\0') + 1)))];
+        metadata = await client.metadata({ topics, autocreateTopics: this.#config.autoCreateTopics ?? true });
+        pending = new Map([...pending].filter(([k]) => failed.has(k)));
+      }
+      start = end;
+    }
+    return acks;
+  }
+
+  /** One request per leader; fills `acks`; returns the partitions that failed, with why. */
+  async #sendBatches(
+    client: Admin,
+    api: API<[number, number, Buffer[]], ProduceResponse>,
+    metadata: ClusterMetadata,
+    records: ProduceRecord[],
+    timestamps: Float64Array,
+    pending: Map<string, number[]>,
+    acksValue: number,
+    timeoutMs: number,
+    acks: RecordAck[],
+  ): Promise<Map<string, { retriable: boolean; message: string }>> {
+    const failed = new Map<string, { retriable: boolean; message: string }>();
+    const byLeader = new Map<number, Map<string, ProduceTopicData>>();
+    const indexesOf = new Map<string, number[]>();
+    for (const [key, indexes] of pending) {
+      const sep = key.indexOf('\0');
+      const partition = Number(key.slice(0, sep));
+      const topic = key.slice(sep + 1);
+      const leader = metadata.topics.get(topic)?.partitions[partition]?.leader ?? -1;
+      if (leader < 0 || !metadata.brokers.has(leader)) {
+        failed.set(key, { retriable: true, message: `${topic}-${partition}: LEADER_NOT_AVAILABLE` });
+        continue;
+      }
+      let topics = byLeader.get(leader);
+      if (topics === undefined) {
+        topics = new Map();
+        byLeader.set(leader, topics);
+      }
+      let data = topics.get(topic);
+      if (data === undefined) {
+        data = { topic, partitions: [] };
+        topics.set(topic, data);
+      }
+      data.partitions.push({ partition, batch: encodeRecordBatch(records, indexes, timestamps) });
+      indexesOf.set(key, indexes);
+    }
+    await Promise.all(
+      [...byLeader].map(async ([leader, topics]) => {
+        const broker = metadata.brokers.get(leader)!;
+        const sent = [...topics.values()];
+        let response: ProduceResponse | null;
+        try {
+          const connection = await getConnection(client, broker);
+          try {
+            response = await api.async(
+              connection,
+              acksValue,
+              timeoutMs,
+              produceRequestBody(acksValue, timeoutMs, sent),
+            );
+          } catch (err) {
+            const partial = (err as { response?: ProduceResponse }).response;
+            if (partial === undefined || !Array.isArray(partial.responses)) throw err;
+            response = partial;
+          }
+        } catch (err) {
+          const e = toConnectError(err, `Produce to broker ${leader} (${broker.host}:${broker.port}) failed`);
+          for (const t of sent)
+            for (const p of t.partitions)
+              failed.set(`${p.partition}\0${t.topic}`, {
+                retriable: e instanceof RetriableError,
+                message: e.message,
+              });
+          return;
+        }
+        if (acksValue === 0 || response === null || response === undefined) {
+          for (const t of sent)
+            for (const p of t.partitions)
+              this.#ack(
+                acks,
+                records,
+                timestamps,
+                indexesOf.get(`${p.partition}\0${t.topic}`)!,
+                p.partition,
+                -1,
+              );
+          return;
+        }
+        for (const tr of response.responses) {
+          for (const pr of tr.partitionResponses) {
+            const key = `${pr.index}\0${tr.name}`;
+            const indexes = indexesOf.get(key);
+            if (indexes === undefined) continue;
+            if (pr.errorCode !== 0) {
+              const code = protocolErrorsCodesById[pr.errorCode] ?? `error ${pr.errorCode}`;
+              const definition = protocolErrors[code];
+              failed.set(key, {
+                retriable: definition?.canRetry ?? false,
+                message: `${tr.name}-${pr.index}: ${code}${pr.errorMessage ? `: ${pr.errorMessage}` : ''}`,
+              });
+              continue;
+            }
+            this.#ack(acks, records, timestamps, indexes, pr.index, toSafeNumber(pr.baseOffset));
+            indexesOf.delete(key);
+          }
+        }
+        for (const t of sent)
+          for (const p of t.partitions) {
+            const key = `${p.partition}\0${t.topic}`;
+            if (indexesOf.has(key) && !failed.has(key))
+              failed.set(key, {
+                retriable: true,
+                message: `${t.topic}-${p.partition}: no answer for the partition`,
+              });
+          }
+      }),
+    );
+    return failed;
+  }
+
+  #ack(
+    acks: RecordAck[],
+    records: ProduceRecord[],
+    timestamps: Float64Array,
+    indexes: number[],
+    partition: number,
+    base: number,
+  ): void {
+    for (let n = 0; n < indexes.length; n++) {
+      const i = indexes[n]!;
+      acks[i] = {
+        topic: records[i]!.topic,
+        partition,
+        offset: base < 0 ? -1 : base + n,
+        timestamp: timestamps[i]!,
+      };
+    }
   }
 
   // -----------------------------------------------------------------------------------------
@@ -893,6 +1128,43 @@ function getConnection(client: Admin, broker: Broker): Promise<Connection> {
       else resolve(connection);
     });
   });
+}
+
+const PRODUCE_PARSERS = new Map([
+  [9, produceV9.parseResponse],
+  [10, produceV10.parseResponse],
+  [11, produceV11.parseResponse],
+]);
+const produceApis = new Map<number, API<[number, number, Buffer[]], ProduceResponse>>();
+
+/**
+ * The Produce API at the version the library negotiated with the brokers, sending a body made
+ * by {@link produceRequestBody} (flexible versions 9 to 11 share the request layout).
+ */
+async function produceApi(client: Admin): Promise<API<[number, number, Buffer[]], ProduceResponse>> {
+  const negotiated = await getApi<unknown[], ProduceResponse>(client, 'Produce');
+  const version = Math.min(negotiated.version, 11);
+  const parse = PRODUCE_PARSERS.get(version);
+  if (parse === undefined)
+    throw new ConnectError(
+      `The brokers support Produce up to version ${negotiated.version}; Sluice needs 9 or later`,
+    );
+  let api = produceApis.get(version);
+  if (api === undefined) {
+    api = createAPI<[number, number, Buffer[]], ProduceResponse>(
+      0,
+      version,
+      (acks: number, _timeout: number, parts: Buffer[]) => {
+        const writer = Writer.create();
+        for (const part of parts) writer.append(part);
+        if (acks === 0) writer.context.noResponse = true;
+        return writer;
+      },
+      parse,
+    );
+    produceApis.set(version, api);
+  }
+  return api;
 }
 
 function failedPartition(request: FetchPartitionRequest, code: string, message?: string): FetchedPartition {

@@ -14,6 +14,7 @@ import type { TaskConverters, TransformationChain } from './plugin-factory.ts';
 import {
   type ConnectorTaskId,
   type StateReporter,
+  sleep,
   type TargetStateGate,
   taskIdString,
 } from './task-state.ts';
@@ -53,6 +54,8 @@ export class WorkerSourceTask {
   readonly #staged = new Map<string, string>();
   readonly #topics = new Set<string>();
   #stopping = false;
+  /** Ends waits between send retries when the task is stopped. */
+  readonly #abort = new AbortController();
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #failed = false;
@@ -95,6 +98,7 @@ export class WorkerSourceTask {
   stop(): void {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.#abort.abort();
     this.#o.target.wake();
     // The connector's stop() may be what ends a blocking poll.
     void Promise.resolve()
@@ -184,12 +188,27 @@ export class WorkerSourceTask {
   async #send(batch: Batch): Promise<void> {
     const o = this.#o;
     let acks: RecordAck[];
-    try {
-      acks = await o.log.produce(batch.produce);
-    } catch (err) {
-      throw new ConnectError(`Unrecoverable exception from producer send for ${taskIdString(o.id)}`, {
-        cause: err,
-      });
+    // Like Kafka Connect's producer (delivery.timeout.ms and max.block.ms unbounded), a send that
+    // fails for a reason that may pass (broker restarting, leader moving) is tried again until it
+    // succeeds or the task is stopped; any other failure fails the task.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        acks = await o.log.produce(batch.produce);
+        break;
+      } catch (err) {
+        if (err instanceof RetriableError && !this.#stopping) {
+          const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+          o.logger.warn(
+            { err },
+            `${taskIdString(o.id)} failed to send ${batch.produce.length} records; retrying in ${delay} ms`,
+          );
+          await sleep(delay, this.#abort.signal);
+          continue;
+        }
+        throw new ConnectError(`Unrecoverable exception from producer send for ${taskIdString(o.id)}`, {
+          cause: err,
+        });
+      }
     }
     this.#stageOffsets(batch.sources);
     const commits: Promise<void>[] = [];
