@@ -1,0 +1,174 @@
+/**
+ * The Debezium change-event value: the `source` block (`io.debezium.connector.postgresql.Source`),
+ * the transaction block (`event.block`), the envelope schema (`<prefix>.<schema>.<table>.Envelope`,
+ * version 2, fields before, after, source, transaction, op, ts_ms, ts_us, ts_ns) and the heartbeat
+ * key/value schemas. Field order, optionality, names and versions follow Debezium (digest §1.6,
+ * checked against `SchemaFactory`, `AbstractSourceInfoStructMaker`, `PostgresSourceInfoStructMaker`).
+ */
+
+import { type Schema, SchemaBuilder, Struct } from '@sluice/api';
+
+/** `source.snapshot` values (Debezium's `SnapshotRecord`, lower case). */
+export type SnapshotMarker =
+  | 'true'
+  | 'first'
+  | 'first_in_data_collection'
+  | 'last_in_data_collection'
+  | 'last'
+  | 'false'
+  | 'incremental';
+
+const SNAPSHOT_VALUES: readonly SnapshotMarker[] = [
+  'true',
+  'first',
+  'first_in_data_collection',
+  'last_in_data_collection',
+  'last',
+  'false',
+  'incremental',
+];
+
+/** The `source.snapshot` schema: optional `io.debezium.data.Enum` with default `false`. */
+export const SNAPSHOT_SCHEMA: Schema = SchemaBuilder.string()
+  .name('io.debezium.data.Enum')
+  .version(1)
+  .parameter('allowed', SNAPSHOT_VALUES.join(','))
+  .defaultValue('false')
+  .optional()
+  .build();
+
+export const SOURCE_SCHEMA: Schema = SchemaBuilder.struct()
+  .name('io.debezium.connector.postgresql.Source')
+  .version(1)
+  .field('version', SchemaBuilder.string().build())
+  .field('connector', SchemaBuilder.string().build())
+  .field('name', SchemaBuilder.string().build())
+  .field('ts_ms', SchemaBuilder.int64().build())
+  .field('snapshot', SNAPSHOT_SCHEMA)
+  .field('db', SchemaBuilder.string().build())
+  .field('sequence', SchemaBuilder.string().optional().build())
+  .field('ts_us', SchemaBuilder.int64().optional().build())
+  .field('ts_ns', SchemaBuilder.int64().optional().build())
+  .field('schema', SchemaBuilder.string().build())
+  .field('table', SchemaBuilder.string().build())
+  .field('txId', SchemaBuilder.int64().optional().build())
+  .field('lsn', SchemaBuilder.int64().optional().build())
+  .field('xmin', SchemaBuilder.int64().optional().build())
+  .field('origin', SchemaBuilder.string().optional().build())
+  .field('origin_lsn', SchemaBuilder.int64().optional().build())
+  .build();
+
+export const TRANSACTION_BLOCK_SCHEMA: Schema = SchemaBuilder.struct()
+  .optional()
+  .name('event.block')
+  .version(1)
+  .field('id', SchemaBuilder.string().build())
+  .field('total_order', SchemaBuilder.int64().build())
+  .field('data_collection_order', SchemaBuilder.int64().build())
+  .build();
+
+/** The envelope for a table whose row schema is `valueSchema`, named `<topic>.Envelope`. */
+export function envelopeSchema(topic: string, valueSchema: Schema): Schema {
+  return SchemaBuilder.struct()
+    .name(`${topic}.Envelope`)
+    .version(2)
+    .field('before', valueSchema)
+    .field('after', valueSchema)
+    .field('source', SOURCE_SCHEMA)
+    .field('transaction', TRANSACTION_BLOCK_SCHEMA)
+    .field('op', SchemaBuilder.string().build())
+    .field('ts_ms', SchemaBuilder.int64().optional().build())
+    .field('ts_us', SchemaBuilder.int64().optional().build())
+    .field('ts_ns', SchemaBuilder.int64().optional().build())
+    .build();
+}
+
+/** What a `source` block says about one event. */
+export interface SourceInfo {
+  version: string;
+  serverName: string;
+  db: string;
+  schema: string;
+  table: string;
+  /** Commit time (streaming) or read time (snapshot), µs since the epoch. */
+  tsMicros: bigint;
+  snapshot: SnapshotMarker;
+  /** LSN of the last commit before this event, as Debezium's `sequence[0]`. */
+  lastCommitLsn: number | null;
+  lsn: number | null;
+  txId: number | null;
+  origin: string | null;
+  originLsn: number | null;
+}
+
+/** The `source` struct; `snapshot` is left unset (schema default `false`) during streaming, as Debezium does. */
+export function sourceStruct(info: SourceInfo): Struct {
+  const ms = Number(floorDiv(info.tsMicros, 1000n));
+  const s = new Struct(SOURCE_SCHEMA)
+    .put('version', info.version)
+    .put('connector', 'postgresql')
+    .put('name', info.serverName)
+    .put('ts_ms', ms)
+    .put('db', info.db)
+    .put('sequence', JSON.stringify([toText(info.lastCommitLsn), toText(info.lsn)]))
+    .put('ts_us', Number(info.tsMicros))
+    .put('ts_ns', info.tsMicros * 1000n)
+    .put('schema', info.schema)
+    .put('table', info.table);
+  if (info.snapshot !== 'false') s.put('snapshot', info.snapshot);
+  if (info.txId !== null) s.put('txId', info.txId);
+  if (info.lsn !== null) s.put('lsn', info.lsn);
+  if (info.origin !== null) s.put('origin', info.origin);
+  if (info.originLsn !== null) s.put('origin_lsn', info.originLsn);
+  return s;
+}
+
+function toText(n: number | null): string | null {
+  return n === null ? null : String(n);
+}
+
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/** The envelope value of one change. `nowMicros` is when the connector processed it (`ts_ms/us/ns`). */
+export function envelopeStruct(
+  schema: Schema,
+  op: 'c' | 'u' | 'd' | 'r' | 't',
+  before: Struct | null,
+  after: Struct | null,
+  source: Struct,
+  transaction: Struct | null,
+  nowMicros: bigint,
+): Struct {
+  return new Struct(schema)
+    .put('before', before)
+    .put('after', after)
+    .put('source', source)
+    .put('transaction', transaction)
+    .put('op', op)
+    .put('ts_ms', Number(floorDiv(nowMicros, 1000n)))
+    .put('ts_us', Number(nowMicros))
+    .put('ts_ns', nowMicros * 1000n);
+}
+
+/** The `transaction` block: id `<txId>:<LSN>`, the event's order in the transaction and in its table. */
+export function transactionStruct(id: string, totalOrder: number, dataCollectionOrder: number): Struct {
+  return new Struct(TRANSACTION_BLOCK_SCHEMA)
+    .put('id', id)
+    .put('total_order', totalOrder)
+    .put('data_collection_order', dataCollectionOrder);
+}
+
+export const HEARTBEAT_KEY_SCHEMA: Schema = SchemaBuilder.struct()
+  .name('io.debezium.connector.common.ServerNameKey')
+  .version(1)
+  .field('serverName', SchemaBuilder.string().build())
+  .build();
+
+export const HEARTBEAT_VALUE_SCHEMA: Schema = SchemaBuilder.struct()
+  .name('io.debezium.connector.common.Heartbeat')
+  .version(1)
+  .field('ts_ms', SchemaBuilder.int64().build())
+  .build();

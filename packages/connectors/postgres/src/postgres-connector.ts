@@ -1,0 +1,108 @@
+import {
+  Config,
+  type ConfigDef,
+  type ConfigValue,
+  ConnectError,
+  SourceConnector,
+  type StringMap,
+  type TaskClass,
+} from '@sluice/api';
+import {
+  addCrossCheckErrors,
+  DATABASE_NAME,
+  HOSTNAME,
+  PLUGIN_NAME,
+  POSTGRES_CONFIG_DEF,
+  PostgresConnectorConfig,
+  SLOT_NAME,
+} from './postgres-connector-config.ts';
+import { checkServer, connectOptions, PostgresSourceTask } from './postgres-source-task.ts';
+import { connectClient, describePgError } from './replication-connection.ts';
+import { VERSION } from './version.ts';
+
+/**
+ * Debezium's `io.debezium.connector.postgresql.PostgresConnector`: change data capture from
+ * PostgreSQL over the `pgoutput` logical decoding plugin. Always one task, whatever `tasks.max`
+ * says (a replication slot has one reader).
+ */
+export class PostgresConnector extends SourceConnector {
+  static readonly javaClass = 'io.debezium.connector.postgresql.PostgresConnector';
+  static readonly aliases = ['PostgresConnector', 'Postgres'] as const;
+
+  #props: StringMap = {};
+
+  version(): string {
+    return VERSION;
+  }
+
+  /** @throws ConfigError naming the key when the configuration is invalid */
+  start(props: StringMap): void {
+    new PostgresConnectorConfig(props);
+    this.#props = { ...props };
+  }
+
+  taskClass(): TaskClass {
+    return PostgresSourceTask;
+  }
+
+  taskConfigs(_maxTasks: number): StringMap[] {
+    return [{ ...this.#props }];
+  }
+
+  stop(): void {}
+
+  config(): ConfigDef {
+    return POSTGRES_CONFIG_DEF;
+  }
+
+  /**
+   * Validates each key, the combinations of keys, and — when the connection keys are valid —
+   * that the server is reachable with these credentials, has `wal_level=logical`, and that the
+   * user may log in and replicate, as Debezium's `validateConnection` does. Connection problems
+   * are reported on `database.hostname`.
+   */
+  override async validate(connectorConfigs: StringMap): Promise<Config> {
+    const values = POSTGRES_CONFIG_DEF.validateAll(connectorConfigs);
+    addCrossCheckErrors(values);
+    const hasErrors = (key: string): boolean => (values.get(key)?.errorMessages.length ?? 0) > 0;
+    const host = values.get(HOSTNAME);
+    if (host !== undefined && ![DATABASE_NAME, SLOT_NAME, PLUGIN_NAME, HOSTNAME].some(hasErrors)) {
+      await validateConnection(connectorConfigs, host);
+    }
+    return new Config([...values.values()]);
+  }
+}
+
+async function validateConnection(props: StringMap, hostValue: ConfigValue): Promise<void> {
+  let config: PostgresConnectorConfig;
+  try {
+    config = new PostgresConnectorConfig(props);
+  } catch {
+    return; // the per-key errors already say what is wrong
+  }
+  let client: Awaited<ReturnType<typeof connectClient>> | null = null;
+  try {
+    client = await connectClient({ ...connectOptions(config), connectTimeoutMs: 10_000 });
+    await checkServer(client);
+    const roles = await client.query(
+      'SELECT rolcanlogin, rolreplication, rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user',
+    );
+    const row = roles.rows[0] as
+      | { rolcanlogin: string; rolreplication: string; rolsuper: string }
+      | undefined;
+    if (
+      row === undefined ||
+      row.rolcanlogin !== 't' ||
+      (row.rolreplication !== 't' && row.rolsuper !== 't')
+    ) {
+      hostValue.addErrorMessage(
+        `Postgres roles LOGIN and REPLICATION are not assigned to user: ${config.user}`,
+      );
+    }
+  } catch (err) {
+    const message = err instanceof ConnectError ? err.message : describePgError(err);
+    hostValue.addErrorMessage(`Error while validating connector config: ${message}`);
+  } finally {
+    await client?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,531 @@
+/**
+ * Debezium's `PostgresConnectorTask`: checks the server, makes sure the publication and the
+ * replication slot exist, takes the snapshot `snapshot.mode` asks for (at the slot's exported
+ * snapshot when the slot is new), then streams pgoutput changes.
+ *
+ * Flow control: CopyData frames are queued as they arrive and decoded in `poll()`, at most
+ * `max.batch.size` records per call; when more than `max.queue.size` frames wait, the socket is
+ * paused until `poll()` has drained half of them. Keepalives that ask for a reply are answered at
+ * once, and a status update goes out every `status.update.interval.ms`, paused or not.
+ *
+ * Durability: the flushed LSN reported to PostgreSQL only ever comes from offsets the runtime has
+ * flushed. `commit()` (called after each offset flush) reads the stored offset back through the
+ * offset reader and confirms its `lsn_commit` (else `lsn_proc`), as Debezium's `commitOffset`
+ * does, so PostgreSQL never recycles WAL for changes that are not durably in Kafka.
+ */
+
+import { ConnectError, type SourceMap, type SourceRecord, SourceTask, type StringMap } from '@sluice/api';
+import type pg from 'pg';
+import { heartbeatRecord } from './change-records.ts';
+import { ChangeStream, type ResumePosition, resumePosition } from './change-stream.ts';
+import { formatLsn, lsnFromOffset, lsnToNumber, parseLsn } from './lsn.ts';
+import { decodePgOutput, decodeServerFrame, encodeStandbyStatusUpdate } from './pgoutput-decoder.ts';
+import { PostgresConnectorConfig, PUBLICATION_AUTOCREATE_MODE } from './postgres-connector-config.ts';
+import {
+  connectClient,
+  describePgError,
+  type PgConnectOptions,
+  quoteIdent,
+  quoteLiteral,
+  ReplicationConnection,
+  sqlState,
+} from './replication-connection.ts';
+import { capturedTables, SnapshotReader } from './snapshot-reader.ts';
+import { TypeRegistry } from './type-registry.ts';
+import { VERSION } from './version.ts';
+
+/** The source partition key (`{"server": <topic.prefix>}`). */
+export const SERVER_PARTITION_KEY = 'server';
+
+/** Connection options from the configuration. */
+export function connectOptions(config: PostgresConnectorConfig): PgConnectOptions {
+  return {
+    host: config.hostname,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.databaseName,
+    sslMode: config.sslMode,
+  };
+}
+
+/**
+ * Fails unless the server can do logical decoding (`wal_level=logical`). Returns the server
+ * version number (e.g. 150004).
+ * @throws ConnectError with Debezium's message
+ */
+export async function checkServer(client: pg.Client): Promise<number> {
+  const wal = await client.query('SHOW wal_level');
+  const level = String((wal.rows[0] as { wal_level: string } | undefined)?.wal_level);
+  if (level !== 'logical') {
+    throw new ConnectError(`Postgres server wal_level property must be "logical" but is: ${level}`);
+  }
+  const version = await client.query('SHOW server_version_num');
+  return Number((version.rows[0] as { server_version_num: string }).server_version_num);
+}
+
+interface SlotState {
+  exists: boolean;
+  active: boolean;
+  plugin: string | null;
+  confirmedFlushLsn: bigint | null;
+}
+
+async function slotState(client: pg.Client, slot: string, database: string): Promise<SlotState> {
+  const res = await client.query({
+    text: `SELECT plugin, database, active, confirmed_flush_lsn::text AS confirmed
+             FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`,
+    values: [slot],
+  });
+  const row = res.rows[0] as
+    | { plugin: string; database: string; active: string; confirmed: string | null }
+    | undefined;
+  if (row === undefined) return { exists: false, active: false, plugin: null, confirmedFlushLsn: null };
+  if (row.database !== database) {
+    throw new ConnectError(
+      `Replication slot "${slot}" belongs to database "${row.database}", not "${database}"; choose another slot.name`,
+    );
+  }
+  return {
+    exists: true,
+    active: row.active === 't',
+    plugin: row.plugin,
+    confirmedFlushLsn: row.confirmed === null ? null : parseLsn(row.confirmed),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class PostgresSourceTask extends SourceTask {
+  #config: PostgresConnectorConfig | null = null;
+  #partition: SourceMap = {};
+  #sql: pg.Client | null = null;
+  #replication: ReplicationConnection | null = null;
+  #types = new TypeRegistry();
+  #snapshot: SnapshotReader | null = null;
+  #stream: ChangeStream | null = null;
+  #streamingStarted = false;
+  #noStreaming = false;
+  #startLsn = 0n;
+  #resume: ResumePosition | null = null;
+  #createdSlot = false;
+
+  readonly #frames: Buffer[] = [];
+  #paused = false;
+  #wake: (() => void) | null = null;
+  #failure: Error | null = null;
+  #stopping = false;
+  #receivedLsn = 0n;
+  #confirmedLsn = 0n;
+  #statusTimer: NodeJS.Timeout | null = null;
+  #lastHeartbeat = 0;
+
+  version(): string {
+    return VERSION;
+  }
+
+  /** The LSN last confirmed to PostgreSQL as flushed (for tests and metrics). */
+  get confirmedLsn(): bigint {
+    return this.#confirmedLsn;
+  }
+
+  async start(props: StringMap): Promise<void> {
+    const config = new PostgresConnectorConfig(props);
+    this.#config = config;
+    this.#partition = { [SERVER_PARTITION_KEY]: config.topicPrefix };
+    this.#stopping = false;
+    try {
+      await this.#startUp(config);
+    } catch (err) {
+      await this.#closeConnections();
+      throw err;
+    }
+  }
+
+  async #startUp(config: PostgresConnectorConfig): Promise<void> {
+    const options = connectOptions(config);
+    const sql = await connectClient(options);
+    this.#sql = sql;
+    const serverVersion = await checkServer(sql);
+    await this.#types.load(sql);
+    await this.#ensurePublication(sql, config);
+
+    const stored = await this.context.offsetStorageReader().offset(this.#partition);
+    const slot = await slotState(sql, config.slotName, config.databaseName);
+    if (slot.exists && slot.plugin !== 'pgoutput') {
+      throw new ConnectError(
+        `Replication slot "${config.slotName}" uses plugin "${slot.plugin}", not "pgoutput"; drop it or choose another slot.name`,
+      );
+    }
+    const snapshotNeeded = this.#snapshotNeeded(config, stored, slot);
+    this.#noStreaming = config.snapshotMode === 'initial_only';
+    if (config.snapshotMode === 'initial_only' && !snapshotNeeded) {
+      // Debezium ends an initial_only connector that has its snapshot: nothing more to do.
+      return;
+    }
+
+    const replication = await ReplicationConnection.open(options);
+    this.#replication = replication;
+    let exported: string | null = null;
+    let snapshotLsn: bigint | null = null;
+    if (!slot.exists && !this.#noStreaming) {
+      const created = await this.#createSlot(replication, config, serverVersion, snapshotNeeded);
+      exported = created.snapshotName;
+      snapshotLsn = created.consistentPoint;
+      this.#createdSlot = true;
+    }
+
+    if (snapshotNeeded) {
+      await sql.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      if (exported !== null) await sql.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(exported)}`);
+      const position = await sql.query(
+        'SELECT pg_current_wal_lsn()::text AS lsn, txid_current()::text AS txid',
+      );
+      const row = position.rows[0] as { lsn: string; txid: string };
+      snapshotLsn ??= parseLsn(row.lsn);
+      this.#snapshot = new SnapshotReader({
+        client: sql,
+        config,
+        types: this.#types,
+        partition: this.#partition,
+        version: VERSION,
+        lsn: lsnToNumber(snapshotLsn),
+        txId: Number(row.txid),
+        tables: await capturedTables(sql, config),
+      });
+      // Stream from the snapshot's position when the slot was made for it; else from the slot.
+      this.#startLsn = exported !== null ? snapshotLsn : 0n;
+      this.#resume = null;
+    } else if (stored !== null) {
+      this.#resume = resumePosition(stored);
+      this.#startLsn = this.#resume.lastCommitLsn ?? lsnFromOffset(stored.lsn) ?? 0n;
+    }
+    if (this.#snapshot === null && !this.#noStreaming) await this.#startStreaming();
+  }
+
+  #snapshotNeeded(config: PostgresConnectorConfig, stored: SourceMap | null, slot: SlotState): boolean {
+    const snapshotIncomplete =
+      stored !== null &&
+      stored.snapshot !== undefined &&
+      stored.snapshot !== false &&
+      stored.last_snapshot_record !== true &&
+      stored.snapshot_completed !== true;
+    switch (config.snapshotMode) {
+      case 'always':
+        return true;
+      case 'no_data':
+        return false;
+      case 'initial':
+      case 'initial_only':
+        return stored === null || snapshotIncomplete;
+      case 'when_needed': {
+        if (stored === null || snapshotIncomplete || !slot.exists) return true;
+        const position =
+          lsnFromOffset(stored.lsn_commit) ?? lsnFromOffset(stored.lsn_proc) ?? lsnFromOffset(stored.lsn);
+        return position === null || (slot.confirmedFlushLsn !== null && position < slot.confirmedFlushLsn);
+      }
+    }
+  }
+
+  async #ensurePublication(sql: pg.Client, config: PostgresConnectorConfig): Promise<void> {
+    const name = config.publicationName;
+    const existing = await sql.query({
+      text: 'SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = $1',
+      values: [name],
+    });
+    const exists = existing.rows.length > 0;
+    const mode = config.publicationAutocreateMode;
+    if (mode === 'disabled') {
+      if (!exists) {
+        throw new ConnectError(
+          `Publication "${name}" does not exist and ${PUBLICATION_AUTOCREATE_MODE} is "disabled"; create it (CREATE PUBLICATION ${quoteIdent(name)} FOR ...) or change ${PUBLICATION_AUTOCREATE_MODE}`,
+        );
+      }
+      return;
+    }
+    const tables = async (): Promise<string> => {
+      const list = await capturedTables(sql, config);
+      if (list.length === 0) {
+        throw new ConnectError(
+          `No table matches the filters, so publication "${name}" cannot be created in ${PUBLICATION_AUTOCREATE_MODE}=filtered mode`,
+        );
+      }
+      return list.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
+    };
+    try {
+      if (!exists) {
+        const target =
+          mode === 'all_tables'
+            ? ' FOR ALL TABLES'
+            : mode === 'filtered'
+              ? ` FOR TABLE ${await tables()}`
+              : '';
+        await sql.query(`CREATE PUBLICATION ${quoteIdent(name)}${target}${this.#publishOption(config)}`);
+      } else if (mode === 'filtered') {
+        await sql.query(`ALTER PUBLICATION ${quoteIdent(name)} SET TABLE ${await tables()}`);
+      }
+    } catch (err) {
+      if (err instanceof ConnectError) throw err;
+      throw new ConnectError(`Could not create or alter publication "${name}": ${describePgError(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  #publishOption(config: PostgresConnectorConfig): string {
+    if (config.skippedOperations.size === 0 || config.originals()['skipped.operations'] === undefined)
+      return '';
+    const ops = [
+      ['c', 'insert'],
+      ['u', 'update'],
+      ['d', 'delete'],
+      ['t', 'truncate'],
+    ]
+      .filter(([op]) => !config.skippedOperations.has(op as 'c'))
+      .map(([, name]) => name);
+    return ` WITH (publish = ${quoteLiteral(ops.join(', '))})`;
+  }
+
+  async #createSlot(
+    replication: ReplicationConnection,
+    config: PostgresConnectorConfig,
+    serverVersion: number,
+    exportSnapshot: boolean,
+  ): Promise<{ consistentPoint: bigint; snapshotName: string | null }> {
+    try {
+      const created = await replication.createSlot(config.slotName, {
+        temporary: config.dropSlotOnStop,
+        exportSnapshot,
+        serverVersion,
+      });
+      return created;
+    } catch (err) {
+      throw new ConnectError(
+        `Could not create replication slot "${config.slotName}": ${describePgError(err)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  async #startStreaming(): Promise<void> {
+    const config = this.#config!;
+    const replication = this.#replication!;
+    this.#stream = new ChangeStream({
+      config,
+      types: this.#types,
+      catalog: this.#sql!,
+      partition: this.#partition,
+      version: VERSION,
+      resume: this.#resume,
+    });
+    const handler = {
+      onFrame: (frame: Buffer) => this.#onFrame(frame),
+      onError: (err: Error) =>
+        this.#fail(new ConnectError(`Replication stream failed: ${describePgError(err)}`, { cause: err })),
+      onEnd: () => {
+        if (!this.#stopping) this.#fail(new ConnectError('The server ended the replication stream'));
+      },
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await replication.startReplication(
+          config.slotName,
+          this.#startLsn,
+          [config.publicationName],
+          handler,
+        );
+        break;
+      } catch (err) {
+        const inUse = sqlState(err) === '55006';
+        if (inUse && attempt < config.slotMaxRetries && !this.#stopping) {
+          await sleep(config.slotRetryDelayMs);
+          continue;
+        }
+        const reason = inUse
+          ? `replication slot "${config.slotName}" is in use by another process (tried ${attempt} times)`
+          : describePgError(err);
+        throw new ConnectError(
+          `Failed to start replication stream at ${formatLsn(this.#startLsn)}: ${reason}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+    this.#streamingStarted = true;
+    this.#lastHeartbeat = Date.now();
+    this.#statusTimer = setInterval(() => this.#sendStatus(false), config.statusUpdateIntervalMs);
+    this.#statusTimer.unref();
+  }
+
+  #onFrame(frame: Buffer): void {
+    if (frame[0] === 0x6b /* k */) {
+      try {
+        const keepalive = decodeServerFrame(frame);
+        if (keepalive.kind === 'keepalive') {
+          if (keepalive.walEnd > this.#receivedLsn) this.#receivedLsn = keepalive.walEnd;
+          if (keepalive.replyRequested) this.#sendStatus(false);
+        }
+      } catch (err) {
+        this.#fail(err as Error);
+      }
+      return;
+    }
+    this.#frames.push(frame);
+    if (!this.#paused && this.#frames.length > this.#config!.maxQueueSize) {
+      this.#paused = true;
+      this.#replication?.pause();
+    }
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  #fail(err: Error): void {
+    this.#failure ??= err;
+    this.#wakeUp();
+  }
+
+  #sendStatus(replyRequested: boolean): void {
+    const replication = this.#replication;
+    if (replication === null || !this.#streamingStarted) return;
+    const now = BigInt(Date.now()) * 1000n;
+    const flushed = this.#confirmedLsn;
+    let written = flushed;
+    if (this.#receivedLsn > written) written = this.#receivedLsn;
+    replication.sendCopyData(encodeStandbyStatusUpdate(written, flushed, flushed, now, replyRequested));
+  }
+
+  async poll(): Promise<SourceRecord[] | null> {
+    if (this.#failure !== null) throw this.#failure;
+    const config = this.#config;
+    if (config === null || this.#stopping) return null;
+    if (this.#snapshot !== null) {
+      const records = await this.#snapshot.next(config.maxBatchSize);
+      if (this.#snapshot.done) {
+        await this.#sql!.query('COMMIT');
+        this.#snapshot = null;
+        if (!this.#noStreaming) await this.#startStreaming();
+      }
+      if (records.length > 0) return records;
+    }
+    if (this.#stream === null) {
+      await sleep(config.pollIntervalMs);
+      return null;
+    }
+    const out: SourceRecord[] = [];
+    await this.#drain(out, config.maxBatchSize);
+    if (out.length === 0 && !this.#stopping && this.#failure === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.#wake = null;
+          resolve();
+        }, config.pollIntervalMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      await this.#drain(out, config.maxBatchSize);
+    }
+    await this.#maybeHeartbeat(out);
+    if (this.#failure !== null && out.length === 0) throw this.#failure;
+    return out.length > 0 ? out : null;
+  }
+
+  async #drain(out: SourceRecord[], max: number): Promise<void> {
+    const stream = this.#stream!;
+    while (out.length < max && this.#frames.length > 0 && this.#failure === null) {
+      const frame = this.#frames.shift()!;
+      const decoded = decodeServerFrame(frame);
+      if (decoded.kind !== 'xlogdata') continue;
+      if (decoded.walEnd > this.#receivedLsn) this.#receivedLsn = decoded.walEnd;
+      const message = decodePgOutput(decoded.payload);
+      await stream.process(message, decoded.walStart, out);
+      if (message.type === 'commit') await this.#maybeHeartbeat(out);
+    }
+    if (this.#paused && this.#frames.length <= this.#config!.maxQueueSize / 2) {
+      this.#paused = false;
+      this.#replication?.resume();
+    }
+  }
+
+  async #maybeHeartbeat(out: SourceRecord[]): Promise<void> {
+    const config = this.#config!;
+    if (config.heartbeatIntervalMs <= 0 || Date.now() - this.#lastHeartbeat < config.heartbeatIntervalMs)
+      return;
+    this.#lastHeartbeat = Date.now();
+    if (config.heartbeatActionQuery !== null && this.#sql !== null && !this.#stream?.inTransaction) {
+      try {
+        await this.#sql.query(config.heartbeatActionQuery);
+      } catch (err) {
+        throw new ConnectError(`heartbeat.action.query failed: ${describePgError(err)}`, { cause: err });
+      }
+    }
+    const offset = this.#stream?.offset;
+    if (offset == null || this.#stream?.inTransaction) return;
+    out.push(heartbeatRecord(config.heartbeatTopic, config.topicPrefix, this.#partition, offset));
+  }
+
+  /**
+   * Confirms to PostgreSQL the position of the offset the runtime has flushed: its `lsn_commit`,
+   * else `lsn_proc`. Never moves backwards; does nothing before streaming has started.
+   */
+  override async commit(): Promise<void> {
+    if (!this.#streamingStarted || this.#replication === null || this.#stopping) return;
+    const stored = await this.context.offsetStorageReader().offset(this.#partition);
+    if (stored === null) return;
+    const lsn = lsnFromOffset(stored.lsn_commit) ?? lsnFromOffset(stored.lsn_proc);
+    if (lsn === null || lsn <= this.#confirmedLsn) return;
+    this.#confirmedLsn = lsn;
+    this.#sendStatus(false);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#wakeUp();
+    await this.#closeConnections();
+  }
+
+  async #closeConnections(): Promise<void> {
+    if (this.#statusTimer !== null) clearInterval(this.#statusTimer);
+    this.#statusTimer = null;
+    const config = this.#config;
+    const replication = this.#replication;
+    this.#replication = null;
+    if (replication !== null) {
+      if (this.#streamingStarted) this.#sendStatus(false);
+      await replication.close();
+    }
+    const sql = this.#sql;
+    this.#sql = null;
+    if (sql !== null) {
+      if (config?.dropSlotOnStop && !this.#createdSlot) {
+        // A slot made by this task with slot.drop.on.stop is TEMPORARY and went with its connection.
+        await dropSlot(sql, config.slotName);
+      }
+      await sql.end().catch(() => {});
+    }
+  }
+}
+
+/** Drops a replication slot, waiting briefly for its walsender to release it. */
+export async function dropSlot(sql: pg.Client, slot: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await sql.query({
+        text: 'SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1',
+        values: [slot],
+      });
+      return;
+    } catch (err) {
+      if (sqlState(err) !== '55006') throw err;
+      await sleep(100);
+    }
+  }
+}

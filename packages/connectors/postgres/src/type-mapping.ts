@@ -1,0 +1,592 @@
+/**
+ * PostgreSQL column types to Kafka Connect schemas and values, as Debezium's
+ * `PostgresValueConverter` maps them (digest §1.7), from the text form of values — the form both
+ * snapshot rows (read with raw text parsers) and pgoutput tuples carry. Sessions run with
+ * `DateStyle=ISO`, `TimeZone=UTC`, `IntervalStyle=postgres` and `bytea_output=hex`
+ * (see `replication-connection.ts`), which the parsers below rely on.
+ *
+ * Types without a mapping here (geometric types, hstore, bit strings, composite types, ...) are
+ * reported by {@link columnMapping} as `null`, and the column is left out of events, as Debezium
+ * does for unknown types with `include.unknown.datatypes=false`.
+ */
+
+import {
+  BigDecimal,
+  canonicalInt64,
+  DataError,
+  Decimal,
+  type Schema,
+  SchemaBuilder,
+  Struct,
+} from '@sluice/api';
+import type {
+  BinaryHandlingMode,
+  DecimalHandlingMode,
+  TimePrecisionMode,
+} from './postgres-connector-config.ts';
+import type { PgType, TypeRegistry } from './type-registry.ts';
+
+/** The settings that change how types map. */
+export interface TypeMappingOptions {
+  decimalHandlingMode: DecimalHandlingMode;
+  timePrecisionMode: TimePrecisionMode;
+  binaryHandlingMode: BinaryHandlingMode;
+}
+
+/** A column's schema (without optional/doc, which the table adds) and its text-to-value converter. */
+export interface ColumnMapping {
+  schema: SchemaBuilder;
+  /**
+   * Converts the text form of a non-null value; `schema` is the field's final schema (structs are
+   * built against it). @throws DataError naming what could not be parsed
+   */
+  convert(text: string, schema: Schema): unknown;
+}
+
+export const LOGICAL = {
+  DATE: 'io.debezium.time.Date',
+  TIME: 'io.debezium.time.Time',
+  MICRO_TIME: 'io.debezium.time.MicroTime',
+  TIMESTAMP: 'io.debezium.time.Timestamp',
+  MICRO_TIMESTAMP: 'io.debezium.time.MicroTimestamp',
+  ZONED_TIMESTAMP: 'io.debezium.time.ZonedTimestamp',
+  ZONED_TIME: 'io.debezium.time.ZonedTime',
+  MICRO_DURATION: 'io.debezium.time.MicroDuration',
+  JSON: 'io.debezium.data.Json',
+  XML: 'io.debezium.data.Xml',
+  UUID: 'io.debezium.data.Uuid',
+  ENUM: 'io.debezium.data.Enum',
+  LTREE: 'io.debezium.data.Ltree',
+  VARIABLE_SCALE_DECIMAL: 'io.debezium.data.VariableScaleDecimal',
+  CONNECT_DATE: 'org.apache.kafka.connect.data.Date',
+  CONNECT_TIME: 'org.apache.kafka.connect.data.Time',
+  CONNECT_TIMESTAMP: 'org.apache.kafka.connect.data.Timestamp',
+} as const;
+
+/** PgJDBC's sentinels for `infinity` / `-infinity` timestamps, which Debezium passes on. */
+export const POSITIVE_INFINITY_TIMESTAMP = 9223372036825200000n;
+export const NEGATIVE_INFINITY_TIMESTAMP = -9223372036832400000n;
+
+const MICROS_PER_DAY = 86_400_000_000n;
+const DAYS_PER_MONTH_AVG = 365.25 / 12;
+
+function named(builder: SchemaBuilder, name: string): SchemaBuilder {
+  return builder.name(name).version(1);
+}
+
+/** The precision of a time/timestamp column from its type modifier (6 when unconstrained). */
+export function timePrecision(typeModifier: number): number {
+  return typeModifier < 0 ? 6 : typeModifier;
+}
+
+/** `numeric(p, s)` from its type modifier, or null when unconstrained. */
+export function numericPrecisionScale(typeModifier: number): { precision: number; scale: number } | null {
+  if (typeModifier < 4) return null;
+  const v = typeModifier - 4;
+  return { precision: (v >> 16) & 0xffff, scale: v & 0xffff };
+}
+
+/**
+ * The mapping for a column of type `typeOid` with modifier `typeModifier`, or null when the type
+ * is not supported (the column is then left out).
+ */
+export function columnMapping(
+  typeOid: number,
+  typeModifier: number,
+  types: TypeRegistry,
+  options: TypeMappingOptions,
+): ColumnMapping | null {
+  const type = types.get(typeOid);
+  if (type === undefined) return null;
+  if (type.kind === 'd' && type.baseOid !== 0) {
+    return columnMapping(
+      type.baseOid,
+      typeModifier >= 0 ? typeModifier : type.baseTypeModifier,
+      types,
+      options,
+    );
+  }
+  if (type.elementOid !== 0) {
+    const element = columnMapping(type.elementOid, typeModifier, types, options);
+    if (element === null) return null;
+    const elementSchema = element.schema.optional().build();
+    return {
+      schema: SchemaBuilder.array(elementSchema),
+      convert: (text, schema) =>
+        parseArrayLiteral(text, type.name).map((e) =>
+          e === null ? null : element.convert(e, schema.valueSchema!),
+        ),
+    };
+  }
+  if (type.kind === 'e') return enumMapping(type);
+  return scalarMapping(type, typeModifier, options);
+}
+
+function enumMapping(type: PgType): ColumnMapping {
+  const labels = type.enumLabels ?? [];
+  return {
+    schema: named(SchemaBuilder.string(), LOGICAL.ENUM).parameter('allowed', labels.join(',')),
+    convert: (text) => text,
+  };
+}
+
+const identity = (text: string): string => text;
+
+function scalarMapping(
+  type: PgType,
+  typeModifier: number,
+  options: TypeMappingOptions,
+): ColumnMapping | null {
+  switch (type.name) {
+    case 'bool':
+      return { schema: SchemaBuilder.bool(), convert: parseBoolean };
+    case 'int2':
+      return { schema: SchemaBuilder.int16(), convert: (t) => parseInteger(t, 'int2') };
+    case 'int4':
+      return { schema: SchemaBuilder.int32(), convert: (t) => parseInteger(t, 'int4') };
+    case 'int8':
+    case 'oid':
+      return { schema: SchemaBuilder.int64(), convert: (t) => parseInt64(t, type.name) };
+    case 'float4':
+      return { schema: SchemaBuilder.float32(), convert: parseFloatText };
+    case 'float8':
+      return { schema: SchemaBuilder.float64(), convert: parseFloatText };
+    case 'numeric':
+      return numericMapping(typeModifier, options.decimalHandlingMode);
+    case 'money':
+      return moneyMapping(options.decimalHandlingMode);
+    case 'text':
+    case 'varchar':
+    case 'bpchar':
+    case 'char':
+    case 'name':
+    case 'citext':
+    case 'inet':
+    case 'cidr':
+    case 'macaddr':
+    case 'macaddr8':
+    case 'int4range':
+    case 'int8range':
+    case 'numrange':
+    case 'tsrange':
+    case 'tstzrange':
+    case 'daterange':
+      return { schema: SchemaBuilder.string(), convert: identity };
+    case 'json':
+    case 'jsonb':
+      return { schema: named(SchemaBuilder.string(), LOGICAL.JSON), convert: identity };
+    case 'xml':
+      return { schema: named(SchemaBuilder.string(), LOGICAL.XML), convert: identity };
+    case 'uuid':
+      return { schema: named(SchemaBuilder.string(), LOGICAL.UUID), convert: identity };
+    case 'ltree':
+      return { schema: named(SchemaBuilder.string(), LOGICAL.LTREE), convert: identity };
+    case 'bytea':
+      return byteaMapping(options.binaryHandlingMode);
+    case 'date':
+      return dateMapping(options.timePrecisionMode);
+    case 'time':
+      return timeMapping(typeModifier, options.timePrecisionMode);
+    case 'timestamp':
+      return timestampMapping(typeModifier, options.timePrecisionMode);
+    case 'timestamptz':
+      return {
+        schema: named(SchemaBuilder.string(), LOGICAL.ZONED_TIMESTAMP),
+        convert: (t) => formatZonedTimestamp(t, timePrecision(typeModifier)),
+      };
+    case 'timetz':
+      return { schema: named(SchemaBuilder.string(), LOGICAL.ZONED_TIME), convert: formatZonedTime };
+    case 'interval':
+      return { schema: named(SchemaBuilder.int64(), LOGICAL.MICRO_DURATION), convert: parseIntervalMicros };
+    default:
+      return null;
+  }
+}
+
+function parseBoolean(text: string): boolean {
+  if (text === 't' || text === 'true') return true;
+  if (text === 'f' || text === 'false') return false;
+  throw new DataError(`Not a boolean: ${JSON.stringify(text)}`);
+}
+
+function parseInteger(text: string, type: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new DataError(`Not an ${type}: ${JSON.stringify(text)}`);
+  return n;
+}
+
+function parseInt64(text: string, type: string): number | bigint {
+  if (!/^-?\d+$/.test(text)) throw new DataError(`Not an ${type}: ${JSON.stringify(text)}`);
+  return canonicalInt64(BigInt(text));
+}
+
+function parseFloatText(text: string): number {
+  if (text === 'NaN') return Number.NaN;
+  if (text === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
+  const n = Number(text);
+  if (Number.isNaN(n)) throw new DataError(`Not a floating-point number: ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Debezium's `io.debezium.data.VariableScaleDecimal` schema: {scale INT32, value BYTES}. */
+function variableScaleDecimalBuilder(): SchemaBuilder {
+  return SchemaBuilder.struct()
+    .name(LOGICAL.VARIABLE_SCALE_DECIMAL)
+    .version(1)
+    .doc('Variable scaled decimal')
+    .field('scale', SchemaBuilder.int32().build())
+    .field('value', SchemaBuilder.bytes().build());
+}
+
+function numericMapping(typeModifier: number, mode: DecimalHandlingMode): ColumnMapping {
+  const ps = numericPrecisionScale(typeModifier);
+  if (mode === 'double') return { schema: SchemaBuilder.float64(), convert: parseFloatText };
+  if (mode === 'string') return { schema: SchemaBuilder.string(), convert: (t) => (t === 'NaN' ? 'NAN' : t) };
+  if (ps === null || (ps.precision === 0 && ps.scale === 0)) {
+    const builder = variableScaleDecimalBuilder();
+    return {
+      schema: builder,
+      convert: (text, schema) => {
+        if (text === 'NaN' || /infinity/i.test(text)) return null;
+        const d = BigDecimal.parse(text);
+        return new Struct(schema).put('scale', d.scale).put('value', d.unscaledBytes());
+      },
+    };
+  }
+  return {
+    schema: Decimal.builder(ps.scale).parameter('connect.decimal.precision', String(ps.precision)),
+    convert: (text) =>
+      text === 'NaN' || /infinity/i.test(text) ? null : BigDecimal.parse(text).setScale(ps.scale),
+  };
+}
+
+function moneyMapping(mode: DecimalHandlingMode): ColumnMapping {
+  const parse = (text: string): BigDecimal => {
+    const negative = /^-|^\(.*\)$/.test(text.trim());
+    const digits = text.replace(/[^0-9.]/g, '');
+    const d = BigDecimal.parse(digits === '' ? '0' : digits);
+    return (negative ? new BigDecimal(-d.unscaled, d.scale) : d).setScale(2);
+  };
+  if (mode === 'double') return { schema: SchemaBuilder.float64(), convert: (t) => parse(t).toNumber() };
+  if (mode === 'string') return { schema: SchemaBuilder.string(), convert: (t) => parse(t).toPlainString() };
+  return { schema: Decimal.builder(2), convert: parse };
+}
+
+function byteaMapping(mode: BinaryHandlingMode): ColumnMapping {
+  const bytes = (text: string): Buffer => {
+    if (!text.startsWith('\\x')) throw new DataError('bytea value is not in hex format (bytea_output=hex)');
+    return Buffer.from(text.slice(2), 'hex');
+  };
+  switch (mode) {
+    case 'bytes':
+      return { schema: SchemaBuilder.bytes(), convert: bytes };
+    case 'base64':
+      return { schema: SchemaBuilder.string(), convert: (t) => bytes(t).toString('base64') };
+    case 'base64-url-safe':
+      return { schema: SchemaBuilder.string(), convert: (t) => bytes(t).toString('base64url') };
+    case 'hex':
+      return { schema: SchemaBuilder.string(), convert: (t) => t.slice(2) };
+  }
+}
+
+/** Days since 1970-01-01 of an ISO date (`2024-01-02`, `0044-03-15 BC`). */
+export function parseDateDays(text: string): number {
+  const m = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/.exec(text);
+  if (m === null) throw new DataError(`Not a date: ${JSON.stringify(text)}`);
+  let year = Number(m[1]);
+  if (m[4] !== undefined) year = 1 - year;
+  return daysFromCivil(year, Number(m[2]), Number(m[3]));
+}
+
+/** Days since the Unix epoch of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** Microseconds since midnight of `HH:MM:SS[.ffffff]` (24:00:00 allowed). */
+export function parseTimeMicros(text: string): bigint {
+  const m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
+  if (m === null) throw new DataError(`Not a time: ${JSON.stringify(text)}`);
+  const fraction = BigInt((m[4] ?? '').padEnd(6, '0'));
+  return (BigInt(m[1]!) * 3600n + BigInt(m[2]!) * 60n + BigInt(m[3]!)) * 1_000_000n + fraction;
+}
+
+/** Microseconds since the epoch of a zone-less `YYYY-MM-DD HH:MM:SS[.ffffff][ BC]`, read as UTC. */
+export function parseTimestampMicros(text: string): bigint {
+  const m = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)( BC)?$/.exec(text);
+  if (m === null) throw new DataError(`Not a timestamp: ${JSON.stringify(text)}`);
+  const days = parseDateDays(m[1]! + (m[3] ?? ''));
+  return BigInt(days) * MICROS_PER_DAY + parseTimeMicros(m[2]!);
+}
+
+function dateMapping(mode: TimePrecisionMode): ColumnMapping {
+  if (mode === 'connect') {
+    return {
+      schema: named(SchemaBuilder.int32(), LOGICAL.CONNECT_DATE),
+      convert: (t) => new Date(parseDateDays(t) * 86_400_000),
+    };
+  }
+  return { schema: named(SchemaBuilder.int32(), LOGICAL.DATE), convert: parseDateDays };
+}
+
+function timeMapping(typeModifier: number, mode: TimePrecisionMode): ColumnMapping {
+  const precision = timePrecision(typeModifier);
+  if (mode === 'connect') {
+    return {
+      schema: named(SchemaBuilder.int32(), LOGICAL.CONNECT_TIME),
+      convert: (t) => new Date(Number(parseTimeMicros(t) / 1000n)),
+    };
+  }
+  if (mode === 'adaptive' && precision <= 3) {
+    return {
+      schema: named(SchemaBuilder.int32(), LOGICAL.TIME),
+      convert: (t) => Number(parseTimeMicros(t) / 1000n),
+    };
+  }
+  return {
+    schema: named(SchemaBuilder.int64(), LOGICAL.MICRO_TIME),
+    convert: (t) => canonicalInt64(parseTimeMicros(t)),
+  };
+}
+
+function infinity(text: string): bigint | null {
+  if (text === 'infinity') return POSITIVE_INFINITY_TIMESTAMP;
+  if (text === '-infinity') return NEGATIVE_INFINITY_TIMESTAMP;
+  return null;
+}
+
+function timestampMapping(typeModifier: number, mode: TimePrecisionMode): ColumnMapping {
+  const precision = timePrecision(typeModifier);
+  if (mode === 'connect') {
+    return {
+      schema: named(SchemaBuilder.int64(), LOGICAL.CONNECT_TIMESTAMP),
+      convert: (t) => new Date(Number(infinity(t) ?? floorDiv(parseTimestampMicros(t), 1000n))),
+    };
+  }
+  if (precision <= 3) {
+    return {
+      schema: named(SchemaBuilder.int64(), LOGICAL.TIMESTAMP),
+      convert: (t) => canonicalInt64(infinity(t) ?? floorDiv(parseTimestampMicros(t), 1000n)),
+    };
+  }
+  return {
+    schema: named(SchemaBuilder.int64(), LOGICAL.MICRO_TIMESTAMP),
+    convert: (t) => canonicalInt64(infinity(t) ?? parseTimestampMicros(t)),
+  };
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Java's ISO_LOCAL_TIME fraction: nothing for 0, otherwise the digits without trailing zeros. */
+function isoFraction(micros: number): string {
+  if (micros === 0) return '';
+  return `.${pad(micros, 6).replace(/0+$/, '')}`;
+}
+
+/**
+ * A `timestamptz` text in UTC (`2024-01-02 01:04:05.123456+00`) as Debezium's ZonedTimestamp:
+ * ISO-8601 in UTC with `Z`, the fraction padded to the column's precision (Java's ISO form
+ * without padding for precision 0). `infinity`/`-infinity` pass through.
+ */
+export function formatZonedTimestamp(text: string, precision: number): string {
+  if (text === 'infinity' || text === '-infinity') return text;
+  const m =
+    /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)( BC)?$/.exec(
+      text,
+    );
+  if (m === null) throw new DataError(`Not a timestamp with time zone: ${JSON.stringify(text)}`);
+  const offsetSeconds = parseOffsetSeconds(m[3]!);
+  const local = parseTimestampMicros(`${m[1]} ${m[2]}${m[4] ?? ''}`);
+  const utc = local - BigInt(offsetSeconds) * 1_000_000n;
+  const days = Number(floorDiv(utc, MICROS_PER_DAY));
+  const timeOfDay = Number(utc - BigInt(days) * MICROS_PER_DAY);
+  const { year, month, day } = civilFromDays(days);
+  const seconds = Math.floor(timeOfDay / 1_000_000);
+  const micros = timeOfDay % 1_000_000;
+  const yearText = year < 0 ? `-${pad(-year, 4)}` : year > 9999 ? `+${year}` : pad(year, 4);
+  const fraction =
+    precision > 0
+      ? `.${pad(micros, 6).slice(0, Math.min(precision, 6)).padEnd(precision, '0')}`
+      : isoFraction(micros);
+  return `${yearText}-${pad(month, 2)}-${pad(day, 2)}T${pad(Math.floor(seconds / 3600), 2)}:${pad(Math.floor(seconds / 60) % 60, 2)}:${pad(seconds % 60, 2)}${fraction}Z`;
+}
+
+function parseOffsetSeconds(offset: string): number {
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const parts = offset.slice(1).split(':');
+  let h: number;
+  let mi = 0;
+  let s = 0;
+  if (parts.length === 1 && parts[0]!.length > 2) {
+    const p = parts[0]!;
+    h = Number(p.slice(0, 2));
+    mi = Number(p.slice(2, 4) || '0');
+    s = Number(p.slice(4, 6) || '0');
+  } else {
+    h = Number(parts[0]);
+    mi = Number(parts[1] ?? '0');
+    s = Number(parts[2] ?? '0');
+  }
+  return sign * (h * 3600 + mi * 60 + s);
+}
+
+/** A `timetz` (`12:34:56.789+02`) as Debezium's ZonedTime: the time in UTC, ISO form with `Z`. */
+export function formatZonedTime(text: string): string {
+  const m = /^(\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)$/.exec(text);
+  if (m === null) throw new DataError(`Not a time with time zone: ${JSON.stringify(text)}`);
+  const day = Number(MICROS_PER_DAY);
+  let micros = Number(parseTimeMicros(m[1]!)) - parseOffsetSeconds(m[2]!) * 1_000_000;
+  micros = ((micros % day) + day) % day;
+  const seconds = Math.floor(micros / 1_000_000);
+  return `${pad(Math.floor(seconds / 3600), 2)}:${pad(Math.floor(seconds / 60) % 60, 2)}:${pad(seconds % 60, 2)}${isoFraction(micros % 1_000_000)}Z`;
+}
+
+/**
+ * An interval in `IntervalStyle=postgres` form (`1 year 2 mons 3 days 04:05:06.78`, `-00:00:01`)
+ * as Debezium's MicroDuration: microseconds, a month counted as 365.25/12 days.
+ */
+export function parseIntervalMicros(text: string): number | bigint {
+  let months = 0;
+  let days = 0;
+  let micros = 0;
+  const unitPattern = /(-?\d+) (year|years|mon|mons|day|days)\b/g;
+  let rest = text;
+  for (const m of text.matchAll(unitPattern)) {
+    const n = Number(m[1]);
+    const unit = m[2]!;
+    if (unit.startsWith('year')) months += n * 12;
+    else if (unit.startsWith('mon')) months += n;
+    else days += n;
+    rest = rest.replace(m[0], '');
+  }
+  rest = rest.trim();
+  if (rest !== '') {
+    const t = /^([+-])?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(rest);
+    if (t === null) throw new DataError(`Not an interval: ${JSON.stringify(text)}`);
+    const sign = t[1] === '-' ? -1 : 1;
+    micros =
+      sign *
+      ((Number(t[2]) * 3600 + Number(t[3]) * 60 + Number(t[4])) * 1_000_000 +
+        Number((t[5] ?? '').padEnd(6, '0')));
+  }
+  const total = Math.round(months * DAYS_PER_MONTH_AVG * 86_400_000_000) + days * 86_400_000_000 + micros;
+  return canonicalInt64(BigInt(total));
+}
+
+/**
+ * The elements of a one-dimensional array literal (`{1,2,NULL}`, `{"a b","c\"d"}`) as text, null
+ * for NULL. @throws DataError for multi-dimensional or malformed literals
+ */
+export function parseArrayLiteral(text: string, typeName = 'array'): Array<string | null> {
+  let s = text;
+  if (s.startsWith('[')) {
+    const eq = s.indexOf('=');
+    if (eq < 0) throw new DataError(`Malformed ${typeName} literal: ${JSON.stringify(text)}`);
+    s = s.slice(eq + 1);
+  }
+  if (!s.startsWith('{') || !s.endsWith('}')) {
+    throw new DataError(`Malformed ${typeName} literal: ${JSON.stringify(text)}`);
+  }
+  const out: Array<string | null> = [];
+  if (s === '{}') return out;
+  let i = 1;
+  const end = s.length - 1;
+  while (i <= end) {
+    const ch = s[i];
+    if (ch === '{')
+      throw new DataError(`Multi-dimensional arrays are not supported: ${JSON.stringify(text)}`);
+    if (ch === '"') {
+      let value = '';
+      i++;
+      while (i < end && s[i] !== '"') {
+        if (s[i] === '\\') i++;
+        value += s[i];
+        i++;
+      }
+      if (s[i] !== '"') throw new DataError(`Malformed ${typeName} literal: ${JSON.stringify(text)}`);
+      i++;
+      out.push(value);
+    } else {
+      let j = i;
+      while (j < end && s[j] !== ',') j++;
+      const raw = s.slice(i, j).trim();
+      out.push(raw === 'NULL' ? null : raw);
+      i = j;
+    }
+    if (i < end && s[i] !== ',')
+      throw new DataError(`Malformed ${typeName} literal: ${JSON.stringify(text)}`);
+    i++;
+  }
+  return out;
+}
+
+/**
+ * The value Debezium puts in a required field when the database gave none (e.g. non-key columns
+ * of a DEFAULT-identity delete): the field's default, else zero, "", false, empty bytes, epoch.
+ */
+export function fallbackValue(schema: Schema): unknown {
+  if (schema.defaultValue !== null) return schema.defaultValue;
+  switch (schema.name) {
+    case 'org.apache.kafka.connect.data.Decimal':
+      return new BigDecimal(0n, Decimal.scale(schema));
+    case LOGICAL.CONNECT_DATE:
+    case LOGICAL.CONNECT_TIME:
+    case LOGICAL.CONNECT_TIMESTAMP:
+      return new Date(0);
+    case LOGICAL.ZONED_TIMESTAMP:
+      return '1970-01-01T00:00:00Z';
+    case LOGICAL.ZONED_TIME:
+      return '00:00:00Z';
+    case LOGICAL.VARIABLE_SCALE_DECIMAL:
+      return new Struct(schema).put('scale', 0).put('value', new Uint8Array([0]));
+  }
+  switch (schema.type) {
+    case 'INT8':
+    case 'INT16':
+    case 'INT32':
+    case 'INT64':
+    case 'FLOAT32':
+    case 'FLOAT64':
+      return 0;
+    case 'BOOLEAN':
+      return false;
+    case 'STRING':
+      return '';
+    case 'BYTES':
+      return new Uint8Array(0);
+    case 'ARRAY':
+      return [];
+    case 'MAP':
+      return {};
+    case 'STRUCT':
+      return new Struct(schema);
+  }
+}

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Struct } from '@sluice/api';
+import { startPostgres, uniqueName } from '@sluice/testing';
+import { PostgresSourceTask, parseLsn } from '../src/index.ts';
+import {
+  MapOffsetReader,
+  pollFor,
+  pollRecords,
+  TestContext,
+  type TestDatabase,
+  testDatabase,
+} from './harness.ts';
+
+let db: TestDatabase;
+before(async () => {
+  db = await testDatabase();
+});
+after(async () => {
+  await db.cleanup();
+});
+
+async function startTask(
+  config: Record<string, string>,
+  reader = new MapOffsetReader(),
+): Promise<PostgresSourceTask> {
+  const task = new PostgresSourceTask();
+  task.initialize(new TestContext(config, reader));
+  await task.start(config);
+  return task;
+}
+
+async function confirmedFlush(slot: string): Promise<bigint | null> {
+  const res = await db.sql.query(
+    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
+    [slot],
+  );
+  const lsn = (res.rows[0] as { lsn: string | null } | undefined)?.lsn;
+  return lsn == null ? null : parseLsn(lsn);
+}
+
+const afterOf = (r: { value: unknown }): Struct | null => (r.value as Struct).get('after') as Struct | null;
+const beforeOf = (r: { value: unknown }): Struct | null => (r.value as Struct).get('before') as Struct | null;
+const opOf = (r: { value: unknown }): string => (r.value as Struct).get('op') as string;
+
+test('the LSN is confirmed only from flushed offsets, and a restart resumes without loss or duplicates', async () => {
+  const table = uniqueName('resume');
+  await db.sql.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text)`);
+  const config = db.config({
+    'table.include.list': `public.${table}`,
+    'slot.name': uniqueName('slot'),
+    'snapshot.mode': 'no_data',
+  });
+  const slot = config['slot.name']!;
+  const reader = new MapOffsetReader();
+  let task = await startTask(config, reader);
+  const initial = await confirmedFlush(slot);
+  await db.sql.query(`INSERT INTO ${table} VALUES (1, 'a')`);
+  await db.sql.query(`INSERT INTO ${table} VALUES (2, 'b')`);
+  const first = await pollRecords(task, 2);
+  assert.deepEqual(
+    first.map((r) => afterOf(r)?.get('id')),
+    [1, 2],
+  );
+
+  await task.commit(); // nothing flushed yet
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await confirmedFlush(slot), initial, 'nothing confirmed before offsets are flushed');
+
+  reader.flush(first.slice(0, 1)); // only the first record's offset is durable
+  await task.commit();
+  await new Promise((r) => setTimeout(r, 300));
+  const offset1 = first[0]!.sourceOffset as Record<string, number>;
+  assert.equal(await confirmedFlush(slot), BigInt(offset1.lsn_commit ?? offset1.lsn_proc!));
+  await task.stop();
+
+  // Restart from the stored offset: record 2 was never flushed, so it comes again; record 1 does not.
+  await db.sql.query(`INSERT INTO ${table} VALUES (3, 'c')`);
+  task = await startTask(config, reader);
+  const second = await pollRecords(task, 2);
+  assert.deepEqual(
+    second.map((r) => afterOf(r)?.get('id')),
+    [2, 3],
+  );
+  assert.deepEqual(await pollFor(task, 500), []);
+  reader.flush(second);
+  await task.commit();
+  await task.stop();
+
+  // Everything flushed: a restart delivers only new changes.
+  await db.sql.query(
+    `BEGIN; INSERT INTO ${table} VALUES (4, 'd'); INSERT INTO ${table} VALUES (5, 'e'); COMMIT`,
+  );
+  task = await startTask(config, reader);
+  const third = await pollRecords(task, 2);
+  assert.deepEqual(
+    third.map((r) => afterOf(r)?.get('id')),
+    [4, 5],
+  );
+  const o = third[1]!.sourceOffset as Record<string, unknown>;
+  assert.deepEqual(Object.keys(o).sort(), [
+    'lsn',
+    'lsn_commit',
+    'lsn_events_processed',
+    'lsn_proc',
+    'messageType',
+    'ts_usec',
+    'txId',
+  ]);
+  assert.equal(o.messageType, 'INSERT');
+  assert.deepEqual(third[1]!.sourcePartition, { server: 'dbserver1' });
+  await task.stop();
+  await db.sql.query('SELECT pg_drop_replication_slot($1)', [slot]);
+});
+
+test('snapshot then streaming; key change as delete + tombstone + create with headers; FULL identity before', async () => {
+  const table = uniqueName('keys');
+  await db.sql.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text NOT NULL)`);
+  await db.sql.query(`INSERT INTO ${table} VALUES (1, 'a'), (2, 'b'), (3, 'c')`);
+  const config = db.config({
+    'table.include.list': `public.${table}`,
+    'slot.name': uniqueName('slot'),
+    'snapshot.fetch.size': '2',
+    'slot.drop.on.stop': 'true',
+  });
+  const task = await startTask(config);
+  try {
+    const snapshot = await pollRecords(task, 3);
+    assert.deepEqual(snapshot.map(opOf), ['r', 'r', 'r']);
+    assert.deepEqual(
+      snapshot.map((r) => ((r.value as Struct).get('source') as Struct).get('snapshot')),
+      ['first', 'true', 'last'],
+    );
+    assert.deepEqual(
+      snapshot.map((r) => (r.sourceOffset as Record<string, unknown>).last_snapshot_record),
+      [false, false, true],
+    );
+    assert.equal((snapshot[0]!.sourceOffset as Record<string, unknown>).snapshot, 'INITIAL');
+
+    await db.sql.query(`UPDATE ${table} SET id = 10 WHERE id = 1`);
+    const moved = await pollRecords(task, 3);
+    assert.deepEqual(
+      moved.map((r) => (r.value === null ? 'tombstone' : opOf(r))),
+      ['d', 'tombstone', 'c'],
+    );
+    assert.equal((moved[0]!.key as Struct).get('id'), 1);
+    assert.equal((moved[0]!.headers.lastWithName('__debezium.newkey')!.value as Struct).get('id'), 10);
+    assert.equal((moved[2]!.headers.lastWithName('__debezium.oldkey')!.value as Struct).get('id'), 1);
+    assert.equal((moved[2]!.key as Struct).get('id'), 10);
+
+    await db.sql.query(`UPDATE ${table} SET v = 'bb' WHERE id = 2`);
+    const [plain] = await pollRecords(task, 1);
+    assert.equal(beforeOf(plain!), null, 'DEFAULT identity: no before image');
+
+    await db.sql.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+    await db.sql.query(`UPDATE ${table} SET v = 'ccc' WHERE id = 3`);
+    const [full] = await pollRecords(task, 1);
+    assert.equal(beforeOf(full!)?.get('v'), 'c', 'FULL identity: whole before image');
+    assert.equal(afterOf(full!)?.get('v'), 'ccc');
+  } finally {
+    await task.stop();
+  }
+  const res = await db.sql.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+    config['slot.name'],
+  ]);
+  assert.equal(res.rows.length, 0, 'slot.drop.on.stop removed the slot');
+});
+
+test('clear failures: unknown user, missing publication with autocreate disabled, slot in use', async () => {
+  await assert.rejects(
+    startTask(db.config({ 'database.user': 'nobody_here' })),
+    /Could not connect to PostgreSQL at .*role "nobody_here" does not exist/,
+  );
+  await assert.rejects(
+    startTask(
+      db.config({ 'publication.autocreate.mode': 'disabled', 'publication.name': uniqueName('nopub') }),
+    ),
+    /Publication "nopub_.*" does not exist and publication.autocreate.mode is "disabled"/,
+  );
+  const config = db.config({
+    'slot.name': uniqueName('slot'),
+    'snapshot.mode': 'no_data',
+    'slot.max.retries': '2',
+    'slot.retry.delay.ms': '100',
+  });
+  const first = await startTask(config);
+  try {
+    await assert.rejects(
+      startTask(config),
+      /Failed to start replication stream .*replication slot ".*" is in use by another process \(tried 2 times\)/,
+    );
+  } finally {
+    await first.stop();
+  }
+  await db.sql.query('SELECT pg_drop_replication_slot($1)', [config['slot.name']]);
+});
+
+test('a server without wal_level=logical is refused with Debezium’s message', async () => {
+  const server = await startPostgres({
+    settings: { wal_level: 'replica' },
+    ownerPid: process.pid,
+    log: () => {},
+  });
+  try {
+    const config = db.config({
+      'database.hostname': server.host,
+      'database.port': String(server.port),
+      'database.dbname': 'postgres',
+    });
+    await assert.rejects(
+      startTask(config),
+      /Postgres server wal_level property must be "logical" but is: replica/,
+    );
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BigDecimal, type Schema, type Struct } from '@sluice/api';
+import { formatLsn, lsnToNumber, parseLsn } from '../src/lsn.ts';
+import {
+  columnMapping,
+  formatZonedTime,
+  formatZonedTimestamp,
+  POSITIVE_INFINITY_TIMESTAMP,
+  parseArrayLiteral,
+  parseDateDays,
+  parseIntervalMicros,
+  parseTimestampMicros,
+  type TypeMappingOptions,
+} from '../src/type-mapping.ts';
+import { TypeRegistry } from '../src/type-registry.ts';
+
+const types = new TypeRegistry();
+const base = (oid: number, name: string, extra: Partial<Parameters<TypeRegistry['add']>[0]> = {}) =>
+  types.add({
+    oid,
+    name,
+    schema: 'pg_catalog',
+    kind: 'b',
+    elementOid: 0,
+    baseOid: 0,
+    baseTypeModifier: -1,
+    enumLabels: null,
+    ...extra,
+  });
+base(16, 'bool');
+base(17, 'bytea');
+base(20, 'int8');
+base(23, 'int4');
+base(25, 'text');
+base(1082, 'date');
+base(1083, 'time');
+base(1114, 'timestamp');
+base(1184, 'timestamptz');
+base(1700, 'numeric');
+base(1007, '_int4', { elementOid: 23 });
+base(1009, '_text', { elementOid: 25 });
+base(16500, 'mood', { schema: 'public', kind: 'e', enumLabels: ['sad', 'ok', 'happy'] });
+base(16600, 'posint', { schema: 'public', kind: 'd', baseOid: 23 });
+base(600, 'point');
+
+const defaults: TypeMappingOptions = {
+  decimalHandlingMode: 'precise',
+  timePrecisionMode: 'adaptive',
+  binaryHandlingMode: 'bytes',
+};
+
+function map(
+  oid: number,
+  typmod = -1,
+  options: Partial<TypeMappingOptions> = {},
+): { schema: Schema; convert: (t: string) => unknown } {
+  const m = columnMapping(oid, typmod, types, { ...defaults, ...options });
+  assert.ok(m !== null, `type ${oid} maps`);
+  const schema = m.schema.optional().build();
+  return { schema, convert: (t) => m.convert(t, schema) };
+}
+
+test('LSN text and numbers', () => {
+  assert.equal(parseLsn('0/1541C20'), 22289440n);
+  assert.equal(formatLsn(0x16b374d848n), '16/B374D848');
+  assert.equal(lsnToNumber(22289440n), 22289440);
+  assert.throws(() => parseLsn('0-1'), /Not a PostgreSQL LSN/);
+});
+
+test('integers, booleans, enums, domains, arrays', () => {
+  assert.equal(map(23).convert('-5'), -5);
+  assert.equal(map(20).convert('9007199254740993'), 9007199254740993n);
+  assert.equal(map(16).convert('t'), true);
+  const mood = map(16500);
+  assert.equal(mood.schema.name, 'io.debezium.data.Enum');
+  assert.deepEqual(mood.schema.parameters, { allowed: 'sad,ok,happy' });
+  assert.equal(map(16600).schema.type, 'INT32');
+  const ints = map(1007);
+  assert.equal(ints.schema.type, 'ARRAY');
+  assert.equal(ints.schema.valueSchema?.isOptional, true);
+  assert.deepEqual(ints.convert('{1,NULL,3}'), [1, null, 3]);
+  assert.deepEqual(parseArrayLiteral('{"a b","c\\"d",NULL,"NULL"}'), ['a b', 'c"d', null, 'NULL']);
+  assert.throws(() => parseArrayLiteral('{{1},{2}}'), /Multi-dimensional/);
+  assert.equal(columnMapping(600, -1, types, defaults), null, 'unsupported types are left out');
+});
+
+test('numeric under decimal.handling.mode', () => {
+  const typmod = ((10 << 16) | 2) + 4;
+  const precise = map(1700, typmod);
+  assert.equal(precise.schema.name, 'org.apache.kafka.connect.data.Decimal');
+  assert.deepEqual(precise.schema.parameters, { scale: '2', 'connect.decimal.precision': '10' });
+  assert.ok((precise.convert('12.50') as BigDecimal).equals(new BigDecimal(1250n, 2)));
+  const variable = map(1700);
+  assert.equal(variable.schema.name, 'io.debezium.data.VariableScaleDecimal');
+  const v = variable.convert('-1.125') as Struct;
+  assert.equal(v.get('scale'), 3);
+  assert.deepEqual([...(v.get('value') as Uint8Array)], [0xfb, 0x9b]);
+  assert.equal(map(1700, typmod, { decimalHandlingMode: 'double' }).convert('12.50'), 12.5);
+  assert.equal(map(1700, typmod, { decimalHandlingMode: 'string' }).convert('12.50'), '12.50');
+  assert.equal(map(1700, typmod, { decimalHandlingMode: 'string' }).convert('NaN'), 'NAN');
+});
+
+test('bytea under binary.handling.mode', () => {
+  assert.deepEqual([...(map(17).convert('\\x01ff') as Uint8Array)], [1, 255]);
+  assert.equal(map(17, -1, { binaryHandlingMode: 'base64' }).convert('\\x01ff'), 'Af8=');
+  assert.equal(map(17, -1, { binaryHandlingMode: 'base64-url-safe' }).convert('\\xfbff'), '-_8');
+  assert.equal(map(17, -1, { binaryHandlingMode: 'hex' }).convert('\\x01ff'), '01ff');
+});
+
+test('temporal types under time.precision.mode', () => {
+  assert.equal(parseDateDays('1970-01-01'), 0);
+  assert.equal(parseDateDays('1990-05-06'), 7430);
+  assert.equal(parseDateDays('1969-12-31'), -1);
+  assert.equal(parseTimestampMicros('2024-01-02 03:04:05.123456'), 1704164645123456n);
+  const date = map(1082);
+  assert.equal(date.schema.name, 'io.debezium.time.Date');
+  assert.equal(
+    map(1082, -1, { timePrecisionMode: 'connect' }).schema.name,
+    'org.apache.kafka.connect.data.Date',
+  );
+  assert.equal(map(1083, 3).schema.name, 'io.debezium.time.Time');
+  assert.equal(map(1083, 3).convert('01:00:00.5'), 3_600_500);
+  assert.equal(
+    map(1083, 3, { timePrecisionMode: 'adaptive_time_microseconds' }).schema.name,
+    'io.debezium.time.MicroTime',
+  );
+  assert.equal(map(1083).convert('00:00:01.000002'), 1_000_002);
+  assert.equal(map(1114).schema.name, 'io.debezium.time.MicroTimestamp');
+  assert.equal(map(1114, 3).schema.name, 'io.debezium.time.Timestamp');
+  assert.equal(map(1114, 3).convert('1970-01-01 00:00:01.5'), 1500);
+  assert.equal(map(1114).convert('infinity'), POSITIVE_INFINITY_TIMESTAMP);
+  const connect = map(1114, -1, { timePrecisionMode: 'connect' });
+  assert.equal(connect.schema.name, 'org.apache.kafka.connect.data.Timestamp');
+  assert.deepEqual(connect.convert('1970-01-01 00:00:01.5'), new Date(1500));
+  assert.equal(map(1184).schema.name, 'io.debezium.time.ZonedTimestamp');
+  assert.equal(formatZonedTimestamp('2024-01-02 01:04:05.5+00', 6), '2024-01-02T01:04:05.500000Z');
+  assert.equal(formatZonedTimestamp('2024-01-02 00:30:00+02', 6), '2024-01-01T22:30:00.000000Z');
+  assert.equal(formatZonedTimestamp('2024-01-02 00:30:00+05:30', 0), '2024-01-01T19:00:00Z');
+  assert.equal(formatZonedTime('12:34:56.789+02'), '10:34:56.789Z');
+  assert.equal(parseIntervalMicros('1 day 01:00:00'), 90_000_000_000);
+  assert.equal(parseIntervalMicros('-00:00:01.5'), -1_500_000);
+  assert.equal(parseIntervalMicros('1 mon'), Math.round((365.25 / 12) * 86_400_000_000));
+});
