@@ -22,6 +22,9 @@ import {
   SOURCE_CONNECTOR_CONFIG_DEF,
   validateSinkTopics,
 } from '../config/connector-config.ts';
+import { builtinConfigProviders } from '../config/providers/config-provider-registry.ts';
+import { resolveWorkerProperties } from '../config/providers/worker-config-providers.ts';
+import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { WorkerConfig } from '../config/worker-config.ts';
 import { EmbeddedLogClient } from '../embedded/embedded-log-client.ts';
 import type {
@@ -56,6 +59,7 @@ import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import { MemoryStatusStore, type StateRecord } from '../storage/status-store.ts';
 import { SLUICE_VERSION } from '../version.ts';
+import { validateTransformsAndPredicates } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
 
 interface ConnectorEntry {
@@ -84,14 +88,23 @@ export class StandaloneHerder implements Herder {
   readonly #worker: Worker;
   readonly #status = new MemoryStatusStore();
   readonly #offsetStore: FileOffsetBackingStore;
+  /** Resolves config provider variables of connector configs to run or validate them. */
+  readonly #transformer: WorkerConfigTransformer;
   readonly #connectors = new Map<string, ConnectorEntry>();
   #ready = false;
   #workerId: string;
   /** Requests run one at a time, like Kafka's herder thread. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(config: WorkerConfig, log: LogClient, plugins: PluginRegistry, logger: Logger) {
+  private constructor(
+    config: WorkerConfig,
+    log: LogClient,
+    plugins: PluginRegistry,
+    logger: Logger,
+    transformer: WorkerConfigTransformer,
+  ) {
     this.config = config;
+    this.#transformer = transformer;
     this.log = log;
     this.plugins = plugins;
     this.logger = logger;
@@ -113,6 +126,7 @@ export class StandaloneHerder implements Herder {
       offsetFlushIntervalMs: config.offsetCommitIntervalMs(),
       offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
       taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
+      configTransformer: transformer,
       logger,
     });
   }
@@ -125,8 +139,11 @@ export class StandaloneHerder implements Herder {
     workerProps: Record<string, string>,
     options: { logger?: Logger; plugins?: PluginRegistry } = {},
   ): Promise<StandaloneHerder> {
-    const config = new WorkerConfig(workerProps);
     const logger = options.logger ?? pino({ level: 'info' });
+    // `${provider:path:key}` in the worker properties themselves are resolved first, as Kafka does.
+    const providers = builtinConfigProviders();
+    const resolved = await resolveWorkerProperties(workerProps, providers, { logger });
+    const config = new WorkerConfig(resolved.data);
     const plugins = options.plugins ?? builtinPlugins(SLUICE_VERSION);
     await loadPluginPath(plugins, config.getList('plugin.path') ?? [], logger);
     checkWorkerClientConfigs(config);
@@ -144,7 +161,16 @@ export class StandaloneHerder implements Herder {
       log = new PlatformaticLogClient(connectionSettings(props));
       logger.info(`Using Kafka at ${servers}`);
     }
-    return new StandaloneHerder(config, log, plugins, logger);
+    let herder: StandaloneHerder | undefined;
+    const transformer = await WorkerConfigTransformer.create(resolved.data, providers, {
+      logger,
+      // A provider's TTL expired: restart the connector (only the connector, as Kafka).
+      restartConnector: async (name) => {
+        await herder?.restartConnector(name, { includeTasks: false, onlyFailed: false });
+      },
+    });
+    herder = new StandaloneHerder(config, log, plugins, logger, transformer);
+    return herder;
   }
 
   /** `worker_id` in statuses: the advertised `host:port`. */
@@ -168,6 +194,7 @@ export class StandaloneHerder implements Herder {
       this.#ready = false;
       await this.#worker.stop();
       await this.#offsetStore.stop();
+      await this.#transformer.close();
       await this.log.close();
     });
   }
@@ -240,6 +267,7 @@ export class StandaloneHerder implements Herder {
     return this.#serial(async () => {
       this.#entry(name);
       await this.#stopAll(name);
+      this.#transformer.cancelReloads(name);
       this.#connectors.delete(name);
       this.#status.deleteConnector(name);
     });
@@ -415,7 +443,8 @@ export class StandaloneHerder implements Herder {
     if (cls === undefined || cls === null || cls.trim() === '') {
       throw new BadRequestError(`Connector config ${javaMap(raw)} contains no connector type`);
     }
-    const config = raw as Record<string, string>;
+    // Validated as it will run: provider variables resolved (the answer shows the raw text, below).
+    const config = (await this.#transformer.transform(raw)).data as Record<string, string>;
     const info = this.plugins.find(cls, ['source', 'sink']);
     if (info === undefined) {
       throw new BadRequestError(
@@ -481,6 +510,19 @@ export class StandaloneHerder implements Herder {
       ...frameworkDef.groups(),
       ...connectorDef.groups().filter((g) => !frameworkDef.groups().includes(g)),
     ];
+    for (const [key, errors] of validateTransformsAndPredicates(this.plugins, config)) {
+      let v = values.get(key);
+      if (v === undefined) {
+        v = new ConfigValue(key, config[key] ?? null);
+        values.set(key, v);
+      }
+      for (const e of errors) if (!v.errorMessages.includes(e)) v.addErrorMessage(e);
+    }
+    // A value that came from a config provider is answered as written (`${file:...}`), never resolved.
+    for (const [key, v] of values) {
+      const written = raw[key];
+      if (written != null && written.includes('${')) v.value = written;
+    }
     return generateConfigInfos(cls, keys, values.values(), groups);
   }
 
@@ -557,7 +599,7 @@ export class StandaloneHerder implements Herder {
         return;
       }
     }
-    this.#startTasks(name, entry);
+    await this.#startTasks(name, entry);
   }
 
   /**
@@ -572,16 +614,16 @@ export class StandaloneHerder implements Herder {
     for (let t = entry.taskConfigs.length; t < oldCount; t++) this.#status.deleteTask(name, t);
   }
 
-  #startTasks(name: string, entry: ConnectorEntry): void {
-    entry.taskConfigs.forEach((taskConfig, task) => {
-      this.#worker.startTask(
+  async #startTasks(name: string, entry: ConnectorEntry): Promise<void> {
+    for (const [task, taskConfig] of entry.taskConfigs.entries()) {
+      await this.#worker.startTask(
         { connector: name, task },
         entry.config,
         taskConfig,
         entry.target,
         entry.taskConfigs.length,
       );
-    });
+    }
   }
 
   async #stopAll(name: string): Promise<void> {
@@ -606,7 +648,7 @@ export class StandaloneHerder implements Herder {
     await this.#worker.stopTasks(this.#worker.tasksOf(name));
     for (let t = configs.length; t < entry.taskConfigs.length; t++) this.#status.deleteTask(name, t);
     entry.taskConfigs = configs;
-    this.#startTasks(name, entry);
+    await this.#startTasks(name, entry);
   }
 
   async #restartConnectorInstance(name: string, entry: ConnectorEntry): Promise<void> {
@@ -620,7 +662,7 @@ export class StandaloneHerder implements Herder {
     const config = entry.taskConfigs[task];
     if (config === undefined) return;
     await this.#worker.stopTasks([{ connector: name, task }]);
-    this.#worker.startTask(
+    await this.#worker.startTask(
       { connector: name, task },
       entry.config,
       config,
@@ -650,7 +692,7 @@ export class StandaloneHerder implements Herder {
       const running = await this.#worker.setConnectorTarget(name, target);
       if (target === 'STARTED' && running && entry.taskConfigs.length === 0) {
         entry.taskConfigs = await this.#worker.connectorTaskConfigs(name);
-        this.#startTasks(name, entry);
+        await this.#startTasks(name, entry);
         return;
       }
       for (const id of this.#worker.tasksOf(name)) this.#worker.setTaskTarget(id, target);

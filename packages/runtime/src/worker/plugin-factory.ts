@@ -166,3 +166,90 @@ function list(value: string | undefined): string[] {
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
+
+/**
+ * The errors of a connector's `transforms.<alias>.*` and `predicates.<alias>.*` keys, keyed by the
+ * full connector key (Kafka's `ConnectorConfig.enrich` then validate): a missing or unknown
+ * `type`, each plugin's own keys checked against its ConfigDef (so a missing required key or an
+ * invalid regex names `transforms.<alias>.<key>`), then `configure` run on a trial instance, and
+ * `transforms.<alias>.predicate` naming a declared predicate.
+ */
+export function validateTransformsAndPredicates(
+  plugins: PluginRegistry,
+  config: Readonly<Record<string, string>>,
+): Map<string, string[]> {
+  const errors = new Map<string, string[]>();
+  const add = (key: string, message: string) => {
+    const list = errors.get(key);
+    if (list === undefined) errors.set(key, [message]);
+    else if (!list.includes(message)) list.push(message);
+  };
+  const check = (group: 'transforms' | 'predicates', alias: string) => {
+    const prefix = `${group}.${alias}.`;
+    const typeKey = `${prefix}type`;
+    const type = config[typeKey];
+    if (type === undefined || type.trim() === '') {
+      add(typeKey, `Missing required configuration "${typeKey}" which has no default value.`);
+      return;
+    }
+    const kind = group === 'transforms' ? 'transformation' : 'predicate';
+    const info = plugins.find(type, [kind]);
+    if (info === undefined) {
+      add(typeKey, `Invalid value ${type} for configuration ${typeKey}: Class ${type} could not be found.`);
+      return;
+    }
+    const instance = new info.plugin() as Transformation<never> | Predicate<never>;
+    const props = withPrefix(config, prefix);
+    delete props.type;
+    if (group === 'transforms') {
+      delete props.predicate;
+      delete props.negate;
+    }
+    let clean = true;
+    for (const [name, value] of instance.config().validateAll(props)) {
+      for (const message of value.errorMessages) {
+        clean = false;
+        add(`${prefix}${name}`, qualify(message, name, prefix));
+      }
+    }
+    if (!clean) return;
+    try {
+      instance.configure(props);
+    } catch (err) {
+      const own = err instanceof ConfigError ? err.key : undefined;
+      const message = (err as Error).message;
+      if (own === undefined) add(typeKey, `${typeKey} ${type}: ${message}`);
+      else add(`${prefix}${own}`, qualify(message, own, prefix));
+    } finally {
+      try {
+        instance.close();
+      } catch {
+        // a trial instance: nothing to release that matters
+      }
+    }
+  };
+  const predicateAliases = list(config.predicates);
+  for (const alias of list(config.transforms)) {
+    check('transforms', alias);
+    const prefix = `transforms.${alias}.`;
+    const predicate = config[`${prefix}predicate`];
+    if (predicate !== undefined && predicate !== '') {
+      if (!predicateAliases.includes(predicate))
+        add(
+          `${prefix}predicate`,
+          `Invalid value ${predicate} for configuration ${prefix}predicate: unknown predicate alias (declared in "predicates": ${predicateAliases.join(', ') || 'none'})`,
+        );
+    } else if (config[`${prefix}negate`] !== undefined) {
+      add(`${prefix}negate`, `Config ${prefix}negate can only be set when ${prefix}predicate is set`);
+    }
+  }
+  for (const alias of predicateAliases) check('predicates', alias);
+  return errors;
+}
+
+/** A plugin's message about its key `name`, naming the connector key `<prefix><name>` instead. */
+function qualify(message: string, name: string, prefix: string): string {
+  return message
+    .replaceAll(`configuration ${name}`, `configuration ${prefix}${name}`)
+    .replaceAll(`"${name}"`, `"${prefix}${name}"`);
+}

@@ -13,6 +13,8 @@ import {
   TopicPartition,
 } from '@sluice/api';
 import type { Logger } from 'pino';
+import { reverseTransform } from '../config/providers/config-transformer.ts';
+import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../herder/entities.ts';
 import {
   type ClientKind,
@@ -50,6 +52,11 @@ export interface WorkerOptions {
   offsetFlushIntervalMs: number;
   offsetFlushTimeoutMs: number;
   taskShutdownTimeoutMs: number;
+  /**
+   * Resolves `${provider:path:key}` variables (`config.providers`) in connector and task configs
+   * when they are started; what herders store and REST returns stays raw.
+   */
+  configTransformer?: WorkerConfigTransformer;
   logger: Logger;
 }
 
@@ -94,6 +101,13 @@ export class Worker {
 
   get workerId(): string {
     return this.#o.workerId();
+  }
+
+  /** A config with its provider variables resolved; TTL restarts are scheduled for `connector`. */
+  async #resolve(config: Record<string, string>, connector: string): Promise<Record<string, string>> {
+    const transformer = this.#o.configTransformer;
+    if (transformer === undefined) return config;
+    return (await transformer.transform(config, connector)).data;
   }
 
   /** The connector type of a config: 'source', 'sink', or 'unknown' when the class cannot be resolved. */
@@ -175,7 +189,7 @@ export class Worker {
     if (target === 'STARTED') {
       if (running.started) return true;
       try {
-        await running.instance.start(running.config);
+        await running.instance.start(await this.#resolve(running.config, name));
         running.started = true;
         this.#reportConnector(name, 'RUNNING');
         return true;
@@ -231,7 +245,10 @@ export class Worker {
         `The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`,
       );
     }
-    return configs.map((c) => {
+    // A resolved secret the connector copied into a task config is kept as its `${...}` variable.
+    const stored =
+      this.#o.configTransformer === undefined ? configs : reverseTransform(running.config, configs);
+    return stored.map((c) => {
       const out: Record<string, string> = { ...c, 'task.class': taskClass.javaClass ?? taskClass.name };
       if (running.type === 'sink') {
         if (running.config.topics !== undefined) out.topics = running.config.topics;
@@ -243,17 +260,28 @@ export class Worker {
   }
 
   /** Starts a task; it runs until {@link stopTasks}. Reports its states to the status store. */
-  startTask(
+  async startTask(
     id: ConnectorTaskId,
-    connectorConfig: Record<string, string>,
-    taskConfig: Record<string, string>,
+    rawConnectorConfig: Record<string, string>,
+    rawTaskConfig: Record<string, string>,
     target: TargetState,
     taskCount: number,
-  ): void {
+  ): Promise<void> {
     const key = taskIdString(id);
     if (this.#tasks.has(key)) throw new ConnectError(`Task ${key} already running on this worker`);
     this.#abandoned.delete(key);
     const o = this.#o;
+    let connectorConfig: Record<string, string>;
+    let taskConfig: Record<string, string>;
+    try {
+      connectorConfig = await this.#resolve(rawConnectorConfig, id.connector);
+      taskConfig = await this.#resolve(rawTaskConfig, id.connector);
+    } catch (err) {
+      o.logger.error({ err }, `Failed to resolve the configuration of task ${key}`);
+      this.#reportTask(id, 'FAILED', err);
+      return;
+    }
+    if (this.#tasks.has(key)) throw new ConnectError(`Task ${key} already running on this worker`);
     const gate = new TargetStateGate(target);
     const report = (state: ConnectState, error?: unknown) => this.#reportTask(id, state, error);
     const logger = o.logger.child({ connector: id.connector, task: id.task });

@@ -1,0 +1,325 @@
+/**
+ * Transforms, predicates and config providers through a standalone herder on the embedded log:
+ * the chain users write in the wild, the 400s of bad transform configs (naming alias and key),
+ * and `${file:...}` secrets resolved for the running connector while REST keeps the raw text.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  BadRequestError,
+  ConfigDef,
+  Schema,
+  SchemaBuilder,
+  SinkConnector,
+  type SinkRecord,
+  SinkTask,
+  SourceConnector,
+  SourceRecord,
+  SourceTask,
+  Struct,
+} from '@sluice/api';
+import { builtinPlugins, StandaloneHerder } from '@sluice/runtime';
+import { uniqueName } from '@sluice/testing';
+import { pino } from 'pino';
+
+const ARTICLE = SchemaBuilder.struct()
+  .name('Article')
+  .field('id', Schema.INT32_SCHEMA)
+  .field('title', Schema.STRING_SCHEMA)
+  .field('internal_id', Schema.STRING_SCHEMA)
+  .build();
+
+/** Emits three article records to the configured topic once. */
+class ArticleSourceTask extends SourceTask {
+  #topic = '';
+  #done = false;
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    this.#topic = props.topic ?? '';
+  }
+  async poll(): Promise<SourceRecord[] | null> {
+    if (this.#done) {
+      await new Promise((r) => setTimeout(r, 20));
+      return null;
+    }
+    this.#done = true;
+    return [1, 2, 3].map(
+      (id) =>
+        new SourceRecord({
+          sourcePartition: {},
+          sourceOffset: { id },
+          topic: this.#topic,
+          valueSchema: ARTICLE,
+          value: new Struct(ARTICLE).put('id', id).put('title', `t${id}`).put('internal_id', `secret-${id}`),
+        }),
+    );
+  }
+  stop() {}
+}
+
+class ArticleSourceConnector extends SourceConnector {
+  #props: Record<string, string> = {};
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    this.#props = props;
+  }
+  taskClass() {
+    return ArticleSourceTask;
+  }
+  taskConfigs() {
+    return [{ ...this.#props }];
+  }
+  stop() {}
+  config() {
+    return new ConfigDef();
+  }
+}
+
+/** What each sink saw (topic and value JSON), and the configs its connector was started with. */
+const received = new Map<string, Array<{ topic: string; value: unknown }>>();
+const startedWith = new Map<string, Record<string, string>>();
+
+class RecordingSinkTask extends SinkTask {
+  #name = '';
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    this.#name = props.name ?? '';
+    received.set(this.#name, received.get(this.#name) ?? []);
+  }
+  put(records: SinkRecord[]) {
+    for (const r of records) received.get(this.#name)!.push({ topic: r.topic, value: r.value });
+  }
+  stop() {}
+}
+
+class RecordingSinkConnector extends SinkConnector {
+  #props: Record<string, string> = {};
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    this.#props = props;
+    startedWith.set(props.name ?? '', { ...props });
+  }
+  taskClass() {
+    return RecordingSinkTask;
+  }
+  taskConfigs(max: number) {
+    return Array.from({ length: max }, () => ({ ...this.#props }));
+  }
+  stop() {}
+  config() {
+    return new ConfigDef();
+  }
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('transforms, predicates and config providers in a standalone worker', () => {
+  let dir: string;
+  let herder: StandaloneHerder;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-smt-'));
+    await writeFile(join(dir, 'secrets.properties'), 'sink.password=hunter2\n');
+    const plugins = builtinPlugins('1');
+    plugins.register('source', ArticleSourceConnector);
+    plugins.register('sink', RecordingSinkConnector);
+    herder = await StandaloneHerder.create(
+      {
+        'embedded.log.dir': join(dir, 'data'),
+        'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        'value.converter.schemas.enable': 'true',
+        'offset.storage.file.filename': join(dir, 'offsets'),
+        'offset.flush.interval.ms': '200',
+        'config.providers': 'file',
+        'config.providers.file.class': 'org.apache.kafka.common.config.provider.FileConfigProvider',
+        listeners: 'http://127.0.0.1:0',
+      },
+      { logger: pino({ level: 'silent' }), plugins },
+    );
+    await herder.start();
+  });
+  after(async () => {
+    await herder.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('ReplaceField$Value drops internal_id and RegexRouter renames article-events', async () => {
+    const source = uniqueName('articles');
+    const sink = uniqueName('sink');
+    await herder.putConnectorConfig(
+      source,
+      {
+        'connector.class': 'ArticleSourceConnector',
+        topic: 'article-events',
+        transforms: 'dropField,routeByStatus',
+        'transforms.dropField.type': 'org.apache.kafka.connect.transforms.ReplaceField$Value',
+        'transforms.dropField.exclude': 'internal_id',
+        'transforms.routeByStatus.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+        'transforms.routeByStatus.regex': 'article-events',
+        'transforms.routeByStatus.replacement': 'article-events-v2',
+      },
+      { allowReplace: false },
+    );
+    await herder.putConnectorConfig(
+      sink,
+      { 'connector.class': 'RecordingSinkConnector', topics: 'article-events-v2' },
+      { allowReplace: false },
+    );
+    await waitFor('three records in article-events-v2', () => (received.get(sink)?.length ?? 0) >= 3);
+    const records = received.get(sink)!;
+    assert.deepEqual(
+      records.map((r) => r.topic),
+      ['article-events-v2', 'article-events-v2', 'article-events-v2'],
+    );
+    for (const r of records) {
+      const value = r.value as Struct;
+      assert.deepEqual(
+        value.schema.fields.map((f) => f.name),
+        ['id', 'title'],
+      );
+    }
+    assert.deepEqual(
+      records.map((r) => (r.value as Struct).get('title')),
+      ['t1', 't2', 't3'],
+    );
+    assert.deepEqual(await herder.log.listTopics().then((t) => t.includes('article-events')), false);
+    await herder.deleteConnector(source);
+    await herder.deleteConnector(sink);
+  });
+
+  test('a predicate with negate applies a transform only to the records it rejects', async () => {
+    const source = uniqueName('articles');
+    const sink = uniqueName('sink');
+    const topic = uniqueName('topic');
+    await herder.putConnectorConfig(
+      source,
+      {
+        'connector.class': 'ArticleSourceConnector',
+        topic,
+        transforms: 'route',
+        'transforms.route.type': 'RegexRouter',
+        'transforms.route.regex': '(.*)',
+        'transforms.route.replacement': '$1-other',
+        'transforms.route.predicate': 'isMine',
+        'transforms.route.negate': 'true',
+        predicates: 'isMine',
+        'predicates.isMine.type': 'org.apache.kafka.connect.transforms.predicates.TopicNameMatches',
+        'predicates.isMine.pattern': topic,
+      },
+      { allowReplace: false },
+    );
+    await herder.putConnectorConfig(
+      sink,
+      { 'connector.class': 'RecordingSinkConnector', topics: topic },
+      { allowReplace: false },
+    );
+    await waitFor('three records left on the topic', () => (received.get(sink)?.length ?? 0) >= 3);
+    await herder.deleteConnector(source);
+    await herder.deleteConnector(sink);
+  });
+
+  const bad: Array<[string, Record<string, string>, RegExp]> = [
+    [
+      'unknown transform type',
+      { transforms: 'x', 'transforms.x.type': 'com.example.Nope' },
+      /transforms\.x\.type.*could not be found/,
+    ],
+    ['missing type', { transforms: 'x' }, /Missing required configuration "transforms\.x\.type"/],
+    [
+      'missing required key',
+      { transforms: 'r', 'transforms.r.type': 'RegexRouter', 'transforms.r.replacement': 'y' },
+      /transforms\.r\.regex/,
+    ],
+    [
+      'invalid regex',
+      {
+        transforms: 'r',
+        'transforms.r.type': 'RegexRouter',
+        'transforms.r.regex': '([a-z',
+        'transforms.r.replacement': 'y',
+      },
+      /transforms\.r\.regex/,
+    ],
+    [
+      'unknown predicate alias',
+      {
+        transforms: 'd',
+        'transforms.d.type': 'DropHeaders',
+        'transforms.d.headers': 'h',
+        'transforms.d.predicate': 'nope',
+      },
+      /transforms\.d\.predicate.*unknown predicate alias/,
+    ],
+    [
+      'negate without predicate',
+      {
+        transforms: 'd',
+        'transforms.d.type': 'DropHeaders',
+        'transforms.d.headers': 'h',
+        'transforms.d.negate': 'true',
+      },
+      /transforms\.d\.negate can only be set/,
+    ],
+    [
+      'unknown predicate type',
+      { predicates: 'p', 'predicates.p.type': 'Nope' },
+      /predicates\.p\.type.*could not be found/,
+    ],
+  ];
+  for (const [name, extra, expected] of bad) {
+    test(`400 for a bad transform config: ${name}`, async () => {
+      await assert.rejects(
+        herder.putConnectorConfig(
+          uniqueName('bad'),
+          { 'connector.class': 'RecordingSinkConnector', topics: 't', ...extra },
+          { allowReplace: false },
+        ),
+        (err: unknown) => err instanceof BadRequestError && expected.test(err.message),
+      );
+    });
+  }
+
+  test('${file:...} is resolved for the running connector; REST shows the raw text', async () => {
+    const sink = uniqueName('sink');
+    const raw = `\${file:${join(dir, 'secrets.properties')}:sink.password}`;
+    await herder.putConnectorConfig(
+      sink,
+      { 'connector.class': 'RecordingSinkConnector', topics: uniqueName('t'), 'db.password': raw },
+      { allowReplace: false },
+    );
+    await waitFor('the connector to start', () => startedWith.has(sink));
+    assert.equal(startedWith.get(sink)!['db.password'], 'hunter2');
+    assert.equal((await herder.connectorConfig(sink))['db.password'], raw);
+    const tasks = await herder.taskConfigs(sink);
+    assert.equal(
+      tasks[0]?.config['db.password'],
+      raw,
+      'task configs are stored with the variable, not the secret',
+    );
+    const validation = await herder.validateConnectorConfig({
+      'connector.class': 'RecordingSinkConnector',
+      topics: 't',
+      'db.password': raw,
+    });
+    assert.doesNotMatch(JSON.stringify(validation), /hunter2/);
+    await herder.deleteConnector(sink);
+  });
+});
