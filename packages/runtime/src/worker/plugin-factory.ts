@@ -6,6 +6,7 @@ import {
   type Predicate,
   type Transformation,
 } from '@sluice/api';
+import { StageError } from '../errors/error-handler.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 
 /** Key, value and header converters of one task. */
@@ -92,13 +93,21 @@ export class TransformationChain<R extends ConnectRecord<R>> {
     return this.#steps.length === 0;
   }
 
-  /** The transformed record, or null when a transform dropped it. */
+  /**
+   * The transformed record, or null when a transform dropped it. A failure is thrown as a
+   * {@link StageError} of stage TRANSFORMATION naming the transform (or predicate) class.
+   */
   apply(record: R): R | null {
     let current: R | null = record;
-    for (const step of this.#steps) {
-      if (step.predicate !== null && step.predicate.test(current) === step.negate) continue;
-      current = step.transform.apply(current);
-      if (current === null) return null;
+    let step: ChainStep<R> | undefined;
+    try {
+      for (step of this.#steps) {
+        if (step.predicate !== null && step.predicate.test(current) === step.negate) continue;
+        current = step.transform.apply(current);
+        if (current === null) return null;
+      }
+    } catch (err) {
+      throw new StageError('TRANSFORMATION', className(step?.transform), err);
     }
     return current;
   }
@@ -252,4 +261,10 @@ function qualify(message: string, name: string, prefix: string): string {
   return message
     .replaceAll(`configuration ${name}`, `configuration ${prefix}${name}`)
     .replaceAll(`"${name}"`, `"${prefix}${name}"`);
+}
+
+/** The Java class name a plugin instance stands for (its `javaClass`), else its own name. */
+export function className(instance: object | undefined): string {
+  const ctor = instance?.constructor as { javaClass?: string; name?: string } | undefined;
+  return ctor?.javaClass ?? ctor?.name ?? 'unknown';
 }

@@ -9,9 +9,16 @@ import {
   TopicPartitionMap,
 } from '@sluice/api';
 import type { Logger } from 'pino';
+import {
+  ErrorHandler,
+  type ErrorHandlingConfig,
+  type Stage,
+  StageError,
+  ToleranceExceededError,
+} from '../errors/error-handler.ts';
 import type { ConsumerSettings } from '../kafka/client-config.ts';
-import type { FetchedPartition, LogClient, LogRecord } from '../kafka/log-client.ts';
-import type { TaskConverters, TransformationChain } from './plugin-factory.ts';
+import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../kafka/log-client.ts';
+import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import {
   type ConnectorTaskId,
   type StateReporter,
@@ -19,6 +26,7 @@ import {
   type TargetStateGate,
   taskIdString,
 } from './task-state.ts';
+import { toBuffer } from './worker-source-task.ts';
 
 export interface WorkerSinkTaskOptions {
   id: ConnectorTaskId;
@@ -41,6 +49,8 @@ export interface WorkerSinkTaskOptions {
   assignment: () => Promise<TopicPartition[]>;
   offsetFlushIntervalMs: number;
   offsetFlushTimeoutMs: number;
+  /** The connector's `errors.*` settings (tolerance, retries, log, dead-letter queue). */
+  errorHandling: ErrorHandlingConfig;
   target: TargetStateGate;
   report: StateReporter;
   logger: Logger;
@@ -87,8 +97,24 @@ export class WorkerSinkTask {
   /** The next fetch, issued while `put` handles the last records of the buffer. */
   #prefetched: Promise<FetchedPartition[] | null> | null = null;
 
+  readonly #errors: ErrorHandler;
+  /** The consumed record each delivered SinkRecord came from, for the errant record reporter. */
+  readonly #origins = new WeakMap<SinkRecord, LogRecord>();
+  /** Dead-letter writes of the errant record reporter not yet acknowledged. */
+  readonly #pendingReports = new Set<Promise<unknown>>();
+  /** A report under `errors.tolerance=none`: the task fails once `put` returns. */
+  #errantFatal: ToleranceExceededError | null = null;
+
   constructor(options: WorkerSinkTaskOptions) {
     this.#o = options;
+    this.#errors = new ErrorHandler({
+      config: options.errorHandling,
+      connector: options.id.connector,
+      task: options.id.task,
+      logger: options.logger,
+      isStopping: () => this.#stopping,
+      signal: this.#abort.signal,
+    });
   }
 
   get id(): ConnectorTaskId {
@@ -106,6 +132,12 @@ export class WorkerSinkTask {
         await o.target.changed();
       }
       if (this.#stopping) return;
+      const dlq = o.errorHandling.dlqTopic;
+      if (dlq !== '') {
+        await o.log.createTopics([
+          { name: dlq, partitions: 1, replicationFactor: o.errorHandling.dlqReplicationFactor },
+        ]);
+      }
       o.task.initialize(this.#context());
       await o.task.start(o.taskConfig);
       started = true;
@@ -217,7 +249,10 @@ export class WorkerSinkTask {
         }
         await this.#fill(fetched);
       }
-      const { batch, consumed } = this.#takeBatch();
+      const { batch, consumed } = await this.#takeBatch();
+      // Records the error handler skipped are in the dead-letter queue before their offsets can move.
+      const deadLetters = this.#errors.takeDeadLetters();
+      if (deadLetters.length > 0) await o.log.produce(deadLetters);
       // While put() handles the last buffered records, the next batch is fetched.
       if (this.#buffer.length === 0 && consumed.size > 0) {
         this.#prefetched = this.#fetch();
@@ -309,18 +344,30 @@ export class WorkerSinkTask {
    * Takes at most `max.poll.records` records from the buffer, converted and transformed, with the
    * offset each touched partition has been consumed up to once they are delivered.
    */
-  #takeBatch(): { batch: SinkRecord[]; consumed: TopicPartitionMap<number> } {
-    const o = this.#o;
+  async #takeBatch(): Promise<{ batch: SinkRecord[]; consumed: TopicPartitionMap<number> }> {
     const batch: SinkRecord[] = [];
     const consumed = new TopicPartitionMap<number>();
-    let room = o.consumer.maxPollRecords;
+    const track = this.#errors.config.dlqTopic !== '' || this.#errors.config.logEnable;
+    let room = this.#o.consumer.maxPollRecords;
     while (this.#buffer.length > 0 && room > 0) {
       const b = this.#buffer[0]!;
       const end = Math.min(b.records.length, b.index + room);
       for (let i = b.index; i < end; i++) {
-        const record = this.#toSinkRecord(b.records[i]!);
-        const transformed = o.chain.isEmpty ? record : o.chain.apply(record);
-        if (transformed !== null) batch.push(transformed);
+        const r = b.records[i]!;
+        let out: SinkRecord | null;
+        try {
+          out = this.#process(r);
+        } catch (err) {
+          const e = err instanceof StageError ? err : new StageError('KAFKA_CONSUME', 'unknown', err);
+          const retried = await this.#errors.handle(
+            { stage: e.stage, executingClass: e.executingClass, error: e.cause, consumed: r },
+            () => this.#process(r),
+          );
+          out = retried ?? null;
+        }
+        if (out === null) continue;
+        batch.push(out);
+        if (track) this.#origins.set(out, r);
       }
       room -= end - b.index;
       b.index = end;
@@ -334,26 +381,82 @@ export class WorkerSinkTask {
     return { batch, consumed };
   }
 
+  /** Converts and transforms one consumed record; null when a transform drops it; failures as StageErrors. */
+  #process(r: LogRecord): SinkRecord | null {
+    const o = this.#o;
+    const record = this.#toSinkRecord(r);
+    return o.chain.isEmpty ? record : o.chain.apply(record);
+  }
+
   #toSinkRecord(r: LogRecord): SinkRecord {
     const { key, value, header } = this.#o.converters;
-    const k = key.toConnectData(r.topic, r.key);
-    const v = value.toConnectData(r.topic, r.value);
-    const record = new SinkRecord({
-      topic: r.topic,
-      kafkaPartition: r.partition,
-      kafkaOffset: r.offset,
-      keySchema: k.schema,
-      key: k.value,
-      valueSchema: v.schema,
-      value: v.value,
-      timestamp: r.timestamp,
-      timestampType: r.timestampType,
-    });
-    for (const [hk, hv] of r.headers) {
-      const h = header.toConnectHeader(r.topic, hk, hv);
-      record.headers.add(hk, h.value, h.schema);
+    let stage: Stage = 'KEY_CONVERTER';
+    try {
+      const k = key.toConnectData(r.topic, r.key);
+      stage = 'VALUE_CONVERTER';
+      const v = value.toConnectData(r.topic, r.value);
+      stage = 'HEADER_CONVERTER';
+      const record = new SinkRecord({
+        topic: r.topic,
+        kafkaPartition: r.partition,
+        kafkaOffset: r.offset,
+        keySchema: k.schema,
+        key: k.value,
+        valueSchema: v.schema,
+        value: v.value,
+        timestamp: r.timestamp,
+        timestampType: r.timestampType,
+      });
+      for (const [hk, hv] of r.headers) {
+        const h = header.toConnectHeader(r.topic, hk, hv);
+        record.headers.add(hk, h.value, h.schema);
+      }
+      return record;
+    } catch (err) {
+      const executing = stage === 'KEY_CONVERTER' ? key : stage === 'VALUE_CONVERTER' ? value : header;
+      throw new StageError(stage, className(executing), err);
     }
-    return record;
+  }
+
+  /**
+   * `ErrantRecordReporter.report` (KIP-610): the record's original consumed bytes (or, for a record
+   * the task made itself, the record serialized with the task's converters) go to the reporters at
+   * stage TASK_PUT; the promise settles once the dead-letter write is acknowledged. Under
+   * `errors.tolerance=none` the task fails once `put` returns.
+   */
+  #reportErrant(record: SinkRecord, error: Error): Promise<void> {
+    const o = this.#o;
+    const consumed = this.#origins.get(record) ?? this.#serialize(record);
+    this.#errors.report({ stage: 'TASK_PUT', executingClass: className(o.task), error, consumed });
+    const letters = this.#errors.takeDeadLetters();
+    const write = letters.length > 0 ? o.log.produce(letters).then(() => {}) : Promise.resolve();
+    this.#pendingReports.add(write);
+    write.finally(() => this.#pendingReports.delete(write)).catch(() => {});
+    if (this.#errors.config.tolerance === 'none') {
+      this.#errantFatal ??= new ToleranceExceededError(error);
+      return write.then(() => {
+        throw this.#errantFatal;
+      });
+    }
+    return write;
+  }
+
+  #serialize(record: SinkRecord): LogRecord {
+    const { key, value, header } = this.#o.converters;
+    const headers: LogHeader[] = [];
+    for (const h of record.headers)
+      headers.push([h.key, toBuffer(header.fromConnectHeader(record.topic, h.key, h.schema, h.value))]);
+    return {
+      topic: record.topic,
+      partition: record.kafkaPartition ?? 0,
+      offset: record.kafkaOffset,
+      timestamp: record.timestamp ?? Date.now(),
+      timestampType: 'CreateTime',
+      key: toBuffer(key.fromConnectData(record.topic, record.keySchema, record.key, record.headers)),
+      value: toBuffer(value.fromConnectData(record.topic, record.valueSchema, record.value, record.headers)),
+      headers,
+      leaderEpoch: -1,
+    };
   }
 
   /** `put` the batch, redelivering it after a RetriableError until it succeeds or the task stops. */
@@ -362,6 +465,7 @@ export class WorkerSinkTask {
     for (;;) {
       try {
         await o.task.put(batch);
+        if (this.#errantFatal !== null) throw this.#errantFatal;
         break;
       } catch (err) {
         if (!(err instanceof RetriableError) || this.#stopping) throw err;
@@ -380,6 +484,8 @@ export class WorkerSinkTask {
   /** preCommit, then commit the returned offsets that are new, assigned and not beyond what was consumed. */
   async #commit(closing: boolean): Promise<void> {
     const o = this.#o;
+    // Offsets move only past records whose dead-letter reports are written.
+    if (this.#pendingReports.size > 0) await Promise.all(this.#pendingReports);
     this.#commitRequested = false;
     this.#nextCommit = Date.now() + o.offsetFlushIntervalMs;
     if (this.#assignment.length === 0) return;
@@ -444,7 +550,10 @@ export class WorkerSinkTask {
       requestCommit: () => {
         self.#commitRequested = true;
       },
-      errantRecordReporter: () => null,
+      errantRecordReporter: () =>
+        self.#errors.config.dlqTopic !== '' || self.#errors.config.logEnable
+          ? { report: (record: SinkRecord, error: Error) => self.#reportErrant(record, error) }
+          : null,
     } as SinkTaskContext;
   }
 }

@@ -8,9 +8,10 @@ import {
   type SourceTaskContext,
 } from '@sluice/api';
 import type { Logger } from 'pino';
+import { ErrorHandler, type ErrorHandlingConfig, type Stage, StageError } from '../errors/error-handler.ts';
 import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../kafka/log-client.ts';
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
-import type { TaskConverters, TransformationChain } from './plugin-factory.ts';
+import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import {
   type ConnectorTaskId,
   type StateReporter,
@@ -33,6 +34,8 @@ export interface WorkerSourceTaskOptions {
   report: StateReporter;
   /** Called with each topic the task writes to (KIP-558 active topics). */
   onTopic: (topic: string) => void;
+  /** The connector's `errors.*` settings for the transformation and conversion stages. */
+  errorHandling: ErrorHandlingConfig;
   logger: Logger;
 }
 
@@ -40,6 +43,11 @@ export interface WorkerSourceTaskOptions {
 interface Batch {
   produce: ProduceRecord[];
   sources: SourceRecord[];
+  /**
+   * Every polled record in poll order, including those a transform dropped or the error handler
+   * skipped: their offsets are committed too once the batch is acknowledged, as Kafka does.
+   */
+  polled: SourceRecord[];
 }
 
 /**
@@ -60,8 +68,18 @@ export class WorkerSourceTask {
   #timer: NodeJS.Timeout | null = null;
   #failed = false;
 
+  readonly #errors: ErrorHandler;
+
   constructor(options: WorkerSourceTaskOptions) {
     this.#o = options;
+    this.#errors = new ErrorHandler({
+      config: options.errorHandling,
+      connector: options.id.connector,
+      task: options.id.task,
+      logger: options.logger,
+      isStopping: () => this.#stopping,
+      signal: this.#abort.signal,
+    });
   }
 
   get id(): ConnectorTaskId {
@@ -143,46 +161,79 @@ export class WorkerSourceTask {
         throw err;
       }
       if (records === null || records === undefined || records.length === 0) continue;
-      const batch = this.#convert(records);
+      const batch = await this.#convert(records);
       if (inflight !== null) await inflight;
-      inflight = batch.produce.length === 0 ? null : track(this.#send(batch));
+      if (batch.produce.length > 0) inflight = track(this.#send(batch));
+      else {
+        inflight = null;
+        this.#stageOffsets(batch.polled);
+      }
     }
     if (inflight !== null) await inflight;
   }
 
-  #convert(records: SourceRecord[]): Batch {
+  async #convert(records: SourceRecord[]): Promise<Batch> {
     const o = this.#o;
     const produce: ProduceRecord[] = [];
     const sources: SourceRecord[] = [];
-    const { key, value, header } = o.converters;
     for (const original of records) {
-      const record = o.chain.isEmpty ? original : o.chain.apply(original);
-      if (record === null) {
-        // A transform dropped it: tell the task, as Kafka does; a failure here is only logged.
+      let p: ProduceRecord | null;
+      try {
+        p = this.#toProduceRecord(original);
+      } catch (err) {
+        const e = err instanceof StageError ? err : new StageError('TRANSFORMATION', 'unknown', err);
+        const retried = await this.#errors.handle(
+          {
+            stage: e.stage,
+            executingClass: e.executingClass,
+            error: e.cause,
+            description: `topic '${original.topic}', partition ${original.kafkaPartition ?? 'none'}, source offset ${JSON.stringify(original.sourceOffset)}`,
+          },
+          () => this.#toProduceRecord(original),
+        );
+        p = retried ?? null;
+      }
+      if (p === null) {
+        // Dropped by a transform or skipped by the error handler: tell the task, as Kafka does; a
+        // failure here is only logged.
         Promise.resolve()
           .then(() => o.task.commitRecord(original, null))
           .catch((err) => o.logger.warn({ err }, `${taskIdString(o.id)} commitRecord() failed`));
         continue;
       }
-      const topic = record.topic;
+      produce.push(p);
+      sources.push(original);
+    }
+    return { produce, sources, polled: records };
+  }
+
+  /** Transforms and converts one record; null when a transform drops it; failures as StageErrors. */
+  #toProduceRecord(original: SourceRecord): ProduceRecord | null {
+    const o = this.#o;
+    const record = o.chain.isEmpty ? original : o.chain.apply(original);
+    if (record === null) return null;
+    const { key, value, header } = o.converters;
+    const topic = record.topic;
+    let stage: Stage = 'HEADER_CONVERTER';
+    try {
       let headers: LogHeader[] = [];
       if (!record.headers.isEmpty()) {
         headers = [];
         for (const h of record.headers)
           headers.push([h.key, toBuffer(header.fromConnectHeader(topic, h.key, h.schema, h.value))]);
       }
-      const p: ProduceRecord = {
-        topic,
-        key: toBuffer(key.fromConnectData(topic, record.keySchema, record.key, record.headers)),
-        value: toBuffer(value.fromConnectData(topic, record.valueSchema, record.value, record.headers)),
-        headers,
-      };
+      stage = 'KEY_CONVERTER';
+      const k = toBuffer(key.fromConnectData(topic, record.keySchema, record.key, record.headers));
+      stage = 'VALUE_CONVERTER';
+      const v = toBuffer(value.fromConnectData(topic, record.valueSchema, record.value, record.headers));
+      const p: ProduceRecord = { topic, key: k, value: v, headers };
       if (record.kafkaPartition !== null) p.partition = record.kafkaPartition;
       if (record.timestamp !== null) p.timestamp = record.timestamp;
-      produce.push(p);
-      sources.push(original);
+      return p;
+    } catch (err) {
+      const executing = stage === 'KEY_CONVERTER' ? key : stage === 'VALUE_CONVERTER' ? value : header;
+      throw new StageError(stage, className(executing), err);
     }
-    return { produce, sources };
   }
 
   async #send(batch: Batch): Promise<void> {
@@ -210,7 +261,7 @@ export class WorkerSourceTask {
         });
       }
     }
-    this.#stageOffsets(batch.sources);
+    this.#stageOffsets(batch.polled);
     const commits: Promise<void>[] = [];
     for (let i = 0; i < acks.length; i++) {
       const record = batch.sources[i]!;

@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import { reverseTransform } from '../config/providers/config-transformer.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import { errorHandlingConfig } from '../errors/error-handler.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../herder/entities.ts';
 import {
   type ClientKind,
@@ -320,6 +321,7 @@ export class Worker {
           assignment: () => this.#sinkAssignment(id, taskCount, connectorConfig),
           offsetFlushIntervalMs: o.offsetFlushIntervalMs,
           offsetFlushTimeoutMs: o.offsetFlushTimeoutMs,
+          errorHandling: errorHandlingConfig(connectorConfig, true),
           target: gate,
           report,
           logger,
@@ -345,6 +347,7 @@ export class Worker {
           target: gate,
           report,
           onTopic: (topic) => o.status.addTopic(id.connector, topic),
+          errorHandling: errorHandlingConfig(connectorConfig, false),
           logger,
         });
       }
