@@ -248,13 +248,19 @@ export class WorkerSinkTask {
           continue;
         }
         await this.#fill(fetched);
+        // The next fetch goes out at once, as a Java consumer's fetcher does: while these records
+        // are converted and put, the broker is already answering for the ones after them.
+        if (this.#prefetched === null && this.#buffer.length > 0) {
+          this.#prefetched = this.#fetch();
+          this.#prefetched.catch(() => {});
+        }
       }
       const { batch, consumed } = await this.#takeBatch();
       // Records the error handler skipped are in the dead-letter queue before their offsets can move.
       const deadLetters = this.#errors.takeDeadLetters();
       if (deadLetters.length > 0) await o.log.produce(deadLetters);
       // While put() handles the last buffered records, the next batch is fetched.
-      if (this.#buffer.length === 0 && consumed.size > 0) {
+      if (this.#prefetched === null && this.#buffer.length === 0 && consumed.size > 0) {
         this.#prefetched = this.#fetch();
         this.#prefetched.catch(() => {});
       }
