@@ -14,6 +14,7 @@ import {
 } from '@sluice/api';
 import type { Logger } from 'pino';
 import { reverseTransform } from '../config/providers/config-transformer.ts';
+import { maskResolvedValues, resolvedValues } from '../config/providers/redact-resolved.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { errorHandlingConfig } from '../errors/error-handler.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../herder/entities.ts';
@@ -93,6 +94,8 @@ export class Worker {
   readonly #o: WorkerOptions;
   readonly #connectors = new Map<string, RunningConnector>();
   readonly #tasks = new Map<string, RunningTask>();
+  /** Per connector, values its status traces must not show (see #rememberSecrets). */
+  readonly #secrets = new Map<string, Set<string>>();
   /** Tasks abandoned after the shutdown timeout: their late state reports are ignored. */
   readonly #abandoned = new Set<string>();
 
@@ -107,8 +110,45 @@ export class Worker {
   /** A config with its provider variables resolved; TTL restarts are scheduled for `connector`. */
   async #resolve(config: Record<string, string>, connector: string): Promise<Record<string, string>> {
     const transformer = this.#o.configTransformer;
-    if (transformer === undefined) return config;
-    return (await transformer.transform(config, connector)).data;
+    let resolved = config;
+    let secrets: string[] = [];
+    if (transformer !== undefined) {
+      const result = await transformer.transform(config, connector);
+      resolved = result.data;
+      secrets = resolvedValues(result);
+    }
+    this.#rememberSecrets(connector, resolved, secrets);
+    return resolved;
+  }
+
+  /**
+   * Notes the values a connector's status traces must never show: what config providers supplied,
+   * and the values of PASSWORD-typed keys of the connector's (and the framework's) definitions.
+   */
+  #rememberSecrets(
+    connector: string,
+    config: Readonly<Record<string, string>>,
+    fromProviders: string[],
+  ): void {
+    const known = this.#secrets.get(connector) ?? new Set<string>();
+    for (const value of fromProviders) known.add(value);
+    try {
+      const def = this.newConnector(config).config();
+      for (const [key, k] of def.configKeys()) {
+        const value = config[key];
+        if (k.type === 'PASSWORD' && value !== undefined && value !== '') known.add(value);
+      }
+    } catch {
+      // an unknown connector class fails elsewhere, with its own message
+    }
+    if (known.size > 0) this.#secrets.set(connector, known);
+  }
+
+  /** A failure's trace with the connector's secrets hidden. */
+  #trace(connector: string, error: unknown): string {
+    const trace = errorTrace(error);
+    const secrets = this.#secrets.get(connector);
+    return secrets === undefined ? trace : maskResolvedValues(trace, [...secrets]);
   }
 
   /** The connector type of a config: 'source', 'sink', or 'unknown' when the class cannot be resolved. */
@@ -443,7 +483,7 @@ export class Worker {
     this.#o.status.putConnector(name, {
       state,
       workerId: this.#o.workerId(),
-      trace: state === 'FAILED' && error !== undefined ? errorTrace(error) : null,
+      trace: state === 'FAILED' && error !== undefined ? this.#trace(name, error) : null,
       generation: 0,
     });
   }
@@ -453,7 +493,7 @@ export class Worker {
     this.#o.status.putTask(id.connector, id.task, {
       state,
       workerId: this.#o.workerId(),
-      trace: state === 'FAILED' && error !== undefined ? errorTrace(error) : null,
+      trace: state === 'FAILED' && error !== undefined ? this.#trace(id.connector, error) : null,
       generation: 0,
     });
   }

@@ -122,6 +122,32 @@ class RecordingSinkConnector extends SinkConnector {
   }
 }
 
+/** Fails to start with a message quoting its password, as a careless connector might. */
+class LeakyConnector extends SinkConnector {
+  version() {
+    return '1';
+  }
+  start(props: Record<string, string>) {
+    throw new Error(`could not log in with password ${props['db.password']} and token ${props['db.token']}`);
+  }
+  taskClass() {
+    return RecordingSinkTask;
+  }
+  taskConfigs() {
+    return [];
+  }
+  stop() {}
+  config() {
+    return new ConfigDef().define({
+      name: 'db.password',
+      type: 'PASSWORD',
+      defaultValue: null,
+      importance: 'HIGH',
+      documentation: 'The password.',
+    });
+  }
+}
+
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -140,6 +166,7 @@ describe('transforms, predicates and config providers in a standalone worker', (
     const plugins = builtinPlugins('1');
     plugins.register('source', ArticleSourceConnector);
     plugins.register('sink', RecordingSinkConnector);
+    plugins.register('sink', LeakyConnector);
     herder = await StandaloneHerder.create(
       {
         'embedded.log.dir': join(dir, 'data'),
@@ -321,5 +348,25 @@ describe('transforms, predicates and config providers in a standalone worker', (
     });
     assert.doesNotMatch(JSON.stringify(validation), /hunter2/);
     await herder.deleteConnector(sink);
+  });
+
+  test('status traces never show PASSWORD values or values from config providers', async () => {
+    const name = uniqueName('leaky');
+    await herder.putConnectorConfig(
+      name,
+      {
+        'connector.class': 'LeakyConnector',
+        topics: uniqueName('t'),
+        'db.password': 'plain-secret-123',
+        'db.token': `\${file:${join(dir, 'secrets.properties')}:sink.password}`,
+      },
+      { allowReplace: false },
+    );
+    const status = await herder.connectorStatus(name);
+    assert.equal(status.connector.state, 'FAILED');
+    const trace = status.connector.trace ?? '';
+    assert.match(trace, /could not log in with password \[hidden\] and token \[hidden\]/);
+    assert.doesNotMatch(trace, /plain-secret-123|hunter2/);
+    await herder.deleteConnector(name);
   });
 });
