@@ -150,7 +150,7 @@ export interface CreatedSlot {
 
 /** What the stream delivers to its owner. Called synchronously from the socket's data handler. */
 export interface ReplicationStreamHandler {
-  /** One CopyData payload (an XLogData or keepalive frame). */
+  /** One CopyData payload (an XLogData or keepalive frame), a buffer the handler owns. */
   onFrame(frame: Buffer): void;
   /** The stream ended with an error (server error, lost connection). */
   onError(err: Error): void;
@@ -320,8 +320,13 @@ class StartReplicationQuery extends EventEmitter implements pg.Submittable {
     this.#closing = true;
   }
 
+  /**
+   * `pg` hands out each CopyData payload as a view into its read buffer, which it reuses (moves
+   * unread bytes to the front) when the next socket chunk arrives; a frame kept past this call
+   * would be overwritten. So the handler gets a copy it owns.
+   */
   handleCopyData(msg: { chunk: Buffer }): void {
-    if (!this.#done) this.#handler.onFrame(msg.chunk);
+    if (!this.#done) this.#handler.onFrame(Buffer.from(msg.chunk));
   }
 
   handleError(err: Error): void {

@@ -1,0 +1,711 @@
+// PostgreSQL change data capture benchmark: Sluice's PostgresConnector in `sluice standalone`,
+// `pg_recvlogical` draining the same kind of slot (pgoutput) to /dev/null (the physical ceiling),
+// and Debezium's PostgresConnector 3.x in Apache Kafka Connect's `connect-standalone` (both from
+// Maven Central, Java 17), on one PostgreSQL 15 and one Kafka broker, one after the other.
+//
+//   bash scripts/run-node.sh benchmarks/postgres-cdc/run.ts                          # full run, appends to benchmarks/RESULTS.md
+//   bash scripts/run-node.sh benchmarks/postgres-cdc/run.ts --rows 20000 --no-results # quick smoke run
+//
+// Other options: --tx-rows N (rows per transaction in the backlog, 1000), --latency-rows N (20000),
+// --latency-rate N (changes/s in the latency phase, 2000), --poll-ms, --pause-ms, --timeout-s,
+// --jvm-args "..." (extra JVM flags for Kafka Connect, recorded in the section), --profile (the
+// Sluice worker under --cpu-prof into benchmarks/.work/postgres-cdc/profiles; never writes RESULTS.md).
+//
+// Per system: TRUNCATE the table, create a fresh pgoutput slot, write the backlog of --rows
+// inserts (transactions of --tx-rows rows) while nobody reads the slot, then start the consumer:
+// **events/s** is the rate it drains that backlog from its first event to its last (start-up
+// excluded). Then, with the consumer caught up, **latency**: --latency-rows inserts written at
+// --latency-rate changes/s (transactions of 10 rows); each record's latency is its broker append
+// time (topic with message.timestamp.type=LogAppendTime) minus its commit time (`source.ts_ms`).
+// Peak RSS is VmHWM of the consumer process at the end. Checks (a failure exits 1 and marks the
+// section CHECK FAILED): each connector's topic holds exactly rows + latency-rows records, one per
+// id, every id present; pg_recvlogical's walsender sent everything.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PlatformaticLogClient } from '@sluice/runtime';
+import { startKafka, startPostgres } from '@sluice/testing';
+import pg from 'pg';
+import {
+  fetchMavenLibs,
+  fmtLoad,
+  gitDescribe,
+  machineDescription,
+  mb,
+  root,
+  run,
+} from '../lib/bench-util.ts';
+
+const here = import.meta.dirname;
+const work = path.join(root, 'benchmarks/.work/postgres-cdc');
+const libs = path.join(work, 'libs');
+const runDir = path.join(work, 'run');
+const logDir = path.join(work, 'logs');
+const resultsFile = path.join(root, 'benchmarks/RESULTS.md');
+const sluiceBin = path.join(root, 'packages/cli/bin/sluice.mjs');
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+const { values: opts } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    'tx-rows': { type: 'string', default: '1000' },
+    'latency-rows': { type: 'string', default: '20000' },
+    'latency-rate': { type: 'string', default: '2000' },
+    'poll-ms': { type: 'string', default: '50' },
+    'pause-ms': { type: 'string', default: '3000' },
+    'timeout-s': { type: 'string', default: '900' },
+    'jvm-args': { type: 'string', default: '' },
+    'no-results': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const ROWS = Number(opts.rows);
+const TX_ROWS = Number(opts['tx-rows']);
+const LAT_ROWS = Number(opts['latency-rows']);
+const LAT_RATE = Number(opts['latency-rate']);
+const LAT_TX = 10;
+const POLL_MS = Number(opts['poll-ms']);
+const PAUSE_MS = Number(opts['pause-ms']);
+const TIMEOUT_MS = Number(opts['timeout-s']) * 1000;
+for (const [k, v] of Object.entries({
+  rows: ROWS,
+  'tx-rows': TX_ROWS,
+  'latency-rows': LAT_ROWS,
+  'latency-rate': LAT_RATE,
+  'poll-ms': POLL_MS,
+  'timeout-s': TIMEOUT_MS,
+})) {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k} must be a positive integer`);
+}
+if (LAT_ROWS % LAT_TX !== 0) throw new Error(`--latency-rows must be a multiple of ${LAT_TX}`);
+if (!Number.isInteger(PAUSE_MS) || PAUSE_MS < 0) throw new Error('--pause-ms must be an integer >= 0');
+const jvmArgs = opts['jvm-args'].split(/\s+/).filter((a) => a !== '');
+const profile = opts.profile;
+const writeResults = !opts['no-results'] && !profile;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const log = (message: string) => console.error(`[bench] ${message}`);
+const fmtRate = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
+const fmtMs = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} ms` : 'n/a');
+const fmtN = (n: number) => n.toLocaleString('en-US');
+
+function procStatus(pid: number, field: string): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) a process has used so far; NaN when it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Pids of the direct children of a process. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text !== '') out.push(...text.split(/\s+/).map(Number));
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+interface Proc {
+  child: ChildProcess;
+  pid: number;
+  logFile: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: boolean;
+}
+
+function startProc(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Proc {
+  console.error(`$ ${cmd} ${args.join(' ')}`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(cmd, args, { cwd: runDir, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error(`could not spawn ${cmd}`);
+  const proc: Proc = {
+    child,
+    pid: child.pid,
+    logFile,
+    exited: false,
+    exit: new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        proc.exited = true;
+        resolve({ code, signal });
+      });
+    }),
+  };
+  return proc;
+}
+
+/** SIGTERM, up to 60 s for a graceful stop, then SIGKILL. */
+async function stopProc(p: Proc): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (!p.exited) p.child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (!p.exited) p.child.kill('SIGKILL');
+  }, 60_000);
+  const r = await p.exit;
+  clearTimeout(timer);
+  return r;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up: jars, versions, servers
+
+const loadBefore = os.loadavg();
+const sluiceSource = gitDescribe(['packages']);
+fetchMavenLibs(path.join(here, 'pom.xml'), libs, /^debezium-connector-postgres-.*\.jar$/);
+const jarVersion = (artifact: string) =>
+  new RegExp(`^${artifact}-(.+)\\.jar$`).exec(
+    readdirSync(libs).find((f) => new RegExp(`^${artifact}-\\d.*\\.jar$`).test(f)) ?? '',
+  )?.[1] ?? 'unknown';
+const connectVersion = jarVersion('connect-runtime');
+const debeziumVersion = jarVersion('debezium-connector-postgres');
+const jdbcVersion = jarVersion('postgresql');
+
+const node24 = run('bash', [path.join(root, 'scripts/node24.sh')], true).trim();
+const nodeVersion = run(node24, ['-p', 'process.versions.node'], true).trim();
+const javaFlags = spawnSync('java', [...jvmArgs, '-XX:+PrintFlagsFinal', '-version'], { encoding: 'utf8' });
+if (javaFlags.status !== 0)
+  throw new Error(`java ${jvmArgs.join(' ')} -version failed:\n${javaFlags.stderr}`);
+const flag = (name: string) => new RegExp(`\\s${name}\\s+=\\s+(\\S+)`).exec(javaFlags.stdout)?.[1];
+const javaMaxHeapMb = Math.round(Number(flag('MaxHeapSize') ?? 0) / 1048576);
+const javaVersion = javaFlags.stderr.trim().split('\n')[0] ?? 'unknown';
+const recvlogicalVersion = run(path.join(PG_BIN, 'pg_recvlogical'), ['--version'], true).trim();
+const sluiceFrom = existsSync(path.join(root, 'packages/cli/dist/main.js'))
+  ? 'built JavaScript (packages/*/dist)'
+  : 'TypeScript sources (type stripping)';
+
+rmSync(runDir, { recursive: true, force: true });
+mkdirSync(runDir, { recursive: true });
+mkdirSync(logDir, { recursive: true });
+const log4jFile = path.join(runDir, 'connect-log4j2.properties');
+writeFileSync(
+  log4jFile,
+  [
+    'status = warn',
+    'appender.stdout.type = Console',
+    'appender.stdout.name = STDOUT',
+    'appender.stdout.layout.type = PatternLayout',
+    'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
+    'rootLogger.level = WARN',
+    'rootLogger.appenderRef.stdout.ref = STDOUT',
+    '',
+  ].join('\n'),
+);
+
+const postgres = await startPostgres({ ownerPid: process.pid, log });
+const kafka = await startKafka({ ownerPid: process.pid, log });
+const monitor = new PlatformaticLogClient({
+  bootstrapServers: kafka.bootstrapServers,
+  clientId: 'bench-monitor',
+});
+const DB = 'bench';
+const TABLE = 'bench_rows';
+const PUBLICATION = 'bench_pub';
+let sql: pg.Client;
+{
+  const admin = new pg.Client({ connectionString: postgres.connectionString });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${DB}`);
+  await admin.end();
+  const url = new URL(postgres.connectionString);
+  url.pathname = `/${DB}`;
+  sql = new pg.Client({ connectionString: url.toString() });
+  await sql.connect();
+  await sql.query(`CREATE TABLE ${TABLE} (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,2),
+                   created timestamptz NOT NULL DEFAULT now())`);
+  await sql.query(`CREATE PUBLICATION ${PUBLICATION} FOR TABLE ${TABLE}`);
+}
+const pgVersion = ((await sql.query('SHOW server_version')).rows[0] as { server_version: string })
+  .server_version;
+
+// ---------------------------------------------------------------------------------------------
+// One system
+
+type System = 'sluice' | 'recvlogical' | 'debezium';
+const label: Record<System, string> = {
+  sluice: 'Sluice PostgresConnector',
+  recvlogical: 'pg_recvlogical → /dev/null',
+  debezium: `Debezium ${debeziumVersion}`,
+};
+
+interface Result {
+  system: System;
+  writeS: number;
+  startupMs: number;
+  firstCount: number;
+  steadyMs: number;
+  rate: number;
+  latency: { p50: number; p99: number; max: number; count: number } | null;
+  peakRssKb: number;
+  cpuS: number;
+  exit: string;
+}
+
+interface Check {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+const results: Result[] = [];
+const checks: Check[] = [];
+let running: Proc | undefined;
+
+const lsnValue = (text: string) => {
+  const [hi, lo] = text.split('/');
+  return BigInt(`0x${hi}`) * 2n ** 32n + BigInt(`0x${lo}`);
+};
+const query1 = async <T>(text: string, values: unknown[] = []): Promise<T> =>
+  (await sql.query(text, values)).rows[0] as T;
+
+async function writeRows(first: number, count: number, txRows: number): Promise<void> {
+  for (let a = first; a < first + count; a += txRows) {
+    const b = Math.min(first + count, a + txRows) - 1;
+    await sql.query(
+      `INSERT INTO ${TABLE} (id, name, amount) SELECT g, 'customer-' || g, (g % 1000000) / 100.0 FROM generate_series(${a}, ${b}) g`,
+    );
+  }
+}
+
+async function endOffset(topic: string): Promise<number> {
+  return (await monitor.listOffsets([{ topic, partition: 0 }], 'latest'))[0]!.offset;
+}
+
+/** Reads the whole topic: ids (to check) and, for ids > ROWS, append time − commit time. */
+async function readBack(
+  topic: string,
+): Promise<{ count: number; ids: Uint8Array; dupes: number; latencies: number[] }> {
+  const ids = new Uint8Array(ROWS + LAT_ROWS + 1);
+  let dupes = 0;
+  let count = 0;
+  const latencies: number[] = [];
+  const end = await endOffset(topic);
+  let offset = 0;
+  while (offset < end) {
+    const [part] = await monitor.fetch([{ topic, partition: 0, offset }], {
+      maxBytes: 50 * 1024 * 1024,
+      maxWaitMs: 200,
+    });
+    if (part === undefined || part.error !== undefined)
+      throw new Error(`fetch ${topic}: ${part?.error?.message}`);
+    for (const r of part.records) {
+      count++;
+      if (r.value === null) continue;
+      const v = JSON.parse(r.value.toString('utf8')) as {
+        after: { id: number } | null;
+        source: { ts_ms: number };
+      };
+      const id = v.after?.id ?? 0;
+      if (id > 0 && id < ids.length) {
+        if (ids[id] === 1) dupes++;
+        ids[id] = 1;
+      }
+      if (id > ROWS) {
+        if (r.timestampType !== 'LogAppendTime')
+          throw new Error(`${topic}: record timestamps are not LogAppendTime`);
+        latencies.push(r.timestamp - v.source.ts_ms);
+      }
+    }
+    offset = Math.max(offset + 1, part.nextOffset);
+  }
+  return { count, ids, dupes, latencies };
+}
+
+async function dropSlot(slot: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const row = await query1<{ active: boolean } | undefined>(
+      'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+      [slot],
+    );
+    if (row === undefined) return;
+    if (!row.active) {
+      await sql.query('SELECT pg_drop_replication_slot($1)', [slot]);
+      return;
+    }
+    await sleep(100);
+  }
+  throw new Error(`slot ${slot} stayed active`);
+}
+
+function workerFiles(system: 'sluice' | 'debezium', prefix: string, slot: string): [string, string] {
+  const worker = path.join(runDir, `${system}-worker.properties`);
+  writeFileSync(
+    worker,
+    [
+      `bootstrap.servers=${kafka.bootstrapServers}`,
+      'key.converter=org.apache.kafka.connect.json.JsonConverter',
+      'key.converter.schemas.enable=false',
+      'value.converter=org.apache.kafka.connect.json.JsonConverter',
+      'value.converter.schemas.enable=false',
+      `offset.storage.file.filename=${path.join(runDir, `${system}.offsets`)}`,
+      'offset.flush.interval.ms=10000',
+      'listeners=http://127.0.0.1:0',
+      '',
+    ].join('\n'),
+  );
+  const connector = path.join(runDir, `${system}-connector.properties`);
+  writeFileSync(
+    connector,
+    [
+      `name=bench-${system}`,
+      'connector.class=io.debezium.connector.postgresql.PostgresConnector',
+      'tasks.max=1',
+      `database.hostname=${postgres.host}`,
+      `database.port=${postgres.port}`,
+      `database.user=${postgres.user}`,
+      `database.dbname=${DB}`,
+      `topic.prefix=${prefix}`,
+      'plugin.name=pgoutput',
+      `slot.name=${slot}`,
+      `publication.name=${PUBLICATION}`,
+      'publication.autocreate.mode=disabled',
+      'snapshot.mode=no_data',
+      `table.include.list=public.${TABLE}`,
+      '',
+    ].join('\n'),
+  );
+  return [worker, connector];
+}
+
+function command(
+  system: System,
+  slot: string,
+  prefix: string,
+): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if (system === 'recvlogical') {
+    return {
+      cmd: path.join(PG_BIN, 'pg_recvlogical'),
+      args: [
+        '-h',
+        postgres.host,
+        '-p',
+        String(postgres.port),
+        '-U',
+        postgres.user,
+        '-d',
+        DB,
+        '--slot',
+        slot,
+        '--start',
+        '--no-loop',
+        '-o',
+        'proto_version=1',
+        '-o',
+        `publication_names=${PUBLICATION}`,
+        '-f',
+        '/dev/null',
+        '-s',
+        '1',
+        '-F',
+        '0',
+      ],
+      env: { ...process.env },
+    };
+  }
+  const [worker, connector] = workerFiles(system, prefix, slot);
+  if (system === 'sluice') {
+    return {
+      cmd: node24,
+      args: [
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(work, 'profiles')}`] : []),
+        sluiceBin,
+        'standalone',
+        worker,
+        connector,
+      ],
+      env: { ...process.env, SLUICE_NODE: node24, SLUICE_LOG_LEVEL: 'WARN' },
+    };
+  }
+  return {
+    cmd: 'java',
+    args: [
+      ...jvmArgs,
+      `-Dlog4j2.configurationFile=${log4jFile}`,
+      '-cp',
+      `${libs}/*`,
+      'org.apache.kafka.connect.cli.ConnectStandalone',
+      worker,
+      connector,
+    ],
+    env: { ...process.env },
+  };
+}
+
+/** A failure the consumer logged (a failed task keeps its worker alive). */
+function loggedFailure(system: System, file: string): string | null {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const re = system === 'sluice' ? /"level":50/ : system === 'debezium' ? /\] ERROR / : /error:/i;
+  return re.test(text) ? tail(file) : null;
+}
+
+async function runSystem(system: System): Promise<void> {
+  const slot = `bench_${system}`;
+  const prefix = `bench_${system}`;
+  const topic = `${prefix}.public.${TABLE}`;
+  const logFile = path.join(logDir, `${system}.log`);
+  await sql.query(`TRUNCATE ${TABLE}`);
+  await sql.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  const start = lsnValue(
+    (
+      await query1<{ l: string }>(
+        'SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE slot_name = $1',
+        [slot],
+      )
+    ).l,
+  );
+  log(
+    `${label[system]}: writing ${fmtN(ROWS)} inserts in transactions of ${fmtN(TX_ROWS)} (nobody reads the slot yet)`,
+  );
+  const w0 = performance.now();
+  await writeRows(1, ROWS, TX_ROWS);
+  const writeS = (performance.now() - w0) / 1000;
+  const target = lsnValue((await query1<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l')).l);
+  if (system !== 'recvlogical') {
+    await monitor.createTopics([
+      {
+        name: topic,
+        partitions: 1,
+        replicationFactor: 1,
+        configs: { 'message.timestamp.type': 'LogAppendTime' },
+      },
+    ]);
+  }
+  const progress = async (): Promise<number> => {
+    if (system !== 'recvlogical') return endOffset(topic);
+    const row = await query1<{ l: string | null } | undefined>(
+      `SELECT r.sent_lsn::text AS l FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = $1`,
+      [slot],
+    );
+    if (row?.l == null) return 0;
+    const sent = lsnValue(row.l);
+    if (sent >= target) return ROWS;
+    return sent <= start ? 0 : Math.floor((Number(sent - start) / Number(target - start)) * ROWS);
+  };
+
+  await sleep(PAUSE_MS);
+  log(`${label[system]}: starting (load ${fmtLoad(os.loadavg())})`);
+  const { cmd, args, env } = command(system, slot, prefix);
+  const t0 = performance.now();
+  const p = startProc(cmd, args, env, logFile);
+  running = p;
+  let first: { t: number; count: number } | undefined;
+  let doneAt = 0;
+  let lastReport = t0;
+  const watch = async (want: number, what: string): Promise<number> => {
+    for (const deadline = performance.now() + TIMEOUT_MS; ; ) {
+      if (p.exited) throw new Error(`${label[system]}: exited early; tail of ${logFile}:\n${tail(logFile)}`);
+      const failure = loggedFailure(system, logFile);
+      if (failure !== null) throw new Error(`${label[system]}: logged an error:\n${failure}`);
+      if (performance.now() > deadline)
+        throw new Error(`${label[system]}: timed out (${what}); tail of ${logFile}:\n${tail(logFile)}`);
+      const count = await progress();
+      const t = performance.now();
+      if (first === undefined && count > 0) first = { t, count };
+      if (count >= want) return t;
+      if (t - lastReport > 5000) {
+        log(`${label[system]}: ${fmtN(count)} ${what} after ${((t - t0) / 1000).toFixed(1)} s`);
+        lastReport = t;
+      }
+      await sleep(POLL_MS);
+    }
+  };
+  doneAt = await watch(ROWS, 'events');
+  const f = first!;
+  const steadyMs = doneAt - f.t;
+  const rate = steadyMs > 0 ? ((ROWS - f.count) * 1000) / steadyMs : Number.NaN;
+  log(`${label[system]}: ${fmtRate(rate)} events/s (first after ${((f.t - t0) / 1000).toFixed(2)} s)`);
+
+  if (system !== 'recvlogical') {
+    log(`${label[system]}: latency phase, ${fmtN(LAT_ROWS)} inserts at ${fmtN(LAT_RATE)}/s`);
+    const l0 = performance.now();
+    const intervalMs = (1000 * LAT_TX) / LAT_RATE;
+    for (let i = 0; i < LAT_ROWS / LAT_TX; i++) {
+      const due = l0 + i * intervalMs;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      await writeRows(ROWS + 1 + i * LAT_TX, LAT_TX, LAT_TX);
+    }
+    await watch(ROWS + LAT_ROWS, 'events incl. the latency phase');
+    await sleep(1000);
+  }
+  const finalProgress = await progress();
+  const peakRssKb = procStatus(p.pid, 'VmHWM') ?? 0;
+  const cpuS = cpuSeconds(p.pid);
+  const children = childrenOf(p.pid);
+  const stopped = system === 'recvlogical' ? await stopProcInt(p) : await stopProc(p);
+  running = undefined;
+  if (system === 'sluice' && children.length > 0)
+    throw new Error(`the Sluice worker ${p.pid} has child processes: its RSS is not the worker's`);
+
+  let latency: Result['latency'] = null;
+  if (system !== 'recvlogical') {
+    const back = await readBack(topic);
+    let missing = 0;
+    for (let id = 1; id <= ROWS + LAT_ROWS; id++) if (back.ids[id] !== 1) missing++;
+    checks.push({
+      what: `${label[system]}: topic holds every change once`,
+      ok: back.count === ROWS + LAT_ROWS && missing === 0 && back.dupes === 0,
+      detail: `${fmtN(back.count)} records (expected ${fmtN(ROWS + LAT_ROWS)}), ${missing} ids missing, ${back.dupes} duplicates`,
+    });
+    const sorted = back.latencies.sort((a, b) => a - b);
+    latency = {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? Number.NaN,
+      count: sorted.length,
+    };
+  } else {
+    checks.push({
+      what: 'pg_recvlogical: its walsender sent the whole backlog',
+      ok: finalProgress >= ROWS,
+      detail: `sent_lsn ${finalProgress >= ROWS ? 'reached' : 'did not reach'} the WAL position after the last insert`,
+    });
+  }
+  await dropSlot(slot);
+  results.push({
+    system,
+    writeS,
+    startupMs: f.t - t0,
+    firstCount: f.count,
+    steadyMs,
+    rate,
+    latency,
+    peakRssKb,
+    cpuS,
+    exit: stopped.code === null ? `killed by ${stopped.signal}` : `exit code ${stopped.code}`,
+  });
+  await sleep(PAUSE_MS);
+}
+
+/** pg_recvlogical ends cleanly on SIGINT; SIGTERM (then SIGKILL) only if it has not after 10 s. */
+async function stopProcInt(p: Proc): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (!p.exited) p.child.kill('SIGINT');
+  await Promise.race([p.exit, sleep(10_000)]);
+  return stopProc(p);
+}
+
+try {
+  await runSystem('recvlogical');
+  await runSystem('sluice');
+  await runSystem('debezium');
+} finally {
+  if (running !== undefined) await stopProc(running);
+  await sql.end().catch(() => {});
+  await monitor.close();
+  await kafka.stop();
+  await postgres.stop();
+}
+const loadAfter = os.loadavg();
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const get = (s: System) => results.find((r) => r.system === s)!;
+const sl = get('sluice');
+const dz = get('debezium');
+const ceiling = get('recvlogical');
+const allOk = checks.every((c) => c.ok);
+const table = [
+  '| System | events/s | vs Debezium | vs pg_recvlogical | latency p50 | latency p99 | peak RSS | RSS vs Debezium |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...(['sluice', 'debezium', 'recvlogical'] as const).map((s) => {
+    const r = get(s);
+    return `| ${label[s]} | ${fmtRate(r.rate)} | ${fmtRatio(r.rate / dz.rate)} | ${fmtRatio(r.rate / ceiling.rate)} | ${fmtMs(r.latency?.p50 ?? Number.NaN)} | ${fmtMs(r.latency?.p99 ?? Number.NaN)} | ${mb(r.peakRssKb)} | ${fmtRatio(r.peakRssKb / dz.peakRssKb)} |`;
+  }),
+].join('\n');
+const speed = sl.rate / dz.rate;
+const rss = sl.peakRssKb / dz.peakRssKb;
+const p99Lower = (sl.latency?.p99 ?? Number.POSITIVE_INFINITY) < (dz.latency?.p99 ?? Number.NaN);
+const met = speed >= 1.5 && p99Lower && rss <= 0.25;
+const target = `${met ? 'met' : 'NOT met'}: ${fmtRatio(speed)} Debezium's events/s (want ≥ 1.50×), p99 ${fmtMs(sl.latency?.p99 ?? Number.NaN)} vs ${fmtMs(dz.latency?.p99 ?? Number.NaN)} (want lower), ${fmtRatio(rss)} its peak RSS (want ≤ 0.25×)`;
+const detail = (r: Result) =>
+  `- ${label[r.system]}: backlog written in ${r.writeS.toFixed(1)} s; first event ${(r.startupMs / 1000).toFixed(2)} s after spawn (${fmtN(r.firstCount)} at the first observation), all ${fmtN(ROWS)} ${(r.steadyMs / 1000).toFixed(2)} s later; ` +
+  `${r.latency === null ? 'no latency phase (no per-event output)' : `latency over ${fmtN(r.latency.count)} events: p50 ${fmtMs(r.latency.p50)}, p99 ${fmtMs(r.latency.p99)}, max ${fmtMs(r.latency.max)}`}; ` +
+  `CPU ${r.cpuS.toFixed(1)} s; stopped: ${r.exit}`;
+
+const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const section = [
+  `## ${date} — PostgreSQL CDC (PostgresConnector on Kafka ${kafka.version}, PostgreSQL ${pgVersion})${allOk ? '' : ' — CHECK FAILED'}`,
+  '',
+  `- Machine: ${machineDescription()}`,
+  `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(loadAfter)} (other work on the machine adds noise)`,
+  `- Sluice: ${sluiceSource}, run from ${sluiceFrom}; \`node packages/cli/bin/sluice.mjs standalone\` on Node ${nodeVersion} (SLUICE_NODE = that node, no child process), SLUICE_LOG_LEVEL=WARN`,
+  `- Debezium: \`io.debezium:debezium-connector-postgres:${debeziumVersion}\` (PostgreSQL JDBC ${jdbcVersion}) in \`org.apache.kafka.connect.cli.ConnectStandalone\` ${connectVersion} (connect-runtime, connect-json), one classpath from Maven Central, on ${javaVersion}; JVM args: ${jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ')} (max heap ${javaMaxHeapMb} MB); log4j2 at WARN`,
+  `- Ceiling: ${recvlogicalVersion} \`--start -o proto_version=1 -o publication_names=${PUBLICATION} -f /dev/null\` on the same kind of slot`,
+  `- Servers: PostgreSQL ${pgVersion} (\`startPostgres()\` of @sluice/testing: wal_level=logical, fsync=off) and one Apache Kafka ${kafka.version} broker (KRaft, \`startKafka()\`), both for the whole run`,
+  `- Data: table \`${TABLE}(id bigint PRIMARY KEY, name text, amount numeric(12,2), created timestamptz)\`, publication for that table; per system a fresh pgoutput slot, then ${fmtN(ROWS)} inserts in transactions of ${fmtN(TX_ROWS)} rows written while nobody reads it. Both connectors: the same worker properties (JsonConverter for key and value with schemas.enable=false, offset.flush.interval.ms=10000) and connector properties (tasks.max=1, plugin.name=pgoutput, slot.name, publication.autocreate.mode=disabled, snapshot.mode=no_data, table.include.list; other keys at their defaults, e.g. max.batch.size 2048, max.queue.size 8192); each writes its own fresh 1-partition topic with message.timestamp.type=LogAppendTime`,
+  `- Method: one system after the other, ${PAUSE_MS} ms apart. **events/s** = (${fmtN(ROWS)} − events at the first observation of progress) / (time all were there − time of that observation): the drain rate of the backlog, start-up excluded. Progress polled every ${POLL_MS} ms: connectors by the topic's end offset; pg_recvlogical by its walsender's \`sent_lsn\` (pg_stat_replication) as a share of the backlog's WAL. **Latency** (connectors): then, caught up, ${fmtN(LAT_ROWS)} more inserts at ${fmtN(LAT_RATE)} changes/s in transactions of ${LAT_TX} rows; per record broker append time − \`source.ts_ms\` (the commit time), both ms. Peak RSS = VmHWM of the consumer process (/proc/<pid>/status) at the end`,
+  `- Checks: ${checks.map((c) => `${c.what}: ${c.ok ? 'passed' : 'FAILED'} (${c.detail})`).join('; ')}`,
+  '',
+  table,
+  '',
+  ...results.map(detail),
+  `- Issue target (≥ 1.5× Debezium's events/s at lower p99 latency, ≤ 1/4 of its RSS): ${target}`,
+  '',
+].join('\n');
+
+console.log('');
+console.log(table);
+console.log('');
+for (const r of results) console.log(detail(r));
+console.log(`Target ${target}`);
+for (const c of checks) console.log(`Check ${c.ok ? 'passed' : 'FAILED'}: ${c.what} (${c.detail})`);
+
+if (!writeResults) {
+  console.error('\n--no-results: benchmarks/RESULTS.md not written');
+} else {
+  appendFileSync(resultsFile, `\n${section}`);
+  console.error(`\nAppended a section to ${path.relative(root, resultsFile)}`);
+}
+if (!allOk) {
+  console.error('\nFAILED: a correctness check failed (see above).');
+  process.exit(1);
+}
