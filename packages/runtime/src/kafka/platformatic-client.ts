@@ -34,7 +34,12 @@ import {
   type Connection,
   createAPI,
   FetchIsolationLevels,
-  type fetchV17,
+  fetchV12,
+  fetchV13,
+  fetchV14,
+  fetchV15,
+  fetchV16,
+  fetchV17,
   IS_CONTROL,
   IS_TRANSACTIONAL,
   kGetApi,
@@ -48,7 +53,6 @@ import {
   produceV11,
   protocolErrors,
   protocolErrorsCodesById,
-  type RecordsBatch,
   type SASLOptions,
   Writer,
 } from '@platformatic/kafka';
@@ -60,6 +64,7 @@ import {
   NotFoundError,
   RetriableError,
 } from '@sluice/api';
+import { type FastFetchResponse, type FetchedPartitionData, parseFetchResponse } from './fetch-response.ts';
 import type {
   CommitOffset,
   CreateTopicResult,
@@ -70,7 +75,6 @@ import type {
   ListedOffset,
   ListTopicsOptions,
   LogClient,
-  LogHeader,
   LogRecord,
   NewTopic,
   OffsetSpec,
@@ -88,7 +92,6 @@ import { ProducerPartitioner } from './partitioner.ts';
 import { encodeRecordBatch, type ProduceTopicData, produceRequestBody } from './produce-request.ts';
 
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
-type FetchResponse = fetchV17.FetchResponse;
 type ProduceResponse = produceV11.ProduceResponse;
 
 export interface PlatformaticLogClientConfig {
@@ -741,7 +744,7 @@ export class PlatformaticLogClient implements LogClient {
     }
     if (byLeader.size === 0) return results;
 
-    const api = await getApi<FetchArgs, FetchResponse>(client, 'Fetch');
+    const api = await fetchApi(client);
     const useTopicNames = api.version <= 12;
     await Promise.all(
       [...byLeader].map(async ([leader, indexes]) => {
@@ -764,28 +767,24 @@ export class PlatformaticLogClient implements LogClient {
             partitionMaxBytes: request.maxBytes ?? maxPartitionBytes,
           });
         }
-        let response: FetchResponse;
+        let response: FastFetchResponse;
         try {
           const connection = await getConnection(client, broker);
-          try {
-            response = await api.async(
-              connection,
-              options.maxWaitMs ?? 500,
-              options.minBytes ?? 1,
-              options.maxBytes ?? 50 * 1024 * 1024,
-              readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
-              0, // no fetch session: every request is complete in itself (sessionless, epoch -1)
-              -1,
-              [...topicsById.values()],
-              [],
-              '',
-            );
-          } catch (err) {
-            // Per-partition errors arrive as an error carrying the whole parsed response.
-            const partial = (err as { response?: FetchResponse }).response;
-            if (partial === undefined || partial.errorCode !== 0 || !Array.isArray(partial.responses))
-              throw err;
-            response = partial;
+          response = await api.async(
+            connection,
+            options.maxWaitMs ?? 500,
+            options.minBytes ?? 1,
+            options.maxBytes ?? 50 * 1024 * 1024,
+            readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
+            0, // no fetch session: every request is complete in itself (sessionless, epoch -1)
+            -1,
+            [...topicsById.values()],
+            [],
+            '',
+          );
+          if (response.errorCode !== 0) {
+            const code = protocolErrorsCodesById[response.errorCode] ?? `ERROR_${response.errorCode}`;
+            throw new ConnectError(`Fetch failed: ${code}`);
           }
         } catch (err) {
           client.clearMetadata();
@@ -794,9 +793,9 @@ export class PlatformaticLogClient implements LogClient {
         // Index the response, then answer in request order.
         const names = new Map<string, string>();
         if (!useTopicNames) for (const [name, t] of metadata.topics) names.set(t.id, name);
-        const answered = new Map<string, FetchResponse['responses'][number]['partitions'][number]>();
+        const answered = new Map<string, FetchedPartitionData>();
         for (const topicResponse of response.responses) {
-          const name = useTopicNames ? topicResponse.topicId : (names.get(topicResponse.topicId) ?? '');
+          const name = useTopicNames ? topicResponse.topic : (names.get(topicResponse.topic) ?? '');
           for (const p of topicResponse.partitions) answered.set(`${p.partitionIndex}\0${name}`, p);
         }
         for (const i of indexes) {
@@ -815,9 +814,9 @@ export class PlatformaticLogClient implements LogClient {
               request,
               protocolErrorsCodesById[p.errorCode] ?? `ERROR_${p.errorCode}`,
             );
-            failed.highWatermark = toSafeNumber(p.highWatermark);
-            failed.logStartOffset = toSafeNumber(p.logStartOffset);
-            failed.lastStableOffset = toSafeNumber(p.lastStableOffset);
+            failed.highWatermark = p.highWatermark;
+            failed.logStartOffset = p.logStartOffset;
+            failed.lastStableOffset = p.lastStableOffset;
             if (failed.error?.retriable === true) client.clearMetadata();
             results[i] = failed;
             continue;
@@ -1130,6 +1129,44 @@ function getConnection(client: Admin, broker: Broker): Promise<Connection> {
   });
 }
 
+const FETCH_REQUESTS = new Map<number, (...args: FetchArgs) => Writer>([
+  [12, fetchV12.createRequest as (...args: FetchArgs) => Writer],
+  [13, fetchV13.createRequest as (...args: FetchArgs) => Writer],
+  [14, fetchV14.createRequest as (...args: FetchArgs) => Writer],
+  [15, fetchV15.createRequest as (...args: FetchArgs) => Writer],
+  [16, fetchV16.createRequest as (...args: FetchArgs) => Writer],
+  [17, fetchV17.createRequest as (...args: FetchArgs) => Writer],
+]);
+const fetchApis = new Map<number, API<FetchArgs, FastFetchResponse>>();
+
+/**
+ * The Fetch API at the version the library negotiated (12 to 17: the flexible versions), its
+ * request built by the library and its response decoded by {@link parseFetchResponse}.
+ */
+async function fetchApi(client: Admin): Promise<API<FetchArgs, FastFetchResponse>> {
+  const negotiated = await getApi<unknown[], unknown>(client, 'Fetch');
+  const version = Math.min(negotiated.version, 17);
+  const createRequest = FETCH_REQUESTS.get(version);
+  if (createRequest === undefined)
+    throw new ConnectError(
+      `The brokers support Fetch up to version ${negotiated.version}; Sluice needs 12 or later`,
+    );
+  let api = fetchApis.get(version);
+  if (api === undefined) {
+    api = createAPI<FetchArgs, FastFetchResponse>(
+      1,
+      version,
+      createRequest,
+      (_id, _key, _version, reader) => {
+        const rest = reader.buffer.subarray(reader.position);
+        return parseFetchResponse(Buffer.isBuffer(rest) ? rest : rest.buffer, version);
+      },
+    );
+    fetchApis.set(version, api);
+  }
+  return api;
+}
+
 const PRODUCE_PARSERS = new Map([
   [9, produceV9.parseResponse],
   [10, produceV10.parseResponse],
@@ -1188,31 +1225,28 @@ function failedPartition(request: FetchPartitionRequest, code: string, message?:
 /** Turns a partition's record batches into LogRecords from the requested offset on. */
 function decodePartition(
   request: FetchPartitionRequest,
-  response: FetchResponse['responses'][number]['partitions'][number],
+  response: FetchedPartitionData,
   readCommitted: boolean,
 ): FetchedPartition {
   const records: LogRecord[] = [];
   const fetchOffset = request.offset;
   let nextOffset = fetchOffset;
-  const batches: RecordsBatch[] = response.records ?? [];
+  const batches = response.batches;
   // read_committed: producers whose open transaction was aborted, per Kafka's consumer.
   const aborted =
     readCommitted && response.abortedTransactions !== null && response.abortedTransactions.length > 0
-      ? [...response.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
+      ? [...response.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset)
       : undefined;
   const abortedProducers = new Set<bigint>();
   let abortedIndex = 0;
   for (let b = 0; b < batches.length; b++) {
     const batch = batches[b]!;
-    const base = toSafeNumber(batch.firstOffset);
+    const base = batch.firstOffset;
     const lastOffset = base + batch.lastOffsetDelta;
     if (lastOffset < fetchOffset) continue;
     const isControl = (batch.attributes & IS_CONTROL) !== 0;
     if (aborted !== undefined) {
-      while (
-        abortedIndex < aborted.length &&
-        toSafeNumber(aborted[abortedIndex]!.firstOffset) <= lastOffset
-      ) {
+      while (abortedIndex < aborted.length && aborted[abortedIndex]!.firstOffset <= lastOffset) {
         abortedProducers.add(aborted[abortedIndex]!.producerId);
         abortedIndex++;
       }
@@ -1232,29 +1266,23 @@ function decodePartition(
       continue;
     }
     const logAppendTime = (batch.attributes & TIMESTAMP_TYPE_LOG_APPEND) !== 0;
-    const firstTimestamp = toSafeNumber(batch.firstTimestamp);
-    const maxTimestamp = toSafeNumber(batch.maxTimestamp);
+    const firstTimestamp = batch.firstTimestamp;
+    const maxTimestamp = batch.maxTimestamp;
     const timestampType = logAppendTime ? 'LogAppendTime' : 'CreateTime';
     const batchRecords = batch.records;
     for (let r = 0; r < batchRecords.length; r++) {
       const record = batchRecords[r]!;
       const offset = base + record.offsetDelta;
       if (offset < fetchOffset) continue;
-      const rawHeaders = record.headers;
-      const headers: LogHeader[] = new Array(rawHeaders.length);
-      for (let h = 0; h < rawHeaders.length; h++) {
-        const header = rawHeaders[h]!;
-        headers[h] = [header[0] === null ? '' : header[0].toString('utf8'), header[1]];
-      }
       records.push({
         topic: request.topic,
         partition: request.partition,
         offset,
-        timestamp: logAppendTime ? maxTimestamp : firstTimestamp + Number(record.timestampDelta),
+        timestamp: logAppendTime ? maxTimestamp : firstTimestamp + record.timestampDelta,
         timestampType,
         key: record.key,
         value: record.value,
-        headers,
+        headers: record.headers,
         leaderEpoch: batch.partitionLeaderEpoch,
       });
     }
@@ -1265,9 +1293,9 @@ function decodePartition(
     partition: request.partition,
     records,
     nextOffset,
-    highWatermark: toSafeNumber(response.highWatermark),
-    logStartOffset: toSafeNumber(response.logStartOffset),
-    lastStableOffset: toSafeNumber(response.lastStableOffset),
+    highWatermark: response.highWatermark,
+    logStartOffset: response.logStartOffset,
+    lastStableOffset: response.lastStableOffset,
   };
 }
 

@@ -1,0 +1,300 @@
+/**
+ * Sluice's own decoding of Fetch responses (the flexible versions, 12 and later) straight from the
+ * response bytes into record batches whose keys, values and header values are views of those bytes
+ * (no copies), with offsets and timestamps as numbers.
+ *
+ * Why not the library's parser: it decodes every record into an object of its own through a
+ * growable-buffer reader (with BigInt timestamps and deltas), which the runtime then turns into
+ * its own records; at a sink task's volumes that is most of the time spent between the socket and
+ * `put`. The request is still built by the library, and connections stay the library's.
+ *
+ * Layout (flexible versions: compact arrays/strings are varint length + 1, every struct ends in
+ * tagged fields):
+ *
+ * ```
+ * throttle_time_ms i32 | error_code i16 | session_id i32 | responses[] | TAG_BUFFER
+ * response: topic (v12: compact string name; v13+: 16-byte topic id) | partitions[] | TAG_BUFFER
+ * partition: index i32 | error_code i16 | high_watermark i64 | last_stable_offset i64 |
+ *            log_start_offset i64 | aborted_transactions[]? (producer_id i64, first_offset i64,
+ *            TAG_BUFFER) | preferred_read_replica i32 | records (compact nullable bytes) | TAG_BUFFER
+ * ```
+ *
+ * Record batches (magic 2) are those of the produce side (see produce-request.ts); a batch cut
+ * short at the end of the records (the broker's size limit) is ignored, as Kafka's consumer does.
+ */
+
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
+
+/** One record of a batch. Key, value and header values are views of the response bytes. */
+export interface FetchedRecord {
+  offsetDelta: number;
+  timestampDelta: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer | null]>;
+}
+
+export interface FetchedBatch {
+  firstOffset: number;
+  lastOffsetDelta: number;
+  partitionLeaderEpoch: number;
+  attributes: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  producerId: bigint;
+  records: FetchedRecord[];
+}
+
+export interface FetchedPartitionData {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  abortedTransactions: Array<{ producerId: bigint; firstOffset: number }> | null;
+  batches: FetchedBatch[];
+}
+
+export interface FetchedTopicData {
+  /** The topic name (v12) or the topic id as a hyphenated UUID (v13+). */
+  topic: string;
+  partitions: FetchedPartitionData[];
+}
+
+export interface FastFetchResponse {
+  errorCode: number;
+  responses: FetchedTopicData[];
+}
+
+const TWO_32 = 4294967296;
+
+/** A cursor over a Buffer with the varint flavours Kafka uses. */
+class Cursor {
+  readonly buf: Buffer;
+  pos: number;
+  constructor(buf: Buffer, pos = 0) {
+    this.buf = buf;
+    this.pos = pos;
+  }
+  int8(): number {
+    return this.buf.readInt8(this.pos++);
+  }
+  int16(): number {
+    const v = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  int32(): number {
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  /** A signed 64-bit integer as a number (exact up to 2^53). */
+  int64(): number {
+    const high = this.buf.readInt32BE(this.pos);
+    const low = this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    return high * TWO_32 + low;
+  }
+  bigint64(): bigint {
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  uvarint(): number {
+    const buf = this.buf;
+    let b = buf[this.pos++]!;
+    if (b < 0x80) return b;
+    let value = b & 0x7f;
+    let shift = 7;
+    for (;;) {
+      b = buf[this.pos++]!;
+      if (b === undefined) throw new RangeError('varint runs past the end of the response');
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+      shift += 7;
+      if (shift > 63) throw new RangeError('varint longer than 10 bytes');
+    }
+  }
+  /** A zigzag varint / varlong as a number (exact up to 2^53). */
+  varint(): number {
+    const buf = this.buf;
+    const b = buf[this.pos]!;
+    if (b < 0x80) {
+      this.pos++;
+      return b & 1 ? -((b + 1) / 2) : b / 2;
+    }
+    const z = this.uvarint();
+    // z is even for non-negative values: z / 2; odd for negative ones: -(z + 1) / 2.
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+  skipTaggedFields(): void {
+    const count = this.uvarint();
+    for (let i = 0; i < count; i++) {
+      this.uvarint();
+      this.pos += this.uvarint();
+    }
+  }
+}
+
+function uuid(buf: Buffer, at: number): string {
+  const hex = buf.toString('hex', at, at + 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Parses a flexible (v12+) Fetch response body. */
+export function parseFetchResponse(buf: Buffer, version: number): FastFetchResponse {
+  const c = new Cursor(buf);
+  c.int32(); // throttle_time_ms
+  const errorCode = c.int16();
+  c.int32(); // session_id
+  const topicCount = c.uvarint() - 1;
+  const responses: FetchedTopicData[] = [];
+  for (let t = 0; t < topicCount; t++) {
+    let topic: string;
+    if (version <= 12) {
+      const length = c.uvarint() - 1;
+      topic = buf.toString('utf8', c.pos, c.pos + length);
+      c.pos += length;
+    } else {
+      topic = uuid(buf, c.pos);
+      c.pos += 16;
+    }
+    const partitionCount = c.uvarint() - 1;
+    const partitions: FetchedPartitionData[] = [];
+    for (let p = 0; p < partitionCount; p++) {
+      const partitionIndex = c.int32();
+      const partitionError = c.int16();
+      const highWatermark = c.int64();
+      const lastStableOffset = c.int64();
+      const logStartOffset = c.int64();
+      const abortedCount = c.uvarint() - 1;
+      let abortedTransactions: FetchedPartitionData['abortedTransactions'] = null;
+      if (abortedCount >= 0) {
+        abortedTransactions = [];
+        for (let a = 0; a < abortedCount; a++) {
+          const producerId = c.bigint64();
+          const firstOffset = c.int64();
+          c.skipTaggedFields();
+          abortedTransactions.push({ producerId, firstOffset });
+        }
+      }
+      c.int32(); // preferred_read_replica
+      const recordsLength = c.uvarint() - 1;
+      let batches: FetchedBatch[] = [];
+      if (recordsLength > 0) {
+        batches = decodeBatches(buf, c.pos, c.pos + recordsLength);
+        c.pos += recordsLength;
+      }
+      c.skipTaggedFields();
+      partitions.push({
+        partitionIndex,
+        errorCode: partitionError,
+        highWatermark,
+        lastStableOffset,
+        logStartOffset,
+        abortedTransactions,
+        batches,
+      });
+    }
+    c.skipTaggedFields();
+    responses.push({ topic, partitions });
+  }
+  // Top-level tagged fields (v16+: node endpoints) are not needed.
+  return { errorCode, responses };
+}
+
+const BATCH_HEADER_BYTES = 61;
+
+/** The complete record batches in `buf[start, end)`. */
+export function decodeBatches(buf: Buffer, start: number, end: number): FetchedBatch[] {
+  const batches: FetchedBatch[] = [];
+  let at = start;
+  while (at + 12 <= end) {
+    const batchLength = buf.readInt32BE(at + 8);
+    const batchEnd = at + 12 + batchLength;
+    if (batchEnd > end || batchLength < BATCH_HEADER_BYTES - 12) break; // cut short by the size limit
+    const magic = buf.readInt8(at + 16);
+    if (magic !== 2)
+      throw new RangeError(`Record batch magic ${magic} is not supported (Kafka 0.11+ brokers write 2)`);
+    const c = new Cursor(buf, at);
+    const firstOffset = c.int64();
+    c.int32(); // batch length
+    const partitionLeaderEpoch = c.int32();
+    c.pos += 5; // magic, crc
+    const attributes = c.int16();
+    const lastOffsetDelta = c.int32();
+    const firstTimestamp = c.int64();
+    const maxTimestamp = c.int64();
+    const producerId = c.bigint64();
+    c.pos += 6; // producer epoch, base sequence
+    const count = c.int32();
+    const compression = attributes & 0x07;
+    const records =
+      compression === 0
+        ? decodeRecords(c, count)
+        : decodeRecords(new Cursor(decompress(compression, buf.subarray(c.pos, batchEnd))), count);
+    batches.push({
+      firstOffset,
+      lastOffsetDelta,
+      partitionLeaderEpoch,
+      attributes,
+      firstTimestamp,
+      maxTimestamp,
+      producerId,
+      records,
+    });
+    at = batchEnd;
+  }
+  return batches;
+}
+
+function decompress(codec: number, data: Buffer): Buffer {
+  if (codec === 1) return gunzipSync(data);
+  if (codec === 4) return zstdDecompressSync(data);
+  const algorithm = (
+    compressionsAlgorithmsByBitmask as Record<number, { decompressSync(d: Buffer): Buffer }>
+  )[codec];
+  if (algorithm === undefined) throw new RangeError(`Unknown record batch compression codec ${codec}`);
+  return algorithm.decompressSync(data);
+}
+
+function decodeRecords(c: Cursor, count: number): FetchedRecord[] {
+  const buf = c.buf;
+  const records = new Array<FetchedRecord>(count);
+  for (let i = 0; i < count; i++) {
+    c.varint(); // record length
+    c.pos++; // attributes
+    const timestampDelta = c.varint();
+    const offsetDelta = c.varint();
+    const keyLength = c.varint();
+    let key: Buffer | null = null;
+    if (keyLength >= 0) {
+      key = buf.subarray(c.pos, c.pos + keyLength);
+      c.pos += keyLength;
+    }
+    const valueLength = c.varint();
+    let value: Buffer | null = null;
+    if (valueLength >= 0) {
+      value = buf.subarray(c.pos, c.pos + valueLength);
+      c.pos += valueLength;
+    }
+    const headerCount = c.varint();
+    const headers = new Array<[string, Buffer | null]>(headerCount);
+    for (let h = 0; h < headerCount; h++) {
+      const hkLength = c.varint();
+      const hk = buf.toString('utf8', c.pos, c.pos + hkLength);
+      c.pos += hkLength;
+      const hvLength = c.varint();
+      let hv: Buffer | null = null;
+      if (hvLength >= 0) {
+        hv = buf.subarray(c.pos, c.pos + hvLength);
+        c.pos += hvLength;
+      }
+      headers[h] = [hk, hv];
+    }
+    records[i] = { offsetDelta, timestampDelta, key, value, headers };
+  }
+  return records;
+}
