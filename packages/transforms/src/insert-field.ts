@@ -150,8 +150,10 @@ export abstract class InsertField<R extends ConnectRecord<R>> implements Transfo
     const plan = this.#cache.get(value.schema) ?? this.#cache.set(value.schema, this.#plan(value.schema));
     const schema = plan.schema;
     const values = new Array<unknown>(schema.fields.length).fill(null);
-    const n = value.schema.fields.length;
-    for (let i = 0; i < n; i++) values[i] = fieldValue(value, i, this.#replaceNullWithDefault);
+    const current = value.rawValues();
+    const n = current.length;
+    if (this.#replaceNullWithDefault) for (let i = 0; i < n; i++) values[i] = fieldValue(value, i, true);
+    else for (let i = 0; i < n; i++) values[i] = current[i] ?? null;
     if (plan.topic >= 0) values[plan.topic] = record.topic;
     if (plan.partition >= 0 && record.kafkaPartition !== null) values[plan.partition] = record.kafkaPartition;
     if (plan.offset >= 0) values[plan.offset] = requireSinkRecord(record, PURPOSE).kafkaOffset;

@@ -35,6 +35,8 @@ export class RegexRouter<R extends ConnectRecord<R>> implements Transformation<R
   static readonly description: string = OVERVIEW_DOC;
   static readonly configDef: ConfigDef = CONFIG_DEF;
   #pattern: JavaPattern | null = null;
+  #lastTopic: string | null = null;
+  #lastRouted: string | null = null;
   #replacement: JavaReplacement | null = null;
 
   configure(configs: Readonly<Record<string, unknown>>): void {
@@ -42,12 +44,21 @@ export class RegexRouter<R extends ConnectRecord<R>> implements Transformation<R
     const pattern = compileJavaRegex(c.string(REGEX) ?? '', REGEX);
     this.#replacement = new JavaReplacement(c.string(REPLACEMENT) ?? '', pattern, REPLACEMENT);
     this.#pattern = pattern;
+    this.#lastTopic = null;
   }
 
   apply(record: R): R | null {
-    const pattern = this.#pattern!;
-    if (!pattern.whole.test(record.topic)) return record;
-    return record.newRecord({ topic: this.#replacement!.replaceFirst(record.topic, pattern) });
+    const topic = record.topic;
+    // Records of one topic come in runs: the last answer is remembered (null: no match).
+    let routed: string | null;
+    if (topic === this.#lastTopic) routed = this.#lastRouted;
+    else {
+      const pattern = this.#pattern!;
+      routed = pattern.whole.test(topic) ? this.#replacement!.replaceFirst(topic, pattern) : null;
+      this.#lastTopic = topic;
+      this.#lastRouted = routed;
+    }
+    return routed === null ? record : record.newRecord({ topic: routed });
   }
 
   config(): ConfigDef {

@@ -23,10 +23,18 @@ export function formatJavaDouble(value: number): string {
 export function formatJavaFloat(value: number): string {
   const f = Math.fround(value);
   if (!Number.isFinite(f) || f === 0) return special(f);
-  let exp = '';
-  for (let p = 1; p <= 9; p++) {
-    exp = f.toExponential(p - 1);
-    if (Math.fround(Number(exp)) === f) break;
+  // The fewest significant digits (1 to 9; 9 always suffice for a float) that read back as the
+  // same float. More digits never stop reading back, so a binary search finds the fewest.
+  let lo = 1;
+  let hi = 9;
+  let exp = f.toExponential(8);
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const candidate = f.toExponential(mid - 1);
+    if (Math.fround(Number(candidate)) === f) {
+      hi = mid;
+      exp = candidate;
+    } else lo = mid + 1;
   }
   return layout(f, exp);
 }

@@ -7,6 +7,9 @@ import { ConnectSchema, type Field, type Schema, schemaEquals, valueEquals } fro
  * `put` validates the value against the field's schema; `get` returns the field's default when
  * the stored value is null; `validate()` checks that every required field is set.
  */
+/** The values array {@link Struct.withValues} hands to the constructor (single-threaded, so a module variable). */
+let adopting: unknown[] | null = null;
+
 export class Struct {
   readonly schema: Schema;
   readonly #values: unknown[];
@@ -14,20 +17,33 @@ export class Struct {
   constructor(schema: Schema) {
     if (schema.type !== 'STRUCT') throw new DataError(`Not a struct schema: ${schema.toString()}`);
     this.schema = schema;
-    this.#values = new Array(schema.fields.length).fill(null);
+    const adopted = adopting;
+    if (adopted !== null) {
+      adopting = null;
+      this.#values = adopted;
+    } else {
+      this.#values = new Array(schema.fields.length).fill(null);
+    }
   }
 
   /**
    * A Struct holding `values` in field order, without validating them. For converters and
    * transforms that have already checked each value; call {@link validate} on untrusted data.
+   * The Struct takes `values` over (no copy: it runs once per record in hot loops), so pass an
+   * array made for it and do not change it afterwards.
    */
   static withValues(schema: Schema, values: unknown[]): Struct {
-    const s = new Struct(schema);
-    if (values.length !== s.#values.length) {
-      throw new DataError(`Struct has ${s.#values.length} fields but ${values.length} values were given`);
+    const n = schema.fields.length;
+    if (values.length !== n) {
+      throw new DataError(`Struct has ${n} fields but ${values.length} values were given`);
     }
-    for (let i = 0; i < values.length; i++) s.#values[i] = values[i] ?? null;
-    return s;
+    for (let i = 0; i < n; i++) if (values[i] === undefined) values[i] = null;
+    adopting = values;
+    try {
+      return new Struct(schema);
+    } finally {
+      adopting = null;
+    }
   }
 
   /** The value of a field, or the field's default value when the stored value is null. */

@@ -15,8 +15,8 @@ export interface Header {
 export class ConnectHeaders implements Iterable<Header> {
   #headers: Header[];
 
-  constructor(headers: Iterable<Header> = []) {
-    this.#headers = [...headers];
+  constructor(headers?: Iterable<Header>) {
+    this.#headers = headers === undefined ? [] : [...headers];
   }
 
   get size(): number {
@@ -96,7 +96,10 @@ export class ConnectHeaders implements Iterable<Header> {
   }
 
   duplicate(): ConnectHeaders {
-    return new ConnectHeaders(this.#headers);
+    if (this.#headers.length === 0) return new ConnectHeaders();
+    const copy = new ConnectHeaders();
+    copy.#headers = this.#headers.slice();
+    return copy;
   }
 
   equals(other: unknown): boolean {

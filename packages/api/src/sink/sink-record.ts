@@ -36,15 +36,13 @@ export class SinkRecord extends ConnectRecord<SinkRecord> {
   }
 
   newRecord(changes: RecordChanges): SinkRecord {
-    const f = this.changed(changes);
-    return new SinkRecord({
-      ...f,
-      kafkaPartition: f.kafkaPartition ?? this.originalKafkaPartition,
-      kafkaOffset: this.kafkaOffset,
-      timestampType: this.timestampType,
-      originalTopic: this.originalTopic,
-      originalKafkaPartition: this.originalKafkaPartition,
-      originalKafkaOffset: this.originalKafkaOffset,
-    });
+    const f = this.changed(changes) as SinkRecordFields;
+    f.kafkaPartition ??= this.originalKafkaPartition;
+    f.kafkaOffset = this.kafkaOffset;
+    f.timestampType = this.timestampType;
+    f.originalTopic = this.originalTopic;
+    f.originalKafkaPartition = this.originalKafkaPartition;
+    f.originalKafkaOffset = this.originalKafkaOffset;
+    return new SinkRecord(f);
   }
 }

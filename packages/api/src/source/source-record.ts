@@ -23,11 +23,10 @@ export class SourceRecord extends ConnectRecord<SourceRecord> {
   }
 
   newRecord(changes: RecordChanges): SourceRecord {
-    return new SourceRecord({
-      ...this.changed(changes),
-      sourcePartition: this.sourcePartition,
-      sourceOffset: this.sourceOffset,
-    });
+    const fields = this.changed(changes) as SourceRecordFields;
+    fields.sourcePartition = this.sourcePartition;
+    fields.sourceOffset = this.sourceOffset;
+    return new SourceRecord(fields);
   }
 }
 

@@ -14,10 +14,18 @@ export class SchemaCache<V = Schema> {
   readonly #recentKeys: Schema[] = [];
   readonly #recentValues: V[] = [];
   #next = 0;
+  /** The last schema asked for and its value: records of one schema come in runs. */
+  #lastKey: Schema | undefined;
+  #lastValue: V | undefined;
 
   get(schema: Schema): V | undefined {
+    if (schema === this.#lastKey) return this.#lastValue;
     const hit = this.#byIdentity.get(schema);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.#lastKey = schema;
+      this.#lastValue = hit;
+      return hit;
+    }
     const keys = this.#recentKeys;
     for (let i = 0; i < keys.length; i++) {
       if (schemaEquals(keys[i], schema)) {
