@@ -1,4 +1,5 @@
 import { builtinPlugins, SLUICE_VERSION } from '@sluice/runtime';
+import { runDistributed } from './distributed.ts';
 import { runStandalone } from './standalone.ts';
 
 const USAGE = `Usage: sluice <command> [options]
@@ -8,6 +9,8 @@ A Kafka Connect-compatible runtime for Node.js.
 Commands:
   standalone <worker.properties> [<connector file> ...]
                      Run a standalone worker, like Kafka's connect-standalone.sh
+  distributed <worker.properties>
+                     Run a worker of a distributed cluster, like Kafka's connect-distributed.sh
   plugins [--json]   List the connectors, converters, transforms and predicates this worker can run
   version            Print the version
 
@@ -39,6 +42,8 @@ export async function main(
       return listPlugins(rest, out, err);
     case 'standalone':
       return runStandalone(rest, err);
+    case 'distributed':
+      return runDistributed(rest, err);
     default:
       err.write(`sluice: unknown command '${command}'\n\n${USAGE}`);
       return 2;

@@ -5,6 +5,7 @@ export {
   SOURCE_CONNECTOR_CONFIG_DEF,
   validateSinkTopics,
 } from './config/connector-config.ts';
+export { DISTRIBUTED_CONFIG_DEF, DistributedConfig } from './config/distributed-config.ts';
 export type { ConnectorConfigFile, PropertiesFileOptions } from './config/properties.ts';
 export {
   loadConnectorConfigFile,
@@ -14,6 +15,7 @@ export {
 } from './config/properties.ts';
 export type { AdvertisedAddressOptions, Listener } from './config/worker-config.ts';
 export { parseListener, WORKER_CONFIG_DEF, WorkerConfig } from './config/worker-config.ts';
+export { DistributedHerder, type DistributedHerderOptions } from './distributed/distributed-herder.ts';
 export type { EmbeddedLogClientConfig, FsyncPolicy, RecoveryNote } from './embedded/embedded-log-client.ts';
 export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './embedded/embedded-log-client.ts';
 export type * from './herder/entities.ts';

@@ -527,9 +527,11 @@ export class WorkerConfig extends AbstractConfig {
    * @throws ConfigError for an invalid value, a missing required key (`key.converter`,
    *   `value.converter`; `offset.storage.file.filename` when `bootstrap.servers` is set) or a
    *   malformed listener
+   * @param definition the keys to parse with (a subclass such as `DistributedConfig` passes its own,
+   *   extending {@link WORKER_CONFIG_DEF})
    */
-  constructor(props: Readonly<Record<string, string>>) {
-    super(WORKER_CONFIG_DEF, props);
+  constructor(props: Readonly<Record<string, string>>, definition: ConfigDef = WORKER_CONFIG_DEF) {
+    super(definition, props);
     this.listeners();
     this.adminListeners();
   }

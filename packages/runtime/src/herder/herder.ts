@@ -92,4 +92,10 @@ export interface Herder {
   validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos>;
   /** `GET /connector-plugins/{p}/config`: NotFoundError `Unknown plugin <p>.` */
   connectorPluginConfig(pluginName: string): Promise<ConfigKeyInfo[]>;
+
+  /**
+   * Internal `POST /connectors/{c}/tasks`: task configs a follower generated, written by the
+   * leader. Distributed herders only; without it the endpoint answers 500 (standalone).
+   */
+  putTaskConfigs?(name: string, configs: Record<string, string>[]): Promise<void>;
 }

@@ -346,7 +346,14 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
 
     getTaskConfigs: async ({ params }) => ok(await call(() => herder.taskConfigs(params.connector!))),
 
-    putTaskConfigs: async () => {
+    putTaskConfigs: async ({ params, body }) => {
+      if (herder.putTaskConfigs !== undefined) {
+        if (!Array.isArray(body) || !body.every(isPlainObject))
+          throw new RestError(400, 'Request body must be a JSON array of task configurations');
+        const configs = body.map((c) => configMap(c) as Record<string, string>);
+        await call(() => herder.putTaskConfigs!(params.connector!, configs));
+        return { status: 204 };
+      }
       throw new RestError(
         500,
         'Kafka Connect in standalone mode does not support externally setting task configurations.',

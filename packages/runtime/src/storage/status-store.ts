@@ -9,10 +9,32 @@ export interface StateRecord {
 }
 
 /**
- * Current states of connectors and tasks (Kafka's `StatusBackingStore`). Standalone keeps them in
- * memory; the distributed herder will back the same interface with the status topic.
+ * Current states of connectors and tasks (Kafka's `StatusBackingStore`): what the Worker reports
+ * to and what REST status answers read. Standalone keeps them in memory
+ * ({@link MemoryStatusStore}); the distributed herder backs it with the status topic
+ * (`KafkaStatusBackingStore`, whose writes resolve once acknowledged: callers may ignore the
+ * promise, writes never throw).
  */
-export class MemoryStatusStore {
+export interface StatusBackingStore {
+  putConnector(name: string, status: StateRecord): void | Promise<void>;
+  putTask(connector: string, task: number, status: StateRecord): void | Promise<void>;
+  getConnector(name: string): StateRecord | undefined;
+  getTask(connector: string, task: number): StateRecord | undefined;
+  /** Task states of a connector, sorted by task id. */
+  getTasks(connector: string): Array<[number, StateRecord]>;
+  /** Forgets a task whose config is gone (DESTROYED). */
+  deleteTask(connector: string, task: number): void | Promise<void>;
+  /** Forgets a deleted connector, its tasks and its topics (DESTROYED). */
+  deleteConnector(name: string): void | Promise<void>;
+  /** Records a topic a connector has used (KIP-558). */
+  addTopic(connector: string, topic: string): void | Promise<void>;
+  /** Topics the connector has used, sorted. */
+  topics(connector: string): string[];
+  resetTopics(connector: string): void | Promise<void>;
+}
+
+/** The standalone status store: everything in memory. */
+export class MemoryStatusStore implements StatusBackingStore {
   readonly #connectors = new Map<string, StateRecord>();
   readonly #tasks = new Map<string, Map<number, StateRecord>>();
   readonly #topics = new Map<string, Set<string>>();

@@ -29,7 +29,7 @@ import {
 import type { LogClient } from '../kafka/log-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
-import type { MemoryStatusStore } from '../storage/status-store.ts';
+import type { StatusBackingStore } from '../storage/status-store.ts';
 import { createConverters, TransformationChain } from './plugin-factory.ts';
 import { type ConnectorTaskId, TargetStateGate, taskIdString } from './task-state.ts';
 import { WorkerSinkTask } from './worker-sink-task.ts';
@@ -48,7 +48,7 @@ export interface WorkerOptions {
   taskClient?: (kind: ClientKind, props: Record<string, string>) => LogClient | null;
   plugins: PluginRegistry;
   offsetStore: OffsetBackingStore;
-  status: MemoryStatusStore;
+  status: StatusBackingStore;
   /** The worker's own properties (converters and their settings are read from here). */
   workerProps: Readonly<Record<string, string>>;
   offsetFlushIntervalMs: number;

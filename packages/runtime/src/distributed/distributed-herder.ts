@@ -1,0 +1,1062 @@
+/**
+ * The distributed herder (Kafka's `DistributedHerder`): workers with the same `group.id` share
+ * connectors and tasks through Kafka. Configs live in the config topic, source offsets in the
+ * offsets topic, statuses in the status topic; the group's leader assigns connectors and tasks
+ * (incremental cooperative) and is the only worker that writes connector configs, deletions,
+ * task configs, stop transitions and restart requests. REST writes that reach a follower are
+ * forwarded to the leader's URL; a write while no leader is known answers 409.
+ *
+ * Everything that changes what runs on this worker (assignments, config-topic changes, restarts,
+ * leader writes) runs one at a time on the herder's queue, like Kafka's herder thread. Reads are
+ * served from the config store's latest snapshot and the status store.
+ *
+ * Not implemented (yet): request signing (`sessioned` is negotiated but requests are not
+ * signed), exactly-once source support, connector-specific offsets topics, cluster-scope logger
+ * levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
+ * up with the config topic simply rejoins).
+ */
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  type Connector,
+  NotFoundError,
+  NotLeaderError,
+  SinkConnector,
+  TopicPartition,
+  TopicPartitionMap,
+} from '@sluice/api';
+import { type Logger, pino } from 'pino';
+import { DistributedConfig } from '../config/distributed-config.ts';
+import { builtinConfigProviders } from '../config/providers/config-provider-registry.ts';
+import { resolveWorkerProperties } from '../config/providers/worker-config-providers.ts';
+import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import type {
+  ConfigInfos,
+  ConfigKeyInfo,
+  ConnectorInfo,
+  ConnectorOffsets,
+  ConnectorStateInfo,
+  InitialState,
+  Message,
+  RestartRequest,
+  TargetState,
+  TaskInfo,
+  TaskStatus,
+} from '../herder/entities.ts';
+import type { Herder, PutConnectorResult } from '../herder/herder.ts';
+import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
+import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
+import { builtinPlugins } from '../plugins/builtins.ts';
+import { loadPluginPath } from '../plugins/plugin-path.ts';
+import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
+import type { StateRecord, StatusBackingStore } from '../storage/status-store.ts';
+import { SLUICE_VERSION } from '../version.ts';
+import { Worker } from '../worker/worker.ts';
+import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
+import type { RawConfig } from './config-records.ts';
+import { ConnectGroupMember } from './connect-group-member.ts';
+import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
+import { type ConnectorTaskId, taskIdString } from './connector-task-id.ts';
+import {
+  alteredMessage,
+  alterSource,
+  checkWorkerClientConfigs,
+  connectorPluginConfig,
+  failedRecord,
+  invalidConfigMessage,
+  parseSinkOffsets,
+  parseSourceOffsets,
+  sameConfig,
+  statusJson,
+  validateConnectorConfig,
+} from './connector-validation.ts';
+import { internalTopicSettings, sleep } from './kafka-based-log.ts';
+import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
+import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
+import { KafkaStatusBackingStore } from './kafka-status-backing-store.ts';
+import { forwardRequest } from './rest-forwarder.ts';
+
+const INITIAL_TO_TARGET: Record<InitialState, TargetState> = {
+  RUNNING: 'STARTED',
+  PAUSED: 'PAUSED',
+  STOPPED: 'STOPPED',
+};
+
+const STOPPED_OFFSETS_MESSAGE = (name: string): string =>
+  "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/" +
+  `${name}/stop' endpoint`;
+
+/**
+ * What the Worker reports, written to the status topic with this worker's group generation;
+ * FAILED and UNASSIGNED are Kafka's "safe" writes (skipped when a newer owner has reported).
+ */
+class GenerationalStatusStore implements StatusBackingStore {
+  readonly #store: KafkaStatusBackingStore;
+  readonly #generation: () => number;
+  readonly #workerId: () => string;
+
+  constructor(store: KafkaStatusBackingStore, generation: () => number, workerId: () => string) {
+    this.#store = store;
+    this.#generation = generation;
+    this.#workerId = workerId;
+  }
+
+  putConnector(name: string, status: StateRecord): Promise<void> {
+    const record = { ...status, generation: this.#generation() };
+    return status.state === 'FAILED' || status.state === 'UNASSIGNED'
+      ? this.#store.putConnectorSafe(name, record)
+      : this.#store.putConnector(name, record);
+  }
+
+  putTask(connector: string, task: number, status: StateRecord): Promise<void> {
+    const record = { ...status, generation: this.#generation() };
+    return status.state === 'FAILED' || status.state === 'UNASSIGNED'
+      ? this.#store.putTaskSafe(connector, task, record)
+      : this.#store.putTask(connector, task, record);
+  }
+
+  getConnector(name: string): StateRecord | undefined {
+    return this.#store.getConnector(name);
+  }
+
+  getTask(connector: string, task: number): StateRecord | undefined {
+    return this.#store.getTask(connector, task);
+  }
+
+  getTasks(connector: string): Array<[number, StateRecord]> {
+    return this.#store.getTasks(connector);
+  }
+
+  deleteTask(connector: string, task: number): Promise<void> {
+    return this.#store.deleteTask(connector, task, this.#workerId(), this.#generation());
+  }
+
+  deleteConnector(name: string): Promise<void> {
+    return this.#store.deleteConnector(name, this.#workerId(), this.#generation());
+  }
+
+  addTopic(connector: string, topic: string): Promise<void> {
+    return this.#store.addTopic(connector, topic);
+  }
+
+  topics(connector: string): string[] {
+    return this.#store.topics(connector);
+  }
+
+  resetTopics(connector: string): Promise<void> {
+    return this.#store.resetTopics(connector);
+  }
+}
+
+export interface DistributedHerderOptions {
+  logger?: Logger;
+  plugins?: PluginRegistry;
+}
+
+export class DistributedHerder implements Herder {
+  readonly plugins: PluginRegistry;
+  readonly config: DistributedConfig;
+  readonly logger: Logger;
+  /** The worker's shared Kafka client: internal topics, admin, consumer-group offsets. */
+  readonly client: PlatformaticLogClient;
+  readonly #transformer: WorkerConfigTransformer;
+  readonly #configs: KafkaConfigBackingStore;
+  readonly #offsets: KafkaOffsetBackingStore;
+  readonly #statusStore: KafkaStatusBackingStore;
+  readonly #status: GenerationalStatusStore;
+  readonly #worker: Worker;
+  #member: ConnectGroupMember | undefined;
+  #workerId: string;
+  #restUrl: string;
+  #generation = -1;
+  #ready = false;
+  #stopping = false;
+  /** The config snapshot the instances running here reflect (updated as changes are handled). */
+  #snapshot: ClusterConfigState;
+  /** What the group assigned to this worker. */
+  #assignedConnectors = new Set<string>();
+  #assignedTasks = new Map<string, ConnectorTaskId>();
+  /** What this worker started (kept while FAILED: a failed instance is not restarted by a rebalance). */
+  readonly #startedConnectors = new Set<string>();
+  readonly #startedTasks = new Map<string, ConnectorTaskId>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    config: DistributedConfig,
+    plugins: PluginRegistry,
+    logger: Logger,
+    transformer: WorkerConfigTransformer,
+  ) {
+    this.config = config;
+    this.plugins = plugins;
+    this.logger = logger;
+    this.#transformer = transformer;
+    this.#workerId = config.workerId();
+    this.#restUrl = config.advertisedUrl();
+    const props = config.originalsStrings();
+    const groupId = config.groupId();
+    this.client = new PlatformaticLogClient(
+      connectionSettings({ 'client.id': `sluice-${groupId}-shared`, ...taskClientProps('admin', props, {}) }),
+    );
+    const client = this.client;
+    this.#configs = new KafkaConfigBackingStore({
+      client,
+      topic: config.getString('config.storage.topic')!,
+      replicationFactor: config.int('config.storage.replication.factor'),
+      topicSettings: internalTopicSettings(props, 'config.storage.', logger),
+      log: logger.child({ store: 'config' }),
+    });
+    this.#offsets = new KafkaOffsetBackingStore({
+      client,
+      topic: config.getString('offset.storage.topic')!,
+      partitions: config.int('offset.storage.partitions'),
+      replicationFactor: config.int('offset.storage.replication.factor'),
+      topicSettings: internalTopicSettings(props, 'offset.storage.', logger),
+      log: logger.child({ store: 'offsets' }),
+    });
+    this.#statusStore = new KafkaStatusBackingStore({
+      client,
+      topic: config.getString('status.storage.topic')!,
+      partitions: config.int('status.storage.partitions'),
+      replicationFactor: config.int('status.storage.replication.factor'),
+      topicSettings: internalTopicSettings(props, 'status.storage.', logger),
+      log: logger.child({ store: 'status' }),
+    });
+    this.#status = new GenerationalStatusStore(
+      this.#statusStore,
+      () => this.#generation,
+      () => this.#workerId,
+    );
+    this.#snapshot = this.#configs.snapshot();
+    this.#worker = new Worker({
+      workerId: () => this.#workerId,
+      log: client,
+      plugins,
+      offsetStore: this.#offsets,
+      status: this.#status,
+      workerProps: props,
+      taskClient: (kind, p) =>
+        new PlatformaticLogClient(kind === 'producer' ? producerSettings(p) : connectionSettings(p)),
+      offsetFlushIntervalMs: config.offsetCommitIntervalMs(),
+      offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
+      taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
+      configTransformer: transformer,
+      logger,
+    });
+  }
+
+  /** Builds a herder from worker properties. Throws ConfigError for bad properties. */
+  static async create(
+    workerProps: Record<string, string>,
+    options: DistributedHerderOptions = {},
+  ): Promise<DistributedHerder> {
+    const logger = options.logger ?? pino({ level: 'info' });
+    const providers = builtinConfigProviders();
+    const resolved = await resolveWorkerProperties(workerProps, providers, { logger });
+    const config = new DistributedConfig(resolved.data);
+    const plugins = options.plugins ?? builtinPlugins(SLUICE_VERSION);
+    await loadPluginPath(plugins, config.getList('plugin.path') ?? [], logger);
+    checkWorkerClientConfigs(config);
+    let herder: DistributedHerder | undefined;
+    const transformer = await WorkerConfigTransformer.create(resolved.data, providers, {
+      logger,
+      restartConnector: async (name) => {
+        await herder?.restartConnector(name, { includeTasks: false, onlyFailed: false });
+      },
+    });
+    herder = new DistributedHerder(config, plugins, logger, transformer);
+    return herder;
+  }
+
+  get workerId(): string {
+    return this.#workerId;
+  }
+
+  /** This worker's advertised REST URL (what followers forward to when it leads). */
+  get restUrl(): string {
+    return this.#restUrl;
+  }
+
+  /** True when this worker led the last completed rebalance. */
+  get isLeader(): boolean {
+    return this.#member?.isLeader ?? false;
+  }
+
+  /** The leader's REST URL from the last assignment ('' before one). */
+  get leaderUrl(): string {
+    return this.#member?.leaderUrl ?? '';
+  }
+
+  /** The generation of the last completed rebalance. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Connectors and tasks assigned to this worker. */
+  get assignment(): { connectors: string[]; tasks: ConnectorTaskId[] } {
+    return { connectors: [...this.#assignedConnectors].sort(), tasks: [...this.#assignedTasks.values()] };
+  }
+
+  /** Sets the port of the worker id and URL once the REST server is bound (listeners on port 0). */
+  setBoundPort(port: number): void {
+    this.#workerId = this.config.workerId({ boundPort: port });
+    this.#restUrl = this.config.advertisedUrl({ boundPort: port });
+  }
+
+  /**
+   * Starts the stores (creating the internal topics when missing), reads the config topic to the
+   * end, then joins the group; resolves after the first assignment was applied.
+   */
+  async start(): Promise<void> {
+    await this.#offsets.start();
+    await this.#statusStore.start();
+    this.#configs.setUpdateListener((change) => this.#onConfigChange(change));
+    await this.#configs.start();
+    this.#snapshot = this.#configs.snapshot();
+    const config = this.config;
+    this.#member = new ConnectGroupMember({
+      groupId: config.groupId(),
+      connection: connectionSettings({
+        'client.id': `sluice-${config.groupId()}-group`,
+        ...taskClientProps('admin', config.originalsStrings(), {}),
+      }),
+      restUrl: this.#restUrl,
+      protocol: config.connectProtocol(),
+      sessionTimeoutMs: config.int('session.timeout.ms'),
+      heartbeatIntervalMs: config.int('heartbeat.interval.ms'),
+      rebalanceTimeoutMs: config.int('rebalance.timeout.ms'),
+      scheduledRebalanceMaxDelayMs: config.int('scheduled.rebalance.max.delay.ms'),
+      configSnapshot: () => this.#configs.snapshot(),
+      listener: {
+        onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#revoke(connectors, tasks)),
+        onAssigned: (assignment, generation) => this.#serial(() => this.#assigned(assignment, generation)),
+        onFatalError: (err) => this.logger.error({ err }, 'The worker lost its group membership for good'),
+      },
+      log: this.logger,
+    });
+    await this.#member.start();
+    this.#ready = true;
+    this.logger.info(
+      { groupId: config.groupId(), workerId: this.#workerId, leader: this.isLeader },
+      'Joined the Connect cluster',
+    );
+  }
+
+  /**
+   * Stops every connector and task here (offsets committed, UNASSIGNED reported), flushes
+   * status writes, leaves the group (so the others rebalance at once), stops the stores.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#ready = false;
+    await this.#serial(async () => {
+      await this.#worker.stop();
+      this.#startedConnectors.clear();
+      this.#startedTasks.clear();
+      await this.#statusStore.flush();
+    });
+    await this.#member?.stop();
+    await this.#serial(async () => {
+      await this.#statusStore.stop();
+      await this.#offsets.stop();
+      await this.#configs.stop();
+      await this.#transformer.close();
+      await this.client.close();
+    });
+  }
+
+  /**
+   * Stops like a crashed worker would (tests): no LeaveGroup, no status writes; tasks are
+   * abandoned. The others notice after `session.timeout.ms`.
+   */
+  async crash(): Promise<void> {
+    this.#stopping = true;
+    this.#ready = false;
+    await this.#member?.stop({ leaveGroup: false });
+    await this.#worker.stop();
+    await this.#statusStore.stop();
+    await this.#offsets.stop();
+    await this.#configs.stop();
+    await this.#transformer.close();
+    await this.client.close();
+  }
+
+  isReady(): boolean {
+    return this.#ready;
+  }
+
+  healthCheck(): Promise<void> {
+    return this.#serial(async () => {});
+  }
+
+  kafkaClusterId(): Promise<string> {
+    return this.client.clusterId();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads: from the config snapshot and the status store, on any worker
+
+  async connectors(): Promise<string[]> {
+    return this.#configs.snapshot().connectors();
+  }
+
+  async connectorInfo(name: string): Promise<ConnectorInfo> {
+    const snapshot = this.#configs.snapshot();
+    const config = strings(snapshot.rawConnectorConfig(name));
+    if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
+    return this.#info(name, config, snapshot.tasks(name));
+  }
+
+  async connectorConfig(name: string): Promise<Record<string, string>> {
+    const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
+    if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
+    return { ...config };
+  }
+
+  async connectorStatus(name: string): Promise<ConnectorStateInfo> {
+    const connector = this.#statusStore.getConnector(name);
+    if (connector === undefined) throw new NotFoundError(`No status found for connector ${name}`);
+    const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
+    return {
+      name,
+      connector: statusJson(connector),
+      tasks: this.#statusStore.getTasks(name).map(([id, s]) => ({ id, ...statusJson(s) })),
+      type: config === undefined ? 'unknown' : this.#worker.connectorType(config),
+    };
+  }
+
+  async taskStatus(name: string, task: number): Promise<TaskStatus> {
+    const s = this.#statusStore.getTask(name, task);
+    if (s === undefined) throw new NotFoundError(`No status found for task ${name}-${task}`);
+    return { id: task, ...statusJson(s) };
+  }
+
+  async taskConfigs(name: string): Promise<TaskInfo[]> {
+    const snapshot = this.#configs.snapshot();
+    if (!snapshot.contains(name)) throw new NotFoundError(`Connector ${name} not found`);
+    return snapshot
+      .tasks(name)
+      .map((id) => ({ id, config: { ...(strings(snapshot.rawTaskConfig(id)) ?? {}) } }));
+  }
+
+  async connectorActiveTopics(name: string): Promise<string[]> {
+    return this.#statusStore.topics(name);
+  }
+
+  async resetConnectorActiveTopics(name: string): Promise<void> {
+    await this.#statusStore.resetTopics(name);
+  }
+
+  async connectorOffsets(name: string): Promise<ConnectorOffsets> {
+    const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
+    if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
+    if (this.#worker.connectorType(config) === 'sink') {
+      const offsets = await this.client.fetchGroupOffsets(sinkGroup(name, config));
+      return {
+        offsets: offsets.map((o) => ({
+          partition: { kafka_topic: o.topic, kafka_partition: o.partition },
+          offset: { kafka_offset: o.offset },
+        })),
+      };
+    }
+    const keys = await this.#offsets.keysOf(name);
+    const values = await this.#offsets.get(keys);
+    const offsets: ConnectorOffsets['offsets'] = [];
+    for (const key of keys) {
+      const parsed = parseOffsetKey(key);
+      const value = values.get(key);
+      if (parsed === null || value === undefined) continue;
+      offsets.push({
+        partition: { ...parsed.partition },
+        offset: JSON.parse(value) as Record<string, unknown>,
+      });
+    }
+    return { offsets };
+  }
+
+  validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
+    return validateConnectorConfig(
+      {
+        plugins: this.plugins,
+        config: this.config,
+        transformer: this.#transformer,
+        kafka: true,
+        workerGroupId: this.config.groupId(),
+      },
+      config,
+    );
+  }
+
+  async connectorPluginConfig(pluginName: string): Promise<ConfigKeyInfo[]> {
+    return connectorPluginConfig(this.plugins, pluginName);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes: on the leader (followers forward), except target states which any worker writes
+
+  async putConnectorConfig(
+    name: string,
+    config: Record<string, string | null>,
+    options: { allowReplace: boolean; initialState?: InitialState },
+  ): Promise<PutConnectorResult> {
+    const validation = await this.validateConnectorConfig({ ...config, name });
+    if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
+    const full = { ...(config as Record<string, string>), name };
+    return this.#onLeader(
+      async () => {
+        const snapshot = this.#configs.snapshot();
+        const existing = strings(snapshot.rawConnectorConfig(name));
+        if (existing !== undefined && !options.allowReplace)
+          throw new AlreadyExistsError(`Connector ${name} already exists`);
+        const tasks = snapshot.tasks(name);
+        if (existing !== undefined && sameConfig(existing, full))
+          return { created: false, info: this.#info(name, full, tasks) };
+        const target =
+          existing === undefined && options.initialState !== undefined
+            ? INITIAL_TO_TARGET[options.initialState]
+            : null;
+        await this.#configs.putConnectorConfig(name, full, target);
+        return { created: existing === undefined, info: this.#info(name, full, tasks) };
+      },
+      async (leaderUrl) => {
+        if (options.allowReplace) {
+          const r = await forwardRequest<ConnectorInfo>(leaderUrl, 'PUT', `/connectors/${enc(name)}/config`, {
+            body: full,
+          });
+          return { created: r.status === 201, info: r.body };
+        }
+        const body: Record<string, unknown> = { name, config: full };
+        if (options.initialState !== undefined) body.initial_state = options.initialState;
+        const r = await forwardRequest<ConnectorInfo>(leaderUrl, 'POST', '/connectors', { body });
+        return { created: true, info: r.body };
+      },
+    );
+  }
+
+  async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    const current = await this.connectorConfig(name);
+    const merged: Record<string, string> = { ...current };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete merged[k];
+      else merged[k] = v;
+    }
+    return (await this.putConnectorConfig(name, merged, { allowReplace: true })).info;
+  }
+
+  deleteConnector(name: string): Promise<void> {
+    return this.#onLeader(
+      async () => {
+        if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Connector ${name} not found`);
+        await this.#configs.removeConnectorConfig(name);
+      },
+      async (leaderUrl) => {
+        await forwardRequest(leaderUrl, 'DELETE', `/connectors/${enc(name)}`);
+      },
+    );
+  }
+
+  async putTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
+    return this.#onLeader(
+      async () => {
+        const snapshot = this.#configs.snapshot();
+        if (!snapshot.contains(name)) throw new NotFoundError(`Connector ${name} not found`);
+        if (snapshot.targetState(name) === 'STOPPED' && configs.length > 0)
+          throw new BadRequestError(
+            `Cannot submit non-empty set of task configs for stopped connector ${name}`,
+          );
+        await this.#configs.putTaskConfigs(name, configs);
+      },
+      async (leaderUrl) => {
+        await forwardRequest(leaderUrl, 'POST', `/connectors/${enc(name)}/tasks`, { body: configs });
+      },
+    );
+  }
+
+  async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null> {
+    if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Unknown connector: ${name}`);
+    if (!request.includeTasks && !request.onlyFailed) {
+      // The plain restart is executed by the connector's owner.
+      if (this.#assignedConnectors.has(name)) {
+        await this.#serial(() => this.#restartConnectorInstance(name));
+        return null;
+      }
+      const owner = this.#statusStore.getConnector(name)?.workerId;
+      if (owner === undefined || owner === this.#workerId)
+        throw new NotLeaderError('Cannot restart a connector that is not assigned to any worker');
+      await forwardRequest(`http://${owner}/`, 'POST', `/connectors/${enc(name)}/restart`);
+      return null;
+    }
+    return this.#onLeader(
+      async () => {
+        const status = await this.connectorStatus(name);
+        const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
+        const restartTasks = new Set(
+          status.tasks
+            .filter((t) => request.includeTasks && (!request.onlyFailed || t.state === 'FAILED'))
+            .map((t) => t.id),
+        );
+        await this.#configs.putRestartRequest(name, request);
+        return {
+          ...status,
+          connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
+          tasks: status.tasks.map((t) => (restartTasks.has(t.id) ? { ...t, state: 'RESTARTING' } : t)),
+        };
+      },
+      async (leaderUrl) =>
+        (
+          await forwardRequest<ConnectorStateInfo>(leaderUrl, 'POST', `/connectors/${enc(name)}/restart`, {
+            query: { includeTasks: String(request.includeTasks), onlyFailed: String(request.onlyFailed) },
+          })
+        ).body,
+    );
+  }
+
+  async restartTask(name: string, task: number): Promise<void> {
+    const snapshot = this.#configs.snapshot();
+    if (!snapshot.contains(name)) throw new NotFoundError(`Connector ${name} not found`);
+    const id = { connector: name, task };
+    if (strings(snapshot.rawTaskConfig(id)) === undefined || task >= snapshot.taskCount(name))
+      throw new NotFoundError(`Unknown task: ${name}-${task}`);
+    if (this.#assignedTasks.has(taskIdString(id))) {
+      await this.#serial(() => this.#restartTaskInstance(id));
+      return;
+    }
+    const owner = this.#statusStore.getTask(name, task)?.workerId;
+    if (owner === undefined || owner === this.#workerId)
+      throw new NotLeaderError('Cannot restart a task that is not assigned to any worker');
+    await forwardRequest(`http://${owner}/`, 'POST', `/connectors/${enc(name)}/tasks/${task}/restart`);
+  }
+
+  pauseConnector(name: string): Promise<void> {
+    return this.#putTargetState(name, 'PAUSED');
+  }
+
+  resumeConnector(name: string): Promise<void> {
+    return this.#putTargetState(name, 'STARTED');
+  }
+
+  /** Leader: an empty task-config set first, then the STOPPED target state (KIP-875). */
+  stopConnector(name: string): Promise<void> {
+    return this.#onLeader(
+      async () => {
+        if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Connector ${name} not found`);
+        await this.#configs.putTaskConfigs(name, []);
+        await this.#configs.putTargetState(name, 'STOPPED');
+        await this.#configs.refresh();
+      },
+      async (leaderUrl) => {
+        await forwardRequest(leaderUrl, 'PUT', `/connectors/${enc(name)}/stop`);
+      },
+    );
+  }
+
+  alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message> {
+    return this.#onLeader(
+      async () => {
+        const config = this.#requireStopped(name);
+        if (!Array.isArray(offsets?.offsets) || offsets.offsets.length === 0)
+          throw new BadRequestError('The offsets to be altered must not be empty');
+        const connector = this.#worker.newConnector(config);
+        if (connector instanceof SinkConnector) {
+          const parsed = parseSinkOffsets(offsets);
+          const accepted = await connector.alterOffsets(config, parsed);
+          const group = sinkGroup(name, config);
+          const toCommit = [...parsed]
+            .filter(([, o]) => o !== null)
+            .map(([tp, o]) => ({ topic: tp.topic, partition: tp.partition, offset: o! }));
+          const toDelete = [...parsed]
+            .filter(([, o]) => o === null)
+            .map(([tp]) => ({ topic: tp.topic, partition: tp.partition }));
+          if (toCommit.length > 0) await this.client.commitGroupOffsets(group, toCommit);
+          if (toDelete.length > 0) await this.client.deleteGroupOffsets(group, toDelete);
+          return { message: alteredMessage(accepted, 'altered') };
+        }
+        const parsed = parseSourceOffsets(offsets);
+        const accepted = await alterSource(connector, config, parsed);
+        await this.#offsets.set(
+          new Map(
+            parsed.map((p) => [
+              offsetKey(name, p.partition),
+              p.offset === null ? null : JSON.stringify(p.offset),
+            ]),
+          ),
+        );
+        return { message: alteredMessage(accepted, 'altered') };
+      },
+      async (leaderUrl) =>
+        (
+          await forwardRequest<Message>(leaderUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, {
+            body: offsets,
+          })
+        ).body,
+    );
+  }
+
+  resetConnectorOffsets(name: string): Promise<Message> {
+    return this.#onLeader(
+      async () => {
+        const config = this.#requireStopped(name);
+        const connector: Connector = this.#worker.newConnector(config);
+        if (connector instanceof SinkConnector) {
+          const group = sinkGroup(name, config);
+          const current = await this.client.fetchGroupOffsets(group);
+          const parsed = new TopicPartitionMap<number | null>(
+            current.map((c) => [new TopicPartition(c.topic, c.partition), null]),
+          );
+          const accepted = await connector.alterOffsets(config, parsed);
+          await this.client.deleteGroups([group]);
+          return { message: alteredMessage(accepted, 'reset') };
+        }
+        const keys = await this.#offsets.keysOf(name);
+        const partitions = keys.map((k) => ({ partition: parseOffsetKey(k)!.partition, offset: null }));
+        const accepted = await alterSource(connector, config, partitions);
+        await this.#offsets.set(new Map(keys.map((k) => [k, null])));
+        return { message: alteredMessage(accepted, 'reset') };
+      },
+      async (leaderUrl) =>
+        (await forwardRequest<Message>(leaderUrl, 'DELETE', `/connectors/${enc(name)}/offsets`)).body,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #info(name: string, config: Record<string, string>, tasks: ConnectorTaskId[]): ConnectorInfo {
+    return {
+      name,
+      config: { ...config },
+      tasks: tasks.map((t) => ({ connector: t.connector, task: t.task })),
+      type: this.#worker.connectorType(config),
+    };
+  }
+
+  #requireStopped(name: string): Record<string, string> {
+    const snapshot = this.#configs.snapshot();
+    const config = strings(snapshot.rawConnectorConfig(name));
+    if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
+    if (snapshot.targetState(name) !== 'STOPPED' || snapshot.taskCount(name) > 0)
+      throw new BadRequestError(STOPPED_OFFSETS_MESSAGE(name));
+    return config;
+  }
+
+  async #putTargetState(name: string, state: TargetState): Promise<void> {
+    if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Unknown connector ${name}`);
+    await this.#configs.putTargetState(name, state);
+  }
+
+  /**
+   * Runs `local` on the herder queue when this worker leads; else forwards to the leader; with
+   * no leader known (before the first assignment, or ours was lost) answers 409 as Kafka does.
+   */
+  async #onLeader<T>(local: () => Promise<T>, forward: (leaderUrl: string) => Promise<T>): Promise<T> {
+    const member = this.#member;
+    if (member === undefined || !this.#ready) throw new NotLeaderError('No leader known yet');
+    if (member.isLeader) return this.#serial(local);
+    const leaderUrl = member.leaderUrl;
+    if (leaderUrl === '' || sameUrl(leaderUrl, this.#restUrl))
+      throw new NotLeaderError('No leader known yet');
+    this.logger.debug({ leaderUrl }, 'Forwarding a request to the leader');
+    return forward(leaderUrl);
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rebalances
+
+  async #revoke(connectors: readonly string[], tasks: readonly ConnectorTaskId[]): Promise<void> {
+    await this.#stopTasks(tasks);
+    for (const c of connectors) await this.#stopConnector(c);
+    for (const c of connectors) this.#assignedConnectors.delete(c);
+    for (const t of tasks) this.#assignedTasks.delete(taskIdString(t));
+    // Statuses of what stopped reach the topic before anyone else takes the work over.
+    await this.#statusStore.flush();
+  }
+
+  /** Kafka's `handleRebalanceCompleted` + `startWork`. */
+  async #assigned(assignment: ConnectAssignment, generation: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#generation = generation;
+    if (assignment.error !== ASSIGNMENT_NO_ERROR) {
+      this.logger.info('The assignment failed (config mismatch); reading the config topic to the end');
+      await this.#configs
+        .refresh()
+        .catch((err) => this.logger.warn({ err }, 'Reading the config topic failed'));
+      return;
+    }
+    if (this.#configs.offset < assignment.configOffset) {
+      try {
+        await this.#configs.refresh(this.config.int('worker.sync.timeout.ms'));
+      } catch (err) {
+        this.logger.warn({ err }, 'Could not catch up with the config topic; rejoining');
+        this.#member?.requestRejoin('config topic behind the assignment');
+        return;
+      }
+    }
+    if (this.#configs.offset !== assignment.configOffset) {
+      // Read past what the leader assigned from: rejoin so the leader sees the newer configs.
+      this.#member?.requestRejoin('config topic ahead of the assignment');
+      return;
+    }
+    const snapshot = this.#configs.snapshot();
+    this.#snapshot = snapshot;
+    this.#assignedConnectors = new Set(assignment.connectors);
+    this.#assignedTasks = new Map(assignment.tasks.map((t) => [taskIdString(t), t]));
+    // Anything running that is no longer ours (eager mode, a lost assignment) stops.
+    await this.#stopTasks(
+      [...this.#startedTasks.values()].filter((t) => !this.#assignedTasks.has(taskIdString(t))),
+    );
+    for (const c of [...this.#startedConnectors])
+      if (!this.#assignedConnectors.has(c)) await this.#stopConnector(c);
+    for (const c of assignment.connectors) {
+      if (!this.#startedConnectors.has(c) && snapshot.contains(c)) await this.#startConnector(c);
+    }
+    for (const t of assignment.tasks) {
+      if (!this.#startedTasks.has(taskIdString(t))) await this.#startTask(t);
+    }
+    const leader = this.#member?.isLeader === true;
+    if (leader) await this.#cleanUpStatuses(snapshot);
+    this.logger.info(
+      `Finished rebalance: generation ${generation}, leader ${assignment.leaderUrl}${leader ? ' (this worker)' : ''}, ` +
+        `${this.#assignedConnectors.size} connectors and ${this.#assignedTasks.size} tasks assigned here`,
+    );
+  }
+
+  /** The leader tombstones statuses of connectors and tasks that no longer exist. */
+  async #cleanUpStatuses(snapshot: ClusterConfigState): Promise<void> {
+    for (const c of this.#statusStore.connectors()) {
+      if (!snapshot.contains(c)) {
+        void this.#status.deleteConnector(c);
+        continue;
+      }
+      const count = snapshot.taskCount(c);
+      for (const [task] of this.#statusStore.getTasks(c))
+        if (task >= count) void this.#status.deleteTask(c, task);
+    }
+  }
+
+  async #startConnector(name: string): Promise<void> {
+    const config = strings(this.#snapshot.rawConnectorConfig(name));
+    if (config === undefined) return;
+    const target = this.#snapshot.targetState(name) ?? 'STARTED';
+    this.#startedConnectors.add(name);
+    const running = await this.#worker.startConnector(name, config, target, () =>
+      this.#requestReconfiguration(name),
+    );
+    if (running && target === 'STARTED') await this.#reconfigureTasks(name);
+  }
+
+  async #stopConnector(name: string): Promise<void> {
+    this.#startedConnectors.delete(name);
+    await this.#worker.stopConnector(name);
+  }
+
+  async #startTask(id: ConnectorTaskId): Promise<void> {
+    const snapshot = this.#snapshot;
+    const taskConfig = strings(snapshot.rawTaskConfig(id));
+    const connectorConfig = strings(snapshot.rawConnectorConfig(id.connector));
+    if (taskConfig === undefined || connectorConfig === undefined) return;
+    this.#startedTasks.set(taskIdString(id), id);
+    await this.#worker.startTask(
+      id,
+      connectorConfig,
+      taskConfig,
+      snapshot.targetState(id.connector) ?? 'STARTED',
+      snapshot.taskCount(id.connector),
+    );
+  }
+
+  async #stopTasks(ids: readonly ConnectorTaskId[]): Promise<void> {
+    if (ids.length === 0) return;
+    for (const id of ids) this.#startedTasks.delete(taskIdString(id));
+    await this.#worker.stopTasks(ids);
+  }
+
+  /** A connector asked for new task configs (`requestTaskReconfiguration`). */
+  #requestReconfiguration(name: string): void {
+    void this.#serial(() => this.#reconfigureTasks(name));
+  }
+
+  /**
+   * Generates the task configs of a connector running here and publishes them when the task
+   * count, a task config or the connector config changed since the last commit.
+   */
+  async #reconfigureTasks(name: string): Promise<void> {
+    if (this.#stopping || !this.#worker.isRunning(name)) return;
+    const snapshot = this.#configs.snapshot();
+    if (snapshot.targetState(name) !== 'STARTED') return;
+    let configs: Record<string, string>[];
+    try {
+      configs = await this.#worker.connectorTaskConfigs(name);
+    } catch (err) {
+      this.logger.error({ err }, `Connector ${name} failed to generate task configs`);
+      void this.#status.putConnector(name, failedRecord(this.#workerId, err));
+      return;
+    }
+    const current = snapshot.tasks(name).map((id) => strings(snapshot.rawTaskConfig(id)));
+    const connectorConfig = strings(snapshot.rawConnectorConfig(name));
+    const applied = strings(snapshot.appliedConnectorConfig(name));
+    const changed =
+      current.length !== configs.length ||
+      configs.some((c, i) => current[i] === undefined || !sameConfig(current[i]!, c)) ||
+      connectorConfig === undefined ||
+      applied === undefined ||
+      !sameConfig(applied, connectorConfig);
+    if (!changed) return;
+    void this.#publishTaskConfigs(name, configs);
+  }
+
+  /** Writes (leader) or forwards (follower) task configs, retrying with back-off 250 ms → 60 s. */
+  async #publishTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
+    let backoff = 250;
+    while (!this.#stopping && this.#startedConnectors.has(name)) {
+      try {
+        await this.putTaskConfigs(name, configs);
+        this.logger.info(`Published ${configs.length} task configs of connector ${name}`);
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        this.logger.warn(
+          { err: (err as Error).message },
+          `Publishing the task configs of ${name} failed; retrying`,
+        );
+      }
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, 60_000);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Config topic changes (Kafka's `ConfigUpdateListener` + `updateConfigsWithIncrementalCooperative`)
+
+  #onConfigChange(change: ConfigChange): void {
+    void this.#serial(async () => {
+      if (this.#stopping) return;
+      try {
+        await this.#applyConfigChange(change);
+      } catch (err) {
+        this.logger.error({ err, change: change.type }, 'Applying a config change failed');
+      }
+    });
+  }
+
+  async #applyConfigChange(change: ConfigChange): Promise<void> {
+    const previous = this.#snapshot;
+    const snapshot = this.#configs.snapshot();
+    switch (change.type) {
+      case 'connector-config-updated': {
+        const name = change.connector;
+        if (!previous.contains(name)) {
+          this.#member?.requestRejoin(`connector ${name} was created`);
+          break;
+        }
+        this.#snapshot = snapshot;
+        if (this.#startedConnectors.has(name)) {
+          // Only the connector restarts; it regenerates its task configs.
+          await this.#stopConnector(name);
+          await this.#startConnector(name);
+        }
+        return;
+      }
+      case 'connector-config-removed': {
+        const name = change.connector;
+        await this.#stopTasks([...this.#startedTasks.values()].filter((t) => t.connector === name));
+        if (this.#startedConnectors.has(name)) await this.#stopConnector(name);
+        this.#member?.requestRejoin(`connector ${name} was deleted`);
+        break;
+      }
+      case 'task-configs-committed': {
+        // Cooperative: stop our tasks of the reconfigured connector; the rebalance restarts
+        // those still assigned here with their new configs.
+        const name = change.connector;
+        await this.#stopTasks([...this.#startedTasks.values()].filter((t) => t.connector === name));
+        this.#member?.requestRejoin(`task configs of ${name} were committed`);
+        break;
+      }
+      case 'target-state-changed':
+        this.#snapshot = snapshot;
+        await this.#applyTargetState(change.connector, change.state);
+        return;
+      case 'restart-requested':
+        await this.#applyRestartRequest(change.connector, change.includeTasks, change.onlyFailed);
+        return;
+      default:
+        return;
+    }
+    // Anything else here waits for the rebalance; the snapshot moves on for the reads.
+    this.#snapshot = snapshot;
+  }
+
+  async #applyTargetState(name: string, state: TargetState): Promise<void> {
+    const tasks = [...this.#startedTasks.values()].filter((t) => t.connector === name);
+    if (this.#startedConnectors.has(name)) {
+      if (!this.#worker.isRunning(name)) {
+        // A connector whose instance could not be created: try again in the new state.
+        await this.#stopConnector(name);
+        await this.#startConnector(name);
+      } else {
+        const running = await this.#worker.setConnectorTarget(name, state);
+        if (state === 'STARTED' && running) await this.#reconfigureTasks(name);
+      }
+    }
+    for (const t of tasks) this.#worker.setTaskTarget(t, state);
+  }
+
+  async #applyRestartRequest(name: string, includeTasks: boolean, onlyFailed: boolean): Promise<void> {
+    if (this.#assignedConnectors.has(name)) {
+      const state = this.#statusStore.getConnector(name)?.state;
+      if (!onlyFailed || state === 'FAILED') {
+        await this.#status.putConnector(name, this.#record('RESTARTING'));
+        await this.#restartConnectorInstance(name);
+      }
+    }
+    if (!includeTasks) return;
+    for (const t of [...this.#assignedTasks.values()].filter((id) => id.connector === name)) {
+      const state = this.#statusStore.getTask(name, t.task)?.state;
+      if (onlyFailed && state !== 'FAILED') continue;
+      await this.#status.putTask(name, t.task, this.#record('RESTARTING'));
+      await this.#restartTaskInstance(t);
+    }
+  }
+
+  async #restartConnectorInstance(name: string): Promise<void> {
+    this.#snapshot = this.#configs.snapshot();
+    await this.#stopConnector(name);
+    if (this.#assignedConnectors.has(name)) await this.#startConnector(name);
+  }
+
+  async #restartTaskInstance(id: ConnectorTaskId): Promise<void> {
+    this.#snapshot = this.#configs.snapshot();
+    await this.#stopTasks([id]);
+    if (this.#assignedTasks.has(taskIdString(id))) await this.#startTask(id);
+  }
+
+  #record(state: StateRecord['state']): StateRecord {
+    return { state, workerId: this.#workerId, trace: null, generation: this.#generation };
+  }
+}
+
+/** A stored config without its null values (Kafka's schema allows them; nothing here uses them). */
+function strings(raw: RawConfig | undefined): Record<string, string> | undefined {
+  if (raw === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (v !== null) out[k] = v;
+  return out;
+}
+
+function sinkGroup(name: string, config: Readonly<Record<string, string>>): string {
+  return config['consumer.override.group.id'] || `connect-${name}`;
+}
+
+function enc(name: string): string {
+  return encodeURIComponent(name);
+}
+
+function sameUrl(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}

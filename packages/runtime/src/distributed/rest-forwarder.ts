@@ -1,0 +1,67 @@
+/**
+ * Re-issues a REST request to another worker (Kafka's `RestClient` as `HerderRequestHandler`
+ * uses it): a write that reached a follower goes to the leader's URL, a restart to the worker
+ * that owns the instance. The other worker's error answer is re-thrown with its status and
+ * message, so the client sees what the leader said; a transport failure is a 500.
+ */
+import { ConnectError } from '@sluice/api';
+import { RestError } from '../rest/errors.ts';
+
+export interface ForwardedResponse<T> {
+  status: number;
+  body: T;
+}
+
+export interface ForwardOptions {
+  /** Query parameters besides `forward` (e.g. the restart flags). */
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Default 90 s, Kafka's REST request timeout. */
+  timeoutMs?: number;
+}
+
+/**
+ * Sends `method path` to `baseUrl` (a worker's advertised URL, with or without a trailing slash)
+ * with `forward=true`, as Kafka does for a request that has not been forwarded yet.
+ */
+export async function forwardRequest<T>(
+  baseUrl: string,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  options: ForwardOptions = {},
+): Promise<ForwardedResponse<T>> {
+  const url = new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
+  url.searchParams.set('forward', 'true');
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers:
+        options.body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 90_000),
+    });
+  } catch (err) {
+    throw new ConnectError(`IO Error trying to forward REST request: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  if (response.status >= 400) {
+    const message =
+      typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
+        ? (body as { message: string }).message
+        : `Unexpected status ${response.status} from ${url.origin}`;
+    throw new RestError(response.status, message);
+  }
+  return { status: response.status, body: body as T };
+}

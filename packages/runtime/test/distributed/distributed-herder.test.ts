@@ -1,0 +1,279 @@
+/**
+ * DistributedHerder against a real broker: two workers in one process, each with its own REST
+ * server (followers forward writes to the leader's URL over HTTP), sharing a group and three
+ * internal topics.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DistributedHerder, LoggerRegistry, RestServer } from '@sluice/runtime';
+import { uniqueName, useKafka } from '@sluice/testing';
+import { pino } from 'pino';
+
+/** A parsed JSON answer of the REST API, read field by field in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
+type Json = any;
+
+let bootstrapServers: string;
+let dir: string;
+
+before(async () => {
+  ({ bootstrapServers } = await useKafka());
+  dir = await mkdtemp(join(tmpdir(), 'sluice-dh-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface TestWorker {
+  herder: DistributedHerder;
+  rest: RestServer;
+  url: string;
+}
+
+function workerProps(group: string): Record<string, string> {
+  return {
+    'bootstrap.servers': bootstrapServers,
+    'group.id': group,
+    'config.storage.topic': `${group}-configs`,
+    'offset.storage.topic': `${group}-offsets`,
+    'status.storage.topic': `${group}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'offset.storage.partitions': '3',
+    'status.storage.partitions': '2',
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'offset.flush.interval.ms': '200',
+    'session.timeout.ms': '6000',
+    'heartbeat.interval.ms': '1000',
+    'scheduled.rebalance.max.delay.ms': '2000',
+    listeners: 'http://127.0.0.1:0',
+  };
+}
+
+async function startWorker(group: string): Promise<TestWorker> {
+  const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
+  const herder = await DistributedHerder.create(workerProps(group), { logger });
+  const rest = new RestServer({
+    herder,
+    loggers: new LoggerRegistry(logger),
+    listeners: [{ protocol: 'http', host: '127.0.0.1', port: 0 }],
+  });
+  const { urls } = await rest.start();
+  herder.setBoundPort(Number(new URL(urls[0]!).port));
+  await herder.start();
+  return { herder, rest, url: urls[0]! };
+}
+
+async function stopWorker(w: TestWorker): Promise<void> {
+  await w.rest.stop();
+  await w.herder.stop();
+}
+
+async function http(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
+  const r = await fetch(`${url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+}
+
+/** The connector's status once it and `tasks` tasks are all in `state`. */
+function statusIs(url: string, name: string, state: string, tasks: number) {
+  return eventually(`${name} ${state} with ${tasks} tasks`, async () => {
+    const r = await http(url, 'GET', `/connectors/${name}/status`);
+    if (r.status !== 200) return undefined;
+    const s = r.body;
+    if (s.connector.state !== state || s.tasks.length !== tasks) return undefined;
+    return s.tasks.every((t: { state: string }) => t.state === state) ? s : undefined;
+  });
+}
+
+describe('DistributedHerder', { timeout: 180_000 }, () => {
+  test('two workers: forwarding, spread of tasks, pause/resume/stop/delete, pipeline', async () => {
+    const group = uniqueName('dh');
+    const a = await startWorker(group);
+    const b = await startWorker(group);
+    try {
+      await eventually('both workers agree on a leader', async () =>
+        a.herder.leaderUrl !== '' && a.herder.leaderUrl === b.herder.leaderUrl ? true : undefined,
+      );
+      const [leader, follower] = a.herder.isLeader ? [a, b] : [b, a];
+      assert.equal(leader.herder.isLeader, true);
+      assert.equal(follower.herder.isLeader, false);
+
+      // A create sent to the follower is forwarded to the leader (201, config echoed).
+      const input = join(dir, 'in.txt');
+      const output = join(dir, 'out.txt');
+      await writeFile(input, `${Array.from({ length: 200 }, (_, i) => `line-${i}`).join('\n')}\n`);
+      const topic = uniqueName('dh_topic');
+      const created = await http(follower.url, 'POST', '/connectors', {
+        name: 'src',
+        config: {
+          'connector.class': 'FileStreamSource',
+          file: input,
+          topic,
+        },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.name, 'src');
+      assert.deepEqual(created.body.tasks, []);
+      const again = await http(follower.url, 'POST', '/connectors', {
+        name: 'src',
+        config: { 'connector.class': 'FileStreamSource', file: input, topic },
+      });
+      assert.equal(again.status, 409);
+      assert.equal(again.body.message, 'Connector src already exists');
+
+      const sink = await http(follower.url, 'PUT', '/connectors/sink/config', {
+        'connector.class': 'FileStreamSink',
+        file: output,
+        topics: topic,
+        'tasks.max': '4',
+      });
+      assert.equal(sink.status, 201, JSON.stringify(sink.body));
+
+      await statusIs(a.url, 'src', 'RUNNING', 1);
+      const sinkStatus = await statusIs(b.url, 'sink', 'RUNNING', 4);
+      // The four sink tasks (plus two connectors and the source task) are spread over both workers.
+      const owners = new Set(sinkStatus.tasks.map((t: { worker_id: string }) => t.worker_id));
+      assert.equal(owners.size, 2, JSON.stringify(sinkStatus));
+      assert.deepEqual(new Set(owners), new Set([a.herder.workerId, b.herder.workerId]));
+
+      // Every line goes file → topic → file.
+      await eventually('all lines in the sink file', async () => {
+        const text = await readFile(output, 'utf8').catch(() => '');
+        const lines = new Set(text.split('\n').filter((l) => l !== ''));
+        return lines.size === 200 ? true : undefined;
+      });
+
+      // Reads on either worker: info with the committed tasks, task configs.
+      const info = await http(follower.url, 'GET', '/connectors/sink');
+      assert.equal(info.status, 200);
+      assert.equal(info.body.tasks.length, 4);
+      assert.equal(info.body.type, 'sink');
+      const tasks = await http(leader.url, 'GET', '/connectors/sink/tasks');
+      assert.equal(tasks.body.length, 4);
+      assert.match(tasks.body[0].config['task.class'], /FileStreamSinkTask$/);
+
+      // Pause and resume (any worker writes the target state).
+      assert.equal((await http(follower.url, 'PUT', '/connectors/sink/pause')).status, 202);
+      await statusIs(leader.url, 'sink', 'PAUSED', 4);
+      assert.equal((await http(follower.url, 'PUT', '/connectors/sink/resume')).status, 202);
+      await statusIs(leader.url, 'sink', 'RUNNING', 4);
+
+      // Reconfiguration: fewer tasks after a config update.
+      const updated = await http(follower.url, 'PUT', '/connectors/sink/config', {
+        'connector.class': 'FileStreamSink',
+        file: output,
+        topics: topic,
+        'tasks.max': '2',
+      });
+      assert.equal(updated.status, 200);
+      await statusIs(follower.url, 'sink', 'RUNNING', 2);
+
+      // Stop: no tasks, connector STOPPED; offsets can then be read and reset.
+      assert.equal((await http(follower.url, 'PUT', '/connectors/src/stop')).status, 204);
+      await statusIs(follower.url, 'src', 'STOPPED', 0);
+      const offsets = await http(follower.url, 'GET', '/connectors/src/offsets');
+      assert.equal(offsets.status, 200);
+      assert.equal(offsets.body.offsets.length, 1);
+      assert.deepEqual(offsets.body.offsets[0].partition, { filename: input });
+      assert.equal(offsets.body.offsets[0].offset.position, (await readFile(input)).length);
+      const reset = await http(follower.url, 'DELETE', '/connectors/src/offsets');
+      assert.equal(reset.status, 200, JSON.stringify(reset.body));
+      assert.equal((await http(leader.url, 'GET', '/connectors/src/offsets')).body.offsets.length, 0);
+      // Offsets of a running connector cannot be changed.
+      const refused = await http(follower.url, 'DELETE', '/connectors/sink/offsets');
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.message, /must be in the STOPPED state/);
+
+      // Delete through the follower: gone everywhere, statuses tombstoned.
+      assert.equal((await http(follower.url, 'DELETE', '/connectors/src')).status, 204);
+      await eventually('src gone', async () =>
+        (await http(a.url, 'GET', '/connectors/src')).status === 404 &&
+        (await http(b.url, 'GET', '/connectors/src/status')).status === 404
+          ? true
+          : undefined,
+      );
+      assert.deepEqual((await http(b.url, 'GET', '/connectors')).body, ['sink']);
+      assert.equal((await http(b.url, 'DELETE', '/connectors/nope')).status, 404);
+    } finally {
+      await stopWorker(a);
+      await stopWorker(b);
+    }
+  });
+
+  test('a worker that leaves gracefully hands its work over at once; the survivor leads', async () => {
+    const group = uniqueName('dh_leave');
+    const a = await startWorker(group);
+    const b = await startWorker(group);
+    let bStopped = false;
+    try {
+      const output = join(dir, `${group}.txt`);
+      const created = await http(a.url, 'POST', '/connectors', {
+        name: 'sink',
+        config: {
+          'connector.class': 'FileStreamSink',
+          file: output,
+          topics: uniqueName('dh_leave_topic'),
+          'tasks.max': '4',
+        },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const before = await statusIs(a.url, 'sink', 'RUNNING', 4);
+      assert.equal(new Set(before.tasks.map((t: { worker_id: string }) => t.worker_id)).size, 2);
+      await stopWorker(b);
+      bStopped = true;
+      const afterLeave = await eventually('every task on the survivor', async () => {
+        const s = await statusIs(a.url, 'sink', 'RUNNING', 4);
+        const owners = new Set([
+          s.connector.worker_id,
+          ...s.tasks.map((t: { worker_id: string }) => t.worker_id),
+        ]);
+        return owners.size === 1 && owners.has(a.herder.workerId) ? s : undefined;
+      });
+      assert.equal(afterLeave.connector.worker_id, a.herder.workerId);
+      assert.equal(a.herder.isLeader, true);
+      // The survivor, now leader, serves writes.
+      const restarted = await http(a.url, 'POST', '/connectors/sink/restart?includeTasks=true');
+      assert.equal(restarted.status, 202);
+      assert.equal(restarted.body.connector.state, 'RESTARTING');
+      assert.equal(restarted.body.tasks.length, 4);
+      await statusIs(a.url, 'sink', 'RUNNING', 4);
+    } finally {
+      await stopWorker(a);
+      if (!bStopped) await stopWorker(b);
+    }
+  });
+});
