@@ -70,7 +70,7 @@ import {
   sameConfig,
   statusJson,
   validateConnectorConfig,
-} from './connector-validation.ts';
+} from '../herder/connector-validation.ts';
 import { internalTopicSettings, sleep } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
 import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';

@@ -1,39 +1,36 @@
 import {
   AlreadyExistsError,
   BadRequestError,
-  type ConfigDef,
-  ConfigError,
-  ConfigValue,
-  ConnectError,
-  type Connector,
-  errorTrace,
-  generateConfigInfos,
   NotFoundError,
-  NULL_VALUE_MESSAGE,
   SinkConnector,
-  type SourceMap,
   TopicPartition,
   TopicPartitionMap,
-  toConfigKeyInfo,
 } from '@sluice/api';
 import { type Logger, pino } from 'pino';
-import {
-  SINK_CONNECTOR_CONFIG_DEF,
-  SOURCE_CONNECTOR_CONFIG_DEF,
-  validateSinkTopics,
-} from '../config/connector-config.ts';
 import { builtinConfigProviders } from '../config/providers/config-provider-registry.ts';
 import { resolveWorkerProperties } from '../config/providers/worker-config-providers.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { WorkerConfig } from '../config/worker-config.ts';
 import { EmbeddedLogClient } from '../embedded/embedded-log-client.ts';
+import {
+  alteredMessage,
+  alterSource,
+  checkWorkerClientConfigs,
+  connectorPluginConfig,
+  failedRecord,
+  invalidConfigMessage,
+  parseSinkOffsets,
+  parseSourceOffsets,
+  sameConfig,
+  statusJson,
+  validateConnectorConfig,
+} from '../herder/connector-validation.ts';
 import type {
   ConfigInfos,
   ConfigKeyInfo,
   ConnectorInfo,
   ConnectorOffsets,
   ConnectorStateInfo,
-  ConnectorStatus,
   InitialState,
   Message,
   RestartRequest,
@@ -42,24 +39,15 @@ import type {
   TaskStatus,
 } from '../herder/entities.ts';
 import type { Herder, PutConnectorResult } from '../herder/herder.ts';
-import {
-  connectionSettings,
-  consumerSettings,
-  policyName,
-  producerSettings,
-  sinkConsumerDefaults,
-  taskClientProps,
-  validateClientOverrides,
-} from '../kafka/client-config.ts';
+import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import { builtinPlugins } from '../plugins/builtins.ts';
 import { loadPluginPath } from '../plugins/plugin-path.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
-import { MemoryStatusStore, type StateRecord } from '../storage/status-store.ts';
+import { MemoryStatusStore } from '../storage/status-store.ts';
 import { SLUICE_VERSION } from '../version.ts';
-import { validateTransformsAndPredicates } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
 
 interface ConnectorEntry {
@@ -438,113 +426,20 @@ export class StandaloneHerder implements Herder {
     });
   }
 
-  async validateConnectorConfig(raw: Record<string, string | null>): Promise<ConfigInfos> {
-    const cls = raw['connector.class'];
-    if (cls === undefined || cls === null || cls.trim() === '') {
-      throw new BadRequestError(`Connector config ${javaMap(raw)} contains no connector type`);
-    }
-    // Validated as it will run: provider variables resolved (the answer shows the raw text, below).
-    const config = (await this.#transformer.transform(raw)).data as Record<string, string>;
-    const info = this.plugins.find(cls, ['source', 'sink']);
-    if (info === undefined) {
-      throw new BadRequestError(
-        `Invalid value ${cls} for configuration connector.class: Failed to find any class that implements Connector and which name matches ${cls}`,
-      );
-    }
-    const connector = new info.plugin() as Connector;
-    const isSink = info.type === 'sink';
-    const frameworkDef: ConfigDef = isSink ? SINK_CONNECTOR_CONFIG_DEF : SOURCE_CONNECTOR_CONFIG_DEF;
-    const values = frameworkDef.validateAll(config);
-    if (isSink) {
-      for (const [key, errors] of validateSinkTopics(config)) {
-        let v = values.get(key);
-        if (v === undefined) {
-          v = new ConfigValue(key, config[key] ?? null);
-          values.set(key, v);
-        }
-        for (const e of errors) v.addErrorMessage(e);
-      }
-    }
-    const overrideErrors = validateClientOverrides(
-      this.config.getString('connector.client.config.override.policy') ?? 'All',
-      this.config.originalsStrings(),
-      config,
-      isSink,
-      this.log.kind === 'kafka',
+  validateConnectorConfig(raw: Record<string, string | null>): Promise<ConfigInfos> {
+    return validateConnectorConfig(
+      {
+        plugins: this.plugins,
+        config: this.config,
+        transformer: this.#transformer,
+        kafka: this.log.kind === 'kafka',
+      },
+      raw,
     );
-    for (const [key, message] of overrideErrors) {
-      let v = values.get(key);
-      if (v === undefined) {
-        v = new ConfigValue(key, config[key] ?? null);
-        values.set(key, v);
-      }
-      v.addErrorMessage(message);
-    }
-    const connectorDef = connector.config();
-    let connectorValues: ConfigValue[];
-    try {
-      connectorValues = (await connector.validate(config)).configValues;
-    } catch (err) {
-      throw new ConnectError(`${info.className}.validate() failed: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    for (const v of connectorValues) {
-      const existing = values.get(v.name);
-      if (existing === undefined) values.set(v.name, v);
-      else
-        for (const e of v.errorMessages) if (!existing.errorMessages.includes(e)) existing.addErrorMessage(e);
-    }
-    // A null value is an error whatever the key (Kafka's addNullValuedErrors).
-    for (const [key, value] of Object.entries(raw)) {
-      if (value !== null) continue;
-      let v = values.get(key);
-      if (v === undefined) {
-        v = new ConfigValue(key);
-        values.set(key, v);
-      }
-      if (!v.errorMessages.includes(NULL_VALUE_MESSAGE)) v.addErrorMessage(NULL_VALUE_MESSAGE);
-    }
-    const keys = new Map([...frameworkDef.configKeys(), ...connectorDef.configKeys()]);
-    const groups = [
-      ...frameworkDef.groups(),
-      ...connectorDef.groups().filter((g) => !frameworkDef.groups().includes(g)),
-    ];
-    for (const [key, errors] of validateTransformsAndPredicates(this.plugins, config)) {
-      let v = values.get(key);
-      if (v === undefined) {
-        v = new ConfigValue(key, config[key] ?? null);
-        values.set(key, v);
-      }
-      for (const e of errors) if (!v.errorMessages.includes(e)) v.addErrorMessage(e);
-    }
-    // A value that came from a config provider is answered as written (`${file:...}`), never resolved.
-    for (const [key, v] of values) {
-      const written = raw[key];
-      if (written != null && written.includes('${')) v.value = written;
-    }
-    return generateConfigInfos(cls, keys, values.values(), groups);
   }
 
   async connectorPluginConfig(pluginName: string): Promise<ConfigKeyInfo[]> {
-    const info = this.plugins.find(pluginName, [
-      'source',
-      'sink',
-      'converter',
-      'header_converter',
-      'transformation',
-      'predicate',
-    ]);
-    if (info === undefined) throw new NotFoundError(`Unknown plugin ${pluginName}.`);
-    const instance = new info.plugin() as { config?: () => ConfigDef };
-    const own = instance.config?.();
-    const keys = own === undefined ? [] : [...own.configKeys().values()];
-    if (info.type === 'source' || info.type === 'sink') {
-      const framework = info.type === 'sink' ? SINK_CONNECTOR_CONFIG_DEF : SOURCE_CONNECTOR_CONFIG_DEF;
-      const names = new Set(keys.map((k) => k.name));
-      for (const k of framework.configKeys().values()) if (!names.has(k.name)) keys.push(k);
-    }
-    return keys.map((k) => toConfigKeyInfo(k));
+    return connectorPluginConfig(this.plugins, pluginName);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -698,146 +593,4 @@ export class StandaloneHerder implements Herder {
       for (const id of this.#worker.tasksOf(name)) this.#worker.setTaskTarget(id, target);
     });
   }
-}
-
-function sameConfig(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-}
-
-function statusJson(s: StateRecord): ConnectorStatus {
-  const out: ConnectorStatus = { state: s.state, worker_id: s.workerId };
-  if (s.trace !== null && s.trace !== '') out.trace = s.trace;
-  return out;
-}
-
-function failedRecord(workerId: string, err: unknown): StateRecord {
-  return {
-    state: 'FAILED',
-    workerId,
-    trace: errorTrace(err),
-    generation: 0,
-  };
-}
-
-function invalidConfigMessage(infos: ConfigInfos): string {
-  const errors: string[] = [];
-  for (const c of infos.configs) for (const e of c.value?.errors ?? []) errors.push(e);
-  return (
-    `Connector configuration is invalid and contains the following ${errors.length} error(s):\n${errors.join('\n')}\n` +
-    'You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`'
-  );
-}
-
-/** Java's `Map.toString`: `{k1=v1, k2=v2}`. */
-function javaMap(config: Record<string, string | null>): string {
-  return `{${Object.entries(config)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ')}}`;
-}
-
-function alteredMessage(accepted: boolean, verb: 'altered' | 'reset'): string {
-  return accepted
-    ? `The offsets for this connector have been ${verb} successfully`
-    : `The Connect framework-managed offsets for this connector have been ${verb} successfully. However, if this connector manages offsets externally, they will need to be manually ${verb} in the system that the connector uses.`;
-}
-
-function isPrimitive(v: unknown): boolean {
-  return v === null || ['string', 'number', 'boolean'].includes(typeof v);
-}
-
-function parseSourceOffsets(
-  offsets: ConnectorOffsets,
-): Array<{ partition: SourceMap; offset: SourceMap | null }> {
-  return offsets.offsets.map((o) => {
-    if (o.partition === null || typeof o.partition !== 'object' || Array.isArray(o.partition)) {
-      throw new BadRequestError('Source partitions must be non-null JSON objects');
-    }
-    for (const v of Object.values(o.partition)) {
-      if (!isPrimitive(v))
-        throw new BadRequestError('Source partition values must be primitive (string, number or boolean)');
-    }
-    if (o.offset !== null) {
-      if (typeof o.offset !== 'object' || Array.isArray(o.offset))
-        throw new BadRequestError('Source offsets must be JSON objects or null');
-      for (const v of Object.values(o.offset)) {
-        if (!isPrimitive(v))
-          throw new BadRequestError('Source offset values must be primitive (string, number or boolean)');
-      }
-    }
-    return { partition: o.partition, offset: o.offset };
-  });
-}
-
-function parseSinkOffsets(offsets: ConnectorOffsets): TopicPartitionMap<number | null> {
-  const out = new TopicPartitionMap<number | null>();
-  for (const o of offsets.offsets) {
-    const topic = o.partition?.kafka_topic;
-    const partition = Number(o.partition?.kafka_partition);
-    if (typeof topic !== 'string' || topic === '') {
-      throw new BadRequestError(
-        'Kafka topic must be specified in the sink connector partition as a non-empty string under the key kafka_topic',
-      );
-    }
-    if (!Number.isInteger(partition) || partition < 0) {
-      throw new BadRequestError(
-        'Kafka partition must be specified in the sink connector partition as a non-negative integer under the key kafka_partition',
-      );
-    }
-    let offset: number | null = null;
-    if (o.offset !== null) {
-      offset = Number(o.offset?.kafka_offset);
-      if (!Number.isInteger(offset) || offset < 0) {
-        throw new BadRequestError(
-          'Kafka offset must be specified in the sink connector offset as a non-negative integer under the key kafka_offset',
-        );
-      }
-    }
-    out.set(new TopicPartition(topic, partition), offset);
-  }
-  return out;
-}
-
-async function alterSource(
-  connector: Connector,
-  config: Record<string, string>,
-  offsets: Array<{ partition: SourceMap; offset: SourceMap | null }>,
-): Promise<boolean> {
-  const c = connector as unknown as {
-    alterOffsets(config: Record<string, string>, offsets: unknown): Promise<boolean> | boolean;
-  };
-  return c.alterOffsets(config, offsets);
-}
-
-/**
- * Fails start-up on a bad override policy or a bad worker-level `producer.*` / `consumer.*` value,
- * naming the worker property, rather than failing every task later.
- */
-function checkWorkerClientConfigs(config: WorkerConfig): void {
-  policyName(config.getString('connector.client.config.override.policy') ?? 'All');
-  const worker = config.originalsStrings();
-  const kafka = !config.usesEmbeddedLog();
-  const check = (kind: 'producer' | 'consumer' | 'admin', parse: (p: Record<string, string>) => unknown) => {
-    const props = taskClientProps(
-      kind,
-      worker,
-      {},
-      kind === 'consumer' ? sinkConsumerDefaults('worker', 0) : {},
-    );
-    if (!kafka) props['bootstrap.servers'] = 'embedded';
-    try {
-      parse(props);
-    } catch (err) {
-      if (
-        !(err instanceof ConfigError) ||
-        err.key === undefined ||
-        worker[`${kind}.${err.key}`] === undefined
-      )
-        throw err;
-      throw ConfigError.invalidValue(`${kind}.${err.key}`, err.value, err.message.replace(/^.*?: /, ''));
-    }
-  };
-  check('producer', (p) => (kafka ? producerSettings(p) : undefined));
-  check('consumer', (p) => (kafka ? [connectionSettings(p), consumerSettings(p)] : consumerSettings(p)));
-  check('admin', (p) => (kafka ? connectionSettings(p) : undefined));
 }

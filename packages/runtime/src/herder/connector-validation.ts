@@ -3,8 +3,7 @@
  * `PUT /connector-plugins/{p}/config/validate` and the check before a create or update), the
  * plugin config listing, the offsets API's body parsing and messages, and status JSON.
  *
- * Written for the distributed herder from the standalone herder's own code (same behaviour); the
- * standalone herder can import these in place of its private copies.
+ * Shared by the standalone and distributed herders.
  */
 import {
   BadRequestError,
