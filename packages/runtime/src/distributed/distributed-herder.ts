@@ -30,6 +30,19 @@ import { DistributedConfig } from '../config/distributed-config.ts';
 import { builtinConfigProviders } from '../config/providers/config-provider-registry.ts';
 import { resolveWorkerProperties } from '../config/providers/worker-config-providers.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import {
+  alteredMessage,
+  alterSource,
+  checkWorkerClientConfigs,
+  connectorPluginConfig,
+  failedRecord,
+  invalidConfigMessage,
+  parseSinkOffsets,
+  parseSourceOffsets,
+  sameConfig,
+  statusJson,
+  validateConnectorConfig,
+} from '../herder/connector-validation.ts';
 import type {
   ConfigInfos,
   ConfigKeyInfo,
@@ -58,19 +71,6 @@ import type { RawConfig } from './config-records.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
 import { type ConnectorTaskId, taskIdString } from './connector-task-id.ts';
-import {
-  alteredMessage,
-  alterSource,
-  checkWorkerClientConfigs,
-  connectorPluginConfig,
-  failedRecord,
-  invalidConfigMessage,
-  parseSinkOffsets,
-  parseSourceOffsets,
-  sameConfig,
-  statusJson,
-  validateConnectorConfig,
-} from '../herder/connector-validation.ts';
 import { internalTopicSettings, sleep } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
 import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
