@@ -9,7 +9,10 @@
 // Other options: --tx-rows N (rows per transaction in the backlog, 1000), --latency-rows N (20000),
 // --latency-rate N (changes/s in the latency phase, 2000), --poll-ms, --pause-ms, --timeout-s,
 // --jvm-args "..." (extra JVM flags for Kafka Connect, recorded in the section), --profile (the
-// Sluice worker under --cpu-prof into benchmarks/.work/postgres-cdc/profiles; never writes RESULTS.md).
+// Sluice worker under --cpu-prof into benchmarks/.work/postgres-cdc/profiles; never writes RESULTS.md),
+// --systems sluice[,recvlogical,debezium] (run only these; the comparison table and RESULTS.md need all three),
+// --connector-props "k=v,k=v" (extra connector properties for both connectors, e.g. max.batch.size;
+// recorded in the section).
 //
 // Per system: TRUNCATE the table, create a fresh pgoutput slot, write the backlog of --rows
 // inserts (transactions of --tx-rows rows) while nobody reads the slot, then start the consumer:
@@ -70,6 +73,8 @@ const { values: opts } = parseArgs({
     'jvm-args': { type: 'string', default: '' },
     'no-results': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    systems: { type: 'string', default: 'recvlogical,sluice,debezium' },
+    'connector-props': { type: 'string', default: '' },
   },
 });
 const ROWS = Number(opts.rows);
@@ -94,7 +99,21 @@ if (LAT_ROWS % LAT_TX !== 0) throw new Error(`--latency-rows must be a multiple 
 if (!Number.isInteger(PAUSE_MS) || PAUSE_MS < 0) throw new Error('--pause-ms must be an integer >= 0');
 const jvmArgs = opts['jvm-args'].split(/\s+/).filter((a) => a !== '');
 const profile = opts.profile;
-const writeResults = !opts['no-results'] && !profile;
+const ALL_SYSTEMS = ['recvlogical', 'sluice', 'debezium'] as const;
+const selected = opts.systems.split(',').map((s) => s.trim());
+for (const s of selected) {
+  if (!(ALL_SYSTEMS as readonly string[]).includes(s))
+    throw new Error(`--systems: '${s}' is not one of ${ALL_SYSTEMS.join(', ')}`);
+}
+const allSystems = ALL_SYSTEMS.every((s) => selected.includes(s));
+const writeResults = !opts['no-results'] && !profile && allSystems;
+const extraConnectorProps = opts['connector-props']
+  .split(',')
+  .map((p) => p.trim())
+  .filter((p) => p !== '');
+for (const p of extraConnectorProps) {
+  if (!/^[\w.-]+=.*$/.test(p)) throw new Error(`--connector-props: '${p}' is not key=value`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -409,6 +428,7 @@ function workerFiles(system: 'sluice' | 'debezium', prefix: string, slot: string
       'publication.autocreate.mode=disabled',
       'snapshot.mode=no_data',
       `table.include.list=public.${TABLE}`,
+      ...extraConnectorProps,
       '',
     ].join('\n'),
   );
@@ -633,9 +653,7 @@ async function stopProcInt(p: Proc): Promise<{ code: number | null; signal: Node
 }
 
 try {
-  await runSystem('recvlogical');
-  await runSystem('sluice');
-  await runSystem('debezium');
+  for (const system of ALL_SYSTEMS) if (selected.includes(system)) await runSystem(system);
 } finally {
   if (running !== undefined) await stopProc(running);
   await sql.end().catch(() => {});
@@ -644,6 +662,16 @@ try {
   await postgres.stop();
 }
 const loadAfter = os.loadavg();
+if (!allSystems) {
+  // A partial run (profiling, a quick look at one system): no comparison, nothing written.
+  for (const r of results) {
+    console.log(
+      `${label[r.system]}: ${fmtRate(r.rate)} events/s; latency p50 ${fmtMs(r.latency?.p50 ?? Number.NaN)}, p99 ${fmtMs(r.latency?.p99 ?? Number.NaN)}; peak RSS ${mb(r.peakRssKb)}; CPU ${r.cpuS.toFixed(1)} s`,
+    );
+  }
+  for (const c of checks) console.log(`Check ${c.ok ? 'passed' : 'FAILED'}: ${c.what} (${c.detail})`);
+  process.exit(checks.every((c) => c.ok) ? 0 : 1);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Report
@@ -681,7 +709,7 @@ const section = [
   `- Debezium: \`io.debezium:debezium-connector-postgres:${debeziumVersion}\` (PostgreSQL JDBC ${jdbcVersion}) in \`org.apache.kafka.connect.cli.ConnectStandalone\` ${connectVersion} (connect-runtime, connect-json), one classpath from Maven Central, on ${javaVersion}; JVM args: ${jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ')} (max heap ${javaMaxHeapMb} MB); log4j2 at WARN`,
   `- Ceiling: ${recvlogicalVersion} \`--start -o proto_version=1 -o publication_names=${PUBLICATION} -f /dev/null\` on the same kind of slot`,
   `- Servers: PostgreSQL ${pgVersion} (\`startPostgres()\` of @sluice/testing: wal_level=logical, fsync=off) and one Apache Kafka ${kafka.version} broker (KRaft, \`startKafka()\`), both for the whole run`,
-  `- Data: table \`${TABLE}(id bigint PRIMARY KEY, name text, amount numeric(12,2), created timestamptz)\`, publication for that table; per system a fresh pgoutput slot, then ${fmtN(ROWS)} inserts in transactions of ${fmtN(TX_ROWS)} rows written while nobody reads it. Both connectors: the same worker properties (JsonConverter for key and value with schemas.enable=false, offset.flush.interval.ms=10000) and connector properties (tasks.max=1, plugin.name=pgoutput, slot.name, publication.autocreate.mode=disabled, snapshot.mode=no_data, table.include.list; other keys at their defaults, e.g. max.batch.size 2048, max.queue.size 8192); each writes its own fresh 1-partition topic with message.timestamp.type=LogAppendTime`,
+  `- Data: table \`${TABLE}(id bigint PRIMARY KEY, name text, amount numeric(12,2), created timestamptz)\`, publication for that table; per system a fresh pgoutput slot, then ${fmtN(ROWS)} inserts in transactions of ${fmtN(TX_ROWS)} rows written while nobody reads it. Both connectors: the same worker properties (JsonConverter for key and value with schemas.enable=false, offset.flush.interval.ms=10000) and connector properties (tasks.max=1, plugin.name=pgoutput, slot.name, publication.autocreate.mode=disabled, snapshot.mode=no_data, table.include.list${extraConnectorProps.length > 0 ? `, ${extraConnectorProps.join(', ')}` : ''}; other keys at their defaults, e.g. max.batch.size 2048, max.queue.size 8192); each writes its own fresh 1-partition topic with message.timestamp.type=LogAppendTime`,
   `- Method: one system after the other, ${PAUSE_MS} ms apart. **events/s** = (${fmtN(ROWS)} − events at the first observation of progress) / (time all were there − time of that observation): the drain rate of the backlog, start-up excluded. Progress polled every ${POLL_MS} ms: connectors by the topic's end offset; pg_recvlogical by its walsender's \`sent_lsn\` (pg_stat_replication) as a share of the backlog's WAL. **Latency** (connectors): then, caught up, ${fmtN(LAT_ROWS)} more inserts at ${fmtN(LAT_RATE)} changes/s in transactions of ${LAT_TX} rows; per record broker append time − \`source.ts_ms\` (the commit time), both ms. Peak RSS = VmHWM of the consumer process (/proc/<pid>/status) at the end`,
   `- Checks: ${checks.map((c) => `${c.what}: ${c.ok ? 'passed' : 'FAILED'} (${c.detail})`).join('; ')}`,
   '',

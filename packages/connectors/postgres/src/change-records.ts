@@ -1,7 +1,8 @@
 /**
  * Builds the SourceRecords of change events from row images: create/update/delete/read/truncate
  * envelopes, the tombstone after a delete, the delete+create pair (with `__debezium.newkey` /
- * `__debezium.oldkey` headers) for an update that changes the key, and heartbeats.
+ * `__debezium.oldkey` headers) for an update that changes the key, heartbeats, and the BEGIN/END
+ * events of transaction metadata.
  */
 
 import { ConnectHeaders, type SourceMap, SourceRecord, Struct } from '@sluice/api';
@@ -11,6 +12,8 @@ import {
   HEARTBEAT_VALUE_SCHEMA,
   type SourceInfo,
   sourceStruct,
+  TRANSACTION_KEY_SCHEMA,
+  TRANSACTION_VALUE_SCHEMA,
 } from './envelope.ts';
 import type { TableSchema, TextRow } from './table-schema.ts';
 
@@ -142,6 +145,25 @@ export function heartbeatRecord(
     key: new Struct(HEARTBEAT_KEY_SCHEMA).put('serverName', serverName),
     valueSchema: HEARTBEAT_VALUE_SCHEMA,
     value: new Struct(HEARTBEAT_VALUE_SCHEMA).put('ts_ms', Date.now()),
+    sourcePartition: partition,
+    sourceOffset: offset,
+  });
+}
+
+/** A BEGIN or END event on `<topic.prefix>.transaction`, keyed by the transaction id. */
+export function transactionRecord(
+  topic: string,
+  partition: SourceMap,
+  offset: SourceMap,
+  id: string,
+  value: Struct,
+): SourceRecord {
+  return new SourceRecord({
+    topic,
+    keySchema: TRANSACTION_KEY_SCHEMA,
+    key: Struct.withValues(TRANSACTION_KEY_SCHEMA, [id]),
+    valueSchema: TRANSACTION_VALUE_SCHEMA,
+    value,
     sourcePartition: partition,
     sourceOffset: offset,
   });

@@ -21,10 +21,11 @@ import {
   createRecord,
   deleteRecords,
   type EventContext,
+  transactionRecord,
   truncateRecord,
   updateRecords,
 } from './change-records.ts';
-import { transactionStruct } from './envelope.ts';
+import { transactionBeginStruct, transactionEndStruct, transactionStruct } from './envelope.ts';
 import { lsnFromOffset, lsnToNumber } from './lsn.ts';
 import {
   type PgOutputMessage,
@@ -52,14 +53,22 @@ interface Relation {
 
 interface Transaction {
   xid: number;
+  /** Debezium's transaction id for metadata: the xid in decimal. */
+  id: string;
   finalLsn: bigint;
   commitMicros: bigint;
+  commitMicrosNumber: number;
   origin: string | null;
   originLsn: number | null;
   skip: boolean;
   totalOrder: number;
+  /** Events per data collection (`<schema>.<table>`), for the transaction block and END. */
   perTable: Map<string, number>;
 }
+
+/** Offset keys of the transaction context (Debezium's `TransactionContext.store`). */
+const OFFSET_TRANSACTION_ID = 'transaction_id';
+const OFFSET_COLLECTION_ORDER_PREFIX = 'transaction_data_collection_order_';
 
 /** What a stored offset says about where to resume. */
 export interface ResumePosition {
@@ -104,9 +113,11 @@ export class ChangeStream {
   #eventsAtLsn = 0;
   #offset: Record<string, unknown> | null = null;
   readonly #resume: ResumePosition | null;
+  readonly #transactionTopic: string;
 
   constructor(options: ChangeStreamOptions) {
     this.#o = options;
+    this.#transactionTopic = `${options.config.topicPrefix}.transaction`;
     this.#resume = options.resume;
     this.#lastCommitLsn = options.resume?.lastCommitLsn ?? null;
   }
@@ -121,6 +132,30 @@ export class ChangeStream {
     return this.#lastCommitLsn;
   }
 
+  /**
+   * Moves the offset to `lsn` when the stream is idle there: every transaction that committed
+   * before `lsn` has been processed (the caller knows no frame is waiting and the server reported
+   * `lsn` in a keepalive after the last frame). Used by heartbeats, so WAL written for tables
+   * that are not captured (or not published) can be released. No-op inside a transaction or when
+   * `lsn` is not ahead of the current position.
+   */
+  advanceIdle(lsn: bigint): void {
+    if (this.#tx !== null) return;
+    if (this.#lastCommitLsn !== null && lsn <= this.#lastCommitLsn) return;
+    const position = lsnToNumber(lsn);
+    const previous = this.#offset;
+    this.#lastCommitLsn = lsn;
+    this.#lastLsn = lsn;
+    this.#eventsAtLsn = 0;
+    this.#offset = {
+      ts_usec: typeof previous?.ts_usec === 'number' ? previous.ts_usec : Date.now() * 1000,
+      lsn: position,
+      lsn_proc: position,
+      lsn_commit: position,
+      messageType: 'COMMIT' satisfies MessageType,
+    };
+  }
+
   /** True between Begin and Commit. */
   get inTransaction(): boolean {
     return this.#tx !== null;
@@ -132,18 +167,45 @@ export class ChangeStream {
    */
   async process(message: PgOutputMessage, walStart: bigint, out: SourceRecord[]): Promise<void> {
     switch (message.type) {
-      case 'begin':
-        this.#tx = {
+      case 'begin': {
+        const tx: Transaction = {
           xid: message.xid,
+          id: String(message.xid),
           finalLsn: message.finalLsn,
           commitMicros: pgTimestampToUnixMicros(message.commitTime),
+          commitMicrosNumber: Number(pgTimestampToUnixMicros(message.commitTime)),
           origin: null,
           originLsn: null,
           skip: this.#resume?.lastCommitLsn != null && message.finalLsn < this.#resume.lastCommitLsn,
           totalOrder: 0,
           perTable: new Map(),
         };
+        this.#tx = tx;
+        // A resumed transaction (the stored offset lies inside it) had its BEGIN emitted already.
+        if (this.#o.config.provideTransactionMetadata && !tx.skip && this.#resume?.txId !== tx.xid) {
+          const lsn = lsnToNumber(walStart);
+          const lastCommit = this.#lastCommitLsn === null ? null : lsnToNumber(this.#lastCommitLsn);
+          const offset: Record<string, unknown> = {
+            ts_usec: Number(tx.commitMicros),
+            txId: tx.xid,
+            lsn,
+            lsn_proc: lsn,
+            ...(lastCommit === null ? {} : { lsn_commit: lastCommit }),
+            messageType: 'BEGIN' satisfies MessageType,
+            [OFFSET_TRANSACTION_ID]: tx.id,
+          };
+          out.push(
+            transactionRecord(
+              this.#transactionTopic,
+              this.#o.partition,
+              offset,
+              tx.id,
+              transactionBeginStruct(tx.id, commitMillis(tx.commitMicros)),
+            ),
+          );
+        }
         return;
+      }
       case 'origin':
         if (this.#tx !== null) {
           this.#tx.origin = message.name;
@@ -157,14 +219,26 @@ export class ChangeStream {
         this.#lastLsn = message.endLsn;
         this.#eventsAtLsn = 0;
         const end = lsnToNumber(message.endLsn);
+        const commitMicros = pgTimestampToUnixMicros(message.commitTime);
         this.#offset = {
-          ts_usec: Number(pgTimestampToUnixMicros(message.commitTime)),
+          ts_usec: Number(commitMicros),
           ...(tx === null ? {} : { txId: tx.xid }),
           lsn: end,
           lsn_proc: end,
           lsn_commit: end,
           messageType: 'COMMIT' satisfies MessageType,
         };
+        if (this.#o.config.provideTransactionMetadata && tx !== null && !tx.skip) {
+          out.push(
+            transactionRecord(
+              this.#transactionTopic,
+              this.#o.partition,
+              withTransactionKeys(this.#offset, tx),
+              tx.id,
+              transactionEndStruct(tx.id, commitMillis(commitMicros), tx.perTable),
+            ),
+          );
+        }
         return;
       }
       case 'relation':
@@ -251,23 +325,36 @@ export class ChangeStream {
     const config = this.#o.config;
     const lsnNumber = lsnToNumber(lsn);
     const lastCommit = this.#lastCommitLsn === null ? null : lsnToNumber(this.#lastCommitLsn);
-    const offset: Record<string, unknown> = {
-      ts_usec: Number(tx.commitMicros),
-      txId: tx.xid,
-      lsn: lsnNumber,
-      lsn_proc: lsnNumber,
-      ...(lastCommit === null ? {} : { lsn_commit: lastCommit }),
-      messageType: type,
-      lsn_events_processed: this.#eventsAtLsn,
-    };
-    this.#offset = offset;
+    // Two literal shapes rather than a conditional spread: this runs once per event.
+    let offset: Record<string, unknown> =
+      lastCommit === null
+        ? {
+            ts_usec: tx.commitMicrosNumber,
+            txId: tx.xid,
+            lsn: lsnNumber,
+            lsn_proc: lsnNumber,
+            messageType: type,
+            lsn_events_processed: this.#eventsAtLsn,
+          }
+        : {
+            ts_usec: tx.commitMicrosNumber,
+            txId: tx.xid,
+            lsn: lsnNumber,
+            lsn_proc: lsnNumber,
+            lsn_commit: lastCommit,
+            messageType: type,
+            lsn_events_processed: this.#eventsAtLsn,
+          };
     let transaction = null;
     if (config.provideTransactionMetadata) {
       tx.totalOrder++;
-      const perTable = (tx.perTable.get(table.topic) ?? 0) + 1;
-      tx.perTable.set(table.topic, perTable);
-      transaction = transactionStruct(`${tx.xid}:${lsnToNumber(tx.finalLsn)}`, tx.totalOrder, perTable);
+      const collection = `${table.schemaName}.${table.tableName}`;
+      const perTable = (tx.perTable.get(collection) ?? 0) + 1;
+      tx.perTable.set(collection, perTable);
+      transaction = transactionStruct(tx.id, tx.totalOrder, perTable);
+      offset = withTransactionKeys(offset, tx);
     }
+    this.#offset = offset;
     return {
       partition: this.#o.partition,
       offset,
@@ -333,6 +420,18 @@ export class ChangeStream {
       out.push(truncateRecord(relation.table, this.#context(tx, relation.table, lsn, 'TRUNCATE')));
     }
   }
+}
+
+/** Debezium's transaction-context offset keys: the transaction id and the events per collection so far. */
+function withTransactionKeys(offset: Record<string, unknown>, tx: Transaction): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...offset, [OFFSET_TRANSACTION_ID]: tx.id };
+  for (const [collection, count] of tx.perTable)
+    out[`${OFFSET_COLLECTION_ORDER_PREFIX}${collection}`] = count;
+  return out;
+}
+
+function commitMillis(micros: bigint): number {
+  return Number(micros / 1000n);
 }
 
 /**

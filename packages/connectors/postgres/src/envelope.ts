@@ -101,30 +101,35 @@ export interface SourceInfo {
   originLsn: number | null;
 }
 
-/** The `source` struct; `snapshot` is left unset (schema default `false`) during streaming, as Debezium does. */
+/**
+ * The `source` struct; `snapshot` is left unset (schema default `false`) during streaming, as
+ * Debezium does. Built without per-field validation: every value here is typed by construction.
+ */
 export function sourceStruct(info: SourceInfo): Struct {
   const ms = Number(floorDiv(info.tsMicros, 1000n));
-  const s = new Struct(SOURCE_SCHEMA)
-    .put('version', info.version)
-    .put('connector', 'postgresql')
-    .put('name', info.serverName)
-    .put('ts_ms', ms)
-    .put('db', info.db)
-    .put('sequence', JSON.stringify([toText(info.lastCommitLsn), toText(info.lsn)]))
-    .put('ts_us', Number(info.tsMicros))
-    .put('ts_ns', info.tsMicros * 1000n)
-    .put('schema', info.schema)
-    .put('table', info.table);
-  if (info.snapshot !== 'false') s.put('snapshot', info.snapshot);
-  if (info.txId !== null) s.put('txId', info.txId);
-  if (info.lsn !== null) s.put('lsn', info.lsn);
-  if (info.origin !== null) s.put('origin', info.origin);
-  if (info.originLsn !== null) s.put('origin_lsn', info.originLsn);
-  return s;
+  return Struct.withValues(SOURCE_SCHEMA, [
+    info.version,
+    'postgresql',
+    info.serverName,
+    ms,
+    info.snapshot === 'false' ? null : info.snapshot,
+    info.db,
+    `[${toJsonText(info.lastCommitLsn)},${toJsonText(info.lsn)}]`,
+    Number(info.tsMicros),
+    info.tsMicros * 1000n,
+    info.schema,
+    info.table,
+    info.txId,
+    info.lsn,
+    null,
+    info.origin,
+    info.originLsn,
+  ]);
 }
 
-function toText(n: number | null): string | null {
-  return n === null ? null : String(n);
+/** A JSON string literal of the number, or `null` (Debezium's `sequence` holds strings). */
+function toJsonText(n: number | null): string {
+  return n === null ? 'null' : `"${n}"`;
 }
 
 export function floorDiv(a: bigint, b: bigint): bigint {
@@ -142,15 +147,16 @@ export function envelopeStruct(
   transaction: Struct | null,
   nowMicros: bigint,
 ): Struct {
-  return new Struct(schema)
-    .put('before', before)
-    .put('after', after)
-    .put('source', source)
-    .put('transaction', transaction)
-    .put('op', op)
-    .put('ts_ms', Number(floorDiv(nowMicros, 1000n)))
-    .put('ts_us', Number(nowMicros))
-    .put('ts_ns', nowMicros * 1000n);
+  return Struct.withValues(schema, [
+    before,
+    after,
+    source,
+    transaction,
+    op,
+    Number(floorDiv(nowMicros, 1000n)),
+    Number(nowMicros),
+    nowMicros * 1000n,
+  ]);
 }
 
 /** The `transaction` block: id `<txId>:<LSN>`, the event's order in the transaction and in its table. */
@@ -172,3 +178,46 @@ export const HEARTBEAT_VALUE_SCHEMA: Schema = SchemaBuilder.struct()
   .version(1)
   .field('ts_ms', SchemaBuilder.int64().build())
   .build();
+
+/** `event.collection`: one entry of an END event's `data_collections`. */
+export const TRANSACTION_COLLECTION_SCHEMA: Schema = SchemaBuilder.struct()
+  .optional()
+  .name('event.collection')
+  .version(1)
+  .field('data_collection', SchemaBuilder.string().build())
+  .field('event_count', SchemaBuilder.int64().build())
+  .build();
+
+/** Key of the BEGIN/END events on `<topic.prefix>.transaction`. */
+export const TRANSACTION_KEY_SCHEMA: Schema = SchemaBuilder.struct()
+  .name('io.debezium.connector.common.TransactionMetadataKey')
+  .version(1)
+  .field('id', SchemaBuilder.string().build())
+  .build();
+
+/** Value of the BEGIN/END events on `<topic.prefix>.transaction`. */
+export const TRANSACTION_VALUE_SCHEMA: Schema = SchemaBuilder.struct()
+  .name('io.debezium.connector.common.TransactionMetadataValue')
+  .version(1)
+  .field('status', SchemaBuilder.string().build())
+  .field('id', SchemaBuilder.string().build())
+  .field('event_count', SchemaBuilder.int64().optional().build())
+  .field('data_collections', SchemaBuilder.array(TRANSACTION_COLLECTION_SCHEMA).optional().build())
+  .field('ts_ms', SchemaBuilder.int64().build())
+  .build();
+
+/** A BEGIN event value. */
+export function transactionBeginStruct(id: string, tsMs: number): Struct {
+  return Struct.withValues(TRANSACTION_VALUE_SCHEMA, ['BEGIN', id, null, null, tsMs]);
+}
+
+/** An END event value: the event count, and the count per data collection (`<schema>.<table>`). */
+export function transactionEndStruct(id: string, tsMs: number, perCollection: Map<string, number>): Struct {
+  let total = 0;
+  const collections: Struct[] = [];
+  for (const [name, count] of perCollection) {
+    total += count;
+    collections.push(Struct.withValues(TRANSACTION_COLLECTION_SCHEMA, [name, count]));
+  }
+  return Struct.withValues(TRANSACTION_VALUE_SCHEMA, ['END', id, total, collections, tsMs]);
+}

@@ -11,7 +11,11 @@
  * Durability: the flushed LSN reported to PostgreSQL only ever comes from offsets the runtime has
  * flushed. `commit()` (called after each offset flush) reads the stored offset back through the
  * offset reader and confirms its `lsn_commit` (else `lsn_proc`), as Debezium's `commitOffset`
- * does, so PostgreSQL never recycles WAL for changes that are not durably in Kafka.
+ * does, so PostgreSQL never recycles WAL for changes that are not durably in Kafka. The runtime's
+ * last flush comes after `stop()`; that final position is confirmed with
+ * `pg_replication_slot_advance` once the stream is closed. Heartbeats (`heartbeat.interval.ms`)
+ * carry the stream's position, moved to the server's last keepalive when nothing is pending, so
+ * an idle database still lets the slot advance.
  */
 
 import { ConnectError, type SourceMap, type SourceRecord, SourceTask, type StringMap } from '@sluice/api';
@@ -64,6 +68,11 @@ export async function checkServer(client: pg.Client): Promise<number> {
   return Number((version.rows[0] as { server_version_num: string }).server_version_num);
 }
 
+async function currentWalLsn(sql: pg.Client): Promise<bigint> {
+  const res = await sql.query('SELECT pg_catalog.pg_current_wal_lsn()::text AS lsn');
+  return parseLsn((res.rows[0] as { lsn: string }).lsn);
+}
+
 interface SlotState {
   exists: boolean;
   active: boolean;
@@ -94,6 +103,8 @@ async function slotState(client: pg.Client, slot: string, database: string): Pro
   };
 }
 
+const EMPTY_FRAME = Buffer.alloc(0);
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class PostgresSourceTask extends SourceTask {
@@ -110,13 +121,19 @@ export class PostgresSourceTask extends SourceTask {
   #resume: ResumePosition | null = null;
   #createdSlot = false;
 
-  readonly #frames: Buffer[] = [];
+  /** Frames waiting to be decoded: `#frames[#frameHead..]` (an index instead of `shift()`). */
+  #frames: Buffer[] = [];
+  #frameHead = 0;
   #paused = false;
   #wake: (() => void) | null = null;
   #failure: Error | null = null;
   #stopping = false;
   #receivedLsn = 0n;
+  /** walEnd of the last keepalive (everything before it was sent to us). */
+  #keepaliveLsn = 0n;
   #confirmedLsn = 0n;
+  /** Resolves when {@link stop} has closed the connections. */
+  #closed: Promise<void> | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
   #lastHeartbeat = 0;
 
@@ -176,6 +193,10 @@ export class PostgresSourceTask extends SourceTask {
     }
 
     if (snapshotNeeded) {
+      // With a slot that already existed, streaming starts at the slot's position, which may lie
+      // before the snapshot: transactions that committed before this point are in the snapshot
+      // and are dropped from the stream (read before the snapshot is taken, so none is lost).
+      const before = exported === null ? await currentWalLsn(sql) : null;
       await sql.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       if (exported !== null) await sql.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(exported)}`);
       const position = await sql.query(
@@ -195,7 +216,10 @@ export class PostgresSourceTask extends SourceTask {
       });
       // Stream from the snapshot's position when the slot was made for it; else from the slot.
       this.#startLsn = exported !== null ? snapshotLsn : 0n;
-      this.#resume = null;
+      this.#resume =
+        before === null
+          ? null
+          : { lastCommitLsn: before, txId: null, lsn: null, eventsAtLsn: 0, messageType: null };
     } else if (stored !== null) {
       this.#resume = resumePosition(stored);
       this.#startLsn = this.#resume.lastCommitLsn ?? lsnFromOffset(stored.lsn) ?? 0n;
@@ -364,6 +388,7 @@ export class PostgresSourceTask extends SourceTask {
         const keepalive = decodeServerFrame(frame);
         if (keepalive.kind === 'keepalive') {
           if (keepalive.walEnd > this.#receivedLsn) this.#receivedLsn = keepalive.walEnd;
+          if (keepalive.walEnd > this.#keepaliveLsn) this.#keepaliveLsn = keepalive.walEnd;
           if (keepalive.replyRequested) this.#sendStatus(false);
         }
       } catch (err) {
@@ -372,11 +397,15 @@ export class PostgresSourceTask extends SourceTask {
       return;
     }
     this.#frames.push(frame);
-    if (!this.#paused && this.#frames.length > this.#config!.maxQueueSize) {
+    if (!this.#paused && this.#queuedFrames() > this.#config!.maxQueueSize) {
       this.#paused = true;
       this.#replication?.pause();
     }
     this.#wakeUp();
+  }
+
+  #queuedFrames(): number {
+    return this.#frames.length - this.#frameHead;
   }
 
   #wakeUp(): void {
@@ -439,8 +468,9 @@ export class PostgresSourceTask extends SourceTask {
 
   async #drain(out: SourceRecord[], max: number): Promise<void> {
     const stream = this.#stream!;
-    while (out.length < max && this.#frames.length > 0 && this.#failure === null) {
-      const frame = this.#frames.shift()!;
+    while (out.length < max && this.#frameHead < this.#frames.length && this.#failure === null) {
+      const frame = this.#frames[this.#frameHead]!;
+      this.#frames[this.#frameHead++] = EMPTY_FRAME;
       const decoded = decodeServerFrame(frame);
       if (decoded.kind !== 'xlogdata') continue;
       if (decoded.walEnd > this.#receivedLsn) this.#receivedLsn = decoded.walEnd;
@@ -448,48 +478,124 @@ export class PostgresSourceTask extends SourceTask {
       await stream.process(message, decoded.walStart, out);
       if (message.type === 'commit') await this.#maybeHeartbeat(out);
     }
-    if (this.#paused && this.#frames.length <= this.#config!.maxQueueSize / 2) {
+    if (this.#frameHead === this.#frames.length) {
+      this.#frames = [];
+      this.#frameHead = 0;
+    } else if (this.#frameHead > 4096) {
+      this.#frames = this.#frames.slice(this.#frameHead);
+      this.#frameHead = 0;
+    }
+    if (this.#paused && this.#queuedFrames() <= this.#config!.maxQueueSize / 2) {
       this.#paused = false;
       this.#replication?.resume();
     }
   }
 
+  /**
+   * Every `heartbeat.interval.ms` (checked on each poll and after each commit): runs
+   * `heartbeat.action.query` (outside a transaction), then emits a heartbeat record on
+   * `__debezium-heartbeat.<topic.prefix>` carrying the current offset. When nothing is waiting
+   * to be decoded, the offset first moves to the server's last keepalive position, so an idle
+   * database (or one busy only with tables that are not captured) still lets the slot advance
+   * once the heartbeat's offset is flushed. Each heartbeat also asks the server for a keepalive,
+   * so the next one knows a fresh position.
+   */
   async #maybeHeartbeat(out: SourceRecord[]): Promise<void> {
     const config = this.#config!;
     if (config.heartbeatIntervalMs <= 0 || Date.now() - this.#lastHeartbeat < config.heartbeatIntervalMs)
       return;
     this.#lastHeartbeat = Date.now();
-    if (config.heartbeatActionQuery !== null && this.#sql !== null && !this.#stream?.inTransaction) {
+    const stream = this.#stream;
+    if (stream === null || stream.inTransaction) return;
+    if (config.heartbeatActionQuery !== null && this.#sql !== null) {
       try {
         await this.#sql.query(config.heartbeatActionQuery);
       } catch (err) {
-        throw new ConnectError(`heartbeat.action.query failed: ${describePgError(err)}`, { cause: err });
+        throw new ConnectError(
+          `heartbeat.action.query failed (${config.heartbeatActionQuery}): ${describePgError(err)}`,
+          { cause: err },
+        );
       }
     }
-    const offset = this.#stream?.offset;
-    if (offset == null || this.#stream?.inTransaction) return;
+    if (this.#queuedFrames() === 0 && this.#keepaliveLsn > 0n) stream.advanceIdle(this.#keepaliveLsn);
+    this.#sendStatus(true);
+    const offset = stream.offset;
+    if (offset === null) return;
     out.push(heartbeatRecord(config.heartbeatTopic, config.topicPrefix, this.#partition, offset));
   }
 
   /**
    * Confirms to PostgreSQL the position of the offset the runtime has flushed: its `lsn_commit`,
    * else `lsn_proc`. Never moves backwards; does nothing before streaming has started.
+   *
+   * The runtime's last offset flush (and so its last `commit()`) comes *after* `stop()`
+   * (`WorkerSourceTask` stops the task to end a blocking poll, then flushes). By then the
+   * replication connection is closed, so the position is confirmed on an ordinary connection with
+   * `pg_replication_slot_advance` once the walsender has released the slot. Without this, the
+   * changes of the last flush interval would be sent again on the next start.
    */
   override async commit(): Promise<void> {
-    if (!this.#streamingStarted || this.#replication === null || this.#stopping) return;
+    if (!this.#streamingStarted) return;
     const stored = await this.context.offsetStorageReader().offset(this.#partition);
     if (stored === null) return;
     const lsn = lsnFromOffset(stored.lsn_commit) ?? lsnFromOffset(stored.lsn_proc);
     if (lsn === null || lsn <= this.#confirmedLsn) return;
-    this.#confirmedLsn = lsn;
-    this.#sendStatus(false);
+    if (!this.#stopping && this.#replication !== null) {
+      this.#confirmedLsn = lsn;
+      this.#sendStatus(false);
+      return;
+    }
+    if (this.#closed !== null) await this.#closed;
+    const config = this.#config;
+    if (config === null || config.dropSlotOnStop) return; // the slot is gone with the task
+    await this.#advanceSlot(config, lsn);
+  }
+
+  /** Confirms `lsn` for the slot from an ordinary connection (after the stream has closed). */
+  async #advanceSlot(config: PostgresConnectorConfig, lsn: bigint): Promise<void> {
+    let sql: pg.Client;
+    try {
+      sql = await connectClient(connectOptions(config));
+    } catch {
+      return; // the next start resumes from the stored offset; the server re-sends, we filter
+    }
+    try {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const slot = await slotState(sql, config.slotName, config.databaseName);
+        if (!slot.exists || (slot.confirmedFlushLsn !== null && slot.confirmedFlushLsn >= lsn)) return;
+        if (!slot.active) {
+          try {
+            await sql.query({
+              text: 'SELECT pg_catalog.pg_replication_slot_advance($1, $2::pg_lsn)',
+              values: [config.slotName, formatLsn(lsn)],
+            });
+            this.#confirmedLsn = lsn;
+            return;
+          } catch (err) {
+            if (sqlState(err) !== '55006') {
+              throw new ConnectError(
+                `Could not confirm LSN ${formatLsn(lsn)} for slot "${config.slotName}" after stop: ${describePgError(err)}`,
+                { cause: err },
+              );
+            }
+          }
+        }
+        await sleep(100); // the walsender of the closed stream still holds the slot
+      }
+    } finally {
+      await sql.end().catch(() => {});
+    }
   }
 
   async stop(): Promise<void> {
-    if (this.#stopping) return;
+    if (this.#stopping) {
+      await this.#closed;
+      return;
+    }
     this.#stopping = true;
     this.#wakeUp();
-    await this.#closeConnections();
+    this.#closed = this.#closeConnections();
+    await this.#closed;
   }
 
   async #closeConnections(): Promise<void> {

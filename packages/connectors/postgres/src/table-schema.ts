@@ -125,9 +125,14 @@ export class TableSchema {
     return this.#keyPlan.every((f) => a[f.column] === b[f.column]);
   }
 
+  /**
+   * Builds the struct in field order without per-field validation: every value comes from the
+   * column's own converter (typed for its schema) or from the null/placeholder rules below.
+   */
   #struct(schema: Schema, plan: FieldPlan[], row: TextRow): Struct {
-    const struct = new Struct(schema);
-    for (const field of plan) {
+    const values: unknown[] = new Array(plan.length);
+    for (let i = 0; i < plan.length; i++) {
+      const field = plan[i]!;
       const text = row[field.column];
       let value: unknown;
       if (text === undefined) {
@@ -138,9 +143,9 @@ export class TableSchema {
         value = field.mapping.convert(text, field.schema);
         if (value === null && !field.schema.isOptional) value = fallbackValue(field.schema);
       }
-      struct.put(this.columnNames[field.column]!, value);
+      values[i] = value;
     }
-    return struct;
+    return Struct.withValues(schema, values);
   }
 }
 

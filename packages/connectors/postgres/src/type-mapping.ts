@@ -217,6 +217,8 @@ function parseInteger(text: string, type: string): number {
 
 function parseInt64(text: string, type: string): number | bigint {
   if (!/^-?\d+$/.test(text)) throw new DataError(`Not an ${type}: ${JSON.stringify(text)}`);
+  // Up to 15 digits always fits a double exactly; longer values go through BigInt.
+  if (text.length <= 15) return Number(text);
   return canonicalInt64(BigInt(text));
 }
 
@@ -418,6 +420,19 @@ function isoFraction(micros: number): string {
  */
 export function formatZonedTimestamp(text: string, precision: number): string {
   if (text === 'infinity' || text === '-infinity') return text;
+  // The common case, a 4-digit year in a UTC session (`2024-01-02 01:04:05.5+00`), is only a
+  // rearrangement of the text; anything else takes the general path below.
+  if (UTC_TIMESTAMPTZ.test(text)) {
+    const digits = text.length > 22 ? text.slice(20, text.length - 3) : '';
+    let fraction: string;
+    if (precision > 0)
+      fraction = `.${digits.padEnd(6, '0').slice(0, Math.min(precision, 6)).padEnd(precision, '0')}`;
+    else {
+      const trimmed = digits.replace(/0+$/, '');
+      fraction = trimmed === '' ? '' : `.${trimmed}`;
+    }
+    return `${text.slice(0, 10)}T${text.slice(11, 19)}${fraction}Z`;
+  }
   const m =
     /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)( BC)?$/.exec(
       text,
@@ -438,6 +453,8 @@ export function formatZonedTimestamp(text: string, precision: number): string {
       : isoFraction(micros);
   return `${yearText}-${pad(month, 2)}-${pad(day, 2)}T${pad(Math.floor(seconds / 3600), 2)}:${pad(Math.floor(seconds / 60) % 60, 2)}:${pad(seconds % 60, 2)}${fraction}Z`;
 }
+
+const UTC_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?\+00$/;
 
 function parseOffsetSeconds(offset: string): number {
   const sign = offset.startsWith('-') ? -1 : 1;

@@ -142,3 +142,22 @@ test('temporal types under time.precision.mode', () => {
   assert.equal(parseIntervalMicros('-00:00:01.5'), -1_500_000);
   assert.equal(parseIntervalMicros('1 mon'), Math.round((365.25 / 12) * 86_400_000_000));
 });
+
+test('timestamptz: the UTC fast path gives what the general path gives', () => {
+  const texts = [
+    '2024-01-02 01:04:05+00',
+    '2024-01-02 01:04:05.5+00',
+    '2024-01-02 01:04:05.123456+00',
+    '1999-12-31 23:59:59.000100+00',
+    '0001-01-01 00:00:00.12+00',
+  ];
+  for (const text of texts) {
+    for (const precision of [0, 1, 3, 6]) {
+      // '+00:00' is the same instant but does not take the fast path.
+      const general = formatZonedTimestamp(text.replace(/\+00$/, '+00:00'), precision);
+      assert.equal(formatZonedTimestamp(text, precision), general, `${text} precision ${precision}`);
+    }
+  }
+  assert.equal(formatZonedTimestamp('2024-01-02 01:04:05.120+00', 0), '2024-01-02T01:04:05.12Z');
+  assert.equal(formatZonedTimestamp('2024-01-02 01:04:05.123456+00', 3), '2024-01-02T01:04:05.123Z');
+});
