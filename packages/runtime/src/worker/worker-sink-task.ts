@@ -255,7 +255,17 @@ export class WorkerSinkTask {
           this.#prefetched.catch(() => {});
         }
       }
-      const { batch, consumed } = await this.#takeBatch();
+      let taken: { batch: SinkRecord[]; consumed: TopicPartitionMap<number> };
+      try {
+        taken = await this.#takeBatch();
+      } catch (err) {
+        // Tolerance exceeded: the failing record still goes to the dead-letter queue, as Kafka's
+        // reporters run before the task is failed.
+        const letters = this.#errors.takeDeadLetters();
+        if (letters.length > 0) await o.log.produce(letters).catch(() => {});
+        throw err;
+      }
+      const { batch, consumed } = taken;
       // Records the error handler skipped are in the dead-letter queue before their offsets can move.
       const deadLetters = this.#errors.takeDeadLetters();
       if (deadLetters.length > 0) await o.log.produce(deadLetters);

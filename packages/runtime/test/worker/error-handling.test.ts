@@ -193,9 +193,15 @@ for (const kind of ['kafka', 'embedded'] as const) {
     test('tolerance=none: the task FAILS with the cause, and the committed offset stops before the first poison record', async () => {
       const topic = await poisonedTopic();
       const name = uniqueName('sink');
+      const dlq = uniqueName('dlq');
       await herder.putConnectorConfig(
         name,
-        { 'connector.class': 'RecordingSinkConnector', topics: topic },
+        {
+          'connector.class': 'RecordingSinkConnector',
+          topics: topic,
+          'errors.deadletterqueue.topic.name': dlq,
+          'errors.deadletterqueue.topic.replication.factor': '1',
+        },
         { allowReplace: false },
       );
       await waitFor(
@@ -209,6 +215,12 @@ for (const kind of ['kafka', 'embedded'] as const) {
       const offset = committed.find((c) => c.topic === topic)?.offset ?? 0;
       assert.ok(offset <= 2, `committed ${offset}, the first poison record is at offset 2`);
       assert.ok(!(received.get(name) ?? []).includes('c'), 'nothing past the poison record was delivered');
+      const [dead] = await herder.log.fetch([{ topic: dlq, partition: 0, offset: 0 }], { maxWaitMs: 100 });
+      assert.deepEqual(
+        dead?.records.map((r) => r.value?.toString()),
+        ['this is not JSON'],
+        'the failing record is reported to the dead-letter queue before the task fails',
+      );
       await herder.deleteConnector(name);
     });
   });
