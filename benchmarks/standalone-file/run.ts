@@ -1,7 +1,8 @@
 // Standalone file pipeline benchmark: `sluice standalone` against Apache Kafka Connect's own
 // `connect-standalone` (ConnectStandalone 4.1.1), FileStreamSource (file → Kafka) and
 // FileStreamSink (Kafka → file), on one real Kafka broker started once for the run, plus the raw
-// throughput of Sluice's Kafka client (PlatformaticLogClient) as the ceiling for Sluice.
+// throughput of the @platformatic/kafka Producer and Consumer (the ceiling) and of Sluice's own
+// Kafka client (PlatformaticLogClient) next to them.
 //
 //   npm run bench:standalone                                  # full run, appends to benchmarks/RESULTS.md
 //   npm run bench:standalone -- --lines 100000 --no-results   # quick smoke run
@@ -32,8 +33,12 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ProduceAcks, Producer } from '@platformatic/kafka';
-import { PlatformaticLogClient, type ProduceRecord } from '@sluice/runtime';
+import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
+import {
+  DEFAULT_MAX_PARTITION_FETCH_BYTES,
+  PlatformaticLogClient,
+  type ProduceRecord,
+} from '@sluice/runtime';
 import { startKafka } from '@sluice/testing';
 import {
   fetchMavenLibs,
@@ -383,7 +388,10 @@ interface CeilingRun {
   produceRate: number;
   /** PlatformaticLogClient with a source task's producer settings (Sluice's own batch encoding). */
   clientProduceRate: number;
+  /** The library's own Consumer (`consume`, from the earliest offset). */
   fetchRate: number;
+  /** PlatformaticLogClient's fetch with a sink task's default options (Sluice's own decoder). */
+  clientFetchRate: number;
   fetchCalls: number;
   /** Records read back that differ from those produced, or are out of order. */
   mismatches: number;
@@ -392,6 +400,7 @@ interface CeilingRun {
 interface CeilingResult {
   runs: CeilingRun[];
   clientProduceRate: number;
+  clientFetchRate: number;
   /** The best produce rate over the batch sizes: the upper bound for a source. */
   produceRate: number;
   /** The best fetch rate over the topics: the upper bound for a sink. */
@@ -472,6 +481,7 @@ async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
         const [part] = await client.fetch([{ topic, partition: 0, offset }], {
           maxWaitMs: 500,
           maxBytes: 50 * 1024 * 1024,
+          maxPartitionBytes: DEFAULT_MAX_PARTITION_FETCH_BYTES,
         });
         calls++;
         if (part === undefined) throw new Error('ceiling: empty fetch response');
@@ -488,11 +498,47 @@ async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
         }
       }
       if (offset !== LINES) mismatches++;
-      const fetchRate = ((LINES - firstCount) * 1000) / (performance.now() - firstAt);
+      const clientFetchRate = ((LINES - firstCount) * 1000) / (performance.now() - firstAt);
+
+      log(`ceiling: the library's Consumer reads ${LINES.toLocaleString('en-US')} records`);
+      const consumer = new Consumer({
+        clientId: 'sluice-bench-ceiling-consumer',
+        groupId: `sluice-bench-ceiling-${size}-${Date.now()}`,
+        bootstrapBrokers: [bootstrapServers],
+      });
+      let fetchRate: number;
+      try {
+        const stream = await consumer.consume({
+          topics: [topic],
+          mode: MessagesStreamModes.EARLIEST,
+          autocommit: false,
+          maxWaitTime: 500,
+        });
+        let read = 0;
+        let consumeStart = 0;
+        for await (const message of stream) {
+          if (read === 0) consumeStart = performance.now();
+          if (!values[read]!.equals(message.value as Buffer)) mismatches++;
+          read++;
+          if (read >= LINES) break;
+        }
+        fetchRate = ((LINES - 1) * 1000) / (performance.now() - consumeStart);
+        await stream.close();
+      } finally {
+        await consumer.close(true);
+      }
       log(
-        `ceiling, batches of ${size}: library produce ${fmtRate(produceRate)} records/s, client produce ${fmtRate(clientProduceRate)} records/s, fetch ${fmtRate(fetchRate)} records/s`,
+        `ceiling, batches of ${size}: library produce ${fmtRate(produceRate)} records/s, client produce ${fmtRate(clientProduceRate)} records/s, library consume ${fmtRate(fetchRate)} records/s, client fetch ${fmtRate(clientFetchRate)} records/s`,
       );
-      runs.push({ batch: size, produceRate, clientProduceRate, fetchRate, fetchCalls: calls, mismatches });
+      runs.push({
+        batch: size,
+        produceRate,
+        clientProduceRate,
+        fetchRate,
+        clientFetchRate,
+        fetchCalls: calls,
+        mismatches,
+      });
       await sleep(Math.min(PAUSE_MS, 1000));
     }
   } finally {
@@ -503,6 +549,7 @@ async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
     runs,
     produceRate: Math.max(...runs.map((r) => r.produceRate)),
     clientProduceRate: Math.max(...runs.map((r) => r.clientProduceRate)),
+    clientFetchRate: Math.max(...runs.map((r) => r.clientFetchRate)),
     fetchRate: Math.max(...runs.map((r) => r.fetchRate)),
     fetchedOk: mismatches === 0,
     fetchNote:
@@ -814,7 +861,7 @@ const section = [
   `- Broker: one Apache Kafka ${kafka.version} (KRaft, single node, \`startKafka()\` of @sluice/testing, heap 768 MB) for the whole run; each system gets its own fresh 1-partition topic`,
   `- Data: ${LINES.toLocaleString('en-US')} lines of ${LINE_BYTES} ASCII bytes plus \`\\n\` (${(inputBytes / 1e6).toFixed(0)} MB file); worker settings identical for both: StringConverter for key and value, offset.storage.file.filename, offset.flush.interval.ms=10000, listeners=http://127.0.0.1:0; connectors: tasks.max=1, FileStreamSource default batch.size (2000), FileStreamSink defaults`,
   `- Method: each stage is one worker process started for it (\`standalone worker.properties connector.properties\`) and stopped with SIGTERM once done; stages ran one after the other: ceiling, Sluice source, Sluice sink, Kafka Connect source, Kafka Connect sink, ${PAUSE_MS} ms apart. Progress is polled every ${POLL_MS} ms: source = the topic's end offset (ListOffsets latest via PlatformaticLogClient), sink = the output file's size / ${lineWithNewline}. **records/s = (${LINES.toLocaleString('en-US')} − records at the first observation of a non-zero count) / (time of the first observation that all are there − time of that first observation)**: steady throughput from the first record, start-up excluded (start-up is listed below). Peak RSS = VmHWM of the worker process (/proc/<pid>/status), read when all records were there, before SIGTERM. Sink = each system's sink reads the topic its own source filled, from the beginning (new consumer group). CPU times below come from /proc (worker and broker: utime + stime; other processes: the machine's non-idle time minus worker, broker and this driver) and show how much other work shared the ${os.cpus().length} cores during a stage`,
-  `- Ceiling (in the driver process, before the workers): ${LINES.toLocaleString('en-US')} pre-built ${LINE_BYTES}-byte records (null key, no headers) produced into a fresh topic per batch size, one produce in flight, acks=all, not idempotent (a source task's producer settings), rate counted from the first acknowledged batch: first by the raw \`@platformatic/kafka\` Producer (\`send\`), then by Sluice's PlatformaticLogClient (its own batch encoding); then fetched back from offset 0 by PlatformaticLogClient (the library's Fetch API) with the sink task's fetch options (maxBytes 50 MiB, 1 MiB per partition, maxWait 500 ms), rate from the first response. ${ceil.runs.map((r) => `Batches of ${r.batch}: library produce ${fmtRate(r.produceRate)} records/s, client produce ${fmtRate(r.clientProduceRate)} records/s, fetch ${fmtRate(r.fetchRate)} records/s (${r.fetchCalls} fetches)`).join('; ')}. The ceiling is the best of the library's own rates: **produce ${fmtRate(ceil.produceRate)} records/s** (for the source; Sluice's client: ${fmtRate(ceil.clientProduceRate)} records/s), **fetch ${fmtRate(ceil.fetchRate)} records/s** (for the sink)`,
+  `- Ceiling (in the driver process, before the workers): ${LINES.toLocaleString('en-US')} pre-built ${LINE_BYTES}-byte records (null key, no headers) produced into a fresh topic per batch size, one produce in flight, acks=all, not idempotent (a source task's producer settings), rate counted from the first acknowledged batch: first by the raw \`@platformatic/kafka\` Producer (\`send\`), then by Sluice's PlatformaticLogClient (its own batch encoding); then read back from offset 0 by Sluice's PlatformaticLogClient (its own Fetch decoding) with a sink task's default fetch options (maxBytes 50 MiB, ${DEFAULT_MAX_PARTITION_FETCH_BYTES / 1048576} MiB per partition, maxWait 500 ms), rate from the first response, and by the raw \`@platformatic/kafka\` Consumer (\`consume\` from the earliest offset, its defaults), rate from the first message. ${ceil.runs.map((r) => `Batches of ${r.batch}: library produce ${fmtRate(r.produceRate)} records/s, client produce ${fmtRate(r.clientProduceRate)} records/s, library consume ${fmtRate(r.fetchRate)} records/s, client fetch ${fmtRate(r.clientFetchRate)} records/s (${r.fetchCalls} fetches)`).join('; ')}. The ceiling is the best of the library's own rates: **produce ${fmtRate(ceil.produceRate)} records/s** (for the source; Sluice's client: ${fmtRate(ceil.clientProduceRate)} records/s), **consume ${fmtRate(ceil.fetchRate)} records/s** (for the sink; Sluice's client: ${fmtRate(ceil.clientFetchRate)} records/s)`,
   `- Checks: ${checks.map((c) => `${c.what}: ${c.ok ? 'passed' : 'FAILED'} (${c.detail})`).join('; ')}`,
   '',
   table,

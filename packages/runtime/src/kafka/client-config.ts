@@ -324,6 +324,16 @@ export function producerSettings(props: Readonly<Record<string, string>>): Platf
   return out;
 }
 
+/**
+ * Bytes fetched per partition per request when `max.partition.fetch.bytes` is not set. Kafka's
+ * consumer uses 1 MiB, but its fetcher works on a thread of its own while the task runs; a Sluice
+ * sink task fetches on its own thread, so it asks for more per round trip. Measured on one broker
+ * (1M 200-byte records, one partition, batches of 5000): 1 MiB gave 0.40–0.69 M records/s of fetch
+ * throughput, 4 MiB 1.00–1.35 M (and 8 MiB less again). `put` batches stay bounded by
+ * `max.poll.records`, and a whole fetch by `fetch.max.bytes`.
+ */
+export const DEFAULT_MAX_PARTITION_FETCH_BYTES = 4 * 1_048_576;
+
 /** How a sink task's consumer reads. */
 export interface ConsumerSettings {
   groupId: string;
@@ -349,7 +359,7 @@ export function consumerSettings(props: Readonly<Record<string, string>>): Consu
       choice(props, 'auto.offset.reset', ['earliest', 'latest', 'none'] as const) ?? 'earliest',
     maxPollRecords: intProp(props, 'max.poll.records', 1, 2 ** 31 - 1) ?? 500,
     fetchMaxBytes: intProp(props, 'fetch.max.bytes', 0) ?? 52_428_800,
-    maxPartitionFetchBytes: intProp(props, 'max.partition.fetch.bytes', 0) ?? 1_048_576,
+    maxPartitionFetchBytes: intProp(props, 'max.partition.fetch.bytes', 0) ?? DEFAULT_MAX_PARTITION_FETCH_BYTES,
     fetchMinBytes: intProp(props, 'fetch.min.bytes', 0) ?? 1,
     fetchMaxWaitMs: intProp(props, 'fetch.max.wait.ms', 0) ?? 500,
     isolationLevel:

@@ -65,7 +65,7 @@ describe('task client properties are layered as Kafka Connect layers them', () =
     assert.equal(c.autoOffsetReset, 'earliest');
     assert.equal(c.maxPollRecords, 7);
     assert.equal(c.fetchMaxBytes, 1_000_000);
-    assert.equal(c.maxPartitionFetchBytes, 1_048_576);
+    assert.equal(c.maxPartitionFetchBytes, 4 * 1_048_576);
     assert.equal(c.metadataMaxAgeMs, 300_000);
     assert.equal(c.isolationLevel, 'read_uncommitted');
   });
