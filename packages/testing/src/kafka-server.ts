@@ -77,6 +77,11 @@ export interface KafkaServer {
   version: string;
   /** SIGTERM, up to 30 s for a clean shutdown, then SIGKILL; removes the directory. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops the broker (SIGTERM, or SIGKILL with `{ kill: true }`) and starts it again on the same
+   * ports with the same data, for tests of clients riding out a broker restart. `pid` changes.
+   */
+  restart(options?: { kill?: boolean; downMs?: number }): Promise<void>;
 }
 
 const defaultLog = (message: string): void => {
@@ -200,53 +205,59 @@ async function startOnce(
     );
   }
 
-  const out = await openLog(join(logDir, 'stdout.log'));
-  const child = spawn(
-    'java',
-    [
-      '-Xms256m',
-      `-Xmx${options.heap ?? '768m'}`,
-      '-XX:+UseG1GC',
-      '-XX:MaxGCPauseMillis=20',
-      '-XX:InitiatingHeapOccupancyPercent=35',
-      '-XX:+ExplicitGCInvokesConcurrent',
-      ...jvmCommon,
-      '-cp',
-      classpath,
-      'kafka.Kafka',
-      propsFile,
-    ],
-    { detached: true, stdio: ['ignore', out.fd, out.fd] },
-  );
-  await out.close();
-  const pid = child.pid;
-  if (pid === undefined) {
-    await removeDir(dir);
-    throw new Error('could not spawn java for the Kafka broker (is java 17+ on PATH?)');
-  }
-  child.unref();
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  if (options.ownerPid !== undefined) {
-    startGuardian(options.ownerPid, pid, 'SIGTERM', options.keepDir === true ? '' : dir);
-  }
-
   const bootstrapServers = `127.0.0.1:${brokerPort}`;
-  try {
-    await waitReady(bootstrapServers, pid, () => exited, READY_TIMEOUT_MS);
-  } catch (err) {
-    await terminate(pid, 'SIGKILL', 5_000);
-    const serverLog = await tailFile(join(logDir, 'server.log'));
-    const stdoutLog = await tailFile(join(logDir, 'stdout.log'));
-    const all = `${serverLog}\n${stdoutLog}`;
-    await removeDir(dir);
-    throw new KafkaStartError(
-      `Kafka ${version} did not become ready on ${bootstrapServers}: ${(err as Error).message}\n` +
-        `--- tail of server.log ---\n${serverLog}\n--- tail of stdout.log ---\n${stdoutLog}`,
-      /Address already in use|BindException/.test(all),
+  const launch = async (): Promise<number> => {
+    const out = await openLog(join(logDir, 'stdout.log'));
+    const child = spawn(
+      'java',
+      [
+        '-Xms256m',
+        `-Xmx${options.heap ?? '768m'}`,
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-XX:InitiatingHeapOccupancyPercent=35',
+        '-XX:+ExplicitGCInvokesConcurrent',
+        ...jvmCommon,
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        propsFile,
+      ],
+      { detached: true, stdio: ['ignore', out.fd, out.fd] },
     );
+    await out.close();
+    const childPid = child.pid;
+    if (childPid === undefined)
+      throw new Error('could not spawn java for the Kafka broker (is java 17+ on PATH?)');
+    child.unref();
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+    });
+    if (options.ownerPid !== undefined) {
+      startGuardian(options.ownerPid, childPid, 'SIGTERM', options.keepDir === true ? '' : dir);
+    }
+    try {
+      await waitReady(bootstrapServers, childPid, () => exited, READY_TIMEOUT_MS);
+    } catch (err) {
+      await terminate(childPid, 'SIGKILL', 5_000);
+      const serverLog = await tailFile(join(logDir, 'server.log'));
+      const stdoutLog = await tailFile(join(logDir, 'stdout.log'));
+      const all = `${serverLog}\n${stdoutLog}`;
+      throw new KafkaStartError(
+        `Kafka ${version} did not become ready on ${bootstrapServers}: ${(err as Error).message}\n` +
+          `--- tail of server.log ---\n${serverLog}\n--- tail of stdout.log ---\n${stdoutLog}`,
+        /Address already in use|BindException/.test(all),
+      );
+    }
+    return childPid;
+  };
+  let pid: number;
+  try {
+    pid = await launch();
+  } catch (err) {
+    await removeDir(dir);
+    throw err;
   }
   log(`Kafka ${version} ready on ${bootstrapServers} in ${Date.now() - started} ms (pid ${pid}, dir ${dir})`);
 
@@ -254,7 +265,9 @@ async function startOnce(
   return {
     bootstrapServers,
     clusterId,
-    pid,
+    get pid() {
+      return pid;
+    },
     dir,
     logDir,
     version,
@@ -264,6 +277,13 @@ async function startOnce(
         if (options.keepDir !== true) await removeDir(dir);
       })();
       return stopping;
+    },
+    async restart(restartOptions = {}) {
+      if (stopping !== undefined) throw new Error('the broker was stopped');
+      await terminate(pid, restartOptions.kill === true ? 'SIGKILL' : 'SIGTERM', STOP_TIMEOUT_MS);
+      if (restartOptions.downMs !== undefined) await new Promise((r) => setTimeout(r, restartOptions.downMs));
+      pid = await launch();
+      log(`Kafka ${version} restarted on ${bootstrapServers} (pid ${pid})`);
     },
   };
 }

@@ -1393,9 +1393,26 @@ function isRetriable(all: ErrorLeaf[]): boolean {
   return all.every((l) => {
     const e = l.error as { code?: unknown; canRetry?: unknown };
     if (l.kafkaError !== undefined) return e.canRetry === true;
-    return e.code === 'PLT_KFK_NETWORK' || e.code === 'PLT_KFK_TIMEOUT' || e.canRetry === true;
+    return (
+      e.code === 'PLT_KFK_NETWORK' ||
+      e.code === 'PLT_KFK_TIMEOUT' ||
+      e.canRetry === true ||
+      (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code))
+    );
   });
 }
+
+/** Node's socket errors that a broker restart or a network blip produces: worth trying again. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /**
  * Maps a library error to the project's errors, keeping it as `cause`: already-exists,

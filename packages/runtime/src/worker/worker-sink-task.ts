@@ -92,6 +92,8 @@ export class WorkerSinkTask {
   #commitRequested = false;
   #nextCommit = 0;
   #nextAssignmentCheck = 0;
+  /** Consecutive retriable failures, for the back-off; reset by a successful fetch. */
+  #retries = 0;
   /** Fetched records waiting for `put`, partition by partition. */
   #buffer: BufferedPartition[] = [];
   /** The next fetch, issued while `put` handles the last records of the buffer. */
@@ -234,19 +236,31 @@ export class WorkerSinkTask {
         continue;
       }
       this.#applyRewinds();
-      if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit(false);
-      if (Date.now() >= this.#nextAssignmentCheck) {
-        this.#nextAssignmentCheck = Date.now() + o.consumer.metadataMaxAgeMs;
-        await this.#updateAssignment(await o.assignment());
+      try {
+        if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit(false);
+        if (Date.now() >= this.#nextAssignmentCheck) {
+          this.#nextAssignmentCheck = Date.now() + o.consumer.metadataMaxAgeMs;
+          await this.#updateAssignment(await o.assignment());
+        }
+      } catch (err) {
+        if (!(await this.#backOff(err, 'commit offsets or refresh the assignment'))) throw err;
+        continue;
       }
       this.#dropPausedFromBuffer();
       if (this.#buffer.length === 0) {
-        const fetched = this.#prefetched !== null ? await this.#takePrefetch() : await this.#fetch();
+        let fetched: FetchedPartition[] | null;
+        try {
+          fetched = this.#prefetched !== null ? await this.#takePrefetch() : await this.#fetch();
+        } catch (err) {
+          if (!(await this.#backOff(err, 'fetch'))) throw err;
+          continue;
+        }
         if (this.#stopping) break;
         if (fetched === null) {
           await sleep(Math.min(500, Math.max(0, this.#nextCommit - Date.now())), this.#abort.signal);
           continue;
         }
+        this.#retries = 0;
         await this.#fill(fetched);
         // The next fetch goes out at once, as a Java consumer's fetcher does: while these records
         // are converted and put, the broker is already answering for the ones after them.
@@ -276,6 +290,19 @@ export class WorkerSinkTask {
       }
       await this.#deliver(batch, consumed);
     }
+  }
+
+  /**
+   * After a failure that may pass (broker restarting, leader moving, network), waits and returns
+   * true so the loop tries again, as Kafka's consumer keeps retrying; false for any other failure.
+   */
+  async #backOff(err: unknown, what: string): Promise<boolean> {
+    if (!(err instanceof RetriableError) || this.#stopping) return false;
+    this.#retries = Math.min(this.#retries + 1, 6);
+    const delay = Math.min(10_000, 250 * 2 ** (this.#retries - 1));
+    this.#o.logger.warn({ err }, `${taskIdString(this.#o.id)} could not ${what}; retrying in ${delay} ms`);
+    await sleep(delay, this.#abort.signal);
+    return true;
   }
 
   /** Fetches from every assigned, unpaused partition at its position; null when there is none. */
