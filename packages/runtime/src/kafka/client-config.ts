@@ -359,7 +359,8 @@ export function consumerSettings(props: Readonly<Record<string, string>>): Consu
       choice(props, 'auto.offset.reset', ['earliest', 'latest', 'none'] as const) ?? 'earliest',
     maxPollRecords: intProp(props, 'max.poll.records', 1, 2 ** 31 - 1) ?? 500,
     fetchMaxBytes: intProp(props, 'fetch.max.bytes', 0) ?? 52_428_800,
-    maxPartitionFetchBytes: intProp(props, 'max.partition.fetch.bytes', 0) ?? DEFAULT_MAX_PARTITION_FETCH_BYTES,
+    maxPartitionFetchBytes:
+      intProp(props, 'max.partition.fetch.bytes', 0) ?? DEFAULT_MAX_PARTITION_FETCH_BYTES,
     fetchMinBytes: intProp(props, 'fetch.min.bytes', 0) ?? 1,
     fetchMaxWaitMs: intProp(props, 'fetch.max.wait.ms', 0) ?? 500,
     isolationLevel:

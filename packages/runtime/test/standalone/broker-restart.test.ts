@@ -73,10 +73,12 @@ test('a broker restart mid-pipeline: every line arrives and the tasks keep runni
 
     await kafka.restart({ kill: true, downMs: 2000 });
     await writeLines(1000); // written while the broker was coming back
-    await waitFor('every line after the restart', async () => (await received()).size >= 2000, 60_000).catch(async (err) => {
-      const statuses = await Promise.all(['source', 'sink'].map((n) => herder.connectorStatus(n)));
-      throw new Error(`${err.message}: ${(await received()).size} lines; ${JSON.stringify(statuses)}`);
-    });
+    await waitFor('every line after the restart', async () => (await received()).size >= 2000, 60_000).catch(
+      async (err) => {
+        const statuses = await Promise.all(['source', 'sink'].map((n) => herder.connectorStatus(n)));
+        throw new Error(`${err.message}: ${(await received()).size} lines; ${JSON.stringify(statuses)}`);
+      },
+    );
     await writeLines(500);
     await waitFor('lines written after the restart', async () => (await received()).size >= 2500, 30_000);
 
