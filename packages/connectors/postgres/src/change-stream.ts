@@ -122,7 +122,11 @@ export class ChangeStream {
     this.#lastCommitLsn = options.resume?.lastCommitLsn ?? null;
   }
 
-  /** The offset after the last processed message (for heartbeats), or null before any. */
+  /**
+   * The offset after the last processed message, or null before any: the offset of the last
+   * record this stream emitted, or a later position that emitted nothing (a commit, a skipped
+   * or filtered change, an idle advance). Heartbeats carry it, and a reconnect resumes from it.
+   */
   get offset(): SourceMap | null {
     return this.#offset;
   }
@@ -194,6 +198,8 @@ export class ChangeStream {
             messageType: 'BEGIN' satisfies MessageType,
             [OFFSET_TRANSACTION_ID]: tx.id,
           };
+          // The offset follows every emitted record, so a reconnect resumes after this BEGIN.
+          this.#offset = offset;
           out.push(
             transactionRecord(
               this.#transactionTopic,

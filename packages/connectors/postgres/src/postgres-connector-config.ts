@@ -56,6 +56,8 @@ export const MAX_BATCH_SIZE = 'max.batch.size';
 export const MAX_QUEUE_SIZE = 'max.queue.size';
 export const POLL_INTERVAL_MS = 'poll.interval.ms';
 export const STATUS_UPDATE_INTERVAL_MS = 'status.update.interval.ms';
+export const RETRIABLE_RESTART_WAIT_MS = 'retriable.restart.connector.wait.ms';
+export const ERRORS_MAX_RETRIES = 'errors.max.retries';
 
 export const SNAPSHOT_MODES = [
   'initial',
@@ -507,6 +509,26 @@ export const POSTGRES_CONFIG_DEF: ConfigDef = new ConfigDef()
     group: 'Replication',
     documentation:
       'Frequency for sending replication connection status updates to the server, given in milliseconds. Defaults to 10 seconds (10,000 ms).',
+  })
+  .define({
+    name: RETRIABLE_RESTART_WAIT_MS,
+    type: 'LONG',
+    defaultValue: 10_000,
+    validator: Range.atLeast(1),
+    importance: 'LOW',
+    group: 'Advanced',
+    documentation:
+      'Time to wait before restarting connector after retriable exception occurs. Defaults to 10000ms. In Sluice: the wait before each attempt to reconnect after the connection to PostgreSQL was lost while streaming.',
+  })
+  .define({
+    name: ERRORS_MAX_RETRIES,
+    type: 'INT',
+    defaultValue: -1,
+    validator: Range.atLeast(-1),
+    importance: 'LOW',
+    group: 'Advanced',
+    documentation:
+      'The maximum number of retries on connection errors before failing (-1 = no limit, 0 = disabled, > 0 = num of retries). In Sluice: the reconnect attempts after one loss of the connection while streaming; the count starts again after a successful reconnect.',
   });
 
 /** One `message.key.columns` entry: tables whose `<schema>.<table>` matches use these key columns. */
@@ -585,6 +607,9 @@ export class PostgresConnectorConfig extends AbstractConfig {
   readonly maxQueueSize: number;
   readonly pollIntervalMs: number;
   readonly statusUpdateIntervalMs: number;
+  readonly retriableRestartWaitMs: number;
+  /** -1 = no limit, 0 = fail on the first lost connection. */
+  readonly errorsMaxRetries: number;
 
   /** @throws ConfigError naming the key and the reason */
   constructor(props: Readonly<Record<string, unknown>>) {
@@ -634,6 +659,8 @@ export class PostgresConnectorConfig extends AbstractConfig {
     this.maxQueueSize = this.getInt(MAX_QUEUE_SIZE)!;
     this.pollIntervalMs = Number(this.getLong(POLL_INTERVAL_MS));
     this.statusUpdateIntervalMs = this.getInt(STATUS_UPDATE_INTERVAL_MS)!;
+    this.retriableRestartWaitMs = Number(this.getLong(RETRIABLE_RESTART_WAIT_MS));
+    this.errorsMaxRetries = this.getInt(ERRORS_MAX_RETRIES)!;
     const problems = crossChecks(this);
     const first = problems[0];
     if (first !== undefined) throw new ConfigError(first.message, { key: first.key });

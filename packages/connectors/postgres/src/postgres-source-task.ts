@@ -16,6 +16,21 @@
  * `pg_replication_slot_advance` once the stream is closed. Heartbeats (`heartbeat.interval.ms`)
  * carry the stream's position, moved to the server's last keepalive when nothing is pending, so
  * an idle database still lets the slot advance.
+ *
+ * Lost connections: once streaming has started, a lost replication connection or ordinary SQL
+ * connection (the server restarting, `pg_terminate_backend`, a network error) does not fail the
+ * task. It logs a warning, closes both connections and forgets the frames not yet decoded, then
+ * tries to reconnect every `retriable.restart.connector.wait.ms` (Debezium's wait before a
+ * restart after a retriable error) until it succeeds or `errors.max.retries` attempts have failed
+ * (-1, the default, means no limit; 0 fails on the first loss). Meanwhile `poll()` returns null.
+ * On reconnect, streaming resumes at the slot: the server re-sends every transaction whose commit
+ * was not confirmed (the confirmed LSN only ever comes from flushed offsets), and the position of
+ * the last record `poll()` returned becomes the resume filter, as a stored offset does on a
+ * restart, so the records already handed to the runtime are dropped and nothing after them is
+ * lost. When the attempts run out, or the failure is not a connection problem (the slot is gone,
+ * credentials refused), `poll()` throws and the task FAILS with a message saying what happened.
+ * During the snapshot a lost connection fails the task, as in Debezium: the snapshot runs in one
+ * transaction on one connection and cannot be continued on another (a restart takes it again).
  */
 
 import { ConnectError, type SourceMap, type SourceRecord, SourceTask, type StringMap } from '@sluice/api';
@@ -24,10 +39,17 @@ import { heartbeatRecord } from './change-records.ts';
 import { ChangeStream, type ResumePosition, resumePosition } from './change-stream.ts';
 import { formatLsn, lsnFromOffset, lsnToNumber, parseLsn } from './lsn.ts';
 import { decodePgOutput, decodeServerFrame, encodeStandbyStatusUpdate } from './pgoutput-decoder.ts';
-import { PostgresConnectorConfig, PUBLICATION_AUTOCREATE_MODE } from './postgres-connector-config.ts';
+import {
+  DROP_SLOT_ON_STOP as DROP_SLOT_ON_STOP_KEY,
+  ERRORS_MAX_RETRIES as ERRORS_MAX_RETRIES_KEY,
+  PostgresConnectorConfig,
+  PUBLICATION_AUTOCREATE_MODE,
+  RETRIABLE_RESTART_WAIT_MS as RETRIABLE_RESTART_WAIT_MS_KEY,
+} from './postgres-connector-config.ts';
 import {
   connectClient,
   describePgError,
+  isConnectionLoss,
   type PgConnectOptions,
   quoteIdent,
   quoteLiteral,
@@ -35,6 +57,7 @@ import {
   sqlState,
 } from './replication-connection.ts';
 import { capturedTables, SnapshotReader } from './snapshot-reader.ts';
+import { stderrLogger, type TaskLogger } from './task-log.ts';
 import { TypeRegistry } from './type-registry.ts';
 import { VERSION } from './version.ts';
 
@@ -107,6 +130,20 @@ const EMPTY_FRAME = Buffer.alloc(0);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A lost connection while streaming, until the task has reconnected or given up. */
+interface Outage {
+  /** Why the connection was lost. */
+  cause: Error;
+  lostAt: number;
+  /** Reconnect attempts made so far. */
+  attempts: number;
+  nextAttemptAt: number;
+  /** The old connections are closed and the undecoded frames dropped. */
+  tornDown: boolean;
+  /** The connections of a reconnect in progress were lost before it completed. */
+  lostAgain: Error | null;
+}
+
 export class PostgresSourceTask extends SourceTask {
   #config: PostgresConnectorConfig | null = null;
   #partition: SourceMap = {};
@@ -136,6 +173,17 @@ export class PostgresSourceTask extends SourceTask {
   #closed: Promise<void> | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
   #lastHeartbeat = 0;
+  /**
+   * Bumped whenever the connections are replaced: callbacks of a connection from an older
+   * generation (its end, its errors, its frames) are ignored.
+   */
+  #generation = 0;
+  #outage: Outage | null = null;
+  /** The highest flushed LSN `commit()` saw while disconnected, confirmed once streaming again. */
+  #flushedWhileDisconnected = 0n;
+
+  /** Where warnings about lost connections go (JSON lines on stderr unless replaced). */
+  logger: TaskLogger = stderrLogger;
 
   version(): string {
     return VERSION;
@@ -144,6 +192,11 @@ export class PostgresSourceTask extends SourceTask {
   /** The LSN last confirmed to PostgreSQL as flushed (for tests and metrics). */
   get confirmedLsn(): bigint {
     return this.#confirmedLsn;
+  }
+
+  /** True while the task has lost its connection and is trying to reconnect. */
+  get reconnecting(): boolean {
+    return this.#outage !== null;
   }
 
   async start(props: StringMap): Promise<void> {
@@ -331,9 +384,16 @@ export class PostgresSourceTask extends SourceTask {
     }
   }
 
-  async #startStreaming(): Promise<void> {
+  /**
+   * Starts streaming on the current connections. `waitForSlot`: retry while the slot is in use
+   * (`slot.max.retries` × `slot.retry.delay.ms`); a reconnect does not, it counts a busy slot
+   * as a failed attempt and tries again after its own wait.
+   */
+  async #startStreaming(waitForSlot = true): Promise<void> {
     const config = this.#config!;
     const replication = this.#replication!;
+    const sql = this.#sql!;
+    const generation = ++this.#generation;
     this.#stream = new ChangeStream({
       config,
       types: this.#types,
@@ -343,12 +403,16 @@ export class PostgresSourceTask extends SourceTask {
       resume: this.#resume,
     });
     const handler = {
-      onFrame: (frame: Buffer) => this.#onFrame(frame),
-      onError: (err: Error) =>
-        this.#fail(new ConnectError(`Replication stream failed: ${describePgError(err)}`, { cause: err })),
-      onEnd: () => {
-        if (!this.#stopping) this.#fail(new ConnectError('The server ended the replication stream'));
+      onFrame: (frame: Buffer) => {
+        if (generation === this.#generation) this.#onFrame(frame);
       },
+      onError: (err: Error) => {
+        if (generation !== this.#generation || this.#stopping) return;
+        if (isConnectionLoss(err)) this.#connectionLost(generation, err);
+        else
+          this.#fail(new ConnectError(`Replication stream failed: ${describePgError(err)}`, { cause: err }));
+      },
+      onEnd: () => this.#connectionLost(generation, new Error('The server ended the replication stream')),
     };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -361,7 +425,7 @@ export class PostgresSourceTask extends SourceTask {
         break;
       } catch (err) {
         const inUse = sqlState(err) === '55006';
-        if (inUse && attempt < config.slotMaxRetries && !this.#stopping) {
+        if (waitForSlot && inUse && attempt < config.slotMaxRetries && !this.#stopping) {
           await sleep(config.slotRetryDelayMs);
           continue;
         }
@@ -376,10 +440,195 @@ export class PostgresSourceTask extends SourceTask {
         );
       }
     }
+    if (this.#stopping) return; // stop() closed the connections meanwhile
+    // Either connection ending from here on is a lost connection (see the class comment).
+    sql.on('error', (err: Error) => this.#connectionLost(generation, err));
+    sql.on('end', () => this.#connectionLost(generation, new Error('The SQL connection ended')));
     this.#streamingStarted = true;
     this.#lastHeartbeat = Date.now();
     this.#statusTimer = setInterval(() => this.#sendStatus(false), config.statusUpdateIntervalMs);
     this.#statusTimer.unref();
+  }
+
+  /**
+   * A connection of `generation` was lost while streaming: both connections are closed, and from
+   * now on `poll()` reconnects. The stream's state is reset by `poll()` itself (see
+   * {@link #tearDown}), so a poll in progress finishes its batch first.
+   */
+  #connectionLost(generation: number, cause: Error): void {
+    if (generation !== this.#generation || this.#stopping) return;
+    if (this.#outage !== null) {
+      this.#outage.lostAgain ??= cause; // the new connections died while being set up
+      return;
+    }
+    const config = this.#config!;
+    const now = Date.now();
+    this.#outage = {
+      cause,
+      lostAt: now,
+      attempts: 0,
+      nextAttemptAt: now + config.retriableRestartWaitMs,
+      tornDown: false,
+      lostAgain: null,
+    };
+    this.logger.warn(
+      `Lost the connection to PostgreSQL at ${config.hostname}:${config.port} while streaming (${describePgError(cause)}); ` +
+        (config.errorsMaxRetries === 0
+          ? 'errors.max.retries=0, so the task fails'
+          : `reconnecting in ${config.retriableRestartWaitMs} ms (retriable.restart.connector.wait.ms), ` +
+            `up to ${config.errorsMaxRetries === -1 ? 'unlimited' : config.errorsMaxRetries} attempts (errors.max.retries)`),
+    );
+    // Close both connections now, not at the next poll: a walsender whose client stays connected
+    // holds up a server shutdown until everything it sent is confirmed. Their later callbacks
+    // are ignored (new generation); a poll in progress sees its queries fail and returns.
+    this.#generation++;
+    if (this.#statusTimer !== null) clearInterval(this.#statusTimer);
+    this.#statusTimer = null;
+    void this.#dropConnections();
+    this.#wakeUp();
+  }
+
+  /**
+   * One step of an outage, from `poll()`: tears the old connections down (once), waits for the
+   * next attempt (at most one poll interval per call), and makes the attempt when it is due.
+   * @throws ConnectError when the attempts are used up or the failure is not a lost connection
+   */
+  async #whileDisconnected(config: PostgresConnectorConfig, outage: Outage): Promise<void> {
+    if (!outage.tornDown) {
+      await this.#tearDown(outage);
+      if (config.errorsMaxRetries === 0) throw this.#giveUp(config, outage, null);
+    }
+    const wait = outage.nextAttemptAt - Date.now();
+    if (wait > 0) {
+      await this.#sleepUnlessWoken(Math.min(wait, config.pollIntervalMs));
+      return;
+    }
+    outage.attempts++;
+    try {
+      await this.#reconnect(config);
+      if (outage.lostAgain !== null) throw outage.lostAgain;
+    } catch (err) {
+      outage.lostAgain = null;
+      this.#generation++; // callbacks of this attempt's connections are stale from here on
+      if (this.#statusTimer !== null) clearInterval(this.#statusTimer);
+      this.#statusTimer = null;
+      this.#resetStream();
+      await this.#dropConnections();
+      if (this.#stopping) return;
+      const exhausted = config.errorsMaxRetries > 0 && outage.attempts >= config.errorsMaxRetries;
+      if (!isConnectionLoss(err) || exhausted) throw this.#giveUp(config, outage, err);
+      outage.nextAttemptAt = Date.now() + config.retriableRestartWaitMs;
+      this.logger.warn(
+        `Reconnect attempt ${outage.attempts} to PostgreSQL failed: ${describePgError(err)}; next attempt in ${config.retriableRestartWaitMs} ms`,
+      );
+      return;
+    }
+    if (this.#stopping) return;
+    this.#outage = null;
+    // Confirm what the runtime flushed meanwhile.
+    if (this.#flushedWhileDisconnected > this.#confirmedLsn)
+      this.#confirmedLsn = this.#flushedWhileDisconnected;
+    this.#sendStatus(false);
+    this.logger.info(
+      `Reconnected to PostgreSQL at ${config.hostname}:${config.port} after ${outage.attempts} attempt(s) in ${Date.now() - outage.lostAt} ms; streaming resumes from slot "${config.slotName}" (start LSN ${formatLsn(this.#startLsn)})`,
+    );
+  }
+
+  /**
+   * Ends the lost session (from `poll()`, so no batch is being decoded): undecoded frames are
+   * dropped (the server sends them again), and the position of the last record `poll()` returned
+   * becomes the resume filter of the next stream.
+   */
+  async #tearDown(outage: Outage): Promise<void> {
+    const offset = this.#stream?.offset ?? null;
+    if (offset !== null) {
+      this.#resume = resumePosition(offset);
+      this.#startLsn = this.#resume.lastCommitLsn ?? this.#resume.lsn ?? this.#startLsn;
+    }
+    this.#resetStream();
+    await this.#dropConnections();
+    outage.tornDown = true;
+  }
+
+  /** Forgets the stream and its undecoded frames. */
+  #resetStream(): void {
+    this.#stream = null;
+    this.#frames = [];
+    this.#frameHead = 0;
+    this.#paused = false;
+    // A keepalive of a lost session vouches for frames that were dropped: not for the next one.
+    this.#keepaliveLsn = 0n;
+  }
+
+  /** Closes the current connections (lost or half-opened ones). */
+  async #dropConnections(): Promise<void> {
+    const replication = this.#replication;
+    const sql = this.#sql;
+    this.#replication = null;
+    this.#sql = null;
+    await Promise.all([replication?.close(), sql?.end().catch(() => {})]);
+  }
+
+  /**
+   * Opens new connections and starts streaming from the slot with the resume filter. Returns
+   * early, leaving nothing open, when the task is stopped meanwhile.
+   * @throws the connection error (retried while {@link isConnectionLoss}), or a ConnectError
+   *   when the slot is gone
+   */
+  async #reconnect(config: PostgresConnectorConfig): Promise<void> {
+    const options = connectOptions(config);
+    const sql = await connectClient(options);
+    if (this.#stopping) {
+      await sql.end().catch(() => {});
+      return;
+    }
+    this.#sql = sql;
+    const slot = await slotState(sql, config.slotName, config.databaseName);
+    if (this.#stopping) return;
+    if (!slot.exists) {
+      throw new ConnectError(
+        `Replication slot "${config.slotName}" no longer exists` +
+          (config.dropSlotOnStop
+            ? ` (with ${DROP_SLOT_ON_STOP_KEY}=true it is a temporary slot, which PostgreSQL dropped with the lost connection)`
+            : ' (it was dropped while the connection was lost)') +
+          `, so the changes after LSN ${formatLsn(this.#startLsn)} cannot be read from it; restart the connector (snapshot.mode decides whether it takes a new snapshot)`,
+      );
+    }
+    const replication = await ReplicationConnection.open(options);
+    if (this.#stopping) {
+      await replication.close();
+      return;
+    }
+    this.#replication = replication;
+    await this.#startStreaming(false);
+  }
+
+  /** The task's failure after an outage it could not recover from. */
+  #giveUp(config: PostgresConnectorConfig, outage: Outage, last: unknown): ConnectError {
+    const lost = `Lost the connection to PostgreSQL at ${config.hostname}:${config.port} while streaming (${describePgError(outage.cause)})`;
+    let message: string;
+    if (last === null) message = `${lost} and ${ERRORS_MAX_RETRIES_KEY}=0 disables reconnecting`;
+    else if (!isConnectionLoss(last))
+      message = `${lost}; reconnecting failed with an error that retrying does not fix: ${describePgError(last)}`;
+    else
+      message = `${lost} and could not reconnect: ${outage.attempts} attempt(s) failed over ${Date.now() - outage.lostAt} ms (${ERRORS_MAX_RETRIES_KEY}=${config.errorsMaxRetries}, ${RETRIABLE_RESTART_WAIT_MS_KEY}=${config.retriableRestartWaitMs}); last error: ${describePgError(last)}`;
+    const failure = new ConnectError(message, { cause: last ?? outage.cause });
+    this.#failure = failure;
+    return failure;
+  }
+
+  /** Waits `ms`, or less when woken ({@link stop}, a lost connection, new frames). */
+  #sleepUnlessWoken(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = null;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   #onFrame(frame: Buffer): void {
@@ -421,7 +670,7 @@ export class PostgresSourceTask extends SourceTask {
 
   #sendStatus(replyRequested: boolean): void {
     const replication = this.#replication;
-    if (replication === null || !this.#streamingStarted) return;
+    if (replication === null || !this.#streamingStarted || this.#outage !== null) return;
     const now = BigInt(Date.now()) * 1000n;
     const flushed = this.#confirmedLsn;
     let written = flushed;
@@ -434,41 +683,61 @@ export class PostgresSourceTask extends SourceTask {
     const config = this.#config;
     if (config === null || this.#stopping) return null;
     if (this.#snapshot !== null) {
+      // A lost connection during the snapshot fails the task (Debezium does the same): the
+      // snapshot's transaction lives on that connection, and a restart takes the snapshot again.
       const records = await this.#snapshot.next(config.maxBatchSize);
       if (this.#snapshot.done) {
         await this.#sql!.query('COMMIT');
         this.#snapshot = null;
-        if (!this.#noStreaming) await this.#startStreaming();
+        if (!this.#noStreaming) {
+          try {
+            await this.#startStreaming();
+          } catch (err) {
+            // The snapshot is complete; a replication connection lost while it ran is reconnected
+            // like one lost while streaming (the slot keeps the position, unless it was temporary).
+            if (!isConnectionLoss(err) || this.#stopping) throw err;
+            this.#streamingStarted = true;
+            this.#connectionLost(this.#generation, err as Error);
+          }
+        }
       }
       if (records.length > 0) return records;
+    }
+    const outage = this.#outage;
+    if (outage !== null) {
+      await this.#whileDisconnected(config, outage);
+      return null;
     }
     if (this.#stream === null) {
       await sleep(config.pollIntervalMs);
       return null;
     }
     const out: SourceRecord[] = [];
-    await this.#drain(out, config.maxBatchSize);
-    if (out.length === 0 && !this.#stopping && this.#failure === null) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.#wake = null;
-          resolve();
-        }, config.pollIntervalMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+    try {
       await this.#drain(out, config.maxBatchSize);
+      if (out.length === 0 && !this.#stopping && this.#failure === null && this.#outage === null) {
+        await this.#sleepUnlessWoken(config.pollIntervalMs);
+        await this.#drain(out, config.maxBatchSize);
+      }
+      await this.#maybeHeartbeat(out);
+    } catch (err) {
+      // A catalog lookup or the heartbeat query on a lost SQL connection: the records decoded so
+      // far are returned, and the next poll reconnects.
+      if (!isConnectionLoss(err) || this.#stopping) throw err;
+      this.#connectionLost(this.#generation, err as Error);
     }
-    await this.#maybeHeartbeat(out);
     if (this.#failure !== null && out.length === 0) throw this.#failure;
     return out.length > 0 ? out : null;
   }
 
   async #drain(out: SourceRecord[], max: number): Promise<void> {
     const stream = this.#stream!;
-    while (out.length < max && this.#frameHead < this.#frames.length && this.#failure === null) {
+    while (
+      out.length < max &&
+      this.#frameHead < this.#frames.length &&
+      this.#failure === null &&
+      this.#outage === null
+    ) {
       const frame = this.#frames[this.#frameHead]!;
       this.#frames[this.#frameHead++] = EMPTY_FRAME;
       const decoded = decodeServerFrame(frame);
@@ -506,7 +775,7 @@ export class PostgresSourceTask extends SourceTask {
       return;
     this.#lastHeartbeat = Date.now();
     const stream = this.#stream;
-    if (stream === null || stream.inTransaction) return;
+    if (stream === null || stream.inTransaction || this.#outage !== null) return;
     if (config.heartbeatActionQuery !== null && this.#sql !== null) {
       try {
         await this.#sql.query(config.heartbeatActionQuery);
@@ -540,6 +809,11 @@ export class PostgresSourceTask extends SourceTask {
     if (stored === null) return;
     const lsn = lsnFromOffset(stored.lsn_commit) ?? lsnFromOffset(stored.lsn_proc);
     if (lsn === null || lsn <= this.#confirmedLsn) return;
+    if (!this.#stopping && this.#outage !== null) {
+      // Kept, and confirmed once streaming runs again (or after stop, on an ordinary connection).
+      if (lsn > this.#flushedWhileDisconnected) this.#flushedWhileDisconnected = lsn;
+      return;
+    }
     if (!this.#stopping && this.#replication !== null) {
       this.#confirmedLsn = lsn;
       this.#sendStatus(false);

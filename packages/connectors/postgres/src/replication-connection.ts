@@ -134,6 +134,63 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Node's socket error codes that mean the server cannot be reached or the link broke. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+]);
+
+/**
+ * SQLSTATEs that say the session ended or could not start for a reason that passes: class 08
+ * (connection exception), 57P01 admin shutdown (`pg_terminate_backend`, fast shutdown), 57P02
+ * crash shutdown, 57P03 cannot connect now (the server is starting or stopping), 53300 too many
+ * connections, 55006 object in use (the walsender of the lost connection still holds the slot).
+ */
+function transientSqlState(code: string): boolean {
+  return (
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === '53300' ||
+    code === '55006'
+  );
+}
+
+/** `pg`'s own messages for a connection that went away under it. */
+const LOST_CONNECTION_MESSAGE =
+  /Connection terminated|not queryable|Client was closed|Connection ended|timeout expired|socket hang up/i;
+
+/**
+ * Whether `err` (or an error in its `cause` chain) is a lost or refused connection that may
+ * succeed when tried again, rather than a problem that stays (bad credentials, a missing slot,
+ * a server error about the data).
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e != null && depth < 8; depth++) {
+    if (!(e instanceof ConnectError)) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string') {
+        if (/^[0-9A-Z]{5}$/.test(code)) return transientSqlState(code);
+        if (NETWORK_ERROR_CODES.has(code)) return true;
+      }
+      if (e instanceof Error && LOST_CONNECTION_MESSAGE.test(e.message)) return true;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export interface SystemIdentity {
   systemId: string;
   timeline: number;

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Struct } from '@sluice/api';
 import { startPostgres, uniqueName } from '@sluice/testing';
 import { PostgresSourceTask, parseLsn } from '../src/index.ts';
+import { dropSlot } from '../src/postgres-source-task.ts';
 import {
   MapOffsetReader,
   pollFor,
@@ -110,7 +111,7 @@ test('the LSN is confirmed only from flushed offsets, and a restart resumes with
   assert.equal(o.messageType, 'INSERT');
   assert.deepEqual(third[1]!.sourcePartition, { server: 'dbserver1' });
   await task.stop();
-  await db.sql.query('SELECT pg_drop_replication_slot($1)', [slot]);
+  await dropSlot(db.sql, slot); // waits for the stopped task's walsender to let go
 });
 
 test('snapshot then streaming; key change as delete + tombstone + create with headers; FULL identity before', async () => {
@@ -192,7 +193,7 @@ test('clear failures: unknown user, missing publication with autocreate disabled
   } finally {
     await first.stop();
   }
-  await db.sql.query('SELECT pg_drop_replication_slot($1)', [config['slot.name']]);
+  await dropSlot(db.sql, config['slot.name']!);
 });
 
 test('a server without wal_level=logical is refused with Debezium’s message', async () => {
