@@ -160,6 +160,8 @@ export class DistributedHerder implements Herder {
   readonly logger: Logger;
   /** The worker's shared Kafka client: internal topics, admin, consumer-group offsets. */
   readonly client: PlatformaticLogClient;
+  /** The clients of the config, offsets and status logs. */
+  readonly #storeClients: readonly [PlatformaticLogClient, PlatformaticLogClient, PlatformaticLogClient];
   readonly #transformer: WorkerConfigTransformer;
   readonly #configs: KafkaConfigBackingStore;
   readonly #offsets: KafkaOffsetBackingStore;
@@ -200,15 +202,28 @@ export class DistributedHerder implements Herder {
       connectionSettings({ 'client.id': `sluice-${groupId}-shared`, ...taskClientProps('admin', props, {}) }),
     );
     const client = this.client;
+    // Each internal topic is read by a client of its own, as Kafka Connect gives each KafkaBasedLog
+    // its own consumer: one connection serves one request at a time, so logs sharing one would wait
+    // behind each other's long polls (measured in benchmarks/distributed-failover: a joining worker
+    // spent ~3 s starting its stores).
+    const storeClient = (store: string) =>
+      new PlatformaticLogClient(
+        connectionSettings({
+          'client.id': `sluice-${groupId}-${store}`,
+          ...taskClientProps('admin', props, {}),
+        }),
+      );
+    this.#storeClients = [storeClient('configs'), storeClient('offsets'), storeClient('statuses')];
+    const [configsClient, offsetsClient, statusesClient] = this.#storeClients;
     this.#configs = new KafkaConfigBackingStore({
-      client,
+      client: configsClient,
       topic: config.getString('config.storage.topic')!,
       replicationFactor: config.int('config.storage.replication.factor'),
       topicSettings: internalTopicSettings(props, 'config.storage.', logger),
       log: logger.child({ store: 'config' }),
     });
     this.#offsets = new KafkaOffsetBackingStore({
-      client,
+      client: offsetsClient,
       topic: config.getString('offset.storage.topic')!,
       partitions: config.int('offset.storage.partitions'),
       replicationFactor: config.int('offset.storage.replication.factor'),
@@ -216,7 +231,7 @@ export class DistributedHerder implements Herder {
       log: logger.child({ store: 'offsets' }),
     });
     this.#statusStore = new KafkaStatusBackingStore({
-      client,
+      client: statusesClient,
       topic: config.getString('status.storage.topic')!,
       partitions: config.int('status.storage.partitions'),
       replicationFactor: config.int('status.storage.replication.factor'),
@@ -363,8 +378,12 @@ export class DistributedHerder implements Herder {
       await this.#offsets.stop();
       await this.#configs.stop();
       await this.#transformer.close();
-      await this.client.close();
+      await this.#closeClients();
     });
+  }
+
+  async #closeClients(): Promise<void> {
+    await Promise.all([this.client, ...this.#storeClients].map((c) => c.close()));
   }
 
   /**
@@ -380,7 +399,7 @@ export class DistributedHerder implements Herder {
     await this.#offsets.stop();
     await this.#configs.stop();
     await this.#transformer.close();
-    await this.client.close();
+    await this.#closeClients();
   }
 
   isReady(): boolean {
