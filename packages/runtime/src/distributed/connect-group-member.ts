@@ -57,6 +57,7 @@
 
 import pino, { type Logger } from 'pino';
 import type { PlatformaticLogClientConfig } from '../kafka/platformatic-client.ts';
+import { sleep } from '../worker/task-state.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
 import {
   ASSIGNMENT_NO_ERROR,
@@ -70,7 +71,6 @@ import {
 import { type ConnectorTaskId, taskIdString } from './connector-task-id.ts';
 import { COORDINATOR_ERRORS, GroupClient, GroupRequestError, kafkaErrorName } from './group-client.ts';
 import { IncrementalCooperativeAssignor } from './incremental-cooperative-assignor.ts';
-import { sleep } from './kafka-based-log.ts';
 import { performLeaderAssignment } from './leader-assignment.ts';
 
 export interface GroupMembershipListener {

@@ -7,6 +7,7 @@ import type {
   RecordAck,
   TopicDescription,
 } from '../kafka/log-client.ts';
+import { sleep } from '../worker/task-state.ts';
 
 /**
  * One internal topic read and written through a {@link LogClient} (Kafka Connect's
@@ -364,10 +365,6 @@ export function toBuffer(data: Buffer | string | Uint8Array | null): Buffer | nu
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   if (Buffer.isBuffer(data)) return data;
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Rejects with a ConnectError saying `what` timed out when `promise` takes longer than `ms`. */

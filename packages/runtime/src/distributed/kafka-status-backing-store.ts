@@ -3,8 +3,9 @@ import pino, { type Logger } from 'pino';
 import type { ConnectState } from '../herder/entities.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import type { StateRecord } from '../storage/status-store.ts';
+import { sleep } from '../worker/task-state.ts';
 import { type ConnectorTaskId, compareStrings } from './connector-task-id.ts';
-import { KafkaBasedLog, sleep, withTimeout } from './kafka-based-log.ts';
+import { KafkaBasedLog, withTimeout } from './kafka-based-log.ts';
 import {
   connectorStatusKey,
   parseStatusRecord,

@@ -23,6 +23,7 @@
 import { ConnectError, errorTrace, RetriableError } from '@sluice/api';
 import type { Logger } from 'pino';
 import type { LogHeader, LogRecord, ProduceRecord } from '../kafka/log-client.ts';
+import { sleep } from '../worker/task-state.ts';
 
 export type Stage =
   | 'TASK_POLL'
@@ -238,17 +239,4 @@ export class ErrorHandler {
     this.#deadLetters = [];
     return out;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

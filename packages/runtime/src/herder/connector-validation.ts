@@ -30,10 +30,8 @@ import type { WorkerConfigTransformer } from '../config/providers/worker-config-
 import type { WorkerConfig } from '../config/worker-config.ts';
 import type { ConfigInfos, ConfigKeyInfo, ConnectorOffsets, ConnectorStatus } from '../herder/entities.ts';
 import {
-  connectionSettings,
-  consumerSettings,
+  checkClientProps,
   policyName,
-  producerSettings,
   sinkConsumerDefaults,
   taskClientProps,
   validateClientOverrides,
@@ -294,17 +292,10 @@ export async function alterSource(
 export function checkWorkerClientConfigs(config: WorkerConfig): void {
   policyName(config.getString('connector.client.config.override.policy') ?? 'All');
   const worker = config.originalsStrings();
-  const kafka = !config.usesEmbeddedLog();
-  const check = (kind: 'producer' | 'consumer' | 'admin', parse: (p: Record<string, string>) => unknown) => {
-    const props = taskClientProps(
-      kind,
-      worker,
-      {},
-      kind === 'consumer' ? sinkConsumerDefaults('worker', 0) : {},
-    );
-    if (!kafka) props['bootstrap.servers'] = 'embedded';
+  for (const kind of ['producer', 'consumer', 'admin'] as const) {
+    const defaults = kind === 'consumer' ? sinkConsumerDefaults('worker', 0) : {};
     try {
-      parse(props);
+      checkClientProps(kind, taskClientProps(kind, worker, {}, defaults), !config.usesEmbeddedLog());
     } catch (err) {
       if (
         !(err instanceof ConfigError) ||
@@ -314,8 +305,5 @@ export function checkWorkerClientConfigs(config: WorkerConfig): void {
         throw err;
       throw ConfigError.invalidValue(`${kind}.${err.key}`, err.value, err.message.replace(/^.*?: /, ''));
     }
-  };
-  check('producer', (p) => (kafka ? producerSettings(p) : undefined));
-  check('consumer', (p) => (kafka ? [connectionSettings(p), consumerSettings(p)] : consumerSettings(p)));
-  check('admin', (p) => (kafka ? connectionSettings(p) : undefined));
+  }
 }

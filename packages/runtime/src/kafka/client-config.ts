@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError } from '@sluice/api';
+import { withPrefix } from '../worker/plugin-factory.ts';
 import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
 
 export type ClientKind = 'producer' | 'consumer' | 'admin';
@@ -41,12 +42,6 @@ export function workerConnectionProps(worker: Readonly<Record<string, string>>):
   for (const [k, v] of Object.entries(worker)) {
     if (CONNECTION_KEYS.includes(k) || CONNECTION_PREFIXES.some((p) => k.startsWith(p))) out[k] = v;
   }
-  return out;
-}
-
-function withPrefix(props: Readonly<Record<string, string>>, prefix: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(props)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
   return out;
 }
 
@@ -406,6 +401,22 @@ export function ignoredClientKeys(kind: ClientKind, props: Readonly<Record<strin
 }
 
 /**
+ * Parses a task client's layered properties the way the client will (on the embedded log only the
+ * consumer settings matter); throws the ConfigError naming the bad key.
+ */
+export function checkClientProps(
+  kind: ClientKind,
+  props: Readonly<Record<string, string>>,
+  usesKafka: boolean,
+): void {
+  if (usesKafka) {
+    if (kind === 'producer') producerSettings(props);
+    else connectionSettings(props);
+  }
+  if (kind === 'consumer') consumerSettings(props);
+}
+
+/**
  * Checks a connector's client overrides: the policy, then each client's layered properties parse.
  * Returns errors keyed by connector key (for `config/validate`), empty when all is well.
  */
@@ -418,14 +429,12 @@ export function validateClientOverrides(
 ): Map<string, string> {
   const errors = clientOverridePolicyErrors(policy, connector);
   if (errors.size > 0) return errors;
-  const check = (kind: ClientKind, parse: (p: Record<string, string>) => unknown) => {
+  for (const kind of [isSink ? 'consumer' : 'producer', 'admin'] as const) {
     const own = withPrefix(connector, `${kind}.override.`);
-    if (Object.keys(own).length === 0) return;
+    if (Object.keys(own).length === 0) continue;
     const defaults = kind === 'consumer' ? sinkConsumerDefaults('validate', 0) : {};
-    const props = taskClientProps(kind, worker, connector, defaults);
-    if (!usesKafka) props['bootstrap.servers'] ??= 'embedded';
     try {
-      parse(props);
+      checkClientProps(kind, taskClientProps(kind, worker, connector, defaults), usesKafka);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       const key =
@@ -438,12 +447,6 @@ export function validateClientOverrides(
           : err.message;
       errors.set(key, message);
     }
-  };
-  if (isSink)
-    check('consumer', (p) =>
-      usesKafka ? [connectionSettings(p), consumerSettings(p)] : consumerSettings(p),
-    );
-  else check('producer', (p) => (usesKafka ? producerSettings(p) : undefined));
-  check('admin', (p) => (usesKafka ? connectionSettings(p) : undefined));
+  }
   return errors;
 }
