@@ -322,10 +322,9 @@ export function producerSettings(props: Readonly<Record<string, string>>): Platf
 /**
  * Bytes fetched per partition per request when `max.partition.fetch.bytes` is not set. Kafka's
  * consumer uses 1 MiB, but its fetcher works on a thread of its own while the task runs; a Sluice
- * sink task fetches on its own thread, so it asks for more per round trip. Measured on one broker
- * (1M 200-byte records, one partition, batches of 5000): 1 MiB gave 0.40–0.69 M records/s of fetch
- * throughput, 4 MiB 1.00–1.35 M (and 8 MiB less again). `put` batches stay bounded by
- * `max.poll.records`, and a whole fetch by `fetch.max.bytes`.
+ * sink task fetches on its own thread, so it asks for more per round trip (fewer round trips for
+ * the same data). `put` batches stay bounded by `max.poll.records`, and a whole fetch by
+ * `fetch.max.bytes`. benchmarks/standalone-file reports the client's fetch rate with this value.
  */
 export const DEFAULT_MAX_PARTITION_FETCH_BYTES = 4 * 1_048_576;
 
