@@ -149,13 +149,14 @@ export abstract class InsertField<R extends ConnectRecord<R>> implements Transfo
     const value = requireStruct(raw, PURPOSE);
     const plan = this.#cache.get(value.schema) ?? this.#cache.set(value.schema, this.#plan(value.schema));
     const schema = plan.schema;
-    const values = new Array<unknown>(schema.fields.length).fill(null);
+    const values = new Array<unknown>(schema.fields.length);
     const current = value.rawValues();
     const n = current.length;
     if (this.#replaceNullWithDefault) for (let i = 0; i < n; i++) values[i] = fieldValue(value, i, true);
-    else for (let i = 0; i < n; i++) values[i] = current[i] ?? null;
+    else for (let i = 0; i < n; i++) values[i] = current[i];
+    // Struct.withValues turns the fields left unset here into nulls.
     if (plan.topic >= 0) values[plan.topic] = record.topic;
-    if (plan.partition >= 0 && record.kafkaPartition !== null) values[plan.partition] = record.kafkaPartition;
+    if (plan.partition >= 0) values[plan.partition] = record.kafkaPartition;
     if (plan.offset >= 0) values[plan.offset] = requireSinkRecord(record, PURPOSE).kafkaOffset;
     if (plan.timestamp >= 0 && record.timestamp !== null) values[plan.timestamp] = new Date(record.timestamp);
     if (plan.static >= 0) values[plan.static] = this.#staticValue;

@@ -12,11 +12,36 @@ export interface Header {
  * The ordered headers of a record (`org.apache.kafka.connect.header.Headers`): a multimap in
  * which a key may appear several times; iteration follows insertion order.
  */
+/** The array every empty ConnectHeaders starts with: shared, so never changed in place. */
+const NONE: Header[] = [];
+
 export class ConnectHeaders implements Iterable<Header> {
+  /**
+   * The headers. Copy-on-write: while {@link #shared} is true the array may belong to other
+   * instances too (an empty one, or one {@link duplicate} copied), and {@link #own} copies it
+   * before the first change in place. A record's headers are duplicated by every transform that
+   * changes the record, and most never change afterwards, so this saves an array per step.
+   */
   #headers: Header[];
+  #shared: boolean;
 
   constructor(headers?: Iterable<Header>) {
-    this.#headers = headers === undefined ? [] : [...headers];
+    if (headers === undefined) {
+      this.#headers = NONE;
+      this.#shared = true;
+    } else {
+      this.#headers = [...headers];
+      this.#shared = false;
+    }
+  }
+
+  /** The array, made this instance's own before a change in place. */
+  #own(): Header[] {
+    if (this.#shared) {
+      this.#headers = this.#headers.slice();
+      this.#shared = false;
+    }
+    return this.#headers;
   }
 
   get size(): number {
@@ -46,12 +71,12 @@ export class ConnectHeaders implements Iterable<Header> {
   }
 
   add(key: string, value: unknown, schema: Schema | null = null): this {
-    this.#headers.push({ key, schema, value });
+    this.#own().push({ key, schema, value });
     return this;
   }
 
   addHeader(header: Header): this {
-    this.#headers.push(header);
+    this.#own().push(header);
     return this;
   }
 
@@ -77,6 +102,7 @@ export class ConnectHeaders implements Iterable<Header> {
   /** Removes every header with this key. */
   remove(key: string): this {
     this.#headers = this.#headers.filter((h) => h.key !== key);
+    this.#shared = false;
     return this;
   }
 
@@ -87,18 +113,21 @@ export class ConnectHeaders implements Iterable<Header> {
     this.#headers = this.#headers.filter(
       (h) => (key !== undefined && h.key !== key) || last.get(h.key) === h,
     );
+    this.#shared = false;
     return this;
   }
 
   clear(): this {
-    this.#headers = [];
+    this.#headers = NONE;
+    this.#shared = true;
     return this;
   }
 
+  /** An independent copy: changing either leaves the other as it was. */
   duplicate(): ConnectHeaders {
-    if (this.#headers.length === 0) return new ConnectHeaders();
     const copy = new ConnectHeaders();
-    copy.#headers = this.#headers.slice();
+    copy.#headers = this.#headers;
+    this.#shared = true;
     return copy;
   }
 

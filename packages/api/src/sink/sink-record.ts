@@ -26,23 +26,29 @@ export class SinkRecord extends ConnectRecord<SinkRecord> {
   readonly originalKafkaPartition: number;
   readonly originalKafkaOffset: number;
 
-  constructor(fields: SinkRecordFields) {
-    super(fields);
-    this.kafkaOffset = fields.kafkaOffset;
-    this.timestampType = fields.timestampType ?? 'NoTimestampType';
-    this.originalTopic = fields.originalTopic ?? fields.topic;
-    this.originalKafkaPartition = fields.originalKafkaPartition ?? fields.kafkaPartition;
-    this.originalKafkaOffset = fields.originalKafkaOffset ?? fields.kafkaOffset;
+  /**
+   * With `base`, `fields` holds only changes (see ConnectRecord): the offset, timestamp type and
+   * original coordinates are `base`'s, and a partition changed to null falls back to the original.
+   */
+  constructor(fields: SinkRecordFields, base?: SinkRecord) {
+    super(fields, base);
+    if (base === undefined) {
+      this.kafkaOffset = fields.kafkaOffset;
+      this.timestampType = fields.timestampType ?? 'NoTimestampType';
+      this.originalTopic = fields.originalTopic ?? fields.topic;
+      this.originalKafkaPartition = fields.originalKafkaPartition ?? fields.kafkaPartition;
+      this.originalKafkaOffset = fields.originalKafkaOffset ?? fields.kafkaOffset;
+    } else {
+      if (this.kafkaPartition === null) this.kafkaPartition = base.originalKafkaPartition;
+      this.kafkaOffset = base.kafkaOffset;
+      this.timestampType = base.timestampType;
+      this.originalTopic = base.originalTopic;
+      this.originalKafkaPartition = base.originalKafkaPartition;
+      this.originalKafkaOffset = base.originalKafkaOffset;
+    }
   }
 
   newRecord(changes: RecordChanges): SinkRecord {
-    const f = this.changed(changes) as SinkRecordFields;
-    f.kafkaPartition ??= this.originalKafkaPartition;
-    f.kafkaOffset = this.kafkaOffset;
-    f.timestampType = this.timestampType;
-    f.originalTopic = this.originalTopic;
-    f.originalKafkaPartition = this.originalKafkaPartition;
-    f.originalKafkaOffset = this.originalKafkaOffset;
-    return new SinkRecord(f);
+    return new SinkRecord(changes as SinkRecordFields, this);
   }
 }

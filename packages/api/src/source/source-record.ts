@@ -16,17 +16,15 @@ export class SourceRecord extends ConnectRecord<SourceRecord> {
   readonly sourcePartition: SourceMap | null;
   readonly sourceOffset: SourceMap | null;
 
-  constructor(fields: SourceRecordFields) {
-    super(fields);
-    this.sourcePartition = fields.sourcePartition;
-    this.sourceOffset = fields.sourceOffset;
+  /** With `base`, `fields` holds only changes and the source partition and offset are `base`'s (see ConnectRecord). */
+  constructor(fields: SourceRecordFields, base?: SourceRecord) {
+    super(fields, base);
+    this.sourcePartition = base === undefined ? fields.sourcePartition : base.sourcePartition;
+    this.sourceOffset = base === undefined ? fields.sourceOffset : base.sourceOffset;
   }
 
   newRecord(changes: RecordChanges): SourceRecord {
-    const fields = this.changed(changes) as SourceRecordFields;
-    fields.sourcePartition = this.sourcePartition;
-    fields.sourceOffset = this.sourceOffset;
-    return new SourceRecord(fields);
+    return new SourceRecord(changes as SourceRecordFields, this);
   }
 }
 
