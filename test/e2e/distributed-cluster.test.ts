@@ -7,12 +7,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
+import { type KafkaServer, startKafka, uniqueName, useKafka } from '@sluice/testing';
 
 /** A parsed JSON answer of the REST API, read field by field in assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
@@ -23,9 +24,10 @@ let bootstrapServers: string;
 const dirs: string[] = [];
 const children = new Set<ChildProcess>();
 
-before(async () => {
+/** The shared broker, for the tests that do not restart it (started on first use). */
+async function sharedKafka(): Promise<void> {
   ({ bootstrapServers } = await useKafka());
-});
+}
 
 after(async () => {
   for (const c of children) c.kill('SIGKILL');
@@ -39,13 +41,17 @@ async function tempDir(): Promise<string> {
 }
 
 /** A worker properties file for a new cluster (group and internal topics unique to it). */
-async function clusterProps(dir: string): Promise<string> {
-  const group = uniqueName('e2e_cluster');
+async function clusterProps(
+  dir: string,
+  group = uniqueName('e2e_cluster'),
+  servers = bootstrapServers,
+  overrides: Record<string, string> = {},
+): Promise<string> {
   const file = join(dir, 'worker.properties');
   await writeFile(
     file,
     [
-      `bootstrap.servers=${bootstrapServers}`,
+      `bootstrap.servers=${servers}`,
       `group.id=${group}`,
       `config.storage.topic=${group}-configs`,
       `offset.storage.topic=${group}-offsets`,
@@ -63,6 +69,7 @@ async function clusterProps(dir: string): Promise<string> {
       'scheduled.rebalance.max.delay.ms=3000',
       'task.shutdown.graceful.timeout.ms=2000',
       'listeners=http://127.0.0.1:0',
+      ...Object.entries(overrides).map(([k, v]) => `${k}=${v}`),
     ].join('\n'),
   );
   return file;
@@ -196,7 +203,203 @@ function hostPort(url: string): string {
   return new URL(url).host;
 }
 
+/** With `SLUICE_E2E_LOG_DIR` set, keeps each worker's output there (`<test>-<n>.log`) for a post-mortem. */
+async function keepLogs(name: string, workers: WorkerProcess[]): Promise<void> {
+  const logDir = process.env.SLUICE_E2E_LOG_DIR;
+  if (logDir === undefined || logDir === '') return;
+  for (const [i, w] of workers.entries()) await writeFile(join(logDir, `${name}-${i}.log`), w.output());
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A `kill -9` of the pipeline test and what the cluster said just before it. */
+interface Kill {
+  /** The killed worker's id (`host:port`). */
+  victim: string;
+  /** worker_id of `numbers-in` task 0 and of `numbers-out` task 0 in the status just before. */
+  sourceOwner: string | undefined;
+  sinkOwner: string | undefined;
+  /** The sink group's committed offset just before (`GET /connectors/numbers-out/offsets`). */
+  sinkCommitted: number;
+  /** Epoch ms of the kill. */
+  at: number;
+}
+
+/** `offset.flush.interval.ms` of {@link clusterProps}, and what a busy 2-core machine may add to it. */
+const FLUSH_INTERVAL_MS = 500;
+const FLUSH_SLACK_MS = 1500;
+
+/** Every record of one partition, read with the runtime's own Kafka client. */
+async function readPartition(
+  client: PlatformaticLogClient,
+  topic: string,
+  partition: number,
+): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  let offset = 0;
+  for (;;) {
+    const [fetched] = await client.fetch([{ topic, partition, offset }], { maxWaitMs: 100 });
+    if (fetched === undefined) throw new Error(`no answer for ${topic}-${partition}`);
+    out.push(...fetched.records);
+    offset = fetched.nextOffset;
+    if (offset >= fetched.highWatermark) return out;
+  }
+}
+
+/** For a file of lines `0\n1\n…`: the number of the line that starts at a byte position. */
+function lineIndex(text: string): (position: number) => number {
+  return (position) => {
+    let lines = 0;
+    for (let i = 0; i < position && i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
+    return lines;
+  };
+}
+
+/** The latest kill, before `at`, of the worker that ran the task (per the status just before it). */
+function killBefore(kills: Kill[], at: number, owner: (k: Kill) => string | undefined): Kill | undefined {
+  return kills.filter((k) => k.at < at && owner(k) === k.victim).at(-1);
+}
+
+/**
+ * Source side. A source task re-reads from the last source offset committed to the offsets topic,
+ * so the topic (one partition, in produce order) is runs of consecutive numbers where each break
+ * is a rewind: it restarts exactly at the line of the latest committed position, it follows a
+ * kill of the worker that ran the task (one rewind per such kill), and every re-read line was
+ * first produced within one offset-flush interval (plus slack) before that kill.
+ */
+function checkSourceDuplicates(
+  records: LogRecord[],
+  commits: Array<{ at: number; position: number }>,
+  lineAt: (position: number) => number,
+  kills: Kill[],
+): Array<{ kill: number; duplicates: number; oldestMs: number; commitMs: number }> {
+  const values = records.map((r) => Number(r.value!.toString()));
+  assert.equal(values[0], 0, 'the topic starts with line 0');
+  const used = new Set<Kill>();
+  const out: Array<{ kill: number; duplicates: number; oldestMs: number; commitMs: number }> = [];
+  for (let i = 1; i < values.length; i++) {
+    const prev = values[i - 1]!;
+    const value = values[i]!;
+    if (value === prev + 1) continue;
+    const at = records[i]!.timestamp;
+    assert.ok(value <= prev, `topic offset ${i}: ${value} after ${prev}, lines skipped or reordered`);
+    const committed = commits.filter((c) => c.at < at).at(-1);
+    assert.equal(
+      value,
+      committed === undefined ? 0 : lineAt(committed.position),
+      `the source re-read from line ${value} at ${at}, not from the last committed position ${JSON.stringify(committed)}`,
+    );
+    const kill = killBefore(kills, at, (k) => k.sourceOwner);
+    assert.ok(kill !== undefined, `source re-read of lines ${value}..${prev} without a kill of its worker`);
+    assert.ok(!used.has(kill), `two source re-reads after one kill (${JSON.stringify(kill)})`);
+    used.add(kill);
+    const window = kill.at - FLUSH_INTERVAL_MS - FLUSH_SLACK_MS;
+    for (let j = 0; j < i; j++) {
+      if (values[j]! < value || values[j]! > prev) continue;
+      assert.ok(
+        records[j]!.timestamp >= window,
+        `line ${values[j]} was produced ${kill.at - records[j]!.timestamp} ms before the kill and re-read: ` +
+          'older than the last uncommitted window',
+      );
+    }
+    out.push({
+      kill: kills.indexOf(kill),
+      duplicates: prev - value + 1,
+      oldestMs:
+        kill.at -
+        Math.min(
+          ...records
+            .slice(0, i)
+            .filter((_, j) => values[j]! >= value)
+            .map((r) => r.timestamp),
+        ),
+      commitMs: committed === undefined ? -1 : kill.at - committed.at,
+    });
+  }
+  return out;
+}
+
+/**
+ * Sink side. A sink task re-delivers from its group's last committed offset, so the sink file is
+ * runs of consecutive topic records where each break goes back to an earlier record: no further
+ * back than the offset committed before a kill of the worker that ran the task (one rewind per
+ * such kill), and every re-delivered record was first written within one offset-flush interval
+ * (plus slack, plus the ~100 ms of the file sampler) before that kill.
+ */
+function checkSinkDuplicates(
+  lines: string[],
+  records: LogRecord[],
+  growth: Array<{ at: number; size: number }>,
+  kills: Kill[],
+): Array<{ kill: number; duplicates: number }> {
+  const values = records.map((r) => r.value!.toString());
+  const ends: number[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    bytes += Buffer.byteLength(line) + 1;
+    ends.push(bytes);
+  }
+  /** When the sampler first saw line `i` complete in the file. */
+  const seenAt = (i: number) => growth.find((g) => g.size >= ends[i]!)?.at ?? Number.POSITIVE_INFINITY;
+  const matching = (from: number, line: number) => {
+    let n = 0;
+    while (from + n < values.length && line + n < lines.length && values[from + n] === lines[line + n]) n++;
+    return n;
+  };
+  const lastWrite = new Map<number, number>();
+  const used = new Set<Kill>();
+  const out: Array<{ kill: number; duplicates: number }> = [];
+  let next = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (values[next] === lines[i]) {
+      lastWrite.set(next++, i);
+      continue;
+    }
+    // A re-delivery: back to the earlier record that explains the most of what follows.
+    let from = -1;
+    let best = 0;
+    for (let s = next - 1; s >= 0; s--) {
+      if (values[s] !== lines[i]) continue;
+      const n = matching(s, i);
+      if (n > best) [from, best] = [s, n];
+    }
+    assert.ok(
+      from >= 0,
+      `sink file line ${i} (${lines[i]}) is neither topic record ${next} nor a re-delivery`,
+    );
+    const at = seenAt(i);
+    const kill = killBefore(kills, at, (k) => k.sinkOwner);
+    assert.ok(
+      kill !== undefined,
+      `sink re-delivery of records ${from}..${next - 1} without a kill of its worker`,
+    );
+    assert.ok(!used.has(kill), `two sink re-deliveries after one kill (${JSON.stringify(kill)})`);
+    used.add(kill);
+    assert.ok(
+      from >= kill.sinkCommitted,
+      `the sink re-delivered from offset ${from}, before the offset ${kill.sinkCommitted} committed before the kill`,
+    );
+    const window = kill.at - FLUSH_INTERVAL_MS - FLUSH_SLACK_MS;
+    for (let s = from; s < next; s++) {
+      const written = seenAt(lastWrite.get(s)!);
+      assert.ok(
+        written >= window,
+        `record ${s} (${values[s]}) was written ${kill.at - written} ms before the kill and re-delivered: ` +
+          'older than the last uncommitted window',
+      );
+    }
+    out.push({ kill: kills.indexOf(kill), duplicates: next - from });
+    next = from;
+    i--;
+  }
+  return out;
+}
+
 describe('sluice distributed: command line', () => {
+  before(sharedKafka);
+
   test('a missing file and a missing required key are errors naming the file and key, exit 1', async () => {
     const dir = await tempDir();
     const missing = new WorkerProcess(join(dir, 'nope.properties'));
@@ -213,6 +416,8 @@ describe('sluice distributed: command line', () => {
 });
 
 describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
+  before(sharedKafka);
+
   test('six connectors spread over three workers; killing the leader leaves a working cluster', async () => {
     const dir = await tempDir();
     const props = await clusterProps(dir);
@@ -331,26 +536,43 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
     }
   });
 
-  test('file → topic → file: every line arrives while workers are killed with kill -9 and restarted', async () => {
+  test('file → topic → file under kill -9 and restarts: every line at least once, duplicates only from the last uncommitted window', async () => {
     const dir = await tempDir();
-    const props = await clusterProps(dir);
+    const group = uniqueName('e2e_cluster');
+    const props = await clusterProps(dir, group);
     const workers = [new WorkerProcess(props), new WorkerProcess(props), new WorkerProcess(props)];
     const input = join(dir, 'in.txt');
     const output = join(dir, 'out.txt');
     await writeFile(input, '');
+    const topic = uniqueName('e2e_numbers');
+    // One partition: the topic's order is the order the source task produced in.
+    const client = new PlatformaticLogClient({ bootstrapServers, clientId: 'e2e-kill9-reader' });
+    await client.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
     let next = 0;
-    let appending = true;
+    let running = true;
     const appender = (async () => {
-      while (appending) {
+      while (running) {
         const lines = Array.from({ length: 50 }, (_, i) => String(next + i));
         next += 50;
         await appendFile(input, `${lines.join('\n')}\n`);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     })();
+    // When the sink file grew: the first time each output line was seen (to within ~100 ms).
+    const growth: Array<{ at: number; size: number }> = [];
+    const sampler = (async () => {
+      while (running) {
+        const size = await stat(output).then(
+          (st) => st.size,
+          () => 0,
+        );
+        if (size > (growth.at(-1)?.size ?? 0)) growth.push({ at: Date.now(), size });
+        await sleep(100);
+      }
+    })();
+    const kills: Kill[] = [];
     try {
       const urls = await Promise.all(workers.map((w) => w.url));
-      const topic = uniqueName('e2e_numbers');
       await write(
         urls[0]!,
         'POST',
@@ -367,19 +589,40 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
       );
       await allRunning(urls[2]!, ['numbers-in', 'numbers-out'], 1);
 
+      // Kill the worker running the source task, then the one running the sink task, then the
+      // source's again, each time once both tasks run on live workers and records flow (so each
+      // kill leaves an uncommitted window behind).
       for (let round = 0; round < 3; round++) {
-        const victim = round % 3;
+        const owners = await eventually('both tasks RUNNING on live workers', async () => {
+          const live = new Set(urls.map(hostPort));
+          const statuses = await allRunning(urls[round % 3]!, ['numbers-in', 'numbers-out'], 1);
+          const source = statuses.get('numbers-in')!.tasks[0]!.worker_id;
+          const sink = statuses.get('numbers-out')!.tasks[0]!.worker_id;
+          return live.has(source) && live.has(sink) ? { source, sink } : undefined;
+        });
+        await sleep(1000);
+        const target = round === 1 ? owners.sink : owners.source;
+        const victim = urls.findIndex((u) => hostPort(u) === target);
+        const witness = urls[(victim + 1) % 3]!;
+        const committed = await http(witness, 'GET', '/connectors/numbers-out/offsets');
+        kills.push({
+          victim: target,
+          sourceOwner: owners.source,
+          sinkOwner: owners.sink,
+          sinkCommitted: committed.body?.offsets?.[0]?.offset?.kafka_offset ?? 0,
+          at: Date.now(),
+        });
         workers[victim]!.kill9();
-        await new Promise((r) => setTimeout(r, 1500));
+        await sleep(1500);
         workers[victim] = new WorkerProcess(props);
         urls[victim] = await workers[victim]!.url;
-        await new Promise((r) => setTimeout(r, 2000));
       }
       // The pipeline runs again everywhere, then every number written arrives at least once.
       const live = await Promise.all(workers.map((w) => w.url));
       await allRunning(live[0]!, ['numbers-in', 'numbers-out'], 1);
-      appending = false;
+      running = false;
       await appender;
+      await sampler;
       const total = next;
       assert.ok(total > 1000, `${total} lines written`);
       const missing = await eventually(
@@ -401,10 +644,179 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
         );
       });
       assert.deepEqual(missing, []);
+
+      // Duplicates only within the last uncommitted window, on each side.
+      const records = await readPartition(client, topic, 0);
+      const commits = (
+        await Promise.all([0, 1, 2, 3, 4].map((p) => readPartition(client, `${group}-offsets`, p)))
+      )
+        .flat()
+        .filter((r) => r.key?.toString() === JSON.stringify(['numbers-in', { filename: input }]))
+        .map((r) => ({
+          at: r.timestamp,
+          position: (JSON.parse(r.value!.toString()) as { position: number }).position,
+        }));
+      const lineAt = lineIndex(await readFile(input, 'utf8'));
+      const report = checkSourceDuplicates(records, commits, lineAt, kills);
+      const sinkReport = checkSinkDuplicates(
+        (await readFile(output, 'utf8')).split('\n').slice(0, -1),
+        records,
+        growth,
+        kills,
+      );
+      const sourceKills = kills.filter((k) => k.victim === k.sourceOwner).length;
+      const sinkKills = kills.filter((k) => k.victim === k.sinkOwner).length;
+      console.log(
+        `kill -9 pipeline: ${total} lines, ${records.length} records; source re-read ` +
+          `${report.map((r) => `${r.duplicates} (oldest produced ${r.oldestMs} ms, last commit ${r.commitMs} ms before the kill)`).join(' + ') || 0} ` +
+          `lines after ${sourceKills} kills of its worker; ` +
+          `sink re-delivered ${sinkReport.map((r) => r.duplicates).join('+') || 0} records after ${sinkKills} kills of its worker`,
+      );
+      // The kills hit both tasks (so the checks above had windows to look at), and every kill of
+      // a task's worker while records flowed left at most one re-read / re-delivery.
+      assert.ok(sourceKills >= 2 && sinkKills >= 1, JSON.stringify(kills));
     } finally {
-      appending = false;
+      running = false;
       await appender;
+      await sampler;
+      await client.close();
       await Promise.all(workers.map((w) => w.stop()));
     }
   });
 });
+
+describe('sluice distributed: broker restart', { timeout: 180_000 }, () => {
+  // This describe's own broker, since its tests restart it.
+  let kafka: KafkaServer | undefined;
+  before(async () => {
+    kafka = await startKafka({ ownerPid: process.pid, log: () => {} });
+  });
+  after(async () => {
+    await kafka?.stop();
+  });
+
+  test('an outage longer than the session: workers drop their work, rejoin, and every task runs again', async () => {
+    await brokerRestart(kafka!, 'session-lost', { 'session.timeout.ms': '6000' });
+  });
+
+  // Here the source task keeps its producer through the outage: its sends (and the metadata
+  // refreshes between their retries) must fail as retriable, not fail the task.
+  test('an outage shorter than the session: workers keep their membership and work', async () => {
+    await brokerRestart(kafka!, 'session-kept', {
+      'session.timeout.ms': '60000',
+      'rebalance.timeout.ms': '60000',
+    });
+  });
+});
+
+/**
+ * Two workers (processes) run file → topic → file; the broker is killed (SIGKILL) and started
+ * again on the same port and data while lines keep coming. Afterwards every task is RUNNING on
+ * the two workers, every line arrived (at least once), and REST writes work.
+ */
+async function brokerRestart(
+  kafka: KafkaServer,
+  name: string,
+  overrides: Record<string, string>,
+): Promise<void> {
+  const dir = await tempDir();
+  const props = await clusterProps(dir, uniqueName('e2e_restart'), kafka.bootstrapServers, overrides);
+  const workers = [new WorkerProcess(props), new WorkerProcess(props)];
+  const input = join(dir, 'in.txt');
+  const output = join(dir, 'out.txt');
+  await writeFile(input, '');
+  let next = 0;
+  const writeLines = async (count: number) => {
+    const lines = Array.from({ length: count }, (_, i) => String(next + i));
+    next += count;
+    await appendFile(input, `${lines.join('\n')}\n`);
+  };
+  const received = async () =>
+    new Set((await readFile(output, 'utf8').catch(() => '')).split('\n').filter((l) => l !== ''));
+  const allReceived = (what: string, timeoutMs: number) =>
+    eventually(
+      what,
+      async () => {
+        const got = await received();
+        for (let i = 0; i < next; i++) if (!got.has(String(i))) return undefined;
+        return true;
+      },
+      timeoutMs,
+    ).catch(async (err) => {
+      const statuses = await Promise.all(
+        ['numbers-in', 'numbers-out'].map(
+          async (n) => (await http(urls[0]!, 'GET', `/connectors/${n}/status`)).body,
+        ),
+      ).catch((e) => String(e));
+      throw new Error(
+        `${(err as Error).message}: ${(await received()).size} of ${next} lines; ${JSON.stringify(statuses)}\n` +
+          workers.map((w) => w.output().slice(-3000)).join('\n----\n'),
+      );
+    });
+  const urls = await Promise.all(workers.map((w) => w.url));
+  try {
+    const topic = uniqueName('e2e_restart_numbers');
+    await write(
+      urls[0]!,
+      'POST',
+      '/connectors',
+      { name: 'numbers-in', config: { 'connector.class': 'FileStreamSource', file: input, topic } },
+      201,
+    );
+    await write(
+      urls[1]!,
+      'PUT',
+      '/connectors/numbers-out/config',
+      { 'connector.class': 'FileStreamSink', file: output, topics: topic, 'tasks.max': '2' },
+      201,
+    );
+    await allRunning(urls[0]!, ['numbers-in'], 1);
+    await allRunning(urls[0]!, ['numbers-out'], 2);
+    await writeLines(1000);
+    await allReceived('the first lines', 30_000);
+
+    const down = Date.now();
+    const restarted = kafka.restart({ kill: true, downMs: 3000 });
+    await sleep(1000);
+    await writeLines(1000); // written while the broker is down
+    await restarted;
+    const back = Date.now() - down;
+    await allReceived('every line after the restart', 45_000);
+    const recovered = Date.now() - down;
+
+    // Every task RUNNING again, on the two workers, read through either worker.
+    for (const url of urls) await allRunning(url, ['numbers-in'], 1);
+    const statuses = await allRunning(urls[1]!, ['numbers-out'], 2);
+    for (const s of statuses.values())
+      for (const t of s.tasks) assert.ok(urls.map(hostPort).includes(t.worker_id), JSON.stringify(s));
+
+    // A REST write after the restart (on the follower and the leader alike) and its work runs.
+    const extra = join(dir, 'extra.txt');
+    await write(
+      urls[1]!,
+      'POST',
+      '/connectors',
+      {
+        name: 'after-restart',
+        config: { 'connector.class': 'FileStreamSink', file: extra, topics: topic },
+      },
+      201,
+    );
+    await write(urls[0]!, 'PUT', '/connectors/after-restart/pause', undefined, 202);
+    await write(urls[0]!, 'PUT', '/connectors/after-restart/resume', undefined, 202);
+    await allRunning(urls[0]!, ['after-restart'], 1);
+    await writeLines(500);
+    await allReceived('lines written after the restart', 30_000);
+    await eventually('the new sink has every line', async () => {
+      const got = new Set((await readFile(extra, 'utf8').catch(() => '')).split('\n'));
+      for (let i = 0; i < next; i++) if (!got.has(String(i))) return undefined;
+      return true;
+    });
+    console.log(
+      `broker restart (${name}): ${next} lines; broker back after ${back} ms, every line delivered after ${recovered} ms`,
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await keepLogs(`broker-restart-${name}`, workers);
+  }
+}

@@ -4,7 +4,8 @@
  * offsets topic, statuses in the status topic; the group's leader assigns connectors and tasks
  * (incremental cooperative) and is the only worker that writes connector configs, deletions,
  * task configs, stop transitions and restart requests. REST writes that reach a follower are
- * forwarded to the leader's URL; a write while no leader is known answers 409.
+ * forwarded to the leader's URL (restarts to the owner's), two hops at most as Kafka's `forward`
+ * parameter allows; a write while no leader is known, or past the second hop, answers 409.
  *
  * Everything that changes what runs on this worker (assignments, config-topic changes, restarts,
  * leader writes) runs one at a time on the herder's queue, like Kafka's herder thread. Reads are
@@ -56,7 +57,7 @@ import type {
   TaskInfo,
   TaskStatus,
 } from '../herder/entities.ts';
-import type { Herder, PutConnectorResult } from '../herder/herder.ts';
+import type { Forward, Herder, PutConnectorResult } from '../herder/herder.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import { builtinPlugins } from '../plugins/builtins.ts';
@@ -76,7 +77,7 @@ import { internalTopicSettings } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
 import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
 import { KafkaStatusBackingStore } from './kafka-status-backing-store.ts';
-import { forwardRequest } from './rest-forwarder.ts';
+import { forwardRequest, nextForward } from './rest-forwarder.ts';
 
 const INITIAL_TO_TARGET: Record<InitialState, TargetState> = {
   RUNNING: 'STARTED',
@@ -519,12 +520,13 @@ export class DistributedHerder implements Herder {
   async putConnectorConfig(
     name: string,
     config: Record<string, string | null>,
-    options: { allowReplace: boolean; initialState?: InitialState },
+    options: { allowReplace: boolean; initialState?: InitialState; forward?: Forward },
   ): Promise<PutConnectorResult> {
     const validation = await this.validateConnectorConfig({ ...config, name });
     if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
     const full = { ...(config as Record<string, string>), name };
     return this.#onLeader(
+      options.forward,
       async () => {
         const snapshot = this.#configs.snapshot();
         const existing = strings(snapshot.rawConnectorConfig(name));
@@ -540,45 +542,75 @@ export class DistributedHerder implements Herder {
         await this.#configs.putConnectorConfig(name, full, target);
         return { created: existing === undefined, info: this.#info(name, full, tasks) };
       },
-      async (leaderUrl) => {
+      async (leaderUrl, forward) => {
         if (options.allowReplace) {
           const r = await forwardRequest<ConnectorInfo>(leaderUrl, 'PUT', `/connectors/${enc(name)}/config`, {
             body: full,
+            forward,
           });
           return { created: r.status === 201, info: r.body };
         }
         const body: Record<string, unknown> = { name, config: full };
         if (options.initialState !== undefined) body.initial_state = options.initialState;
-        const r = await forwardRequest<ConnectorInfo>(leaderUrl, 'POST', '/connectors', { body });
+        const r = await forwardRequest<ConnectorInfo>(leaderUrl, 'POST', '/connectors', { body, forward });
         return { created: true, info: r.body };
       },
     );
   }
 
-  async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    const current = await this.connectorConfig(name);
-    const merged: Record<string, string> = { ...current };
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null) delete merged[k];
-      else merged[k] = v;
-    }
-    return (await this.putConnectorConfig(name, merged, { allowReplace: true })).info;
+  /**
+   * As Kafka: the leader merges the patch into the config it has, validates and writes the
+   * result; a follower forwards the PATCH itself, so a concurrent change is never overwritten
+   * with a merge made from a stale copy.
+   */
+  patchConnectorConfig(
+    name: string,
+    patch: Record<string, string | null>,
+    forward?: Forward,
+  ): Promise<ConnectorInfo> {
+    return this.#onLeader(
+      forward,
+      async () => {
+        const snapshot = this.#configs.snapshot();
+        const existing = strings(snapshot.rawConnectorConfig(name));
+        if (existing === undefined) throw new NotFoundError(`Connector ${name} not found`);
+        const merged: Record<string, string> = { ...existing };
+        for (const [k, v] of Object.entries(patch)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        merged.name = name;
+        const validation = await this.validateConnectorConfig(merged);
+        if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
+        if (!sameConfig(existing, merged)) await this.#configs.putConnectorConfig(name, merged, null);
+        return this.#info(name, merged, snapshot.tasks(name));
+      },
+      async (leaderUrl, next) =>
+        (
+          await forwardRequest<ConnectorInfo>(leaderUrl, 'PATCH', `/connectors/${enc(name)}/config`, {
+            body: patch,
+            forward: next,
+          })
+        ).body,
+    );
   }
 
-  deleteConnector(name: string): Promise<void> {
+  deleteConnector(name: string, forward?: Forward): Promise<void> {
     return this.#onLeader(
+      forward,
       async () => {
         if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Connector ${name} not found`);
         await this.#configs.removeConnectorConfig(name);
       },
-      async (leaderUrl) => {
-        await forwardRequest(leaderUrl, 'DELETE', `/connectors/${enc(name)}`);
+      async (leaderUrl, next) => {
+        await forwardRequest(leaderUrl, 'DELETE', `/connectors/${enc(name)}`, { forward: next });
       },
     );
   }
 
-  async putTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
+  async putTaskConfigs(name: string, configs: Record<string, string>[], forward?: Forward): Promise<void> {
     return this.#onLeader(
+      forward,
       async () => {
         const snapshot = this.#configs.snapshot();
         if (!snapshot.contains(name)) throw new NotFoundError(`Connector ${name} not found`);
@@ -588,13 +620,20 @@ export class DistributedHerder implements Herder {
           );
         await this.#configs.putTaskConfigs(name, configs);
       },
-      async (leaderUrl) => {
-        await forwardRequest(leaderUrl, 'POST', `/connectors/${enc(name)}/tasks`, { body: configs });
+      async (leaderUrl, next) => {
+        await forwardRequest(leaderUrl, 'POST', `/connectors/${enc(name)}/tasks`, {
+          body: configs,
+          forward: next,
+        });
       },
     );
   }
 
-  async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null> {
+  async restartConnector(
+    name: string,
+    request: RestartRequest,
+    forward?: Forward,
+  ): Promise<ConnectorStateInfo | null> {
     if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Unknown connector: ${name}`);
     if (!request.includeTasks && !request.onlyFailed) {
       // The plain restart is executed by the connector's owner.
@@ -602,13 +641,14 @@ export class DistributedHerder implements Herder {
         await this.#serial(() => this.#restartConnectorInstance(name));
         return null;
       }
-      const owner = this.#statusStore.getConnector(name)?.workerId;
-      if (owner === undefined || owner === this.#workerId)
-        throw new NotLeaderError('Cannot restart a connector that is not assigned to any worker');
-      await forwardRequest(`http://${owner}/`, 'POST', `/connectors/${enc(name)}/restart`);
+      const owner = this.#ownerUrl(this.#statusStore.getConnector(name)?.workerId);
+      await forwardRequest(owner, 'POST', `/connectors/${enc(name)}/restart`, {
+        forward: nextForward(forward, owner),
+      });
       return null;
     }
     return this.#onLeader(
+      forward,
       async () => {
         const status = await this.connectorStatus(name);
         const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
@@ -624,16 +664,17 @@ export class DistributedHerder implements Herder {
           tasks: status.tasks.map((t) => (restartTasks.has(t.id) ? { ...t, state: 'RESTARTING' } : t)),
         };
       },
-      async (leaderUrl) =>
+      async (leaderUrl, next) =>
         (
           await forwardRequest<ConnectorStateInfo>(leaderUrl, 'POST', `/connectors/${enc(name)}/restart`, {
             query: { includeTasks: String(request.includeTasks), onlyFailed: String(request.onlyFailed) },
+            forward: next,
           })
         ).body,
     );
   }
 
-  async restartTask(name: string, task: number): Promise<void> {
+  async restartTask(name: string, task: number, forward?: Forward): Promise<void> {
     const snapshot = this.#configs.snapshot();
     if (!snapshot.contains(name)) throw new NotFoundError(`Connector ${name} not found`);
     const id = { connector: name, task };
@@ -643,10 +684,10 @@ export class DistributedHerder implements Herder {
       await this.#serial(() => this.#restartTaskInstance(id));
       return;
     }
-    const owner = this.#statusStore.getTask(name, task)?.workerId;
-    if (owner === undefined || owner === this.#workerId)
-      throw new NotLeaderError('Cannot restart a task that is not assigned to any worker');
-    await forwardRequest(`http://${owner}/`, 'POST', `/connectors/${enc(name)}/tasks/${task}/restart`);
+    const owner = this.#ownerUrl(this.#statusStore.getTask(name, task)?.workerId);
+    await forwardRequest(owner, 'POST', `/connectors/${enc(name)}/tasks/${task}/restart`, {
+      forward: nextForward(forward, owner),
+    });
   }
 
   pauseConnector(name: string): Promise<void> {
@@ -658,22 +699,24 @@ export class DistributedHerder implements Herder {
   }
 
   /** Leader: an empty task-config set first, then the STOPPED target state (KIP-875). */
-  stopConnector(name: string): Promise<void> {
+  stopConnector(name: string, forward?: Forward): Promise<void> {
     return this.#onLeader(
+      forward,
       async () => {
         if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Connector ${name} not found`);
         await this.#configs.putTaskConfigs(name, []);
         await this.#configs.putTargetState(name, 'STOPPED');
         await this.#configs.refresh();
       },
-      async (leaderUrl) => {
-        await forwardRequest(leaderUrl, 'PUT', `/connectors/${enc(name)}/stop`);
+      async (leaderUrl, next) => {
+        await forwardRequest(leaderUrl, 'PUT', `/connectors/${enc(name)}/stop`, { forward: next });
       },
     );
   }
 
-  alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message> {
+  alterConnectorOffsets(name: string, offsets: ConnectorOffsets, forward?: Forward): Promise<Message> {
     return this.#onLeader(
+      forward,
       async () => {
         const config = this.#requireStopped(name);
         if (!Array.isArray(offsets?.offsets) || offsets.offsets.length === 0)
@@ -705,17 +748,19 @@ export class DistributedHerder implements Herder {
         );
         return { message: alteredMessage(accepted, 'altered') };
       },
-      async (leaderUrl) =>
+      async (leaderUrl, next) =>
         (
           await forwardRequest<Message>(leaderUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, {
             body: offsets,
+            forward: next,
           })
         ).body,
     );
   }
 
-  resetConnectorOffsets(name: string): Promise<Message> {
+  resetConnectorOffsets(name: string, forward?: Forward): Promise<Message> {
     return this.#onLeader(
+      forward,
       async () => {
         const config = this.#requireStopped(name);
         const connector: Connector = this.#worker.newConnector(config);
@@ -735,8 +780,12 @@ export class DistributedHerder implements Herder {
         await this.#offsets.set(new Map(keys.map((k) => [k, null])));
         return { message: alteredMessage(accepted, 'reset') };
       },
-      async (leaderUrl) =>
-        (await forwardRequest<Message>(leaderUrl, 'DELETE', `/connectors/${enc(name)}/offsets`)).body,
+      async (leaderUrl, next) =>
+        (
+          await forwardRequest<Message>(leaderUrl, 'DELETE', `/connectors/${enc(name)}/offsets`, {
+            forward: next,
+          })
+        ).body,
     );
   }
 
@@ -766,18 +815,33 @@ export class DistributedHerder implements Herder {
   }
 
   /**
-   * Runs `local` on the herder queue when this worker leads; else forwards to the leader; with
-   * no leader known (before the first assignment, or ours was lost) answers 409 as Kafka does.
+   * Runs `local` on the herder queue when this worker leads (checked on the queue, as Kafka's
+   * herder thread does); else `remote` sends it to the leader with the next `forward` value
+   * (Kafka's two-hop limit, {@link nextForward}): a request that arrived with `forward=false`
+   * answers 409, and so does one while no leader is known (before the first assignment, or ours
+   * was lost).
    */
-  async #onLeader<T>(local: () => Promise<T>, forward: (leaderUrl: string) => Promise<T>): Promise<T> {
+  async #onLeader<T>(
+    forward: Forward,
+    local: () => Promise<T>,
+    remote: (leaderUrl: string, forward: boolean) => Promise<T>,
+  ): Promise<T> {
     const member = this.#member;
-    if (member === undefined || !this.#ready) throw new NotLeaderError('No leader known yet');
-    if (member.isLeader) return this.#serial(local);
-    const leaderUrl = member.leaderUrl;
-    if (leaderUrl === '' || sameUrl(leaderUrl, this.#restUrl))
+    if (member === undefined || !this.#ready) {
+      nextForward(forward, undefined);
       throw new NotLeaderError('No leader known yet');
-    this.logger.debug({ leaderUrl }, 'Forwarding a request to the leader');
-    return forward(leaderUrl);
+    }
+    const ran = await this.#serial(async () => (member.isLeader ? { value: await local() } : undefined));
+    if (ran !== undefined) return ran.value;
+    const leaderUrl = sameUrl(member.leaderUrl, this.#restUrl) ? '' : member.leaderUrl;
+    const next = nextForward(forward, leaderUrl);
+    this.logger.debug({ leaderUrl, forward: next }, 'Forwarding a request to the leader');
+    return remote(leaderUrl, next);
+  }
+
+  /** The URL of the worker a status names as owner; '' when unknown or (stale) this worker. */
+  #ownerUrl(workerId: string | undefined): string {
+    return workerId === undefined || workerId === this.#workerId ? '' : `http://${workerId}/`;
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -4,8 +4,8 @@
  * that owns the instance. The other worker's error answer is re-thrown with its status and
  * message, so the client sees what the leader said; a transport failure is a 500.
  */
-import { ConnectError } from '@sluice/api';
-import { RestError } from '../rest/errors.ts';
+import { ConnectError, NotLeaderError } from '@sluice/api';
+import { CONFLICT_MESSAGE, RestError } from '../rest/errors.ts';
 
 export interface ForwardedResponse<T> {
   status: number;
@@ -15,6 +15,11 @@ export interface ForwardedResponse<T> {
 export interface ForwardOptions {
   /** Query parameters besides `forward` (e.g. the restart flags). */
   query?: Record<string, string>;
+  /**
+   * The `forward` value sent along: true (the default) lets the receiver forward once more,
+   * false makes it answer 409 when it cannot serve the request either.
+   */
+  forward?: boolean;
   body?: unknown;
   /** Default 90 s, Kafka's REST request timeout. */
   timeoutMs?: number;
@@ -22,7 +27,8 @@ export interface ForwardOptions {
 
 /**
  * Sends `method path` to `baseUrl` (a worker's advertised URL, with or without a trailing slash)
- * with `forward=true`, as Kafka does for a request that has not been forwarded yet.
+ * with `forward=true` (a request that has not been forwarded yet) or `forward=false` (one that
+ * already was: the receiver must serve it or answer 409).
  */
 export async function forwardRequest<T>(
   baseUrl: string,
@@ -32,7 +38,7 @@ export async function forwardRequest<T>(
 ): Promise<ForwardedResponse<T>> {
   const url = new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
-  url.searchParams.set('forward', 'true');
+  url.searchParams.set('forward', String(options.forward ?? true));
   let response: Response;
   try {
     response = await fetch(url, {
@@ -64,4 +70,17 @@ export async function forwardRequest<T>(
     throw new RestError(response.status, message);
   }
   return { status: response.status, body: body as T };
+}
+
+/**
+ * The `forward` value to send with a request this worker cannot serve, to `target` (the leader's
+ * URL, or the owner's), following Kafka's two-hop limit: a user's request (`forward` absent) goes
+ * on with `forward=true`, a request forwarded once goes on with `forward=false`, and a request
+ * that arrived with `forward=false` goes nowhere: 409, since the target moved while it travelled
+ * (a rebalance). No target known ⇒ `NotLeaderError` (409 "no known leader URL").
+ */
+export function nextForward(forward: boolean | undefined, target: string | undefined): boolean {
+  if (forward === false) throw new RestError(409, CONFLICT_MESSAGE);
+  if (target === undefined || target === '') throw new NotLeaderError('No leader known yet');
+  return forward === undefined;
 }

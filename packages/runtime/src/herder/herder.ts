@@ -12,6 +12,15 @@ import type {
   TaskStatus,
 } from './entities.ts';
 
+/**
+ * Kafka's `forward` query parameter of the writes a worker may forward to another (the leader, or
+ * the owner of a connector or task): `undefined` for a user's request (forwarded with
+ * `forward=true`), `true` for a request forwarded once (forwarded once more, with
+ * `forward=false`), `false` for one that may not travel further (409 when this worker cannot
+ * serve it). Standalone herders ignore it.
+ */
+export type Forward = boolean | undefined;
+
 /** The result of creating or replacing a connector's config. */
 export interface PutConnectorResult {
   /** True when the connector did not exist before (REST answers 201 + Location, else 200). */
@@ -56,11 +65,15 @@ export interface Herder {
   putConnectorConfig(
     name: string,
     config: Record<string, string | null>,
-    options: { allowReplace: boolean; initialState?: InitialState },
+    options: { allowReplace: boolean; initialState?: InitialState; forward?: Forward },
   ): Promise<PutConnectorResult>;
   /** Merges a patch (null removes a key) into the existing config; NotFoundError if missing. */
-  patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo>;
-  deleteConnector(name: string): Promise<void>;
+  patchConnectorConfig(
+    name: string,
+    patch: Record<string, string | null>,
+    forward?: Forward,
+  ): Promise<ConnectorInfo>;
+  deleteConnector(name: string, forward?: Forward): Promise<void>;
 
   /** NotFoundError `No status found for connector <c>`. */
   connectorStatus(name: string): Promise<ConnectorStateInfo>;
@@ -72,12 +85,16 @@ export interface Herder {
    * Restarts per KIP-745. Returns null for the plain connector restart (both flags false:
    * REST 204) and otherwise the status with the instances being restarted as RESTARTING (REST 202).
    */
-  restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null>;
+  restartConnector(
+    name: string,
+    request: RestartRequest,
+    forward?: Forward,
+  ): Promise<ConnectorStateInfo | null>;
   /** NotFoundError `Unknown task: <c>-<n>` for a task that does not exist. */
-  restartTask(name: string, task: number): Promise<void>;
+  restartTask(name: string, task: number, forward?: Forward): Promise<void>;
   pauseConnector(name: string): Promise<void>;
   resumeConnector(name: string): Promise<void>;
-  stopConnector(name: string): Promise<void>;
+  stopConnector(name: string, forward?: Forward): Promise<void>;
 
   /** Topics the connector has used (KIP-558). */
   connectorActiveTopics(name: string): Promise<string[]>;
@@ -85,8 +102,8 @@ export interface Herder {
 
   connectorOffsets(name: string): Promise<ConnectorOffsets>;
   /** Requires the connector STOPPED (BadRequestError otherwise). */
-  alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message>;
-  resetConnectorOffsets(name: string): Promise<Message>;
+  alterConnectorOffsets(name: string, offsets: ConnectorOffsets, forward?: Forward): Promise<Message>;
+  resetConnectorOffsets(name: string, forward?: Forward): Promise<Message>;
 
   /** `PUT /connector-plugins/{p}/config/validate`: always a ConfigInfos, errors inside. */
   validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos>;
@@ -97,5 +114,5 @@ export interface Herder {
    * Internal `POST /connectors/{c}/tasks`: task configs a follower generated, written by the
    * leader. Distributed herders only; without it the endpoint answers 500 (standalone).
    */
-  putTaskConfigs?(name: string, configs: Record<string, string>[]): Promise<void>;
+  putTaskConfigs?(name: string, configs: Record<string, string>[], forward?: Forward): Promise<void>;
 }

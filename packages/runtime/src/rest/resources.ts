@@ -128,6 +128,15 @@ function queryBoolean(query: RestRequest['query'], name: string, fallback: boole
   return value === undefined ? fallback : value.toLowerCase() === 'true';
 }
 
+/**
+ * The `forward` parameter of the forwardable writes, as JAX-RS reads a `Boolean`: absent ⇒
+ * undefined (a user's request), else `Boolean.valueOf`.
+ */
+function queryForward(query: RestRequest['query']): boolean | undefined {
+  const value = queryValue(query, 'forward');
+  return value === undefined ? undefined : value.toLowerCase() === 'true';
+}
+
 /** A `{task}` path segment as JAX-RS reads an `Integer`; anything else is a 404. */
 function taskNumber(text: string): number {
   const n = /^[+-]?\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
@@ -286,6 +295,7 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       const result = await call(() =>
         herder.putConnectorConfig(name, config as Record<string, string | null>, {
           allowReplace: false,
+          forward: queryForward(request.query),
           ...(initialState === undefined ? {} : { initialState }),
         }),
       );
@@ -294,8 +304,8 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
 
     getConnector: async ({ params }) => ok(await call(() => herder.connectorInfo(params.connector!))),
 
-    deleteConnector: async ({ params }) => {
-      await call(() => herder.deleteConnector(params.connector!));
+    deleteConnector: async ({ params, query }) => {
+      await call(() => herder.deleteConnector(params.connector!, queryForward(query)));
       return { status: 204 };
     },
 
@@ -306,16 +316,19 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       const config = configMap(request.body);
       checkAndPutName(name, config);
       const result = await call(() =>
-        herder.putConnectorConfig(name, config as Record<string, string | null>, { allowReplace: true }),
+        herder.putConnectorConfig(name, config as Record<string, string | null>, {
+          allowReplace: true,
+          forward: queryForward(request.query),
+        }),
       );
       return result.created
         ? { status: 201, body: result.info, headers: { location: connectorUrl(request, name) } }
         : ok(result.info);
     },
 
-    patchConnectorConfig: async ({ params, body }) => {
+    patchConnectorConfig: async ({ params, query, body }) => {
       const patch = configMap(body);
-      return ok(await call(() => herder.patchConnectorConfig(params.connector!, patch)));
+      return ok(await call(() => herder.patchConnectorConfig(params.connector!, patch, queryForward(query))));
     },
 
     getConnectorStatus: async ({ params }) => ok(await call(() => herder.connectorStatus(params.connector!))),
@@ -324,13 +337,13 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       const includeTasks = queryBoolean(query, 'includeTasks', false);
       const onlyFailed = queryBoolean(query, 'onlyFailed', false);
       const state = await call(() =>
-        herder.restartConnector(params.connector!, { includeTasks, onlyFailed }),
+        herder.restartConnector(params.connector!, { includeTasks, onlyFailed }, queryForward(query)),
       );
       return state === null ? { status: 204 } : { status: 202, body: state };
     },
 
-    stopConnector: async ({ params }) => {
-      await call(() => herder.stopConnector(params.connector!));
+    stopConnector: async ({ params, query }) => {
+      await call(() => herder.stopConnector(params.connector!, queryForward(query)));
       return { status: 204 };
     },
 
@@ -346,12 +359,12 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
 
     getTaskConfigs: async ({ params }) => ok(await call(() => herder.taskConfigs(params.connector!))),
 
-    putTaskConfigs: async ({ params, body }) => {
+    putTaskConfigs: async ({ params, query, body }) => {
       if (herder.putTaskConfigs !== undefined) {
         if (!Array.isArray(body) || !body.every(isPlainObject))
           throw new RestError(400, 'Request body must be a JSON array of task configurations');
         const configs = body.map((c) => configMap(c) as Record<string, string>);
-        await call(() => herder.putTaskConfigs!(params.connector!, configs));
+        await call(() => herder.putTaskConfigs!(params.connector!, configs, queryForward(query)));
         return { status: 204 };
       }
       throw new RestError(
@@ -377,9 +390,9 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       return ok(await call(() => herder.taskStatus(params.connector!, task)));
     },
 
-    restartTask: async ({ params }) => {
+    restartTask: async ({ params, query }) => {
       const task = taskNumber(params.task!);
-      await call(() => herder.restartTask(params.connector!, task));
+      await call(() => herder.restartTask(params.connector!, task, queryForward(query)));
       return { status: 204 };
     },
 
@@ -399,12 +412,15 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
 
     getOffsets: async ({ params }) => ok(await call(() => herder.connectorOffsets(params.connector!))),
 
-    alterOffsets: async ({ params, body }) => {
+    alterOffsets: async ({ params, query, body }) => {
       const offsets = parseOffsets(body);
-      return ok(await call(() => herder.alterConnectorOffsets(params.connector!, offsets)));
+      return ok(
+        await call(() => herder.alterConnectorOffsets(params.connector!, offsets, queryForward(query))),
+      );
     },
 
-    resetOffsets: async ({ params }) => ok(await call(() => herder.resetConnectorOffsets(params.connector!))),
+    resetOffsets: async ({ params, query }) =>
+      ok(await call(() => herder.resetConnectorOffsets(params.connector!, queryForward(query)))),
 
     listConnectorPlugins: async ({ query }) => {
       const types = queryBoolean(query, 'connectorsOnly', true) ? CONNECTOR_TYPES : ALL_TYPES;

@@ -51,6 +51,16 @@ export class TargetStateGate {
   }
 }
 
+/**
+ * The wait before retry number `attempt` (0-based) of an operation that failed with a retriable
+ * error (a broker restarting, a leader moving): 250 ms, then 500 ms, then 1 s for good, as Kafka's
+ * clients back off up to `retry.backoff.max.ms` (1 s), so a task is back within a second of the
+ * broker.
+ */
+export function retryDelay(attempt: number): number {
+  return Math.min(1000, 250 * 2 ** Math.min(attempt, 2));
+}
+
 /** Resolves after `ms`, or at once when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

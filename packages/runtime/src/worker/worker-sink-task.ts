@@ -21,6 +21,7 @@ import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../kafka
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import {
   type ConnectorTaskId,
+  retryDelay,
   type StateReporter,
   sleep,
   type TargetStateGate,
@@ -298,8 +299,8 @@ export class WorkerSinkTask {
    */
   async #backOff(err: unknown, what: string): Promise<boolean> {
     if (!(err instanceof RetriableError) || this.#stopping) return false;
-    this.#retries = Math.min(this.#retries + 1, 6);
-    const delay = Math.min(10_000, 250 * 2 ** (this.#retries - 1));
+    const delay = retryDelay(this.#retries);
+    this.#retries++;
     this.#o.logger.warn({ err }, `${taskIdString(this.#o.id)} could not ${what}; retrying in ${delay} ms`);
     await sleep(delay, this.#abort.signal);
     return true;

@@ -14,6 +14,7 @@ import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import {
   type ConnectorTaskId,
+  retryDelay,
   type StateReporter,
   sleep,
   type TargetStateGate,
@@ -248,7 +249,7 @@ export class WorkerSourceTask {
         break;
       } catch (err) {
         if (err instanceof RetriableError && !this.#stopping) {
-          const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+          const delay = retryDelay(attempt);
           o.logger.warn(
             { err },
             `${taskIdString(o.id)} failed to send ${batch.produce.length} records; retrying in ${delay} ms`,

@@ -31,6 +31,8 @@ interface TestWorker {
   herder: DistributedHerder;
   rest: RestServer;
   url: string;
+  /** The REST server's access-log lines (`POST /connectors?forward=true 201`, ...). */
+  access: string[];
 }
 
 function workerProps(group: string): Record<string, string> {
@@ -58,15 +60,25 @@ function workerProps(group: string): Record<string, string> {
 async function startWorker(group: string): Promise<TestWorker> {
   const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
   const herder = await DistributedHerder.create(workerProps(group), { logger });
+  const access: string[] = [];
+  const restLogger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        const msg = (JSON.parse(line) as { msg?: string }).msg;
+        if (msg !== undefined && /^[A-Z]+ \/\S* \d{3}$/.test(msg)) access.push(msg);
+      },
+    },
+  );
   const rest = new RestServer({
     herder,
-    loggers: new LoggerRegistry(logger),
+    loggers: new LoggerRegistry(restLogger),
     listeners: [{ protocol: 'http', host: '127.0.0.1', port: 0 }],
   });
   const { urls } = await rest.start();
   herder.setBoundPort(Number(new URL(urls[0]!).port));
   await herder.start();
-  return { herder, rest, url: urls[0]! };
+  return { herder, rest, url: urls[0]!, access };
 }
 
 async function stopWorker(w: TestWorker): Promise<void> {
@@ -107,6 +119,8 @@ async function eventually<T>(
   }
   throw new Error(`Timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
 }
+
+const CONFLICT = 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)';
 
 /** The connector's status once it and `tasks` tasks are all in `state`. */
 function statusIs(url: string, name: string, state: string, tasks: number) {
@@ -228,6 +242,114 @@ describe('DistributedHerder', { timeout: 180_000 }, () => {
       );
       assert.deepEqual((await http(b.url, 'GET', '/connectors')).body, ['sink']);
       assert.equal((await http(b.url, 'DELETE', '/connectors/nope')).status, 404);
+    } finally {
+      await stopWorker(a);
+      await stopWorker(b);
+    }
+  });
+
+  test("forwarding stops after two hops: forward=false that cannot be served here is Kafka's 409", async () => {
+    const group = uniqueName('dh_hops');
+    const a = await startWorker(group);
+    const b = await startWorker(group);
+    try {
+      await eventually('both workers agree on a leader', async () =>
+        a.herder.leaderUrl !== '' && a.herder.leaderUrl === b.herder.leaderUrl ? true : undefined,
+      );
+      const [leader, follower] = a.herder.isLeader ? [a, b] : [b, a];
+      const sinkConfig = (name: string) => ({
+        name,
+        config: {
+          'connector.class': 'FileStreamSink',
+          file: join(dir, `${group}-${name}.txt`),
+          topics: uniqueName('dh_hops_topic'),
+        },
+      });
+
+      // forward=false reaches a follower: it may not forward again, so 409 and nothing written.
+      const refused = await http(follower.url, 'POST', '/connectors?forward=false', sinkConfig('refused'));
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.deepEqual(refused.body, { error_code: 409, message: CONFLICT });
+      for (const [method, path] of [
+        ['PUT', '/connectors/refused/config?forward=false'],
+        ['DELETE', '/connectors/refused?forward=false'],
+        ['PUT', '/connectors/refused/stop?forward=false'],
+        ['DELETE', '/connectors/refused/offsets?forward=false'],
+        ['POST', '/connectors/refused/tasks?forward=false'],
+      ] as const) {
+        const body =
+          method === 'PUT' && path.endsWith('config?forward=false')
+            ? sinkConfig('refused').config
+            : path.includes('/tasks')
+              ? []
+              : undefined;
+        const r = await http(follower.url, method, path, body);
+        assert.equal(r.status, 409, `${method} ${path}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.message, CONFLICT, `${method} ${path}`);
+      }
+      assert.equal((await http(leader.url, 'GET', '/connectors/refused')).status, 404);
+      // ... and nothing reached the leader but the read above.
+      assert.deepEqual(
+        leader.access.filter((l) => !l.startsWith('GET ')),
+        [],
+      );
+
+      // forward=true reaches a follower: one more hop, to the leader, with forward=false.
+      const once = await http(follower.url, 'POST', '/connectors?forward=true', sinkConfig('once'));
+      assert.equal(once.status, 201, JSON.stringify(once.body));
+      assert.ok(leader.access.includes('POST /connectors?forward=false 201'), leader.access.join('\n'));
+      // A user's request (no forward) goes to the leader with forward=true.
+      const user = await http(follower.url, 'POST', '/connectors', sinkConfig('user'));
+      assert.equal(user.status, 201, JSON.stringify(user.body));
+      assert.ok(leader.access.includes('POST /connectors?forward=true 201'), leader.access.join('\n'));
+      // The leader serves forward=false itself.
+      const direct = await http(leader.url, 'POST', '/connectors?forward=false', sinkConfig('direct'));
+      assert.equal(direct.status, 201, JSON.stringify(direct.body));
+      assert.deepEqual((await http(follower.url, 'GET', '/connectors')).body, ['direct', 'once', 'user']);
+
+      // PATCH on a follower travels as a PATCH: the leader merges into the config it has.
+      const patched = await http(follower.url, 'PATCH', '/connectors/user/config', {
+        'errors.log.enable': 'true',
+        file: null,
+      });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.ok(
+        leader.access.includes('PATCH /connectors/user/config?forward=true 200'),
+        leader.access.join('\n'),
+      );
+      assert.equal(patched.body.config['errors.log.enable'], 'true');
+      assert.equal(patched.body.config.file, undefined, 'a null in the patch removes the key');
+      assert.equal(patched.body.config.topics, user.body.config.topics, 'the other keys are kept');
+      const unknown = await http(follower.url, 'PATCH', '/connectors/nobody/config', { file: 'x' });
+      assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+      assert.equal(unknown.body.message, 'Connector nobody not found');
+      const refusedPatch = await http(follower.url, 'PATCH', '/connectors/user/config?forward=false', {
+        a: 'b',
+      });
+      assert.equal(refusedPatch.status, 409, JSON.stringify(refusedPatch.body));
+      await eventually('the follower reads the patched config', async () => {
+        const r = await http(follower.url, 'GET', '/connectors/user/config');
+        return r.body['errors.log.enable'] === 'true' && r.body.file === undefined ? true : undefined;
+      });
+
+      // Owner-routed writes follow the same limit: a plain restart sent with forward=false to the
+      // worker that does not run the connector is a 409; forward=true goes on to the owner.
+      const status = await statusIs(leader.url, 'once', 'RUNNING', 1);
+      const other = status.connector.worker_id === a.herder.workerId ? b : a;
+      const owner = other === a ? b : a;
+      const stuck = await http(other.url, 'POST', '/connectors/once/restart?forward=false');
+      assert.equal(stuck.status, 409, JSON.stringify(stuck.body));
+      assert.equal(stuck.body.message, CONFLICT);
+      const taskOwner = status.tasks[0].worker_id === a.herder.workerId ? a : b;
+      const taskOther = taskOwner === a ? b : a;
+      const taskStuck = await http(taskOther.url, 'POST', '/connectors/once/tasks/0/restart?forward=false');
+      assert.equal(taskStuck.status, 409, JSON.stringify(taskStuck.body));
+      const restarted = await http(other.url, 'POST', '/connectors/once/restart?forward=true');
+      assert.equal(restarted.status, 204, JSON.stringify(restarted.body));
+      assert.ok(
+        owner.access.includes('POST /connectors/once/restart?forward=false 204'),
+        owner.access.join('\n'),
+      );
     } finally {
       await stopWorker(a);
       await stopWorker(b);
