@@ -69,12 +69,13 @@ export class StringConverter extends DataHeaderConverter {
 
   /** An optional STRING; null bytes give a null value. */
   toConnectData(_topic: string, value: Uint8Array | null): SchemaAndValue {
-    return new SchemaAndValue(
-      Schema.OPTIONAL_STRING_SCHEMA,
-      value === null || value === undefined ? null : this.#decoder.decode(value),
-    );
+    if (value === null || value === undefined) return NULL_STRING;
+    return new SchemaAndValue(Schema.OPTIONAL_STRING_SCHEMA, this.#decoder.decode(value));
   }
 }
+
+/** What every null converts to (immutable, so one instance serves: a null key is the common case). */
+const NULL_STRING = new SchemaAndValue(Schema.OPTIONAL_STRING_SCHEMA, null);
 
 function resolve(configs: Readonly<Record<string, unknown>>, overrideKey: string, encoding: string): Charset {
   const override = configs[overrideKey];

@@ -25,6 +25,7 @@
 
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
+import type { LogHeader, LogRecord } from './log-client.ts';
 
 /** One record of a batch. Key, value and header values are views of the response bytes. */
 export interface FetchedRecord {
@@ -32,7 +33,7 @@ export interface FetchedRecord {
   timestampDelta: number;
   key: Buffer | null;
   value: Buffer | null;
-  headers: Array<[string, Buffer | null]>;
+  headers: LogHeader[];
 }
 
 export interface FetchedBatch {
@@ -43,7 +44,15 @@ export interface FetchedBatch {
   firstTimestamp: number;
   maxTimestamp: number;
   producerId: bigint;
-  records: FetchedRecord[];
+  /** How many records the batch holds. */
+  count: number;
+  /**
+   * Where the records are: the response bytes or, for a compressed batch, the decompressed ones,
+   * from `recordsStart` on. They are decoded only when asked for ({@link batchRecords},
+   * {@link appendLogRecords}), straight into the objects the caller keeps.
+   */
+  data: Buffer;
+  recordsStart: number;
 }
 
 export interface FetchedPartitionData {
@@ -206,6 +215,8 @@ export function parseFetchResponse(buf: Buffer, version: number): FastFetchRespo
 }
 
 const BATCH_HEADER_BYTES = 61;
+/** The timestamp-type bit of a batch's attributes: set when the broker stamped LogAppendTime. */
+const TIMESTAMP_TYPE_LOG_APPEND = 0x08;
 
 /** The complete record batches in `buf[start, end)`. */
 export function decodeBatches(buf: Buffer, start: number, end: number): FetchedBatch[] {
@@ -231,10 +242,7 @@ export function decodeBatches(buf: Buffer, start: number, end: number): FetchedB
     c.pos += 6; // producer epoch, base sequence
     const count = c.int32();
     const compression = attributes & 0x07;
-    const records =
-      compression === 0
-        ? decodeRecords(c, count)
-        : decodeRecords(new Cursor(decompress(compression, buf.subarray(c.pos, batchEnd))), count);
+    const data = compression === 0 ? buf : decompress(compression, buf.subarray(c.pos, batchEnd));
     batches.push({
       firstOffset,
       lastOffsetDelta,
@@ -243,7 +251,9 @@ export function decodeBatches(buf: Buffer, start: number, end: number): FetchedB
       firstTimestamp,
       maxTimestamp,
       producerId,
-      records,
+      count,
+      data,
+      recordsStart: compression === 0 ? c.pos : 0,
     });
     at = batchEnd;
   }
@@ -260,28 +270,31 @@ function decompress(codec: number, data: Buffer): Buffer {
   return algorithm.decompressSync(data);
 }
 
-function decodeRecords(c: Cursor, count: number): FetchedRecord[] {
+/** A batch without headers shares this array: records never change their headers in place. */
+const NO_HEADERS: LogHeader[] = [];
+
+/** Reads one record's key, value and headers at the cursor into `into`; returns the deltas. */
+function readRecord(
+  c: Cursor,
+  into: { key: Buffer | null; value: Buffer | null; headers: LogHeader[] },
+): void {
   const buf = c.buf;
-  const records = new Array<FetchedRecord>(count);
-  for (let i = 0; i < count; i++) {
-    c.varint(); // record length
-    c.pos++; // attributes
-    const timestampDelta = c.varint();
-    const offsetDelta = c.varint();
-    const keyLength = c.varint();
-    let key: Buffer | null = null;
-    if (keyLength >= 0) {
-      key = buf.subarray(c.pos, c.pos + keyLength);
-      c.pos += keyLength;
-    }
-    const valueLength = c.varint();
-    let value: Buffer | null = null;
-    if (valueLength >= 0) {
-      value = buf.subarray(c.pos, c.pos + valueLength);
-      c.pos += valueLength;
-    }
-    const headerCount = c.varint();
-    const headers = new Array<[string, Buffer | null]>(headerCount);
+  const keyLength = c.varint();
+  let key: Buffer | null = null;
+  if (keyLength >= 0) {
+    key = buf.subarray(c.pos, c.pos + keyLength);
+    c.pos += keyLength;
+  }
+  const valueLength = c.varint();
+  let value: Buffer | null = null;
+  if (valueLength >= 0) {
+    value = buf.subarray(c.pos, c.pos + valueLength);
+    c.pos += valueLength;
+  }
+  const headerCount = c.varint();
+  let headers = NO_HEADERS;
+  if (headerCount > 0) {
+    headers = new Array<LogHeader>(headerCount);
     for (let h = 0; h < headerCount; h++) {
       const hkLength = c.varint();
       const hk = buf.toString('utf8', c.pos, c.pos + hkLength);
@@ -294,7 +307,75 @@ function decodeRecords(c: Cursor, count: number): FetchedRecord[] {
       }
       headers[h] = [hk, hv];
     }
-    records[i] = { offsetDelta, timestampDelta, key, value, headers };
+  }
+  into.key = key;
+  into.value = value;
+  into.headers = headers;
+}
+
+/** Every record of `batch`, with offset and timestamp deltas (tests, control batches). */
+export function batchRecords(batch: FetchedBatch): FetchedRecord[] {
+  const c = new Cursor(batch.data, batch.recordsStart);
+  const records = new Array<FetchedRecord>(batch.count);
+  for (let i = 0; i < batch.count; i++) {
+    c.varint(); // record length
+    c.pos++; // attributes
+    const timestampDelta = c.varint();
+    const offsetDelta = c.varint();
+    const record: FetchedRecord = {
+      offsetDelta,
+      timestampDelta,
+      key: null,
+      value: null,
+      headers: NO_HEADERS,
+    };
+    readRecord(c, record);
+    records[i] = record;
   }
   return records;
+}
+
+/**
+ * Appends the records of `batch` at or after offset `from` to `out` as LogRecords of
+ * `topic`/`partition`, decoded straight from the bytes (one object per record, keys and values
+ * views of the bytes, records without headers sharing one empty array).
+ */
+export function appendLogRecords(
+  batch: FetchedBatch,
+  topic: string,
+  partition: number,
+  from: number,
+  out: LogRecord[],
+): void {
+  const c = new Cursor(batch.data, batch.recordsStart);
+  const base = batch.firstOffset;
+  const logAppendTime = (batch.attributes & TIMESTAMP_TYPE_LOG_APPEND) !== 0;
+  const timestampType = logAppendTime ? 'LogAppendTime' : 'CreateTime';
+  const firstTimestamp = batch.firstTimestamp;
+  const maxTimestamp = batch.maxTimestamp;
+  const leaderEpoch = batch.partitionLeaderEpoch;
+  for (let i = 0; i < batch.count; i++) {
+    const length = c.varint();
+    const start = c.pos;
+    c.pos++; // attributes
+    const timestampDelta = c.varint();
+    const offset = base + c.varint();
+    if (offset < from) {
+      c.pos = start + length;
+      continue;
+    }
+    const record: LogRecord = {
+      topic,
+      partition,
+      offset,
+      timestamp: logAppendTime ? maxTimestamp : firstTimestamp + timestampDelta,
+      timestampType,
+      key: null,
+      value: null,
+      headers: NO_HEADERS,
+      leaderEpoch,
+    };
+    readRecord(c, record);
+    out.push(record);
+  }
 }

@@ -64,7 +64,13 @@ import {
   NotFoundError,
   RetriableError,
 } from '@sluice/api';
-import { type FastFetchResponse, type FetchedPartitionData, parseFetchResponse } from './fetch-response.ts';
+import {
+  appendLogRecords,
+  batchRecords,
+  type FastFetchResponse,
+  type FetchedPartitionData,
+  parseFetchResponse,
+} from './fetch-response.ts';
 import type {
   CommitOffset,
   CreateTopicResult,
@@ -127,7 +133,6 @@ export interface PlatformaticLogClientConfig {
   sasl?: SASLOptions;
 }
 
-const TIMESTAMP_TYPE_LOG_APPEND = 0x08;
 /**
  * The library (its dynamic-buffer 0.3.1 `writeVarInt64`) encodes a record's timestamp delta
  * wrongly once it reaches 2^31 in magnitude (its zigzag shifts by 31 instead of 63 and its
@@ -565,7 +570,15 @@ export class PlatformaticLogClient implements LogClient {
         await new Promise((r) => setTimeout(r, this.#config.retryBackoffMs ?? 250));
         client.clearMetadata();
         const topics = [...new Set([...failed.keys()].map((k) => k.slice(k.indexOf('\0') + 1)))];
-        metadata = await client.metadata({ topics, autocreateTopics: this.#config.autoCreateTopics ?? true });
+        try {
+          metadata = await client.metadata({
+            topics,
+            autocreateTopics: this.#config.autoCreateTopics ?? true,
+          });
+        } catch (err) {
+          // A broker that is down answers no metadata either: as retriable as the send was.
+          throw toConnectError(err, `Could not produce ${end - start} records: no metadata for the topics`);
+        }
         pending = new Map([...pending].filter(([k]) => failed.has(k)));
       }
       start = end;
@@ -1252,7 +1265,7 @@ function decodePartition(
       }
       if (isControl) {
         // Control record key: version (int16), type (int16; 0 = abort, 1 = commit).
-        const key = batch.records[0]?.key;
+        const key = batchRecords(batch)[0]?.key;
         if (key !== null && key !== undefined && key.length >= 4 && key.readInt16BE(2) === 0) {
           abortedProducers.delete(batch.producerId);
         }
@@ -1265,27 +1278,7 @@ function decodePartition(
       nextOffset = lastOffset + 1;
       continue;
     }
-    const logAppendTime = (batch.attributes & TIMESTAMP_TYPE_LOG_APPEND) !== 0;
-    const firstTimestamp = batch.firstTimestamp;
-    const maxTimestamp = batch.maxTimestamp;
-    const timestampType = logAppendTime ? 'LogAppendTime' : 'CreateTime';
-    const batchRecords = batch.records;
-    for (let r = 0; r < batchRecords.length; r++) {
-      const record = batchRecords[r]!;
-      const offset = base + record.offsetDelta;
-      if (offset < fetchOffset) continue;
-      records.push({
-        topic: request.topic,
-        partition: request.partition,
-        offset,
-        timestamp: logAppendTime ? maxTimestamp : firstTimestamp + record.timestampDelta,
-        timestampType,
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        leaderEpoch: batch.partitionLeaderEpoch,
-      });
-    }
+    appendLogRecords(batch, request.topic, request.partition, fetchOffset, records);
     nextOffset = lastOffset + 1;
   }
   return {

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
-import { decodeBatches } from '../../src/kafka/fetch-response.ts';
-import type { ProduceRecord } from '../../src/kafka/log-client.ts';
+import { appendLogRecords, batchRecords, decodeBatches } from '../../src/kafka/fetch-response.ts';
+import type { LogRecord, ProduceRecord } from '../../src/kafka/log-client.ts';
 import { encodeRecordBatch, writeZigzag, zigzagSize } from '../../src/kafka/produce-request.ts';
 
 const records: ProduceRecord[] = [
@@ -40,8 +40,10 @@ test('encodeRecordBatch then decodeBatches gives back every field', () => {
   assert.equal(decoded.firstTimestamp, timestamps[0]);
   assert.equal(decoded.maxTimestamp, timestamps[1]);
   assert.equal(decoded.producerId, -1n);
-  assert.equal(decoded.records.length, 4);
-  decoded.records.forEach((r, i) => {
+  assert.equal(decoded.count, 4);
+  const fetched = batchRecords(decoded);
+  assert.equal(fetched.length, 4);
+  fetched.forEach((r, i) => {
     assert.equal(r.offsetDelta, i);
     assert.equal(decoded.firstTimestamp + r.timestampDelta, timestamps[i], `timestamp of record ${i}`);
     assert.deepEqual(r.key, records[i]!.key);
@@ -74,8 +76,42 @@ test('a gzip-compressed batch is decompressed', () => {
   compressed.writeInt16BE(1, 21); // attributes: gzip
   const [decoded] = decodeBatches(compressed, 0, compressed.length);
   assert.deepEqual(
-    decoded?.records.map((r) => r.value),
+    batchRecords(decoded!).map((r) => r.value),
     records.map((r) => r.value),
+  );
+});
+
+test('appendLogRecords: LogRecords from the requested offset on, with absolute offsets and timestamps', () => {
+  const batch = encodeRecordBatch(records, [0, 1, 2, 3], timestamps);
+  batch.writeInt32BE(0, 0);
+  batch.writeInt32BE(100, 4); // base offset 100
+  batch.writeInt32BE(7, 12); // partition leader epoch
+  const [decoded] = decodeBatches(batch, 0, batch.length);
+  const out: LogRecord[] = [];
+  appendLogRecords(decoded!, 'orders', 3, 101, out);
+  assert.deepEqual(
+    out.map((r) => [r.topic, r.partition, r.offset, r.timestamp, r.timestampType, r.leaderEpoch]),
+    [1, 2, 3].map((i) => ['orders', 3, 100 + i, timestamps[i], 'CreateTime', 7]),
+  );
+  assert.deepEqual(
+    out.map((r) => [r.key, r.value, r.headers]),
+    [1, 2, 3].map((i) => [records[i]!.key, records[i]!.value, records[i]!.headers]),
+  );
+  // The records after the one skipped were found although it was not decoded; appending adds.
+  appendLogRecords(decoded!, 'orders', 3, 104, out);
+  assert.equal(out.length, 3, 'nothing at or after offset 104');
+  appendLogRecords(decoded!, 'orders', 3, 0, out);
+  assert.equal(out.length, 7);
+
+  // LogAppendTime: every record carries the batch's max timestamp (as the broker stamped it).
+  const stamped = Buffer.from(batch);
+  stamped.writeInt16BE(0x08, 21);
+  stamped.writeUInt32BE(crc32c(stamped.subarray(21)) >>> 0, 17);
+  const logAppend: LogRecord[] = [];
+  appendLogRecords(decodeBatches(stamped, 0, stamped.length)[0]!, 'orders', 3, 0, logAppend);
+  assert.deepEqual(
+    logAppend.map((r) => [r.timestamp, r.timestampType]),
+    records.map(() => [timestamps[1], 'LogAppendTime']),
   );
 });
 
