@@ -18,76 +18,64 @@
 // Every wait has a timeout; a timeout is a FAILED check (the section is still written, marked
 // FAILED, and the script exits 1).
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PlatformaticLogClient } from '@sluice/runtime';
 import { startKafka } from '@sluice/testing';
+import { fetchMavenLibs, jarVersion, log, sleep, workDir } from '../lib/bench-util.ts';
+import { connectCommand, sluiceCommand, writeConnectLog4j } from '../lib/connect.ts';
+import { fmtLoad, fmtRatio, fmtS, mb, median } from '../lib/format.ts';
+import { gitDescribe, javaInfo, node24Info, sluiceRunFrom } from '../lib/machine.ts';
+import { flag, nonNegativeInts, parseOptions, positiveInt, words } from '../lib/options.ts';
 import {
-  fetchMavenLibs,
-  fmtLoad,
-  gitDescribe,
-  machineDescription,
-  mb,
-  root,
-  run,
-} from '../lib/bench-util.ts';
+  childrenOf,
+  type Proc,
+  procStatusKb,
+  readText,
+  startProc,
+  stopProc,
+  tail,
+} from '../lib/processes.ts';
+import {
+  appendSection,
+  type Check,
+  checkLine,
+  checksLine,
+  exitIfFailed,
+  machineLines,
+  sectionTitle,
+} from '../lib/results.ts';
 
 const here = import.meta.dirname;
-const work = path.join(root, 'benchmarks/.work/distributed-failover');
+const work = workDir('distributed-failover');
 const libs = path.join(work, 'libs');
 const runDir = path.join(work, 'run');
 const logDir = path.join(work, 'logs');
-const resultsFile = path.join(root, 'benchmarks/RESULTS.md');
-const sluiceBin = path.join(root, 'packages/cli/bin/sluice.mjs');
 
-const { values: opts } = parseArgs({
-  options: {
-    repeats: { type: 'string', default: '3' },
-    /** scheduled.rebalance.max.delay.ms values to measure, in this order. */
-    delays: { type: 'string', default: '10000,300000' },
-    /** Repeats for delays of 60 s and more (each kill then waits out the delay). */
-    'long-repeats': { type: 'string', default: '1' },
-    'session-timeout-ms': { type: 'string', default: '10000' },
-    'heartbeat-interval-ms': { type: 'string', default: '3000' },
-    'poll-ms': { type: 'string', default: '100' },
-    'settle-ms': { type: 'string', default: '3000' },
-    'jvm-args': { type: 'string', default: '' },
-    'no-results': { type: 'boolean', default: false },
-  },
+const opts = parseOptions({
+  repeats: positiveInt(3),
+  /** scheduled.rebalance.max.delay.ms values to measure, in this order. */
+  delays: nonNegativeInts([10_000, 300_000]),
+  /** Repeats for delays of 60 s and more (each kill then waits out the delay). */
+  'long-repeats': positiveInt(1),
+  'session-timeout-ms': positiveInt(10_000),
+  'heartbeat-interval-ms': positiveInt(3000),
+  'poll-ms': positiveInt(100),
+  'settle-ms': positiveInt(3000),
+  'jvm-args': words(),
+  'no-results': flag(),
 });
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got '${text}'`);
-  return n;
-}
-const REPEATS = positiveInt('repeats', opts.repeats);
-const LONG_REPEATS = positiveInt('long-repeats', opts['long-repeats']);
-const DELAYS = opts.delays.split(',').map((d) => {
-  const n = Number(d.trim());
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--delays must be integers >= 0, got '${d}'`);
-  return n;
-});
-const SESSION_MS = positiveInt('session-timeout-ms', opts['session-timeout-ms']);
-const HEARTBEAT_MS = positiveInt('heartbeat-interval-ms', opts['heartbeat-interval-ms']);
-const POLL_MS = positiveInt('poll-ms', opts['poll-ms']);
-const SETTLE_MS = positiveInt('settle-ms', opts['settle-ms']);
-const jvmArgs = opts['jvm-args'].split(/\s+/).filter((a) => a !== '');
+const REPEATS = opts.repeats;
+const LONG_REPEATS = opts['long-repeats'];
+const DELAYS = opts.delays;
+const SESSION_MS = opts['session-timeout-ms'];
+const HEARTBEAT_MS = opts['heartbeat-interval-ms'];
+const POLL_MS = opts['poll-ms'];
+const SETTLE_MS = opts['settle-ms'];
+const jvmArgs = opts['jvm-args'];
 const writeResults = !opts['no-results'];
 const repeatsFor = (delay: number) => (delay >= 60_000 ? Math.min(LONG_REPEATS, REPEATS) : REPEATS);
 
@@ -101,9 +89,6 @@ const systemName = (s: System) => (s === 'sluice' ? 'Sluice' : 'Kafka Connect');
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const log = (message: string) => console.error(`[bench] ${message}`);
 
 class TimeoutError extends Error {}
 
@@ -139,121 +124,51 @@ function freePort(): Promise<number> {
   });
 }
 
-function procKb(pid: number, field: string): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? undefined : Number(m[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Pids of the direct children of a process (all its threads). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text !== '') out.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // process gone
-  }
-  return out;
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-const tail = (file: string, lines = 30) => readText(file).split('\n').slice(-lines).join('\n');
-
 // ---------------------------------------------------------------------------------------------
 // Workers
 
-interface Worker {
+interface Worker extends Proc {
   system: System;
   label: string;
   port: number;
   /** host:port, the worker_id both systems report in status. */
   id: string;
   url: string;
-  child: ChildProcess;
-  pid: number;
-  logFile: string;
-  spawnedAt: number;
-  exited: boolean;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Every worker not yet stopped, so that a failure or Ctrl-C never leaves one running. */
 const live = new Set<Worker>();
 
 function startWorker(system: System, label: string, props: string, port: number): Worker {
-  const logFile = path.join(logDir, `${label}.log`);
-  const fd = openSync(logFile, 'w');
-  const [cmd, args, env] =
+  const { cmd, args, env } =
     system === 'sluice'
-      ? ([
-          node24,
-          [sluiceBin, 'distributed', props],
-          // SLUICE_NODE is this very binary: the launcher runs the worker in its own process, so
-          // kill -9 reaches the worker itself. INFO: the driver reads the leader from the log.
-          { ...process.env, SLUICE_NODE: node24, SLUICE_LOG_LEVEL: 'INFO' },
-        ] as const)
-      : ([
-          'java',
-          [
-            ...jvmArgs,
-            `-Dlog4j2.configurationFile=${log4jFile}`,
-            '-cp',
-            `${libs}/*`,
-            'org.apache.kafka.connect.cli.ConnectDistributed',
-            props,
-          ],
-          { ...process.env },
-        ] as const);
-  const spawnedAt = performance.now();
-  const child = spawn(cmd, [...args], { cwd: runDir, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  if (child.pid === undefined) throw new Error(`could not spawn ${cmd}`);
-  const w: Worker = {
+      ? // The spawned process is the worker itself, so kill -9 reaches it. INFO: the driver reads
+        // the leader from the log.
+        sluiceCommand({ node: node24, args: ['distributed', props], logLevel: 'INFO' })
+      : connectCommand({
+          jvmArgs,
+          log4jFile,
+          libs,
+          mainClass: 'org.apache.kafka.connect.cli.ConnectDistributed',
+          args: [props],
+        });
+  const proc = startProc(cmd, args, {
+    cwd: runDir,
+    env,
+    logFile: path.join(logDir, `${label}.log`),
+    echo: false,
+  });
+  const w: Worker = Object.assign(proc, {
     system,
     label,
     port,
     id: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
-    child,
-    pid: child.pid,
-    logFile,
-    spawnedAt,
-    exited: false,
-    exit: new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        w.exited = true;
-        live.delete(w);
-        resolve({ code, signal });
-      });
-    }),
-  };
+  });
   live.add(w);
+  void w.exit.then(() => live.delete(w));
   log(`${label}: spawned pid ${w.pid}, REST ${w.url}`);
   return w;
-}
-
-/** SIGTERM, up to 60 s for a graceful stop, then SIGKILL. */
-async function stopWorker(w: Worker): Promise<boolean> {
-  if (!w.exited) w.child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!w.exited) w.child.kill('SIGKILL');
-  }, 60_000);
-  const r = await w.exit;
-  clearTimeout(timer);
-  return r.signal !== 'SIGKILL';
 }
 
 /** The REST port of the leader of the last rebalance this worker finished, from its log. */
@@ -576,7 +491,7 @@ async function runCluster(system: System, delay: number, repeat: number): Promis
     result.createMs = performance.now() - created0;
     const initial = await steady('all 9 connectors and 12 tasks RUNNING, spread over the three workers');
     result.spreads.push(`start: ${distText(initial, workers)}`);
-    result.rssKb = workers.map((w) => procKb(w.pid, 'VmRSS') ?? 0);
+    result.rssKb = workers.map((w) => procStatusKb(w.pid, 'VmRSS') ?? 0);
 
     // 2. kill -9 of a follower.
     const leader1 = await agreedLeader();
@@ -629,7 +544,7 @@ async function runCluster(system: System, delay: number, repeat: number): Promis
     log(`${tag}: FAILED: ${result.failure}`);
     for (const w of alive()) log(`tail of ${w.logFile}:\n${tail(w.logFile, 15)}`);
   } finally {
-    for (const w of alive()) await stopWorker(w);
+    for (const w of alive()) await stopProc(w);
   }
   return result;
 }
@@ -641,46 +556,28 @@ const loadBefore = os.loadavg();
 const sluiceSource = gitDescribe(['packages']);
 
 fetchMavenLibs(path.join(here, 'pom.xml'), libs, /^connect-runtime-.*\.jar$/);
-const connectVersion =
-  /^connect-runtime-(.+)\.jar$/.exec(
-    readdirSync(libs).find((f) => /^connect-runtime-.*\.jar$/.test(f)) ?? '',
-  )?.[1] ?? 'unknown';
+const connectVersion = jarVersion(libs, 'connect-runtime');
 
-const node24 = run('bash', [path.join(root, 'scripts/node24.sh')], true).trim();
-const nodeInfo = JSON.parse(
-  run(node24, ['-p', 'JSON.stringify({node: process.versions.node, v8: process.versions.v8})'], true),
-) as { node: string; v8: string };
-const sluiceFrom = existsSync(path.join(root, 'packages/cli/dist/main.js'))
-  ? 'built JavaScript (packages/*/dist)'
-  : 'TypeScript sources (type stripping)';
-const javaFlags = spawnSync('java', [...jvmArgs, '-XX:+PrintFlagsFinal', '-version'], { encoding: 'utf8' });
-if (javaFlags.status !== 0)
-  throw new Error(`java ${jvmArgs.join(' ')} -version failed:\n${javaFlags.stderr}`);
-const flag = (name: string) => new RegExp(`\\s${name}\\s+=\\s+(\\S+)`).exec(javaFlags.stdout)?.[1];
-const javaMaxHeapMb = Math.round(Number(flag('MaxHeapSize') ?? 0) / 1048576);
-const javaVersion = javaFlags.stderr.trim().split('\n').slice(0, 3).join('; ');
+const nodeInfo = node24Info();
+const node24 = nodeInfo.bin;
+const sluiceFrom = sluiceRunFrom();
+const java = javaInfo(jvmArgs);
 
 rmSync(runDir, { recursive: true, force: true });
 rmSync(logDir, { recursive: true, force: true });
 mkdirSync(runDir, { recursive: true });
 mkdirSync(logDir, { recursive: true });
 const log4jFile = path.join(runDir, 'connect-log4j2.properties');
-writeFileSync(
+writeConnectLog4j(
   log4jFile,
   [
-    '# Kafka Connect logging for the benchmark: WARN and above, plus the herder at INFO (its',
-    '# "Joined group at generation ... leaderUrl=..." lines name the leader), to stdout.',
-    'status = warn',
-    'appender.stdout.type = Console',
-    'appender.stdout.name = STDOUT',
-    'appender.stdout.layout.type = PatternLayout',
-    'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
-    'rootLogger.level = WARN',
-    'rootLogger.appenderRef.stdout.ref = STDOUT',
+    'Kafka Connect logging for the benchmark: WARN and above, plus the herder at INFO (its',
+    '"Joined group at generation ... leaderUrl=..." lines name the leader), to stdout.',
+  ],
+  [
     'logger.herder.name = org.apache.kafka.connect.runtime.distributed.DistributedHerder',
     'logger.herder.level = INFO',
-    '',
-  ].join('\n'),
+  ],
 );
 
 const kafka = await startKafka({ ownerPid: process.pid, log });
@@ -707,7 +604,7 @@ try {
     }
   }
 } finally {
-  for (const w of live) await stopWorker(w);
+  for (const w of live) await stopProc(w);
   await monitor.close();
   await kafka.stop();
 }
@@ -715,16 +612,6 @@ const loadAfter = os.loadavg();
 
 // ---------------------------------------------------------------------------------------------
 // Report
-
-const median = (xs: number[]) => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-const fmtS = (ms: number | undefined) =>
-  ms === undefined || !Number.isFinite(ms) ? 'n/a' : `${(ms / 1000).toFixed(2)} s`;
-const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
 
 const metrics = [
   ['followerKillMs', '`kill -9` of a follower → every task RUNNING on the survivors'],
@@ -734,7 +621,8 @@ const metrics = [
   ['joinSpawnToRestMs', 'joining worker: process spawn → REST server answering'],
 ] as const;
 
-const checks: { what: string; ok: boolean }[] = results.map((r) => ({
+// No detail: each check's text says how its cluster ended.
+const checks: Check[] = results.map((r) => ({
   what: `${systemName(r.system)}, delay ${r.delay} ms, repeat ${r.repeat}: ${r.failure === undefined ? 'every step recovered within its timeout' : `FAILED: ${r.failure.split('\n')[0]}`}`,
   ok: r.failure === undefined,
 }));
@@ -768,19 +656,20 @@ const runLine = (r: RepeatResult) =>
   `9 connector PUTs ${fmtS(r.createMs)}; worker RSS before the first kill ${r.rssKb.map(mb).join(' / ') || 'n/a'}; spread ${r.spreads.join('; ') || 'n/a'}` +
   (r.failure === undefined ? '' : `; **FAILED**: ${r.failure.split('\n')[0]}`);
 
-const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const section = [
-  `## ${date} — Distributed failover and join (3 workers, 9 connectors / 12 tasks, Kafka ${kafka.version})${allOk ? '' : ' — CHECK FAILED'}`,
+  sectionTitle(
+    `Distributed failover and join (3 workers, 9 connectors / 12 tasks, Kafka ${kafka.version})`,
+    allOk,
+  ),
   '',
-  `- Machine: ${machineDescription()}`,
-  `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(loadAfter)} (other work on the machine adds noise)`,
+  ...machineLines(loadBefore, loadAfter),
   `- Sluice: ${sluiceSource}, run from ${sluiceFrom}; \`node packages/cli/bin/sluice.mjs distributed\` on Node ${nodeInfo.node} (V8 ${nodeInfo.v8}), SLUICE_NODE = that node (the worker is the spawned process), SLUICE_LOG_LEVEL=INFO`,
-  `- Kafka Connect: \`org.apache.kafka.connect.cli.ConnectDistributed\` ${connectVersion} (connect-runtime, connect-file, connect-json from Maven Central, no plugin.path) on ${javaVersion}; JVM args: ${jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ')} (max heap ${javaMaxHeapMb} MB); log4j2 at WARN, DistributedHerder at INFO`,
+  `- Kafka Connect: \`org.apache.kafka.connect.cli.ConnectDistributed\` ${connectVersion} (connect-runtime, connect-file, connect-json from Maven Central, no plugin.path) on ${java.version}; JVM args: ${jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ')} (max heap ${java.maxHeapMb} MB); log4j2 at WARN, DistributedHerder at INFO`,
   `- Broker: one Apache Kafka ${kafka.version} (KRaft, single node, \`startKafka()\` of @sluice/testing) for the whole run`,
   `- Worker settings, identical for both: a fresh group.id and config/offset/status topics per cluster (replication factor 1, default partitions), StringConverter key and value, offset.flush.interval.ms=10000, session.timeout.ms=${SESSION_MS}, heartbeat.interval.ms=${HEARTBEAT_MS}, scheduled.rebalance.max.delay.ms as in each table, default connect.protocol, listeners=http://127.0.0.1:<free port> with rest.advertised.host.name/port set to it`,
   `- Connectors per cluster: ${SOURCES} FileStreamSource (1 task each, its own ${LINES_PER_FILE}-line file into its own 1-partition topic) and ${SINKS} FileStreamSink (tasks.max=2, two of those topics each): 9 connectors, 12 tasks`,
   `- Method: per system and repeat one fresh cluster; systems alternate (Sluice, then Kafka Connect) and never run at the same time. (1) three workers start, the connectors are created over REST (9 PUTs one after the other, round-robin over the workers, retried on 409/5xx; their total time is listed per run), and the driver waits until every worker's \`GET /connectors?expand=status\` shows every connector and task RUNNING with each worker owning a task, then ${SETTLE_MS} ms more. (2) \`kill -9\` of a worker that is not the leader (the leader is read from the workers' logs); **time until both survivors' status shows every connector and task RUNNING with a live worker_id**, polled every ${POLL_MS} ms. (3) a new worker starts next to the two survivors; **time from its spawn (and from its REST server's first 200 on \`GET /\`) until both survivors' status shows a task RUNNING on it**. (4) once the three workers share the work again (as in 1), \`kill -9\` of the leader, timed as in 2. Each wait times out (kill: session.timeout.ms + delay + 120 s; others 120-180 s) and a timeout is a FAILED check. "rebalances" = rebalances the busiest survivor finished between the kill and the recovery. Ratios are Sluice / Kafka Connect times: below 1× means Sluice is faster`,
-  `- Checks: ${checks.map((c) => `${c.what}`).join('; ')}`,
+  checksLine(checks),
   '',
   ...tables,
   ...results.map(runLine),
@@ -790,15 +679,7 @@ const section = [
 console.log('');
 for (const t of tables) console.log(t);
 for (const r of results) console.log(runLine(r));
-for (const c of checks) console.log(`Check ${c.ok ? 'passed' : 'FAILED'}: ${c.what}`);
+for (const c of checks) console.log(checkLine(c));
 
-if (!writeResults) {
-  console.error('\n--no-results: benchmarks/RESULTS.md not written');
-} else {
-  appendFileSync(resultsFile, `\n${section}`);
-  console.error(`\nAppended a section to ${path.relative(root, resultsFile)}`);
-}
-if (!allOk) {
-  console.error('\nFAILED: a check failed (see above).');
-  process.exit(1);
-}
+appendSection(section, writeResults ? undefined : '--no-results');
+exitIfFailed(allOk, 'a check failed (see above).');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { BigDecimal, Decimal, Schema, SchemaBuilder, Struct, Timestamp } from '@sluice/api';
 import { JsonConverter } from '@sluice/converters';
+import { median } from '../lib/format.ts';
 
 const RECORDS = 1000;
 const TOPIC = 'bench';
@@ -95,12 +96,6 @@ interface CaseResult {
   median: number;
   best: number;
   checksum: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;

@@ -1,16 +1,18 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// JsonConverter benchmark: records/s of Sluice's JsonConverter (bench.ts) against Apache Kafka's
+// connect-json (java/JsonConverterBench.java), one after the other, with a byte-for-byte
+// cross-check of what both encode. See benchmarks/README.md.
+//
+//   npm run bench:json                                                            # appends to RESULTS.md
+//   npm run bench:json -- --warmup-ms 500 --run-ms 500 --runs 1 --no-results      # quick smoke run
+
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import {
-  fetchMavenLibs,
-  fmtLoad,
-  gitDescribe,
-  machineDescription,
-  mb,
-  root,
-  run,
-} from '../lib/bench-util.ts';
+import { fetchMavenLibs, lastJsonLine, root, run, workDir } from '../lib/bench-util.ts';
+import { fmtRate, fmtRatio, mb } from '../lib/format.ts';
+import { gitDescribe } from '../lib/machine.ts';
+import { flag, parseOptions, positiveInt } from '../lib/options.ts';
+import { appendSection, exitIfFailed, machineLines, sectionTitle } from '../lib/results.ts';
 
 const CASES = ['encode_schemas_on', 'decode_schemas_on', 'encode_schemas_off', 'decode_schemas_off'] as const;
 type CaseName = (typeof CASES)[number];
@@ -59,40 +61,20 @@ interface Mismatch {
 }
 
 const here = import.meta.dirname;
-const work = path.join(root, 'benchmarks/.work/json-converter');
+const work = workDir('json-converter');
 const libs = path.join(work, 'libs');
 const classes = path.join(work, 'classes');
 const out = path.join(work, 'out');
-const resultsFile = path.join(root, 'benchmarks/RESULTS.md');
 
-const { values: opts } = parseArgs({
-  options: {
-    'warmup-ms': { type: 'string', default: '3000' },
-    'run-ms': { type: 'string', default: '3000' },
-    runs: { type: 'string', default: '5' },
-    'no-results': { type: 'boolean', default: false },
-  },
+const opts = parseOptions({
+  'warmup-ms': positiveInt(3000),
+  'run-ms': positiveInt(3000),
+  runs: positiveInt(5),
+  'no-results': flag(),
 });
-const warmupMs = Number(opts['warmup-ms']);
-const runMs = Number(opts['run-ms']);
-const runs = Number(opts.runs);
-for (const [k, v] of [
-  ['warmup-ms', warmupMs],
-  ['run-ms', runMs],
-  ['runs', runs],
-] as const) {
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k} must be a positive integer`);
-}
-
-function lastJsonLine<T>(stdout: string, who: string): T {
-  const line = stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .pop();
-  if (line === undefined) throw new Error(`${who} printed no JSON result line:\n${stdout}`);
-  return JSON.parse(line) as T;
-}
+const warmupMs = opts['warmup-ms'];
+const runMs = opts['run-ms'];
+const runs = opts.runs;
 
 const loadBefore = os.loadavg();
 
@@ -183,17 +165,12 @@ for (const r of [sluice, kafka]) {
 }
 
 // 5. Report.
-const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
-const fmtRatio = (n: number) => `${n.toFixed(2)}×`;
 
 const rows = CASES.map((c) => {
   const s = sluice.cases[c];
   const k = kafka.cases[c];
   return { c, s: s.median, k: k.median, ratio: s.median / k.median };
 });
-
-const now = new Date();
-const date = now.toISOString().replace(/\.\d+Z$/, 'Z');
 
 const table = [
   '| Case | Sluice (records/s) | Kafka (records/s) | Sluice / Kafka |',
@@ -206,10 +183,9 @@ const runsLine = (impl: string, r: KafkaResult | SluiceResult) =>
   `- ${impl} runs (records/s): ${CASES.map((c) => `${c} ${r.cases[c].runs.map(fmtRate).join(' / ')}`).join('; ')}`;
 
 const section = [
-  `## ${date} — JsonConverter${crossCheckOk ? '' : ' — BYTE CROSS-CHECK FAILED'}`,
+  sectionTitle('JsonConverter', crossCheckOk, 'BYTE CROSS-CHECK FAILED'),
   '',
-  `- Machine: ${machineDescription()}`,
-  `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(os.loadavg())} (other work on the machine adds noise)`,
+  ...machineLines(loadBefore, os.loadavg()),
   `- Sluice: ${sluiceSource}; Node ${sluice.nodeVersion} (V8 ${sluice.v8Version}, heap limit ${sluice.heapLimitMb} MB)`,
   `- Kafka: connect-json ${kafka.kafkaVersion} on Java ${kafka.javaVersion} (${kafka.vm}, max heap ${kafka.maxHeapMb} MB, JVM args: ${kafka.jvmArgs || 'none'})`,
   `- Method: ${sluice.records} records looped; per case ${warmupMs} ms warm-up then ${runs} timed runs of ${runMs} ms; the table shows the median run. Java ran first, then Node.`,
@@ -231,24 +207,8 @@ console.log(`Byte cross-check: ${crossCheckOk ? 'passed' : 'FAILED'}`);
 for (const m of mismatches) console.error(`\n${describeMismatch(m)}`);
 for (const n of roundTripNotes) console.error(n);
 
-const header = `# Benchmark results
-
-Every number in this file was produced by a run of the scripts in \`benchmarks/\` (see
-\`benchmarks/README.md\`); no number is typed in by hand. Each section is appended by the script
-that measured it, newest last, and names the machine, the date and the versions it ran with.
-Ratios are Sluice / peer measured in the same run on the same machine: for throughput above 1×
-means Sluice is faster; for memory below 1× means Sluice uses less.
-`;
-
-if (opts['no-results']) {
-  console.error('\n--no-results: benchmarks/RESULTS.md not written');
-} else {
-  if (!existsSync(resultsFile)) writeFileSync(resultsFile, header);
-  appendFileSync(resultsFile, `\n${section}`);
-  console.error(`\nAppended a section to ${path.relative(root, resultsFile)}`);
-}
-
-if (!crossCheckOk) {
-  console.error('\nFAILED: Sluice JsonConverter output differs from Kafka JsonConverter output (see above).');
-  process.exit(1);
-}
+appendSection(section, opts['no-results'] ? '--no-results' : undefined);
+exitIfFailed(
+  crossCheckOk,
+  'Sluice JsonConverter output differs from Kafka JsonConverter output (see above).',
+);

@@ -24,80 +24,74 @@
 // section CHECK FAILED): each connector's topic holds exactly rows + latency-rows records, one per
 // id, every id present; pg_recvlogical's walsender sent everything.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PlatformaticLogClient } from '@sluice/runtime';
 import { startKafka, startPostgres } from '@sluice/testing';
 import pg from 'pg';
+import { fetchMavenLibs, jarVersion, log, run, sleep, workDir } from '../lib/bench-util.ts';
 import {
-  fetchMavenLibs,
-  fmtLoad,
-  gitDescribe,
-  machineDescription,
-  mb,
-  root,
-  run,
-} from '../lib/bench-util.ts';
+  type Command,
+  connectCommand,
+  cpuProfArgs,
+  sluiceCommand,
+  endOffset as topicEndOffset,
+  writeConnectLog4j,
+} from '../lib/connect.ts';
+import { fmtLoad, fmtMs, fmtN, fmtRate, fmtRatio, mb, percentile } from '../lib/format.ts';
+import { gitDescribe, javaInfo, node24Info, sluiceRunFrom } from '../lib/machine.ts';
+import { flag, nonNegativeInt, parseOptions, positiveInt, text, words } from '../lib/options.ts';
+import {
+  childrenOf,
+  cpuSeconds,
+  type Proc,
+  procStatusKb,
+  startProc,
+  stopProc,
+  tail,
+} from '../lib/processes.ts';
+import {
+  appendSection,
+  type Check,
+  checkLine,
+  checksLine,
+  exitIfFailed,
+  machineLines,
+  sectionTitle,
+} from '../lib/results.ts';
 
 const here = import.meta.dirname;
-const work = path.join(root, 'benchmarks/.work/postgres-cdc');
+const work = workDir('postgres-cdc');
 const libs = path.join(work, 'libs');
 const runDir = path.join(work, 'run');
 const logDir = path.join(work, 'logs');
-const resultsFile = path.join(root, 'benchmarks/RESULTS.md');
-const sluiceBin = path.join(root, 'packages/cli/bin/sluice.mjs');
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-const { values: opts } = parseArgs({
-  options: {
-    rows: { type: 'string', default: '1000000' },
-    'tx-rows': { type: 'string', default: '1000' },
-    'latency-rows': { type: 'string', default: '20000' },
-    'latency-rate': { type: 'string', default: '2000' },
-    'poll-ms': { type: 'string', default: '50' },
-    'pause-ms': { type: 'string', default: '3000' },
-    'timeout-s': { type: 'string', default: '900' },
-    'jvm-args': { type: 'string', default: '' },
-    'no-results': { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    systems: { type: 'string', default: 'recvlogical,sluice,debezium' },
-    'connector-props': { type: 'string', default: '' },
-  },
+const opts = parseOptions({
+  rows: positiveInt(1_000_000),
+  'tx-rows': positiveInt(1000),
+  'latency-rows': positiveInt(20_000),
+  'latency-rate': positiveInt(2000),
+  'poll-ms': positiveInt(50),
+  'pause-ms': nonNegativeInt(3000),
+  'timeout-s': positiveInt(900),
+  'jvm-args': words(),
+  'no-results': flag(),
+  profile: flag(),
+  systems: text('recvlogical,sluice,debezium'),
+  'connector-props': text(),
 });
-const ROWS = Number(opts.rows);
-const TX_ROWS = Number(opts['tx-rows']);
-const LAT_ROWS = Number(opts['latency-rows']);
-const LAT_RATE = Number(opts['latency-rate']);
+const ROWS = opts.rows;
+const TX_ROWS = opts['tx-rows'];
+const LAT_ROWS = opts['latency-rows'];
+const LAT_RATE = opts['latency-rate'];
 const LAT_TX = 10;
-const POLL_MS = Number(opts['poll-ms']);
-const PAUSE_MS = Number(opts['pause-ms']);
-const TIMEOUT_MS = Number(opts['timeout-s']) * 1000;
-for (const [k, v] of Object.entries({
-  rows: ROWS,
-  'tx-rows': TX_ROWS,
-  'latency-rows': LAT_ROWS,
-  'latency-rate': LAT_RATE,
-  'poll-ms': POLL_MS,
-  'timeout-s': TIMEOUT_MS,
-})) {
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k} must be a positive integer`);
-}
+const POLL_MS = opts['poll-ms'];
+const PAUSE_MS = opts['pause-ms'];
+const TIMEOUT_MS = opts['timeout-s'] * 1000;
 if (LAT_ROWS % LAT_TX !== 0) throw new Error(`--latency-rows must be a multiple of ${LAT_TX}`);
-if (!Number.isInteger(PAUSE_MS) || PAUSE_MS < 0) throw new Error('--pause-ms must be an integer >= 0');
-const jvmArgs = opts['jvm-args'].split(/\s+/).filter((a) => a !== '');
+const jvmArgs = opts['jvm-args'];
 const profile = opts.profile;
 const ALL_SYSTEMS = ['recvlogical', 'sluice', 'debezium'] as const;
 const selected = opts.systems.split(',').map((s) => s.trim());
@@ -116,148 +110,26 @@ for (const p of extraConnectorProps) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Helpers
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const log = (message: string) => console.error(`[bench] ${message}`);
-const fmtRate = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
-const fmtMs = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} ms` : 'n/a');
-const fmtN = (n: number) => n.toLocaleString('en-US');
-
-function procStatus(pid: number, field: string): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? undefined : Number(m[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU seconds (user + system) a process has used so far; NaN when it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Pids of the direct children of a process. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text !== '') out.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // gone
-  }
-  return out;
-}
-
-function tail(file: string, lines = 30): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-interface Proc {
-  child: ChildProcess;
-  pid: number;
-  logFile: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  exited: boolean;
-}
-
-function startProc(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Proc {
-  console.error(`$ ${cmd} ${args.join(' ')}`);
-  const fd = openSync(logFile, 'w');
-  const child = spawn(cmd, args, { cwd: runDir, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  if (child.pid === undefined) throw new Error(`could not spawn ${cmd}`);
-  const proc: Proc = {
-    child,
-    pid: child.pid,
-    logFile,
-    exited: false,
-    exit: new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        proc.exited = true;
-        resolve({ code, signal });
-      });
-    }),
-  };
-  return proc;
-}
-
-/** SIGTERM, up to 60 s for a graceful stop, then SIGKILL. */
-async function stopProc(p: Proc): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (!p.exited) p.child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!p.exited) p.child.kill('SIGKILL');
-  }, 60_000);
-  const r = await p.exit;
-  clearTimeout(timer);
-  return r;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Set-up: jars, versions, servers
 
 const loadBefore = os.loadavg();
 const sluiceSource = gitDescribe(['packages']);
 fetchMavenLibs(path.join(here, 'pom.xml'), libs, /^debezium-connector-postgres-.*\.jar$/);
-const jarVersion = (artifact: string) =>
-  new RegExp(`^${artifact}-(.+)\\.jar$`).exec(
-    readdirSync(libs).find((f) => new RegExp(`^${artifact}-\\d.*\\.jar$`).test(f)) ?? '',
-  )?.[1] ?? 'unknown';
-const connectVersion = jarVersion('connect-runtime');
-const debeziumVersion = jarVersion('debezium-connector-postgres');
-const jdbcVersion = jarVersion('postgresql');
+const connectVersion = jarVersion(libs, 'connect-runtime');
+const debeziumVersion = jarVersion(libs, 'debezium-connector-postgres');
+const jdbcVersion = jarVersion(libs, 'postgresql');
 
-const node24 = run('bash', [path.join(root, 'scripts/node24.sh')], true).trim();
-const nodeVersion = run(node24, ['-p', 'process.versions.node'], true).trim();
-const javaFlags = spawnSync('java', [...jvmArgs, '-XX:+PrintFlagsFinal', '-version'], { encoding: 'utf8' });
-if (javaFlags.status !== 0)
-  throw new Error(`java ${jvmArgs.join(' ')} -version failed:\n${javaFlags.stderr}`);
-const flag = (name: string) => new RegExp(`\\s${name}\\s+=\\s+(\\S+)`).exec(javaFlags.stdout)?.[1];
-const javaMaxHeapMb = Math.round(Number(flag('MaxHeapSize') ?? 0) / 1048576);
-const javaVersion = javaFlags.stderr.trim().split('\n')[0] ?? 'unknown';
+const { bin: node24, node: nodeVersion } = node24Info();
+// The section names the first line of `java -version` only.
+const java = javaInfo(jvmArgs, 1);
 const recvlogicalVersion = run(path.join(PG_BIN, 'pg_recvlogical'), ['--version'], true).trim();
-const sluiceFrom = existsSync(path.join(root, 'packages/cli/dist/main.js'))
-  ? 'built JavaScript (packages/*/dist)'
-  : 'TypeScript sources (type stripping)';
+const sluiceFrom = sluiceRunFrom();
 
 rmSync(runDir, { recursive: true, force: true });
 mkdirSync(runDir, { recursive: true });
 mkdirSync(logDir, { recursive: true });
 const log4jFile = path.join(runDir, 'connect-log4j2.properties');
-writeFileSync(
-  log4jFile,
-  [
-    'status = warn',
-    'appender.stdout.type = Console',
-    'appender.stdout.name = STDOUT',
-    'appender.stdout.layout.type = PatternLayout',
-    'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
-    'rootLogger.level = WARN',
-    'rootLogger.appenderRef.stdout.ref = STDOUT',
-    '',
-  ].join('\n'),
-);
+writeConnectLog4j(log4jFile);
 
 const postgres = await startPostgres({ ownerPid: process.pid, log });
 const kafka = await startKafka({ ownerPid: process.pid, log });
@@ -308,12 +180,6 @@ interface Result {
   exit: string;
 }
 
-interface Check {
-  what: string;
-  ok: boolean;
-  detail: string;
-}
-
 const results: Result[] = [];
 const checks: Check[] = [];
 let running: Proc | undefined;
@@ -334,9 +200,7 @@ async function writeRows(first: number, count: number, txRows: number): Promise<
   }
 }
 
-async function endOffset(topic: string): Promise<number> {
-  return (await monitor.listOffsets([{ topic, partition: 0 }], 'latest'))[0]!.offset;
-}
+const endOffset = (topic: string): Promise<number> => topicEndOffset(monitor, topic);
 
 /** Reads the whole topic: ids (to check) and, for ids > ROWS, append time − commit time. */
 async function readBack(
@@ -435,11 +299,7 @@ function workerFiles(system: 'sluice' | 'debezium', prefix: string, slot: string
   return [worker, connector];
 }
 
-function command(
-  system: System,
-  slot: string,
-  prefix: string,
-): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+function command(system: System, slot: string, prefix: string): Command {
   if (system === 'recvlogical') {
     return {
       cmd: path.join(PG_BIN, 'pg_recvlogical'),
@@ -472,31 +332,20 @@ function command(
   }
   const [worker, connector] = workerFiles(system, prefix, slot);
   if (system === 'sluice') {
-    return {
-      cmd: node24,
-      args: [
-        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(work, 'profiles')}`] : []),
-        sluiceBin,
-        'standalone',
-        worker,
-        connector,
-      ],
-      env: { ...process.env, SLUICE_NODE: node24, SLUICE_LOG_LEVEL: 'WARN' },
-    };
+    return sluiceCommand({
+      node: node24,
+      nodeArgs: profile ? cpuProfArgs(path.join(work, 'profiles')) : [],
+      args: ['standalone', worker, connector],
+      logLevel: 'WARN',
+    });
   }
-  return {
-    cmd: 'java',
-    args: [
-      ...jvmArgs,
-      `-Dlog4j2.configurationFile=${log4jFile}`,
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.connect.cli.ConnectStandalone',
-      worker,
-      connector,
-    ],
-    env: { ...process.env },
-  };
+  return connectCommand({
+    jvmArgs,
+    log4jFile,
+    libs,
+    mainClass: 'org.apache.kafka.connect.cli.ConnectStandalone',
+    args: [worker, connector],
+  });
 }
 
 /** A failure the consumer logged (a failed task keeps its worker alive). */
@@ -554,7 +403,7 @@ async function runSystem(system: System): Promise<void> {
   log(`${label[system]}: starting (load ${fmtLoad(os.loadavg())})`);
   const { cmd, args, env } = command(system, slot, prefix);
   const t0 = performance.now();
-  const p = startProc(cmd, args, env, logFile);
+  const p = startProc(cmd, args, { cwd: runDir, env, logFile });
   running = p;
   let first: { t: number; count: number } | undefined;
   let doneAt = 0;
@@ -597,7 +446,7 @@ async function runSystem(system: System): Promise<void> {
     await sleep(1000);
   }
   const finalProgress = await progress();
-  const peakRssKb = procStatus(p.pid, 'VmHWM') ?? 0;
+  const peakRssKb = procStatusKb(p.pid, 'VmHWM') ?? 0;
   const cpuS = cpuSeconds(p.pid);
   const children = childrenOf(p.pid);
   const stopped = system === 'recvlogical' ? await stopProcInt(p) : await stopProc(p);
@@ -669,7 +518,7 @@ if (!allSystems) {
       `${label[r.system]}: ${fmtRate(r.rate)} events/s; latency p50 ${fmtMs(r.latency?.p50 ?? Number.NaN)}, p99 ${fmtMs(r.latency?.p99 ?? Number.NaN)}; peak RSS ${mb(r.peakRssKb)}; CPU ${r.cpuS.toFixed(1)} s`,
     );
   }
-  for (const c of checks) console.log(`Check ${c.ok ? 'passed' : 'FAILED'}: ${c.what} (${c.detail})`);
+  for (const c of checks) console.log(checkLine(c));
   process.exit(checks.every((c) => c.ok) ? 0 : 1);
 }
 
@@ -699,19 +548,20 @@ const detail = (r: Result) =>
   `${r.latency === null ? 'no latency phase (no per-event output)' : `latency over ${fmtN(r.latency.count)} events: p50 ${fmtMs(r.latency.p50)}, p99 ${fmtMs(r.latency.p99)}, max ${fmtMs(r.latency.max)}`}; ` +
   `CPU ${r.cpuS.toFixed(1)} s; stopped: ${r.exit}`;
 
-const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const section = [
-  `## ${date} — PostgreSQL CDC (PostgresConnector on Kafka ${kafka.version}, PostgreSQL ${pgVersion})${allOk ? '' : ' — CHECK FAILED'}`,
+  sectionTitle(
+    `PostgreSQL CDC (PostgresConnector on Kafka ${kafka.version}, PostgreSQL ${pgVersion})`,
+    allOk,
+  ),
   '',
-  `- Machine: ${machineDescription()}`,
-  `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(loadAfter)} (other work on the machine adds noise)`,
+  ...machineLines(loadBefore, loadAfter),
   `- Sluice: ${sluiceSource}, run from ${sluiceFrom}; \`node packages/cli/bin/sluice.mjs standalone\` on Node ${nodeVersion} (SLUICE_NODE = that node, no child process), SLUICE_LOG_LEVEL=WARN`,
-  `- Debezium: \`io.debezium:debezium-connector-postgres:${debeziumVersion}\` (PostgreSQL JDBC ${jdbcVersion}) in \`org.apache.kafka.connect.cli.ConnectStandalone\` ${connectVersion} (connect-runtime, connect-json), one classpath from Maven Central, on ${javaVersion}; JVM args: ${jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ')} (max heap ${javaMaxHeapMb} MB); log4j2 at WARN`,
+  `- Debezium: \`io.debezium:debezium-connector-postgres:${debeziumVersion}\` (PostgreSQL JDBC ${jdbcVersion}) in \`org.apache.kafka.connect.cli.ConnectStandalone\` ${connectVersion} (connect-runtime, connect-json), one classpath from Maven Central, on ${java.version}; JVM args: ${jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ')} (max heap ${java.maxHeapMb} MB); log4j2 at WARN`,
   `- Ceiling: ${recvlogicalVersion} \`--start -o proto_version=1 -o publication_names=${PUBLICATION} -f /dev/null\` on the same kind of slot`,
   `- Servers: PostgreSQL ${pgVersion} (\`startPostgres()\` of @sluice/testing: wal_level=logical, fsync=off) and one Apache Kafka ${kafka.version} broker (KRaft, \`startKafka()\`), both for the whole run`,
   `- Data: table \`${TABLE}(id bigint PRIMARY KEY, name text, amount numeric(12,2), created timestamptz)\`, publication for that table; per system a fresh pgoutput slot, then ${fmtN(ROWS)} inserts in transactions of ${fmtN(TX_ROWS)} rows written while nobody reads it. Both connectors: the same worker properties (JsonConverter for key and value with schemas.enable=false, offset.flush.interval.ms=10000) and connector properties (tasks.max=1, plugin.name=pgoutput, slot.name, publication.autocreate.mode=disabled, snapshot.mode=no_data, table.include.list${extraConnectorProps.length > 0 ? `, ${extraConnectorProps.join(', ')}` : ''}; other keys at their defaults, e.g. max.batch.size 2048, max.queue.size 8192); each writes its own fresh 1-partition topic with message.timestamp.type=LogAppendTime`,
   `- Method: one system after the other, ${PAUSE_MS} ms apart. **events/s** = (${fmtN(ROWS)} − events at the first observation of progress) / (time all were there − time of that observation): the drain rate of the backlog, start-up excluded. Progress polled every ${POLL_MS} ms: connectors by the topic's end offset; pg_recvlogical by its walsender's \`sent_lsn\` (pg_stat_replication) as a share of the backlog's WAL. **Latency** (connectors): then, caught up, ${fmtN(LAT_ROWS)} more inserts at ${fmtN(LAT_RATE)} changes/s in transactions of ${LAT_TX} rows; per record broker append time − \`source.ts_ms\` (the commit time), both ms. Peak RSS = VmHWM of the consumer process (/proc/<pid>/status) at the end`,
-  `- Checks: ${checks.map((c) => `${c.what}: ${c.ok ? 'passed' : 'FAILED'} (${c.detail})`).join('; ')}`,
+  checksLine(checks),
   '',
   table,
   '',
@@ -725,15 +575,7 @@ console.log(table);
 console.log('');
 for (const r of results) console.log(detail(r));
 console.log(`Target ${target}`);
-for (const c of checks) console.log(`Check ${c.ok ? 'passed' : 'FAILED'}: ${c.what} (${c.detail})`);
+for (const c of checks) console.log(checkLine(c));
 
-if (!writeResults) {
-  console.error('\n--no-results: benchmarks/RESULTS.md not written');
-} else {
-  appendFileSync(resultsFile, `\n${section}`);
-  console.error(`\nAppended a section to ${path.relative(root, resultsFile)}`);
-}
-if (!allOk) {
-  console.error('\nFAILED: a correctness check failed (see above).');
-  process.exit(1);
-}
+appendSection(section, writeResults ? undefined : profile ? '--profile' : '--no-results');
+exitIfFailed(allOk);

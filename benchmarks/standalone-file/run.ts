@@ -15,15 +15,11 @@
 // is compared with the input byte for byte. Exit code 1 when a check fails (the section is still
 // written, marked FAILED).
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
-  appendFileSync,
   closeSync,
   existsSync,
   mkdirSync,
   openSync,
-  readdirSync,
-  readFileSync,
   readSync,
   rmSync,
   statSync,
@@ -32,7 +28,6 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
 import {
   DEFAULT_MAX_PARTITION_FETCH_BYTES,
@@ -40,65 +35,71 @@ import {
   type ProduceRecord,
 } from '@sluice/runtime';
 import { startKafka } from '@sluice/testing';
+import { fetchMavenLibs, jarVersion, log, sleep, workDir } from '../lib/bench-util.ts';
 import {
-  fetchMavenLibs,
-  fmtLoad,
-  gitDescribe,
-  machineDescription,
-  mb,
-  root,
-  run,
-} from '../lib/bench-util.ts';
+  type Command,
+  connectCommand,
+  cpuProfArgs,
+  endOffset,
+  sluiceCommand,
+  writeConnectLog4j,
+} from '../lib/connect.ts';
+import { profileSelfTimes } from '../lib/cpu-profile.ts';
+import { fmtLoad, fmtRate, fmtRatio, fmtS, mb } from '../lib/format.ts';
+import { gitDescribe, javaInfo, node24Info, sluiceRunFrom } from '../lib/machine.ts';
+import { flag, nonNegativeInt, parseOptions, positiveInt, positiveInts, words } from '../lib/options.ts';
+import {
+  childrenOf,
+  cpuSeconds,
+  machineBusySeconds,
+  type Proc,
+  procStatusKb,
+  startProc,
+  stopProc,
+  tail,
+} from '../lib/processes.ts';
+import {
+  appendSection,
+  type Check,
+  checkLine,
+  checksLine,
+  exitIfFailed,
+  machineLines,
+  sectionTitle,
+} from '../lib/results.ts';
 
 const here = import.meta.dirname;
-const work = path.join(root, 'benchmarks/.work/standalone-file');
+const work = workDir('standalone-file');
 const libs = path.join(work, 'libs');
 const runDir = path.join(work, 'run');
 const logDir = path.join(work, 'logs');
 const profileDir = path.join(work, 'profiles');
-const resultsFile = path.join(root, 'benchmarks/RESULTS.md');
-const sluiceBin = path.join(root, 'packages/cli/bin/sluice.mjs');
 
-const { values: opts } = parseArgs({
-  options: {
-    lines: { type: 'string', default: '1000000' },
-    'line-bytes': { type: 'string', default: '200' },
-    'poll-ms': { type: 'string', default: '50' },
-    'pause-ms': { type: 'string', default: '3000' },
-    'timeout-s': { type: 'string', default: '900' },
-    'ceiling-batches': { type: 'string', default: '1000,2000' },
-    'jvm-args': { type: 'string', default: '' },
-    profile: { type: 'boolean', default: false },
-    'keep-files': { type: 'boolean', default: false },
-    'no-results': { type: 'boolean', default: false },
-  },
+const opts = parseOptions({
+  lines: positiveInt(1_000_000),
+  'line-bytes': positiveInt(200),
+  'poll-ms': positiveInt(50),
+  'pause-ms': nonNegativeInt(3000),
+  'timeout-s': positiveInt(900),
+  'ceiling-batches': positiveInts([1000, 2000]),
+  'jvm-args': words(),
+  profile: flag(),
+  'keep-files': flag(),
+  'no-results': flag(),
 });
-const LINES = Number(opts.lines);
-const LINE_BYTES = Number(opts['line-bytes']);
-const POLL_MS = Number(opts['poll-ms']);
-const PAUSE_MS = Number(opts['pause-ms']);
-const TIMEOUT_MS = Number(opts['timeout-s']) * 1000;
-const CEILING_BATCHES = opts['ceiling-batches'].split(',').map((b) => Number(b.trim()));
-for (const [k, v] of [
-  ['lines', LINES],
-  ['line-bytes', LINE_BYTES],
-  ['poll-ms', POLL_MS],
-  ['timeout-s', TIMEOUT_MS],
-  ...CEILING_BATCHES.map((b) => ['ceiling-batches', b] as const),
-] as const) {
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k} must be a positive integer`);
-}
-if (!Number.isInteger(PAUSE_MS) || PAUSE_MS < 0) throw new Error('--pause-ms must be an integer >= 0');
+const LINES = opts.lines;
+const LINE_BYTES = opts['line-bytes'];
+const POLL_MS = opts['poll-ms'];
+const PAUSE_MS = opts['pause-ms'];
+const TIMEOUT_MS = opts['timeout-s'] * 1000;
+const CEILING_BATCHES = opts['ceiling-batches'];
 if (LINE_BYTES < 16) throw new Error('--line-bytes must be at least 16');
-const jvmArgs = opts['jvm-args'].split(/\s+/).filter((a) => a !== '');
+const jvmArgs = opts['jvm-args'];
 const profile = opts.profile;
 const writeResults = !opts['no-results'] && !profile;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const log = (message: string) => console.error(`[bench] ${message}`);
 
 /** Line i: its number, then a fixed pattern, LINE_BYTES bytes in all (ASCII), without the newline. */
 function line(i: number): string {
@@ -153,101 +154,6 @@ function firstDifference(a: string, b: string): number {
   }
 }
 
-function procStatus(pid: number, field: string): number | undefined {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? undefined : Number(m[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Pids of the direct children of a process (all its threads). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text !== '') out.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // process gone
-  }
-  return out;
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU time (user + system) a process has used so far, in seconds; NaN when it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) in parentheses: state is field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU time all processes of the machine have used so far (non-idle time of /proc/stat), in seconds. */
-function machineBusySeconds(): number {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal: everything but idle and iowait.
-  const busy = (cpu[0] ?? 0) + (cpu[1] ?? 0) + (cpu[2] ?? 0) + (cpu[5] ?? 0) + (cpu[6] ?? 0) + (cpu[7] ?? 0);
-  return busy / CLK_TCK;
-}
-
-function tail(file: string, lines = 30): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-interface Proc {
-  child: ChildProcess;
-  pid: number;
-  logFile: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  exited: boolean;
-}
-
-function startProc(cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Proc {
-  console.error(`$ ${cmd} ${args.join(' ')}`);
-  const fd = openSync(logFile, 'w');
-  const child = spawn(cmd, args, { cwd: runDir, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  if (child.pid === undefined) throw new Error(`could not spawn ${cmd}`);
-  const proc: Proc = {
-    child,
-    pid: child.pid,
-    logFile,
-    exited: false,
-    exit: new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        proc.exited = true;
-        resolve({ code, signal });
-      });
-    }),
-  };
-  return proc;
-}
-
-/** SIGTERM, up to 60 s for a graceful stop, then SIGKILL. */
-async function stopProc(
-  p: Proc,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; graceful: boolean }> {
-  if (!p.exited) p.child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!p.exited) p.child.kill('SIGKILL');
-  }, 60_000);
-  const r = await p.exit;
-  clearTimeout(timer);
-  return { ...r, graceful: r.signal !== 'SIGKILL' };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Stages
 
@@ -282,12 +188,9 @@ interface StageResult {
   cpuOtherS: number;
 }
 
-interface StageSpec {
+interface StageSpec extends Command {
   system: 'sluice' | 'kafka';
   role: 'source' | 'sink';
-  cmd: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
   /** Records done so far. */
   progress: () => Promise<number>;
   /** Read after the worker stopped. */
@@ -301,18 +204,13 @@ let running: Proc | undefined;
 async function runStage(spec: StageSpec): Promise<StageResult> {
   const label = `${spec.system} ${spec.role}`;
   const logFile = path.join(logDir, `${spec.system}-${spec.role}.log`);
-  log(
-    `${label}: starting (load ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' / ')})`,
-  );
+  log(`${label}: starting (load ${fmtLoad(os.loadavg())})`);
   const loadStart = os.loadavg()[0]!;
   const busy0 = machineBusySeconds();
   const broker0 = cpuSeconds(kafka.pid);
   const driver0 = process.cpuUsage();
   const t0 = performance.now();
-  const p = startProc(spec.cmd, spec.args, spec.env, logFile);
+  const p = startProc(spec.cmd, spec.args, { cwd: runDir, env: spec.env, logFile });
   running = p;
   let first: { t: number; count: number } | undefined;
   let doneAt: number;
@@ -339,7 +237,7 @@ async function runStage(spec: StageSpec): Promise<StageResult> {
     }
     await sleep(POLL_MS);
   }
-  const peakRssKb = procStatus(p.pid, 'VmHWM') ?? 0;
+  const peakRssKb = procStatusKb(p.pid, 'VmHWM') ?? 0;
   const cpuWorkerS = cpuSeconds(p.pid);
   const cpuBrokerS = cpuSeconds(kafka.pid) - broker0;
   const driverUsage = process.cpuUsage(driver0);
@@ -560,46 +458,21 @@ async function ceiling(bootstrapServers: string): Promise<CeilingResult> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Formatting
-
-const fmtRate = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
-const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+// Profiles
 
 /** Top self-time functions of a V8 .cpuprofile. */
 function topFunctions(file: string, n: number): string[] {
-  interface CpuNode {
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
-  }
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as {
-    nodes: CpuNode[];
-    samples: number[];
-    timeDeltas: number[];
-  };
-  const byId = new Map(prof.nodes.map((node) => [node.id, node]));
-  const self = new Map<string, number>();
-  let total = 0;
-  let idle = 0;
-  for (let i = 0; i < prof.samples.length; i++) {
-    const dt = prof.timeDeltas[i + 1] ?? 0;
-    const node = byId.get(prof.samples[i]!);
-    if (node === undefined) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const shortUrl = url.replace(/^file:\/\//, '').replace(`${root}/`, '');
-    const key = `${functionName || '(anonymous)'}${shortUrl === '' ? '' : ` ${shortUrl}:${lineNumber + 1}`}`;
-    self.set(key, (self.get(key) ?? 0) + dt);
-    total += dt;
-    if (functionName === '(idle)') idle += dt;
-  }
+  const self = profileSelfTimes(file);
+  const total = self.reduce((sum, f) => sum + f.us, 0);
+  const idle = self.reduce((sum, f) => sum + (f.functionName === '(idle)' ? f.us : 0), 0);
   const busy = total - idle;
   return [
     `${path.basename(file)}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s not idle`,
-    ...[...self]
-      .sort((a, b) => b[1] - a[1])
+    ...self
+      .sort((a, b) => b.us - a.us)
       .slice(0, n)
       .map(
-        ([k, us]) =>
+        ({ key: k, us }) =>
           `  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}% all ${k === '(idle)' ? '      ' : `${((100 * us) / busy).toFixed(1).padStart(5)}% busy`}  ${k}`,
       ),
   ];
@@ -613,36 +486,13 @@ const sluiceSource = gitDescribe(['packages']);
 
 // 1. Kafka Connect's jars, fetched once.
 fetchMavenLibs(path.join(here, 'pom.xml'), libs, /^connect-runtime-.*\.jar$/);
-const connectVersion =
-  /^connect-runtime-(.+)\.jar$/.exec(
-    readdirSync(libs).find((f) => /^connect-runtime-.*\.jar$/.test(f)) ?? '',
-  )?.[1] ?? 'unknown';
+const connectVersion = jarVersion(libs, 'connect-runtime');
 
 // 2. Versions and settings of both runtimes.
-const node24 = run('bash', [path.join(root, 'scripts/node24.sh')], true).trim();
-const nodeInfo = JSON.parse(
-  run(
-    node24,
-    [
-      '-p',
-      'JSON.stringify({node: process.versions.node, v8: process.versions.v8, heap: Math.round(require("v8").getHeapStatistics().heap_size_limit / 1048576)})',
-    ],
-    true,
-  ),
-) as { node: string; v8: string; heap: number };
-const sluiceFrom = existsSync(path.join(root, 'packages/cli/dist/main.js'))
-  ? 'built JavaScript (packages/*/dist)'
-  : 'TypeScript sources (type stripping)';
-const javaFlags = spawnSync('java', [...jvmArgs, '-XX:+PrintFlagsFinal', '-version'], { encoding: 'utf8' });
-if (javaFlags.status !== 0)
-  throw new Error(`java ${jvmArgs.join(' ')} -version failed:\n${javaFlags.stderr}`);
-const flag = (name: string) => new RegExp(`\\s${name}\\s+=\\s+(\\S+)`).exec(javaFlags.stdout)?.[1];
-const javaMaxHeapMb = Math.round(Number(flag('MaxHeapSize') ?? 0) / 1048576);
-const javaInitialHeapMb = Math.round(Number(flag('InitialHeapSize') ?? 0) / 1048576);
-const javaGc =
-  ['UseG1GC', 'UseParallelGC', 'UseSerialGC', 'UseZGC', 'UseShenandoahGC'].find((g) => flag(g) === 'true') ??
-  'unknown GC';
-const javaVersion = javaFlags.stderr.trim().split('\n').slice(0, 3).join('; ');
+const nodeInfo = node24Info();
+const node24 = nodeInfo.bin;
+const sluiceFrom = sluiceRunFrom();
+const java = javaInfo(jvmArgs);
 
 // 3. Input file and fresh run directory.
 rmSync(runDir, { recursive: true, force: true });
@@ -656,20 +506,9 @@ if (inputBytes !== LINES * lineWithNewline)
   throw new Error(`input is ${inputBytes} bytes, expected ${LINES * lineWithNewline}`);
 
 const log4jFile = path.join(runDir, 'connect-log4j2.properties');
-writeFileSync(
-  log4jFile,
-  [
-    '# Kafka Connect logging for the benchmark: WARN and above to stdout (the stage log file).',
-    'status = warn',
-    'appender.stdout.type = Console',
-    'appender.stdout.name = STDOUT',
-    'appender.stdout.layout.type = PatternLayout',
-    'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
-    'rootLogger.level = WARN',
-    'rootLogger.appenderRef.stdout.ref = STDOUT',
-    '',
-  ].join('\n'),
-);
+writeConnectLog4j(log4jFile, [
+  'Kafka Connect logging for the benchmark: WARN and above to stdout (the stage log file).',
+]);
 
 // 4. The broker, once for the whole run.
 if (profile) mkdirSync(profileDir, { recursive: true });
@@ -680,7 +519,7 @@ const monitor = new PlatformaticLogClient({
 });
 const results: StageResult[] = [];
 let ceil: CeilingResult;
-const checks: { what: string; ok: boolean; detail: string }[] = [];
+const checks: Check[] = [];
 
 function workerProperties(system: string): string {
   const file = path.join(runDir, `${system}-worker.properties`);
@@ -721,8 +560,6 @@ function connectorProperties(system: string, role: 'source' | 'sink', topic: str
   return file;
 }
 
-const endOffset = async (topic: string) =>
-  (await monitor.listOffsets([{ topic, partition: 0 }], 'latest'))[0]!.offset;
 const fileSize = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 async function runSystem(system: 'sluice' | 'kafka'): Promise<void> {
@@ -730,32 +567,27 @@ async function runSystem(system: 'sluice' | 'kafka'): Promise<void> {
   const output = path.join(runDir, `${system}-output.txt`);
   await monitor.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
   const worker = workerProperties(system);
-  const command = (role: 'source' | 'sink'): Pick<StageSpec, 'cmd' | 'args' | 'env' | 'noChildren'> => {
+  const command = (role: 'source' | 'sink'): Command & Pick<StageSpec, 'noChildren'> => {
     const conn = connectorProperties(system, role, topic, output);
     if (system === 'sluice') {
-      const prof = profile
-        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=sluice-${role}.cpuprofile`]
-        : [];
       return {
-        // SLUICE_NODE is this very binary: the launcher runs the worker in its own process.
-        cmd: node24,
-        args: [...prof, sluiceBin, 'standalone', worker, conn],
-        env: { ...process.env, SLUICE_NODE: node24, SLUICE_LOG_LEVEL: 'WARN' },
+        ...sluiceCommand({
+          node: node24,
+          nodeArgs: profile ? cpuProfArgs(profileDir, `sluice-${role}.cpuprofile`) : [],
+          args: ['standalone', worker, conn],
+          logLevel: 'WARN',
+        }),
         noChildren: true,
       };
     }
     return {
-      cmd: 'java',
-      args: [
-        ...jvmArgs,
-        `-Dlog4j2.configurationFile=${log4jFile}`,
-        '-cp',
-        `${libs}/*`,
-        'org.apache.kafka.connect.cli.ConnectStandalone',
-        worker,
-        conn,
-      ],
-      env: { ...process.env },
+      ...connectCommand({
+        jvmArgs,
+        log4jFile,
+        libs,
+        mainClass: 'org.apache.kafka.connect.cli.ConnectStandalone',
+        args: [worker, conn],
+      }),
       noChildren: false,
     };
   };
@@ -764,8 +596,8 @@ async function runSystem(system: 'sluice' | 'kafka'): Promise<void> {
     system,
     role: 'source',
     ...command('source'),
-    progress: () => endOffset(topic),
-    final: () => endOffset(topic),
+    progress: () => endOffset(monitor, topic),
+    final: () => endOffset(monitor, topic),
   });
   results.push(source);
   checks.push({
@@ -848,21 +680,22 @@ const detailLine = (r: StageResult) =>
   `1-min load at start ${r.loadStart.toFixed(2)}; ` +
   `SIGTERM then ${r.exitCode === null ? `killed by ${r.exitSignal}` : `exit code ${r.exitCode}${r.system === 'kafka' && r.exitCode === 143 ? " (the JVM's status after SIGTERM, shutdown hooks run)" : ''}`}`;
 
-const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const jvmArgsText = jvmArgs.length === 0 ? 'none' : jvmArgs.join(' ');
 
 const section = [
-  `## ${date} — Standalone file pipeline (FileStreamSource / FileStreamSink on Kafka ${kafka.version})${allOk ? '' : ' — CHECK FAILED'}`,
+  sectionTitle(
+    `Standalone file pipeline (FileStreamSource / FileStreamSink on Kafka ${kafka.version})`,
+    allOk,
+  ),
   '',
-  `- Machine: ${machineDescription()}`,
-  `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(loadAfter)} (other work on the machine adds noise)`,
+  ...machineLines(loadBefore, loadAfter),
   `- Sluice: ${sluiceSource}, run from ${sluiceFrom}; \`node packages/cli/bin/sluice.mjs standalone\` on Node ${nodeInfo.node} (V8 ${nodeInfo.v8}, default heap limit ${nodeInfo.heap} MB), in-process (SLUICE_NODE = that node, no child process), SLUICE_LOG_LEVEL=WARN`,
-  `- Kafka Connect: \`org.apache.kafka.connect.cli.ConnectStandalone\` ${connectVersion} (connect-runtime, connect-file, connect-json from Maven Central, FileStream connectors on the classpath, no plugin.path) on ${javaVersion}; JVM args: ${jvmArgsText} (max heap ${javaMaxHeapMb} MB, initial ${javaInitialHeapMb} MB, ${javaGc}); log4j2 at WARN`,
+  `- Kafka Connect: \`org.apache.kafka.connect.cli.ConnectStandalone\` ${connectVersion} (connect-runtime, connect-file, connect-json from Maven Central, FileStream connectors on the classpath, no plugin.path) on ${java.version}; JVM args: ${jvmArgsText} (max heap ${java.maxHeapMb} MB, initial ${java.initialHeapMb} MB, ${java.gc}); log4j2 at WARN`,
   `- Broker: one Apache Kafka ${kafka.version} (KRaft, single node, \`startKafka()\` of @sluice/testing, heap 768 MB) for the whole run; each system gets its own fresh 1-partition topic`,
   `- Data: ${LINES.toLocaleString('en-US')} lines of ${LINE_BYTES} ASCII bytes plus \`\\n\` (${(inputBytes / 1e6).toFixed(0)} MB file); worker settings identical for both: StringConverter for key and value, offset.storage.file.filename, offset.flush.interval.ms=10000, listeners=http://127.0.0.1:0; connectors: tasks.max=1, FileStreamSource default batch.size (2000), FileStreamSink defaults`,
   `- Method: each stage is one worker process started for it (\`standalone worker.properties connector.properties\`) and stopped with SIGTERM once done; stages ran one after the other: ceiling, Sluice source, Sluice sink, Kafka Connect source, Kafka Connect sink, ${PAUSE_MS} ms apart. Progress is polled every ${POLL_MS} ms: source = the topic's end offset (ListOffsets latest via PlatformaticLogClient), sink = the output file's size / ${lineWithNewline}. **records/s = (${LINES.toLocaleString('en-US')} − records at the first observation of a non-zero count) / (time of the first observation that all are there − time of that first observation)**: steady throughput from the first record, start-up excluded (start-up is listed below). Peak RSS = VmHWM of the worker process (/proc/<pid>/status), read when all records were there, before SIGTERM. Sink = each system's sink reads the topic its own source filled, from the beginning (new consumer group). CPU times below come from /proc (worker and broker: utime + stime; other processes: the machine's non-idle time minus worker, broker and this driver) and show how much other work shared the ${os.cpus().length} cores during a stage`,
   `- Ceiling (in the driver process, before the workers): ${LINES.toLocaleString('en-US')} pre-built ${LINE_BYTES}-byte records (null key, no headers) produced into a fresh topic per batch size, one produce in flight, acks=all, not idempotent (a source task's producer settings), rate counted from the first acknowledged batch: first by the raw \`@platformatic/kafka\` Producer (\`send\`), then by Sluice's PlatformaticLogClient (its own batch encoding); then read back from offset 0 by Sluice's PlatformaticLogClient (its own Fetch decoding) with a sink task's default fetch options (maxBytes 50 MiB, ${DEFAULT_MAX_PARTITION_FETCH_BYTES / 1048576} MiB per partition, maxWait 500 ms), rate from the first response, and by the raw \`@platformatic/kafka\` Consumer (\`consume\` from the earliest offset, its defaults), rate from the first message. ${ceil.runs.map((r) => `Batches of ${r.batch}: library produce ${fmtRate(r.produceRate)} records/s, client produce ${fmtRate(r.clientProduceRate)} records/s, library consume ${fmtRate(r.fetchRate)} records/s, client fetch ${fmtRate(r.clientFetchRate)} records/s (${r.fetchCalls} fetches)`).join('; ')}. The ceiling is the best of the library's own rates: **produce ${fmtRate(ceil.produceRate)} records/s** (for the source; Sluice's client: ${fmtRate(ceil.clientProduceRate)} records/s), **consume ${fmtRate(ceil.fetchRate)} records/s** (for the sink; Sluice's client: ${fmtRate(ceil.clientFetchRate)} records/s)`,
-  `- Checks: ${checks.map((c) => `${c.what}: ${c.ok ? 'passed' : 'FAILED'} (${c.detail})`).join('; ')}`,
+  checksLine(checks),
   '',
   table,
   '',
@@ -879,7 +712,7 @@ console.log(
   `Ceiling: produce ${fmtRate(ceil.produceRate)} records/s, fetch ${fmtRate(ceil.fetchRate)} records/s`,
 );
 console.log(`Target: ${target.join('; ')}`);
-for (const c of checks) console.log(`Check ${c.ok ? 'passed' : 'FAILED'}: ${c.what} (${c.detail})`);
+for (const c of checks) console.log(checkLine(c));
 
 if (profile) {
   for (const role of ['source', 'sink']) {
@@ -894,24 +727,5 @@ if (profile) {
   }
 }
 
-const header = `# Benchmark results
-
-Every number in this file was produced by a run of the scripts in \`benchmarks/\` (see
-\`benchmarks/README.md\`); no number is typed in by hand. Each section is appended by the script
-that measured it, newest last, and names the machine, the date and the versions it ran with.
-Ratios are Sluice / peer measured in the same run on the same machine: for throughput above 1×
-means Sluice is faster; for memory below 1× means Sluice uses less.
-`;
-
-if (!writeResults) {
-  console.error(`\n${profile ? '--profile' : '--no-results'}: benchmarks/RESULTS.md not written`);
-} else {
-  if (!existsSync(resultsFile)) writeFileSync(resultsFile, header);
-  appendFileSync(resultsFile, `\n${section}`);
-  console.error(`\nAppended a section to ${path.relative(root, resultsFile)}`);
-}
-
-if (!allOk) {
-  console.error('\nFAILED: a correctness check failed (see above).');
-  process.exit(1);
-}
+appendSection(section, writeResults ? undefined : profile ? '--profile' : '--no-results');
+exitIfFailed(allOk);

@@ -15,88 +15,53 @@
 // RESULTS.md section CHECK FAILED.
 
 import { spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { startKafka } from '@sluice/testing';
-import { fmtLoad, gitDescribe, machineDescription, mb, root, run } from '../lib/bench-util.ts';
+import { findJsonLine, lastJsonLine, log, root, run, sleep, workDir } from '../lib/bench-util.ts';
+import { cpuProfArgs } from '../lib/connect.ts';
+import { profileSelfTimes } from '../lib/cpu-profile.ts';
+import { fmtLoad, fmtPct, fmtRate, fmtUs, mb, median } from '../lib/format.ts';
+import { gitDescribe, node24Info } from '../lib/machine.ts';
+import { flag, nonNegativeInt, parseOptions, positiveInt } from '../lib/options.ts';
+import { appendSection, exitIfFailed, machineLines, sectionTitle } from '../lib/results.ts';
 import type { MicroCase, MicroResult } from './micro.ts';
 import { CHAIN_LENGTHS, type ChainLength, describeChain, POOL_SIZE } from './pipeline.ts';
 import type { WorkerArgs, WorkerResult } from './worker.ts';
 
 const here = import.meta.dirname;
-const work = path.join(root, 'benchmarks/.work/transforms-chain');
+const work = workDir('transforms-chain');
 const profileDir = path.join(work, 'profiles');
-const resultsFile = path.join(root, 'benchmarks/RESULTS.md');
 const runNode = path.join(root, 'scripts/run-node.sh');
 
-const { values: opts } = parseArgs({
-  options: {
-    records: { type: 'string', default: '1000000' },
-    'batch-size': { type: 'string', default: '2000' },
-    repeats: { type: 'string', default: '5' },
-    samples: { type: 'string', default: '50' },
-    'poll-ms': { type: 'string', default: '50' },
-    'pause-ms': { type: 'string', default: '1000' },
-    'timeout-s': { type: 'string', default: '600' },
-    'micro-ms': { type: 'string', default: '1000' },
-    'micro-runs': { type: 'string', default: '5' },
-    'no-kafka': { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    'no-results': { type: 'boolean', default: false },
-  },
+const opts = parseOptions({
+  records: positiveInt(1_000_000),
+  'batch-size': positiveInt(2000),
+  repeats: positiveInt(5),
+  samples: nonNegativeInt(50),
+  'poll-ms': positiveInt(50),
+  'pause-ms': nonNegativeInt(1000),
+  'timeout-s': positiveInt(600),
+  'micro-ms': positiveInt(1000),
+  'micro-runs': positiveInt(5),
+  'no-kafka': flag(),
+  profile: flag(),
+  'no-results': flag(),
 });
-const RECORDS = Number(opts.records);
-const BATCH_SIZE = Number(opts['batch-size']);
-const REPEATS = Number(opts.repeats);
-const SAMPLES = Number(opts.samples);
-const POLL_MS = Number(opts['poll-ms']);
-const PAUSE_MS = Number(opts['pause-ms']);
-const TIMEOUT_MS = Number(opts['timeout-s']) * 1000;
-const MICRO_MS = Number(opts['micro-ms']);
-const MICRO_RUNS = Number(opts['micro-runs']);
-for (const [k, v] of [
-  ['micro-ms', MICRO_MS],
-  ['micro-runs', MICRO_RUNS],
-  ['records', RECORDS],
-  ['batch-size', BATCH_SIZE],
-  ['repeats', REPEATS],
-  ['poll-ms', POLL_MS],
-  ['timeout-s', TIMEOUT_MS],
-] as const) {
-  if (!Number.isSafeInteger(v) || v <= 0)
-    throw new Error(`--${k} must be a positive integer, got ${String(v)}`);
-}
-for (const [k, v] of [
-  ['samples', SAMPLES],
-  ['pause-ms', PAUSE_MS],
-] as const) {
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--${k} must be an integer >= 0, got ${String(v)}`);
-}
+const RECORDS = opts.records;
+const BATCH_SIZE = opts['batch-size'];
+const REPEATS = opts.repeats;
+const SAMPLES = opts.samples;
+const POLL_MS = opts['poll-ms'];
+const PAUSE_MS = opts['pause-ms'];
+const TIMEOUT_MS = opts['timeout-s'] * 1000;
+const MICRO_MS = opts['micro-ms'];
+const MICRO_RUNS = opts['micro-runs'];
 const profile = opts.profile;
 const useKafka = !opts['no-kafka'] && !profile;
 const writeResults = !opts['no-results'] && !profile;
 const BACKENDS: WorkerArgs['backend'][] = useKafka ? ['embedded', 'kafka'] : ['embedded'];
-
-const log = (message: string) => console.error(`[bench] ${message}`);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const fmtRate = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-const fmtPct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(1)}%` : 'n/a');
-const fmtUs = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)} µs` : 'n/a');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 // ---------------------------------------------------------------------------------------------
 // One run
@@ -125,9 +90,7 @@ function runWorker(
     timeoutMs: TIMEOUT_MS,
     samples: SAMPLES,
   };
-  const prof = profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${backend}-chain-${chain}.cpuprofile`]
-    : [];
+  const prof = profile ? cpuProfArgs(profileDir, `${backend}-chain-${chain}.cpuprofile`) : [];
   const argv = [runNode, ...prof, path.join(here, 'worker.ts'), JSON.stringify(args)];
   log(`${backend}, ${chain} transforms: starting (load ${fmtLoad(os.loadavg())})`);
   return new Promise<WorkerResult>((resolve, reject) => {
@@ -142,11 +105,7 @@ function runWorker(
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });
-      const line = stdout
-        .trim()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .pop();
+      const line = findJsonLine(stdout);
       if (code !== 0 || line === undefined) {
         reject(
           new Error(`worker (${backend}, ${chain} transforms) exited with ${code ?? signal}:\n${stdout}`),
@@ -163,29 +122,13 @@ function runWorker(
 
 /** Self time per function and per transform file of a V8 .cpuprofile. */
 function summarizeProfile(file: string, top: number): string[] {
-  interface CpuNode {
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
-  }
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as {
-    nodes: CpuNode[];
-    samples: number[];
-    timeDeltas: number[];
-  };
-  const byId = new Map(prof.nodes.map((node) => [node.id, node]));
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   let busy = 0;
-  for (let i = 0; i < prof.samples.length; i++) {
-    const dt = prof.timeDeltas[i + 1] ?? 0;
-    const node = byId.get(prof.samples[i]!);
-    if (node === undefined) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
+  for (const { key, functionName, shortUrl, us: dt } of profileSelfTimes(file)) {
     if (functionName === '(idle)' || functionName === '(program)') continue;
     busy += dt;
-    const shortUrl = url.replace(/^file:\/\//, '').replace(`${root}/`, '');
-    const key = `${functionName || '(anonymous)'}${shortUrl === '' ? '' : ` ${shortUrl}:${lineNumber + 1}`}`;
-    byFunction.set(key, (byFunction.get(key) ?? 0) + dt);
+    byFunction.set(key, dt);
     const fileKey = /^packages\/[^/]+\/src\//.test(shortUrl)
       ? shortUrl
       : shortUrl.startsWith('node:') || shortUrl === ''
@@ -214,17 +157,7 @@ function summarizeProfile(file: string, top: number): string[] {
 
 const loadBefore = os.loadavg();
 const sluiceSource = gitDescribe(['packages', 'benchmarks/transforms-chain']);
-const node24 = run('bash', [path.join(root, 'scripts/node24.sh')], true).trim();
-const nodeInfo = JSON.parse(
-  run(
-    node24,
-    [
-      '-p',
-      'JSON.stringify({node: process.versions.node, v8: process.versions.v8, heap: Math.round(require("v8").getHeapStatistics().heap_size_limit / 1048576)})',
-    ],
-    true,
-  ),
-) as { node: string; v8: string; heap: number };
+const nodeInfo = node24Info();
 mkdirSync(work, { recursive: true });
 if (profile) {
   rmSync(profileDir, { recursive: true, force: true });
@@ -264,13 +197,7 @@ const microOut = run(
   [runNode, path.join(here, 'micro.ts'), String(MICRO_MS), String(MICRO_MS), String(MICRO_RUNS)],
   true,
 );
-const microLine = microOut
-  .trim()
-  .split('\n')
-  .filter((l) => l.startsWith('{'))
-  .pop();
-if (microLine === undefined) throw new Error(`micro.ts printed no result line:\n${microOut}`);
-const micro = JSON.parse(microLine) as MicroResult;
+const micro = lastJsonLine<MicroResult>(microOut, 'micro.ts');
 const loadAfter = os.loadavg();
 
 // ---------------------------------------------------------------------------------------------
@@ -376,12 +303,10 @@ if (profile) {
   }
 }
 
-const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const section = [
-  `## ${date} — Transform chain (source pipeline with 0, 3 and 6 SMTs)${allOk ? '' : ' — CHECK FAILED'}`,
+  sectionTitle('Transform chain (source pipeline with 0, 3 and 6 SMTs)', allOk),
   '',
-  `- Machine: ${machineDescription()}`,
-  `- Load average (1/5/15 min) before the run: ${fmtLoad(loadBefore)}; after: ${fmtLoad(loadAfter)} (other work on the machine adds noise)`,
+  ...machineLines(loadBefore, loadAfter),
   `- Sluice: ${sluiceSource}, TypeScript sources (type stripping); Node ${nodeInfo.node} (V8 ${nodeInfo.v8}, default heap limit ${nodeInfo.heap} MB)`,
   `- Pipeline: an in-process \`StandaloneHerder\` in a worker process of its own per run; a synthetic source connector (benchmarks/transforms-chain/pipeline.ts) whose one task returns ${BATCH_SIZE.toLocaleString('en-US')} SourceRecords per poll, each holding one of ${POOL_SIZE} pre-built Structs (schema \`bench.Row\`: int64, 2 strings, int32, float64, boolean, Timestamp, Decimal(2), optional string, string), null key; JsonConverter with \`schemas.enable=true\` for key and value (values ${Math.round(meanValue)} bytes with the schema envelope, payload ${Math.round(meanPayload0)} bytes as compact JSON); offset.flush.interval.ms=10000; into ${BACKENDS.map(logName).join(' and ')} (one 1-partition target topic per run, created before the connector${useKafka ? `; one broker from \`startKafka()\` of @sluice/testing for the whole run, topics deleted after each run` : ''})`,
   ...CHAIN_LENGTHS.filter((c) => c > 0).map((c) => `- ${c} transforms: ${describeChain(c)}`),
@@ -401,27 +326,8 @@ const section = [
   '',
 ].join('\n');
 
-const header = `# Benchmark results
-
-Every number in this file was produced by a run of the scripts in \`benchmarks/\` (see
-\`benchmarks/README.md\`); no number is typed in by hand. Each section is appended by the script
-that measured it, newest last, and names the machine, the date and the versions it ran with.
-Ratios are Sluice / peer measured in the same run on the same machine: for throughput above 1×
-means Sluice is faster; for memory below 1× means Sluice uses less.
-`;
-
 // Always kept for review, also when RESULTS.md is not written.
 writeFileSync(path.join(work, 'last-section.md'), section);
 
-if (!writeResults) {
-  console.error(`\n${profile ? '--profile' : '--no-results'}: benchmarks/RESULTS.md not written`);
-} else {
-  if (!existsSync(resultsFile)) writeFileSync(resultsFile, header);
-  appendFileSync(resultsFile, `\n${section}`);
-  console.error(`\nAppended a section to ${path.relative(root, resultsFile)}`);
-}
-
-if (!allOk) {
-  console.error('\nFAILED: a correctness check failed (see above).');
-  process.exit(1);
-}
+appendSection(section, writeResults ? undefined : profile ? '--profile' : '--no-results');
+exitIfFailed(allOk);

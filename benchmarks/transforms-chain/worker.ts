@@ -8,12 +8,14 @@
 // Prints one JSON line (WorkerResult) on stdout; herder warnings go to stderr. Exit code 0 when
 // the run finished (its checks may still have failed: see `problems`), 1 when it could not run.
 
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JsonConverter } from '@sluice/converters';
 import { builtinPlugins, type LogClient, SLUICE_VERSION, StandaloneHerder } from '@sluice/runtime';
 import { pino } from 'pino';
+import { sleep } from '../lib/bench-util.ts';
+import { endOffset } from '../lib/connect.ts';
+import { machineBusySeconds } from '../lib/processes.ts';
 import {
   BATCH_SIZE_CONFIG,
   BenchRowSourceConnector,
@@ -90,8 +92,6 @@ export interface WorkerResult {
   loadStart: number[];
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function parseArgs(text: string | undefined): WorkerArgs {
   if (text === undefined) throw new Error("usage: worker.ts '<WorkerArgs as JSON>'");
   const a = JSON.parse(text) as WorkerArgs;
@@ -105,31 +105,13 @@ function parseArgs(text: string | undefined): WorkerArgs {
   return a;
 }
 
-async function endOffset(log: LogClient, topic: string): Promise<number> {
-  const [listed] = await log.listOffsets([{ topic, partition: 0 }], 'latest');
-  if (listed === undefined) throw new Error(`no end offset for ${topic}`);
-  return listed.offset;
-}
-
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
 
-const CLK_TCK = 100; // USER_HZ, 100 on every Linux platform Node supports
-
 /** Non-idle CPU time of the whole machine so far (/proc/stat), in ms; NaN off Linux. */
-function machineBusyMs(): number {
-  try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
-    const busy =
-      (cpu[0] ?? 0) + (cpu[1] ?? 0) + (cpu[2] ?? 0) + (cpu[5] ?? 0) + (cpu[6] ?? 0) + (cpu[7] ?? 0);
-    return (busy * 1000) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
-}
+const machineBusyMs = () => machineBusySeconds() * 1000;
 
 /** Reads the record at `offset` of partition 0. */
 async function recordAt(log: LogClient, topic: string, offset: number) {
