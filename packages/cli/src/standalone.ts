@@ -1,13 +1,11 @@
 import {
   type ConnectorConfigFile,
-  createLogger,
-  LoggerRegistry,
   loadConnectorConfigFile,
   loadPropertiesFile,
-  RestServer,
   SLUICE_VERSION,
   StandaloneHerder,
 } from '@sluice/runtime';
+import { startRestServer, startupStep, stopWorker, workerCommand, workerLogger } from './worker-process.ts';
 
 export const STANDALONE_USAGE = `Usage: sluice standalone <worker.properties> [<connector.properties|connector.json> ...]
 
@@ -22,56 +20,24 @@ Log level: SLUICE_LOG_LEVEL (default INFO).
  * and runs until SIGINT/SIGTERM, then stops gracefully (tasks stopped, offsets flushed). Returns
  * the exit code: 1 for a bad file or a connector that cannot be created, 0 after a clean stop.
  */
-export async function runStandalone(
-  args: readonly string[],
-  err: NodeJS.WritableStream,
-  stopSignal: Promise<unknown> = signalled(),
-): Promise<number> {
-  if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
-    err.write(STANDALONE_USAGE);
-    return args.length === 0 ? 2 : 0;
-  }
+export const runStandalone = workerCommand(STANDALONE_USAGE, async (args, err, stopSignal) => {
   const [workerFile, ...connectorFiles] = args as [string, ...string[]];
-  let workerProps: Record<string, string>;
-  const connectors: ConnectorConfigFile[] = [];
-  try {
-    workerProps = await loadPropertiesFile(workerFile);
+  const files = await startupStep(async () => {
+    const workerProps = await loadPropertiesFile(workerFile);
+    const connectors: ConnectorConfigFile[] = [];
     for (const file of connectorFiles) connectors.push(await loadConnectorConfigFile(file));
-  } catch (e) {
-    err.write(`sluice: ${(e as Error).message}\n`);
-    return 1;
-  }
+    return { workerProps, connectors };
+  }, err);
+  if (files === undefined) return 1;
+  const { workerProps, connectors } = files;
 
-  const logger = createLogger({ level: process.env.SLUICE_LOG_LEVEL ?? 'INFO' });
-  let herder: StandaloneHerder;
-  try {
-    herder = await StandaloneHerder.create(workerProps, { logger });
-  } catch (e) {
-    err.write(`sluice: ${workerFile}: ${(e as Error).message}\n`);
-    return 1;
-  }
+  const logger = workerLogger();
+  const herder = await startupStep(() => StandaloneHerder.create(workerProps, { logger }), err, workerFile);
+  if (herder === undefined) return 1;
   await herder.start();
-  const config = herder.config;
-  const rest = new RestServer({
-    herder,
-    loggers: new LoggerRegistry(logger),
-    listeners: config.listeners().map((l) => ({ protocol: 'http' as const, host: l.host, port: l.port })),
-    corsAllowOrigin: config.getString('access.control.allow.origin') ?? '',
-    corsAllowMethods: config.getString('access.control.allow.methods') ?? '',
-    responseHeaders: config.getString('response.http.headers.config') ?? '',
-    topicTrackingEnable: config.getBoolean('topic.tracking.enable') ?? true,
-    topicTrackingAllowReset: config.getBoolean('topic.tracking.allow.reset') ?? true,
-  });
-  let urls: string[];
-  try {
-    ({ urls } = await rest.start());
-  } catch (e) {
-    err.write(`sluice: cannot start the REST server: ${(e as Error).message}\n`);
-    await herder.stop();
-    return 1;
-  }
-  const port = Number(new URL(urls[0]!).port);
-  if (port > 0) herder.setBoundPort(port);
+  const started = await startRestServer(herder, logger, err, () => herder.stop());
+  if (started === undefined) return 1;
+  const { rest, urls } = started;
   logger.info(
     `Sluice ${SLUICE_VERSION} standalone worker ${herder.workerId} started; REST API at ${urls.join(', ')}; log: ${herder.log.kind}`,
   );
@@ -94,17 +60,6 @@ export async function runStandalone(
     }
   }
   if (code === 0) await stopSignal;
-  logger.info('Stopping the worker');
-  await rest.stop();
-  await herder.stop();
-  logger.info('Worker stopped');
+  await stopWorker(logger, rest, herder);
   return code;
-}
-
-function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => resolve(signal);
-    process.once('SIGINT', on('SIGINT'));
-    process.once('SIGTERM', on('SIGTERM'));
-  });
-}
+});

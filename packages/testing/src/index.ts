@@ -8,6 +8,9 @@
  *   shared by every caller in it and stopped when the process exits, so a single integration
  *   test file can be run alone.
  * - {@link uniqueName} gives topic / group / table names that never collide between tests or runs.
+ * - {@link waitFor} polls a condition until it holds, with a time-out naming what was awaited.
+ * - {@link MapOffsetReader}, {@link TestSourceTaskContext} and {@link TestSinkTaskContext} drive a
+ *   connector's tasks directly, without a runtime.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -23,6 +26,8 @@ export {
   startPostgres,
   stopPostgresProcess,
 } from './postgres-server.ts';
+export { MapOffsetReader, TestSinkTaskContext, TestSourceTaskContext } from './task-harness.ts';
+export { type WaitForOptions, waitFor } from './wait-for.ts';
 
 /** Environment variable naming a running broker, e.g. `127.0.0.1:9092`. */
 export const KAFKA_BOOTSTRAP_ENV = 'SLUICE_TEST_KAFKA_BOOTSTRAP';

@@ -12,6 +12,7 @@ import {
   TopicPartition,
   TopicPartitionMap,
 } from '@sluice/api';
+import { TestSinkTaskContext, TestSourceTaskContext } from '@sluice/testing';
 import {
   FileStreamSinkConnector,
   FileStreamSinkTask,
@@ -20,7 +21,6 @@ import {
   sluicePlugins,
   VERSION,
 } from '../src/index.ts';
-import { TestSinkTaskContext, TestSourceTaskContext } from './harness.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;

@@ -17,8 +17,8 @@ import {
   TopicPartition,
   TopicPartitionMap,
 } from '@sluice/api';
+import { TestSinkTaskContext } from '@sluice/testing';
 import { FileStreamSinkTask } from '../src/index.ts';
-import { TestSinkTaskContext } from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-file-sink-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

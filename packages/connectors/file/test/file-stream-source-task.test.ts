@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { ConnectError, Schema, type SourceRecord } from '@sluice/api';
+import { MapOffsetReader, TestSourceTaskContext } from '@sluice/testing';
 import { FileStreamSourceTask, type FileStreamSourceTaskOptions } from '../src/index.ts';
-import { MapOffsetReader, TestSourceTaskContext } from './harness.ts';
 
 const TOPIC = 'lines';
 const dir = mkdtempSync(join(tmpdir(), 'sluice-file-source-'));

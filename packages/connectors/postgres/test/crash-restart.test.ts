@@ -27,8 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { PlatformaticLogClient } from '@sluice/runtime';
 import { uniqueName, useKafka } from '@sluice/testing';
 import pg from 'pg';
-import { parseLsn } from '../src/index.ts';
-import { type TestDatabase, testDatabase } from './harness.ts';
+import { confirmedFlushLsn, useTestDatabase } from './harness.ts';
 import { readTopic } from './worker-harness.ts';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/sluice.mjs', import.meta.url));
@@ -40,14 +39,12 @@ const UPDATES = CHANGES - INSERTS;
 /** The kill comes once this many records are in the topic (and an offset was flushed). */
 const KILL_AFTER = Math.floor(CHANGES * 0.3);
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let dir: string;
 before(async () => {
-  db = await testDatabase();
   dir = await mkdtemp(join(tmpdir(), 'sluice-pg-crash-'));
 });
 after(async () => {
-  await db.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -168,14 +165,7 @@ test(`kill -9 while streaming ${CHANGES} changes, then restart: nothing lost, du
       );
       return entry === undefined ? null : (JSON.parse(entry[1]) as Record<string, unknown>);
     };
-    const confirmedFlush = async (): Promise<bigint | null> => {
-      const res = await monitor.query(
-        'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-        [slot],
-      );
-      const lsn = (res.rows[0] as { lsn: string | null } | undefined)?.lsn;
-      return lsn == null ? null : parseLsn(lsn);
-    };
+    const confirmedFlush = (): Promise<bigint | null> => confirmedFlushLsn(monitor, slot);
 
     // The topic as read so far, and the samples.
     const seen: Seen[] = [];

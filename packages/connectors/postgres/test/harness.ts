@@ -1,72 +1,22 @@
 /**
- * Helpers for driving the task against the real PostgreSQL: a task context whose offset reader
- * is backed by a Map (what the runtime's offset store would hold after a flush), connection
- * settings for a test database, and a poll loop.
+ * Helpers for driving the task against the real PostgreSQL: a fresh test database per test file,
+ * the task started on a task context whose offset reader is a Map (what the runtime's offset
+ * store would hold after a flush; see `@sluice/testing`), poll loops, the slot's confirmed
+ * position, and the JSON of records as JsonConverter writes them.
  */
-import type {
-  OffsetStorageReader,
-  SourceMap,
-  SourceRecord,
-  SourceTask,
-  SourceTaskContext,
-  StringMap,
-  TransactionContext,
-} from '@sluice/api';
-import { type PostgresTestServer, uniqueName, usePostgres } from '@sluice/testing';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import type { SourceRecord, SourceTask, StringMap } from '@sluice/api';
+import { JsonConverter } from '@sluice/converters';
+import {
+  MapOffsetReader,
+  type PostgresTestServer,
+  TestSourceTaskContext,
+  uniqueName,
+  usePostgres,
+} from '@sluice/testing';
 import pg from 'pg';
-
-/** Committed source offsets by partition (keyed by JSON form, as the offset store keys them). */
-export class MapOffsetReader implements OffsetStorageReader {
-  readonly #stored = new Map<string, SourceMap>();
-
-  set(partition: SourceMap, offset: SourceMap): this {
-    this.#stored.set(JSON.stringify(partition), offset);
-    return this;
-  }
-
-  async offset(partition: SourceMap): Promise<SourceMap | null> {
-    return this.#stored.get(JSON.stringify(partition)) ?? null;
-  }
-
-  async offsets(
-    partitions: readonly SourceMap[],
-  ): Promise<Array<{ partition: SourceMap; offset: SourceMap | null }>> {
-    return Promise.all(
-      partitions.map(async (partition) => ({ partition, offset: await this.offset(partition) })),
-    );
-  }
-
-  /** What the runtime does on an offset flush: the last offset of each partition is stored (JSON round trip). */
-  flush(records: readonly SourceRecord[]): void {
-    for (const r of records) {
-      if (r.sourcePartition !== null && r.sourceOffset !== null) {
-        this.set(r.sourcePartition, JSON.parse(JSON.stringify(r.sourceOffset)) as SourceMap);
-      }
-    }
-  }
-}
-
-export class TestContext implements SourceTaskContext {
-  readonly #configs: StringMap;
-  readonly reader: MapOffsetReader;
-
-  constructor(configs: StringMap, reader = new MapOffsetReader()) {
-    this.#configs = configs;
-    this.reader = reader;
-  }
-
-  configs(): StringMap {
-    return this.#configs;
-  }
-
-  offsetStorageReader(): OffsetStorageReader {
-    return this.reader;
-  }
-
-  transactionContext(): TransactionContext | null {
-    return null;
-  }
-}
+import { PostgresSourceTask, parseLsn } from '../src/index.ts';
 
 /** A fresh database on the test server, with a client connected to it, dropped by `cleanup`. */
 export interface TestDatabase {
@@ -131,6 +81,49 @@ export async function testDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * The test database of this test file: created (then `setup` run on it) before the file's tests,
+ * dropped after them. Its members may be used once the tests run.
+ */
+export function useTestDatabase(setup?: (db: TestDatabase) => Promise<void>): TestDatabase {
+  let current: TestDatabase | undefined;
+  before(async () => {
+    current = await testDatabase();
+    await setup?.(current);
+  });
+  after(async () => {
+    await current?.cleanup();
+  });
+  const db = (): TestDatabase => {
+    if (current === undefined) throw new Error('the test database is created in a before() hook');
+    return current;
+  };
+  return {
+    get server() {
+      return db().server;
+    },
+    get name() {
+      return db().name;
+    },
+    get sql() {
+      return db().sql;
+    },
+    config: (overrides) => db().config(overrides),
+    cleanup: () => db().cleanup(),
+  };
+}
+
+/** A PostgresSourceTask initialised with a {@link TestSourceTaskContext} over `reader`, and started. */
+export async function startSourceTask(
+  config: StringMap,
+  reader = new MapOffsetReader(),
+): Promise<PostgresSourceTask> {
+  const task = new PostgresSourceTask();
+  task.initialize(new TestSourceTaskContext(config, reader));
+  await task.start(config);
+  return task;
+}
+
 /** Polls until `count` records arrived (or `timeoutMs` passed), returning them all. */
 export async function pollRecords(
   task: SourceTask,
@@ -155,4 +148,70 @@ export async function pollFor(task: SourceTask, ms: number): Promise<SourceRecor
     if (batch !== null) out.push(...batch);
   }
   return out;
+}
+
+/** The slot's `confirmed_flush_lsn`; null when the slot does not exist or has none. */
+export async function confirmedFlushLsn(sql: pg.Client, slot: string): Promise<bigint | null> {
+  const res = await sql.query(
+    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
+    [slot],
+  );
+  const lsn = (res.rows[0] as { lsn: string | null } | undefined)?.lsn;
+  return lsn == null ? null : parseLsn(lsn);
+}
+
+/**
+ * Drops a slot once the walsender of a stopped task has let go of it (checked every 100 ms);
+ * throws when it stays active for `attempts` checks.
+ */
+export async function dropInactiveSlot(sql: pg.Client, slot: string, attempts = 100): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    const res = await sql.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    const row = res.rows[0] as { active: boolean } | undefined;
+    if (row === undefined) return;
+    if (!row.active) {
+      await sql.query('SELECT pg_drop_replication_slot($1)', [slot]);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`slot ${slot} stayed active`);
+}
+
+/** A key or value as JsonConverter (schemas enabled) writes it, parsed; null for a null value. */
+export function toJson(schema: SourceRecord['keySchema'], value: unknown, isKey: boolean): unknown {
+  const converter = new JsonConverter();
+  converter.configure({}, isKey);
+  const bytes = converter.fromConnectData('t', schema, value);
+  return bytes === null ? null : JSON.parse(Buffer.from(bytes).toString('utf8'));
+}
+
+/**
+ * Checks the shapes of the fields of a change event's value (as {@link toJson} gives it) that
+ * change from run to run (timestamps, LSNs, transaction ids, the database name, the version), then
+ * replaces them with `"<volatile>"`. A null (a tombstone) stays null.
+ */
+export function maskVolatile(doc: unknown, database: string): unknown {
+  const V = '<volatile>';
+  if (doc === null) return null;
+  const payload = (doc as { payload: Record<string, unknown> }).payload;
+  for (const k of ['ts_ms', 'ts_us', 'ts_ns']) {
+    assert.equal(typeof payload[k], 'number', `envelope ${k}`);
+    payload[k] = V;
+  }
+  const source = payload.source as Record<string, unknown>;
+  for (const k of ['ts_ms', 'ts_us', 'ts_ns', 'txId', 'lsn']) {
+    assert.equal(typeof source[k], 'number', `source.${k}`);
+    source[k] = V;
+  }
+  assert.equal(source.ts_us, V);
+  const sequence = JSON.parse(String(source.sequence)) as unknown[];
+  assert.equal(sequence.length, 2);
+  for (const s of sequence) assert.ok(s === null || /^\d+$/.test(String(s)), `sequence element ${String(s)}`);
+  source.sequence = V;
+  assert.equal(source.db, database);
+  source.db = V;
+  assert.match(String(source.version), /^\d+\.\d+\.\d+/);
+  source.version = V;
+  return doc;
 }

@@ -4,44 +4,26 @@
  * runtime's final `commit()` comes after `stop()`, on a real PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { SourceRecord, Struct } from '@sluice/api';
-import { JsonConverter } from '@sluice/converters';
-import { uniqueName } from '@sluice/testing';
-import { PostgresSourceTask, parseLsn } from '../src/index.ts';
+import { MapOffsetReader, uniqueName } from '@sluice/testing';
+import { parseLsn } from '../src/index.ts';
 import {
-  MapOffsetReader,
+  confirmedFlushLsn,
+  dropInactiveSlot,
   pollFor,
   pollRecords,
-  TestContext,
-  type TestDatabase,
-  testDatabase,
+  startSourceTask,
+  toJson,
+  useTestDatabase,
 } from './harness.ts';
 
-let db: TestDatabase;
-before(async () => {
-  db = await testDatabase();
-});
-after(async () => {
-  await db.cleanup();
-});
-
-async function startTask(
-  config: Record<string, string>,
-  reader: MapOffsetReader,
-): Promise<PostgresSourceTask> {
-  const task = new PostgresSourceTask();
-  task.initialize(new TestContext(config, reader));
-  await task.start(config);
-  return task;
-}
+const db = useTestDatabase();
 
 async function confirmedFlush(slot: string): Promise<bigint> {
-  const res = await db.sql.query(
-    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-    [slot],
-  );
-  return parseLsn((res.rows[0] as { lsn: string }).lsn);
+  const lsn = await confirmedFlushLsn(db.sql, slot);
+  if (lsn === null) throw new Error(`slot ${slot} has no confirmed_flush_lsn`);
+  return lsn;
 }
 
 async function currentLsn(): Promise<bigint> {
@@ -49,25 +31,7 @@ async function currentLsn(): Promise<bigint> {
   return parseLsn((res.rows[0] as { lsn: string }).lsn);
 }
 
-async function dropSlot(slot: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const res = await db.sql.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-    const row = res.rows[0] as { active: boolean } | undefined;
-    if (row === undefined) return;
-    if (!row.active) {
-      await db.sql.query('SELECT pg_drop_replication_slot($1)', [slot]);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function json(schema: SourceRecord['keySchema'], value: unknown, isKey: boolean): unknown {
-  const converter = new JsonConverter();
-  converter.configure({}, isKey);
-  const bytes = converter.fromConnectData('t', schema, value);
-  return bytes === null ? null : JSON.parse(Buffer.from(bytes).toString('utf8'));
-}
+const dropSlot = (slot: string): Promise<void> => dropInactiveSlot(db.sql, slot);
 
 const offsetLsn = (r: SourceRecord): bigint => {
   const o = r.sourceOffset as Record<string, number>;
@@ -85,13 +49,13 @@ test('heartbeats: Debezium’s topic, key and value; the offset and the slot adv
   });
   const slot = config['slot.name']!;
   const reader = new MapOffsetReader();
-  const task = await startTask(config, reader);
+  const task = await startSourceTask(config, reader);
   try {
     const start = await confirmedFlush(slot);
     const first = (await pollFor(task, 1200)).filter((r) => r.topic === '__debezium-heartbeat.dbserver1');
     assert.ok(first.length >= 2, `heartbeats arrive every 200 ms on an idle database (got ${first.length})`);
     const hb = first.at(-1)!;
-    assert.deepEqual(json(hb.keySchema, hb.key, true), {
+    assert.deepEqual(toJson(hb.keySchema, hb.key, true), {
       schema: {
         type: 'struct',
         fields: [{ type: 'string', optional: false, field: 'serverName' }],
@@ -101,7 +65,7 @@ test('heartbeats: Debezium’s topic, key and value; the offset and the slot adv
       },
       payload: { serverName: 'dbserver1' },
     });
-    const value = json(hb.valueSchema, hb.value, false) as { schema: unknown; payload: { ts_ms: number } };
+    const value = toJson(hb.valueSchema, hb.value, false) as { schema: unknown; payload: { ts_ms: number } };
     assert.deepEqual(value.schema, {
       type: 'struct',
       fields: [{ type: 'int64', optional: false, field: 'ts_ms' }],
@@ -158,7 +122,7 @@ test('heartbeat.action.query runs on each heartbeat; a failing one fails the tas
     'heartbeat.interval.ms': '150',
     'heartbeat.action.query': `INSERT INTO ${beats} DEFAULT VALUES`,
   });
-  const task = await startTask(config, new MapOffsetReader());
+  const task = await startSourceTask(config, new MapOffsetReader());
   let records: SourceRecord[];
   try {
     records = await pollFor(task, 1500);
@@ -179,7 +143,7 @@ test('heartbeat.action.query runs on each heartbeat; a failing one fails the tas
     'heartbeat.interval.ms': '100',
     'heartbeat.action.query': 'INSERT INTO no_such_table VALUES (1)',
   });
-  const failing = await startTask(bad, new MapOffsetReader());
+  const failing = await startSourceTask(bad, new MapOffsetReader());
   try {
     await assert.rejects(
       pollFor(failing, 1500),
@@ -202,7 +166,7 @@ test('provide.transaction.metadata: BEGIN/END events, transaction blocks and off
     'provide.transaction.metadata': 'true',
   });
   const reader = new MapOffsetReader();
-  let task = await startTask(config, reader);
+  let task = await startSourceTask(config, reader);
   let records: SourceRecord[];
   try {
     await db.sql.query(
@@ -232,7 +196,7 @@ test('provide.transaction.metadata: BEGIN/END events, transaction blocks and off
   const xid = String(((e1.value as Struct).get('source') as Struct).get('txId'));
   const commitMs = ((e1.value as Struct).get('source') as Struct).get('ts_ms');
 
-  assert.deepEqual(json(begin.keySchema, begin.key, true), {
+  assert.deepEqual(toJson(begin.keySchema, begin.key, true), {
     schema: {
       type: 'struct',
       fields: [{ type: 'string', optional: false, field: 'id' }],
@@ -269,11 +233,11 @@ test('provide.transaction.metadata: BEGIN/END events, transaction blocks and off
     name: 'io.debezium.connector.common.TransactionMetadataValue',
     version: 1,
   };
-  assert.deepEqual(json(begin.valueSchema, begin.value, false), {
+  assert.deepEqual(toJson(begin.valueSchema, begin.value, false), {
     schema: valueSchema,
     payload: { status: 'BEGIN', id: xid, event_count: null, data_collections: null, ts_ms: commitMs },
   });
-  assert.deepEqual(json(end.valueSchema, end.value, false), {
+  assert.deepEqual(toJson(end.valueSchema, end.value, false), {
     schema: valueSchema,
     payload: {
       status: 'END',
@@ -313,7 +277,7 @@ test('provide.transaction.metadata: BEGIN/END events, transaction blocks and off
 
   // Restart from an offset inside the transaction: the rest of it comes again, its BEGIN does not.
   reader.flush([begin, e1]);
-  task = await startTask(config, reader);
+  task = await startSourceTask(config, reader);
   try {
     const again = await pollRecords(task, 3);
     assert.deepEqual(
@@ -341,7 +305,7 @@ test('stop() before the final commit(): the last flushed position is still confi
   });
   const slot = config['slot.name']!;
   const reader = new MapOffsetReader();
-  let task = await startTask(config, reader);
+  let task = await startSourceTask(config, reader);
   const start = await confirmedFlush(slot);
   await db.sql.query(`INSERT INTO ${name} VALUES (1)`);
   await db.sql.query(`INSERT INTO ${name} VALUES (2)`);
@@ -358,7 +322,7 @@ test('stop() before the final commit(): the last flushed position is still confi
   assert.equal(await confirmedFlush(slot), expected, 'the flushed lsn_commit is confirmed after stop');
 
   // A restart re-sends only the unconfirmed last transaction, which the offset filters out.
-  task = await startTask(config, reader);
+  task = await startSourceTask(config, reader);
   try {
     assert.deepEqual(await pollFor(task, 600), []);
   } finally {

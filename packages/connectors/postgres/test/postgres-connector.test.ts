@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ConfigError } from '@sluice/api';
 import {
   PostgresConnector,
@@ -7,7 +7,7 @@ import {
   PostgresSourceTask,
   sluicePlugins,
 } from '../src/index.ts';
-import { type TestDatabase, testDatabase } from './harness.ts';
+import { useTestDatabase } from './harness.ts';
 
 const minimal = {
   'database.hostname': 'localhost',
@@ -86,13 +86,7 @@ test('a seed-style config (tasks.max 4, database.server.name) runs one task with
   assert.equal(new PostgresConnectorConfig(seed).password, 'dbpassword');
 });
 
-let db: TestDatabase;
-before(async () => {
-  db = await testDatabase();
-});
-after(async () => {
-  await db.cleanup();
-});
+const db = useTestDatabase();
 
 test('validate checks the connection like Debezium and reports it on database.hostname', async () => {
   const connector = new PostgresConnector();

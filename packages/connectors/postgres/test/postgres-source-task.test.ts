@@ -1,44 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Struct } from '@sluice/api';
-import { startPostgres, uniqueName } from '@sluice/testing';
-import { PostgresSourceTask, parseLsn } from '../src/index.ts';
+import { MapOffsetReader, startPostgres, uniqueName } from '@sluice/testing';
 import { dropSlot } from '../src/postgres-source-task.ts';
-import {
-  MapOffsetReader,
-  pollFor,
-  pollRecords,
-  TestContext,
-  type TestDatabase,
-  testDatabase,
-} from './harness.ts';
+import { confirmedFlushLsn, pollFor, pollRecords, startSourceTask, useTestDatabase } from './harness.ts';
 
-let db: TestDatabase;
-before(async () => {
-  db = await testDatabase();
-});
-after(async () => {
-  await db.cleanup();
-});
+const db = useTestDatabase();
 
-async function startTask(
-  config: Record<string, string>,
-  reader = new MapOffsetReader(),
-): Promise<PostgresSourceTask> {
-  const task = new PostgresSourceTask();
-  task.initialize(new TestContext(config, reader));
-  await task.start(config);
-  return task;
-}
-
-async function confirmedFlush(slot: string): Promise<bigint | null> {
-  const res = await db.sql.query(
-    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-    [slot],
-  );
-  const lsn = (res.rows[0] as { lsn: string | null } | undefined)?.lsn;
-  return lsn == null ? null : parseLsn(lsn);
-}
+const confirmedFlush = (slot: string): Promise<bigint | null> => confirmedFlushLsn(db.sql, slot);
 
 const afterOf = (r: { value: unknown }): Struct | null => (r.value as Struct).get('after') as Struct | null;
 const beforeOf = (r: { value: unknown }): Struct | null => (r.value as Struct).get('before') as Struct | null;
@@ -54,7 +23,7 @@ test('the LSN is confirmed only from flushed offsets, and a restart resumes with
   });
   const slot = config['slot.name']!;
   const reader = new MapOffsetReader();
-  let task = await startTask(config, reader);
+  let task = await startSourceTask(config, reader);
   const initial = await confirmedFlush(slot);
   await db.sql.query(`INSERT INTO ${table} VALUES (1, 'a')`);
   await db.sql.query(`INSERT INTO ${table} VALUES (2, 'b')`);
@@ -77,7 +46,7 @@ test('the LSN is confirmed only from flushed offsets, and a restart resumes with
 
   // Restart from the stored offset: record 2 was never flushed, so it comes again; record 1 does not.
   await db.sql.query(`INSERT INTO ${table} VALUES (3, 'c')`);
-  task = await startTask(config, reader);
+  task = await startSourceTask(config, reader);
   const second = await pollRecords(task, 2);
   assert.deepEqual(
     second.map((r) => afterOf(r)?.get('id')),
@@ -92,7 +61,7 @@ test('the LSN is confirmed only from flushed offsets, and a restart resumes with
   await db.sql.query(
     `BEGIN; INSERT INTO ${table} VALUES (4, 'd'); INSERT INTO ${table} VALUES (5, 'e'); COMMIT`,
   );
-  task = await startTask(config, reader);
+  task = await startSourceTask(config, reader);
   const third = await pollRecords(task, 2);
   assert.deepEqual(
     third.map((r) => afterOf(r)?.get('id')),
@@ -124,7 +93,7 @@ test('snapshot then streaming; key change as delete + tombstone + create with he
     'snapshot.fetch.size': '2',
     'slot.drop.on.stop': 'true',
   });
-  const task = await startTask(config);
+  const task = await startSourceTask(config);
   try {
     const snapshot = await pollRecords(task, 3);
     assert.deepEqual(snapshot.map(opOf), ['r', 'r', 'r']);
@@ -169,11 +138,11 @@ test('snapshot then streaming; key change as delete + tombstone + create with he
 
 test('clear failures: unknown user, missing publication with autocreate disabled, slot in use', async () => {
   await assert.rejects(
-    startTask(db.config({ 'database.user': 'nobody_here' })),
+    startSourceTask(db.config({ 'database.user': 'nobody_here' })),
     /Could not connect to PostgreSQL at .*role "nobody_here" does not exist/,
   );
   await assert.rejects(
-    startTask(
+    startSourceTask(
       db.config({ 'publication.autocreate.mode': 'disabled', 'publication.name': uniqueName('nopub') }),
     ),
     /Publication "nopub_.*" does not exist and publication.autocreate.mode is "disabled"/,
@@ -184,10 +153,10 @@ test('clear failures: unknown user, missing publication with autocreate disabled
     'slot.max.retries': '2',
     'slot.retry.delay.ms': '100',
   });
-  const first = await startTask(config);
+  const first = await startSourceTask(config);
   try {
     await assert.rejects(
-      startTask(config),
+      startSourceTask(config),
       /Failed to start replication stream .*replication slot ".*" is in use by another process \(tried 2 times\)/,
     );
   } finally {
@@ -209,7 +178,7 @@ test('a server without wal_level=logical is refused with Debezium’s message', 
       'database.dbname': 'postgres',
     });
     await assert.rejects(
-      startTask(config),
+      startSourceTask(config),
       /Postgres server wal_level property must be "logical" but is: replica/,
     );
   } finally {

@@ -9,25 +9,26 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfigError, type SourceRecord, type Struct } from '@sluice/api';
-import { POSTGRES_MAJOR, type PostgresServer, startPostgres, uniqueName } from '@sluice/testing';
+import {
+  MapOffsetReader,
+  POSTGRES_MAJOR,
+  type PostgresServer,
+  startPostgres,
+  TestSourceTaskContext,
+  uniqueName,
+} from '@sluice/testing';
 import pg from 'pg';
-import { PostgresConnectorConfig, PostgresSourceTask, parseLsn } from '../src/index.ts';
+import { PostgresConnectorConfig, PostgresSourceTask } from '../src/index.ts';
 import { dropSlot } from '../src/postgres-source-task.ts';
 import { isConnectionLoss } from '../src/replication-connection.ts';
-import { MapOffsetReader, TestContext, type TestDatabase, testDatabase } from './harness.ts';
+import { confirmedFlushLsn, useTestDatabase } from './harness.ts';
 
 const execFileAsync = promisify(execFile);
 
-let db: TestDatabase;
-before(async () => {
-  db = await testDatabase();
-});
-after(async () => {
-  await db.cleanup();
-});
+const db = useTestDatabase();
 
 /** Small back-off so the tests take seconds, not the default 10 s per attempt. */
 const FAST_RETRY = { 'retriable.restart.connector.wait.ms': '200', 'poll.interval.ms': '50' };
@@ -45,7 +46,7 @@ async function startTask(config: Record<string, string>): Promise<Watched> {
   const infos: string[] = [];
   task.logger = { warn: (m) => warnings.push(m), info: (m) => infos.push(m) };
   const reader = new MapOffsetReader();
-  task.initialize(new TestContext(config, reader));
+  task.initialize(new TestSourceTaskContext(config, reader));
   await task.start(config);
   return { task, reader, warnings, infos };
 }
@@ -101,15 +102,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function confirmedFlush(sql: pg.Client, slot: string): Promise<bigint | null> {
-  const res = await sql.query(
-    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-    [slot],
-  );
-  const lsn = (res.rows[0] as { lsn: string | null } | undefined)?.lsn;
-  return lsn == null ? null : parseLsn(lsn);
 }
 
 const range = (from: number, to: number): number[] =>
@@ -198,7 +190,7 @@ test('a terminated walsender and SQL session: the task reconnects and every chan
     const expected = BigInt((all.at(-1)!.sourceOffset as { lsn_commit: number }).lsn_commit);
     await w.task.commit();
     const confirmed = await waitFor('the confirmed LSN', async () => {
-      const lsn = await confirmedFlush(db.sql, slot);
+      const lsn = await confirmedFlushLsn(db.sql, slot);
       return lsn !== null && lsn >= expected ? lsn : null;
     });
     assert.ok(confirmed >= expected);
@@ -381,7 +373,7 @@ test('a server restart: poll() answers while it is down, then streaming resumes 
       });
       assert.equal(w.task.reconnecting, false);
       await waitFor('the LSN flushed while disconnected to be confirmed', async () => {
-        const lsn = await confirmedFlush(sql, config['slot.name']!);
+        const lsn = await confirmedFlushLsn(sql, config['slot.name']!);
         return lsn !== null && lsn >= flushedMeanwhile ? lsn : null;
       });
       await insert(sql, [8]);

@@ -5,36 +5,12 @@
  * position (here: the slot is gone), and otherwise resumes streaming.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { SourceRecord, Struct } from '@sluice/api';
-import { uniqueName } from '@sluice/testing';
-import { PostgresSourceTask } from '../src/index.ts';
-import {
-  MapOffsetReader,
-  pollFor,
-  pollRecords,
-  TestContext,
-  type TestDatabase,
-  testDatabase,
-} from './harness.ts';
+import { MapOffsetReader, uniqueName } from '@sluice/testing';
+import { dropInactiveSlot, pollFor, pollRecords, startSourceTask, useTestDatabase } from './harness.ts';
 
-let db: TestDatabase;
-before(async () => {
-  db = await testDatabase();
-});
-after(async () => {
-  await db.cleanup();
-});
-
-async function startTask(
-  config: Record<string, string>,
-  reader: MapOffsetReader,
-): Promise<PostgresSourceTask> {
-  const task = new PostgresSourceTask();
-  task.initialize(new TestContext(config, reader));
-  await task.start(config);
-  return task;
-}
+const db = useTestDatabase();
 
 const opOf = (r: SourceRecord): string => (r.value as Struct).get('op') as string;
 const idOf = (r: SourceRecord): number => (r.key as Struct).get('id') as number;
@@ -46,19 +22,7 @@ async function slotExists(slot: string): Promise<boolean> {
 }
 
 /** Drops a slot once the walsender of a stopped task has let go of it. */
-async function dropSlot(slot: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const res = await db.sql.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-    const row = res.rows[0] as { active: boolean } | undefined;
-    if (row === undefined) return;
-    if (!row.active) {
-      await db.sql.query('SELECT pg_drop_replication_slot($1)', [slot]);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`slot ${slot} stayed active`);
-}
+const dropSlot = (slot: string): Promise<void> => dropInactiveSlot(db.sql, slot);
 
 async function table(): Promise<string> {
   const name = uniqueName('snap');
@@ -75,7 +39,7 @@ test('always: a snapshot on every start, each followed by streaming', async () =
     'snapshot.mode': 'always',
   });
   const reader = new MapOffsetReader();
-  let task = await startTask(config, reader);
+  let task = await startSourceTask(config, reader);
   try {
     const first = await pollRecords(task, 2);
     assert.deepEqual(summary(first), ['r1', 'r2']);
@@ -89,7 +53,7 @@ test('always: a snapshot on every start, each followed by streaming', async () =
   }
 
   // The stored offset says the snapshot is complete, yet `always` takes it again, then streams.
-  task = await startTask(config, reader);
+  task = await startSourceTask(config, reader);
   try {
     const second = await pollRecords(task, 3);
     assert.deepEqual(summary(second), ['r1', 'r2', 'r3']);
@@ -111,7 +75,7 @@ test('initial_only: a snapshot and no streaming; with the snapshot recorded, not
     'snapshot.mode': 'initial_only',
   });
   const reader = new MapOffsetReader();
-  let task = await startTask(config, reader);
+  let task = await startSourceTask(config, reader);
   try {
     const snapshot = await pollRecords(task, 2);
     assert.deepEqual(summary(snapshot), ['r1', 'r2']);
@@ -125,7 +89,7 @@ test('initial_only: a snapshot and no streaming; with the snapshot recorded, not
   }
   assert.equal(await slotExists(config['slot.name']!), false, 'no slot is created for initial_only');
 
-  task = await startTask(config, reader);
+  task = await startSourceTask(config, reader);
   try {
     assert.deepEqual(await pollFor(task, 600), [], 'the snapshot is not taken twice');
   } finally {
@@ -142,7 +106,7 @@ test('when_needed: snapshot without offset, resume with a usable slot, snapshot 
   });
   const slot = config['slot.name']!;
   const reader = new MapOffsetReader();
-  let task = await startTask(config, reader);
+  let task = await startSourceTask(config, reader);
   try {
     const snapshot = await pollRecords(task, 2);
     assert.deepEqual(summary(snapshot), ['r1', 'r2']);
@@ -159,7 +123,7 @@ test('when_needed: snapshot without offset, resume with a usable slot, snapshot 
   // The offset's position is still in the slot: no snapshot, streaming resumes where it stopped
   // (the last transaction was never confirmed, so the server sends it again and it is filtered).
   await db.sql.query(`INSERT INTO ${name} VALUES (5, 'e')`);
-  task = await startTask(config, reader);
+  task = await startSourceTask(config, reader);
   try {
     const resumed = await pollRecords(task, 1);
     assert.deepEqual(summary(resumed), ['c5']);
@@ -172,7 +136,7 @@ test('when_needed: snapshot without offset, resume with a usable slot, snapshot 
 
   // The slot is dropped: the stored position can no longer be served, so a new snapshot is taken.
   await dropSlot(slot);
-  task = await startTask(config, reader);
+  task = await startSourceTask(config, reader);
   try {
     const again = await pollRecords(task, 5);
     assert.deepEqual(summary(again), ['r1', 'r2', 'r3', 'r4', 'r5']);

@@ -5,49 +5,31 @@
  * both tasks are RUNNING afterwards. The broker is this test's own, since it is restarted.
  */
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { StandaloneHerder } from '@sluice/runtime';
-import { type KafkaServer, startKafka, uniqueName } from '@sluice/testing';
-import { pino } from 'pino';
+import { type KafkaServer, startKafka, uniqueName, waitFor } from '@sluice/testing';
+import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
 
 let kafka: KafkaServer | undefined;
-const dirs: string[] = [];
 after(async () => {
   await kafka?.stop();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const tempDir = useTempDirs('sluice-broker-restart-');
+const every200ms = (timeoutMs: number) => ({ timeoutMs, intervalMs: 200 });
 
 test('a broker restart mid-pipeline: every line arrives and the tasks keep running', async () => {
   kafka = await startKafka({ ownerPid: process.pid, log: () => {} });
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-broker-restart-'));
-  dirs.push(dir);
+  const dir = await tempDir();
   const input = join(dir, 'in.txt');
   const output = join(dir, 'out.txt');
   await writeFile(input, '');
-  const herder = await StandaloneHerder.create(
-    {
-      'bootstrap.servers': kafka.bootstrapServers,
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'offset.storage.file.filename': join(dir, 'offsets'),
-      'offset.flush.interval.ms': '500',
-      listeners: 'http://127.0.0.1:0',
-    },
-    { logger: pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }) },
-  );
-  await herder.start();
+  const herder = await startTestHerder({
+    dir,
+    log: kafka,
+    props: { 'offset.flush.interval.ms': '500' },
+    logLevel: process.env.SLUICE_TEST_LOG ?? 'silent',
+  });
   try {
     const topic = uniqueName('restart');
     await herder.putConnectorConfig(
@@ -69,18 +51,24 @@ test('a broker restart mid-pipeline: every line arrives and the tasks keep runni
     const received = async () =>
       new Set((await readFile(output, 'utf8').catch(() => '')).split('\n').filter((l) => l !== ''));
     await writeLines(1000);
-    await waitFor('the first lines', async () => (await received()).size >= 1000, 30_000);
+    await waitFor('the first lines', async () => (await received()).size >= 1000, every200ms(30_000));
 
     await kafka.restart({ kill: true, downMs: 2000 });
     await writeLines(1000); // written while the broker was coming back
-    await waitFor('every line after the restart', async () => (await received()).size >= 2000, 60_000).catch(
-      async (err) => {
-        const statuses = await Promise.all(['source', 'sink'].map((n) => herder.connectorStatus(n)));
-        throw new Error(`${err.message}: ${(await received()).size} lines; ${JSON.stringify(statuses)}`);
-      },
-    );
+    await waitFor(
+      'every line after the restart',
+      async () => (await received()).size >= 2000,
+      every200ms(60_000),
+    ).catch(async (err) => {
+      const statuses = await Promise.all(['source', 'sink'].map((n) => herder.connectorStatus(n)));
+      throw new Error(`${err.message}: ${(await received()).size} lines; ${JSON.stringify(statuses)}`);
+    });
     await writeLines(500);
-    await waitFor('lines written after the restart', async () => (await received()).size >= 2500, 30_000);
+    await waitFor(
+      'lines written after the restart',
+      async () => (await received()).size >= 2500,
+      every200ms(30_000),
+    );
 
     const got = await received();
     for (let i = 0; i < next; i++) assert.ok(got.has(`line ${i}`), `line ${i} arrived`);

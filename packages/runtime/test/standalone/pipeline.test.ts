@@ -4,13 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { StandaloneHerder } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
-import { pino } from 'pino';
+import { describe, test } from 'node:test';
+import type { StandaloneHerder } from '@sluice/runtime';
+import { uniqueName } from '@sluice/testing';
+import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
 
 const LINES = Number(process.env.SLUICE_PIPELINE_LINES ?? 1_000_000);
 const LINE_BYTES = 200;
@@ -63,22 +62,19 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
   return (await read(a)).equals(await read(b));
 }
 
-async function runPipeline(workerProps: Record<string, string>, dir: string): Promise<void> {
+async function runPipeline(log: 'embedded' | 'kafka', dir: string): Promise<void> {
   const input = join(dir, 'in.txt');
   const output = join(dir, 'out.txt');
   const size = await writeInput(input, LINES);
-  const herder = await StandaloneHerder.create(
-    {
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+  const herder = await startTestHerder({
+    dir,
+    log,
+    props: {
       'offset.storage.file.filename': join(dir, 'connect.offsets'),
       'offset.flush.interval.ms': '1000',
-      listeners: 'http://127.0.0.1:0',
-      ...workerProps,
     },
-    { logger: pino({ level: 'warn' }) },
-  );
-  await herder.start();
+    logLevel: 'warn',
+  });
   try {
     const topic = uniqueName('lines');
     const source = await herder.putConnectorConfig(
@@ -109,21 +105,13 @@ async function runPipeline(workerProps: Record<string, string>, dir: string): Pr
 }
 
 describe(`file → topic → file, ${LINES} lines`, () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+  const tempDir = useTempDirs('sluice-pipeline-');
 
   test('on the embedded log', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-pipeline-'));
-    dirs.push(dir);
-    await runPipeline({ 'embedded.log.dir': join(dir, 'data') }, dir);
+    await runPipeline('embedded', await tempDir());
   });
 
   test('on Kafka', async () => {
-    const kafka = await useKafka();
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-pipeline-'));
-    dirs.push(dir);
-    await runPipeline({ 'bootstrap.servers': kafka.bootstrapServers }, dir);
+    await runPipeline('kafka', await tempDir());
   });
 });

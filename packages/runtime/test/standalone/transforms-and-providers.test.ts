@@ -4,8 +4,7 @@
  * and `${file:...}` secrets resolved for the running connector while REST keeps the raw text.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -15,15 +14,18 @@ import {
   SchemaBuilder,
   SinkConnector,
   type SinkRecord,
-  SinkTask,
-  SourceConnector,
   SourceRecord,
   SourceTask,
   Struct,
 } from '@sluice/api';
-import { builtinPlugins, StandaloneHerder } from '@sluice/runtime';
-import { uniqueName } from '@sluice/testing';
-import { pino } from 'pino';
+import type { StandaloneHerder } from '@sluice/runtime';
+import { uniqueName, waitFor } from '@sluice/testing';
+import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
+import {
+  ConfigCopyingSinkConnector,
+  ConfigCopyingSourceConnector,
+  RecordingSinkTaskBase,
+} from '../helpers/test-connectors.ts';
 
 const ARTICLE = SchemaBuilder.struct()
   .name('Article')
@@ -62,23 +64,9 @@ class ArticleSourceTask extends SourceTask {
   stop() {}
 }
 
-class ArticleSourceConnector extends SourceConnector {
-  #props: Record<string, string> = {};
-  version() {
-    return '1';
-  }
-  start(props: Record<string, string>) {
-    this.#props = props;
-  }
+class ArticleSourceConnector extends ConfigCopyingSourceConnector {
   taskClass() {
     return ArticleSourceTask;
-  }
-  taskConfigs() {
-    return [{ ...this.#props }];
-  }
-  stop() {}
-  config() {
-    return new ConfigDef();
   }
 }
 
@@ -86,39 +74,23 @@ class ArticleSourceConnector extends SourceConnector {
 const received = new Map<string, Array<{ topic: string; value: unknown }>>();
 const startedWith = new Map<string, Record<string, string>>();
 
-class RecordingSinkTask extends SinkTask {
-  #name = '';
-  version() {
-    return '1';
-  }
-  start(props: Record<string, string>) {
-    this.#name = props.name ?? '';
-    received.set(this.#name, received.get(this.#name) ?? []);
+class RecordingSinkTask extends RecordingSinkTaskBase<Array<{ topic: string; value: unknown }>> {
+  protected readonly recordings = received;
+  protected newRecording() {
+    return [];
   }
   put(records: SinkRecord[]) {
-    for (const r of records) received.get(this.#name)!.push({ topic: r.topic, value: r.value });
+    for (const r of records) this.recording.push({ topic: r.topic, value: r.value });
   }
-  stop() {}
 }
 
-class RecordingSinkConnector extends SinkConnector {
-  #props: Record<string, string> = {};
-  version() {
-    return '1';
-  }
-  start(props: Record<string, string>) {
-    this.#props = props;
+class RecordingSinkConnector extends ConfigCopyingSinkConnector {
+  override start(props: Record<string, string>) {
+    super.start(props);
     startedWith.set(props.name ?? '', { ...props });
   }
   taskClass() {
     return RecordingSinkTask;
-  }
-  taskConfigs(max: number) {
-    return Array.from({ length: max }, () => ({ ...this.#props }));
-  }
-  stop() {}
-  config() {
-    return new ConfigDef();
   }
 }
 
@@ -148,45 +120,31 @@ class LeakyConnector extends SinkConnector {
   }
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** How long a test waits for records or a started connector. */
+const WAIT = { timeoutMs: 15_000 };
+
+const tempDir = useTempDirs('sluice-smt-');
 
 describe('transforms, predicates and config providers in a standalone worker', () => {
   let dir: string;
   let herder: StandaloneHerder;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sluice-smt-'));
+    dir = await tempDir();
     await writeFile(join(dir, 'secrets.properties'), 'sink.password=hunter2\n');
-    const plugins = builtinPlugins('1');
-    plugins.register('source', ArticleSourceConnector);
-    plugins.register('sink', RecordingSinkConnector);
-    plugins.register('sink', LeakyConnector);
-    herder = await StandaloneHerder.create(
-      {
-        'embedded.log.dir': join(dir, 'data'),
+    herder = await startTestHerder({
+      dir,
+      props: {
         'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
         'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
         'value.converter.schemas.enable': 'true',
-        'offset.storage.file.filename': join(dir, 'offsets'),
         'offset.flush.interval.ms': '200',
         'config.providers': 'file',
         'config.providers.file.class': 'org.apache.kafka.common.config.provider.FileConfigProvider',
-        listeners: 'http://127.0.0.1:0',
       },
-      { logger: pino({ level: 'silent' }), plugins },
-    );
-    await herder.start();
+      connectors: [ArticleSourceConnector, RecordingSinkConnector, LeakyConnector],
+    });
   });
-  after(async () => {
-    await herder.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(async () => herder.stop());
 
   test('ReplaceField$Value drops internal_id and RegexRouter renames article-events', async () => {
     const source = uniqueName('articles');
@@ -210,7 +168,7 @@ describe('transforms, predicates and config providers in a standalone worker', (
       { 'connector.class': 'RecordingSinkConnector', topics: 'article-events-v2' },
       { allowReplace: false },
     );
-    await waitFor('three records in article-events-v2', () => (received.get(sink)?.length ?? 0) >= 3);
+    await waitFor('three records in article-events-v2', () => (received.get(sink)?.length ?? 0) >= 3, WAIT);
     const records = received.get(sink)!;
     assert.deepEqual(
       records.map((r) => r.topic),
@@ -258,7 +216,7 @@ describe('transforms, predicates and config providers in a standalone worker', (
       { 'connector.class': 'RecordingSinkConnector', topics: topic },
       { allowReplace: false },
     );
-    await waitFor('three records left on the topic', () => (received.get(sink)?.length ?? 0) >= 3);
+    await waitFor('three records left on the topic', () => (received.get(sink)?.length ?? 0) >= 3, WAIT);
     await herder.deleteConnector(source);
     await herder.deleteConnector(sink);
   });
@@ -324,6 +282,7 @@ describe('transforms, predicates and config providers in a standalone worker', (
     });
   }
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the test name quotes a `${file:...}` config variable.
   test('${file:...} is resolved for the running connector; REST shows the raw text', async () => {
     const sink = uniqueName('sink');
     const raw = `\${file:${join(dir, 'secrets.properties')}:sink.password}`;
@@ -332,7 +291,7 @@ describe('transforms, predicates and config providers in a standalone worker', (
       { 'connector.class': 'RecordingSinkConnector', topics: uniqueName('t'), 'db.password': raw },
       { allowReplace: false },
     );
-    await waitFor('the connector to start', () => startedWith.has(sink));
+    await waitFor('the connector to start', () => startedWith.has(sink), WAIT);
     assert.equal(startedWith.get(sink)!['db.password'], 'hunter2');
     assert.equal((await herder.connectorConfig(sink))['db.password'], raw);
     const tasks = await herder.taskConfigs(sink);

@@ -5,64 +5,44 @@
  * the override policy.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   BadRequestError,
-  ConfigDef,
   type RecordMetadata,
-  SinkConnector,
   type SinkRecord,
-  SinkTask,
-  SourceConnector,
   SourceRecord,
   SourceTask,
   type TopicPartition,
 } from '@sluice/api';
-import { builtinPlugins, StandaloneHerder } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { StandaloneHerder } from '@sluice/runtime';
+import { uniqueName, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
+import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
+import {
+  ConfigCopyingSinkConnector,
+  ConfigCopyingSourceConnector,
+  RecordingSinkTaskBase,
+} from '../helpers/test-connectors.ts';
 
 /** What every RecordingSinkTask saw, by connector name. */
 const seen = new Map<string, { batches: string[][]; opened: string[] }>();
 
-class RecordingSinkTask extends SinkTask {
-  #name = '';
-  version() {
-    return '1';
-  }
-  start(props: Record<string, string>) {
-    this.#name = props.name ?? '';
-    if (!seen.has(this.#name)) seen.set(this.#name, { batches: [], opened: [] });
+class RecordingSinkTask extends RecordingSinkTaskBase<{ batches: string[][]; opened: string[] }> {
+  protected readonly recordings = seen;
+  protected newRecording() {
+    return { batches: [], opened: [] };
   }
   override open(partitions: TopicPartition[]) {
-    seen.get(this.#name)!.opened.push(...partitions.map((tp) => `${tp.topic}-${tp.partition}`));
+    this.recording.opened.push(...partitions.map((tp) => `${tp.topic}-${tp.partition}`));
   }
   put(records: SinkRecord[]) {
-    if (records.length > 0) seen.get(this.#name)!.batches.push(records.map((r) => String(r.value)));
+    if (records.length > 0) this.recording.batches.push(records.map((r) => String(r.value)));
   }
-  stop() {}
 }
 
-class RecordingSinkConnector extends SinkConnector {
-  #props: Record<string, string> = {};
-  version() {
-    return '1';
-  }
-  start(props: Record<string, string>) {
-    this.#props = props;
-  }
+class RecordingSinkConnector extends ConfigCopyingSinkConnector {
   taskClass() {
     return RecordingSinkTask;
-  }
-  taskConfigs(max: number) {
-    return Array.from({ length: max }, () => ({ ...this.#props }));
-  }
-  stop() {}
-  config() {
-    return new ConfigDef();
   }
 }
 
@@ -102,69 +82,24 @@ class CountingSourceTask extends SourceTask {
   stop() {}
 }
 
-class CountingSourceConnector extends SourceConnector {
-  #props: Record<string, string> = {};
-  version() {
-    return '1';
-  }
-  start(props: Record<string, string>) {
-    this.#props = props;
-  }
+class CountingSourceConnector extends ConfigCopyingSourceConnector {
   taskClass() {
     return CountingSourceTask;
   }
-  taskConfigs() {
-    return [{ ...this.#props }];
-  }
-  stop() {}
-  config() {
-    return new ConfigDef();
-  }
 }
 
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('sluice-overrides-');
 
 for (const kind of ['embedded', 'kafka'] as const) {
   describe(`client overrides on the ${kind} log`, () => {
     let herder: StandaloneHerder;
     before(async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'sluice-overrides-'));
-      dirs.push(dir);
-      const plugins = builtinPlugins('1');
-      plugins.register('sink', RecordingSinkConnector);
-      plugins.register('source', CountingSourceConnector);
-      const logProps: Record<string, string> =
-        kind === 'kafka'
-          ? { 'bootstrap.servers': (await useKafka()).bootstrapServers }
-          : { 'embedded.log.dir': join(dir, 'data') };
-      herder = await StandaloneHerder.create(
-        {
-          ...logProps,
-          'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-          'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-          'offset.storage.file.filename': join(dir, 'offsets'),
-          'offset.flush.interval.ms': '200',
-          listeners: 'http://127.0.0.1:0',
-        },
-        { logger: pino({ level: 'silent' }), plugins },
-      );
-      await herder.start();
+      herder = await startTestHerder({
+        dir: await tempDir(),
+        log: kind,
+        props: { 'offset.flush.interval.ms': '200' },
+        connectors: [RecordingSinkConnector, CountingSourceConnector],
+      });
     });
     after(async () => herder.stop());
 
@@ -282,22 +217,11 @@ for (const kind of ['embedded', 'kafka'] as const) {
 }
 
 test('the None policy refuses any client override with a 400 naming the key', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-policy-'));
-  dirs.push(dir);
-  const plugins = builtinPlugins('1');
-  plugins.register('sink', RecordingSinkConnector);
-  const herder = await StandaloneHerder.create(
-    {
-      'embedded.log.dir': join(dir, 'data'),
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'offset.storage.file.filename': join(dir, 'offsets'),
-      'connector.client.config.override.policy': 'None',
-      listeners: 'http://127.0.0.1:0',
-    },
-    { logger: pino({ level: 'silent' }), plugins },
-  );
-  await herder.start();
+  const herder = await startTestHerder({
+    dir: await tempDir(),
+    props: { 'connector.client.config.override.policy': 'None' },
+    connectors: [RecordingSinkConnector],
+  });
   try {
     await assert.rejects(
       herder.putConnectorConfig(

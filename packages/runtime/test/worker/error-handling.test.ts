@@ -8,68 +8,40 @@
  * source task skipped under `all`.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  ConfigDef,
-  type ErrantRecordReporter,
-  SinkConnector,
-  type SinkRecord,
-  SinkTask,
-  type SinkTaskContext,
-} from '@sluice/api';
-import { builtinPlugins, type LogRecord, StandaloneHerder } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
-import { pino } from 'pino';
+import type { ErrantRecordReporter, SinkRecord, SinkTaskContext } from '@sluice/api';
+import type { LogRecord, StandaloneHerder } from '@sluice/runtime';
+import { uniqueName, waitFor } from '@sluice/testing';
+import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
+import { ConfigCopyingSinkConnector, RecordingSinkTaskBase } from '../helpers/test-connectors.ts';
 
 const received = new Map<string, unknown[]>();
 
 /** Records the values it is given; hands values equal to "reject-me" to the errant record reporter. */
-class RecordingSinkTask extends SinkTask {
-  #name = '';
+class RecordingSinkTask extends RecordingSinkTaskBase<unknown[]> {
+  protected readonly recordings = received;
   #reporter: ErrantRecordReporter | null = null;
   override initialize(context: SinkTaskContext) {
     super.initialize(context);
     this.#reporter = context.errantRecordReporter();
   }
-  version() {
-    return '1';
-  }
-  start(props: Record<string, string>) {
-    this.#name = props.name ?? '';
-    received.set(this.#name, received.get(this.#name) ?? []);
+  protected newRecording() {
+    return [];
   }
   async put(records: SinkRecord[]) {
     const reports: Promise<void>[] = [];
     for (const r of records) {
       if (r.value === 'reject-me' && this.#reporter !== null)
         reports.push(this.#reporter.report(r, new Error('rejected by the sink')));
-      else received.get(this.#name)!.push(r.value);
+      else this.recording.push(r.value);
     }
     await Promise.allSettled(reports);
   }
-  stop() {}
 }
 
-class RecordingSinkConnector extends SinkConnector {
-  #props: Record<string, string> = {};
-  version() {
-    return '1';
-  }
-  start(props: Record<string, string>) {
-    this.#props = props;
-  }
+class RecordingSinkConnector extends ConfigCopyingSinkConnector {
   taskClass() {
     return RecordingSinkTask;
-  }
-  taskConfigs(max: number) {
-    return Array.from({ length: max }, () => ({ ...this.#props }));
-  }
-  stop() {}
-  config() {
-    return new ConfigDef();
   }
 }
 
@@ -77,46 +49,25 @@ const envelope = (v: string) => JSON.stringify({ schema: { type: 'string', optio
 /** offset → value bytes: valid records around two poison records at offsets 2 and 4. */
 const VALUES = [envelope('a'), envelope('b'), 'this is not JSON', envelope('c'), '{"foo":1}', envelope('d')];
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const header = (r: LogRecord, key: string) => r.headers.find(([k]) => k === key)?.[1]?.toString('utf8');
+
+const tempDir = useTempDirs('sluice-errors-');
 
 for (const kind of ['kafka', 'embedded'] as const) {
   describe(`errors.* on the ${kind} log`, () => {
-    let dir: string;
     let herder: StandaloneHerder;
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'sluice-errors-'));
-      const plugins = builtinPlugins('1');
-      plugins.register('sink', RecordingSinkConnector);
-      const logProps: Record<string, string> =
-        kind === 'kafka'
-          ? { 'bootstrap.servers': (await useKafka()).bootstrapServers }
-          : { 'embedded.log.dir': join(dir, 'data') };
-      herder = await StandaloneHerder.create(
-        {
-          ...logProps,
-          'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      herder = await startTestHerder({
+        dir: await tempDir(),
+        log: kind,
+        props: {
           'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-          'offset.storage.file.filename': join(dir, 'offsets'),
           'offset.flush.interval.ms': '100',
-          listeners: 'http://127.0.0.1:0',
         },
-        { logger: pino({ level: 'silent' }), plugins },
-      );
-      await herder.start();
+        connectors: [RecordingSinkConnector],
+      });
     });
-    after(async () => {
-      await herder.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
+    after(async () => herder.stop());
 
     async function poisonedTopic(extra: string[] = []): Promise<string> {
       const topic = uniqueName('input');

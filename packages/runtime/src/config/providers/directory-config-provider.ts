@@ -1,17 +1,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigDef, ConfigError, ConnectError } from '@sluice/api';
-import { ALLOWED_PATHS_CONFIG, ALLOWED_PATHS_DOC, AllowedPaths } from './allowed-paths.ts';
-import { type ConfigData, type ConfigProvider, NOT_CONFIGURED_MESSAGE } from './config-provider.ts';
-
-const CONFIG_DEF: ConfigDef = new ConfigDef().define(
-  ALLOWED_PATHS_CONFIG,
-  'STRING',
-  null,
-  'MEDIUM',
-  ALLOWED_PATHS_DOC,
-);
+import { ConfigError } from '@sluice/api';
+import { AllowedPathsConfigProvider, type PathRequest } from './allowed-paths-config-provider.ts';
 
 /**
  * Kafka's `org.apache.kafka.common.config.provider.DirectoryConfigProvider`:
@@ -31,29 +22,12 @@ const CONFIG_DEF: ConfigDef = new ConfigDef().define(
  * File content is returned as is (a trailing newline is kept), and bytes that are not UTF-8
  * become U+FFFD, as Java's `new String(bytes, UTF_8)` does.
  */
-export class DirectoryConfigProvider implements ConfigProvider {
+export class DirectoryConfigProvider extends AllowedPathsConfigProvider {
   static readonly javaClass: string = 'org.apache.kafka.common.config.provider.DirectoryConfigProvider';
-  static readonly configDef: ConfigDef = CONFIG_DEF;
 
-  #allowedPaths: AllowedPaths | null = null;
-
-  /**
-   * Reads `allowed.paths` (used as given, not trimmed, as Kafka does).
-   * @throws ConfigError when an allowed path is not absolute or does not exist
-   */
-  configure(configs: Readonly<Record<string, string>>): void {
-    this.#allowedPaths = new AllowedPaths(
-      Object.hasOwn(configs, ALLOWED_PATHS_CONFIG) ? configs[ALLOWED_PATHS_CONFIG] : null,
-    );
-  }
-
-  async get(path: string, keys?: ReadonlySet<string>): Promise<ConfigData> {
-    if (this.#allowedPaths === null) throw new ConnectError(NOT_CONFIGURED_MESSAGE);
+  protected async read({ allowedPath: dir, keys }: PathRequest): Promise<Map<string, string>> {
     const data = new Map<string, string>();
-    if (path === '') return { data };
-    const dir = this.#allowedPaths.parseUntrustedPath(path);
-    if (dir === null) return { data };
-    if (!(await isDirectory(dir))) return { data };
+    if (!(await isDirectory(dir))) return data;
 
     let entries: Dirent[];
     try {
@@ -71,10 +45,8 @@ export class DirectoryConfigProvider implements ConfigProvider {
         throw new ConfigError(`Could not read file ${file} for property ${entry.name}`, { cause: e });
       }
     }
-    return { data };
+    return data;
   }
-
-  close(): void {}
 }
 
 async function isDirectory(path: string): Promise<boolean> {

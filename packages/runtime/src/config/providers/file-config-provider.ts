@@ -1,16 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigDef, ConfigError, ConnectError } from '@sluice/api';
+import { ConfigError } from '@sluice/api';
 import { parseProperties } from '../properties.ts';
-import { ALLOWED_PATHS_CONFIG, ALLOWED_PATHS_DOC, AllowedPaths } from './allowed-paths.ts';
-import { type ConfigData, type ConfigProvider, NOT_CONFIGURED_MESSAGE } from './config-provider.ts';
-
-const CONFIG_DEF: ConfigDef = new ConfigDef().define(
-  ALLOWED_PATHS_CONFIG,
-  'STRING',
-  null,
-  'MEDIUM',
-  ALLOWED_PATHS_DOC,
-);
+import { AllowedPathsConfigProvider, type PathRequest } from './allowed-paths-config-provider.ts';
 
 /**
  * Kafka's `org.apache.kafka.common.config.provider.FileConfigProvider`: `${file:<path>:<key>}` is
@@ -23,29 +14,10 @@ const CONFIG_DEF: ConfigDef = new ConfigDef().define(
  * - a file that cannot be read (missing, a directory, not UTF-8, malformed) is an error:
  *   `ConfigError("Could not read properties from file <path>")`, which fails the resolution.
  */
-export class FileConfigProvider implements ConfigProvider {
+export class FileConfigProvider extends AllowedPathsConfigProvider {
   static readonly javaClass: string = 'org.apache.kafka.common.config.provider.FileConfigProvider';
-  static readonly configDef: ConfigDef = CONFIG_DEF;
 
-  #allowedPaths: AllowedPaths | null = null;
-
-  /**
-   * Reads `allowed.paths` (used as given, not trimmed, as Kafka does).
-   * @throws ConfigError when an allowed path is not absolute or does not exist
-   */
-  configure(configs: Readonly<Record<string, string>>): void {
-    this.#allowedPaths = new AllowedPaths(
-      Object.hasOwn(configs, ALLOWED_PATHS_CONFIG) ? configs[ALLOWED_PATHS_CONFIG] : null,
-    );
-  }
-
-  async get(path: string, keys?: ReadonlySet<string>): Promise<ConfigData> {
-    if (this.#allowedPaths === null) throw new ConnectError(NOT_CONFIGURED_MESSAGE);
-    const data = new Map<string, string>();
-    if (path === '') return { data };
-    const filePath = this.#allowedPaths.parseUntrustedPath(path);
-    if (filePath === null) return { data };
-
+  protected async read({ allowedPath: filePath, path, keys }: PathRequest): Promise<Map<string, string>> {
     let properties: Record<string, string>;
     try {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(filePath));
@@ -53,12 +25,11 @@ export class FileConfigProvider implements ConfigProvider {
     } catch (e) {
       throw new ConfigError(`Could not read properties from file ${path}`, { cause: e });
     }
+    const data = new Map<string, string>();
     const wanted = keys ?? Object.keys(properties);
     for (const key of wanted) {
       if (Object.hasOwn(properties, key)) data.set(key, properties[key]!);
     }
-    return { data };
+    return data;
   }
-
-  close(): void {}
 }

@@ -1,0 +1,127 @@
+/**
+ * What `sluice standalone` and `sluice distributed` share: usage and help, the worker logger, the
+ * herder's creation, the REST server's start, the stop on SIGINT/SIGTERM, and the exit codes
+ * (2 for a bad command line, 1 for a bad file or a worker that cannot start, 0 otherwise).
+ */
+import { createLogger, type Herder, LoggerRegistry, RestServer, type WorkerConfig } from '@sluice/runtime';
+
+/** The logger of a worker process (the CLI's own errors go to `err`). */
+export type WorkerLogger = ReturnType<typeof createLogger>;
+
+/** The herder as the CLI drives it. */
+export interface WorkerHerder extends Herder {
+  readonly config: WorkerConfig;
+  setBoundPort(port: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A worker command: its arguments, where its own errors go, and what stops the worker (default:
+ * SIGINT or SIGTERM); resolves with the process exit code.
+ */
+export type WorkerCommand = (
+  args: readonly string[],
+  err: NodeJS.WritableStream,
+  stopSignal?: Promise<unknown>,
+) => Promise<number>;
+
+/**
+ * A {@link WorkerCommand} that writes `usage` for no arguments (exit code 2) or `--help`/`-h`
+ * (exit code 0), and else runs `run`.
+ */
+export function workerCommand(
+  usage: string,
+  run: (args: readonly string[], err: NodeJS.WritableStream, stopSignal: Promise<unknown>) => Promise<number>,
+): WorkerCommand {
+  return async (args, err, stopSignal = signalled()) => {
+    if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
+      err.write(usage);
+      return args.length === 0 ? 2 : 0;
+    }
+    return run(args, err, stopSignal);
+  };
+}
+
+/** The worker's logger, at the level in `SLUICE_LOG_LEVEL` (default INFO). */
+export function workerLogger(): WorkerLogger {
+  return createLogger({ level: process.env.SLUICE_LOG_LEVEL ?? 'INFO' });
+}
+
+/**
+ * Runs a start-up step (loading the files, creating the herder); when it fails, writes
+ * `sluice: [<subject>: ]<message>` and gives undefined, for the command to exit with code 1.
+ */
+export async function startupStep<T>(
+  step: () => Promise<T>,
+  err: NodeJS.WritableStream,
+  subject?: string,
+): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (e) {
+    err.write(`sluice: ${subject === undefined ? '' : `${subject}: `}${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
+/** A started REST server and the URLs it listens on. */
+export interface StartedRest {
+  rest: RestServer;
+  urls: string[];
+}
+
+/**
+ * Starts the REST server on the worker's `listeners`, with the worker's CORS, response-header and
+ * topic-tracking settings, and tells the herder the port it bound. When it cannot start, writes
+ * `sluice: cannot start the REST server: <message>`, runs `release` and gives undefined.
+ */
+export async function startRestServer(
+  herder: WorkerHerder,
+  logger: WorkerLogger,
+  err: NodeJS.WritableStream,
+  release: () => Promise<void>,
+): Promise<StartedRest | undefined> {
+  const config = herder.config;
+  const rest = new RestServer({
+    herder,
+    loggers: new LoggerRegistry(logger),
+    listeners: config.listeners().map((l) => ({ protocol: 'http' as const, host: l.host, port: l.port })),
+    corsAllowOrigin: config.getString('access.control.allow.origin') ?? '',
+    corsAllowMethods: config.getString('access.control.allow.methods') ?? '',
+    responseHeaders: config.getString('response.http.headers.config') ?? '',
+    topicTrackingEnable: config.getBoolean('topic.tracking.enable') ?? true,
+    topicTrackingAllowReset: config.getBoolean('topic.tracking.allow.reset') ?? true,
+  });
+  let urls: string[];
+  try {
+    ({ urls } = await rest.start());
+  } catch (e) {
+    err.write(`sluice: cannot start the REST server: ${(e as Error).message}\n`);
+    await release();
+    return undefined;
+  }
+  const port = Number(new URL(urls[0]!).port);
+  if (port > 0) herder.setBoundPort(port);
+  return { rest, urls };
+}
+
+/** Stops a running worker gracefully: the REST server, then the herder. */
+export async function stopWorker(
+  logger: WorkerLogger,
+  rest: RestServer,
+  herder: WorkerHerder,
+): Promise<void> {
+  logger.info('Stopping the worker');
+  await rest.stop();
+  await herder.stop();
+  logger.info('Worker stopped');
+}
+
+/** Resolves with the signal's name on the first SIGINT or SIGTERM. */
+function signalled(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => () => resolve(signal);
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+  });
+}
