@@ -152,8 +152,10 @@ export abstract class InsertField<R extends ConnectRecord<R>> implements Transfo
     const values = new Array<unknown>(schema.fields.length);
     const current = value.rawValues();
     const n = current.length;
-    if (this.#replaceNullWithDefault) for (let i = 0; i < n; i++) values[i] = fieldValue(value, i, true);
-    else for (let i = 0; i < n; i++) values[i] = current[i];
+    for (let i = 0; i < n; i++) {
+      const v = current[i] ?? null;
+      values[i] = v === null && this.#replaceNullWithDefault ? fieldValue(value, i, true) : v;
+    }
     // Struct.withValues turns the fields left unset here into nulls.
     if (plan.topic >= 0) values[plan.topic] = record.topic;
     if (plan.partition >= 0) values[plan.partition] = record.kafkaPartition;

@@ -137,9 +137,11 @@ export abstract class ReplaceField<R extends ConnectRecord<R>> implements Transf
     const struct = requireStruct(value, PURPOSE);
     const plan = this.#cache.get(struct.schema) ?? this.#cache.set(struct.schema, this.#plan(struct.schema));
     const sources = plan.sources;
+    const current = struct.rawValues();
     const values = new Array<unknown>(sources.length);
     for (let i = 0; i < sources.length; i++) {
-      values[i] = fieldValue(struct, sources[i]!, this.#replaceNullWithDefault);
+      const v = current[sources[i]!] ?? null;
+      values[i] = v === null ? fieldValue(struct, sources[i]!, this.#replaceNullWithDefault) : v;
     }
     return this.side.with(record, plan.schema, Struct.withValues(plan.schema, values));
   }

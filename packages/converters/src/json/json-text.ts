@@ -8,16 +8,20 @@ import { DataError } from '@sluice/api';
 const HEX = '0123456789ABCDEF';
 
 /**
- * Quotes a string as Jackson writes it. `JSON.stringify` agrees with Jackson except that Jackson
- * writes control characters as `\u00XX` with upper-case hex; those strings are rare, so they take
- * a slower path.
+ * Quotes a string as Jackson writes it. `JSON.stringify` agrees with Jackson except for two rare
+ * cases, which take a slower path: Jackson writes control characters as `\u00XX` with upper-case
+ * hex, and it writes every UTF-16 surrogate as an escape of its own (`😀` is `\uD83D\uDE00`, as
+ * Kafka Connect's JsonConverter and its internal topics have it) where `JSON.stringify` keeps a
+ * pair as the character.
  */
 export function quote(s: string): string {
   // Most strings need no escaping at all: quote them by concatenation, without a scan-and-copy.
   if (isPlain(s)) return `"${s}"`;
   const q = JSON.stringify(s);
-  return q.includes('\\u') ? requote(s) : q;
+  return q.includes('\\u') || SURROGATE.test(s) ? requote(s) : q;
 }
+
+const SURROGATE = /[\ud800-\udfff]/;
 
 /**
  * True when `s` can be written between quotes as it is: no quote, backslash, control character
@@ -43,14 +47,9 @@ function requote(s: string): string {
     if (c === 0x22) out += '\\"';
     else if (c === 0x5c) out += '\\\\';
     else if (c >= 0x20) {
-      // Lone surrogates stay escaped (lower-case, as JSON.stringify), so the output is valid UTF-8.
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const next = s.charCodeAt(i + 1);
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          out += s[i]! + s[i + 1]!;
-          i++;
-        } else out += `\\u${c.toString(16)}`;
-      } else out += s[i];
+      // Each surrogate, paired or not, as an escape with upper-case hex (Jackson's UTF-8 writer).
+      if (c >= 0xd800 && c <= 0xdfff) out += `\\u${c.toString(16).toUpperCase()}`;
+      else out += s[i];
     } else if (c === 0x08) out += '\\b';
     else if (c === 0x09) out += '\\t';
     else if (c === 0x0a) out += '\\n';
