@@ -558,7 +558,19 @@ export class WorkerSinkTask {
       offsets.push({ topic: tp.topic, partition: tp.partition, offset: om.offset });
     }
     if (offsets.length === 0) return;
-    await o.log.commitGroupOffsets(o.consumer.groupId, offsets);
+    try {
+      await o.log.commitGroupOffsets(o.consumer.groupId, offsets);
+    } catch (err) {
+      // As Kafka's WorkerSinkTask: a failed commit is logged, not fatal; the offsets stay
+      // uncommitted and the next commit tries again (a restart re-delivers from the last one).
+      // E.g. another consumer still active in the group (a worker killed a moment ago) makes the
+      // broker refuse commits from outside the group until its session expires.
+      o.logger.error(
+        { err },
+        `${taskIdString(o.id)} Commit of offsets threw an unexpected exception: ${JSON.stringify(offsets)}`,
+      );
+      return;
+    }
     for (const c of offsets) this.#lastCommitted.set(new TopicPartition(c.topic, c.partition), c.offset);
   }
 
