@@ -185,6 +185,9 @@ export class DistributedHerder implements Herder {
   readonly #startedConnectors = new Set<string>();
   readonly #startedTasks = new Map<string, ConnectorTaskId>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** A config change asked for a rebalance that has not completed yet (see #afterPendingRebalance). */
+  #rebalancePending = false;
+  #rebalanceWaiters: Array<() => void> = [];
 
   private constructor(
     config: DistributedConfig,
@@ -368,6 +371,7 @@ export class DistributedHerder implements Herder {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#ready = false;
+    this.#rebalanceDone(); // requests waiting for a rebalance go on (and fail) at once
     await this.#serial(async () => {
       await this.#worker.stop();
       this.#startedConnectors.clear();
@@ -637,6 +641,7 @@ export class DistributedHerder implements Herder {
     if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Unknown connector: ${name}`);
     if (!request.includeTasks && !request.onlyFailed) {
       // The plain restart is executed by the connector's owner.
+      await this.#afterPendingRebalance();
       if (this.#assignedConnectors.has(name)) {
         await this.#serial(() => this.#restartConnectorInstance(name));
         return null;
@@ -680,6 +685,7 @@ export class DistributedHerder implements Herder {
     const id = { connector: name, task };
     if (strings(snapshot.rawTaskConfig(id)) === undefined || task >= snapshot.taskCount(name))
       throw new NotFoundError(`Unknown task: ${name}-${task}`);
+    await this.#afterPendingRebalance();
     if (this.#assignedTasks.has(taskIdString(id))) {
       await this.#serial(() => this.#restartTaskInstance(id));
       return;
@@ -844,6 +850,32 @@ export class DistributedHerder implements Herder {
     return workerId === undefined || workerId === this.#workerId ? '' : `http://${workerId}/`;
   }
 
+  /**
+   * Owner-routed requests (plain connector restart, task restart) wait for a rebalance that an
+   * already-read config change asked for, as Kafka's herder thread completes a pending rebalance
+   * before it runs queued requests (reference kafka-connect-behaviour.md §4.4). Without this, a
+   * task restart sent right after the task configs were committed found no owner yet and answered
+   * 409 even on a one-worker cluster (found by the REST conformance suite in distributed mode).
+   * Bounded by `rebalance.timeout.ms`; afterwards the request is routed as before.
+   */
+  async #afterPendingRebalance(): Promise<void> {
+    await this.#serial(async () => {}); // config changes read before this request are applied
+    if (!this.#rebalancePending || this.#stopping) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.#rebalanceWaiters.push(resolve);
+      timer = setTimeout(resolve, this.config.int('rebalance.timeout.ms'));
+    });
+    clearTimeout(timer);
+  }
+
+  #rebalanceDone(): void {
+    this.#rebalancePending = false;
+    const waiters = this.#rebalanceWaiters;
+    this.#rebalanceWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(fn, fn);
     this.#queue = run.catch(() => {});
@@ -905,6 +937,7 @@ export class DistributedHerder implements Herder {
     }
     const leader = this.#member?.isLeader === true;
     if (leader) await this.#cleanUpStatuses(snapshot);
+    this.#rebalanceDone();
     this.logger.info(
       `Finished rebalance: generation ${generation}, leader ${assignment.leaderUrl}${leader ? ' (this worker)' : ''}, ` +
         `${this.#assignedConnectors.size} connectors and ${this.#assignedTasks.size} tasks assigned here`,
@@ -1036,6 +1069,7 @@ export class DistributedHerder implements Herder {
       case 'connector-config-updated': {
         const name = change.connector;
         if (!previous.contains(name)) {
+          this.#rebalancePending = true;
           this.#member?.requestRejoin(`connector ${name} was created`);
           break;
         }
@@ -1051,6 +1085,7 @@ export class DistributedHerder implements Herder {
         const name = change.connector;
         await this.#stopTasks([...this.#startedTasks.values()].filter((t) => t.connector === name));
         if (this.#startedConnectors.has(name)) await this.#stopConnector(name);
+        this.#rebalancePending = true;
         this.#member?.requestRejoin(`connector ${name} was deleted`);
         break;
       }
@@ -1059,6 +1094,7 @@ export class DistributedHerder implements Herder {
         // those still assigned here with their new configs.
         const name = change.connector;
         await this.#stopTasks([...this.#startedTasks.values()].filter((t) => t.connector === name));
+        this.#rebalancePending = true;
         this.#member?.requestRejoin(`task configs of ${name} were committed`);
         break;
       }

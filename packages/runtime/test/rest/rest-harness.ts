@@ -1,20 +1,28 @@
 /**
- * A real standalone worker (StandaloneHerder on the embedded log) behind a real RestServer on an
- * ephemeral port, and a small HTTP client for the conformance tests.
+ * A real worker behind a real RestServer on an ephemeral port, and a small HTTP client for the
+ * conformance tests. The worker is either standalone (StandaloneHerder on the embedded log) or a
+ * one-worker distributed cluster (DistributedHerder on the real test broker from `useKafka()`, with
+ * its own group and internal topics).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { uniqueName as uniqueTopicName, useKafka } from '@sluice/testing';
+import { DistributedHerder } from '../../src/distributed/distributed-herder.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer, type RestServerOptions } from '../../src/rest/rest-server.ts';
 import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
 
+/** Which herder runs behind the REST server. */
+export type WorkerMode = 'standalone' | 'distributed';
+
 export interface TestWorker {
+  mode: WorkerMode;
   /** `http://127.0.0.1:<port>`. */
   url: string;
-  herder: StandaloneHerder;
+  herder: StandaloneHerder | DistributedHerder;
   server: RestServer;
   loggers: LoggerRegistry;
   /** A temporary directory removed on close. */
@@ -23,6 +31,8 @@ export interface TestWorker {
 }
 
 export interface StartOptions extends Partial<Omit<RestServerOptions, 'herder' | 'loggers' | 'listeners'>> {
+  /** The herder (default standalone). */
+  mode?: WorkerMode;
   /** Start the herder (default true); false leaves it "starting". */
   startHerder?: boolean;
   /** Extra worker properties. */
@@ -42,13 +52,52 @@ export function workerProps(dir: string): Record<string, string> {
   };
 }
 
+/**
+ * Worker properties of a one-worker distributed cluster on `bootstrapServers`: a group and internal
+ * topics of its own, and the short timings of the distributed herder tests.
+ */
+export function distributedWorkerProps(bootstrapServers: string): Record<string, string> {
+  const group = uniqueTopicName('rest');
+  return {
+    'bootstrap.servers': bootstrapServers,
+    'group.id': group,
+    'config.storage.topic': `${group}-configs`,
+    'offset.storage.topic': `${group}-offsets`,
+    'status.storage.topic': `${group}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'offset.storage.partitions': '1',
+    'status.storage.partitions': '1',
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'session.timeout.ms': '6000',
+    'heartbeat.interval.ms': '1000',
+    'scheduled.rebalance.max.delay.ms': '2000',
+    listeners: 'http://127.0.0.1:0',
+  };
+}
+
 export async function startWorker(options: StartOptions = {}): Promise<TestWorker> {
-  const { startHerder = true, workerProps: extra = {}, logLevel = 'WARN', ...serverOptions } = options;
+  const {
+    mode = 'standalone',
+    startHerder = true,
+    workerProps: extra = {},
+    logLevel = 'WARN',
+    ...serverOptions
+  } = options;
   const dir = await mkdtemp(join(tmpdir(), 'sluice-rest-'));
   const root = createLogger({ level: logLevel });
   const loggers = new LoggerRegistry(root);
-  const herder = await StandaloneHerder.create({ ...workerProps(dir), ...extra }, { logger: root });
-  if (startHerder) await herder.start();
+  const herder =
+    mode === 'standalone'
+      ? await StandaloneHerder.create({ ...workerProps(dir), ...extra }, { logger: root })
+      : await DistributedHerder.create(
+          { ...distributedWorkerProps((await useKafka()).bootstrapServers), ...extra },
+          { logger: root },
+        );
+  // A distributed herder joins its group at start, which needs its REST URL (the bound port).
+  if (startHerder && herder instanceof StandaloneHerder) await herder.start();
   const server = new RestServer({
     herder,
     loggers,
@@ -56,7 +105,12 @@ export async function startWorker(options: StartOptions = {}): Promise<TestWorke
     ...serverOptions,
   });
   const { urls } = await server.start();
+  if (herder instanceof DistributedHerder) {
+    herder.setBoundPort(Number(new URL(urls[0]!).port));
+    if (startHerder) await herder.start();
+  }
   return {
+    mode,
     url: urls[0]!,
     herder,
     server,
