@@ -371,25 +371,27 @@ async function runCluster(system: System, delay: number, repeat: number): Promis
   await monitor.createTopics(topics.map((name) => ({ name, partitions: 1, replicationFactor: 1 })));
   const expected = new Map<string, number>();
   const configs = new Map<string, Record<string, string>>();
+  // Connector names unique per cluster: a sink's consumer group is connect-<name>, and a group
+  // left with members by the previous cluster's killed workers must not be this cluster's.
   for (let i = 0; i < SOURCES; i++) {
     const file = path.join(dir, `in-${i}.txt`);
     writeFileSync(file, Array.from({ length: LINES_PER_FILE }, (_, n) => `${i}:${n}\n`).join(''));
-    configs.set(`source-${i}`, {
+    configs.set(`${group}-source-${i}`, {
       'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
       'tasks.max': '1',
       file,
       topic: topics[i]!,
     });
-    expected.set(`source-${i}`, 1);
+    expected.set(`${group}-source-${i}`, 1);
   }
   for (let i = 0; i < SINKS; i++) {
-    configs.set(`sink-${i}`, {
+    configs.set(`${group}-sink-${i}`, {
       'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector',
       'tasks.max': '2',
       file: path.join(dir, `out-${i}.txt`),
       topics: `${topics[2 * i]!},${topics[2 * i + 1]!}`,
     });
-    expected.set(`sink-${i}`, 2);
+    expected.set(`${group}-sink-${i}`, 2);
   }
 
   const workers: Worker[] = [];
