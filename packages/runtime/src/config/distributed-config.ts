@@ -6,9 +6,10 @@
  * - `bootstrap.servers` is required (Kafka defaults it to `localhost:9092`): distributed mode
  *   always runs on Kafka, and a missing value is more likely a mistake than a local broker.
  * - `offset.storage.file.filename` and `embedded.log.dir` are standalone keys and are ignored.
- * - The exactly-once and inter-worker signing keys are parsed and validated as in Kafka, but
- *   Sluice does not implement exactly-once source support nor request signing yet: a value other
- *   than `exactly.once.source.support=disabled` is refused at start.
+ * - The exactly-once keys are parsed and validated as in Kafka, but Sluice does not implement
+ *   exactly-once source support yet: a value other than `exactly.once.source.support=disabled` is
+ *   refused at start. The `inter.worker.*` signing keys are validated when the distributed herder
+ *   is created (`distributed/request-signing.ts`).
  */
 
 import {

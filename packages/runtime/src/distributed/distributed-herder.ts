@@ -11,9 +11,13 @@
  * leader writes) runs one at a time on the herder's queue, like Kafka's herder thread. Reads are
  * served from the config store's latest snapshot and the status store.
  *
- * Not implemented (yet): request signing (`sessioned` is negotiated but requests are not
- * signed), exactly-once source support, connector-specific offsets topics, cluster-scope logger
- * levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
+ * Internal requests are signed and checked as KIP-507 asks when the cluster runs the `sessioned`
+ * protocol (see request-signing.ts): the leader writes a session key to the config topic and
+ * rotates it after `inter.worker.key.ttl.ms`; every worker tracks the key it read last, signs the
+ * task configs it forwards with it, and checks the signature of the internal requests it receives.
+ *
+ * Not implemented (yet): exactly-once source support (a signed fence request has nothing to
+ * fence), connector-specific offsets topics, cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
 import {
@@ -57,19 +61,20 @@ import type {
   TaskInfo,
   TaskStatus,
 } from '../herder/entities.ts';
-import type { Forward, Herder, PutConnectorResult } from '../herder/herder.ts';
+import type { Forward, Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import { builtinPlugins } from '../plugins/builtins.ts';
 import { loadPluginPath } from '../plugins/plugin-path.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+import { RestError } from '../rest/errors.ts';
 import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import type { StateRecord, StatusBackingStore } from '../storage/status-store.ts';
 import { SLUICE_VERSION } from '../version.ts';
 import { sleep } from '../worker/task-state.ts';
 import { Worker } from '../worker/worker.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
-import type { RawConfig } from './config-records.ts';
+import type { RawConfig, SessionKey } from './config-records.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
 import { type ConnectorTaskId, taskIdString } from './connector-task-id.ts';
@@ -77,6 +82,13 @@ import { internalTopicSettings } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
 import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
 import { KafkaStatusBackingStore } from './kafka-status-backing-store.ts';
+import {
+  generateSessionKey,
+  keyMismatch,
+  type SigningSettings,
+  signingSettings,
+  verifyInternalRequest,
+} from './request-signing.ts';
 import { forwardRequest, nextForward } from './rest-forwarder.ts';
 
 const INITIAL_TO_TARGET: Record<InitialState, TargetState> = {
@@ -188,6 +200,13 @@ export class DistributedHerder implements Herder {
   /** A config change asked for a rebalance that has not completed yet (see #afterPendingRebalance). */
   #rebalancePending = false;
   #rebalanceWaiters: Array<() => void> = [];
+  /** The validated `inter.worker.*` settings (KIP-507). */
+  readonly #signing: SigningSettings;
+  /** The session key read last from the config topic (null before one was read). */
+  #sessionKey: SessionKey | null = null;
+  /** When the leader distributes a new key (epoch ms; Infinity: never). */
+  #keyExpiration = Number.POSITIVE_INFINITY;
+  #keyTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     config: DistributedConfig,
@@ -201,6 +220,7 @@ export class DistributedHerder implements Herder {
     this.#transformer = transformer;
     this.#workerId = config.workerId();
     this.#restUrl = config.advertisedUrl();
+    this.#signing = signingSettings(config);
     const props = config.originalsStrings();
     const groupId = config.groupId();
     this.client = new PlatformaticLogClient(
@@ -334,7 +354,17 @@ export class DistributedHerder implements Herder {
     this.#configs.setUpdateListener((change) => this.#onConfigChange(change));
     await this.#configs.start();
     this.#snapshot = this.#configs.snapshot();
+    // A key read during the initial read is not announced to the listener: take it from the snapshot.
+    const initialKey = this.#snapshot.sessionKey;
+    if (initialKey !== null && this.#sessionKey === null) this.#setSessionKey(initialKey);
     const config = this.config;
+    if (config.connectProtocol() !== 'sessioned')
+      this.logger.warn(
+        `Internal request verification will be disabled for this cluster as this worker's connect.protocol ` +
+          `configuration has been set to '${config.connectProtocol()}'. If this is not intentional, either remove the ` +
+          `'connect.protocol' configuration from the worker config file or change its value to 'sessioned'. ` +
+          'If this configuration is left as-is, the cluster will be insecure; for more information, see KIP-507',
+      );
     this.#member = new ConnectGroupMember({
       groupId: config.groupId(),
       connection: connectionSettings({
@@ -372,6 +402,7 @@ export class DistributedHerder implements Herder {
     this.#stopping = true;
     this.#ready = false;
     this.#rebalanceDone(); // requests waiting for a rebalance go on (and fail) at once
+    clearTimeout(this.#keyTimer);
     await this.#serial(async () => {
       await this.#worker.stop();
       this.#startedConnectors.clear();
@@ -399,6 +430,7 @@ export class DistributedHerder implements Herder {
   async crash(): Promise<void> {
     this.#stopping = true;
     this.#ready = false;
+    clearTimeout(this.#keyTimer);
     await this.#member?.stop({ leaveGroup: false });
     await this.#worker.stop();
     await this.#statusStore.stop();
@@ -612,7 +644,45 @@ export class DistributedHerder implements Herder {
     );
   }
 
-  async putTaskConfigs(name: string, configs: Record<string, string>[], forward?: Forward): Promise<void> {
+  /**
+   * Internal `POST /connectors/{c}/tasks`. With the `sessioned` protocol the request's signature is
+   * checked first, on whichever worker received it (Kafka's `requestNotSignedProperly`).
+   */
+  async putTaskConfigs(
+    name: string,
+    configs: Record<string, string>[],
+    forward?: Forward,
+    request?: InternalRequest,
+  ): Promise<void> {
+    this.#checkSignature(request);
+    return this.#putTaskConfigs(name, configs, forward);
+  }
+
+  /**
+   * Internal `PUT /connectors/{c}/fence`: the signature is checked as for task configs; then the
+   * leader answers for a source connector it knows. Sluice runs no exactly-once source tasks, so
+   * there are never task-count records and nothing to fence: the leader's answer is a plain 204.
+   */
+  async fenceZombieSourceTasks(name: string, forward?: Forward, request?: InternalRequest): Promise<void> {
+    this.#checkSignature(request);
+    return this.#onLeader(
+      forward,
+      async () => {
+        const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
+        if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
+        if (this.#worker.connectorType(config) !== 'source')
+          throw new BadRequestError(`Connector ${name} is not a source connector`);
+      },
+      async (leaderUrl, next) => {
+        await forwardRequest(leaderUrl, 'PUT', `/connectors/${enc(name)}/fence`, {
+          forward: next,
+          ...this.#signWith(),
+        });
+      },
+    );
+  }
+
+  async #putTaskConfigs(name: string, configs: Record<string, string>[], forward?: Forward): Promise<void> {
     return this.#onLeader(
       forward,
       async () => {
@@ -628,6 +698,7 @@ export class DistributedHerder implements Herder {
         await forwardRequest(leaderUrl, 'POST', `/connectors/${enc(name)}/tasks`, {
           body: configs,
           forward: next,
+          ...this.#signWith(),
         });
       },
     );
@@ -883,6 +954,80 @@ export class DistributedHerder implements Herder {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Internal request signing (KIP-507)
+
+  /** Signing is on while the group runs the `sessioned` protocol (before joining: as configured). */
+  #requestValidationEnabled(): boolean {
+    const protocol = this.#member?.currentProtocol ?? null;
+    return protocol === null ? this.config.connectProtocol() === 'sessioned' : protocol === 'sessioned';
+  }
+
+  /** @throws 400 / 503 / 403 as Kafka answers a request not signed properly */
+  #checkSignature(request: InternalRequest | undefined): void {
+    if (!this.#requestValidationEnabled()) return;
+    verifyInternalRequest(request, this.#signing.verificationAlgorithms, this.#sessionKey);
+  }
+
+  /** The `sign` option of a forwarded internal request: with the current key, if one is known. */
+  #signWith(): { sign?: { key: Uint8Array; algorithm: string } } {
+    const key = this.#sessionKey;
+    return key === null ? {} : { sign: { key: key.key, algorithm: this.#signing.signatureAlgorithm } };
+  }
+
+  /** The session key currently used to sign and verify (null before one was read). */
+  get sessionKey(): SessionKey | null {
+    return this.#sessionKey;
+  }
+
+  #setSessionKey(key: SessionKey): void {
+    this.#sessionKey = key;
+    // Followers track the expiration too: they may lead later and then rotate the key.
+    const ttl = this.#signing.keyTtlMs;
+    this.#keyExpiration = ttl > 0 ? key.creationTimestamp + ttl : Number.POSITIVE_INFINITY;
+    this.#scheduleKeyCheck(0);
+  }
+
+  /** Runs the leader's key check after `delayMs` on the herder queue (replacing any earlier timer). */
+  #scheduleKeyCheck(delayMs: number): void {
+    clearTimeout(this.#keyTimer);
+    if (this.#stopping) return;
+    this.#keyTimer = setTimeout(
+      () => void this.#serial(() => this.#checkKeyRotation()),
+      Math.min(Math.max(0, delayMs), 2_147_483_647),
+    );
+    this.#keyTimer.unref();
+  }
+
+  /**
+   * The leader distributes a new session key when none exists yet, the current one expired, or
+   * it does not match this worker's key algorithm or size (Kafka's `checkForKeyRotation`); else
+   * it schedules the next check at the key's expiration. A failed write is retried after 1 s.
+   */
+  async #checkKeyRotation(): Promise<void> {
+    if (this.#stopping || this.#member?.isLeader !== true || !this.#requestValidationEnabled()) return;
+    const now = Date.now();
+    const key = this.#sessionKey;
+    let reason: string | undefined;
+    if (key === null)
+      reason = 'Internal request signing is enabled but no session key has been distributed yet';
+    else if (this.#keyExpiration <= now) reason = 'The existing session key has expired';
+    else if (keyMismatch(key, this.#signing))
+      reason = 'The previously distributed session key uses another algorithm or key size than this worker';
+    if (reason === undefined) {
+      if (Number.isFinite(this.#keyExpiration)) this.#scheduleKeyCheck(this.#keyExpiration - now);
+      return;
+    }
+    this.logger.debug(`${reason}; distributing a new session key`);
+    try {
+      // The read-back announces the key (session-key-updated), which sets it and reschedules.
+      await this.#configs.putSessionKey(generateSessionKey(this.#signing, now));
+    } catch (err) {
+      this.logger.info({ err }, 'Failed to write a new session key to the config topic; retrying');
+      this.#scheduleKeyCheck(1_000);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Rebalances
 
   async #revoke(connectors: readonly string[], tasks: readonly ConnectorTaskId[]): Promise<void> {
@@ -938,6 +1083,7 @@ export class DistributedHerder implements Herder {
     const leader = this.#member?.isLeader === true;
     if (leader) await this.#cleanUpStatuses(snapshot);
     this.#rebalanceDone();
+    this.#scheduleKeyCheck(0);
     this.logger.info(
       `Finished rebalance: generation ${generation}, leader ${assignment.leaderUrl}${leader ? ' (this worker)' : ''}, ` +
         `${this.#assignedConnectors.size} connectors and ${this.#assignedTasks.size} tasks assigned here`,
@@ -1031,13 +1177,25 @@ export class DistributedHerder implements Herder {
   /** Writes (leader) or forwards (follower) task configs, retrying with back-off 250 ms → 60 s. */
   async #publishTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
     let backoff = 250;
+    const started = Date.now();
     while (!this.#stopping && this.#startedConnectors.has(name)) {
       try {
-        await this.putTaskConfigs(name, configs);
+        await this.#putTaskConfigs(name, configs);
         this.logger.info(`Published ${configs.length} task configs of connector ${name}`);
         return;
       } catch (err) {
         if (err instanceof NotFoundError) return;
+        if (err instanceof RestError && err.status === 403 && Date.now() - started < 60_000) {
+          // As Kafka: within the first minute a 403 most likely means the leader rotated the
+          // session key and this worker has not read the new one yet.
+          this.logger.debug(
+            { err: err.message },
+            `Forwarding the task configs of ${name} was refused (probably a rotated session key); retrying`,
+          );
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, 60_000);
+          continue;
+        }
         this.logger.warn(
           { err: (err as Error).message },
           `Publishing the task configs of ${name} failed; retrying`,
@@ -1052,6 +1210,12 @@ export class DistributedHerder implements Herder {
   // Config topic changes (Kafka's `ConfigUpdateListener` + `updateConfigsWithIncrementalCooperative`)
 
   #onConfigChange(change: ConfigChange): void {
+    if (change.type === 'session-key-updated') {
+      // Applied at once (Kafka: under the herder's lock), not behind queued work.
+      this.logger.info('Session key updated');
+      this.#setSessionKey(change.sessionKey);
+      return;
+    }
     void this.#serial(async () => {
       if (this.#stopping) return;
       try {

@@ -6,6 +6,7 @@
  */
 import { ConnectError, NotLeaderError } from '@sluice/api';
 import { CONFLICT_MESSAGE, RestError } from '../rest/errors.ts';
+import { signatureHeaders } from './request-signing.ts';
 
 export interface ForwardedResponse<T> {
   status: number;
@@ -23,6 +24,11 @@ export interface ForwardOptions {
   body?: unknown;
   /** Default 90 s, Kafka's REST request timeout. */
   timeoutMs?: number;
+  /**
+   * Signs the request (KIP-507) with this session key: the HMAC of the exact body bytes sent
+   * (none: of no bytes), in `X-Connect-Authorization` / `X-Connect-Request-Signature-Algorithm`.
+   */
+  sign?: { readonly key: Uint8Array; readonly algorithm: string };
 }
 
 /**
@@ -39,15 +45,22 @@ export async function forwardRequest<T>(
   const url = new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
   url.searchParams.set('forward', String(options.forward ?? true));
+  const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
+  const headers: Record<string, string> =
+    body === undefined
+      ? { accept: 'application/json' }
+      : { accept: 'application/json', 'content-type': 'application/json' };
+  if (options.sign !== undefined)
+    Object.assign(
+      headers,
+      signatureHeaders(options.sign.key, options.sign.algorithm, body ?? new Uint8Array()),
+    );
   let response: Response;
   try {
     response = await fetch(url, {
       method,
-      headers:
-        options.body === undefined
-          ? { accept: 'application/json' }
-          : { accept: 'application/json', 'content-type': 'application/json' },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      headers,
+      ...(body === undefined ? {} : { body }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 90_000),
     });
   } catch (err) {
@@ -56,20 +69,22 @@ export async function forwardRequest<T>(
     });
   }
   const text = await response.text();
-  let body: unknown;
+  let answer: unknown;
   try {
-    body = text === '' ? undefined : JSON.parse(text);
+    answer = text === '' ? undefined : JSON.parse(text);
   } catch {
-    body = text;
+    answer = text;
   }
   if (response.status >= 400) {
     const message =
-      typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
-        ? (body as { message: string }).message
+      typeof answer === 'object' &&
+      answer !== null &&
+      typeof (answer as { message?: unknown }).message === 'string'
+        ? (answer as { message: string }).message
         : `Unexpected status ${response.status} from ${url.origin}`;
     throw new RestError(response.status, message);
   }
-  return { status: response.status, body: body as T };
+  return { status: response.status, body: answer as T };
 }
 
 /**

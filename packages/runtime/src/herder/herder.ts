@@ -21,6 +21,17 @@ import type {
  */
 export type Forward = boolean | undefined;
 
+/**
+ * An internal request (`POST /connectors/{c}/tasks`, `PUT /connectors/{c}/fence`) as the REST
+ * layer hands it to the herder, so that a distributed herder can check its KIP-507 signature.
+ */
+export interface InternalRequest {
+  /** Request headers with lower-cased names (as Node gives them). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The raw body bytes (empty when there is none): the signature covers exactly these. */
+  readonly body: Uint8Array;
+}
+
 /** The result of creating or replacing a connector's config. */
 export interface PutConnectorResult {
   /** True when the connector did not exist before (REST answers 201 + Location, else 200). */
@@ -113,6 +124,17 @@ export interface Herder {
   /**
    * Internal `POST /connectors/{c}/tasks`: task configs a follower generated, written by the
    * leader. Distributed herders only; without it the endpoint answers 500 (standalone).
+   * `request` carries the headers and body bytes for the signature check (KIP-507).
    */
-  putTaskConfigs?(name: string, configs: Record<string, string>[], forward?: Forward): Promise<void>;
+  putTaskConfigs?(
+    name: string,
+    configs: Record<string, string>[],
+    forward?: Forward,
+    request?: InternalRequest,
+  ): Promise<void>;
+  /**
+   * Internal `PUT /connectors/{c}/fence` (zombie fencing of exactly-once source tasks).
+   * Distributed herders only; without it the endpoint answers 500 (standalone).
+   */
+  fenceZombieSourceTasks?(name: string, forward?: Forward, request?: InternalRequest): Promise<void>;
 }

@@ -25,6 +25,10 @@ export interface RestRequest {
   body: unknown;
   /** `http://host:port` as the client addressed this server, for `Location` headers. */
   baseUrl: string;
+  /** Request headers, names lower-cased (the internal endpoints check signatures in them). */
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body's raw bytes (empty when none), what an internal request's signature covers. */
+  rawBody?: Uint8Array;
 }
 
 /** What a handler answers. */
@@ -359,12 +363,13 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
 
     getTaskConfigs: async ({ params }) => ok(await call(() => herder.taskConfigs(params.connector!))),
 
-    putTaskConfigs: async ({ params, query, body }) => {
+    putTaskConfigs: async ({ params, query, body, headers, rawBody }) => {
       if (herder.putTaskConfigs !== undefined) {
         if (!Array.isArray(body) || !body.every(isPlainObject))
           throw new RestError(400, 'Request body must be a JSON array of task configurations');
         const configs = body.map((c) => configMap(c) as Record<string, string>);
-        await call(() => herder.putTaskConfigs!(params.connector!, configs, queryForward(query)));
+        const internal = { headers: headers ?? {}, body: rawBody ?? new Uint8Array() };
+        await call(() => herder.putTaskConfigs!(params.connector!, configs, queryForward(query), internal));
         return { status: 204 };
       }
       throw new RestError(
@@ -373,7 +378,12 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       );
     },
 
-    fenceZombies: async () => {
+    fenceZombies: async ({ params, query, headers, rawBody }) => {
+      if (herder.fenceZombieSourceTasks !== undefined) {
+        const internal = { headers: headers ?? {}, body: rawBody ?? new Uint8Array() };
+        await call(() => herder.fenceZombieSourceTasks!(params.connector!, queryForward(query), internal));
+        return { status: 204 };
+      }
       throw new RestError(
         500,
         'Kafka Connect in standalone mode does not support exactly-once source connectors.',

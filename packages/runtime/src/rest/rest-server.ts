@@ -50,6 +50,7 @@ export interface RestServerOptions {
 }
 
 const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
+const EMPTY_BODY = new Uint8Array();
 
 /**
  * Parses Kafka's `listeners` value (`http://host:port` entries, comma-separated; an empty host binds
@@ -184,19 +185,24 @@ export class RestServer {
         throw new RestError(400, `Malformed JSON in request body: ${(err as Error).message}`);
       }
     };
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    // Bodies are read as bytes and kept: internal requests are signed over the exact bytes (KIP-507).
+    const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
       try {
-        done(null, parseJson(body as string));
+        rawBodies.set(req, body as Buffer);
+        done(null, parseJson((body as Buffer).toString('utf8')));
       } catch (err) {
         done(err as Error, undefined);
       }
     });
     // Without a Content-Type the body is read as JSON (JAX-RS does the same); any other media type
     // with a body is refused with 415.
-    app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
       try {
-        if (req.headers['content-type'] === undefined) done(null, parseJson(body as string));
-        else if ((body as string) === '') done(null, undefined);
+        rawBodies.set(req, body as Buffer);
+        if (req.headers['content-type'] === undefined)
+          done(null, parseJson((body as Buffer).toString('utf8')));
+        else if ((body as Buffer).length === 0) done(null, undefined);
         else done(new RestError(415, jaxRsMessage(415)), undefined);
       } catch (err) {
         done(err as Error, undefined);
@@ -256,6 +262,8 @@ export class RestServer {
             params: request.params as Record<string, string>,
             query: request.query as Record<string, string | string[] | undefined>,
             body: request.body,
+            headers: request.headers,
+            rawBody: rawBodies.get(request) ?? EMPTY_BODY,
             baseUrl: `${request.protocol}://${request.host || this.#urls[0]?.replace(/^https?:\/\//, '')}`,
           });
           reply.code(result.status);

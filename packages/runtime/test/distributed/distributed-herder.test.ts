@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { DistributedHerder, LoggerRegistry, RestServer } from '@sluice/runtime';
 import { uniqueName, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
+import { signatureHeaders } from '../../src/distributed/request-signing.ts';
 
 /** A parsed JSON answer of the REST API, read field by field in assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
@@ -91,10 +92,11 @@ async function http(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Json }> {
   const r = await fetch(`${url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await r.text();
@@ -283,7 +285,12 @@ describe('DistributedHerder', { timeout: 180_000 }, () => {
             : path.includes('/tasks')
               ? []
               : undefined;
-        const r = await http(follower.url, method, path, body);
+        // The internal endpoint checks its signature first (KIP-507): sign it as a worker would.
+        const key = await eventually('a session key', async () => follower.herder.sessionKey ?? undefined);
+        const signature = path.includes('/tasks')
+          ? signatureHeaders(key.key, 'HmacSHA256', Buffer.from(JSON.stringify(body)))
+          : {};
+        const r = await http(follower.url, method, path, body, signature);
         assert.equal(r.status, 409, `${method} ${path}: ${JSON.stringify(r.body)}`);
         assert.equal(r.body.message, CONFLICT, `${method} ${path}`);
       }

@@ -817,20 +817,24 @@ function suite(mode: WorkerMode): void {
 
     // Distributed with `connect.protocol=sessioned` (the default) validates internal requests
     // (KIP-507, reference lines 237-246): an unsigned request is a 400 `Internal request missing
-    // required signature` (DistributedHerder.putTaskConfigs). Sluice does not sign or check internal
-    // requests yet and writes the (here empty) task configs: a known gap, kept visible as a todo.
+    // required signature` (DistributedHerder.requestNotSignedProperly), before anything is written.
     const distributedOnly = mode === 'distributed' ? test : test.skip;
     distributedOnly(
       'distributed: unsigned POST /connectors/{c}/tasks and PUT /connectors/{c}/fence: 400',
-      { todo: 'internal request signing (KIP-507) is not implemented' },
       async () => {
         const { name } = await createSource();
+        const before = (await req('GET', `/connectors/${enc(name)}/tasks`)).json;
         assertError(
           await req('POST', `/connectors/${enc(name)}/tasks`, { body: [] }),
           400,
           'Internal request missing required signature',
         );
-        assertError(await req('PUT', `/connectors/${enc(name)}/fence`), 400);
+        assertError(
+          await req('PUT', `/connectors/${enc(name)}/fence`),
+          400,
+          'Internal request missing required signature',
+        );
+        assert.deepEqual((await req('GET', `/connectors/${enc(name)}/tasks`)).json, before);
       },
     );
   });
