@@ -8,14 +8,17 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DistributedHerder, LoggerRegistry, RestServer } from '@sluice/runtime';
 import { uniqueName, useKafka } from '@sluice/testing';
-import { pino } from 'pino';
 import { signatureHeaders } from '../../src/distributed/request-signing.ts';
+import {
+  distributedTestProps,
+  eventually,
+  http,
+  startDistributedTestWorker,
+  stopDistributedTestWorker,
+} from '../helpers/distributed-worker.ts';
 
 /** A parsed JSON answer of the REST API, read field by field in assertions. */
-// biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
-type Json = any;
 
 let bootstrapServers: string;
 let dir: string;
@@ -28,99 +31,13 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface TestWorker {
-  herder: DistributedHerder;
-  rest: RestServer;
-  url: string;
-  /** The REST server's access-log lines (`POST /connectors?forward=true 201`, ...). */
-  access: string[];
-}
-
-function workerProps(group: string): Record<string, string> {
-  return {
-    'bootstrap.servers': bootstrapServers,
-    'group.id': group,
-    'config.storage.topic': `${group}-configs`,
-    'offset.storage.topic': `${group}-offsets`,
-    'status.storage.topic': `${group}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
+const workerProps = (group: string) =>
+  distributedTestProps(bootstrapServers, group, {
     'offset.storage.partitions': '3',
-    'status.storage.partitions': '2',
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
     'offset.flush.interval.ms': '200',
-    'session.timeout.ms': '6000',
-    'heartbeat.interval.ms': '1000',
-    'scheduled.rebalance.max.delay.ms': '2000',
-    listeners: 'http://127.0.0.1:0',
-  };
-}
-
-async function startWorker(group: string): Promise<TestWorker> {
-  const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
-  const herder = await DistributedHerder.create(workerProps(group), { logger });
-  const access: string[] = [];
-  const restLogger = pino(
-    { level: 'info' },
-    {
-      write: (line: string) => {
-        const msg = (JSON.parse(line) as { msg?: string }).msg;
-        if (msg !== undefined && /^[A-Z]+ \/\S* \d{3}$/.test(msg)) access.push(msg);
-      },
-    },
-  );
-  const rest = new RestServer({
-    herder,
-    loggers: new LoggerRegistry(restLogger),
-    listeners: [{ protocol: 'http', host: '127.0.0.1', port: 0 }],
   });
-  const { urls } = await rest.start();
-  herder.setBoundPort(Number(new URL(urls[0]!).port));
-  await herder.start();
-  return { herder, rest, url: urls[0]!, access };
-}
-
-async function stopWorker(w: TestWorker): Promise<void> {
-  await w.rest.stop();
-  await w.herder.stop();
-}
-
-async function http(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: Json }> {
-  const r = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-}
+const startWorker = (group: string) => startDistributedTestWorker(workerProps(group));
+const stopWorker = stopDistributedTestWorker;
 
 const CONFLICT = 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)';
 

@@ -9,14 +9,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DistributedHerder, LoggerRegistry, PlatformaticLogClient, RestServer } from '@sluice/runtime';
+import { DistributedHerder, PlatformaticLogClient } from '@sluice/runtime';
 import { uniqueName, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
 import type { SessionKey } from '../../src/distributed/config-records.ts';
 import { signatureHeaders } from '../../src/distributed/request-signing.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
-type Json = any;
+import {
+  distributedTestProps,
+  eventually,
+  http,
+  startDistributedTestWorker,
+  stopDistributedTestWorker,
+} from '../helpers/distributed-worker.ts';
 
 let bootstrapServers: string;
 let dir: string;
@@ -32,104 +36,12 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface TestWorker {
-  herder: DistributedHerder;
-  rest: RestServer;
-  url: string;
-  /** Access-log lines (`POST /connectors/x/tasks?forward=true 204`, ...). */
-  access: string[];
-}
-
-function workerProps(group: string, extra: Record<string, string>): Record<string, string> {
-  return {
-    'bootstrap.servers': bootstrapServers,
-    'group.id': group,
-    'config.storage.topic': `${group}-configs`,
-    'offset.storage.topic': `${group}-offsets`,
-    'status.storage.topic': `${group}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '2',
-    'status.storage.partitions': '2',
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'session.timeout.ms': '6000',
-    'heartbeat.interval.ms': '1000',
-    'scheduled.rebalance.max.delay.ms': '2000',
-    listeners: 'http://127.0.0.1:0',
-    ...extra,
-  };
-}
-
-async function startWorker(group: string, extra: Record<string, string> = {}): Promise<TestWorker> {
-  const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
-  const herder = await DistributedHerder.create(workerProps(group, extra), { logger });
-  const access: string[] = [];
-  const restLogger = pino(
-    { level: 'info' },
-    {
-      write: (line: string) => {
-        const msg = (JSON.parse(line) as { msg?: string }).msg;
-        if (msg !== undefined && /^[A-Z]+ \/\S* \d{3}$/.test(msg)) access.push(msg);
-      },
-    },
-  );
-  const rest = new RestServer({
-    herder,
-    loggers: new LoggerRegistry(restLogger),
-    listeners: [{ protocol: 'http', host: '127.0.0.1', port: 0 }],
-  });
-  const { urls } = await rest.start();
-  herder.setBoundPort(Number(new URL(urls[0]!).port));
-  await herder.start();
-  return { herder, rest, url: urls[0]!, access };
-}
-
-async function stopWorker(w: TestWorker): Promise<void> {
-  await w.rest.stop();
-  await w.herder.stop();
-}
-
-/** Sends `body` as these exact bytes, with extra headers. */
-async function http(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: Json }> {
-  const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
-  const r = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(bytes === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(bytes === undefined ? {} : { body: bytes }),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const startWorker = (group: string, extra: Record<string, string> = {}) =>
+  startDistributedTestWorker(distributedTestProps(bootstrapServers, group, extra));
+const stopWorker = stopDistributedTestWorker;
 
 function signed(key: Uint8Array, body: unknown, algorithm = 'HmacSHA256'): Record<string, string> {
   return signatureHeaders(key, algorithm, Buffer.from(JSON.stringify(body), 'utf8'));
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
 }
 
 /** The raw `session-key` records of the config topic, in order. */
@@ -343,7 +255,7 @@ describe('internal request signing (KIP-507)', { timeout: 180_000 }, () => {
   test('an unsupported signing algorithm is refused at creation, naming the key', async () => {
     await assert.rejects(
       DistributedHerder.create(
-        workerProps(uniqueName('sign_bad'), {
+        distributedTestProps(bootstrapServers, uniqueName('sign_bad'), {
           'inter.worker.signature.algorithm': 'HmacSHA1',
           'inter.worker.verification.algorithms': 'HmacSHA256',
         }),

@@ -14,6 +14,7 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer, type RestServerOptions } from '../../src/rest/rest-server.ts';
 import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+import { distributedTestProps } from '../helpers/distributed-worker.ts';
 
 /** Which herder runs behind the REST server. */
 export type WorkerMode = 'standalone' | 'distributed';
@@ -57,25 +58,10 @@ export function workerProps(dir: string): Record<string, string> {
  * topics of its own, and the short timings of the distributed herder tests.
  */
 export function distributedWorkerProps(bootstrapServers: string): Record<string, string> {
-  const group = uniqueTopicName('rest');
-  return {
-    'bootstrap.servers': bootstrapServers,
-    'group.id': group,
-    'config.storage.topic': `${group}-configs`,
-    'offset.storage.topic': `${group}-offsets`,
-    'status.storage.topic': `${group}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
+  return distributedTestProps(bootstrapServers, uniqueTopicName('rest'), {
     'offset.storage.partitions': '1',
     'status.storage.partitions': '1',
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'session.timeout.ms': '6000',
-    'heartbeat.interval.ms': '1000',
-    'scheduled.rebalance.max.delay.ms': '2000',
-    listeners: 'http://127.0.0.1:0',
-  };
+  });
 }
 
 export async function startWorker(options: StartOptions = {}): Promise<TestWorker> {

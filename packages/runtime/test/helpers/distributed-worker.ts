@@ -1,0 +1,125 @@
+/**
+ * Distributed workers for the tests that run several `DistributedHerder`s in one process on the
+ * real broker: worker properties with a group and internal topics of their own and short timings,
+ * a worker with its REST server and access log, a JSON HTTP client and a bounded poll.
+ */
+import { DistributedHerder, LoggerRegistry, RestServer } from '@sluice/runtime';
+import { pino } from 'pino';
+
+// biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
+export type Json = any;
+
+/**
+ * Properties of a worker of group `group` on `bootstrapServers`: internal topics named after the
+ * group (replication factor 1), String converters, a session of 6 s and a rebalance delay of 2 s,
+ * an ephemeral REST port; then `extra`.
+ */
+export function distributedTestProps(
+  bootstrapServers: string,
+  group: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    'bootstrap.servers': bootstrapServers,
+    'group.id': group,
+    'config.storage.topic': `${group}-configs`,
+    'offset.storage.topic': `${group}-offsets`,
+    'status.storage.topic': `${group}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'offset.storage.partitions': '2',
+    'status.storage.partitions': '2',
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'session.timeout.ms': '6000',
+    'heartbeat.interval.ms': '1000',
+    'scheduled.rebalance.max.delay.ms': '2000',
+    listeners: 'http://127.0.0.1:0',
+    ...extra,
+  };
+}
+
+export interface DistributedTestWorker {
+  herder: DistributedHerder;
+  rest: RestServer;
+  url: string;
+  /** The REST server's access-log lines (`POST /connectors?forward=true 201`, ...). */
+  access: string[];
+}
+
+/**
+ * Starts a distributed herder with `props` behind a REST server on an ephemeral port, recording
+ * the access log. The herder's own log level comes from `SLUICE_TEST_LOG` (default silent).
+ */
+export async function startDistributedTestWorker(
+  props: Record<string, string>,
+): Promise<DistributedTestWorker> {
+  const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
+  const herder = await DistributedHerder.create(props, { logger });
+  const access: string[] = [];
+  const restLogger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        const msg = (JSON.parse(line) as { msg?: string }).msg;
+        if (msg !== undefined && /^[A-Z]+ \/\S* \d{3}$/.test(msg)) access.push(msg);
+      },
+    },
+  );
+  const rest = new RestServer({
+    herder,
+    loggers: new LoggerRegistry(restLogger),
+    listeners: [{ protocol: 'http', host: '127.0.0.1', port: 0 }],
+  });
+  const { urls } = await rest.start();
+  herder.setBoundPort(Number(new URL(urls[0]!).port));
+  await herder.start();
+  return { herder, rest, url: urls[0]!, access };
+}
+
+export async function stopDistributedTestWorker(w: DistributedTestWorker): Promise<void> {
+  await w.rest.stop();
+  await w.herder.stop();
+}
+
+/** Sends `body` as JSON (these exact bytes: `JSON.stringify(body)` in UTF-8), with extra headers. */
+export async function http(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Json }> {
+  const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
+  const r = await fetch(`${url}${path}`, {
+    method,
+    headers: { ...(bytes === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(bytes === undefined ? {} : { body: bytes }),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/**
+ * Polls `probe` until it gives a value (not undefined) and returns it; a probe that throws is
+ * polled again. Fails after `timeoutMs` naming `what` and the last error.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+}
