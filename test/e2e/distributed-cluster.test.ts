@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
-import { type KafkaServer, startKafka, uniqueName, useKafka } from '@sluice/testing';
+import { type KafkaServer, eventually as poll, startKafka, uniqueName, useKafka } from '@sluice/testing';
 
 /** A parsed JSON answer of the REST API, read field by field in assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
@@ -141,24 +141,9 @@ async function http(
   return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`Timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-}
+/** `eventually` of @sluice/testing, with this file's longer default wait and slower polling. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  poll(what, probe, timeoutMs, 250);
 
 /** Sends a write until it is accepted (409 is Kafka's answer while a rebalance is in progress). */
 async function write(

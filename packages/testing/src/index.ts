@@ -27,7 +27,7 @@ export {
   stopPostgresProcess,
 } from './postgres-server.ts';
 export { MapOffsetReader, TestSinkTaskContext, TestSourceTaskContext } from './task-harness.ts';
-export { type WaitForOptions, waitFor } from './wait-for.ts';
+export { eventually, type WaitForOptions, waitFor } from './wait-for.ts';
 
 /** Environment variable naming a running broker, e.g. `127.0.0.1:9092`. */
 export const KAFKA_BOOTSTRAP_ENV = 'SLUICE_TEST_KAFKA_BOOTSTRAP';

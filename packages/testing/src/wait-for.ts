@@ -25,3 +25,29 @@ export async function waitFor(
   }
   throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
 }
+
+/**
+ * Polls `probe` every `intervalMs` until it gives a value (anything but undefined) and returns
+ * it; a probe that throws is polled again. Throws `Timed out waiting for <what>` with the last
+ * error once `timeoutMs` have passed. {@link waitFor} for a yes/no check; this for the value a
+ * test goes on with (a status, the new leader, a record).
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`Timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+}

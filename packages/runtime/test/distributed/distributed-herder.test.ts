@@ -8,12 +8,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { eventually, uniqueName, useKafka } from '@sluice/testing';
 import { signatureHeaders } from '../../src/distributed/request-signing.ts';
 import {
   distributedTestProps,
-  eventually,
   http,
+  leaderAndFollower,
   startDistributedTestWorker,
   stopDistributedTestWorker,
 } from '../helpers/distributed-worker.ts';
@@ -58,10 +58,7 @@ describe('DistributedHerder', { timeout: 180_000 }, () => {
     const a = await startWorker(group);
     const b = await startWorker(group);
     try {
-      await eventually('both workers agree on a leader', async () =>
-        a.herder.leaderUrl !== '' && a.herder.leaderUrl === b.herder.leaderUrl ? true : undefined,
-      );
-      const [leader, follower] = a.herder.isLeader ? [a, b] : [b, a];
+      const [leader, follower] = await leaderAndFollower(a, b);
       assert.equal(leader.herder.isLeader, true);
       assert.equal(follower.herder.isLeader, false);
 
@@ -172,10 +169,7 @@ describe('DistributedHerder', { timeout: 180_000 }, () => {
     const a = await startWorker(group);
     const b = await startWorker(group);
     try {
-      await eventually('both workers agree on a leader', async () =>
-        a.herder.leaderUrl !== '' && a.herder.leaderUrl === b.herder.leaderUrl ? true : undefined,
-      );
-      const [leader, follower] = a.herder.isLeader ? [a, b] : [b, a];
+      const [leader, follower] = await leaderAndFollower(a, b);
       const sinkConfig = (name: string) => ({
         name,
         config: {

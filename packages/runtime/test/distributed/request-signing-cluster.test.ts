@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DistributedHerder, PlatformaticLogClient } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { eventually, uniqueName, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
 import type { SessionKey } from '../../src/distributed/config-records.ts';
 import { signatureHeaders } from '../../src/distributed/request-signing.ts';
 import {
   distributedTestProps,
-  eventually,
   http,
+  leaderAndFollower,
   startDistributedTestWorker,
   stopDistributedTestWorker,
 } from '../helpers/distributed-worker.ts';
@@ -72,10 +72,7 @@ describe('internal request signing (KIP-507)', { timeout: 180_000 }, () => {
     const a = await startWorker(group, { 'inter.worker.key.ttl.ms': String(ttlMs) });
     const b = await startWorker(group, { 'inter.worker.key.ttl.ms': String(ttlMs) });
     try {
-      await eventually('both workers agree on a leader', async () =>
-        a.herder.leaderUrl !== '' && a.herder.leaderUrl === b.herder.leaderUrl ? true : undefined,
-      );
-      const [leader, follower] = a.herder.isLeader ? [a, b] : [b, a];
+      const [leader, follower] = await leaderAndFollower(a, b);
       const first = await eventually('both workers read the same session key', async () =>
         sameKey(leader.herder.sessionKey, follower.herder.sessionKey) ? leader.herder.sessionKey! : undefined,
       );

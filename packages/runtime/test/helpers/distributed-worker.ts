@@ -1,9 +1,11 @@
 /**
  * Distributed workers for the tests that run several `DistributedHerder`s in one process on the
  * real broker: worker properties with a group and internal topics of their own and short timings,
- * a worker with its REST server and access log, a JSON HTTP client and a bounded poll.
+ * a worker with its REST server and access log, a JSON HTTP client, and the wait for two workers
+ * to agree on a leader.
  */
 import { DistributedHerder, LoggerRegistry, RestServer } from '@sluice/runtime';
+import { eventually } from '@sluice/testing';
 import { pino } from 'pino';
 
 // biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
@@ -101,25 +103,13 @@ export async function http(
   return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-/**
- * Polls `probe` until it gives a value (not undefined) and returns it; a probe that throws is
- * polled again. Fails after `timeoutMs` naming `what` and the last error.
- */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+/** Waits until both workers name the same leader; returns them as `[leader, follower]`. */
+export async function leaderAndFollower(
+  a: DistributedTestWorker,
+  b: DistributedTestWorker,
+): Promise<[DistributedTestWorker, DistributedTestWorker]> {
+  await eventually('both workers agree on a leader', async () =>
+    a.herder.leaderUrl !== '' && a.herder.leaderUrl === b.herder.leaderUrl ? true : undefined,
+  );
+  return a.herder.isLeader ? [a, b] : [b, a];
 }
