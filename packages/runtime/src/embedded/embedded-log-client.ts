@@ -64,6 +64,7 @@ import type {
   TopicPartition,
 } from '../kafka/log-client.ts';
 import { ProducerPartitioner } from '../kafka/partitioner.ts';
+import { BatchBuffers } from './batch-buffers.ts';
 import { type DirLock, lockDirectory } from './dir-lock.ts';
 import { isTempFileName, mapLimit, syncDir, writeFileAtomic } from './fs-util.ts';
 import { GroupOffsetStore } from './group-offsets.ts';
@@ -123,6 +124,8 @@ export const EMBEDDED_LOG_DEFAULTS = {
 } as const satisfies Required<EmbeddedLogClientConfig>;
 
 const FORMAT_VERSION = 1;
+/** Batch memory kept for reuse between produce calls (see BatchBuffers). */
+const FREE_BATCH_BYTES = 8 * 1024 * 1024;
 const DEFAULT_MAX_WAIT_MS = 500;
 const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_PARTITION_BYTES = 1024 * 1024;
@@ -242,6 +245,8 @@ export class EmbeddedLogClient implements LogClient {
   #adminTail: Promise<unknown> = Promise.resolve();
   /** Per-topic round-robin counter for batches of null-key records. */
   readonly #partitioner = new ProducerPartitioner();
+  /** Slabs that encoded batches are written into, reused once a partition has written them. */
+  readonly #batchBuffers: BatchBuffers;
   readonly #closeWaiters = new Set<() => void>();
   #syncTimer: ReturnType<typeof setInterval> | undefined;
   #syncing = false;
@@ -266,6 +271,10 @@ export class EmbeddedLogClient implements LogClient {
     this.#topics = topics;
     this.#groups = groups;
     this.recovery = recovery;
+    this.#batchBuffers = new BatchBuffers(
+      settings.maxBatchBytes,
+      Math.max(4, Math.floor(FREE_BATCH_BYTES / settings.maxBatchBytes)),
+    );
     if (settings.fsync === 'interval') {
       this.#syncTimer = setInterval(() => void this.#syncAll(), settings.fsyncIntervalMs);
       this.#syncTimer.unref();
@@ -599,6 +608,8 @@ export class EmbeddedLogClient implements LogClient {
     const acks = new Array<RecordAck>(count);
     const pending: Promise<void>[] = [];
     const maxBatchBytes = this.#settings.maxBatchBytes;
+    const buffers = this.#batchBuffers;
+    const take = (size: number): Buffer => buffers.take(size);
     try {
       for (const [log, order] of byPartition) {
         const logAppendTime = this.#topics.get(log.topic)!.logAppendTime;
@@ -614,11 +625,14 @@ export class EmbeddedLogClient implements LogClient {
             bytes += size;
             to++;
           }
-          batches.push(encodeBatch(records, order, from, to, bodySizes, timestamps, logAppendTime));
+          batches.push(encodeBatch(records, order, from, to, bodySizes, timestamps, logAppendTime, take));
           starts.push(from);
           from = to;
         }
         const { baseOffsets, done } = log.append(batches);
+        // Written (or failed and cut back): the partition holds the batches no longer.
+        const release = () => buffers.release(batches);
+        done.then(release, release);
         pending.push(done);
         for (let b = 0; b < batches.length; b++) {
           const start = starts[b]!;

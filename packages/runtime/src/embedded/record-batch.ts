@@ -207,7 +207,8 @@ function writeNullableBytes(buf: Buffer, at: number, bytes: Buffer | null): numb
 /**
  * Encodes records `order[from..to)` of `records` into one batch, with base offset 0 and no CRC
  * yet (see {@link stampBatch}). `bodySizes[i]` is {@link recordBodySize} of `records[i]` and
- * `timestamps[i]` its timestamp, both indexed like `records`.
+ * `timestamps[i]` its timestamp, both indexed like `records`. The batch is written into
+ * `allocate(size)`, a buffer of exactly that size.
  */
 export function encodeBatch(
   records: readonly ProduceRecord[],
@@ -217,6 +218,7 @@ export function encodeBatch(
   bodySizes: ArrayLike<number>,
   timestamps: ArrayLike<number>,
   logAppendTime: boolean,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): Buffer {
   let minTimestamp = Number.POSITIVE_INFINITY;
   let maxTimestamp = Number.NEGATIVE_INFINITY;
@@ -230,7 +232,7 @@ export function encodeBatch(
     const r = order[i]!;
     size += bodySizes[r]! + varintSize(timestamps[r]! - minTimestamp);
   }
-  const buf = Buffer.allocUnsafe(size);
+  const buf = allocate(size);
   buf.writeUInt32LE(size - 4, 0);
   buf.writeUInt32LE(0, CRC_AT);
   buf[MAGIC_AT] = BATCH_MAGIC;

@@ -416,6 +416,46 @@ describe('EmbeddedLogClient: the embedded log itself', () => {
     }
   });
 
+  test('batch memory is reused only once written: overlapping produces of many small batches read back intact', async () => {
+    // maxBatchBytes at its minimum makes each produce several batches, so slabs go round many
+    // times; produces overlap, so a slab freed too early would be overwritten before its write.
+    const client = await EmbeddedLogClient.open({ dir: await tempDir(), maxBatchBytes: 1024 });
+    const value = (call: number, i: number): Buffer =>
+      Buffer.from(`${call}:${i}:`.padEnd(100 + (i % 7), 'x'));
+    try {
+      await client.createTopics([{ name: 'reused', partitions: 2 }]);
+      const calls = 40;
+      const perCall = 60;
+      await Promise.all(
+        Array.from({ length: calls }, (_, call) =>
+          client.produce(
+            Array.from({ length: perCall }, (_, i) => ({
+              topic: 'reused',
+              partition: i % 2,
+              key: Buffer.from(`k${call}-${i}`),
+              value: value(call, i),
+              headers: [],
+            })),
+          ),
+        ),
+      );
+      for (const partition of [0, 1]) {
+        const half = (calls * perCall) / 2;
+        const back = await readAll(client, 'reused', partition, 0, half, 64 * 1024);
+        const expected = [];
+        for (let call = 0; call < calls; call++)
+          for (let i = partition; i < perCall; i += 2)
+            expected.push(`k${call}-${i} ${value(call, i).toString()}`);
+        assert.deepEqual(
+          back.map((r) => `${r.key?.toString()} ${r.value?.toString()}`),
+          expected,
+        );
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
   test('more partitions than open files: segment files are closed and reopened as needed', async () => {
     const client = await EmbeddedLogClient.open({
       dir: await tempDir(),
