@@ -9,8 +9,8 @@
 // Each measured run is a worker process of its own (worker.ts): an in-process StandaloneHerder,
 // the synthetic BenchRowSourceConnector (pipeline.ts) emitting pre-built 10-field Structs in
 // batches, one of the chains, JsonConverter with schemas for key and value, into the embedded log
-// and (unless --no-kafka) into one real Kafka broker started once for the whole run. Runs go one
-// after the other, never in parallel, the chain order rotated from repeat to repeat. Each run
+// and (unless --no-kafka) into one real Kafka broker started once the embedded runs are done. Runs
+// go one after the other, never in parallel, the chain order rotated from repeat to repeat. Each run
 // checks where and how its records landed (see worker.ts); a failed check exits 1 and marks the
 // RESULTS.md section CHECK FAILED.
 
@@ -165,16 +165,25 @@ if (profile) {
 }
 
 const results: WorkerResult[] = [];
-let kafka: Awaited<ReturnType<typeof startKafka>> | undefined;
-try {
-  if (useKafka) kafka = await startKafka({ ownerPid: process.pid, log });
-  const repeats = profile ? 1 : REPEATS;
-  for (let rep = 0; rep < repeats; rep++) {
-    // Rotate the chain order so no chain always runs first (or right after the broker started).
-    const order = CHAIN_LENGTHS.map((_, i) => CHAIN_LENGTHS[(i + rep) % CHAIN_LENGTHS.length]!);
-    for (const chain of order) {
-      for (const backend of BACKENDS) {
-        const r = await runWorker(backend, chain, backend === 'kafka' ? kafka!.bootstrapServers : undefined);
+const repeats = profile ? 1 : REPEATS;
+let kafkaVersion = '';
+// One backend after the other, the embedded log first and before the broker starts: a broker
+// beside an embedded run is a JVM doing its own work (deleting the last run's topic files,
+// collecting garbage) on one of the machine's two cores. With the backends interleaved, the
+// embedded runs that had most of it beside them were the slowest (93,422 records/s with 4.8 CPU-s
+// of other processes, against 147,040 with 0.2, for the same 3-transform chain in one run).
+for (const backend of BACKENDS) {
+  let kafka: Awaited<ReturnType<typeof startKafka>> | undefined;
+  try {
+    if (backend === 'kafka') {
+      kafka = await startKafka({ ownerPid: process.pid, log });
+      kafkaVersion = kafka.version;
+    }
+    for (let rep = 0; rep < repeats; rep++) {
+      // Rotate the chain order so no chain always runs first (or right after the broker started).
+      const order = CHAIN_LENGTHS.map((_, i) => CHAIN_LENGTHS[(i + rep) % CHAIN_LENGTHS.length]!);
+      for (const chain of order) {
+        const r = await runWorker(backend, chain, kafka?.bootstrapServers);
         results.push(r);
         log(
           `${backend}, ${chain} transforms (repeat ${rep + 1}/${repeats}): ${fmtRate(r.rate)} records/s, ` +
@@ -185,9 +194,9 @@ try {
         await sleep(PAUSE_MS);
       }
     }
+  } finally {
+    await kafka?.stop();
   }
-} finally {
-  await kafka?.stop();
 }
 
 // The per-transform breakdown, in a process of its own after the pipelines.
@@ -228,7 +237,7 @@ for (const backend of BACKENDS) {
 const rowOf = (backend: WorkerArgs['backend'], chain: ChainLength) =>
   rows.find((r) => r.backend === backend && r.chain === chain)!;
 const logName = (backend: WorkerArgs['backend']) =>
-  backend === 'embedded' ? 'embedded log' : `Kafka ${kafka?.version ?? ''}`.trim();
+  backend === 'embedded' ? 'embedded log' : `Kafka ${kafkaVersion}`.trim();
 
 const problems = results.flatMap((r) => r.problems.map((p) => `${r.backend}, ${r.chain} transforms: ${p}`));
 const allOk = problems.length === 0;
@@ -308,9 +317,9 @@ const section = [
   '',
   ...machineLines(loadBefore, loadAfter),
   `- Sluice: ${sluiceSource}, TypeScript sources (type stripping); Node ${nodeInfo.node} (V8 ${nodeInfo.v8}, default heap limit ${nodeInfo.heap} MB)`,
-  `- Pipeline: an in-process \`StandaloneHerder\` in a worker process of its own per run; a synthetic source connector (benchmarks/transforms-chain/pipeline.ts) whose one task returns ${BATCH_SIZE.toLocaleString('en-US')} SourceRecords per poll, each holding one of ${POOL_SIZE} pre-built Structs (schema \`bench.Row\`: int64, 2 strings, int32, float64, boolean, Timestamp, Decimal(2), optional string, string), null key; JsonConverter with \`schemas.enable=true\` for key and value (values ${Math.round(meanValue)} bytes with the schema envelope, payload ${Math.round(meanPayload0)} bytes as compact JSON); offset.flush.interval.ms=10000; into ${BACKENDS.map(logName).join(' and ')} (one 1-partition target topic per run, created before the connector${useKafka ? `; one broker from \`startKafka()\` of @sluice/testing for the whole run, topics deleted after each run` : ''})`,
+  `- Pipeline: an in-process \`StandaloneHerder\` in a worker process of its own per run; a synthetic source connector (benchmarks/transforms-chain/pipeline.ts) whose one task returns ${BATCH_SIZE.toLocaleString('en-US')} SourceRecords per poll, each holding one of ${POOL_SIZE} pre-built Structs (schema \`bench.Row\`: int64, 2 strings, int32, float64, boolean, Timestamp, Decimal(2), optional string, string), null key; JsonConverter with \`schemas.enable=true\` for key and value (values ${Math.round(meanValue)} bytes with the schema envelope, payload ${Math.round(meanPayload0)} bytes as compact JSON); offset.flush.interval.ms=10000; into ${BACKENDS.map(logName).join(' and ')} (one 1-partition target topic per run, created before the connector${useKafka ? `; one broker from \`startKafka()\` of @sluice/testing for all the Kafka runs, started after the embedded ones, topics deleted after each run` : ''})`,
   ...CHAIN_LENGTHS.filter((c) => c > 0).map((c) => `- ${c} transforms: ${describeChain(c)}`),
-  `- Method: ${RECORDS.toLocaleString('en-US')} records per run; ${REPEATS} repeat${REPEATS === 1 ? '' : 's'} of each configuration, one run at a time, the chain order rotated per repeat (${useKafka ? 'embedded then Kafka for each chain' : 'embedded log only'}), ${PAUSE_MS} ms apart. The worker reads the end offset of the target topic every ${POLL_MS} ms: **records/s = (records − records at the first non-zero observation) / (time all records were seen − time of that first observation)**, start-up excluded. CPU per record = the worker process's user+system CPU time over that same window / those records (the herder, the task, transforms, converters and, for the embedded log, the log writes; not the broker). Peak RSS = maxRSS of the worker process when all records had landed. The table shows medians over the repeats; "vs 0 transforms" divides the medians; cost per transform = (1 − that ratio) / transforms; extra CPU per transform = (CPU per record − the 0-transform CPU per record) / transforms`,
+  `- Method: ${RECORDS.toLocaleString('en-US')} records per run; ${REPEATS} repeat${REPEATS === 1 ? '' : 's'} of each configuration, one run at a time, the embedded log's runs first with no broker running, ${useKafka ? 'then the broker started and the Kafka runs' : 'no Kafka runs'}, the chain order rotated per repeat, ${PAUSE_MS} ms apart. The worker reads the end offset of the target topic every ${POLL_MS} ms: **records/s = (records − records at the first non-zero observation) / (time all records were seen − time of that first observation)**, start-up excluded. CPU per record = the worker process's user+system CPU time over that same window / those records (the herder, the task, transforms, converters and, for the embedded log, the log writes; not the broker). Peak RSS = maxRSS of the worker process when all records had landed. The table shows medians over the repeats; "vs 0 transforms" divides the medians; cost per transform = (1 − that ratio) / transforms; extra CPU per transform = (CPU per record − the 0-transform CPU per record) / transforms`,
   `- Checks per run (a failure exits 1): the target topic ends at exactly ${RECORDS.toLocaleString('en-US')} after the connector stopped; for 3 and 6 transforms nothing landed in the source topic (RegexRouter routed everything); ${checkedPerRun} landed values per run (the first three, the last, the rest random) equal, as JSON, the expected envelope computed by hand from the untransformed row (field dropped, static field appended as an optional string, email masked, age/score cast in schema and value, schema name and version set); null keys; the first observation saw under 10% of the records (else the rate is not measured). Result: ${allOk ? 'all passed' : `FAILED: ${problems.length} problems (first: ${problems[0]!.split('\n')[0]})`}`,
   '',
   table,
