@@ -1,7 +1,7 @@
 /**
  * Configuration definitions for plugins: {@link ConfigDef} (Kafka's `ConfigDef`), typed access
- * ({@link AbstractConfig}), validators, secrets ({@link Password}), the REST validation shapes and
- * documentation rendering.
+ * ({@link AbstractConfig}), validators, secrets ({@link Password}), the REST validation shapes,
+ * documentation rendering, and the config provider contract ({@link ConfigProvider}).
  */
 
 export { AbstractConfig } from './abstract-config.ts';
@@ -23,6 +23,7 @@ export {
   toConfigValueInfo,
   validateToConfigInfos,
 } from './config-infos.ts';
+export type { ConfigData, ConfigProvider, ConfigProviderClass } from './config-provider.ts';
 export { Config, ConfigValue } from './config-value.ts';
 export { configKeysToMarkdown, documentedDefault } from './docs.ts';
 export { convertToString, convertToStringMapWithPasswordValues, parseType } from './parse.ts';

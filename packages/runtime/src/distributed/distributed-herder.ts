@@ -32,8 +32,6 @@ import {
 } from '@sluice/api';
 import { type Logger, pino } from 'pino';
 import { DistributedConfig } from '../config/distributed-config.ts';
-import { builtinConfigProviders } from '../config/providers/config-provider-registry.ts';
-import { resolveWorkerProperties } from '../config/providers/worker-config-providers.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import {
   alteredMessage,
@@ -62,15 +60,13 @@ import type {
   TaskStatus,
 } from '../herder/entities.ts';
 import type { Forward, Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
+import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
-import { builtinPlugins } from '../plugins/builtins.ts';
-import { loadPluginPath } from '../plugins/plugin-path.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
 import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import type { StateRecord, StatusBackingStore } from '../storage/status-store.ts';
-import { SLUICE_VERSION } from '../version.ts';
 import { sleep } from '../worker/task-state.ts';
 import { Worker } from '../worker/worker.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
@@ -292,11 +288,13 @@ export class DistributedHerder implements Herder {
     options: DistributedHerderOptions = {},
   ): Promise<DistributedHerder> {
     const logger = options.logger ?? pino({ level: 'info' });
-    const providers = builtinConfigProviders();
-    const resolved = await resolveWorkerProperties(workerProps, providers, { logger });
+    // As Kafka: plugin.path (raw) is scanned first, then `${provider:path:key}` in the worker
+    // properties are resolved, through plugin providers too.
+    const { plugins, providers, resolved } = await bootstrapWorker(workerProps, {
+      logger,
+      plugins: options.plugins,
+    });
     const config = new DistributedConfig(resolved.data);
-    const plugins = options.plugins ?? builtinPlugins(SLUICE_VERSION);
-    await loadPluginPath(plugins, config.getList('plugin.path') ?? [], logger);
     checkWorkerClientConfigs(config);
     let herder: DistributedHerder | undefined;
     const transformer = await WorkerConfigTransformer.create(resolved.data, providers, {

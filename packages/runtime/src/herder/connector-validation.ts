@@ -154,7 +154,10 @@ export async function validateConnectorConfig(
   return generateConfigInfos(cls, keys, values.values(), groups);
 }
 
-/** `GET /connector-plugins/{p}/config`: NotFoundError `Unknown plugin <p>.` */
+/**
+ * `GET /connector-plugins/{p}/config`: NotFoundError `Unknown plugin <p>.`; BadRequestError (400)
+ * for a plugin of another kind (a config provider), as Kafka.
+ */
 export function connectorPluginConfig(plugins: PluginRegistry, pluginName: string): ConfigKeyInfo[] {
   const info = plugins.find(pluginName, [
     'source',
@@ -164,7 +167,14 @@ export function connectorPluginConfig(plugins: PluginRegistry, pluginName: strin
     'transformation',
     'predicate',
   ]);
-  if (info === undefined) throw new NotFoundError(`Unknown plugin ${pluginName}.`);
+  if (info === undefined) {
+    if (plugins.find(pluginName, ['configprovider']) !== undefined) {
+      throw new BadRequestError(
+        `Invalid plugin class ${pluginName}. Valid types are sink, source, converter, header_converter, transformation, predicate.`,
+      );
+    }
+    throw new NotFoundError(`Unknown plugin ${pluginName}.`);
+  }
   const instance = new info.plugin() as { config?: () => ConfigDef };
   const own = instance.config?.();
   const keys = own === undefined ? [] : [...own.configKeys().values()];

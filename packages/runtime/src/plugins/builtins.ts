@@ -2,14 +2,16 @@ import { sluicePlugins as fileConnectors } from '@sluice/connector-file';
 import { sluicePlugins as postgresConnectors } from '@sluice/connector-postgres';
 import { sluicePlugins as converters } from '@sluice/converters';
 import { sluicePlugins as transforms } from '@sluice/transforms';
+import { BUILTIN_CONFIG_PROVIDERS } from '../config/providers/config-provider-registry.ts';
 import { PluginRegistry } from './plugin-registry.ts';
 
-/** A registry holding every plugin shipped with Sluice. */
+/** A registry holding every plugin shipped with Sluice, Kafka's config providers included. */
 export function builtinPlugins(version: string): PluginRegistry {
   const registry = new PluginRegistry(version);
   registry.registerManifest(converters);
   registry.registerManifest(transforms);
   registry.registerManifest(fileConnectors);
   registry.registerManifest(postgresConnectors);
+  for (const provider of BUILTIN_CONFIG_PROVIDERS) registry.register('configprovider', provider);
   return registry;
 }

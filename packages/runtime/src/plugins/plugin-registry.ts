@@ -17,7 +17,11 @@ export interface PluginInfo {
   readonly plugin: PluginClass;
 }
 
-/** REST listing order (`GET /connector-plugins`): sinks, sources, then transformations, predicates, converters, header converters. */
+/**
+ * REST listing order (`GET /connector-plugins`): sinks, sources, then transformations, predicates,
+ * converters, header converters. Config providers are not listed, as in Kafka; they come last when
+ * asked for by type.
+ */
 const TYPE_ORDER: readonly PluginType[] = [
   'sink',
   'source',
@@ -25,13 +29,25 @@ const TYPE_ORDER: readonly PluginType[] = [
   'predicate',
   'converter',
   'header_converter',
+  'configprovider',
 ];
+
+/** The types {@link PluginRegistry.list} returns by default: those `GET /connector-plugins` lists. */
+const LISTED_TYPES: readonly PluginType[] = TYPE_ORDER.filter((t) => t !== 'configprovider');
+
+/** The suffix Kafka drops from a plugin's simple class name to make its short alias, by type. */
+const ALIAS_SUFFIX: Partial<Record<PluginType, string>> = {
+  source: 'Connector',
+  sink: 'Connector',
+  configprovider: 'ConfigProvider',
+};
 
 /**
  * Every plugin the worker knows, by name. A plugin resolves under its Java class name (so
  * existing Kafka Connect configs work), its TypeScript class name, its declared aliases, and the
- * short names Kafka derives: the simple class name, and for connectors that name without the
- * `Connector` suffix (`FileStreamSource`). A short name claimed by two plugins resolves to neither.
+ * short names Kafka derives: the simple class name, and for connectors and config providers that
+ * name without the `Connector` / `ConfigProvider` suffix (`FileStreamSource`, `File`). A short name
+ * claimed by two plugins of the asked-for types resolves to neither.
  */
 export class PluginRegistry {
   readonly #plugins: PluginInfo[] = [];
@@ -52,8 +68,9 @@ export class PluginRegistry {
     const names = new Set<string>([className, plugin.name, ...(plugin.aliases ?? [])]);
     const simple = className.slice(className.lastIndexOf('.') + 1);
     names.add(simple);
-    if ((type === 'source' || type === 'sink') && simple.endsWith('Connector') && simple !== 'Connector') {
-      names.add(simple.slice(0, -'Connector'.length));
+    const suffix = ALIAS_SUFFIX[type];
+    if (suffix !== undefined && simple.endsWith(suffix) && simple !== suffix) {
+      names.add(simple.slice(0, -suffix.length));
     }
     const info: PluginInfo = {
       className,
@@ -99,8 +116,11 @@ export class PluginRegistry {
     }
   }
 
-  /** Plugins of the given types in REST listing order (by type, then class name). */
-  list(types: readonly PluginType[] = TYPE_ORDER): PluginInfo[] {
+  /**
+   * Plugins of the given types in REST listing order (by type, then class name); by default the
+   * types `GET /connector-plugins?connectorsOnly=false` lists (every type but config providers).
+   */
+  list(types: readonly PluginType[] = LISTED_TYPES): PluginInfo[] {
     return this.#plugins
       .filter((p) => types.includes(p.type))
       .sort(
@@ -118,6 +138,7 @@ function describeTypes(types: readonly PluginType[]): string {
     header_converter: 'HeaderConverter',
     transformation: 'Transformation',
     predicate: 'Predicate',
+    configprovider: 'ConfigProvider',
   };
   return types.map((t) => names[t]).join(' or ');
 }

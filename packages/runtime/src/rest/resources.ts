@@ -70,6 +70,7 @@ const CONNECTOR_CLASS_CONFIG = 'connector.class';
 const ALIAS_SUFFIX = 'Connector';
 const INITIAL_STATES: readonly InitialState[] = ['RUNNING', 'PAUSED', 'STOPPED'];
 const CONNECTOR_TYPES: readonly PluginType[] = ['sink', 'source'];
+/** `connectorsOnly=false`: every type but config providers, which Kafka 3.x/4.x does not list. */
 const ALL_TYPES: readonly PluginType[] = [
   'sink',
   'source',
@@ -436,7 +437,8 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       const types = queryBoolean(query, 'connectorsOnly', true) ? CONNECTOR_TYPES : ALL_TYPES;
       const plugins: PluginInfoJson[] = herder.plugins.list(types).map((p) => ({
         class: p.className,
-        type: p.type,
+        // Only listed types are asked for (never `configprovider`, which Kafka does not list).
+        type: p.type as PluginInfoJson['type'],
         ...(p.version === undefined ? {} : { version: p.version }),
       }));
       return ok(plugins);

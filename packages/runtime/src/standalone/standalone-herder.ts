@@ -7,8 +7,6 @@ import {
   TopicPartitionMap,
 } from '@sluice/api';
 import { type Logger, pino } from 'pino';
-import { builtinConfigProviders } from '../config/providers/config-provider-registry.ts';
-import { resolveWorkerProperties } from '../config/providers/worker-config-providers.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { WorkerConfig } from '../config/worker-config.ts';
 import { EmbeddedLogClient } from '../embedded/embedded-log-client.ts';
@@ -39,15 +37,13 @@ import type {
   TaskStatus,
 } from '../herder/entities.ts';
 import type { Herder, PutConnectorResult } from '../herder/herder.ts';
+import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
-import { builtinPlugins } from '../plugins/builtins.ts';
-import { loadPluginPath } from '../plugins/plugin-path.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import { MemoryStatusStore } from '../storage/status-store.ts';
-import { SLUICE_VERSION } from '../version.ts';
 import { Worker } from '../worker/worker.ts';
 
 interface ConnectorEntry {
@@ -128,12 +124,13 @@ export class StandaloneHerder implements Herder {
     options: { logger?: Logger; plugins?: PluginRegistry } = {},
   ): Promise<StandaloneHerder> {
     const logger = options.logger ?? pino({ level: 'info' });
-    // `${provider:path:key}` in the worker properties themselves are resolved first, as Kafka does.
-    const providers = builtinConfigProviders();
-    const resolved = await resolveWorkerProperties(workerProps, providers, { logger });
+    // As Kafka: plugin.path (raw) is scanned first, then `${provider:path:key}` in the worker
+    // properties are resolved, through plugin providers too.
+    const { plugins, providers, resolved } = await bootstrapWorker(workerProps, {
+      logger,
+      plugins: options.plugins,
+    });
     const config = new WorkerConfig(resolved.data);
-    const plugins = options.plugins ?? builtinPlugins(SLUICE_VERSION);
-    await loadPluginPath(plugins, config.getList('plugin.path') ?? [], logger);
     checkWorkerClientConfigs(config);
     let log: LogClient;
     if (config.usesEmbeddedLog()) {

@@ -103,3 +103,37 @@ test('every Kafka converter class name users write resolves', () => {
     'org.apache.kafka.connect.storage.StringConverter',
   );
 });
+
+test('config providers resolve by Kafka names, without the ConfigProvider suffix too, and are not listed', () => {
+  const registry = builtinPlugins('1');
+  for (const name of [
+    'org.apache.kafka.common.config.provider.FileConfigProvider',
+    'FileConfigProvider',
+    'File',
+  ]) {
+    const info = registry.resolve(name, ['configprovider']);
+    assert.equal(info.className, 'org.apache.kafka.common.config.provider.FileConfigProvider', name);
+    assert.equal(info.type, 'configprovider');
+  }
+  assert.deepEqual(
+    registry.list(['configprovider']).map((p) => p.className),
+    [
+      'org.apache.kafka.common.config.provider.DirectoryConfigProvider',
+      'org.apache.kafka.common.config.provider.EnvVarConfigProvider',
+      'org.apache.kafka.common.config.provider.FileConfigProvider',
+    ],
+  );
+  // GET /connector-plugins?connectorsOnly=false lists no config provider, as Kafka 3.x/4.x.
+  assert.equal(
+    registry.list().some((p) => p.type === 'configprovider'),
+    false,
+  );
+  assert.throws(
+    () => registry.resolve('File', ['converter']),
+    /Failed to find any class that implements Converter and which name matches File/,
+  );
+  assert.throws(
+    () => registry.resolve('Nope', ['configprovider']),
+    /Failed to find any class that implements ConfigProvider and which name matches Nope/,
+  );
+});

@@ -1,6 +1,6 @@
-import { ConfigDef, ConnectError } from '@sluice/api';
+import { type ConfigData, ConfigDef, type ConfigProvider, ConnectError } from '@sluice/api';
 import { ALLOWED_PATHS_CONFIG, ALLOWED_PATHS_DOC, AllowedPaths } from './allowed-paths.ts';
-import { type ConfigData, type ConfigProvider, NOT_CONFIGURED_MESSAGE } from './config-provider.ts';
+import { NOT_CONFIGURED_MESSAGE } from './config-provider.ts';
 
 /** What {@link AllowedPathsConfigProvider.read} is asked for. */
 export interface PathRequest {

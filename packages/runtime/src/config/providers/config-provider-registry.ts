@@ -1,5 +1,5 @@
-import { ConfigError } from '@sluice/api';
-import type { ConfigProviderClass } from './config-provider.ts';
+import { ConfigError, type ConfigProviderClass } from '@sluice/api';
+import type { PluginRegistry } from '../../plugins/plugin-registry.ts';
 import { DirectoryConfigProvider } from './directory-config-provider.ts';
 import { EnvVarConfigProvider } from './env-var-config-provider.ts';
 import { FileConfigProvider } from './file-config-provider.ts';
@@ -17,8 +17,9 @@ export class ConfigProviderRegistry {
   readonly #byName = new Map<string, Set<ConfigProviderClass>>();
   readonly #classes: ConfigProviderClass[] = [];
 
-  /** Registers a provider class under all its names. */
+  /** Registers a provider class under all its names (a class registered before is skipped). */
   register(provider: ConfigProviderClass): this {
+    if (this.#classes.includes(provider)) return this;
     const className = provider.javaClass ?? provider.name;
     const simple = className.slice(className.lastIndexOf('.') + 1);
     const names = new Set([className, provider.name, simple, ...(provider.aliases ?? [])]);
@@ -69,10 +70,29 @@ export class ConfigProviderRegistry {
   }
 }
 
+/** Kafka's three providers, File, Directory and EnvVar, in that order. */
+export const BUILTIN_CONFIG_PROVIDERS: readonly ConfigProviderClass[] = [
+  FileConfigProvider,
+  DirectoryConfigProvider,
+  EnvVarConfigProvider,
+];
+
 /** A registry of Kafka's three providers: File, Directory and EnvVar. */
 export function builtinConfigProviders(): ConfigProviderRegistry {
-  return new ConfigProviderRegistry()
-    .register(FileConfigProvider)
-    .register(DirectoryConfigProvider)
-    .register(EnvVarConfigProvider);
+  const registry = new ConfigProviderRegistry();
+  for (const provider of BUILTIN_CONFIG_PROVIDERS) registry.register(provider);
+  return registry;
+}
+
+/**
+ * The providers a worker can name in `config.providers.<name>.class`: Kafka's three built-ins,
+ * then every `configprovider` plugin of `plugins` (those of the built-in packages and those loaded
+ * from `plugin.path`), by class name.
+ */
+export function configProvidersOf(plugins: PluginRegistry): ConfigProviderRegistry {
+  const registry = builtinConfigProviders();
+  for (const info of plugins.list(['configprovider'])) {
+    registry.register(info.plugin as ConfigProviderClass);
+  }
+  return registry;
 }

@@ -3,9 +3,8 @@
  * `org.apache.kafka.common.config.ConfigTransformer`, plus the helpers Kafka Connect's herder uses
  * around it (`keysWithVariableValues`, `reverseTransform`).
  */
-import { ConnectError } from '@sluice/api';
+import { type ConfigProvider, ConnectError } from '@sluice/api';
 import type { Logger } from 'pino';
-import type { ConfigProvider } from './config-provider.ts';
 
 /**
  * Kafka's `ConfigTransformer.DEFAULT_PATTERN`, `\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}`: the provider

@@ -1,5 +1,5 @@
-import { ConfigDef, ConfigError, ConnectError } from '@sluice/api';
-import { type ConfigData, type ConfigProvider, NOT_CONFIGURED_MESSAGE } from './config-provider.ts';
+import { type ConfigData, ConfigDef, ConfigError, type ConfigProvider, ConnectError } from '@sluice/api';
+import { NOT_CONFIGURED_MESSAGE } from './config-provider.ts';
 
 /** The parameter of `EnvVarConfigProvider`. */
 export const ALLOWLIST_PATTERN_CONFIG = 'allowlist.pattern';

@@ -4,13 +4,15 @@
  *
  * ## Wiring (for the worker / herder)
  *
- * 1. **Worker properties.** Before `new WorkerConfig(props)`:
+ * 1. **Worker properties.** Before `new WorkerConfig(props)`, `bootstrapWorker` (in
+ *    `herder/worker-bootstrap.ts`) does what Kafka does: load `plugin.path` from the RAW
+ *    properties, so plugin packages can bring providers (`configprovider` manifest entries), then
+ *    resolve the properties through the built-ins and those:
  *    ```ts
- *    const registry = builtinConfigProviders();
- *    const resolved = await resolveWorkerProperties(rawProps, registry, { logger });
+ *    const { plugins, providers: registry, resolved } = await bootstrapWorker(rawProps, { logger });
  *    const config = new WorkerConfig(resolved.data);
- *    // plugin.path: scan the RAW value, as Kafka does (resolveWorkerProperties logs Kafka's warning).
  *    ```
+ *    (`resolveWorkerProperties` logs Kafka's warning when `plugin.path` itself used a variable.)
  *    Log the worker config with `redactResolvedConfig(resolved, WORKER_CONFIG_DEF)`.
  * 2. **The worker's providers.** Once per worker, from the resolved properties:
  *    ```ts
@@ -34,9 +36,13 @@
  */
 
 export { ALLOWED_PATHS_CONFIG, ALLOWED_PATHS_DOC, AllowedPaths } from './allowed-paths.ts';
-export type { ConfigData, ConfigProvider, ConfigProviderClass } from './config-provider.ts';
 export { NOT_CONFIGURED_MESSAGE } from './config-provider.ts';
-export { builtinConfigProviders, ConfigProviderRegistry } from './config-provider-registry.ts';
+export {
+  BUILTIN_CONFIG_PROVIDERS,
+  builtinConfigProviders,
+  ConfigProviderRegistry,
+  configProvidersOf,
+} from './config-provider-registry.ts';
 export type {
   ConfigTransformerOptions,
   ConfigTransformResult,

@@ -3,9 +3,8 @@
  * and `config.providers.<name>.param.<key>` from worker properties, instantiating the providers,
  * and resolving variables in the worker properties themselves.
  */
-import { ConfigError, parseType } from '@sluice/api';
+import { ConfigError, type ConfigProvider, type ConfigProviderClass, parseType } from '@sluice/api';
 import type { Logger } from 'pino';
-import type { ConfigProvider, ConfigProviderClass } from './config-provider.ts';
 import type { ConfigProviderRegistry } from './config-provider-registry.ts';
 import { ConfigTransformer, type ConfigTransformResult } from './config-transformer.ts';
 
@@ -108,7 +107,26 @@ async function instantiate(
   cls: ConfigProviderClass,
 ): Promise<ConfigProvider> {
   const className = cls.javaClass ?? cls.name;
-  const provider = new cls();
+  const classKey = providerClassKey(setting.name);
+  let provider: ConfigProvider;
+  try {
+    provider = new cls();
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new ConfigError(`Could not create config provider '${setting.name}' (${className}): ${reason}`, {
+      key: classKey,
+      value: setting.className,
+      cause: e,
+    });
+  }
+  const missing = (['configure', 'get', 'close'] as const).filter((m) => typeof provider[m] !== 'function');
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid value ${setting.className} for configuration ${classKey}: ${className} is not a ConfigProvider ` +
+        `(no ${missing.join(', ')} method)`,
+      { key: classKey, value: setting.className },
+    );
+  }
   try {
     await provider.configure(setting.params);
   } catch (e) {
@@ -121,7 +139,7 @@ async function instantiate(
     const key =
       paramKey !== undefined && Object.hasOwn(setting.params, paramKey)
         ? providerParamPrefix(setting.name) + paramKey
-        : providerClassKey(setting.name);
+        : classKey;
     const reason = e instanceof Error ? e.message : String(e);
     throw new ConfigError(`Could not configure config provider '${setting.name}' (${className}): ${reason}`, {
       key,

@@ -1,6 +1,5 @@
-import { ConfigError, parseType } from '@sluice/api';
+import { ConfigError, type ConfigProvider, parseType } from '@sluice/api';
 import type { Logger } from 'pino';
-import type { ConfigProvider } from './config-provider.ts';
 import type { ConfigProviderRegistry } from './config-provider-registry.ts';
 import { ConfigTransformer, type ConfigTransformResult } from './config-transformer.ts';
 import { closeConfigProviders, createConfigProviders } from './worker-config-providers.ts';

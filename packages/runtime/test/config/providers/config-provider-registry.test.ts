@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from '@sluice/api';
-import type { ConfigData, ConfigProvider } from '../../../src/config/providers/config-provider.ts';
+import { type ConfigData, ConfigError, type ConfigProvider } from '@sluice/api';
+import { builtinPlugins, PluginRegistry } from '@sluice/runtime';
 import {
   builtinConfigProviders,
   ConfigProviderRegistry,
+  configProvidersOf,
 } from '../../../src/config/providers/config-provider-registry.ts';
 import { DirectoryConfigProvider } from '../../../src/config/providers/directory-config-provider.ts';
 import { EnvVarConfigProvider } from '../../../src/config/providers/env-var-config-provider.ts';
@@ -89,5 +90,46 @@ describe('ConfigProviderRegistry', () => {
     const registry = new ConfigProviderRegistry().register(VaultConfigProvider);
     assert.equal(registry.resolve('VaultConfigProvider', 'k'), VaultConfigProvider);
     assert.equal(registry.resolve('Vault', 'k'), VaultConfigProvider);
+  });
+
+  test('a class registered twice is kept once', () => {
+    const registry = builtinConfigProviders().register(FileConfigProvider);
+    assert.deepEqual(registry.list(), [FileConfigProvider, DirectoryConfigProvider, EnvVarConfigProvider]);
+    assert.equal(registry.resolve('File', 'k'), FileConfigProvider);
+  });
+});
+
+describe('configProvidersOf', () => {
+  class VaultConfigProvider extends NoData {
+    static readonly javaClass = 'com.example.vault.VaultConfigProvider';
+  }
+
+  test('the built-ins, then the configprovider plugins of the plugin registry', () => {
+    const plugins = builtinPlugins('1');
+    plugins.register('configprovider', VaultConfigProvider);
+    const registry = configProvidersOf(plugins);
+    assert.deepEqual(registry.list(), [
+      FileConfigProvider,
+      DirectoryConfigProvider,
+      EnvVarConfigProvider,
+      VaultConfigProvider,
+    ]);
+    for (const name of ['com.example.vault.VaultConfigProvider', 'VaultConfigProvider', 'Vault']) {
+      assert.equal(registry.resolve(name, 'k'), VaultConfigProvider, name);
+    }
+    assert.throws(
+      () => registry.resolve('Nope', 'config.providers.x.class'),
+      /available ConfigProviders are: .*EnvVarConfigProvider, com\.example\.vault\.VaultConfigProvider$/,
+    );
+  });
+
+  test('a plugin registry without the built-ins still offers them; other plugin types are ignored', () => {
+    const plugins = new PluginRegistry('1');
+    plugins.register('converter', VaultConfigProvider);
+    assert.deepEqual(configProvidersOf(plugins).list(), [
+      FileConfigProvider,
+      DirectoryConfigProvider,
+      EnvVarConfigProvider,
+    ]);
   });
 });

@@ -4,8 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, ConnectError } from '@sluice/api';
-import type { ConfigData, ConfigProvider } from '../../../src/config/providers/config-provider.ts';
+import { type ConfigData, ConfigError, type ConfigProvider, ConnectError } from '@sluice/api';
 import {
   ConfigTransformer,
   configVariables,

@@ -4,9 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError } from '@sluice/api';
+import { type ConfigData, ConfigError, type ConfigProvider, type ConfigProviderClass } from '@sluice/api';
 import pino from 'pino';
-import type { ConfigData, ConfigProvider } from '../../../src/config/providers/config-provider.ts';
 import { builtinConfigProviders } from '../../../src/config/providers/config-provider-registry.ts';
 import { FileConfigProvider } from '../../../src/config/providers/file-config-provider.ts';
 import {
@@ -169,6 +168,58 @@ describe('createConfigProviders', () => {
         /refusing to start/.test(e.message),
     );
     assert.deepEqual(LifecycleProvider.events, ['configure {"fail":"yes"}', 'close']);
+  });
+
+  test('a constructor that throws is a ConfigError naming the provider and its class key', async () => {
+    class ThrowingConfigProvider implements ConfigProvider {
+      static readonly javaClass = 'com.example.ThrowingConfigProvider';
+      constructor() {
+        throw new Error('no license key found');
+      }
+      configure(): void {}
+      get(): ConfigData {
+        return { data: new Map() };
+      }
+      close(): void {}
+    }
+    await assert.rejects(
+      createConfigProviders(
+        { 'config.providers': 't', 'config.providers.t.class': 'Throwing' },
+        builtinConfigProviders().register(ThrowingConfigProvider),
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.equal(e.key, 'config.providers.t.class');
+        assert.equal(
+          e.message,
+          "Could not create config provider 't' (com.example.ThrowingConfigProvider): no license key found",
+        );
+        return true;
+      },
+    );
+  });
+
+  test('a class without the ConfigProvider methods is refused, naming the class key', async () => {
+    class HalfConfigProvider {
+      static readonly javaClass = 'com.example.HalfConfigProvider';
+      configure(): void {}
+    }
+    await assert.rejects(
+      createConfigProviders(
+        { 'config.providers': 'h', 'config.providers.h.class': 'com.example.HalfConfigProvider' },
+        builtinConfigProviders().register(HalfConfigProvider as unknown as ConfigProviderClass),
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.equal(e.key, 'config.providers.h.class');
+        assert.equal(
+          e.message,
+          'Invalid value com.example.HalfConfigProvider for configuration config.providers.h.class: ' +
+            'com.example.HalfConfigProvider is not a ConfigProvider (no get, close method)',
+        );
+        return true;
+      },
+    );
   });
 });
 

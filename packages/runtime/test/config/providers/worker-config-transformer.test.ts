@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '@sluice/api';
-import type { ConfigData } from '../../../src/config/providers/config-provider.ts';
+import { type ConfigData, ConfigError } from '@sluice/api';
 import { builtinConfigProviders } from '../../../src/config/providers/config-provider-registry.ts';
 import { FileConfigProvider } from '../../../src/config/providers/file-config-provider.ts';
 import {
