@@ -146,7 +146,8 @@ export class ConfigTransformer {
 
   /**
    * Resolves the variables of `configs` (null values are kept as they are).
-   * @throws whatever a provider throws (ConfigError for the built-in ones)
+   * @throws the ConnectError a provider throws (ConfigError for the built-in ones); any other
+   *   error of a provider as a ConnectError naming the provider and path
    */
   async transform<V extends string | null>(
     configs: Readonly<Record<string, V>>,
@@ -181,7 +182,24 @@ export class ConfigTransformer {
       if (instance === undefined) continue;
       for (const [path, keys] of byPath) requests.push({ provider, path, keys, instance });
     }
-    const answers = await Promise.all(requests.map((r) => r.instance.get(r.path, new Set(r.keys))));
+    const answers = await Promise.all(
+      requests.map(async (r) => {
+        try {
+          return await r.instance.get(r.path, new Set(r.keys));
+        } catch (e) {
+          // A ConnectError (ConfigError from the built-ins) is the provider's own message, as in
+          // Kafka; anything else (a plugin's ENOENT, a network error) gets the provider's name.
+          if (e instanceof ConnectError) throw e;
+          const reason = e instanceof Error ? e.message : String(e);
+          throw new ConnectError(
+            `Config provider '${r.provider}' could not get path '${r.path}': ${reason}`,
+            {
+              cause: e,
+            },
+          );
+        }
+      }),
+    );
     const lookups = new Map<string, Map<string, ReadonlyMap<string, string>>>();
     const ttls = new Map<string, number>();
     requests.forEach((r, i) => {

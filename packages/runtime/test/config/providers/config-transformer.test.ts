@@ -237,6 +237,31 @@ describe('ConfigTransformer: calls and TTLs', () => {
     );
   });
 
+  test('a provider failing with a plain error is a ConnectError naming it; its ConnectErrors pass as they are', async () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:8200'), { code: 'ECONNREFUSED' });
+    const failing = (err: Error): ConfigProvider => ({
+      configure() {},
+      get: async () => {
+        throw err;
+      },
+      close() {},
+    });
+    await assert.rejects(
+      new ConfigTransformer(new Map([['vault', failing(cause)]])).transform({ a: '${vault:secret/db:pw}' }),
+      (e: unknown) =>
+        e instanceof ConnectError &&
+        !(e instanceof ConfigError) &&
+        e.cause === cause &&
+        e.message ===
+          "Config provider 'vault' could not get path 'secret/db': connect ECONNREFUSED 10.0.0.9:8200",
+    );
+    const own = new ConfigError('Could not read properties from file /x');
+    await assert.rejects(
+      new ConfigTransformer(new Map([['file', failing(own)]])).transform({ a: '${file:/x:k}' }),
+      (e: unknown) => e === own,
+    );
+  });
+
   test('a TTL of 0 counts', async () => {
     const result = await new ConfigTransformer(new Map([['e', new EchoProvider()]])).transform({
       a: '${e:ttl0:k}',
