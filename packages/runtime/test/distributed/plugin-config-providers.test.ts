@@ -8,34 +8,13 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { StringMap } from '@sluice/api';
 import { builtinPlugins, DistributedHerder } from '@sluice/runtime';
 import { uniqueName, useKafka, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
 import { distributedTestProps } from '../helpers/distributed-worker.ts';
 import { VAULT_PROVIDER_CLASS, writeProviderPlugins } from '../helpers/provider-plugins.ts';
 import { useTempDirs } from '../helpers/standalone-worker.ts';
-import { ConfigCopyingSinkConnector, RecordingSinkTaskBase } from '../helpers/test-connectors.ts';
-
-const taskStarts = new Map<string, StringMap[]>();
-
-class StartRecordingSinkTask extends RecordingSinkTaskBase<StringMap[]> {
-  protected readonly recordings = taskStarts;
-  protected newRecording(): StringMap[] {
-    return [];
-  }
-  override start(props: StringMap): void {
-    super.start(props);
-    this.recording.push({ ...props });
-  }
-  put(): void {}
-}
-
-class VaultUserSinkConnector extends ConfigCopyingSinkConnector {
-  taskClass() {
-    return StartRecordingSinkTask;
-  }
-}
+import { StartRecordingSinkConnector, taskStartConfigs as taskStarts } from '../helpers/test-connectors.ts';
 
 const tempDir = useTempDirs('sluice-dist-providers-');
 let herder: DistributedHerder | undefined;
@@ -48,7 +27,7 @@ test('a plugin provider resolves the worker properties and connector configs of 
   await writeFile(join(dir, 'vault.json'), JSON.stringify({ 'secret/db': { password: 'hunter2' } }));
   const group = uniqueName('vault-group');
   const plugins = builtinPlugins('1');
-  plugins.register('sink', VaultUserSinkConnector);
+  plugins.register('sink', StartRecordingSinkConnector);
   herder = await DistributedHerder.create(
     distributedTestProps(bootstrapServers, '${vault:group}', {
       'config.storage.topic': '${vault:group}-configs',
@@ -69,7 +48,7 @@ test('a plugin provider resolves the worker properties and connector configs of 
   const password = '${vault:secret/db:password}';
   await herder.putConnectorConfig(
     name,
-    { 'connector.class': 'VaultUserSinkConnector', topics: uniqueName('t'), 'db.password': password },
+    { 'connector.class': 'StartRecordingSinkConnector', topics: uniqueName('t'), 'db.password': password },
     { allowReplace: false },
   );
   await waitFor('the task to start', () => (taskStarts.get(name)?.length ?? 0) >= 1, { timeoutMs: 30_000 });

@@ -80,3 +80,26 @@ export abstract class RecordingSinkTaskBase<R> extends SinkTask {
   }
   stop(): void {}
 }
+
+/** The configs each {@link StartRecordingSinkConnector}'s tasks were started with, by connector name. */
+export const taskStartConfigs = new Map<string, StringMap[]>();
+
+/** A sink task that records the config it was started with in {@link taskStartConfigs}; `put` keeps nothing. */
+export class StartRecordingSinkTask extends RecordingSinkTaskBase<StringMap[]> {
+  protected readonly recordings = taskStartConfigs;
+  protected newRecording(): StringMap[] {
+    return [];
+  }
+  override start(props: StringMap): void {
+    super.start(props);
+    this.recording.push({ ...props });
+  }
+  put(): void {}
+}
+
+/** A sink connector whose tasks record their start configs (what a config provider resolved, say). */
+export class StartRecordingSinkConnector extends ConfigCopyingSinkConnector {
+  taskClass() {
+    return StartRecordingSinkTask;
+  }
+}

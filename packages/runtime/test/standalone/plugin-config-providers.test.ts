@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BadRequestError, ConfigError, ConnectError, type StringMap } from '@sluice/api';
+import { BadRequestError, ConfigError, ConnectError } from '@sluice/api';
 import { StandaloneHerder as Herder, type StandaloneHerder } from '@sluice/runtime';
 import { uniqueName, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
@@ -18,28 +18,7 @@ import {
   writeProviderPlugins,
 } from '../helpers/provider-plugins.ts';
 import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
-import { ConfigCopyingSinkConnector, RecordingSinkTaskBase } from '../helpers/test-connectors.ts';
-
-/** The configs each connector's tasks were started with, by connector name. */
-const taskStarts = new Map<string, StringMap[]>();
-
-class StartRecordingSinkTask extends RecordingSinkTaskBase<StringMap[]> {
-  protected readonly recordings = taskStarts;
-  protected newRecording(): StringMap[] {
-    return [];
-  }
-  override start(props: StringMap): void {
-    super.start(props);
-    this.recording.push({ ...props });
-  }
-  put(): void {}
-}
-
-class StartRecordingSinkConnector extends ConfigCopyingSinkConnector {
-  taskClass() {
-    return StartRecordingSinkTask;
-  }
-}
+import { StartRecordingSinkConnector, taskStartConfigs as taskStarts } from '../helpers/test-connectors.ts';
 
 const WAIT = { timeoutMs: 15_000 };
 const tempDir = useTempDirs('sluice-plugin-providers-');
