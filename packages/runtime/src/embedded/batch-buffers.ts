@@ -35,10 +35,19 @@ export class BatchBuffers {
     return this.#free.length;
   }
 
-  /** A buffer of exactly `size` bytes with unspecified contents, for one batch. */
+  /**
+   * A buffer of exactly `size` bytes with unspecified contents, for one batch: a free slab if
+   * there is one; else a new slab when the batch fills at least half of one (steady traffic), or
+   * memory of its own for a small batch (a produce spread over many partitions must not cost a
+   * slab per partition).
+   */
   take(size: number): Buffer {
-    if (size > this.#slabBytes) return Buffer.allocUnsafeSlow(size);
-    const slab = this.#free.pop() ?? new ArrayBuffer(this.#slabBytes);
+    if (size > this.#slabBytes) return Buffer.allocUnsafe(size);
+    let slab = this.#free.pop();
+    if (slab === undefined) {
+      if (size < this.#slabBytes / 2) return Buffer.allocUnsafe(size);
+      slab = new ArrayBuffer(this.#slabBytes);
+    }
     const batch = Buffer.from(slab, 0, size);
     this.#lent.set(batch, slab);
     return batch;

@@ -271,9 +271,10 @@ export class EmbeddedLogClient implements LogClient {
     this.#topics = topics;
     this.#groups = groups;
     this.recovery = recovery;
+    // At most FREE_BATCH_BYTES wait for reuse: none when one batch may be larger than that.
     this.#batchBuffers = new BatchBuffers(
       settings.maxBatchBytes,
-      Math.max(4, Math.floor(FREE_BATCH_BYTES / settings.maxBatchBytes)),
+      Math.floor(FREE_BATCH_BYTES / settings.maxBatchBytes),
     );
     if (settings.fsync === 'interval') {
       this.#syncTimer = setInterval(() => void this.#syncAll(), settings.fsyncIntervalMs);
