@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@sluice/testing';
 import { DistributedHerder } from '../../src/distributed/distributed-herder.ts';
 import {
+  assertError,
   eventually,
   http,
   startWorker,
@@ -129,20 +130,6 @@ function suite(mode: WorkerMode): void {
       10_000,
       `${name} ${connector}/${task}`,
     );
-  }
-
-  function assertError(
-    res: { status: number; json: unknown },
-    status: number,
-    message?: string | RegExp,
-  ): void {
-    assert.equal(res.status, status, JSON.stringify(res.json));
-    const body = res.json as Record<string, unknown>;
-    assert.deepEqual(Object.keys(body).sort(), ['error_code', 'message']);
-    assert.equal(body.error_code, status);
-    assert.equal(typeof body.message, 'string');
-    if (typeof message === 'string') assert.equal(body.message, message);
-    else if (message !== undefined) assert.match(body.message as string, message);
   }
 
   describe('POST /connectors', () => {

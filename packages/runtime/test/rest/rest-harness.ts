@@ -4,6 +4,7 @@
  * one-worker distributed cluster (DistributedHerder on the real test broker from `useKafka()`, with
  * its own group and internal topics).
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -152,6 +153,24 @@ export async function http(
     text,
     json: text === '' ? undefined : JSON.parse(text),
   };
+}
+
+/**
+ * Asserts Kafka's error answer: `status`, a body of exactly `error_code` (the status) and a
+ * string `message`, equal to `message` (a string) or matching it (a RegExp) when given.
+ */
+export function assertError(
+  res: { status: number; json: unknown },
+  status: number,
+  message?: string | RegExp,
+): void {
+  assert.equal(res.status, status, JSON.stringify(res.json));
+  const body = res.json as Record<string, unknown>;
+  assert.deepEqual(Object.keys(body).sort(), ['error_code', 'message']);
+  assert.equal(body.error_code, status);
+  assert.equal(typeof body.message, 'string');
+  if (typeof message === 'string') assert.equal(body.message, message);
+  else if (message !== undefined) assert.match(body.message as string, message);
 }
 
 /** A connector name no other test uses. */

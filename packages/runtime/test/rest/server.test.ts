@@ -11,7 +11,7 @@ import { buildOpenApiDocument } from '../../src/rest/openapi.ts';
 import { parseListeners } from '../../src/rest/rest-server.ts';
 import { OPENAPI_PATH } from '../../src/rest/write-openapi.ts';
 import { SLUICE_VERSION } from '../../src/version.ts';
-import { http, startWorker, type TestWorker, uniqueName } from './rest-harness.ts';
+import { assertError, http, startWorker, type TestWorker, uniqueName } from './rest-harness.ts';
 
 const SOURCE = 'org.apache.kafka.connect.file.FileStreamSourceConnector';
 const SINK = 'org.apache.kafka.connect.file.FileStreamSinkConnector';
@@ -44,19 +44,6 @@ after(async () => {
 
 const req = (method: string, path: string, options?: Parameters<typeof http>[3]) =>
   http(worker.url, method, path, options);
-
-function assertError(
-  res: { status: number; json: unknown },
-  status: number,
-  message?: string | RegExp,
-): void {
-  assert.equal(res.status, status, JSON.stringify(res.json));
-  const body = res.json as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body).sort(), ['error_code', 'message']);
-  assert.equal(body.error_code, status);
-  if (typeof message === 'string') assert.equal(body.message, message);
-  else if (message !== undefined) assert.match(body.message as string, message);
-}
 
 describe('GET /', () => {
   test('ServerInfo with the version, the commit given and the cluster id', async () => {
