@@ -1,11 +1,12 @@
 /**
  * Starts and stops the real test servers shared by a whole test run (see scripts/test.sh).
  *
- *   test-servers.ts start   Starts Kafka, then PostgreSQL, detached so they outlive this process,
+ *   test-servers.ts start   Starts Kafka, then PostgreSQL, then MariaDB, detached so they outlive this process,
  *                           records them in <repo>/.cache/test-servers.json, and prints to stdout
  *                           only the environment lines
  *                             SLUICE_TEST_KAFKA_BOOTSTRAP=127.0.0.1:<port>
  *                             SLUICE_TEST_PG_URL=postgres://postgres@127.0.0.1:<port>/postgres
+ *                             SLUICE_TEST_MARIADB_URL=mysql://root@127.0.0.1:<port>/
  *                           (progress goes to stderr). If servers recorded by an earlier `start`
  *                           are still there, they are stopped first: every `start` gives fresh,
  *                           empty servers.
@@ -19,10 +20,13 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   KAFKA_BOOTSTRAP_ENV,
+  MARIADB_URL_ENV,
   PG_URL_ENV,
   startKafka,
+  startMariaDb,
   startPostgres,
   stopKafkaProcess,
+  stopMariaDbProcess,
   stopPostgresProcess,
 } from '../src/index.ts';
 import { cacheDir } from '../src/server-process.ts';
@@ -31,6 +35,7 @@ interface ServersState {
   startedAt: string;
   kafka?: { pid: number; dir: string; bootstrapServers: string; version: string };
   postgres?: { pid: number; dir: string; connectionString: string };
+  mariadb?: { pid: number; dir: string; url: string };
 }
 
 const stateFile = join(cacheDir(), 'test-servers.json');
@@ -66,6 +71,7 @@ async function stop(): Promise<void> {
   await Promise.all([
     state.kafka === undefined ? undefined : stopKafkaProcess(state.kafka.pid, state.kafka.dir),
     state.postgres === undefined ? undefined : stopPostgresProcess(state.postgres.pid, state.postgres.dir),
+    state.mariadb === undefined ? undefined : stopMariaDbProcess(state.mariadb.pid, state.mariadb.dir),
   ]);
   await rm(stateFile, { force: true });
   progress(`stopped test servers in ${Date.now() - started} ms`);
@@ -89,8 +95,12 @@ async function start(): Promise<void> {
     const pg = await startPostgres({ log: progress });
     state.postgres = { pid: pg.pid, dir: pg.dir, connectionString: pg.connectionString };
     await writeState(state);
+    const mariadb = await startMariaDb({ log: progress });
+    state.mariadb = { pid: mariadb.pid, dir: mariadb.dir, url: mariadb.url };
+    await writeState(state);
     process.stdout.write(
-      `${KAFKA_BOOTSTRAP_ENV}=${kafka.bootstrapServers}\n${PG_URL_ENV}=${pg.connectionString}\n`,
+      `${KAFKA_BOOTSTRAP_ENV}=${kafka.bootstrapServers}\n${PG_URL_ENV}=${pg.connectionString}\n` +
+        `${MARIADB_URL_ENV}=${mariadb.url}\n`,
     );
   } catch (err) {
     await stop();

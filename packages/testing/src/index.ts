@@ -2,6 +2,7 @@
  * @sluice/testing: real servers for integration tests.
  *
  * - {@link startKafka} / {@link startPostgres} start a fresh server and return a handle to stop it.
+ * - {@link startMariaDb} / {@link useMariaDb}: the same for MariaDB (`SLUICE_TEST_MARIADB_URL`).
  * - {@link useKafka} / {@link usePostgres} are what a test file calls: they return the server
  *   named by the environment (`SLUICE_TEST_KAFKA_BOOTSTRAP`, `SLUICE_TEST_PG_URL`, set by
  *   `scripts/test.sh` through `bin/test-servers.ts start`), or else start one for this process,
@@ -15,10 +16,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { startKafka } from './kafka-server.ts';
+import { startMariaDb } from './mariadb-server.ts';
 import { startPostgres } from './postgres-server.ts';
 
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
+export type { MariaDbServer, MariaDbServerOptions } from './mariadb-server.ts';
+export { ensureMariaDbInstalled, startMariaDb, stopMariaDbProcess } from './mariadb-server.ts';
 export type { PostgresServer, PostgresServerOptions } from './postgres-server.ts';
 export {
   ensurePostgresInstalled,
@@ -33,6 +37,9 @@ export { eventually, type WaitForOptions, waitFor } from './wait-for.ts';
 export const KAFKA_BOOTSTRAP_ENV = 'SLUICE_TEST_KAFKA_BOOTSTRAP';
 /** Environment variable naming a running PostgreSQL, e.g. `postgres://postgres@127.0.0.1:5432/postgres`. */
 export const PG_URL_ENV = 'SLUICE_TEST_PG_URL';
+
+/** Environment variable naming a running MariaDB, e.g. `mysql://root@127.0.0.1:3306/`. */
+export const MARIADB_URL_ENV = 'SLUICE_TEST_MARIADB_URL';
 
 /** The broker a test uses. Not stoppable from a test: it may be shared with other test files. */
 export interface KafkaTestServer {
@@ -55,6 +62,21 @@ export interface PostgresTestServer {
   external: boolean;
 }
 
+/** The MariaDB server a test uses (user `root`, no password over TCP). */
+export interface MariaDbTestServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** `mysql://user@host:port/` */
+  url: string;
+  /** Error log of the server; undefined when it came from the environment. */
+  logFile: string | undefined;
+  /** True when the server came from {@link MARIADB_URL_ENV}. */
+  external: boolean;
+}
+
+let mariadbPromise: Promise<MariaDbTestServer> | undefined;
 let kafkaPromise: Promise<KafkaTestServer> | undefined;
 let postgresPromise: Promise<PostgresTestServer> | undefined;
 
@@ -112,6 +134,44 @@ export function usePostgres(): Promise<PostgresTestServer> {
     postgresPromise = undefined;
   });
   return postgresPromise;
+}
+
+/**
+ * The MariaDB server for this test process: from `SLUICE_TEST_MARIADB_URL` when set, else a
+ * server started on first call (installed from Debian on the very first run) and stopped when the
+ * process exits.
+ */
+export function useMariaDb(): Promise<MariaDbTestServer> {
+  mariadbPromise ??= (async (): Promise<MariaDbTestServer> => {
+    const fromEnv = process.env[MARIADB_URL_ENV];
+    if (fromEnv !== undefined && fromEnv.trim() !== '') {
+      const url = new URL(fromEnv.trim());
+      return {
+        host: url.hostname,
+        port: url.port === '' ? 3306 : Number(url.port),
+        user: decodeURIComponent(url.username) || 'root',
+        password: decodeURIComponent(url.password),
+        url: fromEnv.trim(),
+        logFile: undefined,
+        external: true,
+      };
+    }
+    const server = await startMariaDb({ ownerPid: process.pid });
+    stopOnExit(server.pid, 'SIGTERM');
+    return {
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: '',
+      url: server.url,
+      logFile: server.logFile,
+      external: false,
+    };
+  })();
+  mariadbPromise.catch(() => {
+    mariadbPromise = undefined;
+  });
+  return mariadbPromise;
 }
 
 /**
