@@ -1,4 +1,5 @@
 import { sluicePlugins as fileConnectors } from '@sluice/connector-file';
+import { sluicePlugins as jdbcConnectors } from '@sluice/connector-jdbc';
 import { sluicePlugins as postgresConnectors } from '@sluice/connector-postgres';
 import { sluicePlugins as converters } from '@sluice/converters';
 import { sluicePlugins as transforms } from '@sluice/transforms';
@@ -12,6 +13,7 @@ export function builtinPlugins(version: string): PluginRegistry {
   registry.registerManifest(transforms);
   registry.registerManifest(fileConnectors);
   registry.registerManifest(postgresConnectors);
+  registry.registerManifest(jdbcConnectors);
   for (const provider of BUILTIN_CONFIG_PROVIDERS) registry.register('configprovider', provider);
   return registry;
 }

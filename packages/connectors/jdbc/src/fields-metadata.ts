@@ -1,0 +1,130 @@
+/**
+ * Which columns a sink record becomes (Confluent's `FieldsMetadata`): the primary-key columns from
+ * `pk.mode`/`pk.fields`, and the value columns (`fields.whitelist`), each with its Connect schema,
+ * plus the function extracting a row's values from a record.
+ */
+
+import { ConnectError, Schema, type SinkRecord, Struct } from '@sluice/api';
+import { FIELDS_WHITELIST, PK_FIELDS, PK_MODE, type PkMode } from './config.ts';
+
+export const KAFKA_PK_FIELDS = ['__connect_topic', '__connect_partition', '__connect_offset'] as const;
+
+export interface SinkColumn {
+  name: string;
+  schema: Schema;
+  key: boolean;
+}
+
+export interface FieldsMetadata {
+  keys: SinkColumn[];
+  values: SinkColumn[];
+  /** Key column values for a record, in `keys` order. */
+  keyValues(record: SinkRecord): unknown[];
+  /** Value column values for a record, in `values` order. */
+  valueValues(record: SinkRecord): unknown[];
+}
+
+function isStructSchema(schema: Schema | null): schema is Schema {
+  return schema !== null && schema.type === 'STRUCT';
+}
+
+export function fieldsMetadata(
+  tableName: string,
+  pkMode: PkMode,
+  pkFields: readonly string[],
+  whitelist: readonly string[],
+  record: SinkRecord,
+): FieldsMetadata {
+  const valueSchema = record.valueSchema;
+  if (record.value !== null && !isStructSchema(valueSchema)) {
+    throw new ConnectError(
+      `Sink connector '${tableName}' needs records with a Struct value and a Struct schema (use a converter with schemas, e.g. JsonConverter with schemas.enable=true); got ${valueSchema === null ? 'a value without schema' : `a ${(valueSchema as Schema).type} schema`} from ${record.topic}-${record.kafkaPartition}@${record.kafkaOffset}`,
+    );
+  }
+  const keys: SinkColumn[] = [];
+  let keyValues: (record: SinkRecord) => unknown[] = () => [];
+  switch (pkMode) {
+    case 'none':
+      break;
+    case 'kafka': {
+      const names = pkFields.length === 3 ? pkFields : KAFKA_PK_FIELDS;
+      keys.push(
+        { name: names[0]!, schema: Schema.STRING_SCHEMA, key: true },
+        { name: names[1]!, schema: Schema.INT32_SCHEMA, key: true },
+        { name: names[2]!, schema: Schema.INT64_SCHEMA, key: true },
+      );
+      keyValues = (r) => [r.topic, r.kafkaPartition, r.kafkaOffset];
+      break;
+    }
+    case 'record_key': {
+      const keySchema = record.keySchema;
+      if (keySchema === null || record.key === null || record.key === undefined) {
+        throw new ConnectError(
+          `${PK_MODE}=record_key needs records with a key and a key schema (table ${tableName}, record ${record.topic}-${record.kafkaPartition}@${record.kafkaOffset} has ${record.key === null || record.key === undefined ? 'no key' : 'a key without schema'})`,
+        );
+      }
+      if (keySchema.type === 'STRUCT') {
+        const fields = pkFields.length === 0 ? keySchema.fields.map((f) => f.name) : [...pkFields];
+        for (const name of fields) {
+          const field = keySchema.field(name);
+          if (field === null) {
+            throw new ConnectError(
+              `PK field '${name}' (${PK_FIELDS}) is not in the key schema of ${record.topic}: ${keySchema.fields.map((f) => f.name).join(', ')}`,
+            );
+          }
+          keys.push({ name, schema: field.schema, key: true });
+        }
+        keyValues = (r) => fields.map((n) => (r.key instanceof Struct ? r.key.get(n) : null));
+      } else {
+        if (pkFields.length !== 1) {
+          throw new ConnectError(
+            `Need exactly one PK column defined since the key schema for records is a primitive type (${keySchema.type}); ${PK_FIELDS} is [${pkFields.join(', ')}]`,
+          );
+        }
+        keys.push({ name: pkFields[0]!, schema: keySchema, key: true });
+        keyValues = (r) => [r.key];
+      }
+      break;
+    }
+    case 'record_value': {
+      if (!isStructSchema(valueSchema)) {
+        throw new ConnectError(`${PK_MODE}=record_value needs a Struct value (table ${tableName})`);
+      }
+      const fields = pkFields.length === 0 ? valueSchema.fields.map((f) => f.name) : [...pkFields];
+      for (const name of fields) {
+        const field = valueSchema.field(name);
+        if (field === null) {
+          throw new ConnectError(
+            `PK field '${name}' (${PK_FIELDS}) is not in the value schema of ${record.topic}: ${valueSchema.fields.map((f) => f.name).join(', ')}`,
+          );
+        }
+        keys.push({ name, schema: field.schema, key: true });
+      }
+      keyValues = (r) => fields.map((n) => (r.value instanceof Struct ? r.value.get(n) : null));
+      break;
+    }
+  }
+  const keyNames = new Set(keys.map((k) => k.name));
+  const values: SinkColumn[] = [];
+  if (isStructSchema(valueSchema)) {
+    for (const field of valueSchema.fields) {
+      if (keyNames.has(field.name)) continue;
+      if (whitelist.length > 0 && !whitelist.includes(field.name)) continue;
+      values.push({ name: field.name, schema: field.schema, key: false });
+    }
+    for (const name of whitelist) {
+      if (valueSchema.field(name) === null && !keyNames.has(name)) {
+        throw new ConnectError(
+          `Field '${name}' of ${FIELDS_WHITELIST} is not in the value schema of ${record.topic}: ${valueSchema.fields.map((f) => f.name).join(', ')}`,
+        );
+      }
+    }
+  }
+  const valueNames = values.map((v) => v.name);
+  return {
+    keys,
+    values,
+    keyValues,
+    valueValues: (r) => valueNames.map((n) => (r.value instanceof Struct ? r.value.get(n) : null)),
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * Result-set columns to Connect schemas and values, as Confluent's `GenericDatabaseDialect`
+ * (`addFieldToSchema` / `createColumnConverter`) maps JDBC types: BOOLEAN → BOOLEAN, BIT → INT8,
+ * TINYINT → INT8 (INT16 unsigned), SMALLINT → INT16 (INT32 unsigned), INTEGER → INT32 (INT64
+ * unsigned), BIGINT → INT64, REAL → FLOAT32, DOUBLE/FLOAT → FLOAT64, NUMERIC/DECIMAL → Decimal
+ * (or by `numeric.mapping`), character types → STRING, binary → BYTES, DATE/TIME/TIMESTAMP →
+ * Connect's Date/Time/Timestamp. A column is optional unless the database says it is NOT NULL.
+ * Columns of other types are left out of the record, with a warning, as Confluent does.
+ */
+
+import {
+  BigDecimal,
+  ConnectDate,
+  DataError,
+  Decimal,
+  type Schema,
+  SchemaBuilder,
+  Struct,
+  Time,
+  Timestamp,
+} from '@sluice/api';
+import type { ColumnMeta } from './database.ts';
+
+export type NumericMapping = 'none' | 'best_fit' | 'best_fit_eager_double' | 'precision_only';
+
+/** Confluent's extra Decimal parameter carrying the column's precision. */
+export const PRECISION_PARAMETER = 'connect.decimal.precision';
+
+export interface ColumnMapping {
+  column: ColumnMeta;
+  index: number;
+  schema: Schema;
+  convert(raw: unknown): unknown;
+}
+
+export interface RowMapping {
+  schema: Schema;
+  columns: ColumnMapping[];
+  /** Columns skipped because their type has no Connect mapping. */
+  skipped: ColumnMeta[];
+  toStruct(row: readonly unknown[]): Struct;
+}
+
+/** Timestamp text (`YYYY-MM-DD[ T]HH:MM:SS[.fffffffff]`, UTC) as epoch ms plus nanos of second. */
+export interface TimestampValue {
+  ms: number;
+  nanos: number;
+}
+
+export function parseTimestamp(raw: unknown): TimestampValue {
+  if (raw instanceof Date)
+    return { ms: raw.getTime(), nanos: (((raw.getTime() % 1000) + 1000) % 1000) * 1_000_000 };
+  if (typeof raw === 'number' || typeof raw === 'bigint') {
+    const ms = Number(raw);
+    return { ms, nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
+  }
+  const text = String(raw).trim();
+  const m =
+    /^(-?\d{4,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
+      text,
+    );
+  if (m === null) throw new DataError(`cannot read '${text}' as a timestamp`);
+  const fraction = (m[7] ?? '').padEnd(9, '0');
+  const nanos = Number(fraction);
+  let ms = Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+  );
+  const zone = m[8];
+  if (zone !== undefined && zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
+    ms -= sign * offset * 60_000;
+  }
+  return { ms: ms + Math.floor(nanos / 1_000_000), nanos };
+}
+
+/** Epoch ms plus nanos of second as `YYYY-MM-DD HH:MM:SS.fffffffff` (UTC), for query parameters. */
+export function formatTimestamp(value: TimestampValue, fractionDigits = 6): string {
+  const d = new Date(value.ms - (((value.ms % 1000) + 1000) % 1000));
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
+  const fraction = String(value.nanos).padStart(9, '0').slice(0, fractionDigits);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fractionDigits > 0 ? `.${fraction}` : ''}`;
+}
+
+function parseDate(raw: unknown): Date {
+  if (raw instanceof Date) return new Date(Math.floor(raw.getTime() / 86_400_000) * 86_400_000);
+  if (typeof raw === 'number' || typeof raw === 'bigint') {
+    const n = Number(raw);
+    // A year (MySQL YEAR) or epoch milliseconds (SQLite integer dates).
+    if (n > 0 && n < 10_000) return new Date(Date.UTC(n, 0, 1));
+    return new Date(Math.floor(n / 86_400_000) * 86_400_000);
+  }
+  const text = String(raw).trim();
+  if (/^\d{4}$/.test(text)) return new Date(Date.UTC(Number(text), 0, 1));
+  const ts = parseTimestamp(text);
+  return new Date(Math.floor(ts.ms / 86_400_000) * 86_400_000);
+}
+
+function parseTime(raw: unknown): Date {
+  if (raw instanceof Date) return new Date(((raw.getTime() % 86_400_000) + 86_400_000) % 86_400_000);
+  if (typeof raw === 'number' || typeof raw === 'bigint') return new Date(Number(raw) % 86_400_000);
+  const text = String(raw).trim();
+  const m = /^(-)?(\d{1,3}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(text);
+  if (m === null) throw new DataError(`cannot read '${text}' as a time of day`);
+  const ms =
+    (Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0)) * 1000 +
+    Math.floor(Number((m[5] ?? '').padEnd(9, '0')) / 1_000_000);
+  // Like JDBC's java.sql.Time, hours beyond a day wrap around.
+  return new Date((((m[1] === '-' ? -ms : ms) % 86_400_000) + 86_400_000) % 86_400_000);
+}
+
+function toInt(raw: unknown): number {
+  if (typeof raw === 'number') return Math.trunc(raw);
+  if (typeof raw === 'bigint') return Number(raw);
+  if (typeof raw === 'boolean') return raw ? 1 : 0;
+  if (raw instanceof Uint8Array) {
+    let n = 0;
+    for (const b of raw) n = n * 256 + b;
+    return n;
+  }
+  return Number(String(raw));
+}
+
+function toInt64(raw: unknown): number | bigint {
+  if (typeof raw === 'bigint') return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+  if (typeof raw === 'number') return raw;
+  const text = String(raw).trim();
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
+function toBytes(raw: unknown): Uint8Array {
+  if (raw instanceof Uint8Array) return raw;
+  return new Uint8Array(Buffer.from(String(raw)));
+}
+
+function toDecimal(raw: unknown, scale: number, where: string): BigDecimal {
+  const value = typeof raw === 'bigint' ? new BigDecimal(raw, 0) : BigDecimal.parse(String(raw));
+  if (value.scale === scale) return value;
+  try {
+    return value.setScale(scale);
+  } catch {
+    throw new DataError(
+      `${where}: value ${value.toString()} does not fit the column's scale ${scale} (declare the column as NUMERIC(p,s) or use numeric.mapping=best_fit)`,
+    );
+  }
+}
+
+/** The Connect schema and converter for one column, or null when the type has no mapping. */
+export function mapColumn(
+  column: ColumnMeta,
+  index: number,
+  numericMapping: NumericMapping,
+  where: string,
+): ColumnMapping | null {
+  const optional = column.nullable !== false;
+  const opt = (b: SchemaBuilder): Schema => (optional ? b.optional() : b).build();
+  const make = (schema: Schema, convert: (raw: unknown) => unknown): ColumnMapping => ({
+    column,
+    index,
+    schema,
+    convert: (raw) => (raw === null || raw === undefined ? null : convert(raw)),
+  });
+  const at = `${where} column '${column.name}'`;
+  switch (column.type) {
+    case 'BOOLEAN':
+      return make(opt(SchemaBuilder.bool()), (v) => (typeof v === 'boolean' ? v : toInt(v) !== 0));
+    case 'BIT':
+      return make(opt(SchemaBuilder.int8()), (v) => toInt(v));
+    case 'TINYINT':
+      return column.signed ? make(opt(SchemaBuilder.int8()), toInt) : make(opt(SchemaBuilder.int16()), toInt);
+    case 'SMALLINT':
+      return column.signed
+        ? make(opt(SchemaBuilder.int16()), toInt)
+        : make(opt(SchemaBuilder.int32()), toInt);
+    case 'INTEGER':
+      return column.signed
+        ? make(opt(SchemaBuilder.int32()), toInt)
+        : make(opt(SchemaBuilder.int64()), toInt64);
+    case 'BIGINT':
+      return make(opt(SchemaBuilder.int64()), toInt64);
+    case 'REAL':
+      return make(opt(SchemaBuilder.float32()), (v) => Number(v));
+    case 'DOUBLE':
+      return make(opt(SchemaBuilder.float64()), (v) => Number(v));
+    case 'DECIMAL': {
+      const { precision } = column;
+      const scale = column.scale < 0 ? 0 : column.scale;
+      if (numericMapping !== 'none' && precision > 0) {
+        if (column.scale === 0 || (numericMapping === 'precision_only' && column.scale === 0)) {
+          if (precision < 3) return make(opt(SchemaBuilder.int8()), toInt);
+          if (precision < 5) return make(opt(SchemaBuilder.int16()), toInt);
+          if (precision < 10) return make(opt(SchemaBuilder.int32()), toInt);
+          if (precision < 19) return make(opt(SchemaBuilder.int64()), toInt64);
+        } else if (numericMapping === 'best_fit' && column.scale > 0 && precision <= 15) {
+          return make(opt(SchemaBuilder.float64()), (v) => Number(v));
+        }
+        if (numericMapping === 'best_fit_eager_double' && column.scale > 0) {
+          return make(opt(SchemaBuilder.float64()), (v) => Number(v));
+        }
+      }
+      const builder = Decimal.builder(scale).parameter(PRECISION_PARAMETER, String(precision));
+      return make(opt(builder), (v) => toDecimal(v, scale, at));
+    }
+    case 'CHAR':
+      return make(opt(SchemaBuilder.string()), (v) =>
+        typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v),
+      );
+    case 'BINARY':
+      return make(opt(SchemaBuilder.bytes()), toBytes);
+    case 'DATE':
+      return make(opt(ConnectDate.builder()), parseDate);
+    case 'TIME':
+      return make(opt(Time.builder()), parseTime);
+    case 'TIMESTAMP':
+      return make(opt(Timestamp.builder()), (v) => new Date(parseTimestamp(v).ms));
+    case 'OTHER':
+      return null;
+  }
+}
+
+/** The record schema (named after the table, or unnamed in query mode) and row converter. */
+export function mapRow(
+  columns: readonly ColumnMeta[],
+  schemaName: string | null,
+  numericMapping: NumericMapping,
+  where: string,
+): RowMapping {
+  const builder = SchemaBuilder.struct();
+  if (schemaName !== null) builder.name(schemaName);
+  const mapped: ColumnMapping[] = [];
+  const skipped: ColumnMeta[] = [];
+  columns.forEach((column, index) => {
+    const m = mapColumn(column, index, numericMapping, where);
+    if (m === null) {
+      skipped.push(column);
+      return;
+    }
+    builder.field(column.name, m.schema);
+    mapped.push(m);
+  });
+  const schema = builder.build();
+  return {
+    schema,
+    columns: mapped,
+    skipped,
+    toStruct(row) {
+      const values: unknown[] = new Array(mapped.length);
+      for (let i = 0; i < mapped.length; i++) {
+        const m = mapped[i]!;
+        values[i] = m.convert(row[m.index]);
+      }
+      return Struct.withValues(schema, values);
+    },
+  };
+}

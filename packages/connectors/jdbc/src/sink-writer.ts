@@ -1,0 +1,354 @@
+/**
+ * The sink's write path (Confluent's `JdbcDbWriter` + `BufferedRecords` + `DbStructure`):
+ * records are buffered per destination table; a change of schema, or a row after a delete,
+ * flushes the buffer first (so an insert that follows a delete of the same key is not
+ * reordered); tables are created (`auto.create`) or given new columns (`auto.evolve`) before
+ * the batch's transaction starts; rows go out as multi-row INSERT / upsert statements of up to
+ * `batch.size` rows, UPDATEs and DELETEs one by one.
+ */
+
+import { BigDecimal, ConnectError, DataError, type Schema, type SinkRecord, schemaEquals } from '@sluice/api';
+import { AUTO_CREATE, AUTO_EVOLVE, type SinkConfig } from './config.ts';
+import type { Database, TableColumn } from './database.ts';
+import { type FieldsMetadata, fieldsMetadata, type SinkColumn } from './fields-metadata.ts';
+import { qualifiedName, type TableId } from './sql.ts';
+
+/** `db.table` / `schema.table` / `table` as a table id of this kind of database. */
+export function parseTableName(name: string, kind: Database['dialect']['kind']): TableId {
+  const parts = name.split('.');
+  const table = parts.pop()!;
+  const qualifier = parts.length > 0 ? parts.join('.') : null;
+  if (kind === 'mysql') return { catalog: qualifier, schema: null, table };
+  if (kind === 'postgresql') return { catalog: null, schema: qualifier, table };
+  return { catalog: null, schema: null, table };
+}
+
+export function destinationTable(format: string, topic: string): string {
+  return format.replaceAll('${topic}', topic);
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** A Connect value as a driver parameter for a column of this schema. */
+export function bindValue(
+  value: unknown,
+  schema: Schema,
+  db: Database,
+  column: string,
+  table: string,
+): unknown {
+  if (value === null || value === undefined) return null;
+  switch (schema.name) {
+    case 'org.apache.kafka.connect.data.Decimal':
+      return (value as BigDecimal).toPlainString();
+    case 'org.apache.kafka.connect.data.Date': {
+      const d = value as Date;
+      return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+    }
+    case 'org.apache.kafka.connect.data.Time': {
+      const d = value as Date;
+      return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
+    }
+    case 'org.apache.kafka.connect.data.Timestamp': {
+      const iso = (value as Date).toISOString();
+      return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+    }
+  }
+  switch (schema.type) {
+    case 'BOOLEAN':
+      return db.dialect.boolValue(value as boolean);
+    case 'BYTES':
+      return Buffer.from(value as Uint8Array);
+    case 'INT64':
+      return typeof value === 'bigint' && db.dialect.kind !== 'sqlite' ? value.toString() : value;
+    case 'ARRAY':
+      if (db.dialect.kind === 'postgresql') return value;
+      break;
+    case 'STRUCT':
+    case 'MAP':
+      break;
+    default:
+      return value instanceof BigDecimal ? value.toPlainString() : value;
+  }
+  throw new DataError(
+    `Column '${column}' of table ${table}: a ${schema.type} value cannot be written to ${db.dialect.name}`,
+  );
+}
+
+interface TableState {
+  id: TableId;
+  sql: string;
+  columns: TableColumn[] | null;
+}
+
+/** One table's buffer within a put. */
+class TableBuffer {
+  readonly state: TableState;
+  fields: FieldsMetadata | null = null;
+  valueSchema: Schema | null = null;
+  keySchema: Schema | null = null;
+  rows: SinkRecord[] = [];
+  deletes: SinkRecord[] = [];
+
+  constructor(state: TableState) {
+    this.state = state;
+  }
+}
+
+export class SinkWriter {
+  readonly #config: SinkConfig;
+  readonly #tables = new Map<string, TableState>();
+
+  constructor(config: SinkConfig) {
+    this.#config = config;
+  }
+
+  /** Forgets cached table structures (after a failure, the database may have changed). */
+  reset(): void {
+    this.#tables.clear();
+  }
+
+  #state(name: string, db: Database): TableState {
+    let state = this.#tables.get(name);
+    if (state === undefined) {
+      const id = parseTableName(name, db.dialect.kind);
+      state = { id, sql: db.dialect.table(id, this.#config.quote), columns: null };
+      this.#tables.set(name, state);
+    }
+    return state;
+  }
+
+  /**
+   * Makes sure every destination table exists with every column these records need (DDL runs
+   * outside the data transaction: MySQL commits around DDL anyway).
+   */
+  async prepare(records: readonly SinkRecord[], db: Database): Promise<void> {
+    const seen = new Map<string, Schema[]>();
+    for (const record of records) {
+      if (record.value === null || record.value === undefined) continue;
+      const name = destinationTable(this.#config.tableNameFormat, record.topic);
+      const schemas = seen.get(name) ?? [];
+      if (schemas.some((s) => s === record.valueSchema || schemaEquals(s, record.valueSchema))) continue;
+      schemas.push(record.valueSchema!);
+      seen.set(name, schemas);
+      const state = this.#state(name, db);
+      const fields = fieldsMetadata(
+        name,
+        this.#config.pkMode,
+        this.#config.pkFields,
+        this.#config.fieldsWhitelist,
+        record,
+      );
+      await this.#ensureTable(state, fields, db);
+    }
+  }
+
+  async #ensureTable(state: TableState, fields: FieldsMetadata, db: Database): Promise<void> {
+    const c = this.#config;
+    const name = qualifiedName(state.id);
+    state.columns ??= await db.describeTable(state.id);
+    const all = [...fields.keys, ...fields.values];
+    if (state.columns === null) {
+      if (!c.autoCreate) {
+        throw new ConnectError(
+          `Table ${name} is missing and auto-creation is disabled (${AUTO_CREATE}=false)`,
+        );
+      }
+      const sql = db.dialect.createTable(
+        state.sql,
+        all.map((f) => ({ name: f.name, schema: f.schema })),
+        fields.keys.map((k) => k.name),
+        c.quote,
+      );
+      await db.execute(sql);
+      state.columns = await db.describeTable(state.id);
+      if (state.columns === null) throw new ConnectError(`Table ${name} was created but cannot be seen`);
+      return;
+    }
+    const existing = new Set(state.columns.map((col) => col.name.toLowerCase()));
+    const missing = all.filter((f) => !existing.has(f.name.toLowerCase()));
+    if (missing.length === 0) return;
+    const names = missing.map((m) => m.name).join(', ');
+    if (!c.autoEvolve) {
+      throw new ConnectError(
+        `Table ${name} is missing column(s) ${names} that the records have, and auto-evolution is disabled (${AUTO_EVOLVE}=false)`,
+      );
+    }
+    const required = missing.filter((m) => m.key || (!m.schema.isOptional && m.schema.defaultValue === null));
+    if (required.length > 0) {
+      throw new ConnectError(
+        `Cannot ALTER TABLE ${name} to add missing field(s) ${required.map((m) => m.name).join(', ')}: they are not optional and have no default value`,
+      );
+    }
+    for (const sql of db.dialect.addColumns(
+      state.sql,
+      missing.map((m) => ({ name: m.name, schema: m.schema })),
+      c.quote,
+    )) {
+      await db.execute(sql);
+    }
+    state.columns = await db.describeTable(state.id);
+  }
+
+  /** Writes the records (in the caller's transaction), preserving per-table order. */
+  async write(records: readonly SinkRecord[], db: Database): Promise<void> {
+    const buffers = new Map<string, TableBuffer>();
+    for (const record of records) {
+      const name = destinationTable(this.#config.tableNameFormat, record.topic);
+      let buffer = buffers.get(name);
+      if (buffer === undefined) {
+        buffer = new TableBuffer(this.#state(name, db));
+        buffers.set(name, buffer);
+      }
+      const tombstone = record.value === null || record.value === undefined;
+      if (tombstone && !this.#config.deleteEnabled) continue;
+      const schemaChanged =
+        buffer.fields !== null &&
+        ((!tombstone && !sameSchema(buffer.valueSchema, record.valueSchema)) ||
+          !sameSchema(buffer.keySchema, record.keySchema));
+      if (schemaChanged || (!tombstone && buffer.deletes.length > 0)) await this.#flush(buffer, db);
+      if (buffer.fields === null || schemaChanged) {
+        if (tombstone) {
+          if (buffer.fields === null) {
+            // A delete before any row: only the key columns matter.
+            buffer.fields = fieldsMetadata(name, this.#config.pkMode, this.#config.pkFields, [], record);
+            buffer.keySchema = record.keySchema;
+          }
+        } else {
+          buffer.fields = fieldsMetadata(
+            name,
+            this.#config.pkMode,
+            this.#config.pkFields,
+            this.#config.fieldsWhitelist,
+            record,
+          );
+          buffer.valueSchema = record.valueSchema;
+          buffer.keySchema = record.keySchema;
+        }
+      } else if (!tombstone && buffer.valueSchema === null) {
+        buffer.fields = fieldsMetadata(
+          name,
+          this.#config.pkMode,
+          this.#config.pkFields,
+          this.#config.fieldsWhitelist,
+          record,
+        );
+        buffer.valueSchema = record.valueSchema;
+      }
+      if (tombstone) buffer.deletes.push(record);
+      else buffer.rows.push(record);
+      if (buffer.rows.length >= this.#config.batchSize) await this.#flush(buffer, db);
+    }
+    for (const buffer of buffers.values()) await this.#flush(buffer, db);
+  }
+
+  async #flush(buffer: TableBuffer, db: Database): Promise<void> {
+    const fields = buffer.fields;
+    if (fields === null) return;
+    const rows = buffer.rows;
+    const deletes = buffer.deletes;
+    buffer.rows = [];
+    buffer.deletes = [];
+    if (rows.length > 0) await this.#writeRows(buffer.state, fields, rows, db);
+    if (deletes.length > 0) await this.#writeDeletes(buffer.state, fields, deletes, db);
+  }
+
+  async #writeRows(
+    state: TableState,
+    fields: FieldsMetadata,
+    rows: SinkRecord[],
+    db: Database,
+  ): Promise<void> {
+    const c = this.#config;
+    const d = db.dialect;
+    const name = qualifiedName(state.id);
+    const keyCols = fields.keys;
+    const valCols = fields.values;
+    const bindRow = (_record: SinkRecord, cols: SinkColumn[], values: unknown[], out: unknown[]): void => {
+      for (let i = 0; i < cols.length; i++)
+        out.push(bindValue(values[i], cols[i]!.schema, db, cols[i]!.name, name));
+    };
+    if (c.insertMode === 'update') {
+      const sql = d.update(
+        state.sql,
+        keyCols.map((k) => k.name),
+        valCols.map((v) => v.name),
+        c.quote,
+      );
+      for (const record of rows) {
+        const params: unknown[] = [];
+        bindRow(record, valCols, fields.valueValues(record), params);
+        bindRow(record, keyCols, fields.keyValues(record), params);
+        await db.execute(sql, params);
+      }
+      return;
+    }
+    const columnCount = keyCols.length + valCols.length;
+    if (columnCount === 0) throw new ConnectError(`No columns to write to table ${name}`);
+    let batch = rows;
+    if (c.insertMode === 'upsert') {
+      // One statement may not touch a key twice (PostgreSQL refuses): the last record of a key wins.
+      const byKey = new Map<string, SinkRecord>();
+      for (const record of rows) byKey.set(keyString(fields.keyValues(record)), record);
+      if (byKey.size !== rows.length) batch = [...byKey.values()];
+    }
+    const perStatement = Math.max(1, Math.min(c.batchSize, Math.floor(d.maxParams / columnCount)));
+    for (let start = 0; start < batch.length; start += perStatement) {
+      const chunk = batch.slice(start, start + perStatement);
+      const sql =
+        c.insertMode === 'upsert'
+          ? d.upsert(
+              state.sql,
+              keyCols.map((k) => k.name),
+              valCols.map((v) => v.name),
+              chunk.length,
+              c.quote,
+            )
+          : d.insert(
+              state.sql,
+              [...keyCols, ...valCols].map((col) => col.name),
+              chunk.length,
+              c.quote,
+            );
+      const params: unknown[] = [];
+      for (const record of chunk) {
+        bindRow(record, keyCols, fields.keyValues(record), params);
+        bindRow(record, valCols, fields.valueValues(record), params);
+      }
+      await db.execute(sql, params);
+    }
+  }
+
+  async #writeDeletes(
+    state: TableState,
+    fields: FieldsMetadata,
+    deletes: SinkRecord[],
+    db: Database,
+  ): Promise<void> {
+    const name = qualifiedName(state.id);
+    const keyCols = fields.keys;
+    if (keyCols.length === 0) throw new ConnectError(`Cannot delete from table ${name} without key columns`);
+    const sql = db.dialect.delete(
+      state.sql,
+      keyCols.map((k) => k.name),
+      this.#config.quote,
+    );
+    for (const record of deletes) {
+      const values = fields.keyValues(record);
+      await db.execute(
+        sql,
+        values.map((v, i) => bindValue(v, keyCols[i]!.schema, db, keyCols[i]!.name, name)),
+      );
+    }
+  }
+}
+
+function sameSchema(a: Schema | null, b: Schema | null): boolean {
+  return a === b || schemaEquals(a, b);
+}
+
+function keyString(values: unknown[]): string {
+  return JSON.stringify(values, (_k, v: unknown) =>
+    typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
+  );
+}
