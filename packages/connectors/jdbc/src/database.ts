@@ -804,9 +804,11 @@ class SqliteDatabase implements Database {
       type: string;
     }>;
     if (rows.length === 0) return null;
+    const rowidPk = rows.filter((r) => r.pk > 0).length === 1;
     return rows.map((r) => ({
       name: r.name,
-      nullable: r.notnull === 0,
+      // An INTEGER PRIMARY KEY is the rowid: never null.
+      nullable: r.notnull === 0 && !(rowidPk && r.pk === 1 && r.type.toUpperCase() === 'INTEGER'),
       primaryKey: r.pk > 0,
       typeName: r.type,
     }));
