@@ -292,6 +292,43 @@ export class SinkWriter {
       for (const record of rows) byKey.set(keyString(fields.keyValues(record)), record);
       if (byKey.size !== rows.length) batch = [...byKey.values()];
     }
+    const allCols = [...keyCols, ...valCols];
+    const arrayTypes = d.kind === 'postgresql' ? pgArrayTypes(state, allCols) : null;
+    if (arrayTypes !== null) {
+      // PostgreSQL: one array parameter per column and INSERT ... SELECT FROM unnest(...), which
+      // the server parses and plans far faster than thousands of VALUES placeholders.
+      const sql = pgUnnestStatement(
+        d,
+        state.sql,
+        allCols.map((col) => col.name),
+        arrayTypes,
+        c.insertMode === 'upsert' ? keyCols.map((k) => k.name) : null,
+        valCols.map((v) => v.name),
+        c.quote,
+      );
+      for (let start = 0; start < batch.length; start += c.batchSize) {
+        const chunk = batch.slice(start, start + c.batchSize);
+        const arrays: unknown[][] = allCols.map(() => new Array<unknown>(chunk.length));
+        chunk.forEach((record, r) => {
+          const keys = fields.keyValues(record);
+          const values = fields.valueValues(record);
+          for (let i = 0; i < keyCols.length; i++) {
+            arrays[i]![r] = bindValue(keys[i], keyCols[i]!.schema, db, keyCols[i]!.name, name);
+          }
+          for (let i = 0; i < valCols.length; i++) {
+            arrays[keyCols.length + i]![r] = bindValue(
+              values[i],
+              valCols[i]!.schema,
+              db,
+              valCols[i]!.name,
+              name,
+            );
+          }
+        });
+        await db.execute(sql, arrays);
+      }
+      return;
+    }
     const perStatement = Math.max(1, Math.min(c.batchSize, Math.floor(d.maxParams / columnCount)));
     for (let start = 0; start < batch.length; start += perStatement) {
       const chunk = batch.slice(start, start + perStatement);
@@ -341,6 +378,42 @@ export class SinkWriter {
       );
     }
   }
+}
+
+/** The array type of each column (`character varying(64)[]`), or null when one is unknown or already an array. */
+function pgArrayTypes(state: TableState, columns: readonly SinkColumn[]): string[] | null {
+  if (state.columns === null) return null;
+  const types: string[] = [];
+  for (const col of columns) {
+    const found =
+      state.columns.find((t) => t.name === col.name) ??
+      state.columns.find((t) => t.name.toLowerCase() === col.name.toLowerCase());
+    if (found === undefined || found.typeName.endsWith(']') || col.schema.type === 'ARRAY') return null;
+    types.push(`${found.typeName}[]`);
+  }
+  return types;
+}
+
+function pgUnnestStatement(
+  d: Database['dialect'],
+  table: string,
+  columns: readonly string[],
+  arrayTypes: readonly string[],
+  upsertKeys: readonly string[] | null,
+  updateColumns: readonly string[],
+  mode: 'always' | 'never',
+): string {
+  const q = (n: string): string => d.quote(n, mode);
+  const source = arrayTypes.map((t, i) => `$${i + 1}::${t}`).join(', ');
+  let sql = `INSERT INTO ${table}(${columns.map(q).join(',')}) SELECT * FROM unnest(${source})`;
+  if (upsertKeys !== null) {
+    sql += ` ON CONFLICT (${upsertKeys.map(q).join(',')}) `;
+    sql +=
+      updateColumns.length === 0
+        ? 'DO NOTHING'
+        : `DO UPDATE SET ${updateColumns.map((c) => `${q(c)}=EXCLUDED.${q(c)}`).join(',')}`;
+  }
+  return sql;
 }
 
 function sameSchema(a: Schema | null, b: Schema | null): boolean {

@@ -1,0 +1,530 @@
+// JDBC connectors benchmark: Sluice's JdbcSinkTask and JdbcSourceTask against the ceiling of the
+// same Node driver, on MariaDB and PostgreSQL 15 started fresh by @sluice/testing.
+//
+//   bash scripts/run-node.sh benchmarks/jdbc/run.ts                            # full run, appends to benchmarks/RESULTS.md
+//   bash scripts/run-node.sh benchmarks/jdbc/run.ts --rows 50000 --no-results  # quick smoke run
+//
+// Options: --rows N (1,000,000), --batch N (records per sink put, 3000), --databases mariadb,postgresql.
+//
+// Each case runs in a child process of its own (one after the other, never in parallel), so its
+// peak RSS (process.resourceUsage().maxRSS) is its own:
+//   sink ceiling    the driver's fastest bulk load of the N rows: MariaDB `LOAD DATA LOCAL INFILE`
+//                   from a CSV stream (mysql2), PostgreSQL `COPY ... FROM STDIN` (pg + pg-copy-streams);
+//   sink Sluice     JdbcSinkTask.put of the N rows as SinkRecords (Struct values with a schema) in
+//                   batches of --batch, insert mode, pk.mode none, into the same empty table;
+//   source ceiling  the driver streaming `SELECT * FROM t ORDER BY id` (mysql2 `query().stream()`
+//                   rows as arrays; pg a cursor fetched 1000 rows at a time, rows as arrays, text values);
+//   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows 1000) polled until it
+//                   returned all N rows as SourceRecords; and the same over a table of N/10 rows,
+//                   to see whether memory grows with the table.
+// Rows: id BIGINT, name VARCHAR(64) 'name-<i>', qty INT i%1000, price DECIMAL(10,2) (i%100000)/100,
+// created DATETIME(3)/TIMESTAMP(3) 2023-11-14 22:13:20 + i s. Rate = rows / wall time of the load
+// or read (record generation included on both sides; connection set-up excluded).
+// Checks (a failure exits 1 and marks the section CHECK FAILED): after each sink case the table
+// holds N rows whose ids sum to N(N+1)/2; each source case read N rows whose ids sum to the same.
+
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import {
+  BigDecimal,
+  Decimal,
+  SchemaBuilder,
+  SinkRecord,
+  type SourceRecord,
+  Struct,
+  Timestamp,
+} from '@sluice/api';
+import { JdbcSinkTask, JdbcSourceTask } from '@sluice/connector-jdbc';
+import { startMariaDb, startPostgres, TestSinkTaskContext, TestSourceTaskContext } from '@sluice/testing';
+import pg from 'pg';
+import { lastJsonLine, log } from '../lib/bench-util.ts';
+import { fmtN, fmtRatio, mb } from '../lib/format.ts';
+import { gitDescribe, node24Info } from '../lib/machine.ts';
+import { flag, parseOptions, positiveInt, text } from '../lib/options.ts';
+import {
+  appendSection,
+  type Check,
+  checkLine,
+  checksLine,
+  exitIfFailed,
+  machineLines,
+  sectionTitle,
+} from '../lib/results.ts';
+
+const require = createRequire(import.meta.url);
+type Kind = 'mariadb' | 'postgresql';
+const BASE_TS = 1_700_000_000_000;
+
+interface ChildResult {
+  rows: number;
+  ms: number;
+  idSum: string;
+  maxRssKb: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child side
+
+const ddl = (kind: Kind, table: string): string =>
+  kind === 'mariadb'
+    ? `CREATE TABLE ${table} (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(64) NOT NULL, qty INT NOT NULL, price DECIMAL(10,2) NOT NULL, created DATETIME(3) NOT NULL)`
+    : `CREATE TABLE ${table} (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(64) NOT NULL, qty INT NOT NULL, price DECIMAL(10,2) NOT NULL, created TIMESTAMP(3) NOT NULL)`;
+
+function csvLine(i: number): string {
+  const created = new Date(BASE_TS + i * 1000).toISOString();
+  return `${i},name-${i},${i % 1000},${((i % 100000) / 100).toFixed(2)},${created.slice(0, 10)} ${created.slice(11, 23)}\n`;
+}
+
+function* csvChunks(rows: number): Generator<Buffer> {
+  let chunk = '';
+  for (let i = 1; i <= rows; i++) {
+    chunk += csvLine(i);
+    if (chunk.length > 64 * 1024) {
+      yield Buffer.from(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield Buffer.from(chunk);
+}
+
+async function mysqlConnect(url: string, extra: Record<string, unknown> = {}) {
+  const mysql = require('mysql2/promise') as typeof import('mysql2/promise');
+  const u = new URL(url);
+  return await mysql.createConnection({
+    host: u.hostname,
+    port: Number(u.port),
+    user: decodeURIComponent(u.username),
+    database: u.pathname.slice(1),
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    ...extra,
+  });
+}
+
+async function pgConnect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    types: { getTypeParser: () => (v: string) => v } as never,
+  });
+  await client.connect();
+  return client;
+}
+
+const jdbcUrl = (kind: Kind, url: string): string => {
+  const u = new URL(url);
+  return `jdbc:${kind === 'mariadb' ? 'mysql' : 'postgresql'}://${u.hostname}:${u.port}${u.pathname}`;
+};
+
+async function sinkCeiling(kind: Kind, url: string, table: string, rows: number): Promise<number> {
+  if (kind === 'mariadb') {
+    const conn = await mysqlConnect(url, {
+      flags: ['+LOCAL_FILES'],
+      infileStreamFactory: () => Readable.from(csvChunks(rows)),
+    });
+    try {
+      const start = performance.now();
+      await conn.query(
+        `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${table} FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n' (id, name, qty, price, created)`,
+      );
+      return performance.now() - start;
+    } finally {
+      await conn.end();
+    }
+  }
+  const { from } = require('pg-copy-streams') as { from: (sql: string) => NodeJS.WritableStream };
+  const client = await pgConnect(url);
+  try {
+    const start = performance.now();
+    const stream = client.query(
+      from(`COPY ${table} (id, name, qty, price, created) FROM STDIN (FORMAT csv)`) as never,
+    ) as unknown as NodeJS.WritableStream;
+    await pipeline(Readable.from(csvChunks(rows)), stream);
+    return performance.now() - start;
+  } finally {
+    await client.end();
+  }
+}
+
+async function sinkSluice(
+  kind: Kind,
+  url: string,
+  table: string,
+  rows: number,
+  batch: number,
+): Promise<number> {
+  const schema = SchemaBuilder.struct()
+    .name('bench')
+    .field('id', SchemaBuilder.int64().build())
+    .field('name', SchemaBuilder.string().build())
+    .field('qty', SchemaBuilder.int32().build())
+    .field('price', Decimal.builder(2).build())
+    .field('created', Timestamp.builder().build())
+    .build();
+  const u = new URL(url);
+  const props = {
+    'connection.url': jdbcUrl(kind, url),
+    'connection.user': decodeURIComponent(u.username),
+    topics: table,
+    'insert.mode': 'insert',
+    'pk.mode': 'none',
+    'batch.size': String(batch),
+  };
+  const task = new JdbcSinkTask();
+  task.initialize(new TestSinkTaskContext(props));
+  await task.start(props);
+  try {
+    const start = performance.now();
+    for (let first = 1; first <= rows; first += batch) {
+      const records: SinkRecord[] = [];
+      for (let i = first; i < first + batch && i <= rows; i++) {
+        const value = Struct.withValues(schema, [
+          i,
+          `name-${i}`,
+          i % 1000,
+          new BigDecimal(BigInt(i % 100000), 2),
+          new Date(BASE_TS + i * 1000),
+        ]);
+        records.push(
+          new SinkRecord({
+            topic: table,
+            kafkaPartition: 0,
+            kafkaOffset: i,
+            keySchema: null,
+            key: null,
+            valueSchema: schema,
+            value,
+          }),
+        );
+      }
+      await task.put(records);
+    }
+    return performance.now() - start;
+  } finally {
+    await task.stop();
+  }
+}
+
+async function sourceCeiling(
+  kind: Kind,
+  url: string,
+  table: string,
+): Promise<{ ms: number; rows: number; idSum: bigint }> {
+  let rows = 0;
+  let idSum = 0n;
+  if (kind === 'mariadb') {
+    const mysql = require('mysql2') as typeof import('mysql2');
+    const u = new URL(url);
+    const conn = mysql.createConnection({
+      host: u.hostname,
+      port: Number(u.port),
+      user: decodeURIComponent(u.username),
+      database: u.pathname.slice(1),
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+    });
+    try {
+      const start = performance.now();
+      const stream = conn
+        .query({ sql: `SELECT * FROM ${table} ORDER BY id`, rowsAsArray: true })
+        .stream({ highWaterMark: 1000 });
+      for await (const row of stream as AsyncIterable<unknown[]>) {
+        rows++;
+        idSum += BigInt(row[0] as string | number);
+      }
+      return { ms: performance.now() - start, rows, idSum };
+    } finally {
+      conn.destroy();
+    }
+  }
+  const client = await pgConnect(url);
+  try {
+    const start = performance.now();
+    await client.query('BEGIN');
+    await client.query(`DECLARE c NO SCROLL CURSOR FOR SELECT * FROM ${table} ORDER BY id`);
+    for (;;) {
+      const r = await client.query({ text: 'FETCH 1000 FROM c', rowMode: 'array' });
+      for (const row of r.rows as string[][]) {
+        rows++;
+        idSum += BigInt(row[0]!);
+      }
+      if (r.rows.length < 1000) break;
+    }
+    await client.query('COMMIT');
+    return { ms: performance.now() - start, rows, idSum };
+  } finally {
+    await client.end();
+  }
+}
+
+async function sourceSluice(
+  kind: Kind,
+  url: string,
+  table: string,
+  rows: number,
+): Promise<{ ms: number; rows: number; idSum: bigint }> {
+  const u = new URL(url);
+  const database = u.pathname.slice(1);
+  const props = {
+    'connection.url': jdbcUrl(kind, url),
+    'connection.user': decodeURIComponent(u.username),
+    mode: 'incrementing',
+    'incrementing.column.name': 'id',
+    'topic.prefix': 'bench-',
+    tables: JSON.stringify([
+      kind === 'mariadb'
+        ? { catalog: database, schema: null, table }
+        : { catalog: null, schema: 'public', table },
+    ]),
+  };
+  const task = new JdbcSourceTask();
+  task.initialize(new TestSourceTaskContext(props));
+  await task.start(props);
+  let count = 0;
+  let idSum = 0n;
+  try {
+    const start = performance.now();
+    while (count < rows) {
+      const records: SourceRecord[] | null = await task.poll();
+      for (const r of records ?? []) {
+        count++;
+        idSum += BigInt((r.value as Struct).get('id') as number);
+      }
+    }
+    return { ms: performance.now() - start, rows: count, idSum };
+  } finally {
+    await task.stop();
+  }
+}
+
+async function child(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      child: { type: 'string' },
+      kind: { type: 'string' },
+      url: { type: 'string' },
+      table: { type: 'string' },
+      rows: { type: 'string' },
+      batch: { type: 'string' },
+    },
+  });
+  const kind = values.kind as Kind;
+  const url = values.url!;
+  const table = values.table!;
+  const rows = Number(values.rows);
+  let ms: number;
+  let count = rows;
+  let idSum = (BigInt(rows) * BigInt(rows + 1)) / 2n;
+  switch (values.child) {
+    case 'sink-ceiling':
+      ms = await sinkCeiling(kind, url, table, rows);
+      break;
+    case 'sink-sluice':
+      ms = await sinkSluice(kind, url, table, rows, Number(values.batch));
+      break;
+    case 'source-ceiling': {
+      const r = await sourceCeiling(kind, url, table);
+      ({ ms, rows: count, idSum } = r);
+      break;
+    }
+    case 'source-sluice': {
+      const r = await sourceSluice(kind, url, table, rows);
+      ({ ms, rows: count, idSum } = r);
+      break;
+    }
+    default:
+      throw new Error(`unknown case ${values.child}`);
+  }
+  const result: ChildResult = {
+    rows: count,
+    ms,
+    idSum: idSum.toString(),
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver side
+
+function runChild(args: string[]): ChildResult {
+  log(`case ${args.join(' ').replace(/--url \S+/, '--url …')}`);
+  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`case ${args[1]} exited with ${r.status ?? r.signal}`);
+  return lastJsonLine<ChildResult>(r.stdout, `case ${args[1]}`);
+}
+
+async function tableFacts(kind: Kind, url: string, table: string): Promise<{ rows: number; idSum: string }> {
+  if (kind === 'mariadb') {
+    const conn = await mysqlConnect(url);
+    try {
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n, CAST(SUM(id) AS CHAR) AS s FROM ${table}`);
+      const r = (rows as Array<{ n: string | number; s: string }>)[0]!;
+      return { rows: Number(r.n), idSum: String(r.s) };
+    } finally {
+      await conn.end();
+    }
+  }
+  const client = await pgConnect(url);
+  try {
+    const r = await client.query(`SELECT COUNT(*) AS n, SUM(id)::text AS s FROM ${table}`);
+    const row = r.rows[0] as { n: string; s: string };
+    return { rows: Number(row.n), idSum: row.s };
+  } finally {
+    await client.end();
+  }
+}
+
+async function exec(kind: Kind, url: string, sql: string): Promise<void> {
+  if (kind === 'mariadb') {
+    const conn = await mysqlConnect(url);
+    await conn.query(sql).finally(() => conn.end());
+    return;
+  }
+  const client = await pgConnect(url);
+  await client.query(sql).finally(() => client.end());
+}
+
+async function driver(): Promise<void> {
+  const opts = parseOptions({
+    rows: positiveInt(1_000_000),
+    batch: positiveInt(3000),
+    databases: text('mariadb,postgresql'),
+    'no-results': flag(),
+  });
+  const kinds = opts.databases.split(',').map((k) => k.trim()) as Kind[];
+  const loadBefore = os.loadavg();
+  const expectedSum = ((BigInt(opts.rows) * BigInt(opts.rows + 1)) / 2n).toString();
+  const small = Math.max(1, Math.floor(opts.rows / 10));
+  const smallSum = ((BigInt(small) * BigInt(small + 1)) / 2n).toString();
+  const checks: Check[] = [];
+  const lines: string[] = [];
+  const table: string[] = [
+    '| Database | Case | Ceiling (rows/s) | Sluice (rows/s) | Sluice / ceiling | Peak RSS ceiling | Peak RSS Sluice |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const rate = (r: ChildResult): number => (r.rows / r.ms) * 1000;
+  for (const kind of kinds) {
+    const server =
+      kind === 'mariadb'
+        ? await startMariaDb({ ownerPid: process.pid })
+        : await startPostgres({ ownerPid: process.pid });
+    let url: string;
+    if (kind === 'mariadb') {
+      const base = (server as { url: string }).url;
+      await exec(kind, base, 'CREATE DATABASE bench');
+      await exec(kind, base, 'SET GLOBAL local_infile = 1');
+      url = `${base}bench`;
+    } else {
+      url = (server as { connectionString: string }).connectionString;
+    }
+    try {
+      const common = ['--kind', kind, '--url', url, '--rows', String(opts.rows)];
+      // Sink: ceiling, then Sluice, each into a fresh empty table.
+      await exec(kind, url, ddl(kind, 'sink_ceiling'));
+      const sinkCeil = runChild(['--child', 'sink-ceiling', ...common, '--table', 'sink_ceiling']);
+      const ceilFacts = await tableFacts(kind, url, 'sink_ceiling');
+      checks.push({
+        what: `${kind} sink ceiling wrote every row`,
+        ok: ceilFacts.rows === opts.rows && ceilFacts.idSum === expectedSum,
+        detail: `${fmtN(ceilFacts.rows)} rows`,
+      });
+      await exec(kind, url, ddl(kind, 'sink_sluice'));
+      const sinkSl = runChild([
+        '--child',
+        'sink-sluice',
+        ...common,
+        '--table',
+        'sink_sluice',
+        '--batch',
+        String(opts.batch),
+      ]);
+      const slFacts = await tableFacts(kind, url, 'sink_sluice');
+      checks.push({
+        what: `${kind} Sluice sink wrote every row once`,
+        ok: slFacts.rows === opts.rows && slFacts.idSum === expectedSum,
+        detail: `${fmtN(slFacts.rows)} rows`,
+      });
+      table.push(
+        `| ${kind} | sink, ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(sinkCeil)))} | ${fmtN(Math.round(rate(sinkSl)))} | ${fmtRatio(rate(sinkSl) / rate(sinkCeil))} | ${mb(sinkCeil.maxRssKb)} | ${mb(sinkSl.maxRssKb)} |`,
+      );
+      // Source: read the table the ceiling loaded, then a table of a tenth of its size.
+      const srcCeil = runChild(['--child', 'source-ceiling', ...common, '--table', 'sink_ceiling']);
+      const srcSl = runChild(['--child', 'source-sluice', ...common, '--table', 'sink_ceiling']);
+      for (const [who, r] of [
+        ['ceiling', srcCeil],
+        ['Sluice', srcSl],
+      ] as const) {
+        checks.push({
+          what: `${kind} ${who} source read every row`,
+          ok: r.rows === opts.rows && r.idSum === expectedSum,
+          detail: `${fmtN(r.rows)} rows`,
+        });
+      }
+      table.push(
+        `| ${kind} | source, ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(srcCeil)))} | ${fmtN(Math.round(rate(srcSl)))} | ${fmtRatio(rate(srcSl) / rate(srcCeil))} | ${mb(srcCeil.maxRssKb)} | ${mb(srcSl.maxRssKb)} |`,
+      );
+      await exec(kind, url, ddl(kind, 'source_small'));
+      await exec(kind, url, `INSERT INTO source_small SELECT * FROM sink_ceiling WHERE id <= ${small}`);
+      const srcSmall = runChild([
+        '--child',
+        'source-sluice',
+        '--kind',
+        kind,
+        '--url',
+        url,
+        '--rows',
+        String(small),
+        '--table',
+        'source_small',
+      ]);
+      checks.push({
+        what: `${kind} Sluice source read every row of the small table`,
+        ok: srcSmall.rows === small && srcSmall.idSum === smallSum,
+        detail: `${fmtN(srcSmall.rows)} rows`,
+      });
+      lines.push(
+        `- ${kind}: Sluice source peak RSS ${mb(srcSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(srcSl.maxRssKb)} over ${fmtN(opts.rows)} rows (${fmtN(Math.round(rate(srcSmall)))} rows/s on the small table)`,
+      );
+    } finally {
+      await (server as { stop(): Promise<void> }).stop();
+    }
+  }
+  const loadAfter = os.loadavg();
+  const ok = checks.every((c) => c.ok);
+  for (const c of checks) console.error(checkLine(c));
+  const node = node24Info();
+  const mysql2 = (require('mysql2/package.json') as { version: string }).version;
+  const pgVersion = (require('pg/package.json') as { version: string }).version;
+  const copyVersion = (require('pg-copy-streams/package.json') as { version: string }).version;
+  const section = [
+    sectionTitle('JDBC connectors (sink and source vs the driver ceiling)', ok),
+    '',
+    ...machineLines(loadBefore, loadAfter),
+    `- Sluice: ${gitDescribe(['packages/', 'benchmarks/jdbc'])}; Node ${node.node}; tasks driven in-process (no worker, no converter)`,
+    `- Drivers: mysql2 ${mysql2}, pg ${pgVersion}, pg-copy-streams ${copyVersion}; servers: MariaDB from Debian, PostgreSQL 15 (fresh, started by @sluice/testing)`,
+    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode, one transaction per put); source mode incrementing, batch.max.rows 1000; each case in its own process, one after the other`,
+    '',
+    ...table,
+    '',
+    ...lines,
+    checksLine(checks),
+    '',
+  ].join('\n');
+  console.log(section);
+  appendSection(section, opts['no-results'] ? '--no-results' : undefined);
+  exitIfFailed(ok);
+}
+
+if (process.argv.includes('--child')) await child(process.argv.slice(2));
+else await driver();
