@@ -1,11 +1,12 @@
 /**
  * Starts and stops the real test servers shared by a whole test run (see scripts/test.sh).
  *
- *   test-servers.ts start   Starts Kafka, then PostgreSQL, detached so they outlive this process,
+ *   test-servers.ts start   Starts Kafka, then PostgreSQL, then OpenSearch, detached so they outlive this process,
  *                           records them in <repo>/.cache/test-servers.json, and prints to stdout
  *                           only the environment lines
  *                             SLUICE_TEST_KAFKA_BOOTSTRAP=127.0.0.1:<port>
  *                             SLUICE_TEST_PG_URL=postgres://postgres@127.0.0.1:<port>/postgres
+ *                             SLUICE_TEST_OPENSEARCH_URL=http://127.0.0.1:<port>
  *                           (progress goes to stderr). If servers recorded by an earlier `start`
  *                           are still there, they are stopped first: every `start` gives fresh,
  *                           empty servers.
@@ -19,10 +20,13 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   KAFKA_BOOTSTRAP_ENV,
+  OPENSEARCH_URL_ENV,
   PG_URL_ENV,
   startKafka,
+  startOpenSearch,
   startPostgres,
   stopKafkaProcess,
+  stopOpenSearchProcess,
   stopPostgresProcess,
 } from '../src/index.ts';
 import { cacheDir } from '../src/server-process.ts';
@@ -31,6 +35,7 @@ interface ServersState {
   startedAt: string;
   kafka?: { pid: number; dir: string; bootstrapServers: string; version: string };
   postgres?: { pid: number; dir: string; connectionString: string };
+  opensearch?: { pid: number; dir: string; url: string };
 }
 
 const stateFile = join(cacheDir(), 'test-servers.json');
@@ -66,6 +71,9 @@ async function stop(): Promise<void> {
   await Promise.all([
     state.kafka === undefined ? undefined : stopKafkaProcess(state.kafka.pid, state.kafka.dir),
     state.postgres === undefined ? undefined : stopPostgresProcess(state.postgres.pid, state.postgres.dir),
+    state.opensearch === undefined
+      ? undefined
+      : stopOpenSearchProcess(state.opensearch.pid, state.opensearch.dir),
   ]);
   await rm(stateFile, { force: true });
   progress(`stopped test servers in ${Date.now() - started} ms`);
@@ -89,8 +97,12 @@ async function start(): Promise<void> {
     const pg = await startPostgres({ log: progress });
     state.postgres = { pid: pg.pid, dir: pg.dir, connectionString: pg.connectionString };
     await writeState(state);
+    const os = await startOpenSearch({ log: progress });
+    state.opensearch = { pid: os.pid, dir: os.dir, url: os.url };
+    await writeState(state);
     process.stdout.write(
-      `${KAFKA_BOOTSTRAP_ENV}=${kafka.bootstrapServers}\n${PG_URL_ENV}=${pg.connectionString}\n`,
+      `${KAFKA_BOOTSTRAP_ENV}=${kafka.bootstrapServers}\n${PG_URL_ENV}=${pg.connectionString}\n` +
+        `${OPENSEARCH_URL_ENV}=${os.url}\n`,
     );
   } catch (err) {
     await stop();
