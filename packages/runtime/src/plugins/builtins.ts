@@ -1,3 +1,4 @@
+import { sluicePlugins as elasticsearchConnectors } from '@sluice/connector-elasticsearch';
 import { sluicePlugins as fileConnectors } from '@sluice/connector-file';
 import { sluicePlugins as postgresConnectors } from '@sluice/connector-postgres';
 import { sluicePlugins as converters } from '@sluice/converters';
@@ -12,6 +13,7 @@ export function builtinPlugins(version: string): PluginRegistry {
   registry.registerManifest(transforms);
   registry.registerManifest(fileConnectors);
   registry.registerManifest(postgresConnectors);
+  registry.registerManifest(elasticsearchConnectors);
   for (const provider of BUILTIN_CONFIG_PROVIDERS) registry.register('configprovider', provider);
   return registry;
 }
