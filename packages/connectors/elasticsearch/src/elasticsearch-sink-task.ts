@@ -123,6 +123,11 @@ export class ElasticsearchSinkTask extends SinkTask {
     }
   }
 
+  /** Records given to `put` whose documents the server has not acknowledged yet. */
+  get outstandingRecords(): number {
+    return this.#outstanding;
+  }
+
   /** The server `start` found. */
   get server(): ServerInfo {
     return this.#server;
