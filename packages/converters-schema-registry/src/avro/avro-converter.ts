@@ -41,9 +41,8 @@ const LONG_TYPE = avro.types.LongType.__with({
 });
 
 /** Parses an Avro schema for encoding/decoding; unions unwrapped (Connect only has [null, T]). */
-export function avscType(schema: AvroJson | string): avro.Type {
-  const json = typeof schema === 'string' ? JSON.parse(schema) : schema;
-  return avro.Type.forSchema(json as avro.Schema, { registry: { long: LONG_TYPE }, wrapUnions: 'never' });
+export function avscType(schema: AvroJson): avro.Type {
+  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: LONG_TYPE }, wrapUnions: 'never' });
 }
 
 /** What the converter keeps per Connect schema it writes. */
@@ -240,7 +239,7 @@ export class AvroConverter implements HeaderConverter {
     try {
       if (settings.useLatestVersion && !settings.autoRegister) {
         const latest = client.latest(subject);
-        const latestType = avscType(latest.schema);
+        const latestType = avscType(JSON.parse(latest.schema) as AvroJson);
         if (settings.latestCompatibilityStrict) {
           try {
             latestType.createResolver(entry.type);
