@@ -15,14 +15,8 @@ import {
   schemaRegistryConverterConfigDef,
   subjectName,
 } from '../config.ts';
-import {
-  type AvroDataOptions,
-  type AvroJson,
-  fromAvroValue,
-  fromConnectSchema,
-  toAvroValue,
-  toConnectSchema,
-} from './avro-data.ts';
+import { type AvroDataOptions, type AvroJson, fromConnectSchema, toConnectSchema } from './avro-data.ts';
+import { type Convert, compileFromAvro, compileToAvro } from './avro-values.ts';
 
 const MAGIC_BYTE = 0;
 
@@ -40,25 +34,49 @@ const LONG_TYPE = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-/** Parses an Avro schema for encoding/decoding; unions unwrapped (Connect only has [null, T]). */
-export function avscType(schema: AvroJson): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: LONG_TYPE }, wrapUnions: 'never' });
+/**
+ * Parses an Avro schema for encoding/decoding; unions unwrapped (Connect only has [null, T]).
+ * `exactLongs`: longs as bigint (every 64-bit value); otherwise avsc's own long (numbers, faster,
+ * throwing beyond 2^53, when the converter retries with the exact type).
+ */
+export function avscType(schema: AvroJson, exactLongs = true): avro.Type {
+  return avro.Type.forSchema(schema as avro.Schema, {
+    registry: exactLongs ? { long: LONG_TYPE } : {},
+    wrapUnions: 'never',
+  });
+}
+
+/** The two avsc types of one schema: the fast one and the exact-long one (made when first needed). */
+class AvscTypes {
+  readonly fast: avro.Type;
+  readonly #json: AvroJson;
+  #exact: avro.Type | null = null;
+  constructor(json: AvroJson) {
+    this.#json = json;
+    this.fast = avscType(json, false);
+  }
+  get exact(): avro.Type {
+    this.#exact ??= avscType(this.#json, true);
+    return this.#exact;
+  }
 }
 
 /** What the converter keeps per Connect schema it writes. */
 interface WriterEntry {
   readonly avroJson: AvroJson;
   readonly text: string;
-  readonly type: avro.Type;
+  readonly types: AvscTypes;
+  readonly toAvro: Convert;
   /** The Avro full name (records) or type name, for the record-name subject strategies. */
   readonly recordName: string;
   /** Schema id (and the type to encode with, under use.latest.version) per subject. */
-  readonly bySubject: Map<string, { id: number; type: avro.Type }>;
+  readonly bySubject: Map<string, { id: number; types: AvscTypes }>;
 }
 
 interface ReaderEntry {
-  readonly type: avro.Type;
+  readonly types: AvscTypes;
   readonly schema: Schema;
+  readonly fromAvro: Convert;
 }
 
 class Lru<K, V> {
@@ -152,8 +170,8 @@ export class AvroConverter implements HeaderConverter {
       target = this.#resolveId(subject, entry);
       entry.bySubject.set(subject, target);
     }
-    const avroValue = toAvroValue(schema, value);
-    return this.#encode(target.id, target.type, avroValue, topic);
+    const avroValue = entry.toAvro(value);
+    return this.#encode(target.id, target.types, avroValue, topic);
   }
 
   toConnectData(topic: string, value: Uint8Array | null): SchemaAndValue {
@@ -171,7 +189,11 @@ export class AvroConverter implements HeaderConverter {
     const reader = this.#reader(id, topic);
     let decoded: { value: unknown; offset: number };
     try {
-      decoded = reader.type.decode(buf, 5) as { value: unknown; offset: number };
+      try {
+        decoded = reader.types.fast.decode(buf, 5) as { value: unknown; offset: number };
+      } catch {
+        decoded = reader.types.exact.decode(buf, 5) as { value: unknown; offset: number };
+      }
     } catch (err) {
       throw new DataError(
         `Failed to deserialize data for topic ${topic} to Avro (schema id ${id}): ${(err as Error).message}`,
@@ -185,7 +207,7 @@ export class AvroConverter implements HeaderConverter {
         `Failed to deserialize data for topic ${topic} to Avro (schema id ${id}): the data is truncated`,
       );
     }
-    return new SchemaAndValue(reader.schema, fromAvroValue(reader.schema, decoded.value));
+    return new SchemaAndValue(reader.schema, reader.fromAvro(decoded.value));
   }
 
   fromConnectHeader(
@@ -217,44 +239,51 @@ export class AvroConverter implements HeaderConverter {
     const text = JSON.stringify(avroJson);
     entry = this.#writersByText.get(text);
     if (entry === undefined) {
-      let type: avro.Type;
+      let types: AvscTypes;
       try {
-        type = avscType(avroJson);
+        types = new AvscTypes(avroJson);
       } catch (err) {
         throw new DataError(
           `The Avro schema for ${schema.name ?? schema.type} is not valid Avro: ${(err as Error).message}`,
         );
       }
-      entry = { avroJson, text, type, recordName: recordNameOf(avroJson), bySubject: new Map() };
+      entry = {
+        avroJson,
+        text,
+        types,
+        toAvro: compileToAvro(schema),
+        recordName: recordNameOf(avroJson),
+        bySubject: new Map(),
+      };
       this.#writersByText.set(text, entry);
     }
     this.#writers.set(schema, entry);
     return entry;
   }
 
-  #resolveId(subject: string, entry: WriterEntry): { id: number; type: avro.Type } {
+  #resolveId(subject: string, entry: WriterEntry): { id: number; types: AvscTypes } {
     const settings = this.#settings!;
     const client = this.#client!;
     const schemaText = { schema: entry.text, schemaType: 'AVRO' as const, references: [] };
     try {
       if (settings.useLatestVersion && !settings.autoRegister) {
         const latest = client.latest(subject);
-        const latestType = avscType(JSON.parse(latest.schema) as AvroJson);
+        const latestTypes = new AvscTypes(JSON.parse(latest.schema) as AvroJson);
         if (settings.latestCompatibilityStrict) {
           try {
-            latestType.createResolver(entry.type);
+            latestTypes.fast.createResolver(entry.types.fast);
           } catch (err) {
             throw new DataError(
               `Schema of the data is not compatible with the latest version ${latest.version} of subject ${subject} (latest.compatibility.strict=true): ${(err as Error).message}`,
             );
           }
         }
-        return { id: latest.id, type: latestType };
+        return { id: latest.id, types: latestTypes };
       }
       const id = settings.autoRegister
         ? client.register(subject, schemaText, settings.normalize)
         : client.lookup(subject, schemaText, settings.normalize);
-      return { id, type: entry.type };
+      return { id, types: entry.types };
     } catch (err) {
       if (!(err instanceof RegistryClientError)) throw err;
       if (err.status === 409) {
@@ -314,7 +343,7 @@ export class AvroConverter implements HeaderConverter {
         if (!(err instanceof RegistryClientError)) throw err;
       }
     }
-    const entry = { type: avscType(json), schema };
+    const entry = { types: new AvscTypes(json), schema, fromAvro: compileFromAvro(schema) };
     this.#readers.set(id, entry);
     return entry;
   }
@@ -326,20 +355,28 @@ export class AvroConverter implements HeaderConverter {
     return v;
   }
 
-  #encode(id: number, type: avro.Type, avroValue: unknown, topic: string): Uint8Array {
+  #encode(id: number, types: AvscTypes, avroValue: unknown, topic: string): Uint8Array {
     for (;;) {
       const buf = this.#scratch;
       buf[0] = MAGIC_BYTE;
       buf.writeInt32BE(id, 1);
       let end: number;
       try {
-        end = type.encode(avroValue, buf, 5);
+        try {
+          end = types.fast.encode(avroValue, buf, 5);
+        } catch {
+          end = types.exact.encode(avroValue, buf, 5); // a long beyond 2^53
+        }
       } catch (err) {
         throw new DataError(`Failed to serialize Avro data from topic ${topic}: ${(err as Error).message}`, {
           cause: err,
         });
       }
-      if (end >= 0) return new Uint8Array(buf.subarray(0, end));
+      if (end >= 0) {
+        const out = Buffer.allocUnsafe(end); // from Node's pool: cheap for small records
+        buf.copy(out, 0, 0, end);
+        return out;
+      }
       this.#scratch = Buffer.alloc(Math.max(buf.length * 2, -end + 5));
     }
   }
