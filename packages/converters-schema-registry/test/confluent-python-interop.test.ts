@@ -23,17 +23,17 @@ import {
 } from '@sluice/api';
 import { ensurePythonVenv, uniqueName } from '@sluice/testing';
 import { AvroConverter } from '../src/index.ts';
+import { PYTHON_REQUIREMENTS, PYTHON_VENV } from './python/requirements.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const REQUIREMENTS = ['confluent-kafka[avro,schemaregistry]==2.16.2', 'fastavro==1.13.1'];
 
 let python: string;
 let registry: ChildProcess;
 let url: string;
 
 before(async () => {
-  python = ensurePythonVenv('python-schema-registry', REQUIREMENTS);
+  python = ensurePythonVenv(PYTHON_VENV, PYTHON_REQUIREMENTS);
   registry = spawn(
     process.execPath,
     [

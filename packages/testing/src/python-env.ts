@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +13,28 @@ const CACHE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.ca
  * `python`. When `python3 -m venv` is missing, Debian's python3-venv is installed first.
  */
 export function ensurePythonVenv(name: string, requirements: readonly string[]): string {
+  // Test files run in parallel: one process installs while the others wait on a lock directory.
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const lock = join(CACHE_DIR, `${name}.lock`);
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline)
+        throw new Error(`${lock} is held for more than 15 minutes; remove it if no test runs`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return install(name, requirements);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function install(name: string, requirements: readonly string[]): string {
   const dir = join(CACHE_DIR, name);
   const python = join(dir, 'bin', 'python');
   const stamp = join(dir, '.sluice-requirements');

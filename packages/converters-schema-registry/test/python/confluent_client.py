@@ -14,6 +14,7 @@ import sys
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -84,6 +85,14 @@ def run(job):
         ctx = SerializationContext(item["topic"], field(item.get("isKey", False)))
         data = serializer(from_tagged(item["value"]), ctx)
         out["encoded"].append(data.hex())
+    for item in job.get("jsonDecode", []):
+        ctx = SerializationContext(item["topic"], field(item.get("isKey", False)))
+        value = JSONDeserializer(None, schema_registry_client=client)(bytes.fromhex(item["hex"]), ctx)
+        out.setdefault("jsonDecoded", []).append(value)
+    for item in job.get("jsonEncode", []):
+        serializer = JSONSerializer(item["schema"], client, conf={"auto.register.schemas": True})
+        ctx = SerializationContext(item["topic"], field(item.get("isKey", False)))
+        out.setdefault("jsonEncoded", []).append(serializer(item["value"], ctx).hex())
     if job.get("ops"):
         out["ops"] = client_ops(client, job["ops"])
     return out
