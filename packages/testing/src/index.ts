@@ -39,6 +39,7 @@ export {
   startPostgres,
   stopPostgresProcess,
 } from './postgres-server.ts';
+export { ensurePythonVenv } from './python-env.ts';
 export { MapOffsetReader, TestSinkTaskContext, TestSourceTaskContext } from './task-harness.ts';
 export { eventually, type WaitForOptions, waitFor } from './wait-for.ts';
 

@@ -1,0 +1,286 @@
+import { ConnectError, RetriableError } from '@sluice/api';
+import { SyncHttp, type SyncHttpResult } from './sync-http.ts';
+
+const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+
+/** A 4xx answer from the registry, with Confluent's `error_code`. */
+export class RegistryClientError extends ConnectError {
+  readonly status: number;
+  readonly errorCode: number;
+  constructor(status: number, errorCode: number, message: string) {
+    super(message);
+    this.status = status;
+    this.errorCode = errorCode;
+  }
+}
+
+export interface RegistryClientConfig {
+  /** Base URLs (`schema.registry.url`), tried in order. */
+  readonly urls: readonly string[];
+  /** `user:password` for HTTP basic authentication, or null. */
+  readonly basicAuth: string | null;
+  /** A static bearer token, or null. */
+  readonly bearerToken: string | null;
+  readonly maxRetries: number;
+  readonly retriesWaitMs: number;
+  readonly retriesMaxWaitMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+export interface SchemaText {
+  readonly schema: string;
+  readonly schemaType: 'AVRO' | 'JSON' | 'PROTOBUF';
+  readonly references: readonly { name: string; subject: string; version: number }[];
+}
+
+export interface RegisteredVersion extends SchemaText {
+  readonly id: number;
+  readonly version: number;
+}
+
+type LocalHandler = (req: { method: string; path: string; query: URLSearchParams; body: unknown }) => {
+  status: number;
+  body: unknown;
+};
+
+/** Registries served by this process (see @sluice/schema-registry's local.ts), found by URL. */
+function localRegistry(url: string): LocalHandler | undefined {
+  const map = (globalThis as unknown as Record<symbol, Map<string, LocalHandler> | undefined>)[
+    Symbol.for('sluice.schema-registry.local')
+  ];
+  if (map === undefined || map.size === 0) return undefined;
+  const u = new URL(url);
+  return map.get(`${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`.toLowerCase());
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * A Schema Registry client with Confluent's caches: an id per (subject, schema) registered or
+ * looked up, a schema per id, the latest version per subject. Synchronous (Connect converters
+ * are): requests go through a helper thread, or straight to a registry served by this process.
+ * Only cache misses reach the registry; `requests` counts them.
+ */
+export class SchemaRegistryClient {
+  readonly #config: RegistryClientConfig;
+  readonly #http = new SyncHttp();
+  readonly #ids = new Map<string, number>();
+  readonly #schemas = new Map<number, SchemaText>();
+  readonly #latest = new Map<string, RegisteredVersion>();
+  readonly #versions = new Map<string, number>();
+  readonly #cacheSize: number;
+  requests = 0;
+
+  constructor(config: RegistryClientConfig, cacheSize = 1000) {
+    if (config.urls.length === 0) throw new ConnectError('schema.registry.url must name at least one URL');
+    this.#config = config;
+    this.#cacheSize = cacheSize;
+  }
+
+  /** `POST /subjects/{s}/versions`: the id of `schema` under `subject`, registering it when new. */
+  register(subject: string, schema: SchemaText, normalize = false): number {
+    const key = `${subject}\u0000${schema.schemaType}\u0000${schema.schema}`;
+    const cached = this.#ids.get(key);
+    if (cached !== undefined) return cached;
+    const body: Record<string, unknown> = { schema: schema.schema };
+    if (schema.schemaType !== 'AVRO') body.schemaType = schema.schemaType;
+    if (schema.references.length > 0) body.references = schema.references;
+    const answer = this.#call(
+      'POST',
+      `/subjects/${encodeURIComponent(subject)}/versions`,
+      body,
+      normalize ? 'normalize=true' : '',
+    ) as {
+      id: number;
+    };
+    this.#remember(this.#ids, key, answer.id);
+    this.#remember(this.#schemas, answer.id, schema);
+    return answer.id;
+  }
+
+  /** `POST /subjects/{s}`: the id and version `schema` already has under `subject`. */
+  lookup(subject: string, schema: SchemaText, normalize = false): number {
+    const key = `${subject}\u0000${schema.schemaType}\u0000${schema.schema}`;
+    const cached = this.#ids.get(key);
+    if (cached !== undefined) return cached;
+    const body: Record<string, unknown> = { schema: schema.schema };
+    if (schema.schemaType !== 'AVRO') body.schemaType = schema.schemaType;
+    if (schema.references.length > 0) body.references = schema.references;
+    const answer = this.#call(
+      'POST',
+      `/subjects/${encodeURIComponent(subject)}`,
+      body,
+      normalize ? 'normalize=true' : '',
+    ) as {
+      id: number;
+    };
+    this.#remember(this.#ids, key, answer.id);
+    return answer.id;
+  }
+
+  /** The version `schema` has under `subject`, soft-deleted versions included (`POST /subjects/{s}?deleted=true`). */
+  lookupVersion(subject: string, schema: SchemaText): number {
+    const key = `${subject}\u0000${schema.schemaType}\u0000${schema.schema}`;
+    const cached = this.#versions.get(key);
+    if (cached !== undefined) return cached;
+    const body: Record<string, unknown> = { schema: schema.schema };
+    if (schema.schemaType !== 'AVRO') body.schemaType = schema.schemaType;
+    if (schema.references.length > 0) body.references = schema.references;
+    const answer = this.#call('POST', `/subjects/${encodeURIComponent(subject)}`, body, 'deleted=true') as {
+      version: number;
+    };
+    this.#remember(this.#versions, key, answer.version);
+    return answer.version;
+  }
+
+  /** `GET /schemas/ids/{id}`. */
+  schemaById(id: number): SchemaText {
+    const cached = this.#schemas.get(id);
+    if (cached !== undefined) return cached;
+    const answer = this.#call('GET', `/schemas/ids/${id}`, undefined, '') as {
+      schema: string;
+      schemaType?: SchemaText['schemaType'];
+      references?: SchemaText['references'];
+    };
+    const text: SchemaText = {
+      schema: answer.schema,
+      schemaType: answer.schemaType ?? 'AVRO',
+      references: answer.references ?? [],
+    };
+    this.#remember(this.#schemas, id, text);
+    return text;
+  }
+
+  /** `GET /subjects/{s}/versions/latest` (cached once fetched). */
+  latest(subject: string): RegisteredVersion {
+    const cached = this.#latest.get(subject);
+    if (cached !== undefined) return cached;
+    const answer = this.#call(
+      'GET',
+      `/subjects/${encodeURIComponent(subject)}/versions/latest`,
+      undefined,
+      '',
+    ) as {
+      id: number;
+      version: number;
+      schema: string;
+      schemaType?: SchemaText['schemaType'];
+      references?: SchemaText['references'];
+    };
+    const v: RegisteredVersion = {
+      id: answer.id,
+      version: answer.version,
+      schema: answer.schema,
+      schemaType: answer.schemaType ?? 'AVRO',
+      references: answer.references ?? [],
+    };
+    this.#remember(this.#latest, subject, v);
+    this.#remember(this.#schemas, v.id, v);
+    return v;
+  }
+
+  close(): void {
+    this.#http.close();
+  }
+
+  #remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+    if (map.size >= this.#cacheSize) map.delete(map.keys().next().value as K);
+    map.set(key, value);
+  }
+
+  #headers(body: unknown): Record<string, string> {
+    const headers: Record<string, string> = { accept: `${CONTENT_TYPE}, application/json` };
+    if (body !== undefined) headers['content-type'] = CONTENT_TYPE;
+    if (this.#config.basicAuth !== null) {
+      headers.authorization = `Basic ${Buffer.from(this.#config.basicAuth).toString('base64')}`;
+    } else if (this.#config.bearerToken !== null) {
+      headers.authorization = `Bearer ${this.#config.bearerToken}`;
+    }
+    return headers;
+  }
+
+  /**
+   * One call: each URL in turn, and the whole list again after a back-off while the failure may
+   * pass (connection refused, timeout, 5xx, 429), `maxRetries` times; then a RetriableError so
+   * the task's retry policy takes over. A 4xx answer is a RegistryClientError at once.
+   */
+  #call(method: string, path: string, body: unknown, query: string): unknown {
+    const c = this.#config;
+    let lastProblem = '';
+    for (let attempt = 0; attempt <= c.maxRetries; attempt++) {
+      if (attempt > 0) sleepSync(Math.min(c.retriesMaxWaitMs, c.retriesWaitMs * 2 ** (attempt - 1)));
+      for (const base of c.urls) {
+        this.requests++;
+        const result = this.#send(base, method, path, body, query);
+        if ('error' in result) {
+          lastProblem = `${method} ${redact(base)}${path}: ${result.error}`;
+          continue;
+        }
+        let parsed: unknown;
+        try {
+          parsed = result.body === '' ? undefined : JSON.parse(result.body);
+        } catch {
+          parsed = undefined;
+        }
+        if (result.status >= 200 && result.status < 300) return parsed;
+        const p = (parsed ?? {}) as { error_code?: number; message?: string };
+        if (result.status === 401 || result.status === 403) {
+          throw new RegistryClientError(
+            result.status,
+            p.error_code ?? result.status,
+            `The schema registry at ${redact(base)} refused the request (${result.status} ${result.status === 401 ? 'Unauthorized' : 'Forbidden'}): check basic.auth.credentials.source / basic.auth.user.info or bearer.auth.* (${p.message ?? 'no message'})`,
+          );
+        }
+        if (result.status >= 500 || result.status === 429) {
+          lastProblem = `${method} ${redact(base)}${path}: HTTP ${result.status} ${p.message ?? result.body.slice(0, 200)}`;
+          continue;
+        }
+        throw new RegistryClientError(
+          result.status,
+          p.error_code ?? result.status,
+          p.message ?? `HTTP ${result.status} from ${redact(base)}${path}`,
+        );
+      }
+    }
+    throw new RetriableError(
+      `The schema registry could not be reached after ${c.maxRetries + 1} attempts: ${lastProblem}`,
+    );
+  }
+
+  #send(base: string, method: string, path: string, body: unknown, query: string): SyncHttpResult {
+    const local = localRegistry(base);
+    if (local !== undefined) {
+      const answer = local({ method, path, query: new URLSearchParams(query), body });
+      return { status: answer.status, body: JSON.stringify(answer.body) };
+    }
+    const url = `${base.replace(/\/+$/, '')}${path}${query === '' ? '' : `?${query}`}`;
+    const u = new URL(url);
+    const headers = this.#headers(body);
+    if (u.username !== '' && this.#config.basicAuth === null && this.#config.bearerToken === null) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    }
+    u.username = '';
+    u.password = '';
+    return this.#http.request({
+      url: u.toString(),
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: this.#config.requestTimeoutMs,
+    });
+  }
+}
+
+/** A URL without its user info, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '<invalid url>';
+  }
+}

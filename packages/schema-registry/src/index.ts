@@ -1,0 +1,32 @@
+export { Errors, RegistryError } from './errors.ts';
+export { schemaRegistryPlugin } from './fastify.ts';
+export {
+  handleRegistryRequest,
+  isRegistryPath,
+  REGISTRY_CONTENT_TYPE,
+  REGISTRY_PATH_ROOTS,
+  type RegistryRequest,
+  type RegistryResponse,
+} from './handler.ts';
+export {
+  LOCAL_REGISTRIES_SYMBOL,
+  type LocalRegistryHandler,
+  normalizeRegistryUrl,
+  registerLocalRegistry,
+} from './local.ts';
+export { MODES, type Mode, type RegisteredSchema, type RegisterRequest, SchemaRegistry } from './registry.ts';
+export {
+  COMPATIBILITY_LEVELS,
+  type CompatibilityLevel,
+  checkCompatibility,
+  parseSchema,
+} from './schema-types.ts';
+export { type RegistryServer, startRegistryServer } from './server.ts';
+export {
+  FileStorage,
+  MemoryStorage,
+  type RegistryEvent,
+  type RegistryStorage,
+  type SchemaReference,
+  type SchemaType,
+} from './storage.ts';

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's ignored download cache. */
+const CACHE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.cache');
+
+/**
+ * A Python virtual environment under `.cache/<name>` with `requirements` installed from PyPI
+ * (e.g. `confluent-kafka[avro,schemaregistry]` to test against Confluent's own client code).
+ * Created on first use, reused while the requirement list is unchanged; returns the path of its
+ * `python`. When `python3 -m venv` is missing, Debian's python3-venv is installed first.
+ */
+export function ensurePythonVenv(name: string, requirements: readonly string[]): string {
+  // Test files run in parallel: one process installs while the others wait on a lock directory.
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const lock = join(CACHE_DIR, `${name}.lock`);
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline)
+        throw new Error(`${lock} is held for more than 15 minutes; remove it if no test runs`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return install(name, requirements);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function install(name: string, requirements: readonly string[]): string {
+  const dir = join(CACHE_DIR, name);
+  const python = join(dir, 'bin', 'python');
+  const stamp = join(dir, '.sluice-requirements');
+  const wanted = `${requirements.join('\n')}\n`;
+  if (existsSync(python) && existsSync(stamp)) {
+    try {
+      if (readFileSync(stamp, 'utf8') === wanted) return python;
+    } catch {
+      // reinstall below
+    }
+  }
+  mkdirSync(CACHE_DIR, { recursive: true });
+  if (!existsSync(python)) {
+    try {
+      execFileSync('python3', ['-m', 'venv', dir], { stdio: 'pipe' });
+    } catch {
+      execFileSync('apt-get', ['update'], { stdio: 'pipe' });
+      execFileSync('apt-get', ['install', '-y', 'python3-venv'], {
+        stdio: 'pipe',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+      execFileSync('python3', ['-m', 'venv', '--clear', dir], { stdio: 'pipe' });
+    }
+  }
+  execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...requirements], {
+    stdio: 'pipe',
+    timeout: 600_000,
+  });
+  writeFileSync(stamp, wanted);
+  return python;
+}
