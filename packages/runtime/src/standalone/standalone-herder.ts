@@ -94,7 +94,7 @@ export class StandaloneHerder implements Herder {
     this.plugins = plugins;
     this.logger = logger;
     this.#workerId = config.workerId();
-    this.#offsetStore = new FileOffsetBackingStore(config.offsetStorageFileName());
+    this.#offsetStore = new FileOffsetBackingStore(config.offsetStorageFileName(), logger);
     this.#worker = new Worker({
       workerId: () => this.#workerId,
       log,
