@@ -6,6 +6,7 @@
 // TypeScript sources with the `sluice-source` export condition.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findNode } from './ensure-node.mjs';
@@ -44,11 +45,18 @@ if (node === process.execPath) {
     stdio: 'inherit',
     env: { ...process.env, SLUICE_LAUNCHER_PID: String(process.pid) },
   });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => child.kill(signal));
-  }
+  // A signal sent to the launcher alone (kill <pid>) is passed on. A terminal's Ctrl-C reaches
+  // both processes and the worker gets it twice: the worker stops once however many come.
+  const forward = (signal) => child.kill(signal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, forward);
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    if (signal) {
+      // Die of the same signal: without these handlers, so that it is not caught again (which
+      // would leave the launcher to exit 0 as if the worker had stopped cleanly).
+      for (const s of signals) process.off(s, forward);
+      process.kill(process.pid, signal);
+      setTimeout(() => process.exit(128 + (osConstants.signals[signal] ?? 0)), 1000).unref();
+    } else process.exit(code ?? 1);
   });
 }

@@ -135,11 +135,29 @@ export async function stopWorker(
   logger.info('Worker stopped');
 }
 
-/** Resolves with the signal's name on the first SIGINT or SIGTERM. */
+let stopRequested: Promise<string> | undefined;
+
+/**
+ * Resolves with the signal's name on the first SIGINT or SIGTERM. The handlers stay for the life
+ * of the process, so any later signal is noted and ignored instead of killing the worker in the
+ * middle of its graceful stop: a terminal's Ctrl-C reaches every process of the foreground group
+ * (npm, the launcher, the worker), each of which may forward it, and users press it twice.
+ */
 function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => resolve(signal);
-    process.once('SIGINT', on('SIGINT'));
-    process.once('SIGTERM', on('SIGTERM'));
+  stopRequested ??= new Promise((resolve) => {
+    let first: string | undefined;
+    let noted = false;
+    const on = (signal: string) => {
+      if (first === undefined) {
+        first = signal;
+        resolve(signal);
+      } else if (!noted) {
+        noted = true;
+        process.stderr.write(`sluice: ${signal}: the worker is already stopping gracefully (${first})\n`);
+      }
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
   });
+  return stopRequested;
 }

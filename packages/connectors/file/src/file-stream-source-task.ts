@@ -29,7 +29,27 @@ export interface FileStreamSourceTaskOptions {
   waitMs?: number;
   /** The stream read when `file` is not set. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream;
+  /** Where the task's warnings go. Default: one pino-style JSON line on stderr. */
+  logger?: FileTaskLogger;
 }
+
+/** Where the task's warnings go (`@sluice/api` has no logger for plugins yet). */
+export interface FileTaskLogger {
+  warn(message: string): void;
+}
+
+const LOGGER_NAME = 'org.apache.kafka.connect.file.FileStreamSourceTask';
+
+/** A JSON line with pino's field names and level number (40: warn), as the runtime's own lines. */
+const stderrLogger: FileTaskLogger = {
+  warn: (message) =>
+    process.stderr.write(
+      `${JSON.stringify({ level: 40, time: Date.now(), name: LOGGER_NAME, msg: message })}\n`,
+    ),
+};
+
+/** While the file is missing, the warning is repeated at most this often (Kafka's: every poll). */
+const MISSING_FILE_WARN_INTERVAL_MS = 60_000;
 
 const DEFAULT_BUFFER_SIZE = 1024 * 1024;
 const DEFAULT_WAIT_MS = 1000;
@@ -50,6 +70,9 @@ export class FileStreamSourceTask extends SourceTask {
   readonly #bufferSize: number;
   readonly #waitMs: number;
   readonly #stdinOption: NodeJS.ReadableStream | undefined;
+  readonly #logger: FileTaskLogger;
+  /** When the missing-file warning was last logged; null while the file is there. */
+  #missingWarnedAt: number | null = null;
 
   #filename: string | null = null;
   #topic = '';
@@ -71,6 +94,7 @@ export class FileStreamSourceTask extends SourceTask {
     this.#bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
     this.#waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
     this.#stdinOption = options.stdin;
+    this.#logger = options.logger ?? stderrLogger;
   }
 
   version(): string {
@@ -176,9 +200,20 @@ export class FileStreamSourceTask extends SourceTask {
     try {
       file = await open(filename, 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Kafka warns on every poll; once a minute is enough to be seen without flooding the log.
+        const now = Date.now();
+        if (this.#missingWarnedAt === null || now - this.#missingWarnedAt >= MISSING_FILE_WARN_INTERVAL_MS) {
+          this.#missingWarnedAt = now;
+          this.#logger.warn(
+            `Couldn't find file ${filename} for FileStreamSourceTask, sleeping to wait for it to be created`,
+          );
+        }
+        return false;
+      }
       throw new ConnectError(`Error while trying to open file ${filename}`, { cause: e });
     }
+    this.#missingWarnedAt = null;
     let position = 0;
     try {
       const offset = await this.context.offsetStorageReader().offset({ [FILENAME_FIELD]: filename });

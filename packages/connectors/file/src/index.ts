@@ -5,7 +5,7 @@ import { FileStreamSourceConnector } from './file-stream-source-connector.ts';
 import { FileStreamSourceTask } from './file-stream-source-task.ts';
 
 export type { FileStreamSinkTaskOptions } from './file-stream-sink-task.ts';
-export type { FileStreamSourceTaskOptions } from './file-stream-source-task.ts';
+export type { FileStreamSourceTaskOptions, FileTaskLogger } from './file-stream-source-task.ts';
 export { SINK_CONFIG_DEF } from './sink-config.ts';
 export { FILENAME_FIELD, POSITION_FIELD, SOURCE_CONFIG_DEF } from './source-config.ts';
 export { VERSION } from './version.ts';

@@ -252,6 +252,21 @@ describe('FileStreamSourceTask', () => {
     await task.stop();
   });
 
+  test('a missing file is logged as a warning naming it, as Kafka, once while it stays missing', async () => {
+    const file = newFile();
+    const warnings: string[] = [];
+    const task = await startTask(file, { waitMs: 5, logger: { warn: (m) => warnings.push(m) } });
+    assert.equal(await task.poll(), null);
+    assert.equal(await task.poll(), null);
+    assert.deepEqual(warnings, [
+      `Couldn't find file ${file} for FileStreamSourceTask, sleeping to wait for it to be created`,
+    ]);
+    writeFileSync(file, 'a\n');
+    assert.deepEqual(values(await drain(task)), ['a']);
+    assert.equal(warnings.length, 1, 'no warning once the file is there');
+    await task.stop();
+  });
+
   test('waits up to about a second when there is no data, as Kafka', async () => {
     const task = await startTask(newFile(''), {});
     const started = Date.now();

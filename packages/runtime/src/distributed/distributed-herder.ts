@@ -67,6 +67,7 @@ import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
 import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import type { StateRecord, StatusBackingStore } from '../storage/status-store.ts';
+import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { sleep } from '../worker/task-state.ts';
 import { Worker } from '../worker/worker.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
@@ -296,6 +297,7 @@ export class DistributedHerder implements Herder {
     });
     const config = new DistributedConfig(resolved.data);
     checkWorkerClientConfigs(config);
+    checkWorkerConverters(plugins, resolved.data);
     let herder: DistributedHerder | undefined;
     const transformer = await WorkerConfigTransformer.create(resolved.data, providers, {
       logger,

@@ -38,7 +38,7 @@ import {
 } from '../kafka/client-config.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { StateRecord } from '../storage/status-store.ts';
-import { validateTransformsAndPredicates } from '../worker/plugin-factory.ts';
+import { converterClassErrors, validateTransformsAndPredicates } from '../worker/plugin-factory.ts';
 
 export interface ConnectorValidationContext {
   readonly plugins: PluginRegistry;
@@ -107,6 +107,14 @@ export async function validateConnectorConfig(
       }
       v.addErrorMessage(`Consumer group ${group} conflicts with Connect worker group ${ctx.workerGroupId}`);
     }
+  }
+  for (const [key, message] of converterClassErrors(ctx.plugins, config)) {
+    let v = values.get(key);
+    if (v === undefined) {
+      v = new ConfigValue(key, config[key] ?? null);
+      values.set(key, v);
+    }
+    v.addErrorMessage(message);
   }
   const connectorDef = connector.config();
   let connectorValues: ConfigValue[];

@@ -31,6 +31,7 @@ const CONNECTION_KEYS = [
   'sasl.jaas.config',
   'request.timeout.ms',
   'retry.backoff.ms',
+  'retry.backoff.max.ms',
   'socket.connection.setup.timeout.ms',
   'metadata.max.age.ms',
 ];
@@ -113,6 +114,9 @@ export function sourceProducerDefaults(connector: string, task: number): Record<
     acks: 'all',
     'enable.idempotence': 'false',
     'max.in.flight.requests.per.connection': '1',
+    // A send waits for a topic being created (or created again) as long as the task runs.
+    'max.block.ms': '9223372036854775807',
+    'delivery.timeout.ms': '2147483647',
     'client.id': `connector-producer-${connector}-${task}`,
   };
 }
@@ -262,6 +266,8 @@ export function connectionSettings(props: Readonly<Record<string, string>>): Pla
   if (requestTimeout !== undefined) out.requestTimeoutMs = requestTimeout;
   const retryBackoff = intProp(props, 'retry.backoff.ms', 0);
   if (retryBackoff !== undefined) out.retryBackoffMs = retryBackoff;
+  const retryBackoffMax = intProp(props, 'retry.backoff.max.ms', 0);
+  if (retryBackoffMax !== undefined) out.retryBackoffMaxMs = retryBackoffMax;
   const connectTimeout = intProp(props, 'socket.connection.setup.timeout.ms', 0);
   if (connectTimeout !== undefined) out.connectTimeoutMs = connectTimeout;
 
@@ -316,6 +322,11 @@ export function producerSettings(props: Readonly<Record<string, string>>): Platf
   if (compression !== undefined) out.compression = compression;
   const maxRequest = intProp(props, 'max.request.size', 1);
   if (maxRequest !== undefined) out.maxRequestBytes = maxRequest;
+  // Kafka's are longs: Long.MAX_VALUE (Connect's max.block.ms) means for ever.
+  const maxBlock = intProp(props, 'max.block.ms', 0, Number.POSITIVE_INFINITY);
+  if (maxBlock !== undefined) out.maxBlockMs = maxBlock;
+  const deliveryTimeout = intProp(props, 'delivery.timeout.ms', 0, 2_147_483_647);
+  if (deliveryTimeout !== undefined) out.deliveryTimeoutMs = deliveryTimeout;
   return out;
 }
 
@@ -378,6 +389,8 @@ export function ignoredClientKeys(kind: ClientKind, props: Readonly<Record<strin
           'compression.type',
           'max.request.size',
           'max.in.flight.requests.per.connection',
+          'max.block.ms',
+          'delivery.timeout.ms',
         ]
       : []),
     ...(kind === 'consumer'

@@ -113,6 +113,24 @@ export interface PlatformaticLogClientConfig {
   retries?: number;
   /** Pause between retries (Kafka's `retry.backoff.ms`). Default 250. */
   retryBackoffMs?: number;
+  /**
+   * Upper bound of the pause between produce retries, which doubles from `retryBackoffMs`
+   * (Kafka's `retry.backoff.max.ms`). Default 1000.
+   */
+  retryBackoffMaxMs?: number;
+  /**
+   * How long produce() waits for a topic the broker does not know (yet), or whose partitions
+   * have no leader yet, refreshing the metadata with back-off (Kafka's `max.block.ms`); then
+   * NotFoundError. Default 60000. A source task's producer waits as long as the task runs.
+   */
+  maxBlockMs?: number;
+  /**
+   * How long produce() keeps sending a batch whose partitions answer UNKNOWN_TOPIC_OR_PARTITION,
+   * LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER and the like (the topic deleted and created
+   * again, a leader moving), refreshing the metadata in between (Kafka's `delivery.timeout.ms`).
+   * Default 120000. Other retriable failures are retried `retries` times.
+   */
+  deliveryTimeoutMs?: number;
   /** Producer acks: 'all' (default), 1 (leader only) or 0 (no answer: every RecordAck offset is then -1). */
   acks?: 'all' | 1 | 0;
   /** Idempotent producer (Kafka's `enable.idempotence`). Default true; only with acks='all'. */
@@ -427,36 +445,29 @@ export class PlatformaticLogClient implements LogClient {
     const producer = this.#direct() ? this.#senderClient() : this.#producerClient();
     const topics = new Set<string>();
     for (let i = 0; i < count; i++) topics.add(records[i]!.topic);
-    let metadata: ClusterMetadata;
-    try {
-      metadata = await producer.metadata({
-        topics: [...topics],
-        autocreateTopics: this.#config.autoCreateTopics ?? true,
-      });
-    } catch (err) {
-      if (isUnknownTopic(err)) throw new NotFoundError(`Cannot produce: ${errorDetail(err)}`, { cause: err });
-      throw toConnectError(err, 'Cannot produce: no metadata for the topics');
-    }
+    const start = Date.now();
+    const blockDeadline = start + (this.#config.maxBlockMs ?? 60_000);
+    const deliveryDeadline = start + (this.#config.deliveryTimeoutMs ?? 120_000);
+    const metadata = await this.#produceMetadata(producer, [...topics], blockDeadline, false);
 
     // Choose every record's partition, as Kafka's Java producer would.
     const partitions = new Int32Array(count);
     const choose = this.#partitioner.batch();
     for (let i = 0; i < count; i++) {
       const record = records[i]!;
-      const partitionCount = metadata.topics.get(record.topic)?.partitionsCount ?? 0;
-      if (partitionCount <= 0)
-        throw new NotFoundError(`Cannot produce: topic ${record.topic} has no partitions`);
+      const partitionCount = metadata.topics.get(record.topic)!.partitionsCount;
       const partition = choose(record.topic, record.partition, record.key, partitionCount);
       partitions[i] = partition;
     }
 
-    if (this.#direct()) return this.#produceDirect(records, partitions, metadata);
+    if (this.#direct()) return this.#produceDirect(records, partitions, metadata, deliveryDeadline);
 
     const acks = new Array<RecordAck>(count);
     const now = Date.now();
     const maxBytes = this.#config.maxRequestBytes ?? 900_000;
-    let start = 0;
-    while (start < count) {
+    let from = 0;
+    while (from < count) {
+      const start = from;
       // One send per chunk: at most maxBytes (at least one record), and within each partition
       // timestamps less than 2^31 ms from the partition's first one (see MAX_TIMESTAMP_DELTA).
       let end = start;
@@ -476,14 +487,28 @@ export class PlatformaticLogClient implements LogClient {
         messages.push(toMessage(record, partitions[end]!, timestamp));
         end++;
       }
-      let baseOffsets: Map<string, number>;
-      try {
-        const result = await (producer as Producer).send({ messages });
-        baseOffsets = new Map();
-        for (const o of result.offsets ?? [])
-          baseOffsets.set(`${o.partition}\0${o.topic}`, toSafeNumber(o.offset));
-      } catch (err) {
-        throw toConnectError(err, `Could not produce ${end - start} records`);
+      const baseOffsets = new Map<string, number>();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await (producer as Producer).send({ messages });
+          for (const o of result.offsets ?? [])
+            baseOffsets.set(`${o.partition}\0${o.topic}`, toSafeNumber(o.offset));
+          break;
+        } catch (err) {
+          // The topic deleted (and maybe created again) or its leader moved since the metadata
+          // was read: read it again and send again, until the delivery time-out.
+          const wait = this.#backoff(attempt);
+          if (!isMetadataError(err) || this.#closed || Date.now() + wait > deliveryDeadline)
+            throw toConnectError(err, `Could not produce ${end - start} records`);
+          await sleep(wait);
+          producer.clearMetadata();
+          await this.#produceMetadata(
+            producer,
+            [...new Set(messages.map((m) => m.topic))],
+            deliveryDeadline,
+            true,
+          );
+        }
       }
       const positions = new Map<string, number>();
       for (let i = start; i < end; i++) {
@@ -499,9 +524,68 @@ export class PlatformaticLogClient implements LogClient {
           timestamp: record.timestamp ?? now,
         };
       }
-      start = end;
+      from = end;
     }
     return acks;
+  }
+
+  /** The pause before retry `attempt` (0-based): `retryBackoffMs` doubling up to `retryBackoffMaxMs`. */
+  #backoff(attempt: number): number {
+    const base = this.#config.retryBackoffMs ?? 250;
+    const max = Math.max(base, this.#config.retryBackoffMaxMs ?? 1000);
+    return Math.min(max, base * 2 ** Math.min(attempt, 20));
+  }
+
+  /**
+   * The metadata of the topics a produce writes to, once the broker knows each. Like Kafka's
+   * producer, a topic the broker does not know yet (auto-created by this request, created by
+   * someone else later, or deleted and being created again) is asked for again, with back-off,
+   * until `deadline`; then a NotFoundError naming the topics. (A partition without a leader is
+   * the send's to retry: records may go to the other partitions meanwhile.)
+   */
+  async #produceMetadata(
+    client: Admin | Producer,
+    topics: string[],
+    deadline: number,
+    refresh: boolean,
+  ): Promise<ClusterMetadata> {
+    const autocreateTopics = this.#config.autoCreateTopics ?? true;
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      this.#checkOpen();
+      let unknown: string[] = [];
+      let cause: unknown;
+      try {
+        // The first attempt keeps the library's own retries (network errors, a broker
+        // restarting); later ones are this loop's.
+        const metadata = await client.metadata({
+          topics,
+          autocreateTopics,
+          ...(refresh || attempt > 0 ? { forceUpdate: true } : {}),
+          ...(attempt > 0 ? { retries: 0 } : {}),
+        });
+        for (const name of topics) {
+          const topic = metadata.topics.get(name);
+          if (topic === undefined || topic.partitionsCount <= 0) unknown.push(name);
+        }
+        if (unknown.length === 0) return metadata;
+      } catch (err) {
+        // UNKNOWN_TOPIC_OR_PARTITION, or LEADER_NOT_AVAILABLE while the broker creates it.
+        if (!isMetadataError(err)) throw toConnectError(err, 'Cannot produce: no metadata for the topics');
+        unknown = topics;
+        cause = err;
+      }
+      const now = Date.now();
+      if (now >= deadline) {
+        throw new NotFoundError(
+          `Cannot produce: topic ${unknown.join(', ')} not present in metadata after ${now - started} ms` +
+            (autocreateTopics ? '' : ' (topic auto-creation is off for this client)'),
+          cause === undefined ? {} : { cause },
+        );
+      }
+      await sleep(Math.min(this.#backoff(attempt), deadline - now));
+      client.clearMetadata();
+    }
   }
 
   /**
@@ -514,6 +598,7 @@ export class PlatformaticLogClient implements LogClient {
     records: ProduceRecord[],
     partitions: Int32Array,
     firstMetadata: ClusterMetadata,
+    deliveryDeadline: number,
   ): Promise<RecordAck[]> {
     const client = this.#senderClient();
     const count = records.length;
@@ -561,20 +646,26 @@ export class PlatformaticLogClient implements LogClient {
           acks,
         );
         if (failed.size === 0) break;
-        const retriable = [...failed.values()].every((f) => f.retriable);
-        if (!retriable || attempt >= (this.#config.retries ?? 5)) {
-          const detail = [...failed.values()].map((f) => f.message).join('; ');
+        const all = [...failed.values()];
+        const retriable = all.every((f) => f.retriable);
+        // Metadata errors (topic deleted or not there yet, leader moving) are retried until the
+        // delivery time-out, as Kafka's producer does; other retriable ones `retries` times.
+        const metadataOnly = all.every((f) => f.metadata);
+        const wait = metadataOnly ? this.#backoff(attempt) : (this.#config.retryBackoffMs ?? 250);
+        if (
+          !retriable ||
+          this.#closed ||
+          (metadataOnly ? Date.now() + wait > deliveryDeadline : attempt >= (this.#config.retries ?? 5))
+        ) {
+          const detail = all.map((f) => f.message).join('; ');
           const error = `Could not produce ${end - start} records: ${detail}`;
           throw retriable ? new RetriableError(error) : new ConnectError(error);
         }
-        await new Promise((r) => setTimeout(r, this.#config.retryBackoffMs ?? 250));
+        await sleep(wait);
         client.clearMetadata();
         const topics = [...new Set([...failed.keys()].map((k) => k.slice(k.indexOf('\0') + 1)))];
         try {
-          metadata = await client.metadata({
-            topics,
-            autocreateTopics: this.#config.autoCreateTopics ?? true,
-          });
+          metadata = await this.#produceMetadata(client, topics, deliveryDeadline, true);
         } catch (err) {
           // A broker that is down answers no metadata either: as retriable as the send was.
           throw toConnectError(err, `Could not produce ${end - start} records: no metadata for the topics`);
@@ -597,8 +688,8 @@ export class PlatformaticLogClient implements LogClient {
     acksValue: number,
     timeoutMs: number,
     acks: RecordAck[],
-  ): Promise<Map<string, { retriable: boolean; message: string }>> {
-    const failed = new Map<string, { retriable: boolean; message: string }>();
+  ): Promise<Map<string, SendFailure>> {
+    const failed = new Map<string, SendFailure>();
     const byLeader = new Map<number, Map<string, ProduceTopicData>>();
     const indexesOf = new Map<string, number[]>();
     for (const [key, indexes] of pending) {
@@ -607,7 +698,11 @@ export class PlatformaticLogClient implements LogClient {
       const topic = key.slice(sep + 1);
       const leader = metadata.topics.get(topic)?.partitions[partition]?.leader ?? -1;
       if (leader < 0 || !metadata.brokers.has(leader)) {
-        failed.set(key, { retriable: true, message: `${topic}-${partition}: LEADER_NOT_AVAILABLE` });
+        failed.set(key, {
+          retriable: true,
+          metadata: true,
+          message: `${topic}-${partition}: LEADER_NOT_AVAILABLE`,
+        });
         continue;
       }
       let topics = byLeader.get(leader);
@@ -648,6 +743,7 @@ export class PlatformaticLogClient implements LogClient {
             for (const p of t.partitions)
               failed.set(`${p.partition}\0${t.topic}`, {
                 retriable: e instanceof RetriableError,
+                metadata: false,
                 message: e.message,
               });
           return;
@@ -675,6 +771,7 @@ export class PlatformaticLogClient implements LogClient {
               const definition = protocolErrors[code];
               failed.set(key, {
                 retriable: definition?.canRetry ?? false,
+                metadata: METADATA_ERRORS.has(code),
                 message: `${tr.name}-${pr.index}: ${code}${pr.errorMessage ? `: ${pr.errorMessage}` : ''}`,
               });
               continue;
@@ -689,6 +786,7 @@ export class PlatformaticLogClient implements LogClient {
             if (indexesOf.has(key) && !failed.has(key))
               failed.set(key, {
                 retriable: true,
+                metadata: false,
                 message: `${t.topic}-${p.partition}: no answer for the partition`,
               });
           }
@@ -1346,6 +1444,41 @@ function hasKafkaError(err: unknown, id: string): boolean {
 function onlyKafkaErrors(err: unknown, ids: string[]): boolean {
   const all = leaves(err);
   return all.length > 0 && all.every((l) => l.kafkaError !== undefined && ids.includes(l.kafkaError));
+}
+
+/** Why a partition's batch was not written, for the produce retry loop. */
+interface SendFailure {
+  retriable: boolean;
+  /** Fixed by fresh metadata (Kafka's InvalidMetadataException family): retried until the delivery time-out. */
+  metadata: boolean;
+  message: string;
+}
+
+/** Kafka's errors that mean the client's metadata is stale or not there yet (retriable). */
+const METADATA_ERRORS = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'UNKNOWN_TOPIC_ID',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_OR_FOLLOWER',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+]);
+
+/** True when the error tree holds only stale-metadata errors (an unknown topic included). */
+function isMetadataError(err: unknown): boolean {
+  const all = leaves(err);
+  return (
+    all.length > 0 &&
+    all.every(
+      (l) =>
+        (l.kafkaError !== undefined && METADATA_ERRORS.has(l.kafkaError)) ||
+        (l.kafkaError === undefined && /^Unknown topic /.test(l.error.message)),
+    )
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function isUnknownTopic(err: unknown): boolean {

@@ -44,6 +44,7 @@ import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import { MemoryStatusStore } from '../storage/status-store.ts';
+import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
 
 interface ConnectorEntry {
@@ -93,7 +94,7 @@ export class StandaloneHerder implements Herder {
     this.plugins = plugins;
     this.logger = logger;
     this.#workerId = config.workerId();
-    this.#offsetStore = new FileOffsetBackingStore(config.offsetStorageFileName());
+    this.#offsetStore = new FileOffsetBackingStore(config.offsetStorageFileName(), logger);
     this.#worker = new Worker({
       workerId: () => this.#workerId,
       log,
@@ -132,6 +133,7 @@ export class StandaloneHerder implements Herder {
     });
     const config = new WorkerConfig(resolved.data);
     checkWorkerClientConfigs(config);
+    checkWorkerConverters(plugins, resolved.data);
     let log: LogClient;
     if (config.usesEmbeddedLog()) {
       const dir = config.embeddedLogDir();

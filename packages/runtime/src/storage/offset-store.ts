@@ -37,19 +37,36 @@ export function parseOffsetKey(key: string): { connector: string; partition: Sou
   }
 }
 
+/** Where the file store reports its writes (debug). */
+export interface OffsetStoreLogger {
+  debug(message: string): void;
+}
+
 /**
  * The standalone store (`offset.storage.file.filename`): all offsets in memory, the whole map
- * written to the file on every `set` (temp file, fsync, rename), so a crash leaves either the
- * old or the new file. The file is JSON: `{"offsets":[[key, value], ...]}`. (Kafka's own file is a
+ * written to the file (temp file, fsync, rename), so a crash leaves either the old or the new
+ * file. The file is JSON: `{"offsets":[[key, value], ...]}`. (Kafka's own file is a
  * Java-serialized map, which no other program can read; this one can be inspected with `jq`.)
+ *
+ * Writes are coalesced: while one write is under way, every `set` made meanwhile waits for the
+ * single next write, which serializes the map as it is when it starts. So however many tasks
+ * flush at once (2,000 connectors on a 1 s flush interval), at most one write is running and one
+ * waiting, each `set` is durable after at most two writes, and no per-call copy of the whole map
+ * is held in memory.
  */
 export class FileOffsetBackingStore implements OffsetBackingStore {
   readonly #file: string;
+  readonly #logger: OffsetStoreLogger | undefined;
   readonly #data = new Map<string, string>();
-  #writing: Promise<void> = Promise.resolve();
+  /** The write under way, if any. */
+  #running: Promise<void> | null = null;
+  /** The next write, shared by every `set` made while one runs. */
+  #next: Promise<void> | null = null;
+  #writes = 0;
 
-  constructor(file: string) {
+  constructor(file: string, logger?: OffsetStoreLogger) {
     this.#file = file;
+    this.#logger = logger;
   }
 
   async start(): Promise<void> {
@@ -76,7 +93,7 @@ export class FileOffsetBackingStore implements OffsetBackingStore {
   }
 
   async stop(): Promise<void> {
-    await this.#writing;
+    await (this.#next ?? this.#running)?.catch(() => {});
   }
 
   async get(keys: readonly string[]): Promise<Map<string, string>> {
@@ -97,13 +114,26 @@ export class FileOffsetBackingStore implements OffsetBackingStore {
       if (v === null) this.#data.delete(k);
       else this.#data.set(k, v);
     }
-    const snapshot = JSON.stringify({ offsets: [...this.#data] });
-    // Writes are serialized; each writes the state as of its call.
-    this.#writing = this.#writing.catch(() => {}).then(() => this.#write(snapshot));
-    return this.#writing;
+    if (this.#next !== null) return this.#next;
+    if (this.#running === null) return this.#startWrite();
+    const after = this.#running.catch(() => {});
+    this.#next = after.then(() => {
+      this.#next = null;
+      return this.#startWrite();
+    });
+    return this.#next;
   }
 
-  async #write(text: string): Promise<void> {
+  /** Writes the map as it is now; the write under way until it ends. */
+  #startWrite(): Promise<void> {
+    const running = this.#write(JSON.stringify({ offsets: [...this.#data] }), this.#data.size).finally(() => {
+      if (this.#running === running) this.#running = null;
+    });
+    this.#running = running;
+    return running;
+  }
+
+  async #write(text: string, count: number): Promise<void> {
     await mkdir(dirname(this.#file), { recursive: true });
     const tmp = join(dirname(this.#file), `.${Date.now()}-${process.pid}.offsets.tmp`);
     const fh = await open(tmp, 'w');
@@ -114,5 +144,7 @@ export class FileOffsetBackingStore implements OffsetBackingStore {
       await fh.close();
     }
     await rename(tmp, this.#file);
+    this.#writes++;
+    this.#logger?.debug(`Wrote ${count} source offsets to ${this.#file} (write ${this.#writes})`);
   }
 }

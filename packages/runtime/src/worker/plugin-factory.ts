@@ -58,6 +58,74 @@ export function createConverters(
   return { key, value, header };
 }
 
+/** The converter keys of a worker or connector config, with the plugin type each names. */
+const CONVERTER_KEYS = [
+  ['key.converter', 'converter'],
+  ['value.converter', 'converter'],
+  ['header.converter', 'header_converter'],
+] as const;
+
+/**
+ * The converter classes a worker or connector config names (`key.converter`, `value.converter`,
+ * `header.converter`) that no plugin of this worker provides, keyed by key, with Kafka's message
+ * ("Invalid value X for configuration key.converter: Class X could not be found.") and a hint:
+ * the plugin the user probably meant, or the converters there are. Unset keys are not checked.
+ */
+export function converterClassErrors(
+  plugins: PluginRegistry,
+  config: Readonly<Record<string, string | null | undefined>>,
+): Map<string, string> {
+  const errors = new Map<string, string>();
+  for (const [key, type] of CONVERTER_KEYS) {
+    const raw = config[key];
+    if (raw === undefined || raw === null || raw.trim() === '') continue;
+    if (plugins.find(raw, [type]) !== undefined) continue;
+    errors.set(
+      key,
+      `Invalid value ${raw} for configuration ${key}: Class ${raw} could not be found. ${hint(plugins, raw, type)}`,
+    );
+  }
+  return errors;
+}
+
+/** What to suggest for an unknown converter class `name`. */
+function hint(plugins: PluginRegistry, name: string, type: 'converter' | 'header_converter'): string {
+  const simple = (s: string) =>
+    s
+      .trim()
+      .slice(s.trim().lastIndexOf('.') + 1)
+      .toLowerCase();
+  const known = plugins.list([type]);
+  const close = known.find((p) => simple(p.className) === simple(name));
+  if (close !== undefined) return `Did you mean ${close.className}?`;
+  const other = plugins.find(name, [
+    'source',
+    'sink',
+    'transformation',
+    'predicate',
+    'converter',
+    'header_converter',
+  ]);
+  const what = type === 'converter' ? 'converters' : 'header converters';
+  const names = known.map((p) => p.className).join(', ');
+  return (
+    (other === undefined ? '' : `${other.className} is a ${other.type}, not a ${type.replace('_', ' ')}. `) +
+    `The ${what} of this worker: ${names} (\`sluice plugins\` lists every plugin, plugin.path adds more).`
+  );
+}
+
+/**
+ * Refuses a worker whose `key.converter`, `value.converter` or `header.converter` names a class no
+ * plugin provides, as Kafka's worker refuses to start.
+ * @throws ConfigError naming the first such key, its class and what exists
+ */
+export function checkWorkerConverters(
+  plugins: PluginRegistry,
+  props: Readonly<Record<string, string>>,
+): void {
+  for (const [key, message] of converterClassErrors(plugins, props)) throw new ConfigError(message, { key });
+}
+
 function instantiate<T>(
   plugins: PluginRegistry,
   className: string,

@@ -101,6 +101,9 @@ export class WorkerSourceTask {
       o.report('RUNNING');
       this.#timer = setInterval(() => void this.#flushOffsets().catch(() => {}), o.offsetFlushIntervalMs);
       await this.#loop();
+      // A periodic flush may be under way with an older snapshot (it would be returned as is):
+      // wait for it, then flush what was staged since.
+      if (this.#flushing !== null) await this.#flushing.catch(() => {});
       await this.#flushOffsets();
       if (!this.#failed) o.report('UNASSIGNED');
     } catch (err) {

@@ -50,6 +50,12 @@ describe('task client properties are layered as Kafka Connect layers them', () =
     assert.equal(settings.acks, 'all');
     assert.equal(settings.compression, 'lz4');
     assert.equal(settings.clientId, 'connector-producer-c-2');
+    assert.equal(
+      settings.maxBlockMs,
+      Number('9223372036854775807'),
+      "Connect's max.block.ms: Long.MAX_VALUE",
+    );
+    assert.equal(settings.deliveryTimeoutMs, 2147483647, "Connect's delivery.timeout.ms: Integer.MAX_VALUE");
     assert.deepEqual(settings.sasl, { mechanism: 'PLAIN', username: 'connect', password: 's3cr"et' });
   });
 

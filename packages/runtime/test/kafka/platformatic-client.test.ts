@@ -18,7 +18,13 @@ for (const idempotent of [true, false]) {
       const { bootstrapServers } = await useKafka();
       if (autoCreateTopics === false) {
         return {
-          client: new PlatformaticLogClient({ bootstrapServers, autoCreateTopics, retries: 1, idempotent }),
+          client: new PlatformaticLogClient({
+            bootstrapServers,
+            autoCreateTopics,
+            retries: 1,
+            idempotent,
+            maxBlockMs: 1000,
+          }),
         };
       }
       return { client: new PlatformaticLogClient({ bootstrapServers, clientId: 'sluice-test', idempotent }) };
