@@ -187,14 +187,17 @@ export function enrichConverters(
     values.set(classKey, clsValue);
     if (config[classKey] === undefined) clsValue.value = worker;
     clsValue.recommendedValues = pluginClassNames(plugins, [type]);
-    if (className !== null && info === undefined) {
-      const message = `Invalid value ${className} for configuration ${classKey}: Class ${className} could not be found.`;
-      if (!clsValue.errorMessages.includes(message)) clsValue.addErrorMessage(message);
-    }
     const verValue = values.get(versionKey) ?? new ConfigValue(versionKey);
     values.set(versionKey, verValue);
     if (config[versionKey] === undefined) verValue.value = version;
     verValue.recommendedValues = version === null ? [] : [version];
+    if (className !== null && info === undefined) {
+      // A class that cannot be loaded has no value, and no version to choose.
+      const message = `Invalid value ${className} for configuration ${classKey}: Class ${className} could not be found.`;
+      if (!clsValue.errorMessages.includes(message)) clsValue.addErrorMessage(message);
+      clsValue.value = null;
+      verValue.visible = false;
+    }
     // The converter's own keys, when the connector names its converter.
     if (config[classKey] === undefined || info === undefined) continue;
     const own = (new info.plugin() as { config?: () => ConfigDef }).config?.();

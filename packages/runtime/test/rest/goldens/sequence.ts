@@ -299,6 +299,12 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
       },
     },
     {
+      id: 'validate-unknown-converter',
+      method: 'PUT',
+      path: V,
+      body: { ...sourceConfig, name: 'v', 'value.converter': 'com.example.NoSuchConverter' },
+    },
+    {
       id: 'validate-sink-errors',
       method: 'PUT',
       path: VS,
@@ -371,6 +377,15 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
       method: 'POST',
       path: '/connectors',
       body: { name: 'unknown-class', config: { 'connector.class': 'com.example.NoSuchConnector' } },
+    },
+    {
+      id: 'create-unknown-converter',
+      method: 'POST',
+      path: '/connectors',
+      body: {
+        name: 'unknown-converter',
+        config: { ...sourceConfig, 'key.converter': 'com.example.NoSuchConverter' },
+      },
     },
     {
       id: 'create-name-mismatch',
