@@ -11,7 +11,7 @@
  * is not listed fails the test; so does a listed one that no longer differs.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { uniqueName, useKafka } from '@sluice/testing';
 import {
@@ -285,6 +285,9 @@ before(async () => {
   };
   await prepareFiles(ctx);
   answers = await runSequence(ctx);
+  // SLUICE_REST_GOLDEN_DUMP=<file>: Sluice's answers in the golden file's shape, to look at.
+  const dump = process.env.SLUICE_REST_GOLDEN_DUMP;
+  if (dump !== undefined && dump !== '') writeFileSync(dump, `${JSON.stringify({ answers }, null, 2)}\n`);
 });
 
 after(async () => {
