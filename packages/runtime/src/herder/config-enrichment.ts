@@ -26,6 +26,60 @@ export function pluginClassNames(plugins: PluginRegistry, types: readonly Plugin
   return [...new Set(plugins.list(types).map((p) => p.className))].sort(byCodeUnit);
 }
 
+/**
+ * The error for a `*.plugin.version` value the installed plugin does not satisfy (Kafka's message),
+ * or undefined. Sluice installs one version of each plugin; the value is a version (an exact
+ * requirement, as Kafka reads it) or a Maven range such as `[1.0,2.0)`.
+ */
+export function pluginVersionError(
+  className: string,
+  requested: string | null | undefined,
+  available: string | null,
+): string | undefined {
+  if (requested === undefined || requested === null || requested.trim() === '') return undefined;
+  const text = requested.trim();
+  const range = /^[[(]/.test(text) ? text : `[${text},${text}]`;
+  if (available !== null && inRange(available, range)) return undefined;
+  return `Plugin ${className} not found that matches the version range ${range}, available versions: [${available ?? ''}]`;
+}
+
+/** Maven's version order, enough for plugin versions: numeric parts as numbers, the rest as text. */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/);
+  const pb = b.split(/[.-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '0';
+    const y = pb[i] ?? '0';
+    const nx = /^\d+$/.test(x) ? Number(x) : Number.NaN;
+    const ny = /^\d+$/.test(y) ? Number(y) : Number.NaN;
+    const cmp = Number.isNaN(nx) || Number.isNaN(ny) ? (x < y ? -1 : x > y ? 1 : 0) : nx - ny;
+    if (cmp !== 0) return cmp;
+  }
+  return 0;
+}
+
+/** Whether `version` lies in a Maven range (`[a,b]`, `[a,b)`, `(a,]`, `[a]`, ...; comma-separated unions). */
+function inRange(version: string, range: string): boolean {
+  const parts = range.match(/[[(][^\])]*[\])]/g);
+  if (parts === null) return false;
+  return parts.some((part) => {
+    const lowerInclusive = part.startsWith('[');
+    const upperInclusive = part.endsWith(']');
+    const inner = part.slice(1, -1);
+    if (!inner.includes(',')) return compareVersions(version, inner.trim()) === 0;
+    const [lower = '', upper = ''] = inner.split(',').map((s) => s.trim());
+    if (lower !== '') {
+      const c = compareVersions(version, lower);
+      if (c < 0 || (c === 0 && !lowerInclusive)) return false;
+    }
+    if (upper !== '') {
+      const c = compareVersions(version, upper);
+      if (c > 0 || (c === 0 && !upperInclusive)) return false;
+    }
+    return true;
+  });
+}
+
 /** `key` with another default value (and optionally another name). */
 export function withDefault(key: ConfigKey, defaultValue: string | null, name = key.name): ConfigKey {
   return new ConfigKey({ ...keyOptions(key), name, defaultValue });
@@ -82,7 +136,7 @@ export function enrichTransformsAndPredicates(
 ): Enrichment {
   const def = new ConfigDef();
   const groups: string[] = [];
-  const typeKeys: { key: string; kind: PluginType; found: boolean }[] = [];
+  const typeKeys: { key: string; kind: PluginType; found: boolean; className: string | undefined }[] = [];
   for (const kind of ALIAS_KINDS) {
     const Noun = kind.noun[0]!.toUpperCase() + kind.noun.slice(1);
     for (const alias of list(config[kind.list])) {
@@ -105,7 +159,12 @@ export function enrichTransformsAndPredicates(
         width: 'LONG',
         displayName: `${Noun} type for ${alias}`,
       });
-      typeKeys.push({ key: `${prefix}type`, kind: kind.type, found: info !== undefined });
+      typeKeys.push({
+        key: `${prefix}type`,
+        kind: kind.type,
+        found: info !== undefined,
+        className: info?.className,
+      });
       def.define({
         name: `${prefix}plugin.version`,
         type: 'STRING',
@@ -143,13 +202,20 @@ export function enrichTransformsAndPredicates(
     }
   }
   const values = def.validateAll(config);
-  for (const { key, kind, found } of typeKeys) {
+  for (const { key, kind, found, className } of typeKeys) {
     const value = values.get(key)!;
     value.recommendedValues = pluginClassNames(plugins, [kind]);
     // A class that cannot be loaded has no value (Kafka's CLASS parsing fails); the error says why.
     if (!found) value.value = null;
-    const version = values.get(key.replace(/type$/, 'plugin.version'))!;
-    version.recommendedValues = version.value === null ? [] : [String(version.value)];
+    const versionKey = key.replace(/type$/, 'plugin.version');
+    const version = values.get(versionKey)!;
+    const installed = def.configKeys().get(versionKey)?.defaultValue;
+    version.recommendedValues = typeof installed === 'string' ? [installed] : [];
+    const error =
+      className === undefined
+        ? undefined
+        : pluginVersionError(className, config[versionKey], typeof installed === 'string' ? installed : null);
+    if (error !== undefined) version.addErrorMessage(error);
   }
   return { keys: new Map(def.configKeys()), values, groups };
 }
@@ -191,6 +257,10 @@ export function enrichConverters(
     values.set(versionKey, verValue);
     if (config[versionKey] === undefined) verValue.value = version;
     verValue.recommendedValues = version === null ? [] : [version];
+    const versionError =
+      info === undefined ? undefined : pluginVersionError(info.className, config[versionKey], version);
+    if (versionError !== undefined && !verValue.errorMessages.includes(versionError))
+      verValue.addErrorMessage(versionError);
     if (className !== null && info === undefined) {
       // A class that cannot be loaded has no value, and no version to choose.
       const message = `Invalid value ${className} for configuration ${classKey}: Class ${className} could not be found.`;

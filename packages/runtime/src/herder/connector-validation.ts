@@ -43,6 +43,7 @@ import {
   enrichConverters,
   enrichTransformsAndPredicates,
   javaHashMapOrder,
+  pluginVersionError,
   withDefault,
 } from './config-enrichment.ts';
 
@@ -151,6 +152,17 @@ export async function validateConnectorConfig(
   if (versionValue !== undefined) {
     if (config['connector.plugin.version'] === undefined) versionValue.value = connectorVersion;
     versionValue.recommendedValues = connectorVersion === null ? [] : [connectorVersion];
+    // A version Sluice does not have: an error on both keys, as Kafka's.
+    const error = pluginVersionError(info.className, config['connector.plugin.version'], connectorVersion);
+    if (error !== undefined) {
+      versionValue.addErrorMessage(error);
+      let classValue = values.get('connector.class');
+      if (classValue === undefined) {
+        classValue = new ConfigValue('connector.class', cls);
+        values.set('connector.class', classValue);
+      }
+      classValue.addErrorMessage(error);
+    }
   }
   const converters = enrichConverters(
     ctx.plugins,

@@ -163,6 +163,32 @@ const DELIBERATE: Record<string, Deliberate> = {
   'validate-source-transforms': { reason: RECOMMENDED, check: sameButMorePlugins },
   'validate-source-bad-transform': { reason: RECOMMENDED, check: sameButMorePlugins },
   'validate-source-unknown-transform': { reason: RECOMMENDED, check: sameButMorePlugins },
+  'validate-plugin-versions': {
+    reason:
+      "a plugin version Sluice does not have: the same error as Kafka's on connector.class and connector.plugin.version; Sluice also checks the converters' and transforms' versions and validates the rest, where Kafka's answer stops filling in converters, transforms and groups",
+    check: (kafka, sluice) => {
+      const errors = (body: unknown, name: string) =>
+        (body as { configs: { value: { name: string; errors: string[] } | null }[] }).configs
+          .find((c) => c.value?.name === name)
+          ?.value?.errors.map((e) =>
+            e.replace(/available versions: \[[^\]]*\]/, 'available versions: [<version>]'),
+          );
+      for (const key of ['connector.class', 'connector.plugin.version']) {
+        assert.deepEqual(errors(sluice.body, key), errors(kafka.body, key));
+        assert.equal(errors(kafka.body, key)?.length, 1);
+      }
+      assert.match(errors(sluice.body, 'value.converter.plugin.version')![0]!, /version range \[1\.0,2\.0\)/);
+      assert.match(
+        errors(sluice.body, 'transforms.ins.plugin.version')![0]!,
+        /version range \[0\.0\.1,0\.0\.1\]/,
+      );
+    },
+  },
+  'create-bad-plugin-version': {
+    reason:
+      'a plugin version Sluice does not have is a 400 naming it (Kafka 4.1.1: 500 from a NullPointerException)',
+    check: betterStatus(400, /not found that matches the version range \[9\.9\.9,9\.9\.9\]/),
+  },
   'validate-null-value': {
     reason:
       "a null value is an error for every key (Kafka's own rule for create); Kafka 4.1.1's validate answer lets a null value of the connector's key batch.size pass without one",

@@ -305,6 +305,26 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
       body: { ...sourceConfig, name: 'v', 'value.converter': 'com.example.NoSuchConverter' },
     },
     {
+      id: 'validate-plugin-versions',
+      method: 'PUT',
+      path: V,
+      body: {
+        ...sourceConfig,
+        name: 'v',
+        'connector.plugin.version': '9.9.9',
+        'value.converter.plugin.version': '[1.0,2.0)',
+        transforms: 'ins',
+        'transforms.ins.type': 'org.apache.kafka.connect.transforms.InsertField$Value',
+        'transforms.ins.plugin.version': '0.0.1',
+      },
+    },
+    {
+      id: 'create-bad-plugin-version',
+      method: 'POST',
+      path: '/connectors',
+      body: { name: 'bad-version', config: { ...sourceConfig, 'connector.plugin.version': '9.9.9' } },
+    },
+    {
       id: 'validate-sink-errors',
       method: 'PUT',
       path: VS,
