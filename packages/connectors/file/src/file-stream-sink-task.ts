@@ -37,6 +37,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * task only flushes its Java stream to the OS, and so does this one.
  */
 export class FileStreamSinkTask extends SinkTask {
+  /** The Java class it stands in for: `task.class` in task configs names it. */
+  static readonly javaClass = 'org.apache.kafka.connect.file.FileStreamSinkTask';
+
   readonly #stdoutOption: NodeJS.WritableStream | undefined;
   #filename: string | null = null;
   #file: FileHandle | null = null;

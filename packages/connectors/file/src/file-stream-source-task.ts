@@ -67,6 +67,9 @@ const VALUE_SCHEMA = Schema.STRING_SCHEMA;
  * per read (not per line) and returns at most `batch.size` records.
  */
 export class FileStreamSourceTask extends SourceTask {
+  /** The Java class it stands in for: `task.class` in task configs names it. */
+  static readonly javaClass = 'org.apache.kafka.connect.file.FileStreamSourceTask';
+
   readonly #bufferSize: number;
   readonly #waitMs: number;
   readonly #stdinOption: NodeJS.ReadableStream | undefined;

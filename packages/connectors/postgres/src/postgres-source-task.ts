@@ -145,6 +145,9 @@ interface Outage {
 }
 
 export class PostgresSourceTask extends SourceTask {
+  /** The Java class it stands in for: `task.class` in task configs names it. */
+  static readonly javaClass = 'io.debezium.connector.postgresql.PostgresConnectorTask';
+
   #config: PostgresConnectorConfig | null = null;
   #partition: SourceMap = {};
   #sql: pg.Client | null = null;

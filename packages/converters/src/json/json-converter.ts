@@ -67,7 +67,7 @@ export const JSON_CONVERTER_CONFIG: ConfigDef = new ConfigDef()
     documentation:
       "Controls which format this converter will serialize decimals in. This value is case insensitive and can be either 'BASE64' (default) or 'NUMERIC'",
     group: 'Serialization',
-    orderInGroup: 2,
+    orderInGroup: 0,
     width: 'MEDIUM',
     displayName: 'Decimal Format',
   })
@@ -79,7 +79,7 @@ export const JSON_CONVERTER_CONFIG: ConfigDef = new ConfigDef()
     documentation:
       'Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.',
     group: 'Serialization',
-    orderInGroup: 3,
+    orderInGroup: 1,
     width: 'MEDIUM',
     displayName: 'Replace null with default',
   });

@@ -230,6 +230,17 @@ function commonConnectorConfigDef(): ConfigDef {
       displayName: 'Connector class',
     })
     .define({
+      name: 'connector.plugin.version',
+      type: 'STRING',
+      defaultValue: null,
+      importance: 'MEDIUM',
+      documentation: 'Version of the connector.',
+      group: COMMON_GROUP,
+      orderInGroup: ++orderInGroup,
+      width: 'MEDIUM',
+      displayName: 'Connector version',
+    })
+    .define({
       name: 'tasks.max',
       type: 'INT',
       defaultValue: 1,
@@ -264,6 +275,17 @@ function commonConnectorConfigDef(): ConfigDef {
       displayName: 'Key converter class',
     })
     .define({
+      name: 'key.converter.plugin.version',
+      type: 'STRING',
+      defaultValue: null,
+      importance: 'LOW',
+      documentation: 'Version of the key converter.',
+      group: COMMON_GROUP,
+      orderInGroup: ++orderInGroup,
+      width: 'SHORT',
+      displayName: 'Key converter version',
+    })
+    .define({
       name: 'value.converter',
       type: 'CLASS',
       defaultValue: null,
@@ -275,6 +297,17 @@ function commonConnectorConfigDef(): ConfigDef {
       displayName: 'Value converter class',
     })
     .define({
+      name: 'value.converter.plugin.version',
+      type: 'STRING',
+      defaultValue: null,
+      importance: 'LOW',
+      documentation: 'Version of the value converter.',
+      group: COMMON_GROUP,
+      orderInGroup: ++orderInGroup,
+      width: 'SHORT',
+      displayName: 'Value converter version',
+    })
+    .define({
       name: 'header.converter',
       type: 'CLASS',
       defaultValue: null,
@@ -284,6 +317,17 @@ function commonConnectorConfigDef(): ConfigDef {
       orderInGroup: ++orderInGroup,
       width: 'SHORT',
       displayName: 'Header converter class',
+    })
+    .define({
+      name: 'header.converter.plugin.version',
+      type: 'STRING',
+      defaultValue: null,
+      importance: 'LOW',
+      documentation: 'Version of the header converter.',
+      group: COMMON_GROUP,
+      orderInGroup: ++orderInGroup,
+      width: 'SHORT',
+      displayName: 'Header converter version',
     })
     .define({
       name: 'transforms',

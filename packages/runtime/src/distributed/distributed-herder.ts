@@ -1295,7 +1295,10 @@ export class DistributedHerder implements Herder {
     if (this.#assignedConnectors.has(name)) {
       const state = this.#statusStore.getConnector(name)?.state;
       if (!onlyFailed || state === 'FAILED') {
-        await this.#status.putConnector(name, this.#record('RESTARTING'));
+        await this.#status.putConnector(name, {
+          ...this.#record('RESTARTING'),
+          version: this.#statusStore.getConnector(name)?.version ?? null,
+        });
         await this.#restartConnectorInstance(name);
       }
     }
@@ -1303,7 +1306,10 @@ export class DistributedHerder implements Herder {
     for (const t of [...this.#assignedTasks.values()].filter((id) => id.connector === name)) {
       const state = this.#statusStore.getTask(name, t.task)?.state;
       if (onlyFailed && state !== 'FAILED') continue;
-      await this.#status.putTask(name, t.task, this.#record('RESTARTING'));
+      await this.#status.putTask(name, t.task, {
+        ...this.#record('RESTARTING'),
+        version: this.#statusStore.getTask(name, t.task)?.version ?? null,
+      });
       await this.#restartTaskInstance(t);
     }
   }

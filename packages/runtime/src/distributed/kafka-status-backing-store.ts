@@ -377,6 +377,7 @@ function toStatus(record: StateRecord): Status {
     trace: record.trace,
     workerId: record.workerId,
     generation: record.generation,
+    ...(record.version === undefined ? {} : { version: record.version }),
   };
 }
 
@@ -386,5 +387,6 @@ function toStateRecord(status: Status): StateRecord {
     workerId: status.workerId,
     trace: status.trace,
     generation: status.generation,
+    ...(status.version === undefined ? {} : { version: status.version }),
   };
 }

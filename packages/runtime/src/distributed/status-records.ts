@@ -43,6 +43,8 @@ export interface Status {
   readonly workerId: string;
   /** The writer's group generation (0 in standalone). */
   readonly generation: number;
+  /** The plugin version (KIP-891, Kafka 4.1); written only when known. */
+  readonly version?: string | null;
 }
 
 /** A topic a connector's task used (KIP-558 active topics). */
@@ -59,6 +61,14 @@ const STATUS_SCHEMA_V0 = SchemaBuilder.struct()
   .field('trace', SchemaBuilder.string().optional().build())
   .field('worker_id', Schema.STRING_SCHEMA)
   .field('generation', Schema.INT32_SCHEMA)
+  .build();
+/** Kafka 4.1's status value with the plugin version (KIP-891). */
+const STATUS_SCHEMA_WITH_VERSION = SchemaBuilder.struct()
+  .field('state', Schema.STRING_SCHEMA)
+  .field('trace', SchemaBuilder.string().optional().build())
+  .field('worker_id', Schema.STRING_SCHEMA)
+  .field('generation', Schema.INT32_SCHEMA)
+  .field('version', SchemaBuilder.string().optional().build())
   .build();
 const TOPIC_STATUS_VALUE_SCHEMA_V0 = SchemaBuilder.struct()
   .field('name', Schema.STRING_SCHEMA)
@@ -91,11 +101,13 @@ export function statusValue(status: Status): Uint8Array | null {
     status.generation > 2147483647
   )
     throw new DataError(`Status generation must be an int32, got ${status.generation}`);
-  const struct = new Struct(STATUS_SCHEMA_V0)
+  const withVersion = typeof status.version === 'string';
+  const struct = new Struct(withVersion ? STATUS_SCHEMA_WITH_VERSION : STATUS_SCHEMA_V0)
     .put('state', status.state)
     .put('trace', status.trace)
     .put('worker_id', status.workerId)
     .put('generation', status.generation);
+  if (withVersion) struct.put('version', status.version);
   return encodeStruct(struct);
 }
 
@@ -202,7 +214,7 @@ function readStatus(value: Uint8Array): Status | string {
     return (err as Error).message;
   }
   if (!isRecord(decoded)) return 'the value is not a JSON object';
-  const { state, trace, worker_id: workerId, generation } = decoded;
+  const { state, trace, worker_id: workerId, generation, version } = decoded;
   if (typeof state !== 'string' || !STATUS_STATES.includes(state as StatusState))
     return `invalid state ${JSON.stringify(state)}`;
   if (trace !== null && trace !== undefined && typeof trace !== 'string') return 'trace is not a string';
@@ -215,6 +227,7 @@ function readStatus(value: Uint8Array): Status | string {
     trace: (trace as string | null | undefined) ?? null,
     workerId: (workerId as string | null | undefined) ?? '',
     generation: gen | 0,
+    ...(typeof version === 'string' ? { version } : {}),
   };
 }
 

@@ -38,7 +38,14 @@ import {
 } from '../kafka/client-config.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { StateRecord } from '../storage/status-store.ts';
-import { converterClassErrors, validateTransformsAndPredicates } from '../worker/plugin-factory.ts';
+import { validateTransformsAndPredicates } from '../worker/plugin-factory.ts';
+import {
+  enrichConverters,
+  enrichTransformsAndPredicates,
+  javaHashMapOrder,
+  pluginVersionError,
+  withDefault,
+} from './config-enrichment.ts';
 
 export interface ConnectorValidationContext {
   readonly plugins: PluginRegistry;
@@ -108,14 +115,7 @@ export async function validateConnectorConfig(
       v.addErrorMessage(`Consumer group ${group} conflicts with Connect worker group ${ctx.workerGroupId}`);
     }
   }
-  for (const [key, message] of converterClassErrors(ctx.plugins, config)) {
-    let v = values.get(key);
-    if (v === undefined) {
-      v = new ConfigValue(key, config[key] ?? null);
-      values.set(key, v);
-    }
-    v.addErrorMessage(message);
-  }
+  // An unknown converter class is reported on its key by enrichConverters below, in Kafka's words.
   const connectorDef = connector.config();
   let connectorValues: ConfigValue[];
   try {
@@ -141,11 +141,44 @@ export async function validateConnectorConfig(
     }
     if (!v.errorMessages.includes(NULL_VALUE_MESSAGE)) v.addErrorMessage(NULL_VALUE_MESSAGE);
   }
-  const keys = new Map([...frameworkDef.configKeys(), ...connectorDef.configKeys()]);
-  const groups = [
-    ...frameworkDef.groups(),
-    ...connectorDef.groups().filter((g) => !frameworkDef.groups().includes(g)),
-  ];
+  // Kafka's enriched definition: the framework's keys (plugin versions and converters filled in),
+  // each transform's and predicate's group, the connector's keys, then its converters' keys.
+  const frameworkKeys = new Map(frameworkDef.configKeys());
+  const connectorVersion = info.version ?? null;
+  frameworkKeys.set(
+    'connector.plugin.version',
+    withDefault(frameworkKeys.get('connector.plugin.version')!, connectorVersion),
+  );
+  const versionValue = values.get('connector.plugin.version');
+  if (versionValue !== undefined) {
+    if (config['connector.plugin.version'] === undefined) versionValue.value = connectorVersion;
+    versionValue.recommendedValues = connectorVersion === null ? [] : [connectorVersion];
+    // A version Sluice does not have: an error on both keys, as Kafka's.
+    const error = pluginVersionError(info.className, config['connector.plugin.version'], connectorVersion);
+    if (error !== undefined) {
+      versionValue.addErrorMessage(error);
+      let classValue = values.get('connector.class');
+      if (classValue === undefined) {
+        classValue = new ConfigValue('connector.class', cls);
+        values.set('connector.class', classValue);
+      }
+      classValue.addErrorMessage(error);
+    }
+  }
+  const converters = enrichConverters(
+    ctx.plugins,
+    ctx.config.originalsStrings(),
+    config,
+    frameworkKeys,
+    values,
+  );
+  const aliases = enrichTransformsAndPredicates(ctx.plugins, config);
+  for (const [key, v] of aliases.values) if (!values.has(key)) values.set(key, v);
+  const keys = new Map([...frameworkKeys, ...aliases.keys, ...connectorDef.configKeys(), ...converters.keys]);
+  for (const [key, v] of converters.values) values.set(key, v);
+  const groups = [...frameworkDef.groups()];
+  for (const g of [...aliases.groups, ...connectorDef.groups(), ...converters.groups])
+    if (!groups.includes(g)) groups.push(g);
   for (const [key, errors] of validateTransformsAndPredicates(ctx.plugins, config)) {
     let v = values.get(key);
     if (v === undefined) {
@@ -189,7 +222,11 @@ export function connectorPluginConfig(plugins: PluginRegistry, pluginName: strin
   if (info.type === 'source' || info.type === 'sink') {
     const framework = info.type === 'sink' ? SINK_CONNECTOR_CONFIG_DEF : SOURCE_CONNECTOR_CONFIG_DEF;
     const names = new Set(keys.map((k) => k.name));
-    for (const k of framework.configKeys().values()) if (!names.has(k.name)) keys.push(k);
+    for (const k of framework.configKeys().values()) {
+      if (names.has(k.name)) continue;
+      // The connector's version is the default of `connector.plugin.version` (KIP-891).
+      keys.push(k.name === 'connector.plugin.version' ? withDefault(k, info.version ?? null) : k);
+    }
   }
   return keys.map((k) => toConfigKeyInfo(k));
 }
@@ -200,7 +237,7 @@ export function sameConfig(a: Record<string, string>, b: Record<string, string>)
 }
 
 export function statusJson(s: StateRecord): ConnectorStatus {
-  const out: ConnectorStatus = { state: s.state, worker_id: s.workerId };
+  const out: ConnectorStatus = { state: s.state, worker_id: s.workerId, version: s.version ?? null };
   if (s.trace !== null && s.trace !== '') out.trace = s.trace;
   return out;
 }
@@ -223,10 +260,13 @@ export function invalidConfigMessage(infos: ConfigInfos): string {
   );
 }
 
-/** Java's `Map.toString`: `{k1=v1, k2=v2}`. */
+/**
+ * Java's `Map.toString` of the `HashMap` Kafka holds the config in: `{k1=v1, k2=v2}`, entries in
+ * HashMap iteration order.
+ */
 export function javaMap(config: Record<string, string | null>): string {
-  return `{${Object.entries(config)
-    .map(([k, v]) => `${k}=${v}`)
+  return `{${javaHashMapOrder(Object.keys(config))
+    .map((k) => `${k}=${config[k]}`)
     .join(', ')}}`;
 }
 
@@ -266,7 +306,12 @@ export function parseSourceOffsets(
 export function parseSinkOffsets(offsets: ConnectorOffsets): TopicPartitionMap<number | null> {
   const out = new TopicPartitionMap<number | null>();
   for (const o of offsets.offsets) {
-    const topic = o.partition?.kafka_topic;
+    if (o.partition?.kafka_topic === undefined || o.partition?.kafka_partition === undefined) {
+      throw new BadRequestError(
+        "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'",
+      );
+    }
+    const topic = o.partition.kafka_topic;
     const partition = Number(o.partition?.kafka_partition);
     if (typeof topic !== 'string' || topic === '') {
       throw new BadRequestError(

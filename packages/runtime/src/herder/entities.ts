@@ -33,6 +33,8 @@ export interface ConnectorInfo {
 export interface ConnectorStatus {
   state: ConnectState;
   worker_id: string;
+  /** The plugin version (KIP-891), null when not known; always present, as in Kafka 4.1. */
+  version: string | null;
   /** Omitted when there is no trace. */
   trace?: string;
 }

@@ -111,20 +111,25 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
   },
   ConnectorState: {
     type: 'object',
-    required: ['state', 'worker_id'],
+    required: ['state', 'worker_id', 'version'],
     properties: {
       state: { type: 'string', enum: STATES },
       worker_id: { type: 'string', description: '`host:port` of the worker running it.' },
+      version: {
+        type: ['string', 'null'],
+        description: 'The plugin version of the running instance (KIP-891); null when not known.',
+      },
       trace: { type: 'string', description: 'The failure, when FAILED.' },
     },
   },
   TaskState: {
     type: 'object',
-    required: ['id', 'state', 'worker_id'],
+    required: ['id', 'state', 'worker_id', 'version'],
     properties: {
       id: { type: 'integer' },
       state: { type: 'string', enum: STATES },
       worker_id: { type: 'string' },
+      version: { type: ['string', 'null'] },
       trace: { type: 'string' },
     },
   },
@@ -515,18 +520,6 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Internal: fence zombie tasks of an exactly-once source connector',
     query: [FORWARD],
     responses: { 204: ok('Fenced.'), 500: err('Not supported in standalone mode.') },
-  },
-  {
-    operationId: 'getTasksConfig',
-    method: 'GET',
-    path: '/connectors/{connector}/tasks-config',
-    tag: 'Tasks',
-    summary: 'Deprecated (KIP-970): task configurations keyed by `<connector>-<task>`',
-    responses: {
-      200: ok('Task configurations.', { type: 'object', additionalProperties: ref('ConnectorConfig') }),
-      404: NOT_FOUND,
-      500: TIMEOUT,
-    },
   },
   {
     operationId: 'getTaskStatus',

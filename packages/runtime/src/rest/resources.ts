@@ -391,11 +391,6 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       );
     },
 
-    getTasksConfig: async ({ params }) => {
-      const tasks = await call(() => herder.taskConfigs(params.connector!));
-      return ok(Object.fromEntries(tasks.map((t) => [`${t.id.connector}-${t.id.task}`, t.config])));
-    },
-
     getTaskStatus: async ({ params }) => {
       const task = taskNumber(params.task!);
       return ok(await call(() => herder.taskStatus(params.connector!, task)));

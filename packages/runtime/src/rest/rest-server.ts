@@ -51,6 +51,8 @@ export interface RestServerOptions {
 
 const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
 const EMPTY_BODY = new Uint8Array();
+/** What fastify makes of `application/json` for a string payload (it appends the charset). */
+const FASTIFY_JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Parses Kafka's `listeners` value (`http://host:port` entries, comma-separated; an empty host binds
@@ -217,6 +219,9 @@ export class RestServer {
     });
 
     app.addHook('onSend', async (request, reply, payload) => {
+      // JSON answers say `application/json`, as Kafka Connect's do: no `; charset=utf-8`.
+      if (reply.getHeader('content-type') === FASTIFY_JSON_TYPE)
+        reply.header('content-type', 'application/json');
       const cors = this.#cors.simpleHeaders(request.headers.origin);
       for (const [name, value] of Object.entries(cors)) reply.header(name, value);
       if (this.#headerRules.length > 0) {

@@ -313,8 +313,9 @@ export class StandaloneHerder implements Herder {
   restartTask(name: string, task: number): Promise<void> {
     return this.#serial(async () => {
       const entry = this.#entry(name);
+      // Kafka's StandaloneHerder words it so (its DistributedHerder says `Unknown task: ...`).
       if (task < 0 || task >= entry.taskConfigs.length)
-        throw new NotFoundError(`Unknown task: ${name}-${task}`);
+        throw new NotFoundError(`Task ${name}-${task} not found`);
       await this.#restartTaskInstance(name, entry, task);
     });
   }
@@ -567,7 +568,8 @@ export class StandaloneHerder implements Herder {
 
   #setTarget(name: string, target: TargetState): Promise<void> {
     return this.#serial(async () => {
-      const entry = this.#entry(name);
+      const entry = this.#connectors.get(name);
+      if (entry === undefined) throw new NotFoundError(`Unknown connector ${name}`);
       if (entry.target === target) return;
       const previous = entry.target;
       entry.target = target;

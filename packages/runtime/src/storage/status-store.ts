@@ -6,6 +6,8 @@ export interface StateRecord {
   workerId: string;
   trace: string | null;
   generation: number;
+  /** The connector's or task's plugin version (KIP-891); null or absent when not known. */
+  version?: string | null;
 }
 
 /**

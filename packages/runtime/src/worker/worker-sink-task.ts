@@ -54,6 +54,8 @@ export interface WorkerSinkTaskOptions {
   errorHandling: ErrorHandlingConfig;
   target: TargetStateGate;
   report: StateReporter;
+  /** A topic the task read records from, the first time (KIP-558 active topics). */
+  onTopic?: (topic: string) => void;
   logger: Logger;
 }
 
@@ -99,6 +101,8 @@ export class WorkerSinkTask {
   #buffer: BufferedPartition[] = [];
   /** The next fetch, issued while `put` handles the last records of the buffer. */
   #prefetched: Promise<FetchedPartition[] | null> | null = null;
+  /** Topics records were read from, reported once each (active topics). */
+  readonly #topics = new Set<string>();
 
   readonly #errors: ErrorHandler;
   /** The consumed record each delivered SinkRecord came from, for the errant record reporter. */
@@ -380,6 +384,10 @@ export class WorkerSinkTask {
         throw new ConnectError(`Fetch from ${tp} failed: ${part.error.code} ${part.error.message}`);
       }
       this.#positions.set(tp, part.nextOffset);
+      if (part.records.length > 0 && !this.#topics.has(part.topic)) {
+        this.#topics.add(part.topic);
+        o.onTopic?.(part.topic);
+      }
       this.#buffer.push({ tp, records: part.records, index: 0, nextOffset: part.nextOffset });
     }
   }

@@ -324,7 +324,8 @@ export class Worker {
     }
     if (this.#tasks.has(key)) throw new ConnectError(`Task ${key} already running on this worker`);
     const gate = new TargetStateGate(target);
-    const report = (state: ConnectState, error?: unknown) => this.#reportTask(id, state, error);
+    let version: string | null = null;
+    const report = (state: ConnectState, error?: unknown) => this.#reportTask(id, state, error, version);
     const logger = o.logger.child({ connector: id.connector, task: id.task });
     let runner: WorkerSourceTask | WorkerSinkTask;
     let ownClient: LogClient | null = null;
@@ -333,6 +334,7 @@ export class Worker {
       const running = this.#connectors.get(id.connector);
       const taskClass = running?.instance.taskClass() ?? this.newConnector(connectorConfig).taskClass();
       const task = new taskClass();
+      version = pluginVersion(task);
       const converters = createConverters(o.plugins, o.workerProps, connectorConfig);
       const clientFor = (kind: ClientKind, props: Record<string, string>): LogClient => {
         const ignored = ignoredClientKeys(kind, props);
@@ -364,6 +366,7 @@ export class Worker {
           errorHandling: errorHandlingConfig(connectorConfig, true),
           target: gate,
           report,
+          onTopic: (topic) => o.status.addTopic(id.connector, topic),
           logger,
         });
       } else {
@@ -480,21 +483,39 @@ export class Worker {
   }
 
   #reportConnector(name: string, state: ConnectState, error?: unknown): void {
+    const instance = this.#connectors.get(name)?.instance;
     this.#o.status.putConnector(name, {
       state,
       workerId: this.#o.workerId(),
       trace: state === 'FAILED' && error !== undefined ? this.#trace(name, error) : null,
       generation: 0,
+      version: instance === undefined ? null : pluginVersion(instance),
     });
   }
 
-  #reportTask(id: ConnectorTaskId, state: ConnectState, error?: unknown): void {
+  #reportTask(
+    id: ConnectorTaskId,
+    state: ConnectState,
+    error?: unknown,
+    version: string | null = null,
+  ): void {
     if (this.#abandoned.has(taskIdString(id))) return;
     this.#o.status.putTask(id.connector, id.task, {
       state,
       workerId: this.#o.workerId(),
       trace: state === 'FAILED' && error !== undefined ? this.#trace(id.connector, error) : null,
       generation: 0,
+      version,
     });
+  }
+}
+
+/** A connector's or task's `version()` (the plugin version of statuses, KIP-891); null when it throws. */
+function pluginVersion(plugin: { version(): string }): string | null {
+  try {
+    const v = plugin.version();
+    return typeof v === 'string' ? v : null;
+  } catch {
+    return null;
   }
 }

@@ -152,4 +152,28 @@ describe('status topic records', () => {
       status: { state: 'RUNNING', trace: null, workerId: 'w', generation: 1 },
     });
   });
+
+  test('the plugin version (KIP-891, Kafka 4.1) is written when known and read back', () => {
+    const value = statusValue({
+      state: 'RUNNING',
+      trace: null,
+      workerId: 'w',
+      generation: 1,
+      version: '4.1.1',
+    });
+    assert.equal(
+      utf8(value!),
+      '{"state":"RUNNING","trace":null,"worker_id":"w","generation":1,"version":"4.1.1"}',
+    );
+    assert.deepEqual(parseStatusRecord('status-task-c-0', value), {
+      type: 'task',
+      id: { connector: 'c', task: 0 },
+      status: { state: 'RUNNING', trace: null, workerId: 'w', generation: 1, version: '4.1.1' },
+    });
+    // Unknown: the record Kafka Connect before 4.1 writes, without the field.
+    assert.equal(
+      utf8(statusValue({ state: 'RUNNING', trace: null, workerId: 'w', generation: 1, version: null })!),
+      '{"state":"RUNNING","trace":null,"worker_id":"w","generation":1}',
+    );
+  });
 });

@@ -114,7 +114,6 @@ describe('GET /openapi.json', () => {
       'PATCH /connectors/{connector}/config',
       'GET /connectors/{connector}/status',
       'GET /connectors/{connector}/tasks',
-      'GET /connectors/{connector}/tasks-config',
       'GET /connectors/{connector}/tasks/{task}/status',
       'POST /connectors/{connector}/restart',
       'POST /connectors/{connector}/tasks/{task}/restart',
