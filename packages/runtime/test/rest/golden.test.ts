@@ -105,7 +105,7 @@ function morePlugins(kafka: RecordedAnswer, sluice: RecordedAnswer): void {
 }
 
 const UNLABELLED =
-  "Kafka's Jersey answers its own 404/405/415 errors with a JSON body but no Content-Type; Sluice labels them application/json";
+  "Kafka's Jersey answers its own 404/405/406/415 errors with a JSON body but no Content-Type; Sluice labels them application/json";
 
 function labelled(kafka: RecordedAnswer, sluice: RecordedAnswer): void {
   assert.equal(kafka.contentType, null);
@@ -160,6 +160,7 @@ const DELIBERATE: Record<string, Deliberate> = {
   'plugins-wrong-method': { reason: UNLABELLED, check: labelled },
   'status-wrong-method': { reason: UNLABELLED, check: labelled },
   'get-tasks-config': { reason: UNLABELLED, check: labelled },
+  'list-not-acceptable': { reason: UNLABELLED, check: labelled },
   'validate-source-transforms': { reason: RECOMMENDED, check: sameButMorePlugins },
   'validate-source-bad-transform': { reason: RECOMMENDED, check: sameButMorePlugins },
   'validate-source-unknown-transform': { reason: RECOMMENDED, check: sameButMorePlugins },
@@ -259,7 +260,12 @@ const DELIBERATE: Record<string, Deliberate> = {
  * Differences not fixed yet (issue 12): listed so the test shows the count, and removed as each is
  * fixed (a listed answer that matches fails the test).
  */
-const NOT_YET_FIXED = new Set<string>([]);
+const NOT_YET_FIXED = new Set<string>([
+  // `producer.override.linger.ms=soon`: Kafka type-checks every client key (500 with the
+  // ConfigException text on validate); Sluice's client ignores linger.ms and so accepts any value.
+  // Needs the types of the Java clients' keys that Sluice's client does not use (kafka/client-config.ts).
+  'validate-client-overrides',
+]);
 
 /** Where two values differ: up to `limit` paths with both sides. */
 function differences(a: unknown, b: unknown, path = '', out: string[] = [], limit = 8): string[] {
