@@ -160,7 +160,7 @@ async function send(
 interface WaitBody {
   connector?: { state?: string };
   tasks?: { state: string }[];
-  offsets?: { offset?: { kafka_offset?: unknown } | null }[];
+  offsets?: { offset?: { kafka_offset?: unknown; position?: unknown } | null }[];
 }
 
 async function getJson(
@@ -192,6 +192,7 @@ async function fileLines(file: string): Promise<number> {
 }
 
 const INPUT_LINES = ['first line', 'second line', 'third line'];
+const INPUT_BYTES = INPUT_LINES.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 
 /** Writes the source's input file; call before running the steps. */
 export async function prepareFiles(ctx: SequenceContext): Promise<void> {
@@ -616,8 +617,10 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
       method: 'GET',
       path: `${c(ctx.source)}/offsets`,
       waitFor: {
-        what: 'source offsets flushed',
-        until: async () => (await getJson(ctx, `${c(ctx.source)}/offsets`)).body?.offsets?.length === 1,
+        what: 'source offsets flushed past the last line',
+        until: async () =>
+          (await getJson(ctx, `${c(ctx.source)}/offsets`)).body?.offsets?.[0]?.offset?.position ===
+          INPUT_BYTES,
       },
     },
     {
