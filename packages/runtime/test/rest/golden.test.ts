@@ -190,6 +190,27 @@ const DELIBERATE: Record<string, Deliberate> = {
       'a plugin version Sluice does not have is a 400 naming it (Kafka 4.1.1: 500 from a NullPointerException)',
     check: betterStatus(400, /not found that matches the version range \[9\.9\.9,9\.9\.9\]/),
   },
+  'validate-client-overrides': {
+    reason:
+      "a client override of the wrong type is an error on its key in the validate answer (Kafka 4.1.1: 500 with the ConfigException's text)",
+    check: (kafka, sluice) => {
+      assert.equal(kafka.status, 500);
+      assert.match(
+        (kafka.body as { message: string }).message,
+        /Invalid value soon for configuration linger\.ms: Not a number of type LONG/,
+      );
+      assert.equal(sluice.status, 200);
+      const body = sluice.body as {
+        error_count: number;
+        configs: { value: { name: string; errors: string[] } | null }[];
+      };
+      assert.equal(body.error_count, 1);
+      assert.deepEqual(
+        body.configs.find((c) => c.value?.name === 'producer.override.linger.ms')?.value?.errors,
+        ['Invalid value soon for configuration producer.override.linger.ms: Not a number of type LONG'],
+      );
+    },
+  },
   'validate-null-value': {
     reason:
       "a null value is an error for every key (Kafka's own rule for create); Kafka 4.1.1's validate answer lets a null value of the connector's key batch.size pass without one",
@@ -260,12 +281,7 @@ const DELIBERATE: Record<string, Deliberate> = {
  * Differences not fixed yet (issue 12): listed so the test shows the count, and removed as each is
  * fixed (a listed answer that matches fails the test).
  */
-const NOT_YET_FIXED = new Set<string>([
-  // `producer.override.linger.ms=soon`: Kafka type-checks every client key (500 with the
-  // ConfigException text on validate); Sluice's client ignores linger.ms and so accepts any value.
-  // Needs the types of the Java clients' keys that Sluice's client does not use (kafka/client-config.ts).
-  'validate-client-overrides',
-]);
+const NOT_YET_FIXED = new Set<string>([]);
 
 /** Where two values differ: up to `limit` paths with both sides. */
 function differences(a: unknown, b: unknown, path = '', out: string[] = [], limit = 8): string[] {
