@@ -16,8 +16,9 @@
 
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { ConfigError } from '@sluice/api';
+import { ConfigError, parseType } from '@sluice/api';
 import { withPrefix } from '../worker/plugin-factory.ts';
+import { JAVA_CLIENT_CONFIG_TYPES } from './java-client-config-types.ts';
 import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
 
 export type ClientKind = 'producer' | 'consumer' | 'admin';
@@ -445,6 +446,21 @@ export function validateClientOverrides(
     const own = withPrefix(connector, `${kind}.override.`);
     if (Object.keys(own).length === 0) continue;
     const defaults = kind === 'consumer' ? sinkConsumerDefaults('validate', 0) : {};
+    // Keys Sluice's client does not use are still values of a Java client's type (Kafka checks them).
+    let typeErrors = 0;
+    for (const key of ignoredClientKeys(kind, own)) {
+      const type = JAVA_CLIENT_CONFIG_TYPES[kind][key];
+      if (type === undefined) continue;
+      try {
+        parseType(key, own[key], type);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        const name = `${kind}.override.${key}`;
+        errors.set(name, err.message.replace(`configuration ${key}`, `configuration ${name}`));
+        typeErrors++;
+      }
+    }
+    if (typeErrors > 0) continue;
     try {
       checkClientProps(kind, taskClientProps(kind, worker, connector, defaults), usesKafka);
     } catch (err) {

@@ -262,4 +262,34 @@ describe('connector.client.config.override.policy', () => {
     );
     assert.equal(ok.size, 0);
   });
+  test("a key Sluice's client ignores is still type-checked as the Java client checks it", () => {
+    const errors = validateClientOverrides(
+      'All',
+      {},
+      {
+        'producer.override.linger.ms': 'soon',
+        'producer.override.batch.size': '16384',
+        'admin.override.retries': 'x',
+      },
+      false,
+      true,
+    );
+    assert.deepEqual(Object.fromEntries(errors), {
+      'producer.override.linger.ms':
+        'Invalid value soon for configuration producer.override.linger.ms: Not a number of type LONG',
+      'admin.override.retries':
+        'Invalid value x for configuration admin.override.retries: Not a number of type INT',
+    });
+    // Unknown to the Java clients too: left alone (reported as ignored when the task starts).
+    assert.equal(
+      validateClientOverrides(
+        'All',
+        { 'bootstrap.servers': 'b:1' },
+        { 'producer.override.no.such.key': 'x' },
+        false,
+        true,
+      ).size,
+      0,
+    );
+  });
 });

@@ -105,7 +105,7 @@ function morePlugins(kafka: RecordedAnswer, sluice: RecordedAnswer): void {
 }
 
 const UNLABELLED =
-  "Kafka's Jersey answers its own 404/405/415 errors with a JSON body but no Content-Type; Sluice labels them application/json";
+  "Kafka's Jersey answers its own 404/405/406/415 errors with a JSON body but no Content-Type; Sluice labels them application/json";
 
 function labelled(kafka: RecordedAnswer, sluice: RecordedAnswer): void {
   assert.equal(kafka.contentType, null);
@@ -160,6 +160,7 @@ const DELIBERATE: Record<string, Deliberate> = {
   'plugins-wrong-method': { reason: UNLABELLED, check: labelled },
   'status-wrong-method': { reason: UNLABELLED, check: labelled },
   'get-tasks-config': { reason: UNLABELLED, check: labelled },
+  'list-not-acceptable': { reason: UNLABELLED, check: labelled },
   'validate-source-transforms': { reason: RECOMMENDED, check: sameButMorePlugins },
   'validate-source-bad-transform': { reason: RECOMMENDED, check: sameButMorePlugins },
   'validate-source-unknown-transform': { reason: RECOMMENDED, check: sameButMorePlugins },
@@ -188,6 +189,27 @@ const DELIBERATE: Record<string, Deliberate> = {
     reason:
       'a plugin version Sluice does not have is a 400 naming it (Kafka 4.1.1: 500 from a NullPointerException)',
     check: betterStatus(400, /not found that matches the version range \[9\.9\.9,9\.9\.9\]/),
+  },
+  'validate-client-overrides': {
+    reason:
+      "a client override of the wrong type is an error on its key in the validate answer (Kafka 4.1.1: 500 with the ConfigException's text)",
+    check: (kafka, sluice) => {
+      assert.equal(kafka.status, 500);
+      assert.match(
+        (kafka.body as { message: string }).message,
+        /Invalid value soon for configuration linger\.ms: Not a number of type LONG/,
+      );
+      assert.equal(sluice.status, 200);
+      const body = sluice.body as {
+        error_count: number;
+        configs: { value: { name: string; errors: string[] } | null }[];
+      };
+      assert.equal(body.error_count, 1);
+      assert.deepEqual(
+        body.configs.find((c) => c.value?.name === 'producer.override.linger.ms')?.value?.errors,
+        ['Invalid value soon for configuration producer.override.linger.ms: Not a number of type LONG'],
+      );
+    },
   },
   'validate-null-value': {
     reason:

@@ -48,6 +48,8 @@ export interface RestStep {
   /** A body sent as is (with `contentType`, default `application/json`). */
   raw?: string;
   contentType?: string;
+  /** The Accept header; default `application/json`. */
+  accept?: string;
   /** Polled before the request (up to 30 s) until true; the answer that follows is recorded. */
   waitFor?: { what: string; until: () => Promise<boolean> };
 }
@@ -55,7 +57,14 @@ export interface RestStep {
 /** One recorded answer (placeholders in place of the run's names). */
 export interface RecordedAnswer {
   id: string;
-  request: { method: string; path: string; body?: unknown; raw?: string; contentType?: string };
+  request: {
+    method: string;
+    path: string;
+    body?: unknown;
+    raw?: string;
+    contentType?: string;
+    accept?: string;
+  };
   status: number;
   /** The `Content-Type` header, or null when there is none. */
   contentType: string | null;
@@ -111,8 +120,11 @@ interface Answer {
   body: unknown;
 }
 
-async function send(base: string, step: Pick<RestStep, 'method' | 'path' | 'body' | 'raw' | 'contentType'>) {
-  const headers: Record<string, string> = { accept: 'application/json' };
+async function send(
+  base: string,
+  step: Pick<RestStep, 'method' | 'path' | 'body' | 'raw' | 'contentType' | 'accept'>,
+) {
+  const headers: Record<string, string> = { accept: step.accept ?? 'application/json' };
   let body: string | undefined;
   if (step.raw !== undefined) {
     body = step.raw;
@@ -148,7 +160,7 @@ async function send(base: string, step: Pick<RestStep, 'method' | 'path' | 'body
 interface WaitBody {
   connector?: { state?: string };
   tasks?: { state: string }[];
-  offsets?: { offset?: { kafka_offset?: unknown } | null }[];
+  offsets?: { offset?: { kafka_offset?: unknown; position?: unknown } | null }[];
 }
 
 async function getJson(
@@ -180,6 +192,7 @@ async function fileLines(file: string): Promise<number> {
 }
 
 const INPUT_LINES = ['first line', 'second line', 'third line'];
+const INPUT_BYTES = INPUT_LINES.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 
 /** Writes the source's input file; call before running the steps. */
 export async function prepareFiles(ctx: SequenceContext): Promise<void> {
@@ -325,6 +338,31 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
       body: { name: 'bad-version', config: { ...sourceConfig, 'connector.plugin.version': '9.9.9' } },
     },
     {
+      id: 'validate-client-overrides',
+      method: 'PUT',
+      path: V,
+      body: {
+        ...sourceConfig,
+        name: 'v',
+        'producer.override.acks': 'all',
+        'producer.override.linger.ms': 'soon',
+      },
+    },
+    {
+      id: 'validate-topic-creation',
+      method: 'PUT',
+      path: V,
+      body: {
+        ...sourceConfig,
+        name: 'v',
+        'topic.creation.groups': 'compacted',
+        'topic.creation.default.replication.factor': '1',
+        'topic.creation.default.partitions': '1',
+        'topic.creation.compacted.include': 'c.*',
+        'topic.creation.compacted.cleanup.policy': 'compact',
+      },
+    },
+    {
       id: 'validate-sink-errors',
       method: 'PUT',
       path: VS,
@@ -413,6 +451,12 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
       path: '/connectors',
       body: { name: 'one-name', config: { ...sourceConfig, name: 'other-name' } },
     },
+    {
+      id: 'create-sink-no-topics',
+      method: 'POST',
+      path: '/connectors',
+      body: { name: 'no-topics', config: { 'connector.class': FILE_SINK, file: output } },
+    },
     { id: 'create-sink', method: 'POST', path: '/connectors', body: { name: ctx.sink, config: sinkConfig } },
     {
       id: 'create-paused',
@@ -466,6 +510,9 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
     { id: 'list-expand-status', method: 'GET', path: '/connectors?expand=status' },
     { id: 'list-expand-info', method: 'GET', path: '/connectors?expand=info' },
     { id: 'list-expand-both', method: 'GET', path: '/connectors?expand=status&expand=info&expand=bogus' },
+    { id: 'list-not-acceptable', method: 'GET', path: '/connectors', accept: 'text/plain' },
+    { id: 'internal-task-configs', method: 'POST', path: `${c(ctx.source)}/tasks`, body: [] },
+    { id: 'internal-fence', method: 'PUT', path: `${c(ctx.source)}/fence` },
     { id: 'status-wrong-method', method: 'POST', path: `${c(ctx.source)}/status` },
     // --- topics
     {
@@ -503,6 +550,12 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
     },
     { id: 'put-config-bad-json', method: 'PUT', path: `${c(ctx.created)}/config`, raw: '[1, 2' },
     { id: 'patch-config', method: 'PATCH', path: `${c(ctx.source)}/config`, body: { 'batch.size': '200' } },
+    {
+      id: 'patch-config-remove-key',
+      method: 'PATCH',
+      path: `${c(ctx.created)}/config`,
+      body: { 'batch.size': null, 'tasks.max': '1' },
+    },
     {
       id: 'patch-config-unknown',
       method: 'PATCH',
@@ -545,6 +598,12 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
       path: `${c(ctx.source)}/restart?includeTasks=true&onlyFailed=true`,
       waitFor: running(ctx.source),
     },
+    {
+      id: 'restart-only-failed-connector',
+      method: 'POST',
+      path: `${c(ctx.source)}/restart?onlyFailed=true`,
+      waitFor: running(ctx.source),
+    },
     { id: 'restart-unknown', method: 'POST', path: `${c('no-such-connector')}/restart` },
     {
       id: 'restart-task',
@@ -558,8 +617,10 @@ export function goldenSteps(ctx: SequenceContext): RestStep[] {
       method: 'GET',
       path: `${c(ctx.source)}/offsets`,
       waitFor: {
-        what: 'source offsets flushed',
-        until: async () => (await getJson(ctx, `${c(ctx.source)}/offsets`)).body?.offsets?.length === 1,
+        what: 'source offsets flushed past the last line',
+        until: async () =>
+          (await getJson(ctx, `${c(ctx.source)}/offsets`)).body?.offsets?.[0]?.offset?.position ===
+          INPUT_BYTES,
       },
     },
     {
@@ -697,6 +758,7 @@ export async function runSequence(
     if (step.body !== undefined) request.body = step.body;
     if (step.raw !== undefined) request.raw = step.raw;
     if (step.contentType !== undefined) request.contentType = step.contentType;
+    if (step.accept !== undefined) request.accept = step.accept;
     const recorded: RecordedAnswer = {
       id: step.id,
       request: substitute(request, subs) as RecordedAnswer['request'],
