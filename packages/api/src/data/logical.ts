@@ -78,7 +78,8 @@ export const Time = {
   fromLogical(schema: Schema, value: Date): number {
     checkName(schema, Time.LOGICAL_NAME);
     const ms = value.getTime();
-    if (ms < 0 || ms >= MILLIS_PER_DAY) {
+    // Kafka allows 86400000 (24:00:00) here, as toLogical does.
+    if (ms < 0 || ms > MILLIS_PER_DAY) {
       throw new DataError('Kafka Connect Time type should not have any date fields set to non-zero values.');
     }
     return ms;

@@ -262,7 +262,9 @@ describe('logical types', () => {
     assert.equal(ConnectDate.fromLogical(ConnectDate.SCHEMA, new Date(86_400_000 * 3)), 3);
     assert.throws(() => ConnectDate.fromLogical(ConnectDate.SCHEMA, new Date(1)), /time fields/);
     assert.equal(Time.fromLogical(Time.SCHEMA, new Date(1000)), 1000);
-    assert.throws(() => Time.fromLogical(Time.SCHEMA, new Date(86_400_000)), /date fields/);
+    // Kafka's bound is inclusive (`unixMillis > MILLIS_PER_DAY` throws): 24:00:00 passes.
+    assert.equal(Time.fromLogical(Time.SCHEMA, new Date(86_400_000)), 86_400_000);
+    assert.throws(() => Time.fromLogical(Time.SCHEMA, new Date(86_400_001)), /date fields/);
     assert.equal(Timestamp.toLogical(Timestamp.SCHEMA, 5n).getTime(), 5);
     assert.throws(() => Timestamp.fromLogical(Schemas.INT64_SCHEMA, new Date()), /schema does not match/);
   });

@@ -5,6 +5,7 @@
  * events of transaction metadata.
  */
 
+import { randomBytes } from 'node:crypto';
 import { ConnectHeaders, type SourceMap, SourceRecord, Struct } from '@sluice/api';
 import {
   envelopeStruct,
@@ -27,9 +28,60 @@ export function nowMicros(): bigint {
   return CLOCK_ANCHOR_MICROS + process.hrtime.bigint() / 1000n;
 }
 
+/**
+ * Debezium's extended context headers, on every change event (snapshot reads, changes,
+ * tombstones, truncates; not on transaction BEGIN/END events): the logical name (`topic.prefix`),
+ * the task id, the connector type (`postgresql`) and a UUID (v7) per task run, in that order.
+ */
+export interface DebeziumContext {
+  logicalName: string;
+  taskId: string;
+  runId: string;
+}
+
+export const CONTEXT_HEADERS = {
+  LOGICAL_NAME: '__debezium.context.connectorLogicalName',
+  TASK_ID: '__debezium.context.taskId',
+  CONNECTOR_NAME: '__debezium.context.connectorName',
+  RUN_ID: '__debezium.context.runId',
+} as const;
+
+/** A time-ordered UUID (version 7), the form of Debezium's run ids. */
+export function uuidV7(): string {
+  const bytes = randomBytes(16);
+  const ms = BigInt(Date.now());
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Appends the context headers to `headers` (or to new headers). */
+function withContextHeaders(context: DebeziumContext, headers?: ConnectHeaders): ConnectHeaders {
+  return (headers?.duplicate() ?? new ConnectHeaders())
+    .addString(CONTEXT_HEADERS.LOGICAL_NAME, context.logicalName)
+    .addString(CONTEXT_HEADERS.TASK_ID, context.taskId)
+    .addString(CONTEXT_HEADERS.CONNECTOR_NAME, 'postgresql')
+    .addString(CONTEXT_HEADERS.RUN_ID, context.runId);
+}
+
 export interface EventContext {
   partition: SourceMap;
+  context: DebeziumContext;
   offset: SourceMap;
+  /**
+   * The offset for records that are not the last one of their WAL change (the delete and
+   * tombstone before the create of a key change, a delete before its tombstone): the position
+   * before the change, so a restart after only part of them reached Kafka emits the change again
+   * (at least once) rather than losing its tail. Null = `offset`.
+   */
+  precedingOffset: SourceMap | null;
+  /**
+   * For a key change, which Debezium counts as two events (delete, create): the transaction
+   * block and offset of the second one. Null without transaction metadata.
+   */
+  nextEvent: (() => { transaction: Struct; offset: SourceMap }) | null;
   source: SourceInfo;
   tombstonesOnDelete: boolean;
   transaction: Struct | null;
@@ -41,6 +93,7 @@ function record(
   key: Struct | null,
   value: Struct | null,
   headers?: ConnectHeaders,
+  offset: SourceMap = ctx.offset,
 ): SourceRecord {
   return new SourceRecord({
     topic: table.topic,
@@ -49,8 +102,8 @@ function record(
     valueSchema: value === null ? null : table.envelopeSchema,
     value,
     sourcePartition: ctx.partition,
-    sourceOffset: ctx.offset,
-    headers: headers ?? null,
+    sourceOffset: offset,
+    headers: withContextHeaders(ctx.context, headers),
   });
 }
 
@@ -97,11 +150,23 @@ export function updateRecords(
   if (oldRow !== null && table.keySchema !== null && !table.sameKey(oldRow, newRow)) {
     const oldKey = table.key(oldRow);
     const newKey = table.key(newRow);
+    const preceding = ctx.precedingOffset ?? ctx.offset;
     const deleteHeaders = new ConnectHeaders().add(PK_UPDATE_NEWKEY_HEADER, newKey, table.keySchema);
-    out.push(record(table, ctx, oldKey, envelope(table, ctx, 'd', before, null), deleteHeaders));
-    if (ctx.tombstonesOnDelete) out.push(record(table, ctx, oldKey, null, deleteHeaders.duplicate()));
+    out.push(record(table, ctx, oldKey, envelope(table, ctx, 'd', before, null), deleteHeaders, preceding));
+    if (ctx.tombstonesOnDelete) out.push(record(table, ctx, oldKey, null, deleteHeaders, preceding));
     const createHeaders = new ConnectHeaders().add(PK_UPDATE_OLDKEY_HEADER, oldKey, table.keySchema);
-    out.push(record(table, ctx, newKey, envelope(table, ctx, 'c', null, table.value(newRow)), createHeaders));
+    const next = ctx.nextEvent?.();
+    const createCtx =
+      next === undefined ? ctx : { ...ctx, transaction: next.transaction, offset: next.offset };
+    out.push(
+      record(
+        table,
+        createCtx,
+        newKey,
+        envelope(table, createCtx, 'c', null, table.value(newRow)),
+        createHeaders,
+      ),
+    );
     return;
   }
   out.push(record(table, ctx, table.key(newRow), envelope(table, ctx, 'u', before, table.value(newRow))));
@@ -115,12 +180,13 @@ export function deleteRecords(
   out: SourceRecord[],
 ): void {
   const key = table.key(oldRow);
-  out.push(record(table, ctx, key, envelope(table, ctx, 'd', table.value(oldRow), null)));
+  const offset = ctx.tombstonesOnDelete ? (ctx.precedingOffset ?? ctx.offset) : ctx.offset;
+  out.push(record(table, ctx, key, envelope(table, ctx, 'd', table.value(oldRow), null), undefined, offset));
   if (ctx.tombstonesOnDelete) out.push(record(table, ctx, key, null));
 }
 
-/** A truncate (`op: t`): no key, no row images. */
-export function truncateRecord(table: TableSchema, ctx: EventContext): SourceRecord {
+/** A truncate (`op: t`): no key, no row images; `offset` for all but the last table of a TRUNCATE. */
+export function truncateRecord(table: TableSchema, ctx: EventContext, offset = ctx.offset): SourceRecord {
   return new SourceRecord({
     topic: table.topic,
     keySchema: null,
@@ -128,7 +194,8 @@ export function truncateRecord(table: TableSchema, ctx: EventContext): SourceRec
     valueSchema: table.envelopeSchema,
     value: envelope(table, ctx, 't', null, null),
     sourcePartition: ctx.partition,
-    sourceOffset: ctx.offset,
+    sourceOffset: offset,
+    headers: withContextHeaders(ctx.context),
   });
 }
 

@@ -2,23 +2,28 @@
  * Turns the decoded pgoutput stream into change-event records and keeps the source offset the way
  * Debezium's PostgreSQL streaming source does (digest §1.8):
  *
- * - a data event's offset is `{ts_usec, txId, lsn, lsn_proc, lsn_commit, messageType,
- *   lsn_events_processed}`, where `lsn`/`lsn_proc` are the event's LSN (the XLogData start),
- *   `lsn_commit` the end LSN of the last *committed* transaction before it, and
- *   `lsn_events_processed` counts events already emitted at that same LSN;
+ * - a data event's offset is `{ts_usec, txId, lsn, lsn_proc, lsn_commit, messageType}` (the keys
+ *   Debezium 3.6.1 writes), where `lsn`/`lsn_proc` are the event's LSN (the XLogData start) and
+ *   `lsn_commit` the end LSN of the last *committed* transaction before it;
  * - a commit moves `lsn`, `lsn_proc` and `lsn_commit` to the commit's end LSN (messageType
  *   `COMMIT`); heartbeats carry that offset.
  *
  * On restart the stored offset becomes a resume filter: transactions that committed before the
- * stored `lsn_commit` are dropped, and in the stored transaction the events up to the stored LSN
- * (and count at that LSN) are dropped, so a transaction the server re-sends (its commit was never
- * confirmed) is not emitted twice.
+ * stored `lsn_commit` are dropped, and in the stored transaction the events up to and including
+ * the stored LSN are dropped, so a transaction the server re-sends (its commit was never
+ * confirmed) is not emitted twice. One WAL change can give several records at one LSN (a key
+ * change: delete, tombstone, create; a delete and its tombstone; a TRUNCATE of several tables):
+ * only the last of them carries the change's offset, the others carry the offset before the
+ * change, so a restart after part of them reached Kafka emits the whole change again rather than
+ * losing its tail. (Offsets written by earlier Sluice versions carry `lsn_events_processed`, the
+ * count of events emitted at the stored LSN; it is still honoured when present.)
  */
 
 import { ConnectError, type SourceMap, type SourceRecord } from '@sluice/api';
 import type pg from 'pg';
 import {
   createRecord,
+  type DebeziumContext,
   deleteRecords,
   type EventContext,
   transactionRecord,
@@ -41,6 +46,7 @@ import {
   type TextRow,
   tableIncluded,
 } from './table-schema.ts';
+import { javaHashMapOrder } from './type-mapping.ts';
 import type { TypeRegistry } from './type-registry.ts';
 
 type MessageType = 'BEGIN' | 'COMMIT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE';
@@ -53,7 +59,10 @@ interface Relation {
 
 interface Transaction {
   xid: number;
-  /** Debezium's transaction id for metadata: the xid in decimal. */
+  /**
+   * Debezium's transaction id of the last event: `<xid>:<LSN>`, the LSN being the event's (the
+   * BEGIN's: its frame's; the END's: the commit's end LSN).
+   */
   id: string;
   finalLsn: bigint;
   commitMicros: bigint;
@@ -89,7 +98,8 @@ export function resumePosition(offset: SourceMap): ResumePosition {
     lastCommitLsn: lsnFromOffset(offset.lsn_commit),
     txId: typeof txId === 'number' ? txId : null,
     lsn: lsnFromOffset(offset.lsn_proc) ?? lsnFromOffset(offset.lsn),
-    eventsAtLsn: typeof events === 'number' ? events : 0,
+    // Without the count (Debezium's offsets, Sluice's own since 0.2) every event at the stored LSN was emitted.
+    eventsAtLsn: typeof events === 'number' ? events : Number.MAX_SAFE_INTEGER,
     messageType: typeof offset.messageType === 'string' ? offset.messageType : null,
   };
 }
@@ -100,6 +110,8 @@ export interface ChangeStreamOptions {
   /** An ordinary connection, for catalog lookups when a Relation message arrives. */
   catalog: pg.Client;
   partition: SourceMap;
+  /** Debezium's context headers of this task run. */
+  context: DebeziumContext;
   version: string;
   resume: ResumePosition | null;
 }
@@ -174,7 +186,7 @@ export class ChangeStream {
       case 'begin': {
         const tx: Transaction = {
           xid: message.xid,
-          id: String(message.xid),
+          id: `${message.xid}:${lsnToNumber(walStart)}`,
           finalLsn: message.finalLsn,
           commitMicros: pgTimestampToUnixMicros(message.commitTime),
           commitMicrosNumber: Number(pgTimestampToUnixMicros(message.commitTime)),
@@ -235,13 +247,19 @@ export class ChangeStream {
           messageType: 'COMMIT' satisfies MessageType,
         };
         if (this.#o.config.provideTransactionMetadata && tx !== null && !tx.skip) {
+          tx.id = `${tx.xid}:${end}`;
           out.push(
             transactionRecord(
               this.#transactionTopic,
               this.#o.partition,
               withTransactionKeys(this.#offset, tx),
               tx.id,
-              transactionEndStruct(tx.id, commitMillis(commitMicros), tx.perTable),
+              // Debezium lists the collections in the order of its HashMap of them.
+              transactionEndStruct(
+                tx.id,
+                commitMillis(commitMicros),
+                new Map(javaHashMapOrder([...tx.perTable])),
+              ),
             ),
           );
         }
@@ -296,6 +314,7 @@ export class ChangeStream {
         typeModifier: c.typeModifier,
         optional: byName.get(c.name)?.optional ?? true,
         comment: byName.get(c.name)?.comment ?? null,
+        defaultExpression: byName.get(c.name)?.defaultExpression ?? null,
       })),
       primaryKey: catalog?.primaryKey ?? [],
       replicaIdentityIndex: catalog?.replicaIdentityIndex ?? [],
@@ -323,6 +342,8 @@ export class ChangeStream {
     const r = this.#resume;
     if (r === null || r.txId !== tx.xid || r.lsn === null) return false;
     if (r.messageType === 'COMMIT') return true;
+    // A stored BEGIN (transaction metadata) shares its LSN with the first change, not yet emitted.
+    if (r.messageType === 'BEGIN') return false;
     if (lsn < r.lsn) return true;
     return lsn === r.lsn && this.#eventsAtLsn <= r.eventsAtLsn;
   }
@@ -331,6 +352,7 @@ export class ChangeStream {
     const config = this.#o.config;
     const lsnNumber = lsnToNumber(lsn);
     const lastCommit = this.#lastCommitLsn === null ? null : lsnToNumber(this.#lastCommitLsn);
+    const preceding = this.#offset;
     // Two literal shapes rather than a conditional spread: this runs once per event.
     let offset: Record<string, unknown> =
       lastCommit === null
@@ -340,7 +362,6 @@ export class ChangeStream {
             lsn: lsnNumber,
             lsn_proc: lsnNumber,
             messageType: type,
-            lsn_events_processed: this.#eventsAtLsn,
           }
         : {
             ts_usec: tx.commitMicrosNumber,
@@ -349,21 +370,34 @@ export class ChangeStream {
             lsn_proc: lsnNumber,
             lsn_commit: lastCommit,
             messageType: type,
-            lsn_events_processed: this.#eventsAtLsn,
           };
     let transaction = null;
+    let nextEvent: EventContext['nextEvent'] = null;
     if (config.provideTransactionMetadata) {
-      tx.totalOrder++;
       const collection = `${table.schemaName}.${table.tableName}`;
-      const perTable = (tx.perTable.get(collection) ?? 0) + 1;
-      tx.perTable.set(collection, perTable);
-      transaction = transactionStruct(tx.id, tx.totalOrder, perTable);
-      offset = withTransactionKeys(offset, tx);
+      tx.id = `${tx.xid}:${lsnNumber}`;
+      const count = () => {
+        tx.totalOrder++;
+        const perTable = (tx.perTable.get(collection) ?? 0) + 1;
+        tx.perTable.set(collection, perTable);
+        return transactionStruct(tx.id, tx.totalOrder, perTable);
+      };
+      transaction = count();
+      const base = offset;
+      offset = withTransactionKeys(base, tx);
+      nextEvent = () => {
+        const next = { transaction: count(), offset: withTransactionKeys(base, tx) };
+        this.#offset = next.offset;
+        return next;
+      };
     }
     this.#offset = offset;
     return {
       partition: this.#o.partition,
+      context: this.#o.context,
       offset,
+      precedingOffset: preceding,
+      nextEvent,
       tombstonesOnDelete: config.tombstonesOnDelete,
       transaction,
       source: {
@@ -419,12 +453,19 @@ export class ChangeStream {
   #truncate(relationIds: number[], lsn: bigint, out: SourceRecord[]): void {
     const tx = this.#tx;
     if (tx === null) throw new ConnectError('pgoutput sent a truncate outside a transaction');
+    const preceding = this.#offset;
+    const records: Array<{ table: TableSchema; ctx: EventContext }> = [];
     for (const id of relationIds) {
       const relation = this.#relationFor(id);
       const dropped = this.#countAndFilter(tx, lsn);
       if (relation.table === null || dropped || this.#o.config.skippedOperations.has('t')) continue;
-      out.push(truncateRecord(relation.table, this.#context(tx, relation.table, lsn, 'TRUNCATE')));
+      records.push({ table: relation.table, ctx: this.#context(tx, relation.table, lsn, 'TRUNCATE') });
     }
+    // One TRUNCATE of several tables: only its last record carries the TRUNCATE's position.
+    records.forEach(({ table, ctx }, i) => {
+      const last = i === records.length - 1;
+      out.push(truncateRecord(table, ctx, last || preceding === null ? ctx.offset : preceding));
+    });
   }
 }
 

@@ -5,20 +5,24 @@
  *
  * Deliberate differences from Debezium: `plugin.name` defaults to `pgoutput` (Debezium's default
  * is still `decoderbufs`, a server extension Sluice does not speak; asking for it is refused with
- * a clear message). Keys Debezium has and Sluice does not implement yet are not defined, so they
- * are accepted and ignored, like every other unknown key (`database.server.name`, `tasks.max`).
+ * a clear message). The definition holds every key of Debezium 3.6.1's ConfigDef, in its order and
+ * groups (generated from Debezium's own validate answer: `debezium-config-def.ts`); the keys Sluice
+ * does not implement keep Debezium's definition and are accepted without effect
+ * (docs/connectors/postgres.md lists them).
  */
 
 import {
   AbstractConfig,
   ConfigDef,
   ConfigError,
+  type ConfigKey,
   type ConfigValue,
   LambdaValidator,
   NonEmptyString,
   type Password,
   Range,
 } from '@sluice/api';
+import { DEBEZIUM_CONFIG_KEYS } from './debezium-config-def.ts';
 
 export const HOSTNAME = 'database.hostname';
 export const PORT = 'database.port';
@@ -58,6 +62,9 @@ export const POLL_INTERVAL_MS = 'poll.interval.ms';
 export const STATUS_UPDATE_INTERVAL_MS = 'status.update.interval.ms';
 export const RETRIABLE_RESTART_WAIT_MS = 'retriable.restart.connector.wait.ms';
 export const ERRORS_MAX_RETRIES = 'errors.max.retries';
+export const HSTORE_HANDLING_MODE = 'hstore.handling.mode';
+export const INTERVAL_HANDLING_MODE = 'interval.handling.mode';
+export const INCLUDE_UNKNOWN_DATATYPES = 'include.unknown.datatypes';
 
 export const SNAPSHOT_MODES = [
   'initial',
@@ -76,6 +83,10 @@ export type DecimalHandlingMode = (typeof DECIMAL_HANDLING_MODES)[number];
 export const TIME_PRECISION_MODES = ['adaptive', 'adaptive_time_microseconds', 'connect'] as const;
 export type TimePrecisionMode = (typeof TIME_PRECISION_MODES)[number];
 export const BINARY_HANDLING_MODES = ['bytes', 'base64', 'base64-url-safe', 'hex'] as const;
+export const HSTORE_HANDLING_MODES = ['json', 'map'] as const;
+export type HstoreHandlingMode = (typeof HSTORE_HANDLING_MODES)[number];
+export const INTERVAL_HANDLING_MODES = ['numeric', 'string'] as const;
+export type IntervalHandlingMode = (typeof INTERVAL_HANDLING_MODES)[number];
 export type BinaryHandlingMode = (typeof BINARY_HANDLING_MODES)[number];
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -166,11 +177,13 @@ const keyColumnsValidator = LambdaValidator.with(
   () => '<fully-qualified table regex>:<column>,<column>;...',
 );
 
-/** The definition, key for key with Debezium's defaults (except `plugin.name`, see the module comment). */
-export const POSTGRES_CONFIG_DEF: ConfigDef = new ConfigDef()
+/** The keys Sluice implements, with Debezium's defaults (except `plugin.name`, see the module comment). */
+const SLUICE_KEYS: ConfigDef = new ConfigDef()
   .define({
     name: TOPIC_PREFIX,
     type: 'STRING',
+    // Not required in the ConfigDef, as in Debezium: a missing value is reported by REQUIRED_KEYS.
+    defaultValue: null,
     validator: new NonEmptyString(),
     importance: 'HIGH',
     group: 'Connector',
@@ -180,6 +193,8 @@ export const POSTGRES_CONFIG_DEF: ConfigDef = new ConfigDef()
   .define({
     name: HOSTNAME,
     type: 'STRING',
+    // Not required in the ConfigDef, as in Debezium: a missing value is reported by REQUIRED_KEYS.
+    defaultValue: null,
     validator: new NonEmptyString(),
     importance: 'HIGH',
     group: 'Connection',
@@ -197,6 +212,8 @@ export const POSTGRES_CONFIG_DEF: ConfigDef = new ConfigDef()
   .define({
     name: USER,
     type: 'STRING',
+    // Not required in the ConfigDef, as in Debezium: a missing value is reported by REQUIRED_KEYS.
+    defaultValue: null,
     validator: new NonEmptyString(),
     importance: 'HIGH',
     group: 'Connection',
@@ -213,6 +230,8 @@ export const POSTGRES_CONFIG_DEF: ConfigDef = new ConfigDef()
   .define({
     name: DATABASE_NAME,
     type: 'STRING',
+    // Not required in the ConfigDef, as in Debezium: a missing value is reported by REQUIRED_KEYS.
+    defaultValue: null,
     validator: new NonEmptyString(),
     importance: 'HIGH',
     group: 'Connection',
@@ -379,8 +398,15 @@ export const POSTGRES_CONFIG_DEF: ConfigDef = new ConfigDef()
   .define({
     name: SNAPSHOT_FETCH_SIZE,
     type: 'INT',
-    defaultValue: 10_240,
-    validator: Range.atLeast(1),
+    // Debezium's default is unset, which means 10240 rows.
+    defaultValue: null,
+    validator: LambdaValidator.with(
+      (name, value) => {
+        if (value !== null && (typeof value !== 'number' || value < 1))
+          throw ConfigError.invalidValue(name, value, 'Value must be at least 1');
+      },
+      () => '[1,...]',
+    ),
     importance: 'MEDIUM',
     group: 'Snapshot',
     documentation:
@@ -463,6 +489,35 @@ export const POSTGRES_CONFIG_DEF: ConfigDef = new ConfigDef()
       "Specify how binary (blob, binary, etc.) columns should be represented in change events, including: 'bytes' represents binary data as byte array (default); 'base64' represents binary data as base64-encoded string; 'base64-url-safe' represents binary data as base64-url-safe-encoded string; 'hex' represents binary data as hex-encoded (base16) string",
   })
   .define({
+    name: HSTORE_HANDLING_MODE,
+    type: 'STRING',
+    defaultValue: 'json',
+    validator: lowerCaseOneOf(HSTORE_HANDLING_MODES),
+    importance: 'LOW',
+    group: 'Connector',
+    documentation:
+      "Specify how HSTORE columns should be represented in change events, including: 'json' represents values as string-ified JSON (default); 'map' represents values as a key/value map",
+  })
+  .define({
+    name: INTERVAL_HANDLING_MODE,
+    type: 'STRING',
+    defaultValue: 'numeric',
+    validator: lowerCaseOneOf(INTERVAL_HANDLING_MODES),
+    importance: 'LOW',
+    group: 'Connector',
+    documentation:
+      "Specify how INTERVAL columns should be represented in change events, including: 'string' represents values as an exact ISO formatted string; 'numeric' (default) represents values using the inexact conversion into microseconds",
+  })
+  .define({
+    name: INCLUDE_UNKNOWN_DATATYPES,
+    type: 'BOOLEAN',
+    defaultValue: false,
+    importance: 'LOW',
+    group: 'Connector',
+    documentation:
+      "Specify whether the fields of data type not supported by Debezium should be processed: 'false' (the default) omits the fields; 'true' converts the field into an implementation dependent binary representation.",
+  })
+  .define({
     name: PROVIDE_TRANSACTION_METADATA,
     type: 'BOOLEAN',
     defaultValue: false,
@@ -530,6 +585,66 @@ export const POSTGRES_CONFIG_DEF: ConfigDef = new ConfigDef()
     documentation:
       'The maximum number of retries on connection errors before failing (-1 = no limit, 0 = disabled, > 0 = num of retries). In Sluice: the reconnect attempts after one loss of the connection while streaming; the count starts again after a successful reconnect.',
   });
+
+function keyOptions(key: ConfigKey) {
+  return {
+    name: key.name,
+    type: key.type,
+    defaultValue: key.defaultValue,
+    validator: key.validator,
+    importance: key.importance,
+    documentation: key.documentation,
+    group: key.group,
+    orderInGroup: key.orderInGroup,
+    width: key.width,
+    displayName: key.displayName,
+    dependents: key.dependents,
+    recommender: key.recommender,
+    internalConfig: key.internalConfig,
+    alternativeString: key.alternativeString,
+  };
+}
+
+/**
+ * The definition: Debezium's keys in Debezium's order and groups — Sluice's own definition of a
+ * key where it has one (validator, documentation, default) placed as Debezium places it, Debezium's
+ * definition for the others — then the keys only Sluice has.
+ */
+export const POSTGRES_CONFIG_DEF: ConfigDef = (() => {
+  const own = SLUICE_KEYS.configKeys();
+  const def = new ConfigDef();
+  for (const d of DEBEZIUM_CONFIG_KEYS) {
+    const mine = own.get(d.name);
+    const placement = {
+      group: d.group,
+      orderInGroup: d.orderInGroup,
+      width: d.width,
+      displayName: d.displayName,
+      importance: d.importance,
+      dependents: d.dependents,
+    };
+    // Debezium's documentation, except where Sluice's says how Sluice differs.
+    const documentation =
+      mine !== undefined && /Sluice/.test(mine.documentation) ? mine.documentation : d.documentation;
+    if (mine !== undefined) def.define({ ...keyOptions(mine), ...placement, documentation });
+    else
+      def.define({
+        name: d.name,
+        type: d.type,
+        ...(d.required ? {} : { defaultValue: d.defaultValue }),
+        documentation: d.documentation,
+        ...placement,
+      });
+  }
+  for (const key of own.values()) if (!def.names().has(key.name)) def.define(keyOptions(key));
+  return def;
+})();
+
+/** Keys Debezium requires through its own field validation (its ConfigDef marks them optional). */
+const REQUIRED_KEYS = [TOPIC_PREFIX, HOSTNAME, USER, DATABASE_NAME];
+
+/** Debezium's message for a required key without a value. */
+const requiredMessage = (key: string): string => `The '${key}' value is invalid: A value is required`;
 
 /** One `message.key.columns` entry: tables whose `<schema>.<table>` matches use these key columns. */
 export interface KeyColumnsOverride {
@@ -602,6 +717,9 @@ export class PostgresConnectorConfig extends AbstractConfig {
   readonly decimalHandlingMode: DecimalHandlingMode;
   readonly timePrecisionMode: TimePrecisionMode;
   readonly binaryHandlingMode: BinaryHandlingMode;
+  readonly hstoreHandlingMode: HstoreHandlingMode;
+  readonly intervalHandlingMode: IntervalHandlingMode;
+  readonly includeUnknownDatatypes: boolean;
   readonly provideTransactionMetadata: boolean;
   readonly maxBatchSize: number;
   readonly maxQueueSize: number;
@@ -614,6 +732,9 @@ export class PostgresConnectorConfig extends AbstractConfig {
   /** @throws ConfigError naming the key and the reason */
   constructor(props: Readonly<Record<string, unknown>>) {
     super(POSTGRES_CONFIG_DEF, props);
+    for (const key of REQUIRED_KEYS) {
+      if (this.getString(key) === null) throw new ConfigError(requiredMessage(key), { key });
+    }
     this.topicPrefix = this.getString(TOPIC_PREFIX)!;
     this.hostname = this.getString(HOSTNAME)!;
     this.port = this.getInt(PORT)!;
@@ -639,7 +760,7 @@ export class PostgresConnectorConfig extends AbstractConfig {
     this.keyColumns = keyColumns === null ? [] : parseMessageKeyColumns(keyColumns);
     const mode = lower(this.getString(SNAPSHOT_MODE));
     this.snapshotMode = (mode === 'never' ? 'no_data' : mode) as SnapshotMode;
-    this.snapshotFetchSize = this.getInt(SNAPSHOT_FETCH_SIZE)!;
+    this.snapshotFetchSize = this.getInt(SNAPSHOT_FETCH_SIZE) ?? 10_240;
     this.tombstonesOnDelete = this.getBoolean(TOMBSTONES_ON_DELETE)!;
     const skipped = new Set<Operation>();
     for (const op of this.getList(SKIPPED_OPERATIONS) ?? []) {
@@ -654,6 +775,9 @@ export class PostgresConnectorConfig extends AbstractConfig {
     this.decimalHandlingMode = lower(this.getString(DECIMAL_HANDLING_MODE)) as DecimalHandlingMode;
     this.timePrecisionMode = lower(this.getString(TIME_PRECISION_MODE)) as TimePrecisionMode;
     this.binaryHandlingMode = lower(this.getString(BINARY_HANDLING_MODE)) as BinaryHandlingMode;
+    this.hstoreHandlingMode = lower(this.getString(HSTORE_HANDLING_MODE)) as HstoreHandlingMode;
+    this.intervalHandlingMode = lower(this.getString(INTERVAL_HANDLING_MODE)) as IntervalHandlingMode;
+    this.includeUnknownDatatypes = this.getBoolean(INCLUDE_UNKNOWN_DATATYPES)!;
     this.provideTransactionMetadata = this.getBoolean(PROVIDE_TRANSACTION_METADATA)!;
     this.maxBatchSize = this.getInt(MAX_BATCH_SIZE)!;
     this.maxQueueSize = this.getInt(MAX_QUEUE_SIZE)!;
@@ -724,6 +848,9 @@ export function addCrossCheckErrors(values: Map<string, ConfigValue>): void {
     maxBatchSize: num(MAX_BATCH_SIZE),
     maxQueueSize: num(MAX_QUEUE_SIZE),
   });
+  for (const key of REQUIRED_KEYS) {
+    if (get(key) === null) problems.unshift({ key, message: requiredMessage(key) });
+  }
   for (const p of problems) {
     const v = values.get(p.key);
     if (v !== undefined && v.errorMessages.length === 0) v.addErrorMessage(p.message);

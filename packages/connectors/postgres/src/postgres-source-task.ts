@@ -35,7 +35,7 @@
 
 import { ConnectError, type SourceMap, type SourceRecord, SourceTask, type StringMap } from '@sluice/api';
 import type pg from 'pg';
-import { heartbeatRecord } from './change-records.ts';
+import { type DebeziumContext, heartbeatRecord, uuidV7 } from './change-records.ts';
 import { ChangeStream, type ResumePosition, resumePosition } from './change-stream.ts';
 import { formatLsn, lsnFromOffset, lsnToNumber, parseLsn } from './lsn.ts';
 import { decodePgOutput, decodeServerFrame, encodeStandbyStatusUpdate } from './pgoutput-decoder.ts';
@@ -150,6 +150,8 @@ export class PostgresSourceTask extends SourceTask {
 
   #config: PostgresConnectorConfig | null = null;
   #partition: SourceMap = {};
+  /** Debezium's context headers of this run of the task (a new run id per start). */
+  #context: DebeziumContext | null = null;
   #sql: pg.Client | null = null;
   #replication: ReplicationConnection | null = null;
   #types = new TypeRegistry();
@@ -206,6 +208,8 @@ export class PostgresSourceTask extends SourceTask {
     const config = new PostgresConnectorConfig(props);
     this.#config = config;
     this.#partition = { [SERVER_PARTITION_KEY]: config.topicPrefix };
+    // PostgresConnector runs one task, whose id Debezium reports as 0.
+    this.#context = { logicalName: config.topicPrefix, taskId: '0', runId: uuidV7() };
     this.#stopping = false;
     try {
       await this.#startUp(config);
@@ -265,6 +269,7 @@ export class PostgresSourceTask extends SourceTask {
         config,
         types: this.#types,
         partition: this.#partition,
+        context: this.#context!,
         version: VERSION,
         lsn: lsnToNumber(snapshotLsn),
         txId: Number(row.txid),
@@ -402,6 +407,7 @@ export class PostgresSourceTask extends SourceTask {
       types: this.#types,
       catalog: this.#sql!,
       partition: this.#partition,
+      context: this.#context!,
       version: VERSION,
       resume: this.#resume,
     });
@@ -681,7 +687,22 @@ export class PostgresSourceTask extends SourceTask {
     replication.sendCopyData(encodeStandbyStatusUpdate(written, flushed, flushed, now, replyRequested));
   }
 
+  /**
+   * Polls; when the task fails (the error `poll` throws FAILS it), its connections are closed
+   * before the error is thrown, so the replication slot is released at once rather than when the
+   * runtime gets round to stop() (a FAILED task must not hold the slot and its WAL).
+   */
   async poll(): Promise<SourceRecord[] | null> {
+    try {
+      return await this.#poll();
+    } catch (err) {
+      this.#failure ??= err as Error;
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async #poll(): Promise<SourceRecord[] | null> {
     if (this.#failure !== null) throw this.#failure;
     const config = this.#config;
     if (config === null || this.#stopping) return null;
@@ -888,9 +909,21 @@ export class PostgresSourceTask extends SourceTask {
     const sql = this.#sql;
     this.#sql = null;
     if (sql !== null) {
-      if (config?.dropSlotOnStop && !this.#createdSlot) {
-        // A slot made by this task with slot.drop.on.stop is TEMPORARY and went with its connection.
-        await dropSlot(sql, config.slotName);
+      if (config?.dropSlotOnStop && !this.#createdSlot) await dropSlot(sql, config.slotName);
+      else if (config?.dropSlotOnStop) {
+        // A slot made by this task with slot.drop.on.stop is TEMPORARY: it goes when its
+        // walsender exits, a moment after the connection closed. Wait for that (briefly), so the
+        // slot is gone when stop() returns.
+        for (let i = 0; i < 50; i++) {
+          const res = await sql
+            .query({
+              text: 'SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1',
+              values: [config.slotName],
+            })
+            .catch(() => ({ rows: [] }));
+          if (res.rows.length === 0) break;
+          await sleep(20);
+        }
       }
       await sql.end().catch(() => {});
     }

@@ -9,7 +9,7 @@
 
 import type { SourceMap, SourceRecord } from '@sluice/api';
 import type pg from 'pg';
-import { type EventContext, readRecord } from './change-records.ts';
+import { type DebeziumContext, type EventContext, readRecord } from './change-records.ts';
 import type { SnapshotMarker } from './envelope.ts';
 import type { PostgresConnectorConfig } from './postgres-connector-config.ts';
 import { quoteIdent } from './replication-connection.ts';
@@ -44,6 +44,8 @@ export interface SnapshotOptions {
   config: PostgresConnectorConfig;
   types: TypeRegistry;
   partition: SourceMap;
+  /** Debezium's context headers of this task run. */
+  context: DebeziumContext;
   version: string;
   /** The LSN the snapshot is consistent with. */
   lsn: number;
@@ -139,6 +141,7 @@ export class SnapshotReader {
     this.#emitted++;
     const ctx: EventContext = {
       partition: this.#o.partition,
+      context: this.#o.context,
       offset: {
         ts_usec: Number(this.#readMicros),
         txId: this.#o.txId,
@@ -149,6 +152,8 @@ export class SnapshotReader {
       },
       tombstonesOnDelete: false,
       transaction: null,
+      precedingOffset: null,
+      nextEvent: null,
       source: {
         version: this.#o.version,
         serverName: this.#o.config.topicPrefix,

@@ -10,7 +10,7 @@ import { type Schema, SchemaBuilder, Struct } from '@sluice/api';
 import type pg from 'pg';
 import { envelopeSchema } from './envelope.ts';
 import type { PostgresConnectorConfig } from './postgres-connector-config.ts';
-import { type ColumnMapping, columnMapping, fallbackValue } from './type-mapping.ts';
+import { type ColumnMapping, columnMapping, defaultValue, fallbackValue } from './type-mapping.ts';
 import type { TypeRegistry } from './type-registry.ts';
 
 /** A column as the table builder needs it. */
@@ -22,6 +22,8 @@ export interface ColumnDefinition {
   optional: boolean;
   /** The column comment. */
   comment: string | null;
+  /** The column's default as `pg_get_expr` prints it (`'x'::text`, `nextval(...)`), null when none. */
+  defaultExpression: string | null;
 }
 
 /** What the catalog says about a table. */
@@ -71,6 +73,9 @@ export class TableSchema {
       decimalHandlingMode: config.decimalHandlingMode,
       timePrecisionMode: config.timePrecisionMode,
       binaryHandlingMode: config.binaryHandlingMode,
+      hstoreHandlingMode: config.hstoreHandlingMode,
+      intervalHandlingMode: config.intervalHandlingMode,
+      includeUnknownDatatypes: config.includeUnknownDatatypes,
     };
     const mappings = meta.columns.map((c) => columnMapping(c.typeOid, c.typeModifier, types, options));
     const fieldSchema = (i: number): Schema | null => {
@@ -81,7 +86,9 @@ export class TableSchema {
       const builder = SchemaBuilder.from(mapping.schema.build());
       if (column.optional) builder.optional();
       if (column.comment !== null) builder.doc(column.comment);
-      return builder.build();
+      const built = builder.build();
+      const dflt = defaultValue(column.defaultExpression, built, mapping);
+      return dflt === undefined ? built : SchemaBuilder.from(built).defaultValue(dflt).build();
     };
 
     const keyNames = keyColumnNames(meta, config);
@@ -215,8 +222,10 @@ export async function readTableMetadata(client: pg.Client, oid: number): Promise
   if (t === undefined) return null;
   const columns = await client.query({
     text: `SELECT a.attname, a.atttypid::int8 AS atttypid, a.atttypmod, a.attnotnull,
-                  pg_catalog.col_description(a.attrelid, a.attnum) AS comment
+                  pg_catalog.col_description(a.attrelid, a.attnum) AS comment,
+                  pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expression
              FROM pg_catalog.pg_attribute a
+             LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum`,
     values: [oid],
@@ -243,6 +252,7 @@ export async function readTableMetadata(client: pg.Client, oid: number): Promise
       typeModifier: Number(r.atttypmod),
       optional: r.attnotnull !== 't',
       comment: r.comment ?? null,
+      defaultExpression: r.default_expression ?? null,
     })),
     primaryKey: await indexColumns('i.indisprimary'),
     replicaIdentityIndex: t.relreplident === 'i' ? await indexColumns('i.indisreplident') : [],

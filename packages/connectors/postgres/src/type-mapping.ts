@@ -5,9 +5,13 @@
  * `DateStyle=ISO`, `TimeZone=UTC`, `IntervalStyle=postgres` and `bytea_output=hex`
  * (see `replication-connection.ts`), which the parsers below rely on.
  *
- * Types without a mapping here (geometric types, hstore, bit strings, composite types, ...) are
+ * Types Debezium does not map (the geometric types other than `point`, composite types, ...) are
  * reported by {@link columnMapping} as `null`, and the column is left out of events, as Debezium
- * does for unknown types with `include.unknown.datatypes=false`.
+ * does for unknown types with `include.unknown.datatypes=false`; with `true` they are BYTES holding
+ * the value's text (PgJDBC's form of it for the geometric types).
+ *
+ * Every mapping here was checked against events Debezium 3.6.1.Final wrote for the same values
+ * (`test/goldens`), special values included.
  */
 
 import {
@@ -22,6 +26,8 @@ import {
 import type {
   BinaryHandlingMode,
   DecimalHandlingMode,
+  HstoreHandlingMode,
+  IntervalHandlingMode,
   TimePrecisionMode,
 } from './postgres-connector-config.ts';
 import type { PgType, TypeRegistry } from './type-registry.ts';
@@ -31,6 +37,9 @@ export interface TypeMappingOptions {
   decimalHandlingMode: DecimalHandlingMode;
   timePrecisionMode: TimePrecisionMode;
   binaryHandlingMode: BinaryHandlingMode;
+  hstoreHandlingMode: HstoreHandlingMode;
+  intervalHandlingMode: IntervalHandlingMode;
+  includeUnknownDatatypes: boolean;
 }
 
 /** A column's schema (without optional/doc, which the table adds) and its text-to-value converter. */
@@ -57,6 +66,10 @@ export const LOGICAL = {
   UUID: 'io.debezium.data.Uuid',
   ENUM: 'io.debezium.data.Enum',
   LTREE: 'io.debezium.data.Ltree',
+  BITS: 'io.debezium.data.Bits',
+  TSVECTOR: 'io.debezium.data.Tsvector',
+  POINT: 'io.debezium.data.geometry.Point',
+  INTERVAL: 'io.debezium.time.Interval',
   VARIABLE_SCALE_DECIMAL: 'io.debezium.data.VariableScaleDecimal',
   CONNECT_DATE: 'org.apache.kafka.connect.data.Date',
   CONNECT_TIME: 'org.apache.kafka.connect.data.Time',
@@ -66,6 +79,22 @@ export const LOGICAL = {
 /** PgJDBC's sentinels for `infinity` / `-infinity` timestamps, which Debezium passes on. */
 export const POSITIVE_INFINITY_TIMESTAMP = 9223372036825200000n;
 export const NEGATIVE_INFINITY_TIMESTAMP = -9223372036832400000n;
+
+/**
+ * What Debezium 3.6.1 writes for a `date` of `infinity` / `-infinity` (PgJDBC's infinity dates
+ * turned into epoch days and cut to 32 bits; measured in the goldens of `test/goldens`).
+ */
+export const POSITIVE_INFINITY_DATE = -2147472692;
+export const NEGATIVE_INFINITY_DATE = -2147472691;
+/** The same for the elements of a `date[]` (Debezium reads arrays through another PgJDBC path). */
+export const POSITIVE_INFINITY_ARRAY_DATE = -622191234;
+export const NEGATIVE_INFINITY_ARRAY_DATE = -625821272;
+
+/**
+ * The extremes of a JavaScript Date (±8.64e15 ms): `time.precision.mode=connect` values of
+ * `infinity` / `-infinity`, whose Debezium values (the sentinels above) a Date cannot hold.
+ */
+const MAX_JS_DATE_MS = 8.64e15;
 
 const MICROS_PER_DAY = 86_400_000_000n;
 const DAYS_PER_MONTH_AVG = 365.25 / 12;
@@ -106,20 +135,58 @@ export function columnMapping(
       options,
     );
   }
-  if (type.elementOid !== 0) {
-    const element = columnMapping(type.elementOid, typeModifier, types, options);
-    if (element === null) return null;
-    const elementSchema = element.schema.optional().build();
-    return {
-      schema: SchemaBuilder.array(elementSchema),
-      convert: (text, schema) =>
-        parseArrayLiteral(text, type.name).map((e) =>
-          e === null ? null : element.convert(e, schema.valueSchema!),
-        ),
-    };
-  }
+  if (type.elementOid !== 0) return arrayMapping(type, typeModifier, types, options);
   if (type.kind === 'e') return enumMapping(type);
   return scalarMapping(type, typeModifier, options);
+}
+
+/** Element types Debezium 3.6.1 leaves arrays of out (the column is omitted). */
+const UNMAPPED_ARRAY_ELEMENTS = new Set(['interval', 'money']);
+
+function arrayMapping(
+  type: PgType,
+  typeModifier: number,
+  types: TypeRegistry,
+  options: TypeMappingOptions,
+): ColumnMapping | null {
+  const elementType = types.get(type.elementOid);
+  if (elementType === undefined || UNMAPPED_ARRAY_ELEMENTS.has(elementType.name)) return null;
+  const element = columnMapping(type.elementOid, typeModifier, types, {
+    ...options,
+    includeUnknownDatatypes: false,
+  });
+  if (element === null) return null;
+  // Debezium's enum array elements are required; every other element type is optional.
+  const elementSchema = (elementType.kind === 'e' ? element.schema : element.schema.optional()).build();
+  let convert = (e: string, schema: Schema): unknown => element.convert(e, schema);
+  switch (elementType.name) {
+    case 'date':
+      if (options.timePrecisionMode !== 'connect') {
+        convert = (e, schema) =>
+          e === 'infinity'
+            ? POSITIVE_INFINITY_ARRAY_DATE
+            : e === '-infinity'
+              ? NEGATIVE_INFINITY_ARRAY_DATE
+              : element.convert(e, schema);
+      }
+      break;
+    case 'time':
+      // Elements go through java.sql.Time: millisecond precision, whatever the schema's unit.
+      if (elementSchema.name === LOGICAL.MICRO_TIME) {
+        convert = (e) => canonicalInt64((parseTimeMicros(e) / 1000n) * 1000n);
+      }
+      break;
+  }
+  const numeric = elementType.name === 'numeric';
+  return {
+    schema: SchemaBuilder.array(elementSchema),
+    convert: (text, schema) => {
+      const elements = parseArrayLiteral(text, type.name);
+      // An array holding a numeric NaN or infinity is null as a whole, in every decimal mode.
+      if (numeric && elements.some((e) => e !== null && (e === 'NaN' || /infinity/i.test(e)))) return null;
+      return elements.map((e) => (e === null ? null : convert(e, schema.valueSchema!)));
+    },
+  };
 }
 
 function enumMapping(type: PgType): ColumnMapping {
@@ -197,10 +264,216 @@ function scalarMapping(
     case 'timetz':
       return { schema: named(SchemaBuilder.string(), LOGICAL.ZONED_TIME), convert: formatZonedTime };
     case 'interval':
+      if (options.intervalHandlingMode === 'string')
+        return { schema: named(SchemaBuilder.string(), LOGICAL.INTERVAL), convert: formatIsoInterval };
       return { schema: named(SchemaBuilder.int64(), LOGICAL.MICRO_DURATION), convert: parseIntervalMicros };
+    case 'bit':
+      if (typeModifier <= 1) return { schema: SchemaBuilder.bool(), convert: (t) => t === '1' };
+      return bitsMapping(typeModifier);
+    case 'varbit':
+      return bitsMapping(typeModifier < 0 ? 2147483647 : typeModifier);
+    case 'point':
+      return pointMapping();
+    case 'hstore':
+      if (options.hstoreHandlingMode === 'map') {
+        return {
+          schema: SchemaBuilder.map(
+            SchemaBuilder.string().build(),
+            SchemaBuilder.string().optional().build(),
+          ),
+          convert: (t) => Object.fromEntries(javaHashMapOrder(parseHstore(t))),
+        };
+      }
+      return {
+        schema: named(SchemaBuilder.string(), LOGICAL.JSON),
+        convert: (t) => JSON.stringify(Object.fromEntries(javaHashMapOrder(parseHstore(t)))),
+      };
+    case 'tsvector':
+      return { schema: named(SchemaBuilder.string(), LOGICAL.TSVECTOR), convert: identity };
     default:
-      return null;
+      if (!options.includeUnknownDatatypes) return null;
+      return unknownMapping(type.name);
   }
+}
+
+/** `bit(n)` / `varbit`: Debezium's Bits, the bits as an unsigned number in little-endian bytes (no trailing zero bytes). */
+function bitsMapping(length: number): ColumnMapping {
+  return {
+    schema: named(SchemaBuilder.bytes(), LOGICAL.BITS).parameter('length', String(length)),
+    convert: (text) => {
+      if (!/^[01]*$/.test(text)) throw new DataError(`Not a bit string: ${JSON.stringify(text)}`);
+      let n = text === '' ? 0n : BigInt(`0b${text}`);
+      const bytes: number[] = [];
+      while (n > 0n) {
+        bytes.push(Number(n & 0xffn));
+        n >>= 8n;
+      }
+      return Buffer.from(bytes);
+    },
+  };
+}
+
+/** `point`: Debezium's Point struct {x, y, wkb (little-endian WKB), srid null}. */
+function pointMapping(): ColumnMapping {
+  return {
+    schema: SchemaBuilder.struct()
+      .name(LOGICAL.POINT)
+      .version(1)
+      .doc('Geometry (POINT)')
+      .field('x', SchemaBuilder.float64().build())
+      .field('y', SchemaBuilder.float64().build())
+      .field('wkb', SchemaBuilder.bytes().optional().build())
+      .field('srid', SchemaBuilder.int32().optional().build()),
+    convert: (text, schema) => {
+      const [x, y] = parsePoints(text, 'point');
+      if (x === undefined || y === undefined) throw new DataError(`Not a point: ${JSON.stringify(text)}`);
+      const wkb = Buffer.alloc(21);
+      wkb.writeUInt8(1, 0);
+      wkb.writeUInt32LE(1, 1);
+      wkb.writeDoubleLE(x, 5);
+      wkb.writeDoubleLE(y, 13);
+      return new Struct(schema).put('x', x).put('y', y).put('wkb', wkb).put('srid', null);
+    },
+  };
+}
+
+/** The numbers of a geometric value's text (`(1,2)`, `[(0,0),(1,1)]`, `<(1,1),2>`, `{1,-1,0}`). */
+function parsePoints(text: string, type: string): number[] {
+  const numbers = text.match(/-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|-?Infinity|NaN/gi);
+  if (numbers === null) throw new DataError(`Not a ${type}: ${JSON.stringify(text)}`);
+  return numbers.map(Number);
+}
+
+/** A double as Java's `Double.toString` writes it (`2.0`, `1.0E10`, `1.0E-10`). */
+export function javaDouble(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(x);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const t = String(x);
+    return t.includes('.') ? t : `${t}.0`;
+  }
+  const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+}
+
+/** Unknown types with `include.unknown.datatypes=true`: the text as PgJDBC's object prints it, in bytes. */
+function unknownMapping(typeName: string): ColumnMapping {
+  const geometric = ['line', 'lseg', 'box', 'path', 'polygon', 'circle'].includes(typeName);
+  return {
+    schema: SchemaBuilder.bytes(),
+    convert: (text) =>
+      Buffer.from(
+        geometric
+          ? text.replace(/-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|-?Infinity|NaN/gi, (n) => javaDouble(Number(n)))
+          : text,
+        'utf8',
+      ),
+  };
+}
+
+/** An `hstore` text (`"a"=>"1", "b c"=>NULL`) as entries in their text order. */
+export function parseHstore(text: string): Array<[string, string | null]> {
+  const out: Array<[string, string | null]> = [];
+  let i = 0;
+  const fail = (): never => {
+    throw new DataError(`Not an hstore value: ${JSON.stringify(text)}`);
+  };
+  const skipSpace = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  const quoted = (): string => {
+    if (text[i] !== '"') fail();
+    i++;
+    let v = '';
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      v += text[i] ?? '';
+      i++;
+    }
+    if (text[i] !== '"') fail();
+    i++;
+    return v;
+  };
+  skipSpace();
+  while (i < text.length) {
+    const key = quoted();
+    skipSpace();
+    if (text.slice(i, i + 2) !== '=>') fail();
+    i += 2;
+    skipSpace();
+    let value: string | null;
+    if (text.startsWith('NULL', i)) {
+      value = null;
+      i += 4;
+    } else value = quoted();
+    out.push([key, value]);
+    skipSpace();
+    if (text[i] === ',') i++;
+    else if (i < text.length) fail();
+    skipSpace();
+  }
+  return out;
+}
+
+/** Java's `String.hashCode`. */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * Entries in the iteration order of a `java.util.HashMap` they were put into one by one (PgJDBC
+ * hands Debezium hstore values as a HashMap): by bucket, insertion order within a bucket.
+ */
+export function javaHashMapOrder<V>(entries: Array<[string, V]>): Array<[string, V]> {
+  const unique = new Map<string, V>(entries);
+  let capacity = 16;
+  while (unique.size > capacity * 0.75) capacity *= 2;
+  const bucket = (k: string) => {
+    const h = javaStringHash(k);
+    return (h ^ (h >>> 16)) & (capacity - 1);
+  };
+  return [...unique.entries()]
+    .map((e, i) => ({ e, i, b: bucket(e[0]) }))
+    .sort((a, b) => a.b - b.b || a.i - b.i)
+    .map((x) => x.e);
+}
+
+/**
+ * An interval in `IntervalStyle=postgres` form as Debezium's `io.debezium.time.Interval` string
+ * (`P1Y2M3DT4H5M6.78S`; each part keeps its own sign, `P0Y0M-1DT0H0M-1S`).
+ */
+export function formatIsoInterval(text: string): string {
+  let years = 0;
+  let months = 0;
+  let days = 0;
+  let rest = text;
+  for (const m of text.matchAll(/(-?\d+) (year|years|mon|mons|day|days)\b/g)) {
+    const n = Number(m[1]);
+    if (m[2]!.startsWith('year')) years += n;
+    else if (m[2]!.startsWith('mon')) months += n;
+    else days += n;
+    rest = rest.replace(m[0], '');
+  }
+  rest = rest.trim();
+  let hours = 0;
+  let minutes = 0;
+  let seconds = '0';
+  if (rest !== '') {
+    const t = /^([+-])?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(rest);
+    if (t === null) throw new DataError(`Not an interval: ${JSON.stringify(text)}`);
+    const sign = t[1] === '-' ? -1 : 1;
+    hours = sign * Number(t[2]);
+    minutes = sign * Number(t[3]);
+    const fraction = (t[5] ?? '').replace(/0+$/, '');
+    const whole = Number(t[4]);
+    seconds = `${sign < 0 && (whole !== 0 || fraction !== '') ? '-' : ''}${whole}${fraction === '' ? '' : `.${fraction}`}`;
+  }
+  const z = (n: number) => (Object.is(n, -0) ? 0 : n);
+  return `P${z(years)}Y${z(months)}M${z(days)}DT${z(hours)}H${z(minutes)}M${seconds}S`;
 }
 
 function parseBoolean(text: string): boolean {
@@ -244,7 +517,7 @@ function variableScaleDecimalBuilder(): SchemaBuilder {
 function numericMapping(typeModifier: number, mode: DecimalHandlingMode): ColumnMapping {
   const ps = numericPrecisionScale(typeModifier);
   if (mode === 'double') return { schema: SchemaBuilder.float64(), convert: parseFloatText };
-  if (mode === 'string') return { schema: SchemaBuilder.string(), convert: (t) => (t === 'NaN' ? 'NAN' : t) };
+  if (mode === 'string') return { schema: SchemaBuilder.string(), convert: numericString };
   if (ps === null || (ps.precision === 0 && ps.scale === 0)) {
     const builder = variableScaleDecimalBuilder();
     return {
@@ -261,6 +534,14 @@ function numericMapping(typeModifier: number, mode: DecimalHandlingMode): Column
     convert: (text) =>
       text === 'NaN' || /infinity/i.test(text) ? null : BigDecimal.parse(text).setScale(ps.scale),
   };
+}
+
+/** `decimal.handling.mode=string`: the text, with Java's names for NaN and the infinities. */
+function numericString(text: string): string {
+  if (text === 'NaN') return 'NAN';
+  if (text === 'Infinity') return 'POSITIVE_INFINITY';
+  if (text === '-Infinity') return 'NEGATIVE_INFINITY';
+  return text;
 }
 
 function moneyMapping(mode: DecimalHandlingMode): ColumnMapping {
@@ -286,7 +567,11 @@ function byteaMapping(mode: BinaryHandlingMode): ColumnMapping {
     case 'base64':
       return { schema: SchemaBuilder.string(), convert: (t) => bytes(t).toString('base64') };
     case 'base64-url-safe':
-      return { schema: SchemaBuilder.string(), convert: (t) => bytes(t).toString('base64url') };
+      // Java's URL-safe encoder, padding included (as Debezium writes it).
+      return {
+        schema: SchemaBuilder.string(),
+        convert: (t) => bytes(t).toString('base64').replaceAll('+', '-').replaceAll('/', '_'),
+      };
     case 'hex':
       return { schema: SchemaBuilder.string(), convert: (t) => t.slice(2) };
   }
@@ -342,14 +627,25 @@ export function parseTimestampMicros(text: string): bigint {
   return BigInt(days) * MICROS_PER_DAY + parseTimeMicros(m[2]!);
 }
 
+/** Epoch days of a `date` text; `infinity` / `-infinity` as Debezium's sentinels. */
+export function dateDays(text: string): number {
+  if (text === 'infinity') return POSITIVE_INFINITY_DATE;
+  if (text === '-infinity') return NEGATIVE_INFINITY_DATE;
+  return parseDateDays(text);
+}
+
 function dateMapping(mode: TimePrecisionMode): ColumnMapping {
   if (mode === 'connect') {
     return {
       schema: named(SchemaBuilder.int32(), LOGICAL.CONNECT_DATE),
-      convert: (t) => new Date(parseDateDays(t) * 86_400_000),
+      convert: (t) => {
+        if (t === 'infinity') return new Date(MAX_JS_DATE_MS);
+        if (t === '-infinity') return new Date(-MAX_JS_DATE_MS);
+        return new Date(parseDateDays(t) * 86_400_000);
+      },
     };
   }
-  return { schema: named(SchemaBuilder.int32(), LOGICAL.DATE), convert: parseDateDays };
+  return { schema: named(SchemaBuilder.int32(), LOGICAL.DATE), convert: dateDays };
 }
 
 function timeMapping(typeModifier: number, mode: TimePrecisionMode): ColumnMapping {
@@ -383,13 +679,20 @@ function timestampMapping(typeModifier: number, mode: TimePrecisionMode): Column
   if (mode === 'connect') {
     return {
       schema: named(SchemaBuilder.int64(), LOGICAL.CONNECT_TIMESTAMP),
-      convert: (t) => new Date(Number(infinity(t) ?? floorDiv(parseTimestampMicros(t), 1000n))),
+      convert: (t) => {
+        if (t === 'infinity') return new Date(MAX_JS_DATE_MS);
+        if (t === '-infinity') return new Date(-MAX_JS_DATE_MS);
+        return new Date(Number(floorDiv(parseTimestampMicros(t), 1000n)));
+      },
     };
   }
   if (precision <= 3) {
     return {
       schema: named(SchemaBuilder.int64(), LOGICAL.TIMESTAMP),
-      convert: (t) => canonicalInt64(infinity(t) ?? floorDiv(parseTimestampMicros(t), 1000n)),
+      convert: (t) => {
+        const inf = infinity(t);
+        return canonicalInt64(inf === null ? floorDiv(parseTimestampMicros(t), 1000n) : inf / 1000n);
+      },
     };
   }
   return {
@@ -606,4 +909,31 @@ export function fallbackValue(schema: Schema): unknown {
     case 'STRUCT':
       return new Struct(schema);
   }
+}
+
+/**
+ * A column's schema default as Debezium derives it from the default expression: a literal
+ * (`42`, `-1`, `1.5`, `true`, `'text'::type`) converted like a value of the column; Debezium's
+ * literal reading stops at the first quote inside the literal (`'x''y'` gives `x`), which is kept
+ * for parity. Any other expression (`nextval(...)`, `now()`, `(1 + 2)`) gives the type's zero
+ * value for a NOT NULL column (so a `serial` key has `"default": 0`) and no default otherwise.
+ * Undefined = no default.
+ */
+export function defaultValue(expression: string | null, schema: Schema, mapping: ColumnMapping): unknown {
+  if (expression === null) return undefined;
+  let literal: string | null = null;
+  const quoted = /^'([^']*)'/.exec(expression);
+  if (quoted !== null) literal = quoted[1]!;
+  else if (/^-?\d+(\.\d+)?$/.test(expression) || /^\(-\d+(\.\d+)?\)$/.test(expression))
+    literal = expression.replace(/[()]/g, '');
+  else if (expression === 'true' || expression === 'false') literal = expression === 'true' ? 't' : 'f';
+  if (literal !== null) {
+    try {
+      const value = mapping.convert(literal, schema);
+      if (value !== null) return value;
+    } catch {
+      // Not a value of the column's type (e.g. a cast Debezium cannot read): treated as an expression.
+    }
+  }
+  return schema.isOptional ? undefined : fallbackValue(schema);
 }

@@ -193,8 +193,13 @@ test('provide.transaction.metadata: BEGIN/END events, transaction blocks and off
     SourceRecord,
     SourceRecord,
   ];
-  const xid = String(((e1.value as Struct).get('source') as Struct).get('txId'));
-  const commitMs = ((e1.value as Struct).get('source') as Struct).get('ts_ms');
+  const source = (r: SourceRecord) => (r.value as Struct).get('source') as Struct;
+  const xid = String(source(e1).get('txId'));
+  const commitMs = source(e1).get('ts_ms');
+  // Debezium 3.6.1's ids are `<xid>:<LSN>`: the BEGIN's LSN (that of the first change), each
+  // change's own, the commit's end LSN for END (see the goldens, mode transaction-metadata).
+  const idAt = (r: SourceRecord) => `${xid}:${source(r).get('lsn')}`;
+  const endId = `${xid}:${(end.sourceOffset as Record<string, unknown>).lsn}`;
 
   assert.deepEqual(toJson(begin.keySchema, begin.key, true), {
     schema: {
@@ -204,7 +209,7 @@ test('provide.transaction.metadata: BEGIN/END events, transaction blocks and off
       name: 'io.debezium.connector.common.TransactionMetadataKey',
       version: 1,
     },
-    payload: { id: xid },
+    payload: { id: idAt(e1) },
   });
   const valueSchema = {
     type: 'struct',
@@ -235,13 +240,18 @@ test('provide.transaction.metadata: BEGIN/END events, transaction blocks and off
   };
   assert.deepEqual(toJson(begin.valueSchema, begin.value, false), {
     schema: valueSchema,
-    payload: { status: 'BEGIN', id: xid, event_count: null, data_collections: null, ts_ms: commitMs },
+    payload: { status: 'BEGIN', id: idAt(e1), event_count: null, data_collections: null, ts_ms: commitMs },
   });
-  assert.deepEqual(toJson(end.valueSchema, end.value, false), {
+  const endJson = toJson(end.valueSchema, end.value, false) as {
+    payload: { data_collections: Array<{ data_collection: string }> };
+  };
+  // The collections come in the order of Debezium's HashMap of them (checked by the goldens).
+  endJson.payload.data_collections.sort((x, y) => x.data_collection.localeCompare(y.data_collection));
+  assert.deepEqual(endJson, {
     schema: valueSchema,
     payload: {
       status: 'END',
-      id: xid,
+      id: endId,
       event_count: 3,
       data_collections: [
         { data_collection: `public.${a}`, event_count: 2 },
@@ -257,22 +267,22 @@ test('provide.transaction.metadata: BEGIN/END events, transaction blocks and off
       return [t.get('id'), t.get('total_order'), t.get('data_collection_order')];
     }),
     [
-      [xid, 1, 1],
-      [xid, 2, 1],
-      [xid, 3, 2],
+      [idAt(e1), 1, 1],
+      [idAt(e2), 2, 1],
+      [idAt(e3), 3, 2],
     ],
   );
 
   // Offsets: Debezium's transaction-context keys on every event of the transaction.
   const o = (r: SourceRecord) => r.sourceOffset as Record<string, unknown>;
   assert.equal(o(begin).messageType, 'BEGIN');
-  assert.equal(o(begin).transaction_id, xid);
-  assert.equal(o(e2).transaction_id, xid);
+  assert.equal(o(begin).transaction_id, idAt(e1));
+  assert.equal(o(e2).transaction_id, idAt(e2));
   assert.equal(o(e2)[`transaction_data_collection_order_public.${a}`], 1);
   assert.equal(o(e2)[`transaction_data_collection_order_public.${b}`], 1);
   assert.equal(o(e3)[`transaction_data_collection_order_public.${a}`], 2);
   assert.equal(o(end).messageType, 'COMMIT');
-  assert.equal(o(end).transaction_id, xid);
+  assert.equal(o(end).transaction_id, endId);
   assert.equal(o(end)[`transaction_data_collection_order_public.${a}`], 2);
 
   // Restart from an offset inside the transaction: the rest of it comes again, its BEGIN does not.
@@ -329,4 +339,44 @@ test('stop() before the final commit(): the last flushed position is still confi
     await task.stop();
   }
   await dropSlot(slot);
+});
+
+test('a task that fails releases its replication slot at once (issue 12: it stayed active ~10 s)', async () => {
+  const table = uniqueName('fails');
+  const slot = uniqueName('slot');
+  await db.sql.query(`CREATE TABLE ${table} (id int4 PRIMARY KEY, a int4[])`);
+  const task = await startSourceTask(
+    db.config({ 'table.include.list': `public.${table}`, 'slot.name': slot, 'snapshot.mode': 'no_data' }),
+  );
+  const active = async (): Promise<boolean> => {
+    const res = await db.sql.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    return (res.rows[0] as { active: boolean } | undefined)?.active === true;
+  };
+  try {
+    await pollFor(task, 300);
+    assert.equal(await active(), true, 'the slot is in use while streaming');
+    // A value the task cannot convert (a two-dimensional array) fails it.
+    await db.sql.query(`INSERT INTO ${table} VALUES (1, '{{1,2},{3,4}}')`);
+    let failure: unknown;
+    const deadline = Date.now() + 10_000;
+    while (failure === undefined && Date.now() < deadline) {
+      try {
+        await task.poll();
+      } catch (err) {
+        failure = err;
+      }
+    }
+    assert.match(String(failure), /Multi-dimensional arrays/);
+    // Released when poll() throws: at most the walsender's exit, well under a second.
+    const failedAt = Date.now();
+    while ((await active()) && Date.now() - failedAt < 1000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(
+      await active(),
+      false,
+      `slot still active ${Date.now() - failedAt} ms after the task failed`,
+    );
+  } finally {
+    await task.stop();
+    await dropSlot(slot);
+  }
 });

@@ -62,7 +62,7 @@ test('bad values are refused naming the key and the reason', () => {
   bad({ 'skipped.operations': 'x' }, /skipped\.operations: 'x' is not an operation/);
   assert.throws(
     () => new PostgresConnectorConfig({ ...minimal, 'topic.prefix': undefined as unknown as string }),
-    /Missing required configuration "topic.prefix"/,
+    /The 'topic.prefix' value is invalid: A value is required/,
   );
 });
 
@@ -103,5 +103,5 @@ test('validate checks the connection like Debezium and reports it on database.ho
   );
   const missing = await connector.validate({ 'database.hostname': db.server.host });
   const prefix = missing.configValues.find((v) => v.name === 'topic.prefix')!;
-  assert.match(prefix.errorMessages.join(), /Missing required configuration "topic.prefix"/);
+  assert.match(prefix.errorMessages.join(), /The 'topic.prefix' value is invalid: A value is required/);
 });

@@ -149,8 +149,8 @@ async function runSeedConfig(workerProps: Record<string, string>, dir: string): 
       balance: Buffer.from([0x04, 0xe2]).toString('base64'),
       joined: '2024-01-02T03:04:05.000000Z',
     });
-    // The delete: the row is gone. With the legacy `drop.tombstones=false` the delete event is
-    // dropped and the tombstone kept; either way no row image follows for key 1002.
+    // The delete: the row is gone. `delete.tombstone.handling.mode=tombstone` turns the delete into
+    // a null value (schema kept) and drops the tombstone; either way no row image follows for key 1002.
     const deleted = parse(streamed[2]!.value);
     assert.ok(deleted === null || deleted.payload === null, `delete arrived as ${JSON.stringify(deleted)}`);
     for (const r of streamed) {

@@ -43,11 +43,15 @@ base(1009, '_text', { elementOid: 25 });
 base(16500, 'mood', { schema: 'public', kind: 'e', enumLabels: ['sad', 'ok', 'happy'] });
 base(16600, 'posint', { schema: 'public', kind: 'd', baseOid: 23 });
 base(600, 'point');
+base(628, 'line');
 
 const defaults: TypeMappingOptions = {
   decimalHandlingMode: 'precise',
   timePrecisionMode: 'adaptive',
   binaryHandlingMode: 'bytes',
+  hstoreHandlingMode: 'json',
+  intervalHandlingMode: 'numeric',
+  includeUnknownDatatypes: false,
 };
 
 function map(
@@ -82,7 +86,13 @@ test('integers, booleans, enums, domains, arrays', () => {
   assert.deepEqual(ints.convert('{1,NULL,3}'), [1, null, 3]);
   assert.deepEqual(parseArrayLiteral('{"a b","c\\"d",NULL,"NULL"}'), ['a b', 'c"d', null, 'NULL']);
   assert.throws(() => parseArrayLiteral('{{1},{2}}'), /Multi-dimensional/);
-  assert.equal(columnMapping(600, -1, types, defaults), null, 'unsupported types are left out');
+  assert.equal(columnMapping(628, -1, types, defaults), null, 'unsupported types are left out');
+  const line = columnMapping(628, -1, types, { ...defaults, includeUnknownDatatypes: true });
+  assert.equal(line?.schema.type, 'BYTES', 'include.unknown.datatypes=true: bytes');
+  assert.equal(
+    Buffer.from(line!.convert('{1,-1,1e-10}', line!.schema.build()) as Buffer).toString(),
+    '{1.0,-1.0,1.0E-10}',
+  );
 });
 
 test('numeric under decimal.handling.mode', () => {
@@ -104,7 +114,7 @@ test('numeric under decimal.handling.mode', () => {
 test('bytea under binary.handling.mode', () => {
   assert.deepEqual([...(map(17).convert('\\x01ff') as Uint8Array)], [1, 255]);
   assert.equal(map(17, -1, { binaryHandlingMode: 'base64' }).convert('\\x01ff'), 'Af8=');
-  assert.equal(map(17, -1, { binaryHandlingMode: 'base64-url-safe' }).convert('\\xfbff'), '-_8');
+  assert.equal(map(17, -1, { binaryHandlingMode: 'base64-url-safe' }).convert('\\xfbff'), '-_8=');
   assert.equal(map(17, -1, { binaryHandlingMode: 'hex' }).convert('\\x01ff'), '01ff');
 });
 

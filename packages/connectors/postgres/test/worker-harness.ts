@@ -110,7 +110,7 @@ export function seedConnectorJson(server: PostgresTestServer): string {
       'plugin.name': 'pgoutput',
       transforms: 'unwrap',
       'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
-      'transforms.unwrap.drop.tombstones': 'false',
+      'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone',
     },
   });
 }

@@ -18,8 +18,8 @@ import { SchemaCache } from '../util/schema-cache.ts';
 import { copySchemaBasics } from '../util/schema-util.ts';
 
 const HANDLE_TOMBSTONE_DELETES = 'delete.tombstone.handling.mode';
-const DROP_TOMBSTONES = 'drop.tombstones';
-const HANDLE_DELETES = 'delete.handling.mode';
+/** Keys Debezium removed in 3.2 (commit 9943131ed3); 3.6.1 ignores them. */
+const REMOVED_KEYS = ['drop.tombstones', 'delete.handling.mode'] as const;
 const ROUTE_BY_FIELD = 'route.by.field';
 const ADD_FIELDS_PREFIX = 'add.fields.prefix';
 const ADD_FIELDS = 'add.fields';
@@ -70,34 +70,6 @@ const CONFIG_DEF: ConfigDef = new ConfigDef()
       'rewrite - Remove tombstone from the record, and add a `__deleted` field with the value `true`.' +
       'rewrite-with-tombstone - Retain tombstone in record and add a `__deleted` field with the value `true`.' +
       'delete-to-tombstone - Convert delete events to tombstone events and drop tombstone events.',
-  })
-  .define({
-    name: DROP_TOMBSTONES,
-    type: 'BOOLEAN',
-    defaultValue: true,
-    importance: 'LOW',
-    width: 'SHORT',
-    displayName: 'Drop tombstones',
-    documentation:
-      'Debezium by default generates a tombstone record to enable Kafka compaction after ' +
-      'a delete record was generated. This record is usually filtered out to avoid duplicates ' +
-      'as a delete record is converted to a tombstone record, too' +
-      'Note: This option is scheduled for removal in a future release, use "delete.tombstone.handling.mode" instead',
-  })
-  .define({
-    name: HANDLE_DELETES,
-    type: 'STRING',
-    defaultValue: 'drop',
-    validator: CaseInsensitiveValidString.in('drop', 'rewrite', 'none'),
-    importance: 'MEDIUM',
-    width: 'MEDIUM',
-    displayName: 'Handle delete records',
-    documentation:
-      'How to handle delete records. Options are: ' +
-      'none - records are passed,' +
-      'drop - records are removed (the default),' +
-      'rewrite - __deleted field is added to records.' +
-      'Note: This option is scheduled for removal in a future release, use "delete.tombstone.handling.mode" instead',
   })
   .define({
     name: ROUTE_BY_FIELD,
@@ -295,13 +267,21 @@ interface AddPlan {
  * into the value or headers; `route.by.field` takes the topic from a row field;
  * `drop.fields.header.name` removes the fields a header lists.
  *
- * The legacy keys `drop.tombstones` / `delete.handling.mode` (removed in Debezium 3.2) are honoured
- * when `delete.tombstone.handling.mode` is not set and one of them is: `delete.handling.mode` `drop`
- * drops deletes, `none` keeps them with a null value, `rewrite` rewrites them; `drop.tombstones=false`
- * keeps incoming tombstones. With none of the three keys set, the mode is `tombstone`, as in
- * current Debezium.
+ * The keys `drop.tombstones` / `delete.handling.mode` were removed in Debezium 3.2; 3.6.1 ignores
+ * them (the mode is `delete.tombstone.handling.mode`, default `tombstone`), and so does this
+ * transform, with a warning naming the replacement key (measured against Debezium 3.6.1 in the
+ * PostgreSQL connector's goldens, mode `unwrap-removed-keys`).
  */
 export class ExtractNewRecordState<R extends ConnectRecord<R>> implements Transformation<R> {
+  /**
+   * Where configuration warnings go: one JSON line (pino's field names, level 40) on stderr, until
+   * `@sluice/api` gives plugins a logger. Replaceable (tests).
+   */
+  static warn: (message: string) => void = (message) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 40, time: Date.now(), name: 'io.debezium.transforms.ExtractNewRecordState', msg: message })}\n`,
+    );
+  };
   static readonly javaClass = 'io.debezium.transforms.ExtractNewRecordState';
   static readonly aliases: readonly string[] = ['ExtractNewRecordState'];
   static readonly description: string = OVERVIEW_DOC;
@@ -328,26 +308,24 @@ export class ExtractNewRecordState<R extends ConnectRecord<R>> implements Transf
     const c = new Parsed(CONFIG_DEF, configs);
     const isSet = (key: string) =>
       configs[key] !== undefined && configs[key] !== null && String(configs[key]).trim() !== '';
-    if (isSet(HANDLE_TOMBSTONE_DELETES) || (!isSet(DROP_TOMBSTONES) && !isSet(HANDLE_DELETES))) {
-      const mode = (
-        c.string(HANDLE_TOMBSTONE_DELETES) ?? 'tombstone'
-      ).toLowerCase() as DeleteTombstoneHandling;
-      this.#keepTombstones = mode === 'rewrite-with-tombstone';
-      this.#rewrite = mode === 'rewrite' || mode === 'rewrite-with-tombstone';
-      this.#deleteAction =
-        mode === 'drop'
-          ? 'drop'
-          : mode === 'tombstone'
-            ? 'null-value'
-            : mode === 'delete-to-tombstone'
-              ? 'tombstone'
-              : 'rewrite';
-    } else {
-      const legacy = (c.string(HANDLE_DELETES) ?? 'drop').toLowerCase();
-      this.#keepTombstones = !c.boolean(DROP_TOMBSTONES);
-      this.#rewrite = legacy === 'rewrite';
-      this.#deleteAction = legacy === 'drop' ? 'drop' : legacy === 'none' ? 'null-value' : 'rewrite';
+    for (const key of REMOVED_KEYS) {
+      if (isSet(key)) {
+        ExtractNewRecordState.warn(
+          `The '${key}' option was removed in Debezium 3.2 and is ignored (as Debezium 3.6.1 does); use '${HANDLE_TOMBSTONE_DELETES}' instead`,
+        );
+      }
     }
+    const mode = (c.string(HANDLE_TOMBSTONE_DELETES) ?? 'tombstone').toLowerCase() as DeleteTombstoneHandling;
+    this.#keepTombstones = mode === 'rewrite-with-tombstone';
+    this.#rewrite = mode === 'rewrite' || mode === 'rewrite-with-tombstone';
+    this.#deleteAction =
+      mode === 'drop'
+        ? 'drop'
+        : mode === 'tombstone'
+          ? 'null-value'
+          : mode === 'delete-to-tombstone'
+            ? 'tombstone'
+            : 'rewrite';
     const route = c.string(ROUTE_BY_FIELD) ?? '';
     this.#routeByField = route === '' ? null : route;
     this.#additionalFields = references(c.string(ADD_FIELDS_PREFIX) ?? '', c.list(ADD_FIELDS), ADD_FIELDS);

@@ -135,19 +135,27 @@ describe('ExtractNewRecordState', () => {
     assert.equal((rwt.apply(del())!.value as Struct).get('__deleted'), 'true');
   });
 
-  test('legacy drop.tombstones / delete.handling.mode', () => {
+  test('the removed keys drop.tombstones / delete.handling.mode are ignored, with a warning', () => {
     const del = () => event('d', item(1, 'hammer'), null);
-    const legacyDefault = unwrap({ 'drop.tombstones': 'true' });
-    assert.equal(legacyDefault.apply(del()), null, 'delete.handling.mode defaults to drop');
-    const none = unwrap({ 'delete.handling.mode': 'none', 'drop.tombstones': 'false' });
-    assert.equal(none.apply(del())!.value, null);
-    assert.notEqual(none.apply(tombstone()), null);
-    const rewrite = unwrap({ 'delete.handling.mode': 'rewrite' });
-    assert.equal((rewrite.apply(del())!.value as Struct).get('__deleted'), 'true');
-    assert.equal(rewrite.apply(tombstone()), null);
-    // The current key wins over the legacy ones.
-    const both = unwrap({ 'delete.tombstone.handling.mode': 'tombstone', 'delete.handling.mode': 'drop' });
-    assert.notEqual(both.apply(del()), null);
+    const warnings: string[] = [];
+    const saved = ExtractNewRecordState.warn;
+    ExtractNewRecordState.warn = (m) => warnings.push(m);
+    try {
+      // What Debezium 3.6.1 does (goldens of the PostgreSQL connector): the default mode, tombstone.
+      const legacy = unwrap({ 'delete.handling.mode': 'rewrite', 'drop.tombstones': 'false' });
+      const deleted = legacy.apply(del())!;
+      assert.equal(deleted.value, null, 'the delete keeps its value schema and a null value');
+      assert.notEqual(deleted.valueSchema, null);
+      assert.equal(legacy.apply(tombstone()), null, 'tombstones are dropped');
+      assert.deepEqual(warnings, [
+        "The 'drop.tombstones' option was removed in Debezium 3.2 and is ignored (as Debezium 3.6.1 does); use 'delete.tombstone.handling.mode' instead",
+        "The 'delete.handling.mode' option was removed in Debezium 3.2 and is ignored (as Debezium 3.6.1 does); use 'delete.tombstone.handling.mode' instead",
+      ]);
+      const both = unwrap({ 'delete.tombstone.handling.mode': 'drop', 'delete.handling.mode': 'none' });
+      assert.equal(both.apply(del()), null);
+    } finally {
+      ExtractNewRecordState.warn = saved;
+    }
   });
 
   test('truncate events are dropped; non-envelope records pass through unchanged', () => {
@@ -248,16 +256,8 @@ describe('ExtractNewRecordState', () => {
       (e: unknown) => e instanceof ConfigError && e.key === 'delete.tombstone.handling.mode',
     );
     assert.throws(
-      () => unwrap({ 'delete.handling.mode': 'keep' }),
-      (e: unknown) => e instanceof ConfigError && e.key === 'delete.handling.mode',
-    );
-    assert.throws(
       () => unwrap({ 'add.fields': 'a:b:c' }),
       (e: unknown) => e instanceof ConfigError && e.key === 'add.fields',
-    );
-    assert.throws(
-      () => unwrap({ 'drop.tombstones': 'maybe' }),
-      (e: unknown) => e instanceof ConfigError && e.key === 'drop.tombstones',
     );
   });
 });

@@ -301,6 +301,8 @@ try {
       }
     }
     const offsets = await call('GET', `/connectors/gold-${mode.name}/offsets`);
+    // The events before normalisation, for looking into what the normalisation hides.
+    writeFileSync(path.join(run, `${mode.name}.raw.json`), JSON.stringify(events, null, 1));
     const shared = shareSchemas(byTopic(events).map(normaliseEvent));
     const golden: Golden = {
       debezium: debeziumVersion,
