@@ -10,8 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { mariaDb, type TestDb } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
@@ -25,10 +25,13 @@ before(async () => {
   maria = await mariaDb();
   dir = await mkdtemp(join(tmpdir(), 'sluice-jdbc-crash-'));
   sqliteFile = join(dir, 'target.db');
-  await maria.exec('CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(40) NOT NULL, amount DECIMAL(10,2) NOT NULL)');
+  await maria.exec(
+    'CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(40) NOT NULL, amount DECIMAL(10,2) NOT NULL)',
+  );
   for (let first = 1; first <= ROWS; first += 5000) {
     const values: string[] = [];
-    for (let i = first; i < first + 5000; i++) values.push(`('item ${i}', ${i % 1000}.${String(i % 100).padStart(2, '0')})`);
+    for (let i = first; i < first + 5000; i++)
+      values.push(`('item ${i}', ${i % 1000}.${String(i % 100).padStart(2, '0')})`);
     await maria.exec(`INSERT INTO items (title, amount) VALUES ${values.join(',')}`);
   }
 });
@@ -58,7 +61,11 @@ function sqliteFacts(): { rows: number; digest: string } {
     const db = new DatabaseSync(sqliteFile, { readOnly: true });
     try {
       db.exec('PRAGMA busy_timeout = 5000');
-      const r = db.prepare('SELECT COUNT(*) AS n, SUM(id) AS s, SUM(LENGTH(title)) AS l, SUM(amount * 100) AS a FROM items').get() as Record<string, number>;
+      const r = db
+        .prepare(
+          'SELECT COUNT(*) AS n, SUM(id) AS s, SUM(LENGTH(title)) AS l, SUM(amount * 100) AS a FROM items',
+        )
+        .get() as Record<string, number>;
       return { rows: Number(r.n), digest: `${r.n}/${r.s}/${r.l}/${Math.round(Number(r.a))}` };
     } finally {
       db.close();
