@@ -230,6 +230,16 @@ class MySqlDatabase implements Database {
   readonly dialect = dialectFor('mysql');
   readonly #conn: MySqlConnection;
   readonly #database: string;
+  /** Set once the connection broke: mysql2 then reports new commands only on the connection. */
+  #fatal: Error | null = null;
+
+  #alive(): void {
+    if (this.#fatal !== null) {
+      const err = new Error(`Connection lost: ${this.#fatal.message}`, { cause: this.#fatal });
+      (err as Error & { code?: string }).code = 'PROTOCOL_CONNECTION_LOST';
+      throw err;
+    }
+  }
 
   private constructor(conn: MySqlConnection, database: string) {
     this.#conn = conn;
@@ -259,7 +269,13 @@ class MySqlDatabase implements Database {
       await new Promise<void>((resolve, reject) => {
         conn.connect((err) => (err ? reject(err) : resolve()));
       });
-      conn.on('error', () => {}); // a broken connection surfaces on the next query
+      conn.on('error', (err: Error & { fatal?: boolean }) => {
+        // A broken connection surfaces on the next call (see #alive).
+        if (err.fatal !== false) db.#fatal ??= err;
+      });
+      conn.on('end', () => {
+        db.#fatal ??= new Error('the connection was closed');
+      });
       await db.execute("SET time_zone = '+00:00'");
     } catch (err) {
       conn.destroy();
@@ -270,6 +286,7 @@ class MySqlDatabase implements Database {
 
   query(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
     return new Promise((resolve, reject) => {
+      this.#alive();
       this.#conn.query(sql, params as unknown[], (err, rows) => {
         if (err) reject(err);
         else resolve(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []);
@@ -279,6 +296,7 @@ class MySqlDatabase implements Database {
 
   execute(sql: string, params: readonly unknown[] = []): Promise<number> {
     return new Promise((resolve, reject) => {
+      this.#alive();
       this.#conn.query(sql, params as unknown[], (err, result) => {
         if (err) reject(err);
         else resolve((result as { affectedRows?: number }).affectedRows ?? 0);
@@ -287,15 +305,23 @@ class MySqlDatabase implements Database {
   }
 
   async stream(sql: string, params: readonly unknown[], fetchSize: number): Promise<QueryStream> {
+    this.#alive();
     const query = this.#conn.query({ sql, values: params as unknown[], rowsAsArray: true });
     const readable = query.stream({ highWaterMark: Math.max(16, fetchSize) });
+    const conn = this.#conn;
     const columns = await new Promise<ColumnMeta[]>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
+      const onError = (err: Error): void => {
+        readable.off('error', onError);
+        conn.off('error', onError);
+        reject(err);
+      };
       query.once('fields', (fields: FieldPacket[]) => {
         readable.off('error', onError);
+        conn.off('error', onError);
         resolve(fields.map(mysqlColumn));
       });
       readable.once('error', onError);
+      conn.once('error', onError);
       query.once('end', () => resolve([]));
     });
     const iterator = readable[Symbol.asyncIterator]();
