@@ -95,6 +95,9 @@ function scalarText(value: unknown, schema: Schema | null): string {
  * (which JSON cannot hold) become null.
  */
 export function toJson(value: unknown, schema: Schema | null, compactMaps: boolean): string {
+  // Schemaless JSON (what JsonConverter without schemas gives): the engine's own serializer when the
+  // value holds nothing it would write differently (big integers, bytes, dates, maps, NaN).
+  if (schema === null && isPlainJson(value, 0)) return JSON.stringify(value);
   if (value === null || value === undefined) {
     if (schema !== null && schema.defaultValue !== null && schema.defaultValue !== undefined)
       return toJson(schema.defaultValue, schema, compactMaps);
@@ -164,6 +167,31 @@ export function toJson(value: unknown, schema: Schema | null, compactMaps: boole
       .join(',')}]`;
   }
   throw new DataError(`Cannot convert a value of type ${Object.prototype.toString.call(value)} to JSON`);
+}
+
+/** True when JSON.stringify writes `value` exactly as {@link toJson} would. */
+function isPlainJson(value: unknown, depth: number): boolean {
+  if (depth > 64) return false;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const k in value) if (!isPlainJson((value as Record<string, unknown>)[k], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 function numberText(n: number): string {

@@ -75,6 +75,25 @@ describe('keyed inserts (write.method=insert)', () => {
     }
   });
 
+  test('external.version.header: the header value is the version', async () => {
+    const topic = topicName('es_verheader');
+    const { task } = await startTask(url, { 'schema.ignore': 'true', 'external.version.header': 'ver' });
+    try {
+      const r = (offset: number, version: number, n: number) => {
+        const rec = record(topic, offset, 'a', { n });
+        rec.headers.addLong('ver', version);
+        return rec;
+      };
+      await task.put([r(0, 100, 1), r(1, 50, 2)]); // the second is older by its header: not written
+      await flush(task, topic);
+      const doc = await getDoc(url, topic.toLowerCase(), 'a');
+      assert.equal(doc?._version, 100);
+      assert.deepEqual(doc?._source, { n: 1 });
+    } finally {
+      await task.stop();
+    }
+  });
+
   test('key.ignore: id = topic+partition+offset, replays do not duplicate; topic.key.ignore per topic', async () => {
     const topic = topicName('es_keyignore');
     const other = topicName('es_keyed');
@@ -179,6 +198,29 @@ describe('mapping from the Connect schema (schema.ignore=false)', () => {
         ok: true,
         small: 3,
       });
+    } finally {
+      await task.stop();
+    }
+  });
+
+  test('topic.schema.ignore: that topic gets dynamic mapping, others the schema mapping', async () => {
+    const dynamic = topicName('es_tsi_dyn');
+    const mapped = topicName('es_tsi_map');
+    const schema = SchemaBuilder.struct().field('small', Schema.INT16_SCHEMA).build();
+    const { task } = await startTask(url, { 'topic.schema.ignore': dynamic });
+    try {
+      const value = new Struct(schema).put('small', 3);
+      await task.put([
+        record(dynamic, 0, 'a', value, { valueSchema: schema }),
+        record(mapped, 0, 'a', value, { valueSchema: schema }),
+      ]);
+      await flush(task, dynamic);
+      const type = async (topic: string): Promise<string> => {
+        const index = topic.toLowerCase();
+        return (await request(url, 'GET', `/${index}/_mapping`)).body[index].mappings.properties.small.type;
+      };
+      assert.equal(await type(dynamic), 'long', 'inferred by the server');
+      assert.equal(await type(mapped), 'short', 'from the Connect schema');
     } finally {
       await task.stop();
     }
