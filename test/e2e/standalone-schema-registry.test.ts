@@ -55,15 +55,25 @@ test('an Avro pipeline on the embedded log with the worker as its own schema reg
   );
   await writeFile(
     join(dir, 'source.properties'),
-    ['name=src', 'connector.class=FileStreamSource', `file=${join(dir, 'in.txt')}`, 'topic=avro-lines'].join('\n'),
+    ['name=src', 'connector.class=FileStreamSource', `file=${join(dir, 'in.txt')}`, 'topic=avro-lines'].join(
+      '\n',
+    ),
   );
   await writeFile(
     join(dir, 'sink.properties'),
-    ['name=sink', 'connector.class=FileStreamSink', `file=${join(dir, 'out.txt')}`, 'topics=avro-lines'].join('\n'),
+    ['name=sink', 'connector.class=FileStreamSink', `file=${join(dir, 'out.txt')}`, 'topics=avro-lines'].join(
+      '\n',
+    ),
   );
   const child = spawn(
     process.execPath,
-    [BIN, 'standalone', join(dir, 'worker.properties'), join(dir, 'source.properties'), join(dir, 'sink.properties')],
+    [
+      BIN,
+      'standalone',
+      join(dir, 'worker.properties'),
+      join(dir, 'source.properties'),
+      join(dir, 'sink.properties'),
+    ],
     { env: { ...process.env, SLUICE_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -87,10 +97,12 @@ test('an Avro pipeline on the embedded log with the worker as its own schema reg
     };
     assert.deepEqual([latest.schema, latest.version], ['"string"', 1]);
     // Confluent's media type only: answered by the registry, not refused as non-JSON.
-    const vnd = await fetch(`${url}/schemas/ids/1`, { headers: { accept: 'application/vnd.schemaregistry.v1+json' } });
+    const vnd = await fetch(`${url}/schemas/ids/1`, {
+      headers: { accept: 'application/vnd.schemaregistry.v1+json' },
+    });
     assert.equal(vnd.status, 200);
     const root = (await (await fetch(`${url}/`)).json()) as Record<string, unknown>;
-    assert.ok('kafka_cluster_id' in root, 'GET / stays Kafka Connect\'s');
+    assert.ok('kafka_cluster_id' in root, "GET / stays Kafka Connect's");
     const statuses = (await (await fetch(`${url}/connectors?expand=status`)).json()) as Record<
       string,
       { status: { tasks: { state: string }[] } }

@@ -19,6 +19,7 @@ import { startPostgres } from './postgres-server.ts';
 
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
+export { ensureNpmPackages } from './npm-env.ts';
 export type { PostgresServer, PostgresServerOptions } from './postgres-server.ts';
 export {
   ensurePostgresInstalled,
