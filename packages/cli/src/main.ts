@@ -1,5 +1,6 @@
 import { builtinPlugins, SLUICE_VERSION } from '@sluice/runtime';
 import { runDistributed } from './distributed.ts';
+import { runRegistry } from './registry.ts';
 import { runStandalone } from './standalone.ts';
 
 const USAGE = `Usage: sluice <command> [options]
@@ -12,6 +13,8 @@ Commands:
   distributed <worker.properties>
                      Run a worker of a distributed cluster, like Kafka's connect-distributed.sh
   plugins [--json]   List the connectors, converters, transforms and predicates this worker can run
+  registry [--port 8081] [--data <file>]
+                     Run a Confluent Schema Registry-compatible registry alone
   version            Print the version
 
 Options:
@@ -44,6 +47,8 @@ export async function main(
       return runStandalone(rest, err);
     case 'distributed':
       return runDistributed(rest, err);
+    case 'registry':
+      return runRegistry(rest, out, err);
     default:
       err.write(`sluice: unknown command '${command}'\n\n${USAGE}`);
       return 2;

@@ -4,7 +4,15 @@
  * (2 for a bad command line, 1 for a bad file or a worker that cannot start, 0 otherwise).
  */
 import v8 from 'node:v8';
-import { createLogger, type Herder, LoggerRegistry, RestServer, type WorkerConfig } from '@sluice/runtime';
+import {
+  createLogger,
+  type Herder,
+  LoggerRegistry,
+  RestServer,
+  registerWorkerRegistryLocally,
+  type WorkerConfig,
+  workerSchemaRegistry,
+} from '@sluice/runtime';
 
 /** The logger of a worker process (the CLI's own errors go to `err`). */
 export type WorkerLogger = ReturnType<typeof createLogger>;
@@ -100,6 +108,17 @@ export async function startRestServer(
   release: () => Promise<void>,
 ): Promise<StartedRest | undefined> {
   const config = herder.config;
+  // The built-in schema registry (on by default on the embedded log), reachable in-process under
+  // the worker's URLs before the listeners open, so converters never call their own listener.
+  let schemaRegistry: ReturnType<typeof workerSchemaRegistry>;
+  try {
+    schemaRegistry = workerSchemaRegistry(config);
+  } catch (e) {
+    err.write(`sluice: cannot start the schema registry: ${(e as Error).message}\n`);
+    await release();
+    return undefined;
+  }
+  if (schemaRegistry !== null) registerWorkerRegistryLocally(schemaRegistry, config.listeners());
   const rest = new RestServer({
     herder,
     loggers: new LoggerRegistry(logger),
@@ -109,6 +128,7 @@ export async function startRestServer(
     responseHeaders: config.getString('response.http.headers.config') ?? '',
     topicTrackingEnable: config.getBoolean('topic.tracking.enable') ?? true,
     topicTrackingAllowReset: config.getBoolean('topic.tracking.allow.reset') ?? true,
+    ...(schemaRegistry === null ? {} : { schemaRegistry }),
   });
   let urls: string[];
   try {
@@ -120,6 +140,15 @@ export async function startRestServer(
   }
   const port = Number(new URL(urls[0]!).port);
   if (port > 0) herder.setBoundPort(port);
+  if (schemaRegistry !== null) {
+    registerWorkerRegistryLocally(
+      schemaRegistry,
+      urls
+        .map((u) => new URL(u))
+        .map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) })),
+    );
+    logger.info(`Schema registry (Confluent's REST API) served at ${urls.join(', ')}`);
+  }
   return { rest, urls };
 }
 

@@ -5,8 +5,7 @@
  * so the converter's requests go over real HTTP.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -24,33 +23,22 @@ import {
 import { ensurePythonVenv, uniqueName } from '@sluice/testing';
 import { AvroConverter } from '../src/index.ts';
 import { PYTHON_REQUIREMENTS, PYTHON_VENV } from './python/requirements.ts';
+import { startRegistryProcess } from './registry-process.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../../..');
 
 let python: string;
-let registry: ChildProcess;
+let stopRegistry: () => void;
 let url: string;
 
 before(async () => {
   python = ensurePythonVenv(PYTHON_VENV, PYTHON_REQUIREMENTS);
-  registry = spawn(
-    process.execPath,
-    [
-      '--conditions=sluice-source',
-      join(root, 'packages/schema-registry/bin/sluice-registry.ts'),
-      '--port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const [chunk] = (await once(registry.stdout!, 'data')) as [Buffer];
-  url = chunk.toString('utf8').trim();
+  ({ url, stop: stopRegistry } = await startRegistryProcess());
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
 after(() => {
-  registry?.kill('SIGTERM');
+  stopRegistry?.();
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: the Python side answers arbitrary JSON

@@ -3,8 +3,7 @@
  * validating JSONDeserializer) through Sluice's registry in its own process.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -22,32 +21,21 @@ import {
 import { ensurePythonVenv, uniqueName } from '@sluice/testing';
 import { fromConnectSchemaJson, JsonSchemaConverter } from '../src/index.ts';
 import { PYTHON_REQUIREMENTS, PYTHON_VENV } from './python/requirements.ts';
+import { startRegistryProcess } from './registry-process.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../../..');
 
 let python: string;
-let registry: ChildProcess;
+let stopRegistry: () => void;
 let url: string;
 
 before(async () => {
   python = ensurePythonVenv(PYTHON_VENV, PYTHON_REQUIREMENTS);
-  registry = spawn(
-    process.execPath,
-    [
-      '--conditions=sluice-source',
-      join(root, 'packages/schema-registry/bin/sluice-registry.ts'),
-      '--port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const [chunk] = (await once(registry.stdout!, 'data')) as [Buffer];
-  url = chunk.toString('utf8').trim();
+  ({ url, stop: stopRegistry } = await startRegistryProcess());
 });
 
 after(() => {
-  registry?.kill('SIGTERM');
+  stopRegistry?.();
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: the Python side answers arbitrary JSON

@@ -67,5 +67,11 @@ export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
 export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';
 export { buildOpenApiDocument } from './rest/openapi.ts';
 export { parseListeners, type RestListener, RestServer, type RestServerOptions } from './rest/rest-server.ts';
+export {
+  registerWorkerRegistryLocally,
+  SCHEMA_REGISTRY_ENABLE_CONFIG,
+  SCHEMA_REGISTRY_STORAGE_FILE_CONFIG,
+  workerSchemaRegistry,
+} from './rest/worker-schema-registry.ts';
 export { StandaloneHerder } from './standalone/standalone-herder.ts';
 export { SLUICE_VERSION } from './version.ts';

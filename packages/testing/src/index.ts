@@ -25,6 +25,7 @@ export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
 export type { MariaDbServer, MariaDbServerOptions } from './mariadb-server.ts';
 export { ensureMariaDbInstalled, startMariaDb, stopMariaDbProcess } from './mariadb-server.ts';
+export { ensureNpmPackages } from './npm-env.ts';
 export type { OpenSearchServer, OpenSearchServerOptions } from './opensearch-server.ts';
 export {
   ensureOpenSearchLibs,

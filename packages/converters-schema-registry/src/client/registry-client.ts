@@ -1,5 +1,5 @@
 import { ConnectError, RetriableError } from '@sluice/api';
-import { SyncHttp, type SyncHttpResult } from './sync-http.ts';
+import { type SyncHttpResult, sharedSyncHttp } from './sync-http.ts';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
@@ -65,7 +65,6 @@ function sleepSync(ms: number): void {
  */
 export class SchemaRegistryClient {
   readonly #config: RegistryClientConfig;
-  readonly #http = new SyncHttp();
   readonly #ids = new Map<string, number>();
   readonly #schemas = new Map<number, SchemaText>();
   readonly #latest = new Map<string, RegisteredVersion>();
@@ -182,7 +181,7 @@ export class SchemaRegistryClient {
   }
 
   close(): void {
-    this.#http.close();
+    // The helper thread is shared by every client of the process (and unref'd): nothing to stop.
   }
 
   #remember<K, V>(map: Map<K, V>, key: K, value: V): void {
@@ -263,7 +262,7 @@ export class SchemaRegistryClient {
     }
     u.username = '';
     u.password = '';
-    return this.#http.request({
+    return sharedSyncHttp().request({
       url: u.toString(),
       method,
       headers,

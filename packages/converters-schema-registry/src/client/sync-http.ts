@@ -76,3 +76,14 @@ export class SyncHttp {
     this.#port = null;
   }
 }
+
+let shared: SyncHttp | null = null;
+
+/**
+ * The process's one helper thread for blocking requests. One is enough: the caller's thread is
+ * blocked while a request runs, so requests never overlap.
+ */
+export function sharedSyncHttp(): SyncHttp {
+  shared ??= new SyncHttp();
+  return shared;
+}

@@ -4,6 +4,7 @@
  * routes, wrong methods, wrong media types), CORS and extra response headers as configured.
  */
 import { hostname } from 'node:os';
+import { isRegistryPath, type SchemaRegistry, schemaRegistryPlugin } from '@sluice/schema-registry';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Herder } from '../herder/herder.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
@@ -47,6 +48,8 @@ export interface RestServerOptions {
   setClusterLoggerLevel?: (namespace: string, level: string) => Promise<void>;
   /** Largest accepted request body in bytes; default 16 MiB. */
   bodyLimit?: number;
+  /** A schema registry served at Confluent's paths (`/subjects`, `/schemas`, `/config`, ...) on the same listeners. */
+  schemaRegistry?: SchemaRegistry;
 }
 
 const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
@@ -212,8 +215,12 @@ export class RestServer {
     });
 
     // Every answer is JSON (`@Produces(application/json)`): a client that accepts no JSON gets 406.
+    const registry = this.#options.schemaRegistry;
+    if (registry !== undefined) app.register(schemaRegistryPlugin, { registry });
     app.addHook('onRequest', async (request) => {
-      if (request.method !== 'OPTIONS' && !acceptsJson(request.headers.accept)) {
+      // The registry's clients may accept only Confluent's media type (application/vnd.schemaregistry.v1+json).
+      const registryPath = registry !== undefined && isRegistryPath(request.url.split('?')[0] ?? '/');
+      if (request.method !== 'OPTIONS' && !registryPath && !acceptsJson(request.headers.accept)) {
         throw new RestError(406, jaxRsMessage(406));
       }
     });

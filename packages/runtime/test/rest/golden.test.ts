@@ -117,6 +117,9 @@ function labelled(kafka: RecordedAnswer, sluice: RecordedAnswer): void {
 const RECOMMENDED =
   "a transform's `type` recommends every installed transformation, Sluice's own (io.debezium.transforms.ExtractNewRecordState) too";
 
+const CONVERTERS_RECOMMENDED =
+  "key.converter and value.converter recommend every installed converter, Sluice's built-in schema-registry ones (io.confluent.connect.avro.AvroConverter, ...) too";
+
 /** Equal once the recommended values Kafka does not have (only Sluice's own plugins) are left out. */
 function sameButMorePlugins(kafka: RecordedAnswer, sluice: RecordedAnswer): void {
   const extra: string[] = [];
@@ -161,6 +164,11 @@ const DELIBERATE: Record<string, Deliberate> = {
   'status-wrong-method': { reason: UNLABELLED, check: labelled },
   'get-tasks-config': { reason: UNLABELLED, check: labelled },
   'list-not-acceptable': { reason: UNLABELLED, check: labelled },
+  'validate-source': { reason: CONVERTERS_RECOMMENDED, check: sameButMorePlugins },
+  'validate-sink-converters': { reason: CONVERTERS_RECOMMENDED, check: sameButMorePlugins },
+  'validate-unknown-converter': { reason: CONVERTERS_RECOMMENDED, check: sameButMorePlugins },
+  'validate-sink-errors': { reason: CONVERTERS_RECOMMENDED, check: sameButMorePlugins },
+  'validate-unknown-key': { reason: CONVERTERS_RECOMMENDED, check: sameButMorePlugins },
   'validate-source-transforms': { reason: RECOMMENDED, check: sameButMorePlugins },
   'validate-source-bad-transform': { reason: RECOMMENDED, check: sameButMorePlugins },
   'validate-source-unknown-transform': { reason: RECOMMENDED, check: sameButMorePlugins },

@@ -1,0 +1,119 @@
+/**
+ * `sluice standalone` on the embedded log with Confluent's AvroConverter and
+ * `schema.registry.url` = the worker's own URL: the worker serves the registry, no other server
+ * runs. The lines go file → Avro in the embedded log → file, the schema is registered in the
+ * worker's registry, and `GET /` is still Kafka Connect's.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('an Avro pipeline on the embedded log with the worker as its own schema registry', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-registry-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const lines = Array.from({ length: 30 }, (_, i) => `row ${i}`);
+  await writeFile(join(dir, 'in.txt'), `${lines.join('\n')}\n`);
+  await writeFile(
+    join(dir, 'worker.properties'),
+    [
+      `embedded.log.dir=${join(dir, 'data')}`,
+      'key.converter=io.confluent.connect.avro.AvroConverter',
+      `key.converter.schema.registry.url=${url}`,
+      'value.converter=io.confluent.connect.avro.AvroConverter',
+      `value.converter.schema.registry.url=${url}`,
+      'offset.flush.interval.ms=300',
+      `listeners=${url}`,
+    ].join('\n'),
+  );
+  await writeFile(
+    join(dir, 'source.properties'),
+    ['name=src', 'connector.class=FileStreamSource', `file=${join(dir, 'in.txt')}`, 'topic=avro-lines'].join(
+      '\n',
+    ),
+  );
+  await writeFile(
+    join(dir, 'sink.properties'),
+    ['name=sink', 'connector.class=FileStreamSink', `file=${join(dir, 'out.txt')}`, 'topics=avro-lines'].join(
+      '\n',
+    ),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'standalone',
+      join(dir, 'worker.properties'),
+      join(dir, 'source.properties'),
+      join(dir, 'sink.properties'),
+    ],
+    { env: { ...process.env, SLUICE_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  try {
+    await waitFor('every line in the output file', async () => {
+      return (await readFile(join(dir, 'out.txt'), 'utf8')) === `${lines.join('\n')}\n`;
+    }).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${output}`);
+    });
+    const subjects = (await (await fetch(`${url}/subjects`)).json()) as string[];
+    assert.deepEqual(subjects, ['avro-lines-value']);
+    const latest = (await (await fetch(`${url}/subjects/avro-lines-value/versions/latest`)).json()) as {
+      schema: string;
+      version: number;
+    };
+    assert.deepEqual([latest.schema, latest.version], ['"string"', 1]);
+    // Confluent's media type only: answered by the registry, not refused as non-JSON.
+    const vnd = await fetch(`${url}/schemas/ids/1`, {
+      headers: { accept: 'application/vnd.schemaregistry.v1+json' },
+    });
+    assert.equal(vnd.status, 200);
+    const root = (await (await fetch(`${url}/`)).json()) as Record<string, unknown>;
+    assert.ok('kafka_cluster_id' in root, "GET / stays Kafka Connect's");
+    const statuses = (await (await fetch(`${url}/connectors?expand=status`)).json()) as Record<
+      string,
+      { status: { tasks: { state: string }[] } }
+    >;
+    assert.deepEqual(
+      Object.values(statuses).map((s) => s.status.tasks.map((t) => t.state)),
+      [['RUNNING'], ['RUNNING']],
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
