@@ -15,6 +15,7 @@ import {
   schemaRegistryConverterConfigDef,
   subjectName,
 } from '../config.ts';
+import { AvroWriter, compileAvroEncoder, type Encode } from './avro-binary.ts';
 import { type AvroDataOptions, type AvroJson, fromConnectSchema, toConnectSchema } from './avro-data.ts';
 import { type Convert, compileFromAvro, compileToAvro } from './avro-values.ts';
 
@@ -67,6 +68,8 @@ interface WriterEntry {
   readonly text: string;
   readonly types: AvscTypes;
   readonly toAvro: Convert;
+  /** Writes the value's Avro binary encoding directly (for this entry's own schema). */
+  readonly encode: Encode;
   /** The Avro full name (records) or type name, for the record-name subject strategies. */
   readonly recordName: string;
   /** Schema id (and the type to encode with, under use.latest.version) per subject. */
@@ -128,6 +131,7 @@ export class AvroConverter implements HeaderConverter {
   #writersByText = new Lru<string, WriterEntry>(1000);
   #readers = new Lru<number, ReaderEntry>(1000);
   #scratch = Buffer.alloc(64 * 1024);
+  readonly #writer_ = new AvroWriter();
   readonly #def = schemaRegistryConverterConfigDef();
 
   configure(configs: Readonly<Record<string, unknown>>, isKey = false): void {
@@ -170,8 +174,21 @@ export class AvroConverter implements HeaderConverter {
       target = this.#resolveId(subject, entry);
       entry.bySubject.set(subject, target);
     }
-    const avroValue = entry.toAvro(value);
-    return this.#encode(target.id, target.types, avroValue, topic);
+    if (target.types === entry.types) {
+      // The data's own schema: straight from Connect values to bytes.
+      const w = this.#writer_;
+      w.pos = 0;
+      w.byte(MAGIC_BYTE);
+      w.ensure(4);
+      w.buf.writeInt32BE(target.id, 1);
+      w.pos = 5;
+      entry.encode(w, value);
+      const out = Buffer.allocUnsafe(w.pos);
+      w.buf.copy(out, 0, 0, w.pos);
+      return out;
+    }
+    // use.latest.version: the registered latest schema may differ; encode with it through avsc.
+    return this.#encode(target.id, target.types, entry.toAvro(value), topic);
   }
 
   toConnectData(topic: string, value: Uint8Array | null): SchemaAndValue {
@@ -252,6 +269,7 @@ export class AvroConverter implements HeaderConverter {
         text,
         types,
         toAvro: compileToAvro(schema),
+        encode: compileAvroEncoder(schema),
         recordName: recordNameOf(avroJson),
         bySubject: new Map(),
       };
