@@ -10,6 +10,7 @@ import {
   Time,
   Timestamp,
 } from '@sluice/api';
+import { ENUM_PARAM, UNION_NAME } from './avro-data.ts';
 
 /**
  * A growable output buffer for Avro's binary encoding. Encoding writes straight from Connect
@@ -123,8 +124,36 @@ function wrong(expected: string, value: unknown, path: string): DataError {
  * optional values are the union `["null", T]` (index 0 null, 1 the value) or `[T, "null"]` when the
  * schema has a default; a null value takes the schema's default first, as AvroData does.
  */
-export function compileAvroEncoder(schema: Schema, path = ''): Encode {
-  const base = baseEncoder(schema, path);
+export function compileAvroEncoder(schema: Schema, path = '', enums = false): Encode {
+  if (schema.name === UNION_NAME) {
+    // [null?, member…]: the index of the first member set, then that member.
+    const offset = schema.isOptional ? 1 : 0;
+    const fields = schema.fields;
+    const encoders = fields.map((f) => baseEncoder(f.schema, `${path}.${f.name}`, enums));
+    return (w, v) => {
+      if (v === null || v === undefined) {
+        if (offset === 0)
+          throw new DataError(`Conversion error: null union value${path === '' ? '' : ` (field ${path})`}`);
+        w.byte(0);
+        return;
+      }
+      if (!(v instanceof Struct)) throw wrong('Struct', v, path);
+      for (let i = 0; i < fields.length; i++) {
+        const x = v.get(fields[i]!);
+        if (x !== null && x !== undefined) {
+          w.long(i + offset);
+          encoders[i]!(w, x);
+          return;
+        }
+      }
+      if (offset === 0)
+        throw new DataError(
+          `Conversion error: a union struct with no member set${path === '' ? '' : ` (field ${path})`}`,
+        );
+      w.byte(0);
+    };
+  }
+  const base = baseEncoder(schema, path, enums);
   const dflt = schema.defaultValue;
   const hasDefault = dflt !== null && dflt !== undefined;
   if (schema.isOptional) {
@@ -154,7 +183,7 @@ export function compileAvroEncoder(schema: Schema, path = ''): Encode {
   };
 }
 
-function baseEncoder(schema: Schema, path: string): Encode {
+function baseEncoder(schema: Schema, path: string, enums: boolean): Encode {
   switch (schema.name) {
     case Decimal.LOGICAL_NAME:
       return (w, v) => {
@@ -219,18 +248,35 @@ function baseEncoder(schema: Schema, path: string): Encode {
         if (typeof v !== 'boolean') throw wrong('BOOLEAN', v, path);
         w.byte(v ? 1 : 0);
       };
-    case 'STRING':
+    case 'STRING': {
+      const params = schema.parameters;
+      if (enums && params?.[ENUM_PARAM] !== undefined) {
+        // enhanced.avro.schema.support: an Avro enum, written as the symbol's index.
+        const symbols = Object.entries(params)
+          .filter(([k]) => k.startsWith(`${ENUM_PARAM}.`))
+          .map(([, v]) => v);
+        const index = new Map(symbols.map((sym, i) => [sym, i]));
+        return (w, v) => {
+          const i = typeof v === 'string' ? index.get(v) : undefined;
+          if (i === undefined)
+            throw new DataError(
+              `${String(v)} is not a symbol of the enum ${params[ENUM_PARAM]}${path === '' ? '' : ` (field ${path})`}`,
+            );
+          w.long(i);
+        };
+      }
       return (w, v) => {
         if (typeof v !== 'string') throw wrong('STRING', v, path);
         w.string(v);
       };
+    }
     case 'BYTES':
       return (w, v) => {
         if (!(v instanceof Uint8Array)) throw wrong('BYTES', v, path);
         w.bytes(v);
       };
     case 'ARRAY': {
-      const item = compileAvroEncoder(schema.valueSchema!, `${path}[]`);
+      const item = compileAvroEncoder(schema.valueSchema!, `${path}[]`, enums);
       return (w, v) => {
         if (!Array.isArray(v)) throw wrong('ARRAY', v, path);
         if (v.length > 0) {
@@ -242,8 +288,8 @@ function baseEncoder(schema: Schema, path: string): Encode {
     }
     case 'MAP': {
       const keySchema = schema.keySchema!;
-      const key = compileAvroEncoder(keySchema, `${path}.key`);
-      const value = compileAvroEncoder(schema.valueSchema!, `${path}.value`);
+      const key = compileAvroEncoder(keySchema, `${path}.key`, enums);
+      const value = compileAvroEncoder(schema.valueSchema!, `${path}.value`, enums);
       const stringKeys = keySchema.type === 'STRING' && !keySchema.isOptional;
       return (w, v) => {
         let size: number;
@@ -268,7 +314,7 @@ function baseEncoder(schema: Schema, path: string): Encode {
     case 'STRUCT': {
       const fields = schema.fields;
       const encoders = fields.map((f) =>
-        compileAvroEncoder(f.schema, path === '' ? f.name : `${path}.${f.name}`),
+        compileAvroEncoder(f.schema, path === '' ? f.name : `${path}.${f.name}`, enums),
       );
       const n = fields.length;
       return (w, v) => {

@@ -16,7 +16,13 @@ import {
   subjectName,
 } from '../config.ts';
 import { AvroWriter, compileAvroEncoder, type Encode } from './avro-binary.ts';
-import { type AvroDataOptions, type AvroJson, fromConnectSchema, toConnectSchema } from './avro-data.ts';
+import {
+  type AvroDataOptions,
+  type AvroJson,
+  fromConnectSchema,
+  hasGeneralUnion,
+  toConnectSchema,
+} from './avro-data.ts';
 import { type Convert, compileFromAvro, compileToAvro } from './avro-values.ts';
 
 const MAGIC_BYTE = 0;
@@ -43,7 +49,8 @@ const LONG_TYPE = avro.types.LongType.__with({
 export function avscType(schema: AvroJson, exactLongs = true): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, {
     registry: exactLongs ? { long: LONG_TYPE } : {},
-    wrapUnions: 'never',
+    // Unions other than [null, T] need wrapped values ({"string": "x"}) to keep their branch.
+    wrapUnions: hasGeneralUnion(schema) ? 'always' : 'never',
   });
 }
 
@@ -269,7 +276,7 @@ export class AvroConverter implements HeaderConverter {
         text,
         types,
         toAvro: compileToAvro(schema),
-        encode: compileAvroEncoder(schema),
+        encode: compileAvroEncoder(schema, '', this.#options.enhancedSchemaSupport),
         recordName: recordNameOf(avroJson),
         bySubject: new Map(),
       };
@@ -361,7 +368,11 @@ export class AvroConverter implements HeaderConverter {
         if (!(err instanceof RegistryClientError)) throw err;
       }
     }
-    const entry = { types: new AvscTypes(json), schema, fromAvro: compileFromAvro(schema) };
+    const entry = {
+      types: new AvscTypes(json),
+      schema,
+      fromAvro: compileFromAvro(schema, hasGeneralUnion(json)),
+    };
     this.#readers.set(id, entry);
     return entry;
   }
