@@ -249,8 +249,12 @@ export class SinkWriter {
     const deletes = buffer.deletes;
     buffer.rows = [];
     buffer.deletes = [];
-    if (rows.length > 0) await this.#writeRows(buffer.state, fields, rows, db);
-    if (deletes.length > 0) await this.#writeDeletes(buffer.state, fields, deletes, db);
+    try {
+      if (rows.length > 0) await this.#writeRows(buffer.state, fields, rows, db);
+      if (deletes.length > 0) await this.#writeDeletes(buffer.state, fields, deletes, db);
+    } catch (err) {
+      throw naming(err, qualifiedName(buffer.state.id));
+    }
   }
 
   async #writeRows(
@@ -414,6 +418,17 @@ function pgUnnestStatement(
         : `DO UPDATE SET ${updateColumns.map((c) => `${q(c)}=EXCLUDED.${q(c)}`).join(',')}`;
   }
   return sql;
+}
+
+/** The database's error with the table named in front; its code and SQL state kept. */
+function naming(err: unknown, table: string): unknown {
+  if (err instanceof ConnectError || !(err instanceof Error)) return err;
+  const e = err as Error & { code?: unknown; errno?: unknown; sqlState?: unknown };
+  const named = new Error(`Table ${table}: ${e.message}`, { cause: err }) as Error & Record<string, unknown>;
+  named.code = e.code;
+  named.errno = e.errno;
+  named.sqlState = e.sqlState;
+  return named;
 }
 
 function sameSchema(a: Schema | null, b: Schema | null): boolean {

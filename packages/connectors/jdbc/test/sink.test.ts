@@ -384,7 +384,8 @@ for (const kind of KINDS) {
           (err: Error) =>
             !(err instanceof RetriableError) &&
             err instanceof ConnectError &&
-            /after 1 retries/.test(err.message),
+            /after 1 retries/.test(err.message) &&
+            err.message.includes(`Table ${topic}: `),
         );
       } finally {
         await task.stop();
