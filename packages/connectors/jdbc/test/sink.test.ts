@@ -174,6 +174,25 @@ for (const kind of KINDS) {
       ]);
     });
 
+    test('strings with quotes, backslashes, commas, braces and NULL-like text round-trip', async () => {
+      const topic = uniqueName('strings');
+      const texts = ['plain', 'say "hi"', 'back\\slash', 'a,b{c}', 'NULL', '', ' spaced ', 'ünï\ncode'];
+      const { task } = await sink({
+        'auto.create': 'true',
+        'insert.mode': 'upsert',
+        'pk.mode': 'record_key',
+      });
+      try {
+        await task.put(texts.map((t, i) => rec(topic, row(i + 1, t), keyOf(i + 1))));
+      } finally {
+        await task.stop();
+      }
+      assert.deepEqual(
+        (await sorted(topic, 'id, name')).map((r) => r[1]),
+        texts,
+      );
+    });
+
     test('upsert × record_value with pk.fields, and fields.whitelist', async () => {
       const topic = uniqueName('upsert_value');
       const { task } = await sink({

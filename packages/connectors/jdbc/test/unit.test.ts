@@ -9,6 +9,7 @@ import {
   offsetMap,
   parseJdbcUrl,
   parseTimestamp,
+  pgArrayLiteral,
   readOffset,
   redactUrl,
   SourceConfig,
@@ -200,4 +201,15 @@ test('table selection: whitelist by name or qualified name, include list as patt
   assert.throws(() => new SourceConfig({ ...base, mode: '' }), /Missing required configuration "mode"/);
   assert.deepEqual(groupPartitions([1, 2, 3, 4, 5], 3), [[1, 2], [3, 4], [5]]);
   assert.deepEqual(groupPartitions([1], 1), [[1]]);
+});
+
+test('PostgreSQL array literals for unnest', () => {
+  assert.equal(pgArrayLiteral([1, null, -2.5], SchemaBuilder.float64().build()), '{1,NULL,-2.5}');
+  assert.equal(pgArrayLiteral([Number.NaN], SchemaBuilder.float64().build()), '{"NaN"}');
+  assert.equal(
+    pgArrayLiteral(['a', 'b "c"', 'back\\slash', '', 'NULL', ' x,{}'], SchemaBuilder.string().build()),
+    '{"a","b \\"c\\"","back\\\\slash","","NULL"," x,{}"}',
+  );
+  assert.equal(pgArrayLiteral([true, false], SchemaBuilder.bool().build()), '{t,f}');
+  assert.equal(pgArrayLiteral([new Uint8Array([0, 255])], SchemaBuilder.bytes().build()), '{"\\\\x00ff"}');
 });
