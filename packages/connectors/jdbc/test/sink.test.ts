@@ -368,6 +368,28 @@ for (const kind of KINDS) {
       } finally {
         await plain.task.stop();
       }
+      const schemaless = await sink({ 'auto.create': 'true' });
+      try {
+        await assert.rejects(
+          schemaless.task.put([
+            new SinkRecord({
+              topic,
+              kafkaPartition: 0,
+              kafkaOffset: 7,
+              keySchema: null,
+              key: null,
+              valueSchema: null,
+              value: { id: 1 },
+            }),
+          ]) as Promise<void>,
+          (err: Error) =>
+            err instanceof ConnectError &&
+            /needs records with a Struct value and a Struct schema/.test(err.message) &&
+            err.message.includes(`${topic}-0@7`),
+        );
+      } finally {
+        await schemaless.task.stop();
+      }
       const formatted = await sink({ 'auto.create': 'true', 'table.name.format': 'copy_of_${topic}' });
       try {
         await formatted.task.put([rec(topic, row(1, 'a'))]);
