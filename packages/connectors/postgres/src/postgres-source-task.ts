@@ -206,7 +206,9 @@ export class PostgresSourceTask extends SourceTask {
     this.#config = config;
     this.#partition = { [SERVER_PARTITION_KEY]: config.topicPrefix };
     // PostgresConnector runs one task, whose id Debezium reports as 0.
-    this.#context = { logicalName: config.topicPrefix, taskId: '0', runId: uuidV7() };
+    this.#context = config.extendedHeadersEnabled
+      ? { logicalName: config.topicPrefix, taskId: '0', runId: uuidV7() }
+      : null;
     this.#stopping = false;
     try {
       await this.#startUp(config);
@@ -266,7 +268,7 @@ export class PostgresSourceTask extends SourceTask {
         config,
         types: this.#types,
         partition: this.#partition,
-        context: this.#context!,
+        context: this.#context,
         version: VERSION,
         lsn: lsnToNumber(snapshotLsn),
         txId: Number(row.txid),
@@ -404,7 +406,7 @@ export class PostgresSourceTask extends SourceTask {
       types: this.#types,
       catalog: this.#sql!,
       partition: this.#partition,
-      context: this.#context!,
+      context: this.#context,
       version: VERSION,
       resume: this.#resume,
     });

@@ -14,7 +14,8 @@
  * `<mode>.json` gets the events (topic, key, value, headers; topics sorted, each in its order)
  * and the committed source offsets (`GET /connectors/<name>/offsets`), normalised by
  * `normaliseEvent`/`normaliseOffsets`. Also writes `validate.json`: the worker's answer to
- * `PUT /connector-plugins/PostgresConnector/config/validate` (the whole ConfigDef).
+ * `PUT /connector-plugins/PostgresConnector/config/validate` (the whole ConfigDef), and from it
+ * `src/debezium-config-def.ts` (`generate-config-def.ts`).
  *
  * `debezium-goldens.test.ts` runs Sluice's PostgresSourceTask over the same script and compares.
  * Review the diff of the goldens before committing them.
@@ -26,6 +27,7 @@ import path from 'node:path';
 import { PlatformaticLogClient } from '@sluice/runtime';
 import { startKafka, startPostgres, waitFor } from '@sluice/testing';
 import pg from 'pg';
+import { writeDebeziumConfigDef } from './generate-config-def.ts';
 import {
   baseConfig,
   byTopic,
@@ -218,7 +220,9 @@ try {
       path.join(here, 'validate.json'),
       `${JSON.stringify({ debezium: debeziumVersion, connect: connectVersion, request: Object.keys(cfg).sort(), answer: doc }, null, 2)}\n`,
     );
-    log(`validate: ${doc.configs.length} config entries`);
+    log(
+      `validate: ${doc.configs.length} config entries; src/debezium-config-def.ts: ${writeDebeziumConfigDef()} keys`,
+    );
   }
 
   for (const mode of MODES) {
