@@ -40,6 +40,7 @@ import {
   MODES,
   normaliseEvent,
   normaliseOffsets,
+  parseConnectJson,
   prefixOf,
   runAll,
   SETUP_SQL,
@@ -293,8 +294,8 @@ try {
         for (const rec of part.records) {
           events.push({
             topic,
-            key: rec.key === null ? null : JSON.parse(rec.key.toString('utf8')),
-            value: rec.value === null ? null : JSON.parse(rec.value.toString('utf8')),
+            key: rec.key === null ? null : parseConnectJson(rec.key.toString('utf8')),
+            value: rec.value === null ? null : parseConnectJson(rec.value.toString('utf8')),
             headers: rec.headers.map(([key, value]) => ({
               key,
               value: value === null ? null : value.toString('utf8'),
