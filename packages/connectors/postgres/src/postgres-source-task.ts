@@ -33,7 +33,14 @@
  * transaction on one connection and cannot be continued on another (a restart takes it again).
  */
 
-import { ConnectError, type SourceMap, type SourceRecord, SourceTask, type StringMap } from '@sluice/api';
+import {
+  ConnectError,
+  RetriableError,
+  type SourceMap,
+  type SourceRecord,
+  SourceTask,
+  type StringMap,
+} from '@sluice/api';
 import type pg from 'pg';
 import { type DebeziumContext, heartbeatRecord, uuidV7 } from './change-records.ts';
 import { ChangeStream, type ResumePosition, resumePosition } from './change-stream.ts';
@@ -695,8 +702,11 @@ export class PostgresSourceTask extends SourceTask {
     try {
       return await this.#poll();
     } catch (err) {
-      this.#failure ??= err as Error;
-      await this.stop();
+      // A RetriableError makes the runtime poll again; anything else fails the task.
+      if (!(err instanceof RetriableError)) {
+        this.#failure ??= err as Error;
+        await this.stop();
+      }
       throw err;
     }
   }
