@@ -41,6 +41,7 @@ export type {
   OffsetSpec,
   PartitionDescription,
   PartitionError,
+  ProduceOptions,
   ProduceRecord,
   RecordAck,
   TimestampOffset,
