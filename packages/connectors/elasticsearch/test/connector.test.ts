@@ -49,6 +49,12 @@ test('validate: a reachable node passes; an unreachable one is reported on conne
   );
   assert.match(errors[0]!.errorMessages[0]!, /Could not connect to http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
   assert.doesNotMatch(errors[0]!.errorMessages[0]!, /pw-not-shown/);
+  // A bad combination is reported on the key it names.
+  const combo = await connector.validate({ 'connection.url': url, 'data.stream.type': 'LOGS' });
+  assert.deepEqual(
+    combo.configValues.filter((v) => v.errorMessages.length > 0).map((v) => [v.name, v.errorMessages.length]),
+    [['data.stream.dataset', 1]],
+  );
   // A bad value is reported on its key, without trying to connect.
   const bad = await connector.validate({ 'connection.url': url, 'behavior.on.null.values': 'drop' });
   assert.deepEqual(
