@@ -427,6 +427,45 @@ describe('servers, batching and offsets', () => {
     }
   });
 
+  test('batch.size, bulk.size.bytes and linger.ms: full batches go at once, the rest lingers until flush', async () => {
+    const count = async (topic: string): Promise<number> => {
+      const index = topic.toLowerCase();
+      await request(url, 'POST', `/${index}/_refresh`);
+      return (await request(url, 'GET', `/${index}/_count`)).body.count as number;
+    };
+    const ten = (topic: string) =>
+      Array.from({ length: 10 }, (_, i) => record(topic, i, `k${i}`, { i, pad: 'x'.repeat(100) }));
+    const bulkBytes = topicName('es_bulkbytes');
+    /** The NDJSON size of one of these index actions (all ten are the same size). */
+    const actionBytes = (topic: string): number =>
+      `{"index":{"_index":"${topic.toLowerCase()}","_id":"k0","version":0,"version_type":"external"}}\n`
+        .length + `${JSON.stringify({ i: 0, pad: 'x'.repeat(100) })}\n`.length;
+    const cases: [string, Record<string, string>, number][] = [
+      // 10 records in batches of 3: three batches sent, one record lingers.
+      [topicName('es_batchsize'), { 'batch.size': '3' }, 9],
+      // Room for two actions per bulk: four batches sent, two records linger.
+      [bulkBytes, { 'bulk.size.bytes': String(2 * actionBytes(bulkBytes) + 5) }, 8],
+      // Neither limit reached: everything lingers.
+      [topicName('es_linger'), {}, 0],
+    ];
+    for (const [topic, props, sent] of cases) {
+      await request(url, 'PUT', `/${topic.toLowerCase()}`);
+      const { task } = await startTask(url, { 'schema.ignore': 'true', 'linger.ms': '600000', ...props });
+      try {
+        await task.put(ten(topic).slice(0, 5));
+        await task.put(ten(topic).slice(5));
+        for (let i = 0; i < 100 && task.outstandingRecords > 10 - sent; i++)
+          await new Promise((r) => setTimeout(r, 20));
+        assert.equal(task.outstandingRecords, 10 - sent, `${JSON.stringify(props)}: lingering`);
+        assert.equal(await count(topic), sent, `${JSON.stringify(props)}: sent before the flush`);
+        await flush(task, topic);
+        assert.equal(await count(topic), 10, `${JSON.stringify(props)}: all after the flush`);
+      } finally {
+        await task.stop();
+      }
+    }
+  });
+
   test('flush.synchronously=true: preCommit waits and commits everything', async () => {
     const topic = topicName('es_sync');
     const { task } = await startTask(url, {
