@@ -159,6 +159,40 @@ describe('upserts (write.method=upsert)', () => {
   });
 });
 
+describe("upserts keep the order of a document's records across concurrent bulks", () => {
+  test('many small bulks in flight, the same few documents in each: every document ends at its last record', async () => {
+    const topic = topicName('es_upsert_order');
+    const { task } = await startTask(url, {
+      'schema.ignore': 'true',
+      'write.method': 'upsert',
+      'batch.size': '4',
+      'max.in.flight.requests': '5',
+      'linger.ms': '0',
+    });
+    try {
+      for (let first = 0; first < 600; first += 40) {
+        await task.put(
+          Array.from({ length: 40 }, (_, i) =>
+            record(topic, first + i, `k${(first + i) % 3}`, { n: first + i }),
+          ),
+        );
+      }
+      await flush(task, topic);
+      const docs = await allDocs(url, topic.toLowerCase());
+      assert.deepEqual(
+        docs.map((d) => [d._id, d._source.n]),
+        [
+          ['k0', 597],
+          ['k1', 598],
+          ['k2', 599],
+        ],
+      );
+    } finally {
+      await task.stop();
+    }
+  });
+});
+
 describe('mapping from the Connect schema (schema.ignore=false)', () => {
   test('the index is created with the mapping of the value schema', async () => {
     const topic = topicName('es_mapping');
