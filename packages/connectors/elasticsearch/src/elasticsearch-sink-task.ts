@@ -523,7 +523,10 @@ export class ElasticsearchSinkTask extends SinkTask {
     }
     batch.actions.push(action);
     batch.bytes += size;
-    if (action.orderKey !== undefined) (batch.orderKeys ??= new Set()).add(action.orderKey);
+    if (action.orderKey !== undefined) {
+      batch.orderKeys ??= new Set();
+      batch.orderKeys.add(action.orderKey);
+    }
     this.#outstanding++;
   }
 
