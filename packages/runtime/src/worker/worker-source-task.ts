@@ -20,6 +20,7 @@ import {
   type TargetStateGate,
   taskIdString,
 } from './task-state.ts';
+import type { TopicCreator } from './topic-creation.ts';
 
 export interface WorkerSourceTaskOptions {
   id: ConnectorTaskId;
@@ -37,6 +38,8 @@ export interface WorkerSourceTaskOptions {
   onTopic: (topic: string) => void;
   /** The connector's `errors.*` settings for the transformation and conversion stages. */
   errorHandling: ErrorHandlingConfig;
+  /** KIP-158: creates the topics a batch writes to before its first write (null: left to the broker). */
+  topicCreation?: TopicCreator | null;
   logger: Logger;
 }
 
@@ -243,6 +246,7 @@ export class WorkerSourceTask {
   async #send(batch: Batch): Promise<void> {
     const o = this.#o;
     let acks: RecordAck[];
+    if (o.topicCreation) await o.topicCreation.ensure(new Set(batch.produce.map((p) => p.topic)));
     // Like Kafka Connect's producer (delivery.timeout.ms and max.block.ms unbounded), a send that
     // fails for a reason that may pass (broker restarting, leader moving) is tried again until it
     // succeeds or the task is stopped; any other failure fails the task.
