@@ -136,7 +136,7 @@ function groupConfigDef(
       group: configGroup,
       orderInGroup: 1,
       width: 'LONG',
-      displayName: 'Inclusion Topic Pattern for ' + group,
+      displayName: `Inclusion Topic Pattern for ${group}`,
     })
     .define({
       name: prefix + EXCLUDE,
@@ -149,7 +149,7 @@ function groupConfigDef(
       group: configGroup,
       orderInGroup: 2,
       width: 'LONG',
-      displayName: 'Exclusion Topic Pattern for ' + group,
+      displayName: `Exclusion Topic Pattern for ${group}`,
     })
     .define({
       name: prefix + REPLICATION_FACTOR,
@@ -162,7 +162,7 @@ function groupConfigDef(
       group: configGroup,
       orderInGroup: 3,
       width: 'LONG',
-      displayName: 'Replication Factor for Topics in ' + group,
+      displayName: `Replication Factor for Topics in ${group}`,
     })
     .define({
       name: prefix + PARTITIONS,
@@ -175,7 +175,7 @@ function groupConfigDef(
       group: configGroup,
       orderInGroup: 4,
       width: 'LONG',
-      displayName: 'Partition Count for Topics in ' + group,
+      displayName: `Partition Count for Topics in ${group}`,
     });
 }
 
