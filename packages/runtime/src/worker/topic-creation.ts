@@ -392,5 +392,11 @@ export function topicCreatorFor(
   logger: Logger,
 ): TopicCreator | null {
   const spec = parseTopicCreation(workerTopicCreationEnabled(workerProps), connectorConfig);
-  return spec === null ? null : new TopicCreator(spec, admin, logger);
+  if (spec === null) return null;
+  const listed = (connectorConfig[TOPIC_CREATION_GROUPS_CONFIG] ?? '').split(',').map((g) => g.trim());
+  if (listed.includes(DEFAULT_TOPIC_CREATION_GROUP))
+    logger.warn(
+      `'${DEFAULT_TOPIC_CREATION_GROUP}' topic creation group always exists and does not need to be listed explicitly`,
+    );
+  return new TopicCreator(spec, admin, logger);
 }

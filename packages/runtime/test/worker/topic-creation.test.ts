@@ -9,10 +9,13 @@ import { after, before, describe, test } from 'node:test';
 import { BadRequestError, SourceRecord, SourceTask } from '@sluice/api';
 import type { StandaloneHerder } from '@sluice/runtime';
 import { uniqueName, waitFor } from '@sluice/testing';
+import { pino } from 'pino';
+import type { LogAdmin, NewTopic } from '../../src/kafka/log-client.ts';
 import {
   groupFor,
   newTopicFor,
   parseTopicCreation,
+  TopicCreator,
   validateTopicCreation,
 } from '../../src/worker/topic-creation.ts';
 import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
@@ -228,6 +231,34 @@ for (const kind of ['embedded', 'kafka'] as const) {
       }
     });
 
+    test('a task asks the log once per topic, and creates a missing topic once', async () => {
+      const calls: string[] = [];
+      const log = herder.log;
+      const counting = {
+        describeTopics: (names: string[]) => {
+          calls.push(`describe ${names.join(',')}`);
+          return log.describeTopics(names);
+        },
+        createTopics: (topics: NewTopic[]) => {
+          calls.push(`create ${topics.map((t) => t.name).join(',')}`);
+          return log.createTopics(topics);
+        },
+      } as unknown as LogAdmin;
+      const spec = parseTopicCreation(true, {
+        'topic.creation.default.replication.factor': '-1',
+        'topic.creation.default.partitions': '2',
+      })!;
+      const creator = new TopicCreator(spec, counting, pino({ level: 'silent' }));
+      const fresh = uniqueName('tc-once');
+      const existing = uniqueName('tc-there');
+      await log.createTopics([{ name: existing, partitions: 1 }]);
+      await creator.ensure([fresh, existing]);
+      await creator.ensure([existing, fresh]);
+      await creator.ensure([fresh]);
+      assert.deepEqual(calls, [`describe ${fresh}`, `create ${fresh}`, `describe ${existing}`]);
+      assert.equal((await log.describeTopics([fresh])).get(fresh)!.partitions.length, 2);
+    });
+
     test('an existing topic is left as it is', async () => {
       const topic = uniqueName('tc-existing');
       await herder.log.createTopics([{ name: topic, partitions: 1 }]);
@@ -322,6 +353,16 @@ describe('topic.creation.enable=false on the worker', () => {
       { allowReplace: false },
     );
     await waitFor('the topic', async () => (await herder.log.listTopics()).includes(topic));
+    // Not read at all: a source without topic.creation.default.partitions is accepted here.
+    await herder.putConnectorConfig(
+      uniqueName('src'),
+      {
+        'connector.class': 'MultiTopicSourceConnector',
+        topics: topic,
+        'topic.creation.default.cleanup.policy': 'x',
+      },
+      { allowReplace: false },
+    );
     const d = (await herder.log.describeTopics([topic])).get(topic)!;
     assert.equal(d.partitions.length, 1, "the broker's num.partitions");
     assert.equal(d.configs['cleanup.policy']?.value, 'delete');
