@@ -5,10 +5,12 @@
  * topic left as it is, and `topic.creation.enable=false` leaving creation to the broker.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BadRequestError, SourceRecord, SourceTask } from '@sluice/api';
-import type { StandaloneHerder } from '@sluice/runtime';
-import { uniqueName, waitFor } from '@sluice/testing';
+import { PlatformaticLogClient, type StandaloneHerder } from '@sluice/runtime';
+import { uniqueName, useKafka, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
 import type { LogAdmin, NewTopic } from '../../src/kafka/log-client.ts';
 import {
@@ -18,6 +20,13 @@ import {
   TopicCreator,
   validateTopicCreation,
 } from '../../src/worker/topic-creation.ts';
+import {
+  type DistributedTestWorker,
+  distributedTestProps,
+  http,
+  startDistributedTestWorker,
+  stopDistributedTestWorker,
+} from '../helpers/distributed-worker.ts';
 import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
 import { ConfigCopyingSourceConnector } from '../helpers/test-connectors.ts';
 
@@ -367,5 +376,58 @@ describe('topic.creation.enable=false on the worker', () => {
     assert.equal(d.partitions.length, 1, "the broker's num.partitions");
     assert.equal(d.configs['cleanup.policy']?.value, 'delete');
     await herder.deleteConnector(name);
+  });
+});
+
+describe('topic creation in distributed mode (FileStreamSource, one worker on the broker)', () => {
+  let worker: DistributedTestWorker;
+  let client: PlatformaticLogClient;
+  before(async () => {
+    const { bootstrapServers } = await useKafka();
+    client = new PlatformaticLogClient({ bootstrapServers, clientId: 'sluice-topic-creation-test' });
+    worker = await startDistributedTestWorker(distributedTestProps(bootstrapServers, uniqueName('tc-group')));
+  });
+  after(async () => {
+    await stopDistributedTestWorker(worker);
+    await client.close();
+  });
+
+  test("the FileStream source's topic is created with its group's settings", async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'input.txt');
+    await writeFile(file, 'one\ntwo\n');
+    const topic = uniqueName('tc-dist');
+    const name = uniqueName('file-src');
+    const created = await http(worker.url, 'POST', '/connectors', {
+      name,
+      config: {
+        'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
+        file,
+        topic,
+        'topic.creation.groups': 'logs',
+        'topic.creation.default.replication.factor': '1',
+        'topic.creation.default.partitions': '2',
+        'topic.creation.logs.include': `other,${topic}`,
+        'topic.creation.logs.partitions': '4',
+        'topic.creation.logs.compression.type': 'gzip',
+        'topic.creation.logs.retention.ms': '7200000',
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await waitFor('two records in the topic', async () => {
+      if (!(await client.listTopics()).includes(topic)) return false;
+      const d = (await client.describeTopics([topic])).get(topic)!;
+      const ends = await client.listOffsets(
+        d.partitions.map((p) => ({ topic, partition: p.partition })),
+        'latest',
+      );
+      return ends.reduce((n, e) => n + e.offset, 0) >= 2;
+    });
+    const d = (await client.describeTopics([topic])).get(topic)!;
+    assert.equal(d.partitions.length, 4);
+    assert.equal(d.replicationFactor, 1);
+    assert.equal(d.configs['compression.type']?.value, 'gzip');
+    assert.equal(d.configs['retention.ms']?.value, '7200000');
+    assert.equal((await http(worker.url, 'DELETE', `/connectors/${name}`)).status, 204);
   });
 });
