@@ -17,7 +17,14 @@
  *   remembers the topics it has seen, so the admin is asked once per topic per task.
  */
 
-import { ConfigDef, ConfigError, ConnectError, LambdaValidator, NotFoundError } from '@sluice/api';
+import {
+  ConfigDef,
+  ConfigError,
+  ConnectError,
+  LambdaValidator,
+  NotFoundError,
+  RetriableError,
+} from '@sluice/api';
 import { type JavaPattern, tryCompileJavaRegex } from '@sluice/transforms';
 import type { Logger } from 'pino';
 import type { LogAdmin, NewTopic } from '../kafka/log-client.ts';
@@ -366,6 +373,7 @@ export class TopicCreator {
       const [result] = await this.#admin.createTopics([newTopicFor(group, topic)]);
       created = result?.created === true;
     } catch (err) {
+      if (err instanceof RetriableError) throw err;
       throw new ConnectError(
         `Task failed to create new topic ${describeNewTopic(group, topic)}. Ensure that the task is authorized to create topics or that the topic exists and restart the task`,
         { cause: err },

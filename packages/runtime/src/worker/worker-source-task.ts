@@ -246,7 +246,27 @@ export class WorkerSourceTask {
   async #send(batch: Batch): Promise<void> {
     const o = this.#o;
     let acks: RecordAck[];
-    if (o.topicCreation) await o.topicCreation.ensure(new Set(batch.produce.map((p) => p.topic)));
+    // KIP-158: the batch's new topics are created first; a failure that may pass (broker away) is
+    // retried until the task stops, as Kafka backs off and resends; any other fails the task.
+    if (o.topicCreation) {
+      const topics = new Set(batch.produce.map((p) => p.topic));
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await o.topicCreation.ensure(topics);
+          break;
+        } catch (err) {
+          if (!(err instanceof RetriableError)) throw err;
+          if (this.#stopping) return;
+          const delay = retryDelay(attempt);
+          o.logger.warn(
+            { err },
+            `${taskIdString(o.id)} failed to check or create its topics; retrying in ${delay} ms`,
+          );
+          await sleep(delay, this.#abort.signal);
+          if (this.#stopping) return;
+        }
+      }
+    }
     // Like Kafka Connect's producer (delivery.timeout.ms and max.block.ms unbounded), a send that
     // fails for a reason that may pass (broker restarting, leader moving) is tried again until it
     // succeeds or the task is stopped; any other failure fails the task.
