@@ -32,6 +32,7 @@ import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { StatusBackingStore } from '../storage/status-store.ts';
 import { createConverters, TransformationChain } from './plugin-factory.ts';
 import { type ConnectorTaskId, TargetStateGate, taskIdString } from './task-state.ts';
+import { topicCreatorFor } from './topic-creation.ts';
 import { WorkerSinkTask } from './worker-sink-task.ts';
 import { WorkerSourceTask } from './worker-source-task.ts';
 
@@ -391,6 +392,7 @@ export class Worker {
           report,
           onTopic: (topic) => o.status.addTopic(id.connector, topic),
           errorHandling: errorHandlingConfig(connectorConfig, false),
+          topicCreation: topicCreatorFor(o.workerProps, connectorConfig, o.log, logger),
           logger,
         });
       }
