@@ -5,7 +5,7 @@
  * command line.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { loadPropertiesFile, WorkerConfig } from '@sluice/runtime';
+import { type Listener, loadPropertiesFile, parseListener } from '@sluice/runtime';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8083';
 
@@ -138,17 +138,7 @@ export async function workerUrl(values: Record<string, unknown>): Promise<string
   }
   const file = values['worker-config'];
   if (typeof file === 'string') {
-    const props = await workerProperties(file);
-    let config: WorkerConfig;
-    try {
-      config = new WorkerConfig(props);
-    } catch (e) {
-      throw new CommandError(`${file}: ${(e as Error).message}`);
-    }
-    const advertised = new URL(config.advertisedUrl({ localHost: '127.0.0.1' }));
-    // A worker listening on every interface is reached on the loopback address.
-    if (['0.0.0.0', '[::]', ''].includes(advertised.hostname)) advertised.hostname = '127.0.0.1';
-    return advertised.href.replace(/\/+$/, '');
+    return advertisedUrl(await workerProperties(file), file);
   }
   const env = process.env.SLUICE_URL;
   if (env !== undefined && env.trim() !== '') return env.trim().replace(/\/+$/, '');
@@ -238,4 +228,41 @@ export async function runCommand(
     void usage;
     return 1;
   }
+}
+
+/**
+ * The URL a worker with these properties is reached at, as Kafka advertises it: the listener of
+ * `rest.advertised.listener`'s protocol (else http when any listener is http), with
+ * `rest.advertised.host.name` and `rest.advertised.port` over the listener's host and port. A
+ * listener on every interface (or none named) is reached on 127.0.0.1.
+ */
+export function advertisedUrl(props: Readonly<Record<string, string>>, file: string): string {
+  let listeners: Listener[];
+  try {
+    listeners = (props.listeners ?? 'http://:8083')
+      .split(',')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .map((l) => parseListener(l));
+  } catch (e) {
+    throw new CommandError(`${file}: ${(e as Error).message}`);
+  }
+  const advertised = props['rest.advertised.listener']?.trim().toLowerCase();
+  const protocol =
+    advertised !== undefined && advertised !== ''
+      ? advertised
+      : listeners.some((l) => l.protocol === 'http')
+        ? 'http'
+        : 'https';
+  const listener = listeners.find((l) => l.protocol === protocol) ?? listeners[0];
+  let host = props['rest.advertised.host.name']?.trim() || listener?.host || '';
+  if (host === '' || host === '0.0.0.0' || host === '::') host = '127.0.0.1';
+  if (host.includes(':')) host = `[${host}]`;
+  const port = props['rest.advertised.port']?.trim() || String(listener?.port ?? 8083);
+  if (port === '0') {
+    throw new CommandError(
+      `${file}: the worker listens on port 0 (any free port), so its address cannot be known from the file: give it with --url`,
+    );
+  }
+  return `${protocol}://${host}:${port}`;
 }

@@ -33,6 +33,16 @@ export function table(
   header: readonly string[],
   rows: readonly string[][],
 ): void {
+  // A last column that is empty in every row (no trace, say) is left out.
+  const last = header.length - 1;
+  if (last > 0 && rows.every((r) => (r[last] ?? '') === '')) {
+    table(
+      out,
+      header.slice(0, last),
+      rows.map((r) => r.slice(0, last)),
+    );
+    return;
+  }
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
   const line = (cells: readonly string[]): string =>
     cells

@@ -1,0 +1,498 @@
+/**
+ * The `sluice` client commands (connectors, offsets, plugins --url, topics) against real workers:
+ * a standalone worker on the embedded log and a distributed worker on a real broker, each spawned
+ * as `sluice standalone|distributed` is run by a user; topics against the embedded log directory
+ * and a real Kafka broker. The client runs in this process through `main()`.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { main } from '@sluice/cli';
+import { uniqueName, useKafka, waitFor } from '@sluice/testing';
+
+function until(
+  check: () => Promise<boolean>,
+  { timeoutMs, description }: { timeoutMs: number; description: string },
+): Promise<void> {
+  return waitFor(description, check, { timeoutMs, intervalMs: 200 });
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const BIN = fileURLToPath(new URL('../bin/sluice.mjs', import.meta.url));
+
+interface Result {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function sluice(args: string[], stdin?: string): Promise<Result> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks: string[] = [];
+  const errChunks: string[] = [];
+  out.on('data', (c) => chunks.push(String(c)));
+  err.on('data', (c) => errChunks.push(String(c)));
+  const code = await main(args, out, err, Readable.from(stdin === undefined ? [] : [stdin]));
+  return { code, out: chunks.join(''), err: errChunks.join('') };
+}
+
+/** Runs a command that must succeed; returns its output. */
+async function ok(args: string[], stdin?: string): Promise<string> {
+  const r = await sluice(args, stdin);
+  assert.equal(r.code, 0, `sluice ${args.join(' ')} failed (${r.code}): ${r.err}`);
+  return r.out;
+}
+
+const dirs: string[] = [];
+const children = new Set<ChildProcess>();
+after(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'sluice-client-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A spawned worker; resolves its REST URL from the start-up line. */
+class Worker {
+  readonly child: ChildProcess;
+  readonly url: Promise<string>;
+  #text = '';
+  constructor(mode: 'standalone' | 'distributed', props: string) {
+    this.child = spawn(process.execPath, [BIN, mode, props], {
+      env: { ...process.env, SLUICE_NODE: process.execPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(this.child);
+    this.child.once('exit', () => children.delete(this.child));
+    let resolveUrl: (u: string) => void;
+    this.url = new Promise<string>((resolve, reject) => {
+      resolveUrl = resolve;
+      this.child.once('exit', (code) =>
+        reject(new Error(`worker exited (${code}):\n${this.#text.slice(-3000)}`)),
+      );
+    });
+    this.url.catch(() => {});
+    const onData = (chunk: Buffer): void => {
+      this.#text += chunk.toString();
+      const m = /REST API at (http:\/\/[^\s,;"]+)/.exec(this.#text);
+      if (m) resolveUrl(m[1]!.replace(/\/$/, ''));
+    };
+    this.child.stdout!.on('data', onData);
+    this.child.stderr!.on('data', onData);
+  }
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    await once(this.child, 'exit');
+  }
+}
+
+async function stateOf(url: string, name: string): Promise<{ connector: string; tasks: string[] }> {
+  const s = JSON.parse(await ok(['connectors', 'status', name, '--url', url, '--json'])) as {
+    connector: { state: string };
+    tasks: Array<{ state: string }>;
+  };
+  return { connector: s.connector.state, tasks: s.tasks.map((t) => t.state) };
+}
+
+async function waitForState(url: string, name: string, state: string): Promise<void> {
+  await until(
+    async () => {
+      const s = await stateOf(url, name);
+      return s.connector === state && s.tasks.length > 0 && s.tasks.every((t) => t === state);
+    },
+    { timeoutMs: 30_000, description: `${name} ${state}` },
+  );
+}
+
+/**
+ * The connector lifecycle every worker kind must support through the client: create from a
+ * JSON file and from a .properties file, list, status, describe, pause/resume, restart, stop,
+ * offsets get/reset/set, update and delete, and the server's refusals as exit code 1.
+ */
+async function lifecycle(url: string, dir: string, topic: string): Promise<void> {
+  const name = uniqueName('src');
+  const input = join(dir, `${name}.txt`);
+  await writeFile(input, 'one\ntwo\nthree\n');
+  const json = join(dir, `${name}.json`);
+  await writeFile(
+    json,
+    JSON.stringify({
+      name,
+      config: { 'connector.class': 'FileStreamSource', file: input, topic, 'tasks.max': '1' },
+    }),
+  );
+  const u = ['--url', url];
+
+  assert.match(await ok(['connectors', 'create', '-f', json, ...u]), new RegExp(`Created connector ${name}`));
+  const again = await sluice(['connectors', 'create', '-f', json, ...u]);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /already exists \(HTTP 409\)/);
+  await waitForState(url, name, 'RUNNING');
+
+  const list = await ok(['connectors', 'list', ...u]);
+  assert.match(list, /^NAME\s+TYPE\s+STATE\s+TASKS\s+CLASS\n/);
+  assert.match(list, new RegExp(`${name}\\s+source\\s+RUNNING\\s+1/1\\s+FileStreamSource`));
+  assert.ok(!list.includes('\u001b['), 'no colours when not on a terminal');
+  const listJson = JSON.parse(await ok(['connectors', 'list', ...u, '--json'])) as Record<
+    string,
+    { status: { connector: { state: string } }; info: { config: Record<string, string> } }
+  >;
+  assert.equal(listJson[name]?.status.connector.state, 'RUNNING');
+  assert.equal(listJson[name]?.info.config.file, input);
+
+  const status = await ok(['connectors', 'status', name, ...u]);
+  assert.match(
+    status,
+    new RegExp(`^CONNECTOR\\s+TASK\\s+STATE\\s+WORKER\\n${name}\\s+RUNNING\\s+\\S+\\n\\s+0\\s+RUNNING`),
+  );
+  const described = await ok(['connectors', 'describe', name, ...u]);
+  assert.match(described, new RegExp(`Name:\\s+${name}`));
+  assert.match(described, /Type:\s+source/);
+  assert.match(described, new RegExp(`file\\s+${input.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  await until(
+    async () => new RegExp(`Topics:\\s+${topic}`).test(await ok(['connectors', 'describe', name, ...u])),
+    {
+      timeoutMs: 20_000,
+      description: 'the active topic in describe',
+    },
+  );
+
+  // Offsets appear once the worker flushes them.
+  await until(async () => (await ok(['offsets', 'get', name, ...u])).includes('{"position":14}'), {
+    timeoutMs: 20_000,
+    description: 'the source offset',
+  });
+  assert.match(await ok(['offsets', 'get', name, ...u]), /^PARTITION\s+OFFSET\n/);
+  // Offsets change only while stopped: the worker's refusal is exit code 1 with its message.
+  const early = await sluice(['offsets', 'reset', name, ...u]);
+  assert.equal(early.code, 1);
+  assert.match(early.err, /STOPPED state.*\(HTTP 400\)/);
+
+  assert.match(await ok(['connectors', 'pause', name, ...u]), new RegExp(`Paused connector ${name}`));
+  await waitForState(url, name, 'PAUSED');
+  await ok(['connectors', 'resume', name, ...u]);
+  await waitForState(url, name, 'RUNNING');
+  const restarted = JSON.parse(
+    await ok(['connectors', 'restart', name, '--include-tasks', ...u, '--json']),
+  ) as {
+    connector: { state: string };
+  };
+  assert.ok(['RESTARTING', 'RUNNING'].includes(restarted.connector.state), JSON.stringify(restarted));
+  await waitForState(url, name, 'RUNNING');
+  assert.match(await ok(['connectors', 'restart', name, '--failed', ...u]), /Nothing to restart/);
+  assert.match(await ok(['connectors', 'restart', name, '--task', '0', ...u]), /Restarted task 0/);
+  await waitForState(url, name, 'RUNNING');
+
+  await ok(['connectors', 'stop', name, ...u]);
+  await until(async () => (await stateOf(url, name)).connector === 'STOPPED', {
+    timeoutMs: 30_000,
+    description: 'STOPPED',
+  });
+  const offsetsFile = join(dir, `${name}-offsets.json`);
+  await writeFile(
+    offsetsFile,
+    JSON.stringify({ offsets: [{ partition: { filename: input }, offset: { position: 4 } }] }),
+  );
+  assert.match(await ok(['offsets', 'set', name, '-f', offsetsFile, ...u]), /altered successfully/);
+  await until(async () => (await ok(['offsets', 'get', name, ...u])).includes('{"position":4}'), {
+    timeoutMs: 20_000,
+    description: 'the altered offset',
+  });
+  assert.match(await ok(['offsets', 'reset', name, ...u]), /reset successfully/);
+  await until(async () => (await ok(['offsets', 'get', name, ...u])).includes('No offsets'), {
+    timeoutMs: 20_000,
+    description: 'offsets reset',
+  });
+
+  // Update from a .properties file: the config the worker holds changes.
+  const props = join(dir, `${name}.properties`);
+  await writeFile(
+    props,
+    `name=${name}\nconnector.class=FileStreamSource\nfile=${input}\ntopic=${topic}\nbatch.size=7\n`,
+  );
+  assert.match(
+    await ok(['connectors', 'update', name, '-f', props, ...u]),
+    new RegExp(`Updated connector ${name}`),
+  );
+  const info = JSON.parse(await ok(['connectors', 'describe', name, ...u, '--json'])) as {
+    config: Record<string, string>;
+  };
+  assert.equal(info.config['batch.size'], '7');
+
+  assert.match(await ok(['connectors', 'delete', name, ...u]), new RegExp(`Deleted connector ${name}`));
+  const gone = await sluice(['connectors', 'status', name, ...u]);
+  assert.equal(gone.code, 1);
+  assert.match(gone.err, /No status found for connector .*\(HTTP 404\)/);
+  const deleteAgain = await sluice(['connectors', 'delete', name, ...u]);
+  assert.equal(deleteAgain.code, 1);
+}
+
+describe('against a standalone worker on the embedded log', () => {
+  let dir: string;
+  let worker: Worker;
+  let url: string;
+  let props: string;
+  const topic = uniqueName('lines');
+
+  before(async () => {
+    dir = await tempDir();
+    props = join(dir, 'worker.properties');
+    await writeFile(
+      props,
+      [
+        `embedded.log.dir=${join(dir, 'data')}`,
+        'key.converter=org.apache.kafka.connect.storage.StringConverter',
+        'value.converter=org.apache.kafka.connect.storage.StringConverter',
+        `offset.storage.file.filename=${join(dir, 'connect.offsets')}`,
+        'offset.flush.interval.ms=200',
+        'listeners=http://127.0.0.1:0',
+        '',
+      ].join('\n'),
+    );
+    worker = new Worker('standalone', props);
+    url = await worker.url;
+  });
+  after(() => worker?.stop());
+
+  test('connector lifecycle: create, list, status, describe, pause, resume, restart, stop, offsets, update, delete', async () => {
+    await lifecycle(url, dir, topic);
+  });
+
+  test('--worker-config finds the worker from its listeners; plugins --url lists the worker plugins', async () => {
+    // The properties name port 0; the advertised port is what the worker bound, so write it down.
+    const fixed = join(dir, 'fixed.properties');
+    await writeFile(fixed, `listeners=http://0.0.0.0:${new URL(url).port}\n`);
+    assert.match(
+      await ok(['connectors', 'list', '--worker-config', fixed]),
+      /NAME|No connectors on http:\/\/127\.0\.0\.1:/,
+    );
+    const plugins = JSON.parse(await ok(['plugins', '--url', url, '--json'])) as Array<{
+      class: string;
+      type: string;
+    }>;
+    assert.ok(plugins.some((p) => p.class.endsWith('FileStreamSourceConnector') && p.type === 'source'));
+    assert.match(await ok(['plugins', '--url', url]), /^TYPE\s+CLASS\s+VERSION\n/);
+  });
+
+  test('the embedded log of a running worker is not opened: the message names the process', async () => {
+    const r = await sluice(['topics', 'list', '--dir', join(dir, 'data')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`in use by process ${worker.child.pid}`));
+    assert.match(r.err, /Stop the worker first/);
+  });
+
+  test('topics from the directory once the worker has stopped', async () => {
+    const name = uniqueName('tail');
+    const input = join(dir, `${name}.txt`);
+    await writeFile(input, 'alpha\nbeta\n');
+    const json = join(dir, `${name}.json`);
+    await writeFile(
+      json,
+      JSON.stringify({ name, config: { 'connector.class': 'FileStreamSource', file: input, topic: name } }),
+    );
+    await ok(['connectors', 'create', '-f', json, '--url', url]);
+    await appendFile(input, 'gamma\n');
+    await until(async () => (await ok(['offsets', 'get', name, '--url', url])).includes('{"position":17}'), {
+      timeoutMs: 20_000,
+      description: 'all three lines read',
+    });
+    await worker.stop();
+    const data = ['--dir', join(dir, 'data')];
+
+    assert.match(await ok(['topics', 'list', ...data]), new RegExp(`${name}\\s+1\\s+3\\n`));
+    const listed = JSON.parse(await ok(['topics', 'list', ...data, '--json'])) as Array<{
+      name: string;
+      records: number;
+    }>;
+    assert.deepEqual(
+      listed.find((t) => t.name === name),
+      { name, partitions: 1, records: 3 },
+    );
+    // Without --from-beginning only new records count, and the embedded log ends where it is.
+    assert.equal(await ok(['topics', 'consume', name, ...data]), '');
+    assert.equal(await ok(['topics', 'consume', name, ...data, '--from-beginning']), 'alpha\nbeta\ngamma\n');
+    assert.equal(
+      await ok(['topics', 'consume', name, ...data, '--from-beginning', '--max-messages', '2']),
+      'alpha\nbeta\n',
+    );
+
+    const produced = await sluice(
+      ['topics', 'produce', name, ...data, '--key-separator', '='],
+      'k1=v1\nk2=a=b\n',
+    );
+    assert.equal(produced.code, 0, produced.err);
+    assert.match(produced.err, /Produced 2 records/);
+    assert.equal(
+      await ok(['topics', 'consume', name, ...data, '--partition', '0', '--offset', '3', '--key']),
+      'k1\tv1\nk2\ta=b\n',
+    );
+    const lines = (await ok(['topics', 'consume', name, ...data, '--from-beginning', '--json']))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { offset: number; key: string | null; value: string });
+    assert.deepEqual(
+      lines.map((l) => [l.offset, l.key, l.value]),
+      [
+        [0, null, 'alpha'],
+        [1, null, 'beta'],
+        [2, null, 'gamma'],
+        [3, 'k1', 'v1'],
+        [4, 'k2', 'a=b'],
+      ],
+    );
+    // The worker properties say where the log is, too.
+    assert.match(await ok(['topics', 'list', '--worker-config', props]), new RegExp(name));
+
+    const missing = await sluice(['topics', 'consume', 'nope', ...data]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /no topic 'nope'; topics: /);
+    const bad = await sluice(['topics', 'produce', name, ...data, '--key-separator', '='], 'novalue\n');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /line 1 has no key separator "="/);
+    const nothing = await sluice(['topics', 'list', '--dir', join(dir, 'no-such-log')]);
+    assert.equal(nothing.code, 1);
+    assert.match(nothing.err, /no embedded log in .*no-such-log/);
+  });
+});
+
+describe('usage errors and an unreachable worker', () => {
+  test('a misspelled flag is exit code 2, named, with a hint', async () => {
+    const r = await sluice(['connectors', 'status', '--jsn']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown option '--jsn' \(did you mean '--json'\?\)/);
+    const t = await sluice(['topics', 'consume', 'x', '--from-begining']);
+    assert.equal(t.code, 2);
+    assert.match(t.err, /did you mean '--from-beginning'/);
+    const wrong = await sluice(['topics', 'list', '--max-messages', '3']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.err, /'--max-messages' does not apply to 'topics list'/);
+    const notInt = await sluice(['topics', 'consume', 'x', '--max-messages', 'ten']);
+    assert.equal(notInt.code, 2);
+    assert.match(notInt.err, /--max-messages: expected a non-negative integer, got 'ten'/);
+    assert.equal((await sluice(['connectors', 'delete'])).code, 2);
+    assert.equal((await sluice(['connectors', 'create'])).code, 2);
+    assert.equal((await sluice(['connectors', 'frob'])).code, 2);
+    assert.equal((await sluice(['connectors', 'list', '--url', 'not a url'])).code, 2);
+  });
+
+  test('--help for every client command, exit 0', async () => {
+    for (const c of ['connectors', 'offsets', 'topics', 'plugins']) {
+      const r = await sluice([c, '--help']);
+      assert.equal(r.code, 0, c);
+      assert.match(r.out, new RegExp(`^Usage: sluice ${c}`), c);
+    }
+    assert.match(await ok(['--help']), /connectors list \| status/);
+  });
+
+  test('an unreachable worker: exit code 1 naming the URL', async () => {
+    const port = await closedPort();
+    const r = await sluice(['connectors', 'list', '--url', `http://127.0.0.1:${port}`]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      new RegExp(`cannot reach the worker at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+    );
+  });
+});
+
+describe('against Kafka', () => {
+  let bootstrap: string;
+  before(async () => {
+    ({ bootstrapServers: bootstrap } = await useKafka());
+  });
+
+  test('topics produce, consume and list on a broker', async () => {
+    const topic = uniqueName('cli_topic');
+    const k = ['--bootstrap-server', bootstrap];
+    const produced = await sluice(['topics', 'produce', topic, ...k, '--key'], 'a\t1\nb\t2\nc\t3\n');
+    assert.equal(produced.code, 0, produced.err);
+    assert.equal(
+      await ok([
+        'topics',
+        'consume',
+        topic,
+        ...k,
+        '--from-beginning',
+        '--max-messages',
+        '3',
+        '--key-separator',
+        ':',
+      ]),
+      'a:1\nb:2\nc:3\n',
+    );
+    // Tails like kafka-console-consumer: --timeout-ms ends it when nothing more comes.
+    assert.equal(
+      await ok(['topics', 'consume', topic, ...k, '--from-beginning', '--timeout-ms', '1500']),
+      '1\n2\n3\n',
+    );
+    assert.match(await ok(['topics', 'list', ...k]), new RegExp(`${topic}\\s+1\\s+3\\n`));
+  });
+
+  test('an unreachable broker is exit code 1 naming it', async () => {
+    const port = await closedPort();
+    const r = await sluice(['topics', 'list', '--bootstrap-server', `127.0.0.1:${port}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`Kafka at 127\\.0\\.0\\.1:${port}`));
+  });
+
+  test('connector lifecycle against a distributed worker', async () => {
+    const dir = await tempDir();
+    const group = uniqueName('cli_cluster');
+    const props = join(dir, 'worker.properties');
+    await writeFile(
+      props,
+      [
+        `bootstrap.servers=${bootstrap}`,
+        `group.id=${group}`,
+        `config.storage.topic=${group}-configs`,
+        `offset.storage.topic=${group}-offsets`,
+        `status.storage.topic=${group}-status`,
+        'config.storage.replication.factor=1',
+        'offset.storage.replication.factor=1',
+        'status.storage.replication.factor=1',
+        'key.converter=org.apache.kafka.connect.storage.StringConverter',
+        'value.converter=org.apache.kafka.connect.storage.StringConverter',
+        'offset.flush.interval.ms=200',
+        'scheduled.rebalance.max.delay.ms=1000',
+        'listeners=http://127.0.0.1:0',
+      ].join('\n'),
+    );
+    const worker = new Worker('distributed', props);
+    try {
+      const url = await worker.url;
+      await until(async () => (await sluice(['connectors', 'list', '--url', url])).code === 0, {
+        timeoutMs: 30_000,
+        description: 'the worker answers',
+      });
+      const topic = uniqueName('cli_dist');
+      await lifecycle(url, dir, topic);
+      // The records the connector wrote, read with the client from the broker.
+      assert.match(
+        await ok(['topics', 'list', '--worker-config', props]),
+        new RegExp(`${topic}\\s+1\\s+\\d+`),
+      );
+    } finally {
+      await worker.stop();
+    }
+  });
+});
