@@ -312,7 +312,46 @@ describe('against a standalone worker on the embedded log', () => {
     const r = await sluice(['topics', 'list', '--dir', join(dir, 'data')]);
     assert.equal(r.code, 1, `r: ${r.out}${r.err}`);
     assert.match(r.err, new RegExp(`in use by process ${worker.child.pid}`));
-    assert.match(r.err, /Stop the worker first/);
+    assert.match(r.err, /Go through the worker instead: give its REST address with --url/);
+  });
+
+  test('topics through the running worker: --url, or --worker-config while the worker holds the directory', async () => {
+    const name = uniqueName('via');
+    const u = ['--url', url];
+    const produced = await sluice(['topics', 'produce', name, ...u, '--key-separator', ':'], 'a:1\nb:2\n');
+    assert.equal(produced.code, 0, produced.err);
+    assert.match(produced.err, /Produced 2 records/);
+    assert.match(await ok(['topics', 'list', ...u]), new RegExp(`${name}\\s+1\\s+2\\n`));
+    assert.equal(
+      await ok(['topics', 'consume', name, ...u, '--from-beginning', '--max-messages', '2', '--key']),
+      'a\t1\nb\t2\n',
+    );
+    // A live log: the consumer waits for more until --timeout-ms passes without a record.
+    assert.equal(
+      await ok(['topics', 'consume', name, ...u, '--from-beginning', '--timeout-ms', '300']),
+      '1\n2\n',
+    );
+    const props = join(dir, 'via.properties');
+    await writeFile(
+      props,
+      `embedded.log.dir=${join(dir, 'data')}\nlisteners=http://127.0.0.1:${new URL(url).port}\n`,
+    );
+    assert.equal(
+      await ok([
+        'topics',
+        'consume',
+        name,
+        '--worker-config',
+        props,
+        '--from-beginning',
+        '--max-messages',
+        '1',
+      ]),
+      '1\n',
+    );
+    const missing = await sluice(['topics', 'consume', 'nope', ...u]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, new RegExp(`no topic 'nope'; topics: .*${name}`));
   });
 
   test('topics from the directory once the worker has stopped', async () => {

@@ -19,16 +19,19 @@ import {
   type LogClient,
   type LogRecord,
   PlatformaticLogClient,
-  type ProduceRecord,
 } from '@sluice/runtime';
 import {
+  advertisedUrl,
   CommandError,
   type Io,
   intOption,
   parse,
+  RestClient,
   runCommand,
+  ServerError,
   UsageError,
   workerProperties,
+  workerUrl,
 } from './common.ts';
 import { json, table } from './output.ts';
 
@@ -44,17 +47,20 @@ Commands:
 Where the topics are:
   --bootstrap-server HOSTS   A Kafka cluster, host:port[,host:port...]
   --dir DIR                  An embedded log directory (a standalone worker's embedded.log.dir),
-                             default ./sluice-data. Only when no worker runs on it: the directory
+                             default ./sluice-data, when no worker runs on it: the directory
                              belongs to one process at a time (see docs/cli.md)
-  --worker-config FILE       Worker properties: bootstrap.servers, else embedded.log.dir
+  --worker-config FILE       Worker properties: bootstrap.servers, else embedded.log.dir, read
+                             through the worker (its listeners) while it runs
+  --url URL                  A running standalone worker on the embedded log: through its REST
+                             listener (Sluice's /sluice/topics endpoint)
 
 consume options:
   --from-beginning           Start at the oldest record (default: only records that arrive now)
   --partition P              Only partition P
   --offset N                 Start at offset N (needs --partition)
   --max-messages N           Stop after N records
-  --timeout-ms MS            Kafka: stop when no record came for MS milliseconds (default: wait
-                             until Ctrl-C). The embedded log stops at its end
+  --timeout-ms MS            Stop when no record came for MS milliseconds (default: wait until
+                             Ctrl-C). From an embedded log directory it stops at the end
   --key                      Print the key too: KEY<separator>VALUE
   --key-separator SEP        Between key and value (default a tab); implies --key
   --json                     One JSON object per record: topic, partition, offset, timestamp,
@@ -96,36 +102,213 @@ const ONLY_FOR: Record<string, string[]> = {
 };
 
 interface Where {
-  kind: 'kafka' | 'embedded';
-  /** Bootstrap servers or the directory. */
+  kind: 'kafka' | 'embedded' | 'worker';
+  /** Bootstrap servers, the directory, or the worker's URL. */
   at: string;
+  /** For an embedded log named by worker properties: the URL of the worker that may hold it. */
+  worker?: string;
+}
+
+interface PartitionRange {
+  partition: number;
+  start: number;
+  end: number;
+}
+
+/** A record as the commands print it (text keys and values). */
+interface TextRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  value: string | null;
+  headers: Array<{ key: string; value: string | null }>;
+}
+
+/** What the commands need of a log: a Kafka or embedded LogClient, or a worker's /sluice/topics. */
+interface Topics {
+  /** True when nothing else writes while the command runs (an embedded log it opened). */
+  readonly alone: boolean;
+  list(): Promise<Array<{ name: string; partitions: PartitionRange[] }>>;
+  /** The partitions of a topic; a CommandError listing the topics when it does not exist. */
+  partitions(topic: string): Promise<PartitionRange[]>;
+  fetch(
+    topic: string,
+    partition: number,
+    offset: number,
+    maxWaitMs: number,
+  ): Promise<{ records: TextRecord[]; nextOffset: number }>;
+  produce(
+    records: Array<{ topic: string; key: string | null; value: string; partition?: number }>,
+  ): Promise<void>;
+  close(): Promise<void>;
+}
+
+function noTopic(topic: string, topics: string[]): CommandError {
+  return new CommandError(
+    `no topic '${topic}'${topics.length === 0 ? ' (there are no topics)' : `; topics: ${topics.join(', ')}`}`,
+  );
+}
+
+function logTopics(log: LogClient, alone: boolean): Topics {
+  const ranges = async (names: string[]): Promise<Array<{ name: string; partitions: PartitionRange[] }>> => {
+    if (names.length === 0) return [];
+    const described = await log.describeTopics(names);
+    const result: Array<{ name: string; partitions: PartitionRange[] }> = [];
+    for (const name of names) {
+      const tps = (described.get(name)?.partitions ?? []).map((p) => ({
+        topic: name,
+        partition: p.partition,
+      }));
+      const [start, end] = await Promise.all([
+        log.listOffsets(tps, 'earliest'),
+        log.listOffsets(tps, 'latest'),
+      ]);
+      result.push({
+        name,
+        partitions: tps.map((tp, i) => ({
+          partition: tp.partition,
+          start: start[i]!.offset,
+          end: end[i]!.offset,
+        })),
+      });
+    }
+    return result;
+  };
+  return {
+    alone,
+    list: async () => ranges(await log.listTopics()),
+    partitions: async (topic) => {
+      try {
+        return (await ranges([topic]))[0]!.partitions;
+      } catch (e) {
+        if (e instanceof NotFoundError) throw noTopic(topic, await log.listTopics());
+        throw e;
+      }
+    },
+    fetch: async (topic, partition, offset, maxWaitMs) => {
+      const [f] = await log.fetch([{ topic, partition, offset }], { maxWaitMs });
+      if (f === undefined) return { records: [], nextOffset: offset };
+      if (f.error !== undefined) {
+        if (f.error.retriable) return { records: [], nextOffset: offset };
+        throw new CommandError(`partition ${partition}: ${f.error.code}: ${f.error.message}`);
+      }
+      return { records: f.records.map(textRecord), nextOffset: f.nextOffset };
+    },
+    produce: async (records) => {
+      await log.produce(
+        records.map((r) => ({
+          topic: r.topic,
+          key: r.key === null ? null : Buffer.from(r.key),
+          value: Buffer.from(r.value),
+          headers: [],
+          ...(r.partition === undefined ? {} : { partition: r.partition }),
+        })),
+      );
+    },
+    close: () => log.close(),
+  };
+}
+
+function textRecord(r: LogRecord): TextRecord {
+  return {
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key: text(r.key),
+    value: text(r.value),
+    headers: r.headers.map(([k, v]) => ({ key: k, value: text(v) })),
+  };
+}
+
+/** The topics of the log a running worker holds, through its /sluice/topics endpoint. */
+function workerTopics(url: string): Topics {
+  const client = new RestClient(url);
+  const enc = encodeURIComponent;
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    try {
+      return await client.call(method, `/sluice/topics${path}`, body);
+    } catch (e) {
+      if (e instanceof ServerError && e.status === 404 && path === '') {
+        throw new CommandError(
+          `the worker at ${url} does not serve topics: it runs on Kafka (use --bootstrap-server), or is not a Sluice standalone worker on the embedded log`,
+        );
+      }
+      throw e;
+    }
+  };
+  return {
+    alone: false,
+    list: async () => (await call('GET', '')) as Array<{ name: string; partitions: PartitionRange[] }>,
+    partitions: async (topic) => {
+      const all = (await call('GET', '')) as Array<{ name: string; partitions: PartitionRange[] }>;
+      const found = all.find((t) => t.name === topic);
+      if (found === undefined)
+        throw noTopic(
+          topic,
+          all.map((t) => t.name),
+        );
+      return found.partitions;
+    },
+    fetch: async (topic, partition, offset, maxWaitMs) => {
+      const answer = (await call(
+        'GET',
+        `/${enc(topic)}/partitions/${partition}/records?offset=${offset}&maxWaitMs=${maxWaitMs}`,
+      )) as { records: Array<Omit<TextRecord, 'topic'>>; nextOffset: number };
+      return { records: answer.records.map((r) => ({ topic, ...r })), nextOffset: answer.nextOffset };
+    },
+    produce: async (records) => {
+      const topic = records[0]!.topic;
+      await call('POST', `/${enc(topic)}/records`, {
+        records: records.map((r) => ({
+          key: r.key,
+          value: r.value,
+          ...(r.partition === undefined ? {} : { partition: r.partition }),
+        })),
+      });
+    },
+    close: async () => {},
+  };
 }
 
 async function where(values: Record<string, unknown>): Promise<Where> {
-  const given = ['bootstrap-server', 'dir', 'worker-config'].filter((k) => values[k] !== undefined);
+  const given = ['bootstrap-server', 'dir', 'worker-config', 'url'].filter((k) => values[k] !== undefined);
   if (given.length > 1) {
     throw new UsageError(`--${given[0]} and --${given[1]} both say where the topics are: give one`);
   }
   if (typeof values['bootstrap-server'] === 'string')
     return { kind: 'kafka', at: values['bootstrap-server'] };
+  if (typeof values.url === 'string') return { kind: 'worker', at: await workerUrl(values) };
   if (typeof values.dir === 'string') return { kind: 'embedded', at: resolve(values.dir) };
   if (typeof values['worker-config'] === 'string') {
     const props = await workerProperties(values['worker-config']);
     const bootstrap = props['bootstrap.servers']?.trim();
     if (bootstrap !== undefined && bootstrap !== '') return { kind: 'kafka', at: bootstrap };
-    return { kind: 'embedded', at: resolve(props['embedded.log.dir'] ?? EMBEDDED_LOG_DEFAULTS.dir) };
+    let worker: string | undefined;
+    try {
+      worker = advertisedUrl(props, values['worker-config']);
+    } catch {
+      worker = undefined; // port 0: not known from the file
+    }
+    return {
+      kind: 'embedded',
+      at: resolve(props['embedded.log.dir'] ?? EMBEDDED_LOG_DEFAULTS.dir),
+      ...(worker === undefined ? {} : { worker }),
+    };
   }
   return { kind: 'embedded', at: resolve(EMBEDDED_LOG_DEFAULTS.dir) };
 }
 
-async function openLog(w: Where, create: boolean): Promise<LogClient> {
+async function openLog(w: Where, create: boolean): Promise<Topics> {
+  if (w.kind === 'worker') return workerTopics(w.at);
   if (w.kind === 'kafka') {
     try {
-      return new PlatformaticLogClient({
-        bootstrapServers: w.at,
-        clientId: 'sluice-cli',
-        maxBlockMs: 10_000,
-      });
+      return logTopics(
+        new PlatformaticLogClient({ bootstrapServers: w.at, clientId: 'sluice-cli', maxBlockMs: 10_000 }),
+        false,
+      );
     } catch (e) {
       throw new UsageError(`--bootstrap-server: ${(e as Error).message}`);
     }
@@ -136,16 +319,18 @@ async function openLog(w: Where, create: boolean): Promise<LogClient> {
     );
   }
   try {
-    return await EmbeddedLogClient.open({ dir: w.at });
+    return logTopics(await EmbeddedLogClient.open({ dir: w.at }), true);
   } catch (e) {
     const message = (e as Error).message;
     const owner = /in use by process (\d+)/.exec(message);
+    // Held by the worker of these properties: through it, then.
+    if (owner !== null && w.worker !== undefined) return workerTopics(w.worker);
     if (owner !== null) {
       throw new CommandError(
         `the embedded log in ${w.at} is in use by process ${owner[1]} (a running worker). ` +
           'Its files cannot be read safely while that process writes them (it appends to segments, ' +
           'repairs torn tails and keeps the indexes in memory), so this command does not open them. ' +
-          'Stop the worker first, or read the topic with a sink connector of that worker.',
+          'Go through the worker instead: give its REST address with --url (or its properties with --worker-config), or stop the worker first.',
       );
     }
     throw new CommandError(message);
@@ -157,7 +342,11 @@ function logError(e: unknown, w: Where): never {
   if (e instanceof UsageError || e instanceof CommandError) throw e;
   const message = (e as Error).message;
   throw new CommandError(
-    w.kind === 'kafka' ? `Kafka at ${w.at}: ${message}` : `embedded log ${w.at}: ${message}`,
+    w.kind === 'kafka'
+      ? `Kafka at ${w.at}: ${message}`
+      : w.kind === 'worker'
+        ? message
+        : `embedded log ${w.at}: ${message}`,
   );
 }
 
@@ -165,39 +354,14 @@ function text(b: Buffer | null): string | null {
   return b === null ? null : b.toString('utf8');
 }
 
-function formatRecord(r: LogRecord, values: Record<string, unknown>): string {
-  if (values.json === true) {
-    return JSON.stringify({
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      key: text(r.key),
-      value: text(r.value),
-      headers: r.headers.map(([k, v]) => ({ key: k, value: text(v) })),
-    });
-  }
-  const value = text(r.value) ?? 'null';
+function formatRecord(r: TextRecord, values: Record<string, unknown>): string {
+  if (values.json === true) return JSON.stringify(r);
+  const value = r.value ?? 'null';
   if (values.key === true || values['key-separator'] !== undefined) {
     const sep = typeof values['key-separator'] === 'string' ? values['key-separator'] : '\t';
-    return `${text(r.key) ?? 'null'}${sep}${value}`;
+    return `${r.key ?? 'null'}${sep}${value}`;
   }
   return value;
-}
-
-async function partitionsOf(log: LogClient, topic: string): Promise<number[]> {
-  try {
-    const d = (await log.describeTopics([topic])).get(topic);
-    return d === undefined ? [] : d.partitions.map((p) => p.partition);
-  } catch (e) {
-    if (e instanceof NotFoundError) {
-      const topics = await log.listTopics();
-      throw new CommandError(
-        `no topic '${topic}'${topics.length === 0 ? ' (there are no topics)' : `; topics: ${topics.join(', ')}`}`,
-      );
-    }
-    throw e;
-  }
 }
 
 /** `sluice topics <command>`. */
@@ -220,11 +384,6 @@ export function runTopics(args: readonly string[], io: Io): Promise<number> {
       if (values[flag] !== undefined && !commands.includes(command)) {
         throw new UsageError(`option '--${flag}' does not apply to 'topics ${command}'`);
       }
-    }
-    if (values.url !== undefined) {
-      throw new UsageError(
-        "option '--url': topics are not read through a worker yet; give --bootstrap-server for Kafka, or --dir for an embedded log no worker runs on",
-      );
     }
     const partition = intOption(values, 'partition');
     const offset = intOption(values, 'offset');
@@ -249,14 +408,7 @@ export function runTopics(args: readonly string[], io: Io): Promise<number> {
     try {
       if (command === 'list' || command === 'ls') return await list(log, values, io);
       if (command === 'consume') {
-        return await consume(
-          log,
-          w,
-          positionals[0]!,
-          { partition, offset, maxMessages, timeoutMs },
-          values,
-          io,
-        );
+        return await consume(log, positionals[0]!, { partition, offset, maxMessages, timeoutMs }, values, io);
       }
       return await produce(log, positionals[0]!, partition, values, io);
     } catch (e) {
@@ -267,22 +419,12 @@ export function runTopics(args: readonly string[], io: Io): Promise<number> {
   });
 }
 
-async function list(log: LogClient, values: Record<string, unknown>, io: Io): Promise<number> {
-  const names = await log.listTopics();
-  const described = names.length === 0 ? new Map() : await log.describeTopics(names);
-  const rows: Array<{ name: string; partitions: number; records: number }> = [];
-  for (const name of names) {
-    const tps = (described.get(name)?.partitions ?? []).map((p: { partition: number }) => ({
-      topic: name,
-      partition: p.partition,
-    }));
-    const [start, end] = await Promise.all([
-      log.listOffsets(tps, 'earliest'),
-      log.listOffsets(tps, 'latest'),
-    ]);
-    const records = end.reduce((sum, e, i) => sum + e.offset - (start[i]?.offset ?? 0), 0);
-    rows.push({ name, partitions: tps.length, records });
-  }
+async function list(log: Topics, values: Record<string, unknown>, io: Io): Promise<number> {
+  const rows = (await log.list()).map((t) => ({
+    name: t.name,
+    partitions: t.partitions.length,
+    records: t.partitions.reduce((sum, p) => sum + p.end - p.start, 0),
+  }));
   if (values.json === true) {
     json(io.out, rows);
     return 0;
@@ -307,32 +449,27 @@ interface ConsumeOptions {
 }
 
 async function consume(
-  log: LogClient,
-  w: Where,
+  log: Topics,
   topic: string,
   o: ConsumeOptions,
   values: Record<string, unknown>,
   io: Io,
 ): Promise<number> {
-  const all = await partitionsOf(log, topic);
-  if (o.partition !== undefined && !all.includes(o.partition)) {
+  const all = await log.partitions(topic);
+  if (o.partition !== undefined && !all.some((p) => p.partition === o.partition)) {
     throw new UsageError(
       `--partition: topic '${topic}' has partitions 0..${all.length - 1}, not ${o.partition}`,
     );
   }
-  const tps = (o.partition === undefined ? all : [o.partition]).map((partition) => ({ topic, partition }));
-  const starts =
-    o.offset !== undefined
-      ? [o.offset]
-      : (await log.listOffsets(tps, values['from-beginning'] === true ? 'earliest' : 'latest')).map(
-          (l) => l.offset,
-        );
-  const next = new Map(tps.map((tp, i) => [tp.partition, starts[i]!]));
+  const parts = o.partition === undefined ? all : all.filter((p) => p.partition === o.partition);
+  const next = new Map(
+    parts.map((p) => [
+      p.partition,
+      o.offset !== undefined ? o.offset : values['from-beginning'] === true ? p.start : p.end,
+    ]),
+  );
   // Nothing else writes an embedded log this command holds: it ends at today's end.
-  const ends =
-    w.kind === 'embedded'
-      ? new Map((await log.listOffsets(tps, 'latest')).map((l) => [l.partition, l.offset]))
-      : undefined;
+  const ends = log.alone ? new Map(parts.map((p) => [p.partition, p.end])) : undefined;
   let stopped = false;
   const stop = (): void => {
     stopped = true;
@@ -342,28 +479,25 @@ async function consume(
   let lastRecordAt = Date.now();
   try {
     while (!stopped && (o.maxMessages === undefined || count < o.maxMessages)) {
-      const wanted = tps.filter(
-        (tp) => ends === undefined || next.get(tp.partition)! < ends.get(tp.partition)!,
+      const wanted = parts.filter(
+        (p) => ends === undefined || next.get(p.partition)! < ends.get(p.partition)!,
       );
       if (wanted.length === 0) break;
-      const fetched = await log.fetch(
-        wanted.map((tp) => ({ ...tp, offset: next.get(tp.partition)! })),
-        { maxWaitMs: 500 },
-      );
+      // One partition waits for news; with several, each is asked without waiting but the last.
       let got = 0;
-      for (const f of fetched) {
-        if (f.error !== undefined && !f.error.retriable) {
-          throw new CommandError(`partition ${f.partition}: ${f.error.code}: ${f.error.message}`);
-        }
+      for (const [i, p] of wanted.entries()) {
+        const waitMs = ends !== undefined || i < wanted.length - 1 ? 0 : 500;
+        const f = await log.fetch(topic, p.partition, next.get(p.partition)!, waitMs);
         for (const r of f.records) {
           if (o.maxMessages !== undefined && count >= o.maxMessages) break;
           io.out.write(`${formatRecord(r, values)}\n`);
           count++;
           got++;
-          next.set(f.partition, r.offset + 1);
+          next.set(p.partition, r.offset + 1);
         }
-        if (f.records.length === 0 && f.nextOffset > next.get(f.partition)!)
-          next.set(f.partition, f.nextOffset);
+        if (f.records.length === 0 && f.nextOffset > next.get(p.partition)!)
+          next.set(p.partition, f.nextOffset);
+        if (o.maxMessages !== undefined && count >= o.maxMessages) break;
       }
       if (got > 0) lastRecordAt = Date.now();
       else if (o.timeoutMs !== undefined && Date.now() - lastRecordAt >= o.timeoutMs) break;
@@ -376,7 +510,7 @@ async function consume(
 }
 
 async function produce(
-  log: LogClient,
+  log: Topics,
   topic: string,
   partition: number | undefined,
   values: Record<string, unknown>,
@@ -384,7 +518,7 @@ async function produce(
 ): Promise<number> {
   if (io.in === undefined) throw new CommandError('no standard input to read');
   if (partition !== undefined) {
-    const all = await partitionsOf(log, topic);
+    const all = (await log.partitions(topic)).map((p) => p.partition);
     if (!all.includes(partition)) {
       throw new UsageError(
         `--partition: topic '${topic}' has partitions 0..${all.length - 1}, not ${partition}`,
@@ -393,7 +527,7 @@ async function produce(
   }
   const keyed = values.key === true || values['key-separator'] !== undefined;
   const sep = typeof values['key-separator'] === 'string' ? values['key-separator'] : '\t';
-  let batch: ProduceRecord[] = [];
+  let batch: Array<{ topic: string; key: string | null; value: string; partition?: number }> = [];
   let lineNo = 0;
   let sent = 0;
   const flush = async (): Promise<void> => {
@@ -404,7 +538,7 @@ async function produce(
   };
   for await (const line of createInterface({ input: io.in, crlfDelay: Number.POSITIVE_INFINITY })) {
     lineNo++;
-    let key: Buffer | null = null;
+    let key: string | null = null;
     let value = line;
     if (keyed) {
       const at = line.indexOf(sep);
@@ -414,16 +548,10 @@ async function produce(
           `line ${lineNo} has no key separator ${JSON.stringify(sep)} (${sent} records sent before it)`,
         );
       }
-      key = Buffer.from(line.slice(0, at));
+      key = line.slice(0, at);
       value = line.slice(at + sep.length);
     }
-    batch.push({
-      topic,
-      key,
-      value: Buffer.from(value),
-      headers: [],
-      ...(partition === undefined ? {} : { partition }),
-    });
+    batch.push({ topic, key, value, ...(partition === undefined ? {} : { partition }) });
     if (batch.length >= 500) await flush();
   }
   await flush();
