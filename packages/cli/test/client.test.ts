@@ -274,7 +274,7 @@ describe('against a standalone worker on the embedded log', () => {
     await writeFile(
       props,
       [
-        `embedded.log.dir=${join(dir, 'data')}`,
+        `embedded.log.dir=${join(dir, 'sluice-data')}`,
         'key.converter=org.apache.kafka.connect.storage.StringConverter',
         'value.converter=org.apache.kafka.connect.storage.StringConverter',
         `offset.storage.file.filename=${join(dir, 'connect.offsets')}`,
@@ -309,7 +309,7 @@ describe('against a standalone worker on the embedded log', () => {
   });
 
   test('the embedded log of a running worker is not opened: the message names the process', async () => {
-    const r = await sluice(['topics', 'list', '--dir', join(dir, 'data')]);
+    const r = await sluice(['topics', 'list', '--dir', join(dir, 'sluice-data')]);
     assert.equal(r.code, 1, `r: ${r.out}${r.err}`);
     assert.match(r.err, new RegExp(`in use by process ${worker.child.pid}`));
     assert.match(r.err, /Go through the worker instead: give its REST address with --url/);
@@ -334,7 +334,7 @@ describe('against a standalone worker on the embedded log', () => {
     const props = join(dir, 'via.properties');
     await writeFile(
       props,
-      `embedded.log.dir=${join(dir, 'data')}\nlisteners=http://127.0.0.1:${new URL(url).port}\n`,
+      `embedded.log.dir=${join(dir, 'sluice-data')}\nlisteners=http://127.0.0.1:${new URL(url).port}\n`,
     );
     assert.equal(
       await ok([
@@ -352,6 +352,36 @@ describe('against a standalone worker on the embedded log', () => {
     const missing = await sluice(['topics', 'consume', 'nope', ...u]);
     assert.equal(missing.code, 1);
     assert.match(missing.err, new RegExp(`no topic 'nope'; topics: .*${name}`));
+    // The endpoint's bad input is a 400 naming the field.
+    const bad = await fetch(`${url}/sluice/topics/${name}/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [{ value: 5 }] }),
+    });
+    assert.equal(bad.status, 400);
+    assert.match(
+      ((await bad.json()) as { message: string }).message,
+      /records\[0\]\.value must be a string or null/,
+    );
+    const badOffset = await fetch(`${url}/sluice/topics/${name}/partitions/0/records?offset=-1`);
+    assert.equal(badOffset.status, 400);
+    assert.match(((await badOffset.json()) as { message: string }).message, /offset must be an integer/);
+    // No flags at all, as after \`npm start\`: ./sluice-data is held, so through $SLUICE_URL.
+    const cwd = process.cwd();
+    process.chdir(dir);
+    process.env.SLUICE_URL = url;
+    try {
+      const r = await sluice(['topics', 'consume', name, '--from-beginning', '--max-messages', '2']);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, '1\n2\n');
+      assert.match(
+        r.err,
+        new RegExp(`held by process ${worker.child.pid}: reading it through the worker at ${url}`),
+      );
+    } finally {
+      process.chdir(cwd);
+      delete process.env.SLUICE_URL;
+    }
   });
 
   test('topics from the directory once the worker has stopped', async () => {
@@ -370,7 +400,7 @@ describe('against a standalone worker on the embedded log', () => {
       description: 'all three lines read',
     });
     await worker.stop();
-    const data = ['--dir', join(dir, 'data')];
+    const data = ['--dir', join(dir, 'sluice-data')];
 
     assert.match(await ok(['topics', 'list', ...data]), new RegExp(`${name}\\s+1\\s+3\\n`));
     const listed = JSON.parse(await ok(['topics', 'list', ...data, '--json'])) as Array<{

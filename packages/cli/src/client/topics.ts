@@ -298,10 +298,12 @@ async function where(values: Record<string, unknown>): Promise<Where> {
       ...(worker === undefined ? {} : { worker }),
     };
   }
-  return { kind: 'embedded', at: resolve(EMBEDDED_LOG_DEFAULTS.dir) };
+  // Nothing said: ./sluice-data, or while a worker holds it, through the worker at SLUICE_URL or
+  // http://127.0.0.1:8083 (as \`npm start\` runs it).
+  return { kind: 'embedded', at: resolve(EMBEDDED_LOG_DEFAULTS.dir), worker: await workerUrl(values) };
 }
 
-async function openLog(w: Where, create: boolean): Promise<Topics> {
+async function openLog(w: Where, create: boolean, err: NodeJS.WritableStream): Promise<Topics> {
   if (w.kind === 'worker') return workerTopics(w.at);
   if (w.kind === 'kafka') {
     try {
@@ -324,7 +326,12 @@ async function openLog(w: Where, create: boolean): Promise<Topics> {
     const message = (e as Error).message;
     const owner = /in use by process (\d+)/.exec(message);
     // Held by the worker of these properties: through it, then.
-    if (owner !== null && w.worker !== undefined) return workerTopics(w.worker);
+    if (owner !== null && w.worker !== undefined) {
+      err.write(
+        `sluice topics: ${w.at} is held by process ${owner[1]}: reading it through the worker at ${w.worker}\n`,
+      );
+      return workerTopics(w.worker);
+    }
     if (owner !== null) {
       throw new CommandError(
         `the embedded log in ${w.at} is in use by process ${owner[1]} (a running worker). ` +
@@ -404,7 +411,7 @@ export function runTopics(args: readonly string[], io: Io): Promise<number> {
     }
 
     const w = await where(values);
-    const log = await openLog(w, command === 'produce');
+    const log = await openLog(w, command === 'produce', io.err);
     try {
       if (command === 'list' || command === 'ls') return await list(log, values, io);
       if (command === 'consume') {
