@@ -10,33 +10,38 @@ const USAGE = `Usage: sluice <command> [options]
 
 A Kafka Connect-compatible runtime for Node.js.
 
-Commands:
+Run:
   standalone <worker.properties> [<connector file> ...]
                      Run a standalone worker, like Kafka's connect-standalone.sh
   distributed <worker.properties>
                      Run a worker of a distributed cluster, like Kafka's connect-distributed.sh
-  plugins [--json] [--url URL | --worker-config FILE]
-                     List the connectors, converters, transforms and predicates: of a running
-                     worker with --url, else those this installation (and plugin.path) provides
+  registry [--port 8081] [--data <file>]
+                     Run a Confluent Schema Registry-compatible registry alone
 
-Client of a running worker (its REST API; --url, default http://127.0.0.1:8083):
+Drive a running worker (its REST API at --url, default $SLUICE_URL or http://127.0.0.1:8083,
+or the address in --worker-config FILE):
   connectors list | status [NAME] | describe NAME | create -f FILE | update NAME -f FILE
              | delete NAME | pause NAME | resume NAME | stop NAME
              | restart NAME [--failed] [--include-tasks] [--task N]
   offsets get NAME | reset NAME | set NAME -f FILE
+  plugins [--json] [--url URL | --worker-config FILE]
+                     Connectors, converters, transforms and predicates: of a running worker with
+                     --url, else those this installation (and the file's plugin.path) provides
 
-Topics of Kafka (--bootstrap-server) or of the embedded log (--dir, default ./sluice-data):
+Topics of Kafka (--bootstrap-server), of an embedded log directory (--dir, default ./sluice-data)
+or of the embedded log of a running worker (--url):
   topics list | consume TOPIC [--from-beginning] [--max-messages N] [--partition P] [--key]
-         | produce TOPIC [--key-separator SEP]   (lines from stdin)
+         | produce TOPIC [--key-separator SEP]   (lines from standard input)
 
-Add --json for output that scripts read, --help after any command for its options.
-  registry [--port 8081] [--data <file>]
-                     Run a Confluent Schema Registry-compatible registry alone
   version            Print the version
 
 Options:
-  -h, --help         Show this help
+  -h, --help         Show this help (after a command: its options)
   -v, --version      Print the version
+
+Client commands print tables for people and JSON with --json; exit codes: 0 done, 1 the worker
+or the log said no (its message is printed) or cannot be reached, 2 a bad command line.
+Docs: docs/cli.md
 `;
 
 /** Runs the command line; returns the process exit code. */
