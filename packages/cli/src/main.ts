@@ -1,6 +1,6 @@
 import { builtinPlugins, createLogger, loadPluginPath, SLUICE_VERSION } from '@sluice/runtime';
 import { type Io, parse, runCommand, UsageError, WORKER_OPTIONS, workerProperties } from './client/common.ts';
-import { remotePlugins, runConnectors, runOffsets } from './client/connectors.ts';
+import { remotePlugins, runConnectors, runLoggers, runOffsets } from './client/connectors.ts';
 import { runTopics } from './client/topics.ts';
 import { runDistributed } from './distributed.ts';
 import { runRegistry } from './registry.ts';
@@ -24,6 +24,7 @@ or the address in --worker-config FILE):
              | delete NAME | pause NAME | resume NAME | stop NAME
              | restart NAME [--failed] [--include-tasks] [--task N]
   offsets get NAME | reset NAME | set NAME -f FILE
+  loggers list | get LOGGER | set LOGGER LEVEL [--cluster]
   plugins [--json] [--url URL | --worker-config FILE]
                      Connectors, converters, transforms and predicates: of a running worker with
                      --url, else those this installation (and the file's plugin.path) provides
@@ -79,6 +80,8 @@ export async function main(
       return runConnectors(rest, io);
     case 'offsets':
       return runOffsets(rest, io);
+    case 'loggers':
+      return runLoggers(rest, io);
     case 'topics':
     case 'topic':
       return runTopics(rest, io);

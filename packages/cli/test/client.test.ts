@@ -40,8 +40,9 @@ interface Result {
   err: string;
 }
 
-async function sluice(args: string[], stdin?: string): Promise<Result> {
+async function sluice(args: string[], stdin?: string, terminal = false): Promise<Result> {
   const out = new PassThrough();
+  if (terminal) Object.assign(out, { isTTY: true });
   const err = new PassThrough();
   const chunks: string[] = [];
   const errChunks: string[] = [];
@@ -163,6 +164,33 @@ async function lifecycle(url: string, dir: string, topic: string): Promise<void>
   >;
   assert.equal(listJson[name]?.status.connector.state, 'RUNNING');
   assert.equal(listJson[name]?.info.config.file, input);
+
+  // On a terminal the states are coloured, unless NO_COLOR is set.
+  const tty = await sluice(['connectors', 'list', ...u], undefined, true);
+  assert.ok(tty.out.includes('\u001b[32mRUNNING\u001b[0m'), tty.out);
+  assert.match(
+    tty.out,
+    new RegExp(`${name} +source +\u001b\\[32mRUNNING\u001b\\[0m +1/1 `),
+    'aligned despite colours',
+  );
+  process.env.NO_COLOR = '1';
+  try {
+    assert.ok(!(await sluice(['connectors', 'list', ...u], undefined, true)).out.includes('\u001b['));
+  } finally {
+    delete process.env.NO_COLOR;
+  }
+
+  // Log levels.
+  const logger = 'org.apache.kafka.connect.runtime.WorkerSourceTask';
+  assert.match(await ok(['loggers', 'set', logger, 'debug', ...u]), new RegExp(`Set .*${logger}.* to DEBUG`));
+  assert.equal(await ok(['loggers', 'get', logger, ...u]), 'DEBUG\n');
+  assert.match(
+    await ok(['loggers', 'list', ...u]),
+    new RegExp(`${logger.replace(/\./g, '\\.')}\\s+DEBUG\\s+\\d{4}-`),
+  );
+  const badLevel = await sluice(['loggers', 'set', logger, 'DEBG', ...u]);
+  assert.equal(badLevel.code, 2, badLevel.err);
+  assert.match(badLevel.err, /'DEBG' is not a level \(did you mean 'DEBUG'\?\)/);
 
   const status = await ok(['connectors', 'status', name, ...u]);
   assert.match(
@@ -479,7 +507,7 @@ describe('usage errors and an unreachable worker', () => {
   });
 
   test('--help for every client command, exit 0', async () => {
-    for (const c of ['connectors', 'offsets', 'topics', 'plugins']) {
+    for (const c of ['connectors', 'offsets', 'topics', 'plugins', 'loggers']) {
       const r = await sluice([c, '--help']);
       assert.equal(r.code, 0, c);
       assert.match(r.out, new RegExp(`^Usage: sluice ${c}`), c);

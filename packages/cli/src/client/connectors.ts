@@ -5,6 +5,7 @@
 import { loadConnectorConfigFile } from '@sluice/runtime';
 import {
   CommandError,
+  didYouMean,
   type Io,
   intOption,
   parse,
@@ -456,6 +457,106 @@ export function runOffsets(args: readonly string[], io: Io): Promise<number> {
       default:
         throw new UsageError(
           `unknown command '${command}'${didYouMeanCommand(command, ['get', 'reset', 'set'])}`,
+        );
+    }
+  });
+}
+
+export const LOGGERS_USAGE = `Usage: sluice loggers <command> [options]
+
+Reads and sets a worker's log levels (Kafka Connect's /admin/loggers).
+
+Commands:
+  list                       Loggers with an explicit level, and when it was set
+  get LOGGER                 The level of one logger
+  set LOGGER LEVEL           Set the level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL, OFF) of
+                             LOGGER and the loggers below it, on this worker; --cluster on
+                             every worker of a distributed cluster
+
+${WORKER_HELP}`;
+
+/** \`sluice loggers <command>\`. */
+export function runLoggers(args: readonly string[], io: Io): Promise<number> {
+  return runCommand('sluice loggers', LOGGERS_USAGE, io, async () => {
+    const [command, ...rest] = args;
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      (command === undefined ? io.err : io.out).write(LOGGERS_USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    const { values, positionals } = parse(rest, { ...WORKER_OPTIONS, cluster: { type: 'boolean' } });
+    if (values.help === true) {
+      io.out.write(LOGGERS_USAGE);
+      return 0;
+    }
+    if (values.cluster !== undefined && command !== 'set') {
+      throw new UsageError(`option '--cluster' does not apply to 'loggers ${command}'`);
+    }
+    const { out } = io;
+    const asJson = values.json === true;
+    switch (command) {
+      case 'list': {
+        if (positionals.length > 0) throw new UsageError(`list: unexpected argument '${positionals[0]}'`);
+        const client = new RestClient(await workerUrl(values));
+        const all = (await client.call('GET', '/admin/loggers')) as Record<
+          string,
+          { level: string; last_modified?: number | null }
+        >;
+        if (asJson) {
+          json(out, all);
+          return 0;
+        }
+        table(
+          out,
+          ['LOGGER', 'LEVEL', 'SET AT'],
+          Object.keys(all)
+            .sort()
+            .map((name) => {
+              const at = all[name]!.last_modified;
+              return [name, all[name]!.level, typeof at === 'number' ? new Date(at).toISOString() : ''];
+            }),
+        );
+        return 0;
+      }
+      case 'get': {
+        if (positionals.length !== 1) throw new UsageError('get: expected one LOGGER');
+        const client = new RestClient(await workerUrl(values));
+        const answer = (await client.call('GET', `/admin/loggers/${enc(positionals[0]!)}`)) as {
+          level: string;
+        };
+        if (asJson) json(out, answer);
+        else out.write(`${answer.level}\n`);
+        return 0;
+      }
+      case 'set': {
+        if (positionals.length !== 2) throw new UsageError('set: expected LOGGER and LEVEL');
+        const [name, level] = positionals as [string, string];
+        const levels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'OFF'];
+        if (!levels.includes(level.toUpperCase())) {
+          const hint = didYouMean(level.toUpperCase(), levels);
+          throw new UsageError(
+            `set: '${level}' is not a level${hint === undefined ? '' : ` (did you mean '${hint}'?)`}; one of ${levels.join(', ')}`,
+          );
+        }
+        const client = new RestClient(await workerUrl(values));
+        const answer = (await client.call(
+          'PUT',
+          `/admin/loggers/${enc(name)}${values.cluster === true ? '?scope=cluster' : ''}`,
+          { level: level.toUpperCase() },
+        )) as string[] | undefined;
+        if (asJson) {
+          json(out, answer ?? []);
+          return 0;
+        }
+        out.write(
+          values.cluster === true
+            ? `Setting ${name} to ${level.toUpperCase()} on every worker\n`
+            : `Set ${(answer ?? [name]).join(', ')} to ${level.toUpperCase()}\n`,
+        );
+        return 0;
+      }
+      default:
+        throw new UsageError(
+          `unknown command '${command}'${didYouMeanCommand(command, ['list', 'get', 'set'])}`,
         );
     }
   });
