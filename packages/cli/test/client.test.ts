@@ -5,12 +5,13 @@
  * and a real Kafka broker. The client runs in this process through `main()`.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -604,6 +605,109 @@ describe('against Kafka', () => {
       );
     } finally {
       await worker.stop();
+    }
+  });
+});
+
+/**
+ * The same client against Apache Kafka Connect 4.1.1 itself (ConnectStandalone from Maven
+ * Central, the jars the REST goldens are recorded with): the client speaks Kafka Connect's REST
+ * API, not Sluice's, so it drives the Java worker unchanged — as kcctl does.
+ */
+describe('against Kafka Connect 4.1.1 (Java)', () => {
+  const CONNECT_VERSION = '4.1.1';
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  const libs = join(repo, '.cache', `kafka-connect-${CONNECT_VERSION}-rest`, 'libs');
+
+  function fetchLibs(): void {
+    if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('connect-runtime-'))) return;
+    const tmp = `${libs}.tmp-${process.pid}`;
+    mkdirSync(dirname(libs), { recursive: true });
+    const r = spawnSync(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        join(repo, 'packages/runtime/test/rest/goldens/pom.xml'),
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${tmp}`,
+        '-DincludeScope=runtime',
+      ],
+      { stdio: 'inherit' },
+    );
+    if (r.status !== 0) throw new Error(`mvn failed (${r.status ?? r.signal})`);
+    renameSync(tmp, libs);
+  }
+
+  test('connector lifecycle, offsets and loggers through the client', async () => {
+    fetchLibs();
+    const { bootstrapServers } = await useKafka();
+    const dir = await tempDir();
+    const port = await closedPort();
+    const props = join(dir, 'worker.properties');
+    await writeFile(
+      props,
+      [
+        `bootstrap.servers=${bootstrapServers}`,
+        'key.converter=org.apache.kafka.connect.storage.StringConverter',
+        'value.converter=org.apache.kafka.connect.storage.StringConverter',
+        `offset.storage.file.filename=${join(dir, 'offsets')}`,
+        'offset.flush.interval.ms=200',
+        `listeners=http://127.0.0.1:${port}`,
+        '',
+      ].join('\n'),
+    );
+    const log4j = join(dir, 'log4j2.properties');
+    await writeFile(
+      log4j,
+      [
+        'appender.stdout.type = Console',
+        'appender.stdout.name = STDOUT',
+        'appender.stdout.layout.type = PatternLayout',
+        'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
+        'rootLogger.level = WARN',
+        'rootLogger.appenderRef.stdout.ref = STDOUT',
+        '',
+      ].join('\n'),
+    );
+    const java = spawn(
+      'java',
+      [
+        `-Dlog4j2.configurationFile=${log4j}`,
+        '-cp',
+        `${libs}/*`,
+        'org.apache.kafka.connect.cli.ConnectStandalone',
+        props,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.add(java);
+    let output = '';
+    java.stdout!.on('data', (c) => {
+      output += String(c);
+    });
+    java.stderr!.on('data', (c) => {
+      output += String(c);
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await until(
+        async () => {
+          if (java.exitCode !== null) throw new Error(`Kafka Connect exited (${java.exitCode}):\n${output}`);
+          return (await sluice(['connectors', 'list', '--url', url])).code === 0;
+        },
+        { timeoutMs: 120_000, description: 'Kafka Connect answering' },
+      );
+      // --worker-config finds it from the same properties Kafka Connect runs with.
+      assert.match(await ok(['connectors', 'list', '--worker-config', props]), /No connectors on/);
+      await lifecycle(url, dir, uniqueName('cli_java'));
+      const plugins = JSON.parse(await ok(['plugins', '--url', url, '--json'])) as Array<{ class: string }>;
+      assert.ok(plugins.some((p) => p.class === 'org.apache.kafka.connect.file.FileStreamSourceConnector'));
+    } finally {
+      java.kill('SIGTERM');
+      if (java.exitCode === null) await once(java, 'exit');
+      children.delete(java);
     }
   });
 });
