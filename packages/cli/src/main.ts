@@ -23,6 +23,7 @@ or the address in --worker-config FILE):
   connectors list | status [NAME] | describe NAME | create -f FILE | update NAME -f FILE
              | delete NAME | pause NAME | resume NAME | stop NAME
              | restart NAME [--failed] [--include-tasks] [--task N]
+             | wait NAME [--state RUNNING] [--timeout-ms MS]
   offsets get NAME | reset NAME | set NAME -f FILE
   loggers list | get LOGGER | set LOGGER LEVEL [--cluster]
   plugins [--json] [--url URL | --worker-config FILE]

@@ -153,6 +153,7 @@ async function lifecycle(url: string, dir: string, topic: string): Promise<void>
   const again = await sluice(['connectors', 'create', '-f', json, ...u]);
   assert.equal(again.code, 1, `again: ${again.out}${again.err}`);
   assert.match(again.err, /already exists \(HTTP 409\)/);
+  assert.equal(await ok(['connectors', 'wait', name, ...u, '--timeout-ms', '30000']), `${name}: RUNNING\n`);
   await waitForState(url, name, 'RUNNING');
 
   const list = await ok(['connectors', 'list', ...u]);
@@ -222,6 +223,7 @@ async function lifecycle(url: string, dir: string, topic: string): Promise<void>
   assert.match(early.err, /STOPPED state.*\(HTTP 400\)/);
 
   assert.match(await ok(['connectors', 'pause', name, ...u]), new RegExp(`Paused connector ${name}`));
+  await ok(['connectors', 'wait', name, '--state', 'paused', ...u, '--timeout-ms', '30000']);
   await waitForState(url, name, 'PAUSED');
   await ok(['connectors', 'resume', name, ...u]);
   await waitForState(url, name, 'RUNNING');
@@ -242,6 +244,7 @@ async function lifecycle(url: string, dir: string, topic: string): Promise<void>
   await waitForState(url, name, 'RUNNING');
 
   await ok(['connectors', 'stop', name, ...u]);
+  await ok(['connectors', 'wait', name, '--state', 'STOPPED', ...u, '--timeout-ms', '30000']);
   await until(async () => (await stateOf(url, name)).connector === 'STOPPED', {
     timeoutMs: 30_000,
     description: 'STOPPED',
@@ -335,6 +338,50 @@ describe('against a standalone worker on the embedded log', () => {
     }>;
     assert.ok(plugins.some((p) => p.class.endsWith('FileStreamSourceConnector') && p.type === 'source'));
     assert.match(await ok(['plugins', '--url', url]), /^TYPE\s+CLASS\s+VERSION\n/);
+  });
+
+  test('connectors wait: exit 1 at once with the trace when a task fails; restart --failed restarts it', async () => {
+    const name = uniqueName('failing');
+    const file = join(dir, `${name}.json`);
+    await writeFile(
+      file,
+      JSON.stringify({
+        name,
+        config: {
+          'connector.class': 'FileStreamSink',
+          topics: name,
+          file: join(dir, 'no-such-dir', 'out.txt'),
+        },
+      }),
+    );
+    await ok(['connectors', 'create', '-f', file, '--url', url]);
+    const waited = await sluice(['connectors', 'wait', name, '--url', url, '--timeout-ms', '30000']);
+    assert.equal(waited.code, 1, waited.out);
+    assert.match(waited.err, new RegExp(`${name}: task 0 FAILED: \\S`));
+    assert.equal(
+      await ok(['connectors', 'wait', name, '--state', 'FAILED', '--url', url]),
+      `${name}: FAILED\n`,
+    );
+    assert.match(
+      await ok(['connectors', 'status', name, '--url', url]),
+      /^CONNECTOR\s+TASK\s+STATE\s+WORKER\s+TRACE\n/,
+    );
+    assert.match(
+      await ok(['connectors', 'restart', name, '--failed', '--include-tasks', '--url', url]),
+      new RegExp(`Restarting task 0 of connector ${name}`),
+    );
+    await ok(['connectors', 'delete', name, '--url', url]);
+    const timedOut = await sluice([
+      'connectors',
+      'wait',
+      'never-created',
+      '--url',
+      url,
+      '--timeout-ms',
+      '300',
+    ]);
+    assert.equal(timedOut.code, 1);
+    assert.match(timedOut.err, /never-created: not RUNNING after 300 ms \(no status yet\)/);
   });
 
   test('the embedded log of a running worker is not opened: the message names the process', async () => {

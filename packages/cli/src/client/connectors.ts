@@ -11,6 +11,7 @@ import {
   parse,
   RestClient,
   runCommand,
+  ServerError,
   UsageError,
   WORKER_OPTIONS,
   workerUrl,
@@ -45,6 +46,10 @@ Commands:
   restart NAME ... [--failed] [--include-tasks] [--task N]
                                  Restart a connector; --include-tasks its tasks too, --failed only
                                  the failed instances; --task N only task N
+  wait NAME ... [--state RUNNING] [--timeout-ms 60000]
+                                 Wait until the connector and its tasks are in the state (RUNNING,
+                                 PAUSED, STOPPED or FAILED); exit 1 at once when one FAILED (with
+                                 the first line of its trace), or at the time-out
 
 ${WORKER_HELP}
 Exit codes: 0 done, 1 the worker said no (its message is printed) or cannot be reached,
@@ -131,6 +136,8 @@ export function runConnectors(args: readonly string[], io: Io): Promise<number> 
       failed: { type: 'boolean' },
       'include-tasks': { type: 'boolean' },
       task: { type: 'string' },
+      state: { type: 'string' },
+      'timeout-ms': { type: 'string' },
     });
     if (values.help === true) {
       io.out.write(CONNECTORS_USAGE);
@@ -140,8 +147,9 @@ export function runConnectors(args: readonly string[], io: Io): Promise<number> 
       create: ['file'],
       update: ['file'],
       restart: ['failed', 'include-tasks', 'task'],
+      wait: ['state', 'timeout-ms'],
     };
-    for (const flag of ['file', 'failed', 'include-tasks', 'task']) {
+    for (const flag of ['file', 'failed', 'include-tasks', 'task', 'state', 'timeout-ms']) {
       if (values[flag] !== undefined && !(allowed[command] ?? []).includes(flag)) {
         throw new UsageError(`option '--${flag}' does not apply to 'connectors ${command}'`);
       }
@@ -361,6 +369,56 @@ export function runConnectors(args: readonly string[], io: Io): Promise<number> 
         if (asJson) json(out, names.length === 1 ? answers[0] : answers);
         return 0;
       }
+      case 'wait': {
+        const names = needNames(positionals, command, true);
+        const target = typeof values.state === 'string' ? values.state.toUpperCase() : 'RUNNING';
+        const states = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED'];
+        if (!states.includes(target)) {
+          throw new UsageError(`--state: one of ${states.join(', ')}, got '${String(values.state)}'`);
+        }
+        const timeoutMs = intOption(values, 'timeout-ms') ?? 60_000;
+        const deadline = Date.now() + timeoutMs;
+        for (const name of names) {
+          for (;;) {
+            let s: ConnectorStatus | undefined;
+            try {
+              s = (await client.call('GET', `/connectors/${enc(name)}/status`)) as ConnectorStatus;
+            } catch (e) {
+              // A distributed worker writes the status of a new connector a moment later.
+              if (!(e instanceof ServerError && e.status === 404)) throw e;
+            }
+            if (s !== undefined) {
+              const all = [s.connector.state, ...s.tasks.map((t) => t.state)];
+              // STOPPED has no tasks; RUNNING and PAUSED wait for the tasks to exist.
+              const tasksThere = target === 'STOPPED' || target === 'FAILED' || s.tasks.length > 0;
+              const done =
+                target === 'FAILED' ? all.includes('FAILED') : tasksThere && all.every((x) => x === target);
+              if (done) {
+                if (!asJson) out.write(`${name}: ${state(target, colour)}\n`);
+                break;
+              }
+              if (target !== 'FAILED' && all.includes('FAILED')) {
+                const task = s.tasks.find((t) => t.state === 'FAILED');
+                const [what, trace] =
+                  s.connector.state === 'FAILED'
+                    ? ['the connector', s.connector.trace]
+                    : [`task ${task?.id}`, task?.trace];
+                throw new CommandError(`${name}: ${what} FAILED: ${firstLine(trace)}`);
+              }
+            }
+            if (Date.now() >= deadline) {
+              const now =
+                s === undefined
+                  ? 'no status yet'
+                  : `connector ${s.connector.state}, tasks: ${s.tasks.map((t) => `${t.id} ${t.state}`).join(', ') || 'none'}`;
+              throw new CommandError(`${name}: not ${target} after ${timeoutMs} ms (${now})`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
+        if (asJson) json(out, { [target.toLowerCase()]: names });
+        return 0;
+      }
       default: {
         const commands = [
           'list',
@@ -373,6 +431,7 @@ export function runConnectors(args: readonly string[], io: Io): Promise<number> 
           'resume',
           'stop',
           'restart',
+          'wait',
         ];
         const hint = didYouMeanCommand(command, commands);
         throw new UsageError(`unknown command '${command}'${hint}`);
