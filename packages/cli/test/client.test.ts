@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -561,6 +561,47 @@ describe('usage errors and an unreachable worker', () => {
       assert.match(r.out, new RegExp(`^Usage: sluice ${c}`), c);
     }
     assert.match(await ok(['--help']), /connectors list \| status/);
+  });
+
+  test('plugins --worker-config without --url lists the plugin.path packages locally', async () => {
+    const dir = await tempDir();
+    const pkg = join(dir, 'plugins', 'hello-connector');
+    await mkdir(pkg, { recursive: true });
+    await writeFile(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: 'hello-connector', version: '2.0.0', type: 'module', exports: './index.js' }),
+    );
+    await writeFile(
+      join(pkg, 'index.js'),
+      [
+        "import { SourceConnector } from '@sluice/api';",
+        'export class HelloSourceConnector extends SourceConnector {',
+        "  static javaClass = 'com.example.HelloSourceConnector';",
+        "  version() { return '2.0.0'; }",
+        '  start() {}',
+        '  taskClass() { return undefined; }',
+        '  taskConfigs() { return []; }',
+        '  stop() {}',
+        '}',
+        "export const sluicePlugins = [{ type: 'source', plugin: HelloSourceConnector }];",
+      ].join('\n'),
+    );
+    const props = join(dir, 'worker.properties');
+    await writeFile(props, `plugin.path=${join(dir, 'plugins')}\n`);
+    const listed = JSON.parse(await ok(['plugins', '--worker-config', props, '--json'])) as Array<{
+      class: string;
+      type: string;
+      version: string;
+    }>;
+    assert.deepEqual(
+      listed.find((p) => p.class === 'com.example.HelloSourceConnector'),
+      { class: 'com.example.HelloSourceConnector', type: 'source', version: '2.0.0' },
+    );
+    assert.ok(
+      !JSON.parse(await ok(['plugins', '--json'])).some((p: { class: string }) =>
+        p.class.startsWith('com.example'),
+      ),
+    );
   });
 
   test('an unreachable worker: exit code 1 naming the URL', async () => {
