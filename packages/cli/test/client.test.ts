@@ -648,6 +648,24 @@ describe('against Kafka', () => {
     assert.match(await ok(['topics', 'list', ...k]), new RegExp(`${topic}\\s+1\\s+3\\n`));
   });
 
+  test('--command-config: Kafka client properties, as the Kafka tools take them', async () => {
+    const dir = await tempDir();
+    const good = join(dir, 'client.properties');
+    await writeFile(good, 'security.protocol=PLAINTEXT\nrequest.timeout.ms=15000\n');
+    assert.match(
+      await ok(['topics', 'list', '--bootstrap-server', bootstrap, '--command-config', good]),
+      /TOPIC|No topics/,
+    );
+    const bad = join(dir, 'bad.properties');
+    await writeFile(bad, 'security.protocol=PLAINTEXTT\n');
+    const r = await sluice(['topics', 'list', '--bootstrap-server', bootstrap, '--command-config', bad]);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.err, /security\.protocol/);
+    const alone = await sluice(['topics', 'list', '--command-config', good]);
+    assert.equal(alone.code, 2);
+    assert.match(alone.err, /'--command-config' goes with --bootstrap-server/);
+  });
+
   test('an unreachable broker is exit code 1 naming it', async () => {
     const port = await closedPort();
     const r = await sluice(['topics', 'list', '--bootstrap-server', `127.0.0.1:${port}`]);

@@ -146,11 +146,14 @@ export async function workerUrl(values: Record<string, unknown>): Promise<string
 }
 
 /** Loads worker properties, as a {@link CommandError} naming the file when it cannot. */
-export async function workerProperties(file: string): Promise<Record<string, string>> {
+export async function workerProperties(
+  file: string,
+  option = 'worker-config',
+): Promise<Record<string, string>> {
   try {
     return await loadPropertiesFile(file);
   } catch (e) {
-    throw new CommandError(`--worker-config: ${(e as Error).message}`);
+    throw new CommandError(`--${option}: ${(e as Error).message}`);
   }
 }
 

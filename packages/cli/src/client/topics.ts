@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { NotFoundError } from '@sluice/api';
 import {
+  connectionSettings,
   EMBEDDED_LOG_DEFAULTS,
   EmbeddedLogClient,
   type LogClient,
@@ -46,10 +47,13 @@ Commands:
 
 Where the topics are:
   --bootstrap-server HOSTS   A Kafka cluster, host:port[,host:port...]
+  --command-config FILE      With --bootstrap-server: client properties (security.protocol,
+                             sasl.mechanism, sasl.jaas.config, ssl.*), as Kafka's tools take
   --dir DIR                  An embedded log directory (a standalone worker's embedded.log.dir),
                              default ./sluice-data, when no worker runs on it: the directory
                              belongs to one process at a time (see docs/cli.md)
-  --worker-config FILE       Worker properties: bootstrap.servers, else embedded.log.dir, read
+  --worker-config FILE       Worker properties: bootstrap.servers (with the worker's security
+                             settings), else embedded.log.dir, read
                              through the worker (its listeners) while it runs
   --url URL                  A running standalone worker on the embedded log: through its REST
                              listener (Sluice's /sluice/topics endpoint)
@@ -77,6 +81,7 @@ produce options:
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' },
+  'command-config': { type: 'string' },
   dir: { type: 'string' },
   'worker-config': { type: 'string' },
   'from-beginning': { type: 'boolean' },
@@ -107,6 +112,8 @@ interface Where {
   at: string;
   /** For an embedded log named by worker properties: the URL of the worker that may hold it. */
   worker?: string;
+  /** Kafka client properties: security.protocol, sasl.*, ssl.*, timeouts. */
+  kafkaProps?: Record<string, string>;
 }
 
 interface PartitionRange {
@@ -278,14 +285,28 @@ async function where(values: Record<string, unknown>): Promise<Where> {
   if (given.length > 1) {
     throw new UsageError(`--${given[0]} and --${given[1]} both say where the topics are: give one`);
   }
-  if (typeof values['bootstrap-server'] === 'string')
-    return { kind: 'kafka', at: values['bootstrap-server'] };
+  const commandConfig =
+    typeof values['command-config'] === 'string'
+      ? await workerProperties(values['command-config'], 'command-config')
+      : undefined;
+  if (commandConfig !== undefined && values['bootstrap-server'] === undefined) {
+    throw new UsageError("option '--command-config' goes with --bootstrap-server");
+  }
+  if (typeof values['bootstrap-server'] === 'string') {
+    return {
+      kind: 'kafka',
+      at: values['bootstrap-server'],
+      kafkaProps: { ...commandConfig, 'bootstrap.servers': values['bootstrap-server'] },
+    };
+  }
   if (typeof values.url === 'string') return { kind: 'worker', at: await workerUrl(values) };
   if (typeof values.dir === 'string') return { kind: 'embedded', at: resolve(values.dir) };
   if (typeof values['worker-config'] === 'string') {
     const props = await workerProperties(values['worker-config']);
     const bootstrap = props['bootstrap.servers']?.trim();
-    if (bootstrap !== undefined && bootstrap !== '') return { kind: 'kafka', at: bootstrap };
+    // The worker's own connection settings (security.protocol, sasl.*, ssl.*) reach its cluster.
+    if (bootstrap !== undefined && bootstrap !== '')
+      return { kind: 'kafka', at: bootstrap, kafkaProps: props };
     let worker: string | undefined;
     try {
       worker = advertisedUrl(props, values['worker-config']);
@@ -307,12 +328,13 @@ async function openLog(w: Where, create: boolean, err: NodeJS.WritableStream): P
   if (w.kind === 'worker') return workerTopics(w.at);
   if (w.kind === 'kafka') {
     try {
+      const settings = connectionSettings(w.kafkaProps ?? { 'bootstrap.servers': w.at });
       return logTopics(
-        new PlatformaticLogClient({ bootstrapServers: w.at, clientId: 'sluice-cli', maxBlockMs: 10_000 }),
+        new PlatformaticLogClient({ ...settings, clientId: 'sluice-cli', maxBlockMs: 10_000 }),
         false,
       );
     } catch (e) {
-      throw new UsageError(`--bootstrap-server: ${(e as Error).message}`);
+      throw new CommandError(`Kafka client settings: ${(e as Error).message}`);
     }
   }
   if (!create && !existsSync(join(w.at, 'meta.json'))) {
