@@ -73,9 +73,10 @@ export function registerTopicsEndpoint(app: FastifyInstance, log: LogClient): vo
     const query = request.query as Record<string, unknown>;
     const partition = intParam(rawPartition, 'partition', 0);
     const offset = intParam(query.offset, 'offset', 0);
-    const maxRecords = intParam(query.maxRecords, 'maxRecords', 500, 10_000);
+    const maxRecords = intParam(query.maxRecords, 'maxRecords', 10_000, 10_000);
     const maxWaitMs = intParam(query.maxWaitMs, 'maxWaitMs', 0, 30_000);
-    const [fetched] = await log.fetch([{ topic, partition, offset }], { maxWaitMs });
+    // About one answer's worth: the log decodes what it reads, so a large read cut short is waste.
+    const [fetched] = await log.fetch([{ topic, partition, offset, maxBytes: 256 * 1024 }], { maxWaitMs });
     if (fetched === undefined) throw new RestError(500, 'no answer from the log');
     if (fetched.error !== undefined) {
       const status =
