@@ -108,7 +108,7 @@ Lists connectors, converters, transforms and predicates (the shape of GET
 `;
 
 function listPlugins(args: readonly string[], io: Io): Promise<number> {
-  return runCommand('sluice plugins', PLUGINS_USAGE, io, async () => {
+  return runCommand('sluice plugins', io, async () => {
     const { values, positionals } = parse(args, WORKER_OPTIONS);
     if (values.help === true) {
       io.out.write(PLUGINS_USAGE);

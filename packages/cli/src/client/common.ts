@@ -212,7 +212,6 @@ export class RestClient {
 /** Runs a command body, mapping errors to exit codes and messages on `err`. */
 export async function runCommand(
   name: string,
-  usage: string,
   io: Io,
   body: () => Promise<number | undefined>,
 ): Promise<number> {
@@ -228,7 +227,6 @@ export async function runCommand(
       return 1;
     }
     io.err.write(`${name}: ${(e as Error).message}\n`);
-    void usage;
     return 1;
   }
 }

@@ -124,7 +124,7 @@ function needNames(positionals: string[], command: string, many: boolean): strin
 
 /** `sluice connectors <command>`. */
 export function runConnectors(args: readonly string[], io: Io): Promise<number> {
-  return runCommand('sluice connectors', CONNECTORS_USAGE, io, async () => {
+  return runCommand('sluice connectors', io, async () => {
     const [command, ...rest] = args;
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       (command === undefined ? io.err : io.out).write(CONNECTORS_USAGE);
@@ -447,7 +447,7 @@ function didYouMeanCommand(command: string, commands: string[]): string {
 
 /** `sluice offsets <command>`. */
 export function runOffsets(args: readonly string[], io: Io): Promise<number> {
-  return runCommand('sluice offsets', OFFSETS_USAGE, io, async () => {
+  return runCommand('sluice offsets', io, async () => {
     const [command, ...rest] = args;
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       (command === undefined ? io.err : io.out).write(OFFSETS_USAGE);
@@ -536,7 +536,7 @@ ${WORKER_HELP}`;
 
 /** \`sluice loggers <command>\`. */
 export function runLoggers(args: readonly string[], io: Io): Promise<number> {
-  return runCommand('sluice loggers', LOGGERS_USAGE, io, async () => {
+  return runCommand('sluice loggers', io, async () => {
     const [command, ...rest] = args;
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       (command === undefined ? io.err : io.out).write(LOGGERS_USAGE);

@@ -395,7 +395,7 @@ function formatRecord(r: TextRecord, values: Record<string, unknown>): string {
 
 /** `sluice topics <command>`. */
 export function runTopics(args: readonly string[], io: Io): Promise<number> {
-  return runCommand('sluice topics', TOPICS_USAGE, io, async () => {
+  return runCommand('sluice topics', io, async () => {
     const [command, ...rest] = args;
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       (command === undefined ? io.err : io.out).write(TOPICS_USAGE);
