@@ -53,10 +53,11 @@ Where the topics are:
                              default ./sluice-data, when no worker runs on it: the directory
                              belongs to one process at a time (see docs/cli.md)
   --worker-config FILE       Worker properties: bootstrap.servers (with the worker's security
-                             settings), else embedded.log.dir, read
-                             through the worker (its listeners) while it runs
+                             settings), else embedded.log.dir, through the worker while it runs
   --url URL                  A running standalone worker on the embedded log: through its REST
                              listener (Sluice's /sluice/topics endpoint)
+  (none of these)            ./sluice-data, or while a worker holds it, through the worker at
+                             $SLUICE_URL or http://127.0.0.1:8083
 
 consume options:
   --from-beginning           Start at the oldest record (default: only records that arrive now)
