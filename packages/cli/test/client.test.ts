@@ -384,6 +384,40 @@ describe('against a standalone worker on the embedded log', () => {
     assert.match(timedOut.err, /never-created: not RUNNING after 300 ms \(no status yet\)/);
   });
 
+  test('-e: connector names as regular expressions', async () => {
+    const prefix = uniqueName('group');
+    const names = [`${prefix}_a`, `${prefix}_b`];
+    for (const name of [...names, `${prefix}x_c`]) {
+      const file = join(dir, `${name}.json`);
+      await writeFile(
+        file,
+        JSON.stringify({
+          name,
+          config: { 'connector.class': 'FileStreamSource', file: join(dir, 'none.txt'), topic: name },
+        }),
+      );
+      await ok(['connectors', 'create', '-f', file, '--url', url]);
+    }
+    const u = ['--url', url];
+    assert.equal(
+      await ok(['connectors', 'wait', '-e', `${prefix}_.*`, ...u]),
+      names.map((n) => `${n}: RUNNING\n`).join(''),
+    );
+    assert.equal(
+      await ok(['connectors', 'pause', '-e', `${prefix}_.*`, ...u]),
+      names.map((n) => `Paused connector ${n}\n`).join(''),
+    );
+    await ok(['connectors', 'wait', '-e', `${prefix}_.*`, '--state', 'PAUSED', ...u]);
+    assert.equal((await stateOf(url, `${prefix}x_c`)).connector, 'RUNNING');
+    await ok(['connectors', 'delete', '-e', `${prefix}.*`, ...u]);
+    const none = await sluice(['connectors', 'delete', '-e', `${prefix}.*`, ...u]);
+    assert.equal(none.code, 1);
+    assert.match(none.err, /no connector matches/);
+    const bad = await sluice(['connectors', 'pause', '-e', '(', ...u]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /-e: not a regular expression: \(/);
+  });
+
   test('the embedded log of a running worker is not opened: the message names the process', async () => {
     const r = await sluice(['topics', 'list', '--dir', join(dir, 'sluice-data')]);
     assert.equal(r.code, 1, `r: ${r.out}${r.err}`);

@@ -51,6 +51,9 @@ Commands:
                                  PAUSED, STOPPED or FAILED); exit 1 at once when one FAILED (with
                                  the first line of its trace), or at the time-out
 
+With -e (--regexp), the NAMEs of status, pause, resume, stop, restart, delete and wait are
+regular expressions matching whole connector names: sluice connectors pause -e 'orders-.*'
+
 ${WORKER_HELP}
 Exit codes: 0 done, 1 the worker said no (its message is printed) or cannot be reached,
 2 a bad command line.
@@ -130,8 +133,9 @@ export function runConnectors(args: readonly string[], io: Io): Promise<number> 
       (command === undefined ? io.err : io.out).write(CONNECTORS_USAGE);
       return command === undefined ? 2 : 0;
     }
-    const { values, positionals } = parse(rest, {
+    const parsed = parse(rest, {
       ...WORKER_OPTIONS,
+      regexp: { type: 'boolean', short: 'e' },
       file: { type: 'string', short: 'f' },
       failed: { type: 'boolean' },
       'include-tasks': { type: 'boolean' },
@@ -139,6 +143,7 @@ export function runConnectors(args: readonly string[], io: Io): Promise<number> 
       state: { type: 'string' },
       'timeout-ms': { type: 'string' },
     });
+    const { values } = parsed;
     if (values.help === true) {
       io.out.write(CONNECTORS_USAGE);
       return 0;
@@ -158,6 +163,28 @@ export function runConnectors(args: readonly string[], io: Io): Promise<number> 
     const colour = colourful(io.out);
     const client = new RestClient(await workerUrl(values));
     const { out } = io;
+    let positionals = parsed.positionals;
+    if (values.regexp === true) {
+      // -e: the NAMEs are regular expressions, each matching whole connector names (as kcctl's -e).
+      if (!['status', 'delete', 'pause', 'resume', 'stop', 'restart', 'wait'].includes(command)) {
+        throw new UsageError(`option '--regexp' does not apply to 'connectors ${command}'`);
+      }
+      if (positionals.length === 0) throw new UsageError(`${command} -e: missing a PATTERN`);
+      const patterns = positionals.map((p) => {
+        try {
+          return new RegExp(`^(?:${p})$`);
+        } catch (e) {
+          throw new UsageError(`-e: not a regular expression: ${p} (${(e as Error).message})`);
+        }
+      });
+      const all = ((await client.call('GET', '/connectors')) as string[]).sort();
+      positionals = all.filter((n) => patterns.some((re) => re.test(n)));
+      if (positionals.length === 0) {
+        throw new CommandError(
+          `no connector matches ${parsed.positionals.join(' ')} (connectors: ${all.join(', ') || 'none'})`,
+        );
+      }
+    }
 
     switch (command) {
       case 'list':
