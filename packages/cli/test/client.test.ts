@@ -597,6 +597,24 @@ describe('usage errors and an unreachable worker', () => {
     assert.match(await ok(['--help']), /connectors list \| status/);
   });
 
+  test('the exit codes reach the shell through the sluice launcher', async () => {
+    const port = await closedPort();
+    const env = { ...process.env, SLUICE_NODE: process.execPath };
+    const refused = spawnSync(
+      process.execPath,
+      [BIN, 'connectors', 'list', '--url', `http://127.0.0.1:${port}`],
+      {
+        encoding: 'utf8',
+        env,
+      },
+    );
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`cannot reach the worker at http://127\\.0\\.0\\.1:${port}`));
+    const usage = spawnSync(process.execPath, [BIN, 'offsets', 'get'], { encoding: 'utf8', env });
+    assert.equal(usage.status, 2, usage.stderr);
+    assert.match(usage.stderr, /missing the connector NAME/);
+  });
+
   test('plugins --worker-config without --url lists the plugin.path packages locally', async () => {
     const dir = await tempDir();
     const pkg = join(dir, 'plugins', 'hello-connector');
