@@ -761,6 +761,10 @@ describe('against Kafka', () => {
         await ok(['topics', 'list', '--worker-config', props]),
         new RegExp(`${topic}\\s+1\\s+\\d+`),
       );
+      // A worker on Kafka serves no topics itself: the message says where to read them.
+      const viaWorker = await sluice(['topics', 'list', '--url', url]);
+      assert.equal(viaWorker.code, 1);
+      assert.match(viaWorker.err, /does not serve topics: it runs on Kafka \(use --bootstrap-server\)/);
     } finally {
       await worker.stop();
     }
