@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 import {
   createLogger,
   type Herder,
+  type LogClient,
   LoggerRegistry,
   RestServer,
   registerWorkerRegistryLocally,
@@ -20,6 +21,8 @@ export type WorkerLogger = ReturnType<typeof createLogger>;
 /** The herder as the CLI drives it. */
 export interface WorkerHerder extends Herder {
   readonly config: WorkerConfig;
+  /** The log the worker runs on (the standalone herder's). */
+  readonly log?: LogClient;
   setBoundPort(port: number): void;
   stop(): Promise<void>;
 }
@@ -129,6 +132,8 @@ export async function startRestServer(
     topicTrackingEnable: config.getBoolean('topic.tracking.enable') ?? true,
     topicTrackingAllowReset: config.getBoolean('topic.tracking.allow.reset') ?? true,
     ...(schemaRegistry === null ? {} : { schemaRegistry }),
+    // The embedded log's directory belongs to this process: \`sluice topics --url\` reads it here.
+    ...(herder.log?.kind === 'embedded' ? { topicLog: herder.log } : {}),
   });
   let urls: string[];
   try {

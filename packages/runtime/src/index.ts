@@ -20,7 +20,7 @@ export type { EmbeddedLogClientConfig, FsyncPolicy, RecoveryNote } from './embed
 export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './embedded/embedded-log-client.ts';
 export type * from './herder/entities.ts';
 export type { Herder, PutConnectorResult } from './herder/herder.ts';
-export { DEFAULT_MAX_PARTITION_FETCH_BYTES } from './kafka/client-config.ts';
+export { connectionSettings, DEFAULT_MAX_PARTITION_FETCH_BYTES } from './kafka/client-config.ts';
 export type {
   CommitOffset,
   CreateTopicResult,

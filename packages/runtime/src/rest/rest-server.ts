@@ -7,12 +7,14 @@ import { hostname } from 'node:os';
 import { isRegistryPath, type SchemaRegistry, schemaRegistryPlugin } from '@sluice/schema-registry';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Herder } from '../herder/herder.ts';
+import type { LogClient } from '../kafka/log-client.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
 import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
+import { registerTopicsEndpoint } from './topics-endpoint.ts';
 
 /** One `listeners` entry. Only plain HTTP is served. */
 export interface RestListener {
@@ -50,6 +52,8 @@ export interface RestServerOptions {
   bodyLimit?: number;
   /** A schema registry served at Confluent's paths (`/subjects`, `/schemas`, `/config`, ...) on the same listeners. */
   schemaRegistry?: SchemaRegistry;
+  /** The embedded log, served to `sluice topics --url` under /sluice/topics (topics-endpoint.ts). */
+  topicLog?: LogClient;
 }
 
 const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
@@ -263,6 +267,8 @@ export class RestServer {
     });
 
     app.setNotFoundHandler((request, reply) => this.#notFound(request, reply));
+
+    if (this.#options.topicLog !== undefined) registerTopicsEndpoint(app, this.#options.topicLog);
 
     for (const route of ROUTES) {
       const handler = this.#handlers[route.operationId]!;
