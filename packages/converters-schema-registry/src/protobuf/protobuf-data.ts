@@ -1,0 +1,865 @@
+/**
+ * Confluent's mapping between Connect schemas/values and Protobuf (what Confluent's
+ * `ProtobufData` does for `io.confluent.connect.protobuf.ProtobufConverter`), written for Sluice:
+ * a Connect struct becomes a proto3 message (unnamed structs `ConnectDefault1`, `ConnectDefault2`, ...),
+ * fields numbered from 1 in order (or the `io.confluent.connect.protobuf.Tag` parameter), int8/int16 as
+ * int32 with a `connect.type` field option, Decimal as `confluent.type.Decimal`, Date as
+ * `google.type.Date`, Time as `google.type.TimeOfDay`, Timestamp as `google.protobuf.Timestamp`,
+ * arrays as repeated fields, maps as map fields (or repeated `...Entry` messages when the key cannot be a
+ * map key), unions (`io.confluent.connect.protobuf.Union.*` structs) as oneofs and enums
+ * (`io.confluent.connect.protobuf.Enum` parameters) as enums. protobufjs parses schemas and encodes.
+ */
+import {
+  BigDecimal,
+  ConnectDate,
+  DataError,
+  Decimal,
+  type Schema,
+  SchemaBuilder,
+  Struct,
+  Time,
+  Timestamp,
+} from '@sluice/api';
+import protobuf from 'protobufjs';
+import descriptorExt from 'protobufjs/ext/descriptor/index.js';
+
+export const UNION_PREFIX = 'io.confluent.connect.protobuf.Union.';
+export const ENUM_PARAM = 'io.confluent.connect.protobuf.Enum';
+export const TAG_PARAM = 'io.confluent.connect.protobuf.Tag';
+export const CONNECT_TYPE = 'connect.type';
+
+export interface ProtobufDataOptions {
+  /** `wrapper.for.nullables`: optional primitives as google.protobuf wrapper messages. */
+  readonly wrapperForNullables: boolean;
+  /** `optional.for.nullables`: optional primitives as proto3 `optional` fields. */
+  readonly optionalForNullables: boolean;
+  /** `wrapper.for.raw.primitives`: reading, wrapper messages become optional primitives. */
+  readonly wrapperForRawPrimitives: boolean;
+  /** `generate.index.for.unions`: a oneof's Connect field is named `<oneof>_<index>`. */
+  readonly generateIndexForUnions: boolean;
+  /** `int.for.enums`: reading, enums become INT32 rather than STRING. */
+  readonly intForEnums: boolean;
+  /** `scrub.invalid.names`: names that are not Protobuf identifiers are scrubbed. */
+  readonly scrubInvalidNames: boolean;
+}
+
+export const DEFAULT_PROTOBUF_DATA_OPTIONS: ProtobufDataOptions = {
+  wrapperForNullables: false,
+  optionalForNullables: false,
+  wrapperForRawPrimitives: true,
+  generateIndexForUnions: true,
+  intForEnums: false,
+  scrubInvalidNames: false,
+};
+
+/** The files Connect's mapping imports, as their published definitions (loaded into every root). */
+export const KNOWN_FILES: Readonly<Record<string, string>> = {
+  'google/protobuf/timestamp.proto':
+    'syntax = "proto3"; package google.protobuf; message Timestamp { int64 seconds = 1; int32 nanos = 2; }',
+  'google/protobuf/wrappers.proto':
+    'syntax = "proto3"; package google.protobuf; message DoubleValue { double value = 1; } message FloatValue { float value = 1; } message Int64Value { int64 value = 1; } message UInt64Value { uint64 value = 1; } message Int32Value { int32 value = 1; } message UInt32Value { uint32 value = 1; } message BoolValue { bool value = 1; } message StringValue { string value = 1; } message BytesValue { bytes value = 1; }',
+  'google/type/date.proto':
+    'syntax = "proto3"; package google.type; message Date { int32 year = 1; int32 month = 2; int32 day = 3; }',
+  'google/type/timeofday.proto':
+    'syntax = "proto3"; package google.type; message TimeOfDay { int32 hours = 1; int32 minutes = 2; int32 seconds = 3; int32 nanos = 4; }',
+  'confluent/type/decimal.proto':
+    'syntax = "proto3"; package confluent.type; message Decimal { bytes value = 1; uint32 precision = 2; int32 scale = 3; }',
+  'confluent/meta.proto':
+    'syntax = "proto3"; package confluent; message Meta { string doc = 1; map<string, string> params = 2; repeated string tags = 3; }',
+};
+
+const WRAPPERS: Readonly<Record<string, Schema['type']>> = {
+  'google.protobuf.DoubleValue': 'FLOAT64',
+  'google.protobuf.FloatValue': 'FLOAT32',
+  'google.protobuf.Int64Value': 'INT64',
+  'google.protobuf.UInt64Value': 'INT64',
+  'google.protobuf.Int32Value': 'INT32',
+  'google.protobuf.UInt32Value': 'INT64',
+  'google.protobuf.BoolValue': 'BOOLEAN',
+  'google.protobuf.StringValue': 'STRING',
+  'google.protobuf.BytesValue': 'BYTES',
+};
+
+const WRAPPER_FOR: Partial<Record<Schema['type'], string>> = {
+  INT8: 'google.protobuf.Int32Value',
+  INT16: 'google.protobuf.Int32Value',
+  INT32: 'google.protobuf.Int32Value',
+  INT64: 'google.protobuf.Int64Value',
+  FLOAT32: 'google.protobuf.FloatValue',
+  FLOAT64: 'google.protobuf.DoubleValue',
+  BOOLEAN: 'google.protobuf.BoolValue',
+  STRING: 'google.protobuf.StringValue',
+  BYTES: 'google.protobuf.BytesValue',
+};
+
+const SCALAR: Partial<Record<Schema['type'], string>> = {
+  INT8: 'int32',
+  INT16: 'int32',
+  INT32: 'int32',
+  INT64: 'int64',
+  FLOAT32: 'float',
+  FLOAT64: 'double',
+  BOOLEAN: 'bool',
+  STRING: 'string',
+  BYTES: 'bytes',
+};
+
+const FILE_OF_TYPE: Readonly<Record<string, string>> = {
+  'confluent.type.Decimal': 'confluent/type/decimal.proto',
+  'google.type.Date': 'google/type/date.proto',
+  'google.type.TimeOfDay': 'google/type/timeofday.proto',
+  'google.protobuf.Timestamp': 'google/protobuf/timestamp.proto',
+};
+
+/** A Connect schema as proto3 text, with the message (full name) the data is written as. */
+export interface ProtobufSchemaText {
+  readonly text: string;
+  /** Full name of the root message (`package.Name`). */
+  readonly fullName: string;
+  /** The imported files (all of them known types, registered without references as Confluent's clients do by default). */
+  readonly imports: readonly string[];
+}
+
+function splitName(full: string): [string | null, string] {
+  const i = full.lastIndexOf('.');
+  return i < 0 ? [null, full] : [full.slice(0, i), full.slice(i + 1)];
+}
+
+function scrub(name: string, on: boolean): string {
+  if (!on) return name;
+  let out = name.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z]/.test(out)) out = `x${out}`;
+  return out;
+}
+
+function camel(name: string): string {
+  return name
+    .split('_')
+    .map((p) => (p === '' ? '' : p[0]!.toUpperCase() + p.slice(1)))
+    .join('');
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** Converts a Connect STRUCT schema to proto3 text the way Confluent's ProtobufData does. */
+export function fromConnectSchemaProtobuf(
+  schema: Schema,
+  options: ProtobufDataOptions = DEFAULT_PROTOBUF_DATA_OPTIONS,
+): ProtobufSchemaText {
+  if (schema.type !== 'STRUCT') {
+    throw new DataError(
+      `ProtobufConverter writes Connect STRUCT values only (Confluent's mapping has no root of type ${schema.type})`,
+    );
+  }
+  const imports = new Set<string>();
+  let defaults = 0;
+  const nextDefault = () => `ConnectDefault${++defaults}`;
+  const fullName = schema.name ?? nextDefault();
+  const [pkg, rootName] = splitName(fullName);
+  const emitted = new Set<string>();
+
+  const message = (s: Schema, name: string, indent: string): string[] => {
+    const lines = [`${indent}message ${name} {`];
+    const nested: string[] = [];
+    let index = 1;
+    for (const f of s.fields) {
+      const fname = scrub(f.name, options.scrubInvalidNames);
+      const fs = f.schema;
+      if (fs.type === 'STRUCT' && fs.name?.startsWith(UNION_PREFIX)) {
+        const oneofName = scrub(
+          fs.name.slice(UNION_PREFIX.length).replace(/_\d+$/, ''),
+          options.scrubInvalidNames,
+        );
+        lines.push(`${indent}  oneof ${oneofName} {`);
+        for (const m of fs.fields) {
+          const tag = m.schema.parameters?.[TAG_PARAM];
+          const n = tag !== undefined ? Number(tag) : index++;
+          const t = fieldType(
+            m.schema,
+            scrub(m.name, options.scrubInvalidNames),
+            nested,
+            `${indent}  `,
+            true,
+          );
+          lines.push(`${indent}    ${t.type} ${scrub(m.name, options.scrubInvalidNames)} = ${n}${t.opts};`);
+        }
+        lines.push(`${indent}  }`);
+        continue;
+      }
+      const tag = fs.parameters?.[TAG_PARAM];
+      const n = tag !== undefined ? Number(tag) : index++;
+      if (fs.type === 'ARRAY') {
+        if (fs.valueSchema!.type === 'ARRAY') {
+          throw new DataError(`Field ${f.name}: Confluent's Protobuf mapping has no array of arrays`);
+        }
+        const t = fieldType(fs.valueSchema!, fname, nested, `${indent}  `, true);
+        lines.push(`${indent}  repeated ${t.type} ${fname} = ${n}${t.opts};`);
+      } else if (fs.type === 'MAP') {
+        const k = fs.keySchema!;
+        const mapKey = k.name === null && ['INT32', 'INT64', 'BOOLEAN', 'STRING'].includes(k.type);
+        if (mapKey) {
+          const v = fieldType(fs.valueSchema!, fname, nested, `${indent}  `, true);
+          lines.push(`${indent}  map<${SCALAR[k.type]}, ${v.type}> ${fname} = ${n};`);
+        } else {
+          const entry = `${camel(fname)}Entry`;
+          const kt = fieldType(k, 'key', nested, `${indent}    `, true);
+          const vt = fieldType(fs.valueSchema!, 'value', nested, `${indent}    `, true);
+          nested.push(
+            `${indent}  message ${entry} {`,
+            `${indent}    ${kt.type} key = 1${kt.opts};`,
+            `${indent}    ${vt.type} value = 2${vt.opts};`,
+            `${indent}  }`,
+          );
+          lines.push(`${indent}  repeated ${entry} ${fname} = ${n};`);
+        }
+      } else {
+        const t = fieldType(fs, fname, nested, `${indent}  `, false);
+        lines.push(`${indent}  ${t.label}${t.type} ${fname} = ${n}${t.opts};`);
+      }
+    }
+    return [...lines, ...nested, `${indent}}`];
+  };
+
+  const fieldType = (
+    fs: Schema,
+    fname: string,
+    nested: string[],
+    indent: string,
+    noLabel: boolean,
+  ): { type: string; opts: string; label: string } => {
+    const params: [string, string][] = [];
+    let type: string;
+    let label = '';
+    switch (fs.name) {
+      case Decimal.LOGICAL_NAME: {
+        const precision = fs.parameters?.['connect.decimal.precision'];
+        if (precision !== undefined) params.push(['precision', precision]);
+        params.push(['scale', fs.parameters?.scale ?? '0']);
+        type = 'confluent.type.Decimal';
+        break;
+      }
+      case ConnectDate.LOGICAL_NAME:
+        type = 'google.type.Date';
+        break;
+      case Time.LOGICAL_NAME:
+        type = 'google.type.TimeOfDay';
+        break;
+      case Timestamp.LOGICAL_NAME:
+        type = 'google.protobuf.Timestamp';
+        break;
+      default:
+        type = '';
+    }
+    if (type !== '') {
+      imports.add(FILE_OF_TYPE[type]!);
+    } else if (fs.type === 'STRUCT') {
+      let name = fs.name === null ? nextDefault() : splitName(fs.name)[1];
+      if (name === fname) name = `${name}Message`;
+      name = scrub(name, options.scrubInvalidNames);
+      if (!emitted.has(name)) {
+        emitted.add(name);
+        nested.push(...message(fs, name, indent));
+      }
+      type = name;
+    } else if (fs.type === 'STRING' && fs.parameters?.[ENUM_PARAM] !== undefined) {
+      const enumName = fs.parameters[ENUM_PARAM]!;
+      if (!emitted.has(`enum:${enumName}`)) {
+        emitted.add(`enum:${enumName}`);
+        nested.push(`${indent}enum ${enumName} {`);
+        for (const [k, v] of Object.entries(fs.parameters)) {
+          if (k.startsWith(`${ENUM_PARAM}.`))
+            nested.push(`${indent}  ${k.slice(ENUM_PARAM.length + 1)} = ${v};`);
+        }
+        nested.push(`${indent}}`);
+      }
+      type = enumName;
+    } else if (fs.type === 'ARRAY' || fs.type === 'MAP') {
+      throw new DataError(
+        `Field ${fname}: Confluent's Protobuf mapping has no ${fs.type} nested directly in an array or map`,
+      );
+    } else {
+      if (fs.type === 'INT8' || fs.type === 'INT16') params.push([CONNECT_TYPE, fs.type.toLowerCase()]);
+      if (fs.isOptional && options.wrapperForNullables) {
+        type = WRAPPER_FOR[fs.type]!;
+        imports.add('google/protobuf/wrappers.proto');
+      } else {
+        type = SCALAR[fs.type]!;
+        if (fs.isOptional && options.optionalForNullables && !noLabel) label = 'optional ';
+      }
+    }
+    let opts = '';
+    if (params.length > 0) {
+      imports.add('confluent/meta.proto');
+      const entries = params.map(([k, v]) => `{ key: ${quote(k)}, value: ${quote(v)} }`).join(', ');
+      opts = ` [(confluent.field_meta) = { params: [${entries}] }]`;
+    }
+    return { type, opts, label };
+  };
+
+  emitted.add(rootName);
+  const body = message(schema, rootName, '');
+  const head = ['syntax = "proto3";'];
+  if (pkg !== null) head.push(`package ${pkg};`);
+  const sortedImports = [...imports].sort();
+  const importLines = sortedImports.map((i) => `import ${quote(i)};`);
+  const text = [...head, '', ...importLines, ...(importLines.length > 0 ? [''] : []), ...body, ''].join('\n');
+  return { text, fullName, imports: sortedImports };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing registered schemas
+
+/** A new protobufjs root holding the known files. */
+function knownRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  for (const text of Object.values(KNOWN_FILES)) protobuf.parse(text, root, { keepCase: true });
+  return root;
+}
+
+/** Whether registered PROTOBUF text is a base64 FileDescriptorProto (what Confluent's Python client registers). */
+export function isSerializedDescriptor(text: string): boolean {
+  const t = text.trim();
+  return /^[A-Za-z0-9+/=\s]+$/.test(t) && !/\b(syntax|message|package)\b/.test(t);
+}
+
+/** A registered schema (text or base64 descriptor) and its referenced files, parsed into one root. */
+export function parseProtobufSchema(
+  text: string,
+  references: readonly string[] = [],
+): {
+  root: protobuf.Root;
+  /** Top-level messages of the main file, in order (the message-index list counts them). */
+  messages: protobuf.Type[];
+} {
+  const root = knownRoot();
+  for (const ref of references) addFile(root, ref);
+  const messages = addFile(root, text);
+  root.resolveAll();
+  return { root, messages };
+}
+
+function addFile(root: protobuf.Root, text: string): protobuf.Type[] {
+  if (isSerializedDescriptor(text)) {
+    const bytes = Buffer.from(text.trim(), 'base64');
+    const ext = descriptorExt as unknown as { FileDescriptorProto: { decode(b: Uint8Array): unknown } };
+    const fdp = ext.FileDescriptorProto.decode(bytes) as {
+      package?: string;
+      messageType?: unknown[];
+      syntax?: string;
+    };
+    const fromDescriptor = (
+      protobuf.Root as unknown as { fromDescriptor(d: unknown, o: unknown): protobuf.Root }
+    ).fromDescriptor;
+    const one = fromDescriptor({ file: [fdp] }, { keepCase: true });
+    const names = (fdp.messageType ?? []).map((m) => (m as { name: string }).name);
+    // Move the definitions into `root` (its known files stay as loaded).
+    for (const nested of [...(one.nestedArray as protobuf.ReflectionObject[])]) {
+      mergeInto(root, nested);
+    }
+    return names.map((n) => root.lookupType(fdp.package ? `${fdp.package}.${n}` : n));
+  }
+  const parsed = protobuf.parse(text, root, { keepCase: true });
+  const pkgNs = parsed.package ? root.lookup(parsed.package) : root;
+  if (!(pkgNs instanceof protobuf.Namespace)) return [];
+  // Top-level messages of this file: parse order of the `message` declarations at depth 0.
+  const names = topLevelMessageNames(text);
+  return names.map((n) => pkgNs.lookupType(n));
+}
+
+function mergeInto(target: protobuf.Namespace, obj: protobuf.ReflectionObject): void {
+  const existing = target.get(obj.name);
+  if (existing === null) {
+    obj.parent?.remove(obj);
+    target.add(obj);
+    return;
+  }
+  if (
+    existing instanceof protobuf.Namespace &&
+    !(existing instanceof protobuf.Type) &&
+    obj instanceof protobuf.Namespace
+  ) {
+    for (const child of [...obj.nestedArray]) mergeInto(existing, child);
+  }
+}
+
+function topLevelMessageNames(text: string): string[] {
+  const stripped = text
+    .replace(/\/\/[^\n]*/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const out: string[] = [];
+  let depth = 0;
+  const re = /[{}]|\bmessage\s+([A-Za-z_][A-Za-z0-9_]*)/g;
+  for (let m = re.exec(stripped); m !== null; m = re.exec(stripped)) {
+    if (m[0] === '{') depth++;
+    else if (m[0] === '}') depth--;
+    else if (depth === 0) out.push(m[1]!);
+  }
+  return out;
+}
+
+/** Confluent's message-index list of `type` within its file (`[0]` for the first top-level message). */
+export function messageIndexes(type: protobuf.Type, topLevel: readonly protobuf.Type[]): number[] {
+  const path: number[] = [];
+  let t: protobuf.Type = type;
+  while (t.parent instanceof protobuf.Type) {
+    const parent = t.parent;
+    const nestedTypes = parent.nestedArray.filter(
+      (n) => n instanceof protobuf.Type && !isMapEntryName(parent, n),
+    );
+    path.unshift(nestedTypes.indexOf(t));
+    t = parent;
+  }
+  const i = topLevel.indexOf(t);
+  if (i < 0) throw new DataError(`Message ${type.fullName} is not defined in its schema`);
+  path.unshift(i);
+  return path;
+}
+
+function isMapEntryName(_parent: protobuf.Type, _n: protobuf.ReflectionObject): boolean {
+  // protobufjs does not materialise map entry messages as nested types, so none are skipped.
+  return false;
+}
+
+/** The message a message-index list names. */
+export function messageAt(indexes: readonly number[], topLevel: readonly protobuf.Type[]): protobuf.Type {
+  let t = topLevel[indexes[0] ?? 0];
+  if (t === undefined)
+    throw new DataError(`Invalid message indexes [${indexes.join(', ')}]: no such message`);
+  for (let i = 1; i < indexes.length; i++) {
+    const nestedTypes: protobuf.Type[] = t.nestedArray.filter(
+      (n): n is protobuf.Type => n instanceof protobuf.Type,
+    );
+    const next: protobuf.Type | undefined = nestedTypes[indexes[i]!];
+    if (next === undefined)
+      throw new DataError(`Invalid message indexes [${indexes.join(', ')}]: no such message`);
+    t = next;
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protobuf schema -> Connect schema
+
+function metaParams(field: protobuf.Field): Record<string, string> {
+  const out: Record<string, string> = {};
+  const o = field.options as Record<string, unknown> | undefined;
+  if (o === undefined) return out;
+  const key = o['(confluent.field_meta).params.key'];
+  const value = o['(confluent.field_meta).params.value'];
+  if (typeof key === 'string' && typeof value === 'string') out[key] = value;
+  const agg = o['(confluent.field_meta)'] as { params?: { key: string; value: string }[] } | undefined;
+  for (const p of agg?.params ?? []) out[p.key] = p.value;
+  return out;
+}
+
+function isProto3Optional(f: protobuf.Field): boolean {
+  return (f.options as Record<string, unknown> | undefined)?.proto3_optional === true;
+}
+
+/** The Connect schema Confluent's ProtobufData gives a message: every field optional. */
+export function toConnectSchemaProtobuf(
+  type: protobuf.Type,
+  options: ProtobufDataOptions = DEFAULT_PROTOBUF_DATA_OPTIONS,
+  version: number | null = null,
+): Schema {
+  const b = messageSchema(type, options, new Map());
+  if (version !== null) b.version(version);
+  return b.build();
+}
+
+function messageSchema(
+  type: protobuf.Type,
+  options: ProtobufDataOptions,
+  seen: Map<string, Schema>,
+): SchemaBuilder {
+  const b = SchemaBuilder.struct().name(type.fullName.replace(/^\./, ''));
+  const done = new Set<protobuf.OneOf>();
+  for (const f of type.fieldsArray) {
+    const oneof = f.partOf;
+    if (oneof !== null && !isProto3Optional(f)) {
+      if (done.has(oneof)) continue;
+      done.add(oneof);
+      const idx = type.oneofsArray.filter((o) => !o.fieldsArray.every(isProto3Optional)).indexOf(oneof);
+      const name = options.generateIndexForUnions ? `${oneof.name}_${idx}` : oneof.name;
+      const u = SchemaBuilder.struct().name(`${UNION_PREFIX}${name}`).optional();
+      for (const m of oneof.fieldsArray) {
+        u.field(m.name, withTag(fieldSchema(m, options, seen), m.id));
+      }
+      b.field(name, u.build());
+      continue;
+    }
+    b.field(f.name, fieldSchema(f, options, seen));
+  }
+  return b;
+}
+
+function withTag(s: Schema, tag: number): Schema {
+  const b = SchemaBuilder.from(s);
+  b.parameter(TAG_PARAM, String(tag));
+  return b.build();
+}
+
+function fieldSchema(f: protobuf.Field, options: ProtobufDataOptions, seen: Map<string, Schema>): Schema {
+  f.resolve();
+  if (f instanceof protobuf.MapField) {
+    const key = scalarSchema(f.keyType, {});
+    const value = typeSchema(f, f.type, f.resolvedType, options, seen);
+    return SchemaBuilder.map(key, value).optional().build();
+  }
+  const single = typeSchema(f, f.type, f.resolvedType, options, seen);
+  if (f.repeated) {
+    const rt = f.resolvedType;
+    if (rt instanceof protobuf.Type && /Entry$/.test(rt.name) && rt.fieldsArray.length === 2) {
+      const k = rt.fields.key;
+      const v = rt.fields.value;
+      if (k !== undefined && v !== undefined && k.id === 1 && v.id === 2) {
+        return SchemaBuilder.map(fieldSchema(k, options, seen), fieldSchema(v, options, seen))
+          .optional()
+          .build();
+      }
+    }
+    return SchemaBuilder.array(single).optional().build();
+  }
+  return single;
+}
+
+function typeSchema(
+  f: protobuf.Field,
+  typeName: string,
+  resolved: protobuf.Type | protobuf.Enum | null,
+  options: ProtobufDataOptions,
+  seen: Map<string, Schema>,
+): Schema {
+  if (resolved instanceof protobuf.Enum) {
+    if (options.intForEnums) return SchemaBuilder.int32().optional().build();
+    const b = SchemaBuilder.string().optional().parameter(ENUM_PARAM, resolved.name);
+    for (const [k, v] of Object.entries(resolved.values)) b.parameter(`${ENUM_PARAM}.${k}`, String(v));
+    return b.build();
+  }
+  if (resolved instanceof protobuf.Type) {
+    const full = resolved.fullName.replace(/^\./, '');
+    switch (full) {
+      case 'confluent.type.Decimal': {
+        const p = metaParams(f);
+        const b = Decimal.builder(Number(p.scale ?? 0)).optional();
+        if (p.precision !== undefined) b.parameter('connect.decimal.precision', p.precision);
+        return b.build();
+      }
+      case 'google.type.Date':
+        return ConnectDate.builder().optional().build();
+      case 'google.type.TimeOfDay':
+        return Time.builder().optional().build();
+      case 'google.protobuf.Timestamp':
+        return Timestamp.builder().optional().build();
+    }
+    const wrapped = WRAPPERS[full];
+    if (wrapped !== undefined && options.wrapperForRawPrimitives) {
+      return scalarSchema(resolved.fields.value!.type, metaParams(f));
+    }
+    const cached = seen.get(full);
+    if (cached !== undefined) return cached;
+    const s = messageSchema(resolved, options, seen).optional().build();
+    seen.set(full, s);
+    return s;
+  }
+  return scalarSchema(typeName, metaParams(f));
+}
+
+function scalarSchema(type: string, params: Record<string, string>): Schema {
+  switch (type) {
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+      if (params[CONNECT_TYPE] === 'int8') return SchemaBuilder.int8().optional().build();
+      if (params[CONNECT_TYPE] === 'int16') return SchemaBuilder.int16().optional().build();
+      return SchemaBuilder.int32().optional().build();
+    case 'uint32':
+    case 'fixed32':
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+    case 'uint64':
+    case 'fixed64':
+      return SchemaBuilder.int64().optional().build();
+    case 'float':
+      return SchemaBuilder.float32().optional().build();
+    case 'double':
+      return SchemaBuilder.float64().optional().build();
+    case 'bool':
+      return SchemaBuilder.bool().optional().build();
+    case 'string':
+      return SchemaBuilder.string().optional().build();
+    case 'bytes':
+      return SchemaBuilder.bytes().optional().build();
+  }
+  throw new DataError(`Unsupported Protobuf type ${type}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+type Long = { low: number; high: number; unsigned: boolean; toString(): string };
+
+function fromLong(v: unknown): number | bigint {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'string') return toNumberIfSafe(BigInt(v));
+  const l = v as Long;
+  return toNumberIfSafe(BigInt(l.toString()));
+}
+
+function toNumberIfSafe(b: bigint): number | bigint {
+  return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** A Connect value as a protobufjs plain object for `type` (Connect schema `schema`). */
+export function toProtobufObject(
+  schema: Schema,
+  type: protobuf.Type,
+  value: Struct,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of schema.fields) {
+    const v = value.get(f);
+    if (v === null || v === undefined) continue;
+    const fs = f.schema;
+    if (fs.type === 'STRUCT' && fs.name?.startsWith(UNION_PREFIX)) {
+      const u = v as Struct;
+      for (const m of fs.fields) {
+        const mv = u.get(m);
+        if (mv === null || mv === undefined) continue;
+        const pf = type.fields[m.name];
+        if (pf === undefined) throw new DataError(`No field ${m.name} in ${type.fullName}`);
+        out[m.name] = single(m.schema, pf, mv);
+        break;
+      }
+      continue;
+    }
+    const pf = type.fields[f.name] ?? findScrubbed(type, f.name);
+    if (pf === undefined) throw new DataError(`No field ${f.name} in ${type.fullName}`);
+    out[pf.name] = fieldValue(fs, pf, v);
+  }
+  return out;
+}
+
+function findScrubbed(type: protobuf.Type, name: string): protobuf.Field | undefined {
+  return type.fields[scrub(name, true)];
+}
+
+function fieldValue(fs: Schema, pf: protobuf.Field, v: unknown): unknown {
+  pf.resolve();
+  if (fs.type === 'ARRAY') return (v as unknown[]).map((x) => single(fs.valueSchema!, pf, x));
+  if (fs.type === 'MAP') {
+    const entries: [unknown, unknown][] = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
+    if (pf instanceof protobuf.MapField) {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of entries) {
+        if (x === null || x === undefined) continue;
+        o[String(k)] = single(fs.valueSchema!, pf, x);
+      }
+      return o;
+    }
+    const entryType = pf.resolvedType as protobuf.Type;
+    return entries.map(([k, x]) => {
+      const e: Record<string, unknown> = {};
+      if (k !== null && k !== undefined) e.key = single(fs.keySchema!, entryType.fields.key!, k);
+      if (x !== null && x !== undefined) e.value = single(fs.valueSchema!, entryType.fields.value!, x);
+      return e;
+    });
+  }
+  return single(fs, pf, v);
+}
+
+function single(fs: Schema, pf: protobuf.Field, v: unknown): unknown {
+  pf.resolve();
+  switch (fs.name) {
+    case Decimal.LOGICAL_NAME: {
+      const d = v as BigDecimal;
+      const o: Record<string, unknown> = { value: d.unscaledBytes(), scale: d.scale };
+      const p = fs.parameters?.['connect.decimal.precision'];
+      if (p !== undefined) o.precision = Number(p);
+      else
+        o.precision = Math.max(
+          d.unscaled < 0n ? (-d.unscaled).toString().length : d.unscaled.toString().length,
+          d.scale + 1,
+        );
+      return o;
+    }
+    case ConnectDate.LOGICAL_NAME: {
+      const d = v as Date;
+      if (d.getTime() % MS_PER_DAY !== 0) {
+        throw new DataError(
+          'Kafka Connect Date type should not have any time fields set to non-zero values.',
+        );
+      }
+      return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+    }
+    case Time.LOGICAL_NAME: {
+      const ms = (v as Date).getTime();
+      if (ms < 0 || ms > MS_PER_DAY) {
+        throw new DataError('Time values must use number of millis greater than 0 and less than 86400000');
+      }
+      return {
+        hours: Math.floor(ms / 3_600_000),
+        minutes: Math.floor(ms / 60_000) % 60,
+        seconds: Math.floor(ms / 1000) % 60,
+        nanos: (ms % 1000) * 1_000_000,
+      };
+    }
+    case Timestamp.LOGICAL_NAME: {
+      const ms = (v as Date).getTime();
+      const seconds = Math.floor(ms / 1000);
+      return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
+    }
+  }
+  const rt = pf.resolvedType;
+  switch (fs.type) {
+    case 'STRUCT':
+      return toProtobufObject(fs, rt as protobuf.Type, v as Struct);
+    case 'INT64': {
+      const s = typeof v === 'bigint' ? v.toString() : v;
+      return rt instanceof protobuf.Type ? { value: s } : s;
+    }
+    case 'STRING':
+      if (rt instanceof protobuf.Enum) {
+        const n = rt.values[v as string];
+        if (n === undefined) throw new DataError(`${String(v)} is not a symbol of enum ${rt.name}`);
+        return n;
+      }
+      return rt instanceof protobuf.Type ? { value: v } : v;
+    default:
+      return rt instanceof protobuf.Type ? { value: v } : v;
+  }
+}
+
+/** A decoded protobufjs message as Connect data for `schema` (made by toConnectSchemaProtobuf). */
+export function toConnectValue(schema: Schema, type: protobuf.Type, msg: protobuf.Message): Struct {
+  const s = new Struct(schema);
+  const m = msg as unknown as Record<string, unknown>;
+  for (const f of schema.fields) {
+    const fs = f.schema;
+    if (fs.type === 'STRUCT' && fs.name?.startsWith(UNION_PREFIX)) {
+      let u: Struct | null = null;
+      for (const mf of fs.fields) {
+        if (Object.hasOwn(m, mf.name)) {
+          const pf = type.fields[mf.name]!;
+          u = new Struct(fs).put(mf.name, readSingle(mf.schema, pf, m[mf.name]));
+          break;
+        }
+      }
+      s.put(f.name, u);
+      continue;
+    }
+    const pf = type.fields[f.name]!;
+    pf.resolve();
+    const present = Object.hasOwn(m, f.name);
+    if (pf instanceof protobuf.MapField) {
+      const obj = present ? (m[f.name] as Record<string, unknown>) : {};
+      const out = new Map<unknown, unknown>();
+      for (const [k, x] of Object.entries(obj)) {
+        out.set(mapKey(fs.keySchema!, k), readSingle(fs.valueSchema!, pf, x));
+      }
+      s.put(f.name, fs.keySchema!.type === 'STRING' ? Object.fromEntries(out) : out);
+      continue;
+    }
+    if (pf.repeated) {
+      const arr = present ? (m[f.name] as unknown[]) : [];
+      if (fs.type === 'MAP') {
+        const et = pf.resolvedType as protobuf.Type;
+        const out = new Map<unknown, unknown>();
+        for (const e of arr as Record<string, unknown>[]) {
+          out.set(
+            readField(fs.keySchema!, et.fields.key!, e),
+            readField(fs.valueSchema!, et.fields.value!, e),
+          );
+        }
+        s.put(f.name, out);
+      } else {
+        s.put(
+          f.name,
+          arr.map((x) => readSingle(fs.valueSchema!, pf, x)),
+        );
+      }
+      continue;
+    }
+    s.put(f.name, readField(fs, pf, m));
+  }
+  return s;
+}
+
+function readField(fs: Schema, pf: protobuf.Field, m: Record<string, unknown>): unknown {
+  pf.resolve();
+  if (Object.hasOwn(m, pf.name)) return readSingle(fs, pf, m[pf.name]);
+  if (isProto3Optional(pf) || pf.resolvedType instanceof protobuf.Type) return null;
+  // proto3 scalars without presence read as their default value, as Confluent's converter does.
+  if (pf.resolvedType instanceof protobuf.Enum) return readSingle(fs, pf, 0);
+  return readSingle(fs, pf, pf.typeDefault);
+}
+
+function mapKey(keySchema: Schema, k: string): unknown {
+  switch (keySchema.type) {
+    case 'INT8':
+    case 'INT16':
+    case 'INT32':
+      return Number(k);
+    case 'INT64':
+      return toNumberIfSafe(BigInt(k));
+    case 'BOOLEAN':
+      return k === 'true';
+    default:
+      return k;
+  }
+}
+
+function readSingle(fs: Schema, pf: protobuf.Field, v: unknown): unknown {
+  const rt = pf.resolvedType;
+  switch (fs.name) {
+    case Decimal.LOGICAL_NAME: {
+      const o = v as { value?: Uint8Array; scale?: number };
+      const bytes = o.value ?? new Uint8Array(0);
+      return BigDecimal.fromUnscaledBytes(bytes.length === 0 ? new Uint8Array([0]) : bytes, o.scale ?? 0);
+    }
+    case ConnectDate.LOGICAL_NAME: {
+      const o = v as { year?: number; month?: number; day?: number };
+      return new Date(Date.UTC(o.year ?? 0, (o.month ?? 1) - 1, o.day ?? 1));
+    }
+    case Time.LOGICAL_NAME: {
+      const o = v as { hours?: number; minutes?: number; seconds?: number; nanos?: number };
+      return new Date(
+        (((o.hours ?? 0) * 60 + (o.minutes ?? 0)) * 60 + (o.seconds ?? 0)) * 1000 +
+          Math.floor((o.nanos ?? 0) / 1e6),
+      );
+    }
+    case Timestamp.LOGICAL_NAME: {
+      const o = v as { seconds?: unknown; nanos?: number };
+      return new Date(Number(fromLong(o.seconds ?? 0)) * 1000 + Math.floor((o.nanos ?? 0) / 1e6));
+    }
+  }
+  if (rt instanceof protobuf.Enum) {
+    if (fs.type === 'INT32') return v;
+    return rt.valuesById[v as number] ?? String(v);
+  }
+  if (fs.type === 'STRUCT') {
+    return toConnectValue(fs, rt as protobuf.Type, v as protobuf.Message);
+  }
+  let raw = v;
+  if (rt instanceof protobuf.Type) {
+    const o = v as Record<string, unknown>;
+    raw = Object.hasOwn(o, 'value') ? o.value : (rt.fields.value!.typeDefault as unknown);
+  }
+  switch (fs.type) {
+    case 'INT64':
+      return fromLong(raw);
+    case 'BYTES': {
+      const b = raw as Uint8Array;
+      return new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    }
+    default:
+      return raw;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Sluice's ProtobufConverter: the proto3 text made from Connect schemas, Confluent's wire format
+ * (magic byte, schema id, message-index list) and reading back, against Sluice's registry in its own
+ * process; bad input is a DataError.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  BigDecimal,
+  ConnectDate,
+  DataError,
+  Decimal,
+  Schema,
+  SchemaBuilder,
+  Struct,
+  Time,
+  Timestamp,
+  valueEquals,
+} from '@sluice/api';
+import { uniqueName } from '@sluice/testing';
+import {
+  decodeMessageIndexes,
+  encodeMessageIndexes,
+  fromConnectSchemaProtobuf,
+  ProtobufConverter,
+} from '../src/index.ts';
+import { startRegistryProcess } from './registry-process.ts';
+
+let stopRegistry: () => void;
+let url: string;
+
+before(async () => {
+  ({ url, stop: stopRegistry } = await startRegistryProcess());
+});
+
+after(() => {
+  stopRegistry?.();
+});
+
+export const inner = SchemaBuilder.struct().field('q', Schema.INT32_SCHEMA).optional().build();
+export const rowSchema = SchemaBuilder.struct()
+  .name('pb.Row')
+  .field('i8', Schema.INT8_SCHEMA)
+  .field('i16', Schema.INT16_SCHEMA)
+  .field('i32', Schema.INT32_SCHEMA)
+  .field('i64', Schema.INT64_SCHEMA)
+  .field('f32', Schema.FLOAT32_SCHEMA)
+  .field('f64', Schema.FLOAT64_SCHEMA)
+  .field('b', Schema.BOOLEAN_SCHEMA)
+  .field('s', Schema.STRING_SCHEMA)
+  .field('bytes', Schema.BYTES_SCHEMA)
+  .field('arr', SchemaBuilder.array(Schema.STRING_SCHEMA).build())
+  .field('map', SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.INT32_SCHEMA).build())
+  .field('dmap', SchemaBuilder.map(Schema.FLOAT64_SCHEMA, Schema.STRING_SCHEMA).build())
+  .field('inner', inner)
+  .field('opt', Schema.OPTIONAL_STRING_SCHEMA)
+  .field('dec', Decimal.schema(2))
+  .field('date', ConnectDate.SCHEMA)
+  .field('time', Time.SCHEMA)
+  .field('ts', Timestamp.SCHEMA)
+  .build();
+
+export function rowValue(): Struct {
+  return new Struct(rowSchema)
+    .put('i8', 8)
+    .put('i16', -16)
+    .put('i32', 32)
+    .put('i64', 9007199254740993n)
+    .put('f32', 1.5)
+    .put('f64', 1e300)
+    .put('b', true)
+    .put('s', 'ünï "q"')
+    .put('bytes', new Uint8Array([1, 2, 3]))
+    .put('arr', ['x', 'y'])
+    .put('map', { a: 1 })
+    .put('dmap', new Map([[2.5, 'two and a half']]))
+    .put('inner', new Struct(inner).put('q', 3))
+    .put('opt', null)
+    .put('dec', BigDecimal.parse('-12.34'))
+    .put('date', new Date(Date.UTC(2024, 1, 29)))
+    .put('time', new Date(45_296_789))
+    .put('ts', new Date(1_700_000_000_123));
+}
+
+test("the proto3 text of a Connect schema follows Confluent's mapping", () => {
+  const { text, fullName, imports } = fromConnectSchemaProtobuf(rowSchema);
+  assert.equal(fullName, 'pb.Row');
+  assert.deepEqual(imports, [
+    'confluent/meta.proto',
+    'confluent/type/decimal.proto',
+    'google/protobuf/timestamp.proto',
+    'google/type/date.proto',
+    'google/type/timeofday.proto',
+  ]);
+  assert.match(text, /^syntax = "proto3";\npackage pb;\n/);
+  assert.match(
+    text,
+    /int32 i8 = 1 \[\(confluent\.field_meta\) = \{ params: \[\{ key: "connect\.type", value: "int8" \}\] \}\];/,
+  );
+  assert.match(text, /int64 i64 = 4;/);
+  assert.match(text, /repeated string arr = 10;/);
+  assert.match(text, /map<string, int32> map = 11;/);
+  assert.match(text, /repeated DmapEntry dmap = 12;/);
+  assert.match(text, /ConnectDefault1 inner = 13;/);
+  assert.match(
+    text,
+    /confluent\.type\.Decimal dec = 15 \[\(confluent\.field_meta\) = \{ params: \[\{ key: "scale", value: "2" \}\] \}\];/,
+  );
+  assert.match(text, /google\.type\.Date date = 16;/);
+  assert.match(text, /google\.type\.TimeOfDay time = 17;/);
+  assert.match(text, /google\.protobuf\.Timestamp ts = 18;/);
+  const unnamed = fromConnectSchemaProtobuf(
+    SchemaBuilder.struct().field('o', Schema.OPTIONAL_INT32_SCHEMA).build(),
+    {
+      wrapperForNullables: true,
+      optionalForNullables: false,
+      wrapperForRawPrimitives: true,
+      generateIndexForUnions: true,
+      intForEnums: false,
+      scrubInvalidNames: false,
+    },
+  );
+  assert.equal(unnamed.fullName, 'ConnectDefault1');
+  assert.match(unnamed.text, /google\.protobuf\.Int32Value o = 1;/);
+  assert.deepEqual(unnamed.imports, ['google/protobuf/wrappers.proto']);
+});
+
+test('message-index lists: the single 0 shortcut, zigzag counts and indexes', () => {
+  assert.deepEqual([...encodeMessageIndexes([0])], [0]);
+  assert.deepEqual([...encodeMessageIndexes([1])], [2, 2]);
+  assert.deepEqual([...encodeMessageIndexes([0, 2])], [4, 0, 4]);
+  assert.deepEqual(decodeMessageIndexes(new Uint8Array([0, 9]), 0), { indexes: [0], offset: 1 });
+  assert.deepEqual(decodeMessageIndexes(new Uint8Array([4, 0, 4]), 0), { indexes: [0, 2], offset: 3 });
+  assert.throws(() => decodeMessageIndexes(new Uint8Array([4, 0]), 0), DataError);
+});
+
+test('Sluice writes and reads back every Connect type; no registry request per record; bad bytes are DataErrors', () => {
+  const topic = uniqueName('pb');
+  const c = new ProtobufConverter();
+  c.configure({ 'schema.registry.url': url }, false);
+  const value = rowValue();
+  const bytes = c.fromConnectData(topic, rowSchema, value)!;
+  assert.equal(bytes[0], 0);
+  assert.equal(bytes[5], 0, 'the first message: index list [0] as one byte');
+  const back = c.toConnectData(topic, bytes);
+  const s = back.schema!;
+  assert.equal(s.name, 'pb.Row');
+  assert.equal(s.field('i8')!.schema.type, 'INT8');
+  assert.equal(s.field('i16')!.schema.type, 'INT16');
+  assert.equal(s.field('dec')!.schema.name, Decimal.LOGICAL_NAME);
+  assert.equal(s.field('dmap')!.schema.type, 'MAP');
+  assert.equal(s.field('inner')!.schema.name, 'pb.Row.ConnectDefault1');
+  const got = back.value as Struct;
+  for (const f of rowSchema.fields) {
+    if (f.name === 'inner' || f.name === 'opt') continue;
+    assert.ok(valueEquals(got.get(f.name), value.get(f)), `field ${f.name}: ${String(got.get(f.name))}`);
+  }
+  assert.equal((got.get('inner') as Struct).get('q'), 3);
+  assert.equal(got.get('opt'), '', 'a proto3 string without presence reads as its default');
+  const requests = c.registryRequests;
+  for (let i = 0; i < 50; i++) c.toConnectData(topic, c.fromConnectData(topic, rowSchema, rowValue()));
+  assert.equal(c.registryRequests, requests, 'no registry request per record');
+
+  assert.throws(() => c.toConnectData(topic, new Uint8Array([1, 0, 0, 0, 1, 0])), DataError);
+  const unknown = Buffer.from(bytes);
+  unknown.writeInt32BE(987654, 1);
+  assert.throws(() => c.toConnectData(topic, unknown), DataError);
+  const badIndex = Buffer.concat([
+    Buffer.from(bytes.subarray(0, 5)),
+    Buffer.from([2, 14]),
+    Buffer.from(bytes.subarray(6)),
+  ]);
+  assert.throws(() => c.toConnectData(topic, badIndex), DataError);
+  const truncated = Buffer.concat([Buffer.from(bytes.subarray(0, 5)), Buffer.from([4])]);
+  assert.throws(() => c.toConnectData(topic, truncated), DataError);
+});
+
+test('optional.for.nullables: proto3 optional fields keep null apart from the default', () => {
+  const topic = uniqueName('pb-opt');
+  const schema = SchemaBuilder.struct()
+    .name('pb.Opt')
+    .field('a', Schema.OPTIONAL_INT32_SCHEMA)
+    .field('b', Schema.OPTIONAL_STRING_SCHEMA)
+    .build();
+  const c = new ProtobufConverter();
+  c.configure({ 'schema.registry.url': url, 'optional.for.nullables': 'true' }, false);
+  assert.match(
+    fromConnectSchemaProtobuf(schema, { ...optsOf(), optionalForNullables: true }).text,
+    /optional int32 a = 1;/,
+  );
+  const back = c.toConnectData(
+    topic,
+    c.fromConnectData(topic, schema, new Struct(schema).put('a', 0).put('b', null)),
+  );
+  assert.equal((back.value as Struct).get('a'), 0);
+  assert.equal((back.value as Struct).get('b'), null);
+});
+
+function optsOf() {
+  return {
+    wrapperForNullables: false,
+    optionalForNullables: false,
+    wrapperForRawPrimitives: true,
+    generateIndexForUnions: true,
+    intForEnums: false,
+    scrubInvalidNames: false,
+  };
+}
