@@ -333,6 +333,9 @@ export function parseProtobufSchema(
   /** Top-level messages of the main file, in order (the message-index list counts them). */
   messages: protobuf.Type[];
 } {
+  if (isSerializedDescriptor(text) || references.some(isSerializedDescriptor)) {
+    return parseDescriptors(text, references);
+  }
   const root = knownRoot();
   for (const ref of references) addFile(root, ref);
   const messages = addFile(root, text);
@@ -340,25 +343,40 @@ export function parseProtobufSchema(
   return { root, messages };
 }
 
+type Fdp = { name?: string; package?: string; messageType?: { name: string }[] };
+
+/** Base64 FileDescriptorProtos (Confluent's Python client registers those) with the known files, as one root. */
+function parseDescriptors(text: string, references: readonly string[]) {
+  const ext = descriptorExt as unknown as {
+    FileDescriptorProto: { decode(b: Uint8Array): unknown; toObject(m: unknown): unknown };
+    FileDescriptorSet: { toObject(m: unknown): { file: unknown[] } };
+  };
+  const toDescriptor = (r: protobuf.Root) =>
+    (r as unknown as { toDescriptor(e: string): unknown }).toDescriptor('proto3');
+  const files: unknown[] = [];
+  const decode = (t: string): Fdp => ext.FileDescriptorProto.decode(Buffer.from(t.trim(), 'base64')) as Fdp;
+  const known = knownRoot();
+  for (const ref of references) {
+    if (isSerializedDescriptor(ref)) files.push(decode(ref));
+    else protobuf.parse(ref, known, { keepCase: true });
+  }
+  files.unshift(...(toDescriptor(known) as { file: unknown[] }).file);
+  const main = decode(text);
+  files.push(main);
+  const fromDescriptor = (
+    protobuf.Root as unknown as { fromDescriptor(d: unknown, o: unknown): protobuf.Root }
+  ).fromDescriptor;
+  const root = fromDescriptor({ file: files }, { keepCase: true });
+  root.resolveAll();
+  const messages = (main.messageType ?? []).map((m) =>
+    root.lookupType(main.package ? `${main.package}.${m.name}` : m.name),
+  );
+  return { root, messages };
+}
+
 function addFile(root: protobuf.Root, text: string): protobuf.Type[] {
   if (isSerializedDescriptor(text)) {
-    const bytes = Buffer.from(text.trim(), 'base64');
-    const ext = descriptorExt as unknown as { FileDescriptorProto: { decode(b: Uint8Array): unknown } };
-    const fdp = ext.FileDescriptorProto.decode(bytes) as {
-      package?: string;
-      messageType?: unknown[];
-      syntax?: string;
-    };
-    const fromDescriptor = (
-      protobuf.Root as unknown as { fromDescriptor(d: unknown, o: unknown): protobuf.Root }
-    ).fromDescriptor;
-    const one = fromDescriptor({ file: [fdp] }, { keepCase: true });
-    const names = (fdp.messageType ?? []).map((m) => (m as { name: string }).name);
-    // Move the definitions into `root` (its known files stay as loaded).
-    for (const nested of [...(one.nestedArray as protobuf.ReflectionObject[])]) {
-      mergeInto(root, nested);
-    }
-    return names.map((n) => root.lookupType(fdp.package ? `${fdp.package}.${n}` : n));
+    throw new DataError('a serialized descriptor is read through parseProtobufSchema');
   }
   const parsed = protobuf.parse(text, root, { keepCase: true });
   const pkgNs = parsed.package ? root.lookup(parsed.package) : root;
@@ -366,22 +384,6 @@ function addFile(root: protobuf.Root, text: string): protobuf.Type[] {
   // Top-level messages of this file: parse order of the `message` declarations at depth 0.
   const names = topLevelMessageNames(text);
   return names.map((n) => pkgNs.lookupType(n));
-}
-
-function mergeInto(target: protobuf.Namespace, obj: protobuf.ReflectionObject): void {
-  const existing = target.get(obj.name);
-  if (existing === null) {
-    obj.parent?.remove(obj);
-    target.add(obj);
-    return;
-  }
-  if (
-    existing instanceof protobuf.Namespace &&
-    !(existing instanceof protobuf.Type) &&
-    obj instanceof protobuf.Namespace
-  ) {
-    for (const child of [...obj.nestedArray]) mergeInto(existing, child);
-  }
 }
 
 function topLevelMessageNames(text: string): string[] {
