@@ -55,9 +55,10 @@ test("the proto3 text of a Connect schema follows Confluent's mapping", () => {
   );
   assert.match(text, /int64 i64 = 4;/);
   assert.match(text, /repeated string arr = 10;/);
-  assert.match(text, /map<string, int32> map = 11;/);
-  assert.match(text, /repeated DmapEntry dmap = 12;/);
-  assert.match(text, /ConnectDefault1 inner = 13;/);
+  assert.match(text, /repeated ConnectDefault1Entry map = 11;/);
+  assert.match(text, /message ConnectDefault1Entry \{\n {4}string key = 1;\n {4}int32 value = 2;\n {2}\}/);
+  assert.match(text, /repeated ConnectDefault2Entry dmap = 12;/);
+  assert.match(text, /ConnectDefault3 inner = 13;/);
   assert.match(
     text,
     /confluent\.type\.Decimal dec = 15 \[\(confluent\.field_meta\) = \{ params: \[\{ key: "scale", value: "2" \}\] \}\];/,
@@ -67,14 +68,7 @@ test("the proto3 text of a Connect schema follows Confluent's mapping", () => {
   assert.match(text, /google\.protobuf\.Timestamp ts = 18;/);
   const unnamed = fromConnectSchemaProtobuf(
     SchemaBuilder.struct().field('o', Schema.OPTIONAL_INT32_SCHEMA).build(),
-    {
-      wrapperForNullables: true,
-      optionalForNullables: false,
-      wrapperForRawPrimitives: true,
-      generateIndexForUnions: true,
-      intForEnums: false,
-      scrubInvalidNames: false,
-    },
+    { ...optsOf(), wrapperForNullables: true },
   );
   assert.equal(unnamed.fullName, 'ConnectDefault1');
   assert.match(unnamed.text, /google\.protobuf\.Int32Value o = 1;/);
@@ -100,12 +94,18 @@ test('Sluice writes and reads back every Connect type; no registry request per r
   assert.equal(bytes[5], 0, 'the first message: index list [0] as one byte');
   const back = c.toConnectData(topic, bytes);
   const s = back.schema!;
-  assert.equal(s.name, 'pb.Row');
+  assert.equal(
+    s.name,
+    'Row',
+    'the simple name, as Confluent reads it without enhanced.protobuf.schema.support',
+  );
+  assert.equal(s.field('i32')!.schema.parameters?.['io.confluent.connect.protobuf.Tag'], '3');
+  assert.equal(s.field('map')!.schema.name, 'connectDefault1');
   assert.equal(s.field('i8')!.schema.type, 'INT8');
   assert.equal(s.field('i16')!.schema.type, 'INT16');
   assert.equal(s.field('dec')!.schema.name, Decimal.LOGICAL_NAME);
   assert.equal(s.field('dmap')!.schema.type, 'MAP');
-  assert.equal(s.field('inner')!.schema.name, 'pb.Row.ConnectDefault1');
+  assert.equal(s.field('inner')!.schema.name, 'ConnectDefault3');
   const got = back.value as Struct;
   for (const f of rowSchema.fields) {
     if (f.name === 'inner' || f.name === 'opt') continue;
@@ -159,6 +159,7 @@ function optsOf() {
     wrapperForRawPrimitives: true,
     generateIndexForUnions: true,
     intForEnums: false,
+    enhancedSchemaSupport: false,
     scrubInvalidNames: false,
   };
 }

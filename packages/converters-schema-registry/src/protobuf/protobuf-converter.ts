@@ -154,6 +154,7 @@ export class ProtobufConverter implements HeaderConverter {
       wrapperForRawPrimitives: bool('wrapper.for.raw.primitives', true),
       generateIndexForUnions: bool('generate.index.for.unions', true),
       intForEnums: bool('int.for.enums', false),
+      enhancedSchemaSupport: bool('enhanced.protobuf.schema.support', false),
       scrubInvalidNames: settings.scrubInvalidNames,
     };
     this.#settings = settings;

@@ -39,6 +39,8 @@ export interface ProtobufDataOptions {
   readonly generateIndexForUnions: boolean;
   /** `int.for.enums`: reading, enums become INT32 rather than STRING. */
   readonly intForEnums: boolean;
+  /** `enhanced.protobuf.schema.support`: reading, structs and enums keep their full names. */
+  readonly enhancedSchemaSupport: boolean;
   /** `scrub.invalid.names`: names that are not Protobuf identifiers are scrubbed. */
   readonly scrubInvalidNames: boolean;
 }
@@ -49,6 +51,7 @@ export const DEFAULT_PROTOBUF_DATA_OPTIONS: ProtobufDataOptions = {
   wrapperForRawPrimitives: true,
   generateIndexForUnions: true,
   intForEnums: false,
+  enhancedSchemaSupport: false,
   scrubInvalidNames: false,
 };
 
@@ -197,23 +200,22 @@ export function fromConnectSchemaProtobuf(
         const t = fieldType(fs.valueSchema!, fname, nested, `${indent}  `, true);
         lines.push(`${indent}  repeated ${t.type} ${fname} = ${n}${t.opts};`);
       } else if (fs.type === 'MAP') {
-        const k = fs.keySchema!;
-        const mapKey = k.name === null && ['INT32', 'INT64', 'BOOLEAN', 'STRING'].includes(k.type);
-        if (mapKey) {
-          const v = fieldType(fs.valueSchema!, fname, nested, `${indent}  `, true);
-          lines.push(`${indent}  map<${SCALAR[k.type]}, ${v.type}> ${fname} = ${n};`);
-        } else {
-          const entry = `${camel(fname)}Entry`;
-          const kt = fieldType(k, 'key', nested, `${indent}    `, true);
-          const vt = fieldType(fs.valueSchema!, 'value', nested, `${indent}    `, true);
+        // As Confluent's converter: a nested `<Name>Entry` message (no map_entry option), repeated.
+        const entry = `${fs.name !== null ? camel(splitName(fs.name)[1]) : nextDefault()}Entry`;
+        const entryNested: string[] = [];
+        const kt = fieldType(fs.keySchema!, 'key', entryNested, `${indent}    `, true);
+        const vt = fieldType(fs.valueSchema!, 'value', entryNested, `${indent}    `, true);
+        if (!emitted.has(entry)) {
+          emitted.add(entry);
           nested.push(
             `${indent}  message ${entry} {`,
             `${indent}    ${kt.type} key = 1${kt.opts};`,
             `${indent}    ${vt.type} value = 2${vt.opts};`,
+            ...entryNested,
             `${indent}  }`,
           );
-          lines.push(`${indent}  repeated ${entry} ${fname} = ${n};`);
         }
+        lines.push(`${indent}  repeated ${entry} ${fname} = ${n};`);
       } else {
         const t = fieldType(fs, fname, nested, `${indent}  `, false);
         lines.push(`${indent}  ${t.label}${t.type} ${fname} = ${n}${t.opts};`);
@@ -461,7 +463,13 @@ function isProto3Optional(f: protobuf.Field): boolean {
   return (f.options as Record<string, unknown> | undefined)?.proto3_optional === true;
 }
 
-/** The Connect schema Confluent's ProtobufData gives a message: every field optional. */
+/**
+ * The Connect schema Confluent's ProtobufData gives a message: named by the message's simple name
+ * (full name with `enhanced.protobuf.schema.support`), oneofs first as optional
+ * `io.confluent.connect.protobuf.Union.<oneof>` structs in fields `<oneof>_<index>`, then the other
+ * fields, each optional (unless `wrapper.for.nullables`) with its number as the
+ * `io.confluent.connect.protobuf.Tag` parameter.
+ */
 export function toConnectSchemaProtobuf(
   type: protobuf.Type,
   options: ProtobufDataOptions = DEFAULT_PROTOBUF_DATA_OPTIONS,
@@ -472,112 +480,134 @@ export function toConnectSchemaProtobuf(
   return b.build();
 }
 
+function structName(
+  type: protobuf.Type | protobuf.Enum | protobuf.OneOf,
+  options: ProtobufDataOptions,
+): string {
+  return options.enhancedSchemaSupport ? type.fullName.replace(/^\./, '') : type.name;
+}
+
+function realOneofs(type: protobuf.Type): protobuf.OneOf[] {
+  return type.oneofsArray.filter((o) => !o.fieldsArray.every(isProto3Optional));
+}
+
 function messageSchema(
   type: protobuf.Type,
   options: ProtobufDataOptions,
   seen: Map<string, Schema>,
 ): SchemaBuilder {
-  const b = SchemaBuilder.struct().name(type.fullName.replace(/^\./, ''));
-  const done = new Set<protobuf.OneOf>();
+  const b = SchemaBuilder.struct().name(structName(type, options));
+  const oneofs = realOneofs(type);
+  oneofs.forEach((oneof, i) => {
+    const u = SchemaBuilder.struct()
+      .name(`${UNION_PREFIX}${structName(oneof, options)}`)
+      .optional();
+    for (const m of oneof.fieldsArray) u.field(m.name, fieldSchema(m, options, seen));
+    b.field(options.generateIndexForUnions ? `${oneof.name}_${i}` : oneof.name, u.build());
+  });
   for (const f of type.fieldsArray) {
-    const oneof = f.partOf;
-    if (oneof !== null && !isProto3Optional(f)) {
-      if (done.has(oneof)) continue;
-      done.add(oneof);
-      const idx = type.oneofsArray.filter((o) => !o.fieldsArray.every(isProto3Optional)).indexOf(oneof);
-      const name = options.generateIndexForUnions ? `${oneof.name}_${idx}` : oneof.name;
-      const u = SchemaBuilder.struct().name(`${UNION_PREFIX}${name}`).optional();
-      for (const m of oneof.fieldsArray) {
-        u.field(m.name, withTag(fieldSchema(m, options, seen), m.id));
-      }
-      b.field(name, u.build());
-      continue;
-    }
+    if (f.partOf !== null && oneofs.includes(f.partOf)) continue;
     b.field(f.name, fieldSchema(f, options, seen));
   }
   return b;
 }
 
-function withTag(s: Schema, tag: number): Schema {
-  const b = SchemaBuilder.from(s);
-  b.parameter(TAG_PARAM, String(tag));
-  return b.build();
+/** Confluent's map schema name: the entry message's name without `Entry`, first letter lower-cased. */
+function mapName(entryName: string): string {
+  const n = entryName.endsWith('Entry') ? entryName.slice(0, -5) : entryName;
+  return n === '' ? n : n[0]!.toLowerCase() + n.slice(1);
+}
+
+/** Sets optional once (Connect's SchemaBuilder refuses a second call; Java's does not). */
+function opt(b: SchemaBuilder): SchemaBuilder {
+  return b.isOptional ? b : b.optional();
 }
 
 function fieldSchema(f: protobuf.Field, options: ProtobufDataOptions, seen: Map<string, Schema>): Schema {
   f.resolve();
+  let b: SchemaBuilder;
   if (f instanceof protobuf.MapField) {
-    const key = scalarSchema(f.keyType, {});
-    const value = typeSchema(f, f.type, f.resolvedType, options, seen);
-    return SchemaBuilder.map(key, value).optional().build();
-  }
-  const single = typeSchema(f, f.type, f.resolvedType, options, seen);
-  if (f.repeated) {
+    const key = opt(scalarBuilder(f.keyType, {})).parameter(TAG_PARAM, '1').build();
+    const value = singleBuilder(f, options, seen);
+    if (!options.wrapperForNullables) opt(value);
+    value.parameter(TAG_PARAM, '2');
+    b = SchemaBuilder.map(key, value.build()).name(mapName(`${camel(f.name)}Entry`));
+  } else {
     const rt = f.resolvedType;
-    if (rt instanceof protobuf.Type && /Entry$/.test(rt.name) && rt.fieldsArray.length === 2) {
-      const k = rt.fields.key;
-      const v = rt.fields.value;
-      if (k !== undefined && v !== undefined && k.id === 1 && v.id === 2) {
-        return SchemaBuilder.map(fieldSchema(k, options, seen), fieldSchema(v, options, seen))
-          .optional()
-          .build();
-      }
+    const entry =
+      f.repeated &&
+      rt instanceof protobuf.Type &&
+      rt.name.endsWith('Entry') &&
+      rt.fieldsArray.length === 2 &&
+      rt.fields.key?.id === 1 &&
+      rt.fields.value?.id === 2;
+    if (entry) {
+      const et = rt as protobuf.Type;
+      b = SchemaBuilder.map(
+        fieldSchema(et.fields.key!, options, seen),
+        fieldSchema(et.fields.value!, options, seen),
+      ).name(mapName(et.name));
+    } else {
+      b = singleBuilder(f, options, seen);
+      if (f.repeated) b = opt(SchemaBuilder.array(opt(b).build()));
     }
-    return SchemaBuilder.array(single).optional().build();
   }
-  return single;
+  if (!options.wrapperForNullables) opt(b);
+  b.parameter(TAG_PARAM, String(f.id));
+  return b.build();
 }
 
-function typeSchema(
+function singleBuilder(
   f: protobuf.Field,
-  typeName: string,
-  resolved: protobuf.Type | protobuf.Enum | null,
   options: ProtobufDataOptions,
   seen: Map<string, Schema>,
-): Schema {
+): SchemaBuilder {
+  const resolved = f.resolvedType;
   if (resolved instanceof protobuf.Enum) {
-    if (options.intForEnums) return SchemaBuilder.int32().optional().build();
-    const b = SchemaBuilder.string().optional().parameter(ENUM_PARAM, resolved.name);
+    if (options.intForEnums) return opt(SchemaBuilder.int32());
+    const b = SchemaBuilder.string()
+      .name(structName(resolved, options))
+      .optional()
+      .parameter(ENUM_PARAM, resolved.name);
     for (const [k, v] of Object.entries(resolved.values)) b.parameter(`${ENUM_PARAM}.${k}`, String(v));
-    return b.build();
+    return b;
   }
   if (resolved instanceof protobuf.Type) {
     const full = resolved.fullName.replace(/^\./, '');
     switch (full) {
       case 'confluent.type.Decimal': {
         const p = metaParams(f);
-        const b = Decimal.builder(Number(p.scale ?? 0)).optional();
+        const b = opt(Decimal.builder(Number(p.scale ?? 0)));
         if (p.precision !== undefined) b.parameter('connect.decimal.precision', p.precision);
-        return b.build();
+        return b;
       }
       case 'google.type.Date':
-        return ConnectDate.builder().optional().build();
+        return opt(ConnectDate.builder());
       case 'google.type.TimeOfDay':
-        return Time.builder().optional().build();
+        return opt(Time.builder());
       case 'google.protobuf.Timestamp':
-        return Timestamp.builder().optional().build();
+        return opt(Timestamp.builder());
     }
-    const wrapped = WRAPPERS[full];
-    if (wrapped !== undefined && options.wrapperForRawPrimitives) {
-      return scalarSchema(resolved.fields.value!.type, metaParams(f));
+    if (WRAPPERS[full] !== undefined && options.wrapperForNullables) {
+      return opt(scalarBuilder(resolved.fields.value!.type, metaParams(f)));
     }
     const cached = seen.get(full);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return SchemaBuilder.from(cached);
     const s = messageSchema(resolved, options, seen).optional().build();
     seen.set(full, s);
-    return s;
+    return SchemaBuilder.from(s);
   }
-  return scalarSchema(typeName, metaParams(f));
+  return scalarBuilder(f.type, metaParams(f));
 }
 
-function scalarSchema(type: string, params: Record<string, string>): Schema {
+function scalarBuilder(type: string, params: Record<string, string>): SchemaBuilder {
   switch (type) {
     case 'int32':
     case 'sint32':
     case 'sfixed32':
-      if (params[CONNECT_TYPE] === 'int8') return SchemaBuilder.int8().optional().build();
-      if (params[CONNECT_TYPE] === 'int16') return SchemaBuilder.int16().optional().build();
-      return SchemaBuilder.int32().optional().build();
+      if (params[CONNECT_TYPE] === 'int8') return SchemaBuilder.int8();
+      if (params[CONNECT_TYPE] === 'int16') return SchemaBuilder.int16();
+      return SchemaBuilder.int32();
     case 'uint32':
     case 'fixed32':
     case 'int64':
@@ -585,17 +615,17 @@ function scalarSchema(type: string, params: Record<string, string>): Schema {
     case 'sfixed64':
     case 'uint64':
     case 'fixed64':
-      return SchemaBuilder.int64().optional().build();
+      return SchemaBuilder.int64();
     case 'float':
-      return SchemaBuilder.float32().optional().build();
+      return SchemaBuilder.float32();
     case 'double':
-      return SchemaBuilder.float64().optional().build();
+      return SchemaBuilder.float64();
     case 'bool':
-      return SchemaBuilder.bool().optional().build();
+      return SchemaBuilder.bool();
     case 'string':
-      return SchemaBuilder.string().optional().build();
+      return SchemaBuilder.string();
     case 'bytes':
-      return SchemaBuilder.bytes().optional().build();
+      return SchemaBuilder.bytes();
   }
   throw new DataError(`Unsupported Protobuf type ${type}`);
 }
@@ -780,7 +810,7 @@ export function toConnectValue(schema: Schema, type: protobuf.Type, msg: protobu
             readField(fs.valueSchema!, et.fields.value!, e),
           );
         }
-        s.put(f.name, out);
+        s.put(f.name, fs.keySchema!.type === 'STRING' ? Object.fromEntries(out) : out);
       } else {
         s.put(
           f.name,
