@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Struct, valueEquals } from '@sluice/api';
+import { Decimal, type Schema, type Struct, valueEquals } from '@sluice/api';
 import { ensurePythonVenv, uniqueName } from '@sluice/testing';
 import { fromConnectSchemaProtobuf, ProtobufConverter } from '../src/index.ts';
 import { rowSchema, rowValue } from './protobuf-fixtures.ts';
@@ -117,10 +117,142 @@ test('what Sluice writes, Python decodes; what Python writes from the same .prot
   // Sluice reads what Python wrote, with the schema Python registered.
   const read = c.toConnectData(otherTopic, pyBytes);
   assert.equal(read.schema!.name, 'Row');
+  // Read from Python's base64 descriptor: the connect.type and Decimal params survive.
+  assert.equal(read.schema!.field('i8')!.schema.type, 'INT8');
+  assert.equal(read.schema!.field('i16')!.schema.type, 'INT16');
+  assert.equal(Decimal.scale(read.schema!.field('dec')!.schema), 2);
   const got = read.value as Struct;
   for (const f of rowSchema.fields) {
     if (f.name === 'inner' || f.name === 'opt') continue;
     assert.ok(valueEquals(got.get(f.name), value.get(f)), `field ${f.name}: ${String(got.get(f.name))}`);
   }
   assert.equal((got.get('inner') as Struct).get('q'), 3);
+});
+
+const USER_PROTO = `syntax = "proto3";
+package py;
+import "google/protobuf/wrappers.proto";
+
+message First {
+  int32 a = 1;
+}
+
+message Order {
+  enum Status {
+    NEW = 0;
+    PAID = 1;
+    SHIPPED = 2;
+  }
+  message Line {
+    string sku = 1;
+    int32 qty = 2;
+  }
+  int64 id = 1;
+  Status status = 2;
+  repeated Line lines = 3;
+  map<string, double> prices = 4;
+  oneof payment {
+    string card = 5;
+    int64 account = 6;
+  }
+  optional string note = 7;
+  google.protobuf.StringValue coupon = 8;
+  uint32 u32 = 9;
+  sint64 s64 = 10;
+  First first = 11;
+}
+`;
+
+test("a Python-defined schema (nested messages, enum, oneof, map, optional, wrapper) read as Confluent's ProtobufData reads it, and written back", () => {
+  const topic = uniqueName('pb-user');
+  const order = {
+    id: '42',
+    status: 'PAID',
+    lines: [
+      { sku: 'a', qty: 2 },
+      { sku: 'b', qty: 1 },
+    ],
+    prices: { a: 1.25 },
+    card: '4111',
+    note: '',
+    coupon: 'SAVE',
+    u32: 4000000000,
+    s64: '-5',
+    first: { a: 7 },
+  };
+  const py = runPython({
+    encode: [
+      { topic, proto: USER_PROTO, message: 'py.Order', value: order },
+      { topic, proto: USER_PROTO, message: 'py.Order.Line', value: { sku: 'z', qty: 9 } },
+    ],
+  });
+  const orderBytes = Buffer.from(py.encoded[0], 'hex');
+  const lineBytes = Buffer.from(py.encoded[1], 'hex');
+  assert.deepEqual([...orderBytes.subarray(5, 7)], [2, 2], 'Python writes index list [1]');
+  assert.deepEqual([...lineBytes.subarray(5, 8)], [4, 2, 0], 'Python writes index list [1, 0]');
+
+  const c = new ProtobufConverter();
+  c.configure({ 'schema.registry.url': url }, false);
+  const read = c.toConnectData(topic, orderBytes);
+  const s = read.schema!;
+  assert.equal(s.name, 'Order');
+  assert.deepEqual(
+    s.fields.map((f) => f.name),
+    ['payment_0', 'id', 'status', 'lines', 'prices', 'note', 'coupon', 'u32', 's64', 'first'],
+    'oneofs first, then the other fields in order',
+  );
+  const tag = (x: Schema) => x.parameters?.['io.confluent.connect.protobuf.Tag'];
+  assert.equal(s.field('payment_0')!.schema.name, 'io.confluent.connect.protobuf.Union.payment');
+  assert.equal(tag(s.field('payment_0')!.schema.field('account')!.schema), '6');
+  assert.equal(s.field('status')!.schema.name, 'Status');
+  assert.equal(s.field('status')!.schema.parameters?.['io.confluent.connect.protobuf.Enum.SHIPPED'], '2');
+  assert.equal(s.field('lines')!.schema.valueSchema!.name, 'Line');
+  assert.equal(s.field('prices')!.schema.type, 'MAP');
+  assert.equal(s.field('note')!.schema.isOptional, true);
+  assert.equal(
+    s.field('coupon')!.schema.type,
+    'STRUCT',
+    'wrappers stay messages without wrapper.for.nullables',
+  );
+  assert.equal(s.field('u32')!.schema.type, 'INT64');
+  assert.equal(tag(s.field('s64')!.schema), '10');
+  const v = read.value as Struct;
+  assert.equal(v.get('id'), 42);
+  assert.equal(v.get('status'), 'PAID');
+  assert.equal((v.get('payment_0') as Struct).get('card'), '4111');
+  assert.equal((v.get('payment_0') as Struct).get('account'), null);
+  assert.deepEqual(
+    (v.get('lines') as Struct[]).map((l) => [l.get('sku'), l.get('qty')]),
+    [
+      ['a', 2],
+      ['b', 1],
+    ],
+  );
+  assert.deepEqual(v.get('prices'), { a: 1.25 });
+  assert.equal(v.get('note'), '', 'a proto3 optional field that was set to the default stays set');
+  assert.equal((v.get('coupon') as Struct).get('value'), 'SAVE');
+  assert.equal(v.get('u32'), 4000000000);
+  assert.equal(v.get('s64'), -5);
+  assert.equal((v.get('first') as Struct).get('a'), 7);
+
+  const line = c.toConnectData(topic, lineBytes);
+  assert.equal(line.schema!.name, 'Line');
+  assert.equal((line.value as Struct).get('qty'), 9);
+
+  // Written back by Sluice (its own schema from the Connect schema), Python decodes the same values.
+  const backTopic = uniqueName('pb-user-back');
+  const written = c.fromConnectData(backTopic, s, v)!;
+  const back = runPython({
+    decode: [{ topic: backTopic, hex: Buffer.from(written).toString('hex'), message: 'Order' }],
+  });
+  const d = back.decoded[0];
+  assert.equal(d.id, '42');
+  assert.equal(d.status, 'PAID');
+  assert.equal(d.card, '4111');
+  assert.deepEqual(d.lines, order.lines);
+  assert.deepEqual(d.prices, [{ key: 'a', value: 1.25 }]);
+  assert.deepEqual(d.coupon, { value: 'SAVE' });
+  assert.equal(d.u32, '4000000000');
+  assert.equal(d.s64, '-5');
+  assert.deepEqual(d.first, { a: 7 });
 });

@@ -370,10 +370,86 @@ function parseDescriptors(text: string, references: readonly string[]) {
   ).fromDescriptor;
   const root = fromDescriptor({ file: files }, { keepCase: true });
   root.resolveAll();
+  // protobufjs drops extension options: put Confluent's field_meta params back on the fields.
+  for (const [path, params] of fieldMetaParams(Buffer.from(text.trim(), 'base64'))) {
+    const field = root.lookup(path);
+    if (field instanceof protobuf.Field) {
+      const o = (field.options ??= {}) as Record<string, unknown>;
+      o['(confluent.field_meta)'] = {
+        params: Object.entries(params).map(([key, value]) => ({ key, value })),
+      };
+    }
+  }
   const messages = (main.messageType ?? []).map((m) =>
     root.lookupType(main.package ? `${main.package}.${m.name}` : m.name),
   );
   return { root, messages };
+}
+
+/** `confluent.field_meta` (FieldOptions extension 1088) params of every field in a FileDescriptorProto, by field path. */
+function fieldMetaParams(bytes: Uint8Array): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  const each = (buf: Uint8Array, fn: (field: number, r: protobuf.Reader) => boolean) => {
+    const r = protobuf.Reader.create(buf);
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (!fn(tag >>> 3, r)) r.skipType(tag & 7);
+    }
+  };
+  const message = (buf: Uint8Array, scope: string) => {
+    let name = '';
+    const fields: Uint8Array[] = [];
+    const nested: Uint8Array[] = [];
+    each(buf, (n, r) => {
+      if (n === 1) name = r.string();
+      else if (n === 2) fields.push(r.bytes());
+      else if (n === 3) nested.push(r.bytes());
+      else return false;
+      return true;
+    });
+    const path = scope === '' ? name : `${scope}.${name}`;
+    for (const f of fields) {
+      let fname = '';
+      let options: Uint8Array | null = null;
+      each(f, (n, r) => {
+        if (n === 1) fname = r.string();
+        else if (n === 8) options = r.bytes();
+        else return false;
+        return true;
+      });
+      if (options === null) continue;
+      const params: Record<string, string> = {};
+      each(options, (n, r) => {
+        if (n !== 1088) return false;
+        each(r.bytes(), (m, r2) => {
+          if (m !== 2) return false;
+          let key = '';
+          let value = '';
+          each(r2.bytes(), (e, r3) => {
+            if (e === 1) key = r3.string();
+            else if (e === 2) value = r3.string();
+            else return false;
+            return true;
+          });
+          params[key] = value;
+          return true;
+        });
+        return true;
+      });
+      if (Object.keys(params).length > 0) out.set(`${path}.${fname}`, params);
+    }
+    for (const n of nested) message(n, path);
+  };
+  let pkg = '';
+  const messages: Uint8Array[] = [];
+  each(bytes, (n, r) => {
+    if (n === 2) pkg = r.string();
+    else if (n === 4) messages.push(r.bytes());
+    else return false;
+    return true;
+  });
+  for (const m of messages) message(m, pkg);
+  return out;
 }
 
 function addFile(root: protobuf.Root, text: string): protobuf.Type[] {
