@@ -5,18 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  BigDecimal,
-  ConnectDate,
-  DataError,
-  Decimal,
-  Schema,
-  SchemaBuilder,
-  Struct,
-  Time,
-  Timestamp,
-  valueEquals,
-} from '@sluice/api';
+import { DataError, Decimal, Schema, SchemaBuilder, Struct, valueEquals } from '@sluice/api';
 import { uniqueName } from '@sluice/testing';
 import {
   decodeMessageIndexes,

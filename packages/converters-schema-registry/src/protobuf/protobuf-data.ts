@@ -374,7 +374,8 @@ function parseDescriptors(text: string, references: readonly string[]) {
   for (const [path, params] of fieldMetaParams(Buffer.from(text.trim(), 'base64'))) {
     const field = root.lookup(path);
     if (field instanceof protobuf.Field) {
-      const o = (field.options ??= {}) as Record<string, unknown>;
+      if (field.options === undefined) field.options = {};
+      const o = field.options as Record<string, unknown>;
       o['(confluent.field_meta)'] = {
         params: Object.entries(params).map(([key, value]) => ({ key, value })),
       };
