@@ -190,7 +190,7 @@ export class ProtobufConverter implements HeaderConverter {
     let body: Uint8Array;
     try {
       const obj = toProtobufObject(schema, entry.type, value as Struct);
-      body = entry.type.encode(entry.type.fromObject(obj)).finish();
+      body = entry.type.encode(obj).finish();
     } catch (err) {
       if (err instanceof DataError) throw err;
       throw new DataError(`Failed to serialize Protobuf data for topic ${topic}: ${(err as Error).message}`, {
