@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Decimal, type Schema, type Struct, valueEquals } from '@sluice/api';
+import { Decimal, Schema, SchemaBuilder, Struct, valueEquals } from '@sluice/api';
 import { ensurePythonVenv, uniqueName } from '@sluice/testing';
 import { fromConnectSchemaProtobuf, ProtobufConverter } from '../src/index.ts';
 import { rowSchema, rowValue } from './protobuf-fixtures.ts';
@@ -255,4 +255,34 @@ test("a Python-defined schema (nested messages, enum, oneof, map, optional, wrap
   assert.equal(d.u32, '4000000000');
   assert.equal(d.s64, '-5');
   assert.deepEqual(d.first, { a: 7 });
+});
+
+test('wrapper.for.nullables and optional.for.nullables: Python tells null from the default, and Sluice reads it back', () => {
+  const schema = SchemaBuilder.struct()
+    .name('pb.Nullable')
+    .field('n', Schema.OPTIONAL_INT64_SCHEMA)
+    .field('s', Schema.OPTIONAL_STRING_SCHEMA)
+    .field('b', Schema.OPTIONAL_BOOLEAN_SCHEMA)
+    .build();
+  const value = new Struct(schema).put('n', 0).put('s', null).put('b', false);
+  const jobs: Json[] = [];
+  const converters: ProtobufConverter[] = [];
+  for (const key of ['wrapper.for.nullables', 'optional.for.nullables']) {
+    const topic = uniqueName('pb-null');
+    const c = new ProtobufConverter();
+    c.configure({ 'schema.registry.url': url, [key]: 'true' }, false);
+    converters.push(c);
+    const bytes = c.fromConnectData(topic, schema, value)!;
+    jobs.push({ topic, hex: Buffer.from(bytes).toString('hex'), message: 'pb.Nullable' });
+    const back = c.toConnectData(topic, bytes).value as Struct;
+    assert.equal(back.get('n'), 0, key);
+    assert.equal(back.get('s'), null, key);
+    assert.equal(back.get('b'), false, key);
+  }
+  // One Python process per schema: both define pb.Nullable.
+  const [wrapped, optional] = jobs.map((job) => runPython({ decode: [job] }).decoded[0]);
+  // Wrappers: n and b are set (to wrapper messages holding the default), s is absent.
+  assert.deepEqual(wrapped, { n: '0', b: false });
+  // proto3 optional: n and b present with their default values, s absent.
+  assert.deepEqual(optional, { n: '0', b: false });
 });
