@@ -43,7 +43,25 @@ function runPython(job: Record<string, unknown>): Json {
   );
 }
 
-test('what Sluice writes, Python decodes; what Python writes from the same .proto, Sluice reads', () => {
+/**
+ * The registry's `?format=serialized` answer for the schema of `record` equals, byte for byte, the
+ * descriptor protoc made from the same text (less the file name, which protoc sets and the registry leaves out).
+ */
+async function assertServedAsProtoc(record: Uint8Array, protocBase64: string): Promise<void> {
+  const id = Buffer.from(record).readInt32BE(1);
+  const served = (await (await fetch(`${url}/schemas/ids/${id}?format=serialized`)).json()) as {
+    schema: string;
+  };
+  const protoc = Buffer.from(protocBase64, 'base64');
+  assert.equal(protoc[0], 0x0a, 'protoc writes the file name first');
+  assert.equal(
+    Buffer.from(served.schema, 'base64').toString('hex'),
+    protoc.subarray(2 + protoc[1]!).toString('hex'),
+    'format=serialized is the descriptor protoc makes',
+  );
+}
+
+test('what Sluice writes, Python decodes; what Python writes from the same .proto, Sluice reads', async () => {
   const topic = uniqueName('pb-interop');
   const c = new ProtobufConverter();
   c.configure({ 'schema.registry.url': url }, false);
@@ -110,6 +128,7 @@ test('what Sluice writes, Python decodes; what Python writes from the same .prot
     Buffer.from(bytes).subarray(6).toString('hex'),
     'the Protobuf payloads are byte-equal',
   );
+  await assertServedAsProtoc(bytes, py.descriptors[0]);
   // What Python registered (a base64 descriptor, no references for the known types).
   assert.deepEqual(py.registered[0].references, []);
   assert.equal(py.registered[0].schema, py.descriptors[0], 'Python registers the descriptor protoc made');
@@ -163,7 +182,7 @@ message Order {
 }
 `;
 
-test("a Python-defined schema (nested messages, enum, oneof, map, optional, wrapper) read as Confluent's ProtobufData reads it, and written back", () => {
+test("a Python-defined schema (nested messages, enum, oneof, map, optional, wrapper) read as Confluent's ProtobufData reads it, and written back", async () => {
   const topic = uniqueName('pb-user');
   const order = {
     id: '42',
@@ -255,9 +274,10 @@ test("a Python-defined schema (nested messages, enum, oneof, map, optional, wrap
   assert.equal(d.u32, '4000000000');
   assert.equal(d.s64, '-5');
   assert.deepEqual(d.first, { a: 7 });
+  await assertServedAsProtoc(written, back.descriptors[0]);
 });
 
-test('wrapper.for.nullables and optional.for.nullables: Python tells null from the default, and Sluice reads it back', () => {
+test('wrapper.for.nullables and optional.for.nullables: Python tells null from the default, and Sluice reads it back', async () => {
   const schema = SchemaBuilder.struct()
     .name('pb.Nullable')
     .field('n', Schema.OPTIONAL_INT64_SCHEMA)
@@ -280,7 +300,11 @@ test('wrapper.for.nullables and optional.for.nullables: Python tells null from t
     assert.equal(back.get('b'), false, key);
   }
   // One Python process per schema: both define pb.Nullable.
-  const [wrapped, optional] = jobs.map((job) => runPython({ decode: [job] }).decoded[0]);
+  const answers = jobs.map((job) => runPython({ decode: [job] }));
+  const [wrapped, optional] = answers.map((a) => a.decoded[0]);
+  for (let i = 0; i < jobs.length; i++) {
+    await assertServedAsProtoc(Buffer.from(jobs[i].hex, 'hex'), answers[i].descriptors[0]);
+  }
   // Wrappers: n and b are set (to wrapper messages holding the default), s is absent.
   assert.deepEqual(wrapped, { n: '0', b: false });
   // proto3 optional: n and b present with their default values, s absent.

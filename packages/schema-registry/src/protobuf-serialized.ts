@@ -4,7 +4,6 @@
  * Python ProtobufDeserializer). protobufjs parses the text; the descriptor is built here.
  */
 import protobuf from 'protobufjs';
-import descriptorExt from 'protobufjs/ext/descriptor/index.js';
 
 const KNOWN: readonly string[] = [
   'syntax = "proto3"; package google.protobuf; message Timestamp { int64 seconds = 1; int32 nanos = 2; }',
@@ -67,60 +66,112 @@ function scalarOrRef(f: protobuf.Field, type: string, resolved: protobuf.Reflect
   if (resolved instanceof protobuf.Type) return { type: 11, typeName: resolved.fullName };
   const t = TYPES[type];
   if (t === undefined) throw new Error(`unknown type ${type} of field ${f.name}`);
-  return { type: t };
+  return { type: t, typeName: undefined };
 }
 
-function enumDescriptor(e: protobuf.Enum): Record<string, unknown> {
-  return { name: e.name, value: Object.entries(e.values).map(([name, number]) => ({ name, number })) };
+/** Confluent's `confluent.field_meta` params of a field as protobufjs parsed them from the text. */
+function metaParams(f: protobuf.Field): [string, string][] {
+  const o = f.options as Record<string, unknown> | undefined;
+  if (o === undefined) return [];
+  const key = o['(confluent.field_meta).params.key'];
+  const value = o['(confluent.field_meta).params.value'];
+  return typeof key === 'string' && typeof value === 'string' ? [[key, value]] : [];
 }
 
-function messageDescriptor(t: protobuf.Type): Record<string, unknown> {
+// A FileDescriptorProto written field by field in field-number order, as protoc serializes it
+// (json_name left out, as in the descriptors protoc's Python output embeds).
+type W = protobuf.Writer;
+const str = (w: W, n: number, v: string) => w.uint32((n << 3) | 2).string(v);
+const int = (w: W, n: number, v: number) => w.uint32(n << 3).int32(v);
+const sub = (w: W, n: number, fn: (w: W) => void) => {
+  w.uint32((n << 3) | 2).fork();
+  fn(w);
+  w.ldelim();
+};
+
+function writeEnum(w: W, e: protobuf.Enum): void {
+  str(w, 1, e.name);
+  for (const [name, number] of Object.entries(e.values)) {
+    sub(w, 2, (v) => {
+      str(v, 1, name);
+      int(v, 2, number);
+    });
+  }
+}
+
+function writeField(
+  w: W,
+  d: { name: string; number: number; label: number; type: number; typeName?: string | undefined },
+  extra: { params?: [string, string][]; oneofIndex?: number; proto3Optional?: boolean } = {},
+): void {
+  str(w, 1, d.name);
+  int(w, 3, d.number);
+  int(w, 4, d.label);
+  int(w, 5, d.type);
+  if (d.typeName !== undefined) str(w, 6, d.typeName);
+  if (extra.params !== undefined && extra.params.length > 0) {
+    sub(w, 8, (o) =>
+      sub(o, 1088, (m) => {
+        for (const [k, v] of extra.params!) {
+          sub(m, 2, (e) => {
+            str(e, 1, k);
+            str(e, 2, v);
+          });
+        }
+      }),
+    );
+  }
+  if (extra.oneofIndex !== undefined) int(w, 9, extra.oneofIndex);
+  if (extra.proto3Optional) w.uint32(17 << 3).bool(true);
+}
+
+function writeMessage(w: W, t: protobuf.Type): void {
   const isOptional = (f: protobuf.Field) =>
     (f.options as Record<string, unknown> | undefined)?.proto3_optional === true;
   const real = t.oneofsArray.filter((o) => !o.fieldsArray.every(isOptional));
   const synthetic = t.oneofsArray.filter((o) => o.fieldsArray.every(isOptional));
   const oneofs = [...real, ...synthetic];
-  const nestedType: Record<string, unknown>[] = [];
-  const field = t.fieldsArray.map((f) => {
+  str(w, 1, t.name);
+  const entries: { name: string; key: number; value: ReturnType<typeof scalarOrRef> }[] = [];
+  for (const f of t.fieldsArray) {
     f.resolve();
-    const d: Record<string, unknown> = { name: f.name, number: f.id, label: f.repeated ? 3 : 1 };
-    if (f instanceof protobuf.MapField) {
-      const entry = `${camel(f.name)}Entry`;
-      nestedType.push({
-        name: entry,
-        field: [
-          { name: 'key', number: 1, label: 1, type: TYPES[f.keyType], jsonName: 'key' },
-          {
-            name: 'value',
-            number: 2,
-            label: 1,
-            jsonName: 'value',
-            ...scalarOrRef(f, f.type, f.resolvedType),
-          },
-        ],
-        options: { mapEntry: true },
-      });
-      Object.assign(d, { label: 3, type: 11, typeName: `${t.fullName}.${entry}` });
-    } else {
-      Object.assign(d, scalarOrRef(f, f.type, f.resolvedType));
-    }
-    if (f.partOf !== null) d.oneofIndex = oneofs.indexOf(f.partOf);
-    if (isOptional(f)) d.proto3Optional = true;
-    d.jsonName = f.name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-    return d;
-  });
-  for (const n of t.nestedArray) {
-    if (n instanceof protobuf.Type) nestedType.push(messageDescriptor(n));
+    sub(w, 2, (fw) => {
+      if (f instanceof protobuf.MapField) {
+        const entry = `${camel(f.name)}Entry`;
+        entries.push({ name: entry, key: TYPES[f.keyType]!, value: scalarOrRef(f, f.type, f.resolvedType) });
+        writeField(fw, {
+          name: f.name,
+          number: f.id,
+          label: 3,
+          type: 11,
+          typeName: `${t.fullName}.${entry}`,
+        });
+        return;
+      }
+      const ref = scalarOrRef(f, f.type, f.resolvedType);
+      const extra: { params?: [string, string][]; oneofIndex?: number; proto3Optional?: boolean } = {
+        params: metaParams(f),
+        proto3Optional: isOptional(f),
+      };
+      if (f.partOf !== null) extra.oneofIndex = oneofs.indexOf(f.partOf);
+      writeField(fw, { name: f.name, number: f.id, label: f.repeated ? 3 : 1, ...ref }, extra);
+    });
   }
-  return {
-    name: t.name,
-    field,
-    nestedType,
-    enumType: t.nestedArray
-      .filter((n) => n instanceof protobuf.Enum)
-      .map((e) => enumDescriptor(e as protobuf.Enum)),
-    oneofDecl: oneofs.map((o) => ({ name: o.name })),
-  };
+  for (const n of t.nestedArray) {
+    if (n instanceof protobuf.Type) sub(w, 3, (nw) => writeMessage(nw, n));
+  }
+  for (const e of entries) {
+    sub(w, 3, (ew) => {
+      str(ew, 1, e.name);
+      sub(ew, 2, (fw) => writeField(fw, { name: 'key', number: 1, label: 1, type: e.key }));
+      sub(ew, 2, (fw) => writeField(fw, { name: 'value', number: 2, label: 1, ...e.value }));
+      sub(ew, 7, (ow) => ow.uint32(7 << 3).bool(true));
+    });
+  }
+  for (const n of t.nestedArray) {
+    if (n instanceof protobuf.Enum) sub(w, 4, (ew) => writeEnum(ew, n));
+  }
+  for (const o of oneofs) sub(w, 8, (ow) => str(ow, 1, o.name));
 }
 
 /** The base64 FileDescriptorProto of proto3 text (its imports must be known types). */
@@ -131,19 +182,11 @@ export function serializeProtobufSchema(text: string): string {
   root.resolveAll();
   const ns = parsed.package ? root.lookup(parsed.package) : root;
   if (!(ns instanceof protobuf.Namespace)) throw new Error('no package');
-  const file = {
-    package: parsed.package,
-    dependency: parsed.imports ?? [],
-    messageType: topLevel(text, 'message').map((n) => messageDescriptor(ns.lookupType(n))),
-    enumType: topLevel(text, 'enum').map((n) => enumDescriptor(ns.lookupEnum(n))),
-    syntax: 'proto3',
-  };
-  const ext = descriptorExt as unknown as {
-    FileDescriptorProto: {
-      fromObject(o: unknown): unknown;
-      encode(m: unknown): { finish(): Uint8Array };
-    };
-  };
-  const bytes = ext.FileDescriptorProto.encode(ext.FileDescriptorProto.fromObject(file)).finish();
-  return Buffer.from(bytes).toString('base64');
+  const w = protobuf.Writer.create();
+  if (parsed.package) str(w, 2, parsed.package);
+  for (const dep of parsed.imports ?? []) str(w, 3, dep);
+  for (const n of topLevel(text, 'message')) sub(w, 4, (mw) => writeMessage(mw, ns.lookupType(n)));
+  for (const n of topLevel(text, 'enum')) sub(w, 5, (ew) => writeEnum(ew, ns.lookupEnum(n)));
+  str(w, 12, 'proto3');
+  return Buffer.from(w.finish()).toString('base64');
 }
