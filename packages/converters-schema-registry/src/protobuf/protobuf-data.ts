@@ -717,6 +717,9 @@ function fromLong(v: unknown): number | bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'string') return toNumberIfSafe(BigInt(v));
   const l = v as Long;
+  const high = l.unsigned ? l.high >>> 0 : l.high;
+  // Within ±2^53: exact as a number without going through a string.
+  if (high >= -0x200000 && high < 0x200000) return high * 4294967296 + (l.low >>> 0);
   return toNumberIfSafe(BigInt(l.toString()));
 }
 
@@ -846,59 +849,90 @@ function single(fs: Schema, pf: protobuf.Field, v: unknown): unknown {
   }
 }
 
-/** A decoded protobufjs message as Connect data for `schema` (made by toConnectSchemaProtobuf). */
-export function toConnectValue(schema: Schema, type: protobuf.Type, msg: protobuf.Message): Struct {
-  const s = new Struct(schema);
-  const m = msg as unknown as Record<string, unknown>;
-  for (const f of schema.fields) {
+type FieldReader = (m: Record<string, unknown>) => unknown;
+
+const READERS = new WeakMap<Schema, WeakMap<protobuf.Type, FieldReader[]>>();
+
+/** One reader per Connect field of `schema`, worked out once per (schema, message type). */
+function fieldReaders(schema: Schema, type: protobuf.Type): FieldReader[] {
+  let byType = READERS.get(schema);
+  if (byType === undefined) {
+    byType = new WeakMap();
+    READERS.set(schema, byType);
+  }
+  let readers = byType.get(type);
+  if (readers !== undefined) return readers;
+  readers = schema.fields.map((f): FieldReader => {
     const fs = f.schema;
     if (fs.type === 'STRUCT' && fs.name?.startsWith(UNION_PREFIX)) {
-      let u: Struct | null = null;
-      for (const mf of fs.fields) {
-        if (Object.hasOwn(m, mf.name)) {
-          const pf = type.fields[mf.name]!;
-          u = new Struct(fs).put(mf.name, readSingle(mf.schema, pf, m[mf.name]));
-          break;
+      const members = fs.fields.map((mf) => {
+        const pf = type.fields[mf.name]!;
+        pf.resolve();
+        return { name: mf.name, index: mf.index, schema: mf.schema, pf };
+      });
+      return (m) => {
+        for (const mb of members) {
+          if (Object.hasOwn(m, mb.name)) {
+            const values: unknown[] = new Array(members.length).fill(null);
+            values[mb.index] = readSingle(mb.schema, mb.pf, m[mb.name]);
+            return Struct.withValues(fs, values);
+          }
         }
-      }
-      s.put(f.name, u);
-      continue;
+        return null;
+      };
     }
     const pf = type.fields[f.name]!;
     pf.resolve();
-    const present = Object.hasOwn(m, f.name);
+    const name = f.name;
     if (pf instanceof protobuf.MapField) {
-      const obj = present ? (m[f.name] as Record<string, unknown>) : {};
-      const out = new Map<unknown, unknown>();
-      for (const [k, x] of Object.entries(obj)) {
-        out.set(mapKey(fs.keySchema!, k), readSingle(fs.valueSchema!, pf, x));
-      }
-      s.put(f.name, fs.keySchema!.type === 'STRING' ? Object.fromEntries(out) : out);
-      continue;
-    }
-    if (pf.repeated) {
-      const arr = present ? (m[f.name] as unknown[]) : [];
-      if (fs.type === 'MAP') {
-        const et = pf.resolvedType as protobuf.Type;
+      const stringKeys = fs.keySchema!.type === 'STRING';
+      return (m) => {
+        const obj = Object.hasOwn(m, name) ? (m[name] as Record<string, unknown>) : {};
         const out = new Map<unknown, unknown>();
-        for (const e of arr as Record<string, unknown>[]) {
+        for (const [k, x] of Object.entries(obj)) {
+          out.set(mapKey(fs.keySchema!, k), readSingle(fs.valueSchema!, pf, x));
+        }
+        return stringKeys ? Object.fromEntries(out) : out;
+      };
+    }
+    if (pf.repeated && fs.type === 'MAP') {
+      const et = pf.resolvedType as protobuf.Type;
+      const stringKeys = fs.keySchema!.type === 'STRING';
+      return (m) => {
+        const arr = Object.hasOwn(m, name) ? (m[name] as Record<string, unknown>[]) : [];
+        const out = new Map<unknown, unknown>();
+        for (const e of arr) {
           out.set(
             readField(fs.keySchema!, et.fields.key!, e),
             readField(fs.valueSchema!, et.fields.value!, e),
           );
         }
-        s.put(f.name, fs.keySchema!.type === 'STRING' ? Object.fromEntries(out) : out);
-      } else {
-        s.put(
-          f.name,
-          arr.map((x) => readSingle(fs.valueSchema!, pf, x)),
-        );
-      }
-      continue;
+        return stringKeys ? Object.fromEntries(out) : out;
+      };
     }
-    s.put(f.name, readField(fs, pf, m));
-  }
-  return s;
+    if (pf.repeated) {
+      const elem = fs.valueSchema!;
+      return (m) => {
+        const arr = Object.hasOwn(m, name) ? (m[name] as unknown[]) : [];
+        const out = new Array(arr.length);
+        for (let i = 0; i < arr.length; i++) out[i] = readSingle(elem, pf, arr[i]);
+        return out;
+      };
+    }
+    return (m) => readField(fs, pf, m);
+  });
+  byType.set(type, readers);
+  return readers;
+}
+
+/** A decoded protobufjs message as Connect data for `schema` (made by toConnectSchemaProtobuf). */
+export function toConnectValue(schema: Schema, type: protobuf.Type, msg: protobuf.Message): Struct {
+  const readers = fieldReaders(schema, type);
+  const m = msg as unknown as Record<string, unknown>;
+  const values = new Array(readers.length);
+  for (let i = 0; i < readers.length; i++) values[i] = readers[i]!(m);
+  // The values come from a decode against the schema's own message type: no need to validate again.
+  return Struct.withValues(schema, values);
 }
 
 function readField(fs: Schema, pf: protobuf.Field, m: Record<string, unknown>): unknown {
