@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Decimal, Schema, SchemaBuilder, Struct, valueEquals } from '@sluice/api';
+import { BigDecimal, Decimal, Schema, SchemaBuilder, Struct, valueEquals } from '@sluice/api';
 import { ensurePythonVenv, uniqueName } from '@sluice/testing';
 import { fromConnectSchemaProtobuf, ProtobufConverter } from '../src/index.ts';
 import { rowSchema, rowValue } from './protobuf-fixtures.ts';
@@ -49,9 +49,10 @@ function runPython(job: Record<string, unknown>): Json {
  */
 async function assertServedAsProtoc(record: Uint8Array, protocBase64: string): Promise<void> {
   const id = Buffer.from(record).readInt32BE(1);
-  const served = (await (await fetch(`${url}/schemas/ids/${id}?format=serialized`)).json()) as {
-    schema: string;
-  };
+  const get = () => fetch(`${url}/schemas/ids/${id}?format=serialized`);
+  // A kept-alive socket the server has just closed fails once ("other side closed"): ask again.
+  const answer = await get().catch(get);
+  const served = (await answer.json()) as { schema: string };
   const protoc = Buffer.from(protocBase64, 'base64');
   assert.equal(protoc[0], 0x0a, 'protoc writes the file name first');
   assert.equal(
@@ -309,4 +310,27 @@ test('wrapper.for.nullables and optional.for.nullables: Python tells null from t
   assert.deepEqual(wrapped, { n: '0', b: false });
   // proto3 optional: n and b present with their default values, s absent.
   assert.deepEqual(optional, { n: '0', b: false });
+});
+
+test("Decimals carry the value's unscaled bytes, precision and scale as Confluent's decimal_to_protobuf writes them", () => {
+  const cases: [string, number][] = [
+    ['0.05', 2],
+    ['-12.34', 2],
+    ['0', 3],
+    ['123456789012345678901234567890.5', 1],
+    ['-1', 0],
+    ['1.50', 1],
+  ];
+  const py = runPython({ decimals: cases });
+  const c = new ProtobufConverter();
+  c.configure({ 'schema.registry.url': url }, false);
+  cases.forEach(([text, scale], i) => {
+    const schema = SchemaBuilder.struct().name('pb.Dec').field('d', Decimal.schema(scale)).build();
+    const bytes = Buffer.from(
+      c.fromConnectData(uniqueName('pb-dec'), schema, new Struct(schema).put('d', BigDecimal.parse(text)))!,
+    );
+    // After the header and the field's tag (0x0a) and length: the Decimal message itself.
+    assert.equal(bytes[6], 0x0a);
+    assert.equal(bytes.subarray(8).toString('hex'), py.decimals[i], text);
+  });
 });

@@ -729,6 +729,20 @@ function toNumberIfSafe(b: bigint): number | bigint {
 
 const MS_PER_DAY = 86_400_000;
 
+function digitCount(n: bigint): number {
+  const a = n < 0n ? -n : n;
+  if (a < 9007199254740992n) {
+    let x = Number(a);
+    let digits = 1;
+    while (x >= 10) {
+      x = Math.floor(x / 10);
+      digits++;
+    }
+    return digits;
+  }
+  return a.toString().length;
+}
+
 /** A Connect value as a protobufjs plain object for `type` (Connect schema `schema`). */
 export function toProtobufObject(
   schema: Schema,
@@ -791,16 +805,25 @@ function single(fs: Schema, pf: protobuf.Field, v: unknown): unknown {
   pf.resolve();
   switch (fs.name) {
     case Decimal.LOGICAL_NAME: {
-      const d = v as BigDecimal;
-      const o: Record<string, unknown> = { value: d.unscaledBytes(), scale: d.scale };
-      const p = fs.parameters?.['connect.decimal.precision'];
-      if (p !== undefined) o.precision = Number(p);
-      else
-        o.precision = Math.max(
-          d.unscaled < 0n ? (-d.unscaled).toString().length : d.unscaled.toString().length,
-          d.scale + 1,
-        );
-      return o;
+      // As Confluent's DecimalUtils: the value's own unscaled bytes, scale and precision
+      // (BigDecimal.precision(): the digit count of the unscaled value, at least 1).
+      // A value of another scale is brought to the schema's scale when that is exact, as Confluent's
+      // Python decimal_to_protobuf does (Connect's Java Decimal refuses a mismatching scale).
+      let d = v as BigDecimal;
+      const scale = Decimal.scale(fs);
+      if (d.scale !== scale) {
+        if (scale > d.scale) d = new BigDecimal(d.unscaled * 10n ** BigInt(scale - d.scale), scale);
+        else {
+          const div = 10n ** BigInt(d.scale - scale);
+          if (d.unscaled % div !== 0n) {
+            throw new DataError(
+              `Decimal ${d.toString()} does not fit the schema's scale ${scale} without rounding`,
+            );
+          }
+          d = new BigDecimal(d.unscaled / div, scale);
+        }
+      }
+      return { value: d.unscaledBytes(), precision: digitCount(d.unscaled), scale: d.scale };
     }
     case ConnectDate.LOGICAL_NAME: {
       const d = v as Date;

@@ -104,6 +104,11 @@ def run(job):
             "references": [{"name": r.name, "subject": r.subject, "version": r.version}
                            for r in (latest.schema.references or [])],
         })
+    for text, scale in job.get("decimals", []):
+        # Confluent's own Decimal conversion (what its serializers write for a Decimal value).
+        from decimal import Decimal
+        from confluent_kafka.schema_registry.common.protobuf import decimal_to_protobuf
+        out.setdefault("decimals", []).append(decimal_to_protobuf(Decimal(text), scale).SerializeToString().hex())
     return out
 
 
