@@ -334,3 +334,26 @@ test("Decimals carry the value's unscaled bytes, precision and scale as Confluen
     assert.equal(bytes.subarray(8).toString('hex'), py.decimals[i], text);
   });
 });
+
+test('a wrapper message at the root (Python serializing google.protobuf.StringValue) reads as a primitive', () => {
+  const topic = uniqueName('pb-raw');
+  const py = runPython({
+    encode: [
+      { topic, message: 'google.protobuf.StringValue', value: 'hi' },
+      { topic: `${topic}-n`, message: 'google.protobuf.Int64Value', value: '-7' },
+    ],
+  });
+  const c = new ProtobufConverter();
+  c.configure({ 'schema.registry.url': url }, false);
+  const s = c.toConnectData(topic, Buffer.from(py.encoded[0], 'hex'));
+  assert.equal(s.schema!.type, 'STRING');
+  assert.equal(s.value, 'hi');
+  const n = c.toConnectData(`${topic}-n`, Buffer.from(py.encoded[1], 'hex'));
+  assert.equal(n.schema!.type, 'INT64');
+  assert.equal(n.value, -7);
+  const raw = new ProtobufConverter();
+  raw.configure({ 'schema.registry.url': url, 'wrapper.for.raw.primitives': 'false' }, false);
+  const struct = raw.toConnectData(topic, Buffer.from(py.encoded[0], 'hex'));
+  assert.equal(struct.schema!.name, 'StringValue');
+  assert.equal((struct.value as Struct).get('value'), 'hi');
+});

@@ -21,8 +21,8 @@ import {
   messageIndexes,
   type ProtobufDataOptions,
   parseProtobufSchema,
+  toConnectRoot,
   toConnectSchemaProtobuf,
-  toConnectValue,
   toProtobufObject,
 } from './protobuf-data.ts';
 
@@ -247,7 +247,7 @@ export class ProtobufConverter implements HeaderConverter {
         { cause: err },
       );
     }
-    return new SchemaAndValue(target.schema, toConnectValue(target.schema, target.type, msg));
+    return new SchemaAndValue(target.schema, toConnectRoot(target.schema, target.type, msg, this.#options!));
   }
 
   fromConnectHeader(

@@ -362,8 +362,14 @@ function parseDescriptors(text: string, references: readonly string[]) {
     if (isSerializedDescriptor(ref)) files.push(decode(ref));
     else protobuf.parse(ref, known, { keepCase: true });
   }
-  files.unshift(...(toDescriptor(known) as { file: unknown[] }).file);
   const main = decode(text);
+  // A registered well-known file (e.g. google/protobuf/wrappers.proto for a raw primitive) replaces
+  // Sluice's own copy of its definitions.
+  for (const m of main.messageType ?? []) {
+    const existing = known.lookup(main.package ? `${main.package}.${m.name}` : m.name);
+    if (existing?.parent) existing.parent.remove(existing);
+  }
+  files.unshift(...(toDescriptor(known) as { file: unknown[] }).file);
   files.push(main);
   const fromDescriptor = (
     protobuf.Root as unknown as { fromDescriptor(d: unknown, o: unknown): protobuf.Root }
@@ -552,6 +558,8 @@ export function toConnectSchemaProtobuf(
   options: ProtobufDataOptions = DEFAULT_PROTOBUF_DATA_OPTIONS,
   version: number | null = null,
 ): Schema {
+  const wrapped = rootWrapper(type, options);
+  if (wrapped !== null) return scalarBuilder(wrapped.type, {}).optional().build();
   const b = messageSchema(type, options, new Map());
   if (version !== null) b.version(version);
   return b.build();
@@ -946,6 +954,28 @@ function fieldReaders(schema: Schema, type: protobuf.Type): FieldReader[] {
   });
   byType.set(type, readers);
   return readers;
+}
+
+/**
+ * With `wrapper.for.raw.primitives` (the default), a google.protobuf wrapper message at the root is
+ * read as its primitive (what Confluent's converter writes for a primitive value): its value field.
+ */
+export function rootWrapper(type: protobuf.Type, options: ProtobufDataOptions): protobuf.Field | null {
+  if (!options.wrapperForRawPrimitives) return null;
+  const full = type.fullName.replace(/^\./, '');
+  return WRAPPERS[full] !== undefined ? type.fields.value! : null;
+}
+
+/** A decoded root message as Connect data: a Struct, or a primitive for a root wrapper. */
+export function toConnectRoot(
+  schema: Schema,
+  type: protobuf.Type,
+  msg: protobuf.Message,
+  options: ProtobufDataOptions,
+): unknown {
+  const wrapped = rootWrapper(type, options);
+  if (wrapped === null) return toConnectValue(schema, type, msg);
+  return readField(schema, wrapped, msg as unknown as Record<string, unknown>);
 }
 
 /** A decoded protobufjs message as Connect data for `schema` (made by toConnectSchemaProtobuf). */

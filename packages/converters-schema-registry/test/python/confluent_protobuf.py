@@ -91,8 +91,12 @@ def run(job):
         out["decoded"].append(json_format.MessageToDict(msg, preserving_proto_field_name=True))
         out["descriptors"].append(base64.standard_b64encode(module.DESCRIPTOR.serialized_pb).decode("ascii"))
     for item in job.get("encode", []):
-        module = compile_proto(workdir, item["proto"])
-        cls = message_class(module, item["message"])
+        if item.get("proto") is None:
+            # A well-known message (e.g. google.protobuf.StringValue) from the protobuf runtime.
+            cls = getattr(wrappers_pb2, item["message"].split(".")[-1])
+        else:
+            module = compile_proto(workdir, item["proto"])
+            cls = message_class(module, item["message"])
         msg = json_format.ParseDict(item["value"], cls())
         ser = ProtobufSerializer(cls, client, {"auto.register.schemas": True, "use.deprecated.format": False})
         ctx = SerializationContext(item["topic"], field(item.get("isKey", False)))
