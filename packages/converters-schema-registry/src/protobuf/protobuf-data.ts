@@ -751,6 +751,61 @@ function digitCount(n: bigint): number {
   return a.toString().length;
 }
 
+type FieldWriter = (value: Struct, out: Record<string, unknown>) => void;
+
+const WRITERS = new WeakMap<Schema, WeakMap<protobuf.Type, FieldWriter[]>>();
+
+/** One writer per Connect field of `schema`, worked out once per (schema, message type). */
+function fieldWriters(schema: Schema, type: protobuf.Type): FieldWriter[] {
+  let byType = WRITERS.get(schema);
+  if (byType === undefined) {
+    byType = new WeakMap();
+    WRITERS.set(schema, byType);
+  }
+  let writers = byType.get(type);
+  if (writers !== undefined) return writers;
+  writers = schema.fields.map((f): FieldWriter => {
+    const fs = f.schema;
+    if (fs.type === 'STRUCT' && fs.name?.startsWith(UNION_PREFIX)) {
+      const members = fs.fields.map((m) => {
+        const pf = type.fields[m.name];
+        if (pf === undefined) throw new DataError(`No field ${m.name} in ${type.fullName}`);
+        return { field: m, name: m.name, write: singleWriter(m.schema, pf) };
+      });
+      return (value, out) => {
+        const u = value.get(f) as Struct | null;
+        if (u === null || u === undefined) return;
+        for (const m of members) {
+          const mv = u.get(m.field);
+          if (mv === null || mv === undefined) continue;
+          out[m.name] = m.write(mv);
+          return;
+        }
+      };
+    }
+    const pf = type.fields[f.name] ?? findScrubbed(type, f.name);
+    if (pf === undefined) throw new DataError(`No field ${f.name} in ${type.fullName}`);
+    pf.resolve();
+    const name = pf.name;
+    let write: (v: unknown) => unknown;
+    if (fs.type === 'ARRAY') {
+      const elem = singleWriter(fs.valueSchema!, pf);
+      write = (v) => (v as unknown[]).map(elem);
+    } else if (fs.type === 'MAP') {
+      write = (v) => fieldValue(fs, pf, v);
+    } else {
+      write = singleWriter(fs, pf);
+    }
+    return (value, out) => {
+      const v = value.get(f);
+      if (v === null || v === undefined) return;
+      out[name] = write(v);
+    };
+  });
+  byType.set(type, writers);
+  return writers;
+}
+
 /** A Connect value as a protobufjs plain object for `type` (Connect schema `schema`). */
 export function toProtobufObject(
   schema: Schema,
@@ -758,27 +813,38 @@ export function toProtobufObject(
   value: Struct,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of schema.fields) {
-    const v = value.get(f);
-    if (v === null || v === undefined) continue;
-    const fs = f.schema;
-    if (fs.type === 'STRUCT' && fs.name?.startsWith(UNION_PREFIX)) {
-      const u = v as Struct;
-      for (const m of fs.fields) {
-        const mv = u.get(m);
-        if (mv === null || mv === undefined) continue;
-        const pf = type.fields[m.name];
-        if (pf === undefined) throw new DataError(`No field ${m.name} in ${type.fullName}`);
-        out[m.name] = single(m.schema, pf, mv);
-        break;
-      }
-      continue;
-    }
-    const pf = type.fields[f.name] ?? findScrubbed(type, f.name);
-    if (pf === undefined) throw new DataError(`No field ${f.name} in ${type.fullName}`);
-    out[pf.name] = fieldValue(fs, pf, v);
-  }
+  for (const w of fieldWriters(schema, type)) w(value, out);
   return out;
+}
+
+/** `single` specialised for one (Connect schema, Protobuf field) pair. */
+function singleWriter(fs: Schema, pf: protobuf.Field): (v: unknown) => unknown {
+  pf.resolve();
+  if (
+    fs.name === Decimal.LOGICAL_NAME ||
+    fs.name === ConnectDate.LOGICAL_NAME ||
+    fs.name === Time.LOGICAL_NAME ||
+    fs.name === Timestamp.LOGICAL_NAME
+  ) {
+    return (v) => single(fs, pf, v);
+  }
+  const rt = pf.resolvedType;
+  const wrapper = rt instanceof protobuf.Type;
+  switch (fs.type) {
+    case 'STRUCT': {
+      const t = rt as protobuf.Type;
+      return (v) => toProtobufObject(fs, t, v as Struct);
+    }
+    case 'INT64':
+      return wrapper
+        ? (v) => ({ value: typeof v === 'bigint' ? v.toString() : v })
+        : (v) => (typeof v === 'bigint' ? v.toString() : v);
+    case 'STRING':
+      if (rt instanceof protobuf.Enum) return (v) => single(fs, pf, v);
+      return wrapper ? (v) => ({ value: v }) : (v) => v;
+    default:
+      return wrapper ? (v) => ({ value: v }) : (v) => v;
+  }
 }
 
 function findScrubbed(type: protobuf.Type, name: string): protobuf.Field | undefined {
