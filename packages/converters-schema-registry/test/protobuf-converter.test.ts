@@ -152,3 +152,56 @@ function optsOf() {
     scrubInvalidNames: false,
   };
 }
+
+test('key subjects, RecordNameStrategy, a non-Protobuf schema id and an incompatible subject', async () => {
+  const topic = uniqueName('pb-key');
+  const schema = SchemaBuilder.struct().name('pb.Key').field('id', Schema.INT64_SCHEMA).build();
+  const key = new ProtobufConverter();
+  key.configure({ 'schema.registry.url': url }, true);
+  const bytes = key.fromConnectData(topic, schema, new Struct(schema).put('id', 1))!;
+  const byRecord = new ProtobufConverter();
+  byRecord.configure(
+    {
+      'schema.registry.url': url,
+      'value.subject.name.strategy': 'io.confluent.kafka.serializers.subject.RecordNameStrategy',
+    },
+    false,
+  );
+  byRecord.fromConnectData(topic, schema, new Struct(schema).put('id', 2));
+  const subjects = (await (await fetch(`${url}/subjects`)).json()) as string[];
+  assert.ok(subjects.includes(`${topic}-key`), 'the key schema under <topic>-key');
+  assert.ok(subjects.includes('pb.Key'), 'RecordNameStrategy: the message full name');
+  assert.equal((key.toConnectData(topic, bytes).value as Struct).get('id'), 1);
+
+  // An Avro schema's id is a DataError for the Protobuf converter.
+  const avro = await fetch(`${url}/subjects/${uniqueName('avro')}/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schema: '"string"' }),
+  });
+  const { id } = (await avro.json()) as { id: number };
+  const avroBytes = Buffer.alloc(7);
+  avroBytes.writeInt32BE(id, 1);
+  assert.throws(() => key.toConnectData(topic, avroBytes), DataError);
+
+  // A subject holding an Avro schema refuses the Protobuf one: a ConnectError naming the subject.
+  const taken = uniqueName('pb-taken');
+  await fetch(`${url}/subjects/${taken}-value/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schema: '"string"' }),
+  });
+  const value = new ProtobufConverter();
+  value.configure({ 'schema.registry.url': url }, false);
+  assert.throws(
+    () => value.fromConnectData(taken, schema, new Struct(schema).put('id', 3)),
+    (err: Error) => err.constructor.name === 'ConnectError' && err.message.includes(`${taken}-value`),
+  );
+  // Bad option values are refused when configured.
+  assert.throws(() =>
+    new ProtobufConverter().configure(
+      { 'schema.registry.url': url, 'wrapper.for.nullables': 'maybe' },
+      false,
+    ),
+  );
+});
