@@ -357,3 +357,33 @@ test('a wrapper message at the root (Python serializing google.protobuf.StringVa
   assert.equal(struct.schema!.name, 'StringValue');
   assert.equal((struct.value as Struct).get('value'), 'hi');
 });
+
+test("primitive values are written as google.protobuf wrappers, as Confluent's converter does: the same index list and payload as Python's for that wrapper", () => {
+  const c = new ProtobufConverter();
+  c.configure({ 'schema.registry.url': url }, false);
+  const cases: [Schema, unknown, string, unknown][] = [
+    [Schema.STRING_SCHEMA, 'line ✓', 'google.protobuf.StringValue', 'line ✓'],
+    [Schema.INT64_SCHEMA, 9007199254740993n, 'google.protobuf.Int64Value', '9007199254740993'],
+    [Schema.BOOLEAN_SCHEMA, true, 'google.protobuf.BoolValue', true],
+  ];
+  const encode = cases.map(([, , message, pyValue]) => ({
+    topic: uniqueName('pb-prim-py'),
+    message,
+    value: pyValue,
+  }));
+  const py = runPython({ encode });
+  cases.forEach(([schema, value], i) => {
+    const topic = uniqueName('pb-prim');
+    const bytes = Buffer.from(c.fromConnectData(topic, schema, value)!);
+    const back = c.toConnectData(topic, bytes);
+    assert.equal(back.schema!.type, schema.type);
+    assert.ok(valueEquals(back.value, value), `${String(back.value)}`);
+    // After the 5-byte header: the message-index list and the payload, as Python writes them.
+    assert.equal(
+      bytes.subarray(5).toString('hex'),
+      Buffer.from(py.encoded[i], 'hex').subarray(5).toString('hex'),
+    );
+  });
+  // (Python's ProtobufDeserializer cannot read a wrapper at the root, its own output included: it adds
+  // the registered file to a pool that already holds google/protobuf/wrappers.proto.)
+});

@@ -178,6 +178,12 @@ function writeMessage(w: W, t: protobuf.Type): void {
 export function serializeProtobufSchema(text: string): string {
   const root = new protobuf.Root();
   for (const k of KNOWN) protobuf.parse(k, root, { keepCase: true });
+  // A copy of a known file (google/protobuf/wrappers.proto for a raw primitive) replaces ours.
+  const pkg = /^\s*package\s+([A-Za-z0-9_.]+)\s*;/m.exec(text)?.[1];
+  for (const n of topLevel(text, 'message')) {
+    const existing = root.lookup(pkg ? `${pkg}.${n}` : n);
+    if (existing?.parent) existing.parent.remove(existing);
+  }
   const parsed = protobuf.parse(text, root, { keepCase: true });
   root.resolveAll();
   const ns = parsed.package ? root.lookup(parsed.package) : root;

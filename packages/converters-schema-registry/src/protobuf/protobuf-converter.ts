@@ -189,7 +189,10 @@ export class ProtobufConverter implements HeaderConverter {
     }
     let body: Uint8Array;
     try {
-      const obj = toProtobufObject(schema, entry.type, value as Struct);
+      const obj =
+        schema.type === 'STRUCT'
+          ? toProtobufObject(schema, entry.type, value as Struct)
+          : { value: typeof value === 'bigint' ? value.toString() : value };
       body = entry.type.encode(obj).finish();
     } catch (err) {
       if (err instanceof DataError) throw err;
@@ -276,7 +279,8 @@ export class ProtobufConverter implements HeaderConverter {
     let entry = this.#writers.get(schema);
     if (entry !== undefined) return entry;
     const proto = fromConnectSchemaProtobuf(schema, this.#options!);
-    entry = this.#writersByText.get(proto.text);
+    const cacheKey = `${proto.fullName}\n${proto.text}`;
+    entry = this.#writersByText.get(cacheKey);
     if (entry === undefined) {
       const { root, messages } = parseProtobufSchema(proto.text);
       const type = root.lookupType(proto.fullName);
@@ -287,7 +291,7 @@ export class ProtobufConverter implements HeaderConverter {
         header: encodeMessageIndexes(messageIndexes(type, messages)),
         ids: new Map(),
       };
-      this.#writersByText.set(proto.text, entry);
+      this.#writersByText.set(cacheKey, entry);
     }
     this.#writers.set(schema, entry);
     return entry;

@@ -71,6 +71,50 @@ export const KNOWN_FILES: Readonly<Record<string, string>> = {
     'syntax = "proto3"; package confluent; message Meta { string doc = 1; map<string, string> params = 2; repeated string tags = 3; }',
 };
 
+/**
+ * google/protobuf/wrappers.proto as its own file (official message order and options): the schema a
+ * primitive value is registered with, the message index picking the wrapper.
+ */
+export const WRAPPERS_FILE = `syntax = "proto3";
+package google.protobuf;
+
+option cc_enable_arenas = true;
+option go_package = "google.golang.org/protobuf/types/known/wrapperspb";
+option java_package = "com.google.protobuf";
+option java_outer_classname = "WrappersProto";
+option java_multiple_files = true;
+option objc_class_prefix = "GPB";
+option csharp_namespace = "Google.Protobuf.WellKnownTypes";
+
+message DoubleValue {
+  double value = 1;
+}
+message FloatValue {
+  float value = 1;
+}
+message Int64Value {
+  int64 value = 1;
+}
+message UInt64Value {
+  uint64 value = 1;
+}
+message Int32Value {
+  int32 value = 1;
+}
+message UInt32Value {
+  uint32 value = 1;
+}
+message BoolValue {
+  bool value = 1;
+}
+message StringValue {
+  string value = 1;
+}
+message BytesValue {
+  bytes value = 1;
+}
+`;
+
 const WRAPPERS: Readonly<Record<string, Schema['type']>> = {
   'google.protobuf.DoubleValue': 'FLOAT64',
   'google.protobuf.FloatValue': 'FLOAT32',
@@ -152,9 +196,14 @@ export function fromConnectSchemaProtobuf(
   options: ProtobufDataOptions = DEFAULT_PROTOBUF_DATA_OPTIONS,
 ): ProtobufSchemaText {
   if (schema.type !== 'STRUCT') {
-    throw new DataError(
-      `ProtobufConverter writes Connect STRUCT values only (Confluent's mapping has no root of type ${schema.type})`,
-    );
+    const wrapper = WRAPPER_FOR[schema.type];
+    if (wrapper === undefined || schema.name !== null) {
+      throw new DataError(
+        `ProtobufConverter writes structs and primitives (as google.protobuf wrappers), not a root of type ${schema.name ?? schema.type}`,
+      );
+    }
+    // As Confluent's converter: a primitive is its google.protobuf wrapper message.
+    return { text: WRAPPERS_FILE, fullName: wrapper, imports: [] };
   }
   const imports = new Set<string>();
   let defaults = 0;
@@ -462,6 +511,13 @@ function fieldMetaParams(bytes: Uint8Array): Map<string, Record<string, string>>
 function addFile(root: protobuf.Root, text: string): protobuf.Type[] {
   if (isSerializedDescriptor(text)) {
     throw new DataError('a serialized descriptor is read through parseProtobufSchema');
+  }
+  // A registered copy of a known file (google/protobuf/wrappers.proto for a raw primitive) replaces
+  // Sluice's own copy of its definitions.
+  const pkg = /^\s*package\s+([A-Za-z0-9_.]+)\s*;/m.exec(text)?.[1];
+  for (const n of topLevelMessageNames(text)) {
+    const existing = root.lookup(pkg ? `${pkg}.${n}` : n);
+    if (existing?.parent) existing.parent.remove(existing);
   }
   const parsed = protobuf.parse(text, root, { keepCase: true });
   const pkgNs = parsed.package ? root.lookup(parsed.package) : root;
