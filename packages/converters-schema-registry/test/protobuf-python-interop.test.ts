@@ -255,6 +255,19 @@ test("a Python-defined schema (nested messages, enum, oneof, map, optional, wrap
   assert.equal(v.get('s64'), -5);
   assert.equal((v.get('first') as Struct).get('a'), 7);
 
+  // use.latest.version without auto-registration: Sluice writes with the schema Python registered
+  // (its message index [1], its field types): the same bytes as Python's.
+  const latest = new ProtobufConverter();
+  latest.configure(
+    { 'schema.registry.url': url, 'auto.register.schemas': 'false', 'use.latest.version': 'true' },
+    false,
+  );
+  assert.equal(
+    Buffer.from(latest.fromConnectData(topic, s, v)!).toString('hex'),
+    orderBytes.toString('hex'),
+    'written with the latest schema, byte-equal with Python',
+  );
+
   const line = c.toConnectData(topic, lineBytes);
   assert.equal(line.schema!.name, 'Line');
   assert.equal((line.value as Struct).get('qty'), 9);

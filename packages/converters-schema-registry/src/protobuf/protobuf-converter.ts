@@ -7,7 +7,7 @@ import {
   SchemaAndValue,
   type Struct,
 } from '@sluice/api';
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
 import { RegistryClientError, SchemaRegistryClient } from '../client/registry-client.ts';
 import {
   readConverterSettings,
@@ -80,6 +80,12 @@ function writeVarint(out: number[], v: number): void {
   out.push(x);
 }
 
+function nestedTypes(t: protobuf.Type): protobuf.Type[] {
+  return t.nestedArray
+    .filter((n): n is protobuf.Type => n instanceof protobuf.Type)
+    .flatMap((n) => [n, ...nestedTypes(n)]);
+}
+
 /** Confluent's message-index list: `[0]` is the single byte 0, otherwise zigzag count then indexes. */
 export function encodeMessageIndexes(indexes: readonly number[]): Buffer {
   if (indexes.length === 1 && indexes[0] === 0) return Buffer.from([0]);
@@ -132,6 +138,7 @@ export class ProtobufConverter implements HeaderConverter {
   #writers = new WeakMap<Schema, WriterEntry>();
   #writersByText = new Map<string, WriterEntry>();
   #readers = new Map<number, ReaderEntry>();
+  #latestWriters = new Map<string, { id: number; fullName: string; type: protobuf.Type; header: Buffer }>();
   readonly #def = configDef();
 
   configure(configs: Readonly<Record<string, unknown>>, isKey = false): void {
@@ -164,6 +171,7 @@ export class ProtobufConverter implements HeaderConverter {
     this.#writers = new WeakMap();
     this.#writersByText = new Map();
     this.#readers = new Map();
+    this.#latestWriters = new Map();
   }
 
   config(): ConfigDef {
@@ -180,12 +188,21 @@ export class ProtobufConverter implements HeaderConverter {
     if (schema === null) {
       throw new DataError(`ProtobufConverter needs a schema for the data written to topic ${topic}`);
     }
-    const entry = this.#writer(schema);
-    const subject = subjectName(settings.subjectStrategy, topic, this.#isKey, entry.fullName);
-    let id = entry.ids.get(subject);
-    if (id === undefined) {
-      id = this.#resolveId(subject, entry.text);
-      entry.ids.set(subject, id);
+    let entry: { type: protobuf.Type; header: Buffer } = this.#writer(schema);
+    const own = entry as WriterEntry;
+    const subject = subjectName(settings.subjectStrategy, topic, this.#isKey, own.fullName);
+    let id: number;
+    if (settings.useLatestVersion && !settings.autoRegister) {
+      // The subject's latest schema decides the message, its index list and its field numbers.
+      const latest = this.#latestWriter(subject, own.fullName);
+      entry = latest;
+      id = latest.id;
+    } else {
+      const known = own.ids.get(subject);
+      if (known === undefined) {
+        id = this.#resolveId(subject, own.text);
+        own.ids.set(subject, id);
+      } else id = known;
     }
     let body: Uint8Array;
     try {
@@ -294,6 +311,43 @@ export class ProtobufConverter implements HeaderConverter {
       this.#writersByText.set(cacheKey, entry);
     }
     this.#writers.set(schema, entry);
+    return entry;
+  }
+
+  #latestWriter(subject: string, fullName: string): { id: number; type: protobuf.Type; header: Buffer } {
+    const cached = this.#latestWriters.get(subject);
+    if (cached !== undefined && cached.fullName === fullName) return cached;
+    let latest: { id: number; schema: string; schemaType: string };
+    try {
+      latest = this.#client!.latest(subject);
+    } catch (err) {
+      if (err instanceof RegistryClientError && err.status !== 401 && err.status !== 403) {
+        throw new DataError(
+          `Failed to find the latest Protobuf schema of subject ${subject}: ${err.message}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      throw err;
+    }
+    if (latest.schemaType !== 'PROTOBUF') {
+      throw new DataError(`The latest schema of subject ${subject} is ${latest.schemaType}, not PROTOBUF`);
+    }
+    const reader = this.#reader(latest.id, subject);
+    const type = reader.messages
+      .flatMap((t) => [t, ...nestedTypes(t)])
+      .find((t) => t.fullName.replace(/^\./, '') === fullName || t.name === fullName.split('.').pop());
+    if (type === undefined) {
+      throw new DataError(`The latest schema of subject ${subject} has no message ${fullName}`);
+    }
+    const entry = {
+      id: latest.id,
+      fullName,
+      type,
+      header: encodeMessageIndexes(messageIndexes(type, reader.messages)),
+    };
+    this.#latestWriters.set(subject, entry);
     return entry;
   }
 
