@@ -78,12 +78,12 @@ export class JdbcSourceTask extends SourceTask {
     try {
       await querier.startQuery(db);
       while (records.length < this.#config.batchMaxRows && !this.#stopped) {
-        const record = await querier.next();
-        if (record === null) {
+        const batch = await querier.nextBatch(this.#config.batchMaxRows - records.length);
+        if (batch.length === 0) {
           querier.nextUpdate = Date.now() + this.#config.pollIntervalMs;
           break;
         }
-        records.push(record);
+        for (const record of batch) records.push(record);
       }
     } catch (err) {
       await querier.close().catch(() => {});

@@ -252,46 +252,60 @@ export class TableQuerier {
     this.#incrementingColumn = auto.name;
   }
 
-  /** The next record, or null when the result is exhausted (the stream is then closed). */
-  async next(): Promise<SourceRecord | null> {
+  /**
+   * Up to `max` records (at least one unless the result is exhausted, when the stream is closed
+   * and the array is empty).
+   */
+  async nextBatch(max: number): Promise<SourceRecord[]> {
     const stream = this.#stream;
     const mapping = this.#mapping;
-    if (stream === null || mapping === null) return null;
-    const row = await stream.next();
-    if (row === null) {
+    if (stream === null || mapping === null) return [];
+    const rows = await stream.read(max);
+    if (rows.length === 0) {
       await this.close();
-      return null;
+      return [];
     }
-    const value = mapping.toStruct(row);
-    let sourceOffset: SourceMap | null = null;
-    if (this.#config.mode !== 'bulk') {
-      const next: OffsetState = {
-        incrementing: this.#offset.incrementing,
-        timestamp: this.#offset.timestamp,
-      };
-      if (this.#incIndex >= 0) {
-        const raw = row[this.#incIndex];
-        if (raw === null || raw === undefined) {
-          throw new ConnectError(
-            `Null value for incrementing column '${this.#incrementingColumn}' in ${this.#where()}; incremental mode needs a NOT NULL column`,
-          );
+    const records: SourceRecord[] = new Array(rows.length);
+    const bulk = this.#config.mode === 'bulk';
+    const incIndex = this.#incIndex;
+    const tsIndexes = this.#tsIndexes;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const value = mapping.toStruct(row);
+      let sourceOffset: SourceMap | null = null;
+      if (!bulk) {
+        let incrementing = this.#offset.incrementing;
+        let timestamp = this.#offset.timestamp;
+        if (incIndex >= 0) {
+          const raw = row[incIndex];
+          if (raw === null || raw === undefined) {
+            throw new ConnectError(
+              `Null value for incrementing column '${this.#incrementingColumn}' in ${this.#where()}; incremental mode needs a NOT NULL column`,
+            );
+          }
+          incrementing = Number(raw);
         }
-        next.incrementing = Number(raw);
+        if (tsIndexes.length > 0) {
+          for (const i of tsIndexes) {
+            const raw = row[i];
+            if (raw !== null && raw !== undefined) {
+              timestamp = parseTimestamp(raw);
+              break;
+            }
+          }
+        }
+        this.#offset = { incrementing, timestamp };
+        sourceOffset = offsetMap(this.#offset);
       }
-      if (this.#tsIndexes.length > 0) {
-        const raw = this.#tsIndexes.map((i) => row[i]).find((v) => v !== null && v !== undefined);
-        if (raw !== undefined) next.timestamp = parseTimestamp(raw);
-      }
-      this.#offset = next;
-      sourceOffset = offsetMap(next);
+      records[r] = new SourceRecord({
+        sourcePartition: this.partition,
+        sourceOffset,
+        topic: this.topic,
+        valueSchema: mapping.schema,
+        value,
+      });
     }
-    return new SourceRecord({
-      sourcePartition: this.partition,
-      sourceOffset,
-      topic: this.topic,
-      valueSchema: mapping.schema,
-      value,
-    });
+    return records;
   }
 
   async close(): Promise<void> {
