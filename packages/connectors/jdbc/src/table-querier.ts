@@ -26,8 +26,14 @@ export function sourcePartition(table: TableId | null): SourceMap {
   return table === null ? { query: 'query' } : { protocol: '1', table: qualifiedName(table) };
 }
 
+/** Confluent's protocol-0 partition, `{"table":"name"}` (the table's name alone), read on resume. */
+export function legacyPartition(table: TableId): SourceMap {
+  return { table: table.table };
+}
+
 export interface OffsetState {
-  incrementing: number | null;
+  /** A bigint beyond 2^53, so the offset stays exact (stored as a JSON integer all the same). */
+  incrementing: number | bigint | null;
   timestamp: TimestampValue | null;
 }
 
@@ -41,7 +47,17 @@ export function readOffset(offset: SourceMap | null): OffsetState {
     const n = typeof nanos === 'number' ? nanos : (((ts % 1000) + 1000) % 1000) * 1_000_000;
     timestamp = { ms: ts - (((ts % 1000) + 1000) % 1000) + Math.floor(n / 1_000_000), nanos: n };
   }
-  return { incrementing: typeof inc === 'number' ? inc : null, timestamp };
+  return {
+    incrementing:
+      typeof inc === 'number'
+        ? inc
+        : typeof inc === 'bigint'
+          ? Number.isSafeInteger(Number(inc))
+            ? Number(inc)
+            : inc
+          : null,
+    timestamp,
+  };
 }
 
 /** The offset map, keys in the order Java's HashMap gives them in Confluent's `toMap`. */
@@ -51,6 +67,16 @@ export function offsetMap(state: OffsetState): SourceMap {
   if (state.incrementing !== null) map[INCREMENTING_FIELD] = state.incrementing;
   if (state.timestamp !== null) map[TIMESTAMP_FIELD] = state.timestamp.ms;
   return map;
+}
+
+/** An incrementing column's value as a number, or a bigint when a number would not be exact. */
+function exactInteger(raw: unknown): number | bigint {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'bigint') return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+  const n = Number(raw);
+  if (Number.isSafeInteger(n)) return n;
+  const text = String(raw).trim();
+  return /^-?\d+$/.test(text) ? BigInt(text) : n;
 }
 
 export class TableQuerier {
@@ -283,7 +309,7 @@ export class TableQuerier {
               `Null value for incrementing column '${this.#incrementingColumn}' in ${this.#where()}; incremental mode needs a NOT NULL column`,
             );
           }
-          incrementing = Number(raw);
+          incrementing = exactInteger(raw);
         }
         if (tsIndexes.length > 0) {
           for (const i of tsIndexes) {
