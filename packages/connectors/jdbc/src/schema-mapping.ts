@@ -191,9 +191,40 @@ function toBytes(raw: unknown): Uint8Array {
 
 const PLAIN_DECIMAL = /^-?\d+(?:\.\d*)?$/;
 
+/**
+ * Plain decimal text of at most 15 characters (so at most 15 digits, exact as a double) read
+ * digit by digit, without slicing strings; null for anything else.
+ */
+function shortDecimal(text: string): BigDecimal | null {
+  const length = text.length;
+  if (length === 0 || length > 15) return null;
+  let i = 0;
+  let negative = false;
+  if (text.charCodeAt(0) === 45) {
+    negative = true;
+    i = 1;
+  }
+  let n = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+      if (fraction >= 0) fraction++;
+    } else if (c === 46 && fraction < 0 && digits > 0) fraction = 0;
+    else return null;
+  }
+  if (digits === 0) return null;
+  return new BigDecimal(BigInt(negative ? -n : n), fraction < 0 ? 0 : fraction);
+}
+
 function toDecimal(raw: unknown, scale: number, where: string): BigDecimal {
   let value: BigDecimal;
+  const short = typeof raw === 'string' ? shortDecimal(raw) : null;
   if (typeof raw === 'bigint') value = new BigDecimal(raw, 0);
+  else if (short !== null) value = short;
   else {
     const text = String(raw);
     if (PLAIN_DECIMAL.test(text)) {

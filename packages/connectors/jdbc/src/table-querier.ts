@@ -295,13 +295,13 @@ export class TableQuerier {
     const bulk = this.#config.mode === 'bulk';
     const incIndex = this.#incIndex;
     const tsIndexes = this.#tsIndexes;
+    let incrementing = this.#offset.incrementing;
+    let timestamp = this.#offset.timestamp;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
       const value = mapping.toStruct(row);
       let sourceOffset: SourceMap | null = null;
       if (!bulk) {
-        let incrementing = this.#offset.incrementing;
-        let timestamp = this.#offset.timestamp;
         if (incIndex >= 0) {
           const raw = row[incIndex];
           if (raw === null || raw === undefined) {
@@ -320,8 +320,7 @@ export class TableQuerier {
             }
           }
         }
-        this.#offset = { incrementing, timestamp };
-        sourceOffset = offsetMap(this.#offset);
+        sourceOffset = offsetMap({ incrementing, timestamp });
       }
       records[r] = new SourceRecord({
         sourcePartition: this.partition,
@@ -331,6 +330,7 @@ export class TableQuerier {
         value,
       });
     }
+    if (!bulk) this.#offset = { incrementing, timestamp };
     return records;
   }
 
