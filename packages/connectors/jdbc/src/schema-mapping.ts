@@ -87,6 +87,11 @@ export function parseTimestamp(raw: unknown): TimestampValue {
 let cachedDay = '';
 let cachedDayMs = 0;
 
+function digitAt(t: string, i: number): number {
+  const d = t.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : Number.NaN;
+}
+
 /**
  * `YYYY-MM-DD HH:MM:SS[.f…]` (or with `T`), the form every driver here returns, read without a
  * regular expression; null for anything else (then the general parser decides).
@@ -105,26 +110,25 @@ function fastTimestamp(t: string): TimestampValue | null {
   ) {
     return null;
   }
-  const digit = (i: number): number => {
-    const d = t.charCodeAt(i) - 48;
-    return d >= 0 && d <= 9 ? d : Number.NaN;
-  };
-  const day = t.slice(0, 10);
   let dayMs: number;
-  if (day === cachedDay) dayMs = cachedDayMs;
+  if (cachedDay !== '' && t.startsWith(cachedDay)) dayMs = cachedDayMs;
   else {
-    const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-    const month = digit(5) * 10 + digit(6);
-    const date = digit(8) * 10 + digit(9);
+    const day = t.slice(0, 10);
+    const year = digitAt(t, 0) * 1000 + digitAt(t, 1) * 100 + digitAt(t, 2) * 10 + digitAt(t, 3);
+    const month = digitAt(t, 5) * 10 + digitAt(t, 6);
+    const date = digitAt(t, 8) * 10 + digitAt(t, 9);
     dayMs = Date.UTC(year, month - 1, date);
     if (Number.isNaN(dayMs) || year < 100) return null;
     cachedDay = day;
     cachedDayMs = dayMs;
   }
   const seconds =
-    (digit(11) * 10 + digit(12)) * 3600 + (digit(14) * 10 + digit(15)) * 60 + digit(17) * 10 + digit(18);
+    (digitAt(t, 11) * 10 + digitAt(t, 12)) * 3600 +
+    (digitAt(t, 14) * 10 + digitAt(t, 15)) * 60 +
+    digitAt(t, 17) * 10 +
+    digitAt(t, 18);
   let nanos = 0;
-  for (let i = 20; i < 29; i++) nanos = nanos * 10 + (i < n ? digit(i) : 0);
+  for (let i = 20; i < 29; i++) nanos = nanos * 10 + (i < n ? digitAt(t, i) : 0);
   if (Number.isNaN(seconds) || Number.isNaN(nanos)) return null;
   return { ms: dayMs + seconds * 1000 + Math.floor(nanos / 1_000_000), nanos };
 }
@@ -217,7 +221,7 @@ function shortDecimal(text: string): BigDecimal | null {
     else return null;
   }
   if (digits === 0) return null;
-  return new BigDecimal(BigInt(negative ? -n : n), fraction < 0 ? 0 : fraction);
+  return new BigDecimal(BigInt(negative ? -n : n), Math.max(0, fraction));
 }
 
 function toDecimal(raw: unknown, scale: number, where: string): BigDecimal {
