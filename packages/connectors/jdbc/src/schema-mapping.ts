@@ -23,6 +23,22 @@ import type { ColumnMeta } from './database.ts';
 
 export type NumericMapping = 'none' | 'best_fit' | 'best_fit_eager_double' | 'precision_only';
 
+/** `timestamp.granularity`: how TIMESTAMP columns are represented. */
+export type TimestampGranularity =
+  | 'connect_logical'
+  | 'nanos_long'
+  | 'nanos_string'
+  | 'nanos_iso_datetime_string';
+
+/**
+ * Nanoseconds since the epoch as Confluent computes them: whole seconds of the millisecond time
+ * truncated toward zero, times 10^9, plus the nanos of second (a number when exact, else bigint).
+ */
+export function epochNanos(value: TimestampValue): number | bigint {
+  const nanos = BigInt(Math.trunc(value.ms / 1000)) * 1_000_000_000n + BigInt(value.nanos);
+  return Number.isSafeInteger(Number(nanos)) ? Number(nanos) : nanos;
+}
+
 /** Confluent's extra Decimal parameter carrying the column's precision. */
 export const PRECISION_PARAMETER = 'connect.decimal.precision';
 
@@ -256,6 +272,7 @@ export function mapColumn(
   index: number,
   numericMapping: NumericMapping,
   where: string,
+  granularity: TimestampGranularity = 'connect_logical',
 ): ColumnMapping | null {
   const optional = column.nullable !== false;
   const opt = (b: SchemaBuilder): Schema => (optional ? b.optional() : b).build();
@@ -317,7 +334,18 @@ export function mapColumn(
     case 'TIME':
       return make(opt(Time.builder()), parseTime);
     case 'TIMESTAMP':
-      return make(opt(Timestamp.builder()), (v) => new Date(parseTimestamp(v).ms));
+      switch (granularity) {
+        case 'nanos_long':
+          return make(opt(SchemaBuilder.int64()), (v) => epochNanos(parseTimestamp(v)));
+        case 'nanos_string':
+          return make(opt(SchemaBuilder.string()), (v) => String(epochNanos(parseTimestamp(v))));
+        case 'nanos_iso_datetime_string':
+          return make(opt(SchemaBuilder.string()), (v) =>
+            formatTimestamp(parseTimestamp(v), 9).replace(' ', 'T'),
+          );
+        default:
+          return make(opt(Timestamp.builder()), (v) => new Date(parseTimestamp(v).ms));
+      }
     case 'OTHER':
       return null;
   }
@@ -329,13 +357,14 @@ export function mapRow(
   schemaName: string | null,
   numericMapping: NumericMapping,
   where: string,
+  granularity: TimestampGranularity = 'connect_logical',
 ): RowMapping {
   const builder = SchemaBuilder.struct();
   if (schemaName !== null) builder.name(schemaName);
   const mapped: ColumnMapping[] = [];
   const skipped: ColumnMeta[] = [];
   columns.forEach((column, index) => {
-    const m = mapColumn(column, index, numericMapping, where);
+    const m = mapColumn(column, index, numericMapping, where, granularity);
     if (m === null) {
       skipped.push(column);
       return;

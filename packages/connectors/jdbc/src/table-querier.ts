@@ -239,6 +239,7 @@ export class TableQuerier {
       this.table === null ? null : this.table.table,
       this.#config.numericMapping,
       this.#where(),
+      this.#config.timestampGranularity,
     );
     const index = (name: string): number => {
       const i = columns.findIndex((col) => col.name === name);

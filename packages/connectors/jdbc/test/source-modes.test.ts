@@ -203,6 +203,33 @@ for (const kind of KINDS) {
       );
     });
 
+    test('timestamp.granularity: nanos_long, nanos_string and nanos_iso_datetime_string', async () => {
+      // Row 1's ts is 2024-03-01 12:00:00.125 (UTC): 1709294400125 ms.
+      const expected = {
+        nanos_long: { type: 'INT64', value: 1709294400125000000n },
+        nanos_string: { type: 'STRING', value: '1709294400125000000' },
+        nanos_iso_datetime_string: { type: 'STRING', value: '2024-03-01T12:00:00.125000000' },
+      } as const;
+      for (const [granularity, want] of Object.entries(expected)) {
+        const run = await startSource({
+          ...base(),
+          mode: 'incrementing',
+          'table.whitelist': 'typed',
+          'incrementing.column.name': 'id',
+          'timestamp.granularity': granularity.toUpperCase(),
+        });
+        try {
+          const records = await run.pollUntil(1, 10_000);
+          const first = records.find((r) => (r.value as Struct).get('id') === 1)!;
+          assert.equal(first.valueSchema!.field('ts')!.schema.type, want.type, granularity);
+          assert.equal(first.valueSchema!.field('ts')!.schema.name, null, granularity);
+          assert.deepEqual((first.value as Struct).get('ts'), want.value, granularity);
+        } finally {
+          await run.stop();
+        }
+      }
+    });
+
     test('bulk: the whole table each poll, no offsets', async () => {
       const run = await startSource({ ...base(), mode: 'bulk', 'table.whitelist': 'typed' });
       try {
