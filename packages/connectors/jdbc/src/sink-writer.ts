@@ -31,6 +31,14 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 const DECIMAL = 'org.apache.kafka.connect.data.Decimal';
 
+/**
+ * A MySQL bulk load that did not insert every row cleanly (or that the server refuses): the put's
+ * transaction must be rolled back and the records written again without bulk loading.
+ */
+export class BulkLoadFellBack extends Error {
+  override name = 'BulkLoadFellBack';
+}
+
 /** A Connect value as a driver parameter for a column of this schema. */
 export function bindValue(
   value: unknown,
@@ -139,6 +147,8 @@ export class SinkWriter {
   readonly #tables = new Map<string, TableState>();
   /** Set once the MySQL server refused LOAD DATA LOCAL INFILE. */
   #noLoadData = false;
+  /** Whether the current write may bulk-load (see write). */
+  #bulkLoad = true;
 
   constructor(config: SinkConfig) {
     this.#config = config;
@@ -231,8 +241,13 @@ export class SinkWriter {
     state.columns = await db.describeTable(state.id);
   }
 
-  /** Writes the records (in the caller's transaction), preserving per-table order. */
-  async write(records: readonly SinkRecord[], db: Database): Promise<void> {
+  /**
+   * Writes the records (in the caller's transaction), preserving per-table order. With
+   * `bulkLoad` (the default), MySQL insert mode may throw {@link BulkLoadFellBack}: the caller
+   * then rolls the transaction back and writes the records again with `bulkLoad` false.
+   */
+  async write(records: readonly SinkRecord[], db: Database, bulkLoad = true): Promise<void> {
+    this.#bulkLoad = bulkLoad;
     const buffers = new Map<string, TableBuffer>();
     const names = new Map<string, string>();
     for (const record of records) {
@@ -370,13 +385,15 @@ export class SinkWriter {
     if (
       d.kind === 'mysql' &&
       c.insertMode === 'insert' &&
+      this.#bulkLoad &&
       db.loadData !== undefined &&
       !this.#noLoadData &&
       allCols.every((col) => col.schema.type !== 'BYTES' || col.schema.name === DECIMAL)
     ) {
-      // MySQL/MariaDB insert mode: LOAD DATA LOCAL INFILE from memory, after a savepoint. LOCAL
-      // turns a duplicate key or a bad value into a skipped row and a warning: then the rows go
-      // back to the savepoint and out as INSERTs, which fail (or warn) exactly as Confluent's do.
+      // MySQL/MariaDB insert mode: LOAD DATA LOCAL INFILE from memory. LOCAL turns a duplicate
+      // key or a bad value into a skipped row and a warning: then BulkLoadFellBack makes the
+      // task roll the put back and write it again as INSERTs, which fail (or warn) exactly as
+      // Confluent's do.
       const binders = [...keyBinders, ...valBinders];
       const sql = `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${state.sql} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${allCols.map((col) => d.quote(col.name, c.quote)).join(',')})`;
       for (let start = 0; start < batch.length; start += c.batchSize) {
@@ -392,22 +409,19 @@ export class SinkWriter {
           );
         }
         const text = lines.join('');
-        await db.execute('SAVEPOINT sluice_load');
         let result: { affectedRows: number; warnings: number };
         try {
           result = await db.loadData(sql, text);
         } catch (err) {
-          await db.execute('ROLLBACK TO SAVEPOINT sluice_load');
           if (!isLocalInfileRefused(err)) throw err;
           // The server does not allow LOAD DATA LOCAL: INSERT from now on.
           this.#noLoadData = true;
-          batch = batch.slice(start);
-          break;
+          throw new BulkLoadFellBack('the server refuses LOAD DATA LOCAL INFILE');
         }
         if (result.affectedRows !== end - start || result.warnings !== 0) {
-          await db.execute('ROLLBACK TO SAVEPOINT sluice_load');
-          batch = batch.slice(start);
-          break;
+          throw new BulkLoadFellBack(
+            `LOAD DATA inserted ${result.affectedRows} of ${end - start} rows with ${result.warnings} warning(s)`,
+          );
         }
         if (end === batch.length) return;
       }
@@ -637,7 +651,7 @@ function pgUnnestStatement(
 
 /** The database's error with the table named in front; its code and SQL state kept. */
 function naming(err: unknown, table: string): unknown {
-  if (err instanceof ConnectError || !(err instanceof Error)) return err;
+  if (err instanceof ConnectError || err instanceof BulkLoadFellBack || !(err instanceof Error)) return err;
   const e = err as Error & { code?: unknown; errno?: unknown; sqlState?: unknown };
   const named = new Error(`Table ${table}: ${e.message}`, { cause: err }) as Error & Record<string, unknown>;
   named.code = e.code;
