@@ -5,6 +5,7 @@
  */
 import v8 from 'node:v8';
 import {
+  type ConnectMetrics,
   createLogger,
   type Herder,
   LoggerRegistry,
@@ -22,6 +23,8 @@ export interface WorkerHerder extends Herder {
   readonly config: WorkerConfig;
   setBoundPort(port: number): void;
   stop(): Promise<void>;
+  /** The worker's metrics, served at `GET /metrics`. */
+  readonly metrics?: ConnectMetrics;
 }
 
 /**
@@ -129,6 +132,7 @@ export async function startRestServer(
     topicTrackingEnable: config.getBoolean('topic.tracking.enable') ?? true,
     topicTrackingAllowReset: config.getBoolean('topic.tracking.allow.reset') ?? true,
     ...(schemaRegistry === null ? {} : { schemaRegistry }),
+    ...(herder.metrics === undefined ? {} : { metrics: herder.metrics }),
   });
   let urls: string[];
   try {

@@ -20,6 +20,7 @@
  * fence), connector-specific offsets topics, cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
+
 import {
   AlreadyExistsError,
   BadRequestError,
@@ -63,6 +64,7 @@ import type { Forward, Herder, InternalRequest, PutConnectorResult } from '../he
 import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
+import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
 import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
@@ -348,6 +350,11 @@ export class DistributedHerder implements Herder {
    * Starts the stores (creating the internal topics when missing), reads the config topic to the
    * end, then joins the group; resolves after the first assignment was applied.
    */
+  /** The worker's metrics registry (`GET /metrics`). */
+  get metrics(): ConnectMetrics {
+    return this.#worker.metrics;
+  }
+
   async start(): Promise<void> {
     await this.#offsets.start();
     await this.#statusStore.start();

@@ -8,6 +8,8 @@ import { isRegistryPath, type SchemaRegistry, schemaRegistryPlugin } from '@slui
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Herder } from '../herder/herder.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
+import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { isMetricsPath, registerMetricsRoute } from '../metrics/rest-route.ts';
 import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
@@ -50,6 +52,8 @@ export interface RestServerOptions {
   bodyLimit?: number;
   /** A schema registry served at Confluent's paths (`/subjects`, `/schemas`, `/config`, ...) on the same listeners. */
   schemaRegistry?: SchemaRegistry;
+  /** Served in Prometheus text at `GET /metrics`. */
+  metrics?: ConnectMetrics;
 }
 
 const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
@@ -220,7 +224,12 @@ export class RestServer {
     app.addHook('onRequest', async (request) => {
       // The registry's clients may accept only Confluent's media type (application/vnd.schemaregistry.v1+json).
       const registryPath = registry !== undefined && isRegistryPath(request.url.split('?')[0] ?? '/');
-      if (request.method !== 'OPTIONS' && !registryPath && !acceptsJson(request.headers.accept)) {
+      if (
+        request.method !== 'OPTIONS' &&
+        !registryPath &&
+        !isMetricsPath(request.url) &&
+        !acceptsJson(request.headers.accept)
+      ) {
         throw new RestError(406, jaxRsMessage(406));
       }
     });
@@ -263,6 +272,7 @@ export class RestServer {
     });
 
     app.setNotFoundHandler((request, reply) => this.#notFound(request, reply));
+    if (this.#options.metrics !== undefined) registerMetricsRoute(app, this.#options.metrics);
 
     for (const route of ROUTES) {
       const handler = this.#handlers[route.operationId]!;

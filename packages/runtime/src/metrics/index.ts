@@ -1,0 +1,3 @@
+export { ConnectMetrics, type MetricsCollector, type RebalanceSnapshot } from './connect-metrics.ts';
+export { Exposition, safeName } from './exposition.ts';
+export { TaskErrorCounters, TaskMetrics, type TaskStatus } from './task-metrics.ts';
