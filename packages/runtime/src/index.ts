@@ -66,6 +66,7 @@ export {
   ConnectMetrics,
   Exposition,
   type MetricsCollector,
+  PluginMetricsRegistry,
   type RebalanceSnapshot,
   TaskMetrics,
 } from './metrics/index.ts';

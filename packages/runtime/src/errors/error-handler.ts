@@ -186,7 +186,6 @@ export class ErrorHandler {
    */
   async handle<T>(failure: ProcessingFailure, retry: () => T): Promise<T | undefined> {
     const { retryTimeoutMs, retryDelayMaxMs } = this.#o.config;
-    this.#m.recordFailures++;
     if (failure.error instanceof RetriableError && retryTimeoutMs !== 0) {
       const deadline = retryTimeoutMs < 0 ? Number.POSITIVE_INFINITY : Date.now() + retryTimeoutMs;
       let delay = 300;
@@ -201,6 +200,7 @@ export class ErrorHandler {
         try {
           return retry();
         } catch (err) {
+          // A failed retry; the last failure is counted by report().
           this.#m.recordFailures++;
           failure.error = err instanceof StageError ? err.cause : err;
           if (!(failure.error instanceof RetriableError)) break;
@@ -216,6 +216,7 @@ export class ErrorHandler {
   /** Counts a failure and passes it to the reporters (log; dead-letter queue for consumed records). */
   report(failure: ProcessingFailure): void {
     this.#failures++;
+    this.#m.recordFailures++;
     this.#m.recordErrors++;
     this.#m.lastErrorTimestamp = Date.now();
     const o = this.#o;

@@ -9,6 +9,7 @@
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Exposition, type Labels, type MetricType, safeName } from './exposition.ts';
+import { PluginMetricsRegistry } from './plugin-metrics.ts';
 import { ScrapeRate } from './stats.ts';
 import { type TaskMetrics, TaskMetrics as TaskMetricsClass, type TaskStatus } from './task-metrics.ts';
 
@@ -32,6 +33,7 @@ interface ConnectorInfo {
   className: string;
   version: string;
   status: string;
+  plugins: PluginMetricsRegistry;
 }
 
 interface Rates {
@@ -89,8 +91,15 @@ export class ConnectMetrics {
     states.set(task, status);
   }
 
-  connector(name: string, info: Omit<ConnectorInfo, 'status'>): void {
-    this.#connectors.set(name, { ...info, status: this.#connectors.get(name)?.status ?? 'unassigned' });
+  /** A connector instance created on this worker; returns its plugin metrics (KIP-877). */
+  connector(name: string, info: Omit<ConnectorInfo, 'status' | 'plugins'>): PluginMetricsRegistry {
+    const plugins = new PluginMetricsRegistry(name);
+    this.#connectors.set(name, {
+      ...info,
+      status: this.#connectors.get(name)?.status ?? 'unassigned',
+      plugins,
+    });
+    return plugins;
   }
 
   connectorState(name: string, state: string): void {
@@ -129,6 +138,8 @@ export class ConnectMetrics {
       info('status', c.status);
     }
     for (const t of this.#tasks.values()) this.#task(out, t, now);
+    for (const c of this.#connectors.values()) c.plugins.write(out);
+    for (const t of this.#tasks.values()) t.plugins.write(out);
     for (const c of this.#collectors) c(out);
     return out.toString();
   }

@@ -1,3 +1,4 @@
+import { PluginMetricsRegistry } from './plugin-metrics.ts';
 import { WindowedStat } from './stats.ts';
 
 /** A task's state as Kafka's `connector-task-metrics` `status` attribute names it (lower case). */
@@ -30,6 +31,8 @@ export class TaskMetrics {
   readonly task: number;
   readonly kind: 'source' | 'sink';
   readonly errors = new TaskErrorCounters();
+  /** The task's own metrics (KIP-877 `pluginMetrics()`). */
+  readonly plugins: PluginMetricsRegistry;
 
   // connector-task-metrics
   status: TaskStatus = 'unassigned';
@@ -69,6 +72,7 @@ export class TaskMetrics {
     this.connector = connector;
     this.task = task;
     this.kind = kind;
+    this.plugins = new PluginMetricsRegistry(connector, task);
     this.#created = now;
     this.#since = now;
   }

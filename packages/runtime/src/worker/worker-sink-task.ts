@@ -661,6 +661,7 @@ export class WorkerSinkTask {
         self.#errors.config.dlqTopic !== '' || self.#errors.config.logEnable
           ? { report: (record: SinkRecord, error: Error) => self.#reportErrant(record, error) }
           : null,
+      pluginMetrics: () => self.#m.plugins,
     } as SinkTaskContext;
   }
 }

@@ -378,6 +378,7 @@ export class WorkerSourceTask {
       configs: () => o.taskConfig,
       offsetStorageReader: () => reader,
       transactionContext: () => null,
+      pluginMetrics: () => this.#m.plugins,
     };
   }
 }

@@ -212,7 +212,7 @@ export class Worker {
       started: false,
     };
     this.#connectors.set(name, running);
-    this.metrics.connector(name, {
+    const pluginMetrics = this.metrics.connector(name, {
       type: running.type,
       className: className(instance),
       version: pluginVersion(instance) ?? 'unknown',
@@ -223,6 +223,7 @@ export class Worker {
         this.#o.logger.error({ err: error }, `Connector ${name} raised an error`);
         this.#reportConnector(name, 'FAILED', error);
       },
+      pluginMetrics: () => pluginMetrics,
     };
     instance.initialize(context);
     const started = await this.#applyConnectorTarget(name, running, target);
