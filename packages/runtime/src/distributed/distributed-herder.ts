@@ -65,6 +65,7 @@ import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { RebalanceStats } from '../metrics/rebalance-stats.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
 import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
@@ -185,6 +186,7 @@ export class DistributedHerder implements Herder {
   #workerId: string;
   #restUrl: string;
   #generation = -1;
+  readonly #rebalanceStats = new RebalanceStats();
   #ready = false;
   #stopping = false;
   /** The config snapshot the instances running here reflect (updated as changes are handled). */
@@ -283,6 +285,11 @@ export class DistributedHerder implements Herder {
       configTransformer: transformer,
       logger,
     });
+    this.#worker.metrics.rebalance = () =>
+      this.#rebalanceStats.snapshot(
+        this.#member?.currentProtocol ?? this.config.connectProtocol(),
+        this.leaderUrl,
+      );
   }
 
   /** Builds a herder from worker properties. Throws ConfigError for bad properties. */
@@ -387,7 +394,12 @@ export class DistributedHerder implements Herder {
       configSnapshot: () => this.#configs.snapshot(),
       listener: {
         onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#revoke(connectors, tasks)),
-        onAssigned: (assignment, generation) => this.#serial(() => this.#assigned(assignment, generation)),
+        onAssigned: (assignment, generation) =>
+          this.#serial(async () => {
+            await this.#assigned(assignment, generation);
+            this.#rebalanceStats.succeeded(generation);
+          }),
+        onJoining: () => this.#rebalanceStats.started(),
         onFatalError: (err) => this.logger.error({ err }, 'The worker lost its group membership for good'),
       },
       log: this.logger,
