@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConnectorConfigFile, StandaloneHerder } from '@sluice/runtime';
+import { promtoolCheckMetrics } from '@sluice/testing';
 import { pino } from 'pino';
 import { readTopic, seedConnectorJson, seedDatabase, topicExists } from './worker-harness.ts';
 
@@ -82,6 +83,22 @@ test('the PostgreSQL task exposes Debezium snapshot and streaming metrics', asyn
     const behind = metric(text, 'debezium_metrics_MilliSecondsBehindSource', stream);
     assert.ok(behind >= 0 && behind < 60_000, `MilliSecondsBehindSource ${behind}`);
     assert.ok(metric(text, 'debezium_metrics_QueueTotalCapacity', stream) > 0);
+    // Prometheus parses it; the lint is only about Debezium's and Kafka's own names.
+    const check = await promtoolCheckMetrics(text);
+    assert.ok(check.code === 0 || check.code === 3, `promtool exit ${check.code}: ${check.output}`);
+    const accepted = [
+      /^debezium_metrics_[A-Za-z]+ metric names should be written in 'snake_case' not 'camelCase'$/,
+      /^debezium_metrics_TotalTableCount non-histogram and non-summary metrics should not have "_count" suffix$/,
+      /^debezium_metrics_RemainingTableCount non-histogram and non-summary metrics should not have "_count" suffix$/,
+      /^debezium_metrics_\S+ counter metrics should have "_total" suffix$/,
+      /^kafka_connect_\S+_ms metric names should not contain abbreviated units$/,
+      /^kafka_connect_\S+_count non-histogram and non-summary metrics should not have "_count" suffix$/,
+    ];
+    const lint = check.output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !accepted.some((re) => re.test(l)));
+    assert.deepEqual(lint, [], check.output);
   } finally {
     await herder.stop();
     await db.cleanup();
