@@ -5,6 +5,7 @@
  */
 import v8 from 'node:v8';
 import {
+  type ConnectMetrics,
   createLogger,
   type Herder,
   type LogClient,
@@ -25,6 +26,8 @@ export interface WorkerHerder extends Herder {
   readonly log?: LogClient;
   setBoundPort(port: number): void;
   stop(): Promise<void>;
+  /** The worker's metrics, served at `GET /metrics`. */
+  readonly metrics?: ConnectMetrics;
 }
 
 /**
@@ -134,6 +137,7 @@ export async function startRestServer(
     ...(schemaRegistry === null ? {} : { schemaRegistry }),
     // The embedded log's directory belongs to this process: \`sluice topics --url\` reads it here.
     ...(herder.log?.kind === 'embedded' ? { topicLog: herder.log } : {}),
+    ...(herder.metrics === undefined ? {} : { metrics: herder.metrics }),
   });
   let urls: string[];
   try {

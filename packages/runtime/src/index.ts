@@ -62,6 +62,14 @@ export {
 } from './logging/logger.ts';
 export { type LoggerLevel, LoggerRegistry, ROOT_LOGGER_NAME } from './logging/logger-registry.ts';
 export { HIDDEN, redactConfig } from './logging/redact.ts';
+export {
+  ConnectMetrics,
+  Exposition,
+  type MetricsCollector,
+  PluginMetricsRegistry,
+  type RebalanceSnapshot,
+  TaskMetrics,
+} from './metrics/index.ts';
 export { builtinPlugins } from './plugins/builtins.ts';
 export { loadPluginPath, type PluginPathResult } from './plugins/plugin-path.ts';
 export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';

@@ -9,6 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Herder } from '../herder/herder.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
+import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { isMetricsPath, registerMetricsRoute } from '../metrics/rest-route.ts';
 import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
@@ -54,6 +56,8 @@ export interface RestServerOptions {
   schemaRegistry?: SchemaRegistry;
   /** The embedded log, served to `sluice topics --url` under /sluice/topics (topics-endpoint.ts). */
   topicLog?: LogClient;
+  /** Served in Prometheus text at `GET /metrics`. */
+  metrics?: ConnectMetrics;
 }
 
 const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
@@ -224,7 +228,12 @@ export class RestServer {
     app.addHook('onRequest', async (request) => {
       // The registry's clients may accept only Confluent's media type (application/vnd.schemaregistry.v1+json).
       const registryPath = registry !== undefined && isRegistryPath(request.url.split('?')[0] ?? '/');
-      if (request.method !== 'OPTIONS' && !registryPath && !acceptsJson(request.headers.accept)) {
+      if (
+        request.method !== 'OPTIONS' &&
+        !registryPath &&
+        !isMetricsPath(request.url) &&
+        !acceptsJson(request.headers.accept)
+      ) {
         throw new RestError(406, jaxRsMessage(406));
       }
     });
@@ -267,6 +276,7 @@ export class RestServer {
     });
 
     app.setNotFoundHandler((request, reply) => this.#notFound(request, reply));
+    if (this.#options.metrics !== undefined) registerMetricsRoute(app, this.#options.metrics);
 
     if (this.#options.topicLog !== undefined) registerTopicsEndpoint(app, this.#options.topicLog);
 

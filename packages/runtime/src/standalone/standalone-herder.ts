@@ -41,6 +41,7 @@ import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
+import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import { MemoryStatusStore } from '../storage/status-store.ts';
@@ -168,6 +169,11 @@ export class StandaloneHerder implements Herder {
   /** Sets the port of the worker id once the REST server is bound (for listeners on port 0). */
   setBoundPort(port: number): void {
     this.#workerId = this.config.workerId({ boundPort: port });
+  }
+
+  /** The worker's metrics registry (`GET /metrics`). */
+  get metrics(): ConnectMetrics {
+    return this.#worker.metrics;
   }
 
   async start(): Promise<void> {
