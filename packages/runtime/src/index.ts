@@ -65,8 +65,10 @@ export { builtinPlugins } from './plugins/builtins.ts';
 export { loadPluginPath, type PluginPathResult } from './plugins/plugin-path.ts';
 export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
 export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';
+export { restListenerOptions } from './rest/listener-options.ts';
 export { buildOpenApiDocument } from './rest/openapi.ts';
 export { parseListeners, type RestListener, RestServer, type RestServerOptions } from './rest/rest-server.ts';
+export { type RestTls, restSslProps, restTls, setRestClientTls } from './rest/tls.ts';
 export {
   registerWorkerRegistryLocally,
   SCHEMA_REGISTRY_ENABLE_CONFIG,

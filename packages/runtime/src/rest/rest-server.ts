@@ -3,6 +3,7 @@
  * route of {@link ROUTES}, Kafka's error bodies for everything that goes wrong (bad JSON, unknown
  * routes, wrong methods, wrong media types), CORS and extra response headers as configured.
  */
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { hostname } from 'node:os';
 import { isRegistryPath, type SchemaRegistry, schemaRegistryPlugin } from '@sluice/schema-registry';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -14,9 +15,9 @@ import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from '.
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
 
-/** One `listeners` entry. Only plain HTTP is served. */
+/** One `listeners` entry: plain HTTP, or HTTPS with the server's `tls` options. */
 export interface RestListener {
-  protocol: 'http';
+  protocol: 'http' | 'https';
   /** Interface to bind; `''` or `0.0.0.0` for all. */
   host: string;
   /** 0 picks a free port. */
@@ -28,6 +29,13 @@ export interface RestServerOptions {
   /** Backs `/admin/loggers`; its `org.apache.kafka.connect.runtime.rest.RestServer` logger gets the access log. */
   loggers: LoggerRegistry;
   listeners: RestListener[];
+  /**
+   * `admin.listeners`: undefined/null serves `/admin` on every listener; `[]` serves it nowhere;
+   * else only these listeners serve it (and serve nothing else).
+   */
+  adminListeners?: RestListener[] | null;
+  /** TLS of the `https` listeners (see `rest/tls.ts`). */
+  tls?: HttpsServerOptions;
   /** `access.control.allow.origin`: comma-separated origins (`*` wildcards); empty = same origin only. */
   corsAllowOrigin?: string;
   /** `access.control.allow.methods`: methods answered to CORS preflights; default `GET,POST,HEAD`. */
@@ -147,8 +155,21 @@ export class RestServer {
     if (this.#options.listeners.length === 0) throw new Error('RestServer needs at least one listener');
     const urls: string[] = [];
     try {
-      for (const listener of this.#options.listeners) {
-        const app = this.#buildApp();
+      const admin = this.#options.adminListeners;
+      const all: [RestListener, 'all' | 'admin' | 'api'][] =
+        admin === undefined || admin === null
+          ? this.#options.listeners.map((l) => [l, 'all'])
+          : [
+              ...this.#options.listeners.map((l): [RestListener, 'api'] => [l, 'api']),
+              ...admin.map((l): [RestListener, 'admin'] => [l, 'admin']),
+            ];
+      for (const [listener, serves] of all) {
+        if (listener.protocol === 'https' && this.#options.tls === undefined) {
+          throw new Error(
+            `Listener https://${formatHost(listener.host)}:${listener.port} needs TLS settings`,
+          );
+        }
+        const app = this.#buildApp(listener.protocol === 'https' ? this.#options.tls : undefined, serves);
         this.#apps.push(app);
         const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
         await app.listen({ host: bindHost, port: listener.port });
@@ -173,9 +194,10 @@ export class RestServer {
     this.#urls = [];
   }
 
-  #buildApp(): FastifyInstance {
+  #buildApp(tls: HttpsServerOptions | undefined, serves: 'all' | 'admin' | 'api'): FastifyInstance {
     const app = Fastify({
       logger: false,
+      ...(tls === undefined ? {} : { https: tls }),
       bodyLimit: this.#options.bodyLimit ?? 16 * 1024 * 1024,
       routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 65_535 },
     });
@@ -220,6 +242,11 @@ export class RestServer {
     app.addHook('onRequest', async (request) => {
       // The registry's clients may accept only Confluent's media type (application/vnd.schemaregistry.v1+json).
       const registryPath = registry !== undefined && isRegistryPath(request.url.split('?')[0] ?? '/');
+      if (serves !== 'all') {
+        // admin.listeners: /admin only there, nothing else there (Kafka answers 404 either way).
+        const isAdmin = /^\/admin(\/|$|\?)/.test(request.url);
+        if (isAdmin !== (serves === 'admin')) throw new RestError(404, jaxRsMessage(404));
+      }
       if (request.method !== 'OPTIONS' && !registryPath && !acceptsJson(request.headers.accept)) {
         throw new RestError(406, jaxRsMessage(406));
       }

@@ -1,0 +1,35 @@
+/**
+ * The REST server's listener options from a worker configuration: `listeners` and
+ * `admin.listeners` with their protocols, the TLS of the `https` ones (`rest/tls.ts`), and the
+ * client TLS this worker uses to forward to other workers when it advertises an `https` URL.
+ */
+import type { WorkerConfig } from '../config/worker-config.ts';
+import type { RestListener, RestServerOptions } from './rest-server.ts';
+import { restTls, setRestClientTls } from './tls.ts';
+
+/**
+ * @throws ConfigError naming the key when an https listener's key or trust store cannot be loaded
+ */
+export function restListenerOptions(
+  config: WorkerConfig,
+): Pick<RestServerOptions, 'listeners' | 'adminListeners' | 'tls'> {
+  const toRest = (l: { protocol: 'http' | 'https'; host: string; port: number }): RestListener => ({
+    protocol: l.protocol,
+    host: l.host,
+    port: l.port,
+  });
+  const listeners = config.listeners().map(toRest);
+  const admin = config.adminListeners();
+  const adminListeners = admin === null ? null : admin.map(toRest);
+  const https =
+    [...listeners, ...(adminListeners ?? [])].some((l) => l.protocol === 'https') ||
+    config.advertisedProtocol() === 'https';
+  if (!https) {
+    setRestClientTls(undefined);
+    return { listeners, adminListeners };
+  }
+  const tls = restTls(config.originalsStrings());
+  // Forwarding to other workers' https URLs presents this worker's certificate and trusts its trust store.
+  setRestClientTls(tls.client);
+  return { listeners, adminListeners, tls: tls.server };
+}
