@@ -10,7 +10,7 @@ import {
   LoggerRegistry,
   RestServer,
   registerWorkerRegistryLocally,
-  restListenerOptions,
+  restSecurityOptions,
   type WorkerConfig,
   workerSchemaRegistry,
 } from '@sluice/runtime';
@@ -120,9 +120,9 @@ export async function startRestServer(
     return undefined;
   }
   if (schemaRegistry !== null) registerWorkerRegistryLocally(schemaRegistry, config.listeners());
-  let listenerOptions: ReturnType<typeof restListenerOptions>;
+  let listenerOptions: ReturnType<typeof restSecurityOptions>;
   try {
-    listenerOptions = restListenerOptions(config);
+    listenerOptions = restSecurityOptions(config);
   } catch (e) {
     err.write(`sluice: cannot start the REST server: ${(e as Error).message}\n`);
     await release();

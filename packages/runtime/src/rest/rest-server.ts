@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Herder } from '../herder/herder.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
 import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
+import { inboundAuthorization, type RestAuthenticator } from './auth/rest-auth.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -34,6 +35,8 @@ export interface RestServerOptions {
    * else only these listeners serve it (and serve nothing else).
    */
   adminListeners?: RestListener[] | null;
+  /** Authentication of the requests that match a route (see `rest/auth/`); none when undefined. */
+  auth?: RestAuthenticator;
   /** TLS of the `https` listeners (see `rest/tls.ts`). */
   tls?: HttpsServerOptions;
   /** `access.control.allow.origin`: comma-separated origins (`*` wildcards); empty = same origin only. */
@@ -239,13 +242,32 @@ export class RestServer {
     // Every answer is JSON (`@Produces(application/json)`): a client that accepts no JSON gets 406.
     const registry = this.#options.schemaRegistry;
     if (registry !== undefined) app.register(schemaRegistryPlugin, { registry });
-    app.addHook('onRequest', async (request) => {
+    const principals = new WeakMap<FastifyRequest, string>();
+    app.addHook('onRequest', async (request, reply) => {
       // The registry's clients may accept only Confluent's media type (application/vnd.schemaregistry.v1+json).
       const registryPath = registry !== undefined && isRegistryPath(request.url.split('?')[0] ?? '/');
       if (serves !== 'all') {
         // admin.listeners: /admin only there, nothing else there (Kafka answers 404 either way).
         const isAdmin = /^\/admin(\/|$|\?)/.test(request.url);
         if (isAdmin !== (serves === 'admin')) throw new RestError(404, jaxRsMessage(404));
+      }
+      const auth = this.#options.auth;
+      if (auth !== undefined && request.method !== 'OPTIONS') {
+        // Only requests that reach a route are authenticated (an unknown path is a 404, a wrong
+        // method a 405, as JAX-RS matches before Kafka's filter runs).
+        const path = (request.url.split('?')[0] ?? '/').replace(/\/{2,}/g, '/');
+        const method = request.method === 'HEAD' ? 'GET' : request.method;
+        if (registryPath || this.#matchers.some((m) => m.method === method && m.pattern.test(path))) {
+          const decision = auth.check({ method: request.method, path, headers: request.headers }, serves);
+          if (!decision.allow) {
+            reply
+              .code(decision.status)
+              .header('content-type', decision.contentType)
+              .headers(decision.headers ?? {});
+            return reply.send(decision.body);
+          }
+          if (decision.principal !== undefined) principals.set(request, decision.principal);
+        }
       }
       if (request.method !== 'OPTIONS' && !registryPath && !acceptsJson(request.headers.accept)) {
         throw new RestError(406, jaxRsMessage(406));
@@ -272,6 +294,7 @@ export class RestServer {
           url: request.url,
           status: reply.statusCode,
           remoteAddress: request.ip,
+          principal: principals.get(request),
           userAgent: request.headers['user-agent'],
           durationMs: Math.round(reply.elapsedTime),
         },
@@ -297,14 +320,16 @@ export class RestServer {
         method: route.method,
         url: fastifyPath(route.path),
         handler: async (request, reply) => {
-          const result = await handler({
-            params: request.params as Record<string, string>,
-            query: request.query as Record<string, string | string[] | undefined>,
-            body: request.body,
-            headers: request.headers,
-            rawBody: rawBodies.get(request) ?? EMPTY_BODY,
-            baseUrl: `${request.protocol}://${request.host || this.#urls[0]?.replace(/^https?:\/\//, '')}`,
-          });
+          const result = await inboundAuthorization.run(request.headers.authorization, () =>
+            handler({
+              params: request.params as Record<string, string>,
+              query: request.query as Record<string, string | string[] | undefined>,
+              body: request.body,
+              headers: request.headers,
+              rawBody: rawBodies.get(request) ?? EMPTY_BODY,
+              baseUrl: `${request.protocol}://${request.host || this.#urls[0]?.replace(/^https?:\/\//, '')}`,
+            }),
+          );
           reply.code(result.status);
           for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
           if (result.body === undefined) return reply.send();

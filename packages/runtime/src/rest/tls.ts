@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { type ConnectionOptions, createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigError } from '@sluice/api';
 import { tlsOptions } from '../kafka/client-config.ts';
+import { inboundAuthorization } from './auth/rest-auth.ts';
 
 /** The listener prefix Kafka reads first for the REST server's TLS (`listeners.https.`). */
 export const HTTPS_LISTENER_PREFIX = 'listeners.https.';
@@ -186,6 +187,11 @@ export async function restClientRequest(
   url: URL,
   init: { method: string; headers: Record<string, string>; body?: Buffer; timeoutMs: number },
 ): Promise<RestClientResponse> {
+  // A forwarded user request carries the user's credentials, as Kafka's RestClient forwards them.
+  const authorization = inboundAuthorization.getStore();
+  if (authorization !== undefined && init.headers.authorization === undefined) {
+    init = { ...init, headers: { ...init.headers, authorization } };
+  }
   if (url.protocol !== 'https:' || forwardingTls === undefined) {
     const response = await fetch(url, {
       method: init.method,

@@ -17,8 +17,8 @@ import { WorkerConfig } from '../../src/config/worker-config.ts';
 import { forwardRequest } from '../../src/distributed/rest-forwarder.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
-import { restListenerOptions } from '../../src/rest/listener-options.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
+import { restSecurityOptions } from '../../src/rest/security-options.ts';
 import { restTls, setRestClientTls } from '../../src/rest/tls.ts';
 import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
 import { workerProps } from './rest-harness.ts';
@@ -59,7 +59,7 @@ async function startWorker(extra: Record<string, string>): Promise<Started> {
     const server = new RestServer({
       herder,
       loggers: new LoggerRegistry(logger),
-      ...restListenerOptions(herder.config),
+      ...restSecurityOptions(herder.config),
     });
     const { urls } = await server.start();
     return {
@@ -303,7 +303,7 @@ describe('REST TLS settings refused at start, naming the key', () => {
         ...props(),
       });
       assert.throws(
-        () => restListenerOptions(config),
+        () => restSecurityOptions(config),
         (e: unknown) => {
           assert.ok(e instanceof ConfigError, String(e));
           assert.match(e.message, message);
@@ -315,7 +315,7 @@ describe('REST TLS settings refused at start, naming the key', () => {
 
   test('an http-only worker needs no TLS settings', () => {
     const config = new WorkerConfig({ ...workerProps('/tmp/unused') });
-    assert.equal(restListenerOptions(config).tls, undefined);
+    assert.equal(restSecurityOptions(config).tls, undefined);
   });
 });
 

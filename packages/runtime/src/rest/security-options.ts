@@ -1,18 +1,23 @@
 /**
- * The REST server's listener options from a worker configuration: `listeners` and
+ * The REST server's security options from a worker configuration: `listeners` and
  * `admin.listeners` with their protocols, the TLS of the `https` ones (`rest/tls.ts`), and the
  * client TLS this worker uses to forward to other workers when it advertises an `https` URL.
  */
 import type { WorkerConfig } from '../config/worker-config.ts';
+import { restAuthFromWorker } from './auth/rest-auth.ts';
 import type { RestListener, RestServerOptions } from './rest-server.ts';
 import { restTls, setRestClientTls } from './tls.ts';
 
 /**
- * @throws ConfigError naming the key when an https listener's key or trust store cannot be loaded
+ * The listeners, their TLS and the authentication of a worker's REST server.
+ * @throws ConfigError naming the key when an https listener's key or trust store cannot be loaded,
+ *   or the authentication settings are broken
  */
-export function restListenerOptions(
+export function restSecurityOptions(
   config: WorkerConfig,
-): Pick<RestServerOptions, 'listeners' | 'adminListeners' | 'tls'> {
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<RestServerOptions, 'listeners' | 'adminListeners' | 'tls' | 'auth'> {
+  const auth = restAuthFromWorker(config.originalsStrings(), env);
   const toRest = (l: { protocol: 'http' | 'https'; host: string; port: number }): RestListener => ({
     protocol: l.protocol,
     host: l.host,
@@ -26,10 +31,10 @@ export function restListenerOptions(
     config.advertisedProtocol() === 'https';
   if (!https) {
     setRestClientTls(undefined);
-    return { listeners, adminListeners };
+    return { listeners, adminListeners, ...(auth === undefined ? {} : { auth }) };
   }
   const tls = restTls(config.originalsStrings());
   // Forwarding to other workers' https URLs presents this worker's certificate and trusts its trust store.
   setRestClientTls(tls.client);
-  return { listeners, adminListeners, tls: tls.server };
+  return { listeners, adminListeners, tls: tls.server, ...(auth === undefined ? {} : { auth }) };
 }
