@@ -257,8 +257,13 @@ export class RestServer {
         // method a 405, as JAX-RS matches before Kafka's filter runs).
         const path = (request.url.split('?')[0] ?? '/').replace(/\/{2,}/g, '/');
         const method = request.method === 'HEAD' ? 'GET' : request.method;
-        if (registryPath || this.#matchers.some((m) => m.method === method && m.pattern.test(path))) {
-          const decision = auth.check({ method: request.method, path, headers: request.headers }, serves);
+        const route = this.#matchers.findIndex((m) => m.method === method && m.pattern.test(path));
+        if (registryPath || route >= 0) {
+          const decision = await auth.check(
+            { method: request.method, path, headers: request.headers },
+            serves,
+            route >= 0 ? ROUTES[route]!.operationId : undefined,
+          );
           if (!decision.allow) {
             reply
               .code(decision.status)
@@ -298,7 +303,8 @@ export class RestServer {
           userAgent: request.headers['user-agent'],
           durationMs: Math.round(reply.elapsedTime),
         },
-        `${request.method} ${request.url} ${reply.statusCode}`,
+        // A state-changing request names who made it.
+        `${request.method} ${request.url} ${reply.statusCode}${principals.has(request) ? ` by ${principals.get(request)}` : ''}`,
       );
     });
 
