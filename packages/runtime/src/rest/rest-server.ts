@@ -15,6 +15,7 @@ import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
+import { maskSecrets } from './secret-masking.ts';
 
 /** One `listeners` entry: plain HTTP, or HTTPS with the server's `tls` options. */
 export interface RestListener {
@@ -37,6 +38,8 @@ export interface RestServerOptions {
   adminListeners?: RestListener[] | null;
   /** Authentication of the requests that match a route (see `rest/auth/`); none when undefined. */
   auth?: RestAuthenticator;
+  /** `rest.mask.passwords`: PASSWORD values answered as `[hidden]` (see `rest/secret-masking.ts`). */
+  maskPasswords?: boolean;
   /** TLS of the `https` listeners (see `rest/tls.ts`). */
   tls?: HttpsServerOptions;
   /** `access.control.allow.origin`: comma-separated origins (`*` wildcards); empty = same origin only. */
@@ -123,7 +126,7 @@ export class RestServer {
     this.#headerRules = options.responseHeaders?.trim() ? parseResponseHeaders(options.responseHeaders) : [];
     let openApi: unknown;
     this.#handlers = createHandlers({
-      herder: options.herder,
+      herder: options.maskPasswords === true ? maskSecrets(options.herder) : options.herder,
       loggers: options.loggers,
       commit: options.commit ?? 'unknown',
       requestTimeoutMs: options.requestTimeoutMs ?? 90_000,
