@@ -120,7 +120,9 @@ describe('rest.mask.passwords=true', () => {
       config: Record<string, string>;
     }[];
     expectMasked(tasks[0]!.config);
-    const validated = await http(w.url, 'PUT', '/connector-plugins/SecretSinkConnector/config/validate', { body: { ...CONFIG, name: 'sec' } });
+    const validated = await http(w.url, 'PUT', '/connector-plugins/SecretSinkConnector/config/validate', {
+      body: { ...CONFIG, name: 'sec' },
+    });
     assert.equal(validated.status, 200);
     assert.doesNotMatch(validated.text, /s3cret!|key-pass/);
     // The connector itself runs with the real secret.

@@ -65,10 +65,11 @@ interface Settings {
   userRoles: Map<string, Role> | undefined;
 }
 
+// Kafka 4.1.1 answers this text with Content-Type application/json (recorded: test/rest/goldens/basic-auth).
 const KAFKA_401: AuthDecision = {
   allow: false,
   status: 401,
-  contentType: 'text/plain',
+  contentType: 'application/json',
   body: UNAUTHORIZED_MESSAGE,
 };
 
