@@ -93,7 +93,8 @@ async function fuzz(label: string, headers: string[]): Promise<{ status: number;
       '--workers',
       '1',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // In the run's temporary directory: schemathesis writes a .schemathesis/ cache where it runs.
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
   );
   let stdout = '';
   child.stdout.on('data', (c) => (stdout += String(c)));
