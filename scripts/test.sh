@@ -35,7 +35,7 @@ set -a; . "$env_file"; set +a
 
 echo "== tests (node --test)"
 shopt -s globstar nullglob
-files=(packages/*/test/**/*.test.ts packages/connectors/*/test/**/*.test.ts test/**/*.test.ts benchmarks/*/test/**/*.test.ts)
+files=(packages/*/test/**/*.test.ts packages/connectors/*/test/**/*.test.ts test/**/*.test.ts benchmarks/*/test/**/*.test.ts examples/*/test/**/*.test.ts)
 scripts/run-node.sh --test --test-reporter=spec --test-timeout=600000 "${files[@]}"
 
 echo "== build (tsc -b: the JavaScript and .d.ts that get published)"
