@@ -42,6 +42,7 @@ import { connectionSettings, producerSettings, taskClientProps } from '../kafka/
 import type { LogClient } from '../kafka/log-client.ts';
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import { MemoryStatusStore } from '../storage/status-store.ts';
@@ -225,6 +226,7 @@ export class StandaloneHerder implements Herder {
     return this.#serial(async () => {
       const validation = await this.validateConnectorConfig({ ...config, name });
       if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
+      for (const w of unknownKeyWarnings(name, config, validation)) this.logger.warn(w);
       const full = { ...(config as Record<string, string>), name };
       const existing = this.#connectors.get(name);
       if (existing !== undefined && !options.allowReplace)
