@@ -115,7 +115,7 @@ describe('Java-only names', () => {
   test('a converter Sluice lacks: the converters Sluice provides, and sluice plugins', () => {
     const registry = builtinPlugins(SLUICE_VERSION);
     assert.throws(
-      () => registry.resolve('io.confluent.connect.protobuf.ProtobufConverter', ['converter']),
+      () => registry.resolve('io.apicurio.registry.utils.converter.AvroConverter', ['converter']),
       (err: Error) => {
         assert.match(err.message, /cannot run here/);
         assert.match(
