@@ -3,10 +3,7 @@
  * validating JSONDeserializer) through Sluice's registry in its own process.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import {
   BigDecimal,
   ConnectDate,
@@ -18,38 +15,18 @@ import {
   Timestamp,
   valueEquals,
 } from '@sluice/api';
-import { ensurePythonVenv, uniqueName } from '@sluice/testing';
+import { uniqueName } from '@sluice/testing';
 import { fromConnectSchemaJson, JsonSchemaConverter } from '../src/index.ts';
 import { PYTHON_REQUIREMENTS, PYTHON_VENV } from './python/requirements.ts';
-import { startRegistryProcess } from './registry-process.ts';
+import { usePythonInterop } from './python-interop.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-let python: string;
-let stopRegistry: () => void;
-let url: string;
-
-before(async () => {
-  python = ensurePythonVenv(PYTHON_VENV, PYTHON_REQUIREMENTS);
-  ({ url, stop: stopRegistry } = await startRegistryProcess());
+const interop = usePythonInterop({
+  venv: PYTHON_VENV,
+  requirements: PYTHON_REQUIREMENTS,
+  script: 'confluent_client.py',
+  timeoutMs: 120_000,
 });
-
-after(() => {
-  stopRegistry?.();
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: the Python side answers arbitrary JSON
-type Json = any;
-
-function runPython(job: Record<string, unknown>): Json {
-  return JSON.parse(
-    execFileSync(python, [join(here, 'python/confluent_client.py')], {
-      input: JSON.stringify({ url, ...job }),
-      encoding: 'utf8',
-      timeout: 120_000,
-    }),
-  );
-}
+const runPython = interop.runPython;
 
 const inner = SchemaBuilder.struct().name('js.Inner').field('q', Schema.INT32_SCHEMA).optional().build();
 const schema = SchemaBuilder.struct()
@@ -115,7 +92,7 @@ test("the JSON Schema of a Connect schema has Confluent's shape", () => {
 test('what Sluice writes, Python validates and decodes; what Python writes, Sluice reads', () => {
   const topic = uniqueName('json-interop');
   const c = new JsonSchemaConverter();
-  c.configure({ 'schema.registry.url': url, 'decimal.format': 'NUMERIC' }, false);
+  c.configure({ 'schema.registry.url': interop.url, 'decimal.format': 'NUMERIC' }, false);
   const bytes = c.fromConnectData(topic, schema, value)!;
   assert.equal(bytes[0], 0);
   const text = Buffer.from(bytes).subarray(5).toString('utf8');
