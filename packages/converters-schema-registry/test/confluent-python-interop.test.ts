@@ -6,9 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import {
   BigDecimal,
   ConnectDate,
@@ -20,42 +18,23 @@ import {
   Timestamp,
   valueEquals,
 } from '@sluice/api';
-import { ensurePythonVenv, uniqueName } from '@sluice/testing';
+import { uniqueName } from '@sluice/testing';
 import { AvroConverter } from '../src/index.ts';
 import { PYTHON_REQUIREMENTS, PYTHON_VENV } from './python/requirements.ts';
-import { startRegistryProcess } from './registry-process.ts';
+import { usePythonInterop } from './python-interop.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-let python: string;
-let stopRegistry: () => void;
-let url: string;
-
-before(async () => {
-  python = ensurePythonVenv(PYTHON_VENV, PYTHON_REQUIREMENTS);
-  ({ url, stop: stopRegistry } = await startRegistryProcess());
-  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+const interop = usePythonInterop({
+  venv: PYTHON_VENV,
+  requirements: PYTHON_REQUIREMENTS,
+  script: 'confluent_client.py',
+  timeoutMs: 120_000,
+  ready: (url) => assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/),
 });
-
-after(() => {
-  stopRegistry?.();
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: the Python side answers arbitrary JSON
-type Json = any;
-
-function runPython(job: Record<string, unknown>): Json {
-  const out = execFileSync(python, [join(here, 'python/confluent_client.py')], {
-    input: JSON.stringify({ url, ...job }),
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return JSON.parse(out);
-}
+const runPython = interop.runPython;
 
 function converter(isKey: boolean, extra: Record<string, string> = {}): AvroConverter {
   const c = new AvroConverter();
-  c.configure({ 'schema.registry.url': url, ...extra }, isKey);
+  c.configure({ 'schema.registry.url': interop.url, ...extra }, isKey);
   return c;
 }
 
@@ -157,7 +136,9 @@ test('what Sluice writes, Python decodes; Python re-encodes it to the same bytes
 
   // The schema Sluice registered, as the registry returns it (what Python serializes with).
   const latest = JSON.parse(
-    execFileSync('curl', ['-sf', `${url}/subjects/${topic}-value/versions/latest`], { encoding: 'utf8' }),
+    execFileSync('curl', ['-sf', `${interop.url}/subjects/${topic}-value/versions/latest`], {
+      encoding: 'utf8',
+    }),
   );
   const id = Buffer.from(valueBytes!).readInt32BE(1);
   assert.equal(latest.id, id);
@@ -387,7 +368,7 @@ test('subject name strategies', () => {
     c.fromConnectData(topic, schema, new Struct(schema).put('x', 1));
     const versions = execFileSync(
       'curl',
-      ['-sf', `${url}/subjects/${encodeURIComponent(subject)}/versions`],
+      ['-sf', `${interop.url}/subjects/${encodeURIComponent(subject)}/versions`],
       {
         encoding: 'utf8',
       },

@@ -3,96 +3,36 @@
  * validating JSONDeserializer) through Sluice's registry in its own process.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import {
-  BigDecimal,
-  ConnectDate,
-  Decimal,
-  Schema,
-  SchemaBuilder,
-  Struct,
-  Time,
-  Timestamp,
-  valueEquals,
-} from '@sluice/api';
-import { ensurePythonVenv, uniqueName } from '@sluice/testing';
+import { test } from 'node:test';
+import { Decimal, Schema, SchemaBuilder, Struct, valueEquals } from '@sluice/api';
+import { uniqueName } from '@sluice/testing';
 import { fromConnectSchemaJson, JsonSchemaConverter } from '../src/index.ts';
 import { PYTHON_REQUIREMENTS, PYTHON_VENV } from './python/requirements.ts';
-import { startRegistryProcess } from './registry-process.ts';
+import { usePythonInterop } from './python-interop.ts';
+import { rowFixture } from './row-fixture.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-let python: string;
-let stopRegistry: () => void;
-let url: string;
-
-before(async () => {
-  python = ensurePythonVenv(PYTHON_VENV, PYTHON_REQUIREMENTS);
-  ({ url, stop: stopRegistry } = await startRegistryProcess());
+const interop = usePythonInterop({
+  venv: PYTHON_VENV,
+  requirements: PYTHON_REQUIREMENTS,
+  script: 'confluent_client.py',
+  timeoutMs: 120_000,
 });
+const runPython = interop.runPython;
 
-after(() => {
-  stopRegistry?.();
+const { schema, row } = rowFixture({
+  name: 'js.Row',
+  innerName: 'js.Inner',
+  extraMap: {
+    name: 'nkmap',
+    schema: SchemaBuilder.map(Schema.INT32_SCHEMA, Schema.STRING_SCHEMA).build(),
+    value: new Map([[7, 'seven']]),
+  },
+  dec: '12.34',
+  date: new Date(Date.UTC(2024, 0, 2)),
+  time: new Date(1000),
+  ts: new Date(1_700_000_000_000),
 });
-
-// biome-ignore lint/suspicious/noExplicitAny: the Python side answers arbitrary JSON
-type Json = any;
-
-function runPython(job: Record<string, unknown>): Json {
-  return JSON.parse(
-    execFileSync(python, [join(here, 'python/confluent_client.py')], {
-      input: JSON.stringify({ url, ...job }),
-      encoding: 'utf8',
-      timeout: 120_000,
-    }),
-  );
-}
-
-const inner = SchemaBuilder.struct().name('js.Inner').field('q', Schema.INT32_SCHEMA).optional().build();
-const schema = SchemaBuilder.struct()
-  .name('js.Row')
-  .field('i8', Schema.INT8_SCHEMA)
-  .field('i16', Schema.INT16_SCHEMA)
-  .field('i32', Schema.INT32_SCHEMA)
-  .field('i64', Schema.INT64_SCHEMA)
-  .field('f32', Schema.FLOAT32_SCHEMA)
-  .field('f64', Schema.FLOAT64_SCHEMA)
-  .field('b', Schema.BOOLEAN_SCHEMA)
-  .field('s', Schema.STRING_SCHEMA)
-  .field('bytes', Schema.BYTES_SCHEMA)
-  .field('arr', SchemaBuilder.array(Schema.STRING_SCHEMA).build())
-  .field('map', SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.INT32_SCHEMA).build())
-  .field('nkmap', SchemaBuilder.map(Schema.INT32_SCHEMA, Schema.STRING_SCHEMA).build())
-  .field('inner', inner)
-  .field('opt', Schema.OPTIONAL_STRING_SCHEMA)
-  .field('dec', Decimal.schema(2))
-  .field('date', ConnectDate.SCHEMA)
-  .field('time', Time.SCHEMA)
-  .field('ts', Timestamp.SCHEMA)
-  .build();
-
-const value = new Struct(schema)
-  .put('i8', 8)
-  .put('i16', -16)
-  .put('i32', 32)
-  .put('i64', 9007199254740993n)
-  .put('f32', 1.5)
-  .put('f64', 1e300)
-  .put('b', true)
-  .put('s', 'ünï "q"')
-  .put('bytes', new Uint8Array([1, 2, 3]))
-  .put('arr', ['x', 'y'])
-  .put('map', { a: 1 })
-  .put('nkmap', new Map([[7, 'seven']]))
-  .put('inner', new Struct(inner).put('q', 3))
-  .put('opt', null)
-  .put('dec', BigDecimal.parse('12.34'))
-  .put('date', new Date(Date.UTC(2024, 0, 2)))
-  .put('time', new Date(1000))
-  .put('ts', new Date(1_700_000_000_000));
+const value = row();
 
 test("the JSON Schema of a Connect schema has Confluent's shape", () => {
   const json = fromConnectSchemaJson(
@@ -115,7 +55,7 @@ test("the JSON Schema of a Connect schema has Confluent's shape", () => {
 test('what Sluice writes, Python validates and decodes; what Python writes, Sluice reads', () => {
   const topic = uniqueName('json-interop');
   const c = new JsonSchemaConverter();
-  c.configure({ 'schema.registry.url': url, 'decimal.format': 'NUMERIC' }, false);
+  c.configure({ 'schema.registry.url': interop.url, 'decimal.format': 'NUMERIC' }, false);
   const bytes = c.fromConnectData(topic, schema, value)!;
   assert.equal(bytes[0], 0);
   const text = Buffer.from(bytes).subarray(5).toString('utf8');

@@ -4,44 +4,21 @@
  * through Sluice's registry in its own process.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { BigDecimal, Decimal, Schema, SchemaBuilder, Struct, valueEquals } from '@sluice/api';
-import { ensurePythonVenv, uniqueName } from '@sluice/testing';
+import { uniqueName } from '@sluice/testing';
 import { fromConnectSchemaProtobuf, ProtobufConverter } from '../src/index.ts';
 import { rowSchema, rowValue } from './protobuf-fixtures.ts';
 import { PYTHON_PROTOBUF_REQUIREMENTS, PYTHON_PROTOBUF_VENV } from './python/requirements-protobuf.ts';
-import { startRegistryProcess } from './registry-process.ts';
+import { type Json, usePythonInterop } from './python-interop.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-let python: string;
-let stopRegistry: () => void;
-let url: string;
-
-before(async () => {
-  python = ensurePythonVenv(PYTHON_PROTOBUF_VENV, PYTHON_PROTOBUF_REQUIREMENTS);
-  ({ url, stop: stopRegistry } = await startRegistryProcess());
+const interop = usePythonInterop({
+  venv: PYTHON_PROTOBUF_VENV,
+  requirements: PYTHON_PROTOBUF_REQUIREMENTS,
+  script: 'confluent_protobuf.py',
+  timeoutMs: 180_000,
 });
-
-after(() => {
-  stopRegistry?.();
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: the Python side answers arbitrary JSON
-type Json = any;
-
-function runPython(job: Record<string, unknown>): Json {
-  return JSON.parse(
-    execFileSync(python, [join(here, 'python/confluent_protobuf.py')], {
-      input: JSON.stringify({ url, ...job }),
-      encoding: 'utf8',
-      timeout: 180_000,
-    }),
-  );
-}
+const runPython = interop.runPython;
 
 /**
  * The registry's `?format=serialized` answer for the schema of `record` equals, byte for byte, the
@@ -49,7 +26,7 @@ function runPython(job: Record<string, unknown>): Json {
  */
 async function assertServedAsProtoc(record: Uint8Array, protocBase64: string): Promise<void> {
   const id = Buffer.from(record).readInt32BE(1);
-  const get = () => fetch(`${url}/schemas/ids/${id}?format=serialized`);
+  const get = () => fetch(`${interop.url}/schemas/ids/${id}?format=serialized`);
   // A kept-alive socket the server has just closed fails once ("other side closed"): ask again.
   const answer = await get().catch(get);
   const served = (await answer.json()) as { schema: string };
@@ -65,7 +42,7 @@ async function assertServedAsProtoc(record: Uint8Array, protocBase64: string): P
 test('what Sluice writes, Python decodes; what Python writes from the same .proto, Sluice reads', async () => {
   const topic = uniqueName('pb-interop');
   const c = new ProtobufConverter();
-  c.configure({ 'schema.registry.url': url }, false);
+  c.configure({ 'schema.registry.url': interop.url }, false);
   const value = rowValue();
   const bytes = c.fromConnectData(topic, rowSchema, value)!;
   const proto = fromConnectSchemaProtobuf(rowSchema).text;
@@ -212,7 +189,7 @@ test("a Python-defined schema (nested messages, enum, oneof, map, optional, wrap
   assert.deepEqual([...lineBytes.subarray(5, 8)], [4, 2, 0], 'Python writes index list [1, 0]');
 
   const c = new ProtobufConverter();
-  c.configure({ 'schema.registry.url': url }, false);
+  c.configure({ 'schema.registry.url': interop.url }, false);
   const read = c.toConnectData(topic, orderBytes);
   const s = read.schema!;
   assert.equal(s.name, 'Order');
@@ -259,7 +236,7 @@ test("a Python-defined schema (nested messages, enum, oneof, map, optional, wrap
   // (its message index [1], its field types): the same bytes as Python's.
   const latest = new ProtobufConverter();
   latest.configure(
-    { 'schema.registry.url': url, 'auto.register.schemas': 'false', 'use.latest.version': 'true' },
+    { 'schema.registry.url': interop.url, 'auto.register.schemas': 'false', 'use.latest.version': 'true' },
     false,
   );
   assert.equal(
@@ -304,7 +281,7 @@ test('wrapper.for.nullables and optional.for.nullables: Python tells null from t
   for (const key of ['wrapper.for.nullables', 'optional.for.nullables']) {
     const topic = uniqueName('pb-null');
     const c = new ProtobufConverter();
-    c.configure({ 'schema.registry.url': url, [key]: 'true' }, false);
+    c.configure({ 'schema.registry.url': interop.url, [key]: 'true' }, false);
     converters.push(c);
     const bytes = c.fromConnectData(topic, schema, value)!;
     jobs.push({ topic, hex: Buffer.from(bytes).toString('hex'), message: 'pb.Nullable' });
@@ -336,7 +313,7 @@ test("Decimals carry the value's unscaled bytes, precision and scale as Confluen
   ];
   const py = runPython({ decimals: cases });
   const c = new ProtobufConverter();
-  c.configure({ 'schema.registry.url': url }, false);
+  c.configure({ 'schema.registry.url': interop.url }, false);
   cases.forEach(([text, scale], i) => {
     const schema = SchemaBuilder.struct().name('pb.Dec').field('d', Decimal.schema(scale)).build();
     const bytes = Buffer.from(
@@ -357,7 +334,7 @@ test('a wrapper message at the root (Python serializing google.protobuf.StringVa
     ],
   });
   const c = new ProtobufConverter();
-  c.configure({ 'schema.registry.url': url }, false);
+  c.configure({ 'schema.registry.url': interop.url }, false);
   const s = c.toConnectData(topic, Buffer.from(py.encoded[0], 'hex'));
   assert.equal(s.schema!.type, 'STRING');
   assert.equal(s.value, 'hi');
@@ -365,7 +342,7 @@ test('a wrapper message at the root (Python serializing google.protobuf.StringVa
   assert.equal(n.schema!.type, 'INT64');
   assert.equal(n.value, -7);
   const raw = new ProtobufConverter();
-  raw.configure({ 'schema.registry.url': url, 'wrapper.for.raw.primitives': 'false' }, false);
+  raw.configure({ 'schema.registry.url': interop.url, 'wrapper.for.raw.primitives': 'false' }, false);
   const struct = raw.toConnectData(topic, Buffer.from(py.encoded[0], 'hex'));
   assert.equal(struct.schema!.name, 'StringValue');
   assert.equal((struct.value as Struct).get('value'), 'hi');
@@ -373,7 +350,7 @@ test('a wrapper message at the root (Python serializing google.protobuf.StringVa
 
 test("primitive values are written as google.protobuf wrappers, as Confluent's converter does: the same index list and payload as Python's for that wrapper", () => {
   const c = new ProtobufConverter();
-  c.configure({ 'schema.registry.url': url }, false);
+  c.configure({ 'schema.registry.url': interop.url }, false);
   const cases: [Schema, unknown, string, unknown][] = [
     [Schema.STRING_SCHEMA, 'line ✓', 'google.protobuf.StringValue', 'line ✓'],
     [Schema.INT64_SCHEMA, 9007199254740993n, 'google.protobuf.Int64Value', '9007199254740993'],

@@ -1,20 +1,7 @@
-import {
-  type ConfigDef,
-  ConnectError,
-  DataError,
-  type HeaderConverter,
-  type Schema,
-  SchemaAndValue,
-  SchemaBuilder,
-} from '@sluice/api';
+import { DataError, type Schema, SchemaAndValue, SchemaBuilder } from '@sluice/api';
 import avro from 'avsc';
-import { RegistryClientError, SchemaRegistryClient } from '../client/registry-client.ts';
-import {
-  readConverterSettings,
-  type SchemaRegistryConverterSettings,
-  schemaRegistryConverterConfigDef,
-  subjectName,
-} from '../config.ts';
+import { type SchemaRegistryConverterSettings, schemaRegistryConverterConfigDef } from '../config.ts';
+import { type ConverterFormat, SchemaRegistryConverter } from '../converter-base.ts';
 import { AvroWriter, compileAvroEncoder, type Encode } from './avro-binary.ts';
 import {
   type AvroDataOptions,
@@ -26,6 +13,19 @@ import {
 import { type Convert, compileFromAvro, compileToAvro } from './avro-values.ts';
 
 const MAGIC_BYTE = 0;
+
+const AVRO_FORMAT: ConverterFormat = {
+  className: 'AvroConverter',
+  label: 'Avro',
+  schemaType: 'AVRO',
+  typeName: 'Avro',
+  minLength: 5,
+  schemalessNote: "; schemaless values are not supported by Sluice's AvroConverter yet",
+  magicByteNote: ' (the data was not written with a Schema Registry serializer)',
+  retrievalNamesFormat: true,
+  missingVersionHint: true,
+  boundedCaches: true,
+};
 
 /** avsc's `long` as JavaScript bigint on reading (every 64-bit value exact), number or bigint on writing. */
 const LONG_TYPE = avro.types.LongType.__with({
@@ -89,21 +89,6 @@ interface ReaderEntry {
   readonly fromAvro: Convert;
 }
 
-class Lru<K, V> {
-  readonly #map = new Map<K, V>();
-  readonly #max: number;
-  constructor(max: number) {
-    this.#max = Math.max(1, max);
-  }
-  get(key: K): V | undefined {
-    return this.#map.get(key);
-  }
-  set(key: K, value: V): void {
-    if (this.#map.size >= this.#max) this.#map.delete(this.#map.keys().next().value as K);
-    this.#map.set(key, value);
-  }
-}
-
 function recordNameOf(json: AvroJson): string {
   if (typeof json === 'string') return json;
   if (Array.isArray(json)) return 'union';
@@ -124,63 +109,32 @@ function recordNameOf(json: AvroJson): string {
  * Schemas, ids and compiled types are cached per schema and per id: in the steady state no
  * request reaches the registry. Also usable as a header converter.
  */
-export class AvroConverter implements HeaderConverter {
+export class AvroConverter extends SchemaRegistryConverter<WriterEntry, ReaderEntry> {
   static readonly javaClass = 'io.confluent.connect.avro.AvroConverter';
-  #settings: SchemaRegistryConverterSettings | null = null;
-  #client: SchemaRegistryClient | null = null;
-  #isKey = false;
   #options: AvroDataOptions = {
     connectMetaData: true,
     enhancedSchemaSupport: false,
     scrubInvalidNames: false,
   };
-  #writers = new WeakMap<Schema, WriterEntry>();
-  #writersByText = new Lru<string, WriterEntry>(1000);
-  #readers = new Lru<number, ReaderEntry>(1000);
   #scratch = Buffer.alloc(64 * 1024);
   readonly #writer_ = new AvroWriter();
-  readonly #def = schemaRegistryConverterConfigDef();
 
-  configure(configs: Readonly<Record<string, unknown>>, isKey = false): void {
-    const settings = readConverterSettings(this.#def, configs, isKey);
-    this.#settings = settings;
-    this.#isKey = isKey;
-    this.#client?.close();
-    this.#client = new SchemaRegistryClient(settings.client, settings.maxSchemasPerSubject);
+  constructor() {
+    super(AVRO_FORMAT, schemaRegistryConverterConfigDef());
+  }
+
+  protected configureFormat(settings: SchemaRegistryConverterSettings): void {
     this.#options = {
       connectMetaData: settings.connectMetaData,
       enhancedSchemaSupport: settings.enhancedSchemaSupport,
       scrubInvalidNames: settings.scrubInvalidNames,
     };
-    this.#writers = new WeakMap();
-    this.#writersByText = new Lru(settings.cacheSize);
-    this.#readers = new Lru(settings.cacheSize);
   }
 
-  config(): ConfigDef {
-    return this.#def;
-  }
-
-  /** Requests this converter's client has sent to the registry (for tests and benchmarks). */
-  get registryRequests(): number {
-    return this.#client?.requests ?? 0;
-  }
-
-  fromConnectData(topic: string, schema: Schema | null, value: unknown): Uint8Array | null {
-    const settings = this.#configured();
-    if (value === null || value === undefined) return null;
-    if (schema === null) {
-      throw new DataError(
-        `AvroConverter needs a schema for the data written to topic ${topic}; schemaless values are not supported by Sluice's AvroConverter yet`,
-      );
-    }
+  protected encode(topic: string, schema: Schema, value: unknown): Uint8Array {
     const entry = this.#writer(schema);
-    const subject = subjectName(settings.subjectStrategy, topic, this.#isKey, entry.recordName);
-    let target = entry.bySubject.get(subject);
-    if (target === undefined) {
-      target = this.#resolveId(subject, entry);
-      entry.bySubject.set(subject, target);
-    }
+    const subject = this.subjectFor(topic, entry.recordName);
+    const target = this.perSubject(entry.bySubject, subject, () => this.#resolveId(subject, entry));
     if (target.types === entry.types) {
       // The data's own schema: straight from Connect values to bytes.
       const w = this.#writer_;
@@ -198,18 +152,7 @@ export class AvroConverter implements HeaderConverter {
     return this.#encode(target.id, target.types, entry.toAvro(value), topic);
   }
 
-  toConnectData(topic: string, value: Uint8Array | null): SchemaAndValue {
-    this.#configured();
-    if (value === null || value === undefined) return SchemaAndValue.NULL;
-    if (value.length < 5 || value[0] !== MAGIC_BYTE) {
-      throw new DataError(
-        `Failed to deserialize data for topic ${topic} to Avro: Unknown magic byte! (the data was not written with a Schema Registry serializer)`,
-      );
-    }
-    const buf = Buffer.isBuffer(value)
-      ? value
-      : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const id = buf.readInt32BE(1);
+  protected decode(topic: string, buf: Buffer, id: number): SchemaAndValue {
     const reader = this.#reader(id, topic);
     let decoded: { value: unknown; offset: number };
     try {
@@ -234,65 +177,40 @@ export class AvroConverter implements HeaderConverter {
     return new SchemaAndValue(reader.schema, reader.fromAvro(decoded.value));
   }
 
-  fromConnectHeader(
-    topic: string,
-    _headerKey: string,
-    schema: Schema | null,
-    value: unknown,
-  ): Uint8Array | null {
-    return this.fromConnectData(topic, schema, value);
-  }
-
-  toConnectHeader(topic: string, _headerKey: string, value: Uint8Array | null): SchemaAndValue {
-    return this.toConnectData(topic, value);
-  }
-
-  close(): void {
-    this.#client?.close();
-  }
-
-  #configured(): SchemaRegistryConverterSettings {
-    if (this.#settings === null) throw new ConnectError('AvroConverter used before configure()');
-    return this.#settings;
-  }
-
   #writer(schema: Schema): WriterEntry {
-    let entry = this.#writers.get(schema);
-    if (entry !== undefined) return entry;
-    const avroJson = fromConnectSchema(schema, this.#options);
-    const text = JSON.stringify(avroJson);
-    entry = this.#writersByText.get(text);
-    if (entry === undefined) {
-      let types: AvscTypes;
-      try {
-        types = new AvscTypes(avroJson);
-      } catch (err) {
-        throw new DataError(
-          `The Avro schema for ${schema.name ?? schema.type} is not valid Avro: ${(err as Error).message}`,
-        );
-      }
-      entry = {
-        avroJson,
-        text,
-        types,
-        toAvro: compileToAvro(schema),
-        encode: compileAvroEncoder(schema, '', this.#options.enhancedSchemaSupport),
-        recordName: recordNameOf(avroJson),
-        bySubject: new Map(),
+    return this.writerFor(schema, () => {
+      const avroJson = fromConnectSchema(schema, this.#options);
+      const text = JSON.stringify(avroJson);
+      return {
+        key: text,
+        build: () => {
+          let types: AvscTypes;
+          try {
+            types = new AvscTypes(avroJson);
+          } catch (err) {
+            throw new DataError(
+              `The Avro schema for ${schema.name ?? schema.type} is not valid Avro: ${(err as Error).message}`,
+            );
+          }
+          return {
+            avroJson,
+            text,
+            types,
+            toAvro: compileToAvro(schema),
+            encode: compileAvroEncoder(schema, '', this.#options.enhancedSchemaSupport),
+            recordName: recordNameOf(avroJson),
+            bySubject: new Map(),
+          };
+        },
       };
-      this.#writersByText.set(text, entry);
-    }
-    this.#writers.set(schema, entry);
-    return entry;
+    });
   }
 
   #resolveId(subject: string, entry: WriterEntry): { id: number; types: AvscTypes } {
-    const settings = this.#settings!;
-    const client = this.#client!;
-    const schemaText = { schema: entry.text, schemaType: 'AVRO' as const, references: [] };
-    try {
+    const settings = this.settings;
+    return this.withRegistryWrite(subject, () => {
       if (settings.useLatestVersion && !settings.autoRegister) {
-        const latest = client.latest(subject);
+        const latest = this.client.latest(subject);
         const latestTypes = new AvscTypes(JSON.parse(latest.schema) as AvroJson);
         if (settings.latestCompatibilityStrict) {
           try {
@@ -305,83 +223,27 @@ export class AvroConverter implements HeaderConverter {
         }
         return { id: latest.id, types: latestTypes };
       }
-      const id = settings.autoRegister
-        ? client.register(subject, schemaText, settings.normalize)
-        : client.lookup(subject, schemaText, settings.normalize);
-      return { id, types: entry.types };
-    } catch (err) {
-      if (!(err instanceof RegistryClientError)) throw err;
-      if (err.status === 409) {
-        throw new ConnectError(
-          `Failed to register the Avro schema for subject ${subject}: the registry refused it as incompatible with an earlier version (${err.message})`,
-          { cause: err },
-        );
-      }
-      if (err.status === 401 || err.status === 403) throw err;
-      if (err.errorCode === 40401 || err.errorCode === 40403) {
-        throw new DataError(
-          `Subject ${subject} has no version with this schema and auto.register.schemas=false: register the schema first, or set auto.register.schemas=true (${err.message})`,
-          { cause: err },
-        );
-      }
-      throw new DataError(
-        `Failed to register or look up the Avro schema for subject ${subject}: ${err.message}`,
-        {
-          cause: err,
-        },
-      );
-    }
+      return { id: this.registerOrLookup(subject, entry.text), types: entry.types };
+    });
   }
 
   #reader(id: number, topic: string): ReaderEntry {
-    const cached = this.#readers.get(id);
-    if (cached !== undefined) return cached;
-    const client = this.#client!;
-    let text: string;
-    try {
-      const s = client.schemaById(id);
-      if (s.schemaType !== 'AVRO')
-        throw new DataError(`Schema id ${id} is a ${s.schemaType} schema, not Avro`);
-      text = s.schema;
-    } catch (err) {
-      if (err instanceof RegistryClientError && (err.status === 401 || err.status === 403)) throw err;
-      if (err instanceof RegistryClientError) {
-        throw new DataError(
-          `Failed to deserialize data for topic ${topic} to Avro: Error retrieving Avro schema for id ${id}: ${err.message}`,
-          {
-            cause: err,
-          },
-        );
-      }
-      throw err;
-    }
-    const json = JSON.parse(text) as AvroJson;
-    let schema = toConnectSchema(json, this.#options);
-    // As Confluent's converter: a schema without connect.version gets the registry's version of
-    // it under the topic's subject.
-    if (schema.version === null) {
-      const subject = subjectName(this.#settings!.subjectStrategy, topic, this.#isKey, recordNameOf(json));
-      try {
-        const version = this.#versionOf(subject, text);
+    return this.readerFor(id, () => {
+      const { text } = this.fetchSchema(id, topic);
+      const json = JSON.parse(text) as AvroJson;
+      let schema = toConnectSchema(json, this.#options);
+      // As Confluent's converter: a schema without connect.version gets the registry's version of
+      // it under the topic's subject.
+      if (schema.version === null) {
+        const version = this.registeredVersion(this.subjectFor(topic, recordNameOf(json)), text);
         if (version !== null) schema = withVersion(schema, version);
-      } catch (err) {
-        if (!(err instanceof RegistryClientError)) throw err;
       }
-    }
-    const entry = {
-      types: new AvscTypes(json),
-      schema,
-      fromAvro: compileFromAvro(schema, hasGeneralUnion(json)),
-    };
-    this.#readers.set(id, entry);
-    return entry;
-  }
-
-  #versionOf(subject: string, text: string): number | null {
-    const client = this.#client!;
-    // A lookup that includes soft-deleted versions, as Confluent's deserializer does.
-    const v = client.lookupVersion(subject, { schema: text, schemaType: 'AVRO', references: [] });
-    return v;
+      return {
+        types: new AvscTypes(json),
+        schema,
+        fromAvro: compileFromAvro(schema, hasGeneralUnion(json)),
+      };
+    });
   }
 
   #encode(id: number, types: AvscTypes, avroValue: unknown, topic: string): Uint8Array {

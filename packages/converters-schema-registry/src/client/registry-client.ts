@@ -81,136 +81,91 @@ export class SchemaRegistryClient {
 
   /** `POST /subjects/{s}/versions`: the id of `schema` under `subject`, registering it when new. */
   register(subject: string, schema: SchemaText, normalize = false): number {
-    const key = `${subject}\u0000${schema.schemaType}\u0000${schema.schema}`;
-    const cached = this.#ids.get(key);
-    if (cached !== undefined) return cached;
-    const body: Record<string, unknown> = { schema: schema.schema };
-    if (schema.schemaType !== 'AVRO') body.schemaType = schema.schemaType;
-    if (schema.references.length > 0) body.references = schema.references;
-    const answer = this.#call(
-      'POST',
-      `/subjects/${encodeURIComponent(subject)}/versions`,
-      body,
-      normalize ? 'normalize=true' : '',
-    ) as {
-      id: number;
-    };
-    this.#remember(this.#ids, key, answer.id);
-    this.#remember(this.#schemas, answer.id, schema);
-    return answer.id;
+    return this.#cached(this.#ids, schemaKey(subject, schema), () => {
+      const id = this.#postSchema(`/subjects/${encodeURIComponent(subject)}/versions`, schema, normalize).id;
+      this.#remember(this.#schemas, id, schema);
+      return id;
+    });
   }
 
   /** `POST /subjects/{s}`: the id and version `schema` already has under `subject`. */
   lookup(subject: string, schema: SchemaText, normalize = false): number {
-    const key = `${subject}\u0000${schema.schemaType}\u0000${schema.schema}`;
-    const cached = this.#ids.get(key);
-    if (cached !== undefined) return cached;
-    const body: Record<string, unknown> = { schema: schema.schema };
-    if (schema.schemaType !== 'AVRO') body.schemaType = schema.schemaType;
-    if (schema.references.length > 0) body.references = schema.references;
-    const answer = this.#call(
-      'POST',
-      `/subjects/${encodeURIComponent(subject)}`,
-      body,
-      normalize ? 'normalize=true' : '',
-    ) as {
-      id: number;
-    };
-    this.#remember(this.#ids, key, answer.id);
-    return answer.id;
+    return this.#cached(
+      this.#ids,
+      schemaKey(subject, schema),
+      () => this.#postSchema(`/subjects/${encodeURIComponent(subject)}`, schema, normalize).id,
+    );
   }
 
   /** The version `schema` has under `subject`, soft-deleted versions included (`POST /subjects/{s}?deleted=true`). */
   lookupVersion(subject: string, schema: SchemaText): number {
-    const key = `${subject}\u0000${schema.schemaType}\u0000${schema.schema}`;
-    const cached = this.#versions.get(key);
-    if (cached !== undefined) return cached;
-    const body: Record<string, unknown> = { schema: schema.schema };
-    if (schema.schemaType !== 'AVRO') body.schemaType = schema.schemaType;
-    if (schema.references.length > 0) body.references = schema.references;
-    const answer = this.#call('POST', `/subjects/${encodeURIComponent(subject)}`, body, 'deleted=true') as {
-      version: number;
-    };
-    this.#remember(this.#versions, key, answer.version);
-    return answer.version;
+    return this.#cached(
+      this.#versions,
+      schemaKey(subject, schema),
+      () =>
+        this.#postSchema(`/subjects/${encodeURIComponent(subject)}`, schema, false, 'deleted=true').version,
+    );
   }
 
   /** `GET /schemas/ids/{id}`. */
   schemaById(id: number): SchemaText {
-    const cached = this.#schemas.get(id);
-    if (cached !== undefined) return cached;
-    const answer = this.#call('GET', `/schemas/ids/${id}`, undefined, '') as {
-      schema: string;
-      schemaType?: SchemaText['schemaType'];
-      references?: SchemaText['references'];
-    };
-    const text: SchemaText = {
-      schema: answer.schema,
-      schemaType: answer.schemaType ?? 'AVRO',
-      references: answer.references ?? [],
-    };
-    this.#remember(this.#schemas, id, text);
-    return text;
+    return this.#cached(this.#schemas, id, () => {
+      const answer = this.#call('GET', `/schemas/ids/${id}`, undefined, '') as SchemaAnswer;
+      return schemaTextOf(answer);
+    });
   }
 
   /** `GET /subjects/{s}/versions/latest` (cached once fetched). */
   latest(subject: string): RegisteredVersion {
-    const cached = this.#latest.get(subject);
-    if (cached !== undefined) return cached;
-    const answer = this.#call(
-      'GET',
-      `/subjects/${encodeURIComponent(subject)}/versions/latest`,
-      undefined,
-      '',
-    ) as {
-      id: number;
-      version: number;
-      schema: string;
-      schemaType?: SchemaText['schemaType'];
-      references?: SchemaText['references'];
-    };
-    const v: RegisteredVersion = {
-      id: answer.id,
-      version: answer.version,
-      schema: answer.schema,
-      schemaType: answer.schemaType ?? 'AVRO',
-      references: answer.references ?? [],
-    };
-    this.#remember(this.#latest, subject, v);
-    this.#remember(this.#schemas, v.id, v);
-    return v;
+    return this.#cached(this.#latest, subject, () => {
+      const v = this.#getVersion(subject, 'latest');
+      this.#remember(this.#schemas, v.id, v);
+      return v;
+    });
   }
 
   /** `GET /subjects/{s}/versions/{v}` (cached: a registered version never changes). */
   version(subject: string, version: number): RegisteredVersion {
-    const key = `${subject}\u0000${version}`;
-    const cached = this.#registered.get(key);
+    return this.#cached(this.#registered, `${subject}\u0000${version}`, () =>
+      this.#getVersion(subject, String(version)),
+    );
+  }
+
+  close(): void {
+    // The helper thread is shared by every client of the process (and unref'd): nothing to stop.
+  }
+
+  /** `map`'s value for `key`, fetched (and remembered) once. */
+  #cached<K, V>(map: Map<K, V>, key: K, fetch: () => V): V {
+    const cached = map.get(key);
     if (cached !== undefined) return cached;
+    const value = fetch();
+    this.#remember(map, key, value);
+    return value;
+  }
+
+  /** POSTs `schema` (its type and references when it has them) to `path`. */
+  #postSchema(
+    path: string,
+    schema: SchemaText,
+    normalize: boolean,
+    query = normalize ? 'normalize=true' : '',
+  ): { id: number; version: number } {
+    const body: Record<string, unknown> = { schema: schema.schema };
+    if (schema.schemaType !== 'AVRO') body.schemaType = schema.schemaType;
+    if (schema.references.length > 0) body.references = schema.references;
+    return this.#call('POST', path, body, query) as { id: number; version: number };
+  }
+
+  /** `GET /subjects/{s}/versions/{v}` as a RegisteredVersion. */
+  #getVersion(subject: string, version: string): RegisteredVersion {
     const answer = this.#call(
       'GET',
       `/subjects/${encodeURIComponent(subject)}/versions/${version}`,
       undefined,
       '',
-    ) as {
-      id: number;
-      version: number;
-      schema: string;
-      schemaType?: SchemaText['schemaType'];
-      references?: SchemaText['references'];
-    };
-    const v: RegisteredVersion = {
-      id: answer.id,
-      version: answer.version,
-      schema: answer.schema,
-      schemaType: answer.schemaType ?? 'AVRO',
-      references: answer.references ?? [],
-    };
-    this.#remember(this.#registered, key, v);
-    return v;
-  }
-
-  close(): void {
-    // The helper thread is shared by every client of the process (and unref'd): nothing to stop.
+    ) as SchemaAnswer & { id: number; version: number };
+    return { id: answer.id, version: answer.version, ...schemaTextOf(answer) };
   }
 
   #remember<K, V>(map: Map<K, V>, key: K, value: V): void {
@@ -299,6 +254,26 @@ export class SchemaRegistryClient {
       timeoutMs: this.#config.requestTimeoutMs,
     });
   }
+}
+
+/** A schema as the registry answers it (type and references left out for Avro / none). */
+interface SchemaAnswer {
+  schema: string;
+  schemaType?: SchemaText['schemaType'];
+  references?: SchemaText['references'];
+}
+
+function schemaTextOf(answer: SchemaAnswer): SchemaText {
+  return {
+    schema: answer.schema,
+    schemaType: answer.schemaType ?? 'AVRO',
+    references: answer.references ?? [],
+  };
+}
+
+/** The cache key of `schema` under `subject`. */
+function schemaKey(subject: string, schema: SchemaText): string {
+  return `${subject}\u0000${schema.schemaType}\u0000${schema.schema}`;
 }
 
 /** A URL without its user info, for messages. */

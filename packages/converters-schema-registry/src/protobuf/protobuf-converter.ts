@@ -2,19 +2,14 @@ import {
   type ConfigDef,
   ConnectError,
   DataError,
-  type HeaderConverter,
   type Schema,
   SchemaAndValue,
   type Struct,
 } from '@sluice/api';
 import protobuf from 'protobufjs';
-import { RegistryClientError, SchemaRegistryClient } from '../client/registry-client.ts';
-import {
-  readConverterSettings,
-  type SchemaRegistryConverterSettings,
-  schemaRegistryConverterConfigDef,
-  subjectName,
-} from '../config.ts';
+import { RegistryClientError } from '../client/registry-client.ts';
+import { type SchemaRegistryConverterSettings, schemaRegistryConverterConfigDef } from '../config.ts';
+import { type ConverterFormat, SchemaRegistryConverter } from '../converter-base.ts';
 import {
   fromConnectSchemaProtobuf,
   messageAt,
@@ -27,6 +22,14 @@ import {
 } from './protobuf-data.ts';
 
 const MAGIC_BYTE = 0;
+
+const PROTOBUF_FORMAT: ConverterFormat = {
+  className: 'ProtobufConverter',
+  label: 'Protobuf',
+  schemaType: 'PROTOBUF',
+  typeName: 'PROTOBUF',
+  minLength: 6,
+};
 
 const BOOLEAN_KEYS: readonly [string, boolean, string][] = [
   [
@@ -129,20 +132,19 @@ export function decodeMessageIndexes(buf: Uint8Array, offset: number): { indexes
  * the proto3 schema made from the Connect schema registered (schemaType PROTOBUF) under the strategy's
  * subject. Schemas, ids and parsed types are cached: no registry request per record.
  */
-export class ProtobufConverter implements HeaderConverter {
+export class ProtobufConverter extends SchemaRegistryConverter<WriterEntry, ReaderEntry> {
   static readonly javaClass = 'io.confluent.connect.protobuf.ProtobufConverter';
-  #settings: SchemaRegistryConverterSettings | null = null;
-  #client: SchemaRegistryClient | null = null;
-  #isKey = false;
   #options: ProtobufDataOptions | null = null;
-  #writers = new WeakMap<Schema, WriterEntry>();
-  #writersByText = new Map<string, WriterEntry>();
-  #readers = new Map<number, ReaderEntry>();
   #latestWriters = new Map<string, { id: number; fullName: string; type: protobuf.Type; header: Buffer }>();
-  readonly #def = configDef();
 
-  configure(configs: Readonly<Record<string, unknown>>, isKey = false): void {
-    const settings = readConverterSettings(this.#def, configs, isKey);
+  constructor() {
+    super(PROTOBUF_FORMAT, configDef());
+  }
+
+  protected configureFormat(
+    settings: SchemaRegistryConverterSettings,
+    configs: Readonly<Record<string, unknown>>,
+  ): void {
     const bool = (k: string, d: boolean): boolean => {
       const v = configs[k];
       if (v === undefined || v === null || v === '') return d;
@@ -164,33 +166,18 @@ export class ProtobufConverter implements HeaderConverter {
       enhancedSchemaSupport: bool('enhanced.protobuf.schema.support', false),
       scrubInvalidNames: settings.scrubInvalidNames,
     };
-    this.#settings = settings;
-    this.#isKey = isKey;
-    this.#client?.close();
-    this.#client = new SchemaRegistryClient(settings.client, settings.maxSchemasPerSubject);
-    this.#writers = new WeakMap();
-    this.#writersByText = new Map();
-    this.#readers = new Map();
     this.#latestWriters = new Map();
   }
 
-  config(): ConfigDef {
-    return this.#def;
-  }
-
-  get registryRequests(): number {
-    return this.#client?.requests ?? 0;
-  }
-
-  fromConnectData(topic: string, schema: Schema | null, value: unknown): Uint8Array | null {
-    const settings = this.#configured();
-    if (value === null || value === undefined) return null;
-    if (schema === null) {
-      throw new DataError(`ProtobufConverter needs a schema for the data written to topic ${topic}`);
-    }
+  protected encode(
+    topic: string,
+    schema: Schema,
+    value: unknown,
+    settings: SchemaRegistryConverterSettings,
+  ): Uint8Array {
     let entry: { type: protobuf.Type; header: Buffer } = this.#writer(schema);
     const own = entry as WriterEntry;
-    const subject = subjectName(settings.subjectStrategy, topic, this.#isKey, own.fullName);
+    const subject = this.subjectFor(topic, own.fullName);
     let id: number;
     if (settings.useLatestVersion && !settings.autoRegister) {
       // The subject's latest schema decides the message, its index list and its field numbers.
@@ -198,11 +185,7 @@ export class ProtobufConverter implements HeaderConverter {
       entry = latest;
       id = latest.id;
     } else {
-      const known = own.ids.get(subject);
-      if (known === undefined) {
-        id = this.#resolveId(subject, own.text);
-        own.ids.set(subject, id);
-      } else id = known;
+      id = this.perSubject(own.ids, subject, () => this.resolveId(subject, own.text));
     }
     let body: Uint8Array;
     try {
@@ -225,14 +208,7 @@ export class ProtobufConverter implements HeaderConverter {
     return out;
   }
 
-  toConnectData(topic: string, value: Uint8Array | null): SchemaAndValue {
-    this.#configured();
-    if (value === null || value === undefined) return SchemaAndValue.NULL;
-    if (value.length < 6 || value[0] !== MAGIC_BYTE) {
-      throw new DataError(`Failed to deserialize data for topic ${topic} to Protobuf: Unknown magic byte!`);
-    }
-    const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const id = buf.readInt32BE(1);
+  protected decode(topic: string, buf: Buffer, id: number): SchemaAndValue {
     const reader = this.#reader(id, topic);
     let parsed: { indexes: number[]; offset: number };
     try {
@@ -270,48 +246,24 @@ export class ProtobufConverter implements HeaderConverter {
     return new SchemaAndValue(target.schema, toConnectRoot(target.schema, target.type, msg, this.#options!));
   }
 
-  fromConnectHeader(
-    topic: string,
-    _headerKey: string,
-    schema: Schema | null,
-    value: unknown,
-  ): Uint8Array | null {
-    return this.fromConnectData(topic, schema, value);
-  }
-
-  toConnectHeader(topic: string, _headerKey: string, value: Uint8Array | null): SchemaAndValue {
-    return this.toConnectData(topic, value);
-  }
-
-  close(): void {
-    this.#client?.close();
-  }
-
-  #configured(): SchemaRegistryConverterSettings {
-    if (this.#settings === null) throw new ConnectError('ProtobufConverter used before configure()');
-    return this.#settings;
-  }
-
   #writer(schema: Schema): WriterEntry {
-    let entry = this.#writers.get(schema);
-    if (entry !== undefined) return entry;
-    const proto = fromConnectSchemaProtobuf(schema, this.#options!);
-    const cacheKey = `${proto.fullName}\n${proto.text}`;
-    entry = this.#writersByText.get(cacheKey);
-    if (entry === undefined) {
-      const { root, messages } = parseProtobufSchema(proto.text);
-      const type = root.lookupType(proto.fullName);
-      entry = {
-        text: proto.text,
-        fullName: proto.fullName,
-        type,
-        header: encodeMessageIndexes(messageIndexes(type, messages)),
-        ids: new Map(),
+    return this.writerFor(schema, () => {
+      const proto = fromConnectSchemaProtobuf(schema, this.#options!);
+      return {
+        key: `${proto.fullName}\n${proto.text}`,
+        build: () => {
+          const { root, messages } = parseProtobufSchema(proto.text);
+          const type = root.lookupType(proto.fullName);
+          return {
+            text: proto.text,
+            fullName: proto.fullName,
+            type,
+            header: encodeMessageIndexes(messageIndexes(type, messages)),
+            ids: new Map(),
+          };
+        },
       };
-      this.#writersByText.set(cacheKey, entry);
-    }
-    this.#writers.set(schema, entry);
-    return entry;
+    });
   }
 
   #latestWriter(subject: string, fullName: string): { id: number; type: protobuf.Type; header: Buffer } {
@@ -319,7 +271,7 @@ export class ProtobufConverter implements HeaderConverter {
     if (cached !== undefined && cached.fullName === fullName) return cached;
     let latest: { id: number; schema: string; schemaType: string };
     try {
-      latest = this.#client!.latest(subject);
+      latest = this.client.latest(subject);
     } catch (err) {
       if (err instanceof RegistryClientError && err.status !== 401 && err.status !== 403) {
         throw new DataError(
@@ -351,68 +303,26 @@ export class ProtobufConverter implements HeaderConverter {
     return entry;
   }
 
-  #resolveId(subject: string, text: string): number {
-    const settings = this.#settings!;
-    const client = this.#client!;
-    const schemaText = { schema: text, schemaType: 'PROTOBUF' as const, references: [] };
-    try {
-      if (settings.useLatestVersion && !settings.autoRegister) return client.latest(subject).id;
-      return settings.autoRegister
-        ? client.register(subject, schemaText, settings.normalize)
-        : client.lookup(subject, schemaText, settings.normalize);
-    } catch (err) {
-      if (!(err instanceof RegistryClientError)) throw err;
-      if (err.status === 409) {
-        throw new ConnectError(
-          `Failed to register the Protobuf schema for subject ${subject}: the registry refused it as incompatible with an earlier version (${err.message})`,
-          { cause: err },
-        );
-      }
-      if (err.status === 401 || err.status === 403) throw err;
-      throw new DataError(
-        `Failed to register or look up the Protobuf schema for subject ${subject}: ${err.message}`,
-        { cause: err },
-      );
-    }
-  }
-
   #reader(id: number, topic: string): ReaderEntry {
-    const cached = this.#readers.get(id);
-    if (cached !== undefined) return cached;
-    const client = this.#client!;
-    let text: string;
-    const refs: string[] = [];
-    try {
-      const s = client.schemaById(id);
-      if (s.schemaType !== 'PROTOBUF') {
-        throw new DataError(`Schema id ${id} is a ${s.schemaType} schema, not PROTOBUF`);
-      }
-      text = s.schema;
-      this.#collectReferences(s.references, refs, new Set());
-    } catch (err) {
-      if (err instanceof RegistryClientError && (err.status === 401 || err.status === 403)) throw err;
-      if (err instanceof RegistryClientError) {
+    return this.readerFor(id, () => {
+      const { text, more: refs } = this.fetchSchema(id, topic, (s) => {
+        const refs: string[] = [];
+        this.#collectReferences(s.references, refs, new Set());
+        return refs;
+      });
+      let parsed: ReturnType<typeof parseProtobufSchema>;
+      try {
+        parsed = parseProtobufSchema(text, refs);
+      } catch (err) {
         throw new DataError(
-          `Failed to deserialize data for topic ${topic}: Error retrieving Protobuf schema for id ${id}: ${err.message}`,
-          { cause: err },
+          `Schema id ${id} is not a Protobuf schema Sluice can read: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
         );
       }
-      throw err;
-    }
-    let parsed: ReturnType<typeof parseProtobufSchema>;
-    try {
-      parsed = parseProtobufSchema(text, refs);
-    } catch (err) {
-      throw new DataError(
-        `Schema id ${id} is not a Protobuf schema Sluice can read: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    const entry = { messages: parsed.messages, byIndexes: new Map() };
-    this.#readers.set(id, entry);
-    return entry;
+      return { messages: parsed.messages, byIndexes: new Map() };
+    });
   }
 
   #collectReferences(
@@ -424,7 +334,7 @@ export class ProtobufConverter implements HeaderConverter {
       const key = `${ref.subject}/${ref.version}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const v = this.#client!.version(ref.subject, ref.version);
+      const v = this.client.version(ref.subject, ref.version);
       this.#collectReferences(v.references, out, seen);
       out.push(v.schema);
     }

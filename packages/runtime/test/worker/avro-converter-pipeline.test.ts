@@ -5,111 +5,24 @@
  * log are in Confluent's wire format under the id the registry gave the schema.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { uniqueName, waitFor } from '@sluice/testing';
-import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
+import { converterPipelineTest, int32 } from '../helpers/registry-converter-pipeline.ts';
 
-const tempDir = useTempDirs('sluice-avro-pipeline-');
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
-let registry: ChildProcess;
-let url: string;
-
-before(async () => {
-  registry = spawn(
-    process.execPath,
-    [
-      '--conditions=sluice-source',
-      join(root, 'packages/schema-registry/bin/sluice-registry.ts'),
-      '--port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const [chunk] = (await once(registry.stdout!, 'data')) as [Buffer];
-  url = chunk.toString('utf8').trim();
+converterPipelineTest({
+  name: 'avro',
+  label: 'Avro',
+  converterClass: 'io.confluent.connect.avro.AvroConverter',
+  check(latest, log, lines) {
+    // The registry holds the value schema ("string": FileStreamSource's values are strings).
+    assert.equal(latest.schema, '"string"');
+    // The records in the log are Confluent's wire format with that id.
+    const marker = Buffer.from([0, ...int32(latest.id)]);
+    const first = Buffer.concat([marker, avroString(lines[0]!)]);
+    assert.ok(log.includes(first), 'the first record value, framed, is in the embedded log');
+  },
 });
-
-after(() => {
-  registry?.kill('SIGTERM');
-});
-
-test('a file → embedded log → file pipeline with AvroConverter keys and values', async () => {
-  const dir = await tempDir();
-  const topic = uniqueName('avro_lines');
-  const input = join(dir, 'in.txt');
-  const output = join(dir, 'out.txt');
-  const lines = Array.from({ length: 20 }, (_, i) => `line ${i} ✓`);
-  await writeFile(input, `${lines.join('\n')}\n`);
-  const herder = await startTestHerder({
-    dir,
-    props: {
-      'key.converter': 'io.confluent.connect.avro.AvroConverter',
-      'key.converter.schema.registry.url': url,
-      'value.converter': 'io.confluent.connect.avro.AvroConverter',
-      'value.converter.schema.registry.url': url,
-      'offset.flush.interval.ms': '200',
-    },
-  });
-  try {
-    await herder.putConnectorConfig(
-      'src',
-      { name: 'src', 'connector.class': 'FileStreamSource', file: input, topic, 'tasks.max': '1' },
-      { allowReplace: false },
-    );
-    await herder.putConnectorConfig(
-      'sink',
-      { name: 'sink', 'connector.class': 'FileStreamSink', file: output, topics: topic, 'tasks.max': '1' },
-      { allowReplace: false },
-    );
-    await waitFor('every line through Avro in the sink file', async () => {
-      const text = await readFile(output, 'utf8').catch(() => '');
-      return text === `${lines.join('\n')}\n`;
-    });
-    for (const name of ['src', 'sink']) {
-      const status = await herder.connectorStatus(name);
-      assert.deepEqual(
-        status.tasks.map((t) => [t.state, t.trace]),
-        [['RUNNING', undefined]],
-      );
-    }
-  } finally {
-    await herder.stop();
-  }
-  // The registry holds the value schema ("string": FileStreamSource's values are strings).
-  const latest = (await (await fetch(`${url}/subjects/${topic}-value/versions/latest`)).json()) as {
-    id: number;
-    schema: string;
-  };
-  assert.equal(latest.schema, '"string"');
-  // The records in the log are Confluent's wire format with that id.
-  const segments = await readLogBytes(join(dir, 'data'));
-  const marker = Buffer.from([0, ...int32(latest.id)]);
-  const first = Buffer.concat([marker, avroString(lines[0]!)]);
-  assert.ok(segments.includes(first), 'the first record value, framed, is in the embedded log');
-});
-
-function int32(n: number): number[] {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return [...b];
-}
 
 /** Avro's binary string: zig-zag varint length, then UTF-8 (the strings here are short). */
 function avroString(s: string): Buffer {
   const utf8 = Buffer.from(s, 'utf8');
   return Buffer.concat([Buffer.from([utf8.length * 2]), utf8]);
-}
-
-async function readLogBytes(dir: string): Promise<Buffer> {
-  const { readdir } = await import('node:fs/promises');
-  const parts: Buffer[] = [];
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) parts.push(await readFile(join(entry.parentPath, entry.name)));
-  }
-  return Buffer.concat(parts);
 }
