@@ -22,7 +22,9 @@ import {
   defaultLog,
   freePorts,
   guardServer,
+  type RestartableServer,
   removeDir,
+  type ServerOwnerOptions,
   ServerStartError,
   sleep,
   spawnDetached,
@@ -46,44 +48,22 @@ const SLF4J_VERSION = '2.0.17';
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-export interface KafkaServerOptions {
+export interface KafkaServerOptions extends ServerOwnerOptions {
   /** Kafka version to fetch and run; defaults to {@link KAFKA_VERSION}. */
   version?: string;
   /** Maximum JVM heap, e.g. '768m' (the default). */
   heap?: string;
   /** Extra or overriding `server.properties` entries. */
   properties?: Record<string, string | number | boolean>;
-  /**
-   * Pid of the process that owns the broker: when it dies, a guardian stops the broker and
-   * removes its directory. Leave undefined for a broker that must outlive its starter
-   * (e.g. `test-servers start`); then only {@link KafkaServer.stop} or {@link stopKafkaProcess} ends it.
-   */
-  ownerPid?: number;
-  /** Keep the broker directory (data and logs) after stop. Default false. */
-  keepDir?: boolean;
-  /** Progress messages (to stderr by default; pass () => {} to silence). */
-  log?: (message: string) => void;
 }
 
-export interface KafkaServer {
+export interface KafkaServer extends RestartableServer {
   /** `127.0.0.1:<port>` of the PLAINTEXT listener. */
   bootstrapServers: string;
   /** The KRaft cluster id the storage was formatted with. */
   clusterId: string;
-  /** Pid of the broker JVM. */
-  pid: number;
-  /** The broker's private directory (config, `data/`, `logs/`), removed by stop() unless keepDir. */
-  dir: string;
   /** Directory of the broker's log files (`server.log`, `stdout.log`). */
   logDir: string;
-  version: string;
-  /** SIGTERM, up to 30 s for a clean shutdown, then SIGKILL; removes the directory. Idempotent. */
-  stop(): Promise<void>;
-  /**
-   * Stops the broker (SIGTERM, or SIGKILL with `{ kill: true }`) and starts it again on the same
-   * ports with the same data, for tests of clients riding out a broker restart. `pid` changes.
-   */
-  restart(options?: { kill?: boolean; downMs?: number }): Promise<void>;
 }
 
 /** Starts a fresh single-node Kafka broker and waits until it serves metadata requests. */

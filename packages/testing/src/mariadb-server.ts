@@ -24,6 +24,7 @@ import {
   isAlive,
   isRoot,
   removeDir,
+  type ServerOwnerOptions,
   ServerStartError,
   sleep,
   spawnDetached,
@@ -40,14 +41,8 @@ const MARIADBD_CANDIDATES = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
 const STOP_TIMEOUT_MS = 30_000;
 const READY_TIMEOUT_MS = 60_000;
 
-export interface MariaDbServerOptions {
-  /** Pid of the owner: when it dies, a guardian stops the server and removes its directory. */
-  ownerPid?: number;
-  /** Keep the directory after stop. Default false. */
-  keepDir?: boolean;
-  /** Progress messages (to stderr by default). */
-  log?: (message: string) => void;
-}
+/** Start options of a MariaDB server: only who owns it, whether its directory stays, and progress. */
+export type MariaDbServerOptions = ServerOwnerOptions;
 
 export interface MariaDbServer {
   host: string;

