@@ -21,13 +21,12 @@ import { classpathPom, ensureMavenCache } from './maven.ts';
 import {
   defaultLog,
   freePorts,
-  guardServer,
   type RestartableServer,
   removeDir,
   type ServerOwnerOptions,
   ServerStartError,
   sleep,
-  spawnDetached,
+  spawnGuarded,
   startWithRetries,
   stopRecordedServer,
   stopServer,
@@ -164,8 +163,8 @@ async function startOnce(
   }
 
   const bootstrapServers = `127.0.0.1:${brokerPort}`;
-  const launch = async (): Promise<number> => {
-    const child = await spawnDetached(
+  const launch = (): Promise<number> =>
+    spawnGuarded(
       'java',
       [
         '-Xms256m',
@@ -181,26 +180,20 @@ async function startOnce(
         propsFile,
       ],
       join(logDir, 'stdout.log'),
+      { options, signal: 'SIGTERM', dir },
+      'could not spawn java for the Kafka broker (is java 17+ on PATH?)',
+      (childPid, hasExited) => waitReady(bootstrapServers, childPid, hasExited, READY_TIMEOUT_MS),
+      async (err) => {
+        const serverLog = await tailFile(join(logDir, 'server.log'));
+        const stdoutLog = await tailFile(join(logDir, 'stdout.log'));
+        const all = `${serverLog}\n${stdoutLog}`;
+        return new ServerStartError(
+          `Kafka ${version} did not become ready on ${bootstrapServers}: ${err.message}\n` +
+            `--- tail of server.log ---\n${serverLog}\n--- tail of stdout.log ---\n${stdoutLog}`,
+          /Address already in use|BindException/.test(all),
+        );
+      },
     );
-    const childPid = child.pid;
-    if (childPid === undefined)
-      throw new Error('could not spawn java for the Kafka broker (is java 17+ on PATH?)');
-    guardServer(options, childPid, 'SIGTERM', dir);
-    try {
-      await waitReady(bootstrapServers, childPid, child.exited, READY_TIMEOUT_MS);
-    } catch (err) {
-      await terminate(childPid, 'SIGKILL', 5_000);
-      const serverLog = await tailFile(join(logDir, 'server.log'));
-      const stdoutLog = await tailFile(join(logDir, 'stdout.log'));
-      const all = `${serverLog}\n${stdoutLog}`;
-      throw new ServerStartError(
-        `Kafka ${version} did not become ready on ${bootstrapServers}: ${(err as Error).message}\n` +
-          `--- tail of server.log ---\n${serverLog}\n--- tail of stdout.log ---\n${stdoutLog}`,
-        /Address already in use|BindException/.test(all),
-      );
-    }
-    return childPid;
-  };
   let pid: number;
   try {
     pid = await launch();

@@ -18,14 +18,13 @@ import { classpathPom, ensureMavenCache } from './maven.ts';
 import {
   defaultLog,
   freePorts,
-  guardServer,
   type RestartableServer,
   removeDir,
   runTool,
   type ServerOwnerOptions,
   ServerStartError,
   sleep,
-  spawnDetached,
+  spawnGuarded,
   startWithRetries,
   stopRecordedServer,
   stopServer,
@@ -79,8 +78,8 @@ async function startOnce(
   const url = `http://127.0.0.1:${httpPort}`;
   const stdoutFile = join(dir, 'stdout.log');
 
-  const launch = async (): Promise<number> => {
-    const child = await spawnDetached(
+  const launch = (): Promise<number> =>
+    spawnGuarded(
       'java',
       [
         `-Xms${options.heap ?? '512m'}`,
@@ -98,22 +97,17 @@ async function startOnce(
         clusterName,
       ],
       stdoutFile,
+      { options, signal: 'SIGTERM', dir },
+      'could not spawn java for OpenSearch (is java 17 on PATH?)',
+      (childPid, hasExited) => waitReady(url, childPid, hasExited, READY_TIMEOUT_MS),
+      async (err) => {
+        const tail = await tailFile(stdoutFile, 60);
+        return new ServerStartError(
+          `OpenSearch did not become ready on ${url}: ${err.message}\n--- tail of stdout.log ---\n${tail}`,
+          /Address already in use|BindException|port .* is unavailable/.test(tail),
+        );
+      },
     );
-    const childPid = child.pid;
-    if (childPid === undefined) throw new Error('could not spawn java for OpenSearch (is java 17 on PATH?)');
-    guardServer(options, childPid, 'SIGTERM', dir);
-    try {
-      await waitReady(url, childPid, child.exited, READY_TIMEOUT_MS);
-    } catch (err) {
-      await terminate(childPid, 'SIGKILL', 5_000);
-      const tail = await tailFile(stdoutFile, 60);
-      throw new ServerStartError(
-        `OpenSearch did not become ready on ${url}: ${(err as Error).message}\n--- tail of stdout.log ---\n${tail}`,
-        /Address already in use|BindException|port .* is unavailable/.test(tail),
-      );
-    }
-    return childPid;
-  };
 
   let pid: number;
   try {

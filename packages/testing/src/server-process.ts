@@ -472,3 +472,30 @@ export function withCacheLockSync<T>(name: string, fn: () => T): T {
     rmSync(lock, { recursive: true, force: true });
   }
 }
+
+/**
+ * Spawns a server with {@link spawnDetached}, puts it under a guardian ({@link guardServer}) and
+ * waits with `waitReady`. When it does not become ready it is killed and `failure(err)` is thrown
+ * (the caller adds its log tails and says whether a port clashed). Returns the server's pid.
+ */
+export async function spawnGuarded(
+  command: string,
+  args: string[],
+  logFile: string,
+  guard: { options: { ownerPid?: number; keepDir?: boolean }; signal: NodeJS.Signals; dir: string },
+  spawnError: string,
+  waitReady: (pid: number, hasExited: () => boolean) => Promise<void>,
+  failure: (err: Error) => Promise<Error>,
+): Promise<number> {
+  const child = await spawnDetached(command, args, logFile);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(spawnError);
+  guardServer(guard.options, pid, guard.signal, guard.dir);
+  try {
+    await waitReady(pid, child.exited);
+  } catch (err) {
+    await terminate(pid, 'SIGKILL', 5_000);
+    throw await failure(err as Error);
+  }
+  return pid;
+}
