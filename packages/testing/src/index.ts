@@ -99,77 +99,78 @@ export interface MariaDbTestServer {
   external: boolean;
 }
 
-let mariadbPromise: Promise<MariaDbTestServer> | undefined;
-let kafkaPromise: Promise<KafkaTestServer> | undefined;
-let postgresPromise: Promise<PostgresTestServer> | undefined;
-let openSearchPromise: Promise<OpenSearchTestServer> | undefined;
+/**
+ * A per-process singleton for a test server: the first call reads `envVar` (a server started by
+ * `test-servers.ts start`) and maps it with `fromEnv`, or else calls `start`; every later call
+ * shares that promise. A failed start is forgotten, so a later call tries again.
+ */
+function perProcess<T>(
+  envVar: string,
+  fromEnv: (value: string) => T,
+  start: () => Promise<T>,
+): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => {
+    promise ??= (async (): Promise<T> => {
+      const value = process.env[envVar];
+      if (value !== undefined && value.trim() !== '') return fromEnv(value.trim());
+      return await start();
+    })();
+    promise.catch(() => {
+      promise = undefined; // let a later call try again
+    });
+    return promise;
+  };
+}
 
 /**
  * The OpenSearch node for this test process: from `SLUICE_TEST_OPENSEARCH_URL` when set, else a
  * node started on first call (allow ~10–30 s, minutes on the first run that fetches the jars) and
  * stopped when the process exits.
  */
-export function useOpenSearch(): Promise<OpenSearchTestServer> {
-  openSearchPromise ??= (async (): Promise<OpenSearchTestServer> => {
-    const fromEnv = process.env[OPENSEARCH_URL_ENV];
-    if (fromEnv !== undefined && fromEnv.trim() !== '') {
-      return { url: fromEnv.trim().replace(/\/+$/, ''), dir: undefined, external: true };
-    }
+export const useOpenSearch: () => Promise<OpenSearchTestServer> = perProcess<OpenSearchTestServer>(
+  OPENSEARCH_URL_ENV,
+  (url) => ({ url: url.replace(/\/+$/, ''), dir: undefined, external: true }),
+  async () => {
     const server = await startOpenSearch({ ownerPid: process.pid });
-    process.once('exit', () => {
-      try {
-        process.kill(server.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    });
+    stopOnExit(server.pid, 'SIGTERM');
     return { url: server.url, dir: server.dir, external: false };
-  })();
-  openSearchPromise.catch(() => {
-    openSearchPromise = undefined;
-  });
-  return openSearchPromise;
-}
+  },
+);
 
 /**
  * The Kafka broker for this test process: from `SLUICE_TEST_KAFKA_BOOTSTRAP` when set, else a
  * broker started on first call (allow ~10 s, minutes on the very first run that fetches the jars)
  * and stopped when the process exits, even abnormally.
  */
-export function useKafka(): Promise<KafkaTestServer> {
-  kafkaPromise ??= (async (): Promise<KafkaTestServer> => {
-    const fromEnv = process.env[KAFKA_BOOTSTRAP_ENV];
-    if (fromEnv !== undefined && fromEnv.trim() !== '') {
-      return { bootstrapServers: fromEnv.trim(), logDir: undefined, external: true };
-    }
+export const useKafka: () => Promise<KafkaTestServer> = perProcess<KafkaTestServer>(
+  KAFKA_BOOTSTRAP_ENV,
+  (bootstrapServers) => ({ bootstrapServers, logDir: undefined, external: true }),
+  async () => {
     const server = await startKafka({ ownerPid: process.pid });
     stopOnExit(server.pid, 'SIGTERM');
     return { bootstrapServers: server.bootstrapServers, logDir: server.logDir, external: false };
-  })();
-  kafkaPromise.catch(() => {
-    kafkaPromise = undefined; // let a later call try again
-  });
-  return kafkaPromise;
-}
+  },
+);
 
 /**
  * The PostgreSQL server for this test process: from `SLUICE_TEST_PG_URL` when set, else a server
  * started on first call and stopped when the process exits.
  */
-export function usePostgres(): Promise<PostgresTestServer> {
-  postgresPromise ??= (async (): Promise<PostgresTestServer> => {
-    const fromEnv = process.env[PG_URL_ENV];
-    if (fromEnv !== undefined && fromEnv.trim() !== '') {
-      const url = new URL(fromEnv.trim());
-      return {
-        host: url.hostname,
-        port: url.port === '' ? 5432 : Number(url.port),
-        user: decodeURIComponent(url.username) || 'postgres',
-        connectionString: fromEnv.trim(),
-        logFile: undefined,
-        external: true,
-      };
-    }
+export const usePostgres: () => Promise<PostgresTestServer> = perProcess<PostgresTestServer>(
+  PG_URL_ENV,
+  (connectionString) => {
+    const url = new URL(connectionString);
+    return {
+      host: url.hostname,
+      port: url.port === '' ? 5432 : Number(url.port),
+      user: decodeURIComponent(url.username) || 'postgres',
+      connectionString,
+      logFile: undefined,
+      external: true,
+    };
+  },
+  async () => {
     const server = await startPostgres({ ownerPid: process.pid });
     stopOnExit(server.pid, 'SIGINT');
     return {
@@ -180,33 +181,29 @@ export function usePostgres(): Promise<PostgresTestServer> {
       logFile: server.logFile,
       external: false,
     };
-  })();
-  postgresPromise.catch(() => {
-    postgresPromise = undefined;
-  });
-  return postgresPromise;
-}
+  },
+);
 
 /**
  * The MariaDB server for this test process: from `SLUICE_TEST_MARIADB_URL` when set, else a
  * server started on first call (installed from Debian on the very first run) and stopped when the
  * process exits.
  */
-export function useMariaDb(): Promise<MariaDbTestServer> {
-  mariadbPromise ??= (async (): Promise<MariaDbTestServer> => {
-    const fromEnv = process.env[MARIADB_URL_ENV];
-    if (fromEnv !== undefined && fromEnv.trim() !== '') {
-      const url = new URL(fromEnv.trim());
-      return {
-        host: url.hostname,
-        port: url.port === '' ? 3306 : Number(url.port),
-        user: decodeURIComponent(url.username) || 'root',
-        password: decodeURIComponent(url.password),
-        url: fromEnv.trim(),
-        logFile: undefined,
-        external: true,
-      };
-    }
+export const useMariaDb: () => Promise<MariaDbTestServer> = perProcess<MariaDbTestServer>(
+  MARIADB_URL_ENV,
+  (value) => {
+    const url = new URL(value);
+    return {
+      host: url.hostname,
+      port: url.port === '' ? 3306 : Number(url.port),
+      user: decodeURIComponent(url.username) || 'root',
+      password: decodeURIComponent(url.password),
+      url: value,
+      logFile: undefined,
+      external: true,
+    };
+  },
+  async () => {
     const server = await startMariaDb({ ownerPid: process.pid });
     stopOnExit(server.pid, 'SIGTERM');
     return {
@@ -218,12 +215,8 @@ export function useMariaDb(): Promise<MariaDbTestServer> {
       logFile: server.logFile,
       external: false,
     };
-  })();
-  mariadbPromise.catch(() => {
-    mariadbPromise = undefined;
-  });
-  return mariadbPromise;
-}
+  },
+);
 
 /**
  * On exit, signals the server to shut down (the handler must be synchronous); the guardian

@@ -8,23 +8,29 @@
  * has no password over TCP from 127.0.0.1; tests create their own users and databases.
  */
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { aptInstall } from './apt.ts';
 import {
-  acquireLock,
-  cacheDir,
+  chownToUser,
+  defaultLog,
   freePort,
+  guardServer,
   isAlive,
-  isOurProcess,
-  openLog,
+  isRoot,
   removeDir,
+  type ServerOwnerOptions,
+  ServerStartError,
   sleep,
-  startGuardian,
+  spawnDetached,
+  startWithRetries,
+  stopRecordedServer,
+  stopServer,
   tailFile,
   terminate,
 } from './server-process.ts';
@@ -35,14 +41,8 @@ const MARIADBD_CANDIDATES = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
 const STOP_TIMEOUT_MS = 30_000;
 const READY_TIMEOUT_MS = 60_000;
 
-export interface MariaDbServerOptions {
-  /** Pid of the owner: when it dies, a guardian stops the server and removes its directory. */
-  ownerPid?: number;
-  /** Keep the directory after stop. Default false. */
-  keepDir?: boolean;
-  /** Progress messages (to stderr by default). */
-  log?: (message: string) => void;
-}
+/** Start options of a MariaDB server: only who owns it, whether its directory stays, and progress. */
+export type MariaDbServerOptions = ServerOwnerOptions;
 
 export interface MariaDbServer {
   host: string;
@@ -59,12 +59,6 @@ export interface MariaDbServer {
   stop(): Promise<void>;
 }
 
-const defaultLog = (message: string): void => {
-  process.stderr.write(`[sluice-testing] ${message}\n`);
-};
-
-const isRoot = (): boolean => process.getuid?.() === 0;
-
 function mariadbd(): string | undefined {
   return MARIADBD_CANDIDATES.find((p) => existsSync(p));
 }
@@ -73,26 +67,7 @@ function mariadbd(): string | undefined {
 export async function startMariaDb(options: MariaDbServerOptions = {}): Promise<MariaDbServer> {
   const log = options.log ?? defaultLog;
   await ensureMariaDbInstalled(log);
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      return await startOnce(options, log);
-    } catch (err) {
-      lastError = err;
-      if (!(err instanceof MariaDbStartError) || !err.portClash) throw err;
-      log(`MariaDB could not bind its port (attempt ${attempt}), retrying with a new one`);
-    }
-  }
-  throw lastError;
-}
-
-class MariaDbStartError extends Error {
-  readonly portClash: boolean;
-  constructor(message: string, portClash: boolean) {
-    super(message);
-    this.name = 'MariaDbStartError';
-    this.portClash = portClash;
-  }
+  return await startWithRetries('MariaDB', 'its port', log, () => startOnce(options, log));
 }
 
 async function startOnce(
@@ -108,9 +83,7 @@ async function startOnce(
   const pidFile = join(dir, 'mariadb.pid');
   const runAs: string[] = [];
   if (isRoot()) {
-    const { stdout: uid } = await execFileAsync('id', ['-u', 'mysql']);
-    const { stdout: gid } = await execFileAsync('id', ['-g', 'mysql']);
-    await chown(dir, Number(uid.trim()), Number(gid.trim()));
+    await chownToUser(dir, 'mysql');
     runAs.push('runuser', '-u', 'mysql', '--');
   }
   try {
@@ -151,19 +124,12 @@ async function startOnce(
     '--collation-server=utf8mb4_general_ci',
     '--max-connections=500',
   ];
-  const out = await openLog(join(dir, 'stdout.log'));
   const command = runAs.length > 0 ? runAs[0]! : binary;
   const argv = runAs.length > 0 ? [...runAs.slice(1), binary, ...serverArgs] : serverArgs;
-  const child = spawn(command, argv, { detached: true, stdio: ['ignore', out.fd, out.fd] });
-  await out.close();
-  child.unref();
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
+  const child = await spawnDetached(command, argv, join(dir, 'stdout.log'));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let pid: number | undefined;
-  while (Date.now() < deadline && !exited) {
+  while (Date.now() < deadline && !child.exited()) {
     if (pid === undefined && existsSync(pidFile)) {
       const n = Number.parseInt((await readFile(pidFile, 'utf8').catch(() => '')).trim(), 10);
       if (Number.isInteger(n) && n > 0) pid = n;
@@ -171,19 +137,17 @@ async function startOnce(
     if (pid !== undefined && (await accepts(port))) break;
     await sleep(100);
   }
-  if (pid === undefined || exited || !(await accepts(port))) {
+  if (pid === undefined || child.exited() || !(await accepts(port))) {
     if (pid !== undefined) await terminate(pid, 'SIGKILL', 5_000);
     else if (child.pid !== undefined && isAlive(child.pid)) await terminate(child.pid, 'SIGKILL', 5_000);
     const tail = await tailFile(logFile);
     await removeDir(dir);
-    throw new MariaDbStartError(
+    throw new ServerStartError(
       `MariaDB did not start on 127.0.0.1:${port}\n--- tail of error.log ---\n${tail}`,
       /Address already in use|Can't start server: Bind/.test(tail),
     );
   }
-  if (options.ownerPid !== undefined) {
-    startGuardian(options.ownerPid, pid, 'SIGTERM', options.keepDir === true ? '' : dir);
-  }
+  guardServer(options, pid, 'SIGTERM', dir);
   log(`MariaDB ready on 127.0.0.1:${port} in ${Date.now() - started} ms (pid ${pid}, dir ${dir})`);
   const serverPid = pid;
   let stopping: Promise<void> | undefined;
@@ -197,10 +161,7 @@ async function startOnce(
     dataDir,
     logFile,
     stop() {
-      stopping ??= (async () => {
-        await terminate(serverPid, 'SIGTERM', STOP_TIMEOUT_MS);
-        if (options.keepDir !== true) await removeDir(dir);
-      })();
+      stopping ??= stopServer(serverPid, 'SIGTERM', STOP_TIMEOUT_MS, dir, options.keepDir);
       return stopping;
     },
   };
@@ -224,8 +185,7 @@ function accepts(port: number): Promise<boolean> {
  * line names `dir`.
  */
 export async function stopMariaDbProcess(pid: number, dir: string): Promise<void> {
-  if (isOurProcess(pid, dir)) await terminate(pid, 'SIGTERM', STOP_TIMEOUT_MS);
-  await removeDir(dir);
+  await stopRecordedServer(pid, dir, 'SIGTERM', STOP_TIMEOUT_MS);
 }
 
 /**
@@ -241,40 +201,12 @@ export async function ensureMariaDbInstalled(log: (message: string) => void = de
         `(user ${userInfo().username}), so it cannot install it: run \`apt-get install -y mariadb-server\` as root.`,
     );
   }
-  await mkdir(cacheDir(), { recursive: true });
-  const release = await acquireLock(join(cacheDir(), 'mariadb-install.lock'), log);
-  const policy = '/usr/sbin/policy-rc.d';
-  let wrotePolicy = false;
-  try {
-    if (mariadbd() !== undefined) return;
-    log('installing mariadb-server with apt-get (first run only)');
-    if (!existsSync(policy)) {
-      await writeFile(
-        policy,
-        '#!/bin/sh\n# written by sluice testing: no service starts during apt-get\nexit 101\n',
-      );
-      await chmod(policy, 0o755);
-      wrotePolicy = true;
-    }
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const opts = { env, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 };
-    const lockWait = ['-o', 'DPkg::Lock::Timeout=600'];
-    try {
-      await execFileAsync('apt-get', [...lockWait, 'update'], opts);
-      await execFileAsync(
-        'apt-get',
-        [...lockWait, 'install', '-y', '--no-install-recommends', 'mariadb-server', 'mariadb-client'],
-        opts,
-      );
-    } catch (err) {
-      const e = err as Error & { stdout?: string; stderr?: string };
-      throw new Error(
-        `apt-get could not install mariadb-server: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`,
-      );
-    }
-    if (mariadbd() === undefined) throw new Error('mariadb-server installed but mariadbd is missing');
-  } finally {
-    if (wrotePolicy) await rm(policy, { force: true });
-    await release();
-  }
+  await aptInstall({
+    what: 'mariadb-server',
+    packages: ['mariadb-server', 'mariadb-client'],
+    lockName: 'mariadb-install.lock',
+    isInstalled: () => mariadbd() !== undefined,
+    log,
+  });
+  if (mariadbd() === undefined) throw new Error('mariadb-server installed but mariadbd is missing');
 }

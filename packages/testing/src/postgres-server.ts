@@ -8,41 +8,34 @@
  * password.
  */
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { aptInstall } from './apt.ts';
 import {
-  acquireLock,
-  cacheDir,
+  chownToUser,
+  defaultLog,
   freePort,
-  isOurProcess,
+  guardServer,
+  isRoot,
   removeDir,
-  startGuardian,
+  type ServerOwnerOptions,
+  ServerStartError,
+  startWithRetries,
+  stopRecordedServer,
+  stopServer,
   tailFile,
-  terminate,
 } from './server-process.ts';
-
-const execFileAsync = promisify(execFile);
 
 export const POSTGRES_MAJOR = 15;
 const PG_BIN = `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`;
 const STOP_TIMEOUT_MS = 30_000;
 
-export interface PostgresServerOptions {
+export interface PostgresServerOptions extends ServerOwnerOptions {
   /** Extra or overriding server settings, passed as `-c key=value`. */
   settings?: Record<string, string | number | boolean>;
-  /**
-   * Pid of the process that owns the server: when it dies, a guardian stops the server and
-   * removes its directory. Leave undefined for a server that must outlive its starter.
-   */
-  ownerPid?: number;
-  /** Keep the directory (data and log) after stop. Default false. */
-  keepDir?: boolean;
-  /** Progress messages (to stderr by default). */
-  log?: (message: string) => void;
 }
 
 export interface PostgresServer {
@@ -63,37 +56,12 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-const defaultLog = (message: string): void => {
-  process.stderr.write(`[sluice-testing] ${message}\n`);
-};
-
 /** Starts a fresh PostgreSQL server on a free loopback port and waits until it accepts connections. */
 export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const log = options.log ?? defaultLog;
   await ensurePostgresInstalled(log);
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      return await startOnce(options, log);
-    } catch (err) {
-      lastError = err;
-      if (!(err instanceof PostgresStartError) || !err.portClash) throw err;
-      log(`PostgreSQL could not bind its port (attempt ${attempt}), retrying with a new one`);
-    }
-  }
-  throw lastError;
+  return await startWithRetries('PostgreSQL', 'its port', log, () => startOnce(options, log));
 }
-
-class PostgresStartError extends Error {
-  readonly portClash: boolean;
-  constructor(message: string, portClash: boolean) {
-    super(message);
-    this.name = 'PostgresStartError';
-    this.portClash = portClash;
-  }
-}
-
-const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** Runs a PostgreSQL binary, as the `postgres` user when we are root (initdb refuses root). */
 async function runPg(
@@ -137,11 +105,7 @@ async function startOnce(
   const dir = await mkdtemp(join(tmpdir(), 'sluice-pg-'));
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'postgres.log');
-  if (isRoot()) {
-    const { stdout } = await execFileAsync('id', ['-u', 'postgres']);
-    const { stdout: gid } = await execFileAsync('id', ['-g', 'postgres']);
-    await chown(dir, Number(stdout.trim()), Number(gid.trim()));
-  }
+  if (isRoot()) await chownToUser(dir, 'postgres');
   try {
     await runPg('initdb', [
       '-D',
@@ -181,7 +145,7 @@ async function startOnce(
   } catch (err) {
     const tail = await tailFile(logFile);
     await removeDir(dir);
-    throw new PostgresStartError(
+    throw new ServerStartError(
       `PostgreSQL did not start on 127.0.0.1:${port}: ${(err as Error).message}\n--- tail of postgres.log ---\n${tail}`,
       /could not bind|Address already in use|could not create any TCP\/IP sockets/.test(tail),
     );
@@ -192,9 +156,7 @@ async function startOnce(
     await removeDir(dir);
     throw new Error(`cannot read the postmaster pid from ${join(dataDir, 'postmaster.pid')}`);
   }
-  if (options.ownerPid !== undefined) {
-    startGuardian(options.ownerPid, pid, 'SIGINT', options.keepDir === true ? '' : dir);
-  }
+  guardServer(options, pid, 'SIGINT', dir);
   log(
     `PostgreSQL ${POSTGRES_MAJOR} ready on 127.0.0.1:${port} in ${Date.now() - started} ms (pid ${pid}, dir ${dir})`,
   );
@@ -211,10 +173,7 @@ async function startOnce(
     dataDir,
     logFile,
     stop() {
-      stopping ??= (async () => {
-        await terminate(pid, 'SIGINT', STOP_TIMEOUT_MS);
-        if (options.keepDir !== true) await removeDir(dir);
-      })();
+      stopping ??= stopServer(pid, 'SIGINT', STOP_TIMEOUT_MS, dir, options.keepDir);
       return stopping;
     },
   };
@@ -226,8 +185,7 @@ async function startOnce(
  * its command line names `dir`.
  */
 export async function stopPostgresProcess(pid: number, dir: string): Promise<void> {
-  if (isOurProcess(pid, dir)) await terminate(pid, 'SIGINT', STOP_TIMEOUT_MS);
-  await removeDir(dir);
+  await stopRecordedServer(pid, dir, 'SIGINT', STOP_TIMEOUT_MS);
 }
 
 /**
@@ -243,29 +201,12 @@ export async function ensurePostgresInstalled(log: (message: string) => void = d
         `(user ${userInfo().username}), so it cannot install it: run \`apt-get install -y postgresql-${POSTGRES_MAJOR}\` as root.`,
     );
   }
-  await mkdir(cacheDir(), { recursive: true });
-  const release = await acquireLock(join(cacheDir(), 'postgresql-install.lock'), log);
-  try {
-    if (existsSync(initdb)) return;
-    log(`installing postgresql-${POSTGRES_MAJOR} with apt-get (first run only)`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const opts = { env, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 };
-    try {
-      await execFileAsync('apt-get', ['update'], opts);
-      await execFileAsync(
-        'apt-get',
-        ['install', '-y', '--no-install-recommends', `postgresql-${POSTGRES_MAJOR}`],
-        opts,
-      );
-    } catch (err) {
-      const e = err as Error & { stdout?: string; stderr?: string };
-      throw new Error(
-        `apt-get could not install postgresql-${POSTGRES_MAJOR}: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`,
-      );
-    }
-    if (!existsSync(initdb))
-      throw new Error(`postgresql-${POSTGRES_MAJOR} installed but ${initdb} is missing`);
-  } finally {
-    await release();
-  }
+  await aptInstall({
+    what: `postgresql-${POSTGRES_MAJOR}`,
+    packages: [`postgresql-${POSTGRES_MAJOR}`],
+    lockName: 'postgresql-install.lock',
+    isInstalled: () => existsSync(initdb),
+    log,
+  });
+  if (!existsSync(initdb)) throw new Error(`postgresql-${POSTGRES_MAJOR} installed but ${initdb} is missing`);
 }

@@ -3,15 +3,13 @@
  * when missing and running as root, its service kept from starting by a policy-rc.d that exits
  * 101), run from a temporary directory with a generated config on a free loopback port.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+import { aptInstall } from './apt.ts';
+import { freePort } from './server-process.ts';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 export const PROMTOOL_BIN = '/usr/bin/promtool';
@@ -26,40 +24,14 @@ export async function ensurePrometheusInstalled(
       `Prometheus is not installed (${PROMETHEUS_BIN} is missing) and this process is not root: run \`apt-get install -y prometheus\` as root.`,
     );
   }
-  log('installing prometheus with apt-get (first run only; its service is not started)');
-  const policy = '/usr/sbin/policy-rc.d';
-  const hadPolicy = existsSync(policy);
-  if (!hadPolicy) {
-    await writeFile(policy, '#!/bin/sh\nexit 101\n');
-    await chmod(policy, 0o755);
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const opts = { env, timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 };
-  try {
-    await execFileAsync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], opts);
-    await execFileAsync(
-      'apt-get',
-      ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', 'prometheus'],
-      opts,
-    );
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new Error(`apt-get could not install prometheus: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`);
-  } finally {
-    if (!hadPolicy) await rm(policy, { force: true });
-  }
-  if (!existsSync(PROMETHEUS_BIN)) throw new Error(`prometheus installed but ${PROMETHEUS_BIN} is missing`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
+  await aptInstall({
+    what: 'prometheus',
+    packages: ['prometheus'],
+    lockName: 'prometheus-install.lock',
+    isInstalled: () => existsSync(PROMETHEUS_BIN) && existsSync(PROMTOOL_BIN),
+    log,
   });
+  if (!existsSync(PROMETHEUS_BIN)) throw new Error(`prometheus installed but ${PROMETHEUS_BIN} is missing`);
 }
 
 export interface PrometheusServer {

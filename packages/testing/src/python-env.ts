@@ -1,10 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository's ignored download cache. */
-const CACHE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.cache');
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir, withCacheLockSync } from './server-process.ts';
 
 /**
  * A Python virtual environment under `.cache/<name>` with `requirements` installed from PyPI
@@ -14,28 +11,11 @@ const CACHE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.ca
  */
 export function ensurePythonVenv(name: string, requirements: readonly string[]): string {
   // Test files run in parallel: one process installs while the others wait on a lock directory.
-  mkdirSync(CACHE_DIR, { recursive: true });
-  const lock = join(CACHE_DIR, `${name}.lock`);
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline)
-        throw new Error(`${lock} is held for more than 15 minutes; remove it if no test runs`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-    }
-  }
-  try {
-    return install(name, requirements);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  return withCacheLockSync(name, () => install(name, requirements));
 }
 
 function install(name: string, requirements: readonly string[]): string {
-  const dir = join(CACHE_DIR, name);
+  const dir = join(cacheDir(), name);
   const python = join(dir, 'bin', 'python');
   const stamp = join(dir, '.sluice-requirements');
   const wanted = `${requirements.join('\n')}\n`;
@@ -46,7 +26,7 @@ function install(name: string, requirements: readonly string[]): string {
       // reinstall below
     }
   }
-  mkdirSync(CACHE_DIR, { recursive: true });
+  mkdirSync(cacheDir(), { recursive: true });
   if (!existsSync(python)) {
     try {
       execFileSync('python3', ['-m', 'venv', dir], { stdio: 'pipe' });
