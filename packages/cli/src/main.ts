@@ -1,7 +1,10 @@
-import { builtinPlugins, SLUICE_VERSION } from '@sluice/runtime';
+import { SLUICE_VERSION } from '@sluice/runtime';
+import { builtinPlugins } from './builtins.ts';
 import { runDistributed } from './distributed.ts';
 import { runRegistry } from './registry.ts';
 import { runStandalone } from './standalone.ts';
+
+export { builtinPlugins } from './builtins.ts';
 
 const USAGE = `Usage: sluice <command> [options]
 

@@ -13,6 +13,7 @@ export {
   parseConnectorConfigFile,
   parseProperties,
 } from './config/properties.ts';
+export { BUILTIN_CONFIG_PROVIDERS } from './config/providers/config-provider-registry.ts';
 export type { AdvertisedAddressOptions, Listener } from './config/worker-config.ts';
 export { parseListener, WORKER_CONFIG_DEF, WorkerConfig } from './config/worker-config.ts';
 export { DistributedHerder, type DistributedHerderOptions } from './distributed/distributed-herder.ts';
@@ -61,7 +62,6 @@ export {
 } from './logging/logger.ts';
 export { type LoggerLevel, LoggerRegistry, ROOT_LOGGER_NAME } from './logging/logger-registry.ts';
 export { HIDDEN, redactConfig } from './logging/redact.ts';
-export { builtinPlugins } from './plugins/builtins.ts';
 export { loadPluginPath, type PluginPathResult } from './plugins/plugin-path.ts';
 export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
 export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';

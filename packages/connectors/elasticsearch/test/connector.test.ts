@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import {
   ElasticsearchSinkConnector,
   OpenSearchSinkConnector,
   OpenSearchSinkTask,
 } from '@sluice/connector-elasticsearch';
-import { builtinPlugins } from '@sluice/runtime';
 import { useOpenSearch } from '@sluice/testing';
 import { MemoryLogger } from './harness.ts';
 

@@ -162,7 +162,8 @@ class GenerationalStatusStore implements StatusBackingStore {
 
 export interface DistributedHerderOptions {
   logger?: Logger;
-  plugins?: PluginRegistry;
+  /** The plugins the distribution ships (the runtime names no plugin package); `plugin.path` adds to them. */
+  plugins: PluginRegistry;
 }
 
 export class DistributedHerder implements Herder {
@@ -286,7 +287,7 @@ export class DistributedHerder implements Herder {
   /** Builds a herder from worker properties. Throws ConfigError for bad properties. */
   static async create(
     workerProps: Record<string, string>,
-    options: DistributedHerderOptions = {},
+    options: DistributedHerderOptions,
   ): Promise<DistributedHerder> {
     const logger = options.logger ?? pino({ level: 'info' });
     // As Kafka: plugin.path (raw) is scanned first, then `${provider:path:key}` in the worker

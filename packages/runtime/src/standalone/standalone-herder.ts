@@ -118,11 +118,12 @@ export class StandaloneHerder implements Herder {
 
   /**
    * Builds a herder from worker properties: Kafka when `bootstrap.servers` is set, else the
-   * embedded log under `embedded.log.dir`. Throws ConfigError for bad properties.
+   * embedded log under `embedded.log.dir`. `plugins` are those the distribution ships (the runtime
+   * names no plugin package); `plugin.path` adds to them. Throws ConfigError for bad properties.
    */
   static async create(
     workerProps: Record<string, string>,
-    options: { logger?: Logger; plugins?: PluginRegistry } = {},
+    options: { logger?: Logger; plugins: PluginRegistry },
   ): Promise<StandaloneHerder> {
     const logger = options.logger ?? pino({ level: 'info' });
     // As Kafka: plugin.path (raw) is scanned first, then `${provider:path:key}` in the worker
