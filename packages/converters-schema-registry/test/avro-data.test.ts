@@ -238,3 +238,80 @@ test('a value that does not fit its schema is a DataError naming the field', () 
     /null value for field that is required.*field s/,
   );
 });
+
+test('the direct binary encoder writes exactly the bytes avsc writes', async () => {
+  const { AvroWriter, compileAvroEncoder } = await import('../src/avro/avro-binary.ts');
+  const inner = SchemaBuilder.struct().name('b.Inner').field('s', Schema.OPTIONAL_STRING_SCHEMA).build();
+  const schema = SchemaBuilder.struct()
+    .name('b.All')
+    .field('i8', Schema.INT8_SCHEMA)
+    .field('i32', Schema.INT32_SCHEMA)
+    .field('i64', Schema.INT64_SCHEMA)
+    .field('f32', Schema.FLOAT32_SCHEMA)
+    .field('f64', Schema.FLOAT64_SCHEMA)
+    .field('b', Schema.BOOLEAN_SCHEMA)
+    .field('s', Schema.STRING_SCHEMA)
+    .field('bytes', Schema.BYTES_SCHEMA)
+    .field('arr', SchemaBuilder.array(Schema.OPTIONAL_INT64_SCHEMA).build())
+    .field('map', SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.INT32_SCHEMA).build())
+    .field('nk', SchemaBuilder.map(Schema.INT64_SCHEMA, inner).build())
+    .field('opt', Schema.OPTIONAL_STRING_SCHEMA)
+    .field('optDefault', SchemaBuilder.int32().optional().defaultValue(5).build())
+    .field('dec', Decimal.schema(3))
+    .field('date', ConnectDate.SCHEMA)
+    .field('time', Time.SCHEMA)
+    .field('ts', Timestamp.SCHEMA)
+    .build();
+  const type = avscType(fromConnectSchema(schema));
+  const encode = compileAvroEncoder(schema);
+  const longs = [
+    0,
+    1,
+    -1,
+    63,
+    -64,
+    64,
+    2 ** 30 - 1,
+    -(2 ** 30),
+    2 ** 30,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2 ** 52 - 1,
+    -(2 ** 52),
+    2 ** 52 + 1,
+    -(2 ** 52) - 1,
+    Number.MAX_SAFE_INTEGER,
+    -Number.MAX_SAFE_INTEGER,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    12345678901234567890n - 10n ** 19n,
+  ];
+  for (const [i, n] of longs.entries()) {
+    const value = new Struct(schema)
+      .put('i8', -128 + i)
+      .put('i32', i % 2 === 0 ? 2147483647 - i : -2147483648 + i)
+      .put('i64', n)
+      .put('f32', 1.25 * i)
+      .put('f64', -Math.E * i)
+      .put('b', i % 2 === 0)
+      .put('s', 'x✓'.repeat(i * 10))
+      .put('bytes', new Uint8Array(i).fill(i))
+      .put('arr', i % 3 === 0 ? [] : [n, null, 7])
+      .put('map', i % 4 === 0 ? {} : { a: i, ü: -i })
+      .put('nk', new Map([[n, new Struct(inner).put('s', i % 2 ? null : 'v')]]))
+      .put('opt', i % 2 ? null : `o${i}`)
+      .put('optDefault', i % 2 ? null : i)
+      .put('dec', new BigDecimal(BigInt(n) * 7n, 3))
+      .put('date', new Date(Date.UTC(1969, 11, 31 - i)))
+      .put('time', new Date(i * 1000))
+      .put('ts', new Date(-1000 * i));
+    const w = new AvroWriter(16);
+    encode(w, value);
+    const expected = type.toBuffer(toAvroValue(schema, value));
+    assert.equal(
+      Buffer.from(w.buf.subarray(0, w.pos)).toString('hex'),
+      expected.toString('hex'),
+      `long ${n}`,
+    );
+  }
+});

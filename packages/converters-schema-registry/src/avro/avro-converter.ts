@@ -15,7 +15,14 @@ import {
   schemaRegistryConverterConfigDef,
   subjectName,
 } from '../config.ts';
-import { type AvroDataOptions, type AvroJson, fromConnectSchema, toConnectSchema } from './avro-data.ts';
+import { AvroWriter, compileAvroEncoder, type Encode } from './avro-binary.ts';
+import {
+  type AvroDataOptions,
+  type AvroJson,
+  fromConnectSchema,
+  hasGeneralUnion,
+  toConnectSchema,
+} from './avro-data.ts';
 import { type Convert, compileFromAvro, compileToAvro } from './avro-values.ts';
 
 const MAGIC_BYTE = 0;
@@ -42,7 +49,8 @@ const LONG_TYPE = avro.types.LongType.__with({
 export function avscType(schema: AvroJson, exactLongs = true): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, {
     registry: exactLongs ? { long: LONG_TYPE } : {},
-    wrapUnions: 'never',
+    // Unions other than [null, T] need wrapped values ({"string": "x"}) to keep their branch.
+    wrapUnions: hasGeneralUnion(schema) ? 'always' : 'never',
   });
 }
 
@@ -67,6 +75,8 @@ interface WriterEntry {
   readonly text: string;
   readonly types: AvscTypes;
   readonly toAvro: Convert;
+  /** Writes the value's Avro binary encoding directly (for this entry's own schema). */
+  readonly encode: Encode;
   /** The Avro full name (records) or type name, for the record-name subject strategies. */
   readonly recordName: string;
   /** Schema id (and the type to encode with, under use.latest.version) per subject. */
@@ -128,6 +138,7 @@ export class AvroConverter implements HeaderConverter {
   #writersByText = new Lru<string, WriterEntry>(1000);
   #readers = new Lru<number, ReaderEntry>(1000);
   #scratch = Buffer.alloc(64 * 1024);
+  readonly #writer_ = new AvroWriter();
   readonly #def = schemaRegistryConverterConfigDef();
 
   configure(configs: Readonly<Record<string, unknown>>, isKey = false): void {
@@ -170,8 +181,21 @@ export class AvroConverter implements HeaderConverter {
       target = this.#resolveId(subject, entry);
       entry.bySubject.set(subject, target);
     }
-    const avroValue = entry.toAvro(value);
-    return this.#encode(target.id, target.types, avroValue, topic);
+    if (target.types === entry.types) {
+      // The data's own schema: straight from Connect values to bytes.
+      const w = this.#writer_;
+      w.pos = 0;
+      w.byte(MAGIC_BYTE);
+      w.ensure(4);
+      w.buf.writeInt32BE(target.id, 1);
+      w.pos = 5;
+      entry.encode(w, value);
+      const out = Buffer.allocUnsafe(w.pos);
+      w.buf.copy(out, 0, 0, w.pos);
+      return out;
+    }
+    // use.latest.version: the registered latest schema may differ; encode with it through avsc.
+    return this.#encode(target.id, target.types, entry.toAvro(value), topic);
   }
 
   toConnectData(topic: string, value: Uint8Array | null): SchemaAndValue {
@@ -252,6 +276,7 @@ export class AvroConverter implements HeaderConverter {
         text,
         types,
         toAvro: compileToAvro(schema),
+        encode: compileAvroEncoder(schema, '', this.#options.enhancedSchemaSupport),
         recordName: recordNameOf(avroJson),
         bySubject: new Map(),
       };
@@ -343,7 +368,11 @@ export class AvroConverter implements HeaderConverter {
         if (!(err instanceof RegistryClientError)) throw err;
       }
     }
-    const entry = { types: new AvscTypes(json), schema, fromAvro: compileFromAvro(schema) };
+    const entry = {
+      types: new AvscTypes(json),
+      schema,
+      fromAvro: compileFromAvro(schema, hasGeneralUnion(json)),
+    };
     this.#readers.set(id, entry);
     return entry;
   }

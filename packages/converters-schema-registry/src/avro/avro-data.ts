@@ -38,7 +38,9 @@ const CONNECT_TYPE = 'connect.type';
 const CONNECT_INTERNAL_TYPE = 'connect.internal.type';
 const DECIMAL_PRECISION_PARAM = 'connect.decimal.precision';
 const DECIMAL_PRECISION_DEFAULT = 64;
-const ENUM_PARAM = `${NAMESPACE}.Enum`;
+export const ENUM_PARAM = `${NAMESPACE}.Enum`;
+/** The Connect struct a general Avro union becomes (one optional field per member). */
+export const UNION_NAME = `${NAMESPACE}.Union`;
 const FIXED_SIZE_PARAM = 'connect.fixed.size';
 const AVRO_PARAM_PREFIX = 'avro';
 
@@ -239,6 +241,11 @@ function convertSchema(
       break;
     }
     case 'STRUCT': {
+      if (name === UNION_NAME) {
+        // A union read from Avro: its members, with null first when it is optional.
+        const members = schema.fields.map((f) => convertSchema(f.schema, options, ctx, true));
+        return schema.isOptional ? ['null', ...members] : members;
+      }
       if (schema.isOptional && !ignoreOptional) {
         // The record itself carries the metadata; the union only wraps it.
         const inner = convertSchema(schema, options, ctx, true);
@@ -505,9 +512,15 @@ function toConnect(
     if (nonNull.length === 1 && avro.length === 2) {
       return toConnect(nonNull[0]!, options, ctx, namespace, true, fieldDefault);
     }
-    throw new DataError(
-      `Avro unions other than [null, T] are not supported by Sluice's AvroConverter yet: ${JSON.stringify(avro).slice(0, 200)}`,
-    );
+    // Any other union: a struct io.confluent.connect.avro.Union with one optional field per member,
+    // named after the member's Connect type (int32, string, …) or, for records and enums, its name.
+    const builder = SchemaBuilder.struct().name(UNION_NAME);
+    for (const member of nonNull) {
+      const memberSchema = toConnect(member, options, ctx, namespace, true, undefined).build();
+      builder.field(unionMemberFieldName(memberSchema, options), memberSchema);
+    }
+    if (nonNull.length !== avro.length) builder.optional();
+    return builder;
   }
   if (typeof avro === 'string') {
     if (PRIMITIVES.has(avro))
@@ -652,6 +665,57 @@ function toConnect(
     builder.defaultValue(fromAvroJsonDefault(built, dflt));
   }
   return builder;
+}
+
+/** The field of a union struct for a member schema, as Confluent's AvroData names it. */
+export function unionMemberFieldName(schema: Schema, options: AvroDataOptions): string {
+  const named = schema.type === 'STRUCT' ? schema.name : (schema.parameters?.[ENUM_PARAM] ?? null);
+  if (named !== null) return options.enhancedSchemaSupport ? named : splitName(named)[1];
+  return schema.type.toLowerCase();
+}
+
+/** The name avsc gives a union member of this Connect schema when it wraps union values. */
+export function avscBranchName(schema: Schema): string {
+  switch (schema.type) {
+    case 'INT8':
+    case 'INT16':
+    case 'INT32':
+      return 'int';
+    case 'INT64':
+      return 'long';
+    case 'FLOAT32':
+      return 'float';
+    case 'FLOAT64':
+      return 'double';
+    case 'BOOLEAN':
+      return 'boolean';
+    case 'STRING':
+      return schema.parameters?.[ENUM_PARAM] ?? 'string';
+    case 'BYTES':
+      return 'bytes';
+    case 'ARRAY':
+      return 'array';
+    case 'MAP':
+      return schema.keySchema!.type === 'STRING' && !schema.keySchema!.isOptional ? 'map' : 'array';
+    case 'STRUCT':
+      return schema.name ?? `${NAMESPACE}.${DEFAULT_SCHEMA_NAME}`;
+  }
+}
+
+/** Whether an Avro schema (JSON) has a union other than [null, T] (avsc must then wrap union values). */
+export function hasGeneralUnion(avro: unknown): boolean {
+  if (Array.isArray(avro)) {
+    if (avro.filter((b) => b !== 'null').length > 1) return true;
+    return avro.some(hasGeneralUnion);
+  }
+  if (avro === null || typeof avro !== 'object') return false;
+  const o = avro as Record<string, unknown>;
+  if (Array.isArray(o.fields)) return (o.fields as { type: unknown }[]).some((f) => hasGeneralUnion(f.type));
+  return (
+    hasGeneralUnion(o.items) ||
+    hasGeneralUnion(o.values) ||
+    (typeof o.type === 'object' && hasGeneralUnion(o.type))
+  );
 }
 
 function setName(builder: SchemaBuilder, name: string): void {

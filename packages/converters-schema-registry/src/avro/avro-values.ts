@@ -10,6 +10,7 @@ import {
   Time,
   Timestamp,
 } from '@sluice/api';
+import { avscBranchName, UNION_NAME } from './avro-data.ts';
 
 /**
  * Connect ⇄ avsc value conversion compiled once per schema into closures (the converter's hot
@@ -163,13 +164,42 @@ function toAvroBase(schema: Schema, path: string): Convert {
   }
 }
 
-/** A compiled avsc → Connect value converter for `schema` (a schema from `toConnectSchema`). */
-export function compileFromAvro(schema: Schema): Convert {
-  const base = fromAvroBase(schema);
-  return (v) => (v === null || v === undefined ? null : base(v));
+/**
+ * A compiled avsc → Connect value converter for `schema` (a schema from `toConnectSchema`).
+ * `wrapped`: the avsc type wraps union values (`{"string": "x"}`), as it must for schemas with
+ * general unions; optional values are then unwrapped here.
+ */
+export function compileFromAvro(schema: Schema, wrapped = false): Convert {
+  const base = fromAvroBase(schema, wrapped);
+  if (schema.name === UNION_NAME || !(wrapped && schema.isOptional)) {
+    return (v) => (v === null || v === undefined ? null : base(v));
+  }
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    // avsc's wrapped value: one own key, the branch (its prototype has methods such as unwrap()).
+    const o = v as Record<string, unknown>;
+    const k = Object.keys(o)[0];
+    return k === undefined ? null : base(o[k]);
+  };
 }
 
-function fromAvroBase(schema: Schema): Convert {
+function fromAvroBase(schema: Schema, wrapped: boolean): Convert {
+  if (schema.name === UNION_NAME) {
+    // Wrapped union value {branch: value}: the field whose avsc branch name matches.
+    const fields = schema.fields;
+    const byBranch = new Map(fields.map((f, i) => [avscBranchName(f.schema), i]));
+    const convs = fields.map((f) => fromAvroBase(f.schema, wrapped));
+    return (v) => {
+      const o = v as Record<string, unknown>;
+      const values = new Array(fields.length).fill(null);
+      for (const k of Object.keys(o)) {
+        const i = byBranch.get(k);
+        if (i === undefined) throw new DataError(`Union value of an unknown branch ${k}`);
+        values[i] = convs[i]!(o[k]);
+      }
+      return Struct.withValues(schema, values);
+    };
+  }
   switch (schema.name) {
     case Decimal.LOGICAL_NAME:
       return (v) => Decimal.toLogical(schema, v as Uint8Array);
@@ -189,7 +219,7 @@ function fromAvroBase(schema: Schema): Convert {
         return new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
       };
     case 'ARRAY': {
-      const item = compileFromAvro(schema.valueSchema!);
+      const item = compileFromAvro(schema.valueSchema!, wrapped);
       return (v) => {
         const a = v as unknown[];
         const out = new Array(a.length);
@@ -198,8 +228,8 @@ function fromAvroBase(schema: Schema): Convert {
       };
     }
     case 'MAP': {
-      const key = compileFromAvro(schema.keySchema!);
-      const value = compileFromAvro(schema.valueSchema!);
+      const key = compileFromAvro(schema.keySchema!, wrapped);
+      const value = compileFromAvro(schema.valueSchema!, wrapped);
       return (v) => {
         if (Array.isArray(v)) {
           const m = new Map<unknown, unknown>();
@@ -213,7 +243,7 @@ function fromAvroBase(schema: Schema): Convert {
     }
     case 'STRUCT': {
       const names = schema.fields.map((f) => f.name);
-      const convs = schema.fields.map((f) => compileFromAvro(f.schema));
+      const convs = schema.fields.map((f) => compileFromAvro(f.schema, wrapped));
       const n = names.length;
       return (v) => {
         const record = v as Record<string, unknown>;
