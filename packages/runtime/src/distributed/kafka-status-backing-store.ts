@@ -1,7 +1,7 @@
 import { RetriableError } from '@sluice/api';
 import pino, { type Logger } from 'pino';
-import type { ConnectState } from '../herder/entities.ts';
 import type { LogClient } from '../kafka/log-client.ts';
+import type { ConnectState } from '../states.ts';
 import type { StateRecord } from '../storage/status-store.ts';
 import { sleep } from '../worker/task-state.ts';
 import { type ConnectorTaskId, compareStrings } from './connector-task-id.ts';

@@ -1,4 +1,4 @@
-import type { ConnectState, TargetState } from '../herder/entities.ts';
+import type { ConnectState, TargetState } from '../states.ts';
 
 /** Identifies a task: connector name and task number. */
 export interface ConnectorTaskId {

@@ -17,7 +17,6 @@ import { reverseTransform } from '../config/providers/config-transformer.ts';
 import { maskResolvedValues, resolvedValues } from '../config/providers/redact-resolved.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { errorHandlingConfig } from '../errors/error-handler.ts';
-import type { ConnectorType, ConnectState, TargetState } from '../herder/entities.ts';
 import {
   type ClientKind,
   consumerSettings,
@@ -28,6 +27,7 @@ import {
 } from '../kafka/client-config.ts';
 import type { LogClient } from '../kafka/log-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { StatusBackingStore } from '../storage/status-store.ts';
 import { createConverters, TransformationChain } from './plugin-factory.ts';
