@@ -57,7 +57,7 @@
 
 import pino, { type Logger } from 'pino';
 import type { PlatformaticLogClientConfig } from '../kafka/platformatic-client.ts';
-import { sleep } from '../worker/task-state.ts';
+import { sleep } from '../sleep.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
 import {
   ASSIGNMENT_NO_ERROR,

@@ -65,10 +65,10 @@ import { connectionSettings, producerSettings, taskClientProps } from '../kafka/
 import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
+import { sleep } from '../sleep.ts';
 import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import type { StateRecord, StatusBackingStore } from '../storage/status-store.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
-import { sleep } from '../worker/task-state.ts';
 import { Worker } from '../worker/worker.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
 import type { RawConfig, SessionKey } from './config-records.ts';

@@ -7,7 +7,7 @@ import type {
   RecordAck,
   TopicDescription,
 } from '../kafka/log-client.ts';
-import { sleep } from '../worker/task-state.ts';
+import { sleep } from '../sleep.ts';
 
 /**
  * One internal topic read and written through a {@link LogClient} (Kafka Connect's

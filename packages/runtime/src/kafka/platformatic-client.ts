@@ -64,6 +64,7 @@ import {
   NotFoundError,
   RetriableError,
 } from '@sluice/api';
+import { sleep } from '../sleep.ts';
 import {
   appendLogRecords,
   batchRecords,
@@ -1475,10 +1476,6 @@ function isMetadataError(err: unknown): boolean {
         (l.kafkaError === undefined && /^Unknown topic /.test(l.error.message)),
     )
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function isUnknownTopic(err: unknown): boolean {

@@ -18,12 +18,12 @@ import {
 } from '../errors/error-handler.ts';
 import type { ConsumerSettings } from '../kafka/client-config.ts';
 import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../kafka/log-client.ts';
+import { sleep } from '../sleep.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import {
   type ConnectorTaskId,
   retryDelay,
   type StateReporter,
-  sleep,
   type TargetStateGate,
   taskIdString,
 } from './task-state.ts';

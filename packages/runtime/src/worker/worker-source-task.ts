@@ -10,13 +10,13 @@ import {
 import type { Logger } from 'pino';
 import { ErrorHandler, type ErrorHandlingConfig, type Stage, StageError } from '../errors/error-handler.ts';
 import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../kafka/log-client.ts';
+import { sleep } from '../sleep.ts';
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import {
   type ConnectorTaskId,
   retryDelay,
   type StateReporter,
-  sleep,
   type TargetStateGate,
   taskIdString,
 } from './task-state.ts';
