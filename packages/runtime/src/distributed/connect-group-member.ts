@@ -56,6 +56,7 @@
  */
 
 import pino, { type Logger } from 'pino';
+import type { ConnectProtocolMode } from '../config/distributed-config.ts';
 import type { PlatformaticLogClientConfig } from '../kafka/platformatic-client.ts';
 import { sleep } from '../sleep.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
@@ -63,7 +64,6 @@ import {
   ASSIGNMENT_NO_ERROR,
   CONNECT_PROTOCOL_TYPE,
   type ConnectAssignment,
-  type ConnectProtocolMode,
   decodeAssignment,
   joinGroupProtocols,
   protocolVersion,
