@@ -14,6 +14,7 @@ import {
   CompositeValidator,
   ConfigDef,
   ConfigError,
+  javaTrim,
   LambdaValidator,
   NonEmptyString,
   NonEmptyStringWithoutControlChars,
@@ -570,15 +571,6 @@ export const SOURCE_CONNECTOR_CONFIG_DEF: ConfigDef = commonConnectorConfigDef()
     width: 'LONG',
     displayName: 'Offsets topic',
   });
-
-/** Java's `String.trim()`. */
-function javaTrim(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && s.charCodeAt(start) <= 0x20) start++;
-  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
-  return s.slice(start, end);
-}
 
 function isBlank(s: string | undefined): boolean {
   return s === undefined || javaTrim(s) === '';
