@@ -1,6 +1,6 @@
 import { ConfigError, DataError } from '@sluice/api';
 import type { ConnectProtocolMode } from '../config/distributed-config.ts';
-import type { ConnectorTaskId } from './connector-task-id.ts';
+import type { ConnectorTaskId } from '../connector-task-id.ts';
 import { ProtocolReader, ProtocolWriter } from './protocol-buffer.ts';
 
 /**

@@ -33,6 +33,7 @@ import {
 import { type Logger, pino } from 'pino';
 import { DistributedConfig } from '../config/distributed-config.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import {
   alteredMessage,
   alterSource,
@@ -74,7 +75,6 @@ import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts
 import type { RawConfig, SessionKey } from './config-records.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
-import { type ConnectorTaskId, taskIdString } from './connector-task-id.ts';
 import { internalTopicSettings } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
 import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';

@@ -3,16 +3,12 @@
  * return these; the REST layer serializes them unchanged.
  */
 import type { ConfigInfos, ConfigKeyInfo } from '@sluice/api';
-
+import type { ConnectorTaskId } from '../connector-task-id.ts';
 import type { ConnectorType, ConnectState } from '../states.ts';
 
+export type { ConnectorTaskId } from '../connector-task-id.ts';
 export type { ConnectorType, ConnectState, InitialState, TargetState } from '../states.ts';
 export type { ConfigInfos, ConfigKeyInfo };
-
-export interface ConnectorTaskId {
-  connector: string;
-  task: number;
-}
 
 /** `GET /connectors/{c}`. */
 export interface ConnectorInfo {

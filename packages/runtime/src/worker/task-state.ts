@@ -1,15 +1,5 @@
 import type { ConnectState, TargetState } from '../states.ts';
 
-/** Identifies a task: connector name and task number. */
-export interface ConnectorTaskId {
-  readonly connector: string;
-  readonly task: number;
-}
-
-export function taskIdString(id: ConnectorTaskId): string {
-  return `${id.connector}-${id.task}`;
-}
-
 /** Where a task or connector reports its state changes (RUNNING, PAUSED, FAILED with the error, ...). */
 export type StateReporter = (state: ConnectState, error?: unknown) => void;
 

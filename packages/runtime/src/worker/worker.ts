@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { reverseTransform } from '../config/providers/config-transformer.ts';
 import { maskResolvedValues, resolvedValues } from '../config/providers/redact-resolved.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import { errorHandlingConfig } from '../errors/error-handler.ts';
 import {
   type ClientKind,
@@ -31,7 +32,7 @@ import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { StatusBackingStore } from '../storage/status-store.ts';
 import { createConverters, TransformationChain } from './plugin-factory.ts';
-import { type ConnectorTaskId, TargetStateGate, taskIdString } from './task-state.ts';
+import { TargetStateGate } from './task-state.ts';
 import { WorkerSinkTask } from './worker-sink-task.ts';
 import { WorkerSourceTask } from './worker-source-task.ts';
 
