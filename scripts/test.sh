@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's whole test run: install, type-check, lint, start the real test servers
-# (Kafka KRaft from Maven Central, PostgreSQL 15 from Debian), run every test with node --test,
-# stop the servers. Needs only Node >= 20 + npm, Java 17 + Maven, and apt for PostgreSQL.
+# (Kafka KRaft from Maven Central, PostgreSQL 15 and MariaDB from Debian), run every test with
+# node --test, stop the servers. Needs only Node >= 20 + npm, Java 17 + Maven, and apt for
+# PostgreSQL and MariaDB.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

@@ -14,7 +14,7 @@
 //                   batches of --batch, insert mode, pk.mode none, into the same empty table;
 //   source ceiling  the driver streaming `SELECT * FROM t ORDER BY id` (mysql2 `query().stream()`
 //                   rows as arrays; pg a cursor fetched 1000 rows at a time, rows as arrays, text values);
-//   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows 1000) polled until it
+//   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows at its default 100) polled until it
 //                   returned all N rows as SourceRecords; and the same over a table of N/10 rows,
 //                   to see whether memory grows with the table.
 // Rows: id BIGINT, name VARCHAR(64) 'name-<i>', qty INT i%1000, price DECIMAL(10,2) (i%100000)/100,
@@ -513,7 +513,7 @@ async function driver(): Promise<void> {
     ...machineLines(loadBefore, loadAfter),
     `- Sluice: ${gitDescribe(['packages/', 'benchmarks/jdbc'])}; Node ${node.node}; tasks driven in-process (no worker, no converter)`,
     `- Drivers: mysql2 ${mysql2}, pg ${pgVersion}, pg-copy-streams ${copyVersion}; servers: MariaDB from Debian, PostgreSQL 15 (fresh, started by @sluice/testing)`,
-    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode, one transaction per put); source mode incrementing, batch.max.rows 1000; each case in its own process, one after the other`,
+    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode, one transaction per put); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
     '',
     ...table,
     '',

@@ -324,28 +324,61 @@ class MySqlDatabase implements Database {
       conn.once('error', onError);
       query.once('end', () => resolve([]));
     });
-    const iterator = readable[Symbol.asyncIterator]();
+    // Rows are taken with read() while the stream holds some, and awaited only when it is empty.
     let done = false;
-    return {
-      columns,
-      async next() {
+    let ended = false;
+    let failure: Error | null = null;
+    let wake: (() => void) | null = null;
+    const notify = (): void => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    readable.on('readable', notify);
+    readable.once('end', () => {
+      ended = true;
+      notify();
+    });
+    readable.once('error', (err: Error) => {
+      failure = err;
+      notify();
+    });
+    const connError = (err: Error): void => {
+      failure ??= err;
+      notify();
+    };
+    conn.on('error', connError);
+    const next = async (): Promise<unknown[] | null> => {
+      for (;;) {
         if (done) return null;
-        const r = await iterator.next();
-        if (r.done === true) {
+        const row = readable.read() as unknown[] | null;
+        if (row !== null) return row;
+        if (failure !== null) {
           done = true;
+          conn.off('error', connError);
+          throw failure;
+        }
+        if (ended) {
+          done = true;
+          conn.off('error', connError);
           return null;
         }
-        return r.value as unknown[];
-      },
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    };
+    return {
+      columns,
+      next,
       async close() {
-        if (!done) {
-          done = true;
-          // Reading the rest is the only way to free the connection mid-result.
-          for (;;) {
-            const r = await iterator.next().catch(() => ({ done: true }) as const);
-            if (r.done === true) break;
-          }
+        // Reading the rest is the only way to free the connection mid-result.
+        while (!done) {
+          const row = await next().catch(() => null);
+          if (row === null) break;
         }
+        done = true;
+        conn.off('error', connError);
       },
     };
   }

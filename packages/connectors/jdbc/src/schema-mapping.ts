@@ -54,6 +54,10 @@ export function parseTimestamp(raw: unknown): TimestampValue {
     const ms = Number(raw);
     return { ms, nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
   }
+  if (typeof raw === 'string') {
+    const fast = fastTimestamp(raw);
+    if (fast !== null) return fast;
+  }
   const text = String(raw).trim();
   const m =
     /^(-?\d{4,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
@@ -78,6 +82,51 @@ export function parseTimestamp(raw: unknown): TimestampValue {
     ms -= sign * offset * 60_000;
   }
   return { ms: ms + Math.floor(nanos / 1_000_000), nanos };
+}
+
+let cachedDay = '';
+let cachedDayMs = 0;
+
+/**
+ * `YYYY-MM-DD HH:MM:SS[.f…]` (or with `T`), the form every driver here returns, read without a
+ * regular expression; null for anything else (then the general parser decides).
+ */
+function fastTimestamp(t: string): TimestampValue | null {
+  const n = t.length;
+  if (
+    n < 19 ||
+    n > 29 ||
+    t.charCodeAt(4) !== 45 ||
+    t.charCodeAt(7) !== 45 ||
+    (t.charCodeAt(10) !== 32 && t.charCodeAt(10) !== 84) ||
+    t.charCodeAt(13) !== 58 ||
+    t.charCodeAt(16) !== 58 ||
+    (n > 19 && t.charCodeAt(19) !== 46)
+  ) {
+    return null;
+  }
+  const digit = (i: number): number => {
+    const d = t.charCodeAt(i) - 48;
+    return d >= 0 && d <= 9 ? d : Number.NaN;
+  };
+  const day = t.slice(0, 10);
+  let dayMs: number;
+  if (day === cachedDay) dayMs = cachedDayMs;
+  else {
+    const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+    const month = digit(5) * 10 + digit(6);
+    const date = digit(8) * 10 + digit(9);
+    dayMs = Date.UTC(year, month - 1, date);
+    if (Number.isNaN(dayMs) || year < 100) return null;
+    cachedDay = day;
+    cachedDayMs = dayMs;
+  }
+  const seconds =
+    (digit(11) * 10 + digit(12)) * 3600 + (digit(14) * 10 + digit(15)) * 60 + digit(17) * 10 + digit(18);
+  let nanos = 0;
+  for (let i = 20; i < 29; i++) nanos = nanos * 10 + (i < n ? digit(i) : 0);
+  if (Number.isNaN(seconds) || Number.isNaN(nanos)) return null;
+  return { ms: dayMs + seconds * 1000 + Math.floor(nanos / 1_000_000), nanos };
 }
 
 /** Epoch ms plus nanos of second as `YYYY-MM-DD HH:MM:SS.fffffffff` (UTC), for query parameters. */
@@ -140,8 +189,22 @@ function toBytes(raw: unknown): Uint8Array {
   return new Uint8Array(Buffer.from(String(raw)));
 }
 
+const PLAIN_DECIMAL = /^-?\d+(?:\.\d*)?$/;
+
 function toDecimal(raw: unknown, scale: number, where: string): BigDecimal {
-  const value = typeof raw === 'bigint' ? new BigDecimal(raw, 0) : BigDecimal.parse(String(raw));
+  let value: BigDecimal;
+  if (typeof raw === 'bigint') value = new BigDecimal(raw, 0);
+  else {
+    const text = String(raw);
+    if (PLAIN_DECIMAL.test(text)) {
+      // Plain `-123.45` (what the drivers return): digits without the point, scale = fraction length.
+      const point = text.indexOf('.');
+      value =
+        point < 0
+          ? new BigDecimal(BigInt(text), 0)
+          : new BigDecimal(BigInt(text.slice(0, point) + text.slice(point + 1)), text.length - point - 1);
+    } else value = BigDecimal.parse(text);
+  }
   if (value.scale === scale) return value;
   try {
     return value.setScale(scale);

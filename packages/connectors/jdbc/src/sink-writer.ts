@@ -249,8 +249,12 @@ export class SinkWriter {
     const deletes = buffer.deletes;
     buffer.rows = [];
     buffer.deletes = [];
-    if (rows.length > 0) await this.#writeRows(buffer.state, fields, rows, db);
-    if (deletes.length > 0) await this.#writeDeletes(buffer.state, fields, deletes, db);
+    try {
+      if (rows.length > 0) await this.#writeRows(buffer.state, fields, rows, db);
+      if (deletes.length > 0) await this.#writeDeletes(buffer.state, fields, deletes, db);
+    } catch (err) {
+      throw naming(err, qualifiedName(buffer.state.id));
+    }
   }
 
   async #writeRows(
@@ -325,7 +329,10 @@ export class SinkWriter {
             );
           }
         });
-        await db.execute(sql, arrays);
+        await db.execute(
+          sql,
+          arrays.map((values, i) => pgArrayLiteral(values, allCols[i]!.schema)),
+        );
       }
       return;
     }
@@ -394,6 +401,43 @@ function pgArrayTypes(state: TableState, columns: readonly SinkColumn[]): string
   return types;
 }
 
+/**
+ * A PostgreSQL array literal (`{1,2,NULL}`, `{"a","b \\"c\\""}`) of bound values, written in one
+ * pass: numbers unquoted, everything else quoted, `"` and `\\` escaped (pg's own serializer runs
+ * two regular expressions per element).
+ */
+export function pgArrayLiteral(values: readonly unknown[], schema: Schema): string {
+  const numeric =
+    schema.name === 'org.apache.kafka.connect.data.Decimal' ||
+    (schema.name === null &&
+      (schema.type === 'INT8' ||
+        schema.type === 'INT16' ||
+        schema.type === 'INT32' ||
+        schema.type === 'INT64' ||
+        schema.type === 'FLOAT32' ||
+        schema.type === 'FLOAT64'));
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const v = values[i];
+    if (v === null || v === undefined) out += 'NULL';
+    else if (numeric) {
+      const text = String(v);
+      out += text === 'NaN' || text === 'Infinity' || text === '-Infinity' ? `"${text}"` : text;
+    } else if (typeof v === 'boolean') out += v ? 't' : 'f';
+    else if (v instanceof Uint8Array)
+      out += `"\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}"`;
+    else {
+      const text = String(v);
+      out +=
+        text.includes('"') || text.includes('\\')
+          ? `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
+          : `"${text}"`;
+    }
+  }
+  return `${out}}`;
+}
+
 function pgUnnestStatement(
   d: Database['dialect'],
   table: string,
@@ -414,6 +458,17 @@ function pgUnnestStatement(
         : `DO UPDATE SET ${updateColumns.map((c) => `${q(c)}=EXCLUDED.${q(c)}`).join(',')}`;
   }
   return sql;
+}
+
+/** The database's error with the table named in front; its code and SQL state kept. */
+function naming(err: unknown, table: string): unknown {
+  if (err instanceof ConnectError || !(err instanceof Error)) return err;
+  const e = err as Error & { code?: unknown; errno?: unknown; sqlState?: unknown };
+  const named = new Error(`Table ${table}: ${e.message}`, { cause: err }) as Error & Record<string, unknown>;
+  named.code = e.code;
+  named.errno = e.errno;
+  named.sqlState = e.sqlState;
+  return named;
 }
 
 function sameSchema(a: Schema | null, b: Schema | null): boolean {

@@ -205,7 +205,8 @@ export class TableQuerier {
       await this.#detectIncrementing(db);
     }
     const { sql, params } = await this.buildQuery(db);
-    this.#stream = await db.stream(sql, params, Math.max(100, this.#config.batchMaxRows));
+    // Rows are fetched at least 1000 at a time (PostgreSQL cursor), whatever batch.max.rows says.
+    this.#stream = await db.stream(sql, params, Math.max(1000, this.#config.batchMaxRows));
     const columns = this.#stream.columns;
     this.#mapping = mapRow(
       columns,

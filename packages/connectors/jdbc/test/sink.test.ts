@@ -174,6 +174,25 @@ for (const kind of KINDS) {
       ]);
     });
 
+    test('strings with quotes, backslashes, commas, braces and NULL-like text round-trip', async () => {
+      const topic = uniqueName('strings');
+      const texts = ['plain', 'say "hi"', 'back\\slash', 'a,b{c}', 'NULL', '', ' spaced ', 'ünï\ncode'];
+      const { task } = await sink({
+        'auto.create': 'true',
+        'insert.mode': 'upsert',
+        'pk.mode': 'record_key',
+      });
+      try {
+        await task.put(texts.map((t, i) => rec(topic, row(i + 1, t), keyOf(i + 1))));
+      } finally {
+        await task.stop();
+      }
+      assert.deepEqual(
+        (await sorted(topic, 'id, name')).map((r) => r[1]),
+        texts,
+      );
+    });
+
     test('upsert × record_value with pk.fields, and fields.whitelist', async () => {
       const topic = uniqueName('upsert_value');
       const { task } = await sink({
@@ -349,6 +368,28 @@ for (const kind of KINDS) {
       } finally {
         await plain.task.stop();
       }
+      const schemaless = await sink({ 'auto.create': 'true' });
+      try {
+        await assert.rejects(
+          schemaless.task.put([
+            new SinkRecord({
+              topic,
+              kafkaPartition: 0,
+              kafkaOffset: 7,
+              keySchema: null,
+              key: null,
+              valueSchema: null,
+              value: { id: 1 },
+            }),
+          ]) as Promise<void>,
+          (err: Error) =>
+            err instanceof ConnectError &&
+            /needs records with a Struct value and a Struct schema/.test(err.message) &&
+            err.message.includes(`${topic}-0@7`),
+        );
+      } finally {
+        await schemaless.task.stop();
+      }
       const formatted = await sink({ 'auto.create': 'true', 'table.name.format': 'copy_of_${topic}' });
       try {
         await formatted.task.put([rec(topic, row(1, 'a'))]);
@@ -384,7 +425,8 @@ for (const kind of KINDS) {
           (err: Error) =>
             !(err instanceof RetriableError) &&
             err instanceof ConnectError &&
-            /after 1 retries/.test(err.message),
+            /after 1 retries/.test(err.message) &&
+            err.message.includes(`Table ${topic}: `),
         );
       } finally {
         await task.stop();

@@ -9,6 +9,7 @@ import {
   offsetMap,
   parseJdbcUrl,
   parseTimestamp,
+  pgArrayLiteral,
   readOffset,
   redactUrl,
   SourceConfig,
@@ -136,6 +137,30 @@ test('timestamps keep nanoseconds; offsets and partitions as Confluent stores th
     nanos: 123456789,
   });
   assert.deepEqual(parseTimestamp('2024-01-02 03:04:05+02'), { ms: Date.UTC(2024, 0, 2, 1, 4, 5), nanos: 0 });
+  assert.deepEqual(parseTimestamp('2024-01-02T03:04:05.5'), {
+    ms: Date.UTC(2024, 0, 2, 3, 4, 5, 500),
+    nanos: 500_000_000,
+  });
+  assert.deepEqual(parseTimestamp('1969-12-31 23:59:59.999'), { ms: -1, nanos: 999_000_000 });
+  assert.deepEqual(parseTimestamp('2024-03-01 00:00:00'), { ms: Date.UTC(2024, 2, 1), nanos: 0 });
+  assert.throws(() => parseTimestamp('2024-0x-01 00:00:00'), /cannot read/);
+  const dec = mapColumn(
+    {
+      name: 'c',
+      type: 'DECIMAL',
+      typeName: 'd',
+      signed: true,
+      precision: 10,
+      scale: 2,
+      nullable: true,
+    } as never,
+    0,
+    'none',
+    'x',
+  )!;
+  assert.equal(String(dec.convert('-0.50')), '-0.50');
+  assert.equal(String(dec.convert('12')), '12.00');
+  assert.equal(String(dec.convert('1.5E+2')), '150.00');
   const state = { incrementing: 42, timestamp: { ms: Date.UTC(2024, 0, 1, 0, 0, 0, 5), nanos: 5_000_100 } };
   assert.equal(
     JSON.stringify(offsetMap(state)),
@@ -176,4 +201,15 @@ test('table selection: whitelist by name or qualified name, include list as patt
   assert.throws(() => new SourceConfig({ ...base, mode: '' }), /Missing required configuration "mode"/);
   assert.deepEqual(groupPartitions([1, 2, 3, 4, 5], 3), [[1, 2], [3, 4], [5]]);
   assert.deepEqual(groupPartitions([1], 1), [[1]]);
+});
+
+test('PostgreSQL array literals for unnest', () => {
+  assert.equal(pgArrayLiteral([1, null, -2.5], SchemaBuilder.float64().build()), '{1,NULL,-2.5}');
+  assert.equal(pgArrayLiteral([Number.NaN], SchemaBuilder.float64().build()), '{"NaN"}');
+  assert.equal(
+    pgArrayLiteral(['a', 'b "c"', 'back\\slash', '', 'NULL', ' x,{}'], SchemaBuilder.string().build()),
+    '{"a","b \\"c\\"","back\\\\slash","","NULL"," x,{}"}',
+  );
+  assert.equal(pgArrayLiteral([true, false], SchemaBuilder.bool().build()), '{t,f}');
+  assert.equal(pgArrayLiteral([new Uint8Array([0, 255])], SchemaBuilder.bytes().build()), '{"\\\\x00ff"}');
 });

@@ -57,8 +57,12 @@ export function uuidV7(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Appends the context headers to `headers` (or to new headers). */
-function withContextHeaders(context: DebeziumContext, headers?: ConnectHeaders): ConnectHeaders {
+/** Appends the context headers to `headers` (or to new headers); none with `extended.headers.enabled=false`. */
+function withContextHeaders(
+  context: DebeziumContext | null,
+  headers?: ConnectHeaders,
+): ConnectHeaders | null {
+  if (context === null) return headers?.duplicate() ?? null;
   return (headers?.duplicate() ?? new ConnectHeaders())
     .addString(CONTEXT_HEADERS.LOGICAL_NAME, context.logicalName)
     .addString(CONTEXT_HEADERS.TASK_ID, context.taskId)
@@ -68,7 +72,8 @@ function withContextHeaders(context: DebeziumContext, headers?: ConnectHeaders):
 
 export interface EventContext {
   partition: SourceMap;
-  context: DebeziumContext;
+  /** Null when `extended.headers.enabled=false`. */
+  context: DebeziumContext | null;
   offset: SourceMap;
   /**
    * The offset for records that are not the last one of their WAL change (the delete and

@@ -110,8 +110,8 @@ export interface ChangeStreamOptions {
   /** An ordinary connection, for catalog lookups when a Relation message arrives. */
   catalog: pg.Client;
   partition: SourceMap;
-  /** Debezium's context headers of this task run. */
-  context: DebeziumContext;
+  /** Debezium's context headers of this task run (null: `extended.headers.enabled=false`). */
+  context: DebeziumContext | null;
   version: string;
   resume: ResumePosition | null;
 }

@@ -65,6 +65,8 @@ export const ERRORS_MAX_RETRIES = 'errors.max.retries';
 export const HSTORE_HANDLING_MODE = 'hstore.handling.mode';
 export const INTERVAL_HANDLING_MODE = 'interval.handling.mode';
 export const INCLUDE_UNKNOWN_DATATYPES = 'include.unknown.datatypes';
+/** Defined from Debezium's ConfigDef (debezium-config-def.ts); Sluice reads it. */
+export const EXTENDED_HEADERS_ENABLED = 'extended.headers.enabled';
 
 export const SNAPSHOT_MODES = [
   'initial',
@@ -720,6 +722,7 @@ export class PostgresConnectorConfig extends AbstractConfig {
   readonly hstoreHandlingMode: HstoreHandlingMode;
   readonly intervalHandlingMode: IntervalHandlingMode;
   readonly includeUnknownDatatypes: boolean;
+  readonly extendedHeadersEnabled: boolean;
   readonly provideTransactionMetadata: boolean;
   readonly maxBatchSize: number;
   readonly maxQueueSize: number;
@@ -778,6 +781,7 @@ export class PostgresConnectorConfig extends AbstractConfig {
     this.hstoreHandlingMode = lower(this.getString(HSTORE_HANDLING_MODE)) as HstoreHandlingMode;
     this.intervalHandlingMode = lower(this.getString(INTERVAL_HANDLING_MODE)) as IntervalHandlingMode;
     this.includeUnknownDatatypes = this.getBoolean(INCLUDE_UNKNOWN_DATATYPES)!;
+    this.extendedHeadersEnabled = this.getBoolean(EXTENDED_HEADERS_ENABLED) ?? true;
     this.provideTransactionMetadata = this.getBoolean(PROVIDE_TRANSACTION_METADATA)!;
     this.maxBatchSize = this.getInt(MAX_BATCH_SIZE)!;
     this.maxQueueSize = this.getInt(MAX_QUEUE_SIZE)!;

@@ -33,7 +33,14 @@
  * transaction on one connection and cannot be continued on another (a restart takes it again).
  */
 
-import { ConnectError, type SourceMap, type SourceRecord, SourceTask, type StringMap } from '@sluice/api';
+import {
+  ConnectError,
+  RetriableError,
+  type SourceMap,
+  type SourceRecord,
+  SourceTask,
+  type StringMap,
+} from '@sluice/api';
 import type pg from 'pg';
 import { type DebeziumContext, heartbeatRecord, uuidV7 } from './change-records.ts';
 import { ChangeStream, type ResumePosition, resumePosition } from './change-stream.ts';
@@ -209,7 +216,9 @@ export class PostgresSourceTask extends SourceTask {
     this.#config = config;
     this.#partition = { [SERVER_PARTITION_KEY]: config.topicPrefix };
     // PostgresConnector runs one task, whose id Debezium reports as 0.
-    this.#context = { logicalName: config.topicPrefix, taskId: '0', runId: uuidV7() };
+    this.#context = config.extendedHeadersEnabled
+      ? { logicalName: config.topicPrefix, taskId: '0', runId: uuidV7() }
+      : null;
     this.#stopping = false;
     try {
       await this.#startUp(config);
@@ -269,7 +278,7 @@ export class PostgresSourceTask extends SourceTask {
         config,
         types: this.#types,
         partition: this.#partition,
-        context: this.#context!,
+        context: this.#context,
         version: VERSION,
         lsn: lsnToNumber(snapshotLsn),
         txId: Number(row.txid),
@@ -407,7 +416,7 @@ export class PostgresSourceTask extends SourceTask {
       types: this.#types,
       catalog: this.#sql!,
       partition: this.#partition,
-      context: this.#context!,
+      context: this.#context,
       version: VERSION,
       resume: this.#resume,
     });
@@ -696,8 +705,11 @@ export class PostgresSourceTask extends SourceTask {
     try {
       return await this.#poll();
     } catch (err) {
-      this.#failure ??= err as Error;
-      await this.stop();
+      // A RetriableError makes the runtime poll again; anything else fails the task.
+      if (!(err instanceof RetriableError)) {
+        this.#failure ??= err as Error;
+        await this.stop();
+      }
       throw err;
     }
   }

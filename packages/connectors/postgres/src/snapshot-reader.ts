@@ -44,8 +44,8 @@ export interface SnapshotOptions {
   config: PostgresConnectorConfig;
   types: TypeRegistry;
   partition: SourceMap;
-  /** Debezium's context headers of this task run. */
-  context: DebeziumContext;
+  /** Debezium's context headers of this task run (null: `extended.headers.enabled=false`). */
+  context: DebeziumContext | null;
   version: string;
   /** The LSN the snapshot is consistent with. */
   lsn: number;

@@ -89,6 +89,8 @@ export const NEGATIVE_INFINITY_DATE = -2147472691;
 /** The same for the elements of a `date[]` (Debezium reads arrays through another PgJDBC path). */
 export const POSITIVE_INFINITY_ARRAY_DATE = -622191234;
 export const NEGATIVE_INFINITY_ARRAY_DATE = -625821272;
+/** And of a `-infinity` element of a `timestamptz[]`. */
+export const NEGATIVE_INFINITY_ARRAY_TIMESTAMPTZ = '+292269055-12-02T23:00:00.000000Z';
 
 /**
  * The extremes of a JavaScript Date (±8.64e15 ms): `time.precision.mode=connect` values of
@@ -171,10 +173,19 @@ function arrayMapping(
       }
       break;
     case 'time':
-      // Elements go through java.sql.Time: millisecond precision, whatever the schema's unit.
-      if (elementSchema.name === LOGICAL.MICRO_TIME) {
-        convert = (e) => canonicalInt64((parseTimeMicros(e) / 1000n) * 1000n);
-      }
+      // Elements go through java.sql.Time: millisecond precision whatever the schema's unit, and
+      // 24:00:00 is midnight (0).
+      convert = (e) => {
+        const ms = (parseTimeMicros(e) / 1000n) % 86_400_000n;
+        if (elementSchema.name === LOGICAL.MICRO_TIME) return canonicalInt64(ms * 1000n);
+        if (elementSchema.name === LOGICAL.CONNECT_TIME) return new Date(Number(ms));
+        return Number(ms);
+      };
+      break;
+    case 'timestamptz':
+      // Debezium's text for a `-infinity` element (measured).
+      convert = (e, schema) =>
+        e === '-infinity' ? NEGATIVE_INFINITY_ARRAY_TIMESTAMPTZ : element.convert(e, schema);
       break;
   }
   const numeric = elementType.name === 'numeric';
@@ -641,7 +652,7 @@ function dateMapping(mode: TimePrecisionMode): ColumnMapping {
       convert: (t) => {
         if (t === 'infinity') return new Date(MAX_JS_DATE_MS);
         if (t === '-infinity') return new Date(-MAX_JS_DATE_MS);
-        return new Date(parseDateDays(t) * 86_400_000);
+        return clampedDate(parseDateDays(t) * 86_400_000);
       },
     };
   }
@@ -682,7 +693,7 @@ function timestampMapping(typeModifier: number, mode: TimePrecisionMode): Column
       convert: (t) => {
         if (t === 'infinity') return new Date(MAX_JS_DATE_MS);
         if (t === '-infinity') return new Date(-MAX_JS_DATE_MS);
-        return new Date(Number(floorDiv(parseTimestampMicros(t), 1000n)));
+        return clampedDate(Number(floorDiv(parseTimestampMicros(t), 1000n)));
       },
     };
   }
@@ -697,8 +708,30 @@ function timestampMapping(typeModifier: number, mode: TimePrecisionMode): Column
   }
   return {
     schema: named(SchemaBuilder.int64(), LOGICAL.MICRO_TIMESTAMP),
-    convert: (t) => canonicalInt64(infinity(t) ?? parseTimestampMicros(t)),
+    convert: (t) => canonicalInt64(infinity(t) ?? javaEpochMicros(parseTimestampMicros(t))),
   };
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+
+/**
+ * Epoch microseconds as Debezium computes them (`TimeUnit.SECONDS.toMicros(epochSecond)`, which
+ * saturates at the int64 range, plus the microseconds of the second, wrapping): the exact value
+ * whenever it fits in an int64, Debezium's value beyond (year 294247 and later, measured).
+ */
+export function javaEpochMicros(micros: bigint): bigint {
+  const seconds = floorDiv(micros, 1_000_000n);
+  const fraction = micros - seconds * 1_000_000n;
+  let secondMicros = seconds * 1_000_000n;
+  if (secondMicros > INT64_MAX) secondMicros = INT64_MAX;
+  if (secondMicros < INT64_MIN) secondMicros = INT64_MIN;
+  return BigInt.asIntN(64, secondMicros + fraction);
+}
+
+/** A JavaScript Date of epoch milliseconds, held to the Date range (±8.64e15 ms). */
+function clampedDate(ms: number): Date {
+  return new Date(Math.max(-MAX_JS_DATE_MS, Math.min(MAX_JS_DATE_MS, ms)));
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {

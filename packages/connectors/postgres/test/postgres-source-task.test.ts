@@ -238,3 +238,36 @@ test('a server without wal_level=logical is refused with Debezium’s message', 
     await server.stop();
   }
 });
+
+test('context headers: Debezium’s four on every change event, none with extended.headers.enabled=false', async () => {
+  const table = uniqueName('headers');
+  await db.sql.query(`CREATE TABLE ${table} (id int PRIMARY KEY); INSERT INTO ${table} VALUES (1)`);
+  for (const enabled of ['true', 'false']) {
+    const config = db.config({
+      'table.include.list': `public.${table}`,
+      'slot.name': uniqueName('slot'),
+      'slot.drop.on.stop': 'true',
+      'extended.headers.enabled': enabled,
+    });
+    const task = await startSourceTask(config);
+    try {
+      const [read] = await pollRecords(task, 1);
+      const headers = [...read!.headers].map((h) => [h.key, h.value]);
+      if (enabled === 'false') assert.deepEqual(headers, []);
+      else {
+        assert.deepEqual(headers.slice(0, 3), [
+          ['__debezium.context.connectorLogicalName', 'dbserver1'],
+          ['__debezium.context.taskId', '0'],
+          ['__debezium.context.connectorName', 'postgresql'],
+        ]);
+        assert.equal(headers[3]![0], '__debezium.context.runId');
+        assert.match(
+          String(headers[3]![1]),
+          /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+      }
+    } finally {
+      await task.stop();
+    }
+  }
+});

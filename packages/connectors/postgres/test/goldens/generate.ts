@@ -14,7 +14,8 @@
  * `<mode>.json` gets the events (topic, key, value, headers; topics sorted, each in its order)
  * and the committed source offsets (`GET /connectors/<name>/offsets`), normalised by
  * `normaliseEvent`/`normaliseOffsets`. Also writes `validate.json`: the worker's answer to
- * `PUT /connector-plugins/PostgresConnector/config/validate` (the whole ConfigDef).
+ * `PUT /connector-plugins/PostgresConnector/config/validate` (the whole ConfigDef), and from it
+ * `src/debezium-config-def.ts` (`generate-config-def.ts`).
  *
  * `debezium-goldens.test.ts` runs Sluice's PostgresSourceTask over the same script and compares.
  * Review the diff of the goldens before committing them.
@@ -26,6 +27,7 @@ import path from 'node:path';
 import { PlatformaticLogClient } from '@sluice/runtime';
 import { startKafka, startPostgres, waitFor } from '@sluice/testing';
 import pg from 'pg';
+import { writeDebeziumConfigDef } from './generate-config-def.ts';
 import {
   baseConfig,
   byTopic,
@@ -38,6 +40,7 @@ import {
   MODES,
   normaliseEvent,
   normaliseOffsets,
+  parseConnectJson,
   prefixOf,
   runAll,
   SETUP_SQL,
@@ -218,7 +221,9 @@ try {
       path.join(here, 'validate.json'),
       `${JSON.stringify({ debezium: debeziumVersion, connect: connectVersion, request: Object.keys(cfg).sort(), answer: doc }, null, 2)}\n`,
     );
-    log(`validate: ${doc.configs.length} config entries`);
+    log(
+      `validate: ${doc.configs.length} config entries; src/debezium-config-def.ts: ${writeDebeziumConfigDef()} keys`,
+    );
   }
 
   for (const mode of MODES) {
@@ -289,8 +294,8 @@ try {
         for (const rec of part.records) {
           events.push({
             topic,
-            key: rec.key === null ? null : JSON.parse(rec.key.toString('utf8')),
-            value: rec.value === null ? null : JSON.parse(rec.value.toString('utf8')),
+            key: rec.key === null ? null : parseConnectJson(rec.key.toString('utf8')),
+            value: rec.value === null ? null : parseConnectJson(rec.value.toString('utf8')),
             headers: rec.headers.map(([key, value]) => ({
               key,
               value: value === null ? null : value.toString('utf8'),
