@@ -18,8 +18,8 @@ const RUNTIME_FLOORS: readonly (readonly string[])[] = [
   ['version.ts', 'states.ts', 'connector-task-id.ts', 'sleep.ts', 'logging'],
   ['plugins'],
   ['config'],
-  ['kafka'],
-  ['embedded', 'storage'],
+  ['log'],
+  ['log/kafka', 'log/embedded', 'storage'],
   ['errors'],
   ['worker'],
   ['herder'],
@@ -106,10 +106,12 @@ function isBuiltin(spec: string): boolean {
   return spec.startsWith('node:') || builtinModules.includes(spec);
 }
 
+/** The room of a runtime file: its first folder, or `log/<name>` for the log clients under `log/`. */
 function runtimeRoom(file: string): string | undefined {
   const src = join(root, 'packages/runtime/src') + sep;
   if (!file.startsWith(src)) return undefined;
-  return file.slice(src.length).split(sep)[0];
+  const parts = file.slice(src.length).split(sep);
+  return parts[0] === 'log' && parts.length > 2 ? `log/${parts[1]}` : parts[0];
 }
 
 function floorOf(room: string): number {

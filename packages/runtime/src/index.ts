@@ -17,11 +17,17 @@ export { BUILTIN_CONFIG_PROVIDERS } from './config/providers/config-provider-reg
 export type { AdvertisedAddressOptions, Listener } from './config/worker-config.ts';
 export { parseListener, WORKER_CONFIG_DEF, WorkerConfig } from './config/worker-config.ts';
 export { DistributedHerder, type DistributedHerderOptions } from './distributed/distributed-herder.ts';
-export type { EmbeddedLogClientConfig, FsyncPolicy, RecoveryNote } from './embedded/embedded-log-client.ts';
-export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './embedded/embedded-log-client.ts';
 export type * from './herder/entities.ts';
 export type { Herder, PutConnectorResult } from './herder/herder.ts';
-export { DEFAULT_MAX_PARTITION_FETCH_BYTES } from './kafka/client-config.ts';
+export type {
+  EmbeddedLogClientConfig,
+  FsyncPolicy,
+  RecoveryNote,
+} from './log/embedded/embedded-log-client.ts';
+export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './log/embedded/embedded-log-client.ts';
+export { DEFAULT_MAX_PARTITION_FETCH_BYTES } from './log/kafka/client-config.ts';
+export type { PlatformaticLogClientConfig } from './log/kafka/platformatic-client.ts';
+export { PlatformaticLogClient, toConnectError } from './log/kafka/platformatic-client.ts';
 export type {
   CommitOffset,
   CreateTopicResult,
@@ -50,9 +56,7 @@ export type {
   TopicConfigSource,
   TopicDescription,
   TopicPartition,
-} from './kafka/log-client.ts';
-export type { PlatformaticLogClientConfig } from './kafka/platformatic-client.ts';
-export { PlatformaticLogClient, toConnectError } from './kafka/platformatic-client.ts';
+} from './log/log-client.ts';
 export { currentLogContext, type LogContext, withLogContext } from './logging/log-context.ts';
 export {
   type CreateLoggerOptions,

@@ -58,7 +58,7 @@
 import pino, { type Logger } from 'pino';
 import type { ConnectProtocolMode } from '../config/distributed-config.ts';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
-import type { PlatformaticLogClientConfig } from '../kafka/platformatic-client.ts';
+import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
 import { sleep } from '../sleep.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
 import {

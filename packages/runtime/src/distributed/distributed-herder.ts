@@ -62,8 +62,8 @@ import type {
 } from '../herder/entities.ts';
 import type { Forward, Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
 import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
-import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
-import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
+import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
+import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
 import { sleep } from '../sleep.ts';

@@ -13,8 +13,8 @@ import {
   type syncGroupV5,
 } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
-import type { PlatformaticLogClientConfig } from '../kafka/platformatic-client.ts';
-import { toConnectError } from '../kafka/platformatic-client.ts';
+import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
+import { toConnectError } from '../log/kafka/platformatic-client.ts';
 
 /**
  * The classic group protocol requests a Connect worker sends (FindCoordinator, JoinGroup,

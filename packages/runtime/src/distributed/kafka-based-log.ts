@@ -6,7 +6,7 @@ import type {
   LogRecord,
   RecordAck,
   TopicDescription,
-} from '../kafka/log-client.ts';
+} from '../log/log-client.ts';
 import { sleep } from '../sleep.ts';
 
 /**

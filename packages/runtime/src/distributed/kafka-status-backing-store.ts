@@ -1,7 +1,7 @@
 import { RetriableError } from '@sluice/api';
 import pino, { type Logger } from 'pino';
 import { type ConnectorTaskId, compareStrings } from '../connector-task-id.ts';
-import type { LogClient } from '../kafka/log-client.ts';
+import type { LogClient } from '../log/log-client.ts';
 import { sleep } from '../sleep.ts';
 import type { ConnectState } from '../states.ts';
 import type { StateRecord } from '../storage/status-store.ts';

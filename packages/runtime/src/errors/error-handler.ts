@@ -22,7 +22,7 @@
 
 import { ConnectError, errorTrace, RetriableError } from '@sluice/api';
 import type { Logger } from 'pino';
-import type { LogHeader, LogRecord, ProduceRecord } from '../kafka/log-client.ts';
+import type { LogHeader, LogRecord, ProduceRecord } from '../log/log-client.ts';
 import { sleep } from '../sleep.ts';
 
 export type Stage =

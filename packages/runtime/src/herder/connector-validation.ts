@@ -35,7 +35,7 @@ import {
   sinkConsumerDefaults,
   taskClientProps,
   validateClientOverrides,
-} from '../kafka/client-config.ts';
+} from '../log/kafka/client-config.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { StateRecord } from '../storage/status-store.ts';
 import { validateTransformsAndPredicates } from '../worker/plugin-factory.ts';

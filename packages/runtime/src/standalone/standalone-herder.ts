@@ -9,7 +9,6 @@ import {
 import { type Logger, pino } from 'pino';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { WorkerConfig } from '../config/worker-config.ts';
-import { EmbeddedLogClient } from '../embedded/embedded-log-client.ts';
 import {
   alteredMessage,
   alterSource,
@@ -38,9 +37,10 @@ import type {
 } from '../herder/entities.ts';
 import type { Herder, PutConnectorResult } from '../herder/herder.ts';
 import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
-import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
-import type { LogClient } from '../kafka/log-client.ts';
-import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
+import { EmbeddedLogClient } from '../log/embedded/embedded-log-client.ts';
+import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
+import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
+import type { LogClient } from '../log/log-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import { MemoryStatusStore } from '../storage/status-store.ts';

@@ -17,8 +17,8 @@ import {
   StageError,
   ToleranceExceededError,
 } from '../errors/error-handler.ts';
-import type { ConsumerSettings } from '../kafka/client-config.ts';
-import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../kafka/log-client.ts';
+import type { ConsumerSettings } from '../log/kafka/client-config.ts';
+import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../log/log-client.ts';
 import { sleep } from '../sleep.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import { retryDelay, type StateReporter, type TargetStateGate } from './task-state.ts';

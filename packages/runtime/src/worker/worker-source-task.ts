@@ -10,7 +10,7 @@ import {
 import type { Logger } from 'pino';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import { ErrorHandler, type ErrorHandlingConfig, type Stage, StageError } from '../errors/error-handler.ts';
-import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../kafka/log-client.ts';
+import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../log/log-client.ts';
 import { sleep } from '../sleep.ts';
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';

@@ -25,8 +25,8 @@ import {
   sinkConsumerDefaults,
   sourceProducerDefaults,
   taskClientProps,
-} from '../kafka/client-config.ts';
-import type { LogClient } from '../kafka/log-client.ts';
+} from '../log/kafka/client-config.ts';
+import type { LogClient } from '../log/log-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';

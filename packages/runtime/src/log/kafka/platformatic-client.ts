@@ -64,14 +64,7 @@ import {
   NotFoundError,
   RetriableError,
 } from '@sluice/api';
-import { sleep } from '../sleep.ts';
-import {
-  appendLogRecords,
-  batchRecords,
-  type FastFetchResponse,
-  type FetchedPartitionData,
-  parseFetchResponse,
-} from './fetch-response.ts';
+import { sleep } from '../../sleep.ts';
 import type {
   CommitOffset,
   CreateTopicResult,
@@ -94,8 +87,15 @@ import type {
   TopicConfigSource,
   TopicDescription,
   TopicPartition,
-} from './log-client.ts';
-import { ProducerPartitioner } from './partitioner.ts';
+} from '../log-client.ts';
+import { ProducerPartitioner } from '../partitioner.ts';
+import {
+  appendLogRecords,
+  batchRecords,
+  type FastFetchResponse,
+  type FetchedPartitionData,
+  parseFetchResponse,
+} from './fetch-response.ts';
 import { encodeRecordBatch, type ProduceTopicData, produceRequestBody } from './produce-request.ts';
 
 type FetchRequestTopic = fetchV17.FetchRequestTopic;

@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError, parseType } from '@sluice/api';
-import { withPrefix } from '../config/properties.ts';
+import { withPrefix } from '../../config/properties.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from './java-client-config-types.ts';
 import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
 
