@@ -644,3 +644,16 @@ export function validateSinkTopics(
   }
   return errors;
 }
+
+/** A sink connector's consumer group by default, `connect-<name>` (Kafka's `SinkUtils.consumerGroupId`). */
+export function defaultSinkGroupId(connector: string): string {
+  return `connect-${connector}`;
+}
+
+/**
+ * The group a sink connector's tasks consume and commit in: `consumer.override.group.id` when set
+ * and not empty, else {@link defaultSinkGroupId}. The offsets API reads and writes this group.
+ */
+export function sinkGroupId(connector: string, config: Readonly<Record<string, string | undefined>>): string {
+  return config['consumer.override.group.id'] || defaultSinkGroupId(connector);
+}

@@ -31,6 +31,7 @@ import {
   TopicPartitionMap,
 } from '@sluice/api';
 import { type Logger, pino } from 'pino';
+import { sinkGroupId } from '../config/connector-config.ts';
 import { DistributedConfig } from '../config/distributed-config.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
@@ -511,7 +512,7 @@ export class DistributedHerder implements Herder {
     const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
     if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
     if (this.#worker.connectorType(config) === 'sink') {
-      const offsets = await this.client.fetchGroupOffsets(sinkGroup(name, config));
+      const offsets = await this.client.fetchGroupOffsets(sinkGroupId(name, config));
       return {
         offsets: offsets.map((o) => ({
           partition: { kafka_topic: o.topic, kafka_partition: o.partition },
@@ -803,7 +804,7 @@ export class DistributedHerder implements Herder {
         if (connector instanceof SinkConnector) {
           const parsed = parseSinkOffsets(offsets);
           const accepted = await connector.alterOffsets(config, parsed);
-          const group = sinkGroup(name, config);
+          const group = sinkGroupId(name, config);
           const toCommit = [...parsed]
             .filter(([, o]) => o !== null)
             .map(([tp, o]) => ({ topic: tp.topic, partition: tp.partition, offset: o! }));
@@ -843,7 +844,7 @@ export class DistributedHerder implements Herder {
         const config = this.#requireStopped(name);
         const connector: Connector = this.#worker.newConnector(config);
         if (connector instanceof SinkConnector) {
-          const group = sinkGroup(name, config);
+          const group = sinkGroupId(name, config);
           const current = await this.client.fetchGroupOffsets(group);
           const parsed = new TopicPartitionMap<number | null>(
             current.map((c) => [new TopicPartition(c.topic, c.partition), null]),
@@ -1338,10 +1339,6 @@ function strings(raw: RawConfig | undefined): Record<string, string> | undefined
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (v !== null) out[k] = v;
   return out;
-}
-
-function sinkGroup(name: string, config: Readonly<Record<string, string>>): string {
-  return config['consumer.override.group.id'] || `connect-${name}`;
 }
 
 function enc(name: string): string {

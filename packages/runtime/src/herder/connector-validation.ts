@@ -24,6 +24,7 @@ import {
 import {
   SINK_CONNECTOR_CONFIG_DEF,
   SOURCE_CONNECTOR_CONFIG_DEF,
+  sinkGroupId,
   validateSinkTopics,
 } from '../config/connector-config.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
@@ -105,7 +106,7 @@ export async function validateConnectorConfig(
   }
   if (isSink && ctx.workerGroupId !== undefined) {
     const key = 'consumer.override.group.id';
-    const group = config[key] || `connect-${config.name ?? ''}`;
+    const group = sinkGroupId(config.name ?? '', config);
     if (group === ctx.workerGroupId) {
       let v = values.get(key);
       if (v === undefined) {

@@ -7,6 +7,7 @@ import {
   TopicPartitionMap,
 } from '@sluice/api';
 import { type Logger, pino } from 'pino';
+import { sinkGroupId } from '../config/connector-config.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { WorkerConfig } from '../config/worker-config.ts';
 import {
@@ -344,7 +345,7 @@ export class StandaloneHerder implements Herder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const entry = this.#entry(name);
     if (this.#worker.connectorType(entry.config) === 'sink') {
-      const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
+      const group = sinkGroupId(name, entry.config);
       const offsets = await this.log.fetchGroupOffsets(group);
       return {
         offsets: offsets.map((o) => ({
@@ -378,7 +379,7 @@ export class StandaloneHerder implements Herder {
       if (connector instanceof SinkConnector) {
         const parsed = parseSinkOffsets(offsets);
         const accepted = await connector.alterOffsets(entry.config, parsed);
-        const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
+        const group = sinkGroupId(name, entry.config);
         const toCommit = [...parsed]
           .filter(([, o]) => o !== null)
           .map(([tp, o]) => ({ topic: tp.topic, partition: tp.partition, offset: o! }));
@@ -408,7 +409,7 @@ export class StandaloneHerder implements Herder {
       const entry = this.#requireStopped(name);
       const connector = this.#worker.newConnector(entry.config);
       if (connector instanceof SinkConnector) {
-        const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
+        const group = sinkGroupId(name, entry.config);
         const current = await this.log.fetchGroupOffsets(group);
         const parsed = new TopicPartitionMap<number | null>(
           current.map((c) => [new TopicPartition(c.topic, c.partition), null]),
