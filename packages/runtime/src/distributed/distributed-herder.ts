@@ -20,30 +20,23 @@
  * fence), connector-specific offsets topics, cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
-import {
-  AlreadyExistsError,
-  BadRequestError,
-  type Connector,
-  NotFoundError,
-  NotLeaderError,
-  SinkConnector,
-  TopicPartition,
-  TopicPartitionMap,
-} from '@sluice/api';
+import { AlreadyExistsError, BadRequestError, NotFoundError, NotLeaderError } from '@sluice/api';
 import { type Logger, pino } from 'pino';
-import { sinkGroupId } from '../config/connector-config.ts';
 import { DistributedConfig } from '../config/distributed-config.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import {
-  alteredMessage,
-  alterSource,
+  alterOffsets,
+  type OffsetsContext,
+  readOffsets,
+  resetOffsets,
+  stoppedOffsetsMessage,
+} from '../herder/connector-offsets.ts';
+import {
   checkWorkerClientConfigs,
   connectorPluginConfig,
   failedRecord,
   invalidConfigMessage,
-  parseSinkOffsets,
-  parseSourceOffsets,
   sameConfig,
   statusJson,
   validateConnectorConfig,
@@ -68,7 +61,6 @@ import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
 import { sleep } from '../sleep.ts';
-import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
 import type { StateRecord, StatusBackingStore } from '../storage/status-store.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
@@ -94,10 +86,6 @@ const INITIAL_TO_TARGET: Record<InitialState, TargetState> = {
   PAUSED: 'PAUSED',
   STOPPED: 'STOPPED',
 };
-
-const STOPPED_OFFSETS_MESSAGE = (name: string): string =>
-  "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/" +
-  `${name}/stop' endpoint`;
 
 /**
  * What the Worker reports, written to the status topic with this worker's group generation;
@@ -511,28 +499,7 @@ export class DistributedHerder implements Herder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
     if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
-    if (this.#worker.connectorType(config) === 'sink') {
-      const offsets = await this.client.fetchGroupOffsets(sinkGroupId(name, config));
-      return {
-        offsets: offsets.map((o) => ({
-          partition: { kafka_topic: o.topic, kafka_partition: o.partition },
-          offset: { kafka_offset: o.offset },
-        })),
-      };
-    }
-    const keys = await this.#offsets.keysOf(name);
-    const values = await this.#offsets.get(keys);
-    const offsets: ConnectorOffsets['offsets'] = [];
-    for (const key of keys) {
-      const parsed = parseOffsetKey(key);
-      const value = values.get(key);
-      if (parsed === null || value === undefined) continue;
-      offsets.push({
-        partition: { ...parsed.partition },
-        offset: JSON.parse(value) as Record<string, unknown>,
-      });
-    }
-    return { offsets };
+    return readOffsets(this.#offsetsContext(), name, config);
   }
 
   validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
@@ -796,37 +763,7 @@ export class DistributedHerder implements Herder {
   alterConnectorOffsets(name: string, offsets: ConnectorOffsets, forward?: Forward): Promise<Message> {
     return this.#onLeader(
       forward,
-      async () => {
-        const config = this.#requireStopped(name);
-        if (!Array.isArray(offsets?.offsets) || offsets.offsets.length === 0)
-          throw new BadRequestError('The offsets to be altered must not be empty');
-        const connector = this.#worker.newConnector(config);
-        if (connector instanceof SinkConnector) {
-          const parsed = parseSinkOffsets(offsets);
-          const accepted = await connector.alterOffsets(config, parsed);
-          const group = sinkGroupId(name, config);
-          const toCommit = [...parsed]
-            .filter(([, o]) => o !== null)
-            .map(([tp, o]) => ({ topic: tp.topic, partition: tp.partition, offset: o! }));
-          const toDelete = [...parsed]
-            .filter(([, o]) => o === null)
-            .map(([tp]) => ({ topic: tp.topic, partition: tp.partition }));
-          if (toCommit.length > 0) await this.client.commitGroupOffsets(group, toCommit);
-          if (toDelete.length > 0) await this.client.deleteGroupOffsets(group, toDelete);
-          return { message: alteredMessage(accepted, 'altered') };
-        }
-        const parsed = parseSourceOffsets(offsets);
-        const accepted = await alterSource(connector, config, parsed);
-        await this.#offsets.set(
-          new Map(
-            parsed.map((p) => [
-              offsetKey(name, p.partition),
-              p.offset === null ? null : JSON.stringify(p.offset),
-            ]),
-          ),
-        );
-        return { message: alteredMessage(accepted, 'altered') };
-      },
+      async () => alterOffsets(this.#offsetsContext(), name, this.#requireStopped(name), offsets),
       async (leaderUrl, next) =>
         (
           await forwardRequest<Message>(leaderUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, {
@@ -840,25 +777,7 @@ export class DistributedHerder implements Herder {
   resetConnectorOffsets(name: string, forward?: Forward): Promise<Message> {
     return this.#onLeader(
       forward,
-      async () => {
-        const config = this.#requireStopped(name);
-        const connector: Connector = this.#worker.newConnector(config);
-        if (connector instanceof SinkConnector) {
-          const group = sinkGroupId(name, config);
-          const current = await this.client.fetchGroupOffsets(group);
-          const parsed = new TopicPartitionMap<number | null>(
-            current.map((c) => [new TopicPartition(c.topic, c.partition), null]),
-          );
-          const accepted = await connector.alterOffsets(config, parsed);
-          await this.client.deleteGroups([group]);
-          return { message: alteredMessage(accepted, 'reset') };
-        }
-        const keys = await this.#offsets.keysOf(name);
-        const partitions = keys.map((k) => ({ partition: parseOffsetKey(k)!.partition, offset: null }));
-        const accepted = await alterSource(connector, config, partitions);
-        await this.#offsets.set(new Map(keys.map((k) => [k, null])));
-        return { message: alteredMessage(accepted, 'reset') };
-      },
+      async () => resetOffsets(this.#offsetsContext(), name, this.#requireStopped(name)),
       async (leaderUrl, next) =>
         (
           await forwardRequest<Message>(leaderUrl, 'DELETE', `/connectors/${enc(name)}/offsets`, {
@@ -866,6 +785,10 @@ export class DistributedHerder implements Herder {
           })
         ).body,
     );
+  }
+
+  #offsetsContext(): OffsetsContext {
+    return { log: this.client, offsets: this.#offsets, worker: this.#worker };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -884,7 +807,7 @@ export class DistributedHerder implements Herder {
     const config = strings(snapshot.rawConnectorConfig(name));
     if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
     if (snapshot.targetState(name) !== 'STOPPED' || snapshot.taskCount(name) > 0)
-      throw new BadRequestError(STOPPED_OFFSETS_MESSAGE(name));
+      throw new BadRequestError(stoppedOffsetsMessage(name));
     return config;
   }
 
