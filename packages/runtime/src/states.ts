@@ -9,6 +9,13 @@ export type TargetState = 'STARTED' | 'PAUSED' | 'STOPPED';
 /** `initial_state` of a create request (KIP-980). */
 export type InitialState = 'RUNNING' | 'PAUSED' | 'STOPPED';
 
+/** The target state a connector created with an `initial_state` starts in. */
+export const INITIAL_TO_TARGET: Readonly<Record<InitialState, TargetState>> = {
+  RUNNING: 'STARTED',
+  PAUSED: 'PAUSED',
+  STOPPED: 'STOPPED',
+};
+
 /** Reported connector and task states. */
 export type ConnectState = 'UNASSIGNED' | 'RUNNING' | 'PAUSED' | 'FAILED' | 'RESTARTING' | 'STOPPED';
 

@@ -38,6 +38,7 @@ import { connectionSettings, producerSettings, taskClientProps } from '../log/ka
 import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { LogClient } from '../log/log-client.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+import { INITIAL_TO_TARGET } from '../states.ts';
 import { FileOffsetBackingStore } from '../storage/offset-store.ts';
 import { MemoryStatusStore } from '../storage/status-store.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
@@ -48,12 +49,6 @@ interface ConnectorEntry {
   target: TargetState;
   taskConfigs: Record<string, string>[];
 }
-
-const INITIAL_TO_TARGET: Record<InitialState, TargetState> = {
-  RUNNING: 'STARTED',
-  PAUSED: 'PAUSED',
-  STOPPED: 'STOPPED',
-};
 
 /**
  * The standalone herder (Kafka's `StandaloneHerder`): one worker, connector configs in memory,
