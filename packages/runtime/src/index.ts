@@ -48,6 +48,7 @@ export type {
   OffsetSpec,
   PartitionDescription,
   PartitionError,
+  ProduceOptions,
   ProduceRecord,
   RecordAck,
   TimestampOffset,

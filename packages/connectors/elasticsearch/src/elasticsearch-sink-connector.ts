@@ -69,6 +69,14 @@ export class ElasticsearchSinkConnector extends SinkConnector {
     const values = this.config().validateAll(connectorConfigs);
     const url = values.get(CONNECTION_URL);
     if (url !== undefined && [...values.values()].every((v) => v.errorMessages.length === 0)) {
+      // Combinations of keys (e.g. a data stream type without a dataset), reported on the key named.
+      try {
+        readSettings(connectorConfigs, this.aiven);
+      } catch (err) {
+        const named = /configuration ([\w.]+)/.exec((err as Error).message)?.[1];
+        (values.get(named ?? '') ?? url).addErrorMessage((err as Error).message);
+        return new Config([...values.values()]);
+      }
       await checkConnection(connectorConfigs, url, this.aiven);
     }
     return new Config([...values.values()]);

@@ -39,6 +39,11 @@ export interface BulkAction {
   external: boolean;
   /** The NDJSON lines (metadata, and the source unless a delete), each ending in `\n`. */
   lines: string;
+  /**
+   * `<index>\0<id>` for keyed writes without external versions (upserts, and deletes in upsert
+   * mode): two bulks holding the same document are never in flight at once, so they apply in order.
+   */
+  orderKey?: string;
 }
 
 interface Batch {
@@ -47,6 +52,8 @@ interface Batch {
   bytes: number;
   /** Per partition key, the lowest offset in the batch. */
   partitions: Map<string, number>;
+  /** The order keys of its actions, or null when none has one. */
+  orderKeys: Set<string> | null;
 }
 
 interface PartitionState {
@@ -83,6 +90,8 @@ export class ElasticsearchSinkTask extends SinkTask {
   #nextBatchId = 1;
   readonly #ready: Batch[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /** Order keys of the batches in flight, with how many batches hold each. */
+  readonly #inFlightKeys = new Map<string, number>();
   /** Records in the buffer, ready queue and in flight. */
   #outstanding = 0;
   readonly #partitions = new Map<string, PartitionState>();
@@ -285,8 +294,10 @@ export class ElasticsearchSinkTask extends SinkTask {
     if (id !== null) meta.push(`"_id":${JSON.stringify(id)}`);
     if (version !== null) meta.push(`"version":${version}`, '"version_type":"external"');
 
+    const orderKey =
+      !external && !keyIgnored && id !== null && dataStream === null ? `${target}\u0000${id}` : undefined;
     if (record.value === null) {
-      return { record, op: 'delete', external, lines: `{"delete":{${meta.join(',')}}}\n` };
+      return { record, op: 'delete', external, lines: `{"delete":{${meta.join(',')}}}\n`, orderKey };
     }
     let source: string;
     try {
@@ -304,6 +315,7 @@ export class ElasticsearchSinkTask extends SinkTask {
         op: 'update',
         external: false,
         lines: `{"update":{${meta.join(',')}}}\n{"doc":${source},"upsert":${source}}\n`,
+        orderKey,
       };
     }
     return { record, op: 'index', external, lines: `{"index":{${meta.join(',')}}}\n${source}\n` };
@@ -476,7 +488,7 @@ export class ElasticsearchSinkTask extends SinkTask {
   // Batching, bulk requests and offsets
 
   #newBatch(): Batch {
-    return { id: this.#nextBatchId++, actions: [], bytes: 0, partitions: new Map() };
+    return { id: this.#nextBatchId++, actions: [], bytes: 0, partitions: new Map(), orderKeys: null };
   }
 
   #partition(record: SinkRecord): PartitionState {
@@ -511,6 +523,10 @@ export class ElasticsearchSinkTask extends SinkTask {
     }
     batch.actions.push(action);
     batch.bytes += size;
+    if (action.orderKey !== undefined) {
+      batch.orderKeys ??= new Set();
+      batch.orderKeys.add(action.orderKey);
+    }
     this.#outstanding++;
   }
 
@@ -533,7 +549,20 @@ export class ElasticsearchSinkTask extends SinkTask {
       this.#inFlight.size < this.#settings.maxInFlight &&
       this.#fatal === null
     ) {
+      const head = this.#ready[0]!;
+      if (head.orderKeys !== null && this.#inFlightKeys.size > 0) {
+        let busy = false;
+        for (const k of head.orderKeys) {
+          if (this.#inFlightKeys.has(k)) {
+            busy = true;
+            break;
+          }
+        }
+        if (busy) break; // a document of this batch is still being written by an earlier one
+      }
       const batch = this.#ready.shift()!;
+      if (batch.orderKeys !== null)
+        for (const k of batch.orderKeys) this.#inFlightKeys.set(k, (this.#inFlightKeys.get(k) ?? 0) + 1);
       const run: Promise<void> = this.#execute(batch)
         .then(
           () => this.#acknowledge(batch),
@@ -544,6 +573,13 @@ export class ElasticsearchSinkTask extends SinkTask {
         )
         .finally(() => {
           this.#inFlight.delete(run);
+          if (batch.orderKeys !== null) {
+            for (const k of batch.orderKeys) {
+              const n = (this.#inFlightKeys.get(k) ?? 1) - 1;
+              if (n === 0) this.#inFlightKeys.delete(k);
+              else this.#inFlightKeys.set(k, n);
+            }
+          }
           const settled = this.#settled;
           this.#settled = Promise.withResolvers<void>();
           settled.resolve();

@@ -159,6 +159,43 @@ describe('upserts (write.method=upsert)', () => {
   });
 });
 
+describe('upserts over many concurrent bulks', () => {
+  // Bulks holding the same document are never in flight together (upserts have no versions). A
+  // single-shard local node happens to apply concurrent bulks in arrival order anyway, so this checks
+  // the outcome (and that the guard never stalls), not the race itself.
+  test('many small bulks in flight, the same few documents in each: every document ends at its last record', async () => {
+    const topic = topicName('es_upsert_order');
+    const { task } = await startTask(url, {
+      'schema.ignore': 'true',
+      'write.method': 'upsert',
+      'batch.size': '4',
+      'max.in.flight.requests': '5',
+      'linger.ms': '0',
+    });
+    try {
+      for (let first = 0; first < 600; first += 40) {
+        await task.put(
+          Array.from({ length: 40 }, (_, i) =>
+            record(topic, first + i, `k${(first + i) % 3}`, { n: first + i }),
+          ),
+        );
+      }
+      await flush(task, topic);
+      const docs = await allDocs(url, topic.toLowerCase());
+      assert.deepEqual(
+        docs.map((d) => [d._id, d._source.n]),
+        [
+          ['k0', 597],
+          ['k1', 598],
+          ['k2', 599],
+        ],
+      );
+    } finally {
+      await task.stop();
+    }
+  });
+});
+
 describe('mapping from the Connect schema (schema.ignore=false)', () => {
   test('the index is created with the mapping of the value schema', async () => {
     const topic = topicName('es_mapping');
@@ -424,6 +461,45 @@ describe('servers, batching and offsets', () => {
       }
     } finally {
       await task.stop();
+    }
+  });
+
+  test('batch.size, bulk.size.bytes and linger.ms: full batches go at once, the rest lingers until flush', async () => {
+    const count = async (topic: string): Promise<number> => {
+      const index = topic.toLowerCase();
+      await request(url, 'POST', `/${index}/_refresh`);
+      return (await request(url, 'GET', `/${index}/_count`)).body.count as number;
+    };
+    const ten = (topic: string) =>
+      Array.from({ length: 10 }, (_, i) => record(topic, i, `k${i}`, { i, pad: 'x'.repeat(100) }));
+    const bulkBytes = topicName('es_bulkbytes');
+    /** The NDJSON size of one of these index actions (all ten are the same size). */
+    const actionBytes = (topic: string): number =>
+      `{"index":{"_index":"${topic.toLowerCase()}","_id":"k0","version":0,"version_type":"external"}}\n`
+        .length + `${JSON.stringify({ i: 0, pad: 'x'.repeat(100) })}\n`.length;
+    const cases: [string, Record<string, string>, number][] = [
+      // 10 records in batches of 3: three batches sent, one record lingers.
+      [topicName('es_batchsize'), { 'batch.size': '3' }, 9],
+      // Room for two actions per bulk: four batches sent, two records linger.
+      [bulkBytes, { 'bulk.size.bytes': String(2 * actionBytes(bulkBytes) + 5) }, 8],
+      // Neither limit reached: everything lingers.
+      [topicName('es_linger'), {}, 0],
+    ];
+    for (const [topic, props, sent] of cases) {
+      await request(url, 'PUT', `/${topic.toLowerCase()}`);
+      const { task } = await startTask(url, { 'schema.ignore': 'true', 'linger.ms': '600000', ...props });
+      try {
+        await task.put(ten(topic).slice(0, 5));
+        await task.put(ten(topic).slice(5));
+        for (let i = 0; i < 100 && task.outstandingRecords > 10 - sent; i++)
+          await new Promise((r) => setTimeout(r, 20));
+        assert.equal(task.outstandingRecords, 10 - sent, `${JSON.stringify(props)}: lingering`);
+        assert.equal(await count(topic), sent, `${JSON.stringify(props)}: sent before the flush`);
+        await flush(task, topic);
+        assert.equal(await count(topic), 10, `${JSON.stringify(props)}: all after the flush`);
+      } finally {
+        await task.stop();
+      }
     }
   });
 

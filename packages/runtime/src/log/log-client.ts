@@ -147,8 +147,15 @@ export interface LogWriter {
    * in-sync replicas), with one acknowledgement per record in input order. Records of one
    * partition are appended in input order. On failure nothing is acknowledged, although part
    * of the batch may have been written (at-least-once): retrying may duplicate records.
+   * `signal` ends a wait for a topic that does not exist yet (or a retry) with a ConnectError whose
+   * `cause` is the signal's reason: a stopping source task is not held up by it.
    */
-  produce(records: ProduceRecord[]): Promise<RecordAck[]>;
+  produce(records: ProduceRecord[], options?: ProduceOptions): Promise<RecordAck[]>;
+}
+
+export interface ProduceOptions {
+  /** Gives up waiting for metadata or for the next retry once aborted. */
+  signal?: AbortSignal;
 }
 
 // -------------------------------------------------------------------------------------------

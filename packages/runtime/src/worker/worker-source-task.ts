@@ -243,9 +243,13 @@ export class WorkerSourceTask {
     // succeeds or the task is stopped; any other failure fails the task.
     for (let attempt = 0; ; attempt++) {
       try {
-        acks = await o.log.produce(batch.produce);
+        acks = await o.log.produce(batch.produce, { signal: this.#abort.signal });
         break;
       } catch (err) {
+        // Stopped while the producer waited for a topic (or a retry): nothing more to send, and the
+        // batch's offsets are not committed (its records are polled again after a restart).
+        if (this.#abort.signal.aborted && (err as { cause?: unknown }).cause === this.#abort.signal.reason)
+          return;
         if (err instanceof RetriableError && !this.#stopping) {
           const delay = retryDelay(attempt);
           o.logger.warn(

@@ -116,7 +116,7 @@ for (const idempotent of [false, true]) {
 const tempDir = useTempDirs('sluice-unknown-topic-');
 
 /** A FileStream source on `log` writing numbered lines to `topic`, and helpers to watch it. */
-async function fileSource(log: 'kafka' | KafkaServer, topic: string) {
+async function fileSource(log: 'kafka' | KafkaServer, topic: string, props: Record<string, string> = {}) {
   const dir = await tempDir();
   const input = join(dir, 'in.txt');
   await writeFile(input, '');
@@ -126,7 +126,7 @@ async function fileSource(log: 'kafka' | KafkaServer, topic: string) {
   const herder = await startTestHerder({
     dir,
     log: log === 'kafka' ? 'kafka' : { bootstrapServers },
-    props: { 'offset.flush.interval.ms': '500' },
+    props: { 'offset.flush.interval.ms': '500', ...props },
     logLevel: process.env.SLUICE_TEST_LOG ?? 'silent',
   });
   await herder.putConnectorConfig(
@@ -190,6 +190,24 @@ describe('a source task on a broker that does not create topics', () => {
         },
       );
       assert.deepEqual(await values(source.admin, topic, await source.latest()), lineRange(0, 200));
+    } finally {
+      await source.herder.stop();
+    }
+  });
+
+  test('a task waiting for its topic stops at once when its connector is deleted', async () => {
+    const topic = uniqueName('never_created');
+    const source = await fileSource(kafka!, topic, { 'task.shutdown.graceful.timeout.ms': '120000' });
+    try {
+      await source.write(0, 10);
+      await waitFor('the task running', source.running, { timeoutMs: 30_000, intervalMs: 100 });
+      await sleep(2000); // the producer waits for the topic
+      const outcome = await Promise.race([
+        source.herder.deleteConnector('source').then(() => 'deleted'),
+        sleep(30_000).then(() => 'still stopping after 30 s'),
+      ]);
+      assert.equal(outcome, 'deleted', 'the stop does not wait for the topic (graceful timeout 120 s)');
+      assert.equal(await source.latest(), -1, 'nothing was written');
     } finally {
       await source.herder.stop();
     }

@@ -60,7 +60,6 @@ import {
   NotFoundError,
   RetriableError,
 } from '@sluice/api';
-import { sleep } from '../../sleep.ts';
 import type {
   CommitOffset,
   CreateTopicResult,
@@ -75,6 +74,7 @@ import type {
   NewTopic,
   OffsetSpec,
   PartitionError,
+  ProduceOptions,
   ProduceRecord,
   RecordAck,
   TimestampOffset,
@@ -437,16 +437,17 @@ export class PlatformaticLogClient implements LogClient {
   // -----------------------------------------------------------------------------------------
   // Produce
 
-  async produce(records: ProduceRecord[]): Promise<RecordAck[]> {
+  async produce(records: ProduceRecord[], options: ProduceOptions = {}): Promise<RecordAck[]> {
     const count = records.length;
     if (count === 0) return [];
+    const { signal } = options;
     const producer = this.#direct() ? this.#senderClient() : this.#producerClient();
     const topics = new Set<string>();
     for (let i = 0; i < count; i++) topics.add(records[i]!.topic);
     const start = Date.now();
     const blockDeadline = start + (this.#config.maxBlockMs ?? 60_000);
     const deliveryDeadline = start + (this.#config.deliveryTimeoutMs ?? 120_000);
-    const metadata = await this.#produceMetadata(producer, [...topics], blockDeadline, false);
+    const metadata = await this.#produceMetadata(producer, [...topics], blockDeadline, false, signal);
 
     // Choose every record's partition, as Kafka's Java producer would.
     const partitions = new Int32Array(count);
@@ -458,7 +459,7 @@ export class PlatformaticLogClient implements LogClient {
       partitions[i] = partition;
     }
 
-    if (this.#direct()) return this.#produceDirect(records, partitions, metadata, deliveryDeadline);
+    if (this.#direct()) return this.#produceDirect(records, partitions, metadata, deliveryDeadline, signal);
 
     const acks = new Array<RecordAck>(count);
     const now = Date.now();
@@ -498,13 +499,14 @@ export class PlatformaticLogClient implements LogClient {
           const wait = this.#backoff(attempt);
           if (!isMetadataError(err) || this.#closed || Date.now() + wait > deliveryDeadline)
             throw toConnectError(err, `Could not produce ${end - start} records`);
-          await sleep(wait);
+          await sleep(wait, signal);
           producer.clearMetadata();
           await this.#produceMetadata(
             producer,
             [...new Set(messages.map((m) => m.topic))],
             deliveryDeadline,
             true,
+            signal,
           );
         }
       }
@@ -546,6 +548,7 @@ export class PlatformaticLogClient implements LogClient {
     topics: string[],
     deadline: number,
     refresh: boolean,
+    signal?: AbortSignal,
   ): Promise<ClusterMetadata> {
     const autocreateTopics = this.#config.autoCreateTopics ?? true;
     const started = Date.now();
@@ -581,7 +584,7 @@ export class PlatformaticLogClient implements LogClient {
           cause === undefined ? {} : { cause },
         );
       }
-      await sleep(Math.min(this.#backoff(attempt), deadline - now));
+      await sleep(Math.min(this.#backoff(attempt), deadline - now), signal);
       client.clearMetadata();
     }
   }
@@ -597,6 +600,7 @@ export class PlatformaticLogClient implements LogClient {
     partitions: Int32Array,
     firstMetadata: ClusterMetadata,
     deliveryDeadline: number,
+    signal: AbortSignal | undefined,
   ): Promise<RecordAck[]> {
     const client = this.#senderClient();
     const count = records.length;
@@ -659,11 +663,11 @@ export class PlatformaticLogClient implements LogClient {
           const error = `Could not produce ${end - start} records: ${detail}`;
           throw retriable ? new RetriableError(error) : new ConnectError(error);
         }
-        await sleep(wait);
+        await sleep(wait, signal);
         client.clearMetadata();
         const topics = [...new Set([...failed.keys()].map((k) => k.slice(k.indexOf('\0') + 1)))];
         try {
-          metadata = await this.#produceMetadata(client, topics, deliveryDeadline, true);
+          metadata = await this.#produceMetadata(client, topics, deliveryDeadline, true, signal);
         } catch (err) {
           // A broker that is down answers no metadata either: as retriable as the send was.
           throw toConnectError(err, `Could not produce ${end - start} records: no metadata for the topics`);
@@ -1462,6 +1466,24 @@ function isMetadataError(err: unknown): boolean {
         (l.kafkaError === undefined && /^Unknown topic /.test(l.error.message)),
     )
   );
+}
+
+/** Waits `ms`; a ConnectError caused by the signal's reason once `signal` is aborted. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  const abandoned = () =>
+    new ConnectError('Produce abandoned: the caller stopped waiting', { cause: signal!.reason });
+  if (signal?.aborted) return Promise.reject(abandoned());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abandoned());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function isUnknownTopic(err: unknown): boolean {
