@@ -22,7 +22,12 @@ import { parseRenameMappings, ReplaceField, ReplaceFieldKey, ReplaceFieldValue }
 import { SetSchemaMetadata, SetSchemaMetadataKey, SetSchemaMetadataValue } from './set-schema-metadata.ts';
 import { TimestampConverter, TimestampConverterKey, TimestampConverterValue } from './timestamp-converter.ts';
 import { TimestampRouter } from './timestamp-router.ts';
-import { compileJavaRegex, type JavaPattern, JavaReplacement } from './util/java-regex.ts';
+import {
+  compileJavaRegex,
+  type JavaPattern,
+  JavaReplacement,
+  tryCompileJavaRegex,
+} from './util/java-regex.ts';
 import { SimpleDateFormat } from './util/simple-date-format.ts';
 import { ValueToKey } from './value-to-key.ts';
 
@@ -75,6 +80,7 @@ export {
   TimestampConverterValue,
   TimestampRouter,
   TopicNameMatches,
+  tryCompileJavaRegex,
   ValueToKey,
 };
 

@@ -37,6 +37,7 @@ import {
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { StateRecord } from '../storage/status-store.ts';
 import { validateTransformsAndPredicates } from '../worker/plugin-factory.ts';
+import { validateTopicCreation } from '../worker/topic-creation.ts';
 import {
   enrichConverters,
   enrichTransformsAndPredicates,
@@ -84,6 +85,19 @@ export async function validateConnectorConfig(
         values.set(key, v);
       }
       for (const e of errors) v.addErrorMessage(e);
+    }
+  }
+  if (!isSink) {
+    // KIP-158: the topic creation groups' keys, in Kafka's words (Kafka refuses them when the
+    // connector starts; here create and PUT config answer 400 naming the key).
+    const enabled = ctx.config.getBoolean('topic.creation.enable') ?? true;
+    for (const [key, errors] of validateTopicCreation(enabled, config)) {
+      let v = values.get(key);
+      if (v === undefined) {
+        v = new ConfigValue(key, config[key] ?? null);
+        values.set(key, v);
+      }
+      for (const e of errors) if (!v.errorMessages.includes(e)) v.addErrorMessage(e);
     }
   }
   const overrideErrors = validateClientOverrides(

@@ -15,6 +15,7 @@ import { sleep } from '../sleep.ts';
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import { retryDelay, type StateReporter, type TargetStateGate } from './task-state.ts';
+import type { TopicCreator } from './topic-creation.ts';
 
 export interface WorkerSourceTaskOptions {
   id: ConnectorTaskId;
@@ -32,6 +33,8 @@ export interface WorkerSourceTaskOptions {
   onTopic: (topic: string) => void;
   /** The connector's `errors.*` settings for the transformation and conversion stages. */
   errorHandling: ErrorHandlingConfig;
+  /** KIP-158: creates the topics a batch writes to before its first write (null: left to the broker). */
+  topicCreation?: TopicCreator | null;
   logger: Logger;
 }
 
@@ -238,6 +241,27 @@ export class WorkerSourceTask {
   async #send(batch: Batch): Promise<void> {
     const o = this.#o;
     let acks: RecordAck[];
+    // KIP-158: the batch's new topics are created first; a failure that may pass (broker away) is
+    // retried until the task stops, as Kafka backs off and resends; any other fails the task.
+    if (o.topicCreation) {
+      const topics = new Set(batch.produce.map((p) => p.topic));
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await o.topicCreation.ensure(topics);
+          break;
+        } catch (err) {
+          if (!(err instanceof RetriableError)) throw err;
+          if (this.#stopping) return;
+          const delay = retryDelay(attempt);
+          o.logger.warn(
+            { err },
+            `${taskIdString(o.id)} failed to check or create its topics; retrying in ${delay} ms`,
+          );
+          await sleep(delay, this.#abort.signal);
+          if (this.#stopping) return;
+        }
+      }
+    }
     // Like Kafka Connect's producer (delivery.timeout.ms and max.block.ms unbounded), a send that
     // fails for a reason that may pass (broker restarting, leader moving) is tried again until it
     // succeeds or the task is stopped; any other failure fails the task.

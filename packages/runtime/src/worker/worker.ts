@@ -33,6 +33,7 @@ import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { StatusBackingStore } from '../storage/status-store.ts';
 import { createConverters, TransformationChain } from './plugin-factory.ts';
 import { TargetStateGate } from './task-state.ts';
+import { topicCreatorFor } from './topic-creation.ts';
 import { WorkerSinkTask } from './worker-sink-task.ts';
 import { WorkerSourceTask } from './worker-source-task.ts';
 
@@ -392,6 +393,7 @@ export class Worker {
           report,
           onTopic: (topic) => o.status.addTopic(id.connector, topic),
           errorHandling: errorHandlingConfig(connectorConfig, false),
+          topicCreation: topicCreatorFor(o.workerProps, connectorConfig, o.log, logger),
           logger,
         });
       }
