@@ -21,11 +21,12 @@ import {
   ConfigDef,
   ConfigError,
   ConnectError,
+  type JavaPattern,
   LambdaValidator,
   NotFoundError,
   RetriableError,
+  tryCompileJavaRegex,
 } from '@sluice/api';
-import { type JavaPattern, tryCompileJavaRegex } from '@sluice/transforms';
 import type { Logger } from 'pino';
 import type { LogAdmin, NewTopic } from '../log/log-client.ts';
 
