@@ -1,4 +1,4 @@
-// AvroConverter benchmark: records/s of Sluice's AvroConverter encoding and decoding the records
+// AvroConverter benchmark (with a ProtobufConverter row): records/s of Sluice's AvroConverter encoding and decoding the records
 // of the JsonConverter benchmark, next to JsonConverter (schemas.enable=true) on the same records
 // in the same process, and next to avsc alone on the already-converted Avro values (the ceiling:
 // the binary encoding without the Connect mapping or the wire header). The registry is Sluice's,
@@ -10,7 +10,13 @@
 import os from 'node:os';
 import { BigDecimal, Decimal, Schema, SchemaBuilder, Struct, Timestamp, valueEquals } from '@sluice/api';
 import { JsonConverter } from '@sluice/converters';
-import { AvroConverter, avscType, fromConnectSchema, toAvroValue } from '@sluice/converters-schema-registry';
+import {
+  AvroConverter,
+  avscType,
+  fromConnectSchema,
+  ProtobufConverter,
+  toAvroValue,
+} from '@sluice/converters-schema-registry';
 import { MemoryStorage, SchemaRegistry, startRegistryServer } from '@sluice/schema-registry';
 import { fmtRate, fmtRatio, median } from '../lib/format.ts';
 import { gitDescribe } from '../lib/machine.ts';
@@ -25,6 +31,7 @@ const opts = parseOptions({
 });
 const RECORDS = 1000;
 const TOPIC = 'bench';
+const PB_TOPIC = 'bench-protobuf';
 
 const schema = SchemaBuilder.struct()
   .name('bench.Row')
@@ -62,6 +69,8 @@ const json = new JsonConverter();
 json.configure({ 'schemas.enable': 'true' }, false);
 const avro = new AvroConverter();
 avro.configure({ 'schema.registry.url': server.url }, false);
+const protobuf = new ProtobufConverter();
+protobuf.configure({ 'schema.registry.url': server.url }, false);
 const avroJson = fromConnectSchema(schema);
 const type = avscType(avroJson, false);
 const avroValues: unknown[] = records.map((r) => toAvroValue(schema, r));
@@ -69,6 +78,7 @@ const avroValues: unknown[] = records.map((r) => toAvroValue(schema, r));
 const jsonBytes = records.map((r) => json.fromConnectData(TOPIC, schema, r)!);
 const avroBytes = records.map((r) => avro.fromConnectData(TOPIC, schema, r)!);
 const rawBytes = avroValues.map((v) => type.toBuffer(v));
+const protobufBytes = records.map((r) => protobuf.fromConnectData(PB_TOPIC, schema, r)!);
 const requestsAfterFirstPass = avro.registryRequests;
 let requestsAfterChecks = 0;
 
@@ -82,6 +92,17 @@ for (let i = 0; i < RECORDS; i++) {
   if (Buffer.compare(Buffer.from(avroBytes[i]!.subarray(5)), rawBytes[i]!) === 0) sameAsRaw++;
 }
 requestsAfterChecks = avro.registryRequests;
+// Protobuf reads every field back optional (Confluent's mapping), so values are compared, not schemas;
+// a proto3 null string reads as "" (its default), as with Confluent's converter.
+let protobufRoundTrip = 0;
+for (let i = 0; i < RECORDS; i++) {
+  const back = protobuf.toConnectData(PB_TOPIC, protobufBytes[i]!).value as Struct;
+  const same = schema.fields.every((f) =>
+    valueEquals(back.get(f.name), records[i]!.get(f) ?? (f.name === 'note' ? '' : null)),
+  );
+  if (same) protobufRoundTrip++;
+}
+const protobufRequestsAfterChecks = protobuf.registryRequests;
 
 const scratch = Buffer.alloc(64 * 1024);
 type Case = { name: string; fn: () => number };
@@ -114,6 +135,14 @@ const cases: Case[] = [
     fn: () => avroBytes.reduce((n, b) => n + (avro.toConnectData(TOPIC, b).value ? 1 : 0), 0),
   },
   { name: 'avsc alone decode', fn: () => rawBytes.reduce((n, b) => n + (type.fromBuffer(b) ? 1 : 0), 0) },
+  {
+    name: 'ProtobufConverter encode',
+    fn: () => records.reduce((n, r) => n + protobuf.fromConnectData(PB_TOPIC, schema, r)!.length, 0),
+  },
+  {
+    name: 'ProtobufConverter decode',
+    fn: () => protobufBytes.reduce((n, b) => n + (protobuf.toConnectData(PB_TOPIC, b).value ? 1 : 0), 0),
+  },
 ];
 
 function measure(c: Case): number[] {
@@ -141,19 +170,29 @@ for (const c of cases) {
   console.error(`${c.name}: ${fmtRate(median(rates))} records/s (${rates.map(fmtRate).join(' / ')})`);
 }
 const requestsAtEnd = avro.registryRequests;
+const protobufRequestsAtEnd = protobuf.registryRequests;
 await server.close();
 avro.close();
+protobuf.close();
 const loadAfter = os.loadavg();
 
 const med = (n: string) => median(results.get(n)!);
-const ok = roundTrip === RECORDS && sameAsRaw === RECORDS && requestsAtEnd === requestsAfterChecks;
+const ok =
+  roundTrip === RECORDS &&
+  sameAsRaw === RECORDS &&
+  requestsAtEnd === requestsAfterChecks &&
+  protobufRoundTrip === RECORDS &&
+  protobufRequestsAtEnd === protobufRequestsAfterChecks;
 const avgSize = (xs: Uint8Array[]) => (xs.reduce((n, b) => n + b.length, 0) / xs.length).toFixed(0);
 const lines = [
-  sectionTitle('AvroConverter vs JsonConverter and avsc alone (benchmarks/avro-converter)', ok),
+  sectionTitle(
+    'AvroConverter and ProtobufConverter vs JsonConverter and avsc alone (benchmarks/avro-converter)',
+    ok,
+  ),
   '',
   ...machineLines(loadBefore, loadAfter),
-  `- Sluice ${gitDescribe(['packages/converters-schema-registry', 'packages/converters', 'packages/schema-registry'])}, Node ${process.version}, avsc 5.7.9; ${RECORDS} records of 10 fields (the JsonConverter benchmark's), ${opts['warmup-ms']} ms warm-up then ${opts.runs} runs of ${opts['run-ms']} ms per case, one process`,
-  `- Sizes: JsonConverter ${avgSize(jsonBytes)} bytes/record, AvroConverter ${avgSize(avroBytes)} bytes/record (5 of them the wire header)`,
+  `- Sluice ${gitDescribe(['packages/converters-schema-registry', 'packages/converters', 'packages/schema-registry'])}, Node ${process.version}, avsc 5.7.9, protobufjs 8.8.1; ${RECORDS} records of 10 fields (the JsonConverter benchmark's), ${opts['warmup-ms']} ms warm-up then ${opts.runs} runs of ${opts['run-ms']} ms per case, one process`,
+  `- Sizes: JsonConverter ${avgSize(jsonBytes)} bytes/record, AvroConverter ${avgSize(avroBytes)} bytes/record (5 of them the wire header), ProtobufConverter ${avgSize(protobufBytes)} bytes/record (6 of them the header)`,
   '',
   '| Case | records/s (median) | vs JsonConverter | runs |',
   '|---|---:|---:|---:|',
@@ -164,6 +203,7 @@ const lines = [
   '',
   `- Registry requests: ${requestsAfterFirstPass} for the first ${RECORDS} encodes (the registration), ${requestsAfterChecks - requestsAfterFirstPass} for the first ${RECORDS} decodes (the schema's version under the subject), ${requestsAtEnd - requestsAfterChecks} during the timed runs`,
   `- Checks: round trip: ${roundTrip}/${RECORDS} records decode to the Struct encoded; wire payload = avsc's encoding: ${sameAsRaw}/${RECORDS}; no registry request in the timed runs: ${requestsAtEnd === requestsAfterChecks ? 'passed' : 'FAILED'}`,
+  `- ProtobufConverter: round trip ${protobufRoundTrip}/${RECORDS}; registry requests during the timed runs: ${protobufRequestsAtEnd - protobufRequestsAfterChecks} (${protobufRequestsAfterChecks} before the timed runs)`,
   `- Issue target (Avro at least as fast as JsonConverter): encode ${med('AvroConverter encode') >= med('JsonConverter encode') ? 'met' : 'not met'} (${fmtRatio(med('AvroConverter encode') / med('JsonConverter encode'))}), decode ${med('AvroConverter decode') >= med('JsonConverter decode') ? 'met' : 'not met'} (${fmtRatio(med('AvroConverter decode') / med('JsonConverter decode'))})`,
   '',
 ];

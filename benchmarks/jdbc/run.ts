@@ -16,7 +16,9 @@
 //                   rows as arrays; pg a cursor fetched 1000 rows at a time, rows as arrays, text values);
 //   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows at its default 100) polled until it
 //                   returned all N rows as SourceRecords; and the same over a table of N/10 rows,
-//                   to see whether memory grows with the table.
+//                   to see whether memory grows with the table: besides peak RSS, the heap used
+//                   right after a forced full GC (--expose-gc) every N/20 rows, whose time is
+//                   left out of the rate.
 // Rows: id BIGINT, name VARCHAR(64) 'name-<i>', qty INT i%1000, price DECIMAL(10,2) (i%100000)/100,
 // created DATETIME(3)/TIMESTAMP(3) 2023-11-14 22:13:20 + i s. Rate = rows / wall time of the load
 // or read (record generation included on both sides; connection set-up excluded).
@@ -64,7 +66,11 @@ interface ChildResult {
   ms: number;
   idSum: string;
   maxRssKb: number;
+  /** Source cases: heap used (MB) right after a forced full GC, sampled 20 times through the read. */
+  heapAfterGcMb?: number[];
 }
+
+const HEAP_SAMPLES = 20;
 
 // ---------------------------------------------------------------------------------------------
 // Child side
@@ -267,7 +273,7 @@ async function sourceSluice(
   url: string,
   table: string,
   rows: number,
-): Promise<{ ms: number; rows: number; idSum: bigint }> {
+): Promise<{ ms: number; rows: number; idSum: bigint; heapAfterGcMb: number[] }> {
   const u = new URL(url);
   const database = u.pathname.slice(1);
   const props = {
@@ -287,6 +293,13 @@ async function sourceSluice(
   await task.start(props);
   let count = 0;
   let idSum = 0n;
+  // Heap after a forced full GC every rows/20 rows (the child runs with --expose-gc); the time
+  // the samples take is left out of the read's time.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const heapAfterGcMb: number[] = [];
+  const every = Math.max(1, Math.floor(rows / HEAP_SAMPLES));
+  let nextSample = every;
+  let sampling = 0;
   try {
     const start = performance.now();
     while (count < rows) {
@@ -295,8 +308,15 @@ async function sourceSluice(
         count++;
         idSum += BigInt((r.value as Struct).get('id') as number);
       }
+      if (gc !== undefined && count >= nextSample) {
+        const t0 = performance.now();
+        gc();
+        heapAfterGcMb.push(process.memoryUsage().heapUsed / 1048576);
+        nextSample += every;
+        sampling += performance.now() - t0;
+      }
     }
-    return { ms: performance.now() - start, rows: count, idSum };
+    return { ms: performance.now() - start - sampling, rows: count, idSum, heapAfterGcMb };
   } finally {
     await task.stop();
   }
@@ -321,6 +341,7 @@ async function child(args: string[]): Promise<void> {
   let ms: number;
   let count = rows;
   let idSum = (BigInt(rows) * BigInt(rows + 1)) / 2n;
+  let heapAfterGcMb: number[] | undefined;
   switch (values.child) {
     case 'sink-ceiling':
       ms = await sinkCeiling(kind, url, table, rows);
@@ -335,7 +356,7 @@ async function child(args: string[]): Promise<void> {
     }
     case 'source-sluice': {
       const r = await sourceSluice(kind, url, table, rows);
-      ({ ms, rows: count, idSum } = r);
+      ({ ms, rows: count, idSum, heapAfterGcMb } = r);
       break;
     }
     default:
@@ -346,6 +367,7 @@ async function child(args: string[]): Promise<void> {
     ms,
     idSum: idSum.toString(),
     maxRssKb: process.resourceUsage().maxRSS,
+    ...(heapAfterGcMb === undefined ? {} : { heapAfterGcMb }),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -355,13 +377,22 @@ async function child(args: string[]): Promise<void> {
 
 function runChild(args: string[]): ChildResult {
   log(`case ${args.join(' ').replace(/--url \S+/, '--url …')}`);
-  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, ...args], {
+  const gcFlag = args[1] === 'source-sluice' ? ['--expose-gc'] : [];
+  const r = spawnSync(process.execPath, [...process.execArgv, ...gcFlag, import.meta.filename, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`case ${args[1]} exited with ${r.status ?? r.signal}`);
   return lastJsonLine<ChildResult>(r.stdout, `case ${args[1]}`);
+}
+
+/** `min–max MB (first a, last b)` of a source case's heap samples. */
+function heapLine(r: ChildResult): string {
+  const h = r.heapAfterGcMb ?? [];
+  if (h.length === 0) return 'not sampled';
+  const f = (n: number): string => n.toFixed(1);
+  return `${f(Math.min(...h))}–${f(Math.max(...h))} MB (first ${f(h[0]!)}, last ${f(h[h.length - 1]!)})`;
 }
 
 async function tableFacts(kind: Kind, url: string, table: string): Promise<{ rows: number; idSum: string }> {
@@ -494,7 +525,7 @@ async function driver(): Promise<void> {
         detail: `${fmtN(srcSmall.rows)} rows`,
       });
       lines.push(
-        `- ${kind}: Sluice source peak RSS ${mb(srcSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(srcSl.maxRssKb)} over ${fmtN(opts.rows)} rows (${fmtN(Math.round(rate(srcSmall)))} rows/s on the small table)`,
+        `- ${kind}: Sluice source peak RSS ${mb(srcSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(srcSl.maxRssKb)} over ${fmtN(opts.rows)} rows (${fmtN(Math.round(rate(srcSmall)))} rows/s on the small table); heap used after a full GC, ${HEAP_SAMPLES} samples through the read: ${heapLine(srcSmall)} over ${fmtN(small)} rows vs ${heapLine(srcSl)} over ${fmtN(opts.rows)} rows`,
       );
     } finally {
       await (server as { stop(): Promise<void> }).stop();

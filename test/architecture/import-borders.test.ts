@@ -15,7 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * one floor are siblings and import neither each other nor anything above.
  */
 const RUNTIME_FLOORS: readonly (readonly string[])[] = [
-  ['version.ts', 'states.ts', 'connector-task-id.ts', 'sleep.ts', 'logging'],
+  ['version.ts', 'states.ts', 'connector-task-id.ts', 'sleep.ts', 'logging', 'metrics'],
   ['plugins'],
   ['config'],
   ['log'],

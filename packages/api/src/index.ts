@@ -16,6 +16,7 @@ export { type OffsetAndMetadata, TopicPartition, TopicPartitionMap } from './con
 export * from './data/index.ts';
 export * from './errors.ts';
 export { ConnectHeaders, type Header, type Headers } from './header/headers.ts';
+export type { MetricTags, PluginCounter, PluginGauge, PluginMetrics } from './metrics.ts';
 export type {
   PluginClass,
   PluginDescriptor,

@@ -5,8 +5,10 @@
  */
 import v8 from 'node:v8';
 import {
+  type ConnectMetrics,
   createLogger,
   type Herder,
+  type LogClient,
   LoggerRegistry,
   RestServer,
   registerWorkerRegistryLocally,
@@ -20,8 +22,12 @@ export type WorkerLogger = ReturnType<typeof createLogger>;
 /** The herder as the CLI drives it. */
 export interface WorkerHerder extends Herder {
   readonly config: WorkerConfig;
+  /** The log the worker runs on (the standalone herder's). */
+  readonly log?: LogClient;
   setBoundPort(port: number): void;
   stop(): Promise<void>;
+  /** The worker's metrics, served at `GET /metrics`. */
+  readonly metrics?: ConnectMetrics;
 }
 
 /**
@@ -129,6 +135,9 @@ export async function startRestServer(
     topicTrackingEnable: config.getBoolean('topic.tracking.enable') ?? true,
     topicTrackingAllowReset: config.getBoolean('topic.tracking.allow.reset') ?? true,
     ...(schemaRegistry === null ? {} : { schemaRegistry }),
+    // The embedded log's directory belongs to this process: \`sluice topics --url\` reads it here.
+    ...(herder.log?.kind === 'embedded' ? { topicLog: herder.log } : {}),
+    ...(herder.metrics === undefined ? {} : { metrics: herder.metrics }),
   });
   let urls: string[];
   try {

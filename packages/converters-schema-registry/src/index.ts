@@ -1,6 +1,7 @@
 import type { PluginManifest } from '@sluice/api';
 import { AvroConverter } from './avro/avro-converter.ts';
 import { JsonSchemaConverter } from './json-schema/json-schema-converter.ts';
+import { ProtobufConverter } from './protobuf/protobuf-converter.ts';
 
 export { AvroConverter, avscType } from './avro/avro-converter.ts';
 export {
@@ -16,6 +17,17 @@ export { RegistryClientError, SchemaRegistryClient } from './client/registry-cli
 export { schemaRegistryConverterConfigDef, subjectName } from './config.ts';
 export { JsonSchemaConverter } from './json-schema/json-schema-converter.ts';
 export { fromConnectSchemaJson, toConnectSchemaJson } from './json-schema/json-schema-data.ts';
+export {
+  decodeMessageIndexes,
+  encodeMessageIndexes,
+  ProtobufConverter,
+} from './protobuf/protobuf-converter.ts';
+export {
+  DEFAULT_PROTOBUF_DATA_OPTIONS,
+  fromConnectSchemaProtobuf,
+  type ProtobufDataOptions,
+  toConnectSchemaProtobuf,
+} from './protobuf/protobuf-data.ts';
 
 /** The converters this package provides, for the runtime's plugin registry. */
 export const sluicePlugins: PluginManifest = [
@@ -23,4 +35,6 @@ export const sluicePlugins: PluginManifest = [
   { type: 'header_converter', plugin: AvroConverter },
   { type: 'converter', plugin: JsonSchemaConverter },
   { type: 'header_converter', plugin: JsonSchemaConverter },
+  { type: 'converter', plugin: ProtobufConverter },
+  { type: 'header_converter', plugin: ProtobufConverter },
 ];

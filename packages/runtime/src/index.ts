@@ -25,7 +25,7 @@ export type {
   RecoveryNote,
 } from './log/embedded/embedded-log-client.ts';
 export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './log/embedded/embedded-log-client.ts';
-export { DEFAULT_MAX_PARTITION_FETCH_BYTES } from './log/kafka/client-config.ts';
+export { connectionSettings, DEFAULT_MAX_PARTITION_FETCH_BYTES } from './log/kafka/client-config.ts';
 export type { PlatformaticLogClientConfig } from './log/kafka/platformatic-client.ts';
 export { PlatformaticLogClient, toConnectError } from './log/kafka/platformatic-client.ts';
 export type {
@@ -67,6 +67,14 @@ export {
 } from './logging/logger.ts';
 export { type LoggerLevel, LoggerRegistry, ROOT_LOGGER_NAME } from './logging/logger-registry.ts';
 export { HIDDEN, redactConfig } from './logging/redact.ts';
+export {
+  ConnectMetrics,
+  Exposition,
+  type MetricsCollector,
+  PluginMetricsRegistry,
+  type RebalanceSnapshot,
+  TaskMetrics,
+} from './metrics/index.ts';
 export { loadPluginPath, type PluginPathResult } from './plugins/plugin-path.ts';
 export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
 export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';

@@ -1,4 +1,5 @@
 import { Errors, RegistryError } from './errors.ts';
+import { isSerializedProtobuf, serializeProtobufSchema } from './protobuf-serialized.ts';
 import type { RegisteredSchema, RegisterRequest, SchemaRegistry } from './registry.ts';
 import { SCHEMA_TYPES } from './schema-types.ts';
 
@@ -60,12 +61,22 @@ function registerBody(body: unknown): RegisterRequest {
   return body as RegisterRequest;
 }
 
-function schemaView(s: RegisteredSchema): Record<string, unknown> {
+function schemaView(s: RegisteredSchema, format: string | null = null): Record<string, unknown> {
   const out: Record<string, unknown> = { subject: s.subject, version: s.version, id: s.id };
   if (s.schemaType !== 'AVRO') out.schemaType = s.schemaType;
   if (s.references.length > 0) out.references = s.references;
-  out.schema = s.schema;
+  out.schema = formatted(s.schemaType, s.schema, format);
   return out;
+}
+
+/** `?format=serialized` answers a PROTOBUF schema as a base64 FileDescriptorProto, as Confluent's registry does. */
+function formatted(schemaType: string, schema: string, format: string | null): string {
+  if (format !== 'serialized' || schemaType !== 'PROTOBUF' || isSerializedProtobuf(schema)) return schema;
+  try {
+    return serializeProtobufSchema(schema);
+  } catch (err) {
+    throw Errors.invalidSchema(`Invalid PROTOBUF schema: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -126,7 +137,7 @@ function route(r: SchemaRegistry, req: RegistryRequest): unknown {
       }
       const version = parseVersion(c!);
       if (n === 4) {
-        if (m === 'GET') return schemaView(r.version(subject, version, deleted));
+        if (m === 'GET') return schemaView(r.version(subject, version, deleted), q.get('format'));
         if (m === 'DELETE') return r.deleteVersion(subject, version, bool(q, 'permanent'));
         throw notAllowed();
       }
@@ -152,7 +163,7 @@ function route(r: SchemaRegistry, req: RegistryRequest): unknown {
         const out: Record<string, unknown> = {};
         if (stored.schemaType !== 'AVRO') out.schemaType = stored.schemaType;
         if (stored.references.length > 0) out.references = stored.references;
-        out.schema = stored.schema;
+        out.schema = formatted(stored.schemaType, stored.schema, q.get('format'));
         return out;
       }
       if (n === 4 && c === 'schema') return JSON.parse(stored.schema);

@@ -251,3 +251,9 @@ export function uniqueName(prefix = 'test'): string {
   counter++;
   return `${clean}_${Date.now().toString(36)}_${process.pid.toString(36)}_${counter}_${randomBytes(3).toString('hex')}`;
 }
+export {
+  ensurePrometheusInstalled,
+  type PrometheusServer,
+  promtoolCheckMetrics,
+  startPrometheus,
+} from './prometheus-server.ts';

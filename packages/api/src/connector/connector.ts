@@ -1,5 +1,6 @@
 import type { ConfigDef } from '../config/config-def.ts';
 import { Config } from '../config/config-value.ts';
+import type { PluginMetrics } from '../metrics.ts';
 import type { Task } from './task.ts';
 
 /** A string configuration map, as connectors and tasks receive them. */
@@ -11,6 +12,8 @@ export interface ConnectorContext {
   requestTaskReconfiguration(): void;
   /** Fails the connector with this error. */
   raiseError(error: Error): void;
+  /** The connector's own metrics (KIP-877), labelled with its name; absent in runtimes without metrics. */
+  pluginMetrics?(): PluginMetrics;
 }
 
 /** A task class: a constructor with no arguments. */

@@ -1,6 +1,7 @@
 import type { MaybePromise, StringMap } from '../connector/connector.ts';
 import type { Task } from '../connector/task.ts';
 import type { OffsetAndMetadata, TopicPartition, TopicPartitionMap } from '../connector/topic-partition.ts';
+import type { PluginMetrics } from '../metrics.ts';
 import type { SinkRecord } from './sink-record.ts';
 
 /**
@@ -27,6 +28,8 @@ export interface SinkTaskContext {
   requestCommit(): void;
   /** The reporter for records `put` cannot write, or null when error reporting is not configured. */
   errantRecordReporter(): ErrantRecordReporter | null;
+  /** The task's own metrics (KIP-877), labelled with its connector and task; absent in runtimes without metrics. */
+  pluginMetrics?(): PluginMetrics;
 }
 
 /**

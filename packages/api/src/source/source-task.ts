@@ -1,5 +1,6 @@
 import type { MaybePromise, StringMap } from '../connector/connector.ts';
 import type { Task } from '../connector/task.ts';
+import type { PluginMetrics } from '../metrics.ts';
 import type { RecordMetadata, SourceMap, SourceRecord } from './source-record.ts';
 
 /** Reads committed source offsets (`org.apache.kafka.connect.storage.OffsetStorageReader`). */
@@ -23,6 +24,8 @@ export interface SourceTaskContext {
   configs(): StringMap;
   offsetStorageReader(): OffsetStorageReader;
   transactionContext(): TransactionContext | null;
+  /** The task's own metrics (KIP-877), labelled with its connector and task; absent in runtimes without metrics. */
+  pluginMetrics?(): PluginMetrics;
 }
 
 /**

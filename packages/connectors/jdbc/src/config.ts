@@ -2,8 +2,7 @@
  * The configurations of Confluent's JDBC connectors (`JdbcSourceConnectorConfig`,
  * `JdbcSinkConfig`): the same keys and defaults, and parsed forms the tasks work from.
  *
- * Keys Confluent has and Sluice does not act on yet (`timestamp.granularity` other than
- * `connect_logical`, `*.mapping`, `query.retry.attempts`, `date.timezone`, ...) are defined so
+ * Keys Confluent has and Sluice does not act on yet (`*.mapping`, `query.retry.attempts`, `date.timezone`, ...) are defined so
  * configs validate, and documented as such in docs/connectors/jdbc.md.
  */
 
@@ -17,7 +16,7 @@ import {
   Range,
 } from '@sluice/api';
 import { type DatabaseKind, type JdbcUrl, JdbcUrlError, parseJdbcUrl } from './jdbc-url.ts';
-import type { NumericMapping } from './schema-mapping.ts';
+import type { NumericMapping, TimestampGranularity } from './schema-mapping.ts';
 import { DIALECT_NAMES, type QuoteMode } from './sql.ts';
 
 export const CONNECTION_URL = 'connection.url';
@@ -369,10 +368,11 @@ export const SOURCE_CONFIG_DEF: ConfigDef = defineConnection(new ConfigDef())
     name: TIMESTAMP_GRANULARITY,
     type: 'STRING',
     defaultValue: 'connect_logical',
-    validator: lowerOneOf(['connect_logical']),
+    validator: lowerOneOf(['connect_logical', 'nanos_long', 'nanos_string', 'nanos_iso_datetime_string']),
     importance: 'LOW',
     group: 'Mode',
-    documentation: 'How timestamp columns are represented; Sluice implements connect_logical.',
+    documentation:
+      "How timestamp columns are represented: connect_logical (Connect's Timestamp), nanos_long (nanoseconds since the epoch, INT64), nanos_string (the same as a string), nanos_iso_datetime_string (yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS).",
   })
   .define({
     name: POLL_INTERVAL,
@@ -583,6 +583,7 @@ export class SourceConfig extends ConnectionConfig {
   readonly tablePollIntervalMs: number;
   readonly topicPrefix: string;
   readonly numericMapping: NumericMapping;
+  readonly timestampGranularity: TimestampGranularity;
 
   constructor(props: Readonly<Record<string, unknown>>) {
     super(SOURCE_CONFIG_DEF, props);
@@ -631,6 +632,9 @@ export class SourceConfig extends ConnectionConfig {
         });
       }
     }
+    this.timestampGranularity = (this.getString(TIMESTAMP_GRANULARITY) ?? 'connect_logical')
+      .trim()
+      .toLowerCase() as TimestampGranularity;
     const problem = sourceCrossCheck(this);
     if (problem !== null) throw new ConfigError(problem.message, { key: problem.key });
   }

@@ -9,6 +9,7 @@
  */
 
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import type { FieldPacket, Connection as MySqlConnection } from 'mysql2';
 import pg from 'pg';
 import type { JdbcUrl } from './jdbc-url.ts';
@@ -59,8 +60,11 @@ export interface TableColumn {
 
 export interface QueryStream {
   readonly columns: ColumnMeta[];
-  /** The next row (values in column order), or null at the end. */
-  next(): Promise<unknown[] | null>;
+  /**
+   * Up to `max` rows (values in column order): those already received, or at least one once it
+   * arrives; an empty array at the end.
+   */
+  read(max: number): Promise<unknown[][]>;
   close(): Promise<void>;
 }
 
@@ -77,6 +81,13 @@ export interface Database {
   /** Runs a statement; the number of rows it changed. */
   execute(sql: string, params?: readonly unknown[]): Promise<number>;
   stream(sql: string, params: readonly unknown[], fetchSize: number): Promise<QueryStream>;
+  /** PostgreSQL only: runs `COPY ... FROM STDIN` with this text-format data. */
+  copyIn?(sql: string, data: string): Promise<void>;
+  /**
+   * MySQL/MariaDB only: runs `LOAD DATA LOCAL INFILE` (the statement, naming the file 'stream')
+   * with this data as the file; the rows it inserted and the warnings it raised.
+   */
+  loadData?(sql: string, data: string): Promise<{ affectedRows: number; warnings: number }>;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -263,6 +274,9 @@ class MySqlDatabase implements Database {
       timezone: 'Z',
       multipleStatements: false,
       charset: 'utf8mb4',
+      // LOAD DATA LOCAL reads only the data the sink hands over (see loadData): with no
+      // infileStreamFactory, mysql2 refuses any file the server asks for.
+      flags: ['+LOCAL_FILES'],
     });
     const db = new MySqlDatabase(conn, url.database);
     try {
@@ -348,11 +362,16 @@ class MySqlDatabase implements Database {
       notify();
     };
     conn.on('error', connError);
-    const next = async (): Promise<unknown[] | null> => {
+    const read = async (max: number): Promise<unknown[][]> => {
+      const rows: unknown[][] = [];
       for (;;) {
-        if (done) return null;
-        const row = readable.read() as unknown[] | null;
-        if (row !== null) return row;
+        if (done) return rows;
+        while (rows.length < max) {
+          const row = readable.read() as unknown[] | null;
+          if (row === null) break;
+          rows.push(row);
+        }
+        if (rows.length > 0) return rows;
         if (failure !== null) {
           done = true;
           conn.off('error', connError);
@@ -361,7 +380,7 @@ class MySqlDatabase implements Database {
         if (ended) {
           done = true;
           conn.off('error', connError);
-          return null;
+          return rows;
         }
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -370,17 +389,33 @@ class MySqlDatabase implements Database {
     };
     return {
       columns,
-      next,
+      read,
       async close() {
         // Reading the rest is the only way to free the connection mid-result.
         while (!done) {
-          const row = await next().catch(() => null);
-          if (row === null) break;
+          const rows = await read(10_000).catch(() => []);
+          if (rows.length === 0) break;
         }
         done = true;
         conn.off('error', connError);
       },
     };
+  }
+
+  loadData(sql: string, data: string): Promise<{ affectedRows: number; warnings: number }> {
+    return new Promise((resolve, reject) => {
+      this.#alive();
+      this.#conn.query(
+        { sql, infileStreamFactory: () => Readable.from([Buffer.from(data)]) } as never,
+        (err: Error | null, result: unknown) => {
+          if (err) reject(err);
+          else {
+            const r = result as { affectedRows?: number; warningStatus?: number };
+            resolve({ affectedRows: r.affectedRows ?? 0, warnings: r.warningStatus ?? 0 });
+          }
+        },
+      );
+    });
   }
 
   async begin(): Promise<void> {
@@ -512,6 +547,9 @@ function pgColumnType(oid: number, typmod: number): Omit<ColumnMeta, 'name' | 'n
   }
 }
 
+/** The types {@link pgValue} changes. */
+const PG_CONVERTED = new Set<number>([PG.BOOL, PG.INT2, PG.INT4, PG.FLOAT4, PG.FLOAT8, PG.BYTEA]);
+
 /** Converts pg's text form of a value to the raw form the mapping expects. */
 function pgValue(oid: number, text: string | null): unknown {
   if (text === null) return null;
@@ -589,31 +627,46 @@ class PostgresDatabase implements Database {
     let oids: number[] = [];
     let exhausted = false;
     let closed = false;
+    // Only the columns whose text form is not the raw form are converted, in place.
+    const convertRows = (rows: unknown[][]): unknown[][] => {
+      const convert: number[] = [];
+      for (let i = 0; i < oids.length; i++) if (PG_CONVERTED.has(oids[i]!)) convert.push(i);
+      if (convert.length === 0) return rows;
+      for (const row of rows) {
+        for (const i of convert) row[i] = pgValue(oids[i]!, row[i] as string | null);
+      }
+      return rows;
+    };
     const fetch = async (): Promise<void> => {
       const r = await client.query({ text: `FETCH ${fetchSize} FROM ${cursor}`, rowMode: 'array' });
       oids = r.fields.map((f) => f.dataTypeID);
-      buffer = (r.rows as (string | null)[][]).map((row) => row.map((v, i) => pgValue(oids[i]!, v)));
+      buffer = convertRows(r.rows as unknown[][]);
       if (r.rows.length < fetchSize) exhausted = true;
     };
     try {
       await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params as unknown[]);
       const first = await client.query({ text: `FETCH ${fetchSize} FROM ${cursor}`, rowMode: 'array' });
       oids = first.fields.map((f) => f.dataTypeID);
-      buffer = (first.rows as (string | null)[][]).map((row) => row.map((v, i) => pgValue(oids[i]!, v)));
+      buffer = convertRows(first.rows as unknown[][]);
       if (first.rows.length < fetchSize) exhausted = true;
       const columns = await this.#describeFields(first.fields);
       let index = 0;
       return {
         columns,
-        async next() {
-          if (closed) return null;
+        async read(max) {
+          if (closed) return [];
           if (index >= buffer.length) {
-            if (exhausted) return null;
+            if (exhausted) return [];
             await fetch();
             index = 0;
-            if (buffer.length === 0) return null;
           }
-          return buffer[index++]!;
+          if (index === 0 && buffer.length <= max) {
+            index = buffer.length;
+            return buffer;
+          }
+          const rows = buffer.slice(index, index + max);
+          index += rows.length;
+          return rows;
         },
         async close() {
           if (closed) return;
@@ -626,6 +679,18 @@ class PostgresDatabase implements Database {
       if (ownTransaction) await client.query('ROLLBACK').catch(() => {});
       throw err;
     }
+  }
+
+  async copyIn(sql: string, data: string): Promise<void> {
+    const { from } = require('pg-copy-streams') as {
+      from: (text: string) => pg.Submittable & NodeJS.WritableStream;
+    };
+    const stream = this.#client.query(from(sql)) as unknown as NodeJS.WritableStream;
+    await new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.once('finish', resolve);
+      stream.end(data);
+    });
   }
 
   async #describeFields(fields: pg.FieldDef[]): Promise<ColumnMeta[]> {
@@ -817,14 +882,14 @@ class SqliteDatabase implements Database {
     let done = false;
     return {
       columns,
-      async next() {
-        if (done) return null;
-        const r = iterator.next();
-        if (r.done === true) {
-          done = true;
-          return null;
+      async read(max) {
+        const rows: unknown[][] = [];
+        while (!done && rows.length < max) {
+          const r = iterator.next();
+          if (r.done === true) done = true;
+          else rows.push(r.value as unknown as unknown[]);
         }
-        return r.value as unknown as unknown[];
+        return rows;
       },
       async close() {
         if (!done) {

@@ -23,6 +23,22 @@ import type { ColumnMeta } from './database.ts';
 
 export type NumericMapping = 'none' | 'best_fit' | 'best_fit_eager_double' | 'precision_only';
 
+/** `timestamp.granularity`: how TIMESTAMP columns are represented. */
+export type TimestampGranularity =
+  | 'connect_logical'
+  | 'nanos_long'
+  | 'nanos_string'
+  | 'nanos_iso_datetime_string';
+
+/**
+ * Nanoseconds since the epoch as Confluent computes them: whole seconds of the millisecond time
+ * truncated toward zero, times 10^9, plus the nanos of second (a number when exact, else bigint).
+ */
+export function epochNanos(value: TimestampValue): number | bigint {
+  const nanos = BigInt(Math.trunc(value.ms / 1000)) * 1_000_000_000n + BigInt(value.nanos);
+  return Number.isSafeInteger(Number(nanos)) ? Number(nanos) : nanos;
+}
+
 /** Confluent's extra Decimal parameter carrying the column's precision. */
 export const PRECISION_PARAMETER = 'connect.decimal.precision';
 
@@ -87,6 +103,11 @@ export function parseTimestamp(raw: unknown): TimestampValue {
 let cachedDay = '';
 let cachedDayMs = 0;
 
+function digitAt(t: string, i: number): number {
+  const d = t.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : Number.NaN;
+}
+
 /**
  * `YYYY-MM-DD HH:MM:SS[.f…]` (or with `T`), the form every driver here returns, read without a
  * regular expression; null for anything else (then the general parser decides).
@@ -105,26 +126,25 @@ function fastTimestamp(t: string): TimestampValue | null {
   ) {
     return null;
   }
-  const digit = (i: number): number => {
-    const d = t.charCodeAt(i) - 48;
-    return d >= 0 && d <= 9 ? d : Number.NaN;
-  };
-  const day = t.slice(0, 10);
   let dayMs: number;
-  if (day === cachedDay) dayMs = cachedDayMs;
+  if (cachedDay !== '' && t.startsWith(cachedDay)) dayMs = cachedDayMs;
   else {
-    const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-    const month = digit(5) * 10 + digit(6);
-    const date = digit(8) * 10 + digit(9);
+    const day = t.slice(0, 10);
+    const year = digitAt(t, 0) * 1000 + digitAt(t, 1) * 100 + digitAt(t, 2) * 10 + digitAt(t, 3);
+    const month = digitAt(t, 5) * 10 + digitAt(t, 6);
+    const date = digitAt(t, 8) * 10 + digitAt(t, 9);
     dayMs = Date.UTC(year, month - 1, date);
     if (Number.isNaN(dayMs) || year < 100) return null;
     cachedDay = day;
     cachedDayMs = dayMs;
   }
   const seconds =
-    (digit(11) * 10 + digit(12)) * 3600 + (digit(14) * 10 + digit(15)) * 60 + digit(17) * 10 + digit(18);
+    (digitAt(t, 11) * 10 + digitAt(t, 12)) * 3600 +
+    (digitAt(t, 14) * 10 + digitAt(t, 15)) * 60 +
+    digitAt(t, 17) * 10 +
+    digitAt(t, 18);
   let nanos = 0;
-  for (let i = 20; i < 29; i++) nanos = nanos * 10 + (i < n ? digit(i) : 0);
+  for (let i = 20; i < 29; i++) nanos = nanos * 10 + (i < n ? digitAt(t, i) : 0);
   if (Number.isNaN(seconds) || Number.isNaN(nanos)) return null;
   return { ms: dayMs + seconds * 1000 + Math.floor(nanos / 1_000_000), nanos };
 }
@@ -191,9 +211,40 @@ function toBytes(raw: unknown): Uint8Array {
 
 const PLAIN_DECIMAL = /^-?\d+(?:\.\d*)?$/;
 
+/**
+ * Plain decimal text of at most 15 characters (so at most 15 digits, exact as a double) read
+ * digit by digit, without slicing strings; null for anything else.
+ */
+function shortDecimal(text: string): BigDecimal | null {
+  const length = text.length;
+  if (length === 0 || length > 15) return null;
+  let i = 0;
+  let negative = false;
+  if (text.charCodeAt(0) === 45) {
+    negative = true;
+    i = 1;
+  }
+  let n = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+      if (fraction >= 0) fraction++;
+    } else if (c === 46 && fraction < 0 && digits > 0) fraction = 0;
+    else return null;
+  }
+  if (digits === 0) return null;
+  return new BigDecimal(BigInt(negative ? -n : n), Math.max(0, fraction));
+}
+
 function toDecimal(raw: unknown, scale: number, where: string): BigDecimal {
   let value: BigDecimal;
+  const short = typeof raw === 'string' ? shortDecimal(raw) : null;
   if (typeof raw === 'bigint') value = new BigDecimal(raw, 0);
+  else if (short !== null) value = short;
   else {
     const text = String(raw);
     if (PLAIN_DECIMAL.test(text)) {
@@ -221,6 +272,7 @@ export function mapColumn(
   index: number,
   numericMapping: NumericMapping,
   where: string,
+  granularity: TimestampGranularity = 'connect_logical',
 ): ColumnMapping | null {
   const optional = column.nullable !== false;
   const opt = (b: SchemaBuilder): Schema => (optional ? b.optional() : b).build();
@@ -282,7 +334,18 @@ export function mapColumn(
     case 'TIME':
       return make(opt(Time.builder()), parseTime);
     case 'TIMESTAMP':
-      return make(opt(Timestamp.builder()), (v) => new Date(parseTimestamp(v).ms));
+      switch (granularity) {
+        case 'nanos_long':
+          return make(opt(SchemaBuilder.int64()), (v) => epochNanos(parseTimestamp(v)));
+        case 'nanos_string':
+          return make(opt(SchemaBuilder.string()), (v) => String(epochNanos(parseTimestamp(v))));
+        case 'nanos_iso_datetime_string':
+          return make(opt(SchemaBuilder.string()), (v) =>
+            formatTimestamp(parseTimestamp(v), 9).replace(' ', 'T'),
+          );
+        default:
+          return make(opt(Timestamp.builder()), (v) => new Date(parseTimestamp(v).ms));
+      }
     case 'OTHER':
       return null;
   }
@@ -294,13 +357,14 @@ export function mapRow(
   schemaName: string | null,
   numericMapping: NumericMapping,
   where: string,
+  granularity: TimestampGranularity = 'connect_logical',
 ): RowMapping {
   const builder = SchemaBuilder.struct();
   if (schemaName !== null) builder.name(schemaName);
   const mapped: ColumnMapping[] = [];
   const skipped: ColumnMeta[] = [];
   columns.forEach((column, index) => {
-    const m = mapColumn(column, index, numericMapping, where);
+    const m = mapColumn(column, index, numericMapping, where, granularity);
     if (m === null) {
       skipped.push(column);
       return;

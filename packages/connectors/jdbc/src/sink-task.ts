@@ -12,7 +12,7 @@ import { MAX_RETRIES, SinkConfig } from './config.ts';
 import { connectWithRetries, describeDbError } from './connect.ts';
 import type { Database } from './database.ts';
 import { jdbcLogger } from './log.ts';
-import { SinkWriter } from './sink-writer.ts';
+import { BulkLoadFellBack, SinkWriter } from './sink-writer.ts';
 import { VERSION } from './version.ts';
 
 const LOGGER = 'io.confluent.connect.jdbc.sink.JdbcSinkTask';
@@ -40,7 +40,13 @@ export class JdbcSinkTask extends SinkTask {
       this.#db ??= await connectWithRetries(this.#config);
       const db = this.#db;
       await this.#writer.prepare(records, db);
-      await this.#inTransaction(db, () => this.#writer.write(records, db));
+      try {
+        await this.#inTransaction(db, () => this.#writer.write(records, db));
+      } catch (err) {
+        if (!(err instanceof BulkLoadFellBack)) throw err;
+        // Rolled back: the same records again as INSERTs, which fail or warn as Confluent's do.
+        await this.#inTransaction(db, () => this.#writer.write(records, db, false));
+      }
       this.#remainingRetries = this.#config.maxRetries;
     } catch (err) {
       await this.#failed(records, err);
@@ -69,7 +75,7 @@ export class JdbcSinkTask extends SinkTask {
       const db = this.#db;
       for (const record of records) {
         try {
-          await this.#inTransaction(db, () => this.#writer.write([record], db));
+          await this.#inTransaction(db, () => this.#writer.write([record], db, false));
         } catch (one) {
           if (one instanceof ConnectError || !isDataError(one)) throw one;
           await reporter.report(

@@ -29,6 +29,16 @@ export function destinationTable(format: string, topic: string): string {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
+const DECIMAL = 'org.apache.kafka.connect.data.Decimal';
+
+/**
+ * A MySQL bulk load that did not insert every row cleanly (or that the server refuses): the put's
+ * transaction must be rolled back and the records written again without bulk loading.
+ */
+export class BulkLoadFellBack extends Error {
+  override name = 'BulkLoadFellBack';
+}
+
 /** A Connect value as a driver parameter for a column of this schema. */
 export function bindValue(
   value: unknown,
@@ -37,42 +47,79 @@ export function bindValue(
   column: string,
   table: string,
 ): unknown {
-  if (value === null || value === undefined) return null;
+  return binder(schema, db, column, table)(value);
+}
+
+export type Binder = (value: unknown) => unknown;
+
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+const isoDate = (d: Date): string =>
+  `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+
+/**
+ * The converter of a column's Connect values to driver parameters, chosen once per column and
+ * schema rather than per value (null stays null).
+ */
+export function binder(schema: Schema, db: Database, column: string, table: string): Binder {
   switch (schema.name) {
     case 'org.apache.kafka.connect.data.Decimal':
-      return (value as BigDecimal).toPlainString();
-    case 'org.apache.kafka.connect.data.Date': {
-      const d = value as Date;
-      return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-    }
-    case 'org.apache.kafka.connect.data.Time': {
-      const d = value as Date;
-      return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
-    }
+      return (v) => (v == null ? null : (v as BigDecimal).toPlainString());
+    case 'org.apache.kafka.connect.data.Date':
+      return (v) => (v == null ? null : isoDate(v as Date));
+    case 'org.apache.kafka.connect.data.Time':
+      return (v) => {
+        if (v == null) return null;
+        const d = v as Date;
+        return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
+      };
     case 'org.apache.kafka.connect.data.Timestamp': {
-      const iso = (value as Date).toISOString();
-      return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+      // `YYYY-MM-DD HH:MM:SS.mmm`; the date part is kept while the values stay on the same day.
+      let day = Number.NaN;
+      let prefix = '';
+      return (v) => {
+        if (v == null) return null;
+        const ms = (v as Date).getTime();
+        const d = Math.floor(ms / 86_400_000);
+        if (d !== day) {
+          day = d;
+          prefix = `${(v as Date).toISOString().slice(0, 10)} `;
+        }
+        let t = ms - d * 86_400_000;
+        const milli = t % 1000;
+        t = (t - milli) / 1000;
+        const sec = t % 60;
+        t = (t - sec) / 60;
+        const min = t % 60;
+        const hour = (t - min) / 60;
+        return `${prefix}${TWO[hour]}:${TWO[min]}:${TWO[sec]}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
+      };
     }
   }
   switch (schema.type) {
     case 'BOOLEAN':
-      return db.dialect.boolValue(value as boolean);
+      return (v) => (v == null ? null : db.dialect.boolValue(v as boolean));
     case 'BYTES':
-      return Buffer.from(value as Uint8Array);
+      return (v) => (v == null ? null : Buffer.from(v as Uint8Array));
     case 'INT64':
-      return typeof value === 'bigint' && db.dialect.kind !== 'sqlite' ? value.toString() : value;
+      return db.dialect.kind === 'sqlite'
+        ? (v) => (v === undefined ? null : v)
+        : (v) => (v == null ? null : typeof v === 'bigint' ? v.toString() : v);
     case 'ARRAY':
-      if (db.dialect.kind === 'postgresql') return value;
+      if (db.dialect.kind === 'postgresql') return (v) => (v === undefined ? null : v);
       break;
     case 'STRUCT':
     case 'MAP':
       break;
     default:
-      return value instanceof BigDecimal ? value.toPlainString() : value;
+      return (v) => (v == null ? null : v instanceof BigDecimal ? v.toPlainString() : v);
   }
-  throw new DataError(
-    `Column '${column}' of table ${table}: a ${schema.type} value cannot be written to ${db.dialect.name}`,
-  );
+  return (v) => {
+    if (v == null) return null;
+    throw new DataError(
+      `Column '${column}' of table ${table}: a ${schema.type} value cannot be written to ${db.dialect.name}`,
+    );
+  };
 }
 
 interface TableState {
@@ -98,6 +145,10 @@ class TableBuffer {
 export class SinkWriter {
   readonly #config: SinkConfig;
   readonly #tables = new Map<string, TableState>();
+  /** Set once the MySQL server refused LOAD DATA LOCAL INFILE. */
+  #noLoadData = false;
+  /** Whether the current write may bulk-load (see write). */
+  #bulkLoad = true;
 
   constructor(config: SinkConfig) {
     this.#config = config;
@@ -190,11 +241,21 @@ export class SinkWriter {
     state.columns = await db.describeTable(state.id);
   }
 
-  /** Writes the records (in the caller's transaction), preserving per-table order. */
-  async write(records: readonly SinkRecord[], db: Database): Promise<void> {
+  /**
+   * Writes the records (in the caller's transaction), preserving per-table order. With
+   * `bulkLoad` (the default), MySQL insert mode may throw {@link BulkLoadFellBack}: the caller
+   * then rolls the transaction back and writes the records again with `bulkLoad` false.
+   */
+  async write(records: readonly SinkRecord[], db: Database, bulkLoad = true): Promise<void> {
+    this.#bulkLoad = bulkLoad;
     const buffers = new Map<string, TableBuffer>();
+    const names = new Map<string, string>();
     for (const record of records) {
-      const name = destinationTable(this.#config.tableNameFormat, record.topic);
+      let name = names.get(record.topic);
+      if (name === undefined) {
+        name = destinationTable(this.#config.tableNameFormat, record.topic);
+        names.set(record.topic, name);
+      }
       let buffer = buffers.get(name);
       if (buffer === undefined) {
         buffer = new TableBuffer(this.#state(name, db));
@@ -268,9 +329,10 @@ export class SinkWriter {
     const name = qualifiedName(state.id);
     const keyCols = fields.keys;
     const valCols = fields.values;
-    const bindRow = (_record: SinkRecord, cols: SinkColumn[], values: unknown[], out: unknown[]): void => {
-      for (let i = 0; i < cols.length; i++)
-        out.push(bindValue(values[i], cols[i]!.schema, db, cols[i]!.name, name));
+    const keyBinders = keyCols.map((col) => binder(col.schema, db, col.name, name));
+    const valBinders = valCols.map((col) => binder(col.schema, db, col.name, name));
+    const bindRow = (binders: Binder[], values: unknown[], out: unknown[]): void => {
+      for (let i = 0; i < binders.length; i++) out.push(binders[i]!(values[i]));
     };
     if (c.insertMode === 'update') {
       const sql = d.update(
@@ -281,8 +343,8 @@ export class SinkWriter {
       );
       for (const record of rows) {
         const params: unknown[] = [];
-        bindRow(record, valCols, fields.valueValues(record), params);
-        bindRow(record, keyCols, fields.keyValues(record), params);
+        bindRow(valBinders, fields.valueValues(record), params);
+        bindRow(keyBinders, fields.keyValues(record), params);
         await db.execute(sql, params);
       }
       return;
@@ -298,6 +360,72 @@ export class SinkWriter {
     }
     const allCols = [...keyCols, ...valCols];
     const arrayTypes = d.kind === 'postgresql' ? pgArrayTypes(state, allCols) : null;
+    if (arrayTypes !== null && c.insertMode === 'insert' && db.copyIn !== undefined) {
+      // PostgreSQL insert mode: COPY ... FROM STDIN in the put's transaction (a duplicate key or a
+      // bad value fails the COPY, and so the put, as the INSERT would).
+      const sql = `COPY ${state.sql}(${allCols.map((col) => d.quote(col.name, c.quote)).join(',')}) FROM STDIN`;
+      const binders = [...keyBinders, ...valBinders];
+      for (let start = 0; start < batch.length; start += c.batchSize) {
+        const end = Math.min(batch.length, start + c.batchSize);
+        // Lines joined once (a string grown by += is a rope that is slow to write out).
+        const lines: string[] = new Array(end - start);
+        for (let r = start; r < end; r++) {
+          const record = batch[r]!;
+          lines[r - start] = pgCopyRow(
+            binders,
+            keyCols.length,
+            fields.keyValues(record),
+            fields.valueValues(record),
+          );
+        }
+        await db.copyIn(sql, lines.join(''));
+      }
+      return;
+    }
+    if (
+      d.kind === 'mysql' &&
+      c.insertMode === 'insert' &&
+      this.#bulkLoad &&
+      db.loadData !== undefined &&
+      !this.#noLoadData &&
+      allCols.every((col) => col.schema.type !== 'BYTES' || col.schema.name === DECIMAL)
+    ) {
+      // MySQL/MariaDB insert mode: LOAD DATA LOCAL INFILE from memory. LOCAL turns a duplicate
+      // key or a bad value into a skipped row and a warning: then BulkLoadFellBack makes the
+      // task roll the put back and write it again as INSERTs, which fail (or warn) exactly as
+      // Confluent's do.
+      const binders = [...keyBinders, ...valBinders];
+      const sql = `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${state.sql} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${allCols.map((col) => d.quote(col.name, c.quote)).join(',')})`;
+      for (let start = 0; start < batch.length; start += c.batchSize) {
+        const end = Math.min(batch.length, start + c.batchSize);
+        const lines: string[] = new Array(end - start);
+        for (let r = start; r < end; r++) {
+          const record = batch[r]!;
+          lines[r - start] = mysqlLoadRow(
+            binders,
+            keyCols.length,
+            fields.keyValues(record),
+            fields.valueValues(record),
+          );
+        }
+        const text = lines.join('');
+        let result: { affectedRows: number; warnings: number };
+        try {
+          result = await db.loadData(sql, text);
+        } catch (err) {
+          if (!isLocalInfileRefused(err)) throw err;
+          // The server does not allow LOAD DATA LOCAL: INSERT from now on.
+          this.#noLoadData = true;
+          throw new BulkLoadFellBack('the server refuses LOAD DATA LOCAL INFILE');
+        }
+        if (result.affectedRows !== end - start || result.warnings !== 0) {
+          throw new BulkLoadFellBack(
+            `LOAD DATA inserted ${result.affectedRows} of ${end - start} rows with ${result.warnings} warning(s)`,
+          );
+        }
+        if (end === batch.length) return;
+      }
+    }
     if (arrayTypes !== null) {
       // PostgreSQL: one array parameter per column and INSERT ... SELECT FROM unnest(...), which
       // the server parses and plans far faster than thousands of VALUES placeholders.
@@ -313,22 +441,13 @@ export class SinkWriter {
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const chunk = batch.slice(start, start + c.batchSize);
         const arrays: unknown[][] = allCols.map(() => new Array<unknown>(chunk.length));
-        chunk.forEach((record, r) => {
+        for (let r = 0; r < chunk.length; r++) {
+          const record = chunk[r]!;
           const keys = fields.keyValues(record);
           const values = fields.valueValues(record);
-          for (let i = 0; i < keyCols.length; i++) {
-            arrays[i]![r] = bindValue(keys[i], keyCols[i]!.schema, db, keyCols[i]!.name, name);
-          }
-          for (let i = 0; i < valCols.length; i++) {
-            arrays[keyCols.length + i]![r] = bindValue(
-              values[i],
-              valCols[i]!.schema,
-              db,
-              valCols[i]!.name,
-              name,
-            );
-          }
-        });
+          for (let i = 0; i < keyCols.length; i++) arrays[i]![r] = keyBinders[i]!(keys[i]);
+          for (let i = 0; i < valCols.length; i++) arrays[keyCols.length + i]![r] = valBinders[i]!(values[i]);
+        }
         await db.execute(
           sql,
           arrays.map((values, i) => pgArrayLiteral(values, allCols[i]!.schema)),
@@ -356,8 +475,8 @@ export class SinkWriter {
             );
       const params: unknown[] = [];
       for (const record of chunk) {
-        bindRow(record, keyCols, fields.keyValues(record), params);
-        bindRow(record, valCols, fields.valueValues(record), params);
+        bindRow(keyBinders, fields.keyValues(record), params);
+        bindRow(valBinders, fields.valueValues(record), params);
       }
       await db.execute(sql, params);
     }
@@ -385,6 +504,76 @@ export class SinkWriter {
       );
     }
   }
+}
+
+const LOAD_ESCAPE = /[\\\n\r\t\0]/;
+
+/** One row of LOAD DATA's default format: tab-separated, `\\N` for null, backslash escapes. */
+export function mysqlLoadRow(
+  binders: readonly Binder[],
+  keyCount: number,
+  keys: unknown[],
+  values: unknown[],
+): string {
+  let line = '';
+  for (let i = 0; i < binders.length; i++) {
+    if (i > 0) line += '\t';
+    const v = binders[i]!(i < keyCount ? keys[i] : values[i - keyCount]);
+    if (v === null || v === undefined) line += '\\N';
+    else if (typeof v === 'number' || typeof v === 'bigint') line += String(v);
+    else if (typeof v === 'boolean') line += v ? '1' : '0';
+    else {
+      const text = String(v);
+      line += LOAD_ESCAPE.test(text)
+        ? text
+            .replaceAll('\\', '\\\\')
+            .replaceAll('\n', '\\n')
+            .replaceAll('\r', '\\r')
+            .replaceAll('\t', '\\t')
+            .replaceAll('\0', '\\0')
+        : text;
+    }
+  }
+  return `${line}\n`;
+}
+
+/** The server (or its settings) refuses LOAD DATA LOCAL INFILE. */
+function isLocalInfileRefused(err: unknown): boolean {
+  const e = err as { errno?: unknown; code?: unknown };
+  // 1148 ER_NOT_ALLOWED_COMMAND; 3948 (MySQL 8) / 4166 (MariaDB) local infile disabled.
+  return e.errno === 1148 || e.errno === 3948 || e.errno === 4166;
+}
+
+const COPY_ESCAPE = /[\\\n\r\t]/;
+
+/** One row of COPY's text format: tab-separated, `\\N` for null, backslash escapes. */
+export function pgCopyRow(
+  binders: readonly Binder[],
+  keyCount: number,
+  keys: unknown[],
+  values: unknown[],
+): string {
+  let line = '';
+  for (let i = 0; i < binders.length; i++) {
+    if (i > 0) line += '\t';
+    const v = binders[i]!(i < keyCount ? keys[i] : values[i - keyCount]);
+    if (v === null || v === undefined) line += '\\N';
+    else if (typeof v === 'number' || typeof v === 'bigint') line += String(v);
+    else if (typeof v === 'boolean') line += v ? 't' : 'f';
+    else if (v instanceof Uint8Array)
+      line += `\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
+    else {
+      const text = String(v);
+      line += COPY_ESCAPE.test(text)
+        ? text
+            .replaceAll('\\', '\\\\')
+            .replaceAll('\n', '\\n')
+            .replaceAll('\r', '\\r')
+            .replaceAll('\t', '\\t')
+        : text;
+    }
+  }
+  return `${line}\n`;
 }
 
 /** The array type of each column (`character varying(64)[]`), or null when one is unknown or already an array. */
@@ -462,7 +651,7 @@ function pgUnnestStatement(
 
 /** The database's error with the table named in front; its code and SQL state kept. */
 function naming(err: unknown, table: string): unknown {
-  if (err instanceof ConnectError || !(err instanceof Error)) return err;
+  if (err instanceof ConnectError || err instanceof BulkLoadFellBack || !(err instanceof Error)) return err;
   const e = err as Error & { code?: unknown; errno?: unknown; sqlState?: unknown };
   const named = new Error(`Table ${table}: ${e.message}`, { cause: err }) as Error & Record<string, unknown>;
   named.code = e.code;

@@ -11,7 +11,7 @@ import { connectWithRetries, describeDbError } from './connect.ts';
 import type { Database } from './database.ts';
 import { jdbcLogger } from './log.ts';
 import type { TableId } from './sql.ts';
-import { TableQuerier } from './table-querier.ts';
+import { legacyPartition, sourcePartition, TableQuerier } from './table-querier.ts';
 import { VERSION } from './version.ts';
 
 const LOGGER = 'io.confluent.connect.jdbc.source.JdbcSourceTask';
@@ -35,17 +35,24 @@ export class JdbcSourceTask extends SourceTask {
     const tables: TableId[] =
       this.#config.query !== '' ? [] : (JSON.parse(props[TASK_TABLES] ?? '[]') as TableId[]);
     const targets: Array<TableId | null> = this.#config.query !== '' ? [null] : tables;
-    const probes = targets.map((t) => new TableQuerier(this.#config, t, null));
+    // Each table's offset under its protocol-1 partition, else under the legacy protocol-0 one
+    // (`{"table":"name"}`) that older Confluent versions wrote, as Confluent's task looks them up.
+    const candidates = targets.map((t) => [sourcePartition(t), ...(t === null ? [] : [legacyPartition(t)])]);
     const stored = new Map<string, SourceMap | null>();
     const reader = this.context?.offsetStorageReader();
-    if (reader !== undefined && probes.length > 0) {
-      for (const { partition, offset } of await reader.offsets(probes.map((p) => p.partition))) {
+    if (reader !== undefined && candidates.length > 0) {
+      for (const { partition, offset } of await reader.offsets(candidates.flat())) {
         stored.set(JSON.stringify(partition), offset);
       }
     }
-    this.#queriers = targets.map(
-      (t, i) => new TableQuerier(this.#config, t, stored.get(JSON.stringify(probes[i]!.partition)) ?? null),
-    );
+    this.#queriers = targets.map((t, i) => {
+      let offset: SourceMap | null = null;
+      for (const partition of candidates[i]!) {
+        offset = stored.get(JSON.stringify(partition)) ?? null;
+        if (offset !== null) break;
+      }
+      return new TableQuerier(this.#config, t, offset);
+    });
     this.#db = await connectWithRetries(this.#config, () => this.#stopped);
     if (this.#queriers.length === 0) {
       jdbcLogger().info(LOGGER, 'No tables assigned to this task; it stays idle until tables appear');
@@ -78,12 +85,12 @@ export class JdbcSourceTask extends SourceTask {
     try {
       await querier.startQuery(db);
       while (records.length < this.#config.batchMaxRows && !this.#stopped) {
-        const record = await querier.next();
-        if (record === null) {
+        const batch = await querier.nextBatch(this.#config.batchMaxRows - records.length);
+        if (batch.length === 0) {
           querier.nextUpdate = Date.now() + this.#config.pollIntervalMs;
           break;
         }
-        records.push(record);
+        for (const record of batch) records.push(record);
       }
     } catch (err) {
       await querier.close().catch(() => {});

@@ -26,8 +26,14 @@ export function sourcePartition(table: TableId | null): SourceMap {
   return table === null ? { query: 'query' } : { protocol: '1', table: qualifiedName(table) };
 }
 
+/** Confluent's protocol-0 partition, `{"table":"name"}` (the table's name alone), read on resume. */
+export function legacyPartition(table: TableId): SourceMap {
+  return { table: table.table };
+}
+
 export interface OffsetState {
-  incrementing: number | null;
+  /** A bigint beyond 2^53, so the offset stays exact (stored as a JSON integer all the same). */
+  incrementing: number | bigint | null;
   timestamp: TimestampValue | null;
 }
 
@@ -41,7 +47,17 @@ export function readOffset(offset: SourceMap | null): OffsetState {
     const n = typeof nanos === 'number' ? nanos : (((ts % 1000) + 1000) % 1000) * 1_000_000;
     timestamp = { ms: ts - (((ts % 1000) + 1000) % 1000) + Math.floor(n / 1_000_000), nanos: n };
   }
-  return { incrementing: typeof inc === 'number' ? inc : null, timestamp };
+  return {
+    incrementing:
+      typeof inc === 'number'
+        ? inc
+        : typeof inc === 'bigint'
+          ? Number.isSafeInteger(Number(inc))
+            ? Number(inc)
+            : inc
+          : null,
+    timestamp,
+  };
 }
 
 /** The offset map, keys in the order Java's HashMap gives them in Confluent's `toMap`. */
@@ -51,6 +67,16 @@ export function offsetMap(state: OffsetState): SourceMap {
   if (state.incrementing !== null) map[INCREMENTING_FIELD] = state.incrementing;
   if (state.timestamp !== null) map[TIMESTAMP_FIELD] = state.timestamp.ms;
   return map;
+}
+
+/** An incrementing column's value as a number, or a bigint when a number would not be exact. */
+function exactInteger(raw: unknown): number | bigint {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'bigint') return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+  const n = Number(raw);
+  if (Number.isSafeInteger(n)) return n;
+  const text = String(raw).trim();
+  return /^-?\d+$/.test(text) ? BigInt(text) : n;
 }
 
 export class TableQuerier {
@@ -213,6 +239,7 @@ export class TableQuerier {
       this.table === null ? null : this.table.table,
       this.#config.numericMapping,
       this.#where(),
+      this.#config.timestampGranularity,
     );
     const index = (name: string): number => {
       const i = columns.findIndex((col) => col.name === name);
@@ -252,46 +279,60 @@ export class TableQuerier {
     this.#incrementingColumn = auto.name;
   }
 
-  /** The next record, or null when the result is exhausted (the stream is then closed). */
-  async next(): Promise<SourceRecord | null> {
+  /**
+   * Up to `max` records (at least one unless the result is exhausted, when the stream is closed
+   * and the array is empty).
+   */
+  async nextBatch(max: number): Promise<SourceRecord[]> {
     const stream = this.#stream;
     const mapping = this.#mapping;
-    if (stream === null || mapping === null) return null;
-    const row = await stream.next();
-    if (row === null) {
+    if (stream === null || mapping === null) return [];
+    const rows = await stream.read(max);
+    if (rows.length === 0) {
       await this.close();
-      return null;
+      return [];
     }
-    const value = mapping.toStruct(row);
-    let sourceOffset: SourceMap | null = null;
-    if (this.#config.mode !== 'bulk') {
-      const next: OffsetState = {
-        incrementing: this.#offset.incrementing,
-        timestamp: this.#offset.timestamp,
-      };
-      if (this.#incIndex >= 0) {
-        const raw = row[this.#incIndex];
-        if (raw === null || raw === undefined) {
-          throw new ConnectError(
-            `Null value for incrementing column '${this.#incrementingColumn}' in ${this.#where()}; incremental mode needs a NOT NULL column`,
-          );
+    const records: SourceRecord[] = new Array(rows.length);
+    const bulk = this.#config.mode === 'bulk';
+    const incIndex = this.#incIndex;
+    const tsIndexes = this.#tsIndexes;
+    let incrementing = this.#offset.incrementing;
+    let timestamp = this.#offset.timestamp;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const value = mapping.toStruct(row);
+      let sourceOffset: SourceMap | null = null;
+      if (!bulk) {
+        if (incIndex >= 0) {
+          const raw = row[incIndex];
+          if (raw === null || raw === undefined) {
+            throw new ConnectError(
+              `Null value for incrementing column '${this.#incrementingColumn}' in ${this.#where()}; incremental mode needs a NOT NULL column`,
+            );
+          }
+          incrementing = exactInteger(raw);
         }
-        next.incrementing = Number(raw);
+        if (tsIndexes.length > 0) {
+          for (const i of tsIndexes) {
+            const raw = row[i];
+            if (raw !== null && raw !== undefined) {
+              timestamp = parseTimestamp(raw);
+              break;
+            }
+          }
+        }
+        sourceOffset = offsetMap({ incrementing, timestamp });
       }
-      if (this.#tsIndexes.length > 0) {
-        const raw = this.#tsIndexes.map((i) => row[i]).find((v) => v !== null && v !== undefined);
-        if (raw !== undefined) next.timestamp = parseTimestamp(raw);
-      }
-      this.#offset = next;
-      sourceOffset = offsetMap(next);
+      records[r] = new SourceRecord({
+        sourcePartition: this.partition,
+        sourceOffset,
+        topic: this.topic,
+        valueSchema: mapping.schema,
+        value,
+      });
     }
-    return new SourceRecord({
-      sourcePartition: this.partition,
-      sourceOffset,
-      topic: this.topic,
-      valueSchema: mapping.schema,
-      value,
-    });
+    if (!bulk) this.#offset = { incrementing, timestamp };
+    return records;
   }
 
   async close(): Promise<void> {

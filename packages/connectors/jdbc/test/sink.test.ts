@@ -193,6 +193,31 @@ for (const kind of KINDS) {
       );
     });
 
+    test('insert mode (COPY on PostgreSQL, LOAD DATA on MariaDB): tabs, line breaks, backslashes, \\N text and nulls round-trip', async () => {
+      const topic = uniqueName('bulk_text');
+      const texts = [
+        'tab\there',
+        'line\nbreak',
+        'cr\r\nlf',
+        '\\N',
+        'back\\slash\\',
+        '\\t not a tab',
+        '',
+        null,
+        'ünï',
+      ];
+      const { task } = await sink({ 'auto.create': 'true' });
+      try {
+        await task.put(texts.map((t, i) => rec(topic, row(i + 1, t, i % 2 === 0 ? null : i * 10))));
+      } finally {
+        await task.stop();
+      }
+      assert.deepEqual(
+        await sorted(topic),
+        texts.map((t, i) => [i + 1, t, i % 2 === 0 ? null : i * 10]),
+      );
+    });
+
     test('upsert × record_value with pk.fields, and fields.whitelist', async () => {
       const topic = uniqueName('upsert_value');
       const { task } = await sink({

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BigDecimal, type SourceRecord, type Struct } from '@sluice/api';
-import { waitFor } from '@sluice/testing';
+import { MapOffsetReader, waitFor } from '@sluice/testing';
 import { JdbcSourceConnector } from '../src/index.ts';
 import { captureLogs, KINDS, type Kind, startSource, type TestDb, testDb } from './helpers.ts';
 
@@ -156,6 +156,77 @@ for (const kind of KINDS) {
         assert.deepEqual(sizes, [2, 1]);
       } finally {
         await run.stop();
+      }
+    });
+
+    test('incrementing offsets beyond 2^53 stay exact; a legacy {"table":…} offset is resumed from, the protocol-1 one first', async () => {
+      // 2^53 + 1, + 2, + 3: the first and third are not doubles.
+      await db.exec('CREATE TABLE bigids (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(20))');
+      await db.exec(
+        "INSERT INTO bigids (id, name) VALUES (9007199254740993, 'a'), (9007199254740994, 'b'), (9007199254740995, 'c')",
+      );
+      const props = {
+        ...base(),
+        mode: 'incrementing',
+        'table.whitelist': 'bigids',
+        'incrementing.column.name': 'id',
+      };
+      const readAll = async (reader: MapOffsetReader): Promise<SourceRecord[]> => {
+        const run = await startSource(props, 1, reader);
+        try {
+          const out: SourceRecord[] = [];
+          const deadline = Date.now() + 5_000;
+          while (Date.now() < deadline) {
+            const records = (await run.tasks[0]!.poll()) ?? [];
+            out.push(...records);
+            if (records.length === 0 && out.length > 0) break;
+          }
+          return out;
+        } finally {
+          await run.stop();
+        }
+      };
+      const legacyOnly = new MapOffsetReader().set({ table: 'bigids' }, { incrementing: 9007199254740993n });
+      const fromLegacy = await readAll(legacyOnly);
+      assert.deepEqual(
+        fromLegacy.map((r) => (r.value as Struct).get('id')),
+        [9007199254740994n, 9007199254740995n],
+      );
+      assert.deepEqual(fromLegacy.at(-1)!.sourcePartition, partitionOf('bigids'));
+      assert.deepEqual(fromLegacy.at(-1)!.sourceOffset, { incrementing: 9007199254740995n });
+      const both = new MapOffsetReader()
+        .set({ table: 'bigids' }, { incrementing: 1 })
+        .set(partitionOf('bigids'), { incrementing: 9007199254740994n });
+      assert.deepEqual(
+        (await readAll(both)).map((r) => (r.value as Struct).get('id')),
+        [9007199254740995n],
+      );
+    });
+
+    test('timestamp.granularity: nanos_long, nanos_string and nanos_iso_datetime_string', async () => {
+      // Row 1's ts is 2024-03-01 12:00:00.125 (UTC): 1709294400125 ms.
+      const expected = {
+        nanos_long: { type: 'INT64', value: 1709294400125000000n },
+        nanos_string: { type: 'STRING', value: '1709294400125000000' },
+        nanos_iso_datetime_string: { type: 'STRING', value: '2024-03-01T12:00:00.125000000' },
+      } as const;
+      for (const [granularity, want] of Object.entries(expected)) {
+        const run = await startSource({
+          ...base(),
+          mode: 'incrementing',
+          'table.whitelist': 'typed',
+          'incrementing.column.name': 'id',
+          'timestamp.granularity': granularity.toUpperCase(),
+        });
+        try {
+          const records = await run.pollUntil(1, 10_000);
+          const first = records.find((r) => (r.value as Struct).get('id') === 1)!;
+          assert.equal(first.valueSchema!.field('ts')!.schema.type, want.type, granularity);
+          assert.equal(first.valueSchema!.field('ts')!.schema.name, null, granularity);
+          assert.deepEqual((first.value as Struct).get('ts'), want.value, granularity);
+        } finally {
+          await run.stop();
+        }
       }
     });
 

@@ -44,6 +44,7 @@ import {
 import type pg from 'pg';
 import { type DebeziumContext, heartbeatRecord, uuidV7 } from './change-records.ts';
 import { ChangeStream, type ResumePosition, resumePosition } from './change-stream.ts';
+import { DebeziumMetrics } from './debezium-metrics.ts';
 import { formatLsn, lsnFromOffset, lsnToNumber, parseLsn } from './lsn.ts';
 import { decodePgOutput, decodeServerFrame, encodeStandbyStatusUpdate } from './pgoutput-decoder.ts';
 import {
@@ -163,6 +164,8 @@ export class PostgresSourceTask extends SourceTask {
   #replication: ReplicationConnection | null = null;
   #types = new TypeRegistry();
   #snapshot: SnapshotReader | null = null;
+  /** Debezium's snapshot and streaming metrics, when the runtime offers plugin metrics. */
+  #dbz: DebeziumMetrics | null = null;
   #stream: ChangeStream | null = null;
   #streamingStarted = false;
   #noStreaming = false;
@@ -220,6 +223,14 @@ export class PostgresSourceTask extends SourceTask {
       ? { logicalName: config.topicPrefix, taskId: '0', runId: uuidV7() }
       : null;
     this.#stopping = false;
+    const metrics = this.context.pluginMetrics?.();
+    if (metrics !== undefined && this.#dbz === null)
+      this.#dbz = new DebeziumMetrics(metrics, {
+        topicPrefix: config.topicPrefix,
+        maxQueueSize: config.maxQueueSize,
+        queued: () => this.#queuedFrames(),
+        connected: () => this.#streamingStarted && this.#outage === null && this.#replication !== null,
+      });
     try {
       await this.#startUp(config);
     } catch (err) {
@@ -273,6 +284,7 @@ export class PostgresSourceTask extends SourceTask {
       );
       const row = position.rows[0] as { lsn: string; txid: string };
       snapshotLsn ??= parseLsn(row.lsn);
+      const tables = await capturedTables(sql, config);
       this.#snapshot = new SnapshotReader({
         client: sql,
         config,
@@ -282,8 +294,9 @@ export class PostgresSourceTask extends SourceTask {
         version: VERSION,
         lsn: lsnToNumber(snapshotLsn),
         txId: Number(row.txid),
-        tables: await capturedTables(sql, config),
+        tables,
       });
+      this.#dbz?.snapshotStarted(tables.map((t) => `${t.schema}.${t.name}`));
       // Stream from the snapshot's position when the slot was made for it; else from the slot.
       this.#startLsn = exported !== null ? snapshotLsn : 0n;
       this.#resume =
@@ -707,6 +720,7 @@ export class PostgresSourceTask extends SourceTask {
     } catch (err) {
       // A RetriableError makes the runtime poll again; anything else fails the task.
       if (!(err instanceof RetriableError)) {
+        if (this.#snapshot !== null) this.#dbz?.snapshotAborted();
         this.#failure ??= err as Error;
         await this.stop();
       }
@@ -722,9 +736,11 @@ export class PostgresSourceTask extends SourceTask {
       // A lost connection during the snapshot fails the task (Debezium does the same): the
       // snapshot's transaction lives on that connection, and a restart takes the snapshot again.
       const records = await this.#snapshot.next(config.maxBatchSize);
+      this.#dbz?.snapshotRecords(records);
       if (this.#snapshot.done) {
         await this.#sql!.query('COMMIT');
         this.#snapshot = null;
+        this.#dbz?.snapshotCompleted();
         if (!this.#noStreaming) {
           try {
             await this.#startStreaming();
@@ -763,6 +779,7 @@ export class PostgresSourceTask extends SourceTask {
       this.#connectionLost(this.#generation, err as Error);
     }
     if (this.#failure !== null && out.length === 0) throw this.#failure;
+    this.#dbz?.streamRecords(out);
     return out.length > 0 ? out : null;
   }
 

@@ -69,6 +69,7 @@ export class SchemaRegistryClient {
   readonly #schemas = new Map<number, SchemaText>();
   readonly #latest = new Map<string, RegisteredVersion>();
   readonly #versions = new Map<string, number>();
+  readonly #registered = new Map<string, RegisteredVersion>();
   readonly #cacheSize: number;
   requests = 0;
 
@@ -177,6 +178,34 @@ export class SchemaRegistryClient {
     };
     this.#remember(this.#latest, subject, v);
     this.#remember(this.#schemas, v.id, v);
+    return v;
+  }
+
+  /** `GET /subjects/{s}/versions/{v}` (cached: a registered version never changes). */
+  version(subject: string, version: number): RegisteredVersion {
+    const key = `${subject}\u0000${version}`;
+    const cached = this.#registered.get(key);
+    if (cached !== undefined) return cached;
+    const answer = this.#call(
+      'GET',
+      `/subjects/${encodeURIComponent(subject)}/versions/${version}`,
+      undefined,
+      '',
+    ) as {
+      id: number;
+      version: number;
+      schema: string;
+      schemaType?: SchemaText['schemaType'];
+      references?: SchemaText['references'];
+    };
+    const v: RegisteredVersion = {
+      id: answer.id,
+      version: answer.version,
+      schema: answer.schema,
+      schemaType: answer.schemaType ?? 'AVRO',
+      references: answer.references ?? [],
+    };
+    this.#remember(this.#registered, key, v);
     return v;
   }
 

@@ -82,6 +82,8 @@ export interface GroupMembershipListener {
   ): void | Promise<void>;
   /** The member's full assignment after a rebalance, at `generation`. */
   onAssigned(assignment: ConnectAssignment, generation: number): void | Promise<void>;
+  /** The member starts (re)joining the group: a rebalance begins (for the rebalance metrics). */
+  onJoining?(): void;
   /**
    * A failure the member cannot recover from (e.g. INCONSISTENT_GROUP_PROTOCOL, authorization):
    * the member has stopped.
@@ -354,6 +356,7 @@ export class ConnectGroupMember {
   async #joinOnce(): Promise<void> {
     this.#rejoinNeeded = false;
     this.#phase = 'joining';
+    this.#o.listener.onJoining?.();
     this.#stopHeartbeat();
     this.#clearScheduledRejoin();
     const client = this.#groupClient;

@@ -58,6 +58,8 @@ import type { Forward, Herder, InternalRequest, PutConnectorResult } from '../he
 import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
 import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
+import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { RebalanceStats } from '../metrics/rebalance-stats.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
 import { sleep } from '../sleep.ts';
@@ -107,6 +109,7 @@ export class DistributedHerder implements Herder {
   #workerId: string;
   #restUrl: string;
   #generation = -1;
+  readonly #rebalanceStats = new RebalanceStats();
   #ready = false;
   #stopping = false;
   /** The config snapshot the instances running here reflect (updated as changes are handled). */
@@ -205,6 +208,11 @@ export class DistributedHerder implements Herder {
       configTransformer: transformer,
       logger,
     });
+    this.#worker.metrics.rebalance = () =>
+      this.#rebalanceStats.snapshot(
+        this.#member?.currentProtocol ?? this.config.connectProtocol(),
+        this.leaderUrl,
+      );
   }
 
   /** Builds a herder from worker properties. Throws ConfigError for bad properties. */
@@ -272,6 +280,11 @@ export class DistributedHerder implements Herder {
    * Starts the stores (creating the internal topics when missing), reads the config topic to the
    * end, then joins the group; resolves after the first assignment was applied.
    */
+  /** The worker's metrics registry (`GET /metrics`). */
+  get metrics(): ConnectMetrics {
+    return this.#worker.metrics;
+  }
+
   async start(): Promise<void> {
     await this.#offsets.start();
     await this.#statusStore.start();
@@ -304,7 +317,12 @@ export class DistributedHerder implements Herder {
       configSnapshot: () => this.#configs.snapshot(),
       listener: {
         onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#revoke(connectors, tasks)),
-        onAssigned: (assignment, generation) => this.#serial(() => this.#assigned(assignment, generation)),
+        onAssigned: (assignment, generation) =>
+          this.#serial(async () => {
+            await this.#assigned(assignment, generation);
+            this.#rebalanceStats.succeeded(generation);
+          }),
+        onJoining: () => this.#rebalanceStats.started(),
         onFatalError: (err) => this.logger.error({ err }, 'The worker lost its group membership for good'),
       },
       log: this.logger,

@@ -23,6 +23,7 @@
 import { ConnectError, errorTrace, RetriableError } from '@sluice/api';
 import type { Logger } from 'pino';
 import type { LogHeader, LogRecord, ProduceRecord } from '../log/log-client.ts';
+import { TaskErrorCounters } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
 
 export type Stage =
@@ -148,6 +149,8 @@ export interface ErrorHandlerOptions {
   isStopping: () => boolean;
   /** Ends back-off waits when the task stops. */
   signal: AbortSignal;
+  /** The task's `task-error-metrics` counters. */
+  metrics?: TaskErrorCounters;
 }
 
 /**
@@ -160,8 +163,11 @@ export class ErrorHandler {
   #deadLetters: ProduceRecord[] = [];
   #failures = 0;
 
+  readonly #m: TaskErrorCounters;
+
   constructor(options: ErrorHandlerOptions) {
     this.#o = options;
+    this.#m = options.metrics ?? new TaskErrorCounters();
   }
 
   get config(): ErrorHandlingConfig {
@@ -190,9 +196,12 @@ export class ErrorHandler {
         );
         await sleep(wait, this.#o.signal);
         delay *= 2;
+        this.#m.retries++;
         try {
           return retry();
         } catch (err) {
+          // A failed retry; the last failure is counted by report().
+          this.#m.recordFailures++;
           failure.error = err instanceof StageError ? err.cause : err;
           if (!(failure.error instanceof RetriableError)) break;
         }
@@ -200,14 +209,19 @@ export class ErrorHandler {
     }
     this.report(failure);
     if (this.#o.config.tolerance === 'none') throw new ToleranceExceededError(failure.error);
+    this.#m.recordsSkipped++;
     return undefined;
   }
 
   /** Counts a failure and passes it to the reporters (log; dead-letter queue for consumed records). */
   report(failure: ProcessingFailure): void {
     this.#failures++;
+    this.#m.recordFailures++;
+    this.#m.recordErrors++;
+    this.#m.lastErrorTimestamp = Date.now();
     const o = this.#o;
     if (o.config.logEnable) {
+      this.#m.errorsLogged++;
       const c = failure.consumed;
       const where =
         c !== undefined
@@ -221,6 +235,7 @@ export class ErrorHandler {
     }
     if (o.config.dlqTopic !== '' && failure.consumed !== undefined) {
       const c = failure.consumed;
+      this.#m.dlqProduceRequests++;
       this.#deadLetters.push({
         topic: o.config.dlqTopic,
         key: c.key,
@@ -231,6 +246,11 @@ export class ErrorHandler {
         timestamp: c.timestamp,
       });
     }
+  }
+
+  /** Counts dead-letter records whose write failed (`deadletterqueue-produce-failures`). */
+  deadLetterFailures(count: number): void {
+    this.#m.dlqProduceFailures += count;
   }
 
   /** The dead-letter records reported since the last call. */

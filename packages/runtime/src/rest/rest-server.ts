@@ -7,12 +7,16 @@ import { hostname } from 'node:os';
 import { isRegistryPath, type SchemaRegistry, schemaRegistryPlugin } from '@sluice/schema-registry';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Herder } from '../herder/herder.ts';
+import type { LogClient } from '../log/log-client.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
+import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { isMetricsPath, registerMetricsRoute } from '../metrics/rest-route.ts';
 import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
+import { registerTopicsEndpoint } from './topics-endpoint.ts';
 
 /** One `listeners` entry. Only plain HTTP is served. */
 export interface RestListener {
@@ -50,6 +54,10 @@ export interface RestServerOptions {
   bodyLimit?: number;
   /** A schema registry served at Confluent's paths (`/subjects`, `/schemas`, `/config`, ...) on the same listeners. */
   schemaRegistry?: SchemaRegistry;
+  /** The embedded log, served to `sluice topics --url` under /sluice/topics (topics-endpoint.ts). */
+  topicLog?: LogClient;
+  /** Served in Prometheus text at `GET /metrics`. */
+  metrics?: ConnectMetrics;
 }
 
 const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
@@ -220,7 +228,12 @@ export class RestServer {
     app.addHook('onRequest', async (request) => {
       // The registry's clients may accept only Confluent's media type (application/vnd.schemaregistry.v1+json).
       const registryPath = registry !== undefined && isRegistryPath(request.url.split('?')[0] ?? '/');
-      if (request.method !== 'OPTIONS' && !registryPath && !acceptsJson(request.headers.accept)) {
+      if (
+        request.method !== 'OPTIONS' &&
+        !registryPath &&
+        !isMetricsPath(request.url) &&
+        !acceptsJson(request.headers.accept)
+      ) {
         throw new RestError(406, jaxRsMessage(406));
       }
     });
@@ -263,6 +276,9 @@ export class RestServer {
     });
 
     app.setNotFoundHandler((request, reply) => this.#notFound(request, reply));
+    if (this.#options.metrics !== undefined) registerMetricsRoute(app, this.#options.metrics);
+
+    if (this.#options.topicLog !== undefined) registerTopicsEndpoint(app, this.#options.topicLog);
 
     for (const route of ROUTES) {
       const handler = this.#handlers[route.operationId]!;

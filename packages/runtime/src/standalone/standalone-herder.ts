@@ -37,6 +37,7 @@ import { EmbeddedLogClient } from '../log/embedded/embedded-log-client.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
 import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { LogClient } from '../log/log-client.ts';
+import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { INITIAL_TO_TARGET } from '../states.ts';
 import { FileOffsetBackingStore } from '../storage/offset-store.ts';
@@ -160,6 +161,11 @@ export class StandaloneHerder implements Herder {
   /** Sets the port of the worker id once the REST server is bound (for listeners on port 0). */
   setBoundPort(port: number): void {
     this.#workerId = this.config.workerId({ boundPort: port });
+  }
+
+  /** The worker's metrics registry (`GET /metrics`). */
+  get metrics(): ConnectMetrics {
+    return this.#worker.metrics;
   }
 
   async start(): Promise<void> {

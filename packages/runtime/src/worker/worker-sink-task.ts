@@ -19,6 +19,7 @@ import {
 } from '../errors/error-handler.ts';
 import type { ConsumerSettings } from '../log/kafka/client-config.ts';
 import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../log/log-client.ts';
+import { TaskMetrics } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import { retryDelay, type StateReporter, type TargetStateGate } from './task-state.ts';
@@ -51,6 +52,8 @@ export interface WorkerSinkTaskOptions {
   report: StateReporter;
   /** A topic the task read records from, the first time (KIP-558 active topics). */
   onTopic?: (topic: string) => void;
+  /** Where the loop counts what it does (`sink-task-metrics` and friends); a private one when absent. */
+  metrics?: TaskMetrics;
   logger: Logger;
 }
 
@@ -107,9 +110,13 @@ export class WorkerSinkTask {
   /** A report under `errors.tolerance=none`: the task fails once `put` returns. */
   #errantFatal: ToleranceExceededError | null = null;
 
+  readonly #m: TaskMetrics;
+
   constructor(options: WorkerSinkTaskOptions) {
     this.#o = options;
+    this.#m = options.metrics ?? new TaskMetrics(options.id.connector, options.id.task, 'sink');
     this.#errors = new ErrorHandler({
+      metrics: this.#m.errors,
       config: options.errorHandling,
       connector: options.id.connector,
       task: options.id.task,
@@ -194,6 +201,7 @@ export class WorkerSinkTask {
         this.#paused.delete(tp);
       }
       this.#assignment = this.#assignment.filter((tp) => wanted.has(tp));
+      this.#m.partitionCount = this.#assignment.length;
       o.logger.info(`${taskIdString(o.id)}: partitions revoked: ${revoked.join(', ')}`);
     }
     if (added.length === 0) return;
@@ -219,6 +227,7 @@ export class WorkerSinkTask {
       this.#lastCommitted.set(tp, offset);
     }
     this.#assignment = [...this.#assignment, ...added];
+    this.#m.partitionCount = this.#assignment.length;
     if (revoked.length > 0 || this.#assignment.length !== added.length)
       o.logger.info(`${taskIdString(o.id)}: partitions assigned: ${added.join(', ')}`);
     await o.task.open(added);
@@ -276,13 +285,18 @@ export class WorkerSinkTask {
         // Tolerance exceeded: the failing record still goes to the dead-letter queue, as Kafka's
         // reporters run before the task is failed.
         const letters = this.#errors.takeDeadLetters();
-        if (letters.length > 0) await o.log.produce(letters).catch(() => {});
+        if (letters.length > 0)
+          await o.log.produce(letters).catch(() => this.#errors.deadLetterFailures(letters.length));
         throw err;
       }
       const { batch, consumed } = taken;
       // Records the error handler skipped are in the dead-letter queue before their offsets can move.
       const deadLetters = this.#errors.takeDeadLetters();
-      if (deadLetters.length > 0) await o.log.produce(deadLetters);
+      if (deadLetters.length > 0)
+        await o.log.produce(deadLetters).catch((err) => {
+          this.#errors.deadLetterFailures(deadLetters.length);
+          throw err;
+        });
       // While put() handles the last buffered records, the next batch is fetched.
       if (this.#prefetched === null && this.#buffer.length === 0 && consumed.size > 0) {
         this.#prefetched = this.#fetch();
@@ -379,6 +393,9 @@ export class WorkerSinkTask {
         throw new ConnectError(`Fetch from ${tp} failed: ${part.error.code} ${part.error.message}`);
       }
       this.#positions.set(tp, part.nextOffset);
+      this.#m.read(part.records.length);
+      if (part.highWatermark >= 0)
+        this.#m.partitionLag(part.topic, part.partition, Math.max(0, part.highWatermark - part.nextOffset));
       if (part.records.length > 0 && !this.#topics.has(part.topic)) {
         this.#topics.add(part.topic);
         o.onTopic?.(part.topic);
@@ -476,7 +493,16 @@ export class WorkerSinkTask {
     const consumed = this.#origins.get(record) ?? this.#serialize(record);
     this.#errors.report({ stage: 'TASK_PUT', executingClass: className(o.task), error, consumed });
     const letters = this.#errors.takeDeadLetters();
-    const write = letters.length > 0 ? o.log.produce(letters).then(() => {}) : Promise.resolve();
+    const write =
+      letters.length > 0
+        ? o.log.produce(letters).then(
+            () => {},
+            (err) => {
+              this.#errors.deadLetterFailures(letters.length);
+              throw err;
+            },
+          )
+        : Promise.resolve();
     this.#pendingReports.add(write);
     write.finally(() => this.#pendingReports.delete(write)).catch(() => {});
     if (this.#errors.config.tolerance === 'none') {
@@ -511,7 +537,9 @@ export class WorkerSinkTask {
     const o = this.#o;
     for (;;) {
       try {
+        const start = performance.now();
         await o.task.put(batch);
+        this.#m.put(batch.length, performance.now() - start);
         if (this.#errantFatal !== null) throw this.#errantFatal;
         break;
       } catch (err) {
@@ -539,9 +567,11 @@ export class WorkerSinkTask {
     const current = new TopicPartitionMap<OffsetAndMetadata>();
     for (const [tp, offset] of this.#current) current.set(tp, { offset });
     let toCommit: TopicPartitionMap<OffsetAndMetadata>;
+    const start = performance.now();
     try {
       toCommit = await o.task.preCommit(current);
     } catch (err) {
+      this.#m.offsetCommit(performance.now() - start, false);
       o.logger.error(
         { err },
         `${taskIdString(o.id)} preCommit failed; rewinding to the last committed offsets`,
@@ -560,10 +590,16 @@ export class WorkerSinkTask {
       if (this.#lastCommitted.get(tp) === om.offset) continue;
       offsets.push({ topic: tp.topic, partition: tp.partition, offset: om.offset });
     }
-    if (offsets.length === 0) return;
+    if (offsets.length === 0) {
+      this.#m.sinkCommitted(true, this.#bufferedCount());
+      return;
+    }
     try {
       await o.log.commitGroupOffsets(o.consumer.groupId, offsets);
+      this.#m.offsetCommit(performance.now() - start, true);
+      this.#m.sinkCommitted(false, this.#bufferedCount());
     } catch (err) {
+      this.#m.offsetCommit(performance.now() - start, false);
       // As Kafka's WorkerSinkTask: a failed commit is logged, not fatal; the offsets stay
       // uncommitted and the next commit tries again (a restart re-delivers from the last one).
       // E.g. another consumer still active in the group (a worker killed a moment ago) makes the
@@ -575,6 +611,13 @@ export class WorkerSinkTask {
       return;
     }
     for (const c of offsets) this.#lastCommitted.set(new TopicPartition(c.topic, c.partition), c.offset);
+  }
+
+  /** Records fetched and not yet given to `put`. */
+  #bufferedCount(): number {
+    let n = 0;
+    for (const b of this.#buffer) n += b.records.length - b.index;
+    return n;
   }
 
   #applyRewinds(): void {
@@ -613,6 +656,7 @@ export class WorkerSinkTask {
         self.#errors.config.dlqTopic !== '' || self.#errors.config.logEnable
           ? { report: (record: SinkRecord, error: Error) => self.#reportErrant(record, error) }
           : null,
+      pluginMetrics: () => self.#m.plugins,
     } as SinkTaskContext;
   }
 }

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import { ErrorHandler, type ErrorHandlingConfig, type Stage, StageError } from '../errors/error-handler.ts';
 import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../log/log-client.ts';
+import { TaskMetrics } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
@@ -35,6 +36,8 @@ export interface WorkerSourceTaskOptions {
   errorHandling: ErrorHandlingConfig;
   /** KIP-158: creates the topics a batch writes to before its first write (null: left to the broker). */
   topicCreation?: TopicCreator | null;
+  /** Where the loop counts what it does (`source-task-metrics` and friends); a private one when absent. */
+  metrics?: TaskMetrics;
   logger: Logger;
 }
 
@@ -68,10 +71,13 @@ export class WorkerSourceTask {
   #failed = false;
 
   readonly #errors: ErrorHandler;
+  readonly #m: TaskMetrics;
 
   constructor(options: WorkerSourceTaskOptions) {
     this.#o = options;
+    this.#m = options.metrics ?? new TaskMetrics(options.id.connector, options.id.task, 'source');
     this.#errors = new ErrorHandler({
+      metrics: this.#m.errors,
       config: options.errorHandling,
       connector: options.id.connector,
       task: options.id.task,
@@ -153,6 +159,7 @@ export class WorkerSourceTask {
         continue;
       }
       let records: SourceRecord[] | null;
+      const pollStart = performance.now();
       try {
         records = await o.task.poll();
       } catch (err) {
@@ -163,11 +170,13 @@ export class WorkerSourceTask {
         throw err;
       }
       if (records === null || records === undefined || records.length === 0) continue;
+      this.#m.polled(records.length, performance.now() - pollStart);
       const batch = await this.#convert(records);
       if (inflight !== null) await inflight;
       if (batch.produce.length > 0) inflight = track(this.#send(batch));
       else {
         inflight = null;
+        this.#m.sourceAcked(batch.polled.length, 0);
         this.#stageOffsets(batch.polled);
       }
     }
@@ -288,6 +297,7 @@ export class WorkerSourceTask {
         });
       }
     }
+    this.#m.sourceAcked(batch.polled.length, acks.length);
     this.#stageOffsets(batch.polled);
     const commits: Promise<void>[] = [];
     for (let i = 0; i < acks.length; i++) {
@@ -339,6 +349,7 @@ export class WorkerSourceTask {
     this.#staged.clear();
     this.#flushing = (async () => {
       let timer: NodeJS.Timeout | undefined;
+      const start = performance.now();
       try {
         await Promise.race([
           o.offsetStore.set(snapshot),
@@ -350,7 +361,9 @@ export class WorkerSourceTask {
           }),
         ]);
         await o.task.commit();
+        this.#m.offsetCommit(performance.now() - start, true);
       } catch (err) {
+        this.#m.offsetCommit(performance.now() - start, false);
         // Keep what was not superseded meanwhile, for the next attempt.
         for (const [k, v] of snapshot) if (!this.#staged.has(k)) this.#staged.set(k, v);
         o.logger.error({ err }, `${taskIdString(o.id)} failed to flush offsets`);
@@ -384,6 +397,7 @@ export class WorkerSourceTask {
       configs: () => o.taskConfig,
       offsetStorageReader: () => reader,
       transactionContext: () => null,
+      pluginMetrics: () => this.#m.plugins,
     };
   }
 }

@@ -27,11 +27,12 @@ import {
   taskClientProps,
 } from '../log/kafka/client-config.ts';
 import type { LogClient } from '../log/log-client.ts';
+import { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { StatusBackingStore } from '../storage/status-store.ts';
-import { createConverters, TransformationChain } from './plugin-factory.ts';
+import { className, createConverters, TransformationChain } from './plugin-factory.ts';
 import { TargetStateGate } from './task-state.ts';
 import { topicCreatorFor } from './topic-creation.ts';
 import { WorkerSinkTask } from './worker-sink-task.ts';
@@ -61,6 +62,8 @@ export interface WorkerOptions {
    * when they are started; what herders store and REST returns stays raw.
    */
   configTransformer?: WorkerConfigTransformer;
+  /** The registry `GET /metrics` writes (a new one when absent). */
+  metrics?: ConnectMetrics;
   logger: Logger;
 }
 
@@ -100,9 +103,12 @@ export class Worker {
   readonly #secrets = new Map<string, Set<string>>();
   /** Tasks abandoned after the shutdown timeout: their late state reports are ignored. */
   readonly #abandoned = new Set<string>();
+  /** Kafka Connect's worker, connector and task metrics (`GET /metrics`). */
+  readonly metrics: ConnectMetrics;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
+    this.metrics = options.metrics ?? new ConnectMetrics();
   }
 
   get workerId(): string {
@@ -193,9 +199,11 @@ export class Worker {
     if (this.#connectors.has(name))
       throw new ConnectError(`Connector ${name} already running on this worker`);
     let instance: Connector;
+    this.metrics.connectorStartupAttempts++;
     try {
       instance = this.newConnector(config);
     } catch (err) {
+      this.metrics.connectorStartupFailures++;
       this.#reportConnector(name, 'FAILED', err);
       return false;
     }
@@ -206,15 +214,24 @@ export class Worker {
       started: false,
     };
     this.#connectors.set(name, running);
+    const pluginMetrics = this.metrics.connector(name, {
+      type: running.type,
+      className: className(instance),
+      version: pluginVersion(instance) ?? 'unknown',
+    });
     const context: ConnectorContext = {
       requestTaskReconfiguration: onTaskReconfiguration,
       raiseError: (error: Error) => {
         this.#o.logger.error({ err: error }, `Connector ${name} raised an error`);
         this.#reportConnector(name, 'FAILED', error);
       },
+      pluginMetrics: () => pluginMetrics,
     };
     instance.initialize(context);
-    return this.#applyConnectorTarget(name, running, target);
+    const started = await this.#applyConnectorTarget(name, running, target);
+    if (started || target !== 'STARTED') this.metrics.connectorStartupSuccesses++;
+    else this.metrics.connectorStartupFailures++;
+    return started;
   }
 
   /** Moves a running connector to a new target state (pause, resume, stop). */
@@ -262,6 +279,7 @@ export class Worker {
     const running = this.#connectors.get(name);
     if (running === undefined) return;
     this.#connectors.delete(name);
+    this.metrics.removeConnector(name);
     if (running.started) {
       running.started = false;
       try {
@@ -314,6 +332,7 @@ export class Worker {
     if (this.#tasks.has(key)) throw new ConnectError(`Task ${key} already running on this worker`);
     this.#abandoned.delete(key);
     const o = this.#o;
+    this.metrics.taskStartupAttempts++;
     let connectorConfig: Record<string, string>;
     let taskConfig: Record<string, string>;
     try {
@@ -321,6 +340,7 @@ export class Worker {
       taskConfig = await this.#resolve(rawTaskConfig, id.connector);
     } catch (err) {
       o.logger.error({ err }, `Failed to resolve the configuration of task ${key}`);
+      this.metrics.taskStartupFailures++;
       this.#reportTask(id, 'FAILED', err);
       return;
     }
@@ -356,6 +376,7 @@ export class Worker {
         const log = clientFor('consumer', props);
         runner = new WorkerSinkTask({
           id,
+          metrics: this.metrics.task(id.connector, id.task, 'sink'),
           task: task as SinkTask,
           taskConfig,
           log,
@@ -381,6 +402,7 @@ export class Worker {
         const log = clientFor('producer', props);
         runner = new WorkerSourceTask({
           id,
+          metrics: this.metrics.task(id.connector, id.task, 'source'),
           task: task as SourceTask,
           taskConfig,
           log,
@@ -399,10 +421,12 @@ export class Worker {
       }
     } catch (err) {
       o.logger.error({ err }, `Failed to start task ${key}`);
+      this.metrics.taskStartupFailures++;
       this.#reportTask(id, 'FAILED', err);
       (ownClient as LogClient | null)?.close().catch(() => {});
       return;
     }
+    this.metrics.taskStartupSuccesses++;
     const done = closeWhenDone(runner.run(), ownClient);
     this.#tasks.set(key, { runner, done, target: gate });
   }
@@ -427,6 +451,7 @@ export class Worker {
       const t = this.#tasks.get(key);
       if (t === undefined) continue;
       this.#tasks.delete(key);
+      this.metrics.removeTask(id.connector, id.task);
       t.runner.stop();
       stopping.push({ key, done: t.done });
     }
@@ -486,6 +511,7 @@ export class Worker {
   }
 
   #reportConnector(name: string, state: ConnectState, error?: unknown): void {
+    this.metrics.connectorState(name, state);
     const instance = this.#connectors.get(name)?.instance;
     this.#o.status.putConnector(name, {
       state,
@@ -503,6 +529,7 @@ export class Worker {
     version: string | null = null,
   ): void {
     if (this.#abandoned.has(taskIdString(id))) return;
+    this.metrics.taskState(id.connector, id.task, state);
     this.#o.status.putTask(id.connector, id.task, {
       state,
       workerId: this.#o.workerId(),

@@ -138,6 +138,22 @@ for (const kind of ['kafka', 'embedded'] as const) {
         return committed.some((c) => c.topic === topic && c.offset === 7);
       });
       assert.equal((await herder.connectorStatus(name)).tasks[0]?.state, 'RUNNING');
+      // task-error-metrics: two converter failures skipped, one record reported by the task.
+      const text = herder.metrics.connectText();
+      const metric = (m: string): number => {
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith(`kafka_connect_task_error_${m}{connector="${name}",task="0"} `));
+        assert.ok(line !== undefined, `${m} missing`);
+        return Number(line.split(' ')[1]);
+      };
+      assert.equal(metric('total_record_failures'), 3);
+      assert.equal(metric('total_record_errors'), 3);
+      assert.equal(metric('total_records_skipped'), 2);
+      assert.equal(metric('total_errors_logged'), 3);
+      assert.equal(metric('deadletterqueue_produce_requests'), 3);
+      assert.equal(metric('deadletterqueue_produce_failures'), 0);
+      assert.ok(metric('last_error_timestamp') > Date.now() - 600_000);
       await herder.deleteConnector(name);
     });
 

@@ -1,0 +1,157 @@
+import { PluginMetricsRegistry } from './plugin-metrics.ts';
+import { WindowedStat } from './stats.ts';
+
+/** A task's state as Kafka's `connector-task-metrics` `status` attribute names it (lower case). */
+export type TaskStatus = 'unassigned' | 'running' | 'paused' | 'failed' | 'restarting' | 'destroyed';
+
+/**
+ * `task-error-metrics` counters of one task (incremented by its error handler and dead-letter
+ * writes).
+ */
+export class TaskErrorCounters {
+  /** Every failed attempt of an operation, retries included. */
+  recordFailures = 0;
+  /** Records whose processing ended in an error (after retries). */
+  recordErrors = 0;
+  recordsSkipped = 0;
+  retries = 0;
+  errorsLogged = 0;
+  dlqProduceRequests = 0;
+  dlqProduceFailures = 0;
+  /** Epoch ms of the last error; 0 when none (as Kafka). */
+  lastErrorTimestamp = 0;
+}
+
+/**
+ * Everything Kafka Connect measures for one task (`connector-task-metrics`, `source-task-metrics`
+ * or `sink-task-metrics`, `task-error-metrics`), as plain fields the worker's task loop updates.
+ */
+export class TaskMetrics {
+  readonly connector: string;
+  readonly task: number;
+  readonly kind: 'source' | 'sink';
+  readonly errors = new TaskErrorCounters();
+  /** The task's own metrics (KIP-877 `pluginMetrics()`). */
+  readonly plugins: PluginMetricsRegistry;
+
+  // connector-task-metrics
+  status: TaskStatus = 'unassigned';
+  readonly #created: number;
+  #since: number;
+  #runningMs = 0;
+  #pausedMs = 0;
+  readonly batchSize = new WindowedStat();
+  readonly offsetCommitTime = new WindowedStat();
+  offsetCommitSuccesses = 0;
+  offsetCommitFailures = 0;
+
+  // source-task-metrics
+  pollTotal = 0;
+  writeTotal = 0;
+  readonly pollBatchTime = new WindowedStat();
+  /** Polled records not yet acknowledged by the log. */
+  sourceActive = 0;
+  readonly sourceActiveStat = new WindowedStat();
+
+  // sink-task-metrics
+  readTotal = 0;
+  sendTotal = 0;
+  partitionCount = 0;
+  readonly putBatchTime = new WindowedStat();
+  offsetCommitSeqNo = 0;
+  offsetCommitCompletions = 0;
+  offsetCommitSkips = 0;
+  /** Records read and not yet committed. */
+  sinkActive = 0;
+  readonly sinkActiveStat = new WindowedStat();
+  /** Per `topic\u0000partition`: the consumer lag after the last fetch (high watermark − next offset). */
+  readonly lag = new Map<string, number>();
+  readonly lagStat = new WindowedStat();
+
+  constructor(connector: string, task: number, kind: 'source' | 'sink', now: number = Date.now()) {
+    this.connector = connector;
+    this.task = task;
+    this.kind = kind;
+    this.plugins = new PluginMetricsRegistry(connector, task);
+    this.#created = now;
+    this.#since = now;
+  }
+
+  /** Records a state change (for `status`, `running-ratio` and `pause-ratio`). */
+  setStatus(status: TaskStatus, now: number = Date.now()): void {
+    this.#account(now);
+    this.status = status;
+  }
+
+  #account(now: number): void {
+    const spent = now - this.#since;
+    if (this.status === 'running') this.#runningMs += spent;
+    else if (this.status === 'paused') this.#pausedMs += spent;
+    this.#since = now;
+  }
+
+  /** Fractions of the task's life spent running and paused. */
+  ratios(now: number = Date.now()): { running: number; paused: number } {
+    this.#account(now);
+    const life = now - this.#created;
+    if (life <= 0)
+      return { running: this.status === 'running' ? 1 : 0, paused: this.status === 'paused' ? 1 : 0 };
+    return { running: this.#runningMs / life, paused: this.#pausedMs / life };
+  }
+
+  /** One offset commit: how long it took and whether it succeeded. */
+  offsetCommit(ms: number, ok: boolean): void {
+    this.offsetCommitTime.record(ms);
+    if (ok) this.offsetCommitSuccesses++;
+    else this.offsetCommitFailures++;
+  }
+
+  /** A source poll returned `count` records after `ms`. */
+  polled(count: number, ms: number): void {
+    this.pollTotal += count;
+    this.batchSize.record(count);
+    this.pollBatchTime.record(ms);
+    this.sourceActive += count;
+    this.sourceActiveStat.record(this.sourceActive);
+  }
+
+  /**
+   * `written` of `polled` records of a batch were acknowledged by the log (the others were
+   * dropped by a transform or skipped).
+   */
+  sourceAcked(polled: number, written: number): void {
+    this.writeTotal += written;
+    this.sourceActive = Math.max(0, this.sourceActive - polled);
+  }
+
+  /** A sink fetch returned `count` records. */
+  read(count: number): void {
+    this.readTotal += count;
+    this.sinkActive += count;
+    this.sinkActiveStat.record(this.sinkActive);
+  }
+
+  /** `count` records (after transforms) were given to `put`, which took `ms`. */
+  put(count: number, ms: number): void {
+    this.sendTotal += count;
+    this.batchSize.record(count);
+    this.putBatchTime.record(ms);
+  }
+
+  /** The consumer lag of a partition after a fetch. */
+  partitionLag(topic: string, partition: number, lag: number): void {
+    this.lag.set(`${topic}\u0000${partition}`, lag);
+    this.lagStat.record(lag);
+  }
+
+  /**
+   * A sink offset commit completed (or was skipped: nothing new to commit); `pending` records read
+   * are still not delivered to `put`, so not committed.
+   */
+  sinkCommitted(skipped: boolean, pending: number): void {
+    this.offsetCommitSeqNo++;
+    if (skipped) this.offsetCommitSkips++;
+    else this.offsetCommitCompletions++;
+    this.sinkActive = pending;
+  }
+}
