@@ -14,9 +14,8 @@ echo "== node $("$node" --version) at $node"
 stamp=node_modules/.sluice-installed
 if [ -n "${CI:-}" ] || ! [ -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "== npm install"
-  # npm install, not npm ci: this registry mirror does not serve other platforms' optional
-  # packages (e.g. @biomejs/cli-android-*), so npm ci finds the lock "out of sync"; install still follows it.
-  npm install --no-audit --no-fund --loglevel=error
+  # npm ci: exactly the lock, never rewritten (it fails when package.json and the lock disagree).
+  npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
 
@@ -36,7 +35,7 @@ set -a; . "$env_file"; set +a
 
 echo "== tests (node --test)"
 shopt -s globstar nullglob
-files=(packages/*/test/**/*.test.ts packages/connectors/*/test/**/*.test.ts test/**/*.test.ts benchmarks/*/test/**/*.test.ts)
+files=(packages/*/test/**/*.test.ts packages/connectors/*/test/**/*.test.ts test/**/*.test.ts benchmarks/*/test/**/*.test.ts examples/*/test/**/*.test.ts)
 scripts/run-node.sh --test --test-reporter=spec --test-timeout=600000 "${files[@]}"
 
 echo "== build (tsc -b: the JavaScript and .d.ts that get published)"

@@ -42,6 +42,7 @@ const PLUGIN_PACKAGES = new Set([
 const ALLOWED: readonly string[] = [
   'packages/runtime/src/distributed/distributed-herder.ts -> ../rest/errors.ts (runtime floors)',
   'packages/runtime/src/distributed/rest-forwarder.ts -> ../rest/errors.ts (runtime floors)',
+  'packages/runtime/src/distributed/rest-forwarder.ts -> ../rest/tls.ts (runtime floors)',
   'packages/runtime/src/distributed/request-signing.ts -> ../rest/errors.ts (runtime floors)',
   'packages/converters-schema-registry/test/postgres-avro-pipeline.test.ts -> ../../connectors/postgres/test/harness.ts (relative import into another package)',
   'packages/converters-schema-registry/test/postgres-avro-pipeline.test.ts -> ../../connectors/postgres/test/worker-harness.ts (relative import into another package)',

@@ -2,7 +2,9 @@
 // Finds a Node.js binary that is at least 22.22, installing Node 24 from the npm registry
 // (package node-<platform>-<arch>) when the running one is older. Plain JavaScript that runs
 // on Node 20, since it is what gets a machine with Node 20 onto Node 24.
-// Cache folder: $SLUICE_NODE_CACHE, else ~/.cache/sluice/node24. $SLUICE_NODE picks a binary.
+// One cache per user, shared by the repository's scripts (`npm start`, `npm test`) and every
+// `npx sluice`: $SLUICE_NODE_CACHE, else $XDG_CACHE_HOME/sluice/node24, else ~/.cache/sluice/node24.
+// $SLUICE_NODE picks a binary. `ensure-node.mjs --cache-dir` prints the cache folder.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -19,6 +21,13 @@ function versionOf(bin) {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
+/** The folder Node 24 is installed into when the running Node is too old. */
+export function nodeCacheDir(env = process.env) {
+  if (env.SLUICE_NODE_CACHE) return env.SLUICE_NODE_CACHE;
+  const cache = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(cache, 'sluice', 'node24');
+}
+
 export function findNode() {
   const chosen = process.env.SLUICE_NODE;
   if (chosen) {
@@ -33,7 +42,7 @@ export function findNode() {
     throw new Error(
       `sluice: no Node 24 package for ${process.platform}/${process.arch}; install Node >= 22.22`,
     );
-  const dir = process.env.SLUICE_NODE_CACHE || join(homedir(), '.cache', 'sluice', 'node24');
+  const dir = nodeCacheDir();
   const pkg = `node-${platform}-${arch}`;
   const bin = join(dir, 'node_modules', pkg, 'bin', 'node');
   const have = existsSync(bin) ? versionOf(bin) : null;
@@ -80,7 +89,7 @@ export function findNode() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    process.stdout.write(`${findNode()}\n`);
+    process.stdout.write(`${process.argv[2] === '--cache-dir' ? nodeCacheDir() : findNode()}\n`);
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);

@@ -12,6 +12,7 @@ import {
   LoggerRegistry,
   RestServer,
   registerWorkerRegistryLocally,
+  restSecurityOptions,
   type WorkerConfig,
   workerSchemaRegistry,
 } from '@sluice/runtime';
@@ -125,10 +126,18 @@ export async function startRestServer(
     return undefined;
   }
   if (schemaRegistry !== null) registerWorkerRegistryLocally(schemaRegistry, config.listeners());
+  let listenerOptions: ReturnType<typeof restSecurityOptions>;
+  try {
+    listenerOptions = restSecurityOptions(config);
+  } catch (e) {
+    err.write(`sluice: cannot start the REST server: ${(e as Error).message}\n`);
+    await release();
+    return undefined;
+  }
   const rest = new RestServer({
     herder,
     loggers: new LoggerRegistry(logger),
-    listeners: config.listeners().map((l) => ({ protocol: 'http' as const, host: l.host, port: l.port })),
+    ...listenerOptions,
     corsAllowOrigin: config.getString('access.control.allow.origin') ?? '',
     corsAllowMethods: config.getString('access.control.allow.methods') ?? '',
     responseHeaders: config.getString('response.http.headers.config') ?? '',

@@ -77,9 +77,13 @@ export {
 } from './metrics/index.ts';
 export { loadPluginPath, type PluginPathResult } from './plugins/plugin-path.ts';
 export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
+export { JaasBasicAuth, parseJaasFile } from './rest/auth/jaas-basic-auth.ts';
+export { type RestAuthenticator, restAuthFromWorker } from './rest/auth/rest-auth.ts';
 export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';
 export { buildOpenApiDocument } from './rest/openapi.ts';
 export { parseListeners, type RestListener, RestServer, type RestServerOptions } from './rest/rest-server.ts';
+export { restSecurityOptions } from './rest/security-options.ts';
+export { type RestTls, restSslProps, restTls, setRestClientTls } from './rest/tls.ts';
 export {
   registerWorkerRegistryLocally,
   SCHEMA_REGISTRY_ENABLE_CONFIG,

@@ -15,6 +15,7 @@ import {
   POSTGRES_CONFIG_DEF,
   PostgresConnectorConfig,
   SLOT_NAME,
+  TOPIC_PREFIX,
 } from './postgres-connector-config.ts';
 import { checkServer, connectOptions, PostgresSourceTask } from './postgres-source-task.ts';
 import { connectClient, describePgError } from './replication-connection.ts';
@@ -64,6 +65,7 @@ export class PostgresConnector extends SourceConnector {
   override async validate(connectorConfigs: StringMap): Promise<Config> {
     const values = POSTGRES_CONFIG_DEF.validateAll(connectorConfigs);
     addCrossCheckErrors(values);
+    legacyServerNameHint(values, connectorConfigs);
     const hasErrors = (key: string): boolean => (values.get(key)?.errorMessages.length ?? 0) > 0;
     const host = values.get(HOSTNAME);
     if (host !== undefined && ![DATABASE_NAME, SLOT_NAME, PLUGIN_NAME, HOSTNAME].some(hasErrors)) {
@@ -71,6 +73,21 @@ export class PostgresConnector extends SourceConnector {
     }
     return new Config([...values.values()]);
   }
+}
+
+/**
+ * A Debezium 1.x config names its topics with `database.server.name`; since Debezium 2.0 that is
+ * `topic.prefix`. Without `topic.prefix` such a config gets, besides the required-value error,
+ * the key to rename (the old key is otherwise ignored, as in Debezium 2+).
+ */
+function legacyServerNameHint(values: Map<string, ConfigValue>, props: StringMap): void {
+  const legacy = props['database.server.name'];
+  const prefix = values.get(TOPIC_PREFIX);
+  if (legacy === undefined || legacy === null || prefix === undefined) return;
+  if ((props[TOPIC_PREFIX] ?? '').trim() !== '') return;
+  prefix.addErrorMessage(
+    `database.server.name is Debezium 1.x's key: since Debezium 2.0 the topic names come from topic.prefix; set topic.prefix=${legacy}`,
+  );
 }
 
 async function validateConnection(props: StringMap, hostValue: ConfigValue): Promise<void> {

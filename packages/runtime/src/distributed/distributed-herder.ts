@@ -60,6 +60,7 @@ import { connectionSettings, producerSettings, taskClientProps } from '../log/ka
 import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { RebalanceStats } from '../metrics/rebalance-stats.ts';
+import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
 import { sleep } from '../sleep.ts';
@@ -481,6 +482,7 @@ export class DistributedHerder implements Herder {
   ): Promise<PutConnectorResult> {
     const validation = await this.validateConnectorConfig({ ...config, name });
     if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
+    for (const w of unknownKeyWarnings(name, config, validation)) this.logger.warn(w);
     const full = { ...(config as Record<string, string>), name };
     return this.#onLeader(
       options.forward,

@@ -6,6 +6,7 @@
  */
 import { ConnectError, NotLeaderError } from '@sluice/api';
 import { CONFLICT_MESSAGE, RestError } from '../rest/errors.ts';
+import { restClientRequest } from '../rest/tls.ts';
 import { signatureHeaders } from './request-signing.ts';
 
 export interface ForwardedResponse<T> {
@@ -55,20 +56,21 @@ export async function forwardRequest<T>(
       headers,
       signatureHeaders(options.sign.key, options.sign.algorithm, body ?? new Uint8Array()),
     );
-  let response: Response;
+  let response: { status: number; text: string };
   try {
-    response = await fetch(url, {
+    // https:// workers are called with this worker's REST TLS settings (rest/tls.ts).
+    response = await restClientRequest(url, {
       method,
       headers,
       ...(body === undefined ? {} : { body }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 90_000),
+      timeoutMs: options.timeoutMs ?? 90_000,
     });
   } catch (err) {
     throw new ConnectError(`IO Error trying to forward REST request: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  const text = await response.text();
+  const text = response.text;
   let answer: unknown;
   try {
     answer = text === '' ? undefined : JSON.parse(text);

@@ -34,6 +34,7 @@ import {
   taskClientProps,
   validateClientOverrides,
 } from '../log/kafka/client-config.ts';
+import { missingPluginHint } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { StateRecord } from '../storage/status-store.ts';
 import { validateTransformsAndPredicates } from '../worker/plugin-factory.ts';
@@ -70,7 +71,7 @@ export async function validateConnectorConfig(
   const info = ctx.plugins.find(cls, ['source', 'sink']);
   if (info === undefined) {
     throw new BadRequestError(
-      `Invalid value ${cls} for configuration connector.class: Failed to find any class that implements Connector and which name matches ${cls}`,
+      `Invalid value ${cls} for configuration connector.class: Failed to find any class that implements Connector and which name matches ${cls}.${missingPluginHint(ctx.plugins, cls, ['source', 'sink'])}`,
     );
   }
   const connector = new info.plugin() as Connector;

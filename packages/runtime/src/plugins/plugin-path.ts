@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PluginManifest } from '@sluice/api';
 import type { Logger } from 'pino';
+import { javaPluginPathMessage } from './plugin-hints.ts';
 import type { PluginRegistry } from './plugin-registry.ts';
 
 /** The plugin packages loaded from `plugin.path`, and those that could not be loaded. */
@@ -44,6 +45,7 @@ export async function loadPluginPath(
   const result: PluginPathResult = { loaded: [], failed: [] };
   if (paths.length === 0) return result;
   await shareApiWithPlugins();
+  const jarDirs: string[] = [];
   for (const entry of paths) {
     const dir = resolve(entry);
     if (!existsSync(dir)) {
@@ -57,6 +59,7 @@ export async function loadPluginPath(
           .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'package.json')))
           .map((d) => join(dir, d.name))
           .sort();
+    if (packages.length === 0 && (await holdsJars(dir))) jarDirs.push(dir);
     for (const pkgDir of packages) {
       try {
         const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as PackageJson;
@@ -75,7 +78,21 @@ export async function loadPluginPath(
       }
     }
   }
+  // Said once for every entry, as a Kafka Connect plugin.path of jars is what users bring along.
+  if (jarDirs.length > 0) logger.warn(javaPluginPathMessage(jarDirs));
   return result;
+}
+
+/** Whether `dir` holds .jar files, directly or one level down (Kafka's plugin.path layout). */
+async function holdsJars(dir: string): Promise<boolean> {
+  for (const d of await readdir(dir, { withFileTypes: true })) {
+    if (d.isFile() && d.name.endsWith('.jar')) return true;
+    if (d.isDirectory()) {
+      const inner = await readdir(join(dir, d.name)).catch(() => [] as string[]);
+      if (inner.some((n) => n.endsWith('.jar'))) return true;
+    }
+  }
+  return false;
 }
 
 interface PackageJson {

@@ -5,6 +5,7 @@ import {
   type PluginManifest,
   type PluginType,
 } from '@sluice/api';
+import { missingPluginHint } from './plugin-hints.ts';
 
 /** A registered plugin, as `GET /connector-plugins` reports it. */
 export interface PluginInfo {
@@ -97,7 +98,7 @@ export class PluginRegistry {
     const distinct = [...new Set(candidates.map((c) => c.plugin))];
     if (distinct.length === 0) {
       throw new NotFoundError(
-        `Failed to find any class that implements ${describeTypes(types)} and which name matches ${name}`,
+        `Failed to find any class that implements ${describeTypes(types)} and which name matches ${name}.${missingPluginHint(this, name, types)}`,
       );
     }
     if (distinct.length > 1) {

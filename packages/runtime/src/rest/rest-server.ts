@@ -3,6 +3,7 @@
  * route of {@link ROUTES}, Kafka's error bodies for everything that goes wrong (bad JSON, unknown
  * routes, wrong methods, wrong media types), CORS and extra response headers as configured.
  */
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { hostname } from 'node:os';
 import { isRegistryPath, type SchemaRegistry, schemaRegistryPlugin } from '@sluice/schema-registry';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -12,15 +13,17 @@ import type { LoggerRegistry } from '../logging/logger-registry.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { isMetricsPath, registerMetricsRoute } from '../metrics/rest-route.ts';
 import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
+import { inboundAuthorization, type RestAuthenticator } from './auth/rest-auth.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
+import { maskSecrets } from './secret-masking.ts';
 import { registerTopicsEndpoint } from './topics-endpoint.ts';
 
-/** One `listeners` entry. Only plain HTTP is served. */
+/** One `listeners` entry: plain HTTP, or HTTPS with the server's `tls` options. */
 export interface RestListener {
-  protocol: 'http';
+  protocol: 'http' | 'https';
   /** Interface to bind; `''` or `0.0.0.0` for all. */
   host: string;
   /** 0 picks a free port. */
@@ -32,6 +35,17 @@ export interface RestServerOptions {
   /** Backs `/admin/loggers`; its `org.apache.kafka.connect.runtime.rest.RestServer` logger gets the access log. */
   loggers: LoggerRegistry;
   listeners: RestListener[];
+  /**
+   * `admin.listeners`: undefined/null serves `/admin` on every listener; `[]` serves it nowhere;
+   * else only these listeners serve it (and serve nothing else).
+   */
+  adminListeners?: RestListener[] | null;
+  /** Authentication of the requests that match a route (see `rest/auth/`); none when undefined. */
+  auth?: RestAuthenticator;
+  /** `rest.mask.passwords`: PASSWORD values answered as `[hidden]` (see `rest/secret-masking.ts`). */
+  maskPasswords?: boolean;
+  /** TLS of the `https` listeners (see `rest/tls.ts`). */
+  tls?: HttpsServerOptions;
   /** `access.control.allow.origin`: comma-separated origins (`*` wildcards); empty = same origin only. */
   corsAllowOrigin?: string;
   /** `access.control.allow.methods`: methods answered to CORS preflights; default `GET,POST,HEAD`. */
@@ -120,7 +134,7 @@ export class RestServer {
     this.#headerRules = options.responseHeaders?.trim() ? parseResponseHeaders(options.responseHeaders) : [];
     let openApi: unknown;
     this.#handlers = createHandlers({
-      herder: options.herder,
+      herder: options.maskPasswords === true ? maskSecrets(options.herder) : options.herder,
       loggers: options.loggers,
       commit: options.commit ?? 'unknown',
       requestTimeoutMs: options.requestTimeoutMs ?? 90_000,
@@ -155,8 +169,21 @@ export class RestServer {
     if (this.#options.listeners.length === 0) throw new Error('RestServer needs at least one listener');
     const urls: string[] = [];
     try {
-      for (const listener of this.#options.listeners) {
-        const app = this.#buildApp();
+      const admin = this.#options.adminListeners;
+      const all: [RestListener, 'all' | 'admin' | 'api'][] =
+        admin === undefined || admin === null
+          ? this.#options.listeners.map((l) => [l, 'all'])
+          : [
+              ...this.#options.listeners.map((l): [RestListener, 'api'] => [l, 'api']),
+              ...admin.map((l): [RestListener, 'admin'] => [l, 'admin']),
+            ];
+      for (const [listener, serves] of all) {
+        if (listener.protocol === 'https' && this.#options.tls === undefined) {
+          throw new Error(
+            `Listener https://${formatHost(listener.host)}:${listener.port} needs TLS settings`,
+          );
+        }
+        const app = this.#buildApp(listener.protocol === 'https' ? this.#options.tls : undefined, serves);
         this.#apps.push(app);
         const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
         await app.listen({ host: bindHost, port: listener.port });
@@ -181,9 +208,10 @@ export class RestServer {
     this.#urls = [];
   }
 
-  #buildApp(): FastifyInstance {
+  #buildApp(tls: HttpsServerOptions | undefined, serves: 'all' | 'admin' | 'api'): FastifyInstance {
     const app = Fastify({
       logger: false,
+      ...(tls === undefined ? {} : { https: tls }),
       bodyLimit: this.#options.bodyLimit ?? 16 * 1024 * 1024,
       routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 65_535 },
     });
@@ -225,9 +253,41 @@ export class RestServer {
     // Every answer is JSON (`@Produces(application/json)`): a client that accepts no JSON gets 406.
     const registry = this.#options.schemaRegistry;
     if (registry !== undefined) app.register(schemaRegistryPlugin, { registry });
-    app.addHook('onRequest', async (request) => {
+    const principals = new WeakMap<FastifyRequest, string>();
+    app.addHook('onRequest', async (request, reply) => {
       // The registry's clients may accept only Confluent's media type (application/vnd.schemaregistry.v1+json).
       const registryPath = registry !== undefined && isRegistryPath(request.url.split('?')[0] ?? '/');
+      if (serves !== 'all') {
+        // admin.listeners: /admin only there, nothing else there (Kafka answers 404 either way).
+        const isAdmin = /^\/admin(\/|$|\?)/.test(request.url);
+        if (isAdmin !== (serves === 'admin')) throw new RestError(404, jaxRsMessage(404));
+      }
+      const auth = this.#options.auth;
+      if (auth !== undefined && request.method !== 'OPTIONS') {
+        // Only requests that reach a route are authenticated (an unknown path is a 404, a wrong
+        // method a 405, as JAX-RS matches before Kafka's filter runs).
+        const path = (request.url.split('?')[0] ?? '/').replace(/\/{2,}/g, '/');
+        const method = request.method === 'HEAD' ? 'GET' : request.method;
+        const route = this.#matchers.findIndex((m) => m.method === method && m.pattern.test(path));
+        // Sluice's own paths outside the route table (/metrics, /sluice/topics) need credentials too:
+        // GET a viewer, anything else an admin.
+        const ownPath = isMetricsPath(request.url) || /^\/sluice(\/|$)/.test(path);
+        if (registryPath || route >= 0 || ownPath) {
+          const decision = await auth.check(
+            { method: request.method, path, headers: request.headers },
+            serves,
+            route >= 0 ? ROUTES[route]!.operationId : undefined,
+          );
+          if (!decision.allow) {
+            reply
+              .code(decision.status)
+              .header('content-type', decision.contentType)
+              .headers(decision.headers ?? {});
+            return reply.send(decision.body);
+          }
+          if (decision.principal !== undefined) principals.set(request, decision.principal);
+        }
+      }
       if (
         request.method !== 'OPTIONS' &&
         !registryPath &&
@@ -258,10 +318,12 @@ export class RestServer {
           url: request.url,
           status: reply.statusCode,
           remoteAddress: request.ip,
+          principal: principals.get(request),
           userAgent: request.headers['user-agent'],
           durationMs: Math.round(reply.elapsedTime),
         },
-        `${request.method} ${request.url} ${reply.statusCode}`,
+        // A state-changing request names who made it.
+        `${request.method} ${request.url} ${reply.statusCode}${principals.has(request) ? ` by ${principals.get(request)}` : ''}`,
       );
     });
 
@@ -286,14 +348,16 @@ export class RestServer {
         method: route.method,
         url: fastifyPath(route.path),
         handler: async (request, reply) => {
-          const result = await handler({
-            params: request.params as Record<string, string>,
-            query: request.query as Record<string, string | string[] | undefined>,
-            body: request.body,
-            headers: request.headers,
-            rawBody: rawBodies.get(request) ?? EMPTY_BODY,
-            baseUrl: `${request.protocol}://${request.host || this.#urls[0]?.replace(/^https?:\/\//, '')}`,
-          });
+          const result = await inboundAuthorization.run(request.headers.authorization, () =>
+            handler({
+              params: request.params as Record<string, string>,
+              query: request.query as Record<string, string | string[] | undefined>,
+              body: request.body,
+              headers: request.headers,
+              rawBody: rawBodies.get(request) ?? EMPTY_BODY,
+              baseUrl: `${request.protocol}://${request.host || this.#urls[0]?.replace(/^https?:\/\//, '')}`,
+            }),
+          );
           reply.code(result.status);
           for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
           if (result.body === undefined) return reply.send();

@@ -38,6 +38,7 @@ import { connectionSettings, producerSettings, taskClientProps } from '../log/ka
 import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { LogClient } from '../log/log-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { INITIAL_TO_TARGET } from '../states.ts';
 import { FileOffsetBackingStore } from '../storage/offset-store.ts';
@@ -217,6 +218,7 @@ export class StandaloneHerder implements Herder {
     return this.#serial(async () => {
       const validation = await this.validateConnectorConfig({ ...config, name });
       if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
+      for (const w of unknownKeyWarnings(name, config, validation)) this.logger.warn(w);
       const full = { ...(config as Record<string, string>), name };
       const existing = this.#connectors.get(name);
       if (existing !== undefined && !options.allowReplace)

@@ -231,7 +231,7 @@ const DELIBERATE: Record<string, Deliberate> = {
   'create-text-body': { reason: UNLABELLED, check: labelled },
   'create-unknown-class': {
     reason:
-      "an unknown connector.class: Kafka's message goes on to list every installed plugin as Java toString() text (PluginDesc{klass=...}); Sluice's names the key, the class and stops there",
+      "an unknown connector.class: Kafka's message goes on to list every installed plugin as Java toString() text (PluginDesc{klass=...}); Sluice's names the key and the class, then the connectors Sluice provides by class name, a Java-only note or a did-you-mean, and `sluice plugins`",
     check: (kafka, sluice) => {
       assert.equal(sluice.status, kafka.status);
       const message = (sluice.body as { message: string }).message;

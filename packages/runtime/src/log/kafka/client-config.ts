@@ -202,7 +202,7 @@ function readPem(key: string, path: string): string {
 }
 
 /** TLS options from Kafka's `ssl.*` properties (PEM or PKCS12 stores; JKS has no Node equivalent). */
-function tlsOptions(props: Readonly<Record<string, string>>): TlsOptions {
+export function tlsOptions(props: Readonly<Record<string, string>>): TlsOptions {
   const tls: TlsOptions = {};
   const trustType = (props['ssl.truststore.type'] ?? 'JKS').toUpperCase();
   const trustCerts = props['ssl.truststore.certificates'];

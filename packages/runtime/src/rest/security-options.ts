@@ -1,0 +1,52 @@
+/**
+ * The REST server's security options from a worker configuration: `listeners` and
+ * `admin.listeners` with their protocols, the TLS of the `https` ones (`rest/tls.ts`), and the
+ * client TLS this worker uses to forward to other workers when it advertises an `https` URL.
+ */
+
+import { ConfigError } from '@sluice/api';
+import type { WorkerConfig } from '../config/worker-config.ts';
+import { restAuthFromWorker } from './auth/rest-auth.ts';
+import type { RestListener, RestServerOptions } from './rest-server.ts';
+import { MASK_PASSWORDS_CONFIG } from './secret-masking.ts';
+import { restTls, setRestClientTls } from './tls.ts';
+
+/**
+ * The listeners, their TLS and the authentication of a worker's REST server.
+ * @throws ConfigError naming the key when an https listener's key or trust store cannot be loaded,
+ *   or the authentication settings are broken
+ */
+export function restSecurityOptions(
+  config: WorkerConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<RestServerOptions, 'listeners' | 'adminListeners' | 'tls' | 'auth' | 'maskPasswords'> {
+  const auth = restAuthFromWorker(config.originalsStrings(), env);
+  const maskRaw = (config.originalsStrings()[MASK_PASSWORDS_CONFIG] ?? 'false').trim().toLowerCase();
+  if (maskRaw !== 'true' && maskRaw !== 'false') {
+    throw ConfigError.invalidValue(
+      MASK_PASSWORDS_CONFIG,
+      maskRaw,
+      'Expected value to be either true or false',
+    );
+  }
+  const common = { maskPasswords: maskRaw === 'true', ...(auth === undefined ? {} : { auth }) };
+  const toRest = (l: { protocol: 'http' | 'https'; host: string; port: number }): RestListener => ({
+    protocol: l.protocol,
+    host: l.host,
+    port: l.port,
+  });
+  const listeners = config.listeners().map(toRest);
+  const admin = config.adminListeners();
+  const adminListeners = admin === null ? null : admin.map(toRest);
+  const https =
+    [...listeners, ...(adminListeners ?? [])].some((l) => l.protocol === 'https') ||
+    config.advertisedProtocol() === 'https';
+  if (!https) {
+    setRestClientTls(undefined);
+    return { listeners, adminListeners, ...common };
+  }
+  const tls = restTls(config.originalsStrings());
+  // Forwarding to other workers' https URLs presents this worker's certificate and trusts its trust store.
+  setRestClientTls(tls.client);
+  return { listeners, adminListeners, tls: tls.server, ...common };
+}

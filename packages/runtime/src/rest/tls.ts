@@ -1,0 +1,230 @@
+/**
+ * TLS of the REST API from Kafka's settings: the `https` listeners' key and trust stores
+ * (`listeners.https.ssl.*`, else the plain `ssl.*` keys, all or nothing as Kafka's
+ * `valuesWithPrefixAllOrNothing`), `ssl.client.auth` (mutual TLS), `ssl.enabled.protocols` and
+ * `ssl.cipher.suites`; the same settings make the client side of worker-to-worker forwarding.
+ */
+import { request as httpsRequest } from 'node:https';
+import { type ConnectionOptions, createSecureContext, type SecureContextOptions } from 'node:tls';
+import { ConfigError } from '@sluice/api';
+import { tlsOptions } from '../log/kafka/client-config.ts';
+import { inboundAuthorization } from './auth/rest-auth.ts';
+
+/** The listener prefix Kafka reads first for the REST server's TLS (`listeners.https.`). */
+export const HTTPS_LISTENER_PREFIX = 'listeners.https.';
+
+export type ClientAuth = 'none' | 'requested' | 'required';
+
+/** Server options for `https.createServer` (fastify's `https`), and what a client needs to call another worker. */
+export interface RestTls {
+  server: SecureContextOptions & { requestCert?: boolean; rejectUnauthorized?: boolean };
+  client: ConnectionOptions;
+  clientAuth: ClientAuth;
+}
+
+const PROTOCOL_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
+
+/**
+ * The `ssl.*` settings that apply to the REST server: every `listeners.https.ssl.*` key with the
+ * prefix removed when at least one is set, else the worker's plain `ssl.*` keys.
+ */
+export function restSslProps(worker: Readonly<Record<string, string>>): Record<string, string> {
+  const prefixed: Record<string, string> = {};
+  for (const [k, v] of Object.entries(worker)) {
+    if (k.startsWith(HTTPS_LISTENER_PREFIX)) prefixed[k.slice(HTTPS_LISTENER_PREFIX.length)] = v;
+  }
+  if (Object.keys(prefixed).length > 0) return prefixed;
+  const plain: Record<string, string> = {};
+  for (const [k, v] of Object.entries(worker)) if (k.startsWith('ssl.')) plain[k] = v;
+  return plain;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/**
+ * Reads the REST TLS settings and loads the stores, so a bad path or password stops the worker
+ * with a message naming the key (`listeners.https.ssl.keystore.location` when the prefixed form is used).
+ * @param worker the worker properties (originals)
+ * @throws ConfigError naming the key at fault
+ */
+export function restTls(worker: Readonly<Record<string, string>>): RestTls {
+  const props = restSslProps(worker);
+  const prefixed = Object.keys(worker).some((k) => k.startsWith(HTTPS_LISTENER_PREFIX));
+  const keyName = (k: string): string => (prefixed ? `${HTTPS_LISTENER_PREFIX}${k}` : k);
+  const rename = (err: unknown): never => {
+    if (
+      err instanceof ConfigError &&
+      prefixed &&
+      err.key !== undefined &&
+      !err.key.startsWith('listeners.')
+    ) {
+      throw new ConfigError(err.message.replaceAll(err.key, keyName(err.key)), {
+        key: keyName(err.key),
+        value: err.value,
+      });
+    }
+    throw err;
+  };
+  const location = props['ssl.keystore.location'];
+  const hasKey =
+    (location !== undefined && location.trim() !== '') || (props['ssl.keystore.key'] ?? '').trim() !== '';
+  if (!hasKey) {
+    throw new ConfigError(
+      `An https listener needs a key store: set ${keyName('ssl.keystore.location')} (PEM or PKCS12, with ${keyName('ssl.keystore.type')}) or ${keyName('ssl.keystore.key')} and ${keyName('ssl.keystore.certificate.chain')}`,
+      { key: keyName('ssl.keystore.location') },
+    );
+  }
+  const trustType = (props['ssl.truststore.type'] ?? 'JKS').toUpperCase();
+  if (trustType === 'PKCS12' && (props['ssl.truststore.location'] ?? '').trim() !== '') {
+    // Node loads a PKCS12 bundle only with a private key in it; a trust store has none.
+    throw new ConfigError(
+      `Invalid value PKCS12 for configuration ${keyName('ssl.truststore.type')}: the REST server reads PEM trust stores; convert this one with \`openssl pkcs12 -in ${props['ssl.truststore.location']} -nokeys -out truststore.pem\` and set ${keyName('ssl.truststore.type')}=PEM`,
+      { key: keyName('ssl.truststore.type'), value: 'PKCS12' },
+    );
+  }
+  let base: ConnectionOptions;
+  try {
+    base = tlsOptions(props);
+  } catch (err) {
+    if (err instanceof ConfigError) rename(err);
+    // PKCS12 stores are read without a ConfigError of their own: name the store's key.
+    const which =
+      (err as NodeJS.ErrnoException).path === props['ssl.truststore.location'] ? 'truststore' : 'keystore';
+    throw new ConfigError(
+      `Invalid value ${(err as NodeJS.ErrnoException).path ?? ''} for configuration ${keyName(`ssl.${which}.location`)}: Failed to load the file: ${(err as Error).message}`,
+      { key: keyName(`ssl.${which}.location`) },
+    );
+  }
+
+  const clientAuthRaw = (props['ssl.client.auth'] ?? 'none').trim().toLowerCase();
+  if (clientAuthRaw !== 'none' && clientAuthRaw !== 'requested' && clientAuthRaw !== 'required') {
+    throw new ConfigError(
+      `Invalid value ${props['ssl.client.auth']} for configuration ${keyName('ssl.client.auth')}: String must be one of: required, requested, none`,
+      { key: keyName('ssl.client.auth'), value: props['ssl.client.auth'] },
+    );
+  }
+  const clientAuth: ClientAuth = clientAuthRaw;
+
+  const server: RestTls['server'] = {};
+  for (const k of ['key', 'cert', 'ca', 'pfx', 'passphrase'] as const) {
+    if (base[k] !== undefined) (server as Record<string, unknown>)[k] = base[k];
+  }
+  const protocols = list(props['ssl.enabled.protocols'] ?? 'TLSv1.2,TLSv1.3');
+  for (const p of protocols) {
+    if (!(PROTOCOL_VERSIONS as readonly string[]).includes(p)) {
+      throw new ConfigError(
+        `Invalid value ${p} for configuration ${keyName('ssl.enabled.protocols')}: Node.js knows ${PROTOCOL_VERSIONS.join(', ')}`,
+        { key: keyName('ssl.enabled.protocols'), value: props['ssl.enabled.protocols'] },
+      );
+    }
+  }
+  if (protocols.length > 0) {
+    const order = protocols.map((p) => PROTOCOL_VERSIONS.indexOf(p as ProtocolVersion)).sort();
+    server.minVersion = PROTOCOL_VERSIONS[order[0]!]!;
+    server.maxVersion = PROTOCOL_VERSIONS[order[order.length - 1]!]!;
+  }
+  const ciphers = list(props['ssl.cipher.suites']);
+  if (ciphers.length > 0) {
+    // Node takes TLS 1.3 suites (TLS_AES_128_GCM_SHA256, the same names as Java's) and older ones
+    // by their OpenSSL names (ECDHE-RSA-AES128-GCM-SHA256) in one list.
+    server.ciphers = ciphers.join(':');
+  }
+  if (clientAuth !== 'none') {
+    server.requestCert = true;
+    server.rejectUnauthorized = clientAuth === 'required';
+  }
+
+  // Load everything now: a wrong password or a broken file fails here, naming the key.
+  try {
+    createSecureContext(server);
+  } catch (err) {
+    const message = (err as Error).message;
+    const key = /cipher/i.test(message)
+      ? 'ssl.cipher.suites'
+      : base.pfx !== undefined
+        ? 'ssl.keystore.password'
+        : props['ssl.keystore.key'] !== undefined
+          ? 'ssl.key.password'
+          : 'ssl.keystore.location';
+    throw new ConfigError(
+      `Invalid value for configuration ${keyName(key)}: cannot load the REST TLS key store: ${message}`,
+      {
+        key: keyName(key),
+      },
+    );
+  }
+
+  const client: ConnectionOptions = { ...base };
+  if (server.minVersion !== undefined) client.minVersion = server.minVersion;
+  if (server.maxVersion !== undefined) client.maxVersion = server.maxVersion;
+  return { server, client, clientAuth };
+}
+
+let forwardingTls: ConnectionOptions | undefined;
+
+/** Sets the TLS options this process uses to call other workers over HTTPS (the worker's own settings). */
+export function setRestClientTls(options: ConnectionOptions | undefined): void {
+  forwardingTls = options;
+}
+
+/** The response of {@link restClientRequest}. */
+export interface RestClientResponse {
+  status: number;
+  text: string;
+}
+
+/**
+ * One request to another worker: `https://` URLs with the worker's TLS settings (set through
+ * {@link setRestClientTls}), anything else through `fetch`.
+ */
+export async function restClientRequest(
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: Buffer; timeoutMs: number },
+): Promise<RestClientResponse> {
+  // A forwarded user request carries the user's credentials, as Kafka's RestClient forwards them.
+  const authorization = inboundAuthorization.getStore();
+  if (authorization !== undefined && init.headers.authorization === undefined) {
+    init = { ...init, headers: { ...init.headers, authorization } };
+  }
+  if (url.protocol !== 'https:' || forwardingTls === undefined) {
+    const response = await fetch(url, {
+      method: init.method,
+      headers: init.headers,
+      ...(init.body === undefined ? {} : { body: init.body }),
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+  const tls = forwardingTls;
+  return await new Promise<RestClientResponse>((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        ...tls,
+        method: init.method,
+        headers: {
+          ...init.headers,
+          ...(init.body === undefined ? {} : { 'content-length': String(init.body.length) }),
+        },
+        timeout: init.timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timed out after ${init.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}

@@ -1,0 +1,367 @@
+/**
+ * HTTPS on the REST listeners, from Kafka's settings, with certificates made by `openssl` and
+ * `curl` as the client: PEM and PKCS12 key stores, mutual TLS required/requested, a client
+ * certificate from another CA refused, a plain HTTP request to the HTTPS port, `admin.listeners`,
+ * a bad key store path or password naming the key, and forwarding over HTTPS.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { ConfigError } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
+import { WorkerConfig } from '../../src/config/worker-config.ts';
+import { forwardRequest } from '../../src/distributed/rest-forwarder.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
+import { RestServer } from '../../src/rest/rest-server.ts';
+import { restSecurityOptions } from '../../src/rest/security-options.ts';
+import { restTls, setRestClientTls } from '../../src/rest/tls.ts';
+import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+import { workerProps } from './rest-harness.ts';
+import { makeCerts, STORE_PASSWORD, type TestCerts } from './tls-certs.ts';
+
+const run = promisify(execFile);
+
+interface Curl {
+  code: number;
+  status: number;
+  body: string;
+  stderr: string;
+}
+
+/** `curl` against `url`; `code` is curl's exit code (0 = the HTTP exchange happened). */
+async function curl(url: string, ...args: string[]): Promise<Curl> {
+  try {
+    const { stdout, stderr } = await run('curl', ['-sS', '-m', '10', '-w', '\n%{http_code}', ...args, url]);
+    const i = stdout.lastIndexOf('\n');
+    return { code: 0, status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i), stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, status: Number(e.stdout.split('\n').pop()), body: '', stderr: e.stderr };
+  }
+}
+
+interface Started {
+  urls: string[];
+  close(): Promise<void>;
+}
+
+async function startWorker(extra: Record<string, string>): Promise<Started> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-tls-worker-'));
+  const logger = createLogger({ level: 'WARN' });
+  const herder = await StandaloneHerder.create(
+    { ...workerProps(dir), ...extra },
+    { logger, plugins: builtinPlugins() },
+  );
+  await herder.start();
+  try {
+    const server = new RestServer({
+      herder,
+      loggers: new LoggerRegistry(logger),
+      ...restSecurityOptions(herder.config),
+    });
+    const { urls } = await server.start();
+    return {
+      urls,
+      async close() {
+        await server.stop();
+        await herder.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await herder.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+let certs: TestCerts;
+before(() => {
+  certs = makeCerts();
+});
+after(async () => {
+  setRestClientTls(undefined);
+  await rm(certs.dir, { recursive: true, force: true });
+});
+
+describe('HTTPS listeners', () => {
+  test('PEM key store (listeners.https.ssl.*): curl with the CA gets the answer; without it, a verification failure', async () => {
+    const w = await startWorker({
+      listeners: 'https://127.0.0.1:0',
+      'listeners.https.ssl.keystore.type': 'PEM',
+      'listeners.https.ssl.keystore.location': certs.serverPem,
+    });
+    try {
+      assert.match(w.urls[0]!, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const ok = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body, '[]');
+      const untrusted = await curl(`${w.urls[0]}/connectors`);
+      assert.equal(untrusted.code, 60, untrusted.stderr); // CURLE_PEER_FAILED_VERIFICATION
+      // A plain HTTP request to the HTTPS port gets no HTTP answer.
+      const plain = await curl(`${w.urls[0]!.replace('https:', 'http:')}/connectors`);
+      assert.notEqual(plain.status, 200);
+      assert.ok(plain.code !== 0 || plain.status === 0 || plain.status >= 400, JSON.stringify(plain));
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('PKCS12 key store from the plain ssl.* keys, TLS 1.3 only', async () => {
+    const w = await startWorker({
+      listeners: 'HTTPS://127.0.0.1:0',
+      'ssl.keystore.type': 'PKCS12',
+      'ssl.keystore.location': certs.serverP12,
+      'ssl.keystore.password': STORE_PASSWORD,
+      'ssl.enabled.protocols': 'TLSv1.3',
+    });
+    try {
+      const ok = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem);
+      assert.equal(ok.status, 200, ok.stderr);
+      assert.equal((JSON.parse(ok.body) as { version: string }).version !== undefined, true);
+      const v12 = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem, '--tls-max', '1.2');
+      assert.notEqual(v12.code, 0, 'a TLS 1.2 client is refused when only TLSv1.3 is enabled');
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('ssl.client.auth=required: a client certificate of the CA is accepted; none, or one of another CA, is refused', async () => {
+    const w = await startWorker({
+      listeners: 'https://127.0.0.1:0',
+      'listeners.https.ssl.keystore.type': 'PEM',
+      'listeners.https.ssl.keystore.location': certs.serverPem,
+      'listeners.https.ssl.truststore.type': 'PEM',
+      'listeners.https.ssl.truststore.location': certs.caPem,
+      'listeners.https.ssl.client.auth': 'required',
+    });
+    try {
+      const ok = await curl(
+        `${w.urls[0]}/connectors`,
+        '--cacert',
+        certs.caPem,
+        '--cert',
+        certs.clientCert,
+        '--key',
+        certs.clientKey,
+      );
+      assert.equal(ok.status, 200, ok.stderr);
+      const none = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
+      assert.notEqual(none.code, 0);
+      assert.notEqual(none.status, 200);
+      const other = await curl(
+        `${w.urls[0]}/connectors`,
+        '--cacert',
+        certs.caPem,
+        '--cert',
+        certs.otherClientCert,
+        '--key',
+        certs.otherClientKey,
+      );
+      assert.notEqual(other.code, 0);
+      assert.notEqual(other.status, 200);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('ssl.client.auth=requested: with or without a certificate', async () => {
+    const w = await startWorker({
+      listeners: 'https://127.0.0.1:0',
+      'ssl.keystore.type': 'PKCS12',
+      'ssl.keystore.location': certs.serverP12,
+      'ssl.keystore.password': STORE_PASSWORD,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': certs.caPem,
+      'ssl.client.auth': 'requested',
+    });
+    try {
+      const withCert = await curl(
+        `${w.urls[0]}/`,
+        '--cacert',
+        certs.caPem,
+        '--cert',
+        certs.clientCert,
+        '--key',
+        certs.clientKey,
+      );
+      assert.equal(withCert.status, 200, withCert.stderr);
+      const without = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem);
+      assert.equal(without.status, 200, without.stderr);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('admin.listeners serves /admin on its own listener only', async () => {
+    const w = await startWorker({
+      listeners: 'http://127.0.0.1:0',
+      'admin.listeners': 'https://127.0.0.1:0',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.serverPem,
+    });
+    try {
+      assert.equal(w.urls.length, 2);
+      const [api, admin] = w.urls as [string, string];
+      assert.match(admin, /^https:/);
+      assert.equal((await curl(`${api}/connectors`)).status, 200);
+      assert.equal((await curl(`${api}/admin/loggers`)).status, 404);
+      assert.equal((await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem)).status, 200);
+      assert.equal((await curl(`${admin}/connectors`, '--cacert', certs.caPem)).status, 404);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('admin.listeners set empty: /admin is served nowhere', async () => {
+    const w = await startWorker({ listeners: 'http://127.0.0.1:0', 'admin.listeners': '' });
+    try {
+      assert.equal((await curl(`${w.urls[0]}/admin/loggers`)).status, 404);
+      assert.equal((await curl(`${w.urls[0]}/connectors`)).status, 200);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('REST TLS settings refused at start, naming the key', () => {
+  const cases: [string, () => Record<string, string>, RegExp][] = [
+    ['no key store', () => ({}), /listeners\.https\.ssl\.keystore\.location|ssl\.keystore\.location/],
+    [
+      'a missing PEM key store file',
+      () => ({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': '/nonexistent/server.pem' }),
+      /ssl\.keystore\.location.*Failed to load the file/,
+    ],
+    [
+      'a missing PKCS12 file (prefixed key)',
+      () => ({
+        'listeners.https.ssl.keystore.type': 'PKCS12',
+        'listeners.https.ssl.keystore.location': '/nonexistent/server.p12',
+      }),
+      /listeners\.https\.ssl\.keystore\.location/,
+    ],
+    [
+      'a wrong PKCS12 password',
+      () => ({
+        'ssl.keystore.type': 'PKCS12',
+        'ssl.keystore.location': certs.serverP12,
+        'ssl.keystore.password': 'wrong',
+      }),
+      /ssl\.keystore\.password/,
+    ],
+    [
+      'a JKS key store (the default type)',
+      () => ({ 'ssl.keystore.location': certs.serverP12 }),
+      /ssl\.keystore\.type.*keytool -importkeystore -deststoretype PKCS12/,
+    ],
+    [
+      'a PKCS12 trust store (Node cannot load one without a key): the openssl conversion',
+      () => ({
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.serverPem,
+        'ssl.truststore.type': 'PKCS12',
+        'ssl.truststore.location': certs.caP12,
+      }),
+      /ssl\.truststore\.type.*openssl pkcs12 .* -nokeys/,
+    ],
+    [
+      'an unknown ssl.client.auth',
+      () => ({
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.serverPem,
+        'ssl.client.auth': 'always',
+      }),
+      /ssl\.client\.auth.*required, requested, none/,
+    ],
+    [
+      'an unknown protocol',
+      () => ({
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.serverPem,
+        'ssl.enabled.protocols': 'SSLv3',
+      }),
+      /ssl\.enabled\.protocols/,
+    ],
+    [
+      'no known cipher suite',
+      () => ({
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.serverPem,
+        'ssl.cipher.suites': 'NOT-A-CIPHER',
+      }),
+      /ssl\.cipher\.suites/,
+    ],
+  ];
+  for (const [what, props, message] of cases) {
+    test(what, () => {
+      const config = new WorkerConfig({
+        ...workerProps('/tmp/unused'),
+        listeners: 'https://127.0.0.1:0',
+        ...props(),
+      });
+      assert.throws(
+        () => restSecurityOptions(config),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError, String(e));
+          assert.match(e.message, message);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('an http-only worker needs no TLS settings', () => {
+    const config = new WorkerConfig({ ...workerProps('/tmp/unused') });
+    assert.equal(restSecurityOptions(config).tls, undefined);
+  });
+});
+
+describe('forwarding to an https worker', () => {
+  test('uses the worker TLS settings: its trust store and its certificate for mutual TLS', async () => {
+    const server = restTls({
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.serverPem,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': certs.caPem,
+      'ssl.client.auth': 'required',
+    });
+    const seen: string[] = [];
+    const https = createServer(server.server, (req, res) => {
+      const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
+      seen.push(`${req.method} ${req.url} ${peer.subject?.CN}`);
+      res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+    const port = (https.address() as { port: number }).port;
+    try {
+      // Without this worker's TLS settings the leader's certificate is not trusted.
+      setRestClientTls(undefined);
+      await assert.rejects(
+        forwardRequest(`https://127.0.0.1:${port}/`, 'POST', '/connectors', { body: {} }),
+        /IO Error/,
+      );
+      const client = restTls({
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.clientPem,
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': certs.caPem,
+      }).client;
+      setRestClientTls(client);
+      const r = await forwardRequest(`https://127.0.0.1:${port}/`, 'POST', '/connectors', {
+        body: { name: 'x' },
+      });
+      assert.deepEqual(r, { status: 201, body: { ok: true } });
+      assert.deepEqual(seen, ['POST /connectors?forward=true client']);
+    } finally {
+      setRestClientTls(undefined);
+      https.close();
+    }
+  });
+});
