@@ -1,3 +1,4 @@
+import { builtinPlugins } from '@sluice/cli';
 // One measured pipeline of the transform-chain benchmark, in a process of its own (so its peak
 // RSS and CPU time are the pipeline's): an in-process StandaloneHerder on the embedded log or on
 // Kafka, the synthetic BenchRowSourceConnector with one of the chains, JsonConverter with schemas
@@ -11,7 +12,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { JsonConverter } from '@sluice/converters';
-import { builtinPlugins, type LogClient, SLUICE_VERSION, StandaloneHerder } from '@sluice/runtime';
+import { type LogClient, SLUICE_VERSION, StandaloneHerder } from '@sluice/runtime';
 import { pino } from 'pino';
 import { sleep } from '../lib/bench-util.ts';
 import { endOffset } from '../lib/connect.ts';

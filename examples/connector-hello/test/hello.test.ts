@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder } from '@sluice/runtime';
 import { waitFor } from '@sluice/testing';
 import pino from 'pino';
@@ -33,7 +34,10 @@ test('loaded from plugin.path, writes numbered greetings and resumes after a res
   };
   const lines = async () => (await readFile(output, 'utf8').catch(() => '')).split('\n').filter((l) => l);
   const run = async (until: number) => {
-    const herder = await StandaloneHerder.create(worker, { logger: pino({ level: 'warn' }) });
+    const herder = await StandaloneHerder.create(worker, {
+      logger: pino({ level: 'warn' }),
+      plugins: builtinPlugins(),
+    });
     await herder.start();
     await herder.putConnectorConfig(
       'hello',

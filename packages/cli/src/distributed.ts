@@ -1,4 +1,5 @@
 import { DistributedHerder, loadPropertiesFile, SLUICE_VERSION } from '@sluice/runtime';
+import { builtinPlugins } from './builtins.ts';
 import { startRestServer, startupStep, stopWorker, workerCommand, workerLogger } from './worker-process.ts';
 
 export const DISTRIBUTED_USAGE = `Usage: sluice distributed <worker.properties>
@@ -25,7 +26,11 @@ export const runDistributed = workerCommand(DISTRIBUTED_USAGE, async (args, err,
   if (workerProps === undefined) return 1;
 
   const logger = workerLogger();
-  const herder = await startupStep(() => DistributedHerder.create(workerProps, { logger }), err, workerFile);
+  const herder = await startupStep(
+    () => DistributedHerder.create(workerProps, { logger, plugins: builtinPlugins() }),
+    err,
+    workerFile,
+  );
   if (herder === undefined) return 1;
   const started = await startRestServer(herder, logger, err, () => herder.client.close().catch(() => {}));
   if (started === undefined) return 1;

@@ -1,10 +1,13 @@
-import { builtinPlugins, createLogger, loadPluginPath, SLUICE_VERSION } from '@sluice/runtime';
+import { createLogger, loadPluginPath, SLUICE_VERSION } from '@sluice/runtime';
+import { builtinPlugins } from './builtins.ts';
 import { type Io, parse, runCommand, UsageError, WORKER_OPTIONS, workerProperties } from './client/common.ts';
 import { remotePlugins, runConnectors, runLoggers, runOffsets } from './client/connectors.ts';
 import { runTopics } from './client/topics.ts';
 import { runDistributed } from './distributed.ts';
 import { runRegistry } from './registry.ts';
 import { runStandalone } from './standalone.ts';
+
+export { builtinPlugins } from './builtins.ts';
 
 const USAGE = `Usage: sluice <command> [options]
 

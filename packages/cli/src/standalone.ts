@@ -5,6 +5,7 @@ import {
   SLUICE_VERSION,
   StandaloneHerder,
 } from '@sluice/runtime';
+import { builtinPlugins } from './builtins.ts';
 import { startRestServer, startupStep, stopWorker, workerCommand, workerLogger } from './worker-process.ts';
 
 export const STANDALONE_USAGE = `Usage: sluice standalone <worker.properties> [<connector.properties|connector.json> ...]
@@ -32,7 +33,11 @@ export const runStandalone = workerCommand(STANDALONE_USAGE, async (args, err, s
   const { workerProps, connectors } = files;
 
   const logger = workerLogger();
-  const herder = await startupStep(() => StandaloneHerder.create(workerProps, { logger }), err, workerFile);
+  const herder = await startupStep(
+    () => StandaloneHerder.create(workerProps, { logger, plugins: builtinPlugins() }),
+    err,
+    workerFile,
+  );
   if (herder === undefined) return 1;
   await herder.start();
   const started = await startRestServer(herder, logger, err, () => herder.stop());

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Struct } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import { type LogRecord, StandaloneHerder } from '@sluice/runtime';
 import { ensurePythonVenv, uniqueName } from '@sluice/testing';
 import { pino } from 'pino';
@@ -76,7 +77,7 @@ test('PostgreSQL CDC → AvroConverter → embedded log: Debezium envelopes in C
       'offset.flush.interval.ms': '300',
       listeners: 'http://127.0.0.1:0',
     },
-    { logger: pino({ level: 'warn' }) },
+    { logger: pino({ level: 'warn' }), plugins: builtinPlugins() },
   );
   const reader = new AvroConverter();
   reader.configure({ 'schema.registry.url': registry.url }, false);

@@ -13,14 +13,21 @@ export {
   parseConnectorConfigFile,
   parseProperties,
 } from './config/properties.ts';
+export { BUILTIN_CONFIG_PROVIDERS } from './config/providers/config-provider-registry.ts';
 export type { AdvertisedAddressOptions, Listener } from './config/worker-config.ts';
 export { parseListener, WORKER_CONFIG_DEF, WorkerConfig } from './config/worker-config.ts';
 export { DistributedHerder, type DistributedHerderOptions } from './distributed/distributed-herder.ts';
-export type { EmbeddedLogClientConfig, FsyncPolicy, RecoveryNote } from './embedded/embedded-log-client.ts';
-export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './embedded/embedded-log-client.ts';
 export type * from './herder/entities.ts';
 export type { Herder, PutConnectorResult } from './herder/herder.ts';
-export { connectionSettings, DEFAULT_MAX_PARTITION_FETCH_BYTES } from './kafka/client-config.ts';
+export type {
+  EmbeddedLogClientConfig,
+  FsyncPolicy,
+  RecoveryNote,
+} from './log/embedded/embedded-log-client.ts';
+export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './log/embedded/embedded-log-client.ts';
+export { connectionSettings, DEFAULT_MAX_PARTITION_FETCH_BYTES } from './log/kafka/client-config.ts';
+export type { PlatformaticLogClientConfig } from './log/kafka/platformatic-client.ts';
+export { PlatformaticLogClient, toConnectError } from './log/kafka/platformatic-client.ts';
 export type {
   CommitOffset,
   CreateTopicResult,
@@ -50,9 +57,7 @@ export type {
   TopicConfigSource,
   TopicDescription,
   TopicPartition,
-} from './kafka/log-client.ts';
-export type { PlatformaticLogClientConfig } from './kafka/platformatic-client.ts';
-export { PlatformaticLogClient, toConnectError } from './kafka/platformatic-client.ts';
+} from './log/log-client.ts';
 export { currentLogContext, type LogContext, withLogContext } from './logging/log-context.ts';
 export {
   type CreateLoggerOptions,
@@ -70,7 +75,6 @@ export {
   type RebalanceSnapshot,
   TaskMetrics,
 } from './metrics/index.ts';
-export { builtinPlugins } from './plugins/builtins.ts';
 export { loadPluginPath, type PluginPathResult } from './plugins/plugin-path.ts';
 export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
 export { JaasBasicAuth, parseJaasFile } from './rest/auth/jaas-basic-auth.ts';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, ConnectError, NotFoundError } from '@sluice/api';
 import { uniqueName } from '@sluice/testing';
-import type { LogClient, LogHeader, LogRecord, ProduceRecord, RecordAck } from '../src/kafka/log-client.ts';
+import type { LogClient, LogHeader, LogRecord, ProduceRecord, RecordAck } from '../src/log/log-client.ts';
 
 const PARTITIONS = 3;
 const COUNT = 500;

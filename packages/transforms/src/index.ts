@@ -1,4 +1,5 @@
 import type { PluginManifest } from '@sluice/api';
+import { compileJavaRegex, type JavaPattern, JavaReplacement, tryCompileJavaRegex } from '@sluice/api';
 import { Cast, CastKey, CastValue, castValue, parseCastSpec } from './cast.ts';
 import {
   DELETED_FIELD,
@@ -22,12 +23,6 @@ import { parseRenameMappings, ReplaceField, ReplaceFieldKey, ReplaceFieldValue }
 import { SetSchemaMetadata, SetSchemaMetadataKey, SetSchemaMetadataValue } from './set-schema-metadata.ts';
 import { TimestampConverter, TimestampConverterKey, TimestampConverterValue } from './timestamp-converter.ts';
 import { TimestampRouter } from './timestamp-router.ts';
-import {
-  compileJavaRegex,
-  type JavaPattern,
-  JavaReplacement,
-  tryCompileJavaRegex,
-} from './util/java-regex.ts';
 import { SimpleDateFormat } from './util/simple-date-format.ts';
 import { ValueToKey } from './value-to-key.ts';
 

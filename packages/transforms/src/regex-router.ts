@@ -1,6 +1,13 @@
-import { ConfigDef, type ConnectRecord, type Transformation } from '@sluice/api';
+import {
+  ConfigDef,
+  type ConnectRecord,
+  compileJavaRegex,
+  type JavaPattern,
+  JavaReplacement,
+  REGEX_VALIDATOR,
+  type Transformation,
+} from '@sluice/api';
 import { Parsed } from './util/config.ts';
-import { compileJavaRegex, type JavaPattern, JavaReplacement, REGEX_VALIDATOR } from './util/java-regex.ts';
 
 const REGEX = 'regex';
 const REPLACEMENT = 'replacement';

@@ -26,6 +26,14 @@ export {
 export type { ConfigData, ConfigProvider, ConfigProviderClass } from './config-provider.ts';
 export { Config, ConfigValue } from './config-value.ts';
 export { configKeysToMarkdown, documentedDefault } from './docs.ts';
+export { javaStringHash, javaTrim } from './java-format.ts';
+export {
+  compileJavaRegex,
+  type JavaPattern,
+  JavaReplacement,
+  REGEX_VALIDATOR,
+  tryCompileJavaRegex,
+} from './java-regex.ts';
 export { convertToString, convertToStringMapWithPasswordValues, parseType } from './parse.ts';
 export { Password } from './password.ts';
 export type { ParsedValue, ParsedValueOf } from './types.ts';

@@ -92,8 +92,8 @@ export function javaEqualsIgnoreCase(a: string, b: string): boolean {
   return true;
 }
 
-/** Java's `String.hashCode()` over UTF-16 code units. */
-function javaStringHash(s: string): number {
+/** Java's `String.hashCode()`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, in int32. */
+export function javaStringHash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
   return h;

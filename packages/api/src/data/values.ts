@@ -1,3 +1,4 @@
+import { javaTrim } from '../config/java-format.ts';
 import { DataError } from '../errors.ts';
 import { BigDecimal } from './big-decimal.ts';
 import { formatJavaDouble, formatJavaFloat } from './java-format.ts';
@@ -38,15 +39,6 @@ const STRUCT_SELECTOR = 'Schema{STRUCT}';
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-/** Java's `String.trim()`: strips leading and trailing characters up to U+0020. */
-function javaTrim(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && s.charCodeAt(start) <= 0x20) start++;
-  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
-  return start === 0 && end === s.length ? s : s.slice(start, end);
-}
 
 /** Kafka's `Utils.isBlank`: empty after Java trimming. */
 function isBlank(s: string): boolean {

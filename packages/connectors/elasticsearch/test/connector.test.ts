@@ -8,12 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import {
   ElasticsearchSinkConnector,
   OpenSearchSinkConnector,
   OpenSearchSinkTask,
 } from '@sluice/connector-elasticsearch';
-import { builtinPlugins, StandaloneHerder } from '@sluice/runtime';
+import { StandaloneHerder } from '@sluice/runtime';
 import { useOpenSearch } from '@sluice/testing';
 import { pino } from 'pino';
 import { MemoryLogger } from './harness.ts';
@@ -99,7 +100,7 @@ test('through a worker: the plugin config lists the keys, and validate reports a
       'embedded.log.dir': join(dir, 'data'),
       listeners: 'http://127.0.0.1:0',
     },
-    { logger: pino({ level: 'silent' }) },
+    { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
   );
   try {
     const keys = (await herder.connectorPluginConfig('ElasticsearchSink')).map((k) => k.name);

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder } from '@sluice/runtime';
 import { uniqueName, useKafka, useOpenSearch, usePostgres } from '@sluice/testing';
 import pg from 'pg';
@@ -134,7 +135,7 @@ async function runPipeline(workerProps: Record<string, string>, dir: string, pre
       listeners: 'http://127.0.0.1:0',
       ...workerProps,
     },
-    { logger: pino({ level: process.env.ES_TEST_LOG ?? 'warn' }) },
+    { logger: pino({ level: process.env.ES_TEST_LOG ?? 'warn' }), plugins: builtinPlugins() },
   );
   try {
     await db.sql.query(`

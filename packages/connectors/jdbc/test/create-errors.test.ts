@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder } from '@sluice/runtime';
 import { pino } from 'pino';
 import { mariaDb, type TestDb } from './helpers.ts';
@@ -32,7 +33,7 @@ test('a connector with a wrong password is refused at creation with the database
       'embedded.log.dir': join(dir, 'data'),
       listeners: 'http://127.0.0.1:0',
     },
-    { logger: pino({ level: 'silent' }) },
+    { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
   );
   await herder.start();
   try {

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder } from '@sluice/runtime';
 import { type PostgresTestServer, uniqueName, useKafka, usePostgres } from '@sluice/testing';
 import pg from 'pg';
@@ -100,7 +101,7 @@ test('PostgreSQL → Kafka → MariaDB keeps the table identical through inserts
       'offset.flush.interval.ms': '500',
       listeners: 'http://127.0.0.1:0',
     },
-    { logger: pino({ level: 'warn' }) },
+    { logger: pino({ level: 'warn' }), plugins: builtinPlugins() },
   );
   await herder.start();
   try {

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder } from '@sluice/runtime';
 import { pino } from 'pino';
 import { captureLogs, mariaDb, sqliteDb, type TestDb } from './helpers.ts';
@@ -47,7 +48,7 @@ async function worker(): Promise<StandaloneHerder> {
       'embedded.log.dir': join(dir, 'data'),
       listeners: 'http://127.0.0.1:0',
     },
-    { logger: pino({ level: 'warn' }) },
+    { logger: pino({ level: 'warn' }), plugins: builtinPlugins() },
   );
   await herder.start();
   return herder;

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import { parseConnectorConfigFile, StandaloneHerder } from '@sluice/runtime';
 import { promtoolCheckMetrics } from '@sluice/testing';
 import { pino } from 'pino';
@@ -25,7 +26,7 @@ test('the PostgreSQL task exposes Debezium snapshot and streaming metrics', asyn
       'embedded.log.dir': join(dir, 'data'),
       listeners: 'http://127.0.0.1:0',
     },
-    { logger: pino({ level: 'warn' }) },
+    { logger: pino({ level: 'warn' }), plugins: builtinPlugins() },
   );
   try {
     await db.sql.query(`CREATE TABLE items (id int PRIMARY KEY, label text);

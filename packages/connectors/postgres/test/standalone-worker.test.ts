@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import { type LogRecord, parseConnectorConfigFile, StandaloneHerder } from '@sluice/runtime';
 import { useKafka } from '@sluice/testing';
 import { pino } from 'pino';
@@ -63,7 +64,7 @@ async function runSeedConfig(workerProps: Record<string, string>, dir: string): 
       listeners: 'http://127.0.0.1:0',
       ...workerProps,
     },
-    { logger: pino({ level: 'warn' }) },
+    { logger: pino({ level: 'warn' }), plugins: builtinPlugins() },
   );
   try {
     await db.sql.query(`

@@ -14,6 +14,7 @@ import {
   CompositeValidator,
   ConfigDef,
   ConfigError,
+  javaTrim,
   LambdaValidator,
   NonEmptyString,
   NonEmptyStringWithoutControlChars,
@@ -571,15 +572,6 @@ export const SOURCE_CONNECTOR_CONFIG_DEF: ConfigDef = commonConnectorConfigDef()
     displayName: 'Offsets topic',
   });
 
-/** Java's `String.trim()`. */
-function javaTrim(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && s.charCodeAt(start) <= 0x20) start++;
-  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
-  return s.slice(start, end);
-}
-
 function isBlank(s: string | undefined): boolean {
   return s === undefined || javaTrim(s) === '';
 }
@@ -651,4 +643,17 @@ export function validateSinkTopics(
     }
   }
   return errors;
+}
+
+/** A sink connector's consumer group by default, `connect-<name>` (Kafka's `SinkUtils.consumerGroupId`). */
+export function defaultSinkGroupId(connector: string): string {
+  return `connect-${connector}`;
+}
+
+/**
+ * The group a sink connector's tasks consume and commit in: `consumer.override.group.id` when set
+ * and not empty, else {@link defaultSinkGroupId}. The offsets API reads and writes this group.
+ */
+export function sinkGroupId(connector: string, config: Readonly<Record<string, string | undefined>>): string {
+  return config['consumer.override.group.id'] || defaultSinkGroupId(connector);
 }

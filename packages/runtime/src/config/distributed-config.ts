@@ -21,7 +21,6 @@ import {
   Range,
   ValidString,
 } from '@sluice/api';
-import type { ConnectProtocolMode } from '../distributed/connect-protocol.ts';
 import { WORKER_CONFIG_DEF, WorkerConfig } from './worker-config.ts';
 
 /** `-1` (the broker's default) or at least 1, as Kafka's partitions / replication factor validators. */
@@ -83,6 +82,9 @@ const VERIFICATION_ALGORITHMS_DOC =
   'A list of permitted algorithms for verifying internal requests, which must include the algorithm used for the inter.worker.signature.algorithm property.';
 
 /** The worker keys plus Kafka's `DistributedConfig` keys, in Kafka's definition order. */
+
+/** `connect.protocol`: the group protocol a worker offers (eager, compatible, sessioned). */
+export type ConnectProtocolMode = 'eager' | 'compatible' | 'sessioned';
 export const DISTRIBUTED_CONFIG_DEF: ConfigDef = new ConfigDef(WORKER_CONFIG_DEF)
   .define({
     name: 'group.id',

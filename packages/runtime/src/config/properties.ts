@@ -687,3 +687,10 @@ export function parseConnectorConfigFile(
 export async function loadConnectorConfigFile(path: string): Promise<ConnectorConfigFile> {
   return parseConnectorConfigFile(await readBytes(path), path);
 }
+
+/** The keys with `prefix`, stripped of it. */
+export function withPrefix(props: Readonly<Record<string, string>>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(props)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}

@@ -21,6 +21,7 @@ import {
   CaseInsensitiveValidString,
   ConfigDef,
   ConfigError,
+  javaTrim,
   LambdaValidator,
   NonEmptyString,
   type ParsedValue,
@@ -143,15 +144,6 @@ const EMBEDDED_LOG_DIR_DOC =
   'Sluice only (not an Apache Kafka Connect setting): the directory of the embedded, file-backed log that a ' +
   'standalone worker uses instead of Kafka when <code>bootstrap.servers</code> is not set. ' +
   'Ignored when <code>bootstrap.servers</code> is set.';
-
-/** Java's `String.trim()`. */
-function javaTrim(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && s.charCodeAt(start) <= 0x20) start++;
-  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
-  return s.slice(start, end);
-}
 
 /** Kafka's `Utils.isBlank`. */
 function isBlank(s: string | null | undefined): boolean {

@@ -1,3 +1,4 @@
+import { type ConnectorTaskId, compareStrings } from '../connector-task-id.ts';
 import {
   type ConfigRecord,
   parseConfigRecord,
@@ -5,7 +6,6 @@ import {
   type SessionKey,
   type TargetState,
 } from './config-records.ts';
-import { type ConnectorTaskId, compareStrings } from './connector-task-id.ts';
 
 /** The config offset before any record was read (Kafka's `ClusterConfigState.NO_OFFSET`). */
 export const NO_OFFSET = -1;

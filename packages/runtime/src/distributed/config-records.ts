@@ -1,5 +1,5 @@
 import { type ConnectError, DataError, Schema, SchemaBuilder, Struct } from '@sluice/api';
-import { type ConnectorTaskId, parseDashedTaskId } from './connector-task-id.ts';
+import { type ConnectorTaskId, parseDashedTaskId } from '../connector-task-id.ts';
 import { decodeSchemaless, encodeStruct, isRecord, javaClassName, javaIntValue } from './internal-json.ts';
 
 /**

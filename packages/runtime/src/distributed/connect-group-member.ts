@@ -56,19 +56,19 @@
  */
 
 import pino, { type Logger } from 'pino';
-import type { PlatformaticLogClientConfig } from '../kafka/platformatic-client.ts';
-import { sleep } from '../worker/task-state.ts';
+import type { ConnectProtocolMode } from '../config/distributed-config.ts';
+import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
+import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
+import { sleep } from '../sleep.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
 import {
   ASSIGNMENT_NO_ERROR,
   CONNECT_PROTOCOL_TYPE,
   type ConnectAssignment,
-  type ConnectProtocolMode,
   decodeAssignment,
   joinGroupProtocols,
   protocolVersion,
 } from './connect-protocol.ts';
-import { type ConnectorTaskId, taskIdString } from './connector-task-id.ts';
 import { COORDINATOR_ERRORS, GroupClient, GroupRequestError, kafkaErrorName } from './group-client.ts';
 import { IncrementalCooperativeAssignor } from './incremental-cooperative-assignor.ts';
 import { performLeaderAssignment } from './leader-assignment.ts';

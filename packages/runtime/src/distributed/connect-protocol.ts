@@ -1,5 +1,6 @@
 import { ConfigError, DataError } from '@sluice/api';
-import type { ConnectorTaskId } from './connector-task-id.ts';
+import type { ConnectProtocolMode } from '../config/distributed-config.ts';
+import type { ConnectorTaskId } from '../connector-task-id.ts';
 import { ProtocolReader, ProtocolWriter } from './protocol-buffer.ts';
 
 /**
@@ -18,8 +19,7 @@ export const CONNECT_PROTOCOLS = {
   eager: { name: 'default', version: 0 },
   compatible: { name: 'compatible', version: 1 },
   sessioned: { name: 'sessioned', version: 2 },
-} as const;
-export type ConnectProtocolMode = keyof typeof CONNECT_PROTOCOLS;
+} as const satisfies Record<ConnectProtocolMode, { name: string; version: number }>;
 export type ConnectSubProtocol = (typeof CONNECT_PROTOCOLS)[ConnectProtocolMode]['name'];
 
 /** A task id of -1 in an assignment stands for the connector instance itself. */

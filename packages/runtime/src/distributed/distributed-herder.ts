@@ -20,29 +20,23 @@
  * fence), connector-specific offsets topics, cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
-
-import {
-  AlreadyExistsError,
-  BadRequestError,
-  type Connector,
-  NotFoundError,
-  NotLeaderError,
-  SinkConnector,
-  TopicPartition,
-  TopicPartitionMap,
-} from '@sluice/api';
+import { AlreadyExistsError, BadRequestError, NotFoundError, NotLeaderError } from '@sluice/api';
 import { type Logger, pino } from 'pino';
 import { DistributedConfig } from '../config/distributed-config.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import {
-  alteredMessage,
-  alterSource,
+  alterOffsets,
+  type OffsetsContext,
+  readOffsets,
+  resetOffsets,
+  stoppedOffsetsMessage,
+} from '../herder/connector-offsets.ts';
+import {
   checkWorkerClientConfigs,
   connectorPluginConfig,
   failedRecord,
   invalidConfigMessage,
-  parseSinkOffsets,
-  parseSourceOffsets,
   sameConfig,
   statusJson,
   validateConnectorConfig,
@@ -62,23 +56,23 @@ import type {
 } from '../herder/entities.ts';
 import type { Forward, Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
 import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
-import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
-import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
+import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
+import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { RebalanceStats } from '../metrics/rebalance-stats.ts';
 import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { RestError } from '../rest/errors.ts';
-import { offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
-import type { StateRecord, StatusBackingStore } from '../storage/status-store.ts';
+import { sleep } from '../sleep.ts';
+import { INITIAL_TO_TARGET } from '../states.ts';
+import type { StateRecord } from '../storage/status-store.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
-import { sleep } from '../worker/task-state.ts';
 import { Worker } from '../worker/worker.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
 import type { RawConfig, SessionKey } from './config-records.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
-import { type ConnectorTaskId, taskIdString } from './connector-task-id.ts';
+import { GenerationalStatusStore } from './generational-status-store.ts';
 import { internalTopicSettings } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
 import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
@@ -92,81 +86,10 @@ import {
 } from './request-signing.ts';
 import { forwardRequest, nextForward } from './rest-forwarder.ts';
 
-const INITIAL_TO_TARGET: Record<InitialState, TargetState> = {
-  RUNNING: 'STARTED',
-  PAUSED: 'PAUSED',
-  STOPPED: 'STOPPED',
-};
-
-const STOPPED_OFFSETS_MESSAGE = (name: string): string =>
-  "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/" +
-  `${name}/stop' endpoint`;
-
-/**
- * What the Worker reports, written to the status topic with this worker's group generation;
- * FAILED and UNASSIGNED are Kafka's "safe" writes (skipped when a newer owner has reported).
- */
-class GenerationalStatusStore implements StatusBackingStore {
-  readonly #store: KafkaStatusBackingStore;
-  readonly #generation: () => number;
-  readonly #workerId: () => string;
-
-  constructor(store: KafkaStatusBackingStore, generation: () => number, workerId: () => string) {
-    this.#store = store;
-    this.#generation = generation;
-    this.#workerId = workerId;
-  }
-
-  putConnector(name: string, status: StateRecord): Promise<void> {
-    const record = { ...status, generation: this.#generation() };
-    return status.state === 'FAILED' || status.state === 'UNASSIGNED'
-      ? this.#store.putConnectorSafe(name, record)
-      : this.#store.putConnector(name, record);
-  }
-
-  putTask(connector: string, task: number, status: StateRecord): Promise<void> {
-    const record = { ...status, generation: this.#generation() };
-    return status.state === 'FAILED' || status.state === 'UNASSIGNED'
-      ? this.#store.putTaskSafe(connector, task, record)
-      : this.#store.putTask(connector, task, record);
-  }
-
-  getConnector(name: string): StateRecord | undefined {
-    return this.#store.getConnector(name);
-  }
-
-  getTask(connector: string, task: number): StateRecord | undefined {
-    return this.#store.getTask(connector, task);
-  }
-
-  getTasks(connector: string): Array<[number, StateRecord]> {
-    return this.#store.getTasks(connector);
-  }
-
-  deleteTask(connector: string, task: number): Promise<void> {
-    return this.#store.deleteTask(connector, task, this.#workerId(), this.#generation());
-  }
-
-  deleteConnector(name: string): Promise<void> {
-    return this.#store.deleteConnector(name, this.#workerId(), this.#generation());
-  }
-
-  addTopic(connector: string, topic: string): Promise<void> {
-    return this.#store.addTopic(connector, topic);
-  }
-
-  topics(connector: string): string[] {
-    return this.#store.topics(connector);
-  }
-
-  resetTopics(connector: string): Promise<void> {
-    return this.#store.resetTopics(connector);
-  }
-}
-
 export interface DistributedHerderOptions {
   logger?: Logger;
-  plugins?: PluginRegistry;
+  /** The plugins the distribution ships (the runtime names no plugin package); `plugin.path` adds to them. */
+  plugins: PluginRegistry;
 }
 
 export class DistributedHerder implements Herder {
@@ -296,7 +219,7 @@ export class DistributedHerder implements Herder {
   /** Builds a herder from worker properties. Throws ConfigError for bad properties. */
   static async create(
     workerProps: Record<string, string>,
-    options: DistributedHerderOptions = {},
+    options: DistributedHerderOptions,
   ): Promise<DistributedHerder> {
     const logger = options.logger ?? pino({ level: 'info' });
     // As Kafka: plugin.path (raw) is scanned first, then `${provider:path:key}` in the worker
@@ -529,28 +452,7 @@ export class DistributedHerder implements Herder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
     if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
-    if (this.#worker.connectorType(config) === 'sink') {
-      const offsets = await this.client.fetchGroupOffsets(sinkGroup(name, config));
-      return {
-        offsets: offsets.map((o) => ({
-          partition: { kafka_topic: o.topic, kafka_partition: o.partition },
-          offset: { kafka_offset: o.offset },
-        })),
-      };
-    }
-    const keys = await this.#offsets.keysOf(name);
-    const values = await this.#offsets.get(keys);
-    const offsets: ConnectorOffsets['offsets'] = [];
-    for (const key of keys) {
-      const parsed = parseOffsetKey(key);
-      const value = values.get(key);
-      if (parsed === null || value === undefined) continue;
-      offsets.push({
-        partition: { ...parsed.partition },
-        offset: JSON.parse(value) as Record<string, unknown>,
-      });
-    }
-    return { offsets };
+    return readOffsets(this.#offsetsContext(), name, config);
   }
 
   validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
@@ -815,37 +717,7 @@ export class DistributedHerder implements Herder {
   alterConnectorOffsets(name: string, offsets: ConnectorOffsets, forward?: Forward): Promise<Message> {
     return this.#onLeader(
       forward,
-      async () => {
-        const config = this.#requireStopped(name);
-        if (!Array.isArray(offsets?.offsets) || offsets.offsets.length === 0)
-          throw new BadRequestError('The offsets to be altered must not be empty');
-        const connector = this.#worker.newConnector(config);
-        if (connector instanceof SinkConnector) {
-          const parsed = parseSinkOffsets(offsets);
-          const accepted = await connector.alterOffsets(config, parsed);
-          const group = sinkGroup(name, config);
-          const toCommit = [...parsed]
-            .filter(([, o]) => o !== null)
-            .map(([tp, o]) => ({ topic: tp.topic, partition: tp.partition, offset: o! }));
-          const toDelete = [...parsed]
-            .filter(([, o]) => o === null)
-            .map(([tp]) => ({ topic: tp.topic, partition: tp.partition }));
-          if (toCommit.length > 0) await this.client.commitGroupOffsets(group, toCommit);
-          if (toDelete.length > 0) await this.client.deleteGroupOffsets(group, toDelete);
-          return { message: alteredMessage(accepted, 'altered') };
-        }
-        const parsed = parseSourceOffsets(offsets);
-        const accepted = await alterSource(connector, config, parsed);
-        await this.#offsets.set(
-          new Map(
-            parsed.map((p) => [
-              offsetKey(name, p.partition),
-              p.offset === null ? null : JSON.stringify(p.offset),
-            ]),
-          ),
-        );
-        return { message: alteredMessage(accepted, 'altered') };
-      },
+      async () => alterOffsets(this.#offsetsContext(), name, this.#requireStopped(name), offsets),
       async (leaderUrl, next) =>
         (
           await forwardRequest<Message>(leaderUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, {
@@ -859,25 +731,7 @@ export class DistributedHerder implements Herder {
   resetConnectorOffsets(name: string, forward?: Forward): Promise<Message> {
     return this.#onLeader(
       forward,
-      async () => {
-        const config = this.#requireStopped(name);
-        const connector: Connector = this.#worker.newConnector(config);
-        if (connector instanceof SinkConnector) {
-          const group = sinkGroup(name, config);
-          const current = await this.client.fetchGroupOffsets(group);
-          const parsed = new TopicPartitionMap<number | null>(
-            current.map((c) => [new TopicPartition(c.topic, c.partition), null]),
-          );
-          const accepted = await connector.alterOffsets(config, parsed);
-          await this.client.deleteGroups([group]);
-          return { message: alteredMessage(accepted, 'reset') };
-        }
-        const keys = await this.#offsets.keysOf(name);
-        const partitions = keys.map((k) => ({ partition: parseOffsetKey(k)!.partition, offset: null }));
-        const accepted = await alterSource(connector, config, partitions);
-        await this.#offsets.set(new Map(keys.map((k) => [k, null])));
-        return { message: alteredMessage(accepted, 'reset') };
-      },
+      async () => resetOffsets(this.#offsetsContext(), name, this.#requireStopped(name)),
       async (leaderUrl, next) =>
         (
           await forwardRequest<Message>(leaderUrl, 'DELETE', `/connectors/${enc(name)}/offsets`, {
@@ -885,6 +739,10 @@ export class DistributedHerder implements Herder {
           })
         ).body,
     );
+  }
+
+  #offsetsContext(): OffsetsContext {
+    return { log: this.client, offsets: this.#offsets, worker: this.#worker };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -903,7 +761,7 @@ export class DistributedHerder implements Herder {
     const config = strings(snapshot.rawConnectorConfig(name));
     if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
     if (snapshot.targetState(name) !== 'STOPPED' || snapshot.taskCount(name) > 0)
-      throw new BadRequestError(STOPPED_OFFSETS_MESSAGE(name));
+      throw new BadRequestError(stoppedOffsetsMessage(name));
     return config;
   }
 
@@ -1358,10 +1216,6 @@ function strings(raw: RawConfig | undefined): Record<string, string> | undefined
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (v !== null) out[k] = v;
   return out;
-}
-
-function sinkGroup(name: string, config: Readonly<Record<string, string>>): string {
-  return config['consumer.override.group.id'] || `connect-${name}`;
 }
 
 function enc(name: string): string {

@@ -7,14 +7,13 @@ import {
   FindCoordinatorKeyTypes,
   type heartbeatV4,
   type joinGroupV9,
-  kGetApi,
-  kGetConnection,
   type leaveGroupV5,
   type syncGroupV5,
 } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
-import type { PlatformaticLogClientConfig } from '../kafka/platformatic-client.ts';
-import { toConnectError } from '../kafka/platformatic-client.ts';
+import { libraryApi, libraryConnection } from '../log/kafka/library-internals.ts';
+import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
+import { toConnectError } from '../log/kafka/platformatic-client.ts';
 
 /**
  * The classic group protocol requests a Connect worker sends (FindCoordinator, JoinGroup,
@@ -187,18 +186,10 @@ export class GroupClient {
     let api: API<Args, Response>;
     let connection: Connection;
     try {
-      api = await new Promise<API<Args, Response>>((resolve, reject) => {
-        this.#admin[kGetApi]<Args, Response>(name, (error, found) => {
-          if (error !== null || found === undefined) reject(error ?? new Error(`API ${name} unavailable`));
-          else resolve(found);
-        });
+      api = await libraryApi<Args, Response>(this.#admin, name).catch((error: Error | null) => {
+        throw error ?? new Error(`API ${name} unavailable`);
       });
-      connection = await new Promise<Connection>((resolve, reject) => {
-        this.#admin[kGetConnection](broker, (error, found) => {
-          if (error !== null || found === undefined) reject(error ?? new Error('no connection'));
-          else resolve(found);
-        });
-      });
+      connection = await libraryConnection(this.#admin, broker);
     } catch (err) {
       throw wrap(err, `${what} failed`);
     }

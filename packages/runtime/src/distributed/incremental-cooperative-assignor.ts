@@ -1,5 +1,5 @@
 import { ConfigError } from '@sluice/api';
-import { type ConnectorTaskId, compareStrings, compareTaskIds, taskIdString } from './connector-task-id.ts';
+import { type ConnectorTaskId, compareStrings, compareTaskIds, taskIdString } from '../connector-task-id.ts';
 
 /**
  * Kafka Connect's incremental cooperative assignor (KIP-415, `connect.protocol` compatible or

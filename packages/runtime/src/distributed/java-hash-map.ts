@@ -10,6 +10,7 @@
  * is under 64 buckets; iteration goes bucket by bucket, insertion order within a bucket.
  * Not modelled: tree bins (9+ colliding keys in a table of 64+ buckets), which reorder a bucket.
  */
+import { javaStringHash } from '@sluice/api';
 export function javaHashMapOrder(keys: readonly string[]): string[] {
   const hashes = keys.map((k) => spread(javaStringHash(k)));
   let capacity = 16;
@@ -25,13 +26,6 @@ export function javaHashMapOrder(keys: readonly string[]): string[] {
     .map((key, index) => ({ key, index, bucket: bucketOf(index) }))
     .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
     .map((e) => e.key);
-}
-
-/** Java's `String.hashCode()`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, in int32. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
 }
 
 /** `HashMap.hash`: folds the high bits into the low ones. */

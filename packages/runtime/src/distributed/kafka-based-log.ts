@@ -6,8 +6,8 @@ import type {
   LogRecord,
   RecordAck,
   TopicDescription,
-} from '../kafka/log-client.ts';
-import { sleep } from '../worker/task-state.ts';
+} from '../log/log-client.ts';
+import { sleep } from '../sleep.ts';
 
 /**
  * One internal topic read and written through a {@link LogClient} (Kafka Connect's

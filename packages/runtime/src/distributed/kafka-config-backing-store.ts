@@ -1,6 +1,6 @@
 import { ConfigError, ConnectError } from '@sluice/api';
 import pino, { type Logger } from 'pino';
-import type { LogClient } from '../kafka/log-client.ts';
+import type { LogClient } from '../log/log-client.ts';
 import { type ClusterConfigState, type ConfigChange, ConfigTopicState } from './cluster-config-state.ts';
 import {
   type ConfigTopicRecord,

@@ -1,6 +1,6 @@
 import { ConnectError } from '@sluice/api';
 import pino, { type Logger } from 'pino';
-import type { LogClient } from '../kafka/log-client.ts';
+import type { LogClient } from '../log/log-client.ts';
 import { type OffsetBackingStore, parseOffsetKey } from '../storage/offset-store.ts';
 import { KafkaBasedLog, type LogEntry, withTimeout } from './kafka-based-log.ts';
 

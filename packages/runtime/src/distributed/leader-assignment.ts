@@ -1,3 +1,4 @@
+import { type ConnectorTaskId, compareStrings, compareTaskIds } from '../connector-task-id.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
 import {
   ASSIGNMENT_CONFIG_MISMATCH,
@@ -8,7 +9,6 @@ import {
   protocolVersion,
   type WorkerMetadata,
 } from './connect-protocol.ts';
-import { type ConnectorTaskId, compareStrings, compareTaskIds } from './connector-task-id.ts';
 import type { IncrementalCooperativeAssignor, WorkAllocation } from './incremental-cooperative-assignor.ts';
 
 /**

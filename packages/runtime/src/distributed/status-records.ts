@@ -1,5 +1,5 @@
 import { DataError, Schema, SchemaBuilder, Struct } from '@sluice/api';
-import { type ConnectorTaskId, parseDashedTaskId } from './connector-task-id.ts';
+import { type ConnectorTaskId, parseDashedTaskId } from '../connector-task-id.ts';
 import { decodeSchemaless, encodeStruct, encodeWithSchema, isRecord } from './internal-json.ts';
 
 /**

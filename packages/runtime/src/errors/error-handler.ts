@@ -22,9 +22,9 @@
 
 import { ConnectError, errorTrace, RetriableError } from '@sluice/api';
 import type { Logger } from 'pino';
-import type { LogHeader, LogRecord, ProduceRecord } from '../kafka/log-client.ts';
+import type { LogHeader, LogRecord, ProduceRecord } from '../log/log-client.ts';
 import { TaskErrorCounters } from '../metrics/task-metrics.ts';
-import { sleep } from '../worker/task-state.ts';
+import { sleep } from '../sleep.ts';
 
 export type Stage =
   | 'TASK_POLL'

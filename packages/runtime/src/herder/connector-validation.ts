@@ -16,26 +16,24 @@ import {
   generateConfigInfos,
   NotFoundError,
   NULL_VALUE_MESSAGE,
-  type SourceMap,
-  TopicPartition,
-  TopicPartitionMap,
   toConfigKeyInfo,
 } from '@sluice/api';
 import {
   SINK_CONNECTOR_CONFIG_DEF,
   SOURCE_CONNECTOR_CONFIG_DEF,
+  sinkGroupId,
   validateSinkTopics,
 } from '../config/connector-config.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import type { WorkerConfig } from '../config/worker-config.ts';
-import type { ConfigInfos, ConfigKeyInfo, ConnectorOffsets, ConnectorStatus } from '../herder/entities.ts';
+import type { ConfigInfos, ConfigKeyInfo, ConnectorStatus } from '../herder/entities.ts';
 import {
   checkClientProps,
   policyName,
   sinkConsumerDefaults,
   taskClientProps,
   validateClientOverrides,
-} from '../kafka/client-config.ts';
+} from '../log/kafka/client-config.ts';
 import { missingPluginHint } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { StateRecord } from '../storage/status-store.ts';
@@ -120,7 +118,7 @@ export async function validateConnectorConfig(
   }
   if (isSink && ctx.workerGroupId !== undefined) {
     const key = 'consumer.override.group.id';
-    const group = config[key] || `connect-${config.name ?? ''}`;
+    const group = sinkGroupId(config.name ?? '', config);
     if (group === ctx.workerGroupId) {
       let v = values.get(key);
       if (v === undefined) {
@@ -283,84 +281,6 @@ export function javaMap(config: Record<string, string | null>): string {
   return `{${javaHashMapOrder(Object.keys(config))
     .map((k) => `${k}=${config[k]}`)
     .join(', ')}}`;
-}
-
-export function alteredMessage(accepted: boolean, verb: 'altered' | 'reset'): string {
-  return accepted
-    ? `The offsets for this connector have been ${verb} successfully`
-    : `The Connect framework-managed offsets for this connector have been ${verb} successfully. However, if this connector manages offsets externally, they will need to be manually ${verb} in the system that the connector uses.`;
-}
-
-export function isPrimitive(v: unknown): boolean {
-  return v === null || ['string', 'number', 'boolean'].includes(typeof v);
-}
-
-export function parseSourceOffsets(
-  offsets: ConnectorOffsets,
-): Array<{ partition: SourceMap; offset: SourceMap | null }> {
-  return offsets.offsets.map((o) => {
-    if (o.partition === null || typeof o.partition !== 'object' || Array.isArray(o.partition)) {
-      throw new BadRequestError('Source partitions must be non-null JSON objects');
-    }
-    for (const v of Object.values(o.partition)) {
-      if (!isPrimitive(v))
-        throw new BadRequestError('Source partition values must be primitive (string, number or boolean)');
-    }
-    if (o.offset !== null) {
-      if (typeof o.offset !== 'object' || Array.isArray(o.offset))
-        throw new BadRequestError('Source offsets must be JSON objects or null');
-      for (const v of Object.values(o.offset)) {
-        if (!isPrimitive(v))
-          throw new BadRequestError('Source offset values must be primitive (string, number or boolean)');
-      }
-    }
-    return { partition: o.partition, offset: o.offset };
-  });
-}
-
-export function parseSinkOffsets(offsets: ConnectorOffsets): TopicPartitionMap<number | null> {
-  const out = new TopicPartitionMap<number | null>();
-  for (const o of offsets.offsets) {
-    if (o.partition?.kafka_topic === undefined || o.partition?.kafka_partition === undefined) {
-      throw new BadRequestError(
-        "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'",
-      );
-    }
-    const topic = o.partition.kafka_topic;
-    const partition = Number(o.partition?.kafka_partition);
-    if (typeof topic !== 'string' || topic === '') {
-      throw new BadRequestError(
-        'Kafka topic must be specified in the sink connector partition as a non-empty string under the key kafka_topic',
-      );
-    }
-    if (!Number.isInteger(partition) || partition < 0) {
-      throw new BadRequestError(
-        'Kafka partition must be specified in the sink connector partition as a non-negative integer under the key kafka_partition',
-      );
-    }
-    let offset: number | null = null;
-    if (o.offset !== null) {
-      offset = Number(o.offset?.kafka_offset);
-      if (!Number.isInteger(offset) || offset < 0) {
-        throw new BadRequestError(
-          'Kafka offset must be specified in the sink connector offset as a non-negative integer under the key kafka_offset',
-        );
-      }
-    }
-    out.set(new TopicPartition(topic, partition), offset);
-  }
-  return out;
-}
-
-export async function alterSource(
-  connector: Connector,
-  config: Record<string, string>,
-  offsets: Array<{ partition: SourceMap; offset: SourceMap | null }>,
-): Promise<boolean> {
-  const c = connector as unknown as {
-    alterOffsets(config: Record<string, string>, offsets: unknown): Promise<boolean> | boolean;
-  };
-  return c.alterOffsets(config, offsets);
 }
 
 /**

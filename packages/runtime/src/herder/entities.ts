@@ -3,24 +3,12 @@
  * return these; the REST layer serializes them unchanged.
  */
 import type { ConfigInfos, ConfigKeyInfo } from '@sluice/api';
+import type { ConnectorTaskId } from '../connector-task-id.ts';
+import type { ConnectorType, ConnectState } from '../states.ts';
 
+export type { ConnectorTaskId } from '../connector-task-id.ts';
+export type { ConnectorType, ConnectState, InitialState, TargetState } from '../states.ts';
 export type { ConfigInfos, ConfigKeyInfo };
-
-/** What users ask for (`TargetState`); stored with the config. */
-export type TargetState = 'STARTED' | 'PAUSED' | 'STOPPED';
-
-/** `initial_state` of a create request (KIP-980). */
-export type InitialState = 'RUNNING' | 'PAUSED' | 'STOPPED';
-
-/** Reported connector and task states. */
-export type ConnectState = 'UNASSIGNED' | 'RUNNING' | 'PAUSED' | 'FAILED' | 'RESTARTING' | 'STOPPED';
-
-export type ConnectorType = 'source' | 'sink' | 'unknown';
-
-export interface ConnectorTaskId {
-  connector: string;
-  task: number;
-}
 
 /** `GET /connectors/{c}`. */
 export interface ConnectorInfo {

@@ -12,10 +12,8 @@ import {
 } from '../config/providers/config-provider-registry.ts';
 import type { ConfigTransformResult } from '../config/providers/config-transformer.ts';
 import { resolveWorkerProperties } from '../config/providers/worker-config-providers.ts';
-import { builtinPlugins } from '../plugins/builtins.ts';
 import { loadPluginPath, type PluginPathResult } from '../plugins/plugin-path.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
-import { SLUICE_VERSION } from '../version.ts';
 
 /** The worker property listing plugin directories. */
 export const PLUGIN_PATH_CONFIG = 'plugin.path';
@@ -23,13 +21,13 @@ export const PLUGIN_PATH_CONFIG = 'plugin.path';
 /** Options of {@link bootstrapWorker}. */
 export interface WorkerBootstrapOptions {
   logger: Logger;
-  /** The plugins to add `plugin.path` to; default every built-in plugin. */
-  plugins?: PluginRegistry;
+  /** The plugins to add `plugin.path` to: those the distribution ships (`builtinPlugins` of `@sluice/cli`). */
+  plugins: PluginRegistry;
 }
 
 /** The outcome of {@link bootstrapWorker}. */
 export interface WorkerBootstrap {
-  /** The built-in plugins (or the given ones) and those loaded from `plugin.path`. */
+  /** The given plugins and those loaded from `plugin.path`. */
   readonly plugins: PluginRegistry;
   /** What `plugin.path` loaded and what failed (failures are logged, never thrown). */
   readonly pluginPath: PluginPathResult;
@@ -62,8 +60,7 @@ export async function bootstrapWorker(
   rawProps: Readonly<Record<string, string>>,
   options: WorkerBootstrapOptions,
 ): Promise<WorkerBootstrap> {
-  const { logger } = options;
-  const plugins = options.plugins ?? builtinPlugins(SLUICE_VERSION);
+  const { logger, plugins } = options;
   const pluginPath = await loadPluginPath(plugins, rawPluginPath(rawProps), logger);
   const providers = configProvidersOf(plugins);
   const resolved = await resolveWorkerProperties(rawProps, providers, { logger });

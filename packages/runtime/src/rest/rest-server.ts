@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { isRegistryPath, type SchemaRegistry, schemaRegistryPlugin } from '@sluice/schema-registry';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Herder } from '../herder/herder.ts';
-import type { LogClient } from '../kafka/log-client.ts';
+import type { LogClient } from '../log/log-client.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { isMetricsPath, registerMetricsRoute } from '../metrics/rest-route.ts';

@@ -10,7 +10,7 @@
 import { BadRequestError } from '@sluice/api';
 import type { TaskInfo } from '../herder/entities.ts';
 import type { Herder } from '../herder/herder.ts';
-import { JAVA_CLIENT_CONFIG_TYPES } from '../kafka/java-client-config-types.ts';
+import { JAVA_CLIENT_CONFIG_TYPES } from '../log/kafka/java-client-config-types.ts';
 
 /** The worker key that turns masking on. */
 export const MASK_PASSWORDS_CONFIG = 'rest.mask.passwords';

@@ -7,7 +7,7 @@
 import { request as httpsRequest } from 'node:https';
 import { type ConnectionOptions, createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigError } from '@sluice/api';
-import { tlsOptions } from '../kafka/client-config.ts';
+import { tlsOptions } from '../log/kafka/client-config.ts';
 import { inboundAuthorization } from './auth/rest-auth.ts';
 
 /** The listener prefix Kafka reads first for the REST server's TLS (`listeners.https.`). */

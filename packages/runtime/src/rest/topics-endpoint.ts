@@ -13,7 +13,7 @@
  *                                                        {offsets: [{partition, offset}]}
  */
 import type { FastifyInstance } from 'fastify';
-import type { LogClient } from '../kafka/log-client.ts';
+import type { LogClient } from '../log/log-client.ts';
 import { RestError } from './errors.ts';
 
 export const TOPICS_ENDPOINT_PREFIX = '/sluice/topics';

@@ -1,24 +1,19 @@
-import {
-  AlreadyExistsError,
-  BadRequestError,
-  NotFoundError,
-  SinkConnector,
-  TopicPartition,
-  TopicPartitionMap,
-} from '@sluice/api';
+import { AlreadyExistsError, BadRequestError, NotFoundError } from '@sluice/api';
 import { type Logger, pino } from 'pino';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { WorkerConfig } from '../config/worker-config.ts';
-import { EmbeddedLogClient } from '../embedded/embedded-log-client.ts';
 import {
-  alteredMessage,
-  alterSource,
+  alterOffsets,
+  type OffsetsContext,
+  readOffsets,
+  resetOffsets,
+  stoppedOffsetsMessage,
+} from '../herder/connector-offsets.ts';
+import {
   checkWorkerClientConfigs,
   connectorPluginConfig,
   failedRecord,
   invalidConfigMessage,
-  parseSinkOffsets,
-  parseSourceOffsets,
   sameConfig,
   statusJson,
   validateConnectorConfig,
@@ -38,13 +33,15 @@ import type {
 } from '../herder/entities.ts';
 import type { Herder, PutConnectorResult } from '../herder/herder.ts';
 import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
-import { connectionSettings, producerSettings, taskClientProps } from '../kafka/client-config.ts';
-import type { LogClient } from '../kafka/log-client.ts';
-import { PlatformaticLogClient } from '../kafka/platformatic-client.ts';
+import { EmbeddedLogClient } from '../log/embedded/embedded-log-client.ts';
+import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
+import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
+import type { LogClient } from '../log/log-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
-import { FileOffsetBackingStore, offsetKey, parseOffsetKey } from '../storage/offset-store.ts';
+import { INITIAL_TO_TARGET } from '../states.ts';
+import { FileOffsetBackingStore } from '../storage/offset-store.ts';
 import { MemoryStatusStore } from '../storage/status-store.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
@@ -54,12 +51,6 @@ interface ConnectorEntry {
   target: TargetState;
   taskConfigs: Record<string, string>[];
 }
-
-const INITIAL_TO_TARGET: Record<InitialState, TargetState> = {
-  RUNNING: 'STARTED',
-  PAUSED: 'PAUSED',
-  STOPPED: 'STOPPED',
-};
 
 /**
  * The standalone herder (Kafka's `StandaloneHerder`): one worker, connector configs in memory,
@@ -120,11 +111,12 @@ export class StandaloneHerder implements Herder {
 
   /**
    * Builds a herder from worker properties: Kafka when `bootstrap.servers` is set, else the
-   * embedded log under `embedded.log.dir`. Throws ConfigError for bad properties.
+   * embedded log under `embedded.log.dir`. `plugins` are those the distribution ships (the runtime
+   * names no plugin package); `plugin.path` adds to them. Throws ConfigError for bad properties.
    */
   static async create(
     workerProps: Record<string, string>,
-    options: { logger?: Logger; plugins?: PluginRegistry } = {},
+    options: { logger?: Logger; plugins: PluginRegistry },
   ): Promise<StandaloneHerder> {
     const logger = options.logger ?? pino({ level: 'info' });
     // As Kafka: plugin.path (raw) is scanned first, then `${provider:path:key}` in the worker
@@ -349,88 +341,20 @@ export class StandaloneHerder implements Herder {
   }
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
-    const entry = this.#entry(name);
-    if (this.#worker.connectorType(entry.config) === 'sink') {
-      const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
-      const offsets = await this.log.fetchGroupOffsets(group);
-      return {
-        offsets: offsets.map((o) => ({
-          partition: { kafka_topic: o.topic, kafka_partition: o.partition },
-          offset: { kafka_offset: o.offset },
-        })),
-      };
-    }
-    const keys = await this.#offsetStore.keysOf(name);
-    const values = await this.#offsetStore.get(keys);
-    const offsets: ConnectorOffsets['offsets'] = [];
-    for (const key of keys) {
-      const parsed = parseOffsetKey(key);
-      const value = values.get(key);
-      if (parsed === null || value === undefined) continue;
-      offsets.push({
-        partition: { ...parsed.partition },
-        offset: JSON.parse(value) as Record<string, unknown>,
-      });
-    }
-    return { offsets };
+    return readOffsets(this.#offsetsContext(), name, this.#entry(name).config);
   }
 
   alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message> {
     return this.#serial(async () => {
       const entry = this.#requireStopped(name);
-      if (!Array.isArray(offsets?.offsets) || offsets.offsets.length === 0) {
-        throw new BadRequestError('The offsets to be altered must not be empty');
-      }
-      const connector = this.#worker.newConnector(entry.config);
-      if (connector instanceof SinkConnector) {
-        const parsed = parseSinkOffsets(offsets);
-        const accepted = await connector.alterOffsets(entry.config, parsed);
-        const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
-        const toCommit = [...parsed]
-          .filter(([, o]) => o !== null)
-          .map(([tp, o]) => ({ topic: tp.topic, partition: tp.partition, offset: o! }));
-        const toDelete = [...parsed]
-          .filter(([, o]) => o === null)
-          .map(([tp]) => ({ topic: tp.topic, partition: tp.partition }));
-        if (toCommit.length > 0) await this.log.commitGroupOffsets(group, toCommit);
-        if (toDelete.length > 0) await this.log.deleteGroupOffsets(group, toDelete);
-        return { message: alteredMessage(accepted, 'altered') };
-      }
-      const parsed = parseSourceOffsets(offsets);
-      const accepted = await alterSource(connector, entry.config, parsed);
-      await this.#offsetStore.set(
-        new Map(
-          parsed.map((p) => [
-            offsetKey(name, p.partition),
-            p.offset === null ? null : JSON.stringify(p.offset),
-          ]),
-        ),
-      );
-      return { message: alteredMessage(accepted, 'altered') };
+      return alterOffsets(this.#offsetsContext(), name, entry.config, offsets);
     });
   }
 
   resetConnectorOffsets(name: string): Promise<Message> {
     return this.#serial(async () => {
       const entry = this.#requireStopped(name);
-      const connector = this.#worker.newConnector(entry.config);
-      if (connector instanceof SinkConnector) {
-        const group = entry.config['consumer.override.group.id'] || `connect-${name}`;
-        const current = await this.log.fetchGroupOffsets(group);
-        const parsed = new TopicPartitionMap<number | null>(
-          current.map((c) => [new TopicPartition(c.topic, c.partition), null]),
-        );
-        const accepted = await connector.alterOffsets(entry.config, parsed);
-        await this.log.deleteGroups([group]);
-        return { message: alteredMessage(accepted, 'reset') };
-      }
-      const keys = await this.#offsetStore.keysOf(name);
-      const partitions = keys
-        .map((k) => parseOffsetKey(k)!)
-        .map((p) => ({ partition: p.partition, offset: null }));
-      const accepted = await alterSource(connector, entry.config, partitions);
-      await this.#offsetStore.set(new Map(keys.map((k) => [k, null])));
-      return { message: alteredMessage(accepted, 'reset') };
+      return resetOffsets(this.#offsetsContext(), name, entry.config);
     });
   }
 
@@ -470,12 +394,13 @@ export class StandaloneHerder implements Herder {
   #requireStopped(name: string): ConnectorEntry {
     const entry = this.#entry(name);
     if (entry.target !== 'STOPPED' || entry.taskConfigs.length > 0) {
-      throw new BadRequestError(
-        "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/" +
-          `${name}/stop' endpoint`,
-      );
+      throw new BadRequestError(stoppedOffsetsMessage(name));
     }
     return entry;
+  }
+
+  #offsetsContext(): OffsetsContext {
+    return { log: this.log, offsets: this.#offsetStore, worker: this.#worker };
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {

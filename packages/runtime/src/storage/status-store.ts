@@ -1,4 +1,4 @@
-import type { ConnectState } from '../herder/entities.ts';
+import type { ConnectState } from '../states.ts';
 
 /** One reported state of a connector or task, as the status topic holds it. */
 export interface StateRecord {

@@ -6,6 +6,7 @@ import {
   type Predicate,
   type Transformation,
 } from '@sluice/api';
+import { withPrefix } from '../config/properties.ts';
 import { StageError } from '../errors/error-handler.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 
@@ -14,13 +15,6 @@ export interface TaskConverters {
   key: Converter;
   value: Converter;
   header: HeaderConverter;
-}
-
-/** The keys with `prefix`, stripped of it. */
-export function withPrefix(props: Readonly<Record<string, string>>, prefix: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(props)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
-  return out;
 }
 
 /**

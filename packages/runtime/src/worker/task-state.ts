@@ -1,14 +1,4 @@
-import type { ConnectState, TargetState } from '../herder/entities.ts';
-
-/** Identifies a task: connector name and task number. */
-export interface ConnectorTaskId {
-  readonly connector: string;
-  readonly task: number;
-}
-
-export function taskIdString(id: ConnectorTaskId): string {
-  return `${id.connector}-${id.task}`;
-}
+import type { ConnectState, TargetState } from '../states.ts';
 
 /** Where a task or connector reports its state changes (RUNNING, PAUSED, FAILED with the error, ...). */
 export type StateReporter = (state: ConnectState, error?: unknown) => void;
@@ -59,18 +49,4 @@ export class TargetStateGate {
  */
 export function retryDelay(attempt: number): number {
   return Math.min(1000, 250 * 2 ** Math.min(attempt, 2));
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -21,13 +21,14 @@ import {
   ConfigDef,
   ConfigError,
   ConnectError,
+  type JavaPattern,
   LambdaValidator,
   NotFoundError,
   RetriableError,
+  tryCompileJavaRegex,
 } from '@sluice/api';
-import { type JavaPattern, tryCompileJavaRegex } from '@sluice/transforms';
 import type { Logger } from 'pino';
-import type { LogAdmin, NewTopic } from '../kafka/log-client.ts';
+import type { LogAdmin, NewTopic } from '../log/log-client.ts';
 
 export const TOPIC_CREATION_PREFIX = 'topic.creation.';
 export const DEFAULT_TOPIC_CREATION_GROUP = 'default';

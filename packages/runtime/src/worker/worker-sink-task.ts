@@ -9,6 +9,7 @@ import {
   TopicPartitionMap,
 } from '@sluice/api';
 import type { Logger } from 'pino';
+import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import {
   ErrorHandler,
   type ErrorHandlingConfig,
@@ -16,18 +17,12 @@ import {
   StageError,
   ToleranceExceededError,
 } from '../errors/error-handler.ts';
-import type { ConsumerSettings } from '../kafka/client-config.ts';
-import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../kafka/log-client.ts';
+import type { ConsumerSettings } from '../log/kafka/client-config.ts';
+import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../log/log-client.ts';
 import { TaskMetrics } from '../metrics/task-metrics.ts';
+import { sleep } from '../sleep.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
-import {
-  type ConnectorTaskId,
-  retryDelay,
-  type StateReporter,
-  sleep,
-  type TargetStateGate,
-  taskIdString,
-} from './task-state.ts';
+import { retryDelay, type StateReporter, type TargetStateGate } from './task-state.ts';
 import { toBuffer } from './worker-source-task.ts';
 
 export interface WorkerSinkTaskOptions {

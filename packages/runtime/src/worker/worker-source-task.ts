@@ -8,19 +8,14 @@ import {
   type SourceTaskContext,
 } from '@sluice/api';
 import type { Logger } from 'pino';
+import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import { ErrorHandler, type ErrorHandlingConfig, type Stage, StageError } from '../errors/error-handler.ts';
-import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../kafka/log-client.ts';
+import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../log/log-client.ts';
 import { TaskMetrics } from '../metrics/task-metrics.ts';
+import { sleep } from '../sleep.ts';
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
-import {
-  type ConnectorTaskId,
-  retryDelay,
-  type StateReporter,
-  sleep,
-  type TargetStateGate,
-  taskIdString,
-} from './task-state.ts';
+import { retryDelay, type StateReporter, type TargetStateGate } from './task-state.ts';
 import type { TopicCreator } from './topic-creation.ts';
 
 export interface WorkerSourceTaskOptions {

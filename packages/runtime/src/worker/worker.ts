@@ -16,8 +16,8 @@ import type { Logger } from 'pino';
 import { reverseTransform } from '../config/providers/config-transformer.ts';
 import { maskResolvedValues, resolvedValues } from '../config/providers/redact-resolved.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import { errorHandlingConfig } from '../errors/error-handler.ts';
-import type { ConnectorType, ConnectState, TargetState } from '../herder/entities.ts';
 import {
   type ClientKind,
   consumerSettings,
@@ -25,14 +25,15 @@ import {
   sinkConsumerDefaults,
   sourceProducerDefaults,
   taskClientProps,
-} from '../kafka/client-config.ts';
-import type { LogClient } from '../kafka/log-client.ts';
+} from '../log/kafka/client-config.ts';
+import type { LogClient } from '../log/log-client.ts';
 import { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
+import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { StatusBackingStore } from '../storage/status-store.ts';
 import { className, createConverters, TransformationChain } from './plugin-factory.ts';
-import { type ConnectorTaskId, TargetStateGate, taskIdString } from './task-state.ts';
+import { TargetStateGate } from './task-state.ts';
 import { topicCreatorFor } from './topic-creation.ts';
 import { WorkerSinkTask } from './worker-sink-task.ts';
 import { WorkerSourceTask } from './worker-source-task.ts';

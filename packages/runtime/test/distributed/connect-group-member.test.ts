@@ -7,6 +7,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { PlatformaticLogClient } from '@sluice/runtime';
 import { uniqueName, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
+import { taskIdString } from '../../src/connector-task-id.ts';
 import {
   ConnectGroupMember,
   type ConnectGroupMemberOptions,
@@ -16,7 +17,6 @@ import {
   decodeAssignment,
   decodeWorkerMetadata,
 } from '../../src/distributed/connect-protocol.ts';
-import { taskIdString } from '../../src/distributed/connector-task-id.ts';
 import { GroupClient } from '../../src/distributed/group-client.ts';
 import { KafkaConfigBackingStore } from '../../src/distributed/kafka-config-backing-store.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '@sluice/api';
-import { type ConnectorTaskId, taskIdString } from '../../src/distributed/connector-task-id.ts';
+import { type ConnectorTaskId, taskIdString } from '../../src/connector-task-id.ts';
 import {
   type ClusterAssignment,
   type ConfiguredWork,

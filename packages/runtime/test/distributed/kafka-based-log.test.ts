@@ -7,7 +7,7 @@ import { ConfigError, NotFoundError } from '@sluice/api';
 import { PlatformaticLogClient } from '@sluice/runtime';
 import { uniqueName, useKafka } from '@sluice/testing';
 import { internalTopicSettings, KafkaBasedLog } from '../../src/distributed/kafka-based-log.ts';
-import type { LogRecord } from '../../src/kafka/log-client.ts';
+import type { LogRecord } from '../../src/log/log-client.ts';
 
 let client: PlatformaticLogClient;
 

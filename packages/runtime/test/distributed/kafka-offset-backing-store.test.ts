@@ -7,7 +7,7 @@ import { PlatformaticLogClient } from '@sluice/runtime';
 import { uniqueName, useKafka } from '@sluice/testing';
 import { KafkaOffsetBackingStore } from '../../src/distributed/kafka-offset-backing-store.ts';
 import { offsetKey, offsetValue } from '../../src/distributed/offset-records.ts';
-import { murmur2 } from '../../src/kafka/murmur2.ts';
+import { murmur2 } from '../../src/log/murmur2.ts';
 import type { OffsetBackingStore } from '../../src/storage/offset-store.ts';
 
 let client: PlatformaticLogClient;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DataError, type SourceMap } from '@sluice/api';
-import { javaHashMapOrder, javaStringHash } from '../../src/distributed/java-hash-map.ts';
+import { DataError, javaStringHash, type SourceMap } from '@sluice/api';
+import { javaHashMapOrder } from '../../src/distributed/java-hash-map.ts';
 import {
   type OffsetRecordOptions,
   offsetKey,

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import { DistributedHerder, PlatformaticLogClient } from '@sluice/runtime';
 import { eventually, uniqueName, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
@@ -256,7 +257,7 @@ describe('internal request signing (KIP-507)', { timeout: 180_000 }, () => {
           'inter.worker.signature.algorithm': 'HmacSHA1',
           'inter.worker.verification.algorithms': 'HmacSHA256',
         }),
-        { logger: pino({ level: 'silent' }) },
+        { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
       ),
       /inter\.worker\.signature\.algorithm: Signature algorithm must be present in inter\.worker\.verification\.algorithms list/,
     );

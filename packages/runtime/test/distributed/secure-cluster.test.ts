@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { builtinPlugins } from '@sluice/cli';
 import { eventually, uniqueName, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
 import { DistributedHerder } from '../../src/distributed/distributed-herder.ts';
@@ -60,7 +61,7 @@ async function startWorker(group: string): Promise<Worker> {
       'listeners.https.ssl.client.auth': 'required',
       'rest.auth.tokens.file': join(dir, 'tokens.json'),
     }),
-    { logger: pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }) },
+    { logger: pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }), plugins: builtinPlugins() },
   );
   const access: string[] = [];
   const restLogger = pino(

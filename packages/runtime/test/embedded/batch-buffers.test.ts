@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BatchBuffers } from '../../src/embedded/batch-buffers.ts';
+import { BatchBuffers } from '../../src/log/embedded/batch-buffers.ts';
 
 describe('BatchBuffers', () => {
   test('a batch is a view of exactly the size asked for, at the start of a slab', () => {

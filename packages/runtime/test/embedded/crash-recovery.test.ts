@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConnectError } from '@sluice/api';
-import { EmbeddedLogClient } from '../../src/embedded/embedded-log-client.ts';
-import type { LogRecord, ProduceRecord } from '../../src/kafka/log-client.ts';
+import { EmbeddedLogClient } from '../../src/log/embedded/embedded-log-client.ts';
+import type { LogRecord, ProduceRecord } from '../../src/log/log-client.ts';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError, ConnectError, NotFoundError } from '@sluice/api';
-import { EmbeddedLogClient } from '../../src/embedded/embedded-log-client.ts';
-import type { NewTopic, ProduceRecord } from '../../src/kafka/log-client.ts';
+import { EmbeddedLogClient } from '../../src/log/embedded/embedded-log-client.ts';
+import type { NewTopic, ProduceRecord } from '../../src/log/log-client.ts';
 import { logClientConformance, readAll } from '../log-client-conformance.ts';
 
 const dirs: string[] = [];

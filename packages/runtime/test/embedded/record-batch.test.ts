@@ -15,9 +15,9 @@ import {
   stampBatch,
   varintSize,
   writeInt64,
-} from '../../src/embedded/record-batch.ts';
-import type { LogHeader, LogRecord, ProduceRecord } from '../../src/kafka/log-client.ts';
-import { murmur2, partitionForKey } from '../../src/kafka/murmur2.ts';
+} from '../../src/log/embedded/record-batch.ts';
+import type { LogHeader, LogRecord, ProduceRecord } from '../../src/log/log-client.ts';
+import { murmur2, partitionForKey } from '../../src/log/murmur2.ts';
 import { JAVA_MURMUR2 } from '../log-client-conformance.ts';
 
 function encode(records: ProduceRecord[], timestamps: number[], logAppendTime = false): Buffer {

@@ -1,3 +1,4 @@
+import { builtinPlugins } from '@sluice/cli';
 /**
  * Distributed workers for the tests that run several `DistributedHerder`s in one process on the
  * real broker: worker properties with a group and internal topics of their own and short timings,
@@ -58,7 +59,7 @@ export async function startDistributedTestWorker(
   props: Record<string, string>,
 ): Promise<DistributedTestWorker> {
   const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
-  const herder = await DistributedHerder.create(props, { logger });
+  const herder = await DistributedHerder.create(props, { logger, plugins: builtinPlugins() });
   const access: string[] = [];
   const restLogger = pino(
     { level: 'info' },

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { type Connector, SinkConnector } from '@sluice/api';
-import { builtinPlugins, StandaloneHerder } from '@sluice/runtime';
+import { builtinPlugins } from '@sluice/cli';
+import { StandaloneHerder } from '@sluice/runtime';
 import { useKafka } from '@sluice/testing';
 import { pino } from 'pino';
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import { DistributedHerder, StandaloneHerder } from '@sluice/runtime';
 import { uniqueName } from '@sluice/testing';
 import pino from 'pino';
@@ -38,7 +39,10 @@ describe('a worker with an unknown converter class does not start', () => {
     test(`${key}=${value}: a ConfigError naming the key, the class and what exists`, async () => {
       const dir = await tempDir();
       await assert.rejects(
-        StandaloneHerder.create({ ...workerProps(dir), [key]: value }, { logger: pino({ level: 'silent' }) }),
+        StandaloneHerder.create(
+          { ...workerProps(dir), [key]: value },
+          { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
+        ),
         (err: unknown) => {
           assert.ok(err instanceof ConfigError, String(err));
           assert.equal(err.key, key);
@@ -66,7 +70,7 @@ describe('a worker with an unknown converter class does not start', () => {
     await assert.rejects(
       StandaloneHerder.create(
         { ...workerProps(dir), 'value.converter': 'org.apache.kafka.connect.json.JSONConverter' },
-        { logger: pino({ level: 'silent' }) },
+        { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
       ),
       /Did you mean org\.apache\.kafka\.connect\.json\.JsonConverter\?/,
     );
@@ -84,7 +88,7 @@ describe('a worker with an unknown converter class does not start', () => {
           'key.converter': STRING,
           'value.converter': 'org.example.Nope',
         },
-        { logger: pino({ level: 'silent' }) },
+        { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
       ),
       (err: unknown) => err instanceof ConfigError && err.key === 'value.converter',
     );

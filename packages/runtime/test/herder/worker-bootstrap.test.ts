@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import pino from 'pino';
 import { bootstrapWorker, rawPluginPath } from '../../src/herder/worker-bootstrap.ts';
 import { VAULT_PROVIDER_CLASS, writeProviderPlugins } from '../helpers/provider-plugins.ts';
@@ -50,7 +51,7 @@ describe('bootstrapWorker', () => {
         'group.id': `\${file:${join(dir, 'worker-secrets.properties')}:group}`,
         'offset.storage.topic': 'offsets-${vault:id}-${vault:missing}',
       },
-      { logger },
+      { logger, plugins: builtinPlugins() },
     );
     assert.deepEqual(
       pluginPath.loaded.map((l) => [l.name, l.plugins]),
@@ -85,7 +86,7 @@ describe('bootstrapWorker', () => {
         'config.providers': 'file',
         'config.providers.file.class': 'org.apache.kafka.common.config.provider.FileConfigProvider',
       },
-      { logger },
+      { logger, plugins: builtinPlugins() },
     );
     assert.equal(resolved.data['plugin.path'], root);
     assert.deepEqual(pluginPath.loaded, [], 'the resolved directory is not scanned');
@@ -114,7 +115,10 @@ describe('bootstrapWorker', () => {
       'config.providers.vault.param.token': 't',
     };
     await assert.rejects(
-      bootstrapWorker({ ...declared, 'plugin.path': root }, { logger: pino({ level: 'silent' }) }),
+      bootstrapWorker(
+        { ...declared, 'plugin.path': root },
+        { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
+      ),
       (e: unknown) => {
         assert.ok(e instanceof ConfigError);
         assert.equal(e.key, 'config.providers.vault.class');
@@ -131,7 +135,7 @@ describe('bootstrapWorker', () => {
     await assert.rejects(
       bootstrapWorker(
         { ...declared, 'config.providers.vault.class': VAULT_PROVIDER_CLASS },
-        { logger: pino({ level: 'silent' }) },
+        { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
       ),
       (e: unknown) =>
         e instanceof ConfigError &&

@@ -1,7 +1,7 @@
 /*
  * Prints the type of every key of Apache Kafka's Java producer, consumer and admin client configs
  * (ProducerConfig / ConsumerConfig / AdminClientConfig .configDef()), the body of
- * packages/runtime/src/kafka/java-client-config-types.ts. Regenerate with the jars the REST golden
+ * packages/runtime/src/log/kafka/java-client-config-types.ts. Regenerate with the jars the REST golden
  * recorder fetches (packages/runtime/test/rest/goldens/record.ts):
  *
  *   java -cp ".cache/kafka-connect-4.1.1-rest/libs/*" packages/runtime/test/kafka/ClientConfigTypes.java

@@ -16,7 +16,7 @@ import {
   sourceProducerDefaults,
   taskClientProps,
   validateClientOverrides,
-} from '../../src/kafka/client-config.ts';
+} from '../../src/log/kafka/client-config.ts';
 
 const worker = {
   'bootstrap.servers': 'broker:9092',

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
-import { appendLogRecords, batchRecords, decodeBatches } from '../../src/kafka/fetch-response.ts';
-import type { LogRecord, ProduceRecord } from '../../src/kafka/log-client.ts';
-import { encodeRecordBatch, writeZigzag, zigzagSize } from '../../src/kafka/produce-request.ts';
+import { appendLogRecords, batchRecords, decodeBatches } from '../../src/log/kafka/fetch-response.ts';
+import { encodeRecordBatch, writeZigzag, zigzagSize } from '../../src/log/kafka/produce-request.ts';
+import type { LogRecord, ProduceRecord } from '../../src/log/log-client.ts';
 
 const records: ProduceRecord[] = [
   { topic: 't', key: Buffer.from('k1'), value: Buffer.from('v1'), headers: [] },

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { builtinPlugins, SLUICE_VERSION, StandaloneHerder } from '@sluice/runtime';
+import { builtinPlugins } from '@sluice/cli';
+import { SLUICE_VERSION, StandaloneHerder } from '@sluice/runtime';
 import { uniqueName } from '@sluice/testing';
 import pino from 'pino';
 
@@ -64,7 +65,7 @@ describe('Java-only names', () => {
         'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
         'plugin.path': plugins,
       },
-      { logger: log.logger },
+      { logger: log.logger, plugins: builtinPlugins() },
     );
     await herder.start();
   });

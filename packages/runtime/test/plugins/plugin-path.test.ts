@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SourceConnector } from '@sluice/api';
-import { builtinPlugins, loadPluginPath, StandaloneHerder } from '@sluice/runtime';
+import { builtinPlugins } from '@sluice/cli';
+import { loadPluginPath, StandaloneHerder } from '@sluice/runtime';
 import { pino } from 'pino';
 
 const PLUGIN = `
@@ -105,7 +106,7 @@ test('a connector from plugin.path runs in a standalone worker', async () => {
       'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
       listeners: 'http://127.0.0.1:0',
     },
-    { logger: pino({ level: 'silent' }) },
+    { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
   );
   await herder.start();
   try {

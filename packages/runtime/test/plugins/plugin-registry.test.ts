@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, NotFoundError } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import { JsonConverter } from '@sluice/converters';
-import { builtinPlugins, PluginRegistry } from '@sluice/runtime';
+import { PluginRegistry } from '@sluice/runtime';
 
 test('built-in converters resolve by Java class name and simple name', () => {
   const registry = builtinPlugins('1.2.3');

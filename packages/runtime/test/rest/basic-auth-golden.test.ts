@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { builtinPlugins } from '@sluice/cli';
 import { createLogger } from '../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
@@ -33,7 +34,7 @@ before(async () => {
   const logger = createLogger({ level: 'WARN' });
   const herder = await StandaloneHerder.create(
     { ...workerProps(dir), 'rest.extension.classes': EXTENSION },
-    { logger },
+    { logger, plugins: builtinPlugins() },
   );
   await herder.start();
   const server = new RestServer({

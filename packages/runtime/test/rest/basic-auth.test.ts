@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfigError } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import { WorkerConfig } from '../../src/config/worker-config.ts';
 import { forwardRequest } from '../../src/distributed/rest-forwarder.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -69,7 +70,10 @@ async function startWorker(
 ): Promise<{ urls: string[]; close(): Promise<void> }> {
   const wdir = await mkdtemp(join(tmpdir(), 'sluice-auth-worker-'));
   const logger = createLogger({ level: 'WARN' });
-  const herder = await StandaloneHerder.create({ ...workerProps(wdir), ...extra }, { logger });
+  const herder = await StandaloneHerder.create(
+    { ...workerProps(wdir), ...extra },
+    { logger, plugins: builtinPlugins() },
+  );
   await herder.start();
   const server = new RestServer({
     herder,

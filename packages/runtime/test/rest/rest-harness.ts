@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { builtinPlugins } from '@sluice/cli';
 import { uniqueName as uniqueTopicName, useKafka } from '@sluice/testing';
 import { DistributedHerder } from '../../src/distributed/distributed-herder.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -78,10 +79,13 @@ export async function startWorker(options: StartOptions = {}): Promise<TestWorke
   const loggers = new LoggerRegistry(root);
   const herder =
     mode === 'standalone'
-      ? await StandaloneHerder.create({ ...workerProps(dir), ...extra }, { logger: root })
+      ? await StandaloneHerder.create(
+          { ...workerProps(dir), ...extra },
+          { logger: root, plugins: builtinPlugins() },
+        )
       : await DistributedHerder.create(
           { ...distributedWorkerProps((await useKafka()).bootstrapServers), ...extra },
-          { logger: root },
+          { logger: root, plugins: builtinPlugins() },
         );
   // A distributed herder joins its group at start, which needs its REST URL (the bound port).
   if (startHerder && herder instanceof StandaloneHerder) await herder.start();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import { type CryptoKey, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { WorkerConfig } from '../../src/config/worker-config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -86,7 +87,10 @@ async function startWorker(extra: Record<string, string>): Promise<Worker> {
     level: 'INFO',
     destination: { write: (s: string) => logs.push(s) } as never,
   });
-  const herder = await StandaloneHerder.create({ ...workerProps(wdir), ...extra }, { logger });
+  const herder = await StandaloneHerder.create(
+    { ...workerProps(wdir), ...extra },
+    { logger, plugins: builtinPlugins() },
+  );
   await herder.start();
   const server = new RestServer({
     herder,

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfigError } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import { WorkerConfig } from '../../src/config/worker-config.ts';
 import { forwardRequest } from '../../src/distributed/rest-forwarder.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -53,7 +54,10 @@ interface Started {
 async function startWorker(extra: Record<string, string>): Promise<Started> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-tls-worker-'));
   const logger = createLogger({ level: 'WARN' });
-  const herder = await StandaloneHerder.create({ ...workerProps(dir), ...extra }, { logger });
+  const herder = await StandaloneHerder.create(
+    { ...workerProps(dir), ...extra },
+    { logger, plugins: builtinPlugins() },
+  );
   await herder.start();
   try {
     const server = new RestServer({

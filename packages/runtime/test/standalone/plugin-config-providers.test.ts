@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BadRequestError, ConfigError, ConnectError } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder as Herder, type StandaloneHerder } from '@sluice/runtime';
 import { uniqueName, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
@@ -160,7 +161,7 @@ describe('config provider plugin errors at worker start', () => {
         'plugin.path': root,
         ...props,
       },
-      { logger: pino({ level: 'silent' }) },
+      { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
     );
   }
 

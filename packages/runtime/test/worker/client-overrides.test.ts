@@ -14,6 +14,7 @@ import {
   SourceTask,
   type TopicPartition,
 } from '@sluice/api';
+import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder } from '@sluice/runtime';
 import { uniqueName, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
@@ -252,7 +253,7 @@ test('a bad worker-level client property stops start-up, naming the worker key',
         'offset.storage.file.filename': '/tmp/unused',
         'producer.acks': 'sometimes',
       },
-      { logger: pino({ level: 'silent' }) },
+      { logger: pino({ level: 'silent' }), plugins: builtinPlugins() },
     ),
     (err: unknown) => err instanceof Error && /producer\.acks/.test(err.message),
   );

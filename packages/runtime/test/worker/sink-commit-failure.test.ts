@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { uniqueName, useKafka, waitFor } from '@sluice/testing';
-import { PlatformaticLogClient } from '../../src/kafka/platformatic-client.ts';
+import { PlatformaticLogClient } from '../../src/log/kafka/platformatic-client.ts';
 import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
 
 const tempDir = useTempDirs('sluice-sink-commit-');

@@ -12,7 +12,7 @@ import { BadRequestError, SourceRecord, SourceTask } from '@sluice/api';
 import { PlatformaticLogClient, type StandaloneHerder } from '@sluice/runtime';
 import { uniqueName, useKafka, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
-import type { LogAdmin, NewTopic } from '../../src/kafka/log-client.ts';
+import type { LogAdmin, NewTopic } from '../../src/log/log-client.ts';
 import {
   groupFor,
   newTopicFor,

@@ -1,6 +1,14 @@
-import { ConfigDef, ConfigError, type ConnectRecord, NonEmptyString, type Predicate } from '@sluice/api';
+import {
+  ConfigDef,
+  ConfigError,
+  type ConnectRecord,
+  compileJavaRegex,
+  type JavaPattern,
+  NonEmptyString,
+  type Predicate,
+  tryCompileJavaRegex,
+} from '@sluice/api';
 import { Parsed } from '../util/config.ts';
-import { compileJavaRegex, type JavaPattern, tryCompileJavaRegex } from '../util/java-regex.ts';
 
 const PATTERN_CONFIG = 'pattern';
 

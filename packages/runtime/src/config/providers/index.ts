@@ -9,7 +9,7 @@
  *    properties, so plugin packages can bring providers (`configprovider` manifest entries), then
  *    resolve the properties through the built-ins and those:
  *    ```ts
- *    const { plugins, providers: registry, resolved } = await bootstrapWorker(rawProps, { logger });
+ *    const { plugins, providers: registry, resolved } = await bootstrapWorker(rawProps, { logger, plugins });
  *    const config = new WorkerConfig(resolved.data);
  *    ```
  *    (`resolveWorkerProperties` logs Kafka's warning when `plugin.path` itself used a variable.)

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type ConfigData, ConfigError, type ConfigProvider } from '@sluice/api';
-import { builtinPlugins, PluginRegistry } from '@sluice/runtime';
+import { builtinPlugins } from '@sluice/cli';
+import { PluginRegistry } from '@sluice/runtime';
 import {
   builtinConfigProviders,
   ConfigProviderRegistry,

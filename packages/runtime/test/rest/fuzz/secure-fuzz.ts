@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { builtinPlugins } from '@sluice/cli';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../../src/logging/logger-registry.ts';
 import { RestServer } from '../../../src/rest/rest-server.ts';
@@ -59,7 +60,7 @@ const herder = await StandaloneHerder.create(
     'rest.auth.tokens.file': join(dir, 'tokens.json'),
     'plugin.path': '',
   },
-  { logger },
+  { logger, plugins: builtinPlugins() },
 );
 await herder.start();
 const server = new RestServer({

@@ -25,7 +25,7 @@
 
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
-import type { LogHeader, LogRecord } from './log-client.ts';
+import type { LogHeader, LogRecord } from '../log-client.ts';
 
 /** One record of a batch. Key, value and header values are views of the response bytes. */
 export interface FetchedRecord {

@@ -27,11 +27,9 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   Admin,
   type API,
-  type Broker,
   type ClusterMetadata,
   ConfigResourceTypes,
   ConfigSources,
-  type Connection,
   createAPI,
   FetchIsolationLevels,
   fetchV12,
@@ -42,8 +40,6 @@ import {
   fetchV17,
   IS_CONTROL,
   IS_TRANSACTIONAL,
-  kGetApi,
-  kGetConnection,
   ListOffsetTimestamps,
   type MessageToProduce,
   ProduceAcks,
@@ -64,13 +60,6 @@ import {
   NotFoundError,
   RetriableError,
 } from '@sluice/api';
-import {
-  appendLogRecords,
-  batchRecords,
-  type FastFetchResponse,
-  type FetchedPartitionData,
-  parseFetchResponse,
-} from './fetch-response.ts';
 import type {
   CommitOffset,
   CreateTopicResult,
@@ -94,8 +83,16 @@ import type {
   TopicConfigSource,
   TopicDescription,
   TopicPartition,
-} from './log-client.ts';
-import { ProducerPartitioner } from './partitioner.ts';
+} from '../log-client.ts';
+import { ProducerPartitioner } from '../partitioner.ts';
+import {
+  appendLogRecords,
+  batchRecords,
+  type FastFetchResponse,
+  type FetchedPartitionData,
+  parseFetchResponse,
+} from './fetch-response.ts';
+import { libraryApi, libraryConnection } from './library-internals.ts';
 import { encodeRecordBatch, type ProduceTopicData, produceRequestBody } from './produce-request.ts';
 
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
@@ -1227,23 +1224,12 @@ type FetchArgs = [
 ];
 
 function getApi<Args extends unknown[], Response>(client: Admin, name: string): Promise<API<Args, Response>> {
-  return new Promise((resolve, reject) => {
-    client[kGetApi]<Args, Response>(name, (error, api) => {
-      if (error !== null || api === undefined)
-        reject(toConnectError(error, `Kafka API ${name} is not available`));
-      else resolve(api);
-    });
+  return libraryApi<Args, Response>(client, name).catch((error: Error | null) => {
+    throw toConnectError(error, `Kafka API ${name} is not available`);
   });
 }
 
-function getConnection(client: Admin, broker: Broker): Promise<Connection> {
-  return new Promise((resolve, reject) => {
-    client[kGetConnection](broker, (error, connection) => {
-      if (error !== null || connection === undefined) reject(error ?? new Error('no connection'));
-      else resolve(connection);
-    });
-  });
-}
+const getConnection = libraryConnection;
 
 const FETCH_REQUESTS = new Map<number, (...args: FetchArgs) => Writer>([
   [12, fetchV12.createRequest as (...args: FetchArgs) => Writer],

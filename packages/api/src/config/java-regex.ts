@@ -1,4 +1,4 @@
-import { ConfigError } from '@sluice/api';
+import { ConfigError } from '../errors.ts';
 
 /**
  * Java `java.util.regex.Pattern` syntax, as Kafka's RegexRouter and TopicNameMatches take it,

@@ -24,7 +24,7 @@
  */
 
 import { crc32c } from '@node-rs/crc32';
-import type { ProduceRecord } from './log-client.ts';
+import type { ProduceRecord } from '../log-client.ts';
 
 const BATCH_OVERHEAD = 61;
 const ATTRIBUTES_AT = 21;

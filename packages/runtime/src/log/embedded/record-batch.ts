@@ -33,7 +33,7 @@
  */
 
 import { crc32 } from 'node:zlib';
-import type { LogHeader, LogRecord, ProduceRecord } from '../kafka/log-client.ts';
+import type { LogHeader, LogRecord, ProduceRecord } from '../log-client.ts';
 
 export const BATCH_HEADER_BYTES = 40;
 export const BATCH_MAGIC = 1;

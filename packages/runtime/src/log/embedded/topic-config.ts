@@ -9,7 +9,7 @@
  */
 
 import { ConfigError } from '@sluice/api';
-import type { TopicConfigEntry, TopicConfigSource } from '../kafka/log-client.ts';
+import type { TopicConfigEntry, TopicConfigSource } from '../log-client.ts';
 
 const MAX_TOPIC_NAME_LENGTH = 249;
 const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;

@@ -62,8 +62,8 @@ import type {
   TimestampOffsetRequest,
   TopicDescription,
   TopicPartition,
-} from '../kafka/log-client.ts';
-import { ProducerPartitioner } from '../kafka/partitioner.ts';
+} from '../log-client.ts';
+import { ProducerPartitioner } from '../partitioner.ts';
 import { BatchBuffers } from './batch-buffers.ts';
 import { type DirLock, lockDirectory } from './dir-lock.ts';
 import { isTempFileName, mapLimit, syncDir, writeFileAtomic } from './fs-util.ts';

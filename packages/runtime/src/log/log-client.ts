@@ -19,15 +19,17 @@
  *   only where documented, `ConfigError` for invalid topic settings; the underlying error is
  *   kept as `cause`.
  */
+import type { TopicPartition as SdkTopicPartition } from '@sluice/api';
 
 /** A record header: key and value; a key may appear more than once in one record. */
 export type LogHeader = [key: string, value: Buffer | null];
 
-/** A topic partition. */
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+/**
+ * A topic partition as the log clients take and give it: the fields of the SDK's `TopicPartition`
+ * (one definition), as a plain object, since the clients pass many of them on the record path and
+ * need neither `equals` nor `toString`.
+ */
+export type TopicPartition = Pick<SdkTopicPartition, 'topic' | 'partition'>;
 
 // -------------------------------------------------------------------------------------------
 // Admin

@@ -1,8 +1,7 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Kafka's and Java's ${...} syntax is tested literally */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from '@sluice/api';
-import { compileJavaRegex, JavaReplacement } from '../../src/util/java-regex.ts';
+import { ConfigError, compileJavaRegex, JavaReplacement } from '@sluice/api';
 
 function matches(pattern: string, input: string): boolean {
   return compileJavaRegex(pattern, 'regex').whole.test(input);

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConnectError } from '@sluice/api';
-import type { CommitOffset, GroupOffset, TopicPartition } from '../kafka/log-client.ts';
+import type { CommitOffset, GroupOffset, TopicPartition } from '../log-client.ts';
 import { isTempFileName, writeFileAtomic } from './fs-util.ts';
 import type { RecoveryNote } from './partition-log.ts';
 

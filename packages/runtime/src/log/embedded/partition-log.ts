@@ -27,7 +27,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConnectError } from '@sluice/api';
-import type { LogRecord } from '../kafka/log-client.ts';
+import type { LogRecord } from '../log-client.ts';
 import { syncDir } from './fs-util.ts';
 import {
   BATCH_HEADER_BYTES,

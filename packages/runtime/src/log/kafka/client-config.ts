@@ -17,7 +17,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError, parseType } from '@sluice/api';
-import { withPrefix } from '../worker/plugin-factory.ts';
+import { defaultSinkGroupId } from '../../config/connector-config.ts';
+import { withPrefix } from '../../config/properties.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from './java-client-config-types.ts';
 import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
 
@@ -125,7 +126,7 @@ export function sourceProducerDefaults(connector: string, task: number): Record<
 /** Connect's own defaults for a sink task's consumer. */
 export function sinkConsumerDefaults(connector: string, task: number): Record<string, string> {
   return {
-    'group.id': `connect-${connector}`,
+    'group.id': defaultSinkGroupId(connector),
     'auto.offset.reset': 'earliest',
     'enable.auto.commit': 'false',
     'client.id': `connector-consumer-${connector}-${task}`,
