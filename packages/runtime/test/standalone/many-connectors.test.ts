@@ -84,12 +84,14 @@ test(`${CONNECTORS} FileStream sources flushing every ${FLUSH_MS} ms: no flush t
     const intervals = 20;
     await sleep(intervals * FLUSH_MS);
     const during = writes() - flushesBefore;
-    console.log('DURING', during);
     assert.ok(during > 0, 'the offsets file is written while the tasks produce');
-    // One write per task flush would be ~CONNECTORS per interval; coalesced, a write covers every
-    // flush made while the previous one ran: at most one write running and one waiting.
+    // One write per task flush would be ~CONNECTORS per interval (4,000 here). Coalesced, a write
+    // covers every flush made while the previous one ran, so the writes follow one another at the
+    // disk's pace: how many fit in the window depends on the disk (20–150 seen), never on the
+    // number of tasks. A tenth of the uncoalesced count leaves room for any disk and still fails
+    // when each flush writes the file.
     assert.ok(
-      during <= intervals * 4,
+      during <= (intervals * CONNECTORS) / 10,
       `${during} offset-file writes in ${intervals} flush intervals of ${CONNECTORS} tasks`,
     );
     assert.deepEqual(problems(), [], 'no flush time-out or failure');
@@ -103,7 +105,6 @@ test(`${CONNECTORS} FileStream sources flushing every ${FLUSH_MS} ms: no flush t
     }
     // The task's last flush waits for a periodic flush under way, then flushes the rest: each
     // joins at most the running write and the next one.
-    console.log('MOST', most);
     assert.ok(most <= 4, `a delete waited for ${most} offset-file writes`);
     assert.deepEqual(problems(), [], 'no flush time-out, failure or abandoned task');
     assert.deepEqual(await herder.connectors(), []);
