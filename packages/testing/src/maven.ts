@@ -78,12 +78,12 @@ export function classpathPom(
   artifactId: string,
   version: string,
   comment: string,
-  dependencies: ReadonlyArray<readonly [string, string, string]>,
+  dependencies: ReadonlyArray<readonly [groupId: string, artifactId: string, version: string, type?: string]>,
 ): string {
   const deps = dependencies
     .map(
-      ([groupId, id, v]) =>
-        `    <dependency><groupId>${groupId}</groupId><artifactId>${id}</artifactId><version>${v}</version></dependency>`,
+      ([groupId, id, v, type]) =>
+        `    <dependency><groupId>${groupId}</groupId><artifactId>${id}</artifactId><version>${v}</version>${type === undefined ? '' : `<type>${type}</type>`}</dependency>`,
     )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
