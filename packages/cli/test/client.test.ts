@@ -239,7 +239,9 @@ async function lifecycle(url: string, dir: string, topic: string): Promise<void>
   // over: a worker that restarted a running connector for --failed would answer RESTARTING every time.
   await until(
     async () => {
-      const onlyFailed = JSON.parse(await ok(['connectors', 'restart', name, '--failed', ...u, '--json'])) as {
+      const onlyFailed = JSON.parse(
+        await ok(['connectors', 'restart', name, '--failed', ...u, '--json']),
+      ) as {
         connector: { state: string };
       };
       return onlyFailed.connector.state !== 'RESTARTING';
