@@ -15,6 +15,7 @@ import { isMetricsPath, registerMetricsRoute } from '../metrics/rest-route.ts';
 import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
 import { inboundAuthorization, type RestAuthenticator } from './auth/rest-auth.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
+import { restWorkerClient } from './forwarding.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
@@ -133,6 +134,9 @@ export class RestServer {
     this.#cors = new Cors({ allowOrigin: options.corsAllowOrigin, allowMethods: options.corsAllowMethods });
     this.#headerRules = options.responseHeaders?.trim() ? parseResponseHeaders(options.responseHeaders) : [];
     let openApi: unknown;
+    // The herder's own internal requests (a follower's task configs) go out through the same
+    // client as forwarded ones (`forwarding.ts`).
+    options.herder.useWorkerClient?.(restWorkerClient);
     this.#handlers = createHandlers({
       herder: options.maskPasswords === true ? maskSecrets(options.herder) : options.herder,
       loggers: options.loggers,

@@ -98,11 +98,11 @@ export function maskSecrets(herder: Herder): Herder {
       const result = await herder.putConnectorConfig(name, await unmask(name, config), options);
       return { ...result, info: { ...result.info, config: await mask(result.info.config) } };
     },
-    patchConnectorConfig: async (name, patch, forward) => {
+    patchConnectorConfig: async (name, patch) => {
       const current =
         patch['connector.class'] ??
         (await herder.connectorConfig(name).catch(() => ({}) as Record<string, string>))['connector.class'];
-      const info = await herder.patchConnectorConfig(name, await unmask(name, patch, current), forward);
+      const info = await herder.patchConnectorConfig(name, await unmask(name, patch, current));
       return { ...info, config: await mask(info.config) };
     },
     validateConnectorConfig: async (config) => {

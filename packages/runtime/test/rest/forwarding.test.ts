@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { NotLeaderError } from '@sluice/api';
-import { forwardRequest, nextForward } from '../../src/distributed/rest-forwarder.ts';
 import { RestError } from '../../src/rest/errors.ts';
+import { forwardRequest, nextForward } from '../../src/rest/forwarding.ts';
 
 const CONFLICT = 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)';
 
