@@ -117,10 +117,12 @@ export interface ForwardAs<T> {
   /** Query parameters besides `forward`. */
   query?: Record<string, string>;
   body?: unknown;
+  /** Computes the body when the request is forwarded (instead of `body`). */
+  bodyOf?: () => Promise<unknown>;
   /** An internal request: signed by this herder (KIP-507) when forwarded. */
   signedBy?: Herder;
   /** The herder's result from the other worker's answer. */
-  answer: (response: ForwardedResponse<unknown>) => T;
+  answer: (response: ForwardedResponse<unknown>) => T | Promise<T>;
 }
 
 /**
@@ -144,14 +146,15 @@ export async function completeOrForward<T>(
     const url = target.url as string;
     log?.debug(`Forwarding ${forwardAs.method} ${forwardAs.path} to ${url} (forward=${next})`);
     const signer = forwardAs.signedBy;
+    const body = forwardAs.bodyOf === undefined ? forwardAs.body : await forwardAs.bodyOf();
     const response = await forwardRequest<unknown>(url, forwardAs.method, forwardAs.path, {
       forward: next,
       ...(forwardAs.query === undefined ? {} : { query: forwardAs.query }),
-      ...(forwardAs.body === undefined ? {} : { body: forwardAs.body }),
+      ...(body === undefined ? {} : { body }),
       ...(signer?.signInternalRequest === undefined
         ? {}
         : { sign: (body: Uint8Array) => signer.signInternalRequest!(body) }),
     });
-    return forwardAs.answer(response);
+    return await forwardAs.answer(response);
   }
 }

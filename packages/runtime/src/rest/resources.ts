@@ -5,6 +5,7 @@
  */
 import type { PluginType } from '@sluice/api';
 import type {
+  ConnectorInfo,
   ConnectorOffsets,
   InitialState,
   PluginInfoJson,
@@ -17,6 +18,7 @@ import type { LoggerRegistry } from '../logging/logger-registry.ts';
 import { SLUICE_VERSION } from '../version.ts';
 import { jaxRsMessage, RestError } from './errors.ts';
 import { completeOrForward, type ForwardAs, queryForward } from './forwarding.ts';
+import type { SecretMasking } from './secret-masking.ts';
 
 /** What a handler sees of a request. */
 export interface RestRequest {
@@ -44,6 +46,8 @@ export type Handler = (request: RestRequest) => Promise<RestResponse>;
 
 export interface ResourceOptions {
   herder: Herder;
+  /** With `rest.mask.passwords=true`: the masking `herder` is, and its rules for forwarded writes. */
+  masking?: SecretMasking;
   loggers: LoggerRegistry;
   /** Git commit reported by `GET /`. */
   commit: string;
@@ -232,6 +236,14 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
   ): Promise<T> => call(() => completeOrForward(queryForward(request.query), fn, forwardAs, options.log));
   const connectorPath = (name: string) => `/connectors/${encodeURIComponent(name)}`;
   const answerBody = <T>(r: { body: unknown }): T => r.body as T;
+  // With `rest.mask.passwords`, a forwarded write carries the restored secrets and its answer is
+  // masked here, as the masking herder does for a write served here.
+  const { masking } = options;
+  const unmaskConfig = async (name: string, config: Record<string, string | null>) =>
+    masking === undefined ? config : masking.unmaskConfig(name, config);
+  const unmaskPatch = async (name: string, patch: Record<string, string | null>) =>
+    masking === undefined ? patch : masking.unmaskPatch(name, patch);
+  const maskInfo = async (info: ConnectorInfo) => (masking === undefined ? info : masking.maskInfo(info));
   const ok = (body: unknown): RestResponse => ({ status: 200, body });
 
   const health = async (): Promise<RestResponse> => {
@@ -310,8 +322,12 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
         {
           method: 'POST',
           path: '/connectors',
-          body: { name, config, ...(initialState === undefined ? {} : { initial_state: initialState }) },
-          answer: (r) => ({ created: true, info: answerBody(r) }),
+          bodyOf: async () => ({
+            name,
+            config: await unmaskConfig(name, config),
+            ...(initialState === undefined ? {} : { initial_state: initialState }),
+          }),
+          answer: async (r) => ({ created: true, info: await maskInfo(answerBody(r)) }),
         },
       );
       return { status: 201, body: result.info, headers: { location: connectorUrl(request, name) } };
@@ -342,8 +358,8 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
         {
           method: 'PUT',
           path: `${connectorPath(name)}/config`,
-          body: config,
-          answer: (r) => ({ created: r.status === 201, info: answerBody(r) }),
+          bodyOf: () => unmaskConfig(name, config),
+          answer: async (r) => ({ created: r.status === 201, info: await maskInfo(answerBody(r)) }),
         },
       );
       return result.created
@@ -358,8 +374,8 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
         await callOrForward(request, () => herder.patchConnectorConfig(name, patch), {
           method: 'PATCH',
           path: `${connectorPath(name)}/config`,
-          body: patch,
-          answer: answerBody,
+          bodyOf: () => unmaskPatch(name, patch),
+          answer: (r) => maskInfo(answerBody(r)),
         }),
       );
     },
