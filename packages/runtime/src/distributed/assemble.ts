@@ -2,8 +2,9 @@
  * Assembles a distributed worker (what Kafka's `ConnectDistributed` wires): bootstraps the worker
  * properties (plugin.path, then config providers), checks them, and builds the parts the
  * `DistributedHerder` runs on: the shared Kafka client and one client per internal topic, the
- * config, offset and status stores, the status store stamped with the herder's generation, and
- * the `Worker`. The herder itself holds no wiring.
+ * config, offset and status stores, the status store stamped with the herder's generation, the
+ * `Worker`, and the group membership (built when the herder starts, once its REST URL is bound).
+ * The herder itself holds no wiring.
  */
 import { type Logger, pino } from 'pino';
 import { DistributedConfig } from '../config/distributed-config.ts';
@@ -14,6 +15,7 @@ import { connectionSettings, producerSettings, taskClientProps } from '../log/ka
 import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
+import { ConnectGroupMember } from './connect-group-member.ts';
 import { DistributedHerder, type DistributedHerderOptions } from './distributed-herder.ts';
 import { GenerationalStatusStore } from './generational-status-store.ts';
 import { internalTopicSettings } from './kafka-based-log.ts';
@@ -115,6 +117,23 @@ export async function assembleDistributedHerder(
     statusStore,
     status,
     worker,
+    groupMember: (restUrl, listener) =>
+      new ConnectGroupMember({
+        groupId,
+        connection: connectionSettings({
+          'client.id': `sluice-${groupId}-group`,
+          ...taskClientProps('admin', props, {}),
+        }),
+        restUrl,
+        protocol: config.connectProtocol(),
+        sessionTimeoutMs: config.int('session.timeout.ms'),
+        heartbeatIntervalMs: config.int('heartbeat.interval.ms'),
+        rebalanceTimeoutMs: config.int('rebalance.timeout.ms'),
+        scheduledRebalanceMaxDelayMs: config.int('scheduled.rebalance.max.delay.ms'),
+        configSnapshot: () => configs.snapshot(),
+        listener,
+        log: logger,
+      }),
   });
   return herder;
 }

@@ -68,7 +68,6 @@ import type {
 import { NotAssignedError, RestError } from '../herder/errors.ts';
 import type { Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
 import type { WorkerClient } from '../herder/worker-client.ts';
-import { connectionSettings, taskClientProps } from '../log/kafka/client-config.ts';
 import type { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { RebalanceStats } from '../metrics/rebalance-stats.ts';
@@ -81,7 +80,7 @@ import type { Worker } from '../worker/worker.ts';
 import { assembleDistributedHerder } from './assemble.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
 import type { RawConfig, SessionKey } from './config-records.ts';
-import { ConnectGroupMember } from './connect-group-member.ts';
+import type { ConnectGroupMember, GroupMembershipListener } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
 import type { GenerationalStatusStore } from './generational-status-store.ts';
 import type { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
@@ -113,6 +112,8 @@ export interface DistributedHerderParts {
   /** `statusStore` stamped with this herder's generation and worker id. */
   status: GenerationalStatusStore;
   worker: Worker;
+  /** Builds the group membership (its own connection) once the REST URL is known, at start. */
+  groupMember: (restUrl: string, listener: GroupMembershipListener) => ConnectGroupMember;
 }
 
 export class DistributedHerder implements Herder {
@@ -129,6 +130,7 @@ export class DistributedHerder implements Herder {
   readonly #statusStore: KafkaStatusBackingStore;
   readonly #status: GenerationalStatusStore;
   readonly #worker: Worker;
+  readonly #newGroupMember: DistributedHerderParts['groupMember'];
   #member: ConnectGroupMember | undefined;
   #workerId: string;
   #restUrl: string;
@@ -168,6 +170,7 @@ export class DistributedHerder implements Herder {
     this.#statusStore = parts.statusStore;
     this.#status = parts.status;
     this.#worker = parts.worker;
+    this.#newGroupMember = parts.groupMember;
     this.#snapshot = this.#configs.snapshot();
     this.#keys = new SessionKeys({
       settings: signingSettings(config),
@@ -260,30 +263,15 @@ export class DistributedHerder implements Herder {
           `'connect.protocol' configuration from the worker config file or change its value to 'sessioned'. ` +
           'If this configuration is left as-is, the cluster will be insecure; for more information, see KIP-507',
       );
-    this.#member = new ConnectGroupMember({
-      groupId: config.groupId(),
-      connection: connectionSettings({
-        'client.id': `sluice-${config.groupId()}-group`,
-        ...taskClientProps('admin', config.originalsStrings(), {}),
-      }),
-      restUrl: this.#restUrl,
-      protocol: config.connectProtocol(),
-      sessionTimeoutMs: config.int('session.timeout.ms'),
-      heartbeatIntervalMs: config.int('heartbeat.interval.ms'),
-      rebalanceTimeoutMs: config.int('rebalance.timeout.ms'),
-      scheduledRebalanceMaxDelayMs: config.int('scheduled.rebalance.max.delay.ms'),
-      configSnapshot: () => this.#configs.snapshot(),
-      listener: {
-        onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#revoke(connectors, tasks)),
-        onAssigned: (assignment, generation) =>
-          this.#serial(async () => {
-            await this.#assigned(assignment, generation);
-            this.#rebalanceStats.succeeded(generation);
-          }),
-        onJoining: () => this.#rebalanceStats.started(),
-        onFatalError: (err) => this.logger.error({ err }, 'The worker lost its group membership for good'),
-      },
-      log: this.logger,
+    this.#member = this.#newGroupMember(this.#restUrl, {
+      onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#revoke(connectors, tasks)),
+      onAssigned: (assignment, generation) =>
+        this.#serial(async () => {
+          await this.#assigned(assignment, generation);
+          this.#rebalanceStats.succeeded(generation);
+        }),
+      onJoining: () => this.#rebalanceStats.started(),
+      onFatalError: (err) => this.logger.error({ err }, 'The worker lost its group membership for good'),
     });
     await this.#member.start();
     this.#ready = true;
