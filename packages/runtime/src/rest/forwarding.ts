@@ -11,8 +11,10 @@
  *
  * Internal requests (task configs, fencing) are signed again by the herder that forwards them
  * (KIP-507, `Herder.signInternalRequest`). `https://` workers are called with this worker's REST
- * TLS settings (`rest/tls.ts`). {@link forwardRequest} is also the client the REST server hands
- * its herder for the internal requests the herder sends itself (`Herder.useWorkerClient`).
+ * TLS settings (`rest/tls.ts`). With `rest.mask.passwords`, the route handlers forward a config
+ * write with the stored secrets restored and mask the answer (`secret-masking.ts`), as the masking
+ * herder does for a write served here. {@link forwardRequest} is also the client the REST server
+ * hands its herder for the internal requests the herder sends itself (`Herder.useWorkerClient`).
  */
 import { ConnectError, NotLeaderError } from '@sluice/api';
 import { RestError, requestTarget } from '../herder/errors.ts';
