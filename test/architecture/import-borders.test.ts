@@ -40,10 +40,6 @@ const PLUGIN_PACKAGES = new Set([
 
 /** Known violations, `file -> import (rule)`: remove an entry when its import is gone. */
 const ALLOWED: readonly string[] = [
-  'packages/runtime/src/distributed/distributed-herder.ts -> ../rest/errors.ts (runtime floors)',
-  'packages/runtime/src/distributed/rest-forwarder.ts -> ../rest/errors.ts (runtime floors)',
-  'packages/runtime/src/distributed/rest-forwarder.ts -> ../rest/tls.ts (runtime floors)',
-  'packages/runtime/src/distributed/request-signing.ts -> ../rest/errors.ts (runtime floors)',
   'packages/converters-schema-registry/test/postgres-avro-pipeline.test.ts -> ../../connectors/postgres/test/harness.ts (relative import into another package)',
   'packages/converters-schema-registry/test/postgres-avro-pipeline.test.ts -> ../../connectors/postgres/test/worker-harness.ts (relative import into another package)',
   'packages/connectors/jdbc/test/validate.test.ts -> ../../../testing/src/server-process.ts (relative import into another package)',

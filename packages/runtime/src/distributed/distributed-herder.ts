@@ -3,27 +3,39 @@
  * connectors and tasks through Kafka. Configs live in the config topic, source offsets in the
  * offsets topic, statuses in the status topic; the group's leader assigns connectors and tasks
  * (incremental cooperative) and is the only worker that writes connector configs, deletions,
- * task configs, stop transitions and restart requests. REST writes that reach a follower are
- * forwarded to the leader's URL (restarts to the owner's), two hops at most as Kafka's `forward`
- * parameter allows; a write while no leader is known, or past the second hop, answers 409.
+ * task configs, stop transitions and restart requests. A write that reaches a follower throws
+ * "not the leader" with the leader's URL (a restart: "not the owner" with the owner's URL), and
+ * the REST layer forwards it there (`rest/forwarding.ts`), as Kafka's herder and
+ * `HerderRequestHandler` share the work. The herder builds no REST call itself, except the task
+ * configs a follower's connector generated, which it sends to the leader with the client the REST
+ * server handed it (Kafka's `RestClient`).
  *
  * Everything that changes what runs on this worker (assignments, config-topic changes, restarts,
  * leader writes) runs one at a time on the herder's queue, like Kafka's herder thread. Reads are
  * served from the config store's latest snapshot and the status store.
  *
  * Internal requests are signed and checked as KIP-507 asks when the cluster runs the `sessioned`
- * protocol (see request-signing.ts): the leader writes a session key to the config topic and
- * rotates it after `inter.worker.key.ttl.ms`; every worker tracks the key it read last, signs the
- * task configs it forwards with it, and checks the signature of the internal requests it receives.
+ * protocol (`session-keys.ts`, `request-signing.ts`): the leader writes a session key to the
+ * config topic and rotates it after `inter.worker.key.ttl.ms`; every worker tracks the key it read
+ * last, signs the task configs it forwards with it, and checks the signature of the internal
+ * requests it receives.
+ *
+ * The parts (clients, stores, the Worker) are built by `assemble.ts`.
  *
  * Not implemented (yet): exactly-once source support (a signed fence request has nothing to
  * fence), connector-specific offsets topics, cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
-import { AlreadyExistsError, BadRequestError, NotFoundError, NotLeaderError } from '@sluice/api';
-import { type Logger, pino } from 'pino';
-import { DistributedConfig } from '../config/distributed-config.ts';
-import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  ConnectError,
+  NotFoundError,
+  NotLeaderError,
+} from '@sluice/api';
+import type { Logger } from 'pino';
+import type { DistributedConfig } from '../config/distributed-config.ts';
+import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import {
   alterOffsets,
@@ -33,7 +45,6 @@ import {
   stoppedOffsetsMessage,
 } from '../herder/connector-offsets.ts';
 import {
-  checkWorkerClientConfigs,
   connectorPluginConfig,
   failedRecord,
   invalidConfigMessage,
@@ -54,42 +65,55 @@ import type {
   TaskInfo,
   TaskStatus,
 } from '../herder/entities.ts';
-import type { Forward, Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
-import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
-import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
-import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
+import { NotAssignedError, RestError } from '../herder/errors.ts';
+import type { Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
+import type { WorkerClient } from '../herder/worker-client.ts';
+import type { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { RebalanceStats } from '../metrics/rebalance-stats.ts';
 import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
-import { RestError } from '../rest/errors.ts';
 import { sleep } from '../sleep.ts';
 import { INITIAL_TO_TARGET } from '../states.ts';
 import type { StateRecord } from '../storage/status-store.ts';
-import { checkWorkerConverters } from '../worker/plugin-factory.ts';
-import { Worker } from '../worker/worker.ts';
+import type { Worker } from '../worker/worker.ts';
+import { assembleDistributedHerder } from './assemble.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
 import type { RawConfig, SessionKey } from './config-records.ts';
-import { ConnectGroupMember } from './connect-group-member.ts';
+import type { ConnectGroupMember, GroupMembershipListener } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
-import { GenerationalStatusStore } from './generational-status-store.ts';
-import { internalTopicSettings } from './kafka-based-log.ts';
-import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
-import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
-import { KafkaStatusBackingStore } from './kafka-status-backing-store.ts';
-import {
-  generateSessionKey,
-  keyMismatch,
-  type SigningSettings,
-  signingSettings,
-  verifyInternalRequest,
-} from './request-signing.ts';
-import { forwardRequest, nextForward } from './rest-forwarder.ts';
+import type { GenerationalStatusStore } from './generational-status-store.ts';
+import type { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
+import type { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
+import type { KafkaStatusBackingStore } from './kafka-status-backing-store.ts';
+import { signingSettings } from './request-signing.ts';
+import { SessionKeys } from './session-keys.ts';
 
 export interface DistributedHerderOptions {
   logger?: Logger;
   /** The plugins the distribution ships (the runtime names no plugin package); `plugin.path` adds to them. */
   plugins: PluginRegistry;
+}
+
+/** What a distributed herder runs on, built by `assemble.ts`. */
+export interface DistributedHerderParts {
+  config: DistributedConfig;
+  /** The built-ins and what `plugin.path` added. */
+  plugins: PluginRegistry;
+  logger: Logger;
+  transformer: WorkerConfigTransformer;
+  /** The worker's shared Kafka client: internal topics, admin, consumer-group offsets. */
+  client: PlatformaticLogClient;
+  /** The clients of the config, offsets and status logs (closed with the herder). */
+  storeClients: readonly PlatformaticLogClient[];
+  configs: KafkaConfigBackingStore;
+  offsets: KafkaOffsetBackingStore;
+  statusStore: KafkaStatusBackingStore;
+  /** `statusStore` stamped with this herder's generation and worker id. */
+  status: GenerationalStatusStore;
+  worker: Worker;
+  /** Builds the group membership (its own connection) once the REST URL is known, at start. */
+  groupMember: (restUrl: string, listener: GroupMembershipListener) => ConnectGroupMember;
 }
 
 export class DistributedHerder implements Herder {
@@ -99,13 +123,14 @@ export class DistributedHerder implements Herder {
   /** The worker's shared Kafka client: internal topics, admin, consumer-group offsets. */
   readonly client: PlatformaticLogClient;
   /** The clients of the config, offsets and status logs. */
-  readonly #storeClients: readonly [PlatformaticLogClient, PlatformaticLogClient, PlatformaticLogClient];
+  readonly #storeClients: readonly PlatformaticLogClient[];
   readonly #transformer: WorkerConfigTransformer;
   readonly #configs: KafkaConfigBackingStore;
   readonly #offsets: KafkaOffsetBackingStore;
   readonly #statusStore: KafkaStatusBackingStore;
   readonly #status: GenerationalStatusStore;
   readonly #worker: Worker;
+  readonly #newGroupMember: DistributedHerderParts['groupMember'];
   #member: ConnectGroupMember | undefined;
   #workerId: string;
   #restUrl: string;
@@ -125,88 +150,34 @@ export class DistributedHerder implements Herder {
   /** A config change asked for a rebalance that has not completed yet (see #afterPendingRebalance). */
   #rebalancePending = false;
   #rebalanceWaiters: Array<() => void> = [];
-  /** The validated `inter.worker.*` settings (KIP-507). */
-  readonly #signing: SigningSettings;
-  /** The session key read last from the config topic (null before one was read). */
-  #sessionKey: SessionKey | null = null;
-  /** When the leader distributes a new key (epoch ms; Infinity: never). */
-  #keyExpiration = Number.POSITIVE_INFINITY;
-  #keyTimer: NodeJS.Timeout | undefined;
+  /** The session key this worker signs and checks internal requests with (KIP-507). */
+  readonly #keys: SessionKeys;
+  /** The REST layer's client to other workers (for task configs a follower sends the leader). */
+  #workerClient: WorkerClient | undefined;
 
-  private constructor(
-    config: DistributedConfig,
-    plugins: PluginRegistry,
-    logger: Logger,
-    transformer: WorkerConfigTransformer,
-  ) {
+  constructor(parts: DistributedHerderParts) {
+    const { config, logger } = parts;
     this.config = config;
-    this.plugins = plugins;
+    this.plugins = parts.plugins;
     this.logger = logger;
-    this.#transformer = transformer;
+    this.#transformer = parts.transformer;
     this.#workerId = config.workerId();
     this.#restUrl = config.advertisedUrl();
-    this.#signing = signingSettings(config);
-    const props = config.originalsStrings();
-    const groupId = config.groupId();
-    this.client = new PlatformaticLogClient(
-      connectionSettings({ 'client.id': `sluice-${groupId}-shared`, ...taskClientProps('admin', props, {}) }),
-    );
-    const client = this.client;
-    // Each internal topic is read by a client of its own, as Kafka Connect gives each KafkaBasedLog
-    // its own consumer: one connection serves one request at a time, so logs sharing one would wait
-    // behind each other's long polls (measured in benchmarks/distributed-failover: a joining worker
-    // spent ~3 s starting its stores).
-    const storeClient = (store: string) =>
-      new PlatformaticLogClient(
-        connectionSettings({
-          'client.id': `sluice-${groupId}-${store}`,
-          ...taskClientProps('admin', props, {}),
-        }),
-      );
-    this.#storeClients = [storeClient('configs'), storeClient('offsets'), storeClient('statuses')];
-    const [configsClient, offsetsClient, statusesClient] = this.#storeClients;
-    this.#configs = new KafkaConfigBackingStore({
-      client: configsClient,
-      topic: config.getString('config.storage.topic')!,
-      replicationFactor: config.int('config.storage.replication.factor'),
-      topicSettings: internalTopicSettings(props, 'config.storage.', logger),
-      log: logger.child({ store: 'config' }),
-    });
-    this.#offsets = new KafkaOffsetBackingStore({
-      client: offsetsClient,
-      topic: config.getString('offset.storage.topic')!,
-      partitions: config.int('offset.storage.partitions'),
-      replicationFactor: config.int('offset.storage.replication.factor'),
-      topicSettings: internalTopicSettings(props, 'offset.storage.', logger),
-      log: logger.child({ store: 'offsets' }),
-    });
-    this.#statusStore = new KafkaStatusBackingStore({
-      client: statusesClient,
-      topic: config.getString('status.storage.topic')!,
-      partitions: config.int('status.storage.partitions'),
-      replicationFactor: config.int('status.storage.replication.factor'),
-      topicSettings: internalTopicSettings(props, 'status.storage.', logger),
-      log: logger.child({ store: 'status' }),
-    });
-    this.#status = new GenerationalStatusStore(
-      this.#statusStore,
-      () => this.#generation,
-      () => this.#workerId,
-    );
+    this.client = parts.client;
+    this.#storeClients = parts.storeClients;
+    this.#configs = parts.configs;
+    this.#offsets = parts.offsets;
+    this.#statusStore = parts.statusStore;
+    this.#status = parts.status;
+    this.#worker = parts.worker;
+    this.#newGroupMember = parts.groupMember;
     this.#snapshot = this.#configs.snapshot();
-    this.#worker = new Worker({
-      workerId: () => this.#workerId,
-      log: client,
-      plugins,
-      offsetStore: this.#offsets,
-      status: this.#status,
-      workerProps: props,
-      taskClient: (kind, p) =>
-        new PlatformaticLogClient(kind === 'producer' ? producerSettings(p) : connectionSettings(p)),
-      offsetFlushIntervalMs: config.offsetCommitIntervalMs(),
-      offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
-      taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
-      configTransformer: transformer,
+    this.#keys = new SessionKeys({
+      settings: signingSettings(config),
+      enabled: () => this.#requestValidationEnabled(),
+      isLeader: () => this.#member?.isLeader === true,
+      distribute: (key) => this.#configs.putSessionKey(key),
+      run: (check) => void this.#serial(check),
       logger,
     });
     this.#worker.metrics.rebalance = () =>
@@ -216,30 +187,19 @@ export class DistributedHerder implements Herder {
       );
   }
 
-  /** Builds a herder from worker properties. Throws ConfigError for bad properties. */
-  static async create(
+  /**
+   * Builds a herder from worker properties (`assemble.ts`). Throws ConfigError for bad properties.
+   */
+  static create(
     workerProps: Record<string, string>,
     options: DistributedHerderOptions,
   ): Promise<DistributedHerder> {
-    const logger = options.logger ?? pino({ level: 'info' });
-    // As Kafka: plugin.path (raw) is scanned first, then `${provider:path:key}` in the worker
-    // properties are resolved, through plugin providers too.
-    const { plugins, providers, resolved } = await bootstrapWorker(workerProps, {
-      logger,
-      plugins: options.plugins,
-    });
-    const config = new DistributedConfig(resolved.data);
-    checkWorkerClientConfigs(config);
-    checkWorkerConverters(plugins, resolved.data);
-    let herder: DistributedHerder | undefined;
-    const transformer = await WorkerConfigTransformer.create(resolved.data, providers, {
-      logger,
-      restartConnector: async (name) => {
-        await herder?.restartConnector(name, { includeTasks: false, onlyFailed: false });
-      },
-    });
-    herder = new DistributedHerder(config, plugins, logger, transformer);
-    return herder;
+    return assembleDistributedHerder(workerProps, options);
+  }
+
+  /** The REST layer's client to other workers (Kafka's `RestClient`), handed over by the REST server. */
+  useWorkerClient(client: WorkerClient): void {
+    this.#workerClient = client;
   }
 
   get workerId(): string {
@@ -294,7 +254,7 @@ export class DistributedHerder implements Herder {
     this.#snapshot = this.#configs.snapshot();
     // A key read during the initial read is not announced to the listener: take it from the snapshot.
     const initialKey = this.#snapshot.sessionKey;
-    if (initialKey !== null && this.#sessionKey === null) this.#setSessionKey(initialKey);
+    if (initialKey !== null && this.#keys.current === null) this.#keys.set(initialKey);
     const config = this.config;
     if (config.connectProtocol() !== 'sessioned')
       this.logger.warn(
@@ -303,30 +263,15 @@ export class DistributedHerder implements Herder {
           `'connect.protocol' configuration from the worker config file or change its value to 'sessioned'. ` +
           'If this configuration is left as-is, the cluster will be insecure; for more information, see KIP-507',
       );
-    this.#member = new ConnectGroupMember({
-      groupId: config.groupId(),
-      connection: connectionSettings({
-        'client.id': `sluice-${config.groupId()}-group`,
-        ...taskClientProps('admin', config.originalsStrings(), {}),
-      }),
-      restUrl: this.#restUrl,
-      protocol: config.connectProtocol(),
-      sessionTimeoutMs: config.int('session.timeout.ms'),
-      heartbeatIntervalMs: config.int('heartbeat.interval.ms'),
-      rebalanceTimeoutMs: config.int('rebalance.timeout.ms'),
-      scheduledRebalanceMaxDelayMs: config.int('scheduled.rebalance.max.delay.ms'),
-      configSnapshot: () => this.#configs.snapshot(),
-      listener: {
-        onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#revoke(connectors, tasks)),
-        onAssigned: (assignment, generation) =>
-          this.#serial(async () => {
-            await this.#assigned(assignment, generation);
-            this.#rebalanceStats.succeeded(generation);
-          }),
-        onJoining: () => this.#rebalanceStats.started(),
-        onFatalError: (err) => this.logger.error({ err }, 'The worker lost its group membership for good'),
-      },
-      log: this.logger,
+    this.#member = this.#newGroupMember(this.#restUrl, {
+      onRevoked: (_leader, connectors, tasks) => this.#serial(() => this.#revoke(connectors, tasks)),
+      onAssigned: (assignment, generation) =>
+        this.#serial(async () => {
+          await this.#assigned(assignment, generation);
+          this.#rebalanceStats.succeeded(generation);
+        }),
+      onJoining: () => this.#rebalanceStats.started(),
+      onFatalError: (err) => this.logger.error({ err }, 'The worker lost its group membership for good'),
     });
     await this.#member.start();
     this.#ready = true;
@@ -345,7 +290,7 @@ export class DistributedHerder implements Herder {
     this.#stopping = true;
     this.#ready = false;
     this.#rebalanceDone(); // requests waiting for a rebalance go on (and fail) at once
-    clearTimeout(this.#keyTimer);
+    this.#keys.close();
     await this.#serial(async () => {
       await this.#worker.stop();
       this.#startedConnectors.clear();
@@ -373,7 +318,7 @@ export class DistributedHerder implements Herder {
   async crash(): Promise<void> {
     this.#stopping = true;
     this.#ready = false;
-    clearTimeout(this.#keyTimer);
+    this.#keys.close();
     await this.#member?.stop({ leaveGroup: false });
     await this.#worker.stop();
     await this.#statusStore.stop();
@@ -473,98 +418,63 @@ export class DistributedHerder implements Herder {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Writes: on the leader (followers forward), except target states which any worker writes
+  // Writes: on the leader (a follower throws "not the leader" and the REST layer forwards),
+  // except target states which any worker writes
 
   async putConnectorConfig(
     name: string,
     config: Record<string, string | null>,
-    options: { allowReplace: boolean; initialState?: InitialState; forward?: Forward },
+    options: { allowReplace: boolean; initialState?: InitialState },
   ): Promise<PutConnectorResult> {
     const validation = await this.validateConnectorConfig({ ...config, name });
     if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
     for (const w of unknownKeyWarnings(name, config, validation)) this.logger.warn(w);
     const full = { ...(config as Record<string, string>), name };
-    return this.#onLeader(
-      options.forward,
-      async () => {
-        const snapshot = this.#configs.snapshot();
-        const existing = strings(snapshot.rawConnectorConfig(name));
-        if (existing !== undefined && !options.allowReplace)
-          throw new AlreadyExistsError(`Connector ${name} already exists`);
-        const tasks = snapshot.tasks(name);
-        if (existing !== undefined && sameConfig(existing, full))
-          return { created: false, info: this.#info(name, full, tasks) };
-        const target =
-          existing === undefined && options.initialState !== undefined
-            ? INITIAL_TO_TARGET[options.initialState]
-            : null;
-        await this.#configs.putConnectorConfig(name, full, target);
-        return { created: existing === undefined, info: this.#info(name, full, tasks) };
-      },
-      async (leaderUrl, forward) => {
-        if (options.allowReplace) {
-          const r = await forwardRequest<ConnectorInfo>(leaderUrl, 'PUT', `/connectors/${enc(name)}/config`, {
-            body: full,
-            forward,
-          });
-          return { created: r.status === 201, info: r.body };
-        }
-        const body: Record<string, unknown> = { name, config: full };
-        if (options.initialState !== undefined) body.initial_state = options.initialState;
-        const r = await forwardRequest<ConnectorInfo>(leaderUrl, 'POST', '/connectors', { body, forward });
-        return { created: true, info: r.body };
-      },
-    );
+    return this.#onLeader(async () => {
+      const snapshot = this.#configs.snapshot();
+      const existing = strings(snapshot.rawConnectorConfig(name));
+      if (existing !== undefined && !options.allowReplace)
+        throw new AlreadyExistsError(`Connector ${name} already exists`);
+      const tasks = snapshot.tasks(name);
+      if (existing !== undefined && sameConfig(existing, full))
+        return { created: false, info: this.#info(name, full, tasks) };
+      const target =
+        existing === undefined && options.initialState !== undefined
+          ? INITIAL_TO_TARGET[options.initialState]
+          : null;
+      await this.#configs.putConnectorConfig(name, full, target);
+      return { created: existing === undefined, info: this.#info(name, full, tasks) };
+    });
   }
 
   /**
    * As Kafka: the leader merges the patch into the config it has, validates and writes the
-   * result; a follower forwards the PATCH itself, so a concurrent change is never overwritten
-   * with a merge made from a stale copy.
+   * result; on a follower the PATCH itself is forwarded, so a concurrent change is never
+   * overwritten with a merge made from a stale copy.
    */
-  patchConnectorConfig(
-    name: string,
-    patch: Record<string, string | null>,
-    forward?: Forward,
-  ): Promise<ConnectorInfo> {
-    return this.#onLeader(
-      forward,
-      async () => {
-        const snapshot = this.#configs.snapshot();
-        const existing = strings(snapshot.rawConnectorConfig(name));
-        if (existing === undefined) throw new NotFoundError(`Connector ${name} not found`);
-        const merged: Record<string, string> = { ...existing };
-        for (const [k, v] of Object.entries(patch)) {
-          if (v === null) delete merged[k];
-          else merged[k] = v;
-        }
-        merged.name = name;
-        const validation = await this.validateConnectorConfig(merged);
-        if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
-        if (!sameConfig(existing, merged)) await this.#configs.putConnectorConfig(name, merged, null);
-        return this.#info(name, merged, snapshot.tasks(name));
-      },
-      async (leaderUrl, next) =>
-        (
-          await forwardRequest<ConnectorInfo>(leaderUrl, 'PATCH', `/connectors/${enc(name)}/config`, {
-            body: patch,
-            forward: next,
-          })
-        ).body,
-    );
+  patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    return this.#onLeader(async () => {
+      const snapshot = this.#configs.snapshot();
+      const existing = strings(snapshot.rawConnectorConfig(name));
+      if (existing === undefined) throw new NotFoundError(`Connector ${name} not found`);
+      const merged: Record<string, string> = { ...existing };
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === null) delete merged[k];
+        else merged[k] = v;
+      }
+      merged.name = name;
+      const validation = await this.validateConnectorConfig(merged);
+      if (validation.error_count > 0) throw new BadRequestError(invalidConfigMessage(validation));
+      if (!sameConfig(existing, merged)) await this.#configs.putConnectorConfig(name, merged, null);
+      return this.#info(name, merged, snapshot.tasks(name));
+    });
   }
 
-  deleteConnector(name: string, forward?: Forward): Promise<void> {
-    return this.#onLeader(
-      forward,
-      async () => {
-        if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Connector ${name} not found`);
-        await this.#configs.removeConnectorConfig(name);
-      },
-      async (leaderUrl, next) => {
-        await forwardRequest(leaderUrl, 'DELETE', `/connectors/${enc(name)}`, { forward: next });
-      },
-    );
+  deleteConnector(name: string): Promise<void> {
+    return this.#onLeader(async () => {
+      if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Connector ${name} not found`);
+      await this.#configs.removeConnectorConfig(name);
+    });
   }
 
   /**
@@ -574,11 +484,10 @@ export class DistributedHerder implements Herder {
   async putTaskConfigs(
     name: string,
     configs: Record<string, string>[],
-    forward?: Forward,
     request?: InternalRequest,
   ): Promise<void> {
-    this.#checkSignature(request);
-    return this.#putTaskConfigs(name, configs, forward);
+    this.#keys.verify(request);
+    return this.#putTaskConfigs(name, configs);
   }
 
   /**
@@ -586,52 +495,34 @@ export class DistributedHerder implements Herder {
    * leader answers for a source connector it knows. Sluice runs no exactly-once source tasks, so
    * there are never task-count records and nothing to fence: the leader's answer is a plain 204.
    */
-  async fenceZombieSourceTasks(name: string, forward?: Forward, request?: InternalRequest): Promise<void> {
-    this.#checkSignature(request);
-    return this.#onLeader(
-      forward,
-      async () => {
-        const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
-        if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
-        if (this.#worker.connectorType(config) !== 'source')
-          throw new BadRequestError(`Connector ${name} is not a source connector`);
-      },
-      async (leaderUrl, next) => {
-        await forwardRequest(leaderUrl, 'PUT', `/connectors/${enc(name)}/fence`, {
-          forward: next,
-          ...this.#signWith(),
-        });
-      },
-    );
+  async fenceZombieSourceTasks(name: string, request?: InternalRequest): Promise<void> {
+    this.#keys.verify(request);
+    return this.#onLeader(async () => {
+      const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
+      if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
+      if (this.#worker.connectorType(config) !== 'source')
+        throw new BadRequestError(`Connector ${name} is not a source connector`);
+    });
   }
 
-  async #putTaskConfigs(name: string, configs: Record<string, string>[], forward?: Forward): Promise<void> {
-    return this.#onLeader(
-      forward,
-      async () => {
-        const snapshot = this.#configs.snapshot();
-        if (!snapshot.contains(name)) throw new NotFoundError(`Connector ${name} not found`);
-        if (snapshot.targetState(name) === 'STOPPED' && configs.length > 0)
-          throw new BadRequestError(
-            `Cannot submit non-empty set of task configs for stopped connector ${name}`,
-          );
-        await this.#configs.putTaskConfigs(name, configs);
-      },
-      async (leaderUrl, next) => {
-        await forwardRequest(leaderUrl, 'POST', `/connectors/${enc(name)}/tasks`, {
-          body: configs,
-          forward: next,
-          ...this.#signWith(),
-        });
-      },
-    );
+  /** The signature headers of an internal request this worker forwards, with its current key. */
+  signInternalRequest(body: Uint8Array): Record<string, string> {
+    return this.#keys.sign(body);
   }
 
-  async restartConnector(
-    name: string,
-    request: RestartRequest,
-    forward?: Forward,
-  ): Promise<ConnectorStateInfo | null> {
+  async #putTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
+    return this.#onLeader(async () => {
+      const snapshot = this.#configs.snapshot();
+      if (!snapshot.contains(name)) throw new NotFoundError(`Connector ${name} not found`);
+      if (snapshot.targetState(name) === 'STOPPED' && configs.length > 0)
+        throw new BadRequestError(
+          `Cannot submit non-empty set of task configs for stopped connector ${name}`,
+        );
+      await this.#configs.putTaskConfigs(name, configs);
+    });
+  }
+
+  async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null> {
     if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Unknown connector: ${name}`);
     if (!request.includeTasks && !request.onlyFailed) {
       // The plain restart is executed by the connector's owner.
@@ -640,40 +531,29 @@ export class DistributedHerder implements Herder {
         await this.#serial(() => this.#restartConnectorInstance(name));
         return null;
       }
-      const owner = this.#ownerUrl(this.#statusStore.getConnector(name)?.workerId);
-      await forwardRequest(owner, 'POST', `/connectors/${enc(name)}/restart`, {
-        forward: nextForward(forward, owner),
-      });
-      return null;
+      throw new NotAssignedError(
+        `Cannot restart connector ${name} since it is not assigned to this member`,
+        this.#ownerUrl(this.#statusStore.getConnector(name)?.workerId),
+      );
     }
-    return this.#onLeader(
-      forward,
-      async () => {
-        const status = await this.connectorStatus(name);
-        const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
-        const restartTasks = new Set(
-          status.tasks
-            .filter((t) => request.includeTasks && (!request.onlyFailed || t.state === 'FAILED'))
-            .map((t) => t.id),
-        );
-        await this.#configs.putRestartRequest(name, request);
-        return {
-          ...status,
-          connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
-          tasks: status.tasks.map((t) => (restartTasks.has(t.id) ? { ...t, state: 'RESTARTING' } : t)),
-        };
-      },
-      async (leaderUrl, next) =>
-        (
-          await forwardRequest<ConnectorStateInfo>(leaderUrl, 'POST', `/connectors/${enc(name)}/restart`, {
-            query: { includeTasks: String(request.includeTasks), onlyFailed: String(request.onlyFailed) },
-            forward: next,
-          })
-        ).body,
-    );
+    return this.#onLeader(async () => {
+      const status = await this.connectorStatus(name);
+      const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
+      const restartTasks = new Set(
+        status.tasks
+          .filter((t) => request.includeTasks && (!request.onlyFailed || t.state === 'FAILED'))
+          .map((t) => t.id),
+      );
+      await this.#configs.putRestartRequest(name, request);
+      return {
+        ...status,
+        connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
+        tasks: status.tasks.map((t) => (restartTasks.has(t.id) ? { ...t, state: 'RESTARTING' } : t)),
+      };
+    });
   }
 
-  async restartTask(name: string, task: number, forward?: Forward): Promise<void> {
+  async restartTask(name: string, task: number): Promise<void> {
     const snapshot = this.#configs.snapshot();
     if (!snapshot.contains(name)) throw new NotFoundError(`Connector ${name} not found`);
     const id = { connector: name, task };
@@ -684,10 +564,10 @@ export class DistributedHerder implements Herder {
       await this.#serial(() => this.#restartTaskInstance(id));
       return;
     }
-    const owner = this.#ownerUrl(this.#statusStore.getTask(name, task)?.workerId);
-    await forwardRequest(owner, 'POST', `/connectors/${enc(name)}/tasks/${task}/restart`, {
-      forward: nextForward(forward, owner),
-    });
+    throw new NotAssignedError(
+      `Cannot restart task ${name}-${task} since it is not assigned to this member`,
+      this.#ownerUrl(this.#statusStore.getTask(name, task)?.workerId),
+    );
   }
 
   pauseConnector(name: string): Promise<void> {
@@ -699,46 +579,23 @@ export class DistributedHerder implements Herder {
   }
 
   /** Leader: an empty task-config set first, then the STOPPED target state (KIP-875). */
-  stopConnector(name: string, forward?: Forward): Promise<void> {
-    return this.#onLeader(
-      forward,
-      async () => {
-        if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Connector ${name} not found`);
-        await this.#configs.putTaskConfigs(name, []);
-        await this.#configs.putTargetState(name, 'STOPPED');
-        await this.#configs.refresh();
-      },
-      async (leaderUrl, next) => {
-        await forwardRequest(leaderUrl, 'PUT', `/connectors/${enc(name)}/stop`, { forward: next });
-      },
+  stopConnector(name: string): Promise<void> {
+    return this.#onLeader(async () => {
+      if (!this.#configs.snapshot().contains(name)) throw new NotFoundError(`Connector ${name} not found`);
+      await this.#configs.putTaskConfigs(name, []);
+      await this.#configs.putTargetState(name, 'STOPPED');
+      await this.#configs.refresh();
+    });
+  }
+
+  alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message> {
+    return this.#onLeader(async () =>
+      alterOffsets(this.#offsetsContext(), name, this.#requireStopped(name), offsets),
     );
   }
 
-  alterConnectorOffsets(name: string, offsets: ConnectorOffsets, forward?: Forward): Promise<Message> {
-    return this.#onLeader(
-      forward,
-      async () => alterOffsets(this.#offsetsContext(), name, this.#requireStopped(name), offsets),
-      async (leaderUrl, next) =>
-        (
-          await forwardRequest<Message>(leaderUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, {
-            body: offsets,
-            forward: next,
-          })
-        ).body,
-    );
-  }
-
-  resetConnectorOffsets(name: string, forward?: Forward): Promise<Message> {
-    return this.#onLeader(
-      forward,
-      async () => resetOffsets(this.#offsetsContext(), name, this.#requireStopped(name)),
-      async (leaderUrl, next) =>
-        (
-          await forwardRequest<Message>(leaderUrl, 'DELETE', `/connectors/${enc(name)}/offsets`, {
-            forward: next,
-          })
-        ).body,
-    );
+  resetConnectorOffsets(name: string): Promise<Message> {
+    return this.#onLeader(async () => resetOffsets(this.#offsetsContext(), name, this.#requireStopped(name)));
   }
 
   #offsetsContext(): OffsetsContext {
@@ -772,32 +629,25 @@ export class DistributedHerder implements Herder {
 
   /**
    * Runs `local` on the herder queue when this worker leads (checked on the queue, as Kafka's
-   * herder thread does); else `remote` sends it to the leader with the next `forward` value
-   * (Kafka's two-hop limit, {@link nextForward}): a request that arrived with `forward=false`
-   * answers 409, and so does one while no leader is known (before the first assignment, or ours
-   * was lost).
+   * herder thread does); else throws "not the leader" with the leader's URL, which the REST layer
+   * forwards to (`rest/forwarding.ts`). No leader known (before the first assignment, or ours was
+   * lost, or the last assignment named this worker while it no longer leads): no URL, a 409.
    */
-  async #onLeader<T>(
-    forward: Forward,
-    local: () => Promise<T>,
-    remote: (leaderUrl: string, forward: boolean) => Promise<T>,
-  ): Promise<T> {
+  async #onLeader<T>(local: () => Promise<T>): Promise<T> {
     const member = this.#member;
-    if (member === undefined || !this.#ready) {
-      nextForward(forward, undefined);
-      throw new NotLeaderError('No leader known yet');
-    }
+    if (member === undefined || !this.#ready) throw new NotLeaderError('No leader known yet');
     const ran = await this.#serial(async () => (member.isLeader ? { value: await local() } : undefined));
     if (ran !== undefined) return ran.value;
-    const leaderUrl = sameUrl(member.leaderUrl, this.#restUrl) ? '' : member.leaderUrl;
-    const next = nextForward(forward, leaderUrl);
-    this.logger.debug({ leaderUrl, forward: next }, 'Forwarding a request to the leader');
-    return remote(leaderUrl, next);
+    const leaderUrl = sameUrl(member.leaderUrl, this.#restUrl) ? undefined : member.leaderUrl || undefined;
+    throw new NotLeaderError(
+      leaderUrl === undefined ? 'No leader known yet' : 'This worker is not the leader',
+      leaderUrl,
+    );
   }
 
-  /** The URL of the worker a status names as owner; '' when unknown or (stale) this worker. */
-  #ownerUrl(workerId: string | undefined): string {
-    return workerId === undefined || workerId === this.#workerId ? '' : `http://${workerId}/`;
+  /** The URL of the worker a status names as owner; undefined when unknown or (stale) this worker. */
+  #ownerUrl(workerId: string | undefined): string | undefined {
+    return workerId === undefined || workerId === this.#workerId ? undefined : `http://${workerId}/`;
   }
 
   /**
@@ -833,7 +683,7 @@ export class DistributedHerder implements Herder {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Internal request signing (KIP-507)
+  // Internal request signing (KIP-507): the key's life cycle is in session-keys.ts
 
   /** Signing is on while the group runs the `sessioned` protocol (before joining: as configured). */
   #requestValidationEnabled(): boolean {
@@ -841,69 +691,9 @@ export class DistributedHerder implements Herder {
     return protocol === null ? this.config.connectProtocol() === 'sessioned' : protocol === 'sessioned';
   }
 
-  /** @throws 400 / 503 / 403 as Kafka answers a request not signed properly */
-  #checkSignature(request: InternalRequest | undefined): void {
-    if (!this.#requestValidationEnabled()) return;
-    verifyInternalRequest(request, this.#signing.verificationAlgorithms, this.#sessionKey);
-  }
-
-  /** The `sign` option of a forwarded internal request: with the current key, if one is known. */
-  #signWith(): { sign?: { key: Uint8Array; algorithm: string } } {
-    const key = this.#sessionKey;
-    return key === null ? {} : { sign: { key: key.key, algorithm: this.#signing.signatureAlgorithm } };
-  }
-
   /** The session key currently used to sign and verify (null before one was read). */
   get sessionKey(): SessionKey | null {
-    return this.#sessionKey;
-  }
-
-  #setSessionKey(key: SessionKey): void {
-    this.#sessionKey = key;
-    // Followers track the expiration too: they may lead later and then rotate the key.
-    const ttl = this.#signing.keyTtlMs;
-    this.#keyExpiration = ttl > 0 ? key.creationTimestamp + ttl : Number.POSITIVE_INFINITY;
-    this.#scheduleKeyCheck(0);
-  }
-
-  /** Runs the leader's key check after `delayMs` on the herder queue (replacing any earlier timer). */
-  #scheduleKeyCheck(delayMs: number): void {
-    clearTimeout(this.#keyTimer);
-    if (this.#stopping) return;
-    this.#keyTimer = setTimeout(
-      () => void this.#serial(() => this.#checkKeyRotation()),
-      Math.min(Math.max(0, delayMs), 2_147_483_647),
-    );
-    this.#keyTimer.unref();
-  }
-
-  /**
-   * The leader distributes a new session key when none exists yet, the current one expired, or
-   * it does not match this worker's key algorithm or size (Kafka's `checkForKeyRotation`); else
-   * it schedules the next check at the key's expiration. A failed write is retried after 1 s.
-   */
-  async #checkKeyRotation(): Promise<void> {
-    if (this.#stopping || this.#member?.isLeader !== true || !this.#requestValidationEnabled()) return;
-    const now = Date.now();
-    const key = this.#sessionKey;
-    let reason: string | undefined;
-    if (key === null)
-      reason = 'Internal request signing is enabled but no session key has been distributed yet';
-    else if (this.#keyExpiration <= now) reason = 'The existing session key has expired';
-    else if (keyMismatch(key, this.#signing))
-      reason = 'The previously distributed session key uses another algorithm or key size than this worker';
-    if (reason === undefined) {
-      if (Number.isFinite(this.#keyExpiration)) this.#scheduleKeyCheck(this.#keyExpiration - now);
-      return;
-    }
-    this.logger.debug(`${reason}; distributing a new session key`);
-    try {
-      // The read-back announces the key (session-key-updated), which sets it and reschedules.
-      await this.#configs.putSessionKey(generateSessionKey(this.#signing, now));
-    } catch (err) {
-      this.logger.info({ err }, 'Failed to write a new session key to the config topic; retrying');
-      this.#scheduleKeyCheck(1_000);
-    }
+    return this.#keys.current;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -962,7 +752,7 @@ export class DistributedHerder implements Herder {
     const leader = this.#member?.isLeader === true;
     if (leader) await this.#cleanUpStatuses(snapshot);
     this.#rebalanceDone();
-    this.#scheduleKeyCheck(0);
+    this.#keys.scheduleCheck(0);
     this.logger.info(
       `Finished rebalance: generation ${generation}, leader ${assignment.leaderUrl}${leader ? ' (this worker)' : ''}, ` +
         `${this.#assignedConnectors.size} connectors and ${this.#assignedTasks.size} tasks assigned here`,
@@ -1059,7 +849,7 @@ export class DistributedHerder implements Herder {
     const started = Date.now();
     while (!this.#stopping && this.#startedConnectors.has(name)) {
       try {
-        await this.#putTaskConfigs(name, configs);
+        await this.#sendTaskConfigs(name, configs);
         this.logger.info(`Published ${configs.length} task configs of connector ${name}`);
         return;
       } catch (err) {
@@ -1085,6 +875,28 @@ export class DistributedHerder implements Herder {
     }
   }
 
+  /**
+   * Writes task configs (leader), or sends them to the leader as Kafka's follower does
+   * (`POST /connectors/{c}/tasks?forward=true`, signed with the session key) with the REST
+   * layer's client. No leader known: NotLeaderError, and the caller retries.
+   */
+  async #sendTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
+    try {
+      await this.#putTaskConfigs(name, configs);
+    } catch (err) {
+      if (!(err instanceof NotLeaderError) || err.leaderUrl === undefined) throw err;
+      const client = this.#workerClient;
+      if (client === undefined)
+        throw new ConnectError('No REST server serves this worker, so it cannot reach the leader');
+      this.logger.debug({ leaderUrl: err.leaderUrl }, `Sending the task configs of ${name} to the leader`);
+      await client(err.leaderUrl, 'POST', `/connectors/${enc(name)}/tasks`, {
+        body: configs,
+        forward: true,
+        sign: (body) => this.#keys.sign(body),
+      });
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Config topic changes (Kafka's `ConfigUpdateListener` + `updateConfigsWithIncrementalCooperative`)
 
@@ -1092,7 +904,7 @@ export class DistributedHerder implements Herder {
     if (change.type === 'session-key-updated') {
       // Applied at once (Kafka: under the herder's lock), not behind queued work.
       this.logger.info('Session key updated');
-      this.#setSessionKey(change.sessionKey);
+      this.#keys.set(change.sessionKey);
       return;
     }
     void this.#serial(async () => {

@@ -17,8 +17,8 @@
  */
 import { createHmac, getHashes, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, ConfigError } from '@sluice/api';
+import { RestError } from '../herder/errors.ts';
 import type { InternalRequest } from '../herder/herder.ts';
-import { RestError } from '../rest/errors.ts';
 import type { SessionKey } from './config-records.ts';
 
 export const SIGNATURE_HEADER = 'X-Connect-Authorization';

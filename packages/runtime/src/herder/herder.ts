@@ -11,15 +11,7 @@ import type {
   TaskInfo,
   TaskStatus,
 } from './entities.ts';
-
-/**
- * Kafka's `forward` query parameter of the writes a worker may forward to another (the leader, or
- * the owner of a connector or task): `undefined` for a user's request (forwarded with
- * `forward=true`), `true` for a request forwarded once (forwarded once more, with
- * `forward=false`), `false` for one that may not travel further (409 when this worker cannot
- * serve it). Standalone herders ignore it.
- */
-export type Forward = boolean | undefined;
+import type { WorkerClient } from './worker-client.ts';
 
 /**
  * An internal request (`POST /connectors/{c}/tasks`, `PUT /connectors/{c}/fence`) as the REST
@@ -45,7 +37,10 @@ export interface PutConnectorResult {
  *
  * Errors, mapped to HTTP in one place by the REST layer: `NotFoundError` ⇒ 404,
  * `AlreadyExistsError` ⇒ 409, `BadRequestError` and `ConfigError` ⇒ 400,
- * `RebalanceNeededError`/`NotLeaderError` ⇒ 409, anything else ⇒ 500. Error messages are
+ * `RebalanceNeededError` ⇒ 409, anything else ⇒ 500. A write this worker cannot serve throws
+ * "not the leader" (`NotLeaderError` with the leader's URL) or "not the owner"
+ * (`NotAssignedError` with the owner's URL, `herder/errors.ts`): the REST layer forwards the
+ * request there (`rest/forwarding.ts`), or answers 409 when no URL is known. Error messages are
  * Kafka's (reference §1.2–§1.4), e.g. `Connector foo not found`.
  */
 export interface Herder {
@@ -76,15 +71,11 @@ export interface Herder {
   putConnectorConfig(
     name: string,
     config: Record<string, string | null>,
-    options: { allowReplace: boolean; initialState?: InitialState; forward?: Forward },
+    options: { allowReplace: boolean; initialState?: InitialState },
   ): Promise<PutConnectorResult>;
   /** Merges a patch (null removes a key) into the existing config; NotFoundError if missing. */
-  patchConnectorConfig(
-    name: string,
-    patch: Record<string, string | null>,
-    forward?: Forward,
-  ): Promise<ConnectorInfo>;
-  deleteConnector(name: string, forward?: Forward): Promise<void>;
+  patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo>;
+  deleteConnector(name: string): Promise<void>;
 
   /** NotFoundError `No status found for connector <c>`. */
   connectorStatus(name: string): Promise<ConnectorStateInfo>;
@@ -96,16 +87,12 @@ export interface Herder {
    * Restarts per KIP-745. Returns null for the plain connector restart (both flags false:
    * REST 204) and otherwise the status with the instances being restarted as RESTARTING (REST 202).
    */
-  restartConnector(
-    name: string,
-    request: RestartRequest,
-    forward?: Forward,
-  ): Promise<ConnectorStateInfo | null>;
+  restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null>;
   /** NotFoundError `Unknown task: <c>-<n>` for a task that does not exist. */
-  restartTask(name: string, task: number, forward?: Forward): Promise<void>;
+  restartTask(name: string, task: number): Promise<void>;
   pauseConnector(name: string): Promise<void>;
   resumeConnector(name: string): Promise<void>;
-  stopConnector(name: string, forward?: Forward): Promise<void>;
+  stopConnector(name: string): Promise<void>;
 
   /** Topics the connector has used (KIP-558). */
   connectorActiveTopics(name: string): Promise<string[]>;
@@ -113,8 +100,8 @@ export interface Herder {
 
   connectorOffsets(name: string): Promise<ConnectorOffsets>;
   /** Requires the connector STOPPED (BadRequestError otherwise). */
-  alterConnectorOffsets(name: string, offsets: ConnectorOffsets, forward?: Forward): Promise<Message>;
-  resetConnectorOffsets(name: string, forward?: Forward): Promise<Message>;
+  alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message>;
+  resetConnectorOffsets(name: string): Promise<Message>;
 
   /** `PUT /connector-plugins/{p}/config/validate`: always a ConfigInfos, errors inside. */
   validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos>;
@@ -126,15 +113,22 @@ export interface Herder {
    * leader. Distributed herders only; without it the endpoint answers 500 (standalone).
    * `request` carries the headers and body bytes for the signature check (KIP-507).
    */
-  putTaskConfigs?(
-    name: string,
-    configs: Record<string, string>[],
-    forward?: Forward,
-    request?: InternalRequest,
-  ): Promise<void>;
+  putTaskConfigs?(name: string, configs: Record<string, string>[], request?: InternalRequest): Promise<void>;
   /**
    * Internal `PUT /connectors/{c}/fence` (zombie fencing of exactly-once source tasks).
    * Distributed herders only; without it the endpoint answers 500 (standalone).
    */
-  fenceZombieSourceTasks?(name: string, forward?: Forward, request?: InternalRequest): Promise<void>;
+  fenceZombieSourceTasks?(name: string, request?: InternalRequest): Promise<void>;
+
+  /**
+   * The headers that sign an internal request this worker sends on to another (KIP-507), for
+   * exactly these body bytes: distributed herders, with the session key read last (none before
+   * one was read).
+   */
+  signInternalRequest?(body: Uint8Array): Record<string, string>;
+  /**
+   * Hands the herder the REST layer's client to other workers, for the internal requests it sends
+   * itself (a follower's task configs, to the leader). The REST server serving the herder calls it.
+   */
+  useWorkerClient?(client: WorkerClient): void;
 }

@@ -3,22 +3,15 @@
  * non-2xx answer has the body `{"error_code": <status>, "message": <text>}`.
  */
 import type { ConnectErrorCode } from '@sluice/api';
+import { RestError } from '../herder/errors.ts';
+
+// The status-carrying error lives below the herders, which throw it too; it is answered here.
+export { RestError };
 
 /** The body of every error answer. */
 export interface ErrorMessage {
   error_code: number;
   message: string;
-}
-
-/** An error that carries its HTTP status (Kafka's `ConnectRestException`). */
-export class RestError extends Error {
-  readonly status: number;
-
-  constructor(status: number, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.status = status;
-    this.name = 'RestError';
-  }
 }
 
 /** JAX-RS's text for the errors it raises itself (`HTTP 404 Not Found`). */

@@ -5,6 +5,7 @@
  */
 import type { PluginType } from '@sluice/api';
 import type {
+  ConnectorInfo,
   ConnectorOffsets,
   InitialState,
   PluginInfoJson,
@@ -16,6 +17,8 @@ import { type Logger, parseLog4jLevel } from '../logging/logger.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
 import { SLUICE_VERSION } from '../version.ts';
 import { jaxRsMessage, RestError } from './errors.ts';
+import { completeOrForward, type ForwardAs, queryForward } from './forwarding.ts';
+import type { SecretMasking } from './secret-masking.ts';
 
 /** What a handler sees of a request. */
 export interface RestRequest {
@@ -43,6 +46,8 @@ export type Handler = (request: RestRequest) => Promise<RestResponse>;
 
 export interface ResourceOptions {
   herder: Herder;
+  /** With `rest.mask.passwords=true`: the masking `herder` is, and its rules for forwarded writes. */
+  masking?: SecretMasking;
   loggers: LoggerRegistry;
   /** Git commit reported by `GET /`. */
   commit: string;
@@ -133,15 +138,6 @@ function queryBoolean(query: RestRequest['query'], name: string, fallback: boole
   return value === undefined ? fallback : value.toLowerCase() === 'true';
 }
 
-/**
- * The `forward` parameter of the forwardable writes, as JAX-RS reads a `Boolean`: absent ⇒
- * undefined (a user's request), else `Boolean.valueOf`.
- */
-function queryForward(query: RestRequest['query']): boolean | undefined {
-  const value = queryValue(query, 'forward');
-  return value === undefined ? undefined : value.toLowerCase() === 'true';
-}
-
 /** A `{task}` path segment as JAX-RS reads an `Integer`; anything else is a 404. */
 function taskNumber(text: string): number {
   const n = /^[+-]?\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
@@ -229,6 +225,25 @@ const UNHEALTHY: WorkerStatus = {
 export function createHandlers(options: ResourceOptions): Record<string, Handler> {
   const { herder, loggers } = options;
   const call = <T>(fn: () => Promise<T>): Promise<T> => withTimeout(options.requestTimeoutMs, fn);
+  /**
+   * A write the herder may refuse as "not the leader" / "not the owner": forwarded there
+   * (`forwarding.ts`), under the same request timeout.
+   */
+  const callOrForward = <T>(
+    request: RestRequest,
+    fn: () => Promise<T>,
+    forwardAs: ForwardAs<T>,
+  ): Promise<T> => call(() => completeOrForward(queryForward(request.query), fn, forwardAs, options.log));
+  const connectorPath = (name: string) => `/connectors/${encodeURIComponent(name)}`;
+  const answerBody = <T>(r: { body: unknown }): T => r.body as T;
+  // With `rest.mask.passwords`, a forwarded write carries the restored secrets and its answer is
+  // masked here, as the masking herder does for a write served here.
+  const { masking } = options;
+  const unmaskConfig = async (name: string, config: Record<string, string | null>) =>
+    masking === undefined ? config : masking.unmaskConfig(name, config);
+  const unmaskPatch = async (name: string, patch: Record<string, string | null>) =>
+    masking === undefined ? patch : masking.unmaskPatch(name, patch);
+  const maskInfo = async (info: ConnectorInfo) => (masking === undefined ? info : masking.maskInfo(info));
   const ok = (body: unknown): RestResponse => ({ status: 200, body });
 
   const health = async (): Promise<RestResponse> => {
@@ -297,20 +312,36 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       const config = configMap(body.config, 'config');
       const initialState = parseInitialState(body.initial_state);
       checkAndPutName(name, config);
-      const result = await call(() =>
-        herder.putConnectorConfig(name, config as Record<string, string | null>, {
-          allowReplace: false,
-          forward: queryForward(request.query),
-          ...(initialState === undefined ? {} : { initialState }),
-        }),
+      const result = await callOrForward(
+        request,
+        () =>
+          herder.putConnectorConfig(name, config as Record<string, string | null>, {
+            allowReplace: false,
+            ...(initialState === undefined ? {} : { initialState }),
+          }),
+        {
+          method: 'POST',
+          path: '/connectors',
+          bodyOf: async () => ({
+            name,
+            config: await unmaskConfig(name, config),
+            ...(initialState === undefined ? {} : { initial_state: initialState }),
+          }),
+          answer: async (r) => ({ created: true, info: await maskInfo(answerBody(r)) }),
+        },
       );
       return { status: 201, body: result.info, headers: { location: connectorUrl(request, name) } };
     },
 
     getConnector: async ({ params }) => ok(await call(() => herder.connectorInfo(params.connector!))),
 
-    deleteConnector: async ({ params, query }) => {
-      await call(() => herder.deleteConnector(params.connector!, queryForward(query)));
+    deleteConnector: async (request) => {
+      const name = request.params.connector!;
+      await callOrForward(request, () => herder.deleteConnector(name), {
+        method: 'DELETE',
+        path: connectorPath(name),
+        answer: () => undefined,
+      });
       return { status: 204 };
     },
 
@@ -320,35 +351,63 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       const name = request.params.connector!;
       const config = configMap(request.body);
       checkAndPutName(name, config);
-      const result = await call(() =>
-        herder.putConnectorConfig(name, config as Record<string, string | null>, {
-          allowReplace: true,
-          forward: queryForward(request.query),
-        }),
+      const result = await callOrForward(
+        request,
+        () =>
+          herder.putConnectorConfig(name, config as Record<string, string | null>, { allowReplace: true }),
+        {
+          method: 'PUT',
+          path: `${connectorPath(name)}/config`,
+          bodyOf: () => unmaskConfig(name, config),
+          answer: async (r) => ({ created: r.status === 201, info: await maskInfo(answerBody(r)) }),
+        },
       );
       return result.created
         ? { status: 201, body: result.info, headers: { location: connectorUrl(request, name) } }
         : ok(result.info);
     },
 
-    patchConnectorConfig: async ({ params, query, body }) => {
-      const patch = configMap(body);
-      return ok(await call(() => herder.patchConnectorConfig(params.connector!, patch, queryForward(query))));
+    patchConnectorConfig: async (request) => {
+      const name = request.params.connector!;
+      const patch = configMap(request.body);
+      return ok(
+        await callOrForward(request, () => herder.patchConnectorConfig(name, patch), {
+          method: 'PATCH',
+          path: `${connectorPath(name)}/config`,
+          bodyOf: () => unmaskPatch(name, patch),
+          answer: (r) => maskInfo(answerBody(r)),
+        }),
+      );
     },
 
     getConnectorStatus: async ({ params }) => ok(await call(() => herder.connectorStatus(params.connector!))),
 
-    restartConnector: async ({ params, query }) => {
-      const includeTasks = queryBoolean(query, 'includeTasks', false);
-      const onlyFailed = queryBoolean(query, 'onlyFailed', false);
-      const state = await call(() =>
-        herder.restartConnector(params.connector!, { includeTasks, onlyFailed }, queryForward(query)),
+    restartConnector: async (request) => {
+      const name = request.params.connector!;
+      const includeTasks = queryBoolean(request.query, 'includeTasks', false);
+      const onlyFailed = queryBoolean(request.query, 'onlyFailed', false);
+      // The plain restart goes to the connector's owner, the others to the leader (with the flags).
+      const plain = !includeTasks && !onlyFailed;
+      const state = await callOrForward(
+        request,
+        () => herder.restartConnector(name, { includeTasks, onlyFailed }),
+        {
+          method: 'POST',
+          path: `${connectorPath(name)}/restart`,
+          ...(plain ? {} : { query: { includeTasks: String(includeTasks), onlyFailed: String(onlyFailed) } }),
+          answer: (r) => (plain ? null : answerBody(r)),
+        },
       );
       return state === null ? { status: 204 } : { status: 202, body: state };
     },
 
-    stopConnector: async ({ params, query }) => {
-      await call(() => herder.stopConnector(params.connector!, queryForward(query)));
+    stopConnector: async (request) => {
+      const name = request.params.connector!;
+      await callOrForward(request, () => herder.stopConnector(name), {
+        method: 'PUT',
+        path: `${connectorPath(name)}/stop`,
+        answer: () => undefined,
+      });
       return { status: 204 };
     },
 
@@ -364,13 +423,21 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
 
     getTaskConfigs: async ({ params }) => ok(await call(() => herder.taskConfigs(params.connector!))),
 
-    putTaskConfigs: async ({ params, query, body, headers, rawBody }) => {
+    putTaskConfigs: async (request) => {
+      const { params, body, headers, rawBody } = request;
       if (herder.putTaskConfigs !== undefined) {
         if (!Array.isArray(body) || !body.every(isPlainObject))
           throw new RestError(400, 'Request body must be a JSON array of task configurations');
+        const name = params.connector!;
         const configs = body.map((c) => configMap(c) as Record<string, string>);
         const internal = { headers: headers ?? {}, body: rawBody ?? new Uint8Array() };
-        await call(() => herder.putTaskConfigs!(params.connector!, configs, queryForward(query), internal));
+        await callOrForward(request, () => herder.putTaskConfigs!(name, configs, internal), {
+          method: 'POST',
+          path: `${connectorPath(name)}/tasks`,
+          body: configs,
+          signedBy: herder,
+          answer: () => undefined,
+        });
         return { status: 204 };
       }
       throw new RestError(
@@ -379,10 +446,17 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       );
     },
 
-    fenceZombies: async ({ params, query, headers, rawBody }) => {
+    fenceZombies: async (request) => {
+      const { params, headers, rawBody } = request;
       if (herder.fenceZombieSourceTasks !== undefined) {
+        const name = params.connector!;
         const internal = { headers: headers ?? {}, body: rawBody ?? new Uint8Array() };
-        await call(() => herder.fenceZombieSourceTasks!(params.connector!, queryForward(query), internal));
+        await callOrForward(request, () => herder.fenceZombieSourceTasks!(name, internal), {
+          method: 'PUT',
+          path: `${connectorPath(name)}/fence`,
+          signedBy: herder,
+          answer: () => undefined,
+        });
         return { status: 204 };
       }
       throw new RestError(
@@ -396,9 +470,14 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
       return ok(await call(() => herder.taskStatus(params.connector!, task)));
     },
 
-    restartTask: async ({ params, query }) => {
-      const task = taskNumber(params.task!);
-      await call(() => herder.restartTask(params.connector!, task, queryForward(query)));
+    restartTask: async (request) => {
+      const name = request.params.connector!;
+      const task = taskNumber(request.params.task!);
+      await callOrForward(request, () => herder.restartTask(name, task), {
+        method: 'POST',
+        path: `${connectorPath(name)}/tasks/${task}/restart`,
+        answer: () => undefined,
+      });
       return { status: 204 };
     },
 
@@ -418,15 +497,29 @@ export function createHandlers(options: ResourceOptions): Record<string, Handler
 
     getOffsets: async ({ params }) => ok(await call(() => herder.connectorOffsets(params.connector!))),
 
-    alterOffsets: async ({ params, query, body }) => {
-      const offsets = parseOffsets(body);
+    alterOffsets: async (request) => {
+      const name = request.params.connector!;
+      const offsets = parseOffsets(request.body);
       return ok(
-        await call(() => herder.alterConnectorOffsets(params.connector!, offsets, queryForward(query))),
+        await callOrForward(request, () => herder.alterConnectorOffsets(name, offsets), {
+          method: 'PATCH',
+          path: `${connectorPath(name)}/offsets`,
+          body: offsets,
+          answer: answerBody,
+        }),
       );
     },
 
-    resetOffsets: async ({ params, query }) =>
-      ok(await call(() => herder.resetConnectorOffsets(params.connector!, queryForward(query)))),
+    resetOffsets: async (request) => {
+      const name = request.params.connector!;
+      return ok(
+        await callOrForward(request, () => herder.resetConnectorOffsets(name), {
+          method: 'DELETE',
+          path: `${connectorPath(name)}/offsets`,
+          answer: answerBody,
+        }),
+      );
+    },
 
     listConnectorPlugins: async ({ query }) => {
       const types = queryBoolean(query, 'connectorsOnly', true) ? CONNECTOR_TYPES : ALL_TYPES;

@@ -15,10 +15,11 @@ import { isMetricsPath, registerMetricsRoute } from '../metrics/rest-route.ts';
 import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
 import { inboundAuthorization, type RestAuthenticator } from './auth/rest-auth.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
+import { restWorkerClient } from './forwarding.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
-import { maskSecrets } from './secret-masking.ts';
+import { secretMasking } from './secret-masking.ts';
 import { registerTopicsEndpoint } from './topics-endpoint.ts';
 
 /** One `listeners` entry: plain HTTP, or HTTPS with the server's `tls` options. */
@@ -133,8 +134,12 @@ export class RestServer {
     this.#cors = new Cors({ allowOrigin: options.corsAllowOrigin, allowMethods: options.corsAllowMethods });
     this.#headerRules = options.responseHeaders?.trim() ? parseResponseHeaders(options.responseHeaders) : [];
     let openApi: unknown;
+    // The herder's own internal requests (a follower's task configs) go out through the same
+    // client as forwarded ones (`forwarding.ts`).
+    options.herder.useWorkerClient?.(restWorkerClient);
+    const masking = options.maskPasswords === true ? secretMasking(options.herder) : undefined;
     this.#handlers = createHandlers({
-      herder: options.maskPasswords === true ? maskSecrets(options.herder) : options.herder,
+      ...(masking === undefined ? { herder: options.herder } : { herder: masking.herder, masking }),
       loggers: options.loggers,
       commit: options.commit ?? 'unknown',
       requestTimeoutMs: options.requestTimeoutMs ?? 90_000,

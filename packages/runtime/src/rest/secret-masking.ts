@@ -8,7 +8,7 @@
  * answered as they are, never resolved.
  */
 import { BadRequestError } from '@sluice/api';
-import type { TaskInfo } from '../herder/entities.ts';
+import type { ConnectorInfo, TaskInfo } from '../herder/entities.ts';
 import type { Herder } from '../herder/herder.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from '../log/kafka/java-client-config-types.ts';
 
@@ -20,8 +20,29 @@ export const MASK = '[hidden]';
 const CLIENT_OVERRIDE = /^(producer|consumer|admin)\.override\.(.+)$/;
 const PROVIDER_REFERENCE = /^\$\{[^}]*\}$/;
 
+/**
+ * Masking for one herder: the masking herder, and the same rules for a write the REST layer
+ * forwards to another worker (`forwarding.ts`), so that the leader receives the restored secrets
+ * and the client sees a masked answer, whatever the leader's own setting.
+ */
+export interface SecretMasking {
+  /** The herder whose answers mask PASSWORD values and whose writes restore masked ones. */
+  herder: Herder;
+  /** A create/PUT config with the stored secrets put back where `[hidden]` was sent. */
+  unmaskConfig(name: string, config: Record<string, string | null>): Promise<Record<string, string | null>>;
+  /** A PATCH with the stored secrets put back where `[hidden]` was sent. */
+  unmaskPatch(name: string, patch: Record<string, string | null>): Promise<Record<string, string | null>>;
+  /** A connector's info with its PASSWORD values masked. */
+  maskInfo(info: ConnectorInfo): Promise<ConnectorInfo>;
+}
+
 /** A herder whose answers mask PASSWORD values and whose writes restore masked ones. */
 export function maskSecrets(herder: Herder): Herder {
+  return secretMasking(herder).herder;
+}
+
+/** {@link SecretMasking} for `herder`. */
+export function secretMasking(herder: Herder): SecretMasking {
   const pluginPasswords = new Map<string, Promise<Set<string>>>();
   const passwordKeysOf = (connectorClass: string | null | undefined): Promise<Set<string>> => {
     if (connectorClass === undefined || connectorClass === null || connectorClass === '')
@@ -81,6 +102,20 @@ export function maskSecrets(herder: Herder): Herder {
     return out;
   };
 
+  const maskInfo = async (info: ConnectorInfo): Promise<ConnectorInfo> => ({
+    ...info,
+    config: await mask(info.config),
+  });
+  const unmaskPatch = async (
+    name: string,
+    patch: Record<string, string | null>,
+  ): Promise<Record<string, string | null>> => {
+    const current =
+      patch['connector.class'] ??
+      (await herder.connectorConfig(name).catch(() => ({}) as Record<string, string>))['connector.class'];
+    return unmask(name, patch, current);
+  };
+
   const overrides: Partial<Herder> = {
     connectorInfo: async (name) => {
       const info = await herder.connectorInfo(name);
@@ -98,19 +133,14 @@ export function maskSecrets(herder: Herder): Herder {
       const result = await herder.putConnectorConfig(name, await unmask(name, config), options);
       return { ...result, info: { ...result.info, config: await mask(result.info.config) } };
     },
-    patchConnectorConfig: async (name, patch, forward) => {
-      const current =
-        patch['connector.class'] ??
-        (await herder.connectorConfig(name).catch(() => ({}) as Record<string, string>))['connector.class'];
-      const info = await herder.patchConnectorConfig(name, await unmask(name, patch, current), forward);
-      return { ...info, config: await mask(info.config) };
-    },
+    patchConnectorConfig: async (name, patch) =>
+      maskInfo(await herder.patchConnectorConfig(name, await unmaskPatch(name, patch))),
     validateConnectorConfig: async (config) => {
       const name = typeof config.name === 'string' ? config.name : undefined;
       return herder.validateConnectorConfig(await unmask(name, config));
     },
   };
-  return new Proxy(herder, {
+  const masked = new Proxy(herder, {
     get(target, prop) {
       if (typeof prop === 'string' && prop in overrides) return overrides[prop as keyof Herder];
       const value = Reflect.get(target, prop, target);
@@ -118,4 +148,10 @@ export function maskSecrets(herder: Herder): Herder {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+  return {
+    herder: masked,
+    unmaskConfig: (name, config) => unmask(name, config),
+    unmaskPatch,
+    maskInfo,
+  };
 }

@@ -1,7 +1,7 @@
 import { AlreadyExistsError, BadRequestError, NotFoundError } from '@sluice/api';
-import { type Logger, pino } from 'pino';
-import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
-import { WorkerConfig } from '../config/worker-config.ts';
+import type { Logger } from 'pino';
+import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import type { WorkerConfig } from '../config/worker-config.ts';
 import {
   alterOffsets,
   type OffsetsContext,
@@ -10,7 +10,6 @@ import {
   stoppedOffsetsMessage,
 } from '../herder/connector-offsets.ts';
 import {
-  checkWorkerClientConfigs,
   connectorPluginConfig,
   failedRecord,
   invalidConfigMessage,
@@ -32,19 +31,35 @@ import type {
   TaskStatus,
 } from '../herder/entities.ts';
 import type { Herder, PutConnectorResult } from '../herder/herder.ts';
-import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
-import { EmbeddedLogClient } from '../log/embedded/embedded-log-client.ts';
-import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
-import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import type { LogClient } from '../log/log-client.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { INITIAL_TO_TARGET } from '../states.ts';
-import { FileOffsetBackingStore } from '../storage/offset-store.ts';
-import { MemoryStatusStore } from '../storage/status-store.ts';
-import { checkWorkerConverters } from '../worker/plugin-factory.ts';
-import { Worker } from '../worker/worker.ts';
+import type { FileOffsetBackingStore } from '../storage/offset-store.ts';
+import type { MemoryStatusStore } from '../storage/status-store.ts';
+import type { Worker } from '../worker/worker.ts';
+import { assembleStandaloneHerder } from './assemble.ts';
+
+export interface StandaloneHerderOptions {
+  logger?: Logger;
+  /** The plugins the distribution ships (the runtime names no plugin package); `plugin.path` adds to them. */
+  plugins: PluginRegistry;
+}
+
+/** What a standalone herder runs on, built by `assemble.ts`. */
+export interface StandaloneHerderParts {
+  config: WorkerConfig;
+  /** Kafka or the embedded log (closed with the herder). */
+  log: LogClient;
+  /** The built-ins and what `plugin.path` added. */
+  plugins: PluginRegistry;
+  logger: Logger;
+  transformer: WorkerConfigTransformer;
+  offsetStore: FileOffsetBackingStore;
+  status: MemoryStatusStore;
+  worker: Worker;
+}
 
 interface ConnectorEntry {
   config: Record<string, string>;
@@ -64,7 +79,7 @@ export class StandaloneHerder implements Herder {
   readonly log: LogClient;
   readonly logger: Logger;
   readonly #worker: Worker;
-  readonly #status = new MemoryStatusStore();
+  readonly #status: MemoryStatusStore;
   readonly #offsetStore: FileOffsetBackingStore;
   /** Resolves config provider variables of connector configs to run or validate them. */
   readonly #transformer: WorkerConfigTransformer;
@@ -74,84 +89,29 @@ export class StandaloneHerder implements Herder {
   /** Requests run one at a time, like Kafka's herder thread. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    config: WorkerConfig,
-    log: LogClient,
-    plugins: PluginRegistry,
-    logger: Logger,
-    transformer: WorkerConfigTransformer,
-  ) {
-    this.config = config;
-    this.#transformer = transformer;
-    this.log = log;
-    this.plugins = plugins;
-    this.logger = logger;
-    this.#workerId = config.workerId();
-    this.#offsetStore = new FileOffsetBackingStore(config.offsetStorageFileName(), logger);
-    this.#worker = new Worker({
-      workerId: () => this.#workerId,
-      log,
-      plugins,
-      offsetStore: this.#offsetStore,
-      status: this.#status,
-      workerProps: config.originalsStrings(),
-      taskClient: (kind, props) =>
-        log.kind === 'kafka'
-          ? new PlatformaticLogClient(
-              kind === 'producer' ? producerSettings(props) : connectionSettings(props),
-            )
-          : null,
-      offsetFlushIntervalMs: config.offsetCommitIntervalMs(),
-      offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
-      taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
-      configTransformer: transformer,
-      logger,
-    });
+  constructor(parts: StandaloneHerderParts) {
+    this.config = parts.config;
+    this.#transformer = parts.transformer;
+    this.log = parts.log;
+    this.plugins = parts.plugins;
+    this.logger = parts.logger;
+    this.#workerId = parts.config.workerId();
+    this.#offsetStore = parts.offsetStore;
+    this.#status = parts.status;
+    this.#worker = parts.worker;
   }
 
   /**
-   * Builds a herder from worker properties: Kafka when `bootstrap.servers` is set, else the
-   * embedded log under `embedded.log.dir`. `plugins` are those the distribution ships (the runtime
-   * names no plugin package); `plugin.path` adds to them. Throws ConfigError for bad properties.
+   * Builds a herder from worker properties (`assemble.ts`): Kafka when `bootstrap.servers` is set,
+   * else the embedded log under `embedded.log.dir`. `plugins` are those the distribution ships
+   * (the runtime names no plugin package); `plugin.path` adds to them. Throws ConfigError for bad
+   * properties.
    */
-  static async create(
+  static create(
     workerProps: Record<string, string>,
-    options: { logger?: Logger; plugins: PluginRegistry },
+    options: StandaloneHerderOptions,
   ): Promise<StandaloneHerder> {
-    const logger = options.logger ?? pino({ level: 'info' });
-    // As Kafka: plugin.path (raw) is scanned first, then `${provider:path:key}` in the worker
-    // properties are resolved, through plugin providers too.
-    const { plugins, providers, resolved } = await bootstrapWorker(workerProps, {
-      logger,
-      plugins: options.plugins,
-    });
-    const config = new WorkerConfig(resolved.data);
-    checkWorkerClientConfigs(config);
-    checkWorkerConverters(plugins, resolved.data);
-    let log: LogClient;
-    if (config.usesEmbeddedLog()) {
-      const dir = config.embeddedLogDir();
-      log = await EmbeddedLogClient.open({ dir });
-      logger.info(`Using the embedded log in ${dir} (no bootstrap.servers configured)`);
-    } else {
-      const servers = config.bootstrapServers()!;
-      const props = {
-        'client.id': 'sluice-standalone',
-        ...taskClientProps('admin', config.originalsStrings(), {}),
-      };
-      log = new PlatformaticLogClient(connectionSettings(props));
-      logger.info(`Using Kafka at ${servers}`);
-    }
-    let herder: StandaloneHerder | undefined;
-    const transformer = await WorkerConfigTransformer.create(resolved.data, providers, {
-      logger,
-      // A provider's TTL expired: restart the connector (only the connector, as Kafka).
-      restartConnector: async (name) => {
-        await herder?.restartConnector(name, { includeTasks: false, onlyFailed: false });
-      },
-    });
-    herder = new StandaloneHerder(config, log, plugins, logger, transformer);
-    return herder;
+    return assembleStandaloneHerder(workerProps, options);
   }
 
   /** `worker_id` in statuses: the advertised `host:port`. */

@@ -53,10 +53,12 @@ export interface DistributedTestWorker {
 
 /**
  * Starts a distributed herder with `props` behind a REST server on an ephemeral port, recording
- * the access log. The herder's own log level comes from `SLUICE_TEST_LOG` (default silent).
+ * the access log (`maskPasswords`: the server's `rest.mask.passwords`). The herder's own log
+ * level comes from `SLUICE_TEST_LOG` (default silent).
  */
 export async function startDistributedTestWorker(
   props: Record<string, string>,
+  options: { maskPasswords?: boolean } = {},
 ): Promise<DistributedTestWorker> {
   const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
   const herder = await DistributedHerder.create(props, { logger, plugins: builtinPlugins() });
@@ -74,6 +76,7 @@ export async function startDistributedTestWorker(
     herder,
     loggers: new LoggerRegistry(restLogger),
     listeners: [{ protocol: 'http', host: '127.0.0.1', port: 0 }],
+    ...(options.maskPasswords === undefined ? {} : { maskPasswords: options.maskPasswords }),
   });
   const { urls } = await rest.start();
   herder.setBoundPort(Number(new URL(urls[0]!).port));
