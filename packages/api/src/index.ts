@@ -20,6 +20,7 @@ export {
   type PluginLogger,
   type PluginLogLevel,
   pluginLogger,
+  setRuntimePluginLoggers,
   stderrPluginLogger,
 } from './logger.ts';
 export type { MetricTags, PluginCounter, PluginGauge, PluginMetrics } from './metrics.ts';

@@ -44,9 +44,22 @@ export function stderrPluginLogger(name: string, minLevel: PluginLogLevel = 'INF
   };
 }
 
+let runtimeLoggers: ((name: string) => PluginLogger) | undefined;
+
 /**
- * The logger named `name` from a connector's or task's context, or a {@link stderrPluginLogger}
- * when the runtime offers none (or the context is not set yet). Name it as the plugin's class is
+ * Installed by the runtime when a worker starts: the named loggers of plugins that have no
+ * context to ask (converters, transforms, predicates, config providers). Their lines still carry
+ * the connector and task they run for, taken from the work the runtime is doing when they log.
+ * `undefined` uninstalls.
+ */
+export function setRuntimePluginLoggers(factory: ((name: string) => PluginLogger) | undefined): void {
+  runtimeLoggers = factory;
+}
+
+/**
+ * The logger named `name`: from a connector's or task's context when given, else the runtime's
+ * (for converters and transforms, which have no context), else a {@link stderrPluginLogger}
+ * (a runtime that offers none, or the context not set yet). Name it as the plugin's class is
  * named (e.g. `io.debezium.connector.postgresql.PostgresConnectorTask`), so `/admin/loggers` can
  * change its level.
  */
@@ -54,5 +67,5 @@ export function pluginLogger(
   context: { logger?(name?: string): PluginLogger } | undefined,
   name: string,
 ): PluginLogger {
-  return context?.logger?.(name) ?? stderrPluginLogger(name);
+  return context?.logger?.(name) ?? runtimeLoggers?.(name) ?? stderrPluginLogger(name);
 }

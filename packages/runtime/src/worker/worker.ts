@@ -10,6 +10,7 @@ import {
   SourceConnector,
   type SourceRecord,
   type SourceTask,
+  setRuntimePluginLoggers,
   TopicPartition,
 } from '@sluice/api';
 import type { Logger } from 'pino';
@@ -115,6 +116,9 @@ export class Worker {
     this.#o = options;
     this.metrics = options.metrics ?? new ConnectMetrics();
     this.#log = loggerRegistryFor(options.logger).logger('org.apache.kafka.connect.runtime.Worker');
+    // Converters and transforms log through @sluice/api's pluginLogger(undefined, name): the
+    // worker's loggers, in the context of the task they run for.
+    setRuntimePluginLoggers(contextLoggers(options.logger, {}, 'org.apache.kafka.connect.runtime.Worker'));
   }
 
   get workerId(): string {

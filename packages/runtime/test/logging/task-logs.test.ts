@@ -298,4 +298,37 @@ describe('the logs of connectors and tasks', () => {
     );
     assert.equal(log.match(/is not valid JSON/g)?.length, 2, log); // the cause chain, once: DataError, SyntaxError
   });
+
+  test("a transform's line (no context of its own) names the task it is configured for", async () => {
+    const { logger, output } = capture('json');
+    const dir = await tempDir();
+    const herder = await startTestHerder({ dir, logger, connectors: [ExplodingSourceConnector] });
+    const name = uniqueName('transformed');
+    try {
+      await herder.putConnectorConfig(
+        name,
+        {
+          'connector.class': ExplodingSourceConnector.name,
+          'tasks.max': '1',
+          transforms: 'unwrap',
+          'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+          'transforms.unwrap.delete.handling.mode': 'rewrite',
+        },
+        { allowReplace: false },
+      );
+      await waitFor('the task to start', () => output().includes('Source task finished initialization'));
+    } finally {
+      await herder.stop();
+    }
+    const warnings = output()
+      .split('\n')
+      .filter((l) => l.includes('delete.handling.mode'))
+      .map((l) => JSON.parse(l) as Line)
+      .filter((l) => l.task !== undefined);
+    assert.ok(warnings.length >= 1, output());
+    assert.deepEqual(
+      [warnings[0]!.level, warnings[0]!.connector, warnings[0]!.task, warnings[0]!.logger],
+      ['WARN', name, 0, 'io.debezium.transforms.ExtractNewRecordState'],
+    );
+  });
 });
