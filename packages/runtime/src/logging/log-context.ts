@@ -12,6 +12,11 @@ export interface LogContext {
   task?: number;
   /** A narrower scope of the work, e.g. `offsets` for a task's offset commits (Kafka's `forOffsets`). */
   scope?: string;
+  /**
+   * The root logger of the worker doing the work (not written on lines): where plugins without a
+   * context of their own (converters, transforms) log, when several workers share a process.
+   */
+  workerLogger?: object;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { PluginLogger, PluginLogLevel } from '@sluice/api';
 import type { Logger } from 'pino';
-import { type LogContext, withLogContext } from './log-context.ts';
+import { currentLogContext, type LogContext, withLogContext } from './log-context.ts';
 import { loggerRegistryFor } from './logger-registry.ts';
 
 const PINO: Readonly<Record<PluginLogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>> = {
@@ -55,5 +55,17 @@ export function contextLoggers(
       made.set(n, logger);
     }
     return logger;
+  };
+}
+
+/**
+ * The loggers `@sluice/api`'s `pluginLogger(undefined, name)` gives plugins without a context
+ * (converters, transforms): the named loggers of the worker doing the current work (its
+ * {@link LogContext.workerLogger}), else of `fallbackRoot`; every line in the current context.
+ */
+export function runtimePluginLoggers(fallbackRoot: Logger): (name: string) => PluginLogger {
+  return (name) => {
+    const root = (currentLogContext()?.workerLogger as Logger | undefined) ?? fallbackRoot;
+    return toPluginLogger(loggerRegistryFor(root).logger(name), {});
   };
 }

@@ -30,7 +30,7 @@ import {
 import type { LogClient } from '../log/log-client.ts';
 import { withLogContext } from '../logging/log-context.ts';
 import { loggerRegistryFor } from '../logging/logger-registry.ts';
-import { contextLoggers } from '../logging/plugin-logger.ts';
+import { contextLoggers, runtimePluginLoggers } from '../logging/plugin-logger.ts';
 import { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
@@ -118,7 +118,7 @@ export class Worker {
     this.#log = loggerRegistryFor(options.logger).logger('org.apache.kafka.connect.runtime.Worker');
     // Converters and transforms log through @sluice/api's pluginLogger(undefined, name): the
     // worker's loggers, in the context of the task they run for.
-    setRuntimePluginLoggers(contextLoggers(options.logger, {}, 'org.apache.kafka.connect.runtime.Worker'));
+    setRuntimePluginLoggers(runtimePluginLoggers(options.logger));
   }
 
   get workerId(): string {
@@ -206,7 +206,7 @@ export class Worker {
     target: TargetState,
     onTaskReconfiguration: () => void,
   ): Promise<boolean> {
-    return withLogContext({ connector: name }, () =>
+    return withLogContext({ connector: name, workerLogger: this.#o.logger }, () =>
       this.#startConnector(name, config, target, onTaskReconfiguration),
     );
   }
@@ -273,7 +273,7 @@ export class Worker {
   async setConnectorTarget(name: string, target: TargetState): Promise<boolean> {
     const running = this.#connectors.get(name);
     if (running === undefined) return false;
-    return withLogContext({ connector: name }, () => {
+    return withLogContext({ connector: name, workerLogger: this.#o.logger }, () => {
       this.#log.info(`Setting connector ${name} state to ${target}`);
       return this.#applyConnectorTarget(name, running, target);
     });
@@ -322,7 +322,7 @@ export class Worker {
     if (running === undefined) return;
     this.#connectors.delete(name);
     this.metrics.removeConnector(name);
-    await withLogContext({ connector: name }, async () => {
+    await withLogContext({ connector: name, workerLogger: this.#o.logger }, async () => {
       this.#log.info(`Stopping connector ${name}`);
       if (running.started) {
         running.started = false;
@@ -346,7 +346,9 @@ export class Worker {
    * connector (as `tasks.max.enforce=true`).
    */
   connectorTaskConfigs(name: string): Promise<Record<string, string>[]> {
-    return withLogContext({ connector: name }, () => this.#connectorTaskConfigs(name));
+    return withLogContext({ connector: name, workerLogger: this.#o.logger }, () =>
+      this.#connectorTaskConfigs(name),
+    );
   }
 
   async #connectorTaskConfigs(name: string): Promise<Record<string, string>[]> {
@@ -383,7 +385,7 @@ export class Worker {
     taskCount: number,
   ): Promise<void> {
     // The task's whole life (its run loop, timers and the plugin's callbacks) runs in its context.
-    return withLogContext({ connector: id.connector, task: id.task }, () =>
+    return withLogContext({ connector: id.connector, task: id.task, workerLogger: this.#o.logger }, () =>
       this.#startTask(id, rawConnectorConfig, rawTaskConfig, target, taskCount),
     );
   }
@@ -530,7 +532,7 @@ export class Worker {
       if (t === undefined) continue;
       this.#tasks.delete(key);
       this.metrics.removeTask(id.connector, id.task);
-      withLogContext({ connector: id.connector, task: id.task }, () => {
+      withLogContext({ connector: id.connector, task: id.task, workerLogger: this.#o.logger }, () => {
         this.#log.info(`Stopping task ${key}`);
         t.runner.stop();
       });
