@@ -57,14 +57,18 @@ export const TASK_KILLED =
   'Task threw an uncaught and unrecoverable exception. Task is being killed and will not recover until manually restarted';
 
 /**
- * The failure line of a task (`WorkerSourceTask{id=c-0} Task threw ...`), with the error
- * handler's record description when `errors.log.enable` described the record that ended it.
+ * The failure line of a task, in Kafka's words: `WorkerSourceTask{id=c-0} Task failed
+ * initialization and will not be started.` when `start` failed (`started` false), else
+ * `WorkerSourceTask{id=c-0} Task threw ...`, with the error handler's record description when
+ * `errors.log.enable` described the record that ended it.
  */
 export function taskFailureMessage(
   kind: 'WorkerSourceTask' | 'WorkerSinkTask',
   id: string,
   err: unknown,
+  started = true,
 ): string {
+  if (!started) return `${kind}{id=${id}} Task failed initialization and will not be started.`;
   const detail = err instanceof ToleranceExceededError ? err.detail : undefined;
   return `${kind}{id=${id}} ${TASK_KILLED}${detail === undefined ? '' : `. ${detail}`}`;
 }

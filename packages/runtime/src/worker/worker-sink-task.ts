@@ -161,7 +161,7 @@ export class WorkerSinkTask {
       await this.#loop();
     } catch (err) {
       failed = true;
-      o.logger.error({ err }, taskFailureMessage('WorkerSinkTask', taskIdString(o.id), err));
+      o.logger.error({ err }, taskFailureMessage('WorkerSinkTask', taskIdString(o.id), err, started));
       o.report('FAILED', err);
     } finally {
       try {

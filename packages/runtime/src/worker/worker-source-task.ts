@@ -98,6 +98,7 @@ export class WorkerSourceTask {
   /** Runs the task until it is stopped or fails; never rejects (failures are reported). */
   async run(): Promise<void> {
     const o = this.#o;
+    let started = false;
     try {
       while (o.target.paused && !this.#stopping) {
         o.report('PAUSED');
@@ -106,6 +107,7 @@ export class WorkerSourceTask {
       if (this.#stopping) return;
       o.task.initialize(this.#context());
       await o.task.start(o.taskConfig);
+      started = true;
       o.report('RUNNING');
       o.logger.info(
         `WorkerSourceTask{id=${taskIdString(o.id)}} Source task finished initialization and start`,
@@ -119,7 +121,7 @@ export class WorkerSourceTask {
       if (!this.#failed) o.report('UNASSIGNED');
     } catch (err) {
       this.#failed = true;
-      o.logger.error({ err }, taskFailureMessage('WorkerSourceTask', taskIdString(o.id), err));
+      o.logger.error({ err }, taskFailureMessage('WorkerSourceTask', taskIdString(o.id), err, started));
       o.report('FAILED', err);
     } finally {
       if (this.#timer !== null) clearInterval(this.#timer);

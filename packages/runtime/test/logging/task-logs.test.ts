@@ -31,7 +31,8 @@ class ExplodingSourceTask extends SourceTask {
   version() {
     return '1.2.3';
   }
-  start(): void {
+  start(props: StringMap): void {
+    if (props['explode.on.start'] === 'true') throw new Error('start exploded');
     pluginLogger(this.context, 'com.example.ExplodingSourceTask').info('opening the source');
     // A callback that runs later, outside start(): its line still names the task.
     setTimeout(() => this.context.logger?.('com.example.timer').debug('a timer fired'), 1);
@@ -72,7 +73,9 @@ class ExplodingSourceConnector extends SourceConnector {
   }
   stop(): void {}
   config() {
-    return new ConfigDef().define('topic', 'STRING', 'exploding', 'HIGH', 'Where the records go.');
+    return new ConfigDef()
+      .define('topic', 'STRING', 'exploding', 'HIGH', 'Where the records go.')
+      .define('explode.on.start', 'BOOLEAN', false, 'LOW', 'Whether the task fails in start().');
   }
 }
 
@@ -330,5 +333,36 @@ describe('the logs of connectors and tasks', () => {
       [warnings[0]!.level, warnings[0]!.connector, warnings[0]!.task, warnings[0]!.logger],
       ['WARN', name, 0, 'io.debezium.transforms.ExtractNewRecordState'],
     );
+  });
+
+  test("a task whose start() throws: Kafka's initialization failure line, once", async () => {
+    const { logger, output } = capture('json');
+    const dir = await tempDir();
+    const herder = await startTestHerder({ dir, logger, connectors: [ExplodingSourceConnector] });
+    const name = uniqueName('failing-start');
+    try {
+      await herder.putConnectorConfig(
+        name,
+        { 'connector.class': ExplodingSourceConnector.name, 'tasks.max': '1', 'explode.on.start': 'true' },
+        { allowReplace: false },
+      );
+      await waitFor('the task to fail', async () => {
+        const s = await herder.connectorStatus(name);
+        return s.tasks[0]?.state === 'FAILED';
+      });
+    } finally {
+      await herder.stop();
+    }
+    const errors = output()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Line)
+      .filter((l) => l.level === 'ERROR');
+    assert.equal(errors.length, 1, output());
+    assert.deepEqual(
+      [errors[0]!.msg, errors[0]!.connector, errors[0]!.task],
+      [`WorkerSourceTask{id=${name}-0} Task failed initialization and will not be started.`, name, 0],
+    );
+    assert.match(errors[0]!.err!.stack, /start exploded/);
   });
 });
