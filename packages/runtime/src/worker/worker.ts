@@ -436,6 +436,12 @@ export class Worker {
         className(task),
       );
       const converters = createConverters(o.plugins, o.workerProps, connectorConfig);
+      for (const kind of ['key', 'value', 'header'] as const) {
+        const from = connectorConfig[`${kind}.converter`] === undefined ? 'worker' : 'connector';
+        this.#log.info(
+          `Set up the ${kind} converter class ${className(converters[kind])} for task ${key} using the ${from} config`,
+        );
+      }
       const clientFor = (kind: ClientKind, props: Record<string, string>): LogClient => {
         const ignored = ignoredClientKeys(kind, props);
         if (ignored.length > 0)

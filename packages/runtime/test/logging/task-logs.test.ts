@@ -169,6 +169,12 @@ describe('the logs of connectors and tasks', () => {
       line('INFO', c, `Finished creating connector ${name}`, worker),
       line('INFO', t, `Creating task ${name}-0`, worker),
       line('INFO', t, `Instantiated task ${name}-0 with version 1.2.3 of type ExplodingSourceTask`, worker),
+      line(
+        'INFO',
+        t,
+        `Set up the value converter class org.apache.kafka.connect.storage.StringConverter for task ${name}-0 using the worker config`,
+        worker,
+      ),
       line('INFO', t, 'opening the source', 'com.example.ExplodingSourceTask'),
       line(
         'INFO',
