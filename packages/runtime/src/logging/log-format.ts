@@ -57,7 +57,6 @@ const LAID_OUT = new Set([
   'connector',
   'task',
   'scope',
-  'err',
   'v',
 ]);
 
@@ -112,16 +111,17 @@ export function formatTextLine(json: string): string {
   let line = `[${formatLogTime(time)}] ${level} ${logContextPrefix(context)}${o.msg ?? ''}`;
   for (const [key, value] of Object.entries(o)) {
     if (LAID_OUT.has(key) || value === undefined) continue;
-    if (key === 'error' && value !== null && typeof value === 'object') continue;
+    // An error object's stack goes on the next lines; other values (a message) stay on the line.
+    if ((key === 'err' || key === 'error') && value !== null && typeof value === 'object') continue;
     line += ` ${key}=${fieldText(value)}`;
   }
   const logger = o.logger ?? o.name;
   if (typeof logger === 'string' && logger !== '') line += ` (${logger})`;
   line += '\n';
-  const err = o.err;
-  if (err !== undefined && err !== null && err !== '') line += `${errorText(err)}\n`;
-  const error = o.error;
-  if (error !== null && typeof error === 'object') line += `${errorText(error)}\n`;
+  for (const key of ['err', 'error']) {
+    const err = o[key];
+    if (err !== null && typeof err === 'object') line += `${errorText(err)}\n`;
+  }
   return line;
 }
 

@@ -53,6 +53,13 @@ describe('text layout', () => {
     assert.match(formatTextLine('{"level":"INFO","time":0,"msg":"hi"}'), /^\[[\d\- :,]+\] INFO hi\n$/);
   });
 
+  test('an error given as text stays on the line', () => {
+    assert.match(
+      formatTextLine('{"level":"INFO","time":0,"msg":"Heartbeat failed","err":"socket hang up","code":7}'),
+      /\] INFO Heartbeat failed err="socket hang up" code=7\n$/,
+    );
+  });
+
   test('a line that is not JSON is written as it is', () => {
     assert.equal(formatTextLine('plain'), 'plain\n');
   });
