@@ -72,7 +72,13 @@ export function sluiceCommand(options: {
   return {
     cmd: options.node,
     args: [...(options.nodeArgs ?? []), sluiceBin, ...options.args],
-    env: { ...process.env, SLUICE_NODE: options.node, SLUICE_LOG_LEVEL: options.logLevel },
+    // JSON lines, which the benchmarks read (the text layout is for people).
+    env: {
+      ...process.env,
+      SLUICE_NODE: options.node,
+      SLUICE_LOG_LEVEL: options.logLevel,
+      SLUICE_LOG_FORMAT: 'json',
+    },
   };
 }
 

@@ -351,7 +351,8 @@ function command(system: System, slot: string, prefix: string): Command {
 /** A failure the consumer logged (a failed task keeps its worker alive). */
 function loggedFailure(system: System, file: string): string | null {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const re = system === 'sluice' ? /"level":50/ : system === 'debezium' ? /\] ERROR / : /error:/i;
+  const re =
+    system === 'sluice' ? /"level":"(ERROR|FATAL)"/ : system === 'debezium' ? /\] ERROR / : /error:/i;
   return re.test(text) ? tail(file) : null;
 }
 

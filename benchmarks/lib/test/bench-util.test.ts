@@ -68,5 +68,6 @@ test('worker commands: Kafka Connect on the Maven classpath, sluice on the given
   ]);
   assert.equal(sluice.env.SLUICE_NODE, '/bin/node24');
   assert.equal(sluice.env.SLUICE_LOG_LEVEL, 'WARN');
+  assert.equal(sluice.env.SLUICE_LOG_FORMAT, 'json');
   assert.deepEqual(cpuProfArgs('/prof'), ['--cpu-prof', '--cpu-prof-dir=/prof']);
 });

@@ -8,6 +8,7 @@ import {
   ConfigDef,
   NonEmptyString,
   type PluginManifest,
+  pluginLogger,
   Schema,
   SourceConnector,
   SourceRecord,
@@ -95,6 +96,10 @@ export class HelloSourceTask extends SourceTask {
     this.#partition = { greeting: this.#greeting };
     this.#started = false;
     this.#stopped = false;
+    // The runtime's logger: the line reads `[<connector>|task-0] Greeting ... (com.example.hello...)`.
+    pluginLogger(this.context, 'com.example.hello.HelloSourceTask').info(
+      `Greeting '${this.#greeting}' to topic ${this.#topic} every ${this.#intervalMs} ms`,
+    );
   }
 
   async poll(): Promise<SourceRecord[] | null> {

@@ -16,6 +16,13 @@ export { type OffsetAndMetadata, TopicPartition, TopicPartitionMap } from './con
 export * from './data/index.ts';
 export * from './errors.ts';
 export { ConnectHeaders, type Header, type Headers } from './header/headers.ts';
+export {
+  type PluginLogger,
+  type PluginLogLevel,
+  pluginLogger,
+  setRuntimePluginLoggers,
+  stderrPluginLogger,
+} from './logger.ts';
 export type { MetricTags, PluginCounter, PluginGauge, PluginMetrics } from './metrics.ts';
 export type {
   PluginClass,

@@ -1,14 +1,21 @@
 import { DistributedHerder, loadPropertiesFile, SLUICE_VERSION } from '@sluice/runtime';
 import { builtinPlugins } from './builtins.ts';
-import { startRestServer, startupStep, stopWorker, workerCommand, workerLogger } from './worker-process.ts';
+import {
+  LOGGING_USAGE,
+  startRestServer,
+  startupStep,
+  stopWorker,
+  workerCommand,
+  workerLogger,
+} from './worker-process.ts';
 
 export const DISTRIBUTED_USAGE = `Usage: sluice distributed <worker.properties>
 
 Runs a distributed worker, as Kafka's connect-distributed.sh: workers started with the same
 group.id form one Connect cluster on the Kafka cluster in bootstrap.servers, sharing connectors
 and tasks; connectors are created and managed over the REST API of any worker.
-Log level: SLUICE_LOG_LEVEL (default INFO).
-`;
+
+${LOGGING_USAGE}`;
 
 /**
  * `sluice distributed`: starts the REST server (its URL is what the other workers forward to),
@@ -25,7 +32,8 @@ export const runDistributed = workerCommand(DISTRIBUTED_USAGE, async (args, err,
   const workerProps = await startupStep(() => loadPropertiesFile(workerFile), err);
   if (workerProps === undefined) return 1;
 
-  const logger = workerLogger();
+  const logger = await startupStep(async () => workerLogger(workerProps), err, workerFile);
+  if (logger === undefined) return 1;
   const herder = await startupStep(
     () => DistributedHerder.create(workerProps, { logger, plugins: builtinPlugins() }),
     err,

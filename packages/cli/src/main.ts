@@ -44,6 +44,10 @@ Options:
   -h, --help         Show this help (after a command: its options)
   -v, --version      Print the version
 
+Worker logs: text on standard output, as Kafka Connect writes them; log.format=json in the worker
+properties (or SLUICE_LOG_FORMAT=text|json, which wins) for JSON lines; SLUICE_LOG_LEVEL sets the
+level (default INFO). Docs: docs/logging.md
+
 Client commands print tables for people and JSON with --json; exit codes: 0 done, 1 the worker
 or the log said no (its message is printed) or cannot be reached, 2 a bad command line.
 Docs: docs/cli.md

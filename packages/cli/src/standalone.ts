@@ -6,15 +6,22 @@ import {
   StandaloneHerder,
 } from '@sluice/runtime';
 import { builtinPlugins } from './builtins.ts';
-import { startRestServer, startupStep, stopWorker, workerCommand, workerLogger } from './worker-process.ts';
+import {
+  LOGGING_USAGE,
+  startRestServer,
+  startupStep,
+  stopWorker,
+  workerCommand,
+  workerLogger,
+} from './worker-process.ts';
 
 export const STANDALONE_USAGE = `Usage: sluice standalone <worker.properties> [<connector.properties|connector.json> ...]
 
 Runs a standalone worker, as Kafka's connect-standalone.sh: the worker properties file, then any
 number of connector files (Java properties, a flat JSON map, or {"name":...,"config":{...}}).
 Without bootstrap.servers the worker runs on the embedded log under embedded.log.dir (./sluice-data).
-Log level: SLUICE_LOG_LEVEL (default INFO).
-`;
+
+${LOGGING_USAGE}`;
 
 /**
  * `sluice standalone`: starts a herder and its REST server, creates the connectors from the files,
@@ -32,7 +39,8 @@ export const runStandalone = workerCommand(STANDALONE_USAGE, async (args, err, s
   if (files === undefined) return 1;
   const { workerProps, connectors } = files;
 
-  const logger = workerLogger();
+  const logger = await startupStep(async () => workerLogger(workerProps), err, workerFile);
+  if (logger === undefined) return 1;
   const herder = await startupStep(
     () => StandaloneHerder.create(workerProps, { logger, plugins: builtinPlugins() }),
     err,

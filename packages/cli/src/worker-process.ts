@@ -9,9 +9,10 @@ import {
   createLogger,
   type Herder,
   type LogClient,
-  LoggerRegistry,
+  loggerRegistryFor,
   RestServer,
   registerWorkerRegistryLocally,
+  resolveLogFormat,
   restSecurityOptions,
   type WorkerConfig,
   workerSchemaRegistry,
@@ -75,10 +76,22 @@ function keepYoungGenerationSmall(): void {
   if (!given) v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
-/** The worker's logger, at the level in `SLUICE_LOG_LEVEL` (default INFO). */
-export function workerLogger(): WorkerLogger {
-  return createLogger({ level: process.env.SLUICE_LOG_LEVEL ?? 'INFO' });
+/**
+ * The worker's logger on stdout: at the level in `SLUICE_LOG_LEVEL` (default INFO), in the format
+ * of `SLUICE_LOG_FORMAT`, else the worker's `log.format`, else text. Throws for a bad format.
+ */
+export function workerLogger(workerProps: Readonly<Record<string, string>> = {}): WorkerLogger {
+  return createLogger({
+    level: process.env.SLUICE_LOG_LEVEL ?? 'INFO',
+    format: resolveLogFormat(workerProps, process.env),
+  });
 }
+
+/** What the worker commands' usage says about logging. */
+export const LOGGING_USAGE = `Logs go to standard output. Level: SLUICE_LOG_LEVEL (default INFO; change it at run time with
+\`sluice loggers set\` or PUT /admin/loggers). Format: log.format in the worker properties, text
+(default) or json, overridden by SLUICE_LOG_FORMAT. Docs: docs/logging.md
+`;
 
 /**
  * Runs a start-up step (loading the files, creating the herder); when it fails, writes
@@ -136,7 +149,7 @@ export async function startRestServer(
   }
   const rest = new RestServer({
     herder,
-    loggers: new LoggerRegistry(logger),
+    loggers: loggerRegistryFor(logger),
     ...listenerOptions,
     corsAllowOrigin: config.getString('access.control.allow.origin') ?? '',
     corsAllowMethods: config.getString('access.control.allow.methods') ?? '',

@@ -58,14 +58,34 @@ export type {
   TopicDescription,
   TopicPartition,
 } from './log/log-client.ts';
-export { currentLogContext, type LogContext, withLogContext } from './logging/log-context.ts';
+export {
+  currentLogContext,
+  type LogContext,
+  logContextPrefix,
+  withLogContext,
+} from './logging/log-context.ts';
+export {
+  formatTextLine,
+  LOG_FORMAT_CONFIG,
+  LOG_FORMAT_ENV,
+  type LogFormat,
+  parseLogFormat,
+  resolveLogFormat,
+  textDestination,
+} from './logging/log-format.ts';
 export {
   type CreateLoggerOptions,
   createLogger,
   type Log4jLevel,
   parseLog4jLevel,
 } from './logging/logger.ts';
-export { type LoggerLevel, LoggerRegistry, ROOT_LOGGER_NAME } from './logging/logger-registry.ts';
+export {
+  type LoggerLevel,
+  LoggerRegistry,
+  loggerRegistryFor,
+  ROOT_LOGGER_NAME,
+} from './logging/logger-registry.ts';
+export { contextLoggers, toPluginLogger } from './logging/plugin-logger.ts';
 export { HIDDEN, redactConfig } from './logging/redact.ts';
 export {
   ConnectMetrics,

@@ -1,5 +1,6 @@
 import type { ConfigDef } from '../config/config-def.ts';
 import { Config } from '../config/config-value.ts';
+import type { PluginLogger } from '../logger.ts';
 import type { PluginMetrics } from '../metrics.ts';
 import type { Task } from './task.ts';
 
@@ -14,6 +15,12 @@ export interface ConnectorContext {
   raiseError(error: Error): void;
   /** The connector's own metrics (KIP-877), labelled with its name; absent in runtimes without metrics. */
   pluginMetrics?(): PluginMetrics;
+  /**
+   * A logger named `name` (default: the plugin's class name) whose lines name this connector and
+   * task (`[name|task-0]`) and whose level `/admin/loggers` sets; absent in runtimes without one
+   * (use `pluginLogger(context, name)` to fall back to stderr).
+   */
+  logger?(name?: string): PluginLogger;
 }
 
 /** A task class: a constructor with no arguments. */

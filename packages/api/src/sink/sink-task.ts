@@ -1,6 +1,7 @@
 import type { MaybePromise, StringMap } from '../connector/connector.ts';
 import type { Task } from '../connector/task.ts';
 import type { OffsetAndMetadata, TopicPartition, TopicPartitionMap } from '../connector/topic-partition.ts';
+import type { PluginLogger } from '../logger.ts';
 import type { PluginMetrics } from '../metrics.ts';
 import type { SinkRecord } from './sink-record.ts';
 
@@ -30,6 +31,12 @@ export interface SinkTaskContext {
   errantRecordReporter(): ErrantRecordReporter | null;
   /** The task's own metrics (KIP-877), labelled with its connector and task; absent in runtimes without metrics. */
   pluginMetrics?(): PluginMetrics;
+  /**
+   * A logger named `name` (default: the plugin's class name) whose lines name this connector and
+   * task (`[name|task-0]`) and whose level `/admin/loggers` sets; absent in runtimes without one
+   * (use `pluginLogger(context, name)` to fall back to stderr).
+   */
+  logger?(name?: string): PluginLogger;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { MaybePromise, StringMap } from '../connector/connector.ts';
 import type { Task } from '../connector/task.ts';
+import type { PluginLogger } from '../logger.ts';
 import type { PluginMetrics } from '../metrics.ts';
 import type { RecordMetadata, SourceMap, SourceRecord } from './source-record.ts';
 
@@ -26,6 +27,12 @@ export interface SourceTaskContext {
   transactionContext(): TransactionContext | null;
   /** The task's own metrics (KIP-877), labelled with its connector and task; absent in runtimes without metrics. */
   pluginMetrics?(): PluginMetrics;
+  /**
+   * A logger named `name` (default: the plugin's class name) whose lines name this connector and
+   * task (`[name|task-0]`) and whose level `/admin/loggers` sets; absent in runtimes without one
+   * (use `pluginLogger(context, name)` to fall back to stderr).
+   */
+  logger?(name?: string): PluginLogger;
 }
 
 /**

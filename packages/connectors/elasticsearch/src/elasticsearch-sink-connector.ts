@@ -9,7 +9,7 @@ import {
 import { CONNECTION_URL, ES_CONFIG_DEF, OPENSEARCH_CONFIG_DEF, readSettings, unknownKeys } from './config.ts';
 import { ElasticsearchSinkTask, OpenSearchSinkTask } from './elasticsearch-sink-task.ts';
 import { errorReason, HttpStatusError, SearchHttpClient } from './http-client.ts';
-import { stderrLogger, type TaskLogger } from './task-log.ts';
+import { runtimeLogger, type TaskLogger } from './task-log.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -25,7 +25,7 @@ export class ElasticsearchSinkConnector extends SinkConnector {
   ];
 
   protected readonly aiven: boolean = false;
-  logger: TaskLogger = stderrLogger('io.confluent.connect.elasticsearch.ElasticsearchSinkConnector');
+  logger: TaskLogger = runtimeLogger('io.confluent.connect.elasticsearch.ElasticsearchSinkConnector');
   #props: StringMap = {};
 
   version(): string {
@@ -120,5 +120,5 @@ export class OpenSearchSinkConnector extends ElasticsearchSinkConnector {
     'OpenSearch',
   ];
   protected override readonly aiven: boolean = true;
-  override logger: TaskLogger = stderrLogger('io.aiven.kafka.connect.opensearch.OpensearchSinkConnector');
+  override logger: TaskLogger = runtimeLogger('io.aiven.kafka.connect.opensearch.OpensearchSinkConnector');
 }

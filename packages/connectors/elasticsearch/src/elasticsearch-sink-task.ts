@@ -26,7 +26,7 @@ import {
   type ServerInfo,
   TransportError,
 } from './http-client.ts';
-import { stderrLogger, type TaskLogger } from './task-log.ts';
+import { runtimeLogger, type TaskLogger } from './task-log.ts';
 import { VERSION } from './version.ts';
 
 type Op = 'index' | 'create' | 'update' | 'delete';
@@ -107,7 +107,7 @@ export class ElasticsearchSinkTask extends SinkTask {
 
   constructor(options: ElasticsearchSinkTaskOptions = {}) {
     super();
-    this.logger = options.logger ?? stderrLogger('io.confluent.connect.elasticsearch.ElasticsearchSinkTask');
+    this.logger = options.logger ?? runtimeLogger('io.confluent.connect.elasticsearch.ElasticsearchSinkTask');
     this.#buffer = this.#newBatch();
   }
 
@@ -745,7 +745,9 @@ export class ElasticsearchSinkTask extends SinkTask {
 export class OpenSearchSinkTask extends ElasticsearchSinkTask {
   protected override readonly aiven: boolean = true;
   constructor(options: ElasticsearchSinkTaskOptions = {}) {
-    super({ logger: options.logger ?? stderrLogger('io.aiven.kafka.connect.opensearch.OpensearchSinkTask') });
+    super({
+      logger: options.logger ?? runtimeLogger('io.aiven.kafka.connect.opensearch.OpensearchSinkTask'),
+    });
   }
 }
 

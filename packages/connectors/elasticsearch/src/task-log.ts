@@ -1,18 +1,20 @@
 /**
- * Where the connector's and task's messages go. `@sluice/api` has no logger for plugins yet, so
- * they are written as one JSON line per message to stderr, with pino's field names and level
- * numbers (`40` warn, `30` info), so the lines read like the runtime's own. Tests replace it
+ * Where the connector's and task's messages go: the runtime's logger (`pluginLogger` of
+ * `@sluice/api`) under Confluent's or Aiven's class names, so the lines name the connector and
+ * task and `/admin/loggers` sets their level; stderr in a runtime without one. Tests replace it
  * through the `logger` property of the connector and the task.
  */
+import { pluginLogger } from '@sluice/api';
 
 export interface TaskLogger {
   warn(message: string): void;
   info(message: string): void;
 }
 
-export function stderrLogger(name: string): TaskLogger {
-  const write = (level: number, message: string): void => {
-    process.stderr.write(`${JSON.stringify({ level, time: Date.now(), name, msg: message })}\n`);
+/** The runtime's logger named `name`, looked up when a line is written (the task's context then). */
+export function runtimeLogger(name: string): TaskLogger {
+  return {
+    warn: (m) => pluginLogger(undefined, name).warn(m),
+    info: (m) => pluginLogger(undefined, name).info(m),
   };
-  return { warn: (m) => write(40, m), info: (m) => write(30, m) };
 }

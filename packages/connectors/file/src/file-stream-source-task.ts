@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import {
   AbstractConfig,
   ConnectError,
+  pluginLogger,
   Schema,
   type SourceMap,
   SourceRecord,
@@ -29,24 +30,16 @@ export interface FileStreamSourceTaskOptions {
   waitMs?: number;
   /** The stream read when `file` is not set. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream;
-  /** Where the task's warnings go. Default: one pino-style JSON line on stderr. */
+  /** Where the task's warnings go. Default: the runtime's logger (`context.logger`), else stderr. */
   logger?: FileTaskLogger;
 }
 
-/** Where the task's warnings go (`@sluice/api` has no logger for plugins yet). */
+/** Where the task's warnings go. */
 export interface FileTaskLogger {
   warn(message: string): void;
 }
 
 const LOGGER_NAME = 'org.apache.kafka.connect.file.FileStreamSourceTask';
-
-/** A JSON line with pino's field names and level number (40: warn), as the runtime's own lines. */
-const stderrLogger: FileTaskLogger = {
-  warn: (message) =>
-    process.stderr.write(
-      `${JSON.stringify({ level: 40, time: Date.now(), name: LOGGER_NAME, msg: message })}\n`,
-    ),
-};
 
 /** While the file is missing, the warning is repeated at most this often (Kafka's: every poll). */
 const MISSING_FILE_WARN_INTERVAL_MS = 60_000;
@@ -73,7 +66,12 @@ export class FileStreamSourceTask extends SourceTask {
   readonly #bufferSize: number;
   readonly #waitMs: number;
   readonly #stdinOption: NodeJS.ReadableStream | undefined;
-  readonly #logger: FileTaskLogger;
+  readonly #givenLogger: FileTaskLogger | undefined;
+
+  /** The given logger, else the runtime's for Kafka's class name (its lines name the task). */
+  #logger(): FileTaskLogger {
+    return this.#givenLogger ?? pluginLogger(this.context, LOGGER_NAME);
+  }
   /** When the missing-file warning was last logged; null while the file is there. */
   #missingWarnedAt: number | null = null;
 
@@ -97,7 +95,7 @@ export class FileStreamSourceTask extends SourceTask {
     this.#bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
     this.#waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
     this.#stdinOption = options.stdin;
-    this.#logger = options.logger ?? stderrLogger;
+    this.#givenLogger = options.logger;
   }
 
   version(): string {
@@ -208,7 +206,7 @@ export class FileStreamSourceTask extends SourceTask {
         const now = Date.now();
         if (this.#missingWarnedAt === null || now - this.#missingWarnedAt >= MISSING_FILE_WARN_INTERVAL_MS) {
           this.#missingWarnedAt = now;
-          this.#logger.warn(
+          this.#logger().warn(
             `Couldn't find file ${filename} for FileStreamSourceTask, sleeping to wait for it to be created`,
           );
         }

@@ -1,22 +1,19 @@
 /**
- * Where the connectors' messages go. `@sluice/api` has no logger for plugins yet, so they write
- * one JSON line per message to stderr with pino's field names and level numbers (`40` warn, `30`
- * info) and Confluent's class names, so the lines read like the runtime's own. Tests replace the
- * sink through {@link setJdbcLogger}.
+ * Where the connectors' messages go: the runtime's logger (`pluginLogger` of `@sluice/api`) under
+ * Confluent's class names, so the lines name the connector and task and `/admin/loggers` sets
+ * their level; stderr in a runtime without one. Tests replace the sink through
+ * {@link setJdbcLogger}.
  */
+import { pluginLogger } from '@sluice/api';
 
 export interface JdbcLogger {
   info(name: string, message: string): void;
   warn(name: string, message: string): void;
 }
 
-function write(level: number, name: string, message: string): void {
-  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), name, msg: message })}\n`);
-}
-
 let current: JdbcLogger = {
-  info: (name, message) => write(30, name, message),
-  warn: (name, message) => write(40, name, message),
+  info: (name, message) => pluginLogger(undefined, name).info(message),
+  warn: (name, message) => pluginLogger(undefined, name).warn(message),
 };
 
 export function jdbcLogger(): JdbcLogger {

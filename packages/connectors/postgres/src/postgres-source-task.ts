@@ -35,6 +35,7 @@
 
 import {
   ConnectError,
+  pluginLogger,
   RetriableError,
   type SourceMap,
   type SourceRecord,
@@ -64,8 +65,9 @@ import {
   ReplicationConnection,
   sqlState,
 } from './replication-connection.ts';
+import { SnapshotProgress } from './snapshot-progress.ts';
 import { capturedTables, SnapshotReader } from './snapshot-reader.ts';
-import { stderrLogger, type TaskLogger } from './task-log.ts';
+import { TASK_LOGGER_NAME, type TaskLogger } from './task-log.ts';
 import { TypeRegistry } from './type-registry.ts';
 import { VERSION } from './version.ts';
 
@@ -197,8 +199,27 @@ export class PostgresSourceTask extends SourceTask {
   /** The highest flushed LSN `commit()` saw while disconnected, confirmed once streaming again. */
   #flushedWhileDisconnected = 0n;
 
-  /** Where warnings about lost connections go (JSON lines on stderr unless replaced). */
-  logger: TaskLogger = stderrLogger;
+  #logger: TaskLogger | null = null;
+  /** The snapshot's log lines, while one runs. */
+  #progress: SnapshotProgress | null = null;
+  /** The first start of streaming of this task run was logged. */
+  #streamingLogged = false;
+
+  /**
+   * Where the task's lines go: the runtime's logger for Debezium's task class (its lines name the
+   * connector and task, `/admin/loggers` sets its level), or stderr in a runtime without one.
+   * Tests may replace it.
+   */
+  get logger(): TaskLogger {
+    if (this.#logger !== null) return this.#logger;
+    const logger = pluginLogger(this.context, TASK_LOGGER_NAME);
+    if (this.context !== undefined) this.#logger = logger;
+    return logger;
+  }
+
+  set logger(logger: TaskLogger) {
+    this.#logger = logger;
+  }
 
   version(): string {
     return VERSION;
@@ -285,6 +306,11 @@ export class PostgresSourceTask extends SourceTask {
       const row = position.rows[0] as { lsn: string; txid: string };
       snapshotLsn ??= parseLsn(row.lsn);
       const tables = await capturedTables(sql, config);
+      this.#progress = new SnapshotProgress(
+        this.logger,
+        tables.map((t) => `${t.schema}.${t.name}`),
+      );
+      this.#progress.started(formatLsn(snapshotLsn), config.snapshotMode);
       this.#snapshot = new SnapshotReader({
         client: sql,
         config,
@@ -295,6 +321,7 @@ export class PostgresSourceTask extends SourceTask {
         lsn: lsnToNumber(snapshotLsn),
         txId: Number(row.txid),
         tables,
+        progress: this.#progress,
       });
       this.#dbz?.snapshotStarted(tables.map((t) => `${t.schema}.${t.name}`));
       // Stream from the snapshot's position when the slot was made for it; else from the slot.
@@ -476,6 +503,12 @@ export class PostgresSourceTask extends SourceTask {
     sql.on('error', (err: Error) => this.#connectionLost(generation, err));
     sql.on('end', () => this.#connectionLost(generation, new Error('The SQL connection ended')));
     this.#streamingStarted = true;
+    if (!this.#streamingLogged) {
+      this.#streamingLogged = true;
+      this.logger.info(
+        `Starting streaming: replication slot "${config.slotName}", publication "${config.publicationName}", from LSN ${formatLsn(this.#startLsn)}`,
+      );
+    }
     this.#lastHeartbeat = Date.now();
     this.#statusTimer = setInterval(() => this.#sendStatus(false), config.statusUpdateIntervalMs);
     this.#statusTimer.unref();
@@ -720,7 +753,11 @@ export class PostgresSourceTask extends SourceTask {
     } catch (err) {
       // A RetriableError makes the runtime poll again; anything else fails the task.
       if (!(err instanceof RetriableError)) {
-        if (this.#snapshot !== null) this.#dbz?.snapshotAborted();
+        if (this.#snapshot !== null) {
+          this.#dbz?.snapshotAborted();
+          this.#progress?.aborted((err as Error).message);
+          this.#progress = null;
+        }
         this.#failure ??= err as Error;
         await this.stop();
       }
@@ -741,6 +778,8 @@ export class PostgresSourceTask extends SourceTask {
         await this.#sql!.query('COMMIT');
         this.#snapshot = null;
         this.#dbz?.snapshotCompleted();
+        this.#progress?.completed();
+        this.#progress = null;
         if (!this.#noStreaming) {
           try {
             await this.#startStreaming();

@@ -13,6 +13,7 @@ import { type DebeziumContext, type EventContext, readRecord } from './change-re
 import type { SnapshotMarker } from './envelope.ts';
 import type { PostgresConnectorConfig } from './postgres-connector-config.ts';
 import { quoteIdent } from './replication-connection.ts';
+import type { SnapshotProgress } from './snapshot-progress.ts';
 import { readTableMetadata, TableSchema, type TextRow, tableIncluded } from './table-schema.ts';
 import type { TypeRegistry } from './type-registry.ts';
 
@@ -51,6 +52,8 @@ export interface SnapshotOptions {
   lsn: number;
   txId: number;
   tables: SnapshotTable[];
+  /** Told of each table's start and end and of the rows read, for the log. */
+  progress?: SnapshotProgress;
 }
 
 const CURSOR = 'sluice_snapshot_cursor';
@@ -65,6 +68,8 @@ export class SnapshotReader {
   #emitted = 0;
   #readMicros = 0n;
   #done = false;
+  /** Records made since the progress was last told. */
+  #unreported = 0;
 
   constructor(options: SnapshotOptions) {
     this.#o = options;
@@ -89,14 +94,26 @@ export class SnapshotReader {
       const row = this.#buffer.shift()!;
       const lastInTable = this.#exhausted && this.#buffer.length === 0;
       out.push(this.#record(row, lastInTable));
+      this.#unreported++;
       this.#firstInTable = false;
     }
+    this.#reportRows();
     return out;
+  }
+
+  #reportRows(): void {
+    if (this.#unreported === 0) return;
+    this.#o.progress?.rows(this.#unreported);
+    this.#unreported = 0;
   }
 
   async #nextTable(): Promise<void> {
     const client = this.#o.client;
-    if (this.#table !== null) await client.query(`CLOSE ${CURSOR}`);
+    if (this.#table !== null) {
+      this.#reportRows();
+      this.#o.progress?.tableFinished();
+      await client.query(`CLOSE ${CURSOR}`);
+    }
     this.#table = null;
     this.#tableIndex++;
     const entry = this.#o.tables[this.#tableIndex];
@@ -112,6 +129,7 @@ export class SnapshotReader {
       `DECLARE ${CURSOR} NO SCROLL CURSOR FOR SELECT ${columns} FROM ${quoteIdent(meta.schema)}.${quoteIdent(meta.name)}`,
     );
     this.#table = table;
+    this.#o.progress?.tableStarted(this.#tableIndex);
     this.#buffer = [];
     this.#exhausted = false;
     this.#firstInTable = true;

@@ -58,7 +58,12 @@ interface WorkerProcess {
 
 function startWorker(args: string[]): WorkerProcess {
   const child = spawn(process.execPath, [BIN, 'standalone', ...args], {
-    env: { ...process.env, SLUICE_NODE: process.execPath, SLUICE_LOG_LEVEL: 'WARN' },
+    env: {
+      ...process.env,
+      SLUICE_NODE: process.execPath,
+      SLUICE_LOG_LEVEL: 'WARN',
+      SLUICE_LOG_FORMAT: 'json',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -75,7 +80,7 @@ function startWorker(args: string[]): WorkerProcess {
   return {
     child,
     output: () => text.slice(-4000),
-    failed: () => /"level":50/.test(text),
+    failed: () => /"level":"(ERROR|FATAL)"/.test(text),
     exited,
   };
 }

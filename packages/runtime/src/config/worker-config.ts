@@ -452,6 +452,16 @@ export const WORKER_CONFIG_DEF: ConfigDef = new ConfigDef()
     new NonEmptyString(),
     'MEDIUM',
     EMBEDDED_LOG_DIR_DOC,
+  )
+  .define(
+    'log.format',
+    'STRING',
+    'text',
+    CaseInsensitiveValidString.in('text', 'json'),
+    'LOW',
+    "How the worker writes its log lines: <code>text</code> (Kafka Connect's layout, " +
+      '<code>[time] LEVEL [connector|task-0] message (logger)</code>) or <code>json</code> (one JSON ' +
+      'object per line). The environment variable <code>SLUICE_LOG_FORMAT</code> overrides it. Sluice only.',
   );
 
 /** One REST listener, from `listeners` or `admin.listeners`. */

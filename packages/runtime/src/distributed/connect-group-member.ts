@@ -356,6 +356,7 @@ export class ConnectGroupMember {
   async #joinOnce(): Promise<void> {
     this.#rejoinNeeded = false;
     this.#phase = 'joining';
+    this.#log.info('Rebalance started');
     this.#o.listener.onJoining?.();
     this.#stopHeartbeat();
     this.#clearScheduledRejoin();
@@ -477,18 +478,13 @@ export class ConnectGroupMember {
     this.#assignment = assignment;
     this.#lastCompletedGeneration = generation;
     this.#leaderId = assignment.leader;
+    // Kafka's DistributedHerder line, with its Assignment's toString.
     this.#log.info(
-      {
-        generation,
-        leader: assignment.leader,
-        connectors: assignment.connectors,
-        tasks: assignment.tasks.map(taskIdString),
-        revokedConnectors: received.revokedConnectors,
-        revokedTasks: received.revokedTasks.map(taskIdString),
-        delay: assignment.delay,
-        error: assignment.error,
-      },
-      'Received an assignment',
+      `Joined group at generation ${generation} with protocol version ${protocolVersion(protocol)} and got assignment: ` +
+        `Assignment{error=${assignment.error}, leader='${assignment.leader}', leaderUrl='${assignment.leaderUrl}', offset=${assignment.configOffset}, ` +
+        `connectorIds=[${assignment.connectors.join(', ')}], taskIds=[${assignment.tasks.map(taskIdString).join(', ')}], ` +
+        `revokedConnectorIds=[${received.revokedConnectors.join(', ')}], revokedTaskIds=[${received.revokedTasks.map(taskIdString).join(', ')}], ` +
+        `delay=${assignment.delay}} with rebalance delay: ${assignment.delay}`,
     );
     await this.#o.listener.onAssigned(assignment, generation);
     if (this.#isStopped()) return;

@@ -735,6 +735,7 @@ export class DistributedHerder implements Herder {
     }
     const snapshot = this.#configs.snapshot();
     this.#snapshot = snapshot;
+    this.logger.info(`Starting connectors and tasks using config offset ${assignment.configOffset}`);
     this.#assignedConnectors = new Set(assignment.connectors);
     this.#assignedTasks = new Map(assignment.tasks.map((t) => [taskIdString(t), t]));
     // Anything running that is no longer ours (eager mode, a lost assignment) stops.
@@ -749,6 +750,7 @@ export class DistributedHerder implements Herder {
     for (const t of assignment.tasks) {
       if (!this.#startedTasks.has(taskIdString(t))) await this.#startTask(t);
     }
+    this.logger.info('Finished starting connectors and tasks');
     const leader = this.#member?.isLeader === true;
     if (leader) await this.#cleanUpStatuses(snapshot);
     this.#rebalanceDone();

@@ -79,9 +79,15 @@ export function errorHandlingConfig(
 /** The task's failure once tolerance is exceeded; the original failure is its cause. */
 export class ToleranceExceededError extends ConnectError {
   static override readonly javaClass: string = 'org.apache.kafka.connect.errors.ConnectException';
-  constructor(cause: unknown) {
+  /**
+   * The `errors.log.enable` line of the failure (stage, class, record), when error logging is on:
+   * the task's failure line carries it, so the failure is logged once.
+   */
+  readonly detail: string | undefined;
+  constructor(cause: unknown, detail?: string) {
     super('Tolerance exceeded in error handler', { cause });
     this.name = 'ToleranceExceededError';
+    this.detail = detail;
   }
 }
 
@@ -207,14 +213,19 @@ export class ErrorHandler {
         }
       }
     }
-    this.report(failure);
-    if (this.#o.config.tolerance === 'none') throw new ToleranceExceededError(failure.error);
+    const detail = this.report(failure);
+    if (this.#o.config.tolerance === 'none') throw new ToleranceExceededError(failure.error, detail);
     this.#m.recordsSkipped++;
     return undefined;
   }
 
-  /** Counts a failure and passes it to the reporters (log; dead-letter queue for consumed records). */
-  report(failure: ProcessingFailure): void {
+  /**
+   * Counts a failure and passes it to the reporters (log; dead-letter queue for consumed records).
+   * Under `errors.tolerance=none` the failure ends the task, whose failure line is the one written:
+   * the log reporter's text is returned for it instead of being logged as a second line.
+   */
+  report(failure: ProcessingFailure): string | undefined {
+    let detail: string | undefined;
     this.#failures++;
     this.#m.recordFailures++;
     this.#m.recordErrors++;
@@ -231,7 +242,8 @@ export class ErrorHandler {
       if (o.config.logIncludeMessages && c !== undefined) {
         text += ` Key: ${c.key?.toString('utf8') ?? 'null'}, value: ${c.value?.toString('utf8') ?? 'null'}, headers: [${c.headers.map(([k, v]) => `${k}=${v?.toString('utf8') ?? 'null'}`).join(', ')}].`;
       }
-      o.logger.error({ err: failure.error }, text);
+      if (o.config.tolerance === 'none') detail = text;
+      else o.logger.error({ err: failure.error }, text);
     }
     if (o.config.dlqTopic !== '' && failure.consumed !== undefined) {
       const c = failure.consumed;
@@ -246,6 +258,7 @@ export class ErrorHandler {
         timestamp: c.timestamp,
       });
     }
+    return detail;
   }
 
   /** Counts dead-letter records whose write failed (`deadletterqueue-produce-failures`). */

@@ -10,6 +10,24 @@ export interface LogContext {
   connector?: string;
   /** The task number within the connector. */
   task?: number;
+  /** A narrower scope of the work, e.g. `offsets` for a task's offset commits (Kafka's `forOffsets`). */
+  scope?: string;
+  /**
+   * The root logger of the worker doing the work (not written on lines): where plugins without a
+   * context of their own (converters, transforms) log, when several workers share a process.
+   */
+  workerLogger?: object;
+}
+
+/**
+ * Kafka Connect's `connector.context` MDC value for a context: `[name|task-0] ` for a task,
+ * `[name|task-0|offsets] ` for its offset commits, `[name|worker] ` for the connector itself, and
+ * the empty string outside any connector.
+ */
+export function logContextPrefix(ctx: Readonly<LogContext> | undefined): string {
+  if (ctx?.connector === undefined) return '';
+  const where = ctx.task === undefined ? 'worker' : `task-${ctx.task}`;
+  return `[${ctx.connector}|${where}${ctx.scope === undefined ? '' : `|${ctx.scope}`}] `;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();
@@ -36,5 +54,6 @@ export function logContextFields(): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (ctx.connector !== undefined) fields.connector = ctx.connector;
   if (ctx.task !== undefined) fields.task = ctx.task;
+  if (ctx.scope !== undefined) fields.scope = ctx.scope;
   return fields;
 }

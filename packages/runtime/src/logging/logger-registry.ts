@@ -145,3 +145,19 @@ export class LoggerRegistry {
     }
   }
 }
+
+const registries = new WeakMap<Logger, LoggerRegistry>();
+
+/**
+ * The one registry of a root logger, shared by whoever asks with the same root: the REST API's
+ * `/admin/loggers` and the worker, whose named loggers (its own and the plugins') then follow the
+ * levels set there.
+ */
+export function loggerRegistryFor(root: Logger): LoggerRegistry {
+  let registry = registries.get(root);
+  if (registry === undefined) {
+    registry = new LoggerRegistry(root);
+    registries.set(root, registry);
+  }
+  return registry;
+}

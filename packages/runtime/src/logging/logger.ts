@@ -5,6 +5,7 @@
  */
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
 import { logContextFields } from './log-context.ts';
+import { type LogFormat, textDestination } from './log-format.ts';
 
 /** Log4j level names, as the `/admin/loggers` API reads and writes them. */
 export type Log4jLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'OFF';
@@ -63,13 +64,20 @@ export interface CreateLoggerOptions {
   destination?: string | number | DestinationStream | NodeJS.WritableStream;
   /** Fields on every line (pino `base`); default `{ pid, hostname }`, `null` for none. */
   base?: Record<string, unknown> | null;
+  /**
+   * `json` (default here): one JSON object per line, `"level":"INFO"`; `text`: Kafka Connect's
+   * layout, `[2026-12-06 14:31:02,123] INFO [name|task-0] message (logger)`. The CLI chooses
+   * with `log.format` / `SLUICE_LOG_FORMAT` (see `log-format.ts`).
+   */
+  format?: LogFormat;
   /** Extra pino options (the mixin and level are always Sluice's). */
   pinoOptions?: Omit<LoggerOptions, 'level' | 'mixin' | 'base'>;
 }
 
 /**
  * A root logger. Every line logged through it or its children carries the current
- * {@link withLogContext} connector and task (pino `mixin`); fields passed explicitly win.
+ * {@link withLogContext} connector and task (pino `mixin`); fields passed explicitly win. Levels
+ * are written with Kafka's names (`"level":"INFO"`), never pino's numbers.
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const level = options.level === undefined ? 'INFO' : parseLog4jLevel(options.level);
@@ -78,14 +86,15 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     ...options.pinoOptions,
     level: toPinoLevel(level),
     mixin: logContextFields,
+    formatters: { ...options.pinoOptions?.formatters, level: (label) => ({ level: toLog4jLevel(label) }) },
   };
   if (options.base !== undefined) pinoOptions.base = options.base;
-  const destination = options.destination;
-  if (destination === undefined) return pino(pinoOptions);
-  if (typeof destination === 'string' || typeof destination === 'number') {
-    return pino(pinoOptions, pino.destination({ dest: destination, mkdir: true }));
-  }
-  return pino(pinoOptions, destination);
+  const given = options.destination;
+  const destination =
+    given === undefined || typeof given === 'string' || typeof given === 'number'
+      ? pino.destination({ dest: given ?? 1, mkdir: typeof given === 'string', sync: true })
+      : given;
+  return pino(pinoOptions, options.format === 'text' ? textDestination(destination) : destination);
 }
 
 export type { Logger };

@@ -1,3 +1,4 @@
+import { ToleranceExceededError } from '../errors/error-handler.ts';
 import type { ConnectState, TargetState } from '../states.ts';
 
 /** Where a task or connector reports its state changes (RUNNING, PAUSED, FAILED with the error, ...). */
@@ -49,4 +50,25 @@ export class TargetStateGate {
  */
 export function retryDelay(attempt: number): number {
   return Math.min(1000, 250 * 2 ** Math.min(attempt, 2));
+}
+
+/** Kafka's words for a task failure (`WorkerTask`), logged once per failure. */
+export const TASK_KILLED =
+  'Task threw an uncaught and unrecoverable exception. Task is being killed and will not recover until manually restarted';
+
+/**
+ * The failure line of a task, in Kafka's words: `WorkerSourceTask{id=c-0} Task failed
+ * initialization and will not be started.` when `start` failed (`started` false), else
+ * `WorkerSourceTask{id=c-0} Task threw ...`, with the error handler's record description when
+ * `errors.log.enable` described the record that ended it.
+ */
+export function taskFailureMessage(
+  kind: 'WorkerSourceTask' | 'WorkerSinkTask',
+  id: string,
+  err: unknown,
+  started = true,
+): string {
+  if (!started) return `${kind}{id=${id}} Task failed initialization and will not be started.`;
+  const detail = err instanceof ToleranceExceededError ? err.detail : undefined;
+  return `${kind}{id=${id}} ${TASK_KILLED}${detail === undefined ? '' : `. ${detail}`}`;
 }

@@ -1,6 +1,7 @@
 import {
   ConnectError,
   type OffsetAndMetadata,
+  type PluginLogger,
   RetriableError,
   SinkRecord,
   type SinkTask,
@@ -22,7 +23,7 @@ import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../log/l
 import { TaskMetrics } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
-import { retryDelay, type StateReporter, type TargetStateGate } from './task-state.ts';
+import { retryDelay, type StateReporter, type TargetStateGate, taskFailureMessage } from './task-state.ts';
 import { toBuffer } from './worker-source-task.ts';
 
 export interface WorkerSinkTaskOptions {
@@ -55,6 +56,8 @@ export interface WorkerSinkTaskOptions {
   /** Where the loop counts what it does (`sink-task-metrics` and friends); a private one when absent. */
   metrics?: TaskMetrics;
   logger: Logger;
+  /** The plugin's `context.logger(name?)` (absent: the context offers none). */
+  pluginLoggers?: (name?: string) => PluginLogger;
 }
 
 /** Fetched records of one partition not yet handed to `put`. */
@@ -152,12 +155,13 @@ export class WorkerSinkTask {
       started = true;
       await this.#updateAssignment(await o.assignment());
       o.report('RUNNING');
+      o.logger.info(`WorkerSinkTask{id=${taskIdString(o.id)}} Sink task finished initialization and start`);
       this.#nextCommit = Date.now() + o.offsetFlushIntervalMs;
       this.#nextAssignmentCheck = Date.now() + o.consumer.metadataMaxAgeMs;
       await this.#loop();
     } catch (err) {
       failed = true;
-      o.logger.error({ err }, `${taskIdString(o.id)} failed`);
+      o.logger.error({ err }, taskFailureMessage('WorkerSinkTask', taskIdString(o.id), err, started));
       o.report('FAILED', err);
     } finally {
       try {
@@ -165,7 +169,13 @@ export class WorkerSinkTask {
         if (started) await o.task.close(this.#assignment);
         await o.task.stop();
       } catch (err) {
-        if (!failed) o.report('FAILED', err);
+        if (!failed) {
+          o.logger.error(
+            { err },
+            `WorkerSinkTask{id=${taskIdString(o.id)}} Task threw an uncaught and unrecoverable exception during shutdown`,
+          );
+          o.report('FAILED', err);
+        }
         failed = true;
       }
       o.chain.close();
@@ -491,7 +501,12 @@ export class WorkerSinkTask {
   #reportErrant(record: SinkRecord, error: Error): Promise<void> {
     const o = this.#o;
     const consumed = this.#origins.get(record) ?? this.#serialize(record);
-    this.#errors.report({ stage: 'TASK_PUT', executingClass: className(o.task), error, consumed });
+    const detail = this.#errors.report({
+      stage: 'TASK_PUT',
+      executingClass: className(o.task),
+      error,
+      consumed,
+    });
     const letters = this.#errors.takeDeadLetters();
     const write =
       letters.length > 0
@@ -506,7 +521,7 @@ export class WorkerSinkTask {
     this.#pendingReports.add(write);
     write.finally(() => this.#pendingReports.delete(write)).catch(() => {});
     if (this.#errors.config.tolerance === 'none') {
-      this.#errantFatal ??= new ToleranceExceededError(error);
+      this.#errantFatal ??= new ToleranceExceededError(error, detail);
       return write.then(() => {
         throw this.#errantFatal;
       });
@@ -657,6 +672,7 @@ export class WorkerSinkTask {
           ? { report: (record: SinkRecord, error: Error) => self.#reportErrant(record, error) }
           : null,
       pluginMetrics: () => self.#m.plugins,
+      ...(self.#o.pluginLoggers === undefined ? {} : { logger: self.#o.pluginLoggers }),
     } as SinkTaskContext;
   }
 }

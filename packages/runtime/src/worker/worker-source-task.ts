@@ -1,6 +1,7 @@
 import {
   ConnectError,
   type OffsetStorageReader,
+  type PluginLogger,
   RetriableError,
   type SourceMap,
   type SourceRecord,
@@ -11,11 +12,12 @@ import type { Logger } from 'pino';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import { ErrorHandler, type ErrorHandlingConfig, type Stage, StageError } from '../errors/error-handler.ts';
 import type { LogClient, LogHeader, ProduceRecord, RecordAck } from '../log/log-client.ts';
+import { withLogContext } from '../logging/log-context.ts';
 import { TaskMetrics } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
-import { retryDelay, type StateReporter, type TargetStateGate } from './task-state.ts';
+import { retryDelay, type StateReporter, type TargetStateGate, taskFailureMessage } from './task-state.ts';
 import type { TopicCreator } from './topic-creation.ts';
 
 export interface WorkerSourceTaskOptions {
@@ -39,6 +41,8 @@ export interface WorkerSourceTaskOptions {
   /** Where the loop counts what it does (`source-task-metrics` and friends); a private one when absent. */
   metrics?: TaskMetrics;
   logger: Logger;
+  /** The plugin's `context.logger(name?)` (absent: the context offers none). */
+  pluginLoggers?: (name?: string) => PluginLogger;
 }
 
 /** A converted batch: what goes to the log, and the source records it came from (same order). */
@@ -94,6 +98,7 @@ export class WorkerSourceTask {
   /** Runs the task until it is stopped or fails; never rejects (failures are reported). */
   async run(): Promise<void> {
     const o = this.#o;
+    let started = false;
     try {
       while (o.target.paused && !this.#stopping) {
         o.report('PAUSED');
@@ -102,7 +107,11 @@ export class WorkerSourceTask {
       if (this.#stopping) return;
       o.task.initialize(this.#context());
       await o.task.start(o.taskConfig);
+      started = true;
       o.report('RUNNING');
+      o.logger.info(
+        `WorkerSourceTask{id=${taskIdString(o.id)}} Source task finished initialization and start`,
+      );
       this.#timer = setInterval(() => void this.#flushOffsets().catch(() => {}), o.offsetFlushIntervalMs);
       await this.#loop();
       // A periodic flush may be under way with an older snapshot (it would be returned as is):
@@ -112,7 +121,7 @@ export class WorkerSourceTask {
       if (!this.#failed) o.report('UNASSIGNED');
     } catch (err) {
       this.#failed = true;
-      o.logger.error({ err }, `${taskIdString(o.id)} failed`);
+      o.logger.error({ err }, taskFailureMessage('WorkerSourceTask', taskIdString(o.id), err, started));
       o.report('FAILED', err);
     } finally {
       if (this.#timer !== null) clearInterval(this.#timer);
@@ -347,7 +356,7 @@ export class WorkerSourceTask {
     const o = this.#o;
     const snapshot = new Map(this.#staged);
     this.#staged.clear();
-    this.#flushing = (async () => {
+    this.#flushing = withLogContext({ scope: 'offsets' }, async () => {
       let timer: NodeJS.Timeout | undefined;
       const start = performance.now();
       try {
@@ -371,7 +380,7 @@ export class WorkerSourceTask {
         clearTimeout(timer);
         this.#flushing = null;
       }
-    })();
+    });
     return this.#flushing;
   }
 
@@ -398,6 +407,7 @@ export class WorkerSourceTask {
       offsetStorageReader: () => reader,
       transactionContext: () => null,
       pluginMetrics: () => this.#m.plugins,
+      ...(o.pluginLoggers === undefined ? {} : { logger: o.pluginLoggers }),
     };
   }
 }

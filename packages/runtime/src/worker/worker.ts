@@ -10,6 +10,7 @@ import {
   SourceConnector,
   type SourceRecord,
   type SourceTask,
+  setRuntimePluginLoggers,
   TopicPartition,
 } from '@sluice/api';
 import type { Logger } from 'pino';
@@ -27,6 +28,9 @@ import {
   taskClientProps,
 } from '../log/kafka/client-config.ts';
 import type { LogClient } from '../log/log-client.ts';
+import { withLogContext } from '../logging/log-context.ts';
+import { loggerRegistryFor } from '../logging/logger-registry.ts';
+import { contextLoggers, runtimePluginLoggers } from '../logging/plugin-logger.ts';
 import { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
@@ -105,10 +109,16 @@ export class Worker {
   readonly #abandoned = new Set<string>();
   /** Kafka Connect's worker, connector and task metrics (`GET /metrics`). */
   readonly metrics: ConnectMetrics;
+  /** The lifecycle lines' logger, Kafka's `org.apache.kafka.connect.runtime.Worker`. */
+  readonly #log: Logger;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
     this.metrics = options.metrics ?? new ConnectMetrics();
+    this.#log = loggerRegistryFor(options.logger).logger('org.apache.kafka.connect.runtime.Worker');
+    // Converters and transforms log through @sluice/api's pluginLogger(undefined, name): the
+    // worker's loggers, in the context of the task they run for.
+    setRuntimePluginLoggers(runtimePluginLoggers(options.logger));
   }
 
   get workerId(): string {
@@ -190,7 +200,18 @@ export class Worker {
    * only create it. Reports RUNNING/PAUSED/STOPPED, or FAILED with the trace when `start` throws.
    * Returns whether the connector is running (STARTED without failure).
    */
-  async startConnector(
+  startConnector(
+    name: string,
+    config: Record<string, string>,
+    target: TargetState,
+    onTaskReconfiguration: () => void,
+  ): Promise<boolean> {
+    return withLogContext({ connector: name, workerLogger: this.#o.logger }, () =>
+      this.#startConnector(name, config, target, onTaskReconfiguration),
+    );
+  }
+
+  async #startConnector(
     name: string,
     config: Record<string, string>,
     target: TargetState,
@@ -200,13 +221,18 @@ export class Worker {
       throw new ConnectError(`Connector ${name} already running on this worker`);
     let instance: Connector;
     this.metrics.connectorStartupAttempts++;
+    this.#log.info(`Creating connector ${name} of type ${config['connector.class']}`);
     try {
       instance = this.newConnector(config);
     } catch (err) {
+      this.#log.error({ err }, `Failed to start connector ${name}`);
       this.metrics.connectorStartupFailures++;
       this.#reportConnector(name, 'FAILED', err);
       return false;
     }
+    this.#log.info(
+      `Instantiated connector ${name} with version ${pluginVersion(instance) ?? 'unknown'} of type ${className(instance)}`,
+    );
     const running: RunningConnector = {
       instance,
       type: instance instanceof SinkConnector ? 'sink' : 'source',
@@ -222,23 +248,35 @@ export class Worker {
     const context: ConnectorContext = {
       requestTaskReconfiguration: onTaskReconfiguration,
       raiseError: (error: Error) => {
-        this.#o.logger.error({ err: error }, `Connector ${name} raised an error`);
+        withLogContext({ connector: name }, () =>
+          this.#connectorLog.error({ err: error }, `WorkerConnector{id=${name}} Connector raised an error`),
+        );
         this.#reportConnector(name, 'FAILED', error);
       },
       pluginMetrics: () => pluginMetrics,
+      logger: contextLoggers(this.#o.logger, { connector: name }, className(instance)),
     };
     instance.initialize(context);
     const started = await this.#applyConnectorTarget(name, running, target);
     if (started || target !== 'STARTED') this.metrics.connectorStartupSuccesses++;
     else this.metrics.connectorStartupFailures++;
+    this.#log.info(`Finished creating connector ${name}`);
     return started;
+  }
+
+  /** Kafka's `org.apache.kafka.connect.runtime.WorkerConnector` logger. */
+  get #connectorLog(): Logger {
+    return loggerRegistryFor(this.#o.logger).logger('org.apache.kafka.connect.runtime.WorkerConnector');
   }
 
   /** Moves a running connector to a new target state (pause, resume, stop). */
   async setConnectorTarget(name: string, target: TargetState): Promise<boolean> {
     const running = this.#connectors.get(name);
     if (running === undefined) return false;
-    return this.#applyConnectorTarget(name, running, target);
+    return withLogContext({ connector: name, workerLogger: this.#o.logger }, () => {
+      this.#log.info(`Setting connector ${name} state to ${target}`);
+      return this.#applyConnectorTarget(name, running, target);
+    });
   }
 
   async #applyConnectorTarget(
@@ -254,7 +292,7 @@ export class Worker {
         this.#reportConnector(name, 'RUNNING');
         return true;
       } catch (err) {
-        this.#o.logger.error({ err }, `Connector ${name} failed to start`);
+        this.#connectorLog.error({ err }, `WorkerConnector{id=${name}} Error while starting connector`);
         this.#reportConnector(name, 'FAILED', err);
         return false;
       }
@@ -264,6 +302,10 @@ export class Worker {
       try {
         await running.instance.stop();
       } catch (err) {
+        this.#connectorLog.error(
+          { err },
+          `WorkerConnector{id=${name}} Error while ${target === 'PAUSED' ? 'pausing' : 'stopping'} connector`,
+        );
         if (target === 'PAUSED') {
           this.#reportConnector(name, 'FAILED', err);
           return false;
@@ -280,14 +322,22 @@ export class Worker {
     if (running === undefined) return;
     this.#connectors.delete(name);
     this.metrics.removeConnector(name);
-    if (running.started) {
-      running.started = false;
-      try {
-        await running.instance.stop();
-      } catch (err) {
-        this.#o.logger.warn({ err }, `Connector ${name} failed to stop`);
+    await withLogContext({ connector: name, workerLogger: this.#o.logger }, async () => {
+      this.#log.info(`Stopping connector ${name}`);
+      if (running.started) {
+        running.started = false;
+        try {
+          await running.instance.stop();
+        } catch (err) {
+          this.#connectorLog.error(
+            { err },
+            `WorkerConnector{id=${name}} Error while shutting down connector`,
+          );
+          return;
+        }
       }
-    }
+      this.#connectorLog.info(`Completed shutdown for WorkerConnector{id=${name}}`);
+    });
   }
 
   /**
@@ -295,7 +345,13 @@ export class Worker {
    * for sinks, the connector's `topics` / `topics.regex`. More configs than `tasks.max` fail the
    * connector (as `tasks.max.enforce=true`).
    */
-  async connectorTaskConfigs(name: string): Promise<Record<string, string>[]> {
+  connectorTaskConfigs(name: string): Promise<Record<string, string>[]> {
+    return withLogContext({ connector: name, workerLogger: this.#o.logger }, () =>
+      this.#connectorTaskConfigs(name),
+    );
+  }
+
+  async #connectorTaskConfigs(name: string): Promise<Record<string, string>[]> {
     const running = this.#connectors.get(name);
     if (running === undefined || !running.started) return [];
     const maxTasks = Number.parseInt(running.config['tasks.max'] ?? '1', 10);
@@ -321,7 +377,20 @@ export class Worker {
   }
 
   /** Starts a task; it runs until {@link stopTasks}. Reports its states to the status store. */
-  async startTask(
+  startTask(
+    id: ConnectorTaskId,
+    rawConnectorConfig: Record<string, string>,
+    rawTaskConfig: Record<string, string>,
+    target: TargetState,
+    taskCount: number,
+  ): Promise<void> {
+    // The task's whole life (its run loop, timers and the plugin's callbacks) runs in its context.
+    return withLogContext({ connector: id.connector, task: id.task, workerLogger: this.#o.logger }, () =>
+      this.#startTask(id, rawConnectorConfig, rawTaskConfig, target, taskCount),
+    );
+  }
+
+  async #startTask(
     id: ConnectorTaskId,
     rawConnectorConfig: Record<string, string>,
     rawTaskConfig: Record<string, string>,
@@ -330,6 +399,7 @@ export class Worker {
   ): Promise<void> {
     const key = taskIdString(id);
     if (this.#tasks.has(key)) throw new ConnectError(`Task ${key} already running on this worker`);
+    this.#log.info(`Creating task ${key}`);
     this.#abandoned.delete(key);
     const o = this.#o;
     this.metrics.taskStartupAttempts++;
@@ -339,7 +409,7 @@ export class Worker {
       connectorConfig = await this.#resolve(rawConnectorConfig, id.connector);
       taskConfig = await this.#resolve(rawTaskConfig, id.connector);
     } catch (err) {
-      o.logger.error({ err }, `Failed to resolve the configuration of task ${key}`);
+      this.#log.error({ err }, `Failed to start task ${key}: its configuration could not be resolved`);
       this.metrics.taskStartupFailures++;
       this.#reportTask(id, 'FAILED', err);
       return;
@@ -348,7 +418,7 @@ export class Worker {
     const gate = new TargetStateGate(target);
     let version: string | null = null;
     const report = (state: ConnectState, error?: unknown) => this.#reportTask(id, state, error, version);
-    const logger = o.logger.child({ connector: id.connector, task: id.task });
+    const logger = o.logger;
     let runner: WorkerSourceTask | WorkerSinkTask;
     let ownClient: LogClient | null = null;
     try {
@@ -357,7 +427,21 @@ export class Worker {
       const taskClass = running?.instance.taskClass() ?? this.newConnector(connectorConfig).taskClass();
       const task = new taskClass();
       version = pluginVersion(task);
+      this.#log.info(
+        `Instantiated task ${key} with version ${version ?? 'unknown'} of type ${className(task)}`,
+      );
+      const pluginLoggers = contextLoggers(
+        o.logger,
+        { connector: id.connector, task: id.task },
+        className(task),
+      );
       const converters = createConverters(o.plugins, o.workerProps, connectorConfig);
+      for (const kind of ['key', 'value', 'header'] as const) {
+        const from = connectorConfig[`${kind}.converter`] === undefined ? 'worker' : 'connector';
+        this.#log.info(
+          `Set up the ${kind} converter class ${className(converters[kind])} for task ${key} using the ${from} config`,
+        );
+      }
       const clientFor = (kind: ClientKind, props: Record<string, string>): LogClient => {
         const ignored = ignoredClientKeys(kind, props);
         if (ignored.length > 0)
@@ -390,7 +474,8 @@ export class Worker {
           target: gate,
           report,
           onTopic: (topic) => o.status.addTopic(id.connector, topic),
-          logger,
+          logger: loggerRegistryFor(o.logger).logger('org.apache.kafka.connect.runtime.WorkerSinkTask'),
+          pluginLoggers,
         });
       } else {
         const props = taskClientProps(
@@ -416,11 +501,12 @@ export class Worker {
           onTopic: (topic) => o.status.addTopic(id.connector, topic),
           errorHandling: errorHandlingConfig(connectorConfig, false),
           topicCreation: topicCreatorFor(o.workerProps, connectorConfig, o.log, logger),
-          logger,
+          logger: loggerRegistryFor(o.logger).logger('org.apache.kafka.connect.runtime.WorkerSourceTask'),
+          pluginLoggers,
         });
       }
     } catch (err) {
-      o.logger.error({ err }, `Failed to start task ${key}`);
+      this.#log.error({ err }, `Failed to start task ${key}`);
       this.metrics.taskStartupFailures++;
       this.#reportTask(id, 'FAILED', err);
       (ownClient as LogClient | null)?.close().catch(() => {});
@@ -445,15 +531,18 @@ export class Worker {
    * running then are abandoned (Kafka "cancels" them) and a warning is logged.
    */
   async stopTasks(ids: readonly ConnectorTaskId[]): Promise<void> {
-    const stopping: Array<{ key: string; done: Promise<void> }> = [];
+    const stopping: Array<{ key: string; id: ConnectorTaskId; done: Promise<void> }> = [];
     for (const id of ids) {
       const key = taskIdString(id);
       const t = this.#tasks.get(key);
       if (t === undefined) continue;
       this.#tasks.delete(key);
       this.metrics.removeTask(id.connector, id.task);
-      t.runner.stop();
-      stopping.push({ key, done: t.done });
+      withLogContext({ connector: id.connector, task: id.task, workerLogger: this.#o.logger }, () => {
+        this.#log.info(`Stopping task ${key}`);
+        t.runner.stop();
+      });
+      stopping.push({ key, id, done: t.done });
     }
     if (stopping.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -464,9 +553,11 @@ export class Worker {
     clearTimeout(timer);
     if (result === 'timeout') {
       for (const s of stopping) this.#abandoned.add(s.key);
-      this.#o.logger.warn(
-        `Graceful stop of tasks ${stopping.map((s) => s.key).join(', ')} timed out; abandoning them`,
-      );
+      for (const s of stopping) {
+        withLogContext({ connector: s.id.connector, task: s.id.task }, () =>
+          this.#log.error(`Graceful stop of task ${s.key} failed.`),
+        );
+      }
     }
   }
 

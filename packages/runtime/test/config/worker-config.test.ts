@@ -56,6 +56,7 @@ describe('WorkerConfig defaults', () => {
       'admin.listeners': null,
       'offset.storage.file.filename': join('./sluice-data', 'connect.offsets'),
       'embedded.log.dir': './sluice-data',
+      'log.format': 'text',
     });
     assert.equal(config.usesEmbeddedLog(), true);
     assert.equal(config.bootstrapServers(), null);

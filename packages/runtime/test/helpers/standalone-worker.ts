@@ -11,7 +11,7 @@ import { type Connector, SinkConnector } from '@sluice/api';
 import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder } from '@sluice/runtime';
 import { useKafka } from '@sluice/testing';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 
 /** The log a test worker runs on: the embedded log, the test broker, or a given broker. */
 export type TestLog = 'embedded' | 'kafka' | { bootstrapServers: string };
@@ -27,6 +27,8 @@ export interface TestHerderOptions {
   connectors?: ReadonlyArray<new () => Connector>;
   /** The pino level of the worker's logger; default `silent`. */
   logLevel?: string;
+  /** The worker's logger (then {@link logLevel} is not used). */
+  logger?: Logger;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface TestHerderOptions {
  * in `<dir>/offsets`, the REST listener on a free port and the chosen log, then `props`.
  */
 export async function startTestHerder(options: TestHerderOptions): Promise<StandaloneHerder> {
-  const { dir, log = 'embedded', props = {}, connectors = [], logLevel = 'silent' } = options;
+  const { dir, log = 'embedded', props = {}, connectors = [], logLevel = 'silent', logger } = options;
   const plugins = builtinPlugins('1');
   for (const connector of connectors) {
     plugins.register(connector.prototype instanceof SinkConnector ? 'sink' : 'source', connector);
@@ -48,7 +50,7 @@ export async function startTestHerder(options: TestHerderOptions): Promise<Stand
       listeners: 'http://127.0.0.1:0',
       ...props,
     },
-    { logger: pino({ level: logLevel }), plugins },
+    { logger: logger ?? pino({ level: logLevel }), plugins },
   );
   await herder.start();
   return herder;

@@ -4,6 +4,7 @@ import {
   ConfigError,
   type ConnectRecord,
   type Header,
+  pluginLogger,
   type Schema,
   SchemaBuilder,
   Struct,
@@ -274,13 +275,11 @@ interface AddPlan {
  */
 export class ExtractNewRecordState<R extends ConnectRecord<R>> implements Transformation<R> {
   /**
-   * Where configuration warnings go: one JSON line (pino's field names, level 40) on stderr, until
-   * `@sluice/api` gives plugins a logger. Replaceable (tests).
+   * Where configuration warnings go: the runtime's logger (`pluginLogger`), whose lines name the
+   * connector and task being configured. Replaceable (tests).
    */
   static warn: (message: string) => void = (message) => {
-    process.stderr.write(
-      `${JSON.stringify({ level: 40, time: Date.now(), name: 'io.debezium.transforms.ExtractNewRecordState', msg: message })}\n`,
-    );
+    pluginLogger(undefined, 'io.debezium.transforms.ExtractNewRecordState').warn(message);
   };
   static readonly javaClass = 'io.debezium.transforms.ExtractNewRecordState';
   static readonly aliases: readonly string[] = ['ExtractNewRecordState'];
