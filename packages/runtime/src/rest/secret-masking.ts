@@ -8,12 +8,13 @@
  * answered as they are, never resolved.
  */
 import { BadRequestError } from '@sluice/api';
+import { MASK_PASSWORDS_CONFIG } from '../config/rest-security-config.ts';
 import type { TaskInfo } from '../herder/entities.ts';
 import type { Herder } from '../herder/herder.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from '../log/kafka/java-client-config-types.ts';
 
 /** The worker key that turns masking on. */
-export const MASK_PASSWORDS_CONFIG = 'rest.mask.passwords';
+export { MASK_PASSWORDS_CONFIG };
 /** What a masked value reads. */
 export const MASK = '[hidden]';
 

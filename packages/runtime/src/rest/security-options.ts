@@ -4,11 +4,10 @@
  * client TLS this worker uses to forward to other workers when it advertises an `https` URL.
  */
 
-import { ConfigError } from '@sluice/api';
+import { MASK_PASSWORDS_CONFIG } from '../config/rest-security-config.ts';
 import type { WorkerConfig } from '../config/worker-config.ts';
 import { restAuthFromWorker } from './auth/rest-auth.ts';
 import type { RestListener, RestServerOptions } from './rest-server.ts';
-import { MASK_PASSWORDS_CONFIG } from './secret-masking.ts';
 import { restTls, setRestClientTls } from './tls.ts';
 
 /**
@@ -21,15 +20,10 @@ export function restSecurityOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<RestServerOptions, 'listeners' | 'adminListeners' | 'tls' | 'auth' | 'maskPasswords'> {
   const auth = restAuthFromWorker(config.originalsStrings(), env);
-  const maskRaw = (config.originalsStrings()[MASK_PASSWORDS_CONFIG] ?? 'false').trim().toLowerCase();
-  if (maskRaw !== 'true' && maskRaw !== 'false') {
-    throw ConfigError.invalidValue(
-      MASK_PASSWORDS_CONFIG,
-      maskRaw,
-      'Expected value to be either true or false',
-    );
-  }
-  const common = { maskPasswords: maskRaw === 'true', ...(auth === undefined ? {} : { auth }) };
+  const common = {
+    maskPasswords: config.getBoolean(MASK_PASSWORDS_CONFIG) === true,
+    ...(auth === undefined ? {} : { auth }),
+  };
   const toRest = (l: { protocol: 'http' | 'https'; host: string; port: number }): RestListener => ({
     protocol: l.protocol,
     host: l.host,
