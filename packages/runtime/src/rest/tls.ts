@@ -12,6 +12,8 @@ import { inboundAuthorization } from './auth/rest-auth.ts';
 
 /** The listener prefix Kafka reads first for the REST server's TLS (`listeners.https.`). */
 export const HTTPS_LISTENER_PREFIX = 'listeners.https.';
+/** The prefix Kafka reads first for the TLS of `admin.listeners` (`admin.listeners.https.`). */
+export const ADMIN_HTTPS_LISTENER_PREFIX = 'admin.listeners.https.';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
 
@@ -26,13 +28,17 @@ const PROTOCOL_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
 
 /**
- * The `ssl.*` settings that apply to the REST server: every `listeners.https.ssl.*` key with the
- * prefix removed when at least one is set, else the worker's plain `ssl.*` keys.
+ * The `ssl.*` settings that apply to the REST server: every `listeners.https.ssl.*` key (or, for the
+ * admin listeners, `admin.listeners.https.ssl.*`) with the prefix removed when at least one is set,
+ * else the worker's plain `ssl.*` keys (Kafka's `valuesWithPrefixAllOrNothing`).
  */
-export function restSslProps(worker: Readonly<Record<string, string>>): Record<string, string> {
+export function restSslProps(
+  worker: Readonly<Record<string, string>>,
+  prefix: string = HTTPS_LISTENER_PREFIX,
+): Record<string, string> {
   const prefixed: Record<string, string> = {};
   for (const [k, v] of Object.entries(worker)) {
-    if (k.startsWith(HTTPS_LISTENER_PREFIX)) prefixed[k.slice(HTTPS_LISTENER_PREFIX.length)] = v;
+    if (k.startsWith(prefix)) prefixed[k.slice(prefix.length)] = v;
   }
   if (Object.keys(prefixed).length > 0) return prefixed;
   const plain: Record<string, string> = {};
@@ -51,19 +57,18 @@ function list(value: string | undefined): string[] {
  * Reads the REST TLS settings and loads the stores, so a bad path or password stops the worker
  * with a message naming the key (`listeners.https.ssl.keystore.location` when the prefixed form is used).
  * @param worker the worker properties (originals)
+ * @param prefix `listeners.https.` for the listeners, `admin.listeners.https.` for the admin listeners
  * @throws ConfigError naming the key at fault
  */
-export function restTls(worker: Readonly<Record<string, string>>): RestTls {
-  const props = restSslProps(worker);
-  const prefixed = Object.keys(worker).some((k) => k.startsWith(HTTPS_LISTENER_PREFIX));
-  const keyName = (k: string): string => (prefixed ? `${HTTPS_LISTENER_PREFIX}${k}` : k);
+export function restTls(
+  worker: Readonly<Record<string, string>>,
+  prefix: string = HTTPS_LISTENER_PREFIX,
+): RestTls {
+  const props = restSslProps(worker, prefix);
+  const prefixed = Object.keys(worker).some((k) => k.startsWith(prefix));
+  const keyName = (k: string): string => (prefixed ? `${prefix}${k}` : k);
   const rename = (err: unknown): never => {
-    if (
-      err instanceof ConfigError &&
-      prefixed &&
-      err.key !== undefined &&
-      !err.key.startsWith('listeners.')
-    ) {
+    if (err instanceof ConfigError && prefixed && err.key !== undefined && !err.key.startsWith(prefix)) {
       throw new ConfigError(err.message.replaceAll(err.key, keyName(err.key)), {
         key: keyName(err.key),
         value: err.value,
@@ -78,14 +83,6 @@ export function restTls(worker: Readonly<Record<string, string>>): RestTls {
     throw new ConfigError(
       `An https listener needs a key store: set ${keyName('ssl.keystore.location')} (PEM or PKCS12, with ${keyName('ssl.keystore.type')}) or ${keyName('ssl.keystore.key')} and ${keyName('ssl.keystore.certificate.chain')}`,
       { key: keyName('ssl.keystore.location') },
-    );
-  }
-  const trustType = (props['ssl.truststore.type'] ?? 'JKS').toUpperCase();
-  if (trustType === 'PKCS12' && (props['ssl.truststore.location'] ?? '').trim() !== '') {
-    // Node loads a PKCS12 bundle only with a private key in it; a trust store has none.
-    throw new ConfigError(
-      `Invalid value PKCS12 for configuration ${keyName('ssl.truststore.type')}: the REST server reads PEM trust stores; convert this one with \`openssl pkcs12 -in ${props['ssl.truststore.location']} -nokeys -out truststore.pem\` and set ${keyName('ssl.truststore.type')}=PEM`,
-      { key: keyName('ssl.truststore.type'), value: 'PKCS12' },
     );
   }
   let base: ConnectionOptions;
