@@ -797,7 +797,9 @@ export class DistributedHerder implements Herder {
 
   /** The URL of the worker a status names as owner; '' when unknown or (stale) this worker. */
   #ownerUrl(workerId: string | undefined): string {
-    return workerId === undefined || workerId === this.#workerId ? '' : `http://${workerId}/`;
+    // The other worker's URL has this worker's advertised protocol (https in an https cluster).
+    if (workerId === undefined || workerId === this.#workerId) return '';
+    return `${this.config.advertisedProtocol()}://${workerId}/`;
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { ConnectError, NotLeaderError } from '@sluice/api';
 import { CONFLICT_MESSAGE, RestError } from '../rest/errors.ts';
-import { restClientRequest } from '../rest/tls.ts';
+import { restClientRequest, tlsFailureHint } from '../rest/tls.ts';
 import { signatureHeaders } from './request-signing.ts';
 
 export interface ForwardedResponse<T> {
@@ -66,9 +66,12 @@ export async function forwardRequest<T>(
       timeoutMs: options.timeoutMs ?? 90_000,
     });
   } catch (err) {
-    throw new ConnectError(`IO Error trying to forward REST request: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ConnectError(
+      `IO Error trying to forward REST request to ${url.origin}: ${(err as Error).message}${tlsFailureHint(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const text = response.text;
   let answer: unknown;

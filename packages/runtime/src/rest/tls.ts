@@ -163,6 +163,60 @@ export function restTls(
   return { server, client, clientAuth };
 }
 
+/**
+ * The code of a connection the other worker closed after the TLS handshake and before answering,
+ * with a client certificate presented: a Node.js server that rejects a client certificate under
+ * TLS 1.3 closes the socket without an alert, so the client sees only "socket hang up".
+ */
+const PEER_CLOSED_AFTER_HANDSHAKE = 'SLUICE_TLS_CLOSED_AFTER_HANDSHAKE';
+
+// Node's codes for a certificate this side cannot verify (the other worker's, when forwarding).
+const UNTRUSTED_PEER = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * What to do about a failed TLS exchange with another worker, for the log line and the error
+ * answer (empty when the error is not a TLS one): this worker does not trust the other's
+ * certificate, or the other refused this worker's certificate.
+ */
+export function tlsFailureHint(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const message = (err as Error | undefined)?.message ?? '';
+  if (UNTRUSTED_PEER.has(code)) {
+    return (
+      ": this worker does not trust the other worker's certificate; its trust store " +
+      `(${HTTPS_LISTENER_PREFIX}ssl.truststore.location, else ssl.truststore.location) must hold the CA that signed the cluster's REST certificates`
+    );
+  }
+  if (code === PEER_CLOSED_AFTER_HANDSHAKE) {
+    return (
+      ': the other worker closed the connection right after the TLS handshake, as a worker does that refuses ' +
+      "this worker's client certificate (mutual TLS): the other worker's trust store must hold the CA that signed this worker's certificate"
+    );
+  }
+  if (
+    /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE)/.test(
+      code,
+    ) ||
+    /alert (unknown ca|bad certificate|certificate required)/i.test(message)
+  ) {
+    return (
+      ": the other worker refused this worker's TLS certificate (mutual TLS); the other worker's trust store " +
+      "must hold the CA that signed this worker's certificate, and this worker's key store must hold a certificate of the cluster's CA"
+    );
+  }
+  return '';
+}
+
 let forwardingTls: ConnectionOptions | undefined;
 
 /** Sets the TLS options this process uses to call other workers over HTTPS (the worker's own settings). */
@@ -221,7 +275,22 @@ export async function restClientRequest(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`timed out after ${init.timeoutMs} ms`)));
-    req.on('error', reject);
+    let secured = false;
+    let answered = false;
+    req.on('socket', (socket) => socket.once('secureConnect', () => (secured = true)));
+    req.on('response', () => (answered = true));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const presented = tls.pfx !== undefined || tls.cert !== undefined;
+      if (secured && !answered && presented && err.code === 'ECONNRESET') {
+        const closed: NodeJS.ErrnoException = new Error(`${err.message} (after the TLS handshake)`, {
+          cause: err,
+        });
+        closed.code = PEER_CLOSED_AFTER_HANDSHAKE;
+        reject(closed);
+        return;
+      }
+      reject(err);
+    });
     req.end(init.body);
   });
 }
