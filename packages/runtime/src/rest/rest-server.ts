@@ -19,6 +19,7 @@ import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from '.
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
 import { maskSecrets } from './secret-masking.ts';
+import { logTlsRefusals } from './tls.ts';
 import { registerTopicsEndpoint } from './topics-endpoint.ts';
 
 /** One `listeners` entry: plain HTTP, or HTTPS with the server's `tls` options. */
@@ -187,6 +188,9 @@ export class RestServer {
           );
         }
         const app = this.#buildApp(listener.protocol === 'https' ? tls : undefined, serves);
+        if (listener.protocol === 'https') {
+          logTlsRefusals(app.server, this.#options.loggers.logger(ACCESS_LOGGER));
+        }
         this.#apps.push(app);
         const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
         await app.listen({ host: bindHost, port: listener.port });

@@ -5,7 +5,13 @@
  * `ssl.cipher.suites`; the same settings make the client side of worker-to-worker forwarding.
  */
 import { request as httpsRequest } from 'node:https';
-import { type ConnectionOptions, createSecureContext, type SecureContextOptions } from 'node:tls';
+import {
+  type ConnectionOptions,
+  createSecureContext,
+  type SecureContextOptions,
+  type TLSSocket,
+  Server as TlsServer,
+} from 'node:tls';
 import { ConfigError } from '@sluice/api';
 import { tlsOptions } from '../log/kafka/client-config.ts';
 import { inboundAuthorization } from './auth/rest-auth.ts';
@@ -215,6 +221,40 @@ export function tlsFailureHint(err: unknown): string {
     );
   }
   return '';
+}
+
+/**
+ * One WARN line for each client an https listener refuses: a failed handshake (a plain HTTP
+ * request, no client certificate when one is required, no common protocol or cipher) and a client
+ * certificate the trust store does not vouch for.
+ *
+ * Node.js refuses a client certificate it cannot verify after the handshake, silently; so when
+ * the server requires verified clients, the check is made here instead (before the HTTP layer
+ * sees the connection), and logged.
+ */
+export function logTlsRefusals(server: unknown, log: { warn(message: string): void }): void {
+  if (!(server instanceof TlsServer)) return;
+  const peer = (socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string =>
+    `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+  server.on('tlsClientError', (err, socket) => {
+    // OpenSSL's text ends with its source location: keep the reason (`http request`, `tlsv1 alert unknown ca`).
+    const reason = /:SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message.trim();
+    log.warn(`REST TLS: the handshake with ${peer(socket)} failed: ${reason}`);
+  });
+  const s = server as TlsServer & { requestCert?: boolean; rejectUnauthorized?: boolean };
+  if (s.requestCert !== true || s.rejectUnauthorized === false) return;
+  // Read by every connection accepted from now on: the verification result is checked below.
+  s.rejectUnauthorized = false;
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    if (socket.authorized) return;
+    const cert = socket.getPeerCertificate();
+    const none = cert === null || cert === undefined || Object.keys(cert).length === 0;
+    log.warn(
+      `REST TLS: refused the client certificate of ${peer(socket)}: ${none ? 'no certificate sent' : String(socket.authorizationError)}` +
+        ' (ssl.client.auth=required: the certificate must be signed by a CA of the trust store)',
+    );
+    socket.destroy();
+  });
 }
 
 let forwardingTls: ConnectionOptions | undefined;

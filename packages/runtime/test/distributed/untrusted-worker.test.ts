@@ -266,6 +266,16 @@ describe('a worker without the cluster’s TLS trust', { timeout: 300_000 }, () 
         'the trusted worker logs the failed forwarding',
       );
 
+      // ...and the untrusted worker says, on its side, whom it refused and why.
+      await eventually(
+        'the untrusted worker logs the refused client certificate',
+        async () =>
+          /REST TLS: refused the client certificate of 127\.0\.0\.1:\d+: \w+/.test(u.output())
+            ? true
+            : undefined,
+        10_000,
+      );
+
       // A user cannot reach it: it cannot verify any client certificate.
       assert.notEqual((await curl(`${untrustedUrl}/connectors`, ...auth())).code, 0);
 

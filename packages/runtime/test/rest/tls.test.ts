@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfigError } from '@sluice/api';
 import { builtinPlugins } from '@sluice/cli';
+import { pino } from 'pino';
 import { WorkerConfig } from '../../src/config/worker-config.ts';
 import { forwardRequest } from '../../src/distributed/rest-forwarder.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -22,7 +23,7 @@ import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
 import { restTls, setRestClientTls } from '../../src/rest/tls.ts';
 import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
-import { workerProps } from './rest-harness.ts';
+import { eventually, workerProps } from './rest-harness.ts';
 import { makeCerts, STORE_PASSWORD, type TestCerts } from './tls-certs.ts';
 
 const run = promisify(execFile);
@@ -197,6 +198,91 @@ describe('HTTPS listeners', () => {
       assert.notEqual(other.status, 200);
     } finally {
       await w.close();
+    }
+  });
+
+  test('each refused TLS client gets one WARN line: no certificate, another CA, plain HTTP', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-tls-log-'));
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (l: string) => lines.push((JSON.parse(l) as { msg: string }).msg) },
+    );
+    const herder = await StandaloneHerder.create(
+      {
+        ...workerProps(dir),
+        listeners: 'https://127.0.0.1:0',
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.serverPem,
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': certs.caPem,
+        'ssl.client.auth': 'required',
+      },
+      { logger: createLogger({ level: 'WARN' }), plugins: builtinPlugins() },
+    );
+    await herder.start();
+    const server = new RestServer({
+      herder,
+      loggers: new LoggerRegistry(logger),
+      ...restSecurityOptions(herder.config),
+    });
+    try {
+      const url = (await server.start()).urls[0]!;
+      const refusals = (): string[] => lines.filter((l) => l.startsWith('REST TLS: '));
+      const ok = await curl(
+        `${url}/`,
+        '--cacert',
+        certs.caPem,
+        '--cert',
+        certs.clientCert,
+        '--key',
+        certs.clientKey,
+      );
+      assert.equal(ok.status, 200, ok.stderr);
+      assert.deepEqual(refusals(), []);
+      for (const tlsMax of ['1.2', '1.3']) {
+        const none = await curl(`${url}/connectors`, '--cacert', certs.caPem, '--tls-max', tlsMax);
+        assert.notEqual(none.status, 200);
+        const other = await curl(
+          `${url}/connectors`,
+          '--cacert',
+          certs.caPem,
+          '--tls-max',
+          tlsMax,
+          '--cert',
+          certs.otherClientCert,
+          '--key',
+          certs.otherClientKey,
+        );
+        assert.notEqual(other.status, 200, `TLS ${tlsMax}: another CA's certificate is refused`);
+      }
+      const plain = await curl(`${url.replace('https:', 'http:')}/connectors`);
+      assert.notEqual(plain.status, 200);
+      await eventually(async () => refusals().length >= 5);
+      const r = refusals();
+      assert.equal(r.length, 5, r.join('\n'));
+      assert.equal(
+        r.filter((l) => /refused the client certificate of 127\.0\.0\.1:\d+: .*trust store/.test(l)).length >=
+          2,
+        true,
+        r.join('\n'),
+      );
+      assert.ok(
+        r.some((l) =>
+          /refused the client certificate of .*UNABLE_TO_VERIFY_LEAF_SIGNATURE|refused the client certificate of .*unable to verify/i.test(
+            l,
+          ),
+        ),
+        r.join('\n'),
+      );
+      assert.ok(
+        r.some((l) => /the handshake with 127\.0\.0\.1:\d+ failed: http request$/.test(l)),
+        r.join('\n'),
+      );
+    } finally {
+      await server.stop();
+      await herder.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
