@@ -28,6 +28,7 @@ import {
 } from '../log/kafka/client-config.ts';
 import type { LogClient } from '../log/log-client.ts';
 import { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { metricsEnabled } from '../metrics/disabled.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
@@ -108,7 +109,7 @@ export class Worker {
 
   constructor(options: WorkerOptions) {
     this.#o = options;
-    this.metrics = options.metrics ?? new ConnectMetrics();
+    this.metrics = options.metrics ?? new ConnectMetrics({ enabled: metricsEnabled(options.workerProps) });
   }
 
   get workerId(): string {
