@@ -33,6 +33,7 @@ import {
   KEY_CONVERTER_CLASS_DOC,
   VALUE_CONVERTER_CLASS_DOC,
 } from './connector-config.ts';
+import { defineRestSecurityKeys } from './rest-security-config.ts';
 
 /** Sluice's key for the embedded log's directory. */
 export const EMBEDDED_LOG_DIR_CONFIG = 'embedded.log.dir';
@@ -463,6 +464,8 @@ export const WORKER_CONFIG_DEF: ConfigDef = new ConfigDef()
       '<code>[time] LEVEL [connector|task-0] message (logger)</code>) or <code>json</code> (one JSON ' +
       'object per line). The environment variable <code>SLUICE_LOG_FORMAT</code> overrides it. Sluice only.',
   );
+// Sluice's REST security keys (rest.auth.*, rest.mask.passwords) and metrics.enable.
+defineRestSecurityKeys(WORKER_CONFIG_DEF);
 
 /** One REST listener, from `listeners` or `admin.listeners`. */
 export interface Listener {

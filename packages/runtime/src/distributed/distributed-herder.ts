@@ -647,7 +647,9 @@ export class DistributedHerder implements Herder {
 
   /** The URL of the worker a status names as owner; undefined when unknown or (stale) this worker. */
   #ownerUrl(workerId: string | undefined): string | undefined {
-    return workerId === undefined || workerId === this.#workerId ? undefined : `http://${workerId}/`;
+    // The other worker's URL has this worker's advertised protocol (https in an https cluster).
+    if (workerId === undefined || workerId === this.#workerId) return undefined;
+    return `${this.config.advertisedProtocol()}://${workerId}/`;
   }
 
   /**

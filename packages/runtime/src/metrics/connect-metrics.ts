@@ -8,6 +8,7 @@
  * metrics (prom-client's defaults) follow.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { DisabledPluginMetrics, DisabledTaskMetrics } from './disabled.ts';
 import { Exposition, type Labels, type MetricType, safeName } from './exposition.ts';
 import { PluginMetricsRegistry } from './plugin-metrics.ts';
 import { ScrapeRate } from './stats.ts';
@@ -48,6 +49,8 @@ interface Rates {
 const STATES = ['running', 'paused', 'failed', 'unassigned', 'destroyed', 'restarting'] as const;
 
 export class ConnectMetrics {
+  /** False with `metrics.enable=false`: nothing is recorded, `GET /metrics` answers 404. */
+  readonly enabled: boolean;
   readonly #tasks = new Map<string, TaskMetrics>();
   readonly #rates = new WeakMap<TaskMetrics, Rates>();
   readonly #connectors = new Map<string, ConnectorInfo>();
@@ -64,9 +67,15 @@ export class ConnectMetrics {
   /** Set by a distributed herder: the group's rebalance metrics. */
   rebalance: (() => RebalanceSnapshot) | null = null;
 
+  constructor(options: { enabled?: boolean } = {}) {
+    this.enabled = options.enabled ?? true;
+  }
+
   /** The metrics of a task starting on this worker (replacing those of an earlier run). */
   task(connector: string, task: number, kind: 'source' | 'sink'): TaskMetrics {
-    const m = new TaskMetricsClass(connector, task, kind);
+    const m = this.enabled
+      ? new TaskMetricsClass(connector, task, kind)
+      : new DisabledTaskMetrics(connector, task, kind);
     this.#tasks.set(`${connector}\u0000${task}`, m);
     return m;
   }
@@ -93,7 +102,7 @@ export class ConnectMetrics {
 
   /** A connector instance created on this worker; returns its plugin metrics (KIP-877). */
   connector(name: string, info: Omit<ConnectorInfo, 'status' | 'plugins'>): PluginMetricsRegistry {
-    const plugins = new PluginMetricsRegistry(name);
+    const plugins = this.enabled ? new PluginMetricsRegistry(name) : new DisabledPluginMetrics(name);
     this.#connectors.set(name, {
       ...info,
       status: this.#connectors.get(name)?.status ?? 'unassigned',

@@ -27,7 +27,7 @@ import type {
 } from '../herder/worker-client.ts';
 import type { Logger } from '../logging/logger.ts';
 import { CONFLICT_MESSAGE } from './errors.ts';
-import { restClientRequest } from './tls.ts';
+import { restClientRequest, tlsFailureHint } from './tls.ts';
 
 export type { ForwardedResponse, ForwardOptions } from '../herder/worker-client.ts';
 
@@ -60,9 +60,12 @@ export async function forwardRequest<T>(
       timeoutMs: options.timeoutMs ?? 90_000,
     });
   } catch (err) {
-    throw new ConnectError(`IO Error trying to forward REST request: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ConnectError(
+      `IO Error trying to forward REST request to ${url.origin}: ${(err as Error).message}${tlsFailureHint(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const text = response.text;
   let answer: unknown;

@@ -20,6 +20,7 @@ import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from '.
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
 import { secretMasking } from './secret-masking.ts';
+import { logTlsRefusals } from './tls.ts';
 import { registerTopicsEndpoint } from './topics-endpoint.ts';
 
 /** One `listeners` entry: plain HTTP, or HTTPS with the server's `tls` options. */
@@ -47,6 +48,8 @@ export interface RestServerOptions {
   maskPasswords?: boolean;
   /** TLS of the `https` listeners (see `rest/tls.ts`). */
   tls?: HttpsServerOptions;
+  /** TLS of the `https` admin listeners (`admin.listeners.https.ssl.*`); default {@link tls}. */
+  adminTls?: HttpsServerOptions;
   /** `access.control.allow.origin`: comma-separated origins (`*` wildcards); empty = same origin only. */
   corsAllowOrigin?: string;
   /** `access.control.allow.methods`: methods answered to CORS preflights; default `GET,POST,HEAD`. */
@@ -183,12 +186,16 @@ export class RestServer {
               ...admin.map((l): [RestListener, 'admin'] => [l, 'admin']),
             ];
       for (const [listener, serves] of all) {
-        if (listener.protocol === 'https' && this.#options.tls === undefined) {
+        const tls = serves === 'admin' ? (this.#options.adminTls ?? this.#options.tls) : this.#options.tls;
+        if (listener.protocol === 'https' && tls === undefined) {
           throw new Error(
             `Listener https://${formatHost(listener.host)}:${listener.port} needs TLS settings`,
           );
         }
-        const app = this.#buildApp(listener.protocol === 'https' ? this.#options.tls : undefined, serves);
+        const app = this.#buildApp(listener.protocol === 'https' ? tls : undefined, serves);
+        if (listener.protocol === 'https') {
+          logTlsRefusals(app.server, this.#options.loggers.logger(ACCESS_LOGGER));
+        }
         this.#apps.push(app);
         const bindHost = listener.host === '' ? '0.0.0.0' : listener.host;
         await app.listen({ host: bindHost, port: listener.port });

@@ -1,6 +1,8 @@
 /**
  * Secrets kept out of REST answers (Sluice's own, opt in with `rest.mask.passwords=true`): every
- * PASSWORD-type value of a connector's config — its plugin's PASSWORD keys and the Kafka clients'
+ * PASSWORD-type value of a connector's config — its plugin's PASSWORD keys, those of the converters,
+ * transforms and predicates it names under their prefixes (`value.converter.basic.auth.user.info`,
+ * `transforms.x.some.password`), and the Kafka clients'
  * (`producer.override.ssl.key.password`, `consumer.override.sasl.jaas.config`, ...) — is answered
  * as `[hidden]` (Kafka's `Password` text) in connector info, config, create/update answers and task
  * configs. A `[hidden]` value sent back (the GET-edit-PUT round trip, a PATCH, a validate) keeps the
@@ -8,12 +10,13 @@
  * answered as they are, never resolved.
  */
 import { BadRequestError } from '@sluice/api';
+import { MASK_PASSWORDS_CONFIG } from '../config/rest-security-config.ts';
 import type { ConnectorInfo, TaskInfo } from '../herder/entities.ts';
 import type { Herder } from '../herder/herder.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from '../log/kafka/java-client-config-types.ts';
 
 /** The worker key that turns masking on. */
-export const MASK_PASSWORDS_CONFIG = 'rest.mask.passwords';
+export { MASK_PASSWORDS_CONFIG };
 /** What a masked value reads. */
 export const MASK = '[hidden]';
 
@@ -36,6 +39,35 @@ export interface SecretMasking {
   maskInfo(info: ConnectorInfo): Promise<ConnectorInfo>;
 }
 
+/** Where a connector config names the plugins whose keys it carries under a prefix. */
+const CONVERTER_KEYS = ['key.converter', 'value.converter', 'header.converter'] as const;
+
+function aliases(value: string | null | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+}
+
+/**
+ * The plugins a connector config names, each with the prefix its keys carry: the connector itself
+ * (no prefix), its converters (`value.converter.`), transforms (`transforms.<alias>.`) and
+ * predicates (`predicates.<alias>.`).
+ */
+function pluginsOf(config: Readonly<Record<string, string | null>>): { prefix: string; plugin: string }[] {
+  const out: { prefix: string; plugin: string }[] = [];
+  const add = (prefix: string, plugin: string | null | undefined): void => {
+    if (typeof plugin === 'string' && plugin.trim() !== '') out.push({ prefix, plugin: plugin.trim() });
+  };
+  add('', config['connector.class']);
+  for (const key of CONVERTER_KEYS) add(`${key}.`, config[key]);
+  for (const alias of aliases(config.transforms))
+    add(`transforms.${alias}.`, config[`transforms.${alias}.type`]);
+  for (const alias of aliases(config.predicates))
+    add(`predicates.${alias}.`, config[`predicates.${alias}.type`]);
+  return out;
+}
+
 /** A herder whose answers mask PASSWORD values and whose writes restore masked ones. */
 export function maskSecrets(herder: Herder): Herder {
   return secretMasking(herder).herder;
@@ -44,16 +76,26 @@ export function maskSecrets(herder: Herder): Herder {
 /** {@link SecretMasking} for `herder`. */
 export function secretMasking(herder: Herder): SecretMasking {
   const pluginPasswords = new Map<string, Promise<Set<string>>>();
-  const passwordKeysOf = (connectorClass: string | null | undefined): Promise<Set<string>> => {
-    if (connectorClass === undefined || connectorClass === null || connectorClass === '')
-      return Promise.resolve(new Set());
-    let keys = pluginPasswords.get(connectorClass);
+  /** The PASSWORD keys of one plugin's ConfigDef (known through the plugin registry), cached. */
+  const passwordKeysOf = (plugin: string): Promise<Set<string>> => {
+    let keys = pluginPasswords.get(plugin);
     if (keys === undefined) {
       keys = herder
-        .connectorPluginConfig(connectorClass)
+        .connectorPluginConfig(plugin)
         .then((infos) => new Set(infos.filter((i) => i.type === 'PASSWORD').map((i) => i.name)))
         .catch(() => new Set<string>());
-      pluginPasswords.set(connectorClass, keys);
+      pluginPasswords.set(plugin, keys);
+    }
+    return keys;
+  };
+  /**
+   * The full names of the PASSWORD keys of a config: its connector's, and those of its converters,
+   * transforms and predicates under their prefixes (`transforms.x.some.password`).
+   */
+  const secretKeysOf = async (config: Readonly<Record<string, string | null>>): Promise<Set<string>> => {
+    const keys = new Set<string>();
+    for (const { prefix, plugin } of pluginsOf(config)) {
+      for (const k of await passwordKeysOf(plugin)) keys.add(`${prefix}${k}`);
     }
     return keys;
   };
@@ -62,24 +104,31 @@ export function secretMasking(herder: Herder): SecretMasking {
     const m = CLIENT_OVERRIDE.exec(key);
     return m !== null && JAVA_CLIENT_CONFIG_TYPES[m[1] as 'producer']?.[m[2]!] === 'PASSWORD';
   };
-  const mask = async <T extends Record<string, string>>(config: T, connectorClass?: string): Promise<T> => {
-    const plugin = await passwordKeysOf(connectorClass ?? config['connector.class']);
+  /** @param context the config naming the plugins (the connector's, for a task config); default `config` */
+  const mask = async <T extends Record<string, string>>(
+    config: T,
+    context?: Readonly<Record<string, string>>,
+  ): Promise<T> => {
+    const secrets = await secretKeysOf({ ...context, ...config });
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) {
-      out[k] = isSecret(plugin, k) && typeof v === 'string' && !PROVIDER_REFERENCE.test(v.trim()) ? MASK : v;
+      out[k] = isSecret(secrets, k) && typeof v === 'string' && !PROVIDER_REFERENCE.test(v.trim()) ? MASK : v;
     }
     return out as T;
   };
-  /** Puts the stored secret back wherever `[hidden]` was sent for a PASSWORD key. */
+  /**
+   * Puts the stored secret back wherever `[hidden]` was sent for a PASSWORD key.
+   * @param context the config naming the plugins when `config` is a patch (the stored config with the patch)
+   */
   const unmask = async (
     name: string | undefined,
     config: Record<string, string | null>,
-    connectorClass?: string | null,
+    context?: Readonly<Record<string, string | null>>,
   ): Promise<Record<string, string | null>> => {
     const masked = Object.entries(config).filter(([, v]) => v === MASK);
     if (masked.length === 0) return config;
-    const plugin = await passwordKeysOf(connectorClass ?? config['connector.class']);
-    const secret = masked.filter(([k]) => isSecret(plugin, k));
+    const secrets = await secretKeysOf(context ?? config);
+    const secret = masked.filter(([k]) => isSecret(secrets, k));
     if (secret.length === 0) return config;
     let stored: Record<string, string> = {};
     if (name !== undefined && name !== '') {
@@ -110,10 +159,9 @@ export function secretMasking(herder: Herder): SecretMasking {
     name: string,
     patch: Record<string, string | null>,
   ): Promise<Record<string, string | null>> => {
-    const current =
-      patch['connector.class'] ??
-      (await herder.connectorConfig(name).catch(() => ({}) as Record<string, string>))['connector.class'];
-    return unmask(name, patch, current);
+    // The plugins are named by the stored config with the patch over it.
+    const stored = await herder.connectorConfig(name).catch(() => ({}) as Record<string, string>);
+    return unmask(name, patch, { ...stored, ...patch });
   };
 
   const overrides: Partial<Herder> = {
@@ -124,10 +172,8 @@ export function secretMasking(herder: Herder): SecretMasking {
     connectorConfig: async (name) => mask(await herder.connectorConfig(name)),
     taskConfigs: async (name): Promise<TaskInfo[]> => {
       const tasks = await herder.taskConfigs(name);
-      const connectorClass = (await herder.connectorConfig(name).catch(() => ({}) as Record<string, string>))[
-        'connector.class'
-      ];
-      return Promise.all(tasks.map(async (t) => ({ ...t, config: await mask(t.config, connectorClass) })));
+      const connector = await herder.connectorConfig(name).catch(() => ({}) as Record<string, string>);
+      return Promise.all(tasks.map(async (t) => ({ ...t, config: await mask(t.config, connector) })));
     },
     putConnectorConfig: async (name, config, options) => {
       const result = await herder.putConnectorConfig(name, await unmask(name, config), options);

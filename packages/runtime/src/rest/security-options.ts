@@ -4,12 +4,11 @@
  * client TLS this worker uses to forward to other workers when it advertises an `https` URL.
  */
 
-import { ConfigError } from '@sluice/api';
+import { MASK_PASSWORDS_CONFIG } from '../config/rest-security-config.ts';
 import type { WorkerConfig } from '../config/worker-config.ts';
 import { restAuthFromWorker } from './auth/rest-auth.ts';
 import type { RestListener, RestServerOptions } from './rest-server.ts';
-import { MASK_PASSWORDS_CONFIG } from './secret-masking.ts';
-import { restTls, setRestClientTls } from './tls.ts';
+import { ADMIN_HTTPS_LISTENER_PREFIX, restTls, setRestClientTls } from './tls.ts';
 
 /**
  * The listeners, their TLS and the authentication of a worker's REST server.
@@ -19,34 +18,32 @@ import { restTls, setRestClientTls } from './tls.ts';
 export function restSecurityOptions(
   config: WorkerConfig,
   env: NodeJS.ProcessEnv = process.env,
-): Pick<RestServerOptions, 'listeners' | 'adminListeners' | 'tls' | 'auth' | 'maskPasswords'> {
+): Pick<RestServerOptions, 'listeners' | 'adminListeners' | 'adminTls' | 'tls' | 'auth' | 'maskPasswords'> {
   const auth = restAuthFromWorker(config.originalsStrings(), env);
-  const maskRaw = (config.originalsStrings()[MASK_PASSWORDS_CONFIG] ?? 'false').trim().toLowerCase();
-  if (maskRaw !== 'true' && maskRaw !== 'false') {
-    throw ConfigError.invalidValue(
-      MASK_PASSWORDS_CONFIG,
-      maskRaw,
-      'Expected value to be either true or false',
-    );
-  }
-  const common = { maskPasswords: maskRaw === 'true', ...(auth === undefined ? {} : { auth }) };
+  const common = {
+    maskPasswords: config.getBoolean(MASK_PASSWORDS_CONFIG) === true,
+    ...(auth === undefined ? {} : { auth }),
+  };
   const toRest = (l: { protocol: 'http' | 'https'; host: string; port: number }): RestListener => ({
     protocol: l.protocol,
     host: l.host,
     port: l.port,
   });
   const listeners = config.listeners().map(toRest);
-  const admin = config.adminListeners();
-  const adminListeners = admin === null ? null : admin.map(toRest);
-  const https =
-    [...listeners, ...(adminListeners ?? [])].some((l) => l.protocol === 'https') ||
-    config.advertisedProtocol() === 'https';
+  const adminConfigured = config.adminListeners();
+  const adminListeners = adminConfigured === null ? null : adminConfigured.map(toRest);
+  const https = listeners.some((l) => l.protocol === 'https') || config.advertisedProtocol() === 'https';
+  // Kafka's admin listeners read admin.listeners.https.ssl.*, else the plain ssl.* keys.
+  const adminTls = (adminListeners ?? []).some((l) => l.protocol === 'https')
+    ? restTls(config.originalsStrings(), ADMIN_HTTPS_LISTENER_PREFIX).server
+    : undefined;
+  const admin = { adminListeners, ...(adminTls === undefined ? {} : { adminTls }) };
   if (!https) {
     setRestClientTls(undefined);
-    return { listeners, adminListeners, ...common };
+    return { listeners, ...admin, ...common };
   }
   const tls = restTls(config.originalsStrings());
   // Forwarding to other workers' https URLs presents this worker's certificate and trusts its trust store.
   setRestClientTls(tls.client);
-  return { listeners, adminListeners, tls: tls.server, ...common };
+  return { listeners, ...admin, tls: tls.server, ...common };
 }

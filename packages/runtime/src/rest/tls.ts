@@ -5,13 +5,21 @@
  * `ssl.cipher.suites`; the same settings make the client side of worker-to-worker forwarding.
  */
 import { request as httpsRequest } from 'node:https';
-import { type ConnectionOptions, createSecureContext, type SecureContextOptions } from 'node:tls';
+import {
+  type ConnectionOptions,
+  createSecureContext,
+  type SecureContextOptions,
+  type TLSSocket,
+  Server as TlsServer,
+} from 'node:tls';
 import { ConfigError } from '@sluice/api';
 import { tlsOptions } from '../log/kafka/client-config.ts';
 import { inboundAuthorization } from './auth/rest-auth.ts';
 
 /** The listener prefix Kafka reads first for the REST server's TLS (`listeners.https.`). */
 export const HTTPS_LISTENER_PREFIX = 'listeners.https.';
+/** The prefix Kafka reads first for the TLS of `admin.listeners` (`admin.listeners.https.`). */
+export const ADMIN_HTTPS_LISTENER_PREFIX = 'admin.listeners.https.';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
 
@@ -26,13 +34,17 @@ const PROTOCOL_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
 
 /**
- * The `ssl.*` settings that apply to the REST server: every `listeners.https.ssl.*` key with the
- * prefix removed when at least one is set, else the worker's plain `ssl.*` keys.
+ * The `ssl.*` settings that apply to the REST server: every `listeners.https.ssl.*` key (or, for the
+ * admin listeners, `admin.listeners.https.ssl.*`) with the prefix removed when at least one is set,
+ * else the worker's plain `ssl.*` keys (Kafka's `valuesWithPrefixAllOrNothing`).
  */
-export function restSslProps(worker: Readonly<Record<string, string>>): Record<string, string> {
+export function restSslProps(
+  worker: Readonly<Record<string, string>>,
+  prefix: string = HTTPS_LISTENER_PREFIX,
+): Record<string, string> {
   const prefixed: Record<string, string> = {};
   for (const [k, v] of Object.entries(worker)) {
-    if (k.startsWith(HTTPS_LISTENER_PREFIX)) prefixed[k.slice(HTTPS_LISTENER_PREFIX.length)] = v;
+    if (k.startsWith(prefix)) prefixed[k.slice(prefix.length)] = v;
   }
   if (Object.keys(prefixed).length > 0) return prefixed;
   const plain: Record<string, string> = {};
@@ -51,19 +63,18 @@ function list(value: string | undefined): string[] {
  * Reads the REST TLS settings and loads the stores, so a bad path or password stops the worker
  * with a message naming the key (`listeners.https.ssl.keystore.location` when the prefixed form is used).
  * @param worker the worker properties (originals)
+ * @param prefix `listeners.https.` for the listeners, `admin.listeners.https.` for the admin listeners
  * @throws ConfigError naming the key at fault
  */
-export function restTls(worker: Readonly<Record<string, string>>): RestTls {
-  const props = restSslProps(worker);
-  const prefixed = Object.keys(worker).some((k) => k.startsWith(HTTPS_LISTENER_PREFIX));
-  const keyName = (k: string): string => (prefixed ? `${HTTPS_LISTENER_PREFIX}${k}` : k);
+export function restTls(
+  worker: Readonly<Record<string, string>>,
+  prefix: string = HTTPS_LISTENER_PREFIX,
+): RestTls {
+  const props = restSslProps(worker, prefix);
+  const prefixed = Object.keys(worker).some((k) => k.startsWith(prefix));
+  const keyName = (k: string): string => (prefixed ? `${prefix}${k}` : k);
   const rename = (err: unknown): never => {
-    if (
-      err instanceof ConfigError &&
-      prefixed &&
-      err.key !== undefined &&
-      !err.key.startsWith('listeners.')
-    ) {
+    if (err instanceof ConfigError && prefixed && err.key !== undefined && !err.key.startsWith(prefix)) {
       throw new ConfigError(err.message.replaceAll(err.key, keyName(err.key)), {
         key: keyName(err.key),
         value: err.value,
@@ -78,14 +89,6 @@ export function restTls(worker: Readonly<Record<string, string>>): RestTls {
     throw new ConfigError(
       `An https listener needs a key store: set ${keyName('ssl.keystore.location')} (PEM or PKCS12, with ${keyName('ssl.keystore.type')}) or ${keyName('ssl.keystore.key')} and ${keyName('ssl.keystore.certificate.chain')}`,
       { key: keyName('ssl.keystore.location') },
-    );
-  }
-  const trustType = (props['ssl.truststore.type'] ?? 'JKS').toUpperCase();
-  if (trustType === 'PKCS12' && (props['ssl.truststore.location'] ?? '').trim() !== '') {
-    // Node loads a PKCS12 bundle only with a private key in it; a trust store has none.
-    throw new ConfigError(
-      `Invalid value PKCS12 for configuration ${keyName('ssl.truststore.type')}: the REST server reads PEM trust stores; convert this one with \`openssl pkcs12 -in ${props['ssl.truststore.location']} -nokeys -out truststore.pem\` and set ${keyName('ssl.truststore.type')}=PEM`,
-      { key: keyName('ssl.truststore.type'), value: 'PKCS12' },
     );
   }
   let base: ConnectionOptions;
@@ -166,6 +169,94 @@ export function restTls(worker: Readonly<Record<string, string>>): RestTls {
   return { server, client, clientAuth };
 }
 
+/**
+ * The code of a connection the other worker closed after the TLS handshake and before answering,
+ * with a client certificate presented: a Node.js server that rejects a client certificate under
+ * TLS 1.3 closes the socket without an alert, so the client sees only "socket hang up".
+ */
+const PEER_CLOSED_AFTER_HANDSHAKE = 'SLUICE_TLS_CLOSED_AFTER_HANDSHAKE';
+
+// Node's codes for a certificate this side cannot verify (the other worker's, when forwarding).
+const UNTRUSTED_PEER = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * What to do about a failed TLS exchange with another worker, for the log line and the error
+ * answer (empty when the error is not a TLS one): this worker does not trust the other's
+ * certificate, or the other refused this worker's certificate.
+ */
+export function tlsFailureHint(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const message = (err as Error | undefined)?.message ?? '';
+  if (UNTRUSTED_PEER.has(code)) {
+    return (
+      ": this worker does not trust the other worker's certificate; its trust store " +
+      `(${HTTPS_LISTENER_PREFIX}ssl.truststore.location, else ssl.truststore.location) must hold the CA that signed the cluster's REST certificates`
+    );
+  }
+  if (code === PEER_CLOSED_AFTER_HANDSHAKE) {
+    return (
+      ': the other worker closed the connection right after the TLS handshake, as a worker does that refuses ' +
+      "this worker's client certificate (mutual TLS): the other worker's trust store must hold the CA that signed this worker's certificate"
+    );
+  }
+  if (
+    /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE)/.test(
+      code,
+    ) ||
+    /alert (unknown ca|bad certificate|certificate required)/i.test(message)
+  ) {
+    return (
+      ": the other worker refused this worker's TLS certificate (mutual TLS); the other worker's trust store " +
+      "must hold the CA that signed this worker's certificate, and this worker's key store must hold a certificate of the cluster's CA"
+    );
+  }
+  return '';
+}
+
+/**
+ * One WARN line for each client an https listener refuses: a failed handshake (a plain HTTP
+ * request, no client certificate when one is required, no common protocol or cipher) and a client
+ * certificate the trust store does not vouch for.
+ *
+ * Node.js refuses a client certificate it cannot verify after the handshake, silently; so when
+ * the server requires verified clients, the check is made here instead (before the HTTP layer
+ * sees the connection), and logged.
+ */
+export function logTlsRefusals(server: unknown, log: { warn(message: string): void }): void {
+  if (!(server instanceof TlsServer)) return;
+  const peer = (socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string =>
+    `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+  server.on('tlsClientError', (err, socket) => {
+    // OpenSSL's text ends with its source location: keep the reason (`http request`, `tlsv1 alert unknown ca`).
+    const reason = /:SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message.trim();
+    log.warn(`REST TLS: the handshake with ${peer(socket)} failed: ${reason}`);
+  });
+  const s = server as TlsServer & { requestCert?: boolean; rejectUnauthorized?: boolean };
+  if (s.requestCert !== true || s.rejectUnauthorized === false) return;
+  // Read by every connection accepted from now on: the verification result is checked below.
+  s.rejectUnauthorized = false;
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    if (socket.authorized) return;
+    const cert = socket.getPeerCertificate();
+    const none = cert === null || cert === undefined || Object.keys(cert).length === 0;
+    log.warn(
+      `REST TLS: refused the client certificate of ${peer(socket)}: ${none ? 'no certificate sent' : String(socket.authorizationError)}` +
+        ' (ssl.client.auth=required: the certificate must be signed by a CA of the trust store)',
+    );
+    socket.destroy();
+  });
+}
+
 let forwardingTls: ConnectionOptions | undefined;
 
 /** Sets the TLS options this process uses to call other workers over HTTPS (the worker's own settings). */
@@ -224,7 +315,22 @@ export async function restClientRequest(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`timed out after ${init.timeoutMs} ms`)));
-    req.on('error', reject);
+    let secured = false;
+    let answered = false;
+    req.on('socket', (socket) => socket.once('secureConnect', () => (secured = true)));
+    req.on('response', () => (answered = true));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const presented = tls.pfx !== undefined || tls.cert !== undefined;
+      if (secured && !answered && presented && err.code === 'ECONNRESET') {
+        const closed: NodeJS.ErrnoException = new Error(`${err.message} (after the TLS handshake)`, {
+          cause: err,
+        });
+        closed.code = PEER_CLOSED_AFTER_HANDSHAKE;
+        reject(closed);
+        return;
+      }
+      reject(err);
+    });
     req.end(init.body);
   });
 }

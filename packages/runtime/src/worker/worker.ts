@@ -32,6 +32,7 @@ import { withLogContext } from '../logging/log-context.ts';
 import { loggerRegistryFor } from '../logging/logger-registry.ts';
 import { contextLoggers, runtimePluginLoggers } from '../logging/plugin-logger.ts';
 import { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { metricsEnabled } from '../metrics/disabled.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
@@ -114,7 +115,7 @@ export class Worker {
 
   constructor(options: WorkerOptions) {
     this.#o = options;
-    this.metrics = options.metrics ?? new ConnectMetrics();
+    this.metrics = options.metrics ?? new ConnectMetrics({ enabled: metricsEnabled(options.workerProps) });
     this.#log = loggerRegistryFor(options.logger).logger('org.apache.kafka.connect.runtime.Worker');
     // Converters and transforms log through @sluice/api's pluginLogger(undefined, name): the
     // worker's loggers, in the context of the task they run for.

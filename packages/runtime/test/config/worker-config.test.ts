@@ -57,6 +57,31 @@ describe('WorkerConfig defaults', () => {
       'offset.storage.file.filename': join('./sluice-data', 'connect.offsets'),
       'embedded.log.dir': './sluice-data',
       'log.format': 'text',
+      // Sluice's REST security keys and metrics switch (config/rest-security-config.ts).
+      'rest.mask.passwords': false,
+      'rest.auth.tokens.file': null,
+      'rest.auth.jwt.jwks.file': null,
+      'rest.auth.jwt.jwks.url': null,
+      'rest.auth.jwt.issuer': null,
+      'rest.auth.jwt.audience': null,
+      'rest.auth.jwt.roles.claim': 'roles',
+      'rest.auth.jwt.principal.claim': 'sub',
+      'rest.auth.jwt.algorithms': [
+        'RS256',
+        'RS384',
+        'RS512',
+        'PS256',
+        'PS384',
+        'PS512',
+        'ES256',
+        'ES384',
+        'ES512',
+        'EdDSA',
+      ],
+      'rest.auth.jwt.clock.skew.seconds': 30,
+      'rest.auth.user.roles': null,
+      'java.security.auth.login.config': null,
+      'metrics.enable': true,
     });
     assert.equal(config.usesEmbeddedLog(), true);
     assert.equal(config.bootstrapServers(), null);
@@ -353,5 +378,76 @@ describe('clientConfigs', () => {
     assert.deepEqual(config.clientConfigs('consumer.'), { 'max.poll.records': '100' });
     assert.deepEqual(config.clientConfigs('admin.'), { 'request.timeout.ms': '1000' });
     assert.deepEqual(worker().clientConfigs('producer.'), {});
+  });
+});
+
+describe('Sluice’s REST security keys and metrics.enable', () => {
+  test('they are defined, documented and typed', () => {
+    const keys = WORKER_CONFIG_DEF.configKeys();
+    for (const name of [
+      'rest.mask.passwords',
+      'rest.auth.tokens.file',
+      'rest.auth.jwt.jwks.file',
+      'rest.auth.jwt.jwks.url',
+      'rest.auth.jwt.issuer',
+      'rest.auth.jwt.audience',
+      'rest.auth.jwt.roles.claim',
+      'rest.auth.jwt.principal.claim',
+      'rest.auth.jwt.algorithms',
+      'rest.auth.jwt.clock.skew.seconds',
+      'rest.auth.user.roles',
+      'java.security.auth.login.config',
+      'metrics.enable',
+    ]) {
+      const key = keys.get(name);
+      assert.ok(key !== undefined, `${name} is defined`);
+      assert.ok(key.documentation.length > 20, `${name} is documented`);
+    }
+    assert.equal(keys.get('rest.mask.passwords')?.type, 'BOOLEAN');
+    assert.equal(keys.get('rest.auth.jwt.clock.skew.seconds')?.type, 'INT');
+    assert.equal(keys.get('rest.auth.user.roles')?.type, 'LIST');
+    const config = worker({
+      'rest.mask.passwords': 'TRUE',
+      'rest.auth.user.roles': 'alice:admin, bob:viewer',
+      'rest.auth.jwt.algorithms': 'ES256,EdDSA',
+      'metrics.enable': 'false',
+    });
+    assert.equal(config.getBoolean('rest.mask.passwords'), true);
+    assert.deepEqual(config.getList('rest.auth.user.roles'), ['alice:admin', 'bob:viewer']);
+    assert.deepEqual(config.getList('rest.auth.jwt.algorithms'), ['ES256', 'EdDSA']);
+    assert.equal(config.getBoolean('metrics.enable'), false);
+  });
+
+  test('a bad value stops the worker config, naming the key', () => {
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [{ 'rest.mask.passwords': 'yes' }, 'rest.mask.passwords', /Expected value to be either true or false/],
+      [{ 'metrics.enable': 'off' }, 'metrics.enable', /Expected value to be either true or false/],
+      [{ 'rest.auth.jwt.clock.skew.seconds': '-1' }, 'rest.auth.jwt.clock.skew.seconds', /at least 0/],
+      [
+        { 'rest.auth.jwt.clock.skew.seconds': 'soon' },
+        'rest.auth.jwt.clock.skew.seconds',
+        /Not a number of type INT/,
+      ],
+      [{ 'rest.auth.jwt.algorithms': 'RS256,HS256' }, 'rest.auth.jwt.algorithms', /only asymmetric/],
+      [{ 'rest.auth.jwt.algorithms': 'RS257' }, 'rest.auth.jwt.algorithms', /RS257/],
+      [{ 'rest.auth.jwt.algorithms': '' }, 'rest.auth.jwt.algorithms', /must not be empty/],
+      [{ 'rest.auth.jwt.jwks.url': 'idp.example.com/jwks' }, 'rest.auth.jwt.jwks.url', /not a URL/],
+      [{ 'rest.auth.jwt.jwks.url': 'ftp://idp/jwks' }, 'rest.auth.jwt.jwks.url', /https/],
+      [{ 'rest.auth.jwt.roles.claim': '' }, 'rest.auth.jwt.roles.claim', /non-empty/],
+      [{ 'rest.auth.user.roles': 'alice:root' }, 'rest.auth.user.roles', /alice:root/],
+      [{ 'rest.auth.user.roles': 'admin' }, 'rest.auth.user.roles', /<user>:<viewer\|operator\|admin>/],
+    ];
+    for (const [props, key, message] of cases) {
+      assert.throws(
+        () => worker(props),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError, `${JSON.stringify(props)}: ${String(e)}`);
+          assert.equal(e.key, key);
+          assert.match(e.message, message);
+          assert.match(e.message, new RegExp(key.replaceAll('.', '\\.')));
+          return true;
+        },
+      );
+    }
   });
 });

@@ -39,6 +39,33 @@ class SecretSinkConnector extends StartRecordingSinkConnector {
   }
 }
 
+/** A transform with a PASSWORD key of its own (say, a lookup service's credentials). */
+class SecretLookup {
+  static readonly javaClass = 'com.example.SecretLookup';
+  configure(): void {}
+  apply<R>(record: R): R {
+    return record;
+  }
+  config(): ConfigDef {
+    return new ConfigDef()
+      .define({
+        name: 'lookup.url',
+        type: 'STRING',
+        importance: 'HIGH',
+        documentation: 'URL.',
+        defaultValue: '',
+      })
+      .define({
+        name: 'lookup.password',
+        type: 'PASSWORD',
+        importance: 'HIGH',
+        documentation: 'Password.',
+        defaultValue: null,
+      });
+  }
+  close(): void {}
+}
+
 interface Worker {
   url: string;
   herder: StandaloneHerder;
@@ -47,6 +74,7 @@ interface Worker {
 
 async function startWorker(dir: string, props: Record<string, string>): Promise<Worker> {
   const herder = await startTestHerder({ dir, connectors: [SecretSinkConnector], props });
+  herder.plugins.register('transformation', SecretLookup);
   const logger = createLogger({ level: 'WARN' });
   const server = new RestServer({
     herder,
@@ -147,6 +175,79 @@ describe('rest.mask.passwords=true', () => {
     // A new secret replaces the old one.
     await http(w.url, 'PATCH', '/connectors/sec/config', { body: { 'db.password': 'n3w' } });
     assert.equal((await w.herder.connectorConfig('sec'))['db.password'], 'n3w');
+  });
+
+  test('PASSWORD values of converters and transforms, under their prefixes, are masked and kept too', async () => {
+    const config = {
+      ...CONFIG,
+      'value.converter': 'io.confluent.connect.avro.AvroConverter',
+      'value.converter.schema.registry.url': 'http://127.0.0.1:1',
+      'value.converter.basic.auth.credentials.source': 'USER_INFO',
+      'value.converter.basic.auth.user.info': 'sr-user:sr-pass',
+      transforms: 'look, route',
+      'transforms.look.type': 'com.example.SecretLookup',
+      'transforms.look.lookup.url': 'http://lookup',
+      'transforms.look.lookup.password': 'lookup-pass',
+      'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      'transforms.route.regex': '(.*)',
+      'transforms.route.replacement': '$1-out',
+      // Under another alias than the one declared: not a transform key, shown as stored.
+      'transforms.other.lookup.password': 'not-a-secret',
+    };
+    const created = await http(w.url, 'POST', '/connectors', { body: { name: 'plugins', config } });
+    assert.equal(created.status, 201, created.text);
+    const expectMasked = (c: Record<string, string>): void => {
+      assert.equal(c['value.converter.basic.auth.user.info'], '[hidden]');
+      assert.equal(c['transforms.look.lookup.password'], '[hidden]');
+      assert.equal(c['db.password'], '[hidden]');
+      assert.equal(c['value.converter.schema.registry.url'], 'http://127.0.0.1:1');
+      assert.equal(c['transforms.look.lookup.url'], 'http://lookup');
+      assert.equal(c['transforms.route.replacement'], '$1-out');
+      assert.equal(c['transforms.other.lookup.password'], 'not-a-secret');
+    };
+    expectMasked((created.json as { config: Record<string, string> }).config);
+    const got = (await http(w.url, 'GET', '/connectors/plugins/config')).json as Record<string, string>;
+    expectMasked(got);
+    assert.doesNotMatch(JSON.stringify(got), /sr-pass|lookup-pass/);
+    const expanded = (await http(w.url, 'GET', '/connectors?expand=info')).json as Record<
+      string,
+      { info: { config: Record<string, string> } }
+    >;
+    expectMasked(expanded.plugins!.info.config);
+    // The GET-edit-PUT round trip keeps both stored secrets.
+    const put = await http(w.url, 'PUT', '/connectors/plugins/config', {
+      body: { ...got, 'transforms.look.lookup.url': 'http://lookup2' },
+    });
+    assert.equal(put.status, 200, put.text);
+    expectMasked({
+      ...(put.json as { config: Record<string, string> }).config,
+      'transforms.look.lookup.url': 'http://lookup',
+    });
+    let stored = await w.herder.connectorConfig('plugins');
+    assert.equal(stored['value.converter.basic.auth.user.info'], 'sr-user:sr-pass');
+    assert.equal(stored['transforms.look.lookup.password'], 'lookup-pass');
+    assert.equal(stored['transforms.look.lookup.url'], 'http://lookup2');
+    // A PATCH sending the masked value keeps it; one sending a new value replaces it.
+    const patched = await http(w.url, 'PATCH', '/connectors/plugins/config', {
+      body: {
+        'transforms.look.lookup.password': '[hidden]',
+        'value.converter.basic.auth.user.info': 'u2:p2',
+      },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    stored = await w.herder.connectorConfig('plugins');
+    assert.equal(stored['transforms.look.lookup.password'], 'lookup-pass');
+    assert.equal(stored['value.converter.basic.auth.user.info'], 'u2:p2');
+    // [hidden] for a transform that has no stored secret: 400 naming the key.
+    const fresh = await http(w.url, 'PUT', '/connectors/plugins-fresh/config', {
+      body: { ...config, 'transforms.look.lookup.password': '[hidden]' },
+    });
+    assert.equal(fresh.status, 400, fresh.text);
+    assert.match(
+      (fresh.json as { message: string }).message,
+      /transforms\.look\.lookup\.password: '\[hidden\]'/,
+    );
+    await http(w.url, 'DELETE', '/connectors/plugins');
   });
 
   test('a masked value for a connector with no stored secret is refused with 400 naming the key', async () => {

@@ -17,8 +17,12 @@ export interface TestCerts {
   serverCert: string;
   /** The server's PKCS12 key store, password {@link STORE_PASSWORD}. */
   serverP12: string;
-  /** The CA certificate as a PKCS12 trust store, password {@link STORE_PASSWORD}. */
+  /** The CA certificate as a PKCS12 trust store, password {@link STORE_PASSWORD} (OpenSSL 3's default PBES2/AES). */
   caP12: string;
+  /** The same, with OpenSSL's legacy encryption (`-legacy`: RC2-40 certificate bag, 3DES). */
+  caLegacyP12: string;
+  /** The other CA's client certificate with its key, as a PKCS12 key store (password {@link STORE_PASSWORD}). */
+  otherClientP12: string;
   clientKey: string;
   clientCert: string;
   /** PEM key store (key + chain) of the client, for a worker that forwards. */
@@ -130,8 +134,36 @@ export function makeCerts(): TestCerts {
     '-out',
     'ca.p12',
   );
+  openssl(
+    dir,
+    'pkcs12',
+    '-export',
+    '-legacy',
+    '-nokeys',
+    '-in',
+    'ca.pem',
+    '-passout',
+    `pass:${STORE_PASSWORD}`,
+    '-out',
+    'ca-legacy.p12',
+  );
+  openssl(
+    dir,
+    'pkcs12',
+    '-export',
+    '-inkey',
+    'otherclient.key',
+    '-in',
+    'otherclient.pem',
+    '-passout',
+    `pass:${STORE_PASSWORD}`,
+    '-out',
+    'otherclient.p12',
+  );
   const p = (f: string): string => join(dir, f);
   return {
+    caLegacyP12: p('ca-legacy.p12'),
+    otherClientP12: p('otherclient.p12'),
     dir,
     caPem: p('ca.pem'),
     serverPem: p('server-store.pem'),

@@ -5,7 +5,7 @@
  * a bad key store path or password naming the key, and forwarding over HTTPS.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfigError } from '@sluice/api';
 import { builtinPlugins } from '@sluice/cli';
+import { pino } from 'pino';
 import { WorkerConfig } from '../../src/config/worker-config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
@@ -22,7 +23,7 @@ import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
 import { restTls, setRestClientTls } from '../../src/rest/tls.ts';
 import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
-import { workerProps } from './rest-harness.ts';
+import { eventually, workerProps } from './rest-harness.ts';
 import { makeCerts, STORE_PASSWORD, type TestCerts } from './tls-certs.ts';
 
 const run = promisify(execFile);
@@ -79,6 +80,34 @@ async function startWorker(extra: Record<string, string>): Promise<Started> {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The CA as a trust store made by Java's keytool, or undefined without a JDK. */
+function keytoolTrustStore(): string | undefined {
+  const out = join(certs.dir, 'ca-keytool.p12');
+  try {
+    execFileSync(
+      'keytool',
+      [
+        '-importcert',
+        '-noprompt',
+        '-alias',
+        'ca',
+        '-file',
+        certs.caPem,
+        '-keystore',
+        out,
+        '-storetype',
+        'PKCS12',
+        '-storepass',
+        STORE_PASSWORD,
+      ],
+      { stdio: 'ignore' },
+    );
+  } catch {
+    return undefined;
+  }
+  return out;
 }
 
 let certs: TestCerts;
@@ -172,6 +201,91 @@ describe('HTTPS listeners', () => {
     }
   });
 
+  test('each refused TLS client gets one WARN line: no certificate, another CA, plain HTTP', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-tls-log-'));
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (l: string) => lines.push((JSON.parse(l) as { msg: string }).msg) },
+    );
+    const herder = await StandaloneHerder.create(
+      {
+        ...workerProps(dir),
+        listeners: 'https://127.0.0.1:0',
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.serverPem,
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': certs.caPem,
+        'ssl.client.auth': 'required',
+      },
+      { logger: createLogger({ level: 'WARN' }), plugins: builtinPlugins() },
+    );
+    await herder.start();
+    const server = new RestServer({
+      herder,
+      loggers: new LoggerRegistry(logger),
+      ...restSecurityOptions(herder.config),
+    });
+    try {
+      const url = (await server.start()).urls[0]!;
+      const refusals = (): string[] => lines.filter((l) => l.startsWith('REST TLS: '));
+      const ok = await curl(
+        `${url}/`,
+        '--cacert',
+        certs.caPem,
+        '--cert',
+        certs.clientCert,
+        '--key',
+        certs.clientKey,
+      );
+      assert.equal(ok.status, 200, ok.stderr);
+      assert.deepEqual(refusals(), []);
+      for (const tlsMax of ['1.2', '1.3']) {
+        const none = await curl(`${url}/connectors`, '--cacert', certs.caPem, '--tls-max', tlsMax);
+        assert.notEqual(none.status, 200);
+        const other = await curl(
+          `${url}/connectors`,
+          '--cacert',
+          certs.caPem,
+          '--tls-max',
+          tlsMax,
+          '--cert',
+          certs.otherClientCert,
+          '--key',
+          certs.otherClientKey,
+        );
+        assert.notEqual(other.status, 200, `TLS ${tlsMax}: another CA's certificate is refused`);
+      }
+      const plain = await curl(`${url.replace('https:', 'http:')}/connectors`);
+      assert.notEqual(plain.status, 200);
+      await eventually(async () => refusals().length >= 5);
+      const r = refusals();
+      assert.equal(r.length, 5, r.join('\n'));
+      assert.equal(
+        r.filter((l) => /refused the client certificate of 127\.0\.0\.1:\d+: .*trust store/.test(l)).length >=
+          2,
+        true,
+        r.join('\n'),
+      );
+      assert.ok(
+        r.some((l) =>
+          /refused the client certificate of .*UNABLE_TO_VERIFY_LEAF_SIGNATURE|refused the client certificate of .*unable to verify/i.test(
+            l,
+          ),
+        ),
+        r.join('\n'),
+      );
+      assert.ok(
+        r.some((l) => /the handshake with 127\.0\.0\.1:\d+ failed: http request$/.test(l)),
+        r.join('\n'),
+      );
+    } finally {
+      await server.stop();
+      await herder.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('ssl.client.auth=requested: with or without a certificate', async () => {
     const w = await startWorker({
       listeners: 'https://127.0.0.1:0',
@@ -220,6 +334,124 @@ describe('HTTPS listeners', () => {
     }
   });
 
+  // Trust stores made by OpenSSL 3 (PBES2/AES), OpenSSL's legacy scheme (RC2-40/3DES) and, where a
+  // JDK is installed, Java's keytool: all hold certificates only, no key.
+  const trustStores: [string, () => string | undefined][] = [
+    ['openssl pkcs12 -export -nokeys', () => certs.caP12],
+    ['openssl pkcs12 -export -legacy -nokeys', () => certs.caLegacyP12],
+    ['keytool -importcert -storetype PKCS12', () => keytoolTrustStore()],
+  ];
+  for (const [made, store] of trustStores) {
+    test(`ssl.client.auth=required with a PKCS12 trust store (${made})`, async (t) => {
+      const location = store();
+      if (location === undefined) {
+        t.skip('keytool is not installed');
+        return;
+      }
+      const w = await startWorker({
+        listeners: 'https://127.0.0.1:0',
+        'listeners.https.ssl.keystore.type': 'PKCS12',
+        'listeners.https.ssl.keystore.location': certs.serverP12,
+        'listeners.https.ssl.keystore.password': STORE_PASSWORD,
+        'listeners.https.ssl.truststore.type': 'PKCS12',
+        'listeners.https.ssl.truststore.location': location,
+        'listeners.https.ssl.truststore.password': STORE_PASSWORD,
+        'listeners.https.ssl.client.auth': 'required',
+      });
+      try {
+        const ok = await curl(
+          `${w.urls[0]}/connectors`,
+          '--cacert',
+          certs.caPem,
+          '--cert',
+          certs.clientCert,
+          '--key',
+          certs.clientKey,
+        );
+        assert.equal(ok.status, 200, ok.stderr);
+        assert.equal(ok.body, '[]');
+        const none = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
+        assert.notEqual(none.code, 0);
+        const other = await curl(
+          `${w.urls[0]}/connectors`,
+          '--cacert',
+          certs.caPem,
+          '--cert',
+          certs.otherClientCert,
+          '--key',
+          certs.otherClientKey,
+        );
+        assert.notEqual(other.code, 0, 'a client certificate of another CA is refused');
+        assert.notEqual(other.status, 200);
+      } finally {
+        await w.close();
+      }
+    });
+  }
+
+  test('admin.listeners.https.ssl.*: the admin listener has TLS of its own (mutual TLS there only)', async () => {
+    const w = await startWorker({
+      listeners: 'https://127.0.0.1:0',
+      'listeners.https.ssl.keystore.type': 'PEM',
+      'listeners.https.ssl.keystore.location': certs.serverPem,
+      'admin.listeners': 'https://127.0.0.1:0',
+      'admin.listeners.https.ssl.keystore.type': 'PKCS12',
+      'admin.listeners.https.ssl.keystore.location': certs.serverP12,
+      'admin.listeners.https.ssl.keystore.password': STORE_PASSWORD,
+      'admin.listeners.https.ssl.truststore.type': 'PKCS12',
+      'admin.listeners.https.ssl.truststore.location': certs.caP12,
+      'admin.listeners.https.ssl.truststore.password': STORE_PASSWORD,
+      'admin.listeners.https.ssl.client.auth': 'required',
+    });
+    try {
+      const [api, admin] = w.urls as [string, string];
+      assert.match(api, /^https:/);
+      assert.match(admin, /^https:/);
+      // The API listener: no client certificate needed.
+      assert.equal((await curl(`${api}/connectors`, '--cacert', certs.caPem)).status, 200);
+      assert.equal((await curl(`${api}/admin/loggers`, '--cacert', certs.caPem)).status, 404);
+      // The admin listener: a client certificate of the CA in its own trust store.
+      const withCert = await curl(
+        `${admin}/admin/loggers`,
+        '--cacert',
+        certs.caPem,
+        '--cert',
+        certs.clientCert,
+        '--key',
+        certs.clientKey,
+      );
+      assert.equal(withCert.status, 200, withCert.stderr);
+      const without = await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem);
+      assert.notEqual(without.code, 0, 'the admin listener requires a client certificate');
+      assert.notEqual(without.status, 200);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('admin.listeners without admin.listeners.https.ssl.*: the plain ssl.* keys, not listeners.https.ssl.* (as Kafka)', async () => {
+    const w = await startWorker({
+      listeners: 'https://127.0.0.1:0',
+      'listeners.https.ssl.keystore.type': 'PEM',
+      'listeners.https.ssl.keystore.location': certs.serverPem,
+      'listeners.https.ssl.truststore.type': 'PEM',
+      'listeners.https.ssl.truststore.location': certs.caPem,
+      'listeners.https.ssl.client.auth': 'required',
+      'admin.listeners': 'https://127.0.0.1:0',
+      'ssl.keystore.type': 'PKCS12',
+      'ssl.keystore.location': certs.serverP12,
+      'ssl.keystore.password': STORE_PASSWORD,
+    });
+    try {
+      const [api, admin] = w.urls as [string, string];
+      // listeners.https.ssl.client.auth=required does not reach the admin listener.
+      assert.equal((await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem)).status, 200);
+      assert.notEqual((await curl(`${api}/connectors`, '--cacert', certs.caPem)).code, 0);
+    } finally {
+      await w.close();
+    }
+  });
+
   test('admin.listeners set empty: /admin is served nowhere', async () => {
     const w = await startWorker({ listeners: 'http://127.0.0.1:0', 'admin.listeners': '' });
     try {
@@ -262,14 +494,47 @@ describe('REST TLS settings refused at start, naming the key', () => {
       /ssl\.keystore\.type.*keytool -importkeystore -deststoretype PKCS12/,
     ],
     [
-      'a PKCS12 trust store (Node cannot load one without a key): the openssl conversion',
+      'a PKCS12 trust store with a wrong password (prefixed key)',
+      () => ({
+        'listeners.https.ssl.keystore.type': 'PEM',
+        'listeners.https.ssl.keystore.location': certs.serverPem,
+        'listeners.https.ssl.truststore.type': 'PKCS12',
+        'listeners.https.ssl.truststore.location': certs.caP12,
+        'listeners.https.ssl.truststore.password': 'wrong',
+      }),
+      /listeners\.https\.ssl\.truststore\.password.*PKCS12 trust store/,
+    ],
+    [
+      'a missing PKCS12 trust store',
       () => ({
         'ssl.keystore.type': 'PEM',
         'ssl.keystore.location': certs.serverPem,
         'ssl.truststore.type': 'PKCS12',
-        'ssl.truststore.location': certs.caP12,
+        'ssl.truststore.location': '/nonexistent/trust.p12',
       }),
-      /ssl\.truststore\.type.*openssl pkcs12 .* -nokeys/,
+      /ssl\.truststore\.location.*\/nonexistent\/trust\.p12/,
+    ],
+    [
+      'a PEM file given as a PKCS12 trust store',
+      () => ({
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.serverPem,
+        'ssl.truststore.type': 'PKCS12',
+        'ssl.truststore.location': certs.caPem,
+        'ssl.truststore.password': STORE_PASSWORD,
+      }),
+      /ssl\.truststore\.location.*cannot read the PKCS12 trust store/,
+    ],
+    [
+      'a broken admin.listeners.https key store names the admin key',
+      () => ({
+        listeners: 'http://127.0.0.1:0',
+        'admin.listeners': 'https://127.0.0.1:0',
+        'admin.listeners.https.ssl.keystore.type': 'PKCS12',
+        'admin.listeners.https.ssl.keystore.location': certs.serverP12,
+        'admin.listeners.https.ssl.keystore.password': 'wrong',
+      }),
+      /admin\.listeners\.https\.ssl\.keystore\.password/,
     ],
     [
       'an unknown ssl.client.auth',

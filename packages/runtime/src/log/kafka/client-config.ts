@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError, parseType } from '@sluice/api';
 import { defaultSinkGroupId } from '../../config/connector-config.ts';
+import { readPkcs12TrustStore } from '../../config/pkcs12-trust-store.ts';
 import { withPrefix } from '../../config/properties.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from './java-client-config-types.ts';
 import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
@@ -211,8 +212,8 @@ export function tlsOptions(props: Readonly<Record<string, string>>): TlsOptions 
   else if (trustLocation !== undefined && trustLocation.trim() !== '') {
     if (trustType === 'PEM') tls.ca = readPem('ssl.truststore.location', trustLocation);
     else if (trustType === 'PKCS12') {
-      // Node reads CA certificates from a PKCS12 bundle through `pfx`.
-      tls.pfx = [{ buf: readFileSync(trustLocation), passphrase: props['ssl.truststore.password'] ?? '' }];
+      // Node's `pfx` needs a private key in the bundle; a trust store has none: read its certificates.
+      tls.ca = readPkcs12TrustStore(trustLocation, props['ssl.truststore.password']);
     } else {
       throw ConfigError.invalidValue(
         'ssl.truststore.type',

@@ -7,19 +7,32 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@sluice/api';
+import { ConfigError, type ParsedValue } from '@sluice/api';
 import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import {
+  JWKS_FILE_CONFIG,
+  JWKS_URL_CONFIG,
+  JWT_ALGORITHMS_CONFIG,
+  JWT_AUDIENCE_CONFIG,
+  JWT_CLOCK_SKEW_CONFIG,
+  JWT_ISSUER_CONFIG,
+  JWT_PRINCIPAL_CLAIM_CONFIG,
+  JWT_ROLES_CLAIM_CONFIG,
+  TOKENS_FILE_CONFIG,
+} from '../../config/rest-security-config.ts';
 import { highestRole, parseRole, type Role } from './roles.ts';
 
-export const TOKENS_FILE_CONFIG = 'rest.auth.tokens.file';
-export const JWKS_FILE_CONFIG = 'rest.auth.jwt.jwks.file';
-export const JWKS_URL_CONFIG = 'rest.auth.jwt.jwks.url';
-export const JWT_ISSUER_CONFIG = 'rest.auth.jwt.issuer';
-export const JWT_AUDIENCE_CONFIG = 'rest.auth.jwt.audience';
-export const JWT_ROLES_CLAIM_CONFIG = 'rest.auth.jwt.roles.claim';
-export const JWT_PRINCIPAL_CLAIM_CONFIG = 'rest.auth.jwt.principal.claim';
-export const JWT_ALGORITHMS_CONFIG = 'rest.auth.jwt.algorithms';
-export const JWT_CLOCK_SKEW_CONFIG = 'rest.auth.jwt.clock.skew.seconds';
+export {
+  JWKS_FILE_CONFIG,
+  JWKS_URL_CONFIG,
+  JWT_ALGORITHMS_CONFIG,
+  JWT_AUDIENCE_CONFIG,
+  JWT_CLOCK_SKEW_CONFIG,
+  JWT_ISSUER_CONFIG,
+  JWT_PRINCIPAL_CLAIM_CONFIG,
+  JWT_ROLES_CLAIM_CONFIG,
+  TOKENS_FILE_CONFIG,
+};
 
 /** Who a valid bearer token belongs to. */
 export interface BearerIdentity {
@@ -154,10 +167,17 @@ export class JwtVerifier {
   }
 }
 
-/** The JWT settings of a worker, or undefined when no JWKS is configured. */
-export function jwtSettingsOf(worker: Readonly<Record<string, string>>): JwtSettings | undefined {
-  const file = worker[JWKS_FILE_CONFIG]?.trim() || undefined;
-  const url = worker[JWKS_URL_CONFIG]?.trim() || undefined;
+/**
+ * The JWT settings of a worker, or undefined when no JWKS is configured.
+ * @param worker the worker's settings parsed with `REST_SECURITY_CONFIG_DEF` (types and values already checked)
+ */
+export function jwtSettingsOf(worker: Readonly<Record<string, ParsedValue>>): JwtSettings | undefined {
+  const text = (key: string): string | undefined => {
+    const v = worker[key];
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  };
+  const file = text(JWKS_FILE_CONFIG);
+  const url = text(JWKS_URL_CONFIG);
   if (file === undefined && url === undefined) return undefined;
   if (file !== undefined && url !== undefined) {
     throw new ConfigError(`Set one of ${JWKS_FILE_CONFIG} and ${JWKS_URL_CONFIG}, not both`, {
@@ -165,8 +185,8 @@ export function jwtSettingsOf(worker: Readonly<Record<string, string>>): JwtSett
     });
   }
   const required = (key: string): string => {
-    const v = worker[key]?.trim();
-    if (v === undefined || v === '') {
+    const v = text(key);
+    if (v === undefined) {
       throw new ConfigError(
         `Missing required configuration "${key}": JWTs are only accepted with an issuer and an audience to check`,
         { key },
@@ -174,34 +194,14 @@ export function jwtSettingsOf(worker: Readonly<Record<string, string>>): JwtSett
     }
     return v;
   };
-  const skew = Number(worker[JWT_CLOCK_SKEW_CONFIG] ?? '30');
-  if (!Number.isInteger(skew) || skew < 0)
-    throw ConfigError.invalidValue(
-      JWT_CLOCK_SKEW_CONFIG,
-      worker[JWT_CLOCK_SKEW_CONFIG],
-      'expected a non-negative integer',
-    );
-  const algorithms = (
-    worker[JWT_ALGORITHMS_CONFIG] ?? 'RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,ES512,EdDSA'
-  )
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a !== '');
-  if (algorithms.some((a) => a.toLowerCase() === 'none' || a.startsWith('HS'))) {
-    throw ConfigError.invalidValue(
-      JWT_ALGORITHMS_CONFIG,
-      worker[JWT_ALGORITHMS_CONFIG],
-      'only asymmetric algorithms are accepted (no "none", no HS*)',
-    );
-  }
   return {
     ...(file === undefined ? {} : { jwksFile: file }),
     ...(url === undefined ? {} : { jwksUrl: url }),
     issuer: required(JWT_ISSUER_CONFIG),
     audience: required(JWT_AUDIENCE_CONFIG),
-    rolesClaim: worker[JWT_ROLES_CLAIM_CONFIG]?.trim() || 'roles',
-    principalClaim: worker[JWT_PRINCIPAL_CLAIM_CONFIG]?.trim() || 'sub',
-    algorithms,
-    clockSkewSeconds: skew,
+    rolesClaim: text(JWT_ROLES_CLAIM_CONFIG) ?? 'roles',
+    principalClaim: text(JWT_PRINCIPAL_CLAIM_CONFIG) ?? 'sub',
+    algorithms: [...((worker[JWT_ALGORITHMS_CONFIG] as readonly string[] | null) ?? [])],
+    clockSkewSeconds: Number(worker[JWT_CLOCK_SKEW_CONFIG] ?? 30),
   };
 }

@@ -15,6 +15,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '@sluice/api';
 import { parseProperties } from '../../config/properties.ts';
+import { JAAS_CONFIG_PROPERTY } from '../../config/rest-security-config.ts';
 
 export const BASIC_AUTH_EXTENSION_CLASS =
   'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension';
@@ -23,7 +24,7 @@ export const PROPERTY_FILE_LOGIN_MODULE =
 /** The JAAS entry the extension logs in with. */
 export const CONNECT_LOGIN_ENTRY = 'KafkaConnect';
 /** The JVM system property (and worker key) naming the JAAS file. */
-export const JAAS_CONFIG_PROPERTY = 'java.security.auth.login.config';
+export { JAAS_CONFIG_PROPERTY };
 /** Kafka's answer to a request that fails authentication. */
 export const UNAUTHORIZED_MESSAGE = 'User cannot access the resource.';
 

@@ -13,12 +13,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigError } from '@sluice/api';
 import {
-  type BearerIdentity,
-  JwtVerifier,
-  jwtSettingsOf,
-  StaticTokens,
+  REST_SECURITY_CONFIG_DEF,
   TOKENS_FILE_CONFIG,
-} from './bearer-auth.ts';
+  USER_ROLES_CONFIG,
+} from '../../config/rest-security-config.ts';
+import { type BearerIdentity, JwtVerifier, jwtSettingsOf, StaticTokens } from './bearer-auth.ts';
 import {
   type AuthRequest,
   basicAuthExtensionEnabled,
@@ -33,7 +32,7 @@ import { parseRole, type Role, requiredRole, roleAllows } from './roles.ts';
 
 export type { AuthRequest } from './jaas-basic-auth.ts';
 
-export const USER_ROLES_CONFIG = 'rest.auth.user.roles';
+export { USER_ROLES_CONFIG };
 
 /** Which requests a listener serves (see `admin.listeners`). */
 export type ListenerRole = 'all' | 'api' | 'admin';
@@ -153,34 +152,26 @@ class Authenticator implements RestAuthenticator {
   }
 }
 
-function parseUserRoles(value: string): Map<string, Role> {
+function parseUserRoles(entries: readonly string[]): Map<string, Role> {
+  // The entries were checked by the ConfigDef's validator.
   const roles = new Map<string, Role>();
-  for (const entry of value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')) {
+  for (const entry of entries) {
     const i = entry.lastIndexOf(':');
-    const role = i > 0 ? parseRole(entry.slice(i + 1)) : undefined;
-    if (role === undefined) {
-      throw ConfigError.invalidValue(
-        USER_ROLES_CONFIG,
-        value,
-        `entry '${entry}': expected <user>:<viewer|operator|admin>`,
-      );
-    }
-    roles.set(entry.slice(0, i).trim(), role);
+    roles.set(entry.slice(0, i).trim(), parseRole(entry.slice(i + 1))!);
   }
   return roles;
 }
 
 /**
  * The authenticator the worker's settings ask for, or undefined (no authentication).
- * @throws ConfigError for a missing or broken JAAS file, users file, tokens file or JWKS
+ * @param worker the worker properties; Sluice's keys are parsed and checked with `REST_SECURITY_CONFIG_DEF`
+ * @throws ConfigError naming the key: a bad value, a missing or broken JAAS file, users file, tokens file or JWKS
  */
 export function restAuthFromWorker(
   worker: Readonly<Record<string, string>>,
   env: NodeJS.ProcessEnv = process.env,
 ): RestAuthenticator | undefined {
+  const parsed = REST_SECURITY_CONFIG_DEF.parse(worker);
   let basic: JaasBasicAuth | undefined;
   if (basicAuthExtensionEnabled(worker)) {
     const file = jaasFileOf(worker, env);
@@ -192,13 +183,12 @@ export function restAuthFromWorker(
     }
     basic = new JaasBasicAuth(file);
   }
-  const tokensFile = worker[TOKENS_FILE_CONFIG]?.trim();
+  const tokensFile = (parsed[TOKENS_FILE_CONFIG] as string | null)?.trim();
   const tokens = tokensFile ? new StaticTokens(tokensFile) : undefined;
-  const jwtSettings = jwtSettingsOf(worker);
+  const jwtSettings = jwtSettingsOf(parsed);
   const jwt = jwtSettings === undefined ? undefined : new JwtVerifier(jwtSettings);
-  const rolesValue = worker[USER_ROLES_CONFIG];
-  const userRoles =
-    rolesValue !== undefined && rolesValue.trim() !== '' ? parseUserRoles(rolesValue) : undefined;
+  const rolesValue = parsed[USER_ROLES_CONFIG] as readonly string[] | null;
+  const userRoles = rolesValue !== null && rolesValue.length > 0 ? parseUserRoles(rolesValue) : undefined;
   if (userRoles !== undefined && basic === undefined) {
     throw new ConfigError(
       `${USER_ROLES_CONFIG} gives roles to basic-auth users, but the basic-auth extension is not enabled (rest.extension.classes)`,
