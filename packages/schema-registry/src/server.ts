@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleRegistryRequest, REGISTRY_CONTENT_TYPE, type RegistryResponse } from './handler.ts';
+import {
+  durable,
+  handleRegistryRequest,
+  isRegistryWrite,
+  REGISTRY_CONTENT_TYPE,
+  type RegistryResponse,
+} from './handler.ts';
 import { registerLocalRegistry } from './local.ts';
 import type { SchemaRegistry } from './registry.ts';
 
@@ -60,15 +66,15 @@ export async function startRegistryServer(
     readBody(req).then(
       (read) => {
         if ('status' in read) return send(res, read);
-        send(
-          res,
-          handleRegistryRequest(registry, {
-            method: req.method ?? 'GET',
-            path: url.pathname,
-            query: url.searchParams,
-            body: read.body,
-          }),
-        );
+        const method = req.method ?? 'GET';
+        const answer = handleRegistryRequest(registry, {
+          method,
+          path: url.pathname,
+          query: url.searchParams,
+          body: read.body,
+        });
+        if (!isRegistryWrite(method, url.pathname) || answer.status >= 300) return send(res, answer);
+        durable(registry, answer).then((a) => send(res, a));
       },
       (err: Error) => send(res, { status: 500, body: { error_code: 50001, message: err.message } }),
     );

@@ -41,6 +41,8 @@ export interface RegisteredVersion extends SchemaText {
 type LocalHandler = (req: { method: string; path: string; query: URLSearchParams; body: unknown }) => {
   status: number;
   body: unknown;
+  /** Set when another registry (the writer of a shared schemas topic) must handle the request. */
+  location?: string;
 };
 
 /** Registries served by this process (see @sluice/schema-registry's local.ts), found by URL. */
@@ -236,6 +238,10 @@ export class SchemaRegistryClient {
     const local = localRegistry(base);
     if (local !== undefined) {
       const answer = local({ method, path, query: new URLSearchParams(query), body });
+      // A worker sharing the schemas topic sends changes to the worker that writes it.
+      if (answer.location !== undefined && answer.location !== base) {
+        return this.#send(answer.location, method, path, body, query);
+      }
       return { status: answer.status, body: JSON.stringify(answer.body) };
     }
     const url = `${base.replace(/\/+$/, '')}${path}${query === '' ? '' : `?${query}`}`;
