@@ -1,5 +1,6 @@
 import { ConnectError, RetriableError } from '@sluice/api';
 import { type SyncHttpResult, sharedSyncHttp } from './sync-http.ts';
+import type { RegistryTls } from './tls.ts';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
@@ -25,6 +26,8 @@ export interface RegistryClientConfig {
   readonly retriesWaitMs: number;
   readonly retriesMaxWaitMs: number;
   readonly requestTimeoutMs: number;
+  /** `schema.registry.ssl.*` for https registries; null: Node's default trust. */
+  readonly tls?: RegistryTls | null;
 }
 
 export interface SchemaText {
@@ -258,6 +261,7 @@ export class SchemaRegistryClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.#config.requestTimeoutMs,
+      tls: this.#config.tls ?? null,
     });
   }
 }
