@@ -76,6 +76,12 @@ export class SchemaRegistryClient {
   readonly #versions = new Map<string, number>();
   readonly #registered = new Map<string, RegisteredVersion>();
   readonly #cacheSize: number;
+  /**
+   * Set when a call ran out of retries, cleared by the next answer: until then each call tries
+   * the URLs once, without blocking back-off (the task's own retries, which do not block the
+   * worker's thread, do the waiting).
+   */
+  #unreachable = false;
   requests = 0;
 
   constructor(config: RegistryClientConfig, cacheSize = 1000) {
@@ -197,7 +203,8 @@ export class SchemaRegistryClient {
   #call(method: string, path: string, body: unknown, query: string): unknown {
     const c = this.#config;
     let lastProblem = '';
-    for (let attempt = 0; attempt <= c.maxRetries; attempt++) {
+    const retries = this.#unreachable ? 0 : c.maxRetries;
+    for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) sleepSync(Math.min(c.retriesMaxWaitMs, c.retriesWaitMs * 2 ** (attempt - 1)));
       for (const base of c.urls) {
         this.requests++;
@@ -206,6 +213,7 @@ export class SchemaRegistryClient {
           lastProblem = `${method} ${redact(base)}${path}: ${result.error}`;
           continue;
         }
+        if (result.status < 500 && result.status !== 429) this.#unreachable = false;
         let parsed: unknown;
         try {
           parsed = result.body === '' ? undefined : JSON.parse(result.body);
@@ -232,8 +240,9 @@ export class SchemaRegistryClient {
         );
       }
     }
+    this.#unreachable = true;
     throw new RetriableError(
-      `The schema registry could not be reached after ${c.maxRetries + 1} attempts: ${lastProblem}`,
+      `The schema registry could not be reached after ${retries + 1} attempt${retries === 0 ? '' : 's'}: ${lastProblem}`,
     );
   }
 
