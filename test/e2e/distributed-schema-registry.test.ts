@@ -128,6 +128,12 @@ test('two distributed workers share one registry in the _schemas topic: unique i
     assert.equal(ans.status, 200, `${requests[i]!.subject}: ${JSON.stringify(ans.body)}`);
   const ids = answers.map((ans) => ans.body.id as number);
   assert.equal(new Set(ids).size, ids.length, `ids must be unique: ${ids}`);
+  // Read-your-writes: the worker that answered a registration serves the schema at once.
+  for (const [i, r] of requests.entries()) {
+    const got = await call(r.url, 'GET', `/schemas/ids/${ids[i]}`);
+    assert.equal(got.status, 200, `${r.url} /schemas/ids/${ids[i]}: ${JSON.stringify(got.body)}`);
+    assert.equal(got.body.schema, r.schema);
+  }
 
   // Both workers give the same answers (the follower catches up by reading the topic).
   for (const u of urls) {

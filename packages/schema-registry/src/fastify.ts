@@ -54,9 +54,31 @@ export async function schemaRegistryPlugin(
     const write = isRegistryWrite(req.method, url.pathname);
     const writer = write ? (options.writerUrl?.() ?? null) : null;
     let answer: RegistryResponse;
-    if (writer !== null) {
+    if (writer === '') {
+      answer = {
+        status: 500,
+        body: { error_code: 50004, message: 'Unknown leader: the schemas topic has no writer yet' },
+      };
+    } else if (writer !== null) {
       answer = await forwardWrite(writer, req);
+      // Read-your-writes through this worker: its copy of the log has the change before it answers.
+      if (answer.status < 300) await registry.catchUp().catch(() => {});
     } else {
+      if (write) {
+        try {
+          await registry.catchUp();
+        } catch (err) {
+          return reply
+            .code(500)
+            .header('content-type', REGISTRY_CONTENT_TYPE)
+            .send(
+              JSON.stringify({
+                error_code: 50002,
+                message: `Error while reading the schemas log: ${(err as Error).message}`,
+              }),
+            );
+        }
+      }
       answer = handleRegistryRequest(registry, {
         method: req.method,
         path: url.pathname,

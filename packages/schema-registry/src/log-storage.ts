@@ -19,6 +19,8 @@ export interface RegistryLog {
   start(onRecord: (key: Buffer | null, value: Buffer | null) => void): Promise<void>;
   /** Appends records in the given order (to one partition) and resolves once they are acknowledged. */
   append(records: readonly RegistryRecord[]): Promise<void>;
+  /** Resolves once every record in the log when this is called has been handed to `onRecord`. */
+  readToEnd?(): Promise<void>;
   /** Stops reading. */
   stop(): Promise<void>;
 }
@@ -98,6 +100,10 @@ export class LogStorage implements RegistryStorage {
     if (this.#acked >= seq) return Promise.resolve();
     const since = this.#acked;
     return new Promise((resolve, reject) => this.#waiters.push({ since, seq, resolve, reject }));
+  }
+
+  catchUp(): Promise<void> {
+    return this.#log.readToEnd?.() ?? Promise.resolve();
   }
 
   close(): void {

@@ -88,6 +88,16 @@ export class SchemaRegistry {
     return this.#storage.flush?.() ?? Promise.resolve();
   }
 
+  /**
+   * Resolves once the changes other writers stored before the call are applied here (a shared
+   * log read to its end): the REST layer awaits it before a change, so that ids and versions are
+   * given from the whole log (Confluent's leader waits for its reader the same way), and after a
+   * change forwarded to the writer, so that this worker answers reads of it at once.
+   */
+  catchUp(): Promise<void> {
+    return this.#storage.catchUp?.() ?? Promise.resolve();
+  }
+
   // ---- events --------------------------------------------------------------------------------
 
   #commit(event: RegistryEvent): void {

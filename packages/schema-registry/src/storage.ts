@@ -72,6 +72,8 @@ export interface RegistryStorage {
   subscribe?(apply: (event: RegistryEvent) => void): void;
   /** Resolves once every appended event is durable (a log's acknowledgement); rejects when one failed. */
   flush?(): Promise<void>;
+  /** Resolves once every event other writers stored before the call has been handed over. */
+  catchUp?(): Promise<void>;
 }
 
 /** Keeps events in memory only (tests, a throwaway registry). */

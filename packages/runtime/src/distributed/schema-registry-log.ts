@@ -55,7 +55,8 @@ export class SchemaRegistryTopicLog implements RegistryLog {
 
   /** Resolves once every record written before the call has been handed over. */
   async readToEnd(): Promise<void> {
-    await this.#log?.readToEnd();
+    if (this.#log === null) throw new Error(`The schemas topic ${this.topic} is not started`);
+    await this.#log.readToEnd();
   }
 
   async stop(): Promise<void> {
