@@ -1,20 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  connectionSettings,
+  loadPropertiesFile,
+  PlatformaticLogClient,
+  SchemaRegistryTopicLog,
+} from '@sluice/runtime';
+import {
   COMPATIBILITY_LEVELS,
   type CompatibilityLevel,
   FileStorage,
+  LogStorage,
   MemoryStorage,
+  type RegistryStorage,
   SchemaRegistry,
   startRegistryServer,
 } from '@sluice/schema-registry';
 
 export const REGISTRY_USAGE = `Usage: sluice registry [--host 127.0.0.1] [--port 8081] [--data <file>] [--compatibility BACKWARD]
                        [--tls-cert <pem> --tls-key <pem> [--tls-key-password <p>] [--tls-client-ca <pem>]]
+                       [--bootstrap-servers <host:port,...> [--kafka-config <file>] [--topic _schemas]
+                        [--replication-factor <n>]]
 
 Runs Sluice's schema registry alone: Confluent Schema Registry's REST API (subjects, versions, ids,
 compatibility, config, modes). --data keeps the schemas in an append-only file (else in memory
-only); --compatibility is the default level. With --tls-cert and --tls-key it serves HTTPS;
+only); --bootstrap-servers keeps them in a compacted topic of that Kafka cluster instead, in
+Confluent Schema Registry's record format (--kafka-config: Kafka client properties such as
+security.protocol, ssl.*, sasl.*; this registry must be the topic's only writer).
+--compatibility is the default level. With --tls-cert and --tls-key it serves HTTPS;
 --tls-client-ca also requires client certificates signed by those CAs. Prints the URL once
 listening; SIGINT/SIGTERM stop it.
 `;
@@ -43,6 +56,10 @@ export async function runRegistry(
     'tls-key'?: string;
     'tls-key-password'?: string;
     'tls-client-ca'?: string;
+    'bootstrap-servers'?: string;
+    'kafka-config'?: string;
+    topic: string;
+    'replication-factor': string;
   };
   try {
     ({ values } = parseArgs({
@@ -57,6 +74,10 @@ export async function runRegistry(
         'tls-key': { type: 'string' },
         'tls-key-password': { type: 'string' },
         'tls-client-ca': { type: 'string' },
+        'bootstrap-servers': { type: 'string' },
+        'kafka-config': { type: 'string' },
+        topic: { type: 'string', default: '_schemas' },
+        'replication-factor': { type: 'string', default: '-1' },
       },
     }) as { values: typeof values });
   } catch (e) {
@@ -90,7 +111,25 @@ export async function runRegistry(
     );
     return 2;
   }
+  const kafka = values['bootstrap-servers'];
+  if (kafka !== undefined && values.data !== undefined) {
+    err.write('sluice registry: --data and --bootstrap-servers: choose one place for the schemas\n');
+    return 2;
+  }
+  if (kafka === undefined && values['kafka-config'] !== undefined) {
+    err.write('sluice registry: --kafka-config needs --bootstrap-servers\n');
+    return 2;
+  }
+  const replicationFactor = Number(values['replication-factor']);
+  if (!Number.isInteger(replicationFactor) || (replicationFactor < 1 && replicationFactor !== -1)) {
+    err.write(
+      `sluice registry: --replication-factor: a positive number or -1 (got ${values['replication-factor']})\n`,
+    );
+    return 2;
+  }
   let server: Awaited<ReturnType<typeof startRegistryServer>>;
+  let client: PlatformaticLogClient | undefined;
+  let storage: RegistryStorage;
   try {
     const read = (option: string, file: string) => {
       try {
@@ -110,7 +149,18 @@ export async function runRegistry(
               ? {}
               : { ca: read('tls-client-ca', values['tls-client-ca']) }),
           };
-    const storage = values.data === undefined ? new MemoryStorage() : new FileStorage(values.data);
+    if (kafka !== undefined) {
+      const props =
+        values['kafka-config'] === undefined ? {} : await loadPropertiesFile(values['kafka-config']);
+      client = new PlatformaticLogClient({
+        ...connectionSettings({ ...props, 'bootstrap.servers': kafka }),
+        clientId: 'sluice-registry',
+      });
+      storage = await LogStorage.open(
+        new SchemaRegistryTopicLog({ client, topic: values.topic, replicationFactor }),
+        { onBadRecord: (message) => err.write(`sluice registry: ${message}\n`) },
+      );
+    } else storage = values.data === undefined ? new MemoryStorage() : new FileStorage(values.data);
     server = await startRegistryServer(new SchemaRegistry(storage, { defaultCompatibility: level }), {
       host: values.host,
       port,
@@ -118,10 +168,13 @@ export async function runRegistry(
     });
   } catch (e) {
     err.write(`sluice registry: cannot start: ${(e as Error).message}\n`);
+    await client?.close().catch(() => {});
     return 1;
   }
   out.write(`Schema registry listening at ${server.url}\n`);
   await stopSignal;
   await server.close();
+  if (storage instanceof LogStorage) await storage.stop();
+  await client?.close();
   return 0;
 }
