@@ -56,6 +56,15 @@ function signed(name: string, san: string, usage: 'serverAuth' | 'clientAuth'): 
   );
 }
 
+function hasKeytool(): boolean {
+  try {
+    execFileSync('keytool', ['-help'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let registry: SluiceRegistryProcess;
 let otherName: SluiceRegistryProcess;
 
@@ -170,6 +179,37 @@ describe('schema.registry.ssl.* against an HTTPS registry requiring client certi
       'schema.registry.ssl.truststore.password': 'trustpass',
       'schema.registry.ssl.keystore.type': 'PEM',
       'schema.registry.ssl.keystore.location': f('client-keystore.pem'),
+    });
+  });
+
+  test("a PKCS12 trust store made by Java's keytool", {
+    skip: !hasKeytool() && 'keytool is not installed',
+  }, () => {
+    execFileSync(
+      'keytool',
+      [
+        '-importcert',
+        '-noprompt',
+        '-alias',
+        'ca',
+        '-file',
+        f('ca.pem'),
+        '-keystore',
+        f('java-truststore.p12'),
+        '-storetype',
+        'PKCS12',
+        '-storepass',
+        'changeit',
+      ],
+      { stdio: 'ignore' },
+    );
+    roundTrip(registry.url, 'tls-keytool', {
+      'schema.registry.ssl.truststore.type': 'PKCS12',
+      'schema.registry.ssl.truststore.location': f('java-truststore.p12'),
+      'schema.registry.ssl.truststore.password': 'changeit',
+      'schema.registry.ssl.keystore.type': 'PKCS12',
+      'schema.registry.ssl.keystore.location': f('client.p12'),
+      'schema.registry.ssl.keystore.password': 'keypass',
     });
   });
 
