@@ -53,12 +53,13 @@ export const runDistributed = workerCommand(DISTRIBUTED_USAGE, async (args, err,
     }
     await rest.stop();
     await herder.stop().catch(() => {});
+    await started.schemaRegistry?.stop().catch(() => {});
     return (e as Error).message === 'stopped' ? 0 : 1;
   }
   logger.info(
     `Sluice ${SLUICE_VERSION} distributed worker ${herder.workerId} started in group ${herder.config.groupId()}; REST API at ${urls.join(', ')}`,
   );
   await stopSignal;
-  await stopWorker(logger, rest, herder);
+  await stopWorker(logger, rest, herder, started.schemaRegistry);
   return 0;
 });

@@ -73,6 +73,6 @@ export const runStandalone = workerCommand(STANDALONE_USAGE, async (args, err, s
     }
   }
   if (code === 0) await stopSignal;
-  await stopWorker(logger, rest, herder);
+  await stopWorker(logger, rest, herder, started.schemaRegistry);
   return code;
 });

@@ -10,12 +10,14 @@ import {
   type Herder,
   type LogClient,
   loggerRegistryFor,
+  openWorkerSchemaRegistry,
   RestServer,
   registerWorkerRegistryLocally,
   resolveLogFormat,
   restSecurityOptions,
+  SchemaRegistryTopicLog,
   type WorkerConfig,
-  workerSchemaRegistry,
+  type WorkerSchemaRegistry,
 } from '@sluice/runtime';
 
 /** The logger of a worker process (the CLI's own errors go to `err`). */
@@ -26,6 +28,11 @@ export interface WorkerHerder extends Herder {
   readonly config: WorkerConfig;
   /** The log the worker runs on (the standalone herder's). */
   readonly log?: LogClient;
+  /** The distributed herder's Kafka client. */
+  readonly client?: LogClient;
+  /** Distributed: whether this worker leads the group, and the leader's REST URL ('' before the first join). */
+  readonly isLeader?: boolean;
+  readonly leaderUrl?: string;
   setBoundPort(port: number): void;
   stop(): Promise<void>;
   /** The worker's metrics, served at `GET /metrics`. */
@@ -114,6 +121,8 @@ export async function startupStep<T>(
 export interface StartedRest {
   rest: RestServer;
   urls: string[];
+  /** The built-in schema registry, when the worker serves one. */
+  schemaRegistry?: WorkerSchemaRegistry;
 }
 
 /**
@@ -130,15 +139,29 @@ export async function startRestServer(
   const config = herder.config;
   // The built-in schema registry (on by default on the embedded log), reachable in-process under
   // the worker's URLs before the listeners open, so converters never call their own listener.
-  let schemaRegistry: ReturnType<typeof workerSchemaRegistry>;
+  // Kept in the _schemas topic of the worker's log: a distributed worker's writes go to the group
+  // leader (Confluent's followers forward to their leader the same way).
+  const logClient = herder.log ?? herder.client;
+  const writerUrl =
+    herder.isLeader === undefined ? undefined : () => (herder.isLeader ? null : (herder.leaderUrl ?? ''));
+  let opened: WorkerSchemaRegistry | null;
   try {
-    schemaRegistry = workerSchemaRegistry(config);
+    opened = await openWorkerSchemaRegistry(
+      config,
+      (topic, replicationFactor) => {
+        if (logClient === undefined) throw new Error('the worker has no log to keep the schemas topic on');
+        return new SchemaRegistryTopicLog({ client: logClient, topic, replicationFactor, logger });
+      },
+      logger,
+    );
   } catch (e) {
     err.write(`sluice: cannot start the schema registry: ${(e as Error).message}\n`);
     await release();
     return undefined;
   }
-  if (schemaRegistry !== null) registerWorkerRegistryLocally(schemaRegistry, config.listeners());
+  const schemaRegistry = opened?.registry ?? null;
+  const writer = opened?.storage.kind === 'log' ? writerUrl : undefined;
+  if (schemaRegistry !== null) registerWorkerRegistryLocally(schemaRegistry, config.listeners(), writer);
   let listenerOptions: ReturnType<typeof restSecurityOptions>;
   try {
     listenerOptions = restSecurityOptions(config);
@@ -157,6 +180,7 @@ export async function startRestServer(
     topicTrackingEnable: config.getBoolean('topic.tracking.enable') ?? true,
     topicTrackingAllowReset: config.getBoolean('topic.tracking.allow.reset') ?? true,
     ...(schemaRegistry === null ? {} : { schemaRegistry }),
+    ...(writer === undefined ? {} : { schemaRegistryWriterUrl: writer }),
     // The embedded log's directory belongs to this process: \`sluice topics --url\` reads it here.
     ...(herder.log?.kind === 'embedded' ? { topicLog: herder.log } : {}),
     ...(herder.metrics === undefined ? {} : { metrics: herder.metrics }),
@@ -166,6 +190,7 @@ export async function startRestServer(
     ({ urls } = await rest.start());
   } catch (e) {
     err.write(`sluice: cannot start the REST server: ${(e as Error).message}\n`);
+    await opened?.stop().catch(() => {});
     await release();
     return undefined;
   }
@@ -177,21 +202,24 @@ export async function startRestServer(
       urls
         .map((u) => new URL(u))
         .map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) })),
+      writer,
     );
     logger.info(`Schema registry (Confluent's REST API) served at ${urls.join(', ')}`);
   }
-  return { rest, urls };
+  return opened === null ? { rest, urls } : { rest, urls, schemaRegistry: opened };
 }
 
-/** Stops a running worker gracefully: the REST server, then the herder. */
+/** Stops a running worker gracefully: the REST server, the herder, then the schema registry's log. */
 export async function stopWorker(
   logger: WorkerLogger,
   rest: RestServer,
   herder: WorkerHerder,
+  schemaRegistry?: WorkerSchemaRegistry,
 ): Promise<void> {
   logger.info('Stopping the worker');
   await rest.stop();
   await herder.stop();
+  await schemaRegistry?.stop().catch((e: unknown) => logger.warn({ err: e }, 'Stopping the schema registry'));
   logger.info('Worker stopped');
 }
 

@@ -1,5 +1,6 @@
 import { AbstractConfig, CaseInsensitiveValidString, ConfigDef, ConfigError } from '@sluice/api';
 import type { RegistryClientConfig } from './client/registry-client.ts';
+import { REGISTRY_SSL_KEYS, registryTls } from './client/tls.ts';
 
 export const TOPIC_NAME_STRATEGY = 'io.confluent.kafka.serializers.subject.TopicNameStrategy';
 export const RECORD_NAME_STRATEGY = 'io.confluent.kafka.serializers.subject.RecordNameStrategy';
@@ -12,7 +13,7 @@ const STRATEGIES = [TOPIC_NAME_STRATEGY, RECORD_NAME_STRATEGY, TOPIC_RECORD_NAME
  * defined (and documented as such) so that pasted configurations validate.
  */
 export function schemaRegistryConverterConfigDef(): ConfigDef {
-  return new ConfigDef()
+  const def = new ConfigDef()
     .define({
       name: 'schema.registry.url',
       type: 'LIST',
@@ -176,6 +177,18 @@ export function schemaRegistryConverterConfigDef(): ConfigDef {
       importance: 'LOW',
       documentation: 'How this converter will be used.',
     });
+  for (const name of REGISTRY_SSL_KEYS) {
+    const secret = name.endsWith('password') || name.endsWith('keystore.key');
+    def.define({
+      name,
+      type: secret ? 'PASSWORD' : 'STRING',
+      ...(name.endsWith('endpoint.identification.algorithm') ? { defaultValue: 'https' } : {}),
+      ...(secret || !name.endsWith('endpoint.identification.algorithm') ? { defaultValue: null } : {}),
+      importance: 'MEDIUM',
+      documentation: `Kafka's ${name.slice('schema.registry.'.length)} for HTTPS registries (PEM or PKCS12 stores; JKS is not read).`,
+    });
+  }
+  return def;
 }
 
 export interface SchemaRegistryConverterSettings {
@@ -264,6 +277,13 @@ export function readConverterSettings(
       retriesWaitMs: config.getInt('retries.wait.ms')!,
       retriesMaxWaitMs: config.getInt('retries.max.wait.ms')!,
       requestTimeoutMs: config.getInt('request.timeout.ms')!,
+      tls: registryTls((key) => {
+        const v =
+          key.endsWith('password') || key.endsWith('keystore.key')
+            ? config.getPassword(key)?.value()
+            : config.getString(key);
+        return v ?? undefined;
+      }),
     },
     autoRegister: config.getBoolean('auto.register.schemas')!,
     useLatestVersion: config.getBoolean('use.latest.version')!,

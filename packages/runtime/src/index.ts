@@ -17,6 +17,7 @@ export { BUILTIN_CONFIG_PROVIDERS } from './config/providers/config-provider-reg
 export type { AdvertisedAddressOptions, Listener } from './config/worker-config.ts';
 export { parseListener, WORKER_CONFIG_DEF, WorkerConfig } from './config/worker-config.ts';
 export { DistributedHerder, type DistributedHerderOptions } from './distributed/distributed-herder.ts';
+export { SchemaRegistryTopicLog } from './distributed/schema-registry-log.ts';
 export type * from './herder/entities.ts';
 export type { Herder, PutConnectorResult } from './herder/herder.ts';
 export type {
@@ -105,9 +106,16 @@ export { parseListeners, type RestListener, RestServer, type RestServerOptions }
 export { restSecurityOptions } from './rest/security-options.ts';
 export { type RestTls, restSslProps, restTls, setRestClientTls } from './rest/tls.ts';
 export {
+  openWorkerSchemaRegistry,
   registerWorkerRegistryLocally,
   SCHEMA_REGISTRY_ENABLE_CONFIG,
+  SCHEMA_REGISTRY_REPLICATION_FACTOR_KEY,
+  SCHEMA_REGISTRY_STORAGE_CONFIG,
   SCHEMA_REGISTRY_STORAGE_FILE_CONFIG,
+  SCHEMA_REGISTRY_TOPIC_KEY,
+  type WorkerRegistryStorage,
+  type WorkerSchemaRegistry,
+  workerRegistryStorage,
   workerSchemaRegistry,
 } from './rest/worker-schema-registry.ts';
 export { StandaloneHerder } from './standalone/standalone-herder.ts';

@@ -1,5 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { handleRegistryRequest, REGISTRY_CONTENT_TYPE, REGISTRY_PATH_ROOTS } from './handler.ts';
+import {
+  durable,
+  handleRegistryRequest,
+  isRegistryWrite,
+  REGISTRY_CONTENT_TYPE,
+  REGISTRY_PATH_ROOTS,
+  type RegistryResponse,
+} from './handler.ts';
 import type { SchemaRegistry } from './registry.ts';
 
 /**
@@ -10,7 +17,15 @@ import type { SchemaRegistry } from './registry.ts';
  */
 export async function schemaRegistryPlugin(
   app: FastifyInstance,
-  options: { registry: SchemaRegistry },
+  options: {
+    registry: SchemaRegistry;
+    /**
+     * The base URL of the worker that writes the shared schemas log when it is not this one
+     * (writes are forwarded there, as Confluent's followers forward to their leader); null when
+     * this worker writes.
+     */
+    writerUrl?: () => string | null;
+  },
 ): Promise<void> {
   const { registry } = options;
   app.addContentTypeParser(
@@ -36,12 +51,42 @@ export async function schemaRegistryPlugin(
   );
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(req.url, 'http://localhost');
-    const answer = handleRegistryRequest(registry, {
-      method: req.method,
-      path: url.pathname,
-      query: url.searchParams,
-      body: req.body,
-    });
+    const write = isRegistryWrite(req.method, url.pathname);
+    const writer = write ? (options.writerUrl?.() ?? null) : null;
+    let answer: RegistryResponse;
+    if (writer === '') {
+      answer = {
+        status: 500,
+        body: { error_code: 50004, message: 'Unknown leader: the schemas topic has no writer yet' },
+      };
+    } else if (writer !== null) {
+      answer = await forwardWrite(writer, req);
+      // Read-your-writes through this worker: its copy of the log has the change before it answers.
+      if (answer.status < 300) await registry.catchUp().catch(() => {});
+    } else {
+      if (write) {
+        try {
+          await registry.catchUp();
+        } catch (err) {
+          return reply
+            .code(500)
+            .header('content-type', REGISTRY_CONTENT_TYPE)
+            .send(
+              JSON.stringify({
+                error_code: 50002,
+                message: `Error while reading the schemas log: ${(err as Error).message}`,
+              }),
+            );
+        }
+      }
+      answer = handleRegistryRequest(registry, {
+        method: req.method,
+        path: url.pathname,
+        query: url.searchParams,
+        body: req.body,
+      });
+      if (write && answer.status < 300) answer = await durable(registry, answer);
+    }
     return reply
       .code(answer.status)
       .header('content-type', REGISTRY_CONTENT_TYPE)
@@ -50,5 +95,33 @@ export async function schemaRegistryPlugin(
   for (const root of REGISTRY_PATH_ROOTS) {
     app.route({ method: ['GET', 'POST', 'PUT', 'DELETE'], url: `/${root}`, handler });
     app.route({ method: ['GET', 'POST', 'PUT', 'DELETE'], url: `/${root}/*`, handler });
+  }
+}
+
+/** Sends a write to the worker that writes the schemas log and gives back its answer. */
+async function forwardWrite(writer: string, req: FastifyRequest): Promise<RegistryResponse> {
+  const headers: Record<string, string> = {
+    'content-type': REGISTRY_CONTENT_TYPE,
+    accept: REGISTRY_CONTENT_TYPE,
+  };
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string') headers.authorization = auth;
+  try {
+    const res = await fetch(`${writer.replace(/\/+$/, '')}${req.url}`, {
+      method: req.method,
+      headers,
+      ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+  } catch (err) {
+    return {
+      status: 500,
+      body: {
+        error_code: 50003,
+        message: `Error while forwarding the request to the registry's writer ${writer}: ${(err as Error).message}`,
+      },
+    };
   }
 }

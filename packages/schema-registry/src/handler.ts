@@ -28,6 +28,24 @@ export interface RegistryRequest {
 export interface RegistryResponse {
   readonly status: number;
   readonly body: unknown;
+  /**
+   * In-process answers only: the base URL of the registry that must handle this request (a
+   * change, on a worker that does not write the shared schemas topic).
+   */
+  readonly location?: string;
+}
+
+/**
+ * Whether a request changes the registry (register, delete, set config or mode): what a worker
+ * that does not write the shared schemas log forwards to the one that does. Lookups
+ * (`POST /subjects/{s}`) and compatibility tests only read.
+ */
+export function isRegistryWrite(method: string, path: string): boolean {
+  const m = method.toUpperCase();
+  if (m === 'PUT' || m === 'DELETE') return true;
+  if (m !== 'POST') return false;
+  const parts = path.split('/').filter((p) => p !== '');
+  return parts[0] === 'subjects' && parts[2] === 'versions' && parts.length === 3;
 }
 
 /** Whether `path` (percent-encoded, no query) belongs to the registry's API. */
@@ -210,4 +228,20 @@ function route(r: SchemaRegistry, req: RegistryRequest): unknown {
       break;
   }
   throw Errors.notFound(req.path);
+}
+
+/** `answer` once the change is stored; Confluent's 50001 store error when it could not be. */
+export async function durable(registry: SchemaRegistry, answer: RegistryResponse): Promise<RegistryResponse> {
+  try {
+    await registry.flush();
+    return answer;
+  } catch (err) {
+    return {
+      status: 500,
+      body: {
+        error_code: 50001,
+        message: `Error while storing the registry change: ${(err as Error).message}`,
+      },
+    };
+  }
 }

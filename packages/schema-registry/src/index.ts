@@ -1,8 +1,19 @@
+export {
+  eventToRecords,
+  noopRecord,
+  type RegistryRecord,
+  RegistryRecordError,
+  recordToEvent,
+  schemaKey,
+  subjectKey,
+} from './confluent-records.ts';
 export { Errors, RegistryError } from './errors.ts';
 export { schemaRegistryPlugin } from './fastify.ts';
 export {
+  durable,
   handleRegistryRequest,
   isRegistryPath,
+  isRegistryWrite,
   REGISTRY_CONTENT_TYPE,
   REGISTRY_PATH_ROOTS,
   type RegistryRequest,
@@ -14,6 +25,7 @@ export {
   normalizeRegistryUrl,
   registerLocalRegistry,
 } from './local.ts';
+export { LogStorage, type LogStorageOptions, type RegistryLog } from './log-storage.ts';
 export { MODES, type Mode, type RegisteredSchema, type RegisterRequest, SchemaRegistry } from './registry.ts';
 export {
   COMPATIBILITY_LEVELS,

@@ -77,6 +77,25 @@ export class SchemaRegistry {
     this.#storage = storage;
     this.#defaultCompatibility = options.defaultCompatibility ?? 'BACKWARD';
     for (const event of storage.readAll()) this.#apply(event);
+    storage.subscribe?.((event) => this.#apply(event));
+  }
+
+  /**
+   * Resolves once every change made so far is durable in the storage (a log's acknowledgement);
+   * the REST layer awaits it before answering a write.
+   */
+  flush(): Promise<void> {
+    return this.#storage.flush?.() ?? Promise.resolve();
+  }
+
+  /**
+   * Resolves once the changes other writers stored before the call are applied here (a shared
+   * log read to its end): the REST layer awaits it before a change, so that ids and versions are
+   * given from the whole log (Confluent's leader waits for its reader the same way), and after a
+   * change forwarded to the writer, so that this worker answers reads of it at once.
+   */
+  catchUp(): Promise<void> {
+    return this.#storage.catchUp?.() ?? Promise.resolve();
   }
 
   // ---- events --------------------------------------------------------------------------------
@@ -107,6 +126,47 @@ export class SchemaRegistry {
         versions.push({ version: event.version, id: event.id, deleted: false });
         versions.sort((a, b) => a.version - b.version);
         this.#subjects.set(event.subject, versions);
+        return;
+      }
+      case 'version': {
+        const taken = this.#byId.get(event.id);
+        const k = key(event.schemaType, event.schema, event.references);
+        // An id already holding another schema keeps it: the later record is ignored, as
+        // Confluent's registry ignores a schema record with a duplicate id.
+        if (taken !== undefined && key(taken.schemaType, taken.schema, taken.references) !== k) return;
+        if (taken === undefined) {
+          this.#byId.set(event.id, {
+            id: event.id,
+            schemaType: event.schemaType,
+            schema: event.schema,
+            references: event.references,
+          });
+          if (!this.#idByKey.has(k)) this.#idByKey.set(k, event.id);
+        }
+        this.#nextId = Math.max(this.#nextId, event.id + 1);
+        const versions = this.#subjects.get(event.subject) ?? [];
+        const entry = { version: event.version, id: event.id, deleted: event.deleted };
+        const i = versions.findIndex((v) => v.version === event.version);
+        if (i >= 0) versions[i] = entry;
+        else {
+          versions.push(entry);
+          versions.sort((a, b) => a.version - b.version);
+        }
+        this.#subjects.set(event.subject, versions);
+        return;
+      }
+      case 'delete-subject': {
+        for (const v of this.#subjects.get(event.subject) ?? [])
+          if (v.version <= event.version) v.deleted = true;
+        return;
+      }
+      case 'clear-subject': {
+        for (const [subject, versions] of this.#subjects) {
+          if (!subject.startsWith(event.subject)) continue;
+          const live = versions.filter((v) => !v.deleted);
+          if (live.length === 0) this.#subjects.delete(subject);
+          else this.#subjects.set(subject, live);
+        }
         return;
       }
       case 'delete-version': {
@@ -285,12 +345,16 @@ export class SchemaRegistry {
     if (permanent) {
       if (versions.some((v) => !v.deleted)) throw Errors.subjectNotSoftDeleted(subject);
       const deleted = versions.map((v) => v.version);
-      for (const v of deleted) this.#commit({ t: 'delete-version', subject, version: v, permanent: true });
+      const settings = this.#subjectSettings(subject);
+      // Newest first, as Confluent's registry writes them; then the subject's config and mode go.
+      for (const v of [...deleted].reverse())
+        this.#commit({ t: 'delete-version', subject, version: v, permanent: true });
+      this.#forgetSubjectSettings(subject, settings);
       return deleted;
     }
     const live = versions.filter((v) => !v.deleted).map((v) => v.version);
     if (live.length === 0) throw Errors.subjectSoftDeleted(subject);
-    for (const v of live) this.#commit({ t: 'delete-version', subject, version: v, permanent: false });
+    this.#commit({ t: 'delete-subject', subject, version: live.at(-1)! });
     return live;
   }
 
@@ -308,7 +372,23 @@ export class SchemaRegistry {
     if (entry === undefined) throw Errors.versionNotFound(version);
     if (permanent && !entry.deleted) throw Errors.versionNotSoftDeleted(subject, entry.version);
     if (!permanent && entry.deleted) throw Errors.versionSoftDeleted(subject, entry.version);
-    this.#commit({ t: 'delete-version', subject, version: entry.version, permanent });
+    if (permanent) {
+      const settings = this.#subjectSettings(subject);
+      this.#commit({ t: 'delete-version', subject, version: entry.version, permanent: true });
+      if ((this.#subjects.get(subject)?.length ?? 0) === 0) this.#forgetSubjectSettings(subject, settings);
+    } else {
+      const stored = this.#byId.get(entry.id)!;
+      this.#commit({
+        t: 'version',
+        subject,
+        version: entry.version,
+        id: entry.id,
+        schemaType: stored.schemaType,
+        schema: stored.schema,
+        references: stored.references,
+        deleted: true,
+      });
+    }
     return entry.version;
   }
 
@@ -378,6 +458,16 @@ export class SchemaRegistry {
 
   // ---- helpers -------------------------------------------------------------------------------
 
+  /** A subject's own compatibility and mode, removed once its last version is gone for good. */
+  #forgetSubjectSettings(subject: string, had: { compatibility: boolean; mode: boolean }): void {
+    if (had.compatibility) this.#commit({ t: 'config', subject, compatibility: null });
+    if (had.mode) this.#commit({ t: 'mode', subject, mode: null });
+  }
+
+  #subjectSettings(subject: string): { compatibility: boolean; mode: boolean } {
+    return { compatibility: this.#subjectCompatibility.has(subject), mode: this.#subjectMode.has(subject) };
+  }
+
   #checkWritable(subject: string): void {
     const mode = this.mode(subject, true);
     if (mode === 'READONLY' || mode === 'READONLY_OVERRIDE') {
@@ -412,13 +502,14 @@ export class SchemaRegistry {
     references: readonly SchemaReference[],
   ): RegistryEvent {
     return {
-      t: 'schema',
+      t: 'version',
       subject,
       version,
       id,
       schemaType: parsed.schemaType,
       schema: parsed.canonical,
       references,
+      deleted: false,
     };
   }
 

@@ -1,6 +1,19 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { handleRegistryRequest, REGISTRY_CONTENT_TYPE, type RegistryResponse } from './handler.ts';
+import {
+  durable,
+  handleRegistryRequest,
+  isRegistryWrite,
+  REGISTRY_CONTENT_TYPE,
+  type RegistryResponse,
+} from './handler.ts';
 import { registerLocalRegistry } from './local.ts';
 import type { SchemaRegistry } from './registry.ts';
 
@@ -47,11 +60,20 @@ export interface RegistryServer {
  * Serves `registry` alone over HTTP (what `sluice registry` and the tests run). `GET /` answers
  * `{}` as Confluent's does. The registry is also made reachable in-process under its URL.
  */
+export interface RegistryServerTls {
+  /** PEM private key and certificate chain of the server. */
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+  readonly passphrase?: string;
+  /** PEM CAs of the client certificates; when set, clients must present a certificate they signed. */
+  readonly ca?: string | Buffer;
+}
+
 export async function startRegistryServer(
   registry: SchemaRegistry,
-  options: { host?: string; port?: number } = {},
+  options: { host?: string; port?: number; tls?: RegistryServerTls } = {},
 ): Promise<RegistryServer> {
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/' && req.method === 'GET') {
       send(res, { status: 200, body: {} });
@@ -60,26 +82,39 @@ export async function startRegistryServer(
     readBody(req).then(
       (read) => {
         if ('status' in read) return send(res, read);
-        send(
-          res,
-          handleRegistryRequest(registry, {
-            method: req.method ?? 'GET',
-            path: url.pathname,
-            query: url.searchParams,
-            body: read.body,
-          }),
-        );
+        const method = req.method ?? 'GET';
+        const answer = handleRegistryRequest(registry, {
+          method,
+          path: url.pathname,
+          query: url.searchParams,
+          body: read.body,
+        });
+        if (!isRegistryWrite(method, url.pathname) || answer.status >= 300) return send(res, answer);
+        durable(registry, answer).then((a) => send(res, a));
       },
       (err: Error) => send(res, { status: 500, body: { error_code: 50001, message: err.message } }),
     );
-  });
+  };
+  const tls = options.tls;
+  const server: Server =
+    tls === undefined
+      ? createServer(listener)
+      : (createHttpsServer(
+          {
+            key: tls.key,
+            cert: tls.cert,
+            ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+            ...(tls.ca === undefined ? {} : { ca: tls.ca, requestCert: true, rejectUnauthorized: true }),
+          },
+          listener,
+        ) as unknown as Server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const unregister = registerLocalRegistry([url], (r) => handleRegistryRequest(registry, r));
   return {
     server,

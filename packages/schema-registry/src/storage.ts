@@ -25,6 +25,28 @@ export type RegistryEvent =
       readonly references: readonly SchemaReference[];
     }
   | {
+      /** A subject version as it now stands (Confluent's SCHEMA record): added, replaced or soft-deleted. */
+      readonly t: 'version';
+      readonly subject: string;
+      readonly version: number;
+      readonly id: number;
+      readonly schemaType: SchemaType;
+      readonly schema: string;
+      readonly references: readonly SchemaReference[];
+      readonly deleted: boolean;
+    }
+  | {
+      /** Soft-deletes every version of `subject` up to `version` (Confluent's DELETE_SUBJECT record). */
+      readonly t: 'delete-subject';
+      readonly subject: string;
+      readonly version: number;
+    }
+  | {
+      /** Forgets the soft-deleted versions of the subjects starting with `subject` (CLEAR_SUBJECT). */
+      readonly t: 'clear-subject';
+      readonly subject: string;
+    }
+  | {
       readonly t: 'delete-version';
       readonly subject: string;
       readonly version: number;
@@ -43,6 +65,15 @@ export interface RegistryStorage {
   readAll(): RegistryEvent[];
   append(event: RegistryEvent): void;
   close?(): void;
+  /**
+   * Storages shared with other writers (a log) hand their events here as they arrive; the
+   * registry subscribes once, after `readAll()`.
+   */
+  subscribe?(apply: (event: RegistryEvent) => void): void;
+  /** Resolves once every appended event is durable (a log's acknowledgement); rejects when one failed. */
+  flush?(): Promise<void>;
+  /** Resolves once every event other writers stored before the call has been handed over. */
+  catchUp?(): Promise<void>;
 }
 
 /** Keeps events in memory only (tests, a throwaway registry). */

@@ -1,5 +1,6 @@
 import { ConnectError, RetriableError } from '@sluice/api';
 import { type SyncHttpResult, sharedSyncHttp } from './sync-http.ts';
+import type { RegistryTls } from './tls.ts';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
@@ -25,6 +26,8 @@ export interface RegistryClientConfig {
   readonly retriesWaitMs: number;
   readonly retriesMaxWaitMs: number;
   readonly requestTimeoutMs: number;
+  /** `schema.registry.ssl.*` for https registries; null: Node's default trust. */
+  readonly tls?: RegistryTls | null;
 }
 
 export interface SchemaText {
@@ -41,6 +44,8 @@ export interface RegisteredVersion extends SchemaText {
 type LocalHandler = (req: { method: string; path: string; query: URLSearchParams; body: unknown }) => {
   status: number;
   body: unknown;
+  /** Set when another registry (the writer of a shared schemas topic) must handle the request. */
+  location?: string;
 };
 
 /** Registries served by this process (see @sluice/schema-registry's local.ts), found by URL. */
@@ -71,6 +76,12 @@ export class SchemaRegistryClient {
   readonly #versions = new Map<string, number>();
   readonly #registered = new Map<string, RegisteredVersion>();
   readonly #cacheSize: number;
+  /**
+   * Set when a call ran out of retries, cleared by the next answer: until then each call tries
+   * the URLs once, without blocking back-off (the task's own retries, which do not block the
+   * worker's thread, do the waiting).
+   */
+  #unreachable = false;
   requests = 0;
 
   constructor(config: RegistryClientConfig, cacheSize = 1000) {
@@ -192,7 +203,8 @@ export class SchemaRegistryClient {
   #call(method: string, path: string, body: unknown, query: string): unknown {
     const c = this.#config;
     let lastProblem = '';
-    for (let attempt = 0; attempt <= c.maxRetries; attempt++) {
+    const retries = this.#unreachable ? 0 : c.maxRetries;
+    for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) sleepSync(Math.min(c.retriesMaxWaitMs, c.retriesWaitMs * 2 ** (attempt - 1)));
       for (const base of c.urls) {
         this.requests++;
@@ -201,6 +213,7 @@ export class SchemaRegistryClient {
           lastProblem = `${method} ${redact(base)}${path}: ${result.error}`;
           continue;
         }
+        if (result.status < 500 && result.status !== 429) this.#unreachable = false;
         let parsed: unknown;
         try {
           parsed = result.body === '' ? undefined : JSON.parse(result.body);
@@ -227,8 +240,9 @@ export class SchemaRegistryClient {
         );
       }
     }
+    this.#unreachable = true;
     throw new RetriableError(
-      `The schema registry could not be reached after ${c.maxRetries + 1} attempts: ${lastProblem}`,
+      `The schema registry could not be reached after ${retries + 1} attempt${retries === 0 ? '' : 's'}: ${lastProblem}`,
     );
   }
 
@@ -236,6 +250,10 @@ export class SchemaRegistryClient {
     const local = localRegistry(base);
     if (local !== undefined) {
       const answer = local({ method, path, query: new URLSearchParams(query), body });
+      // A worker sharing the schemas topic sends changes to the worker that writes it.
+      if (answer.location !== undefined && answer.location !== base) {
+        return this.#send(answer.location, method, path, body, query);
+      }
       return { status: answer.status, body: JSON.stringify(answer.body) };
     }
     const url = `${base.replace(/\/+$/, '')}${path}${query === '' ? '' : `?${query}`}`;
@@ -252,6 +270,7 @@ export class SchemaRegistryClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.#config.requestTimeoutMs,
+      tls: this.#config.tls ?? null,
     });
   }
 }

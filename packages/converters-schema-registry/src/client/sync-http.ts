@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { RegistryTls } from './tls.ts';
 
 /** What one HTTP exchange gave: a status and body text, or the network error's message. */
 export type SyncHttpResult = { status: number; body: string } | { error: string };
@@ -9,25 +10,50 @@ export interface SyncHttpRequest {
   readonly headers: Record<string, string>;
   readonly body?: string;
   readonly timeoutMs: number;
+  /** For https URLs: trusted CAs, client key and certificate (`schema.registry.ssl.*`). */
+  readonly tls?: RegistryTls | null;
 }
 
-// The helper thread: it performs each request with fetch, posts the outcome on the port, then
-// wakes the waiting caller through the shared flag.
+// The helper thread: it performs each request (fetch; node:https with the TLS settings for an
+// https URL that has them), posts the outcome on the port, then wakes the waiting caller through
+// the shared flag.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+const https = require('node:https');
 let port;
+function httpsRequest(msg) {
+  return new Promise((resolve, reject) => {
+    const t = msg.tls;
+    const options = { method: msg.method, headers: msg.headers, timeout: msg.timeoutMs, agent: false };
+    for (const k of ['ca', 'key', 'cert', 'pfx', 'passphrase']) if (t[k] !== undefined) options[k] = t[k];
+    if (t.skipHostnameCheck) options.checkServerIdentity = () => undefined;
+    const req = https.request(msg.url, options, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out after ' + msg.timeoutMs + ' ms')));
+    req.on('error', reject);
+    req.end(msg.body);
+  });
+}
 parentPort.on('message', async (msg) => {
   if (msg.port) { port = msg.port; return; }
   const flag = new Int32Array(msg.flag);
   let result;
   try {
-    const res = await fetch(msg.url, {
-      method: msg.method,
-      headers: msg.headers,
-      body: msg.body,
-      signal: AbortSignal.timeout(msg.timeoutMs),
-    });
-    result = { status: res.status, body: await res.text() };
+    if (msg.tls && msg.url.startsWith('https:')) {
+      result = await httpsRequest(msg);
+    } else {
+      const res = await fetch(msg.url, {
+        method: msg.method,
+        headers: msg.headers,
+        body: msg.body,
+        signal: AbortSignal.timeout(msg.timeoutMs),
+      });
+      result = { status: res.status, body: await res.text() };
+    }
   } catch (err) {
     const cause = err && err.cause && err.cause.message ? ': ' + err.cause.message : '';
     result = { error: String(err && err.message ? err.message : err) + cause };

@@ -72,6 +72,11 @@ export interface RestServerOptions {
   bodyLimit?: number;
   /** A schema registry served at Confluent's paths (`/subjects`, `/schemas`, `/config`, ...) on the same listeners. */
   schemaRegistry?: SchemaRegistry;
+  /**
+   * With a schemas topic shared by several workers: the URL of the worker that writes it, or
+   * null when this one does ('' while unknown). Registry changes are forwarded there.
+   */
+  schemaRegistryWriterUrl?: () => string | null;
   /** The embedded log, served to `sluice topics --url` under /sluice/topics (topics-endpoint.ts). */
   topicLog?: LogClient;
   /** Served in Prometheus text at `GET /metrics`. */
@@ -264,7 +269,9 @@ export class RestServer {
 
     // Every answer is JSON (`@Produces(application/json)`): a client that accepts no JSON gets 406.
     const registry = this.#options.schemaRegistry;
-    if (registry !== undefined) app.register(schemaRegistryPlugin, { registry });
+    const writerUrl = this.#options.schemaRegistryWriterUrl;
+    if (registry !== undefined)
+      app.register(schemaRegistryPlugin, { registry, ...(writerUrl === undefined ? {} : { writerUrl }) });
     const principals = new WeakMap<FastifyRequest, string>();
     app.addHook('onRequest', async (request, reply) => {
       // The registry's clients may accept only Confluent's media type (application/vnd.schemaregistry.v1+json).

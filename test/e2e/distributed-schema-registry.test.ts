@@ -1,0 +1,213 @@
+/**
+ * Two `sluice distributed` workers (separate processes, real broker) serving one schema registry
+ * kept in a shared `_schemas` topic: changes made through either worker are written by the group
+ * leader (the follower forwards them, as Confluent's followers forward to their leader), so ids
+ * stay unique under concurrent registrations through both; both workers answer the same; an
+ * AvroConverter task reaches the registry through a worker that may be the follower; the topic
+ * holds Confluent's records.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { PlatformaticLogClient } from '@sluice/runtime';
+import { eventually, uniqueName, useKafka } from '@sluice/testing';
+
+// biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
+type Json = any;
+
+const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
+const CT = 'application/vnd.schemaregistry.v1+json';
+const dirs: string[] = [];
+const children = new Set<ChildProcess>();
+
+after(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+function startWorker(props: string): { child: ChildProcess; url: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, [BIN, 'distributed', props], {
+    env: { ...process.env, SLUICE_NODE: process.execPath },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let text = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${text.slice(-4000)}`)));
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const m = /started in group \S+; REST API at (http:\/\/[^\s,;"]+)/.exec(text);
+      if (m) resolve(m[1]!.replace(/\/$/, ''));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+  });
+  url.catch(() => {});
+  return { child, url, output: () => text };
+}
+
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers:
+      body === undefined ? {} : { 'content-type': path.startsWith('/connectors') ? 'application/json' : CT },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+const record = (name: string, fields: string[]) =>
+  JSON.stringify({ type: 'record', name, fields: fields.map((f) => ({ name: f, type: 'string' })) });
+
+test('two distributed workers share one registry in the _schemas topic: unique ids, the same answers', async () => {
+  const { bootstrapServers } = await useKafka();
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-dist-registry-'));
+  dirs.push(dir);
+  const group = uniqueName('e2e_registry');
+  const topic = `${group}-schemas`;
+  const props = join(dir, 'worker.properties');
+  await writeFile(
+    props,
+    [
+      `bootstrap.servers=${bootstrapServers}`,
+      `group.id=${group}`,
+      `config.storage.topic=${group}-configs`,
+      `offset.storage.topic=${group}-offsets`,
+      `status.storage.topic=${group}-status`,
+      'config.storage.replication.factor=1',
+      'offset.storage.replication.factor=1',
+      'status.storage.replication.factor=1',
+      'key.converter=org.apache.kafka.connect.storage.StringConverter',
+      'value.converter=org.apache.kafka.connect.storage.StringConverter',
+      'offset.flush.interval.ms=500',
+      'session.timeout.ms=6000',
+      'heartbeat.interval.ms=1000',
+      'scheduled.rebalance.max.delay.ms=2000',
+      'listeners=http://127.0.0.1:0',
+      'schema.registry.enable=true',
+      `schema.registry.topic=${topic}`,
+      'schema.registry.topic.replication.factor=1',
+    ].join('\n'),
+  );
+  const a = startWorker(props);
+  const b = startWorker(props);
+  const urls = await Promise.all([a.url, b.url]);
+  // Both joined the group: writes have a leader to go to.
+  await eventually(
+    'both workers in the group',
+    async () => {
+      for (const u of urls) if ((await call(u, 'GET', '/connectors')).status !== 200) return undefined;
+      return true;
+    },
+    60_000,
+    200,
+  );
+
+  // Concurrent registrations through both workers: every one answered, ids unique.
+  const requests = Array.from({ length: 12 }, (_, i) => ({
+    url: urls[i % 2]!,
+    subject: `s${i}-value`,
+    schema: record(`R${i}`, ['a', `f${i}`]),
+  }));
+  const answers = await Promise.all(
+    requests.map((r) => call(r.url, 'POST', `/subjects/${r.subject}/versions`, { schema: r.schema })),
+  );
+  for (const [i, ans] of answers.entries())
+    assert.equal(ans.status, 200, `${requests[i]!.subject}: ${JSON.stringify(ans.body)}`);
+  const ids = answers.map((ans) => ans.body.id as number);
+  assert.equal(new Set(ids).size, ids.length, `ids must be unique: ${ids}`);
+  // Read-your-writes: the worker that answered a registration serves the schema at once.
+  for (const [i, r] of requests.entries()) {
+    const got = await call(r.url, 'GET', `/schemas/ids/${ids[i]}`);
+    assert.equal(got.status, 200, `${r.url} /schemas/ids/${ids[i]}: ${JSON.stringify(got.body)}`);
+    assert.equal(got.body.schema, r.schema);
+  }
+
+  // Both workers give the same answers (the follower catches up by reading the topic).
+  for (const u of urls) {
+    await eventually(
+      `${u} has every subject`,
+      async () => ((await call(u, 'GET', '/subjects')).body.length === 12 ? true : undefined),
+      20_000,
+      100,
+    );
+    for (const [i, r] of requests.entries()) {
+      const got = await call(u, 'GET', `/schemas/ids/${ids[i]}`);
+      assert.equal(got.body.schema, r.schema);
+    }
+  }
+  // A compatibility change through one worker is seen by the other.
+  assert.equal((await call(urls[1]!, 'PUT', '/config/s0-value', { compatibility: 'NONE' })).status, 200);
+  await eventually(
+    'the config on the other worker',
+    async () =>
+      (await call(urls[0]!, 'GET', '/config/s0-value')).body.compatibilityLevel === 'NONE' ? true : undefined,
+    20_000,
+    100,
+  );
+
+  // An AvroConverter task: its registry URL is worker b (perhaps the follower, perhaps the task
+  // runs in b itself and reaches it in-process): the schema is registered once, with a new id.
+  const input = join(dir, 'in.txt');
+  await writeFile(input, 'one\ntwo\n');
+  const created = await call(urls[0]!, 'POST', '/connectors', {
+    name: 'avro-src',
+    config: {
+      'connector.class': 'FileStreamSource',
+      file: input,
+      topic: `${group}-lines`,
+      'tasks.max': '1',
+      'value.converter': 'io.confluent.connect.avro.AvroConverter',
+      'value.converter.schema.registry.url': urls[1]!,
+    },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const latest = await eventually(
+    'the converter registered its schema',
+    async () => {
+      const got = await call(urls[0]!, 'GET', `/subjects/${group}-lines-value/versions/latest`);
+      return got.status === 200 ? got.body : undefined;
+    },
+    30_000,
+    200,
+  );
+  assert.equal(latest.schema, '"string"');
+  assert.ok(!ids.includes(latest.id), 'a new id');
+
+  // The topic holds Confluent's records: one SCHEMA record per registration, one CONFIG record.
+  const client = new PlatformaticLogClient({ bootstrapServers, clientId: 'e2e-registry-check' });
+  try {
+    const [end] = await client.listOffsets([{ topic, partition: 0 }], 'latest');
+    const keys: Json[] = [];
+    let offset = 0;
+    while (offset < end!.offset) {
+      const [part] = await client.fetch([{ topic, partition: 0, offset }]);
+      for (const r of part!.records) keys.push(JSON.parse(r.key!.toString()));
+      offset = part!.nextOffset;
+    }
+    assert.equal(keys.filter((k) => k.keytype === 'SCHEMA' && k.magic === 1).length, 13);
+    assert.deepEqual(
+      keys.filter((k) => k.keytype === 'CONFIG'),
+      [{ keytype: 'CONFIG', subject: 's0-value', magic: 0 }],
+    );
+  } finally {
+    await client.close();
+  }
+
+  for (const w of [a, b]) {
+    w.child.kill('SIGTERM');
+    if (w.child.exitCode === null && w.child.signalCode === null) await once(w.child, 'exit');
+  }
+});
