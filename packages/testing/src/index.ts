@@ -41,7 +41,13 @@ export {
   stopPostgresProcess,
 } from './postgres-server.ts';
 export { ensurePythonVenv } from './python-env.ts';
-export { MapOffsetReader, TestSinkTaskContext, TestSourceTaskContext } from './task-harness.ts';
+export {
+  type LoggedLine,
+  MapOffsetReader,
+  recordingLoggers,
+  TestSinkTaskContext,
+  TestSourceTaskContext,
+} from './task-harness.ts';
 export { eventually, type WaitForOptions, waitFor } from './wait-for.ts';
 
 /** Environment variable naming a running broker, e.g. `127.0.0.1:9092`. */

@@ -1,11 +1,14 @@
 /**
  * Task contexts for driving a connector's tasks directly, without a runtime: an offset reader
  * backed by a Map (what the runtime's offset store holds after a flush), a source task context
- * over it, and a sink task context that records what the task asks for.
+ * over it, and a sink task context that records what the task asks for. Both record what the task
+ * logs through `context.logger(name)` in `logs`.
  */
 import type {
   ErrantRecordReporter,
   OffsetStorageReader,
+  PluginLogger,
+  PluginLogLevel,
   SinkTaskContext,
   SourceMap,
   SourceRecord,
@@ -15,6 +18,36 @@ import type {
   TopicPartitionMap,
   TransactionContext,
 } from '@sluice/api';
+
+/** A line a task logged through its test context. */
+export interface LoggedLine {
+  level: PluginLogLevel;
+  /** The logger's name (`context.logger(name)`; `task` when none was given). */
+  logger: string;
+  message: string;
+  error?: unknown;
+}
+
+/** A `context.logger` that records every line (all levels) into `lines`. */
+export function recordingLoggers(lines: LoggedLine[]): (name?: string) => PluginLogger {
+  return (name = 'task') => {
+    const at =
+      (level: PluginLogLevel) =>
+      (message: string, error?: unknown): void => {
+        lines.push(
+          error === undefined ? { level, logger: name, message } : { level, logger: name, message, error },
+        );
+      };
+    return {
+      trace: at('TRACE'),
+      debug: at('DEBUG'),
+      info: at('INFO'),
+      warn: at('WARN'),
+      error: at('ERROR'),
+      isEnabled: () => true,
+    };
+  };
+}
 
 /** Committed source offsets by partition (keyed by JSON form, as the offset store keys them). */
 export class MapOffsetReader implements OffsetStorageReader {
@@ -55,6 +88,9 @@ export class MapOffsetReader implements OffsetStorageReader {
 export class TestSourceTaskContext implements SourceTaskContext {
   readonly #configs: StringMap;
   readonly reader: MapOffsetReader;
+  /** What the task logged through {@link logger}. */
+  readonly logs: LoggedLine[] = [];
+  readonly logger = recordingLoggers(this.logs);
 
   constructor(configs: StringMap, reader = new MapOffsetReader()) {
     this.#configs = configs;
@@ -81,6 +117,9 @@ export class TestSourceTaskContext implements SourceTaskContext {
 export class TestSinkTaskContext implements SinkTaskContext {
   readonly #configs: StringMap;
   commitRequests = 0;
+  /** What the task logged through {@link logger}. */
+  readonly logs: LoggedLine[] = [];
+  readonly logger = recordingLoggers(this.logs);
 
   constructor(configs: StringMap) {
     this.#configs = configs;

@@ -14,9 +14,10 @@ import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { builtinPlugins } from '@sluice/cli';
 import { createLogger, StandaloneHerder } from '@sluice/runtime';
-import { uniqueName, waitFor } from '@sluice/testing';
+import { TestSourceTaskContext, uniqueName, waitFor } from '@sluice/testing';
+import { PostgresSourceTask } from '../src/index.ts';
 import { SnapshotProgress } from '../src/snapshot-progress.ts';
-import { useTestDatabase } from './harness.ts';
+import { pollRecords, useTestDatabase } from './harness.ts';
 
 const db = useTestDatabase(async (d) => {
   await d.sql.query(`
@@ -121,5 +122,31 @@ test('a snapshot tells its story: start, tables, progress with rows and tables, 
       `^${stamp} INFO ${esc(t)}WorkerSourceTask\\{id=${esc(name)}-0\\} Source task finished initialization and start`,
       'm',
     ),
+  );
+});
+
+test("driven without a worker, the task logs to its context's logger (none on stderr)", async () => {
+  const config = db.config({ 'slot.name': uniqueName('slot'), 'max.batch.size': '1000' });
+  const context = new TestSourceTaskContext(config);
+  const task = new PostgresSourceTask();
+  task.initialize(context);
+  await task.start(config);
+  try {
+    assert.equal((await pollRecords(task, 320)).length, 320);
+  } finally {
+    await task.stop();
+  }
+  const lines = context.logs.map((l) => `${l.level} ${l.logger} ${l.message}`);
+  const dbz = 'io.debezium.connector.postgresql.PostgresConnectorTask';
+  assert.ok(lines.includes(`INFO ${dbz} Snapshot step 1 - Preparing`), lines.join('\n'));
+  assert.ok(
+    lines.some((l) =>
+      /^INFO \S+ Finished exporting 200 records for table 'public\.alpha' \(1 of 2 tables\)/.test(l),
+    ),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((l) => /^INFO \S+ Snapshot completed: 320 records from 2 table\(s\)/.test(l)),
+    lines.join('\n'),
   );
 });
