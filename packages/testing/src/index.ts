@@ -15,7 +15,6 @@
  *   connector's tasks directly, without a runtime.
  */
 
-import { randomBytes } from 'node:crypto';
 import { startKafka } from './kafka-server.ts';
 import { startMariaDb } from './mariadb-server.ts';
 import { startOpenSearch } from './opensearch-server.ts';
@@ -23,8 +22,17 @@ import { startPostgres } from './postgres-server.ts';
 
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
+export {
+  type ConformanceFixture,
+  type ConformanceOptions,
+  JAVA_MURMUR2,
+  logClientConformance,
+  type OpenLogClient,
+  readAll,
+} from './log-client-conformance.ts';
 export type { MariaDbServer, MariaDbServerOptions } from './mariadb-server.ts';
 export { ensureMariaDbInstalled, startMariaDb, stopMariaDbProcess } from './mariadb-server.ts';
+export { uniqueName } from './names.ts';
 export { ensureNpmPackages } from './npm-env.ts';
 export type { OpenSearchServer, OpenSearchServerOptions } from './opensearch-server.ts';
 export {
@@ -232,18 +240,6 @@ function stopOnExit(pid: number, signal: NodeJS.Signals): void {
   });
 }
 
-let counter = 0;
-
-/**
- * A name unique across tests, processes and runs, valid as a Kafka topic or group name and as an
- * unquoted SQL identifier: `<prefix>_<time>_<pid>_<counter>_<random>`, lower case. Characters of
- * `prefix` outside `[a-z0-9_]` become `_`.
- */
-export function uniqueName(prefix = 'test'): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  counter++;
-  return `${clean}_${Date.now().toString(36)}_${process.pid.toString(36)}_${counter}_${randomBytes(3).toString('hex')}`;
-}
 export {
   ensurePrometheusInstalled,
   type PrometheusServer,
