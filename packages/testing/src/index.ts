@@ -9,8 +9,12 @@
  *   shared by every caller in it and stopped when the process exits, so a single integration
  *   test file can be run alone.
  * - {@link useOpenSearch} does the same for an OpenSearch 2.x node (`SLUICE_TEST_OPENSEARCH_URL`).
- * - {@link uniqueName} gives topic / group / table names that never collide between tests or runs.
- * - {@link waitFor} polls a condition until it holds, with a time-out naming what was awaited.
+ * - {@link uniqueName} gives topic / group / table / connector names that never collide between
+ *   tests or runs.
+ * - {@link waitFor} polls a condition until it holds, {@link eventually} until a probe gives a
+ *   value; both `(what, check, timeout or options)`, with a time-out naming what was awaited.
+ * - {@link http} sends one JSON request to a REST API (a worker's, the registry's).
+ * - {@link logClientConformance}: the scenarios every `LogClient` must pass (log-client-conformance.ts).
  * - {@link MapOffsetReader}, {@link TestSourceTaskContext} and {@link TestSinkTaskContext} drive a
  *   connector's tasks directly, without a runtime.
  */
@@ -20,6 +24,7 @@ import { startMariaDb } from './mariadb-server.ts';
 import { startOpenSearch } from './opensearch-server.ts';
 import { startPostgres } from './postgres-server.ts';
 
+export { type HttpRequest, type HttpResult, http, type Json } from './http.ts';
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
 export {
@@ -50,7 +55,7 @@ export {
 } from './postgres-server.ts';
 export { ensurePythonVenv } from './python-env.ts';
 export { MapOffsetReader, TestSinkTaskContext, TestSourceTaskContext } from './task-harness.ts';
-export { eventually, type WaitForOptions, waitFor } from './wait-for.ts';
+export { eventually, type WaitForOptions, type WaitTiming, waitFor } from './wait-for.ts';
 
 /** Environment variable naming a running broker, e.g. `127.0.0.1:9092`. */
 export const KAFKA_BOOTSTRAP_ENV = 'SLUICE_TEST_KAFKA_BOOTSTRAP';
