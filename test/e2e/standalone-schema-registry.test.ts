@@ -8,24 +8,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@sluice/testing';
+import { freePort, waitFor } from '@sluice/testing';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 test('an Avro pipeline on the embedded log with the worker as its own schema registry', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-registry-'));

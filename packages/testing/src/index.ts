@@ -54,6 +54,7 @@ export {
   stopPostgresProcess,
 } from './postgres-server.ts';
 export { ensurePythonVenv } from './python-env.ts';
+export { freePort } from './server-process.ts';
 export { MapOffsetReader, TestSinkTaskContext, TestSourceTaskContext } from './task-harness.ts';
 export { eventually, type WaitForOptions, type WaitTiming, waitFor } from './wait-for.ts';
 
