@@ -14,7 +14,8 @@
  * - {@link waitFor} polls a condition until it holds, {@link eventually} until a probe gives a
  *   value; both `(what, check, timeout or options)`, with a time-out naming what was awaited.
  * - {@link http} sends one JSON request to a REST API (a worker's, the registry's).
- * - {@link logClientConformance}: the scenarios every `LogClient` must pass (log-client-conformance.ts).
+ * - {@link logClientConformance}: the scenarios every `LogClient` must pass (log-client-conformance.ts);
+ *   {@link transformationConformance}: those of every single message transformation.
  * - {@link MapOffsetReader}, {@link TestSourceTaskContext} and {@link TestSinkTaskContext} drive a
  *   connector's tasks directly, without a runtime.
  */
@@ -56,6 +57,16 @@ export {
 export { ensurePythonVenv } from './python-env.ts';
 export { freePort } from './server-process.ts';
 export { MapOffsetReader, TestSinkTaskContext, TestSourceTaskContext } from './task-harness.ts';
+export {
+  envelope,
+  envelopeSchema,
+  type NullBehaviour,
+  row,
+  rowMap,
+  rowSchema,
+  type TransformationCase,
+  transformationConformance,
+} from './transformation-conformance.ts';
 export { eventually, type WaitForOptions, type WaitTiming, waitFor } from './wait-for.ts';
 
 /** Environment variable naming a running broker, e.g. `127.0.0.1:9092`. */
