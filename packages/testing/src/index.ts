@@ -25,6 +25,7 @@ import { startMariaDb } from './mariadb-server.ts';
 import { startOpenSearch } from './opensearch-server.ts';
 import { startPostgres } from './postgres-server.ts';
 
+export { type ConnectorStatusSource, throwIfFailed } from './connector-status.ts';
 export { type HttpRequest, type HttpResult, http, type Json } from './http.ts';
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';

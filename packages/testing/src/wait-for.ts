@@ -6,26 +6,38 @@ export interface WaitForOptions {
   timeoutMs?: number;
   /** Pause between two checks, in milliseconds; default 50 ({@link waitFor}), 100 ({@link eventually}). */
   intervalMs?: number;
+  /**
+   * Called before every check; when it throws, the wait ends at once with its error (e.g.
+   * {@link throwIfFailed}: a connector FAILED, so waiting on is pointless).
+   */
+  failFast?: () => void | Promise<void>;
 }
 
 /** The time-out alone (a number of milliseconds) or the options. */
 export type WaitTiming = WaitForOptions | number;
 
-function timing(value: WaitTiming, timeoutMs: number, intervalMs: number): Required<WaitForOptions> {
+function timing(value: WaitTiming, timeoutMs: number, intervalMs: number): Timing {
   if (typeof value === 'number') return { timeoutMs: value, intervalMs };
-  return { timeoutMs: value.timeoutMs ?? timeoutMs, intervalMs: value.intervalMs ?? intervalMs };
+  return {
+    timeoutMs: value.timeoutMs ?? timeoutMs,
+    intervalMs: value.intervalMs ?? intervalMs,
+    ...(value.failFast === undefined ? {} : { failFast: value.failFast }),
+  };
 }
+
+type Timing = Required<Pick<WaitForOptions, 'timeoutMs' | 'intervalMs'>> & Pick<WaitForOptions, 'failFast'>;
 
 /** The one polling loop: `probe` until it gives a value; a throw ends the wait unless `retryErrors`. */
 async function poll<T>(
   what: string | (() => string),
   probe: () => T | undefined | Promise<T | undefined>,
-  { timeoutMs, intervalMs }: Required<WaitForOptions>,
+  { timeoutMs, intervalMs, failFast }: Timing,
   retryErrors: boolean,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
+    await failFast?.();
     try {
       const v = await probe();
       if (v !== undefined) return v;
@@ -61,7 +73,7 @@ export async function waitFor(
  * 100 ms).
  */
 export async function eventually<T>(
-  what: string,
+  what: string | (() => string),
   probe: () => Promise<T | undefined>,
   options: WaitTiming = {},
 ): Promise<T> {
