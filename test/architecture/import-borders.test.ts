@@ -42,7 +42,6 @@ const PLUGIN_PACKAGES = new Set([
 const ALLOWED: readonly string[] = [
   'packages/converters-schema-registry/test/postgres-avro-pipeline.test.ts -> ../../connectors/postgres/test/harness.ts (relative import into another package)',
   'packages/converters-schema-registry/test/postgres-avro-pipeline.test.ts -> ../../connectors/postgres/test/worker-harness.ts (relative import into another package)',
-  'packages/connectors/jdbc/test/validate.test.ts -> ../../../testing/src/server-process.ts (relative import into another package)',
 ];
 
 interface Workspace {

@@ -13,11 +13,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
-import { type KafkaServer, eventually as poll, startKafka, uniqueName, useKafka } from '@sluice/testing';
-
-/** A parsed JSON answer of the REST API, read field by field in assertions. */
-// biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
-type Json = any;
+import {
+  type Json,
+  type KafkaServer,
+  http as kitHttp,
+  eventually as poll,
+  startKafka,
+  uniqueName,
+  useKafka,
+} from '@sluice/testing';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
 let bootstrapServers: string;
@@ -131,19 +135,13 @@ async function http(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Json }> {
-  const r = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
+  const r = await kitHttp(url, method, path, { body, signal: AbortSignal.timeout(30_000) });
+  return { status: r.status, body: r.json };
 }
 
 /** `eventually` of @sluice/testing, with this file's longer default wait and slower polling. */
 const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
-  poll(what, probe, timeoutMs, 250);
+  poll(what, probe, { timeoutMs, intervalMs: 250 });
 
 /** Sends a write until it is accepted (409 is Kafka's answer while a rebalance is in progress). */
 async function write(

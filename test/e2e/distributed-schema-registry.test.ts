@@ -111,8 +111,7 @@ test('two distributed workers share one registry in the _schemas topic: unique i
       for (const u of urls) if ((await call(u, 'GET', '/connectors')).status !== 200) return undefined;
       return true;
     },
-    60_000,
-    200,
+    { timeoutMs: 60_000, intervalMs: 200 },
   );
 
   // Concurrent registrations through both workers: every one answered, ids unique.
@@ -140,8 +139,7 @@ test('two distributed workers share one registry in the _schemas topic: unique i
     await eventually(
       `${u} has every subject`,
       async () => ((await call(u, 'GET', '/subjects')).body.length === 12 ? true : undefined),
-      20_000,
-      100,
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     for (const [i, r] of requests.entries()) {
       const got = await call(u, 'GET', `/schemas/ids/${ids[i]}`);
@@ -154,8 +152,7 @@ test('two distributed workers share one registry in the _schemas topic: unique i
     'the config on the other worker',
     async () =>
       (await call(urls[0]!, 'GET', '/config/s0-value')).body.compatibilityLevel === 'NONE' ? true : undefined,
-    20_000,
-    100,
+    { timeoutMs: 20_000, intervalMs: 100 },
   );
 
   // An AvroConverter task: its registry URL is worker b (perhaps the follower, perhaps the task
@@ -180,8 +177,7 @@ test('two distributed workers share one registry in the _schemas topic: unique i
       const got = await call(urls[0]!, 'GET', `/subjects/${group}-lines-value/versions/latest`);
       return got.status === 200 ? got.body : undefined;
     },
-    30_000,
-    200,
+    { timeoutMs: 30_000, intervalMs: 200 },
   );
   assert.equal(latest.schema, '"string"');
   assert.ok(!ids.includes(latest.id), 'a new id');

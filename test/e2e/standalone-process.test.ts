@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@sluice/testing';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
 const dirs: string[] = [];
@@ -97,15 +98,6 @@ async function outputLines(dir: string): Promise<string[]> {
   return text.split('\n').slice(0, -1);
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('sluice standalone', () => {
   test('a malformed properties file is reported with file and line, exit 1', async () => {
     const dir = await tempDir();
@@ -144,7 +136,7 @@ describe('sluice standalone', () => {
     const files = await writeConfigs(dir, 1000);
     const w = startWorker(files);
     const url = await w.url;
-    await waitFor('1000 output lines', async () => (await outputLines(dir)).length >= 1000);
+    await waitFor('1000 output lines', async () => (await outputLines(dir)).length >= 1000, 60_000);
     assert.deepEqual(
       await outputLines(dir),
       Array.from({ length: 1000 }, (_, i) => String(i)),

@@ -9,33 +9,14 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedLogClient } from '@sluice/runtime';
+import { freePort, waitFor } from '@sluice/testing';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('an Avro pipeline on the embedded log with the worker as its own schema registry', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-registry-'));
@@ -86,9 +67,15 @@ test('an Avro pipeline on the embedded log with the worker as its own schema reg
     output += c.toString();
   });
   try {
-    await waitFor('every line in the output file', async () => {
-      return (await readFile(join(dir, 'out.txt'), 'utf8')) === `${lines.join('\n')}\n`;
-    }).catch((e) => {
+    await waitFor(
+      'every line in the output file',
+      async () => {
+        // Not there yet until the sink's first write.
+        const text = await readFile(join(dir, 'out.txt'), 'utf8').catch(() => '');
+        return text === `${lines.join('\n')}\n`;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    ).catch((e) => {
       throw new Error(`${(e as Error).message}\n${output}`);
     });
     const subjects = (await (await fetch(`${url}/subjects`)).json()) as string[];

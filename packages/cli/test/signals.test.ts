@@ -11,12 +11,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@sluice/testing';
+import { freePort, waitFor } from '@sluice/testing';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(repo, 'packages/cli/bin/sluice.mjs');
@@ -32,14 +31,6 @@ after(async () => {
   }
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** How the worker is started: the command line, as a user would type it. */
 type Chain = 'launcher' | 'launcher re-executing Node 24' | 'npm run';

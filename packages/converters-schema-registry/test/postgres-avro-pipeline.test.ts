@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Struct } from '@sluice/api';
 import { builtinPlugins } from '@sluice/cli';
 import { type LogRecord, StandaloneHerder } from '@sluice/runtime';
-import { ensurePythonVenv, uniqueName } from '@sluice/testing';
+import { ensurePythonVenv, eventually, throwIfFailed, uniqueName } from '@sluice/testing';
 import { pino } from 'pino';
 import { testDatabase } from '../../connectors/postgres/test/harness.ts';
 import { readTopic, topicExists } from '../../connectors/postgres/test/worker-harness.ts';
@@ -35,19 +35,16 @@ async function waitForRecords(
   topic: string,
   count: number,
 ): Promise<LogRecord[]> {
-  const deadline = Date.now() + 60_000;
   let records: LogRecord[] = [];
-  while (Date.now() < deadline) {
-    const status = await herder.connectorStatus(name);
-    const failed = [status.connector, ...status.tasks].find((s) => s.state === 'FAILED');
-    if (failed !== undefined) throw new Error(`${name} FAILED: ${failed.trace}`);
-    if (await topicExists(herder.log, topic)) {
+  return eventually(
+    () => `${count} records in ${topic} (it holds ${records.length})`,
+    async () => {
+      if (!(await topicExists(herder.log, topic))) return undefined;
       records = await readTopic(herder.log, topic);
-      if (records.length >= count) return records;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${topic} holds ${records.length} of ${count} records`);
+      return records.length >= count ? records : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, failFast: () => throwIfFailed(herder, [name]) },
+  );
 }
 
 test('PostgreSQL CDC → AvroConverter → embedded log: Debezium envelopes in Confluent Avro, schema evolution', async () => {

@@ -7,13 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ensurePythonVenv } from '@sluice/testing';
+import { ensurePythonVenv, type Json } from '@sluice/testing';
 import { startRegistryProcess } from './registry-process.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-// biome-ignore lint/suspicious/noExplicitAny: the Python side answers arbitrary JSON
-export type Json = any;
+export type { Json };
 
 export interface PythonInterop {
   /** The registry's URL (set once the file's `before` has run). */

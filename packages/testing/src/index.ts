@@ -9,22 +9,37 @@
  *   shared by every caller in it and stopped when the process exits, so a single integration
  *   test file can be run alone.
  * - {@link useOpenSearch} does the same for an OpenSearch 2.x node (`SLUICE_TEST_OPENSEARCH_URL`).
- * - {@link uniqueName} gives topic / group / table names that never collide between tests or runs.
- * - {@link waitFor} polls a condition until it holds, with a time-out naming what was awaited.
+ * - {@link uniqueName} gives topic / group / table / connector names that never collide between
+ *   tests or runs.
+ * - {@link waitFor} polls a condition until it holds, {@link eventually} until a probe gives a
+ *   value; both `(what, check, timeout or options)`, with a time-out naming what was awaited.
+ * - {@link http} sends one JSON request to a REST API (a worker's, the registry's).
+ * - {@link logClientConformance}: the scenarios every `LogClient` must pass (log-client-conformance.ts);
+ *   {@link transformationConformance}: those of every single message transformation.
  * - {@link MapOffsetReader}, {@link TestSourceTaskContext} and {@link TestSinkTaskContext} drive a
  *   connector's tasks directly, without a runtime.
  */
 
-import { randomBytes } from 'node:crypto';
 import { startKafka } from './kafka-server.ts';
 import { startMariaDb } from './mariadb-server.ts';
 import { startOpenSearch } from './opensearch-server.ts';
 import { startPostgres } from './postgres-server.ts';
 
+export { type ConnectorStatusSource, throwIfFailed } from './connector-status.ts';
+export { type HttpRequest, type HttpResult, http, type Json } from './http.ts';
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
+export {
+  type ConformanceFixture,
+  type ConformanceOptions,
+  JAVA_MURMUR2,
+  logClientConformance,
+  type OpenLogClient,
+  readAll,
+} from './log-client-conformance.ts';
 export type { MariaDbServer, MariaDbServerOptions } from './mariadb-server.ts';
 export { ensureMariaDbInstalled, startMariaDb, stopMariaDbProcess } from './mariadb-server.ts';
+export { uniqueName } from './names.ts';
 export { ensureNpmPackages } from './npm-env.ts';
 export type { OpenSearchServer, OpenSearchServerOptions } from './opensearch-server.ts';
 export {
@@ -41,6 +56,7 @@ export {
   stopPostgresProcess,
 } from './postgres-server.ts';
 export { ensurePythonVenv } from './python-env.ts';
+export { freePort } from './server-process.ts';
 export {
   type LoggedLine,
   MapOffsetReader,
@@ -48,7 +64,17 @@ export {
   TestSinkTaskContext,
   TestSourceTaskContext,
 } from './task-harness.ts';
-export { eventually, type WaitForOptions, waitFor } from './wait-for.ts';
+export {
+  envelope,
+  envelopeSchema,
+  type NullBehaviour,
+  row,
+  rowMap,
+  rowSchema,
+  type TransformationCase,
+  transformationConformance,
+} from './transformation-conformance.ts';
+export { eventually, type WaitForOptions, type WaitTiming, waitFor } from './wait-for.ts';
 
 /** Environment variable naming a running broker, e.g. `127.0.0.1:9092`. */
 export const KAFKA_BOOTSTRAP_ENV = 'SLUICE_TEST_KAFKA_BOOTSTRAP';
@@ -238,18 +264,6 @@ function stopOnExit(pid: number, signal: NodeJS.Signals): void {
   });
 }
 
-let counter = 0;
-
-/**
- * A name unique across tests, processes and runs, valid as a Kafka topic or group name and as an
- * unquoted SQL identifier: `<prefix>_<time>_<pid>_<counter>_<random>`, lower case. Characters of
- * `prefix` outside `[a-z0-9_]` become `_`.
- */
-export function uniqueName(prefix = 'test'): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  counter++;
-  return `${clean}_${Date.now().toString(36)}_${process.pid.toString(36)}_${counter}_${randomBytes(3).toString('hex')}`;
-}
 export {
   ensurePrometheusInstalled,
   type PrometheusServer,

@@ -9,7 +9,7 @@ import {
   TopicPartitionMap,
 } from '@sluice/api';
 import { ElasticsearchSinkTask, type TaskLogger } from '@sluice/connector-elasticsearch';
-import { TestSinkTaskContext } from '@sluice/testing';
+import { http, type Json, TestSinkTaskContext } from '@sluice/testing';
 
 export interface Doc {
   _id: string;
@@ -89,23 +89,14 @@ export async function flush(task: ElasticsearchSinkTask, topic: string): Promise
   await task.flush(offsets(topic, 0));
 }
 
-/** A parsed JSON answer, read freely by the tests. */
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers of the server, asserted field by field
-type Json = any;
-
 export async function request(
   url: string,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? null : JSON.parse(text) };
+  const res = await http(url, method, path, { body });
+  return { status: res.status, body: res.text === '' ? null : res.json };
 }
 
 /** Every document of an index (after a refresh), sorted by id, with versions. */

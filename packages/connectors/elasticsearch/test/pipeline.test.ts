@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { builtinPlugins } from '@sluice/cli';
 import { StandaloneHerder } from '@sluice/runtime';
-import { uniqueName, useKafka, useOpenSearch, usePostgres } from '@sluice/testing';
+import { eventually, throwIfFailed, uniqueName, useKafka, useOpenSearch, usePostgres } from '@sluice/testing';
 import pg from 'pg';
 import { pino } from 'pino';
 import { allDocs, request } from './harness.ts';
@@ -85,30 +85,14 @@ function articlesSinkConfig(esUrl: string, topic: string): Record<string, string
   return config;
 }
 
-async function waitFor<T>(
+/** `eventually` of @sluice/testing (every 250 ms, 60 s), failing at once when a connector or task FAILED. */
+function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
   herder: StandaloneHerder,
   timeoutMs = 60_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    for (const name of await herder.connectors()) {
-      const status = await herder.connectorStatus(name);
-      const failed = [status.connector, ...status.tasks].find((s) => s.state === 'FAILED');
-      if (failed !== undefined) throw new Error(`${name} FAILED: ${failed.trace}`);
-    }
-    try {
-      const result = await check();
-      if (result !== undefined) return result;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${(last as Error).message}`}`);
+  return eventually(what, check, { timeoutMs, intervalMs: 250, failFast: () => throwIfFailed(herder) });
 }
 
 async function runPipeline(workerProps: Record<string, string>, dir: string, prefix: string): Promise<void> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Config, StringMap } from '@sluice/api';
 import { builtinPlugins } from '@sluice/cli';
-import { freePort } from '../../../testing/src/server-process.ts';
+import { freePort } from '@sluice/testing';
 import { JdbcSinkConnector, JdbcSourceConnector } from '../src/index.ts';
 import { mariaDb, postgresDb, type TestDb } from './helpers.ts';
 

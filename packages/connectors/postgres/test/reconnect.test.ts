@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfigError, type SourceRecord, type Struct } from '@sluice/api';
 import {
+  eventually,
   MapOffsetReader,
   POSTGRES_MAJOR,
   type PostgresServer,
@@ -94,15 +95,9 @@ async function walsenderPid(sql: pg.Client, slot: string): Promise<number | null
   return pid ?? null;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** `eventually` of @sluice/testing for the probes here, which answer null for "not yet". */
+const waitFor = <T>(what: string, probe: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> =>
+  eventually(what, async () => (await probe()) ?? undefined, { timeoutMs, intervalMs: 50 });
 
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { builtinPlugins } from '@sluice/cli';
 import { type LogRecord, parseConnectorConfigFile, StandaloneHerder } from '@sluice/runtime';
-import { useKafka } from '@sluice/testing';
+import { eventually, throwIfFailed, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
 import {
   readTopic,
@@ -38,19 +38,16 @@ async function waitForRecords(
   from: number,
   timeoutMs = 30_000,
 ): Promise<LogRecord[]> {
-  const deadline = Date.now() + timeoutMs;
   let records: LogRecord[] = [];
-  while (Date.now() < deadline) {
-    const status = await herder.connectorStatus('postgres-source-connector');
-    const failed = [status.connector, ...status.tasks].find((s) => s.state === 'FAILED');
-    if (failed !== undefined) throw new Error(`postgres-source-connector FAILED: ${failed.trace}`);
-    if (await topicExists(herder.log, topic)) {
+  return eventually(
+    () => `${count} records in ${topic} (it holds ${records.length})`,
+    async () => {
+      if (!(await topicExists(herder.log, topic))) return undefined;
       records = await readTopic(herder.log, topic, from);
-      if (records.length >= count) return records;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${topic} holds ${records.length} of ${count} records after ${timeoutMs} ms`);
+      return records.length >= count ? records : undefined;
+    },
+    { timeoutMs, intervalMs: 200, failFast: () => throwIfFailed(herder, ['postgres-source-connector']) },
+  );
 }
 
 async function runSeedConfig(workerProps: Record<string, string>, dir: string): Promise<void> {

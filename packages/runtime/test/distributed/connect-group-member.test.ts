@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { uniqueName, useKafka, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
 import { taskIdString } from '../../src/connector-task-id.ts';
 import {
@@ -132,14 +132,6 @@ async function configure(configTopic: string, connectors: Record<string, number>
   }
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Every configured item runs on exactly one worker, and loads differ by at most one. */
 function balanced(workers: TestWorker[], connectors: Record<string, number>): boolean {
   const allConnectors = workers.flatMap((w) => [...w.connectors]).sort();
@@ -175,7 +167,7 @@ describe('ConnectGroupMember', () => {
     assert.equal(w1.tasks.size, 4);
 
     await w2.start();
-    await until('the work is balanced', () => balanced([w1, w2], work));
+    await waitFor('the work is balanced', () => balanced([w1, w2], work), 30_000);
     const leaders = [w1, w2].filter((w) => w.member.isLeader);
     assert.equal(leaders.length, 1);
     assert.equal(w1.member.leaderId, w2.member.leaderId);
@@ -185,7 +177,7 @@ describe('ConnectGroupMember', () => {
     // w1 gave work back through a revocation (cooperative protocol), it did not restart all.
     assert.ok(w1.revocations.some((r) => r.length > 0));
     assert.ok(w2.member.memberId.startsWith('w2-group-'), w2.member.memberId);
-    await until('the generations agree', () => w1.generation === w2.generation);
+    await waitFor('the generations agree', () => w1.generation === w2.generation, 30_000);
   });
 
   test('three members: balanced, and describe shows protocol type connect with every member', async () => {
@@ -194,14 +186,22 @@ describe('ConnectGroupMember', () => {
     await configure(configTopic, work);
     const workers = ['x1', 'x2', 'x3'].map((n) => new TestWorker(n, groupId, configTopic));
     for (const w of workers) await w.start();
-    await until('the work is balanced', () => balanced(workers, work));
+    await waitFor('the work is balanced', () => balanced(workers, work), 30_000);
     for (const w of workers) {
       assert.equal(w.connectors.size, 1);
       assert.equal(w.tasks.size, 2);
     }
-    await until('the generations agree', () => new Set(workers.map((w) => w.generation)).size === 1);
+    await waitFor(
+      'the generations agree',
+      () => new Set(workers.map((w) => w.generation)).size === 1,
+      30_000,
+    );
     // Wait until no follow-up rebalance is pending, then describe the group.
-    await until('the group is stable', () => workers.every((w) => w.member.assignment?.delay === 0));
+    await waitFor(
+      'the group is stable',
+      () => workers.every((w) => w.member.assignment?.delay === 0),
+      30_000,
+    );
 
     const describer = new GroupClient({ bootstrapServers }, 'describe');
     try {
@@ -233,15 +233,15 @@ describe('ConnectGroupMember', () => {
     const w2 = new TestWorker('l2', groupId, configTopic);
     await w1.start();
     await w2.start();
-    await until('the work is balanced', () => balanced([w1, w2], work));
+    await waitFor('the work is balanced', () => balanced([w1, w2], work), 30_000);
     const before = w1.generation;
     const leftAt = Date.now();
     await w2.stop({ leaveGroup: true });
     // LeaveGroup makes the coordinator rebalance now, not after session.timeout.ms (6 s).
-    await until('w1 rejoined', () => w1.generation > before, 5_000);
+    await waitFor('w1 rejoined', () => w1.generation > before, 5_000);
     assert.ok(Date.now() - leftAt < 5_000);
     // The departed member's work is held back for scheduled.rebalance.max.delay.ms (1 s), then moves.
-    await until('w1 runs everything', () => balanced([w1], work), 15_000);
+    await waitFor('w1 runs everything', () => balanced([w1], work), 15_000);
     assert.equal(w1.member.isLeader, true);
   });
 
@@ -253,10 +253,11 @@ describe('ConnectGroupMember', () => {
     const w2 = new TestWorker('s2', groupId, configTopic);
     await w1.start();
     await w2.start();
-    await until('the work is balanced', () => balanced([w1, w2], work));
-    await until(
+    await waitFor('the work is balanced', () => balanced([w1, w2], work), 30_000);
+    await waitFor(
       'no rebalance is pending',
       () => w1.member.assignment?.delay === 0 && w1.generation === w2.generation,
+      30_000,
     );
     const before = w1.generation;
     const silentAt = Date.now();
@@ -264,10 +265,10 @@ describe('ConnectGroupMember', () => {
     // Nothing happens until the coordinator gives up on w2 (session.timeout.ms = 6 s).
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal(w1.generation, before);
-    await until('w1 rejoined', () => w1.generation > before, 15_000);
+    await waitFor('w1 rejoined', () => w1.generation > before, 15_000);
     const expelledAfter = Date.now() - silentAt;
     assert.ok(expelledAfter >= 5_000, `rebalanced after ${expelledAfter} ms`);
-    await until('w1 runs everything', () => balanced([w1], work), 15_000);
+    await waitFor('w1 runs everything', () => balanced([w1], work), 15_000);
   });
 
   test('a config change with requestRejoin assigns the new connector', async () => {
@@ -277,9 +278,9 @@ describe('ConnectGroupMember', () => {
     const w2 = new TestWorker('c2', groupId, configTopic);
     await w1.start();
     await w2.start();
-    await until('the work is balanced', () => balanced([w1, w2], { one: 1 }));
+    await waitFor('the work is balanced', () => balanced([w1, w2], { one: 1 }), 30_000);
     await configure(configTopic, { two: 3 });
-    await until('the new connector runs', () => balanced([w1, w2], { one: 1, two: 3 }));
+    await waitFor('the new connector runs', () => balanced([w1, w2], { one: 1, two: 3 }), 30_000);
     for (const w of [w1, w2]) assert.equal(w.assignments.at(-1)?.assignment.configOffset, w.store.offset);
   });
 
@@ -291,7 +292,7 @@ describe('ConnectGroupMember', () => {
     const w2 = new TestWorker('eager-2', groupId, configTopic, { protocol: 'eager' });
     await w1.start();
     await w2.start();
-    await until('the work is balanced', () => balanced([w1, w2], work));
+    await waitFor('the work is balanced', () => balanced([w1, w2], work), 30_000);
     assert.equal(w1.member.currentProtocol, 'default');
     // Eager: w1 gave back its whole assignment before the second join.
     assert.deepEqual(w1.revocations[0]?.sort(), ['e1', 'e1-0', 'e2', 'e2-0']);
@@ -308,7 +309,7 @@ describe('ConnectGroupMember', () => {
     await w1.start();
     assert.equal(w1.member.currentProtocol, 'sessioned');
     await w2.start();
-    await until('the work is balanced', () => balanced([w1, w2], work));
+    await waitFor('the work is balanced', () => balanced([w1, w2], work), 30_000);
     assert.equal(w1.member.currentProtocol, 'default');
     assert.equal(w2.member.currentProtocol, 'default');
   });

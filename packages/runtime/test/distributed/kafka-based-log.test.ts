@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, NotFoundError } from '@sluice/api';
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { uniqueName, useKafka, waitFor } from '@sluice/testing';
 import { internalTopicSettings, KafkaBasedLog } from '../../src/distributed/kafka-based-log.ts';
 import type { LogRecord } from '../../src/log/log-client.ts';
 
@@ -30,14 +30,6 @@ function collecting(topic: string, extra: Partial<ConstructorParameters<typeof K
     ...extra,
   });
   return { log, records };
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('KafkaBasedLog', () => {
@@ -130,7 +122,7 @@ describe('KafkaBasedLog', () => {
     await log.start();
     try {
       await client.produce([{ topic, key: Buffer.from('a'), value: Buffer.from('1'), headers: [] }]);
-      await until(() => records.length === 1);
+      await waitFor('one record', () => records.length === 1, { timeoutMs: 10_000, intervalMs: 20 });
       assert.equal(records[0]!.value?.toString(), '1');
     } finally {
       await log.stop();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { ConfigError } from '@sluice/api';
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { uniqueName, useKafka, waitFor } from '@sluice/testing';
 import type { ConfigChange } from '../../src/distributed/cluster-config-state.ts';
 import { taskConfigRecord } from '../../src/distributed/config-records.ts';
 import { KafkaConfigBackingStore } from '../../src/distributed/kafka-config-backing-store.ts';
@@ -47,14 +47,6 @@ async function topicRecords(topic: string): Promise<string[]> {
     offset = p!.nextOffset;
   }
   return out;
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('KafkaConfigBackingStore', () => {
@@ -129,7 +121,7 @@ describe('KafkaConfigBackingStore', () => {
     assert.deepEqual(leaderChanges, changes);
 
     await leader.putTargetState('sink', 'PAUSED');
-    await until(() => changes.length === 3);
+    await waitFor('three changes', () => changes.length === 3, { timeoutMs: 10_000, intervalMs: 20 });
     assert.deepEqual(changes[2], { type: 'target-state-changed', connector: 'sink', state: 'PAUSED' });
 
     await leader.removeConnectorConfig('sink');

@@ -21,8 +21,7 @@ const until = (what: string, check: () => void) =>
       check();
       return true;
     },
-    10_000,
-    20,
+    { timeoutMs: 10_000, intervalMs: 20 },
   );
 
 import type { LogClient } from '../../src/log/log-client.ts';

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError, ConnectError, NotFoundError } from '@sluice/api';
+import { logClientConformance, readAll } from '@sluice/testing';
 import { EmbeddedLogClient } from '../../src/log/embedded/embedded-log-client.ts';
 import type { NewTopic, ProduceRecord } from '../../src/log/log-client.ts';
-import { logClientConformance, readAll } from '../log-client-conformance.ts';
 
 const dirs: string[] = [];
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { JAVA_MURMUR2 } from '@sluice/testing';
 import {
   BATCH_HEADER_BYTES,
   batchCrcMatches,
@@ -18,7 +19,6 @@ import {
 } from '../../src/log/embedded/record-batch.ts';
 import type { LogHeader, LogRecord, ProduceRecord } from '../../src/log/log-client.ts';
 import { murmur2, partitionForKey } from '../../src/log/murmur2.ts';
-import { JAVA_MURMUR2 } from '../log-client-conformance.ts';
 
 function encode(records: ProduceRecord[], timestamps: number[], logAppendTime = false): Buffer {
   const order = records.map((_, i) => i);

@@ -6,11 +6,8 @@ import { builtinPlugins } from '@sluice/cli';
  * to agree on a leader.
  */
 import { DistributedHerder, LoggerRegistry, RestServer } from '@sluice/runtime';
-import { eventually } from '@sluice/testing';
+import { eventually, type Json, http as kitHttp } from '@sluice/testing';
 import { pino } from 'pino';
-
-// biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
-export type Json = any;
 
 /**
  * Properties of a worker of group `group` on `bootstrapServers`: internal topics named after the
@@ -89,7 +86,10 @@ export async function stopDistributedTestWorker(w: DistributedTestWorker): Promi
   await w.herder.stop();
 }
 
-/** Sends `body` as JSON (these exact bytes: `JSON.stringify(body)` in UTF-8), with extra headers. */
+/**
+ * `http` of @sluice/testing in the shape these tests use: `body` sent as JSON (these exact bytes:
+ * `JSON.stringify(body)` in UTF-8), extra headers, the parsed answer as `body`.
+ */
 export async function http(
   url: string,
   method: string,
@@ -97,14 +97,8 @@ export async function http(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Json }> {
-  const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
-  const r = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(bytes === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(bytes === undefined ? {} : { body: bytes }),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
+  const r = await kitHttp(url, method, path, { body, headers });
+  return { status: r.status, body: r.json };
 }
 
 /** Waits until both workers name the same leader; returns them as `[leader, follower]`. */

@@ -13,9 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '@sluice/api';
 import { builtinPlugins } from '@sluice/cli';
 import { DistributedHerder, StandaloneHerder } from '@sluice/runtime';
-import { uniqueName } from '@sluice/testing';
+import { http, uniqueName } from '@sluice/testing';
 import pino from 'pino';
-import { assertError, http, startWorker, type TestWorker, workerProps } from '../rest/rest-harness.ts';
+import { assertError, startWorker, type TestWorker, workerProps } from '../rest/rest-harness.ts';
 
 const SOURCE = 'org.apache.kafka.connect.file.FileStreamSourceConnector';
 const STRING = 'org.apache.kafka.connect.storage.StringConverter';

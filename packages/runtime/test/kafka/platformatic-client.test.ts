@@ -7,8 +7,7 @@
  */
 
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { useKafka } from '@sluice/testing';
-import { logClientConformance } from '../log-client-conformance.ts';
+import { logClientConformance, useKafka } from '@sluice/testing';
 
 for (const idempotent of [true, false]) {
   const path = idempotent ? "the library's idempotent producer" : "Sluice's own produce requests";

@@ -13,9 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError } from '@sluice/api';
 import { type LogClient, PlatformaticLogClient, type ProduceRecord } from '@sluice/runtime';
-import { type KafkaServer, startKafka, uniqueName, useKafka, waitFor } from '@sluice/testing';
+import { type KafkaServer, readAll, startKafka, uniqueName, useKafka, waitFor } from '@sluice/testing';
 import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
-import { readAll } from '../log-client-conformance.ts';
 
 const clients: LogClient[] = [];
 after(async () => {

@@ -10,17 +10,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FileStreamSourceConnector } from '@sluice/connector-file';
-import { waitFor } from '@sluice/testing';
+import { http, uniqueName, waitFor } from '@sluice/testing';
 import { DistributedHerder } from '../../src/distributed/distributed-herder.ts';
-import {
-  assertError,
-  eventually,
-  http,
-  startWorker,
-  type TestWorker,
-  uniqueName,
-  type WorkerMode,
-} from './rest-harness.ts';
+import { assertError, startWorker, type TestWorker, type WorkerMode } from './rest-harness.ts';
 
 const SOURCE = 'org.apache.kafka.connect.file.FileStreamSourceConnector';
 const SINK = 'org.apache.kafka.connect.file.FileStreamSinkConnector';
@@ -122,7 +114,8 @@ function suite(mode: WorkerMode): void {
     task: string | null,
     count = 1,
   ): Promise<void> {
-    await eventually(
+    await waitFor(
+      `${name} ${connector}/${task}`,
       async () => {
         if (await statusPending(name)) return false;
         const s = (await status(name)) as unknown as StatusJson;
@@ -131,7 +124,6 @@ function suite(mode: WorkerMode): void {
         return s.tasks.length === count && s.tasks.every((t) => t.state === task);
       },
       10_000,
-      `${name} ${connector}/${task}`,
     );
   }
 
@@ -230,10 +222,12 @@ function suite(mode: WorkerMode): void {
 
     test('initial_state is case-insensitive: PAUSED and STOPPED', async () => {
       const paused = await createSource({ initial_state: 'paused' });
-      await eventually(
+      await waitFor(
+        'condition',
         async () =>
           !(await statusPending(paused.name)) &&
           ((await status(paused.name)) as unknown as StatusJson).connector.state === 'PAUSED',
+        10_000,
       );
       const stopped = await createSource({ initial_state: 'Stopped' });
       await waitForState(stopped.name, 'STOPPED', null);
@@ -486,10 +480,12 @@ function suite(mode: WorkerMode): void {
       if (mode === 'distributed') {
         // The task is generated and its status written after the reply (reference lines 77, 123).
         await tasksCommitted(name, 1);
-        await eventually(
+        await waitFor(
+          'condition',
           async () =>
             !(await statusPending(name)) &&
             ((await status(name)) as unknown as StatusJson).tasks.length === 1,
+          10_000,
         );
       }
       // Kafka's FileStreamSourceTask logs and waits for a missing file; the status stays valid JSON either way.
@@ -670,11 +666,15 @@ function suite(mode: WorkerMode): void {
       const { name, config } = await createSource();
       const empty = await req('GET', `/connectors/${enc(uniqueName('none'))}/topics`);
       assert.equal(empty.status, 200, 'unknown connectors have no topics, not a 404');
-      await eventually(async () => {
-        const res = await req('GET', `/connectors/${enc(name)}/topics`);
-        assert.equal(res.status, 200);
-        return JSON.stringify(res.json) === JSON.stringify({ [name]: { topics: [config.topic] } });
-      });
+      await waitFor(
+        'condition',
+        async () => {
+          const res = await req('GET', `/connectors/${enc(name)}/topics`);
+          assert.equal(res.status, 200);
+          return JSON.stringify(res.json) === JSON.stringify({ [name]: { topics: [config.topic] } });
+        },
+        10_000,
+      );
       assert.equal((await req('PUT', `/connectors/${enc(name)}/stop`)).status, 204);
       const reset = await req('PUT', `/connectors/${enc(name)}/topics/reset`);
       assert.equal(reset.status, 202);
@@ -697,15 +697,19 @@ function suite(mode: WorkerMode): void {
     test('GET: the source offsets; PATCH/DELETE need STOPPED; alter and reset', async () => {
       const { name, config } = await createSource();
       const partition = { filename: config.file };
-      await eventually(async () => {
-        const res = await req('GET', `/connectors/${enc(name)}/offsets`);
-        assert.equal(res.status, 200);
-        const body = res.json as { offsets: { partition: unknown; offset: unknown }[] };
-        return (
-          body.offsets.length === 1 &&
-          JSON.stringify(body.offsets[0]!.partition) === JSON.stringify(partition)
-        );
-      });
+      await waitFor(
+        'condition',
+        async () => {
+          const res = await req('GET', `/connectors/${enc(name)}/offsets`);
+          assert.equal(res.status, 200);
+          const body = res.json as { offsets: { partition: unknown; offset: unknown }[] };
+          return (
+            body.offsets.length === 1 &&
+            JSON.stringify(body.offsets[0]!.partition) === JSON.stringify(partition)
+          );
+        },
+        10_000,
+      );
       const offsets = (await req('GET', `/connectors/${enc(name)}/offsets`)).json;
       assert.deepEqual(offsets, { offsets: [{ partition, offset: { position: 21 } }] });
 

@@ -1,11 +1,10 @@
 /**
- * A real worker behind a real RestServer on an ephemeral port, and a small HTTP client for the
- * conformance tests. The worker is either standalone (StandaloneHerder on the embedded log) or a
+ * A real worker behind a real RestServer on an ephemeral port for the REST conformance tests
+ * (their HTTP client is `http` of @sluice/testing). The worker is either standalone (StandaloneHerder on the embedded log) or a
  * one-worker distributed cluster (DistributedHerder on the real test broker from `useKafka()`, with
  * its own group and internal topics).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,50 +114,6 @@ export async function startWorker(options: StartOptions = {}): Promise<TestWorke
   };
 }
 
-export interface HttpResult {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The parsed body, or undefined when it is empty. */
-  json: unknown;
-}
-
-export interface RequestOptions {
-  /** A body to send as JSON. */
-  body?: unknown;
-  /** A body to send as is. */
-  raw?: string;
-  headers?: Record<string, string>;
-}
-
-/** One HTTP request; a JSON body gets `Content-Type: application/json`. */
-export async function http(
-  base: string,
-  method: string,
-  path: string,
-  options: RequestOptions = {},
-): Promise<HttpResult> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined;
-  if (options.raw !== undefined) body = options.raw;
-  else if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    text,
-    json: text === '' ? undefined : JSON.parse(text),
-  };
-}
-
 /**
  * Asserts Kafka's error answer: `status`, a body of exactly `error_code` (the status) and a
  * string `message`, equal to `message` (a string) or matching it (a RegExp) when given.
@@ -175,23 +130,4 @@ export function assertError(
   assert.equal(typeof body.message, 'string');
   if (typeof message === 'string') assert.equal(body.message, message);
   else if (message !== undefined) assert.match(body.message as string, message);
-}
-
-/** A connector name no other test uses. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
-/** Polls `check` until it returns true (or throws the last failure after `timeoutMs`). */
-export async function eventually(
-  check: () => Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

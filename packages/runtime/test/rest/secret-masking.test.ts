@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigDef } from '@sluice/api';
+import { http, waitFor } from '@sluice/testing';
 import { createLogger } from '../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
@@ -16,7 +17,6 @@ import { restSecurityOptions } from '../../src/rest/security-options.ts';
 import type { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
 import { startTestHerder } from '../helpers/standalone-worker.ts';
 import { StartRecordingSinkConnector, taskStartConfigs } from '../helpers/test-connectors.ts';
-import { eventually, http } from './rest-harness.ts';
 
 /** A sink with a PASSWORD key of its own. */
 class SecretSinkConnector extends StartRecordingSinkConnector {
@@ -141,8 +141,10 @@ describe('rest.mask.passwords=true', () => {
       { info: { config: Record<string, string> } }
     >;
     expectMasked(expanded.sec!.info.config);
-    await eventually(
+    await waitFor(
+      'condition',
       async () => ((await http(w.url, 'GET', '/connectors/sec/tasks')).json as unknown[]).length === 1,
+      10_000,
     );
     const tasks = (await http(w.url, 'GET', '/connectors/sec/tasks')).json as {
       config: Record<string, string>;
@@ -154,7 +156,7 @@ describe('rest.mask.passwords=true', () => {
     assert.equal(validated.status, 200);
     assert.doesNotMatch(validated.text, /s3cret!|key-pass/);
     // The connector itself runs with the real secret.
-    await eventually(async () => (taskStartConfigs.get('sec')?.length ?? 0) > 0);
+    await waitFor('condition', async () => (taskStartConfigs.get('sec')?.length ?? 0) > 0, 10_000);
     assert.equal(taskStartConfigs.get('sec')![0]!['db.password'], 's3cret!');
   });
 
@@ -286,7 +288,7 @@ describe('rest.mask.passwords=true', () => {
       const config = (await http(w2.url, 'GET', '/connectors/prov/config')).json as Record<string, string>;
       assert.equal(config['db.password'], ref);
       assert.equal(config['db.user'], ref);
-      await eventually(async () => (taskStartConfigs.get('prov')?.length ?? 0) > 0);
+      await waitFor('condition', async () => (taskStartConfigs.get('prov')?.length ?? 0) > 0, 10_000);
       assert.equal(taskStartConfigs.get('prov')![0]!['db.password'], 'from-file');
     } finally {
       await w2.close();

@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { http, uniqueName } from '@sluice/testing';
 import { ROUTES } from '../../src/rest/api-spec.ts';
 import { buildOpenApiDocument } from '../../src/rest/openapi.ts';
 import { parseListeners } from '../../src/rest/rest-server.ts';
 import { OPENAPI_PATH } from '../../src/rest/write-openapi.ts';
 import { SLUICE_VERSION } from '../../src/version.ts';
-import { assertError, http, startWorker, type TestWorker, uniqueName } from './rest-harness.ts';
+import { assertError, startWorker, type TestWorker } from './rest-harness.ts';
 
 const SOURCE = 'org.apache.kafka.connect.file.FileStreamSourceConnector';
 const SINK = 'org.apache.kafka.connect.file.FileStreamSinkConnector';

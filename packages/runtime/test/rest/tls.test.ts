@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfigError } from '@sluice/api';
 import { builtinPlugins } from '@sluice/cli';
+import { waitFor } from '@sluice/testing';
 import { pino } from 'pino';
 import { WorkerConfig } from '../../src/config/worker-config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -23,7 +24,7 @@ import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
 import { restTls, setRestClientTls } from '../../src/rest/tls.ts';
 import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
-import { eventually, workerProps } from './rest-harness.ts';
+import { workerProps } from './rest-harness.ts';
 import { makeCerts, STORE_PASSWORD, type TestCerts } from './tls-certs.ts';
 
 const run = promisify(execFile);
@@ -258,7 +259,7 @@ describe('HTTPS listeners', () => {
       }
       const plain = await curl(`${url.replace('https:', 'http:')}/connectors`);
       assert.notEqual(plain.status, 200);
-      await eventually(async () => refusals().length >= 5);
+      await waitFor('five refused TLS clients logged', async () => refusals().length >= 5);
       const r = refusals();
       assert.equal(r.length, 5, r.join('\n'));
       assert.equal(

@@ -8,7 +8,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { StandaloneHerder } from '@sluice/runtime';
-import { uniqueName } from '@sluice/testing';
+import { throwIfFailed, uniqueName, waitFor } from '@sluice/testing';
 import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
 
 const LINES = Number(process.env.SLUICE_PIPELINE_LINES ?? 1_000_000);
@@ -35,22 +35,18 @@ async function waitForSize(
   size: number,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = -1;
-  while (Date.now() < deadline) {
-    for (const name of await herder.connectors()) {
-      const status = await herder.connectorStatus(name);
-      const failed = [status.connector, ...status.tasks].find((s) => s.state === 'FAILED');
-      if (failed !== undefined) throw new Error(`${name} FAILED: ${failed.trace}`);
-    }
-    last = await stat(file).then(
-      (s) => s.size,
-      () => -1,
-    );
-    if (last >= size) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${file} reached ${last} of ${size} bytes within ${timeoutMs} ms`);
+  await waitFor(
+    () => `${file} to reach ${size} bytes (at ${last})`,
+    async () => {
+      last = await stat(file).then(
+        (s) => s.size,
+        () => -1,
+      );
+      return last >= size;
+    },
+    { timeoutMs, intervalMs: 200, failFast: () => throwIfFailed(herder) },
+  );
 }
 
 async function sameBytes(a: string, b: string): Promise<boolean> {

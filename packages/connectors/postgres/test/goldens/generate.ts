@@ -22,10 +22,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { startKafka, startPostgres, waitFor } from '@sluice/testing';
+import { freePort, startKafka, startPostgres, waitFor } from '@sluice/testing';
 import pg from 'pg';
 import { writeDebeziumConfigDef } from './generate-config-def.ts';
 import {
@@ -90,16 +89,6 @@ const jarVersion = (artifact: string): string =>
   readdirSync(libs)
     .map((f) => new RegExp(`^${artifact}-(\\d.*)\\.jar$`).exec(f)?.[1])
     .find((v) => v !== undefined) ?? 'unknown';
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 fetchLibs();
 const debeziumVersion = jarVersion('debezium-connector-postgres');

@@ -16,10 +16,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKafka, uniqueName } from '@sluice/testing';
+import { freePort, startKafka, uniqueName } from '@sluice/testing';
 import {
   GOLDEN_FILE,
   type GoldenFile,
@@ -56,18 +55,6 @@ function fetchLibs(): void {
   );
   if (r.status !== 0) throw new Error(`mvn failed (${r.status ?? r.signal})`);
   renameSync(tmp, libs);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForRest(base: string, worker: ChildProcess): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * The LogClient conformance suite: the scenarios that hold for ANY {@link LogClient}, run by
- * each implementation's test file (platformatic-client.test.ts against a real broker,
- * embedded-log-client.test.ts against the embedded log). What is particular to one
+ * each implementation's test file (the runtime's platformatic-client.test.ts against a real broker,
+ * embedded-log-client.test.ts against the embedded log), and by the test file of any other log
+ * implementation: `logClientConformance('MyLog', async () => ({ client: new MyLogClient(...) }))`
+ * inside a `node --test` file (docs/writing-a-connector.md). What is particular to one
  * implementation stays in its own file, or is added to this suite with `extraTests`.
  */
 
@@ -9,8 +11,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, ConnectError, NotFoundError } from '@sluice/api';
-import { uniqueName } from '@sluice/testing';
-import type { LogClient, LogHeader, LogRecord, ProduceRecord, RecordAck } from '../src/log/log-client.ts';
+import type { LogClient, LogHeader, LogRecord, ProduceRecord, RecordAck } from '@sluice/runtime';
+import { uniqueName } from './names.ts';
+import { waitFor } from './wait-for.ts';
 
 const PARTITIONS = 3;
 const COUNT = 500;
@@ -53,16 +56,6 @@ export async function readAll(
     offset = result.nextOffset;
   }
   return out;
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return false;
 }
 
 /** Opens a client on the log under test; each call may give a fresh log (embedded) or not (Kafka). */
@@ -582,9 +575,13 @@ export function logClientConformance(
     test('deletes the topic', async () => {
       const { client } = fx;
       await client.deleteTopics([topic]);
-      assert.ok(
-        await eventually(async () => !(await client.listTopics()).includes(topic)),
+      await waitFor(
         'the topic disappears from the list',
+        async () => !(await client.listTopics()).includes(topic),
+        {
+          timeoutMs: 15_000,
+          intervalMs: 200,
+        },
       );
       await assert.rejects(client.describeTopics([topic]), NotFoundError);
       await assert.rejects(client.deleteTopics([topic]), NotFoundError);

@@ -1,0 +1,155 @@
+/**
+ * The `@platformatic/kafka` clients behind one {@link PlatformaticLogClient}, created on first use,
+ * each with its own connections, so a long-polling fetch never delays an append or an admin
+ * request (Kafka serves one request at a time per connection): an `Admin` for admin and offset
+ * requests, a `Producer` (the library's record path), an `Admin` whose connections carry Sluice's
+ * own Produce requests, and an `Admin` whose connections carry the fetches. The parts of the client
+ * (admin.ts, produce.ts, fetch.ts, group-offsets.ts) share one instance.
+ */
+
+import { Admin, type API, type Broker, type Connection, ProduceAcks, Producer } from '@platformatic/kafka';
+import { ConfigError, ConnectError } from '@sluice/api';
+import { toConnectError } from './errors.ts';
+import { libraryApi, libraryConnection } from './library-internals.ts';
+import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
+
+export class LibraryClients {
+  readonly config: PlatformaticLogClientConfig;
+  readonly #bootstrap: string[];
+  #admin: Admin | undefined;
+  #producer: Producer | undefined;
+  #fetcher: Admin | undefined;
+  /** Connections of the direct produce path (see produce-request.ts). */
+  #sender: Admin | undefined;
+  #closed = false;
+
+  constructor(config: PlatformaticLogClientConfig) {
+    this.config = config;
+    this.#bootstrap = (
+      typeof config.bootstrapServers === 'string'
+        ? config.bootstrapServers.split(',')
+        : config.bootstrapServers
+    )
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (this.#bootstrap.length === 0) {
+      throw new ConfigError('bootstrap.servers must name at least one host:port', {
+        key: 'bootstrap.servers',
+        value: config.bootstrapServers,
+      });
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #baseOptions(role: string) {
+    const requestTimeout = this.config.requestTimeoutMs ?? 30_000;
+    return {
+      clientId: `${this.config.clientId ?? 'sluice'}${role}`,
+      bootstrapBrokers: this.#bootstrap,
+      timeout: requestTimeout,
+      // The connection-level timeout must outlast the server-side one (and a fetch's long poll).
+      requestTimeout: requestTimeout + 10_000,
+      connectTimeout: this.config.connectTimeoutMs ?? 10_000,
+      retries: this.config.retries ?? 5,
+      retryDelay: this.config.retryBackoffMs ?? 250,
+      ...(this.config.tls === undefined ? {} : { tls: this.config.tls }),
+      ...(this.config.sasl === undefined ? {} : { sasl: this.config.sasl }),
+    };
+  }
+
+  checkOpen(): void {
+    if (this.#closed) throw new ConnectError('The Kafka client is closed');
+  }
+
+  admin(): Admin {
+    this.checkOpen();
+    this.#admin ??= new Admin(this.#baseOptions(''));
+    return this.#admin;
+  }
+
+  fetcher(): Admin {
+    this.checkOpen();
+    // An Admin is the library's plainest client: metadata, connections and API versions.
+    this.#fetcher ??= new Admin(this.#baseOptions('-fetch'));
+    return this.#fetcher;
+  }
+
+  sender(): Admin {
+    this.checkOpen();
+    this.#sender ??= new Admin({
+      ...this.#baseOptions('-producer'),
+      autocreateTopics: this.config.autoCreateTopics ?? true,
+    });
+    return this.#sender;
+  }
+
+  /**
+   * Whether produce goes the direct way: Sluice encodes the batches itself (uncompressed and
+   * non-idempotent, Kafka Connect's default for task producers); else the library's Producer.
+   */
+  direct(): boolean {
+    return (
+      !((this.config.acks ?? 'all') === 'all' && (this.config.idempotent ?? true)) &&
+      (this.config.compression ?? 'none') === 'none'
+    );
+  }
+
+  producer(): Producer {
+    this.checkOpen();
+    if (this.#producer === undefined) {
+      const acks = this.config.acks ?? 'all';
+      const idempotent = acks === 'all' && (this.config.idempotent ?? true);
+      const base = this.#baseOptions('-producer');
+      this.#producer = new Producer({
+        ...base,
+        // The library turns retries <= 1 of an idempotent producer into endless retries, which
+        // would hang a produce to a missing topic forever: keep at least 2.
+        retries: idempotent ? Math.max(2, base.retries) : base.retries,
+        acks: acks === 'all' ? ProduceAcks.ALL : acks === 1 ? ProduceAcks.LEADER : ProduceAcks.NO_RESPONSE,
+        idempotent,
+        compression: this.config.compression ?? 'none',
+        autocreateTopics: this.config.autoCreateTopics ?? true,
+      });
+    }
+    return this.#producer;
+  }
+
+  /** Forgets the cached metadata of the clients that read or write records (after topics change). */
+  clearRecordMetadata(): void {
+    this.#producer?.clearMetadata();
+    this.#fetcher?.clearMetadata();
+  }
+
+  /** The pause before retry `attempt` (0-based): `retryBackoffMs` doubling up to `retryBackoffMaxMs`. */
+  backoff(attempt: number): number {
+    const base = this.config.retryBackoffMs ?? 250;
+    const max = Math.max(base, this.config.retryBackoffMaxMs ?? 1000);
+    return Math.min(max, base * 2 ** Math.min(attempt, 20));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const clients = [this.#producer, this.#fetcher, this.#admin, this.#sender];
+    this.#producer = this.#fetcher = this.#admin = this.#sender = undefined;
+    await Promise.all(clients.map((c) => c?.close().catch(() => {})));
+  }
+}
+
+/** The library's request function for API `name`; a ConnectError when the brokers lack it. */
+export function getApi<Args extends unknown[], Response>(
+  client: Admin,
+  name: string,
+): Promise<API<Args, Response>> {
+  return libraryApi<Args, Response>(client, name).catch((error: Error | null) => {
+    throw toConnectError(error, `Kafka API ${name} is not available`);
+  });
+}
+
+/** The client's connection to `broker`, opened when needed. */
+export function getConnection(client: Admin, broker: Broker): Promise<Connection> {
+  return libraryConnection(client, broker);
+}
