@@ -8,8 +8,10 @@
  * every date/time type as text, binary as Uint8Array, booleans as boolean (PostgreSQL) or number.
  */
 
+import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FieldPacket, Connection as MySqlConnection } from 'mysql2';
 import pg from 'pg';
 import type { JdbcUrl } from './jdbc-url.ts';
@@ -81,13 +83,17 @@ export interface Database {
   /** Runs a statement; the number of rows it changed. */
   execute(sql: string, params?: readonly unknown[]): Promise<number>;
   stream(sql: string, params: readonly unknown[], fetchSize: number): Promise<QueryStream>;
-  /** PostgreSQL only: runs `COPY ... FROM STDIN` with this text-format data. */
-  copyIn?(sql: string, data: string): Promise<void>;
+  /**
+   * PostgreSQL only: runs `COPY ... FROM STDIN` with this text-format data, sent piece by piece as
+   * the iterable yields it (so the server parses while the rest is produced).
+   */
+  copyIn?(sql: string, data: Iterable<string>): Promise<void>;
   /**
    * MySQL/MariaDB only: runs `LOAD DATA LOCAL INFILE` (the statement, naming the file 'stream')
-   * with this data as the file; the rows it inserted and the warnings it raised.
+   * with this data as the file, streamed as the iterable yields it; the rows it inserted and the
+   * warnings it raised.
    */
-  loadData?(sql: string, data: string): Promise<{ affectedRows: number; warnings: number }>;
+  loadData?(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }>;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -402,11 +408,14 @@ class MySqlDatabase implements Database {
     };
   }
 
-  loadData(sql: string, data: string): Promise<{ affectedRows: number; warnings: number }> {
+  loadData(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }> {
     return new Promise((resolve, reject) => {
       this.#alive();
+      const buffers = function* (): Generator<Buffer> {
+        for (const piece of data) yield Buffer.from(piece);
+      };
       this.#conn.query(
-        { sql, infileStreamFactory: () => Readable.from([Buffer.from(data)]) } as never,
+        { sql, infileStreamFactory: () => Readable.from(buffers()) } as never,
         (err: Error | null, result: unknown) => {
           if (err) reject(err);
           else {
@@ -681,16 +690,19 @@ class PostgresDatabase implements Database {
     }
   }
 
-  async copyIn(sql: string, data: string): Promise<void> {
+  async copyIn(sql: string, data: Iterable<string>): Promise<void> {
     const { from } = require('pg-copy-streams') as {
       from: (text: string) => pg.Submittable & NodeJS.WritableStream;
     };
     const stream = this.#client.query(from(sql)) as unknown as NodeJS.WritableStream;
-    await new Promise<void>((resolve, reject) => {
-      stream.once('error', reject);
-      stream.once('finish', resolve);
-      stream.end(data);
-    });
+    const done = finished(stream);
+    done.catch(() => {}); // awaited below
+    // Each piece goes to the socket as soon as it is made (the server parses it meanwhile).
+    for (const piece of data) {
+      if (!stream.write(piece)) await Promise.race([once(stream, 'drain'), done]);
+    }
+    stream.end();
+    await done;
   }
 
   async #describeFields(fields: pg.FieldDef[]): Promise<ColumnMeta[]> {

@@ -9,13 +9,13 @@ import {
   offsetMap,
   parseJdbcUrl,
   parseTimestamp,
-  pgArrayLiteral,
   readOffset,
   redactUrl,
   SourceConfig,
   selectTables,
   sourcePartition,
 } from '../src/index.ts';
+import { MYSQL_LOAD, PG_COPY, textRow } from '../src/sink-writer.ts';
 
 test('JDBC URLs of each database', () => {
   assert.deepEqual(parseJdbcUrl('jdbc:mysql://db.example:3307/news?useSSL=false&user=u'), {
@@ -203,13 +203,18 @@ test('table selection: whitelist by name or qualified name, include list as patt
   assert.deepEqual(groupPartitions([1], 1), [[1]]);
 });
 
-test('PostgreSQL array literals for unnest', () => {
-  assert.equal(pgArrayLiteral([1, null, -2.5], SchemaBuilder.float64().build()), '{1,NULL,-2.5}');
-  assert.equal(pgArrayLiteral([Number.NaN], SchemaBuilder.float64().build()), '{"NaN"}');
+test('bulk-load text rows: COPY text and LOAD DATA formats', () => {
+  const id = (v: unknown): unknown => v;
+  const binders = [id, id, id, id, id];
+  const keys = [7];
+  const values = [true, null, 'tab\there\nline\\back\rret\0nul', new Uint8Array([0, 255])];
   assert.equal(
-    pgArrayLiteral(['a', 'b "c"', 'back\\slash', '', 'NULL', ' x,{}'], SchemaBuilder.string().build()),
-    '{"a","b \\"c\\"","back\\\\slash","","NULL"," x,{}"}',
+    textRow(PG_COPY, binders, 1, keys, values),
+    '7\tt\t\\N\ttab\\there\\nline\\\\back\\rret\0nul\t\\\\x00ff\n',
   );
-  assert.equal(pgArrayLiteral([true, false], SchemaBuilder.bool().build()), '{t,f}');
-  assert.equal(pgArrayLiteral([new Uint8Array([0, 255])], SchemaBuilder.bytes().build()), '{"\\\\x00ff"}');
+  assert.equal(
+    textRow(MYSQL_LOAD, binders.slice(0, 4), 1, keys, values),
+    '7\t1\t\\N\ttab\\there\\nline\\\\back\\rret\\0nul\n',
+  );
+  assert.equal(textRow(PG_COPY, [id], 0, [], [false]), 'f\n');
 });
