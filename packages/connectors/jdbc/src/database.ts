@@ -35,6 +35,7 @@ export type SqlType =
   | 'DATE'
   | 'TIME'
   | 'TIMESTAMP'
+  | 'ARRAY'
   | 'OTHER';
 
 export interface ColumnMeta {
@@ -50,6 +51,11 @@ export interface ColumnMeta {
   nullable: boolean | null;
   /** An auto-increment / serial / identity column (JDBC's `isAutoIncrement`). */
   autoIncrement?: boolean;
+  /**
+   * A date/time type that holds an instant (MySQL TIMESTAMP, PostgreSQL TIMESTAMP WITH TIME
+   * ZONE): read as UTC (the sessions' zone) whatever `db.timezone` says.
+   */
+  instant?: boolean;
 }
 
 /** A column of an existing table, as the sink sees it. */
@@ -108,6 +114,17 @@ export interface Database {
   /** The database's current time (UTC) as `YYYY-MM-DD HH:MM:SS.ffffff`. */
   currentTime(): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * Whether a column type (as {@link Database.describeTable} names it) holds an instant rather than
+ * a wall-clock time: MySQL TIMESTAMP, PostgreSQL TIMESTAMP/TIME WITH TIME ZONE.
+ */
+export function isInstantType(kind: Dialect['kind'], typeName: string): boolean {
+  const t = typeName.toLowerCase();
+  if (kind === 'mysql') return t.startsWith('timestamp');
+  if (kind === 'postgresql') return t.includes('with time zone');
+  return false;
 }
 
 /** Opens a connection of the kind the URL names. */
@@ -240,6 +257,7 @@ export function mysqlColumn(field: FieldPacket): ColumnMeta {
     scale,
     nullable: (flags & NOT_NULL_FLAG) === 0,
     autoIncrement: (flags & AUTO_INCREMENT_FLAG) !== 0,
+    instant: code === MY.TIMESTAMP,
   };
 }
 
@@ -535,10 +553,14 @@ function pgColumnType(oid: number, typmod: number): Omit<ColumnMeta, 'name' | 'n
       return { ...base, type: 'DATE', typeName: 'date' };
     case PG.TIME:
     case PG.TIMETZ:
-      return { ...base, type: 'TIME', typeName: oid === PG.TIME ? 'time' : 'timetz' };
+      return oid === PG.TIME
+        ? { ...base, type: 'TIME', typeName: 'time' }
+        : { ...base, type: 'TIME', typeName: 'timetz', instant: true };
     case PG.TIMESTAMP:
     case PG.TIMESTAMPTZ:
-      return { ...base, type: 'TIMESTAMP', typeName: oid === PG.TIMESTAMP ? 'timestamp' : 'timestamptz' };
+      return oid === PG.TIMESTAMP
+        ? { ...base, type: 'TIMESTAMP', typeName: 'timestamp' }
+        : { ...base, type: 'TIMESTAMP', typeName: 'timestamptz', instant: true };
     case PG.BYTEA:
       return { ...base, type: 'BINARY', typeName: 'bytea' };
     case PG.TEXT:
@@ -724,11 +746,28 @@ class PostgresDatabase implements Database {
         if (row.serial === 't') serial.add(`${row.rel}:${row.num}`);
       }
     }
+    // Types the source does not map are named from the catalog (`_int4`, `point`), arrays told
+    // apart (pgjdbc reports them as java.sql.Types.ARRAY), for the warning that leaves them out.
+    const unknown = [...new Set(fields.map((f) => f.dataTypeID))].filter(
+      (oid) => pgColumnType(oid, -1).type === 'OTHER',
+    );
+    const catalogTypes = new Map<number, { name: string; array: boolean }>();
+    if (unknown.length > 0) {
+      const r = await this.#client.query(
+        'SELECT oid::int8::text AS oid, typname, typcategory FROM pg_catalog.pg_type WHERE oid = ANY($1::oid[])',
+        [unknown],
+      );
+      for (const row of r.rows as Array<{ oid: string; typname: string; typcategory: string }>) {
+        catalogTypes.set(Number(row.oid), { name: row.typname, array: row.typcategory === 'A' });
+      }
+    }
     return fields.map((f) => {
       const known = notNull.get(`${f.tableID}:${f.columnID}`);
+      const catalog = catalogTypes.get(f.dataTypeID);
       return {
         name: f.name,
         ...pgColumnType(f.dataTypeID, f.dataTypeModifier),
+        ...(catalog === undefined ? {} : { type: catalog.array ? 'ARRAY' : 'OTHER', typeName: catalog.name }),
         nullable: known === undefined ? null : !known,
         autoIncrement: serial.has(`${f.tableID}:${f.columnID}`),
       };

@@ -9,9 +9,10 @@
 
 import { BigDecimal, ConnectError, DataError, type Schema, type SinkRecord, schemaEquals } from '@sluice/api';
 import { AUTO_CREATE, AUTO_EVOLVE, type SinkConfig } from './config.ts';
-import type { Database, TableColumn } from './database.ts';
+import { type Database, isInstantType, type TableColumn } from './database.ts';
 import { type FieldsMetadata, fieldsMetadata, type SinkColumn } from './fields-metadata.ts';
 import { qualifiedName, type TableId } from './sql.ts';
+import type { DbTimeZone } from './time-zone.ts';
 
 /** `db.table` / `schema.table` / `table` as a table id of this kind of database. */
 export function parseTableName(name: string, kind: Database['dialect']['kind']): TableId {
@@ -39,16 +40,17 @@ export class BulkLoadFellBack extends Error {
   override name = 'BulkLoadFellBack';
 }
 
-/** A Connect value as a driver parameter for a column of this schema. */
-export function bindValue(
-  value: unknown,
-  schema: Schema,
-  db: Database,
-  column: string,
-  table: string,
-): unknown {
-  return binder(schema, db, column, table)(value);
+/**
+ * Time zones of a column's date/time values: `zone` for TIMESTAMP and TIME (`db.timezone`),
+ * `dateZone` for DATE (`date.timezone`); null means UTC. A column that holds instants (MySQL
+ * TIMESTAMP, PostgreSQL TIMESTAMP WITH TIME ZONE) is written in UTC, the session's zone.
+ */
+export interface BindZones {
+  zone: DbTimeZone | null;
+  dateZone: DbTimeZone | null;
 }
+
+const UTC_ZONES: BindZones = { zone: null, dateZone: null };
 
 export type Binder = (value: unknown) => unknown;
 
@@ -59,18 +61,28 @@ const isoDate = (d: Date): string =>
 
 /**
  * The converter of a column's Connect values to driver parameters, chosen once per column and
- * schema rather than per value (null stays null).
+ * schema rather than per value (null stays null). Dates and times are written as the wall-clock
+ * time of their zone (as Confluent binds them with a Calendar of `db.timezone`).
  */
-export function binder(schema: Schema, db: Database, column: string, table: string): Binder {
+export function binder(
+  schema: Schema,
+  db: Database,
+  column: string,
+  table: string,
+  zones: BindZones = UTC_ZONES,
+): Binder {
+  const { zone, dateZone } = zones;
   switch (schema.name) {
     case 'org.apache.kafka.connect.data.Decimal':
       return (v) => (v == null ? null : (v as BigDecimal).toPlainString());
     case 'org.apache.kafka.connect.data.Date':
-      return (v) => (v == null ? null : isoDate(v as Date));
+      return dateZone === null
+        ? (v) => (v == null ? null : isoDate(v as Date))
+        : (v) => (v == null ? null : isoDate(new Date(dateZone.toWall((v as Date).getTime()))));
     case 'org.apache.kafka.connect.data.Time':
       return (v) => {
         if (v == null) return null;
-        const d = v as Date;
+        const d = zone === null ? (v as Date) : new Date(zone.timeToWall((v as Date).getTime()));
         return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
       };
     case 'org.apache.kafka.connect.data.Timestamp': {
@@ -79,11 +91,11 @@ export function binder(schema: Schema, db: Database, column: string, table: stri
       let prefix = '';
       return (v) => {
         if (v == null) return null;
-        const ms = (v as Date).getTime();
+        const ms = zone === null ? (v as Date).getTime() : zone.toWall((v as Date).getTime());
         const d = Math.floor(ms / 86_400_000);
         if (d !== day) {
           day = d;
-          prefix = `${(v as Date).toISOString().slice(0, 10)} `;
+          prefix = `${new Date(ms).toISOString().slice(0, 10)} `;
         }
         let t = ms - d * 86_400_000;
         const milli = t % 1000;
@@ -317,8 +329,12 @@ export class SinkWriter {
     const name = qualifiedName(state.id);
     const keyCols = fields.keys;
     const valCols = fields.values;
-    const keyBinders = keyCols.map((col) => binder(col.schema, db, col.name, name));
-    const valBinders = valCols.map((col) => binder(col.schema, db, col.name, name));
+    const keyBinders = keyCols.map((col) =>
+      binder(col.schema, db, col.name, name, this.#zones(state, col, db)),
+    );
+    const valBinders = valCols.map((col) =>
+      binder(col.schema, db, col.name, name, this.#zones(state, col, db)),
+    );
     const bindRow = (binders: Binder[], values: unknown[], out: unknown[]): void => {
       for (let i = 0; i < binders.length; i++) out.push(binders[i]!(values[i]));
     };
@@ -437,6 +453,17 @@ export class SinkWriter {
     }
   }
 
+  /** The zones a column's date/time values are written in (UTC for columns holding instants). */
+  #zones(state: TableState, col: SinkColumn, db: Database): BindZones {
+    const c = this.#config;
+    if (c.timeZone === null && c.dateTimeZone === null) return UTC_ZONES;
+    const found =
+      state.columns?.find((t) => t.name === col.name) ??
+      state.columns?.find((t) => t.name.toLowerCase() === col.name.toLowerCase());
+    if (found !== undefined && isInstantType(db.dialect.kind, found.typeName)) return UTC_ZONES;
+    return { zone: c.timeZone, dateZone: c.dateTimeZone };
+  }
+
   /**
    * The connection's temporary staging table for upserts of these columns into this table,
    * created (empty, with the table's column types) when the session does not have it yet.
@@ -468,11 +495,12 @@ export class SinkWriter {
       keyCols.map((k) => k.name),
       this.#config.quote,
     );
+    const binders = keyCols.map((col) => binder(col.schema, db, col.name, name, this.#zones(state, col, db)));
     for (const record of deletes) {
       const values = fields.keyValues(record);
       await db.execute(
         sql,
-        values.map((v, i) => bindValue(v, keyCols[i]!.schema, db, keyCols[i]!.name, name)),
+        values.map((v, i) => binders[i]!(v)),
       );
     }
   }

@@ -5,6 +5,7 @@
  */
 
 import type { Schema } from '@sluice/api';
+import type { IsolationMode } from './config.ts';
 import type { DatabaseKind } from './jdbc-url.ts';
 
 /** A table: MySQL has catalogs (databases), PostgreSQL schemas, SQLite neither. */
@@ -61,7 +62,21 @@ export interface Dialect {
   ): string[];
   /** A literal for a column default, or null when there is none the dialect can write. */
   boolValue(value: boolean): unknown;
+  /**
+   * The statement giving the session this isolation level (`transaction.isolation.mode`), or
+   * null when the database does not support the level (as JDBC's
+   * `supportsTransactionIsolationLevel` says for the dialect's driver).
+   */
+  isolationStatement(mode: Exclude<IsolationMode, 'DEFAULT'>): string | null;
 }
+
+/** The four levels of the SQL standard, as SQL words. */
+const ISOLATION_WORDS: Partial<Record<IsolationMode, string>> = {
+  READ_UNCOMMITTED: 'READ UNCOMMITTED',
+  READ_COMMITTED: 'READ COMMITTED',
+  REPEATABLE_READ: 'REPEATABLE READ',
+  SERIALIZABLE: 'SERIALIZABLE',
+};
 
 /** Connect types the dialects name differently; the rest of a dialect's SQL is shared. */
 interface SqlTypeNames {
@@ -222,6 +237,14 @@ abstract class BaseDialect implements Dialect {
   boolValue(value: boolean): unknown {
     return value ? 1 : 0;
   }
+
+  isolationStatement(mode: Exclude<IsolationMode, 'DEFAULT'>): string | null {
+    const words = ISOLATION_WORDS[mode];
+    return words === undefined ? null : `${this.isolationPrefix} ${words}`;
+  }
+
+  /** What precedes the level's words (SQLite overrides isolationStatement instead). */
+  protected isolationPrefix = 'SET SESSION TRANSACTION ISOLATION LEVEL';
 }
 
 class MySqlDialect extends BaseDialect {
@@ -301,6 +324,8 @@ class PostgresDialect extends OnConflictDialect {
     arrays: true,
   };
 
+  protected override isolationPrefix = 'SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL';
+
   override placeholder(n: number): string {
     return `$${n}`;
   }
@@ -333,6 +358,11 @@ class SqliteDialect extends OnConflictDialect {
     STRING: 'TEXT',
     BYTES: 'BLOB',
   };
+
+  /** SQLite is serializable; xerial's driver supports no other level. */
+  override isolationStatement(mode: Exclude<IsolationMode, 'DEFAULT'>): string | null {
+    return mode === 'SERIALIZABLE' ? 'PRAGMA read_uncommitted = 0' : null;
+  }
 
   override addColumns(
     table: string,
