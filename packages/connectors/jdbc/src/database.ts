@@ -656,7 +656,6 @@ class PostgresDatabase implements Database {
     const client = this.#client;
     let buffer: unknown[][] = [];
     let oids: number[] = [];
-    let exhausted = false;
     let closed = false;
     // Only the columns whose text form is not the raw form are converted, in place.
     const convertRows = (rows: unknown[][]): unknown[][] => {
@@ -668,18 +667,23 @@ class PostgresDatabase implements Database {
       }
       return rows;
     };
-    const fetch = async (): Promise<void> => {
-      const r = await client.query({ text: `FETCH ${fetchSize} FROM ${cursor}`, rowMode: 'array' });
+    // The next FETCH is sent as soon as a batch arrives, so the server reads it while this batch
+    // is converted and handed out (a failure surfaces when that batch is awaited).
+    let pending: Promise<pg.QueryResult> | null = null;
+    const request = (): Promise<pg.QueryResult> => {
+      const next = client.query({ text: `FETCH ${fetchSize} FROM ${cursor}`, rowMode: 'array' });
+      next.catch(() => {});
+      return next;
+    };
+    const take = (r: pg.QueryResult): void => {
       oids = r.fields.map((f) => f.dataTypeID);
+      if (r.rows.length === fetchSize) pending = request();
       buffer = convertRows(r.rows as unknown[][]);
-      if (r.rows.length < fetchSize) exhausted = true;
     };
     try {
       await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params as unknown[]);
-      const first = await client.query({ text: `FETCH ${fetchSize} FROM ${cursor}`, rowMode: 'array' });
-      oids = first.fields.map((f) => f.dataTypeID);
-      buffer = convertRows(first.rows as unknown[][]);
-      if (first.rows.length < fetchSize) exhausted = true;
+      const first = await request();
+      take(first);
       const columns = await this.#describeFields(first.fields);
       let index = 0;
       return {
@@ -687,8 +691,10 @@ class PostgresDatabase implements Database {
         async read(max) {
           if (closed) return [];
           if (index >= buffer.length) {
-            if (exhausted) return [];
-            await fetch();
+            if (pending === null) return [];
+            const next = pending;
+            pending = null;
+            take(await next);
             index = 0;
           }
           if (index === 0 && buffer.length <= max) {
@@ -702,6 +708,8 @@ class PostgresDatabase implements Database {
         async close() {
           if (closed) return;
           closed = true;
+          if (pending !== null) await pending.catch(() => {});
+          pending = null;
           await client.query(`CLOSE ${cursor}`).catch(() => {});
           if (ownTransaction) await client.query('COMMIT').catch(() => {});
         },

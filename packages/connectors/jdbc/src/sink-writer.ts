@@ -370,8 +370,9 @@ export class SinkWriter {
       // table (a duplicate key or a bad value fails the COPY, and so the put, as the INSERT
       // would); upsert mode copies into a temporary staging table and moves the rows over with
       // INSERT ... SELECT ... ON CONFLICT.
+      const encoders = allCols.map((col, i) => textEncoder(PG_COPY, col.schema, binders[i]!));
       const encode = (record: SinkRecord): string =>
-        textRow(PG_COPY, binders, keyCols.length, fields.keyValues(record), fields.valueValues(record));
+        textRow(encoders, keyCols.length, fields.keyValues(record), fields.valueValues(record));
       const staging = c.insertMode === 'upsert' ? await this.#staging(state, columnList, db) : null;
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const chunks = new TextChunks(batch, start, Math.min(batch.length, start + c.batchSize), encode);
@@ -402,8 +403,9 @@ export class SinkWriter {
       // duplicate key or a bad value into a skipped row and a warning: then BulkLoadFellBack makes
       // the task roll the put back and write it again as INSERTs, which fail (or warn) exactly as
       // Confluent's do.
+      const encoders = allCols.map((col, i) => textEncoder(MYSQL_LOAD, col.schema, binders[i]!));
       const encode = (record: SinkRecord): string =>
-        textRow(MYSQL_LOAD, binders, keyCols.length, fields.keyValues(record), fields.valueValues(record));
+        textRow(encoders, keyCols.length, fields.keyValues(record), fields.valueValues(record));
       const sql = `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${state.sql} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columnList})`;
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const end = Math.min(batch.length, start + c.batchSize);
@@ -544,28 +546,63 @@ export const PG_COPY: TextFormat = {
   bytes: (v) => `\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`,
 };
 
-/** One row (key columns, then value columns, through their binders) in a bulk loader's text format. */
+/** A column's values as bulk-load text (`\\N` for null). */
+export type TextEncoder = (value: unknown) => string;
+
+function escapeText(format: TextFormat, text: string): string {
+  if (!format.special.test(text)) return text;
+  let out = text;
+  for (const [from, to] of format.escapes) out = out.replaceAll(from, to);
+  return out;
+}
+
+/**
+ * The encoder of a column's Connect values (through the column's binder) to a bulk loader's
+ * text, chosen once per column: numbers, decimals, dates and times need no escaping, strings
+ * are escaped, and anything else goes through the general path.
+ */
+export function textEncoder(format: TextFormat, schema: Schema, bind: Binder): TextEncoder {
+  switch (schema.name) {
+    case DECIMAL:
+    case 'org.apache.kafka.connect.data.Date':
+    case 'org.apache.kafka.connect.data.Time':
+    case 'org.apache.kafka.connect.data.Timestamp':
+      return (v) => (v == null ? '\\N' : (bind(v) as string));
+  }
+  switch (schema.type) {
+    case 'INT8':
+    case 'INT16':
+    case 'INT32':
+    case 'INT64':
+    case 'FLOAT32':
+    case 'FLOAT64':
+      return (v) => (v == null ? '\\N' : String(bind(v)));
+    case 'BOOLEAN':
+      return (v) => (v == null ? '\\N' : v ? format.trueText : format.falseText);
+    case 'STRING':
+      return (v) => (v == null ? '\\N' : escapeText(format, String(v)));
+  }
+  return (value) => {
+    const v = bind(value);
+    if (v === null || v === undefined) return '\\N';
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+    if (typeof v === 'boolean') return v ? format.trueText : format.falseText;
+    if (v instanceof Uint8Array && format.bytes !== null) return format.bytes(v);
+    return escapeText(format, String(v));
+  };
+}
+
+/** One row (key columns, then value columns) in a bulk loader's text format, newline included. */
 export function textRow(
-  format: TextFormat,
-  binders: readonly Binder[],
+  encoders: readonly TextEncoder[],
   keyCount: number,
-  keys: unknown[],
-  values: unknown[],
+  keys: readonly unknown[],
+  values: readonly unknown[],
 ): string {
-  let line = '';
-  for (let i = 0; i < binders.length; i++) {
-    if (i > 0) line += '\t';
-    const v = binders[i]!(i < keyCount ? keys[i] : values[i - keyCount]);
-    if (v === null || v === undefined) line += '\\N';
-    else if (typeof v === 'number' || typeof v === 'bigint') line += String(v);
-    else if (typeof v === 'boolean') line += v ? format.trueText : format.falseText;
-    else if (v instanceof Uint8Array && format.bytes !== null) line += format.bytes(v);
-    else {
-      let text = String(v);
-      if (format.special.test(text))
-        for (const [from, to] of format.escapes) text = text.replaceAll(from, to);
-      line += text;
-    }
+  let line = encoders.length === 0 ? '' : encoders[0]!(keyCount > 0 ? keys[0] : values[0]);
+  for (let i = 1; i < encoders.length; i++) {
+    line += '\t';
+    line += encoders[i]!(i < keyCount ? keys[i] : values[i - keyCount]);
   }
   return `${line}\n`;
 }

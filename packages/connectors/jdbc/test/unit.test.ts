@@ -15,7 +15,7 @@ import {
   selectTables,
   sourcePartition,
 } from '../src/index.ts';
-import { MYSQL_LOAD, PG_COPY, textRow } from '../src/sink-writer.ts';
+import { MYSQL_LOAD, PG_COPY, textEncoder, textRow } from '../src/sink-writer.ts';
 
 test('JDBC URLs of each database', () => {
   assert.deepEqual(parseJdbcUrl('jdbc:mysql://db.example:3307/news?useSSL=false&user=u'), {
@@ -205,16 +205,32 @@ test('table selection: whitelist by name or qualified name, include list as patt
 
 test('bulk-load text rows: COPY text and LOAD DATA formats', () => {
   const id = (v: unknown): unknown => v;
-  const binders = [id, id, id, id, id];
+  const schemas = [
+    SchemaBuilder.int32().build(),
+    SchemaBuilder.bool().build(),
+    SchemaBuilder.string().optional().build(),
+    SchemaBuilder.string().build(),
+    SchemaBuilder.bytes().build(),
+    Decimal.schema(2),
+    Timestamp.SCHEMA,
+  ];
+  const encoders = (format: typeof PG_COPY) => schemas.map((schema) => textEncoder(format, schema, id));
   const keys = [7];
-  const values = [true, null, 'tab\there\nline\\back\rret\0nul', new Uint8Array([0, 255])];
+  const values = [
+    true,
+    null,
+    'tab\there\nline\\back\rret\0nul',
+    new Uint8Array([0, 255]),
+    '12.50',
+    '2024-01-01 00:00:00.000',
+  ];
   assert.equal(
-    textRow(PG_COPY, binders, 1, keys, values),
-    '7\tt\t\\N\ttab\\there\\nline\\\\back\\rret\0nul\t\\\\x00ff\n',
+    textRow(encoders(PG_COPY), 1, keys, values),
+    '7\tt\t\\N\ttab\\there\\nline\\\\back\\rret\0nul\t\\\\x00ff\t12.50\t2024-01-01 00:00:00.000\n',
   );
   assert.equal(
-    textRow(MYSQL_LOAD, binders.slice(0, 4), 1, keys, values),
+    textRow(encoders(MYSQL_LOAD).slice(0, 4), 1, keys, values),
     '7\t1\t\\N\ttab\\there\\nline\\\\back\\rret\\0nul\n',
   );
-  assert.equal(textRow(PG_COPY, [id], 0, [], [false]), 'f\n');
+  assert.equal(textRow([textEncoder(PG_COPY, SchemaBuilder.bool().build(), id)], 0, [], [false]), 'f\n');
 });
