@@ -2,7 +2,7 @@
  * The configurations of Confluent's JDBC connectors (`JdbcSourceConnectorConfig`,
  * `JdbcSinkConfig`): the same keys and defaults, and parsed forms the tasks work from.
  *
- * Keys Confluent has and Sluice does not act on yet (`*.mapping`, `query.retry.attempts`, `date.timezone`, ...) are defined so
+ * Keys Confluent has and Sluice does not act on yet (`*.mapping`, `query.retry.attempts`, ...) are defined so
  * configs validate, and documented as such in docs/connectors/jdbc.md.
  */
 
