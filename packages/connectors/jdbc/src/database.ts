@@ -100,6 +100,8 @@ export interface Database {
    * warnings it raised.
    */
   loadData?(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }>;
+  /** PostgreSQL: whether begin() has opened a transaction that is not finished. */
+  readonly inTransaction?: boolean;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -780,6 +782,10 @@ class PostgresDatabase implements Database {
         autoIncrement: serial.has(`${f.tableID}:${f.columnID}`),
       };
     });
+  }
+
+  get inTransaction(): boolean {
+    return this.#inTransaction;
   }
 
   async begin(): Promise<void> {

@@ -163,6 +163,10 @@ export class SinkWriter {
   #bulkLoad = true;
   /** PostgreSQL upserts: the staging table's name per destination table and column list. */
   readonly #stagingNames = new Map<string, string>();
+  /** The staging tables each connection has (they live as long as its session). */
+  readonly #stagingCreated = new WeakMap<Database, Set<string>>();
+  /** Staging tables filled earlier in the current write (emptied before their next use). */
+  readonly #stagingUsed = new Set<string>();
 
   constructor(config: SinkConfig) {
     this.#config = config;
@@ -197,8 +201,22 @@ export class SinkWriter {
       schemas.push(record.valueSchema!);
       seen.set(name, schemas);
       const state = this.#state(name, db);
-      await this.#ensureTable(state, this.#fieldsOf(name, record), db);
+      const fields = this.#fieldsOf(name, record);
+      await this.#ensureTable(state, fields, db);
+      if (
+        this.#config.insertMode === 'upsert' &&
+        db.dialect.kind === 'postgresql' &&
+        db.copyIn !== undefined
+      ) {
+        // Created here, outside the put's transaction, so a rollback does not take it away.
+        const columns = [...fields.keys, ...fields.values];
+        if (pgCopyable(state, columns)) await this.#staging(state, this.#columnList(columns, db), db);
+      }
     }
+  }
+
+  #columnList(columns: readonly SinkColumn[], db: Database): string {
+    return columns.map((col) => db.dialect.quote(col.name, this.#config.quote)).join(',');
   }
 
   /** The key and value columns of a record bound for this table (as Confluent's FieldsMetadata). */
@@ -260,6 +278,7 @@ export class SinkWriter {
    */
   async write(records: readonly SinkRecord[], db: Database, bulkLoad = true): Promise<void> {
     this.#bulkLoad = bulkLoad;
+    this.#stagingUsed.clear();
     const buffers = new Map<string, TableBuffer>();
     const names = new Map<string, string>();
     for (const record of records) {
@@ -364,7 +383,7 @@ export class SinkWriter {
     }
     const allCols = [...keyCols, ...valCols];
     const binders = [...keyBinders, ...valBinders];
-    const columnList = allCols.map((col) => d.quote(col.name, c.quote)).join(',');
+    const columnList = this.#columnList(allCols, db);
     if (d.kind === 'postgresql' && db.copyIn !== undefined && pgCopyable(state, allCols)) {
       // PostgreSQL: COPY ... FROM STDIN in the put's transaction. Insert mode copies into the
       // table (a duplicate key or a bad value fails the COPY, and so the put, as the INSERT
@@ -374,20 +393,25 @@ export class SinkWriter {
       const encode = (record: SinkRecord): string =>
         textRow(encoders, keyCols.length, fields.keyValues(record), fields.valueValues(record));
       const staging = c.insertMode === 'upsert' ? await this.#staging(state, columnList, db) : null;
+      if (staging !== null) {
+        // Emptied at commit (ON COMMIT DELETE ROWS); within a put, before it is filled again.
+        if (this.#stagingUsed.has(staging)) await db.execute(`DELETE FROM ${staging}`);
+        this.#stagingUsed.add(staging);
+      }
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const chunks = new TextChunks(batch, start, Math.min(batch.length, start + c.batchSize), encode);
         await db.copyIn(`COPY ${staging ?? state.sql}(${columnList}) FROM STDIN`, chunks);
         chunks.rethrow();
-        if (staging !== null) {
-          await db.execute(
-            `INSERT INTO ${state.sql}(${columnList}) SELECT ${columnList} FROM ${staging} ${d.upsertClause(
-              keyCols.map((k) => k.name),
-              valCols.map((v) => v.name),
-              c.quote,
-            )}`,
-          );
-          await db.execute(`TRUNCATE ${staging}`);
-        }
+      }
+      if (staging !== null) {
+        // The batch holds each key once (see above), so one statement moves it all.
+        await db.execute(
+          `INSERT INTO ${state.sql}(${columnList}) SELECT ${columnList} FROM ${staging} ${d.upsertClause(
+            keyCols.map((k) => k.name),
+            valCols.map((v) => v.name),
+            c.quote,
+          )}`,
+        );
       }
       return;
     }
@@ -477,9 +501,19 @@ export class SinkWriter {
       name = db.dialect.quote(`sluice_stage_${this.#stagingNames.size + 1}`);
       this.#stagingNames.set(key, name);
     }
-    await db.execute(
-      `CREATE TEMPORARY TABLE IF NOT EXISTS ${name} AS SELECT ${columnList} FROM ${state.sql} WITH NO DATA`,
-    );
+    let created = this.#stagingCreated.get(db);
+    if (created === undefined) {
+      created = new Set<string>();
+      this.#stagingCreated.set(db, created);
+    }
+    if (!created.has(name)) {
+      await db.execute(
+        `CREATE TEMPORARY TABLE IF NOT EXISTS ${name} ON COMMIT DELETE ROWS AS SELECT ${columnList} FROM ${state.sql} WITH NO DATA`,
+      );
+      // Outside a transaction (prepare) it stays for the session; inside one it may be rolled
+      // back with the put, so it is created again (IF NOT EXISTS) on the next use.
+      if (db.inTransaction !== true) created.add(name);
+    }
     return name;
   }
 
