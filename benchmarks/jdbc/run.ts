@@ -11,7 +11,9 @@
 //   sink ceiling    the driver's fastest bulk load of the N rows: MariaDB `LOAD DATA LOCAL INFILE`
 //                   from a CSV stream (mysql2), PostgreSQL `COPY ... FROM STDIN` (pg + pg-copy-streams);
 //   sink Sluice     JdbcSinkTask.put of the N rows as SinkRecords (Struct values with a schema) in
-//                   batches of --batch, insert mode, pk.mode none, into the same empty table;
+//                   batches of --batch, insert mode, pk.mode none, into the same empty table; and
+//                   again in upsert mode (pk.mode record_value, pk.fields id) into another empty
+//                   table, against the same ceiling;
 //   source ceiling  the driver streaming `SELECT * FROM t ORDER BY id` (mysql2 `query().stream()`
 //                   rows as arrays; pg a cursor fetched 1000 rows at a time, rows as arrays, text values);
 //   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows at its default 100) polled until it
@@ -162,6 +164,7 @@ async function sinkSluice(
   table: string,
   rows: number,
   batch: number,
+  upsert = false,
 ): Promise<number> {
   const schema = SchemaBuilder.struct()
     .name('bench')
@@ -176,8 +179,9 @@ async function sinkSluice(
     'connection.url': jdbcUrl(kind, url),
     'connection.user': decodeURIComponent(u.username),
     topics: table,
-    'insert.mode': 'insert',
-    'pk.mode': 'none',
+    ...(upsert
+      ? { 'insert.mode': 'upsert', 'pk.mode': 'record_value', 'pk.fields': 'id' }
+      : { 'insert.mode': 'insert', 'pk.mode': 'none' }),
     'batch.size': String(batch),
   };
   const task = new JdbcSinkTask();
@@ -349,6 +353,9 @@ async function child(args: string[]): Promise<void> {
     case 'sink-sluice':
       ms = await sinkSluice(kind, url, table, rows, Number(values.batch));
       break;
+    case 'sink-sluice-upsert':
+      ms = await sinkSluice(kind, url, table, rows, Number(values.batch), true);
+      break;
     case 'source-ceiling': {
       const r = await sourceCeiling(kind, url, table);
       ({ ms, rows: count, idSum } = r);
@@ -489,6 +496,26 @@ async function driver(): Promise<void> {
       table.push(
         `| ${kind} | sink, ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(sinkCeil)))} | ${fmtN(Math.round(rate(sinkSl)))} | ${fmtRatio(rate(sinkSl) / rate(sinkCeil))} | ${mb(sinkCeil.maxRssKb)} | ${mb(sinkSl.maxRssKb)} |`,
       );
+      // Upsert mode (pk.mode record_value on id) into another empty table, against the same ceiling.
+      await exec(kind, url, ddl(kind, 'sink_upsert'));
+      const sinkUp = runChild([
+        '--child',
+        'sink-sluice-upsert',
+        ...common,
+        '--table',
+        'sink_upsert',
+        '--batch',
+        String(opts.batch),
+      ]);
+      const upFacts = await tableFacts(kind, url, 'sink_upsert');
+      checks.push({
+        what: `${kind} Sluice upsert sink wrote every row once`,
+        ok: upFacts.rows === opts.rows && upFacts.idSum === expectedSum,
+        detail: `${fmtN(upFacts.rows)} rows`,
+      });
+      table.push(
+        `| ${kind} | sink upsert, ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(sinkCeil)))} | ${fmtN(Math.round(rate(sinkUp)))} | ${fmtRatio(rate(sinkUp) / rate(sinkCeil))} | ${mb(sinkCeil.maxRssKb)} | ${mb(sinkUp.maxRssKb)} |`,
+      );
       // Source: read the table the ceiling loaded, then a table of a tenth of its size.
       const srcCeil = runChild(['--child', 'source-ceiling', ...common, '--table', 'sink_ceiling']);
       const srcSl = runChild(['--child', 'source-sluice', ...common, '--table', 'sink_ceiling']);
@@ -544,7 +571,7 @@ async function driver(): Promise<void> {
     ...machineLines(loadBefore, loadAfter),
     `- Sluice: ${gitDescribe(['packages/', 'benchmarks/jdbc'])}; Node ${node.node}; tasks driven in-process (no worker, no converter)`,
     `- Drivers: mysql2 ${mysql2}, pg ${pgVersion}, pg-copy-streams ${copyVersion}; servers: MariaDB from Debian, PostgreSQL 15 (fresh, started by @sluice/testing)`,
-    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode, one transaction per put); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
+    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode with pk.mode none, and upsert mode with pk.mode record_value on id, each into an empty table; one transaction per put); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
     '',
     ...table,
     '',

@@ -2,7 +2,7 @@
  * The configurations of Confluent's JDBC connectors (`JdbcSourceConnectorConfig`,
  * `JdbcSinkConfig`): the same keys and defaults, and parsed forms the tasks work from.
  *
- * Keys Confluent has and Sluice does not act on yet (`*.mapping`, `query.retry.attempts`, `date.timezone`, ...) are defined so
+ * Keys Confluent has and Sluice does not act on yet (`*.mapping`, `query.retry.attempts`, ...) are defined so
  * configs validate, and documented as such in docs/connectors/jdbc.md.
  */
 
@@ -18,6 +18,7 @@ import {
 import { type DatabaseKind, type JdbcUrl, JdbcUrlError, parseJdbcUrl } from './jdbc-url.ts';
 import type { NumericMapping, TimestampGranularity } from './schema-mapping.ts';
 import { DIALECT_NAMES, type QuoteMode } from './sql.ts';
+import { type DbTimeZone, dbTimeZone } from './time-zone.ts';
 
 export const CONNECTION_URL = 'connection.url';
 export const CONNECTION_USER = 'connection.user';
@@ -28,6 +29,7 @@ export const DIALECT_NAME = 'dialect.name';
 export const QUOTE_IDENTIFIERS = 'quote.sql.identifiers';
 export const DB_TIMEZONE = 'db.timezone';
 export const TABLE_TYPES = 'table.types';
+export const DATE_TIMEZONE = 'date.timezone';
 
 export const MODE = 'mode';
 export const INCREMENTING_COLUMN = 'incrementing.column.name';
@@ -51,6 +53,13 @@ export const TOPIC_PREFIX = 'topic.prefix';
 export const NUMERIC_MAPPING = 'numeric.mapping';
 export const NUMERIC_PRECISION_MAPPING = 'numeric.precision.mapping';
 export const TRANSACTION_ISOLATION = 'transaction.isolation.mode';
+export type IsolationMode =
+  | 'DEFAULT'
+  | 'READ_UNCOMMITTED'
+  | 'READ_COMMITTED'
+  | 'REPEATABLE_READ'
+  | 'SERIALIZABLE'
+  | 'SQL_SERVER_SNAPSHOT';
 export const QUERY_RETRY_ATTEMPTS = 'query.retry.attempts';
 
 export const INSERT_MODE = 'insert.mode';
@@ -187,16 +196,23 @@ function defineConnection(def: ConfigDef): ConfigDef {
       defaultValue: 'UTC',
       validator: LambdaValidator.with(
         (name, value) => {
-          if (value !== null && String(value).toUpperCase() !== 'UTC' && String(value) !== 'Z') {
-            throw ConfigError.invalidValue(name, value, 'Sluice reads and writes times in UTC only; use UTC');
+          if (value === null) return;
+          try {
+            dbTimeZone(String(value));
+          } catch {
+            throw ConfigError.invalidValue(
+              name,
+              value,
+              'Invalid time zone identifier: use an IANA name such as UTC, Europe/Paris or America/New_York',
+            );
           }
         },
-        () => 'UTC',
+        () => 'Any valid JDK time zone',
       ),
       importance: 'MEDIUM',
       group: 'Database',
       documentation:
-        'Name of the JDBC timezone used in the connector when querying with time-based criteria.',
+        'Name of the JDBC timezone used in the connector when querying with time-based criteria. Defaults to UTC.',
     })
     .define({
       name: TABLE_TYPES,
@@ -362,7 +378,7 @@ export const SOURCE_CONFIG_DEF: ConfigDef = defineConnection(new ConfigDef())
     importance: 'LOW',
     group: 'Mode',
     documentation:
-      'Mode to control which transaction isolation level is used when running queries against the database.',
+      'Mode to control which transaction isolation level is used when running queries against the database. By default no explicit transaction isolation mode is set. SQL_SERVER_SNAPSHOT will only work against a connector configured to write to Sql Server. Options include: DEFAULT, READ_UNCOMMITTED, READ_COMMITTED, REPEATABLE_READ, SERIALIZABLE, SQL_SERVER_SNAPSHOT.',
   })
   .define({
     name: TIMESTAMP_GRANULARITY,
@@ -427,6 +443,16 @@ export const SOURCE_CONFIG_DEF: ConfigDef = defineConnection(new ConfigDef())
   });
 
 export const SINK_CONFIG_DEF: ConfigDef = defineConnection(new ConfigDef())
+  .define({
+    name: DATE_TIMEZONE,
+    type: 'STRING',
+    defaultValue: 'DB_TIMEZONE',
+    validator: CaseInsensitiveValidString.in('DB_TIMEZONE', 'UTC'),
+    importance: 'MEDIUM',
+    group: 'Data Mapping',
+    documentation:
+      'Name of the timezone that should be used in the connector when inserting DATE values: DB_TIMEZONE (the default) uses db.timezone, UTC writes the date as it is.',
+  })
   .define({
     name: INSERT_MODE,
     type: 'STRING',
@@ -538,6 +564,8 @@ export class ConnectionConfig extends AbstractConfig {
   readonly kind: DatabaseKind;
   readonly quote: QuoteMode;
   readonly tableTypes: string[];
+  /** `db.timezone`, or null for UTC. */
+  readonly timeZone: DbTimeZone | null;
 
   constructor(def: ConfigDef, props: Readonly<Record<string, unknown>>) {
     super(def, props);
@@ -560,6 +588,7 @@ export class ConnectionConfig extends AbstractConfig {
     this.tableTypes = [...(this.getList(TABLE_TYPES) ?? ['TABLE'])]
       .map((t) => t.trim())
       .filter((t) => t !== '');
+    this.timeZone = dbTimeZone(this.getString(DB_TIMEZONE));
   }
 }
 
@@ -584,6 +613,8 @@ export class SourceConfig extends ConnectionConfig {
   readonly topicPrefix: string;
   readonly numericMapping: NumericMapping;
   readonly timestampGranularity: TimestampGranularity;
+  /** `transaction.isolation.mode`, upper case. */
+  readonly isolationMode: IsolationMode;
 
   constructor(props: Readonly<Record<string, unknown>>) {
     super(SOURCE_CONFIG_DEF, props);
@@ -635,6 +666,9 @@ export class SourceConfig extends ConnectionConfig {
     this.timestampGranularity = (this.getString(TIMESTAMP_GRANULARITY) ?? 'connect_logical')
       .trim()
       .toLowerCase() as TimestampGranularity;
+    this.isolationMode = (this.getString(TRANSACTION_ISOLATION) ?? 'DEFAULT')
+      .trim()
+      .toUpperCase() as IsolationMode;
     const problem = sourceCrossCheck(this);
     if (problem !== null) throw new ConfigError(problem.message, { key: problem.key });
   }
@@ -709,9 +743,13 @@ export class SinkConfig extends ConnectionConfig {
   readonly batchSize: number;
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
+  /** The zone DATE values are written in (`date.timezone`), or null for UTC. */
+  readonly dateTimeZone: DbTimeZone | null;
 
   constructor(props: Readonly<Record<string, unknown>>) {
     super(SINK_CONFIG_DEF, props);
+    this.dateTimeZone =
+      (this.getString(DATE_TIMEZONE) ?? 'DB_TIMEZONE').trim().toUpperCase() === 'UTC' ? null : this.timeZone;
     this.insertMode = this.getString(INSERT_MODE)!.trim().toLowerCase() as InsertMode;
     this.pkMode = this.getString(PK_MODE)!.trim().toLowerCase() as PkMode;
     this.pkFields = nonEmpty(this.getList(PK_FIELDS));

@@ -6,9 +6,10 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigValue } from '@sluice/api';
-import type { ConnectionConfig } from './config.ts';
+import type { ConnectionConfig, IsolationMode } from './config.ts';
 import { type Database, openDatabase } from './database.ts';
 import { redactUrl } from './jdbc-url.ts';
+import { jdbcLogger } from './log.ts';
 
 /** The driver's message (with its SQL state / error code), the password masked wherever it appears. */
 export function describeDbError(err: unknown, password: string | null = null): string {
@@ -76,5 +77,24 @@ export async function validateConnection(
     else urlValue?.addErrorMessage(`Could not connect to ${redactUrl(config.rawUrl)}: ${message}`);
   } finally {
     await db?.close().catch(() => {});
+  }
+}
+
+/**
+ * Gives the connection's session the `transaction.isolation.mode` level, as Confluent's dialects
+ * do on the source's connection: DEFAULT leaves the database's own; a level the database does not
+ * support (or a failure) is logged, and the queries run at the default level.
+ */
+export async function applyIsolationMode(db: Database, mode: IsolationMode): Promise<void> {
+  if (mode === 'DEFAULT') return;
+  const sql = db.dialect.isolationStatement(mode);
+  try {
+    if (sql === null) throw new Error('Transaction Isolation level not supported by database');
+    await db.execute(sql);
+  } catch (err) {
+    jdbcLogger().warn(
+      'io.confluent.connect.jdbc.dialect.GenericDatabaseDialect',
+      `Unable to set transaction.isolation.mode: ${mode}. No transaction isolation mode will be set for the queries: ${describeDbError(err)}`,
+    );
   }
 }

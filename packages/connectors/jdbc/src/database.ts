@@ -8,8 +8,10 @@
  * every date/time type as text, binary as Uint8Array, booleans as boolean (PostgreSQL) or number.
  */
 
+import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FieldPacket, Connection as MySqlConnection } from 'mysql2';
 import pg from 'pg';
 import type { JdbcUrl } from './jdbc-url.ts';
@@ -33,6 +35,7 @@ export type SqlType =
   | 'DATE'
   | 'TIME'
   | 'TIMESTAMP'
+  | 'ARRAY'
   | 'OTHER';
 
 export interface ColumnMeta {
@@ -48,6 +51,11 @@ export interface ColumnMeta {
   nullable: boolean | null;
   /** An auto-increment / serial / identity column (JDBC's `isAutoIncrement`). */
   autoIncrement?: boolean;
+  /**
+   * A date/time type that holds an instant (MySQL TIMESTAMP, PostgreSQL TIMESTAMP WITH TIME
+   * ZONE): read as UTC (the sessions' zone) whatever `db.timezone` says.
+   */
+  instant?: boolean;
 }
 
 /** A column of an existing table, as the sink sees it. */
@@ -81,13 +89,19 @@ export interface Database {
   /** Runs a statement; the number of rows it changed. */
   execute(sql: string, params?: readonly unknown[]): Promise<number>;
   stream(sql: string, params: readonly unknown[], fetchSize: number): Promise<QueryStream>;
-  /** PostgreSQL only: runs `COPY ... FROM STDIN` with this text-format data. */
-  copyIn?(sql: string, data: string): Promise<void>;
+  /**
+   * PostgreSQL only: runs `COPY ... FROM STDIN` with this text-format data, sent piece by piece as
+   * the iterable yields it (so the server parses while the rest is produced).
+   */
+  copyIn?(sql: string, data: Iterable<string>): Promise<void>;
   /**
    * MySQL/MariaDB only: runs `LOAD DATA LOCAL INFILE` (the statement, naming the file 'stream')
-   * with this data as the file; the rows it inserted and the warnings it raised.
+   * with this data as the file, streamed as the iterable yields it; the rows it inserted and the
+   * warnings it raised.
    */
-  loadData?(sql: string, data: string): Promise<{ affectedRows: number; warnings: number }>;
+  loadData?(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }>;
+  /** PostgreSQL: whether begin() has opened a transaction that is not finished. */
+  readonly inTransaction?: boolean;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -102,6 +116,17 @@ export interface Database {
   /** The database's current time (UTC) as `YYYY-MM-DD HH:MM:SS.ffffff`. */
   currentTime(): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * Whether a column type (as {@link Database.describeTable} names it) holds an instant rather than
+ * a wall-clock time: MySQL TIMESTAMP, PostgreSQL TIMESTAMP/TIME WITH TIME ZONE.
+ */
+export function isInstantType(kind: Dialect['kind'], typeName: string): boolean {
+  const t = typeName.toLowerCase();
+  if (kind === 'mysql') return t.startsWith('timestamp');
+  if (kind === 'postgresql') return t.includes('with time zone');
+  return false;
 }
 
 /** Opens a connection of the kind the URL names. */
@@ -234,6 +259,7 @@ export function mysqlColumn(field: FieldPacket): ColumnMeta {
     scale,
     nullable: (flags & NOT_NULL_FLAG) === 0,
     autoIncrement: (flags & AUTO_INCREMENT_FLAG) !== 0,
+    instant: code === MY.TIMESTAMP,
   };
 }
 
@@ -402,11 +428,14 @@ class MySqlDatabase implements Database {
     };
   }
 
-  loadData(sql: string, data: string): Promise<{ affectedRows: number; warnings: number }> {
+  loadData(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }> {
     return new Promise((resolve, reject) => {
       this.#alive();
+      const buffers = function* (): Generator<Buffer> {
+        for (const piece of data) yield Buffer.from(piece);
+      };
       this.#conn.query(
-        { sql, infileStreamFactory: () => Readable.from([Buffer.from(data)]) } as never,
+        { sql, infileStreamFactory: () => Readable.from(buffers()) } as never,
         (err: Error | null, result: unknown) => {
           if (err) reject(err);
           else {
@@ -526,10 +555,14 @@ function pgColumnType(oid: number, typmod: number): Omit<ColumnMeta, 'name' | 'n
       return { ...base, type: 'DATE', typeName: 'date' };
     case PG.TIME:
     case PG.TIMETZ:
-      return { ...base, type: 'TIME', typeName: oid === PG.TIME ? 'time' : 'timetz' };
+      return oid === PG.TIME
+        ? { ...base, type: 'TIME', typeName: 'time' }
+        : { ...base, type: 'TIME', typeName: 'timetz', instant: true };
     case PG.TIMESTAMP:
     case PG.TIMESTAMPTZ:
-      return { ...base, type: 'TIMESTAMP', typeName: oid === PG.TIMESTAMP ? 'timestamp' : 'timestamptz' };
+      return oid === PG.TIMESTAMP
+        ? { ...base, type: 'TIMESTAMP', typeName: 'timestamp' }
+        : { ...base, type: 'TIMESTAMP', typeName: 'timestamptz', instant: true };
     case PG.BYTEA:
       return { ...base, type: 'BINARY', typeName: 'bytea' };
     case PG.TEXT:
@@ -625,7 +658,6 @@ class PostgresDatabase implements Database {
     const client = this.#client;
     let buffer: unknown[][] = [];
     let oids: number[] = [];
-    let exhausted = false;
     let closed = false;
     // Only the columns whose text form is not the raw form are converted, in place.
     const convertRows = (rows: unknown[][]): unknown[][] => {
@@ -637,18 +669,23 @@ class PostgresDatabase implements Database {
       }
       return rows;
     };
-    const fetch = async (): Promise<void> => {
-      const r = await client.query({ text: `FETCH ${fetchSize} FROM ${cursor}`, rowMode: 'array' });
+    // The next FETCH is sent as soon as a batch arrives, so the server reads it while this batch
+    // is converted and handed out (a failure surfaces when that batch is awaited).
+    let pending: Promise<pg.QueryResult> | null = null;
+    const request = (): Promise<pg.QueryResult> => {
+      const next = client.query({ text: `FETCH ${fetchSize} FROM ${cursor}`, rowMode: 'array' });
+      next.catch(() => {});
+      return next;
+    };
+    const take = (r: pg.QueryResult): void => {
       oids = r.fields.map((f) => f.dataTypeID);
+      if (r.rows.length === fetchSize) pending = request();
       buffer = convertRows(r.rows as unknown[][]);
-      if (r.rows.length < fetchSize) exhausted = true;
     };
     try {
       await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params as unknown[]);
-      const first = await client.query({ text: `FETCH ${fetchSize} FROM ${cursor}`, rowMode: 'array' });
-      oids = first.fields.map((f) => f.dataTypeID);
-      buffer = convertRows(first.rows as unknown[][]);
-      if (first.rows.length < fetchSize) exhausted = true;
+      const first = await request();
+      take(first);
       const columns = await this.#describeFields(first.fields);
       let index = 0;
       return {
@@ -656,8 +693,10 @@ class PostgresDatabase implements Database {
         async read(max) {
           if (closed) return [];
           if (index >= buffer.length) {
-            if (exhausted) return [];
-            await fetch();
+            if (pending === null) return [];
+            const next = pending;
+            pending = null;
+            take(await next);
             index = 0;
           }
           if (index === 0 && buffer.length <= max) {
@@ -671,6 +710,8 @@ class PostgresDatabase implements Database {
         async close() {
           if (closed) return;
           closed = true;
+          if (pending !== null) await pending.catch(() => {});
+          pending = null;
           await client.query(`CLOSE ${cursor}`).catch(() => {});
           if (ownTransaction) await client.query('COMMIT').catch(() => {});
         },
@@ -681,16 +722,19 @@ class PostgresDatabase implements Database {
     }
   }
 
-  async copyIn(sql: string, data: string): Promise<void> {
+  async copyIn(sql: string, data: Iterable<string>): Promise<void> {
     const { from } = require('pg-copy-streams') as {
       from: (text: string) => pg.Submittable & NodeJS.WritableStream;
     };
     const stream = this.#client.query(from(sql)) as unknown as NodeJS.WritableStream;
-    await new Promise<void>((resolve, reject) => {
-      stream.once('error', reject);
-      stream.once('finish', resolve);
-      stream.end(data);
-    });
+    const done = finished(stream);
+    done.catch(() => {}); // awaited below
+    // Each piece goes to the socket as soon as it is made (the server parses it meanwhile).
+    for (const piece of data) {
+      if (!stream.write(piece)) await Promise.race([once(stream, 'drain'), done]);
+    }
+    stream.end();
+    await done;
   }
 
   async #describeFields(fields: pg.FieldDef[]): Promise<ColumnMeta[]> {
@@ -712,15 +756,36 @@ class PostgresDatabase implements Database {
         if (row.serial === 't') serial.add(`${row.rel}:${row.num}`);
       }
     }
+    // Types the source does not map are named from the catalog (`_int4`, `point`), arrays told
+    // apart (pgjdbc reports them as java.sql.Types.ARRAY), for the warning that leaves them out.
+    const unknown = [...new Set(fields.map((f) => f.dataTypeID))].filter(
+      (oid) => pgColumnType(oid, -1).type === 'OTHER',
+    );
+    const catalogTypes = new Map<number, { name: string; array: boolean }>();
+    if (unknown.length > 0) {
+      const r = await this.#client.query(
+        'SELECT oid::int8::text AS oid, typname, typcategory FROM pg_catalog.pg_type WHERE oid = ANY($1::oid[])',
+        [unknown],
+      );
+      for (const row of r.rows as Array<{ oid: string; typname: string; typcategory: string }>) {
+        catalogTypes.set(Number(row.oid), { name: row.typname, array: row.typcategory === 'A' });
+      }
+    }
     return fields.map((f) => {
       const known = notNull.get(`${f.tableID}:${f.columnID}`);
+      const catalog = catalogTypes.get(f.dataTypeID);
       return {
         name: f.name,
         ...pgColumnType(f.dataTypeID, f.dataTypeModifier),
+        ...(catalog === undefined ? {} : { type: catalog.array ? 'ARRAY' : 'OTHER', typeName: catalog.name }),
         nullable: known === undefined ? null : !known,
         autoIncrement: serial.has(`${f.tableID}:${f.columnID}`),
       };
     });
+  }
+
+  get inTransaction(): boolean {
+    return this.#inTransaction;
   }
 
   async begin(): Promise<void> {

@@ -24,6 +24,34 @@ export interface FieldsMetadata {
   valueValues(record: SinkRecord): unknown[];
 }
 
+/**
+ * Reads these fields of a record's Struct (its key or value) in this order, defaults applied as
+ * Struct.get does: by position when the Struct has the schema the columns were taken from (the
+ * usual case: no lookup by name per value), else by name.
+ */
+function structReader(
+  schema: Schema,
+  names: readonly string[],
+  part: (record: SinkRecord) => unknown,
+): (record: SinkRecord) => unknown[] {
+  const fields = names.map((n) => schema.field(n)!);
+  const indexes = fields.map((f) => f.index);
+  const defaults = fields.map((f) => f.schema.defaultValue ?? null);
+  const count = names.length;
+  return (record) => {
+    const struct = part(record);
+    if (!(struct instanceof Struct)) return names.map(() => null);
+    if (struct.schema !== schema) return names.map((n) => struct.get(n));
+    const raw = struct.rawValues();
+    const out: unknown[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const v = raw[indexes[i]!];
+      out[i] = v === null || v === undefined ? defaults[i] : v;
+    }
+    return out;
+  };
+}
+
 function isStructSchema(schema: Schema | null): schema is Schema {
   return schema !== null && schema.type === 'STRUCT';
 }
@@ -74,7 +102,7 @@ export function fieldsMetadata(
           }
           keys.push({ name, schema: field.schema, key: true });
         }
-        keyValues = (r) => fields.map((n) => (r.key instanceof Struct ? r.key.get(n) : null));
+        keyValues = structReader(keySchema, fields, (r) => r.key);
       } else {
         if (pkFields.length !== 1) {
           throw new ConnectError(
@@ -100,7 +128,7 @@ export function fieldsMetadata(
         }
         keys.push({ name, schema: field.schema, key: true });
       }
-      keyValues = (r) => fields.map((n) => (r.value instanceof Struct ? r.value.get(n) : null));
+      keyValues = structReader(valueSchema, fields, (r) => r.value);
       break;
     }
   }
@@ -125,6 +153,8 @@ export function fieldsMetadata(
     keys,
     values,
     keyValues,
-    valueValues: (r) => valueNames.map((n) => (r.value instanceof Struct ? r.value.get(n) : null)),
+    valueValues: isStructSchema(valueSchema)
+      ? structReader(valueSchema, valueNames, (r) => r.value)
+      : () => [],
   };
 }

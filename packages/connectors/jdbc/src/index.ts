@@ -11,7 +11,6 @@ export type { DatabaseKind, JdbcUrl } from './jdbc-url.ts';
 export { JdbcUrlError, parseJdbcUrl, redactUrl } from './jdbc-url.ts';
 export { type JdbcLogger, setJdbcLogger } from './log.ts';
 export { mapColumn, mapRow, parseTimestamp } from './schema-mapping.ts';
-export { pgArrayLiteral } from './sink-writer.ts';
 export { describeSelection, groupPartitions, selectTables } from './source-connector.ts';
 export { dialectFor, qualifiedName, type TableId } from './sql.ts';
 export { offsetMap, readOffset, sourcePartition } from './table-querier.ts';

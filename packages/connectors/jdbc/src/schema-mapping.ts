@@ -20,6 +20,7 @@ import {
   Timestamp,
 } from '@sluice/api';
 import type { ColumnMeta } from './database.ts';
+import type { DbTimeZone } from './time-zone.ts';
 
 export type NumericMapping = 'none' | 'best_fit' | 'best_fit_eager_double' | 'precision_only';
 
@@ -98,6 +99,26 @@ export function parseTimestamp(raw: unknown): TimestampValue {
     ms -= sign * offset * 60_000;
   }
   return { ms: ms + Math.floor(nanos / 1_000_000), nanos };
+}
+
+/** Text that ends in a zone (`Z`, `+02`, `-05:30`) after its time of day. */
+const ZONE_SUFFIX = /(?:Z|[+-]\d\d(?::?\d\d)?)\s*$/;
+
+/**
+ * A timestamp read in `db.timezone` (null: UTC): text without a zone of its own is the zone's
+ * wall-clock time; text with a zone, and numbers or Dates, are instants already.
+ */
+export function parseZonedTimestamp(raw: unknown, zone: DbTimeZone | null): TimestampValue {
+  const value = parseTimestamp(raw);
+  if (zone === null || typeof raw !== 'string' || (raw.length > 19 && ZONE_SUFFIX.test(raw.slice(19)))) {
+    return value;
+  }
+  return { ms: zone.toEpoch(value.ms), nanos: value.nanos };
+}
+
+/** An instant as the wall-clock time of `db.timezone` (null: UTC), for query parameters. */
+export function wallTimestamp(value: TimestampValue, zone: DbTimeZone | null): TimestampValue {
+  return zone === null ? value : { ms: zone.toWall(value.ms), nanos: value.nanos };
 }
 
 let cachedDay = '';
@@ -273,7 +294,12 @@ export function mapColumn(
   numericMapping: NumericMapping,
   where: string,
   granularity: TimestampGranularity = 'connect_logical',
+  dbZone: DbTimeZone | null = null,
 ): ColumnMapping | null {
+  // Date/time types that hold an instant are read as such; DATE is always read in UTC (as
+  // Confluent does since CC-11507: Connect's Date must be a UTC midnight).
+  const zone = column.instant === true ? null : dbZone;
+  const timestamp = (v: unknown): TimestampValue => parseZonedTimestamp(v, zone);
   const optional = column.nullable !== false;
   const opt = (b: SchemaBuilder): Schema => (optional ? b.optional() : b).build();
   const make = (schema: Schema, convert: (raw: unknown) => unknown): ColumnMapping => ({
@@ -332,20 +358,21 @@ export function mapColumn(
     case 'DATE':
       return make(opt(ConnectDate.builder()), parseDate);
     case 'TIME':
-      return make(opt(Time.builder()), parseTime);
+      return zone === null
+        ? make(opt(Time.builder()), parseTime)
+        : make(opt(Time.builder()), (v) => new Date(zone.timeToEpoch(parseTime(v).getTime())));
     case 'TIMESTAMP':
       switch (granularity) {
         case 'nanos_long':
-          return make(opt(SchemaBuilder.int64()), (v) => epochNanos(parseTimestamp(v)));
+          return make(opt(SchemaBuilder.int64()), (v) => epochNanos(timestamp(v)));
         case 'nanos_string':
-          return make(opt(SchemaBuilder.string()), (v) => String(epochNanos(parseTimestamp(v))));
+          return make(opt(SchemaBuilder.string()), (v) => String(epochNanos(timestamp(v))));
         case 'nanos_iso_datetime_string':
-          return make(opt(SchemaBuilder.string()), (v) =>
-            formatTimestamp(parseTimestamp(v), 9).replace(' ', 'T'),
-          );
+          return make(opt(SchemaBuilder.string()), (v) => formatTimestamp(timestamp(v), 9).replace(' ', 'T'));
         default:
-          return make(opt(Timestamp.builder()), (v) => new Date(parseTimestamp(v).ms));
+          return make(opt(Timestamp.builder()), (v) => new Date(timestamp(v).ms));
       }
+    case 'ARRAY':
     case 'OTHER':
       return null;
   }
@@ -358,13 +385,14 @@ export function mapRow(
   numericMapping: NumericMapping,
   where: string,
   granularity: TimestampGranularity = 'connect_logical',
+  zone: DbTimeZone | null = null,
 ): RowMapping {
   const builder = SchemaBuilder.struct();
   if (schemaName !== null) builder.name(schemaName);
   const mapped: ColumnMapping[] = [];
   const skipped: ColumnMeta[] = [];
   columns.forEach((column, index) => {
-    const m = mapColumn(column, index, numericMapping, where, granularity);
+    const m = mapColumn(column, index, numericMapping, where, granularity, zone);
     if (m === null) {
       skipped.push(column);
       return;

@@ -9,9 +9,10 @@
 
 import { BigDecimal, ConnectError, DataError, type Schema, type SinkRecord, schemaEquals } from '@sluice/api';
 import { AUTO_CREATE, AUTO_EVOLVE, type SinkConfig } from './config.ts';
-import type { Database, TableColumn } from './database.ts';
+import { type Database, isInstantType, type TableColumn } from './database.ts';
 import { type FieldsMetadata, fieldsMetadata, type SinkColumn } from './fields-metadata.ts';
 import { qualifiedName, type TableId } from './sql.ts';
+import type { DbTimeZone } from './time-zone.ts';
 
 /** `db.table` / `schema.table` / `table` as a table id of this kind of database. */
 export function parseTableName(name: string, kind: Database['dialect']['kind']): TableId {
@@ -39,16 +40,17 @@ export class BulkLoadFellBack extends Error {
   override name = 'BulkLoadFellBack';
 }
 
-/** A Connect value as a driver parameter for a column of this schema. */
-export function bindValue(
-  value: unknown,
-  schema: Schema,
-  db: Database,
-  column: string,
-  table: string,
-): unknown {
-  return binder(schema, db, column, table)(value);
+/**
+ * Time zones of a column's date/time values: `zone` for TIMESTAMP and TIME (`db.timezone`),
+ * `dateZone` for DATE (`date.timezone`); null means UTC. A column that holds instants (MySQL
+ * TIMESTAMP, PostgreSQL TIMESTAMP WITH TIME ZONE) is written in UTC, the session's zone.
+ */
+export interface BindZones {
+  zone: DbTimeZone | null;
+  dateZone: DbTimeZone | null;
 }
+
+const UTC_ZONES: BindZones = { zone: null, dateZone: null };
 
 export type Binder = (value: unknown) => unknown;
 
@@ -59,18 +61,28 @@ const isoDate = (d: Date): string =>
 
 /**
  * The converter of a column's Connect values to driver parameters, chosen once per column and
- * schema rather than per value (null stays null).
+ * schema rather than per value (null stays null). Dates and times are written as the wall-clock
+ * time of their zone (as Confluent binds them with a Calendar of `db.timezone`).
  */
-export function binder(schema: Schema, db: Database, column: string, table: string): Binder {
+export function binder(
+  schema: Schema,
+  db: Database,
+  column: string,
+  table: string,
+  zones: BindZones = UTC_ZONES,
+): Binder {
+  const { zone, dateZone } = zones;
   switch (schema.name) {
     case 'org.apache.kafka.connect.data.Decimal':
       return (v) => (v == null ? null : (v as BigDecimal).toPlainString());
     case 'org.apache.kafka.connect.data.Date':
-      return (v) => (v == null ? null : isoDate(v as Date));
+      return dateZone === null
+        ? (v) => (v == null ? null : isoDate(v as Date))
+        : (v) => (v == null ? null : isoDate(new Date(dateZone.toWall((v as Date).getTime()))));
     case 'org.apache.kafka.connect.data.Time':
       return (v) => {
         if (v == null) return null;
-        const d = v as Date;
+        const d = zone === null ? (v as Date) : new Date(zone.timeToWall((v as Date).getTime()));
         return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
       };
     case 'org.apache.kafka.connect.data.Timestamp': {
@@ -79,11 +91,11 @@ export function binder(schema: Schema, db: Database, column: string, table: stri
       let prefix = '';
       return (v) => {
         if (v == null) return null;
-        const ms = (v as Date).getTime();
+        const ms = zone === null ? (v as Date).getTime() : zone.toWall((v as Date).getTime());
         const d = Math.floor(ms / 86_400_000);
         if (d !== day) {
           day = d;
-          prefix = `${(v as Date).toISOString().slice(0, 10)} `;
+          prefix = `${new Date(ms).toISOString().slice(0, 10)} `;
         }
         let t = ms - d * 86_400_000;
         const milli = t % 1000;
@@ -149,6 +161,12 @@ export class SinkWriter {
   #noLoadData = false;
   /** Whether the current write may bulk-load (see write). */
   #bulkLoad = true;
+  /** PostgreSQL upserts: the staging table's name per destination table and column list. */
+  readonly #stagingNames = new Map<string, string>();
+  /** The staging tables each connection has (they live as long as its session). */
+  readonly #stagingCreated = new WeakMap<Database, Set<string>>();
+  /** Staging tables filled earlier in the current write (emptied before their next use). */
+  readonly #stagingUsed = new Set<string>();
 
   constructor(config: SinkConfig) {
     this.#config = config;
@@ -183,15 +201,27 @@ export class SinkWriter {
       schemas.push(record.valueSchema!);
       seen.set(name, schemas);
       const state = this.#state(name, db);
-      const fields = fieldsMetadata(
-        name,
-        this.#config.pkMode,
-        this.#config.pkFields,
-        this.#config.fieldsWhitelist,
-        record,
-      );
+      const fields = this.#fieldsOf(name, record);
       await this.#ensureTable(state, fields, db);
+      if (
+        this.#config.insertMode === 'upsert' &&
+        db.dialect.kind === 'postgresql' &&
+        db.copyIn !== undefined
+      ) {
+        // Created here, outside the put's transaction, so a rollback does not take it away.
+        const columns = [...fields.keys, ...fields.values];
+        if (pgCopyable(state, columns)) await this.#staging(state, this.#columnList(columns, db), db);
+      }
     }
+  }
+
+  #columnList(columns: readonly SinkColumn[], db: Database): string {
+    return columns.map((col) => db.dialect.quote(col.name, this.#config.quote)).join(',');
+  }
+
+  /** The key and value columns of a record bound for this table (as Confluent's FieldsMetadata). */
+  #fieldsOf(table: string, record: SinkRecord, whitelist = this.#config.fieldsWhitelist): FieldsMetadata {
+    return fieldsMetadata(table, this.#config.pkMode, this.#config.pkFields, whitelist, record);
   }
 
   async #ensureTable(state: TableState, fields: FieldsMetadata, db: Database): Promise<void> {
@@ -248,6 +278,7 @@ export class SinkWriter {
    */
   async write(records: readonly SinkRecord[], db: Database, bulkLoad = true): Promise<void> {
     this.#bulkLoad = bulkLoad;
+    this.#stagingUsed.clear();
     const buffers = new Map<string, TableBuffer>();
     const names = new Map<string, string>();
     for (const record of records) {
@@ -272,28 +303,16 @@ export class SinkWriter {
         if (tombstone) {
           if (buffer.fields === null) {
             // A delete before any row: only the key columns matter.
-            buffer.fields = fieldsMetadata(name, this.#config.pkMode, this.#config.pkFields, [], record);
+            buffer.fields = this.#fieldsOf(name, record, []);
             buffer.keySchema = record.keySchema;
           }
         } else {
-          buffer.fields = fieldsMetadata(
-            name,
-            this.#config.pkMode,
-            this.#config.pkFields,
-            this.#config.fieldsWhitelist,
-            record,
-          );
+          buffer.fields = this.#fieldsOf(name, record);
           buffer.valueSchema = record.valueSchema;
           buffer.keySchema = record.keySchema;
         }
       } else if (!tombstone && buffer.valueSchema === null) {
-        buffer.fields = fieldsMetadata(
-          name,
-          this.#config.pkMode,
-          this.#config.pkFields,
-          this.#config.fieldsWhitelist,
-          record,
-        );
+        buffer.fields = this.#fieldsOf(name, record);
         buffer.valueSchema = record.valueSchema;
       }
       if (tombstone) buffer.deletes.push(record);
@@ -329,8 +348,12 @@ export class SinkWriter {
     const name = qualifiedName(state.id);
     const keyCols = fields.keys;
     const valCols = fields.values;
-    const keyBinders = keyCols.map((col) => binder(col.schema, db, col.name, name));
-    const valBinders = valCols.map((col) => binder(col.schema, db, col.name, name));
+    const keyBinders = keyCols.map((col) =>
+      binder(col.schema, db, col.name, name, this.#zones(state, col, db)),
+    );
+    const valBinders = valCols.map((col) =>
+      binder(col.schema, db, col.name, name, this.#zones(state, col, db)),
+    );
     const bindRow = (binders: Binder[], values: unknown[], out: unknown[]): void => {
       for (let i = 0; i < binders.length; i++) out.push(binders[i]!(values[i]));
     };
@@ -359,26 +382,36 @@ export class SinkWriter {
       if (byKey.size !== rows.length) batch = [...byKey.values()];
     }
     const allCols = [...keyCols, ...valCols];
-    const arrayTypes = d.kind === 'postgresql' ? pgArrayTypes(state, allCols) : null;
-    if (arrayTypes !== null && c.insertMode === 'insert' && db.copyIn !== undefined) {
-      // PostgreSQL insert mode: COPY ... FROM STDIN in the put's transaction (a duplicate key or a
-      // bad value fails the COPY, and so the put, as the INSERT would).
-      const sql = `COPY ${state.sql}(${allCols.map((col) => d.quote(col.name, c.quote)).join(',')}) FROM STDIN`;
-      const binders = [...keyBinders, ...valBinders];
+    const binders = [...keyBinders, ...valBinders];
+    const columnList = this.#columnList(allCols, db);
+    if (d.kind === 'postgresql' && db.copyIn !== undefined && pgCopyable(state, allCols)) {
+      // PostgreSQL: COPY ... FROM STDIN in the put's transaction. Insert mode copies into the
+      // table (a duplicate key or a bad value fails the COPY, and so the put, as the INSERT
+      // would); upsert mode copies into a temporary staging table and moves the rows over with
+      // INSERT ... SELECT ... ON CONFLICT.
+      const encoders = allCols.map((col, i) => textEncoder(PG_COPY, col.schema, binders[i]!));
+      const encode = (record: SinkRecord): string =>
+        textRow(encoders, keyCols.length, fields.keyValues(record), fields.valueValues(record));
+      const staging = c.insertMode === 'upsert' ? await this.#staging(state, columnList, db) : null;
+      if (staging !== null) {
+        // Emptied at commit (ON COMMIT DELETE ROWS); within a put, before it is filled again.
+        if (this.#stagingUsed.has(staging)) await db.execute(`DELETE FROM ${staging}`);
+        this.#stagingUsed.add(staging);
+      }
       for (let start = 0; start < batch.length; start += c.batchSize) {
-        const end = Math.min(batch.length, start + c.batchSize);
-        // Lines joined once (a string grown by += is a rope that is slow to write out).
-        const lines: string[] = new Array(end - start);
-        for (let r = start; r < end; r++) {
-          const record = batch[r]!;
-          lines[r - start] = pgCopyRow(
-            binders,
-            keyCols.length,
-            fields.keyValues(record),
-            fields.valueValues(record),
-          );
-        }
-        await db.copyIn(sql, lines.join(''));
+        const chunks = new TextChunks(batch, start, Math.min(batch.length, start + c.batchSize), encode);
+        await db.copyIn(`COPY ${staging ?? state.sql}(${columnList}) FROM STDIN`, chunks);
+        chunks.rethrow();
+      }
+      if (staging !== null) {
+        // The batch holds each key once (see above), so one statement moves it all.
+        await db.execute(
+          `INSERT INTO ${state.sql}(${columnList}) SELECT ${columnList} FROM ${staging} ${d.upsertClause(
+            keyCols.map((k) => k.name),
+            valCols.map((v) => v.name),
+            c.quote,
+          )}`,
+        );
       }
       return;
     }
@@ -390,34 +423,27 @@ export class SinkWriter {
       !this.#noLoadData &&
       allCols.every((col) => col.schema.type !== 'BYTES' || col.schema.name === DECIMAL)
     ) {
-      // MySQL/MariaDB insert mode: LOAD DATA LOCAL INFILE from memory. LOCAL turns a duplicate
-      // key or a bad value into a skipped row and a warning: then BulkLoadFellBack makes the
-      // task roll the put back and write it again as INSERTs, which fail (or warn) exactly as
+      // MySQL/MariaDB insert mode: LOAD DATA LOCAL INFILE, streamed from memory. LOCAL turns a
+      // duplicate key or a bad value into a skipped row and a warning: then BulkLoadFellBack makes
+      // the task roll the put back and write it again as INSERTs, which fail (or warn) exactly as
       // Confluent's do.
-      const binders = [...keyBinders, ...valBinders];
-      const sql = `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${state.sql} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${allCols.map((col) => d.quote(col.name, c.quote)).join(',')})`;
+      const encoders = allCols.map((col, i) => textEncoder(MYSQL_LOAD, col.schema, binders[i]!));
+      const encode = (record: SinkRecord): string =>
+        textRow(encoders, keyCols.length, fields.keyValues(record), fields.valueValues(record));
+      const sql = `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${state.sql} CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columnList})`;
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const end = Math.min(batch.length, start + c.batchSize);
-        const lines: string[] = new Array(end - start);
-        for (let r = start; r < end; r++) {
-          const record = batch[r]!;
-          lines[r - start] = mysqlLoadRow(
-            binders,
-            keyCols.length,
-            fields.keyValues(record),
-            fields.valueValues(record),
-          );
-        }
-        const text = lines.join('');
+        const chunks = new TextChunks(batch, start, end, encode);
         let result: { affectedRows: number; warnings: number };
         try {
-          result = await db.loadData(sql, text);
+          result = await db.loadData(sql, chunks);
         } catch (err) {
           if (!isLocalInfileRefused(err)) throw err;
           // The server does not allow LOAD DATA LOCAL: INSERT from now on.
           this.#noLoadData = true;
           throw new BulkLoadFellBack('the server refuses LOAD DATA LOCAL INFILE');
         }
+        chunks.rethrow();
         if (result.affectedRows !== end - start || result.warnings !== 0) {
           throw new BulkLoadFellBack(
             `LOAD DATA inserted ${result.affectedRows} of ${end - start} rows with ${result.warnings} warning(s)`,
@@ -425,35 +451,6 @@ export class SinkWriter {
         }
         if (end === batch.length) return;
       }
-    }
-    if (arrayTypes !== null) {
-      // PostgreSQL: one array parameter per column and INSERT ... SELECT FROM unnest(...), which
-      // the server parses and plans far faster than thousands of VALUES placeholders.
-      const sql = pgUnnestStatement(
-        d,
-        state.sql,
-        allCols.map((col) => col.name),
-        arrayTypes,
-        c.insertMode === 'upsert' ? keyCols.map((k) => k.name) : null,
-        valCols.map((v) => v.name),
-        c.quote,
-      );
-      for (let start = 0; start < batch.length; start += c.batchSize) {
-        const chunk = batch.slice(start, start + c.batchSize);
-        const arrays: unknown[][] = allCols.map(() => new Array<unknown>(chunk.length));
-        for (let r = 0; r < chunk.length; r++) {
-          const record = chunk[r]!;
-          const keys = fields.keyValues(record);
-          const values = fields.valueValues(record);
-          for (let i = 0; i < keyCols.length; i++) arrays[i]![r] = keyBinders[i]!(keys[i]);
-          for (let i = 0; i < valCols.length; i++) arrays[keyCols.length + i]![r] = valBinders[i]!(values[i]);
-        }
-        await db.execute(
-          sql,
-          arrays.map((values, i) => pgArrayLiteral(values, allCols[i]!.schema)),
-        );
-      }
-      return;
     }
     const perStatement = Math.max(1, Math.min(c.batchSize, Math.floor(d.maxParams / columnCount)));
     for (let start = 0; start < batch.length; start += perStatement) {
@@ -482,6 +479,44 @@ export class SinkWriter {
     }
   }
 
+  /** The zones a column's date/time values are written in (UTC for columns holding instants). */
+  #zones(state: TableState, col: SinkColumn, db: Database): BindZones {
+    const c = this.#config;
+    if (c.timeZone === null && c.dateTimeZone === null) return UTC_ZONES;
+    const found =
+      state.columns?.find((t) => t.name === col.name) ??
+      state.columns?.find((t) => t.name.toLowerCase() === col.name.toLowerCase());
+    if (found !== undefined && isInstantType(db.dialect.kind, found.typeName)) return UTC_ZONES;
+    return { zone: c.timeZone, dateZone: c.dateTimeZone };
+  }
+
+  /**
+   * The connection's temporary staging table for upserts of these columns into this table,
+   * created (empty, with the table's column types) when the session does not have it yet.
+   */
+  async #staging(state: TableState, columnList: string, db: Database): Promise<string> {
+    const key = `${state.sql}(${columnList})`;
+    let name = this.#stagingNames.get(key);
+    if (name === undefined) {
+      name = db.dialect.quote(`sluice_stage_${this.#stagingNames.size + 1}`);
+      this.#stagingNames.set(key, name);
+    }
+    let created = this.#stagingCreated.get(db);
+    if (created === undefined) {
+      created = new Set<string>();
+      this.#stagingCreated.set(db, created);
+    }
+    if (!created.has(name)) {
+      await db.execute(
+        `CREATE TEMPORARY TABLE IF NOT EXISTS ${name} ON COMMIT DELETE ROWS AS SELECT ${columnList} FROM ${state.sql} WITH NO DATA`,
+      );
+      // Outside a transaction (prepare) it stays for the session; inside one it may be rolled
+      // back with the put, so it is created again (IF NOT EXISTS) on the next use.
+      if (db.inTransaction !== true) created.add(name);
+    }
+    return name;
+  }
+
   async #writeDeletes(
     state: TableState,
     fields: FieldsMetadata,
@@ -496,43 +531,112 @@ export class SinkWriter {
       keyCols.map((k) => k.name),
       this.#config.quote,
     );
+    const binders = keyCols.map((col) => binder(col.schema, db, col.name, name, this.#zones(state, col, db)));
     for (const record of deletes) {
       const values = fields.keyValues(record);
       await db.execute(
         sql,
-        values.map((v, i) => bindValue(v, keyCols[i]!.schema, db, keyCols[i]!.name, name)),
+        values.map((v, i) => binders[i]!(v)),
       );
     }
   }
 }
 
-const LOAD_ESCAPE = /[\\\n\r\t\0]/;
+/**
+ * A bulk loader's text format (MySQL's LOAD DATA default, PostgreSQL's COPY text): fields
+ * separated by tabs, rows ended by a newline, `\\N` for null, these characters backslash-escaped.
+ */
+interface TextFormat {
+  /** Matches a text that needs escaping. */
+  readonly special: RegExp;
+  /** Each special character and its escape. */
+  readonly escapes: ReadonlyArray<readonly [string, string]>;
+  readonly trueText: string;
+  readonly falseText: string;
+  /** Binary values, or null when the format takes them as they are. */
+  readonly bytes: ((v: Uint8Array) => string) | null;
+}
 
-/** One row of LOAD DATA's default format: tab-separated, `\\N` for null, backslash escapes. */
-export function mysqlLoadRow(
-  binders: readonly Binder[],
+const BACKSLASH_ESCAPES = [
+  ['\\', '\\\\'],
+  ['\n', '\\n'],
+  ['\r', '\\r'],
+  ['\t', '\\t'],
+] as const;
+
+export const MYSQL_LOAD: TextFormat = {
+  special: /[\\\n\r\t\0]/,
+  escapes: [...BACKSLASH_ESCAPES, ['\0', '\\0']],
+  trueText: '1',
+  falseText: '0',
+  bytes: null,
+};
+
+export const PG_COPY: TextFormat = {
+  special: /[\\\n\r\t]/,
+  escapes: BACKSLASH_ESCAPES,
+  trueText: 't',
+  falseText: 'f',
+  bytes: (v) => `\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`,
+};
+
+/** A column's values as bulk-load text (`\\N` for null). */
+export type TextEncoder = (value: unknown) => string;
+
+function escapeText(format: TextFormat, text: string): string {
+  if (!format.special.test(text)) return text;
+  let out = text;
+  for (const [from, to] of format.escapes) out = out.replaceAll(from, to);
+  return out;
+}
+
+/**
+ * The encoder of a column's Connect values (through the column's binder) to a bulk loader's
+ * text, chosen once per column: numbers, decimals, dates and times need no escaping, strings
+ * are escaped, and anything else goes through the general path.
+ */
+export function textEncoder(format: TextFormat, schema: Schema, bind: Binder): TextEncoder {
+  switch (schema.name) {
+    case DECIMAL:
+    case 'org.apache.kafka.connect.data.Date':
+    case 'org.apache.kafka.connect.data.Time':
+    case 'org.apache.kafka.connect.data.Timestamp':
+      return (v) => (v == null ? '\\N' : (bind(v) as string));
+  }
+  switch (schema.type) {
+    case 'INT8':
+    case 'INT16':
+    case 'INT32':
+    case 'INT64':
+    case 'FLOAT32':
+    case 'FLOAT64':
+      return (v) => (v == null ? '\\N' : String(bind(v)));
+    case 'BOOLEAN':
+      return (v) => (v == null ? '\\N' : v ? format.trueText : format.falseText);
+    case 'STRING':
+      return (v) => (v == null ? '\\N' : escapeText(format, String(v)));
+  }
+  return (value) => {
+    const v = bind(value);
+    if (v === null || v === undefined) return '\\N';
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+    if (typeof v === 'boolean') return v ? format.trueText : format.falseText;
+    if (v instanceof Uint8Array && format.bytes !== null) return format.bytes(v);
+    return escapeText(format, String(v));
+  };
+}
+
+/** One row (key columns, then value columns) in a bulk loader's text format, newline included. */
+export function textRow(
+  encoders: readonly TextEncoder[],
   keyCount: number,
-  keys: unknown[],
-  values: unknown[],
+  keys: readonly unknown[],
+  values: readonly unknown[],
 ): string {
-  let line = '';
-  for (let i = 0; i < binders.length; i++) {
-    if (i > 0) line += '\t';
-    const v = binders[i]!(i < keyCount ? keys[i] : values[i - keyCount]);
-    if (v === null || v === undefined) line += '\\N';
-    else if (typeof v === 'number' || typeof v === 'bigint') line += String(v);
-    else if (typeof v === 'boolean') line += v ? '1' : '0';
-    else {
-      const text = String(v);
-      line += LOAD_ESCAPE.test(text)
-        ? text
-            .replaceAll('\\', '\\\\')
-            .replaceAll('\n', '\\n')
-            .replaceAll('\r', '\\r')
-            .replaceAll('\t', '\\t')
-            .replaceAll('\0', '\\0')
-        : text;
-    }
+  let line = encoders.length === 0 ? '' : encoders[0]!(keyCount > 0 ? keys[0] : values[0]);
+  for (let i = 1; i < encoders.length; i++) {
+    line += '\t';
+    line += encoders[i]!(i < keyCount ? keys[i] : values[i - keyCount]);
   }
   return `${line}\n`;
 }
@@ -544,109 +648,67 @@ function isLocalInfileRefused(err: unknown): boolean {
   return e.errno === 1148 || e.errno === 3948 || e.errno === 4166;
 }
 
-const COPY_ESCAPE = /[\\\n\r\t]/;
+/** Rows per piece of bulk-load text handed to the driver. */
+const PIECE_ROWS = 256;
 
-/** One row of COPY's text format: tab-separated, `\\N` for null, backslash escapes. */
-export function pgCopyRow(
-  binders: readonly Binder[],
-  keyCount: number,
-  keys: unknown[],
-  values: unknown[],
-): string {
-  let line = '';
-  for (let i = 0; i < binders.length; i++) {
-    if (i > 0) line += '\t';
-    const v = binders[i]!(i < keyCount ? keys[i] : values[i - keyCount]);
-    if (v === null || v === undefined) line += '\\N';
-    else if (typeof v === 'number' || typeof v === 'bigint') line += String(v);
-    else if (typeof v === 'boolean') line += v ? 't' : 'f';
-    else if (v instanceof Uint8Array)
-      line += `\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
-    else {
-      const text = String(v);
-      line += COPY_ESCAPE.test(text)
-        ? text
-            .replaceAll('\\', '\\\\')
-            .replaceAll('\n', '\\n')
-            .replaceAll('\r', '\\r')
-            .replaceAll('\t', '\\t')
-        : text;
-    }
+/**
+ * Records `start`..`end` of a batch as bulk-load text, encoded piece by piece while the driver
+ * sends the previous pieces (so the database works while the rest is encoded). A record that
+ * cannot be encoded ends the text early; {@link rethrow} then throws its error, after the
+ * driver has finished the statement, and the put's transaction is rolled back.
+ */
+export class TextChunks implements Iterable<string> {
+  readonly #batch: readonly SinkRecord[];
+  readonly #start: number;
+  readonly #end: number;
+  readonly #encode: (record: SinkRecord) => string;
+  #error: unknown = null;
+
+  constructor(
+    batch: readonly SinkRecord[],
+    start: number,
+    end: number,
+    encode: (record: SinkRecord) => string,
+  ) {
+    this.#batch = batch;
+    this.#start = start;
+    this.#end = end;
+    this.#encode = encode;
   }
-  return `${line}\n`;
+
+  *[Symbol.iterator](): Iterator<string> {
+    const lines: string[] = [];
+    try {
+      for (let r = this.#start; r < this.#end; r++) {
+        lines.push(this.#encode(this.#batch[r]!));
+        if (lines.length === PIECE_ROWS) {
+          // Joined once (a string grown by += is a rope that is slow to write out).
+          yield lines.join('');
+          lines.length = 0;
+        }
+      }
+    } catch (err) {
+      this.#error = err;
+      return;
+    }
+    if (lines.length > 0) yield lines.join('');
+  }
+
+  rethrow(): void {
+    if (this.#error !== null) throw this.#error;
+  }
 }
 
-/** The array type of each column (`character varying(64)[]`), or null when one is unknown or already an array. */
-function pgArrayTypes(state: TableState, columns: readonly SinkColumn[]): string[] | null {
-  if (state.columns === null) return null;
-  const types: string[] = [];
+/** Whether COPY can write these columns: each is a known column of the table, and none is an array. */
+function pgCopyable(state: TableState, columns: readonly SinkColumn[]): boolean {
+  if (state.columns === null) return false;
   for (const col of columns) {
     const found =
       state.columns.find((t) => t.name === col.name) ??
       state.columns.find((t) => t.name.toLowerCase() === col.name.toLowerCase());
-    if (found === undefined || found.typeName.endsWith(']') || col.schema.type === 'ARRAY') return null;
-    types.push(`${found.typeName}[]`);
+    if (found === undefined || found.typeName.endsWith(']') || col.schema.type === 'ARRAY') return false;
   }
-  return types;
-}
-
-/**
- * A PostgreSQL array literal (`{1,2,NULL}`, `{"a","b \\"c\\""}`) of bound values, written in one
- * pass: numbers unquoted, everything else quoted, `"` and `\\` escaped (pg's own serializer runs
- * two regular expressions per element).
- */
-export function pgArrayLiteral(values: readonly unknown[], schema: Schema): string {
-  const numeric =
-    schema.name === 'org.apache.kafka.connect.data.Decimal' ||
-    (schema.name === null &&
-      (schema.type === 'INT8' ||
-        schema.type === 'INT16' ||
-        schema.type === 'INT32' ||
-        schema.type === 'INT64' ||
-        schema.type === 'FLOAT32' ||
-        schema.type === 'FLOAT64'));
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
-    const v = values[i];
-    if (v === null || v === undefined) out += 'NULL';
-    else if (numeric) {
-      const text = String(v);
-      out += text === 'NaN' || text === 'Infinity' || text === '-Infinity' ? `"${text}"` : text;
-    } else if (typeof v === 'boolean') out += v ? 't' : 'f';
-    else if (v instanceof Uint8Array)
-      out += `"\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}"`;
-    else {
-      const text = String(v);
-      out +=
-        text.includes('"') || text.includes('\\')
-          ? `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
-          : `"${text}"`;
-    }
-  }
-  return `${out}}`;
-}
-
-function pgUnnestStatement(
-  d: Database['dialect'],
-  table: string,
-  columns: readonly string[],
-  arrayTypes: readonly string[],
-  upsertKeys: readonly string[] | null,
-  updateColumns: readonly string[],
-  mode: 'always' | 'never',
-): string {
-  const q = (n: string): string => d.quote(n, mode);
-  const source = arrayTypes.map((t, i) => `$${i + 1}::${t}`).join(', ');
-  let sql = `INSERT INTO ${table}(${columns.map(q).join(',')}) SELECT * FROM unnest(${source})`;
-  if (upsertKeys !== null) {
-    sql += ` ON CONFLICT (${upsertKeys.map(q).join(',')}) `;
-    sql +=
-      updateColumns.length === 0
-        ? 'DO NOTHING'
-        : `DO UPDATE SET ${updateColumns.map((c) => `${q(c)}=EXCLUDED.${q(c)}`).join(',')}`;
-  }
-  return sql;
+  return true;
 }
 
 /** The database's error with the table named in front; its code and SQL state kept. */

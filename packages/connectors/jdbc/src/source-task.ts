@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectError, type SourceMap, type SourceRecord, SourceTask, type StringMap } from '@sluice/api';
 import { SourceConfig, TASK_TABLES } from './config.ts';
-import { connectWithRetries, describeDbError } from './connect.ts';
+import { applyIsolationMode, connectWithRetries, describeDbError } from './connect.ts';
 import type { Database } from './database.ts';
 import { jdbcLogger } from './log.ts';
 import type { TableId } from './sql.ts';
@@ -53,7 +53,7 @@ export class JdbcSourceTask extends SourceTask {
       }
       return new TableQuerier(this.#config, t, offset);
     });
-    this.#db = await connectWithRetries(this.#config, () => this.#stopped);
+    this.#db = await this.#connect();
     if (this.#queriers.length === 0) {
       jdbcLogger().info(LOGGER, 'No tables assigned to this task; it stays idle until tables appear');
     }
@@ -109,8 +109,15 @@ export class JdbcSourceTask extends SourceTask {
   }
 
   async #connection(): Promise<Database> {
-    if (this.#db === null) this.#db = await connectWithRetries(this.#config, () => this.#stopped);
+    if (this.#db === null) this.#db = await this.#connect();
     return this.#db;
+  }
+
+  /** A new connection, its session at `transaction.isolation.mode`. */
+  async #connect(): Promise<Database> {
+    const db = await connectWithRetries(this.#config, () => this.#stopped);
+    await applyIsolationMode(db, this.#config.isolationMode);
+    return db;
   }
 
   async #dropConnection(): Promise<void> {

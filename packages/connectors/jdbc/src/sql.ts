@@ -5,6 +5,7 @@
  */
 
 import type { Schema } from '@sluice/api';
+import type { IsolationMode } from './config.ts';
 import type { DatabaseKind } from './jdbc-url.ts';
 
 /** A table: MySQL has catalogs (databases), PostgreSQL schemas, SQLite neither. */
@@ -41,10 +42,12 @@ export interface Dialect {
     rows: number,
     mode?: QuoteMode,
   ): string;
+  /** What follows an INSERT to make it an upsert keyed on `keys` (`ON CONFLICT …`, `ON DUPLICATE KEY …`). */
+  upsertClause(keys: readonly string[], columns: readonly string[], mode?: QuoteMode): string;
   update(table: string, keys: readonly string[], columns: readonly string[], mode?: QuoteMode): string;
   delete(table: string, keys: readonly string[], mode?: QuoteMode): string;
   /** The SQL type for a Connect schema (`key` true for a primary-key column). */
-  sqlType(schema: Schema, key: boolean): string;
+  sqlType(schema: Schema, key?: boolean): string;
   createTable(
     table: string,
     columns: ReadonlyArray<{ name: string; schema: Schema }>,
@@ -59,6 +62,43 @@ export interface Dialect {
   ): string[];
   /** A literal for a column default, or null when there is none the dialect can write. */
   boolValue(value: boolean): unknown;
+  /**
+   * The statement giving the session this isolation level (`transaction.isolation.mode`), or
+   * null when the database does not support the level (as JDBC's
+   * `supportsTransactionIsolationLevel` says for the dialect's driver).
+   */
+  isolationStatement(mode: Exclude<IsolationMode, 'DEFAULT'>): string | null;
+}
+
+/** The four levels of the SQL standard, as SQL words. */
+const ISOLATION_WORDS: Partial<Record<IsolationMode, string>> = {
+  READ_UNCOMMITTED: 'READ UNCOMMITTED',
+  READ_COMMITTED: 'READ COMMITTED',
+  REPEATABLE_READ: 'REPEATABLE READ',
+  SERIALIZABLE: 'SERIALIZABLE',
+};
+
+/** Connect types the dialects name differently; the rest of a dialect's SQL is shared. */
+interface SqlTypeNames {
+  /** Decimal, given the schema's `scale` parameter. */
+  decimal(scale: string): string;
+  date: string;
+  time: string;
+  timestamp: string;
+  INT8: string;
+  INT16: string;
+  INT32: string;
+  INT64: string;
+  FLOAT32: string;
+  FLOAT64: string;
+  BOOLEAN: string;
+  STRING: string;
+  BYTES: string;
+  /** Primary-key columns of these types, where the dialect needs a bounded type. */
+  keySTRING?: string;
+  keyBYTES?: string;
+  /** `element[]` when the dialect has array columns. */
+  arrays?: boolean;
 }
 
 abstract class BaseDialect implements Dialect {
@@ -66,6 +106,9 @@ abstract class BaseDialect implements Dialect {
   abstract readonly name: string;
   abstract readonly maxParams: number;
   protected abstract readonly quoteChar: string;
+  protected abstract readonly types: SqlTypeNames;
+  /** The database's name in messages (`no MySQL type for STRUCT`). */
+  protected abstract readonly label: string;
 
   quote(identifier: string, mode: QuoteMode = 'always'): string {
     if (mode === 'never') return identifier;
@@ -99,13 +142,17 @@ abstract class BaseDialect implements Dialect {
     return `INSERT INTO ${table}(${columns.map((c) => this.quote(c, mode)).join(',')}) VALUES ${this.values(columns.length, rows)}`;
   }
 
-  abstract upsert(
+  upsert(
     table: string,
     keys: readonly string[],
     columns: readonly string[],
     rows: number,
-    mode?: QuoteMode,
-  ): string;
+    mode: QuoteMode = 'always',
+  ): string {
+    return `${this.insert(table, [...keys, ...columns], rows, mode)} ${this.upsertClause(keys, columns, mode)}`;
+  }
+
+  abstract upsertClause(keys: readonly string[], columns: readonly string[], mode?: QuoteMode): string;
 
   update(
     table: string,
@@ -125,7 +172,40 @@ abstract class BaseDialect implements Dialect {
     return `DELETE FROM ${table} WHERE ${where}`;
   }
 
-  abstract sqlType(schema: Schema, key: boolean): string;
+  sqlType(schema: Schema, key = false): string {
+    const t = this.types;
+    switch (schema.name) {
+      case 'org.apache.kafka.connect.data.Decimal':
+        return t.decimal(schema.parameters?.scale ?? '0');
+      case 'org.apache.kafka.connect.data.Date':
+        return t.date;
+      case 'org.apache.kafka.connect.data.Time':
+        return t.time;
+      case 'org.apache.kafka.connect.data.Timestamp':
+        return t.timestamp;
+    }
+    switch (schema.type) {
+      case 'INT8':
+      case 'INT16':
+      case 'INT32':
+      case 'INT64':
+      case 'FLOAT32':
+      case 'FLOAT64':
+      case 'BOOLEAN':
+        return t[schema.type];
+      case 'STRING':
+        return (key ? t.keySTRING : undefined) ?? t.STRING;
+      case 'BYTES':
+        return (key ? t.keyBYTES : undefined) ?? t.BYTES;
+      case 'ARRAY': {
+        if (t.arrays !== true) break;
+        const element = schema.valueSchema;
+        if (element !== null && element.type !== 'ARRAY') return `${this.sqlType(element)}[]`;
+        throw new Error(`no ${this.label} type for nested arrays`);
+      }
+    }
+    throw new Error(`no ${this.label} type for ${schema.type}`);
+  }
 
   createTable(
     table: string,
@@ -142,18 +222,29 @@ abstract class BaseDialect implements Dialect {
     return `CREATE TABLE ${table} (\n${defs.join(',\n')})`;
   }
 
+  protected addColumn(c: { name: string; schema: Schema }, mode: QuoteMode): string {
+    return `ADD ${this.quote(c.name, mode)} ${this.sqlType(c.schema, false)} NULL`;
+  }
+
   addColumns(
     table: string,
     columns: ReadonlyArray<{ name: string; schema: Schema }>,
     mode: QuoteMode = 'always',
   ): string[] {
-    const adds = columns.map((c) => `ADD ${this.quote(c.name, mode)} ${this.sqlType(c.schema, false)} NULL`);
-    return [`ALTER TABLE ${table} ${adds.join(', ')}`];
+    return [`ALTER TABLE ${table} ${columns.map((c) => this.addColumn(c, mode)).join(', ')}`];
   }
 
   boolValue(value: boolean): unknown {
     return value ? 1 : 0;
   }
+
+  isolationStatement(mode: Exclude<IsolationMode, 'DEFAULT'>): string | null {
+    const words = ISOLATION_WORDS[mode];
+    return words === undefined ? null : `${this.isolationPrefix} ${words}`;
+  }
+
+  /** What precedes the level's words (SQLite overrides isolationStatement instead). */
+  protected isolationPrefix = 'SET SESSION TRANSACTION ISOLATION LEVEL';
 }
 
 class MySqlDialect extends BaseDialect {
@@ -161,130 +252,82 @@ class MySqlDialect extends BaseDialect {
   readonly name = 'MySqlDatabaseDialect';
   readonly maxParams = 60_000;
   protected readonly quoteChar = '`';
+  protected readonly label = 'MySQL';
+  protected readonly types: SqlTypeNames = {
+    decimal: (scale) => `DECIMAL(65,${scale})`,
+    date: 'DATE',
+    time: 'TIME(3)',
+    timestamp: 'DATETIME(3)',
+    INT8: 'TINYINT',
+    INT16: 'SMALLINT',
+    INT32: 'INT',
+    INT64: 'BIGINT',
+    FLOAT32: 'FLOAT',
+    FLOAT64: 'DOUBLE',
+    BOOLEAN: 'TINYINT',
+    STRING: 'TEXT',
+    BYTES: 'BLOB',
+    keySTRING: 'VARCHAR(256)',
+    keyBYTES: 'VARBINARY(1024)',
+  };
 
-  upsert(
-    table: string,
-    keys: readonly string[],
-    columns: readonly string[],
-    rows: number,
-    mode: QuoteMode = 'always',
-  ): string {
-    const all = [...keys, ...columns];
+  upsertClause(keys: readonly string[], columns: readonly string[], mode: QuoteMode = 'always'): string {
+    const q = (c: string): string => this.quote(c, mode);
     const update =
       columns.length === 0
-        ? keys.map((k) => `${this.quote(k, mode)}=${this.quote(k, mode)}`).join(',')
-        : columns.map((c) => `${this.quote(c, mode)}=VALUES(${this.quote(c, mode)})`).join(',');
-    return `${this.insert(table, all, rows, mode)} ON DUPLICATE KEY UPDATE ${update}`;
-  }
-
-  sqlType(schema: Schema, key: boolean): string {
-    switch (schema.name) {
-      case 'org.apache.kafka.connect.data.Decimal':
-        return `DECIMAL(65,${schema.parameters?.scale ?? '0'})`;
-      case 'org.apache.kafka.connect.data.Date':
-        return 'DATE';
-      case 'org.apache.kafka.connect.data.Time':
-        return 'TIME(3)';
-      case 'org.apache.kafka.connect.data.Timestamp':
-        return 'DATETIME(3)';
-    }
-    switch (schema.type) {
-      case 'INT8':
-        return 'TINYINT';
-      case 'INT16':
-        return 'SMALLINT';
-      case 'INT32':
-        return 'INT';
-      case 'INT64':
-        return 'BIGINT';
-      case 'FLOAT32':
-        return 'FLOAT';
-      case 'FLOAT64':
-        return 'DOUBLE';
-      case 'BOOLEAN':
-        return 'TINYINT';
-      case 'STRING':
-        return key ? 'VARCHAR(256)' : 'TEXT';
-      case 'BYTES':
-        return key ? 'VARBINARY(1024)' : 'BLOB';
-      default:
-        throw new Error(`no MySQL type for ${schema.type}`);
-    }
+        ? keys.map((k) => `${q(k)}=${q(k)}`).join(',')
+        : columns.map((c) => `${q(c)}=VALUES(${q(c)})`).join(',');
+    return `ON DUPLICATE KEY UPDATE ${update}`;
   }
 }
 
-class PostgresDialect extends BaseDialect {
+/**
+ * PostgreSQL and SQLite: `ON CONFLICT (keys) DO UPDATE SET c=EXCLUDED.c` (Confluent's SQLite
+ * dialect spells it `ON CONFLICT(keys)` and `excluded`).
+ */
+abstract class OnConflictDialect extends BaseDialect {
+  protected abstract readonly conflictSpace: string;
+  protected abstract readonly excluded: string;
+
+  upsertClause(keys: readonly string[], columns: readonly string[], mode: QuoteMode = 'always'): string {
+    const q = (c: string): string => this.quote(c, mode);
+    const action =
+      columns.length === 0
+        ? 'DO NOTHING'
+        : `DO UPDATE SET ${columns.map((c) => `${q(c)}=${this.excluded}.${q(c)}`).join(',')}`;
+    return `ON CONFLICT${this.conflictSpace}(${keys.map(q).join(',')}) ${action}`;
+  }
+}
+
+class PostgresDialect extends OnConflictDialect {
   readonly kind = 'postgresql' as const;
   readonly name = 'PostgreSqlDatabaseDialect';
   readonly maxParams = 65_535;
   protected readonly quoteChar = '"';
+  protected readonly label = 'PostgreSQL';
+  protected readonly conflictSpace = ' ';
+  protected readonly excluded = 'EXCLUDED';
+  protected readonly types: SqlTypeNames = {
+    decimal: () => 'DECIMAL',
+    date: 'DATE',
+    time: 'TIME',
+    timestamp: 'TIMESTAMP',
+    INT8: 'SMALLINT',
+    INT16: 'SMALLINT',
+    INT32: 'INT',
+    INT64: 'BIGINT',
+    FLOAT32: 'REAL',
+    FLOAT64: 'DOUBLE PRECISION',
+    BOOLEAN: 'BOOLEAN',
+    STRING: 'TEXT',
+    BYTES: 'BYTEA',
+    arrays: true,
+  };
+
+  protected override isolationPrefix = 'SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL';
 
   override placeholder(n: number): string {
     return `$${n}`;
-  }
-
-  upsert(
-    table: string,
-    keys: readonly string[],
-    columns: readonly string[],
-    rows: number,
-    mode: QuoteMode = 'always',
-  ): string {
-    const all = [...keys, ...columns];
-    const conflict = `ON CONFLICT (${keys.map((k) => this.quote(k, mode)).join(',')})`;
-    const action =
-      columns.length === 0
-        ? 'DO NOTHING'
-        : `DO UPDATE SET ${columns.map((c) => `${this.quote(c, mode)}=EXCLUDED.${this.quote(c, mode)}`).join(',')}`;
-    return `${this.insert(table, all, rows, mode)} ${conflict} ${action}`;
-  }
-
-  sqlType(schema: Schema): string {
-    switch (schema.name) {
-      case 'org.apache.kafka.connect.data.Decimal':
-        return 'DECIMAL';
-      case 'org.apache.kafka.connect.data.Date':
-        return 'DATE';
-      case 'org.apache.kafka.connect.data.Time':
-        return 'TIME';
-      case 'org.apache.kafka.connect.data.Timestamp':
-        return 'TIMESTAMP';
-    }
-    switch (schema.type) {
-      case 'INT8':
-      case 'INT16':
-        return 'SMALLINT';
-      case 'INT32':
-        return 'INT';
-      case 'INT64':
-        return 'BIGINT';
-      case 'FLOAT32':
-        return 'REAL';
-      case 'FLOAT64':
-        return 'DOUBLE PRECISION';
-      case 'BOOLEAN':
-        return 'BOOLEAN';
-      case 'STRING':
-        return 'TEXT';
-      case 'BYTES':
-        return 'BYTEA';
-      case 'ARRAY': {
-        const element = schema.valueSchema;
-        if (element !== null && element.type !== 'ARRAY') return `${this.sqlType(element)}[]`;
-        throw new Error('no PostgreSQL type for nested arrays');
-      }
-      default:
-        throw new Error(`no PostgreSQL type for ${schema.type}`);
-    }
-  }
-
-  override addColumns(
-    table: string,
-    columns: ReadonlyArray<{ name: string; schema: Schema }>,
-    mode: QuoteMode = 'always',
-  ): string[] {
-    const adds = columns.map((c) => `ADD ${this.quote(c.name, mode)} ${this.sqlType(c.schema)} NULL`);
-    return [`ALTER TABLE ${table} ${adds.join(', ')}`];
   }
 
   override boolValue(value: boolean): unknown {
@@ -292,56 +335,33 @@ class PostgresDialect extends BaseDialect {
   }
 }
 
-class SqliteDialect extends BaseDialect {
+class SqliteDialect extends OnConflictDialect {
   readonly kind = 'sqlite' as const;
   readonly name = 'SqliteDatabaseDialect';
   readonly maxParams = 32_000;
   protected readonly quoteChar = '"';
+  protected readonly label = 'SQLite';
+  protected readonly conflictSpace = '';
+  protected readonly excluded = 'excluded';
+  protected readonly types: SqlTypeNames = {
+    decimal: () => 'NUMERIC',
+    date: 'DATE',
+    time: 'TIME',
+    timestamp: 'TIMESTAMP',
+    INT8: 'INTEGER',
+    INT16: 'INTEGER',
+    INT32: 'INTEGER',
+    INT64: 'INTEGER',
+    FLOAT32: 'REAL',
+    FLOAT64: 'REAL',
+    BOOLEAN: 'INTEGER',
+    STRING: 'TEXT',
+    BYTES: 'BLOB',
+  };
 
-  upsert(
-    table: string,
-    keys: readonly string[],
-    columns: readonly string[],
-    rows: number,
-    mode: QuoteMode = 'always',
-  ): string {
-    const all = [...keys, ...columns];
-    const conflict = `ON CONFLICT(${keys.map((k) => this.quote(k, mode)).join(',')})`;
-    const action =
-      columns.length === 0
-        ? 'DO NOTHING'
-        : `DO UPDATE SET ${columns.map((c) => `${this.quote(c, mode)}=excluded.${this.quote(c, mode)}`).join(',')}`;
-    return `${this.insert(table, all, rows, mode)} ${conflict} ${action}`;
-  }
-
-  sqlType(schema: Schema): string {
-    switch (schema.name) {
-      case 'org.apache.kafka.connect.data.Decimal':
-        return 'NUMERIC';
-      case 'org.apache.kafka.connect.data.Date':
-        return 'DATE';
-      case 'org.apache.kafka.connect.data.Time':
-        return 'TIME';
-      case 'org.apache.kafka.connect.data.Timestamp':
-        return 'TIMESTAMP';
-    }
-    switch (schema.type) {
-      case 'INT8':
-      case 'INT16':
-      case 'INT32':
-      case 'INT64':
-      case 'BOOLEAN':
-        return 'INTEGER';
-      case 'FLOAT32':
-      case 'FLOAT64':
-        return 'REAL';
-      case 'STRING':
-        return 'TEXT';
-      case 'BYTES':
-        return 'BLOB';
-      default:
-        throw new Error(`no SQLite type for ${schema.type}`);
-    }
+  /** SQLite is serializable; xerial's driver supports no other level. */
+  override isolationStatement(mode: Exclude<IsolationMode, 'DEFAULT'>): string | null {
+    return mode === 'SERIALIZABLE' ? 'PRAGMA read_uncommitted = 0' : null;
   }
 
   override addColumns(
@@ -350,9 +370,7 @@ class SqliteDialect extends BaseDialect {
     mode: QuoteMode = 'always',
   ): string[] {
     // SQLite adds one column per statement.
-    return columns.map(
-      (c) => `ALTER TABLE ${table} ADD ${this.quote(c.name, mode)} ${this.sqlType(c.schema)} NULL`,
-    );
+    return columns.map((c) => `ALTER TABLE ${table} ${this.addColumn(c, mode)}`);
   }
 }
 

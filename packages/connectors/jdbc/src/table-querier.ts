@@ -8,12 +8,16 @@ import { ConnectError, type SourceMap, SourceRecord } from '@sluice/api';
 import type { SourceConfig } from './config.ts';
 import { INCREMENTING_COLUMN, TIMESTAMP_COLUMN, VALIDATE_NON_NULL } from './config.ts';
 import type { ColumnMeta, Database, QueryStream } from './database.ts';
+import { isInstantType } from './database.ts';
+import { jdbcLogger } from './log.ts';
 import {
   formatTimestamp,
   mapRow,
   parseTimestamp,
+  parseZonedTimestamp,
   type RowMapping,
   type TimestampValue,
+  wallTimestamp,
 } from './schema-mapping.ts';
 import { qualifiedName, type TableId } from './sql.ts';
 
@@ -69,6 +73,11 @@ export function offsetMap(state: OffsetState): SourceMap {
   return map;
 }
 
+/** `java.sql.Types` codes of the types the source leaves out, for Confluent's warning. */
+function jdbcTypeCode(type: string): number {
+  return type === 'ARRAY' ? 2003 : 1111;
+}
+
 /** An incrementing column's value as a number, or a bigint when a number would not be exact. */
 function exactInteger(raw: unknown): number | bigint {
   if (typeof raw === 'number') return raw;
@@ -90,6 +99,10 @@ export class TableQuerier {
   #mapping: RowMapping | null = null;
   #incIndex = -1;
   #tsIndexes: number[] = [];
+  /** Whether the (first) timestamp column holds instants (compared and read in UTC). */
+  #tsInstant = false;
+  /** Columns already warned about as not supported (once per querier, not per query). */
+  readonly #warned = new Set<string>();
   #incrementingColumn: string;
   #checked = false;
   readonly #config: SourceConfig;
@@ -154,6 +167,8 @@ export class TableQuerier {
         }
         resolved.push(found);
       }
+      const first = columns.find((col) => col.name === resolved[0]);
+      this.#tsInstant = first !== undefined && isInstantType(db.dialect.kind, first.typeName);
       if (c.validateNonNull && resolved.every((r) => columns.find((col) => col.name === r)?.nullable)) {
         throw new ConnectError(
           `Cannot make incremental queries using timestamp columns [${resolved.join(', ')}] on ${name} because all of these columns are nullable (or set ${VALIDATE_NON_NULL}=false)`,
@@ -185,7 +200,9 @@ export class TableQuerier {
     const tsCols = c.timestampColumns.map((col) => q(col));
     const tsRaw = tsCols.length === 1 ? tsCols[0]! : `COALESCE(${tsCols.join(',')})`;
     const tsExpr = sqlite ? `strftime('%Y-%m-%d %H:%M:%f', ${tsRaw})` : tsRaw;
-    const tsParam = (v: TimestampValue): string => formatTimestamp(v, sqlite ? 3 : 6);
+    // Parameters are wall-clock times in db.timezone, unless the column holds instants (UTC).
+    const zone = this.#tsInstant ? null : c.timeZone;
+    const tsParam = (v: TimestampValue): string => formatTimestamp(wallTimestamp(v, zone), sqlite ? 3 : 6);
     const inc = q(this.#incrementingColumn);
     let where: string;
     let order: string;
@@ -240,13 +257,25 @@ export class TableQuerier {
       this.#config.numericMapping,
       this.#where(),
       this.#config.timestampGranularity,
+      this.#config.timeZone,
     );
+    for (const column of this.#mapping.skipped) {
+      if (this.#warned.has(column.name)) continue;
+      this.#warned.add(column.name);
+      jdbcLogger().warn(
+        'io.confluent.connect.jdbc.dialect.GenericDatabaseDialect',
+        `JDBC type ${jdbcTypeCode(column.type)} (${column.typeName}) not currently supported (column '${column.name}' of ${this.#where()} is left out of the records)`,
+      );
+    }
     const index = (name: string): number => {
       const i = columns.findIndex((col) => col.name === name);
       return i >= 0 ? i : columns.findIndex((col) => col.name.toLowerCase() === name.toLowerCase());
     };
     this.#incIndex = this.#config.usesIncrementing() ? index(this.#incrementingColumn) : -1;
     this.#tsIndexes = this.#config.usesTimestamp() ? this.#config.timestampColumns.map(index) : [];
+    if (this.#tsIndexes.length > 0 && this.#tsIndexes[0]! >= 0) {
+      this.#tsInstant = columns[this.#tsIndexes[0]!]!.instant === true;
+    }
     if (this.#config.usesIncrementing() && this.#incIndex < 0) {
       await this.close();
       throw new ConnectError(
@@ -296,6 +325,8 @@ export class TableQuerier {
     const bulk = this.#config.mode === 'bulk';
     const incIndex = this.#incIndex;
     const tsIndexes = this.#tsIndexes;
+    const columns = stream.columns;
+    const zone = this.#config.timeZone;
     let incrementing = this.#offset.incrementing;
     let timestamp = this.#offset.timestamp;
     for (let r = 0; r < rows.length; r++) {
@@ -316,7 +347,7 @@ export class TableQuerier {
           for (const i of tsIndexes) {
             const raw = row[i];
             if (raw !== null && raw !== undefined) {
-              timestamp = parseTimestamp(raw);
+              timestamp = parseZonedTimestamp(raw, columns[i]!.instant === true ? null : zone);
               break;
             }
           }

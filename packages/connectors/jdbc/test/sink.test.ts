@@ -314,12 +314,20 @@ for (const kind of KINDS) {
           rec(topic, null, keyOf(2)),
           rec(topic, row(2, 'b-again'), keyOf(2)),
         ]);
+        // Rows, a delete of one of them, more rows: three flushes in one put (on PostgreSQL the
+        // staging table is emptied between them, so 4 stays deleted).
+        await task.put([
+          rec(topic, row(4, 'd'), keyOf(4)),
+          rec(topic, null, keyOf(4)),
+          rec(topic, row(5, 'e'), keyOf(5)),
+        ]);
       } finally {
         await task.stop();
       }
       assert.deepEqual(await sorted(topic, 'id, name'), [
         [2, 'b-again'],
         [3, 'c'],
+        [5, 'e'],
       ]);
     });
 

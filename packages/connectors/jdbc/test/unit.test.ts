@@ -9,13 +9,13 @@ import {
   offsetMap,
   parseJdbcUrl,
   parseTimestamp,
-  pgArrayLiteral,
   readOffset,
   redactUrl,
   SourceConfig,
   selectTables,
   sourcePartition,
 } from '../src/index.ts';
+import { MYSQL_LOAD, PG_COPY, textEncoder, textRow } from '../src/sink-writer.ts';
 
 test('JDBC URLs of each database', () => {
   assert.deepEqual(parseJdbcUrl('jdbc:mysql://db.example:3307/news?useSSL=false&user=u'), {
@@ -203,13 +203,34 @@ test('table selection: whitelist by name or qualified name, include list as patt
   assert.deepEqual(groupPartitions([1], 1), [[1]]);
 });
 
-test('PostgreSQL array literals for unnest', () => {
-  assert.equal(pgArrayLiteral([1, null, -2.5], SchemaBuilder.float64().build()), '{1,NULL,-2.5}');
-  assert.equal(pgArrayLiteral([Number.NaN], SchemaBuilder.float64().build()), '{"NaN"}');
+test('bulk-load text rows: COPY text and LOAD DATA formats', () => {
+  const id = (v: unknown): unknown => v;
+  const schemas = [
+    SchemaBuilder.int32().build(),
+    SchemaBuilder.bool().build(),
+    SchemaBuilder.string().optional().build(),
+    SchemaBuilder.string().build(),
+    SchemaBuilder.bytes().build(),
+    Decimal.schema(2),
+    Timestamp.SCHEMA,
+  ];
+  const encoders = (format: typeof PG_COPY) => schemas.map((schema) => textEncoder(format, schema, id));
+  const keys = [7];
+  const values = [
+    true,
+    null,
+    'tab\there\nline\\back\rret\0nul',
+    new Uint8Array([0, 255]),
+    '12.50',
+    '2024-01-01 00:00:00.000',
+  ];
   assert.equal(
-    pgArrayLiteral(['a', 'b "c"', 'back\\slash', '', 'NULL', ' x,{}'], SchemaBuilder.string().build()),
-    '{"a","b \\"c\\"","back\\\\slash","","NULL"," x,{}"}',
+    textRow(encoders(PG_COPY), 1, keys, values),
+    '7\tt\t\\N\ttab\\there\\nline\\\\back\\rret\0nul\t\\\\x00ff\t12.50\t2024-01-01 00:00:00.000\n',
   );
-  assert.equal(pgArrayLiteral([true, false], SchemaBuilder.bool().build()), '{t,f}');
-  assert.equal(pgArrayLiteral([new Uint8Array([0, 255])], SchemaBuilder.bytes().build()), '{"\\\\x00ff"}');
+  assert.equal(
+    textRow(encoders(MYSQL_LOAD).slice(0, 4), 1, keys, values),
+    '7\t1\t\\N\ttab\\there\\nline\\\\back\\rret\\0nul\n',
+  );
+  assert.equal(textRow([textEncoder(PG_COPY, SchemaBuilder.bool().build(), id)], 0, [], [false]), 'f\n');
 });
