@@ -155,32 +155,67 @@ test('two distributed workers share one registry in the _schemas topic: unique i
     { timeoutMs: 20_000, intervalMs: 100 },
   );
 
-  // An AvroConverter task: its registry URL is worker b (perhaps the follower, perhaps the task
-  // runs in b itself and reaches it in-process): the schema is registered once, with a new id.
+  // AvroConverter tasks spread over both workers, with both workers' URLs as schema.registry.url
+  // (follower first): each task uses its own worker's registry in-process; the follower's sends
+  // its registration on to the leader. Each schema gets a new id.
+  const leaders = [a, b].map(
+    (w) => [...w.output().matchAll(/Finished rebalance: generation \d+, leader (\S+?)[, ]/g)].at(-1)?.[1],
+  );
+  const leader = leaders.find((l) => l !== undefined)!.replace(/\/$/, '');
+  assert.ok(urls.includes(leader), `leader ${leader} is one of ${urls}`);
+  const follower = urls.find((u) => u !== leader)!;
   const input = join(dir, 'in.txt');
   await writeFile(input, 'one\ntwo\n');
-  const created = await call(urls[0]!, 'POST', '/connectors', {
-    name: 'avro-src',
-    config: {
-      'connector.class': 'FileStreamSource',
-      file: input,
-      topic: `${group}-lines`,
-      'tasks.max': '1',
-      'value.converter': 'io.confluent.connect.avro.AvroConverter',
-      'value.converter.schema.registry.url': urls[1]!,
-    },
-  });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const latest = await eventually(
-    'the converter registered its schema',
+  const sources = ['avro-1', 'avro-2', 'avro-3', 'avro-4'];
+  for (const name of sources) {
+    const created = await call(urls[0]!, 'POST', '/connectors', {
+      name,
+      config: {
+        'connector.class': 'FileStreamSource',
+        file: input,
+        topic: `${group}-${name}`,
+        'tasks.max': '1',
+        'value.converter': 'io.confluent.connect.avro.AvroConverter',
+        'value.converter.schema.registry.url': `${follower},${leader}`,
+        'value.converter.request.timeout.ms': '5000',
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  }
+  const newIds = new Set<number>();
+  for (const name of sources) {
+    const latest = await eventually(
+      `${name} registered its schema`,
+      async () => {
+        const got = await call(leader, 'GET', `/subjects/${group}-${name}-value/versions/latest`);
+        return got.status === 200 ? got.body : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    ).catch(async (e) => {
+      const all = await call(urls[0]!, 'GET', '/connectors?expand=status');
+      throw new Error(
+        `${(e as Error).message}\n${JSON.stringify(all.body, null, 1).slice(0, 6000)}\nleader ${leader}`,
+      );
+    });
+    assert.equal(latest.schema, '"string"');
+    newIds.add(latest.id);
+  }
+  assert.equal(newIds.size, 1, 'the same schema has one id under every subject');
+  assert.ok(!ids.includes([...newIds][0]!), 'a new id');
+  const states = await eventually(
+    'the tasks running on both workers',
     async () => {
-      const got = await call(urls[0]!, 'GET', `/subjects/${group}-lines-value/versions/latest`);
-      return got.status === 200 ? got.body : undefined;
+      const all = await call(urls[0]!, 'GET', '/connectors?expand=status');
+      const tasks = sources.flatMap((n) => all.body[n]?.status.tasks ?? []);
+      return tasks.length === 4 ? tasks : undefined;
     },
-    { timeoutMs: 30_000, intervalMs: 200 },
+    { timeoutMs: 20_000, intervalMs: 200 },
   );
-  assert.equal(latest.schema, '"string"');
-  assert.ok(!ids.includes(latest.id), 'a new id');
+  assert.deepEqual(
+    states.map((t: Json) => t.state),
+    ['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING'],
+  );
+  assert.equal(new Set(states.map((t: Json) => t.worker_id)).size, 2, 'tasks on both workers');
 
   // The topic holds Confluent's records: one SCHEMA record per registration, one CONFIG record.
   const client = new PlatformaticLogClient({ bootstrapServers, clientId: 'e2e-registry-check' });
@@ -193,7 +228,7 @@ test('two distributed workers share one registry in the _schemas topic: unique i
       for (const r of part!.records) keys.push(JSON.parse(r.key!.toString()));
       offset = part!.nextOffset;
     }
-    assert.equal(keys.filter((k) => k.keytype === 'SCHEMA' && k.magic === 1).length, 13);
+    assert.equal(keys.filter((k) => k.keytype === 'SCHEMA' && k.magic === 1).length, 16);
     assert.deepEqual(
       keys.filter((k) => k.keytype === 'CONFIG'),
       [{ keytype: 'CONFIG', subject: 's0-value', magic: 0 }],

@@ -52,8 +52,8 @@ export const runDistributed = workerCommand(DISTRIBUTED_USAGE, async (args, err,
       err.write(`sluice: ${workerFile}: the worker failed to start: ${(e as Error).message}\n`);
     }
     await rest.stop();
-    await herder.stop().catch(() => {});
     await started.schemaRegistry?.stop().catch(() => {});
+    await herder.stop().catch(() => {});
     return (e as Error).message === 'stopped' ? 0 : 1;
   }
   logger.info(

@@ -209,7 +209,7 @@ export async function startRestServer(
   return opened === null ? { rest, urls } : { rest, urls, schemaRegistry: opened };
 }
 
-/** Stops a running worker gracefully: the REST server, the herder, then the schema registry's log. */
+/** Stops a running worker gracefully: the REST server, the schema registry's reading, then the herder. */
 export async function stopWorker(
   logger: WorkerLogger,
   rest: RestServer,
@@ -218,8 +218,10 @@ export async function stopWorker(
 ): Promise<void> {
   logger.info('Stopping the worker');
   await rest.stop();
-  await herder.stop();
+  // Stops following the schemas topic while the log is still open; converters of the stopping
+  // tasks can still append to it until the herder closes the log.
   await schemaRegistry?.stop().catch((e: unknown) => logger.warn({ err: e }, 'Stopping the schema registry'));
+  await herder.stop();
   logger.info('Worker stopped');
 }
 

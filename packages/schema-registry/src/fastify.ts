@@ -59,6 +59,17 @@ export async function schemaRegistryPlugin(
         status: 500,
         body: { error_code: 50004, message: 'Unknown leader: the schemas topic has no writer yet' },
       };
+    } else if (writer !== null && req.headers[WRITER_REDIRECT_HEADER] === 'true') {
+      // A Sluice converter: it sends the change to the writer itself. Proxying it could deadlock
+      // when the writer is the converter's own worker, whose thread waits for this answer.
+      answer = {
+        status: 421,
+        body: {
+          error_code: 421,
+          message: `Changes are made by the registry's writer at ${writer}`,
+          location: writer,
+        },
+      };
     } else if (writer !== null) {
       answer = await forwardWrite(writer, req);
       // Read-your-writes through this worker: its copy of the log has the change before it answers.
@@ -97,6 +108,12 @@ export async function schemaRegistryPlugin(
     app.route({ method: ['GET', 'POST', 'PUT', 'DELETE'], url: `/${root}/*`, handler });
   }
 }
+
+/**
+ * Request header of Sluice's converters: answer a change this worker does not write with 421 and
+ * the writer's URL (`location` in the body) instead of forwarding it.
+ */
+export const WRITER_REDIRECT_HEADER = 'x-sluice-registry-writer-redirect';
 
 /** Sends a write to the worker that writes the schemas log and gives back its answer. */
 async function forwardWrite(writer: string, req: FastifyRequest): Promise<RegistryResponse> {

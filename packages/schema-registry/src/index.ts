@@ -8,7 +8,7 @@ export {
   subjectKey,
 } from './confluent-records.ts';
 export { Errors, RegistryError } from './errors.ts';
-export { schemaRegistryPlugin } from './fastify.ts';
+export { schemaRegistryPlugin, WRITER_REDIRECT_HEADER } from './fastify.ts';
 export {
   durable,
   handleRegistryRequest,

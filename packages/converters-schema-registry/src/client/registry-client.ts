@@ -185,7 +185,12 @@ export class SchemaRegistryClient {
   }
 
   #headers(body: unknown): Record<string, string> {
-    const headers: Record<string, string> = { accept: `${CONTENT_TYPE}, application/json` };
+    // A Sluice worker that does not write a shared schemas topic then answers a change with the
+    // writer's URL instead of forwarding it (which could wait on this very thread).
+    const headers: Record<string, string> = {
+      accept: `${CONTENT_TYPE}, application/json`,
+      'x-sluice-registry-writer-redirect': 'true',
+    };
     if (body !== undefined) headers['content-type'] = CONTENT_TYPE;
     if (this.#config.basicAuth !== null) {
       headers.authorization = `Basic ${Buffer.from(this.#config.basicAuth).toString('base64')}`;
@@ -204,9 +209,17 @@ export class SchemaRegistryClient {
     const c = this.#config;
     let lastProblem = '';
     const retries = this.#unreachable ? 0 : c.maxRetries;
+    // A registry served by this process first (the URLs name replicas of one registry): a task
+    // then never waits on another worker's thread that may itself be waiting on this one.
+    const urls = c.urls.some((u) => localRegistry(u) !== undefined)
+      ? [
+          ...c.urls.filter((u) => localRegistry(u) !== undefined),
+          ...c.urls.filter((u) => localRegistry(u) === undefined),
+        ]
+      : c.urls;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) sleepSync(Math.min(c.retriesMaxWaitMs, c.retriesWaitMs * 2 ** (attempt - 1)));
-      for (const base of c.urls) {
+      for (const base of urls) {
         this.requests++;
         const result = this.#send(base, method, path, body, query);
         if ('error' in result) {
@@ -246,13 +259,13 @@ export class SchemaRegistryClient {
     );
   }
 
-  #send(base: string, method: string, path: string, body: unknown, query: string): SyncHttpResult {
+  #send(base: string, method: string, path: string, body: unknown, query: string, depth = 0): SyncHttpResult {
     const local = localRegistry(base);
     if (local !== undefined) {
       const answer = local({ method, path, query: new URLSearchParams(query), body });
       // A worker sharing the schemas topic sends changes to the worker that writes it.
-      if (answer.location !== undefined && answer.location !== base) {
-        return this.#send(answer.location, method, path, body, query);
+      if (answer.location !== undefined && answer.location !== base && depth < 2) {
+        return this.#send(answer.location, method, path, body, query, depth + 1);
       }
       return { status: answer.status, body: JSON.stringify(answer.body) };
     }
@@ -264,7 +277,7 @@ export class SchemaRegistryClient {
     }
     u.username = '';
     u.password = '';
-    return sharedSyncHttp().request({
+    const result = sharedSyncHttp().request({
       url: u.toString(),
       method,
       headers,
@@ -272,6 +285,15 @@ export class SchemaRegistryClient {
       timeoutMs: this.#config.requestTimeoutMs,
       tls: this.#config.tls ?? null,
     });
+    if (!('error' in result) && result.status === 421 && depth < 2) {
+      let location: unknown;
+      try {
+        location = (JSON.parse(result.body) as { location?: unknown }).location;
+      } catch {}
+      if (typeof location === 'string' && location !== '')
+        return this.#send(location, method, path, body, query, depth + 1);
+    }
+    return result;
   }
 }
 

@@ -48,9 +48,11 @@ export class SchemaRegistryTopicLog implements RegistryLog {
     this.#log = log;
   }
 
+  /** Appends to partition 0; works as long as the client is open, also once reading has stopped. */
   async append(records: readonly RegistryRecord[]): Promise<void> {
-    if (this.#log === null) throw new Error(`The schemas topic ${this.topic} is not started`);
-    await this.#log.sendBatch(records.map((r) => ({ key: r.key, value: r.value })));
+    await this.#client.produce(
+      records.map((r) => ({ topic: this.topic, partition: 0, key: r.key, value: r.value, headers: [] })),
+    );
   }
 
   /** Resolves once every record written before the call has been handed over. */
