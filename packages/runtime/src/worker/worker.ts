@@ -13,11 +13,11 @@ import {
   TopicPartition,
 } from '@sluice/api';
 import type { Logger } from 'pino';
+import { errorHandlingConfig } from '../config/connector-config.ts';
 import { reverseTransform } from '../config/providers/config-transformer.ts';
 import { maskResolvedValues, resolvedValues } from '../config/providers/redact-resolved.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
-import { errorHandlingConfig } from '../errors/error-handler.ts';
 import {
   type ClientKind,
   consumerSettings,
