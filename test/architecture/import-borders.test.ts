@@ -180,6 +180,74 @@ test('imports keep the borders between packages and between the rooms of the run
   assert.deepEqual(gone, [], 'allowed violations that no longer occur: remove them from ALLOWED');
 });
 
+/**
+ * The import cycles of a graph (file -> files it imports): each strongly connected component of
+ * more than one file, or a file importing itself, as its files sorted (Tarjan's algorithm).
+ */
+export function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+test('no import cycle inside the runtime (type-only imports count too)', () => {
+  const src = join(root, 'packages/runtime/src');
+  const graph = new Map<string, string[]>();
+  for (const file of tsFiles(src)) {
+    const targets = importsOf(readFileSync(file, 'utf8'))
+      .filter((spec) => spec.startsWith('.'))
+      .map((spec) => relative(src, resolve(dirname(file), spec)));
+    graph.set(relative(src, file), targets);
+  }
+  assert.deepEqual(
+    importCycles(graph).map((cycle) => cycle.join(' <-> ')),
+    [],
+    'files of packages/runtime/src that import each other (directly or round a loop)',
+  );
+});
+
+test('the cycle finder finds loops of any length and nothing else', () => {
+  const graph = new Map<string, string[]>([
+    ['a.ts', ['b.ts']],
+    ['b.ts', ['c.ts', 'node-builtin']],
+    ['c.ts', ['a.ts']],
+    ['d.ts', ['a.ts', 'e.ts']],
+    ['e.ts', ['e.ts']],
+    ['f.ts', ['g.ts']],
+    ['g.ts', []],
+  ]);
+  assert.deepEqual(importCycles(graph), [['a.ts', 'b.ts', 'c.ts'], ['e.ts']]);
+});
+
 test('the import reader sees static, type-only, multi-line and dynamic imports, not template text', () => {
   const source = [
     "import { a } from './a.ts';",

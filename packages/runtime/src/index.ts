@@ -16,7 +16,8 @@ export {
 export { BUILTIN_CONFIG_PROVIDERS } from './config/providers/config-provider-registry.ts';
 export type { AdvertisedAddressOptions, Listener } from './config/worker-config.ts';
 export { parseListener, WORKER_CONFIG_DEF, WorkerConfig } from './config/worker-config.ts';
-export { DistributedHerder, type DistributedHerderOptions } from './distributed/distributed-herder.ts';
+export { DistributedHerder } from './distributed/assemble.ts';
+export type { DistributedHerderOptions } from './distributed/distributed-herder.ts';
 export { SchemaRegistryTopicLog } from './distributed/schema-registry-log.ts';
 export type * from './herder/entities.ts';
 export type { Herder, PutConnectorResult } from './herder/herder.ts';
@@ -118,5 +119,5 @@ export {
   workerRegistryStorage,
   workerSchemaRegistry,
 } from './rest/worker-schema-registry.ts';
-export { StandaloneHerder } from './standalone/standalone-herder.ts';
+export { StandaloneHerder } from './standalone/assemble.ts';
 export { SLUICE_VERSION } from './version.ts';

@@ -657,3 +657,56 @@ export function defaultSinkGroupId(connector: string): string {
 export function sinkGroupId(connector: string, config: Readonly<Record<string, string | undefined>>): string {
   return config['consumer.override.group.id'] || defaultSinkGroupId(connector);
 }
+
+/**
+ * A connector's `errors.*` settings, typed (Kafka's `ConnectorConfig.errorRetryTimeout()`,
+ * `errorToleranceType()`, ... and `SinkConnectorConfig.dlqTopicName()`, ...). Parsed once, by
+ * {@link errorHandlingConfig}, with the defaults of the ConfigDefs above.
+ */
+export interface ErrorHandlingConfig {
+  /** `errors.retry.timeout`: -1 retries for ever; 0 never. */
+  retryTimeoutMs: number;
+  /** `errors.retry.delay.max.ms`. */
+  retryDelayMaxMs: number;
+  /** `errors.tolerance`. */
+  tolerance: 'none' | 'all';
+  /** `errors.log.enable`. */
+  logEnable: boolean;
+  /** `errors.log.include.messages`. */
+  logIncludeMessages: boolean;
+  /** `errors.deadletterqueue.topic.name`; '' when there is no dead-letter queue (always for sources). */
+  dlqTopic: string;
+  /** `errors.deadletterqueue.topic.replication.factor`. */
+  dlqReplicationFactor: number;
+  /** `errors.deadletterqueue.context.headers.enable`. */
+  dlqContextHeaders: boolean;
+}
+
+/**
+ * Parses the `errors.*` keys of a connector config with the framework's ConfigDef (a sink's
+ * when `isSink`, which adds the dead-letter-queue keys): a missing key takes the ConfigDef's
+ * default, an invalid value throws Kafka's ConfigError naming the key (as Kafka's worker fails a
+ * task whose `ConnectorConfig` does not parse).
+ */
+export function errorHandlingConfig(
+  config: Readonly<Record<string, string | undefined>>,
+  isSink: boolean,
+): ErrorHandlingConfig {
+  const def = isSink ? SINK_CONNECTOR_CONFIG_DEF : CONNECTOR_CONFIG_DEF;
+  const keys = def.configKeys();
+  const value = (name: string): unknown => {
+    const key = keys.get(name);
+    if (key === undefined) throw new Error(`${name} is not a connector key`);
+    return def.parseValue(key, config[name], config[name] !== undefined);
+  };
+  return {
+    retryTimeoutMs: Number(value('errors.retry.timeout')),
+    retryDelayMaxMs: Number(value('errors.retry.delay.max.ms')),
+    tolerance: value('errors.tolerance') === 'all' ? 'all' : 'none',
+    logEnable: value('errors.log.enable') === true,
+    logIncludeMessages: value('errors.log.include.messages') === true,
+    dlqTopic: isSink ? String(value('errors.deadletterqueue.topic.name') ?? '') : '',
+    dlqReplicationFactor: isSink ? Number(value('errors.deadletterqueue.topic.replication.factor')) : 3,
+    dlqContextHeaders: isSink ? value('errors.deadletterqueue.context.headers.enable') === true : false,
+  };
+}

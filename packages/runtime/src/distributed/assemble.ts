@@ -16,12 +16,26 @@ import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
-import { DistributedHerder, type DistributedHerderOptions } from './distributed-herder.ts';
+import { type DistributedHerderOptions, DistributedHerder as Herder } from './distributed-herder.ts';
 import { GenerationalStatusStore } from './generational-status-store.ts';
 import { internalTopicSettings } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
 import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
 import { KafkaStatusBackingStore } from './kafka-status-backing-store.ts';
+
+/**
+ * The distributed herder with its entry point (the package exports this one): the herder is in
+ * `distributed-herder.ts`, which imports no wiring; `create` assembles one here.
+ */
+export class DistributedHerder extends Herder {
+  /** Builds a herder from worker properties. Throws ConfigError for bad properties. */
+  static create(
+    workerProps: Record<string, string>,
+    options: DistributedHerderOptions,
+  ): Promise<DistributedHerder> {
+    return assembleDistributedHerder(workerProps, options);
+  }
+}
 
 /** Builds a distributed herder from worker properties. Throws ConfigError for bad properties. */
 export async function assembleDistributedHerder(

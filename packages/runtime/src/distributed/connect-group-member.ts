@@ -66,11 +66,12 @@ import {
   CONNECT_PROTOCOL_TYPE,
   type ConnectAssignment,
   decodeAssignment,
+  decodeWorkerMetadata,
   joinGroupProtocols,
   protocolVersion,
 } from './connect-protocol.ts';
 import { COORDINATOR_ERRORS, GroupClient, GroupRequestError, kafkaErrorName } from './group-client.ts';
-import { IncrementalCooperativeAssignor } from './incremental-cooperative-assignor.ts';
+import { IncrementalCooperativeAssignor, type WorkAllocation } from './incremental-cooperative-assignor.ts';
 import { performLeaderAssignment } from './leader-assignment.ts';
 
 export interface GroupMembershipListener {
@@ -129,6 +130,30 @@ const FATAL_ERRORS = new Set([
 
 type Phase = 'idle' | 'joining' | 'stable' | 'stopped';
 
+interface LeaderState {
+  readonly connectorOwnerUrl: ReadonlyMap<string, string>;
+  /** By `taskIdString`. */
+  readonly taskOwnerUrl: ReadonlyMap<string, string>;
+}
+
+/** Who runs what, as URLs, from the members' metadata and the leader's assignment. */
+function leaderState(
+  members: readonly { memberId: string; metadata: Uint8Array | Buffer }[],
+  allAssigned: ReadonlyMap<string, WorkAllocation>,
+): LeaderState {
+  const urls = new Map<string, string>();
+  for (const m of members) urls.set(m.memberId, decodeWorkerMetadata(new Uint8Array(m.metadata)).url);
+  const connectorOwnerUrl = new Map<string, string>();
+  const taskOwnerUrl = new Map<string, string>();
+  for (const [memberId, work] of allAssigned) {
+    const url = urls.get(memberId);
+    if (url === undefined) continue;
+    for (const c of work.connectors) connectorOwnerUrl.set(c, url);
+    for (const t of work.tasks) taskOwnerUrl.set(taskIdString(t), url);
+  }
+  return { connectorOwnerUrl, taskOwnerUrl };
+}
+
 export class ConnectGroupMember {
   readonly groupId: string;
   readonly #o: Required<
@@ -158,6 +183,11 @@ export class ConnectGroupMember {
   #leaderId = '';
   /** The full current assignment (Kafka's `assignmentSnapshot`); null before the first one. */
   #assignment: ConnectAssignment | null = null;
+  /**
+   * When this member computed the last assignment (Kafka's `LeaderState`): the REST URL each member
+   * advertised in its JoinGroup metadata, and which member runs each connector and task.
+   */
+  #leaderState: LeaderState | null = null;
 
   #phase: Phase = 'idle';
   #rejoinNeeded = true;
@@ -213,6 +243,22 @@ export class ConnectGroupMember {
   /** The leader's REST URL from the last assignment ('' before one). */
   get leaderUrl(): string {
     return this.#assignment?.leaderUrl ?? '';
+  }
+
+  /**
+   * The advertised REST URL of the member that runs `connector` (Kafka's
+   * `WorkerCoordinator.ownerUrl`): known only to the leader, from the members' JoinGroup metadata
+   * and its own assignment, and only while no rebalance is under way; undefined otherwise.
+   */
+  connectorOwnerUrl(connector: string): string | undefined {
+    if (this.#phase !== 'stable' || !this.isLeader) return undefined;
+    return this.#leaderState?.connectorOwnerUrl.get(connector);
+  }
+
+  /** The advertised REST URL of the member that runs task `id`; as {@link connectorOwnerUrl}. */
+  taskOwnerUrl(id: ConnectorTaskId): string | undefined {
+    if (this.#phase !== 'stable' || !this.isLeader) return undefined;
+    return this.#leaderState?.taskOwnerUrl.get(taskIdString(id));
   }
 
   /** The negotiated sub-protocol (`default`, `compatible`, `sessioned`), null before joining. */
@@ -408,6 +454,7 @@ export class ConnectGroupMember {
     );
 
     let assignments: { memberId: string; assignment: Buffer }[] = [];
+    this.#leaderState = null;
     if (join.leader === join.memberId) {
       this.#assignor ??= new IncrementalCooperativeAssignor({
         maxDelayMs: this.#o.scheduledRebalanceMaxDelayMs,
@@ -423,6 +470,7 @@ export class ConnectGroupMember {
         now: Date.now(),
         assignor: this.#assignor,
       });
+      this.#leaderState = leaderState(join.members, result.allAssigned);
       assignments = [...result.assignments].map(([memberId, bytes]) => ({
         memberId,
         assignment: Buffer.from(bytes),

@@ -77,7 +77,6 @@ import { sleep } from '../sleep.ts';
 import { INITIAL_TO_TARGET } from '../states.ts';
 import type { StateRecord } from '../storage/status-store.ts';
 import type { Worker } from '../worker/worker.ts';
-import { assembleDistributedHerder } from './assemble.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
 import type { RawConfig, SessionKey } from './config-records.ts';
 import type { ConnectGroupMember, GroupMembershipListener } from './connect-group-member.ts';
@@ -185,16 +184,6 @@ export class DistributedHerder implements Herder {
         this.#member?.currentProtocol ?? this.config.connectProtocol(),
         this.leaderUrl,
       );
-  }
-
-  /**
-   * Builds a herder from worker properties (`assemble.ts`). Throws ConfigError for bad properties.
-   */
-  static create(
-    workerProps: Record<string, string>,
-    options: DistributedHerderOptions,
-  ): Promise<DistributedHerder> {
-    return assembleDistributedHerder(workerProps, options);
   }
 
   /** The REST layer's client to other workers (Kafka's `RestClient`), handed over by the REST server. */
@@ -533,7 +522,7 @@ export class DistributedHerder implements Herder {
       }
       throw new NotAssignedError(
         `Cannot restart connector ${name} since it is not assigned to this member`,
-        this.#ownerUrl(this.#statusStore.getConnector(name)?.workerId),
+        this.#ownerUrl((member) => member.connectorOwnerUrl(name)),
       );
     }
     return this.#onLeader(async () => {
@@ -566,7 +555,7 @@ export class DistributedHerder implements Herder {
     }
     throw new NotAssignedError(
       `Cannot restart task ${name}-${task} since it is not assigned to this member`,
-      this.#ownerUrl(this.#statusStore.getTask(name, task)?.workerId),
+      this.#ownerUrl((member) => member.taskOwnerUrl(id)),
     );
   }
 
@@ -645,11 +634,18 @@ export class DistributedHerder implements Herder {
     );
   }
 
-  /** The URL of the worker a status names as owner; undefined when unknown or (stale) this worker. */
-  #ownerUrl(workerId: string | undefined): string | undefined {
-    // The other worker's URL has this worker's advertised protocol (https in an https cluster).
-    if (workerId === undefined || workerId === this.#workerId) return undefined;
-    return `${this.config.advertisedProtocol()}://${workerId}/`;
+  /**
+   * Where a request for work this worker does not run goes: the owner's advertised REST URL (its
+   * scheme included) when this worker leads, since only the leader has every member's URL (the
+   * group's JoinGroup metadata, as Kafka's `WorkerCoordinator.ownerUrl`); on a follower, the
+   * leader's URL, and the leader forwards on to the owner. Undefined (a 409) when neither is known
+   * or the URL is this worker's own.
+   */
+  #ownerUrl(owner: (member: ConnectGroupMember) => string | undefined): string | undefined {
+    const member = this.#member;
+    if (member === undefined) return undefined;
+    const url = member.isLeader ? owner(member) : member.leaderUrl;
+    return url === undefined || url === '' || sameUrl(url, this.#restUrl) ? undefined : url;
   }
 
   /**

@@ -20,11 +20,15 @@
  * try/catch around the conversions, with no closure or promise per record.
  */
 
-import { ConnectError, errorTrace, RetriableError } from '@sluice/api';
+import { ConnectError, RetriableError } from '@sluice/api';
 import type { Logger } from 'pino';
-import type { LogHeader, LogRecord, ProduceRecord } from '../log/log-client.ts';
+import type { ErrorHandlingConfig } from '../config/connector-config.ts';
+import type { LogClient, LogRecord } from '../log/log-client.ts';
 import { TaskErrorCounters } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
+import { DeadLetterWriter } from './dead-letter-writer.ts';
+
+export type { ErrorHandlingConfig } from '../config/connector-config.ts';
 
 export type Stage =
   | 'TASK_POLL'
@@ -35,46 +39,6 @@ export type Stage =
   | 'HEADER_CONVERTER'
   | 'KAFKA_PRODUCE'
   | 'KAFKA_CONSUME';
-
-export interface ErrorHandlingConfig {
-  /** -1: retry for ever; 0: never. */
-  retryTimeoutMs: number;
-  retryDelayMaxMs: number;
-  tolerance: 'none' | 'all';
-  logEnable: boolean;
-  logIncludeMessages: boolean;
-  /** '' when there is no dead-letter queue (sink connectors only). */
-  dlqTopic: string;
-  dlqReplicationFactor: number;
-  dlqContextHeaders: boolean;
-}
-
-function bool(value: string | undefined): boolean {
-  return (value ?? '').trim().toLowerCase() === 'true';
-}
-
-function long(value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === '') return fallback;
-  const n = Number(value.trim());
-  return Number.isFinite(n) ? n : fallback;
-}
-
-/** The `errors.*` settings of a connector config (already validated by the framework's ConfigDef). */
-export function errorHandlingConfig(
-  config: Readonly<Record<string, string>>,
-  isSink: boolean,
-): ErrorHandlingConfig {
-  return {
-    retryTimeoutMs: long(config['errors.retry.timeout'], 0),
-    retryDelayMaxMs: long(config['errors.retry.delay.max.ms'], 60_000),
-    tolerance: (config['errors.tolerance'] ?? 'none').trim().toLowerCase() === 'all' ? 'all' : 'none',
-    logEnable: bool(config['errors.log.enable']),
-    logIncludeMessages: bool(config['errors.log.include.messages']),
-    dlqTopic: isSink ? (config['errors.deadletterqueue.topic.name'] ?? '').trim() : '',
-    dlqReplicationFactor: long(config['errors.deadletterqueue.topic.replication.factor'], 3),
-    dlqContextHeaders: bool(config['errors.deadletterqueue.context.headers.enable']),
-  };
-}
 
 /** The task's failure once tolerance is exceeded; the original failure is its cause. */
 export class ToleranceExceededError extends ConnectError {
@@ -113,39 +77,6 @@ export interface ProcessingFailure {
   description?: string;
 }
 
-/** The Java class name Kafka would show for an error. */
-function exceptionClassName(error: unknown): string {
-  const ctor = (error as { constructor?: { javaClass?: string; name?: string } } | null)?.constructor;
-  return ctor?.javaClass ?? ctor?.name ?? 'java.lang.Exception';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The headers `errors.deadletterqueue.context.headers.enable` adds (UTF-8 strings, as Kafka writes them). */
-export function dlqContextHeaders(failure: ProcessingFailure, connector: string, task: number): LogHeader[] {
-  const c = failure.consumed;
-  const h = (key: string, value: string | null): LogHeader => [
-    `__connect.errors.${key}`,
-    value === null ? null : Buffer.from(value, 'utf8'),
-  ];
-  const headers: LogHeader[] = [];
-  if (c !== undefined) {
-    headers.push(h('topic', c.topic), h('partition', String(c.partition)), h('offset', String(c.offset)));
-  }
-  headers.push(
-    h('connector.name', connector),
-    h('task.id', String(task)),
-    h('stage', failure.stage),
-    h('class.name', failure.executingClass),
-    h('exception.class.name', exceptionClassName(failure.error)),
-    h('exception.message', messageOf(failure.error)),
-    h('exception.stacktrace', errorTrace(failure.error)),
-  );
-  return headers;
-}
-
 export interface ErrorHandlerOptions {
   config: ErrorHandlingConfig;
   connector: string;
@@ -157,16 +88,18 @@ export interface ErrorHandlerOptions {
   signal: AbortSignal;
   /** The task's `task-error-metrics` counters. */
   metrics?: TaskErrorCounters;
+  /** Where dead letters are written when the config names a dead-letter topic (sink tasks). */
+  deadLetterLog?: LogClient;
 }
 
 /**
- * One task's error handler: retries, reports and decides. Dead-letter records are collected and
- * written by the task in one produce per batch ({@link takeDeadLetters}), before the batch's
- * offsets can be committed.
+ * One task's error handler: retries, reports and decides. Its dead-letter reporter is a
+ * {@link DeadLetterWriter}: reports queue there, and the task writes them in one produce per batch
+ * ({@link flushDeadLetters}) before the batch's offsets can be committed.
  */
 export class ErrorHandler {
   readonly #o: ErrorHandlerOptions;
-  #deadLetters: ProduceRecord[] = [];
+  readonly #deadLetters: DeadLetterWriter | null;
   #failures = 0;
 
   readonly #m: TaskErrorCounters;
@@ -174,6 +107,19 @@ export class ErrorHandler {
   constructor(options: ErrorHandlerOptions) {
     this.#o = options;
     this.#m = options.metrics ?? new TaskErrorCounters();
+    const c = options.config;
+    this.#deadLetters =
+      c.dlqTopic !== '' && options.deadLetterLog !== undefined
+        ? new DeadLetterWriter({
+            log: options.deadLetterLog,
+            topic: c.dlqTopic,
+            replicationFactor: c.dlqReplicationFactor,
+            contextHeaders: c.dlqContextHeaders,
+            connector: options.connector,
+            task: options.task,
+            metrics: this.#m,
+          })
+        : null;
   }
 
   get config(): ErrorHandlingConfig {
@@ -245,31 +191,27 @@ export class ErrorHandler {
       if (o.config.tolerance === 'none') detail = text;
       else o.logger.error({ err: failure.error }, text);
     }
-    if (o.config.dlqTopic !== '' && failure.consumed !== undefined) {
-      const c = failure.consumed;
-      this.#m.dlqProduceRequests++;
-      this.#deadLetters.push({
-        topic: o.config.dlqTopic,
-        key: c.key,
-        value: c.value,
-        headers: o.config.dlqContextHeaders
-          ? [...c.headers, ...dlqContextHeaders(failure, o.connector, o.task)]
-          : [...c.headers],
-        timestamp: c.timestamp,
+    if (this.#deadLetters !== null && failure.consumed !== undefined) {
+      this.#deadLetters.add({
+        stage: failure.stage,
+        executingClass: failure.executingClass,
+        error: failure.error,
+        consumed: failure.consumed,
       });
     }
     return detail;
   }
 
-  /** Counts dead-letter records whose write failed (`deadletterqueue-produce-failures`). */
-  deadLetterFailures(count: number): void {
-    this.#m.dlqProduceFailures += count;
+  /** Creates the dead-letter topic when there is one and it does not exist (before the task starts). */
+  async createDeadLetterTopic(): Promise<void> {
+    await this.#deadLetters?.createTopic();
   }
 
-  /** The dead-letter records reported since the last call. */
-  takeDeadLetters(): ProduceRecord[] {
-    const out = this.#deadLetters;
-    this.#deadLetters = [];
-    return out;
+  /**
+   * Writes the dead letters reported since the last call, resolving once they are acknowledged;
+   * rejects when the write fails (counted as `deadletterqueue-produce-failures`).
+   */
+  flushDeadLetters(): Promise<void> {
+    return this.#deadLetters?.flush() ?? Promise.resolve();
   }
 }

@@ -3,7 +3,13 @@
  * provide, a `plugin.path` of jars, a misspelled connector key, a Debezium 1.x key.
  */
 import type { ConfigInfos, PluginType } from '@sluice/api';
-import type { PluginRegistry } from './plugin-registry.ts';
+
+/** What a hint needs of the plugin registry: its plugins' class names and the names they resolve under. */
+export interface ListedPlugins {
+  list(
+    types: readonly PluginType[],
+  ): readonly { readonly className: string; readonly names: readonly string[] }[];
+}
 
 const KIND: Record<PluginType, string> = {
   source: 'connectors',
@@ -47,7 +53,7 @@ export function closest(name: string, candidates: Iterable<string>): string | un
  * typo, that Java classes do not run here, what Sluice provides instead, and `sluice plugins`.
  */
 export function missingPluginHint(
-  registry: PluginRegistry,
+  registry: ListedPlugins,
   name: string,
   types: readonly PluginType[],
 ): string {

@@ -18,7 +18,25 @@ import { FileOffsetBackingStore } from '../storage/offset-store.ts';
 import { MemoryStatusStore } from '../storage/status-store.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
-import { StandaloneHerder, type StandaloneHerderOptions } from './standalone-herder.ts';
+import { StandaloneHerder as Herder, type StandaloneHerderOptions } from './standalone-herder.ts';
+
+/**
+ * The standalone herder with its entry point (the package exports this one): the herder is in
+ * `standalone-herder.ts`, which imports no wiring; `create` assembles one here.
+ */
+export class StandaloneHerder extends Herder {
+  /**
+   * Builds a herder from worker properties: Kafka when `bootstrap.servers` is set, else the
+   * embedded log under `embedded.log.dir`. `plugins` are those the distribution ships (the runtime
+   * names no plugin package); `plugin.path` adds to them. Throws ConfigError for bad properties.
+   */
+  static create(
+    workerProps: Record<string, string>,
+    options: StandaloneHerderOptions,
+  ): Promise<StandaloneHerder> {
+    return assembleStandaloneHerder(workerProps, options);
+  }
+}
 
 /** Builds a standalone herder from worker properties. Throws ConfigError for bad properties. */
 export async function assembleStandaloneHerder(

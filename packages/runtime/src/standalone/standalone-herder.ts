@@ -39,7 +39,6 @@ import { INITIAL_TO_TARGET } from '../states.ts';
 import type { FileOffsetBackingStore } from '../storage/offset-store.ts';
 import type { MemoryStatusStore } from '../storage/status-store.ts';
 import type { Worker } from '../worker/worker.ts';
-import { assembleStandaloneHerder } from './assemble.ts';
 
 export interface StandaloneHerderOptions {
   logger?: Logger;
@@ -99,19 +98,6 @@ export class StandaloneHerder implements Herder {
     this.#offsetStore = parts.offsetStore;
     this.#status = parts.status;
     this.#worker = parts.worker;
-  }
-
-  /**
-   * Builds a herder from worker properties (`assemble.ts`): Kafka when `bootstrap.servers` is set,
-   * else the embedded log under `embedded.log.dir`. `plugins` are those the distribution ships
-   * (the runtime names no plugin package); `plugin.path` adds to them. Throws ConfigError for bad
-   * properties.
-   */
-  static create(
-    workerProps: Record<string, string>,
-    options: StandaloneHerderOptions,
-  ): Promise<StandaloneHerder> {
-    return assembleStandaloneHerder(workerProps, options);
   }
 
   /** `worker_id` in statuses: the advertised `host:port`. */

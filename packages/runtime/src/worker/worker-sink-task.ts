@@ -126,6 +126,7 @@ export class WorkerSinkTask {
       logger: options.logger,
       isStopping: () => this.#stopping,
       signal: this.#abort.signal,
+      deadLetterLog: options.log,
     });
   }
 
@@ -144,12 +145,7 @@ export class WorkerSinkTask {
         await o.target.changed();
       }
       if (this.#stopping) return;
-      const dlq = o.errorHandling.dlqTopic;
-      if (dlq !== '') {
-        await o.log.createTopics([
-          { name: dlq, partitions: 1, replicationFactor: o.errorHandling.dlqReplicationFactor },
-        ]);
-      }
+      await this.#errors.createDeadLetterTopic();
       o.task.initialize(this.#context());
       await o.task.start(o.taskConfig);
       started = true;
@@ -294,19 +290,12 @@ export class WorkerSinkTask {
       } catch (err) {
         // Tolerance exceeded: the failing record still goes to the dead-letter queue, as Kafka's
         // reporters run before the task is failed.
-        const letters = this.#errors.takeDeadLetters();
-        if (letters.length > 0)
-          await o.log.produce(letters).catch(() => this.#errors.deadLetterFailures(letters.length));
+        await this.#errors.flushDeadLetters().catch(() => {});
         throw err;
       }
       const { batch, consumed } = taken;
       // Records the error handler skipped are in the dead-letter queue before their offsets can move.
-      const deadLetters = this.#errors.takeDeadLetters();
-      if (deadLetters.length > 0)
-        await o.log.produce(deadLetters).catch((err) => {
-          this.#errors.deadLetterFailures(deadLetters.length);
-          throw err;
-        });
+      await this.#errors.flushDeadLetters();
       // While put() handles the last buffered records, the next batch is fetched.
       if (this.#prefetched === null && this.#buffer.length === 0 && consumed.size > 0) {
         this.#prefetched = this.#fetch();
@@ -507,17 +496,7 @@ export class WorkerSinkTask {
       error,
       consumed,
     });
-    const letters = this.#errors.takeDeadLetters();
-    const write =
-      letters.length > 0
-        ? o.log.produce(letters).then(
-            () => {},
-            (err) => {
-              this.#errors.deadLetterFailures(letters.length);
-              throw err;
-            },
-          )
-        : Promise.resolve();
+    const write = this.#errors.flushDeadLetters();
     this.#pendingReports.add(write);
     write.finally(() => this.#pendingReports.delete(write)).catch(() => {});
     if (this.#errors.config.tolerance === 'none') {

@@ -129,6 +129,15 @@ export class WorkerSourceTask {
     }
   }
 
+  /**
+   * The worker gave up waiting for the task (Kafka's `cancel`): the periodic offset flush ends
+   * now, as the loop that would end it may never return from the connector's code.
+   */
+  cancel(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
   /** Asks the task to stop: the loop ends after the current poll, offsets are flushed. */
   stop(): void {
     if (this.#stopping) return;

@@ -14,11 +14,11 @@ import {
   TopicPartition,
 } from '@sluice/api';
 import type { Logger } from 'pino';
+import { errorHandlingConfig } from '../config/connector-config.ts';
 import { reverseTransform } from '../config/providers/config-transformer.ts';
 import { maskResolvedValues, resolvedValues } from '../config/providers/redact-resolved.ts';
 import type { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
-import { errorHandlingConfig } from '../errors/error-handler.ts';
 import {
   type ClientKind,
   consumerSettings,
@@ -63,6 +63,11 @@ export interface WorkerOptions {
   offsetFlushTimeoutMs: number;
   taskShutdownTimeoutMs: number;
   /**
+   * How long a connector's `stop()` may take before the worker goes on without it (Kafka's
+   * hard-coded `CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS`, 5 s, the default).
+   */
+  connectorShutdownTimeoutMs?: number;
+  /**
    * Resolves `${provider:path:key}` variables (`config.providers`) in connector and task configs
    * when they are started; what herders store and REST returns stays raw.
    */
@@ -71,6 +76,9 @@ export interface WorkerOptions {
   metrics?: ConnectMetrics;
   logger: Logger;
 }
+
+/** Kafka's `Worker.CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS`. */
+export const CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS = 5000;
 
 interface RunningConnector {
   instance: Connector;
@@ -84,6 +92,8 @@ interface RunningTask {
   runner: WorkerSourceTask | WorkerSinkTask;
   done: Promise<void>;
   target: TargetStateGate;
+  /** The client the task has of its own, if any (closed when the task ends or is abandoned). */
+  client: LogClient | null;
 }
 
 /** Waits for a task's end, then closes the client it had of its own. */
@@ -301,7 +311,7 @@ export class Worker {
     if (running.started) {
       running.started = false;
       try {
-        await running.instance.stop();
+        await this.#stopConnectorInstance(name, running.instance);
       } catch (err) {
         this.#connectorLog.error(
           { err },
@@ -328,7 +338,7 @@ export class Worker {
       if (running.started) {
         running.started = false;
         try {
-          await running.instance.stop();
+          await this.#stopConnectorInstance(name, running.instance);
         } catch (err) {
           this.#connectorLog.error(
             { err },
@@ -339,6 +349,34 @@ export class Worker {
       }
       this.#connectorLog.info(`Completed shutdown for WorkerConnector{id=${name}}`);
     });
+  }
+
+  /**
+   * `Connector.stop()`, waited for at most the connector shutdown timeout: a connector whose stop
+   * never returns is left behind with Kafka's error message (it may hold resources until the
+   * worker restarts), so no delete, pause or worker stop waits for it for ever. Rejects when
+   * `stop()` throws in time.
+   */
+  async #stopConnectorInstance(name: string, instance: Connector): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(
+        () => resolve('timeout'),
+        this.#o.connectorShutdownTimeoutMs ?? CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
+      );
+    });
+    try {
+      const result = await Promise.race([Promise.resolve().then(() => instance.stop()), timeout]);
+      if (result === 'timeout') {
+        this.#o.logger.error(
+          `Connector '${name}' failed to properly shut down, has become unresponsive, and may be consuming external resources. ` +
+            'Correct the configuration for this connector or remove the connector. After fixing the connector, ' +
+            'it may be necessary to restart this worker to release any consumed resources.',
+        );
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -514,8 +552,9 @@ export class Worker {
       return;
     }
     this.metrics.taskStartupSuccesses++;
-    const done = closeWhenDone(runner.run(), ownClient);
-    this.#tasks.set(key, { runner, done, target: gate });
+    const client = ownClient as LogClient | null;
+    const done = closeWhenDone(runner.run(), client);
+    this.#tasks.set(key, { runner, done, target: gate, client });
   }
 
   setTaskTarget(id: ConnectorTaskId, target: TargetState): void {
@@ -532,7 +571,7 @@ export class Worker {
    * running then are abandoned (Kafka "cancels" them) and a warning is logged.
    */
   async stopTasks(ids: readonly ConnectorTaskId[]): Promise<void> {
-    const stopping: Array<{ key: string; id: ConnectorTaskId; done: Promise<void> }> = [];
+    const stopping: RunningTask[] = [];
     for (const id of ids) {
       const key = taskIdString(id);
       const t = this.#tasks.get(key);
@@ -543,7 +582,7 @@ export class Worker {
         this.#log.info(`Stopping task ${key}`);
         t.runner.stop();
       });
-      stopping.push({ key, id, done: t.done });
+      stopping.push(t);
     }
     if (stopping.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -553,19 +592,27 @@ export class Worker {
     const result = await Promise.race([Promise.all(stopping.map((s) => s.done)), timeout]);
     clearTimeout(timer);
     if (result === 'timeout') {
-      for (const s of stopping) this.#abandoned.add(s.key);
       for (const s of stopping) {
-        withLogContext({ connector: s.id.connector, task: s.id.task }, () =>
-          this.#log.error(`Graceful stop of task ${s.key} failed.`),
+        const key = taskIdString(s.runner.id);
+        this.#abandoned.add(key);
+        withLogContext({ connector: s.runner.id.connector, task: s.runner.id.task }, () =>
+          this.#log.error(`Graceful stop of task ${key} failed.`),
         );
+        // As Kafka cancels them: what the worker runs for a task ends (its offset flush timer, its
+        // own client); a task stuck in the connector's code must not keep the process alive.
+        if (s.runner instanceof WorkerSourceTask) s.runner.cancel();
+        s.client?.close().catch(() => {});
       }
     }
   }
 
-  /** Stops everything running here. */
+  /**
+   * Stops everything running here: the tasks within `task.shutdown.graceful.timeout.ms`, then the
+   * connectors side by side, each within the connector shutdown timeout.
+   */
   async stop(): Promise<void> {
     await this.stopTasks([...this.#tasks.values()].map((t) => t.runner.id));
-    for (const name of [...this.#connectors.keys()]) await this.stopConnector(name);
+    await Promise.all([...this.#connectors.keys()].map((name) => this.stopConnector(name)));
   }
 
   /**

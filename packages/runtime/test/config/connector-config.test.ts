@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { ConfigError } from '@sluice/api';
 import {
   CONNECTOR_CONFIG_DEF,
+  errorHandlingConfig,
   parseTopicsList,
   SINK_CONNECTOR_CONFIG_DEF,
   SOURCE_CONNECTOR_CONFIG_DEF,
@@ -457,5 +458,64 @@ describe('validateSinkTopics', () => {
   test('parseTopicsList drops empty entries and duplicates', () => {
     assert.deepEqual(parseTopicsList({ topics: ' a , b,,a, c ' }), ['a', 'b', 'c']);
     assert.deepEqual(parseTopicsList({}), []);
+  });
+});
+
+describe('errorHandlingConfig: the errors.* keys parsed once, with the ConfigDef defaults', () => {
+  test('defaults are the ConfigDef defaults', () => {
+    const sink = errorHandlingConfig({}, true);
+    assert.deepEqual(sink, {
+      retryTimeoutMs: 0,
+      retryDelayMaxMs: 60000,
+      tolerance: 'none',
+      logEnable: false,
+      logIncludeMessages: false,
+      dlqTopic: '',
+      dlqReplicationFactor: 3,
+      dlqContextHeaders: false,
+    });
+    const defaults = SINK_CONNECTOR_CONFIG_DEF.defaultValues();
+    assert.equal(sink.retryTimeoutMs, defaults['errors.retry.timeout']);
+    assert.equal(sink.retryDelayMaxMs, defaults['errors.retry.delay.max.ms']);
+    assert.equal(sink.dlqReplicationFactor, defaults['errors.deadletterqueue.topic.replication.factor']);
+  });
+
+  test('values are typed as Kafka parses them (trimmed, case-insensitive booleans)', () => {
+    const config = {
+      'errors.retry.timeout': ' -1 ',
+      'errors.retry.delay.max.ms': '1500',
+      'errors.tolerance': 'all',
+      'errors.log.enable': 'TRUE',
+      'errors.log.include.messages': 'true',
+      'errors.deadletterqueue.topic.name': ' dlq ',
+      'errors.deadletterqueue.topic.replication.factor': '1',
+      'errors.deadletterqueue.context.headers.enable': 'True',
+    };
+    assert.deepEqual(errorHandlingConfig(config, true), {
+      retryTimeoutMs: -1,
+      retryDelayMaxMs: 1500,
+      tolerance: 'all',
+      logEnable: true,
+      logIncludeMessages: true,
+      dlqTopic: 'dlq',
+      dlqReplicationFactor: 1,
+      dlqContextHeaders: true,
+    });
+    // A source connector has no dead-letter queue.
+    const source = errorHandlingConfig(config, false);
+    assert.equal(source.dlqTopic, '');
+    assert.equal(source.dlqContextHeaders, false);
+    assert.equal(source.tolerance, 'all');
+  });
+
+  test('an invalid value is a ConfigError naming the key', () => {
+    throwsConfigError(
+      () => errorHandlingConfig({ 'errors.retry.timeout': 'soon' }, false),
+      'Invalid value soon for configuration errors.retry.timeout: Not a number of type LONG',
+    );
+    throwsConfigError(
+      () => errorHandlingConfig({ 'errors.tolerance': 'some' }, true),
+      'Invalid value some for configuration errors.tolerance: String must be one of: none, all',
+    );
   });
 });

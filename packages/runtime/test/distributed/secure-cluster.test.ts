@@ -1,7 +1,8 @@
 /**
  * Three distributed workers on a real broker, each serving HTTPS with mutual TLS and requiring a
  * bearer token: a write sent to a follower is forwarded to the leader over HTTPS (with the worker's
- * certificate and the user's token) and succeeds; task configs are written and tasks run; a
+ * certificate and the user's token) and succeeds; task configs are written and tasks run; connector
+ * and task restarts sent to the workers that do not run them reach the owner over HTTPS; a
  * request without a token, or without a client certificate, gets nowhere.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { promisify } from 'node:util';
 import { builtinPlugins } from '@sluice/cli';
 import { eventually, uniqueName, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
-import { DistributedHerder } from '../../src/distributed/distributed-herder.ts';
+import { DistributedHerder } from '../../src/distributed/assemble.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
@@ -153,6 +154,40 @@ describe('three workers, HTTPS + mutual TLS + bearer tokens', { timeout: 240_000
           ? true
           : undefined;
       });
+      // Restarts run where the work runs: sent to any other worker they reach the owner over
+      // HTTPS, at the URL its JoinGroup metadata advertises (the leader's view; a follower sends
+      // them via the leader), never at a plain-HTTP URL made from the worker id.
+      const status = JSON.parse(
+        (await curl(`${follower.url}/connectors/${name}/status`, ...withCert(), ...auth)).body,
+      ) as { connector: { worker_id: string }; tasks: { id: number; worker_id: string }[] };
+      const byId = (id: string): Worker => workers.find((w) => w.herder.workerId === id)!;
+      const restarts = async (owner: Worker, path: string): Promise<number> => {
+        for (const w of workers) {
+          if (w === owner) continue;
+          const r = await curl(`${w.url}${path}`, ...withCert(), ...auth, '-X', 'POST');
+          assert.equal(
+            r.status,
+            204,
+            `POST ${path} on ${w.herder.isLeader ? 'the leader' : 'a follower'}: ${r.body}`,
+          );
+        }
+        return owner.access.filter((l) => l.startsWith(`POST ${path}?forward=`) && l.includes(' 204 '))
+          .length;
+      };
+      const connectorOwner = byId(status.connector.worker_id);
+      assert.equal(
+        await restarts(connectorOwner, `/connectors/${name}/restart`),
+        2,
+        connectorOwner.access.join(' | '),
+      );
+      const task = status.tasks[0]!;
+      const taskOwner = byId(task.worker_id);
+      assert.equal(
+        await restarts(taskOwner, `/connectors/${name}/tasks/${task.id}/restart`),
+        2,
+        taskOwner.access.join(' | '),
+      );
+
       // A delete sent to a follower is forwarded too.
       const deleted = await curl(
         `${follower.url}/connectors/${name}`,

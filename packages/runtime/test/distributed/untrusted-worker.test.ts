@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { builtinPlugins } from '@sluice/cli';
 import { eventually, uniqueName, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
-import { DistributedHerder } from '../../src/distributed/distributed-herder.ts';
+import { DistributedHerder } from '../../src/distributed/assemble.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
-import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+import { StandaloneHerder } from '../../src/standalone/assemble.ts';
 import {
   EXTENSION,
   GOLDEN_FILE,

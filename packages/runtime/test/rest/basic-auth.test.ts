@@ -21,7 +21,7 @@ import { inboundAuthorization } from '../../src/rest/auth/rest-auth.ts';
 import { forwardRequest } from '../../src/rest/forwarding.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
-import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+import { StandaloneHerder } from '../../src/standalone/assemble.ts';
 import { workerProps } from './rest-harness.ts';
 
 const run = promisify(execFile);

@@ -19,7 +19,7 @@ import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
 import { setRestClientTls } from '../../src/rest/tls.ts';
-import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+import { StandaloneHerder } from '../../src/standalone/assemble.ts';
 import { workerProps } from './rest-harness.ts';
 import { makeCerts, type TestCerts } from './tls-certs.ts';
 

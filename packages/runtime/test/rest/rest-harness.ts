@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinPlugins } from '@sluice/cli';
 import { uniqueName as uniqueTopicName, useKafka } from '@sluice/testing';
-import { DistributedHerder } from '../../src/distributed/distributed-herder.ts';
+import { DistributedHerder } from '../../src/distributed/assemble.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
 import { RestServer, type RestServerOptions } from '../../src/rest/rest-server.ts';
-import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+import { StandaloneHerder } from '../../src/standalone/assemble.ts';
 import { distributedTestProps } from '../helpers/distributed-worker.ts';
 
 /** Which herder runs behind the REST server. */

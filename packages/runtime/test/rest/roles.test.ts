@@ -20,7 +20,7 @@ import { ROUTES } from '../../src/rest/api-spec.ts';
 import { OPERATOR_OPERATIONS } from '../../src/rest/auth/roles.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
-import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+import { StandaloneHerder } from '../../src/standalone/assemble.ts';
 import { workerProps } from './rest-harness.ts';
 
 const TOKENS = {

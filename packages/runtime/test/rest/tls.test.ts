@@ -23,7 +23,7 @@ import { forwardRequest } from '../../src/rest/forwarding.ts';
 import { RestServer } from '../../src/rest/rest-server.ts';
 import { restSecurityOptions } from '../../src/rest/security-options.ts';
 import { restTls, setRestClientTls } from '../../src/rest/tls.ts';
-import { StandaloneHerder } from '../../src/standalone/standalone-herder.ts';
+import { StandaloneHerder } from '../../src/standalone/assemble.ts';
 import { workerProps } from './rest-harness.ts';
 import { makeCerts, STORE_PASSWORD, type TestCerts } from './tls-certs.ts';
 
