@@ -23,6 +23,7 @@ import { startPostgres } from './postgres-server.ts';
 
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
+export { consumerGroupsTable, ensureKafkaToolsLibs, kafkaConsumerGroups } from './kafka-tools.ts';
 export type { MariaDbServer, MariaDbServerOptions } from './mariadb-server.ts';
 export { ensureMariaDbInstalled, startMariaDb, stopMariaDbProcess } from './mariadb-server.ts';
 export { ensureNpmPackages } from './npm-env.ts';

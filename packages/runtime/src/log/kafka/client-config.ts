@@ -19,6 +19,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError, parseType } from '@sluice/api';
 import { defaultSinkGroupId } from '../../config/connector-config.ts';
 import { withPrefix } from '../../config/properties.ts';
+import { GROUP_KEYS, type GroupSettings, groupSettings } from './consumer-group-config.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from './java-client-config-types.ts';
 import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
 
@@ -354,6 +355,8 @@ export interface ConsumerSettings {
   isolationLevel: 'read_uncommitted' | 'read_committed';
   /** How often the subscription of a `topics.regex` sink is re-evaluated (`metadata.max.age.ms`). */
   metadataMaxAgeMs: number;
+  /** The group membership settings (consumer-group-config.ts). */
+  group: GroupSettings;
 }
 
 export function consumerSettings(props: Readonly<Record<string, string>>): ConsumerSettings {
@@ -373,6 +376,7 @@ export function consumerSettings(props: Readonly<Record<string, string>>): Consu
     isolationLevel:
       choice(props, 'isolation.level', ['read_uncommitted', 'read_committed'] as const) ?? 'read_uncommitted',
     metadataMaxAgeMs: intProp(props, 'metadata.max.age.ms', 0) ?? 300_000,
+    group: groupSettings(props),
   };
 }
 
@@ -406,6 +410,7 @@ export function ignoredClientKeys(kind: ClientKind, props: Readonly<Record<strin
           'fetch.min.bytes',
           'fetch.max.wait.ms',
           'isolation.level',
+          ...GROUP_KEYS,
         ]
       : []),
   ]);

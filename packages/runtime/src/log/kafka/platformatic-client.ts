@@ -66,6 +66,8 @@ import type {
   FetchedPartition,
   FetchOptions,
   FetchPartitionRequest,
+  GroupMember,
+  GroupMemberOptions,
   GroupOffset,
   ListedOffset,
   ListTopicsOptions,
@@ -85,6 +87,7 @@ import type {
   TopicPartition,
 } from '../log-client.ts';
 import { ProducerPartitioner } from '../partitioner.ts';
+import { KafkaGroupMember } from './consumer-group-member.ts';
 import {
   appendLogRecords,
   batchRecords,
@@ -1049,6 +1052,12 @@ export class PlatformaticLogClient implements LogClient {
 
   // -----------------------------------------------------------------------------------------
   // Consumer-group offsets
+
+  /** A member of a consumer group (consumer-group-member.ts), on connections of its own. */
+  joinGroup(options: GroupMemberOptions): GroupMember {
+    this.#checkOpen();
+    return new KafkaGroupMember(this.#config, options);
+  }
 
   async commitGroupOffsets(groupId: string, offsets: CommitOffset[]): Promise<void> {
     if (offsets.length === 0) return;
