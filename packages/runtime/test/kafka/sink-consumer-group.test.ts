@@ -189,3 +189,73 @@ test('partitions added to a sink topic reach the tasks through a rebalance', asy
     await client.close();
   }
 });
+
+test('cooperative-sticky: a member joining later takes over half the partitions in two rounds, the first member keeping the rest; no record lost or doubled', async () => {
+  const { bootstrapServers } = await useKafka();
+  const dir = await tempDir();
+  const topic = uniqueName('sinkgroup_coop');
+  const shared = uniqueName('shared_group');
+  const client = new PlatformaticLogClient({ bootstrapServers, clientId: 'test' });
+  await client.createTopics([{ name: topic, partitions: 4 }]);
+  let next = 0;
+  const produce = async (n: number) => {
+    const batch = Array.from({ length: n }, () => next++);
+    await client.produce(
+      batch.map((i) => ({ topic, partition: i % 4, key: null, value: Buffer.from(`r-${i}`), headers: [] })),
+    );
+  };
+  const herder = await startTestHerder({
+    dir,
+    log: { bootstrapServers },
+    props: { 'offset.flush.interval.ms': '300' },
+  });
+  // Two connectors in one group (consumer.override.group.id), as two consumers of one application.
+  const config = (name: string) => ({
+    name,
+    'connector.class': 'FileStreamSink',
+    file: join(dir, `${name}.txt`),
+    topics: topic,
+    'tasks.max': '1',
+    'consumer.override.group.id': shared,
+    'consumer.override.partition.assignment.strategy':
+      'org.apache.kafka.clients.consumer.CooperativeStickyAssignor',
+  });
+  try {
+    await herder.putConnectorConfig('first', config('first'), { allowReplace: false });
+    await produce(40);
+    await waitFor('the first records', async () => (await lines(join(dir, 'first.txt'))).length === 40);
+    await waitFor('one member with four partitions', async () => {
+      const m = await members(bootstrapServers, shared);
+      return m.length === 1 && m[0]![4] === '4';
+    });
+    await herder.putConnectorConfig('second', config('second'), { allowReplace: false });
+    const producing = (async () => {
+      for (let i = 0; i < 10; i++) {
+        await produce(8);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    await waitFor(
+      'two members with two partitions each',
+      async () => {
+        const m = await members(bootstrapServers, shared);
+        return m.length === 2 && m.every((r) => r[4] === '2');
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
+    await producing;
+    await waitFor(
+      () => `all ${next} records`,
+      async () =>
+        (await lines(join(dir, 'first.txt'))).length + (await lines(join(dir, 'second.txt'))).length >= next,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const all = [...(await lines(join(dir, 'first.txt'))), ...(await lines(join(dir, 'second.txt')))];
+    assert.equal(new Set(all).size, next, 'every record');
+    assert.equal(all.length, next, 'none twice');
+    assert.ok((await lines(join(dir, 'second.txt'))).length > 0, 'the second member read some');
+  } finally {
+    await herder.stop();
+    await client.close();
+  }
+});
