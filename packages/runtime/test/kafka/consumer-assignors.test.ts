@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '@sluice/api';
+import { validateClientOverrides } from '../../src/log/kafka/client-config.ts';
 import {
   assign,
   decodeAssignment,
@@ -193,4 +194,30 @@ test('consumer protocol encodings: subscription v3 and assignment, byte for byte
     { topic: 'b', partition: 2 },
   ]);
   assert.deepEqual(decodeAssignment(Buffer.alloc(0)), []);
+});
+
+test('a connector naming an unknown assignor is refused at validation, keyed by its override', () => {
+  const errors = validateClientOverrides(
+    'All',
+    { 'bootstrap.servers': '127.0.0.1:9092' },
+    { 'consumer.override.partition.assignment.strategy': 'com.example.MyAssignor' },
+    true,
+    true,
+  );
+  const message = errors.get('consumer.override.partition.assignment.strategy') ?? '';
+  assert.match(message, /MyAssignor/);
+  assert.match(message, /CooperativeStickyAssignor/);
+  assert.equal(
+    validateClientOverrides(
+      'All',
+      { 'bootstrap.servers': '127.0.0.1:9092' },
+      {
+        'consumer.override.partition.assignment.strategy':
+          'org.apache.kafka.clients.consumer.RoundRobinAssignor',
+      },
+      true,
+      true,
+    ).size,
+    0,
+  );
 });
