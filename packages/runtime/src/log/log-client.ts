@@ -314,6 +314,8 @@ export interface RebalanceListener {
 
 export interface GroupMemberOptions {
   groupId: string;
+  /** The member's client id, as group tools show it (a Kafka member uses its client's). */
+  clientId: string;
   /** `group.instance.id` (static membership), null when unset. */
   groupInstanceId: string | null;
   /** The topics to subscribe to; asked at every join and every `metadataMaxAgeMs`. */

@@ -205,6 +205,7 @@ export class WorkerSinkTask {
     const prefix = `${taskIdString(o.id)}: `;
     this.#member = o.log.joinGroup({
       groupId: o.consumer.groupId,
+      clientId: g.clientId,
       groupInstanceId: g.groupInstanceId,
       subscription: o.subscription,
       assignors: g.assignors,

@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '@sluice/api';
-import { validateClientOverrides } from '../../src/log/kafka/client-config.ts';
 import {
   assign,
   decodeAssignment,
@@ -17,7 +16,8 @@ import {
   encodeSubscription,
   type MemberSubscription,
   parseAssignors,
-} from '../../src/log/kafka/consumer-assignors.ts';
+} from '../../src/log/consumer-assignors.ts';
+import { validateClientOverrides } from '../../src/log/kafka/client-config.ts';
 import { groupSettings } from '../../src/log/kafka/consumer-group-config.ts';
 
 const member = (
@@ -57,6 +57,7 @@ test('partition.assignment.strategy: Java class names (and protocol names), Kafk
     /heartbeat\.interval\.ms/,
   );
   assert.deepEqual(groupSettings({}), {
+    clientId: 'sluice',
     groupInstanceId: null,
     assignors: ['range', 'cooperative-sticky'],
     sessionTimeoutMs: 45_000,

@@ -244,6 +244,8 @@ test('cooperative-sticky: a member joining later takes over half the partitions 
       { timeoutMs: 30_000, intervalMs: 300 },
     );
     await producing;
+    // After the hand-over, records of every partition: the second member reads its half.
+    await produce(40);
     await waitFor(
       () => `all ${next} records`,
       async () =>

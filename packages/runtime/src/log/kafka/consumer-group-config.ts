@@ -4,9 +4,11 @@
  * Kafka's consumer defaults.
  */
 import { ConfigError } from '@sluice/api';
-import { type AssignorName, parseAssignors } from './consumer-assignors.ts';
+import { type AssignorName, parseAssignors } from '../consumer-assignors.ts';
 
 export interface GroupSettings {
+  /** The consumer's `client.id` (Connect's `connector-consumer-<connector>-<task>` by default). */
+  clientId: string;
   /** `group.instance.id`, null when unset. */
   groupInstanceId: string | null;
   /** `partition.assignment.strategy` as protocol names, in preference order. */
@@ -45,6 +47,7 @@ export function groupSettings(props: Readonly<Record<string, string>>): GroupSet
   }
   const instance = props['group.instance.id']?.trim();
   return {
+    clientId: props['client.id'] ?? 'sluice',
     groupInstanceId: instance === undefined || instance === '' ? null : instance,
     assignors: parseAssignors(props['partition.assignment.strategy']),
     sessionTimeoutMs,

@@ -18,7 +18,6 @@
  */
 import { Admin, type API, type Broker, FindCoordinatorKeyTypes } from '@platformatic/kafka';
 import { ConnectError, RetriableError } from '@sluice/api';
-import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
 import {
   assign,
   decodeAssignment,
@@ -27,7 +26,8 @@ import {
   encodeSubscription,
   isCooperative,
   type MemberSubscription,
-} from './consumer-assignors.ts';
+} from '../consumer-assignors.ts';
+import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
 import { type PlatformaticLogClientConfig, toConnectError } from './platformatic-client.ts';
 
@@ -211,16 +211,17 @@ export class KafkaGroupMember implements GroupMember {
 
   async #joinAndSync(): Promise<void> {
     const o = this.#o;
+    // Eager protocols give everything up before joining (and commit it, as members still); the
+    // heartbeats go on meanwhile, as Kafka's heartbeat thread's do during onPartitionsRevoked.
+    if ((this.#protocol === null || !isCooperative(this.#protocol)) && this.#owned.length > 0) {
+      const revoked = this.#owned;
+      this.#owned = [];
+      o.logger?.info(`Group ${o.groupId}: revoking ${describe(revoked)} before rejoining`);
+      await o.listener.revoked(revoked);
+    }
     this.#joining = true;
     this.#stopHeartbeat();
     try {
-      // Eager protocols give everything up before joining (and commit it, as members still).
-      if ((this.#protocol === null || !isCooperative(this.#protocol)) && this.#owned.length > 0) {
-        const revoked = this.#owned;
-        this.#owned = [];
-        o.logger?.info(`Group ${o.groupId}: revoking ${describe(revoked)} before rejoining`);
-        await o.listener.revoked(revoked);
-      }
       this.#subscribed = [...(await o.subscription())].sort();
       let join: JoinResponse;
       try {
@@ -270,6 +271,7 @@ export class KafkaGroupMember implements GroupMember {
       }
       const assigned = decodeAssignment(sync.assignment);
       this.#rejoin = false;
+      this.#joining = false;
       this.#nextMetadataCheck = Date.now() + o.metadataMaxAgeMs;
       o.logger?.info(
         `Group ${o.groupId}: joined generation ${this.#generation} as ${this.#memberId}${this.#leader ? ' (leader)' : ''} with protocol ${this.#protocol}; assigned ${describe(assigned) || 'nothing'}`,

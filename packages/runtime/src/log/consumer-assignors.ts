@@ -14,7 +14,7 @@
  *   round: its owner revokes it first, and the follow-up rebalance places it.
  */
 import { ConfigError } from '@sluice/api';
-import type { TopicPartition } from '../log-client.ts';
+import type { TopicPartition } from './log-client.ts';
 
 export type AssignorName = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky';
 
