@@ -300,6 +300,55 @@ export interface LogGroupOffsets {
 }
 
 // -------------------------------------------------------------------------------------------
+// Consumer-group membership (a sink task is a member of its connector's group)
+
+/** What a member's owner does when the group moves partitions (Kafka's ConsumerRebalanceListener). */
+export interface RebalanceListener {
+  /** Partitions given up while still a member: commit what was consumed, then close them. */
+  revoked(partitions: TopicPartition[]): Promise<void>;
+  /** Partitions this member now reads (the whole assignment under an eager protocol, else the added ones). */
+  assigned(partitions: TopicPartition[]): Promise<void>;
+  /** Partitions lost without a chance to commit (the membership ended): close them. */
+  lost(partitions: TopicPartition[]): Promise<void>;
+}
+
+export interface GroupMemberOptions {
+  groupId: string;
+  /** The member's client id, as group tools show it (a Kafka member uses its client's). */
+  clientId: string;
+  /** `group.instance.id` (static membership), null when unset. */
+  groupInstanceId: string | null;
+  /** The topics to subscribe to; asked at every join and every `metadataMaxAgeMs`. */
+  subscription: () => Promise<string[]>;
+  /** Assignor (protocol) names in preference order: range, roundrobin, sticky, cooperative-sticky. */
+  assignors: string[];
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** Longest time between two polls before the member leaves the group; also the rebalance timeout. */
+  maxPollIntervalMs: number;
+  /** How often the subscription and the partition counts are checked for changes. */
+  metadataMaxAgeMs: number;
+  listener: RebalanceListener;
+  logger?: { info(msg: string): void; warn(msg: string): void };
+}
+
+export interface GroupMember {
+  readonly memberId: string;
+  readonly generationId: number;
+  /** The partitions this member owns now. */
+  assignment(): TopicPartition[];
+  /**
+   * Joins when needed and runs pending rebalances, calling the listener; call it from the
+   * consuming loop at least every `maxPollIntervalMs`.
+   */
+  poll(): Promise<void>;
+  /** Commits offsets as this member (generation and member id). */
+  commit(offsets: CommitOffset[]): Promise<void>;
+  /** Leaves the group. */
+  close(): Promise<void>;
+}
+
+// -------------------------------------------------------------------------------------------
 
 /** Everything the runtime needs from a log. */
 export interface LogClient extends LogAdmin, LogWriter, LogReader, LogGroupOffsets {
@@ -307,4 +356,9 @@ export interface LogClient extends LogAdmin, LogWriter, LogReader, LogGroupOffse
   readonly kind: 'kafka' | 'embedded';
   /** Releases connections and files. Further calls fail. Idempotent. */
   close(): Promise<void>;
+  /**
+   * A new member of a consumer group that reads with this client (a sink task's membership of
+   * its connector's group); absent where the log has no group protocol.
+   */
+  joinGroup?(options: GroupMemberOptions): GroupMember;
 }

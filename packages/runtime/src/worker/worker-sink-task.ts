@@ -19,7 +19,7 @@ import {
   ToleranceExceededError,
 } from '../errors/error-handler.ts';
 import type { ConsumerSettings } from '../log/kafka/client-config.ts';
-import type { FetchedPartition, LogClient, LogHeader, LogRecord } from '../log/log-client.ts';
+import type { FetchedPartition, GroupMember, LogClient, LogHeader, LogRecord } from '../log/log-client.ts';
 import { TaskMetrics } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
@@ -45,6 +45,13 @@ export interface WorkerSinkTaskOptions {
    * partitions are picked up.
    */
   assignment: () => Promise<TopicPartition[]>;
+  /**
+   * The connector's topics (`topics`, or those matching `topics.regex`). Given, and the log having
+   * consumer groups (Kafka), the task is a member of its connector's group (`consumer.groupId`):
+   * the group's assignor hands out the partitions, rebalances open and close them, and offsets are
+   * committed as a member; {@link assignment} is then not used.
+   */
+  subscription?: () => Promise<string[]>;
   offsetFlushIntervalMs: number;
   offsetFlushTimeoutMs: number;
   /** The connector's `errors.*` settings (tolerance, retries, log, dead-letter queue). */
@@ -85,6 +92,8 @@ export class WorkerSinkTask {
   readonly #abort = new AbortController();
   #stopping = false;
   #assignment: TopicPartition[] = [];
+  /** The task's membership of its connector's consumer group (Kafka); null without one. */
+  #member: GroupMember | null = null;
   /** Next offset to fetch, per partition. */
   readonly #positions = new TopicPartitionMap<number>();
   /** Offsets delivered to `put` successfully (next offset to read), per partition. */
@@ -149,7 +158,7 @@ export class WorkerSinkTask {
       o.task.initialize(this.#context());
       await o.task.start(o.taskConfig);
       started = true;
-      await this.#updateAssignment(await o.assignment());
+      await this.#joinOrAssign();
       o.report('RUNNING');
       o.logger.info(`WorkerSinkTask{id=${taskIdString(o.id)}} Sink task finished initialization and start`);
       this.#nextCommit = Date.now() + o.offsetFlushIntervalMs;
@@ -174,6 +183,7 @@ export class WorkerSinkTask {
         }
         failed = true;
       }
+      await this.#member?.close().catch(() => {});
       o.chain.close();
       if (!failed) o.report('UNASSIGNED');
     }
@@ -186,30 +196,89 @@ export class WorkerSinkTask {
   }
 
   /**
+   * Joins the connector's consumer group (on Kafka), or takes the partitions dealt by the worker
+   * (a log without groups).
+   */
+  async #joinOrAssign(): Promise<void> {
+    const o = this.#o;
+    if (o.subscription === undefined || o.log.joinGroup === undefined) {
+      await this.#updateAssignment(await o.assignment());
+      return;
+    }
+    const g = o.consumer.group;
+    const toSdk = (tps: Array<{ topic: string; partition: number }>) =>
+      tps.map((tp) => new TopicPartition(tp.topic, tp.partition));
+    const prefix = `${taskIdString(o.id)}: `;
+    this.#member = o.log.joinGroup({
+      groupId: o.consumer.groupId,
+      clientId: g.clientId,
+      groupInstanceId: g.groupInstanceId,
+      subscription: o.subscription,
+      assignors: g.assignors,
+      sessionTimeoutMs: g.sessionTimeoutMs,
+      heartbeatIntervalMs: g.heartbeatIntervalMs,
+      maxPollIntervalMs: g.maxPollIntervalMs,
+      metadataMaxAgeMs: o.consumer.metadataMaxAgeMs,
+      listener: {
+        // As Kafka's WorkerSinkTask: preCommit and a commit of the revoked partitions, then close.
+        revoked: (tps) => this.#revoke(toSdk(tps), true),
+        lost: (tps) => this.#revoke(toSdk(tps), false),
+        assigned: (tps) => this.#assign(toSdk(tps)),
+      },
+      logger: { info: (m) => o.logger.info(prefix + m), warn: (m) => o.logger.warn(prefix + m) },
+    });
+    for (;;) {
+      try {
+        await this.#member.poll();
+        return;
+      } catch (err) {
+        if (!(await this.#backOff(err, 'join the consumer group'))) throw err;
+      }
+    }
+  }
+
+  /**
    * Moves to a new set of partitions: commits, `close`s the revoked ones, positions the added ones
    * at their committed offsets (or per `auto.offset.reset`) and `open`s them.
    */
   async #updateAssignment(next: TopicPartition[]): Promise<void> {
-    const o = this.#o;
     const wanted = new TopicPartitionMap<true>(next.map((tp) => [tp, true]));
     const revoked = this.#assignment.filter((tp) => !wanted.has(tp));
     const held = new TopicPartitionMap<true>(this.#assignment.map((tp) => [tp, true]));
     const added = next.filter((tp) => !held.has(tp));
-    if (revoked.length === 0 && added.length === 0) return;
-    if (revoked.length > 0) {
-      await this.#commit(false);
-      this.#dropFetched();
-      await o.task.close(revoked);
-      for (const tp of revoked) {
-        this.#positions.delete(tp);
-        this.#current.delete(tp);
-        this.#lastCommitted.delete(tp);
-        this.#paused.delete(tp);
-      }
-      this.#assignment = this.#assignment.filter((tp) => wanted.has(tp));
-      this.#m.partitionCount = this.#assignment.length;
-      o.logger.info(`${taskIdString(o.id)}: partitions revoked: ${revoked.join(', ')}`);
+    if (revoked.length > 0) await this.#revoke(revoked, true);
+    if (added.length > 0) await this.#assign(added);
+  }
+
+  /**
+   * Gives partitions up: with `commit`, preCommit and a commit of their offsets first (revoked);
+   * without, they are lost (the membership ended: nothing can be committed). Then `close`.
+   */
+  async #revoke(revoked: TopicPartition[], commit: boolean): Promise<void> {
+    const o = this.#o;
+    const held = new TopicPartitionMap<true>(this.#assignment.map((tp) => [tp, true]));
+    revoked = revoked.filter((tp) => held.has(tp));
+    if (revoked.length === 0) return;
+    if (commit) await this.#commit(false, revoked);
+    this.#dropFetched();
+    await o.task.close(revoked);
+    const gone = new TopicPartitionMap<true>(revoked.map((tp) => [tp, true]));
+    for (const tp of revoked) {
+      this.#positions.delete(tp);
+      this.#current.delete(tp);
+      this.#lastCommitted.delete(tp);
+      this.#paused.delete(tp);
     }
+    this.#assignment = this.#assignment.filter((tp) => !gone.has(tp));
+    this.#m.partitionCount = this.#assignment.length;
+    o.logger.info(`${taskIdString(o.id)}: partitions ${commit ? 'revoked' : 'lost'}: ${revoked.join(', ')}`);
+  }
+
+  /** Positions added partitions at their committed offsets (or per `auto.offset.reset`) and `open`s them. */
+  async #assign(next: TopicPartition[]): Promise<void> {
+    const o = this.#o;
+    const held = new TopicPartitionMap<true>(this.#assignment.map((tp) => [tp, true]));
+    const added = next.filter((tp) => !held.has(tp));
     if (added.length === 0) return;
     const committed = await o.log.fetchGroupOffsets(o.consumer.groupId, added);
     const byTp = new TopicPartitionMap<number>(
@@ -234,7 +303,7 @@ export class WorkerSinkTask {
     }
     this.#assignment = [...this.#assignment, ...added];
     this.#m.partitionCount = this.#assignment.length;
-    if (revoked.length > 0 || this.#assignment.length !== added.length)
+    if (this.#member !== null || this.#assignment.length !== added.length)
       o.logger.info(`${taskIdString(o.id)}: partitions assigned: ${added.join(', ')}`);
     await o.task.open(added);
   }
@@ -245,7 +314,21 @@ export class WorkerSinkTask {
       if (o.target.paused) {
         await this.#commit(false);
         o.report('PAUSED');
-        while (o.target.paused && !this.#stopping) await o.target.changed();
+        while (o.target.paused && !this.#stopping) {
+          if (this.#member === null) {
+            await o.target.changed();
+            continue;
+          }
+          // A paused task stays a member: it keeps polling (rebalances run), as Kafka's does.
+          await Promise.race([o.target.changed(), sleep(1000, this.#abort.signal)]);
+          if (!this.#stopping && o.target.paused) {
+            try {
+              await this.#member.poll();
+            } catch (err) {
+              if (!(await this.#backOff(err, 'poll the consumer group'))) throw err;
+            }
+          }
+        }
         if (this.#stopping) break;
         o.report('RUNNING');
         continue;
@@ -253,7 +336,10 @@ export class WorkerSinkTask {
       this.#applyRewinds();
       try {
         if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit(false);
-        if (Date.now() >= this.#nextAssignmentCheck) {
+        if (this.#member !== null) {
+          // Heartbeats run on their own; a pending rebalance (or a metadata change) runs here.
+          await this.#member.poll();
+        } else if (Date.now() >= this.#nextAssignmentCheck) {
           this.#nextAssignmentCheck = Date.now() + o.consumer.metadataMaxAgeMs;
           await this.#updateAssignment(await o.assignment());
         }
@@ -551,15 +637,19 @@ export class WorkerSinkTask {
   }
 
   /** preCommit, then commit the returned offsets that are new, assigned and not beyond what was consumed. */
-  async #commit(closing: boolean): Promise<void> {
+  async #commit(closing: boolean, only?: TopicPartition[]): Promise<void> {
     const o = this.#o;
     // Offsets move only past records whose dead-letter reports are written.
     if (this.#pendingReports.size > 0) await Promise.all(this.#pendingReports);
-    this.#commitRequested = false;
-    this.#nextCommit = Date.now() + o.offsetFlushIntervalMs;
+    if (only === undefined) {
+      this.#commitRequested = false;
+      this.#nextCommit = Date.now() + o.offsetFlushIntervalMs;
+    }
     if (this.#assignment.length === 0) return;
+    const selected = only === undefined ? null : new TopicPartitionMap<true>(only.map((tp) => [tp, true]));
     const current = new TopicPartitionMap<OffsetAndMetadata>();
-    for (const [tp, offset] of this.#current) current.set(tp, { offset });
+    for (const [tp, offset] of this.#current)
+      if (selected === null || selected.has(tp)) current.set(tp, { offset });
     let toCommit: TopicPartitionMap<OffsetAndMetadata>;
     const start = performance.now();
     try {
@@ -579,6 +669,7 @@ export class WorkerSinkTask {
     }
     const offsets: Array<{ topic: string; partition: number; offset: number }> = [];
     for (const [tp, om] of toCommit) {
+      if (selected !== null && !selected.has(tp)) continue;
       const consumed = this.#current.get(tp);
       if (consumed === undefined || om.offset > consumed) continue;
       if (this.#lastCommitted.get(tp) === om.offset) continue;
@@ -589,7 +680,8 @@ export class WorkerSinkTask {
       return;
     }
     try {
-      await o.log.commitGroupOffsets(o.consumer.groupId, offsets);
+      if (this.#member !== null) await this.#member.commit(offsets);
+      else await o.log.commitGroupOffsets(o.consumer.groupId, offsets);
       this.#m.offsetCommit(performance.now() - start, true);
       this.#m.sinkCommitted(false, this.#bufferedCount());
     } catch (err) {

@@ -507,6 +507,7 @@ export class Worker {
           chain: TransformationChain.fromConfig<SinkRecord>(o.plugins, connectorConfig),
           consumer,
           assignment: () => this.#sinkAssignment(id, taskCount, connectorConfig),
+          subscription: () => this.#sinkTopics(connectorConfig),
           offsetFlushIntervalMs: o.offsetFlushIntervalMs,
           offsetFlushTimeoutMs: o.offsetFlushTimeoutMs,
           errorHandling: errorHandlingConfig(connectorConfig, true),
@@ -616,15 +617,33 @@ export class Worker {
   }
 
   /**
-   * The partitions a sink task reads in standalone mode: every partition of the connector's
-   * topics (created when missing, as a consumer's auto-creation would), dealt round-robin over
-   * the connector's tasks.
+   * The partitions a sink task reads when its log has no consumer groups (the embedded log): every
+   * partition of the connector's topics dealt round-robin over the connector's tasks. On Kafka the
+   * task is a member of the connector's consumer group and the group's assignor decides.
    */
   async #sinkAssignment(
     id: ConnectorTaskId,
     taskCount: number,
     config: Readonly<Record<string, string>>,
   ): Promise<TopicPartition[]> {
+    const log = this.#o.log;
+    const topics = await this.#sinkTopics(config);
+    if (topics.length === 0) return [];
+    const described = await log.describeTopics(topics);
+    const all: TopicPartition[] = [];
+    for (const topic of [...topics].sort()) {
+      const d = described.get(topic);
+      if (d === undefined) continue;
+      for (const p of d.partitions) all.push(new TopicPartition(topic, p.partition));
+    }
+    return all.filter((_, i) => i % Math.max(1, taskCount) === id.task);
+  }
+
+  /**
+   * A sink's topics: those of `topics.regex` that exist, or the `topics` list (created when
+   * missing, as a consumer's auto-creation would).
+   */
+  async #sinkTopics(config: Readonly<Record<string, string>>): Promise<string[]> {
     const log = this.#o.log;
     let topics: string[];
     const regex = config['topics.regex'];
@@ -638,15 +657,7 @@ export class Worker {
         .filter((t) => t !== '');
       if (topics.length > 0) await log.createTopics(topics.map((name) => ({ name })));
     }
-    if (topics.length === 0) return [];
-    const described = await log.describeTopics(topics);
-    const all: TopicPartition[] = [];
-    for (const topic of [...topics].sort()) {
-      const d = described.get(topic);
-      if (d === undefined) continue;
-      for (const p of d.partitions) all.push(new TopicPartition(topic, p.partition));
-    }
-    return all.filter((_, i) => i % Math.max(1, taskCount) === id.task);
+    return topics;
   }
 
   #reportConnector(name: string, state: ConnectState, error?: unknown): void {

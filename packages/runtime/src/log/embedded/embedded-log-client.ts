@@ -49,6 +49,8 @@ import type {
   FetchedPartition,
   FetchOptions,
   FetchPartitionRequest,
+  GroupMember,
+  GroupMemberOptions,
   GroupOffset,
   ListedOffset,
   ListTopicsOptions,
@@ -67,6 +69,7 @@ import { ProducerPartitioner } from '../partitioner.ts';
 import { BatchBuffers } from './batch-buffers.ts';
 import { type DirLock, lockDirectory } from './dir-lock.ts';
 import { isTempFileName, mapLimit, syncDir, writeFileAtomic } from './fs-util.ts';
+import { type EmbeddedGroupDescription, EmbeddedGroups } from './group-membership.ts';
 import { GroupOffsetStore } from './group-offsets.ts';
 import {
   FilePool,
@@ -241,6 +244,16 @@ export class EmbeddedLogClient implements LogClient {
   readonly #files: FilePool;
   readonly #topics: Map<string, TopicState>;
   readonly #groups: GroupOffsetStore;
+  /** Members of the groups (sink tasks of this process). */
+  readonly #members = new EmbeddedGroups(
+    async (topics) => {
+      const existing = new Set(await this.listTopics());
+      const names = topics.filter((t) => existing.has(t));
+      const described = names.length === 0 ? new Map() : await this.describeTopics(names);
+      return new Map([...described].map(([t, d]) => [t, d.partitions.length]));
+    },
+    (groupId, offsets) => this.#groups.commit(groupId, offsets),
+  );
   /** Admin changes (create, delete) run one at a time. */
   #adminTail: Promise<unknown> = Promise.resolve();
   /** Per-topic round-robin counter for batches of null-key records. */
@@ -858,6 +871,17 @@ export class EmbeddedLogClient implements LogClient {
     this.#checkOpen();
     if (partitions.length === 0) return;
     await this.#groups.delete(groupId, partitions);
+  }
+
+  /** A member of a consumer group of this log (group-membership.ts). */
+  joinGroup(options: GroupMemberOptions): GroupMember {
+    this.#checkOpen();
+    return this.#members.join(options, options.clientId);
+  }
+
+  /** Who is in a group and what each member owns; null for a group nobody has joined. */
+  describeGroup(groupId: string): EmbeddedGroupDescription | null {
+    return this.#members.describe(groupId);
   }
 
   async deleteGroups(groupIds: string[]): Promise<void> {

@@ -20,6 +20,7 @@ import { ConfigError, parseType } from '@sluice/api';
 import { defaultSinkGroupId } from '../../config/connector-config.ts';
 import { readPkcs12TrustStore } from '../../config/pkcs12-trust-store.ts';
 import { withPrefix } from '../../config/properties.ts';
+import { GROUP_KEYS, type GroupSettings, groupSettings } from './consumer-group-config.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from './java-client-config-types.ts';
 import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
 
@@ -355,6 +356,8 @@ export interface ConsumerSettings {
   isolationLevel: 'read_uncommitted' | 'read_committed';
   /** How often the subscription of a `topics.regex` sink is re-evaluated (`metadata.max.age.ms`). */
   metadataMaxAgeMs: number;
+  /** The group membership settings (consumer-group-config.ts). */
+  group: GroupSettings;
 }
 
 export function consumerSettings(props: Readonly<Record<string, string>>): ConsumerSettings {
@@ -374,6 +377,7 @@ export function consumerSettings(props: Readonly<Record<string, string>>): Consu
     isolationLevel:
       choice(props, 'isolation.level', ['read_uncommitted', 'read_committed'] as const) ?? 'read_uncommitted',
     metadataMaxAgeMs: intProp(props, 'metadata.max.age.ms', 0) ?? 300_000,
+    group: groupSettings(props),
   };
 }
 
@@ -407,6 +411,7 @@ export function ignoredClientKeys(kind: ClientKind, props: Readonly<Record<strin
           'fetch.min.bytes',
           'fetch.max.wait.ms',
           'isolation.level',
+          ...GROUP_KEYS,
         ]
       : []),
   ]);

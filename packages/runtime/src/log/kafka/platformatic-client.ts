@@ -37,6 +37,8 @@ import type {
   FetchedPartition,
   FetchOptions,
   FetchPartitionRequest,
+  GroupMember,
+  GroupMemberOptions,
   GroupOffset,
   ListedOffset,
   ListTopicsOptions,
@@ -56,6 +58,7 @@ import type {
   TopicPartition,
 } from '../log-client.ts';
 import { KafkaAdmin } from './admin.ts';
+import { KafkaGroupMember } from './consumer-group-member.ts';
 import { KafkaReader } from './fetch.ts';
 import { KafkaGroupOffsets } from './group-offsets.ts';
 import { LibraryClients } from './library-clients.ts';
@@ -178,6 +181,12 @@ export class PlatformaticLogClient implements LogClient {
   }
 
   // Consumer-group offsets
+
+  /** A member of a consumer group (consumer-group-member.ts), on connections of its own. */
+  joinGroup(options: GroupMemberOptions): GroupMember {
+    this.#clients.checkOpen();
+    return new KafkaGroupMember(this.#clients.config, options);
+  }
 
   commitGroupOffsets(groupId: string, offsets: CommitOffset[]): Promise<void> {
     return this.#groups.commitGroupOffsets(groupId, offsets);
