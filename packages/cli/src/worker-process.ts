@@ -167,6 +167,7 @@ export async function startRestServer(
     listenerOptions = restSecurityOptions(config);
   } catch (e) {
     err.write(`sluice: cannot start the REST server: ${(e as Error).message}\n`);
+    await opened?.stop().catch(() => {});
     await release();
     return undefined;
   }
