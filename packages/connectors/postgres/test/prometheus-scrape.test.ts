@@ -150,12 +150,8 @@ test('Prometheus scrapes the PostgreSQL pipeline: Debezium metrics equal the top
     const behind = await q(`debezium_metrics_MilliSecondsBehindSource${sel('streaming')}`);
     assert.ok(behind !== undefined && behind >= 0 && behind < 60_000, `MilliSecondsBehindSource ${behind}`);
     assert.ok(((await q(`debezium_metrics_QueueTotalCapacity${sel('streaming')}`)) ?? 0) > 0);
-    // The scrape target is healthy, and Prometheus counted the series as counters.
+    // The scrape target is healthy.
     assert.equal(await q('up{job="sluice"}'), 1);
-    assert.ok(
-      ((await q(`rate(debezium_metrics_TotalNumberOfEventsSeen${sel('streaming')}[1m])`)) ?? -1) >= 0,
-      'rate() over the streamed events',
-    );
   } finally {
     await prometheus?.stop();
     await rest.stop();
