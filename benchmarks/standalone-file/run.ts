@@ -7,6 +7,7 @@
 //   npm run bench:standalone                                  # full run, appends to benchmarks/RESULTS.md
 //   npm run bench:standalone -- --lines 100000 --no-results   # quick smoke run
 //   npm run bench:standalone -- --profile                     # Sluice workers under --cpu-prof (no RESULTS.md)
+//   npm run bench:standalone -- --metrics-ab                  # Sluice with metrics on vs off (metrics.enable), no Kafka Connect
 //
 // Steps: fetch Kafka Connect's jars once with Maven (skipped when present), write the input file,
 // start the broker, then one after the other (never in parallel): the client ceiling (produce,
@@ -84,6 +85,8 @@ const opts = parseOptions({
   'ceiling-batches': positiveInts([1000, 2000]),
   'jvm-args': words(),
   profile: flag(),
+  'metrics-ab': flag(),
+  rounds: positiveInt(5),
   'keep-files': flag(),
   'no-results': flag(),
 });
@@ -182,6 +185,8 @@ interface StageResult {
   loadStart: number;
   /** CPU seconds of the worker process from spawn until all records were there. */
   cpuWorkerS: number;
+  /** CPU seconds of the worker process from the first observed record until all were there. */
+  cpuSteadyS: number;
   /** CPU seconds of the broker over the same window. */
   cpuBrokerS: number;
   /** CPU seconds of everything else on the machine (not worker, broker, driver) over that window. */
@@ -190,6 +195,8 @@ interface StageResult {
 
 interface StageSpec extends Command {
   system: 'sluice' | 'kafka';
+  /** Added to the stage's log file name (the --metrics-ab runs). */
+  tag?: string;
   role: 'source' | 'sink';
   /** Records done so far. */
   progress: () => Promise<number>;
@@ -202,8 +209,11 @@ interface StageSpec extends Command {
 let running: Proc | undefined;
 
 async function runStage(spec: StageSpec): Promise<StageResult> {
-  const label = `${spec.system} ${spec.role}`;
-  const logFile = path.join(logDir, `${spec.system}-${spec.role}.log`);
+  const label = `${spec.system}${spec.tag === undefined ? '' : ` ${spec.tag}`} ${spec.role}`;
+  const logFile = path.join(
+    logDir,
+    `${spec.system}${spec.tag === undefined ? '' : `-${spec.tag}`}-${spec.role}.log`,
+  );
   log(`${label}: starting (load ${fmtLoad(os.loadavg())})`);
   const loadStart = os.loadavg()[0]!;
   const busy0 = machineBusySeconds();
@@ -212,7 +222,7 @@ async function runStage(spec: StageSpec): Promise<StageResult> {
   const t0 = performance.now();
   const p = startProc(spec.cmd, spec.args, { cwd: runDir, env: spec.env, logFile });
   running = p;
-  let first: { t: number; count: number } | undefined;
+  let first: { t: number; count: number; cpu: number } | undefined;
   let doneAt: number;
   let lastReport = t0;
   const deadline = t0 + TIMEOUT_MS;
@@ -226,7 +236,7 @@ async function runStage(spec: StageSpec): Promise<StageResult> {
     }
     const count = await spec.progress();
     const t = performance.now();
-    if (first === undefined && count > 0) first = { t, count };
+    if (first === undefined && count > 0) first = { t, count, cpu: cpuSeconds(p.pid) };
     if (count >= LINES) {
       doneAt = t;
       break;
@@ -270,6 +280,7 @@ async function runStage(spec: StageSpec): Promise<StageResult> {
     final,
     loadStart,
     cpuWorkerS,
+    cpuSteadyS: cpuWorkerS - f.cpu,
     cpuBrokerS,
     cpuOtherS,
   };
@@ -483,10 +494,11 @@ function topFunctions(file: string, n: number): string[] {
 
 const loadBefore = os.loadavg();
 const sluiceSource = gitDescribe(['packages']);
+const metricsAb = opts['metrics-ab'];
 
-// 1. Kafka Connect's jars, fetched once.
-fetchMavenLibs(path.join(here, 'pom.xml'), libs, /^connect-runtime-.*\.jar$/);
-const connectVersion = jarVersion(libs, 'connect-runtime');
+// 1. Kafka Connect's jars, fetched once (not needed for --metrics-ab).
+if (!metricsAb) fetchMavenLibs(path.join(here, 'pom.xml'), libs, /^connect-runtime-.*\.jar$/);
+const connectVersion = metricsAb ? 'not run' : jarVersion(libs, 'connect-runtime');
 
 // 2. Versions and settings of both runtimes.
 const nodeInfo = node24Info();
@@ -521,7 +533,7 @@ const results: StageResult[] = [];
 let ceil: CeilingResult;
 const checks: Check[] = [];
 
-function workerProperties(system: string): string {
+function workerProperties(system: string, extra: string[] = []): string {
   const file = path.join(runDir, `${system}-worker.properties`);
   writeFileSync(
     file,
@@ -532,6 +544,7 @@ function workerProperties(system: string): string {
       `offset.storage.file.filename=${path.join(runDir, `${system}.offsets`)}`,
       'offset.flush.interval.ms=10000',
       'listeners=http://127.0.0.1:0',
+      ...extra,
       '',
     ].join('\n'),
   );
@@ -627,6 +640,150 @@ async function runSystem(system: 'sluice' | 'kafka'): Promise<void> {
   log(`${system}: byte check ${diff === -1 ? 'passed' : `FAILED at byte ${diff}`}`);
   if (!opts['keep-files'] && diff === -1) rmSync(output, { force: true });
   await sleep(PAUSE_MS);
+}
+
+let abOk = true;
+if (metricsAb) {
+  try {
+    await metricsAbRun();
+  } finally {
+    if (running !== undefined) await stopProc(running);
+    await monitor.close();
+    await kafka.stop();
+  }
+  process.exit(abOk ? 0 : 1);
+}
+
+// --metrics-ab: Sluice with metrics.enable=true and =false, alternating, `--rounds` times.
+interface AbRun {
+  round: number;
+  metrics: 'on' | 'off';
+  source: StageResult;
+  sink: StageResult;
+}
+async function metricsAbRun(): Promise<void> {
+  const runs: AbRun[] = [];
+  const abChecks: Check[] = [];
+  for (let round = 1; round <= opts.rounds; round++) {
+    // Alternate which goes first, so a drift of the machine's load does not favour one side.
+    const order: ('on' | 'off')[] = round % 2 === 1 ? ['on', 'off'] : ['off', 'on'];
+    for (const metrics of order) {
+      const tag = `metrics-${metrics}-${round}`;
+      const system = `sluice-${tag}`;
+      const topic = `bench-${tag}`;
+      const output = path.join(runDir, `${system}-output.txt`);
+      await monitor.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+      const worker = workerProperties(system, [`metrics.enable=${metrics === 'on'}`]);
+      const command = (role: 'source' | 'sink') => ({
+        ...sluiceCommand({
+          node: node24,
+          nodeArgs: [],
+          args: ['standalone', worker, connectorProperties(system, role, topic, output)],
+          logLevel: 'WARN',
+        }),
+        noChildren: true,
+      });
+      const source = await runStage({
+        system: 'sluice',
+        tag,
+        role: 'source',
+        ...command('source'),
+        progress: () => endOffset(monitor, topic),
+        final: () => endOffset(monitor, topic),
+      });
+      abChecks.push({
+        what: `${tag} source: topic end offset`,
+        ok: source.final === LINES,
+        detail: `${source.final.toLocaleString('en-US')} (expected ${LINES.toLocaleString('en-US')})`,
+      });
+      await sleep(PAUSE_MS);
+      const sink = await runStage({
+        system: 'sluice',
+        tag,
+        role: 'sink',
+        ...command('sink'),
+        progress: async () => Math.floor(fileSize(output) / lineWithNewline),
+        final: async () => fileSize(output),
+      });
+      const diff = firstDifference(input, output);
+      abChecks.push({
+        what: `${tag} sink: output equals the input`,
+        ok: diff === -1,
+        detail: diff === -1 ? 'equal' : `first difference at byte ${diff}`,
+      });
+      rmSync(output, { force: true });
+      runs.push({ round, metrics, source, sink });
+      await sleep(PAUSE_MS);
+    }
+  }
+  const loadEnd = os.loadavg();
+  const median = (xs: number[]): number => {
+    const a = [...xs].sort((x, y) => x - y);
+    const m = Math.floor(a.length / 2);
+    return a.length % 2 === 1 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
+  };
+  const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+  const roles = ['source', 'sink'] as const;
+  const rates = (metrics: 'on' | 'off', role: 'source' | 'sink'): number[] =>
+    runs.filter((r) => r.metrics === metrics).map((r) => r[role].rate);
+  const perRound = (role: 'source' | 'sink'): number[] =>
+    Array.from({ length: opts.rounds }, (_, i) => {
+      const on = runs.find((r) => r.round === i + 1 && r.metrics === 'on')![role].rate;
+      const off = runs.find((r) => r.round === i + 1 && r.metrics === 'off')![role].rate;
+      return on / off - 1;
+    });
+  const summary = roles.map((role) => {
+    const on = rates('on', role);
+    const off = rates('off', role);
+    const diffs = perRound(role);
+    const medianDiff = median(on) / median(off) - 1;
+    // Worker CPU per record over the steady part: less sensitive to other work than records/s.
+    const cpu = (metrics: 'on' | 'off'): number[] =>
+      runs
+        .filter((r) => r.metrics === metrics)
+        .map((r) => (r[role].cpuSteadyS * 1e6) / (LINES - r[role].firstCount));
+    const cpuOn = median(cpu('on'));
+    const cpuOff = median(cpu('off'));
+    return { role, on, off, diffs, medianDiff, met: medianDiff >= -0.03, cpuOn, cpuOff };
+  });
+  const table = [
+    '| Stage | metrics on: median records/s (min–max) | metrics off: median records/s (min–max) | on vs off (medians) | on vs off per round (on/off − 1) | worker CPU µs/record, on / off (medians) |',
+    '|---|---:|---:|---:|---|---:|',
+    ...summary.map(
+      (x) =>
+        `| ${x.role === 'source' ? 'source: file → Kafka' : 'sink: Kafka → file'} | ${fmtRate(median(x.on))} (${fmtRate(Math.min(...x.on))}–${fmtRate(Math.max(...x.on))}) | ${fmtRate(median(x.off))} (${fmtRate(Math.min(...x.off))}–${fmtRate(Math.max(...x.off))}) | ${pct(x.medianDiff)} | ${x.diffs.map(pct).join(', ')} | ${x.cpuOn.toFixed(2)} / ${x.cpuOff.toFixed(2)} (${pct(x.cpuOn / x.cpuOff - 1)}) |`,
+    ),
+  ].join('\n');
+  const runLine = (r: AbRun) =>
+    `- round ${r.round}, metrics ${r.metrics}: source ${fmtRate(r.source.rate)} records/s (load ${r.source.loadStart.toFixed(2)}, other processes ${r.source.cpuOtherS.toFixed(1)} CPU-s, worker ${r.source.cpuWorkerS.toFixed(1)} CPU-s (${r.source.cpuSteadyS.toFixed(2)} after the first record), peak RSS ${mb(r.source.peakRssKb)}), ` +
+    `sink ${fmtRate(r.sink.rate)} records/s (load ${r.sink.loadStart.toFixed(2)}, other processes ${r.sink.cpuOtherS.toFixed(1)} CPU-s, worker ${r.sink.cpuWorkerS.toFixed(1)} CPU-s (${r.sink.cpuSteadyS.toFixed(2)} after the first record), peak RSS ${mb(r.sink.peakRssKb)})`;
+  abOk = abChecks.every((c) => c.ok);
+  const target = summary.map(
+    (x) =>
+      `${x.role} ${x.met ? 'met' : 'NOT met'} (${pct(x.medianDiff)}; per round ${pct(Math.min(...x.diffs))} to ${pct(Math.max(...x.diffs))})`,
+  );
+  const section = [
+    sectionTitle('Metrics cost: standalone file pipeline, metrics.enable=true vs false (Sluice only)', abOk),
+    '',
+    ...machineLines(loadBefore, loadEnd),
+    `- Sluice: ${sluiceSource}, run from ${sluiceFrom}; \`node packages/cli/bin/sluice.mjs standalone\` on Node ${nodeInfo.node}, SLUICE_LOG_LEVEL=WARN; broker: one Apache Kafka ${kafka.version} (KRaft, single node) for the whole run`,
+    `- Data and settings: as the standalone file pipeline section (${LINES.toLocaleString('en-US')} lines of ${LINE_BYTES} bytes, StringConverter, FileStreamSource/FileStreamSink, tasks.max=1); the only difference between the two sides is \`metrics.enable\` in the worker properties. Nothing scrapes /metrics during the runs (the recording is what is measured)`,
+    `- Method: ${opts.rounds} rounds; each round runs the source stage then the sink stage once with metrics on and once off, each a fresh worker process on a fresh topic, the order alternating between rounds (on first in odd rounds); records/s counted as in the pipeline section (steady rate from the first record, progress polled every ${POLL_MS} ms). Worker CPU µs/record = the worker process's utime + stime (/proc) from the first observed record until all were there, divided by the records in that span: it depends less on other work than records/s does. The machine is shared with other work: the per-round differences show the noise`,
+    checksLine(abChecks),
+    '',
+    table,
+    '',
+    ...runs.map(runLine),
+    `- Issue target (metrics on within 3% of off, medians): ${target.join('; ')}`,
+    '',
+  ].join('\n');
+  console.log('');
+  console.log(table);
+  console.log('');
+  for (const r of runs) console.log(runLine(r));
+  console.log(`Target: ${target.join('; ')}`);
+  for (const c of abChecks) console.log(checkLine(c));
+  appendSection(section, opts['no-results'] ? '--no-results' : undefined);
 }
 
 try {
