@@ -83,6 +83,7 @@ import type {
   TopicConfigSource,
   TopicDescription,
   TopicPartition,
+  TransactionalWriter,
 } from '../log-client.ts';
 import { ProducerPartitioner } from '../partitioner.ts';
 import {
@@ -94,6 +95,11 @@ import {
 } from './fetch-response.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
 import { encodeRecordBatch, type ProduceTopicData, produceRequestBody } from './produce-request.ts';
+import {
+  fenceTransactionalIds,
+  KafkaTransactionalWriter,
+  type LibraryClientOptions,
+} from './transactional-writer.ts';
 
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
 type ProduceResponse = produceV11.ProduceResponse;
@@ -263,6 +269,19 @@ export class PlatformaticLogClient implements LogClient {
       });
     }
     return this.#producer;
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Transactions (exactly-once source tasks): transactional-writer.ts
+
+  transactionalWriter(transactionalId: string): TransactionalWriter {
+    this.#checkOpen();
+    return new KafkaTransactionalWriter(this.#baseOptions('-txn') as LibraryClientOptions, transactionalId);
+  }
+
+  fenceProducers(transactionalIds: string[]): Promise<void> {
+    this.#checkOpen();
+    return fenceTransactionalIds(this.#baseOptions('-fence') as LibraryClientOptions, transactionalIds);
   }
 
   async close(): Promise<void> {
@@ -981,11 +1000,16 @@ export class PlatformaticLogClient implements LogClient {
   // -----------------------------------------------------------------------------------------
   // Offsets
 
-  async listOffsets(partitions: TopicPartition[], spec: OffsetSpec): Promise<ListedOffset[]> {
+  async listOffsets(
+    partitions: TopicPartition[],
+    spec: OffsetSpec,
+    options: { isolationLevel?: FetchOptions['isolationLevel'] } = {},
+  ): Promise<ListedOffset[]> {
     const timestamp = spec === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST;
     const found = await this.#listOffsets(
       partitions.map((p) => ({ ...p, timestamp })),
       `Could not list the ${spec} offsets`,
+      options.isolationLevel === 'read_committed',
     );
     return partitions.map((p) => {
       const o = found.get(`${p.partition}\0${p.topic}`);
@@ -1014,6 +1038,7 @@ export class PlatformaticLogClient implements LogClient {
   async #listOffsets(
     requests: Array<TopicPartition & { timestamp: bigint }>,
     what: string,
+    readCommitted = false,
   ): Promise<Map<string, { offset: number; timestamp: number }>> {
     const found = new Map<string, { offset: number; timestamp: number }>();
     if (requests.length === 0) return found;
@@ -1030,7 +1055,9 @@ export class PlatformaticLogClient implements LogClient {
     try {
       listed = await this.#adminClient().listOffsets({
         topics: [...byTopic].map(([name, parts]) => ({ name, partitions: parts })),
-        isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+        isolationLevel: readCommitted
+          ? FetchIsolationLevels.READ_COMMITTED
+          : FetchIsolationLevels.READ_UNCOMMITTED,
       });
     } catch (err) {
       if (isUnknownTopic(err)) await this.#throwMissing([...byTopic.keys()], err);
