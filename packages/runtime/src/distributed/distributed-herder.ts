@@ -16,8 +16,11 @@
  * rotates it after `inter.worker.key.ttl.ms`; every worker tracks the key it read last, signs the
  * task configs it forwards with it, and checks the signature of the internal requests it receives.
  *
- * Not implemented (yet): exactly-once source support (a signed fence request has nothing to
- * fence), connector-specific offsets topics, cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
+ * Exactly-once source support (`exactly.once.source.support=enabled`) lives in
+ * exactly-once-support.ts: the leader's zombie fencing behind `PUT /connectors/{c}/fence`, the
+ * task hooks and connector-specific offsets topics.
+ *
+ * Not implemented (yet): cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
 import { AlreadyExistsError, BadRequestError, NotFoundError, NotLeaderError } from '@sluice/api';
@@ -72,6 +75,7 @@ import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts
 import type { RawConfig, SessionKey } from './config-records.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
+import { ExactlyOnceSupport } from './exactly-once-support.ts';
 import { GenerationalStatusStore } from './generational-status-store.ts';
 import { internalTopicSettings } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
@@ -106,6 +110,8 @@ export class DistributedHerder implements Herder {
   readonly #statusStore: KafkaStatusBackingStore;
   readonly #status: GenerationalStatusStore;
   readonly #worker: Worker;
+  /** Exactly-once source support, when `exactly.once.source.support=enabled`. */
+  readonly #eos: ExactlyOnceSupport | null;
   #member: ConnectGroupMember | undefined;
   #workerId: string;
   #restUrl: string;
@@ -178,8 +184,25 @@ export class DistributedHerder implements Herder {
       partitions: config.int('offset.storage.partitions'),
       replicationFactor: config.int('offset.storage.replication.factor'),
       topicSettings: internalTopicSettings(props, 'offset.storage.', logger),
+      readCommitted: config.exactlyOnceSourceEnabled(),
       log: logger.child({ store: 'offsets' }),
     });
+    this.#eos = config.exactlyOnceSourceEnabled()
+      ? new ExactlyOnceSupport({
+          groupId,
+          workerOffsets: this.#offsets,
+          offsetTopicCreation: {
+            partitions: config.int('offset.storage.partitions'),
+            replicationFactor: config.int('offset.storage.replication.factor'),
+            topicSettings: internalTopicSettings(props, 'offset.storage.', logger),
+          },
+          newClient: (purpose) => storeClient(purpose),
+          snapshot: () => this.#configs.snapshot(),
+          isAssigned: (id) => this.#assignedTasks.has(taskIdString(id)),
+          requestFencing: (connector) => this.#fence(connector, undefined),
+          logger,
+        })
+      : null;
     this.#statusStore = new KafkaStatusBackingStore({
       client: statusesClient,
       topic: config.getString('status.storage.topic')!,
@@ -207,6 +230,12 @@ export class DistributedHerder implements Herder {
       offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
       taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
       configTransformer: transformer,
+      ...(this.#eos === null
+        ? {}
+        : {
+            exactlyOnce: (id: ConnectorTaskId, connectorConfig: Readonly<Record<string, string>>) =>
+              this.#eos!.taskHooks(id, connectorConfig, this.#snapshot.taskConfigGeneration(id.connector)),
+          }),
       logger,
     });
     this.#worker.metrics.rebalance = () =>
@@ -354,6 +383,7 @@ export class DistributedHerder implements Herder {
     });
     await this.#member?.stop();
     await this.#serial(async () => {
+      await this.#eos?.stop();
       await this.#statusStore.stop();
       await this.#offsets.stop();
       await this.#configs.stop();
@@ -376,6 +406,7 @@ export class DistributedHerder implements Herder {
     clearTimeout(this.#keyTimer);
     await this.#member?.stop({ leaveGroup: false });
     await this.#worker.stop();
+    await this.#eos?.stop();
     await this.#statusStore.stop();
     await this.#offsets.stop();
     await this.#configs.stop();
@@ -463,6 +494,7 @@ export class DistributedHerder implements Herder {
         transformer: this.#transformer,
         kafka: true,
         workerGroupId: this.config.groupId(),
+        exactlyOnceSource: this.config.exactlyOnceSourceEnabled(),
       },
       config,
     );
@@ -583,11 +615,17 @@ export class DistributedHerder implements Herder {
 
   /**
    * Internal `PUT /connectors/{c}/fence`: the signature is checked as for task configs; then the
-   * leader answers for a source connector it knows. Sluice runs no exactly-once source tasks, so
-   * there are never task-count records and nothing to fence: the leader's answer is a plain 204.
+   * leader runs the fencing round of a source connector it knows (exactly-once-support.ts): the
+   * producers of the previous task generation are fenced and the task-count record is written.
+   * With exactly-once source support off there is nothing to fence: a plain 204.
    */
   async fenceZombieSourceTasks(name: string, forward?: Forward, request?: InternalRequest): Promise<void> {
     this.#checkSignature(request);
+    return this.#fence(name, forward);
+  }
+
+  /** The fencing round on the leader; a follower forwards it (signed), as a task's worker does. */
+  #fence(name: string, forward: Forward): Promise<void> {
     return this.#onLeader(
       forward,
       async () => {
@@ -595,6 +633,10 @@ export class DistributedHerder implements Herder {
         if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
         if (this.#worker.connectorType(config) !== 'source')
           throw new BadRequestError(`Connector ${name} is not a source connector`);
+        await this.#eos?.fenceAsLeader(name, this.client, async (count) => {
+          await this.#configs.putTaskCountRecord(name, count);
+          await this.#configs.refresh();
+        });
       },
       async (leaderUrl, next) => {
         await forwardRequest(leaderUrl, 'PUT', `/connectors/${enc(name)}/fence`, {
