@@ -134,7 +134,17 @@ export class ExactlyOnceSupport {
     const snapshot = o.snapshot();
     if (!snapshot.pendingFencing(connector)) return;
     const previous = snapshot.taskCountRecord(connector);
-    if (previous !== undefined && previous > 0) {
+    const current = snapshot.taskCount(connector);
+    if (previous === undefined)
+      o.logger.info(
+        `Skipping zombie fencing round but writing task count record for connector ${connector} as it is being brought up for the first time with exactly-once source support`,
+      );
+    else if (previous === 1 && current === 1)
+      // The one new task's own initTransactions fences the one old producer (same id).
+      o.logger.info(
+        `Skipping zombie fencing round but writing task count record for connector ${connector} as both the most recent and the current generation of task configs only contain one task`,
+      );
+    else if (previous > 0) {
       if (client.fenceProducers === undefined) throw new ConnectError('The log cannot fence producers');
       const ids = Array.from({ length: previous }, (_, task) =>
         transactionalIdOf(o.groupId, connector, task),
@@ -142,7 +152,7 @@ export class ExactlyOnceSupport {
       await client.fenceProducers(ids);
       o.logger.info(`Fenced out ${ids.length} task producers of ${connector}: ${ids.join(', ')}`);
     }
-    await writeTaskCount(snapshot.taskCount(connector));
+    await writeTaskCount(current);
   }
 
   #connectorStore(topic: string): OffsetBackingStore {
