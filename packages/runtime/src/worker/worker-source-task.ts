@@ -320,11 +320,24 @@ export class WorkerSourceTask {
     // succeeds or the task is stopped; any other failure fails the task.
     // Exactly-once: into the open transaction (begun by the first write); a failure is not retried
     // (the transaction is aborted and the task fails, as Kafka's exactly-once task does).
-    const writer = o.exactlyOnce?.writer ?? o.log;
-    if (o.exactlyOnce !== undefined) this.#txStart ??= performance.now();
+    const eos = o.exactlyOnce;
+    const writer = eos?.writer ?? o.log;
+    if (eos !== undefined) this.#txStart ??= performance.now();
+    // A transaction per poll: the batch's offsets go out with its records, in one produce.
+    let toSend = batch.produce;
+    let sentOffsets = false;
+    if (eos?.boundary === 'poll' && this.#staged.size === 0) {
+      const offsets = new Map<string, string>();
+      this.#stageOffsets(batch.polled, offsets);
+      if (offsets.size > 0) {
+        toSend = [...batch.produce, ...offsetRecords(eos.offsetsTopics, offsets)];
+        sentOffsets = true;
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       try {
-        acks = await writer.produce(batch.produce, { signal: this.#abort.signal });
+        acks = await writer.produce(toSend, { signal: this.#abort.signal });
+        if (sentOffsets) acks = acks.slice(0, batch.produce.length);
         break;
       } catch (err) {
         // Stopped while the producer waited for a topic (or a retry): nothing more to send, and the
@@ -346,7 +359,7 @@ export class WorkerSourceTask {
       }
     }
     this.#m.sourceAcked(batch.polled.length, acks.length);
-    this.#stageOffsets(batch.polled);
+    if (!sentOffsets) this.#stageOffsets(batch.polled);
     const commits: Promise<void>[] = [];
     for (let i = 0; i < acks.length; i++) {
       const record = batch.sources[i]!;
@@ -436,7 +449,7 @@ export class WorkerSourceTask {
    * only one that matters: the whole batch is acknowledged). Walks backwards, so a run of records
    * of one partition costs a shallow comparison each instead of serializing every key.
    */
-  #stageOffsets(records: readonly SourceRecord[]): void {
+  #stageOffsets(records: readonly SourceRecord[], into: Map<string, string> = this.#staged): void {
     const connector = this.#o.id.connector;
     const done = new Set<string>();
     let previous: SourceMap | null = null;
@@ -449,7 +462,7 @@ export class WorkerSourceTask {
       const key = offsetKey(connector, partition);
       if (done.has(key)) continue;
       done.add(key);
-      this.#staged.set(key, JSON.stringify(r.sourceOffset));
+      into.set(key, JSON.stringify(r.sourceOffset));
     }
   }
 
