@@ -86,6 +86,8 @@ export class WorkerSourceTask {
   readonly #txRequests: ConnectorTransactionRequests | null;
   /** Exactly-once: when the open transaction began (performance.now()), null when none is open. */
   #txStart: number | null = null;
+  /** Exactly-once: records written in the open transaction. */
+  #txRecords = 0;
 
   constructor(options: WorkerSourceTaskOptions) {
     this.#o = options;
@@ -101,6 +103,7 @@ export class WorkerSourceTask {
     });
     this.#txRequests =
       options.exactlyOnce?.boundary === 'connector' ? new ConnectorTransactionRequests() : null;
+    if (options.exactlyOnce !== undefined) this.#m.exactlyOnce = true;
   }
 
   get id(): ConnectorTaskId {
@@ -338,6 +341,7 @@ export class WorkerSourceTask {
       try {
         acks = await writer.produce(toSend, { signal: this.#abort.signal });
         if (sentOffsets) acks = acks.slice(0, batch.produce.length);
+        if (eos !== undefined) this.#txRecords += batch.produce.length;
         break;
       } catch (err) {
         // Stopped while the producer waited for a topic (or a retry): nothing more to send, and the
@@ -429,6 +433,8 @@ export class WorkerSourceTask {
       throw err;
     }
     this.#m.offsetCommit(performance.now() - start, true);
+    this.#m.transactionCommitted(this.#txRecords);
+    this.#txRecords = 0;
     try {
       await o.task.commit();
     } catch (err) {
@@ -440,6 +446,7 @@ export class WorkerSourceTask {
   async #abortTransaction(): Promise<void> {
     const eos = this.#o.exactlyOnce!;
     this.#txStart = null;
+    this.#txRecords = 0;
     this.#staged.clear();
     await eos.writer.abort();
   }

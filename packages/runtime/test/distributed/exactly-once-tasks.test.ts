@@ -230,6 +230,20 @@ describe('exactly-once source tasks (in-process distributed worker)', { timeout:
     );
     const transactions = markers(committed) + 1;
     assert.ok(transactions >= 2 && transactions <= 8, `${transactions} transactions for 60 polls`);
+    // transaction-size-* (records per committed transaction) of the exactly-once task.
+    const text = herder.metrics.connectText();
+    const size = (stat: string) =>
+      Number(
+        new RegExp(
+          `^kafka_connect_source_task_transaction_size_${stat}\\{connector="${name}",task="0"\\} (\\S+)$`,
+          'm',
+        ).exec(text)?.[1],
+      );
+    assert.ok(
+      size('max') >= size('avg') && size('avg') >= size('min') && size('min') >= 5,
+      text.slice(0, 2000),
+    );
+    assert.ok(size('max') > 5, `transaction-size-max ${size('max')}: more than one poll per transaction`);
     await stopConnector(name);
   });
 
