@@ -12,8 +12,8 @@
  *   `offsets.storage.topic` or the worker's), keyed and encoded as the offset store writes them.
  * - Boundaries (`transaction.boundary`): `poll` commits after every polled batch, `interval` once
  *   `transaction.boundary.interval.ms` passed (checked after each batch and on idle polls),
- *   `connector` when the task asks through its TransactionContext (at the end of the batch
- *   holding the record it named).
+ *   `connector` when the task asks through its TransactionContext (right after the record it
+ *   named, or after the batch when it named none).
  */
 import { ConfigError, type SourceRecord, type TransactionContext } from '@sluice/api';
 import type { ConnectorTaskId } from '../connector-task-id.ts';
@@ -76,6 +76,14 @@ export function offsetRecords(
   return out;
 }
 
+/** A converted batch as the source task loop writes it (see worker-source-task.ts). */
+export interface SplittableBatch {
+  produce: ProduceRecord[];
+  sources: SourceRecord[];
+  polled: SourceRecord[];
+  endOfBatch?: boolean;
+}
+
 /**
  * The TransactionContext a task gets with `transaction.boundary=connector`: requests are
  * collected here and taken by the task loop once the batch holding the record was written.
@@ -97,18 +105,48 @@ export class ConnectorTransactionRequests implements TransactionContext {
   }
 
   /**
-   * What to do after a batch was written: 'abort' when an abort was asked for (for the batch or a
-   * record of it), else 'commit' when a commit was, else null. The requests it answers are taken.
+   * What to do after records were written: 'abort' when an abort was asked for (for one of the
+   * records, or — at the end of a polled batch — for the batch), else 'commit' when a commit was,
+   * else null. The requests it answers are taken.
    */
-  take(batch: readonly SourceRecord[]): 'commit' | 'abort' | null {
-    let abort = this.#abortAll;
-    let commit = this.#commitAll;
-    for (const r of batch) {
+  take(records: readonly SourceRecord[], endOfBatch = true): 'commit' | 'abort' | null {
+    let abort = endOfBatch && this.#abortAll;
+    let commit = endOfBatch && this.#commitAll;
+    for (const r of records) {
       if (this.#abortRecords.delete(r)) abort = true;
       if (this.#commitRecords.delete(r)) commit = true;
     }
-    this.#abortAll = false;
-    this.#commitAll = false;
+    if (endOfBatch) {
+      this.#abortAll = false;
+      this.#commitAll = false;
+    }
     return abort ? 'abort' : commit ? 'commit' : null;
+  }
+
+  /**
+   * Cuts a converted batch after every record named in a request, so that each request is acted
+   * on right after its record (Kafka's semantics); the last part ends the polled batch.
+   */
+  split<B extends SplittableBatch>(batch: B): SplittableBatch[] {
+    const marked = (r: SourceRecord) => this.#commitRecords.has(r) || this.#abortRecords.has(r);
+    if (!batch.polled.some(marked)) return [batch];
+    const parts: SplittableBatch[] = [];
+    let part: SplittableBatch = { produce: [], sources: [], polled: [], endOfBatch: false };
+    let j = 0;
+    for (const r of batch.polled) {
+      part.polled.push(r);
+      if (batch.sources[j] === r) {
+        part.produce.push(batch.produce[j]!);
+        part.sources.push(r);
+        j++;
+      }
+      if (marked(r)) {
+        parts.push(part);
+        part = { produce: [], sources: [], polled: [], endOfBatch: false };
+      }
+    }
+    if (part.polled.length > 0) parts.push(part);
+    parts.at(-1)!.endOfBatch = true;
+    return parts;
   }
 }

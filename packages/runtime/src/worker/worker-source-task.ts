@@ -60,6 +60,8 @@ interface Batch {
    * skipped: their offsets are committed too once the batch is acknowledged, as Kafka does.
    */
   polled: SourceRecord[];
+  /** False for a part of a polled batch that is not its end (connector-defined transaction boundaries). */
+  endOfBatch?: boolean;
 }
 
 /**
@@ -218,7 +220,23 @@ export class WorkerSourceTask {
       this.#m.polled(records.length, performance.now() - pollStart);
       const batch = await this.#convert(records);
       if (inflight !== null) await inflight;
-      if (batch.produce.length > 0) inflight = track(this.#send(batch));
+      if (this.#txRequests !== null) {
+        // Connector-defined boundaries: the batch is written in parts, each ending at a record the
+        // task named in a commit or abort request, so that request applies right after its record.
+        const parts = this.#txRequests.split(batch);
+        inflight = track(
+          (async () => {
+            for (const part of parts) {
+              if (part.produce.length > 0) await this.#send(part);
+              else {
+                this.#m.sourceAcked(part.polled.length, 0);
+                this.#stageOffsets(part.polled);
+                await this.#transactionBoundary(part.polled, part.endOfBatch !== false);
+              }
+            }
+          })(),
+        );
+      } else if (batch.produce.length > 0) inflight = track(this.#send(batch));
       else {
         inflight = null;
         this.#m.sourceAcked(batch.polled.length, 0);
@@ -381,14 +399,15 @@ export class WorkerSourceTask {
       if (r instanceof Promise) commits.push(r);
     }
     if (commits.length > 0) await Promise.all(commits);
-    if (o.exactlyOnce !== undefined) await this.#transactionBoundary(batch.polled);
+    if (o.exactlyOnce !== undefined)
+      await this.#transactionBoundary(batch.polled, batch.endOfBatch !== false);
   }
 
   // -------------------------------------------------------------------------------------------
   // Exactly-once (exactly-once-source.ts)
 
   /** After a batch was written: commit or abort as `transaction.boundary` says. */
-  async #transactionBoundary(polled: readonly SourceRecord[]): Promise<void> {
+  async #transactionBoundary(polled: readonly SourceRecord[], endOfBatch = true): Promise<void> {
     const eos = this.#o.exactlyOnce!;
     if (eos.boundary === 'poll') return this.#commitTransaction();
     if (eos.boundary === 'interval') {
@@ -396,7 +415,7 @@ export class WorkerSourceTask {
       if (this.#intervalDue()) await this.#commitTransaction();
       return;
     }
-    const request = this.#txRequests!.take(polled);
+    const request = this.#txRequests!.take(polled, endOfBatch);
     if (request === 'abort') await this.#abortTransaction();
     else if (request === 'commit') await this.#commitTransaction();
   }

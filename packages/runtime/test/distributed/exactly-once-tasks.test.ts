@@ -36,8 +36,9 @@ const group = uniqueName('eos_tasks');
 
 /**
  * Emits `count` records numbered from the committed offset on, `batch` per poll, waiting `pollMs`
- * between polls. With `transaction.boundary=connector` it aborts the transaction of every batch
- * whose number is listed in `abort.batches` and commits the others.
+ * between polls. With `transaction.boundary=connector` it asks for an abort right after the fourth
+ * record of every batch whose number is listed in `abort.batches`, and for a commit after the last
+ * record of every batch.
  */
 class CountingTask extends SourceTask {
   #next = 0;
@@ -70,9 +71,10 @@ class CountingTask extends SourceTask {
       );
     const tx = this.context.transactionContext();
     if (tx !== null) {
+      // In a listed batch, the records up to its fourth are aborted; every batch ends committed.
       const aborted = (this.#config['abort.batches'] ?? '').split(',').includes(String(this.#polls));
-      if (aborted) tx.abortTransaction(records.at(-1));
-      else tx.commitTransaction(records.at(-1));
+      if (aborted) tx.abortTransaction(records[3]);
+      tx.commitTransaction(records.at(-1));
     }
     this.#polls++;
     return records;
@@ -171,7 +173,7 @@ const markers = (records: LogRecord[]) =>
   records.slice(1).filter((r, i) => r.offset !== records[i]!.offset + 1).length;
 
 describe('exactly-once source tasks (in-process distributed worker)', { timeout: 180_000 }, () => {
-  test('transaction.boundary=connector: aborted batches are never visible and their offsets not committed', async () => {
+  test('transaction.boundary=connector: a request acts right after its record; aborted records are never visible', async () => {
     const topic = uniqueName('eos_connector');
     await client.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
     const name = uniqueName('eos-connector');
@@ -183,20 +185,15 @@ describe('exactly-once source tasks (in-process distributed worker)', { timeout:
       'transaction.boundary': 'connector',
       'exactly.once.support': 'required',
     });
-    const expected = [
-      ...Array.from({ length: 10 }, (_, i) => i),
-      ...Array.from({ length: 30 }, (_, i) => 20 + i),
-    ];
-    await eventually('40 committed records', async () =>
-      (await readAll(topic, 'read_committed')).length >= 30 ? true : undefined,
+    // Batches 1 and 4: records 10..13 and 40..43 aborted, the rest of those batches committed.
+    const expected = Array.from({ length: 50 }, (_, i) => i).filter(
+      (v) => !(v >= 10 && v <= 13) && !(v >= 40 && v <= 43),
+    );
+    await eventually('42 committed records', async () =>
+      (await readAll(topic, 'read_committed')).length >= expected.length ? true : undefined,
     );
     await stopConnector(name);
-    const committed = await readAll(topic, 'read_committed');
-    // Batch 4 (records 40..49) is the last one: aborted, and the task ended with no more records.
-    assert.deepEqual(
-      values(committed),
-      expected.filter((v) => v < 40),
-    );
+    assert.deepEqual(values(await readAll(topic, 'read_committed')), expected);
     const all = await readAll(topic, 'read_uncommitted');
     assert.deepEqual(
       values(all),
@@ -204,7 +201,7 @@ describe('exactly-once source tasks (in-process distributed worker)', { timeout:
       'aborted records are in the log',
     );
     const offsets = await herder.connectorOffsets(name);
-    assert.deepEqual(offsets.offsets, [{ partition: { p: 0 }, offset: { n: 39 } }]);
+    assert.deepEqual(offsets.offsets, [{ partition: { p: 0 }, offset: { n: 49 } }]);
   });
 
   test('transaction.boundary=interval: a few transactions, not one per poll', async () => {
