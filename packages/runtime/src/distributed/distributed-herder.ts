@@ -483,7 +483,7 @@ export class DistributedHerder implements Herder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
     if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
-    return readOffsets(this.#offsetsContext(), name, config);
+    return readOffsets(await this.#offsetsContext(config), name, config);
   }
 
   validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
@@ -759,7 +759,13 @@ export class DistributedHerder implements Herder {
   alterConnectorOffsets(name: string, offsets: ConnectorOffsets, forward?: Forward): Promise<Message> {
     return this.#onLeader(
       forward,
-      async () => alterOffsets(this.#offsetsContext(), name, this.#requireStopped(name), offsets),
+      async () => {
+        const config = this.#requireStopped(name);
+        await this.#eos?.fenceBeforeOffsetChange(name, config, this.client, (c) =>
+          this.#worker.connectorType(c),
+        );
+        return alterOffsets(await this.#offsetsContext(config), name, config, offsets);
+      },
       async (leaderUrl, next) =>
         (
           await forwardRequest<Message>(leaderUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, {
@@ -773,7 +779,13 @@ export class DistributedHerder implements Herder {
   resetConnectorOffsets(name: string, forward?: Forward): Promise<Message> {
     return this.#onLeader(
       forward,
-      async () => resetOffsets(this.#offsetsContext(), name, this.#requireStopped(name)),
+      async () => {
+        const config = this.#requireStopped(name);
+        await this.#eos?.fenceBeforeOffsetChange(name, config, this.client, (c) =>
+          this.#worker.connectorType(c),
+        );
+        return resetOffsets(await this.#offsetsContext(config), name, config);
+      },
       async (leaderUrl, next) =>
         (
           await forwardRequest<Message>(leaderUrl, 'DELETE', `/connectors/${enc(name)}/offsets`, {
@@ -783,8 +795,10 @@ export class DistributedHerder implements Herder {
     );
   }
 
-  #offsetsContext(): OffsetsContext {
-    return { log: this.client, offsets: this.#offsets, worker: this.#worker };
+  /** The offsets API's context; with exactly-once support, a connector's own offsets topic first. */
+  async #offsetsContext(config: Record<string, string>): Promise<OffsetsContext> {
+    const offsets = (await this.#eos?.offsetStore(config)) ?? this.#offsets;
+    return { log: this.client, offsets, worker: this.#worker };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -155,6 +155,40 @@ export class ExactlyOnceSupport {
     await writeTaskCount(current);
   }
 
+  /**
+   * The store the REST offsets API reads and changes for a connector: with its own
+   * `offsets.storage.topic`, that topic first and the worker's second (writes go to both).
+   */
+  async offsetStore(connectorConfig: Readonly<Record<string, string>>): Promise<OffsetBackingStore> {
+    const own = connectorConfig['offsets.storage.topic']?.trim() ?? '';
+    if (own === '' || own === this.#o.workerOffsets.topic) return this.#o.workerOffsets;
+    const store = this.#connectorStore(own);
+    await this.#startStore(own);
+    return store;
+  }
+
+  /**
+   * Kafka's round of zombie fencing before a source connector's offsets are altered or reset:
+   * the producers of the latest recorded task generation are fenced, so that none of them can
+   * commit offsets over the new ones.
+   */
+  async fenceBeforeOffsetChange(
+    connector: string,
+    connectorConfig: Readonly<Record<string, string>>,
+    client: LogClient,
+    connectorType: (config: Readonly<Record<string, string>>) => string,
+  ): Promise<void> {
+    if (connectorType(connectorConfig) !== 'source') return;
+    const count = this.#o.snapshot().taskCountRecord(connector) ?? 0;
+    if (count === 0 || client.fenceProducers === undefined) return;
+    this.#o.logger.info(
+      `Performing a round of zombie fencing before modifying offsets for source connector ${connector} with exactly-once support enabled.`,
+    );
+    await client.fenceProducers(
+      Array.from({ length: count }, (_, task) => transactionalIdOf(this.#o.groupId, connector, task)),
+    );
+  }
+
   #connectorStore(topic: string): OffsetBackingStore {
     const o = this.#o;
     let entry = this.#stores.get(topic);

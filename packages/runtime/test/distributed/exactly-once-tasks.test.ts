@@ -244,7 +244,7 @@ describe('exactly-once source tasks (in-process distributed worker)', { timeout:
     await stopConnector(name);
   });
 
-  test('offsets.storage.topic: offsets in the connector topic and the worker topic; a restart resumes from them', async () => {
+  test('offsets.storage.topic: offsets in the connector topic and the worker topic; a restart resumes from them; PATCH offsets changes both', async () => {
     const topic = uniqueName('eos_own_offsets');
     const offsetsTopic = uniqueName('eos_own_offsets_store');
     await client.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
@@ -274,6 +274,27 @@ describe('exactly-once source tasks (in-process distributed worker)', { timeout:
     );
     assert.deepEqual((await herder.connectorOffsets(name)).offsets, [
       { partition: { p: 0 }, offset: { n: 44 } },
+    ]);
+    // PATCH offsets (stopped connector): written to the connector's topic too, so the task resumes there.
+    await herder.alterConnectorOffsets(name, { offsets: [{ partition: { p: 0 }, offset: { n: 59 } }] });
+    assert.deepEqual((await herder.connectorOffsets(name)).offsets, [
+      { partition: { p: 0 }, offset: { n: 59 } },
+    ]);
+    const own = await readAll(offsetsTopic, 'read_committed');
+    assert.equal(own.at(-1)!.value!.toString(), '{"n":59}');
+    await run(name, { ...config, count: '65', 'exactly.once.support': 'required' });
+    await herder.resumeConnector(name);
+    await eventually('50 committed records', async () =>
+      (await readAll(topic, 'read_committed')).length >= 50 ? true : undefined,
+    );
+    await stopConnector(name);
+    assert.deepEqual(values(await readAll(topic, 'read_committed')), [
+      ...Array.from({ length: 45 }, (_, i) => i),
+      60,
+      61,
+      62,
+      63,
+      64,
     ]);
   });
 
