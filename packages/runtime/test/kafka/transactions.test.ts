@@ -68,6 +68,35 @@ describe('transactional writer', () => {
     assert.deepEqual(await readAll(topic, 'read_uncommitted'), ['a', 'b', 'x', 'y', 'c']);
   });
 
+  test('a transaction larger than one request (3 MB) is sent in several, all committed together', async () => {
+    const topic = uniqueName('txn-large');
+    await client.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+    const w = client.transactionalWriter(uniqueName('txn-id'));
+    const pad = 'x'.repeat(1000);
+    try {
+      await w.init();
+      const acks = await w.produce(
+        records(
+          topic,
+          Array.from({ length: 3000 }, (_, i) => `${i} ${pad}`),
+        ),
+      );
+      assert.deepEqual(
+        acks.map((a) => a.offset),
+        Array.from({ length: 3000 }, (_, i) => i),
+      );
+      await w.commit();
+    } finally {
+      await w.close();
+    }
+    const seen = await readAll(topic, 'read_committed');
+    assert.equal(seen.length, 3000);
+    assert.deepEqual(
+      seen.map((v) => Number(v.split(' ')[0])),
+      Array.from({ length: 3000 }, (_, i) => i),
+    );
+  });
+
   test('a newer producer of the same transactional id fences the older one and aborts its transaction', async () => {
     const topic = uniqueName('txn-fence');
     await client.createTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);

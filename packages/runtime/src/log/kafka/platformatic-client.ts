@@ -276,7 +276,11 @@ export class PlatformaticLogClient implements LogClient {
 
   transactionalWriter(transactionalId: string): TransactionalWriter {
     this.#checkOpen();
-    return new KafkaTransactionalWriter(this.#baseOptions('-txn') as LibraryClientOptions, transactionalId);
+    return new KafkaTransactionalWriter(
+      this.#baseOptions('-txn') as LibraryClientOptions,
+      transactionalId,
+      this.#config.maxRequestBytes,
+    );
   }
 
   fenceProducers(transactionalIds: string[]): Promise<void> {

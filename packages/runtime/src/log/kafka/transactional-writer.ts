@@ -77,8 +77,12 @@ export class KafkaTransactionalWriter implements TransactionalWriter {
   #initialized = false;
   #closed = false;
 
-  constructor(options: LibraryClientOptions, transactionalId: string) {
+  readonly #maxRequestBytes: number;
+
+  /** `maxRequestBytes`: the most record bytes per produce request (default 900000, below the broker's 1 MiB). */
+  constructor(options: LibraryClientOptions, transactionalId: string, maxRequestBytes = 900_000) {
     this.transactionalId = transactionalId;
+    this.#maxRequestBytes = maxRequestBytes;
     this.#producer = transactionalProducer(options, transactionalId);
   }
 
@@ -123,23 +127,48 @@ export class KafkaTransactionalWriter implements TransactionalWriter {
         partitions.push(partition);
         messages.push(toMessage(r, partition, r.timestamp ?? now));
       }
-      options.signal?.throwIfAborted();
-      const result = await this.#transaction.send({ messages });
-      const base = new Map<string, number>();
-      for (const o of result.offsets ?? []) base.set(`${o.partition}\0${o.topic}`, Number(o.offset));
-      const positions = new Map<string, number>();
-      return records.map((r, i) => {
-        const key = `${partitions[i]}\0${r.topic}`;
-        const position = positions.get(key) ?? 0;
-        positions.set(key, position + 1);
-        const b = base.get(key);
-        return {
-          topic: r.topic,
-          partition: partitions[i]!,
-          offset: b === undefined ? -1 : b + position,
-          timestamp: r.timestamp ?? now,
-        };
-      });
+      const acks = new Array<RecordAck>(records.length);
+      // One send per chunk, in order: at most maxRequestBytes of records (at least one), and within
+      // a partition timestamps less than 2^31 ms apart (the library's encoding limit; see
+      // platformatic-client.ts), as the at-least-once path cuts its batches.
+      let from = 0;
+      while (from < records.length) {
+        let end = from;
+        let bytes = 0;
+        const first = new Map<string, number>();
+        while (end < records.length) {
+          const r = records[end]!;
+          const size = recordSize(r);
+          if (end > from && bytes + size > this.#maxRequestBytes) break;
+          const key = `${partitions[end]}\0${r.topic}`;
+          const ts = r.timestamp ?? now;
+          const f = first.get(key);
+          if (f === undefined) first.set(key, ts);
+          else if (Math.abs(ts - f) > MAX_TIMESTAMP_DELTA) break;
+          bytes += size;
+          end++;
+        }
+        options.signal?.throwIfAborted();
+        const result = await this.#transaction.send({ messages: messages.slice(from, end) });
+        const base = new Map<string, number>();
+        for (const o of result.offsets ?? []) base.set(`${o.partition}\0${o.topic}`, Number(o.offset));
+        const positions = new Map<string, number>();
+        for (let i = from; i < end; i++) {
+          const r = records[i]!;
+          const key = `${partitions[i]}\0${r.topic}`;
+          const position = positions.get(key) ?? 0;
+          positions.set(key, position + 1);
+          const b = base.get(key);
+          acks[i] = {
+            topic: r.topic,
+            partition: partitions[i]!,
+            offset: b === undefined ? -1 : b + position,
+            timestamp: r.timestamp ?? now,
+          };
+        }
+        from = end;
+      }
+      return acks;
     } catch (err) {
       throw failure(
         err,
@@ -206,6 +235,16 @@ export async function fenceTransactionalIds(
       }
     }),
   );
+}
+
+/** The library encodes a timestamp delta of 2^31 ms or more wrongly (see platformatic-client.ts). */
+const MAX_TIMESTAMP_DELTA = 2 ** 31 - 1;
+
+/** A record's size estimate for cutting requests, as the at-least-once path counts it. */
+function recordSize(record: ProduceRecord): number {
+  let size = 32 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const [key, value] of record.headers) size += Buffer.byteLength(key) + (value?.length ?? 0) + 2;
+  return size;
 }
 
 function toMessage(record: ProduceRecord, partition: number, timestamp: number): MessageToProduce {
