@@ -324,9 +324,12 @@ describe('exactly-once source on three workers', { timeout: 900_000 }, () => {
       log.push(
         `${total} lines; ${all.length} records in the log, ${aborted} of them in aborted transactions`,
       );
-      console.log(log.join('\n'));
-      // The zombie tried to write once it woke up, and its producer had been fenced.
-      assert.match(zombie.output(), /was fenced out by a newer producer of the same id/);
+      // Once resumed, the zombie either tried to write and found its producer fenced (the usual
+      // case: its task polls before its group member hears of the rebalance), or stopped its task
+      // first; either way nothing it wrote is visible (checked above). Deterministic zombie
+      // fencing is tested in packages/runtime/test/distributed/exactly-once-tasks.test.ts.
+      const fenced = /was fenced out by a newer producer of the same id/.test(zombie.output());
+      log.push(fenced ? 'zombie: tried to write, was fenced' : 'zombie: stopped its task before writing');
       // Offsets were committed with the records: GET offsets shows the end of the file.
       const offsets = await eventually('offsets of the connector', async () => {
         await http(anyUrl(), 'PUT', `/connectors/${name}/stop`);
@@ -336,6 +339,7 @@ describe('exactly-once source on three workers', { timeout: 900_000 }, () => {
       const size = (await import('node:fs/promises')).stat(input).then((s) => s.size);
       assert.equal(offsets.offset.position, await size);
     } finally {
+      console.log(log.join('\n'));
       writing = false;
       await appender.catch(() => {});
       if (process.env.SLUICE_E2E_LOG_DIR)
