@@ -3,6 +3,7 @@ import {
   type ConfigDef,
   type ConfigValue,
   ConnectError,
+  type ExactlyOnceSupport,
   SourceConnector,
   type StringMap,
   type TaskClass,
@@ -54,6 +55,16 @@ export class PostgresConnector extends SourceConnector {
 
   config(): ConfigDef {
     return POSTGRES_CONFIG_DEF;
+  }
+
+  /**
+   * Debezium 3.6's answer, whatever the configuration: the task resumes from the LSN stored with
+   * the records it wrote (in the same transaction) and confirms an LSN to the slot only after
+   * `commit()`, so a restarted task neither skips nor repeats a committed change. Connector-defined
+   * transaction boundaries are not supported (the SDK's default answer), as in Debezium.
+   */
+  override exactlyOnceSupport(_config: StringMap): ExactlyOnceSupport {
+    return 'SUPPORTED';
   }
 
   /**

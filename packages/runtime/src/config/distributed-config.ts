@@ -6,10 +6,10 @@
  * - `bootstrap.servers` is required (Kafka defaults it to `localhost:9092`): distributed mode
  *   always runs on Kafka, and a missing value is more likely a mistake than a local broker.
  * - `offset.storage.file.filename` and `embedded.log.dir` are standalone keys and are ignored.
- * - The exactly-once keys are parsed and validated as in Kafka, but Sluice does not implement
- *   exactly-once source support yet: a value other than `exactly.once.source.support=disabled` is
- *   refused at start. The `inter.worker.*` signing keys are validated when the distributed herder
- *   is created (`distributed/request-signing.ts`).
+ * - `exactly.once.source.support`: `enabled` runs source tasks exactly-once (KIP-618,
+ *   docs/exactly-once.md); `preparing` is accepted for Kafka's two-step upgrade and runs them
+ *   at-least-once, as `disabled` does. The `inter.worker.*` signing keys are validated when the
+ *   distributed herder is created (`distributed/request-signing.ts`).
  */
 
 import {
@@ -69,7 +69,7 @@ const CONNECT_PROTOCOL_DOC =
 const SCHEDULED_REBALANCE_DOC =
   'The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group. During this period the connectors and tasks of the departed workers remain unassigned';
 const EXACTLY_ONCE_DOC =
-  'Whether to enable exactly-once support for source connectors in the cluster by using transactions to write source records and their source offsets, and by proactively fencing out old task generations before bringing up new ones. Sluice supports only <code>disabled</code>.';
+  "Whether to enable exactly-once support for source connectors in the cluster by using transactions to write source records and their source offsets, and by proactively fencing out old task generations before bringing up new ones.\nTo enable exactly-once source support on a new cluster, set this property to 'enabled'. To enable support on an existing cluster, first set to 'preparing' on every worker in the cluster, then set to 'enabled'. A rolling upgrade may be used for both changes.";
 const KEY_GENERATION_ALGORITHM_DOC =
   "The algorithm to use for generating internal request keys. The algorithm 'HmacSHA256' will be used as a default on JVMs that support it; on other JVMs, no default is used and a value for this property must be manually specified in the worker config.";
 const KEY_SIZE_DOC =
@@ -219,13 +219,6 @@ export class DistributedConfig extends WorkerConfig {
         { key: 'bootstrap.servers' },
       );
     }
-    if (parsed['exactly.once.source.support'] !== 'disabled') {
-      throw ConfigError.invalidValue(
-        'exactly.once.source.support',
-        parsed['exactly.once.source.support'],
-        'Sluice does not support exactly-once source connectors yet; use disabled',
-      );
-    }
     const session = Number(parsed['session.timeout.ms']);
     const heartbeat = Number(parsed['heartbeat.interval.ms']);
     if (heartbeat >= session) {
@@ -236,6 +229,11 @@ export class DistributedConfig extends WorkerConfig {
       );
     }
     return {};
+  }
+
+  /** `exactly.once.source.support=enabled`: source tasks write in transactions, zombies are fenced. */
+  exactlyOnceSourceEnabled(): boolean {
+    return String(this.get('exactly.once.source.support')).toLowerCase() === 'enabled';
   }
 
   groupId(): string {

@@ -9,6 +9,7 @@
 import { type Logger, pino } from 'pino';
 import { DistributedConfig } from '../config/distributed-config.ts';
 import { WorkerConfigTransformer } from '../config/providers/worker-config-transformer.ts';
+import type { ConnectorTaskId } from '../connector-task-id.ts';
 import { checkWorkerClientConfigs } from '../herder/connector-validation.ts';
 import { bootstrapWorker } from '../herder/worker-bootstrap.ts';
 import { connectionSettings, producerSettings, taskClientProps } from '../log/kafka/client-config.ts';
@@ -17,6 +18,7 @@ import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
 import { type DistributedHerderOptions, DistributedHerder as Herder } from './distributed-herder.ts';
+import { ExactlyOnceSupport } from './exactly-once-support.ts';
 import { GenerationalStatusStore } from './generational-status-store.ts';
 import { internalTopicSettings } from './kafka-based-log.ts';
 import { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
@@ -93,8 +95,30 @@ export async function assembleDistributedHerder(
     partitions: config.int('offset.storage.partitions'),
     replicationFactor: config.int('offset.storage.replication.factor'),
     topicSettings: internalTopicSettings(props, 'offset.storage.', logger),
+    readCommitted: config.exactlyOnceSourceEnabled(),
     log: logger.child({ store: 'offsets' }),
   });
+  // Exactly-once sources (KIP-618): the tasks' transactions, the leader's fencing, the connectors'
+  // own offsets topics; it asks the herder what only the herder knows, once it exists.
+  const eos = config.exactlyOnceSourceEnabled()
+    ? new ExactlyOnceSupport({
+        groupId,
+        workerOffsets: offsets,
+        offsetTopicCreation: {
+          partitions: config.int('offset.storage.partitions'),
+          replicationFactor: config.int('offset.storage.replication.factor'),
+          topicSettings: internalTopicSettings(props, 'offset.storage.', logger),
+        },
+        newClient: (purpose) => storeClient(purpose),
+        snapshot: () => configs.snapshot(),
+        isAssigned: (id) => herder?.ownsTask(id) ?? false,
+        requestFencing: async (connector) => {
+          if (herder === undefined) throw new Error('the herder is not built yet');
+          await herder.requestFencing(connector);
+        },
+        logger,
+      })
+    : null;
   const statusStore = new KafkaStatusBackingStore({
     client: statusesClient,
     topic: config.getString('status.storage.topic')!,
@@ -117,6 +141,12 @@ export async function assembleDistributedHerder(
     offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
     taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
     configTransformer: transformer,
+    ...(eos === null
+      ? {}
+      : {
+          exactlyOnce: (id: ConnectorTaskId, connectorConfig: Readonly<Record<string, string>>) =>
+            eos.taskHooks(id, connectorConfig, herder?.taskConfigGeneration(id.connector)),
+        }),
     logger,
   });
   herder = new DistributedHerder({
@@ -131,6 +161,7 @@ export async function assembleDistributedHerder(
     statusStore,
     status,
     worker,
+    eos,
     groupMember: (restUrl, listener) =>
       new ConnectGroupMember({
         groupId,

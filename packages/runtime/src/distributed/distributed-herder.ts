@@ -22,8 +22,11 @@
  *
  * The parts (clients, stores, the Worker) are built by `assemble.ts`.
  *
- * Not implemented (yet): exactly-once source support (a signed fence request has nothing to
- * fence), connector-specific offsets topics, cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
+ * Exactly-once source support (`exactly.once.source.support=enabled`) lives in
+ * exactly-once-support.ts: the leader's zombie fencing behind `PUT /connectors/{c}/fence`, the
+ * task hooks and connector-specific offsets topics.
+ *
+ * Not implemented (yet): cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
 import {
@@ -81,6 +84,7 @@ import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts
 import type { RawConfig, SessionKey } from './config-records.ts';
 import type { ConnectGroupMember, GroupMembershipListener } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
+import type { ExactlyOnceSupport } from './exactly-once-support.ts';
 import type { GenerationalStatusStore } from './generational-status-store.ts';
 import type { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
 import type { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
@@ -113,6 +117,8 @@ export interface DistributedHerderParts {
   worker: Worker;
   /** Builds the group membership (its own connection) once the REST URL is known, at start. */
   groupMember: (restUrl: string, listener: GroupMembershipListener) => ConnectGroupMember;
+  /** Exactly-once source support, when `exactly.once.source.support=enabled` (stopped with the herder). */
+  eos?: ExactlyOnceSupport | null;
 }
 
 export class DistributedHerder implements Herder {
@@ -130,6 +136,8 @@ export class DistributedHerder implements Herder {
   readonly #status: GenerationalStatusStore;
   readonly #worker: Worker;
   readonly #newGroupMember: DistributedHerderParts['groupMember'];
+  /** Exactly-once source support, when `exactly.once.source.support=enabled`. */
+  readonly #eos: ExactlyOnceSupport | null;
   #member: ConnectGroupMember | undefined;
   #workerId: string;
   #restUrl: string;
@@ -170,6 +178,7 @@ export class DistributedHerder implements Herder {
     this.#status = parts.status;
     this.#worker = parts.worker;
     this.#newGroupMember = parts.groupMember;
+    this.#eos = parts.eos ?? null;
     this.#snapshot = this.#configs.snapshot();
     this.#keys = new SessionKeys({
       settings: signingSettings(config),
@@ -288,6 +297,7 @@ export class DistributedHerder implements Herder {
     });
     await this.#member?.stop();
     await this.#serial(async () => {
+      await this.#eos?.stop();
       await this.#statusStore.stop();
       await this.#offsets.stop();
       await this.#configs.stop();
@@ -310,6 +320,7 @@ export class DistributedHerder implements Herder {
     this.#keys.close();
     await this.#member?.stop({ leaveGroup: false });
     await this.#worker.stop();
+    await this.#eos?.stop();
     await this.#statusStore.stop();
     await this.#offsets.stop();
     await this.#configs.stop();
@@ -386,7 +397,7 @@ export class DistributedHerder implements Herder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
     if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
-    return readOffsets(this.#offsetsContext(), name, config);
+    return readOffsets(await this.#offsetsContext(config), name, config);
   }
 
   validateConnectorConfig(config: Record<string, string | null>): Promise<ConfigInfos> {
@@ -397,6 +408,7 @@ export class DistributedHerder implements Herder {
         transformer: this.#transformer,
         kafka: true,
         workerGroupId: this.config.groupId(),
+        exactlyOnceSource: this.config.exactlyOnceSourceEnabled(),
       },
       config,
     );
@@ -481,17 +493,58 @@ export class DistributedHerder implements Herder {
 
   /**
    * Internal `PUT /connectors/{c}/fence`: the signature is checked as for task configs; then the
-   * leader answers for a source connector it knows. Sluice runs no exactly-once source tasks, so
-   * there are never task-count records and nothing to fence: the leader's answer is a plain 204.
+   * leader runs the fencing round of a source connector it knows (exactly-once-support.ts): the
+   * producers of the previous task generation are fenced and the task-count record is written.
+   * With exactly-once source support off there is nothing to fence: a plain 204.
    */
   async fenceZombieSourceTasks(name: string, request?: InternalRequest): Promise<void> {
     this.#keys.verify(request);
+    return this.#fenceOnLeader(name);
+  }
+
+  /** The fencing round, on the leader only (else "not the leader", which the REST layer forwards). */
+  #fenceOnLeader(name: string): Promise<void> {
     return this.#onLeader(async () => {
       const config = strings(this.#configs.snapshot().rawConnectorConfig(name));
       if (config === undefined) throw new NotFoundError(`Connector ${name} not found`);
       if (this.#worker.connectorType(config) !== 'source')
         throw new BadRequestError(`Connector ${name} is not a source connector`);
+      await this.#eos?.fenceAsLeader(name, this.client, async (count) => {
+        await this.#configs.putTaskCountRecord(name, count);
+        await this.#configs.refresh();
+      });
     });
+  }
+
+  /**
+   * A task of this worker needs the fencing round before its producer starts: run here when this
+   * worker leads, else sent to the leader, signed, with the REST layer's client (as Kafka's
+   * worker does with its `RestClient`).
+   * @internal exactly-once-support.ts
+   */
+  async requestFencing(name: string): Promise<void> {
+    try {
+      await this.#fenceOnLeader(name);
+    } catch (err) {
+      if (!(err instanceof NotLeaderError) || err.leaderUrl === undefined) throw err;
+      const client = this.#workerClient;
+      if (client === undefined)
+        throw new ConnectError('No REST server serves this worker, so it cannot reach the leader');
+      await client(err.leaderUrl, 'PUT', `/connectors/${enc(name)}/fence`, {
+        forward: true,
+        sign: (body) => this.#keys.sign(body),
+      });
+    }
+  }
+
+  /** Whether a task is assigned to this worker now. @internal exactly-once-support.ts */
+  ownsTask(id: ConnectorTaskId): boolean {
+    return this.#assignedTasks.has(taskIdString(id));
+  }
+
+  /** The generation of a connector's task configs this worker applied. @internal exactly-once-support.ts */
+  taskConfigGeneration(connector: string): number | undefined {
+    return this.#snapshot.taskConfigGeneration(connector);
   }
 
   /** The signature headers of an internal request this worker forwards, with its current key. */
@@ -578,17 +631,29 @@ export class DistributedHerder implements Herder {
   }
 
   alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message> {
-    return this.#onLeader(async () =>
-      alterOffsets(this.#offsetsContext(), name, this.#requireStopped(name), offsets),
-    );
+    return this.#onLeader(async () => {
+      const config = this.#requireStopped(name);
+      await this.#eos?.fenceBeforeOffsetChange(name, config, this.client, (c) =>
+        this.#worker.connectorType(c),
+      );
+      return alterOffsets(await this.#offsetsContext(config), name, config, offsets);
+    });
   }
 
   resetConnectorOffsets(name: string): Promise<Message> {
-    return this.#onLeader(async () => resetOffsets(this.#offsetsContext(), name, this.#requireStopped(name)));
+    return this.#onLeader(async () => {
+      const config = this.#requireStopped(name);
+      await this.#eos?.fenceBeforeOffsetChange(name, config, this.client, (c) =>
+        this.#worker.connectorType(c),
+      );
+      return resetOffsets(await this.#offsetsContext(config), name, config);
+    });
   }
 
-  #offsetsContext(): OffsetsContext {
-    return { log: this.client, offsets: this.#offsets, worker: this.#worker };
+  /** The offsets API's context; with exactly-once support, a connector's own offsets topic first. */
+  async #offsetsContext(config: Record<string, string>): Promise<OffsetsContext> {
+    const offsets = (await this.#eos?.offsetStore(config)) ?? this.#offsets;
+    return { log: this.client, offsets, worker: this.#worker };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -49,6 +49,12 @@ export interface KafkaBasedLogOptions {
   readonly onRecord: (record: LogRecord) => void;
   /** Long-poll wait of a background fetch (ms). Default 500. */
   readonly pollWaitMs?: number;
+  /**
+   * `read_committed`: only records of committed transactions are handed over, and the end a
+   * `readToEnd` waits for is the last stable offset (exactly-once source offsets). Default
+   * `read_uncommitted`.
+   */
+  readonly isolationLevel?: 'read_committed' | 'read_uncommitted';
   readonly log?: Logger;
 }
 
@@ -141,7 +147,9 @@ export class KafkaBasedLog {
   async readToEnd(): Promise<void> {
     this.#checkRunning();
     const partitions = [...this.#positions.keys()].map((partition) => ({ topic: this.topic, partition }));
-    const latest = await this.#options.client.listOffsets(partitions, 'latest');
+    const latest = await this.#options.client.listOffsets(partitions, 'latest', {
+      isolationLevel: this.#options.isolationLevel ?? 'read_uncommitted',
+    });
     this.#checkRunning();
     const ends = new Map<number, number>();
     for (const o of latest) ends.set(o.partition, o.offset);
@@ -277,7 +285,10 @@ export class KafkaBasedLog {
         requests.push({ topic: this.topic, partition, offset });
       let fetched: Awaited<ReturnType<LogClient['fetch']>>;
       try {
-        fetched = await client.fetch(requests, { maxWaitMs: this.#options.pollWaitMs ?? 500 });
+        fetched = await client.fetch(requests, {
+          maxWaitMs: this.#options.pollWaitMs ?? 500,
+          isolationLevel: this.#options.isolationLevel ?? 'read_uncommitted',
+        });
       } catch (err) {
         if (this.#state !== 'running') break;
         this.#log.warn({ err, topic: this.topic }, `Fetch from ${this.topic} failed; retrying`);

@@ -26,6 +26,8 @@ export interface KafkaOffsetBackingStoreOptions {
   readonly topicSettings?: Readonly<Record<string, string>>;
   /** Budget of a read to the end (ms). Default 30000. */
   readonly readTimeoutMs?: number;
+  /** Read only committed transactions (exactly-once source support enabled). Default false. */
+  readonly readCommitted?: boolean;
   readonly log?: Logger;
 }
 
@@ -49,6 +51,7 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
       },
       topicConfigKey: 'offset.storage.topic',
       purpose: 'source connector offsets',
+      isolationLevel: options.readCommitted === true ? 'read_committed' : 'read_uncommitted',
       onRecord: (record) => {
         if (record.key === null) return;
         const key = record.key.toString('utf8');

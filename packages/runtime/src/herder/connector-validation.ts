@@ -16,6 +16,7 @@ import {
   generateConfigInfos,
   NotFoundError,
   NULL_VALUE_MESSAGE,
+  type SourceConnector,
   toConfigKeyInfo,
 } from '@sluice/api';
 import {
@@ -55,6 +56,12 @@ export interface ConnectorValidationContext {
   readonly kafka: boolean;
   /** Distributed mode: the worker's `group.id`, which a sink connector's consumer group must not equal. */
   readonly workerGroupId?: string;
+  /**
+   * Distributed mode: whether the worker runs exactly-once source support; then a source
+   * connector's `exactly.once.support=required` and `transaction.boundary=connector` are checked
+   * with the connector (Kafka's DistributedHerder). Absent in standalone mode: no checks.
+   */
+  readonly exactlyOnceSource?: boolean;
 }
 
 /** Validates a connector config as Kafka's `AbstractHerder.validateConnectorConfig`; errors are inside the answer. */
@@ -144,6 +151,8 @@ export async function validateConnectorConfig(
     else
       for (const e of v.errorMessages) if (!existing.errorMessages.includes(e)) existing.addErrorMessage(e);
   }
+  if (!isSink && ctx.exactlyOnceSource !== undefined)
+    await validateExactlyOnce(ctx.exactlyOnceSource, connector as SourceConnector, config, values);
   // A null value is an error whatever the key (Kafka's addNullValuedErrors).
   for (const [key, value] of Object.entries(raw)) {
     if (value !== null) continue;
@@ -304,4 +313,75 @@ export function checkWorkerClientConfigs(config: WorkerConfig): void {
       throw ConfigError.invalidValue(`${kind}.${err.key}`, err.value, err.message.replace(/^.*?: /, ''));
     }
   }
+}
+
+/**
+ * Kafka's `DistributedHerder.validateSourceConnectorExactlyOnceSupport` and
+ * `validateSourceConnectorTransactionBoundary`, with its messages: only when the key passed the
+ * framework's validation; a connector hook that throws is reported on the key, not as a 500.
+ */
+async function validateExactlyOnce(
+  workerEnabled: boolean,
+  connector: SourceConnector,
+  config: Record<string, string>,
+  values: Map<string, ConfigValue>,
+): Promise<void> {
+  const support = values.get('exactly.once.support');
+  if (
+    support !== undefined &&
+    support.errorMessages.length === 0 &&
+    String(support.value ?? 'requested').toLowerCase() === 'required'
+  ) {
+    if (!workerEnabled)
+      support.addErrorMessage('This worker does not have exactly-once source support enabled.');
+    try {
+      const answer = await connector.exactlyOnceSupport(config);
+      if (answer === null || answer === undefined)
+        support.addErrorMessage(
+          'The connector does not implement the API required for preflight validation of exactly-once source support. ' +
+            'Please consult the documentation for the connector to determine whether it supports exactly-once semantics, ' +
+            'and then consider reconfiguring the connector to use the value "requested" for this property ' +
+            '(which will disable this preflight check and allow the connector to be created).',
+        );
+      else if (answer === 'UNSUPPORTED')
+        support.addErrorMessage(
+          'The connector does not support exactly-once semantics with the provided configuration.',
+        );
+      else if (answer !== 'SUPPORTED')
+        throw new ConnectError(
+          `Unexpected value returned from SourceConnector::exactlyOnceSupport: ${String(answer)}`,
+        );
+    } catch (err) {
+      support.addErrorMessage(unexpectedValidationError(err));
+    }
+  }
+  const boundary = values.get('transaction.boundary');
+  if (
+    boundary !== undefined &&
+    boundary.errorMessages.length === 0 &&
+    String(boundary.value ?? 'poll').toLowerCase() === 'connector'
+  ) {
+    try {
+      const answer = await connector.canDefineTransactionBoundaries(config);
+      if (answer === null || answer === undefined)
+        boundary.addErrorMessage(
+          'This connector has returned a null value from its canDefineTransactionBoundaries method, which is not permitted. ' +
+            "The connector will be treated as if it cannot define its own transaction boundaries, and cannot be configured with 'transaction.boundary' set to 'connector'.",
+        );
+      else if (answer !== 'SUPPORTED')
+        boundary.addErrorMessage(
+          'The connector does not support connector-defined transaction boundaries with the given configuration. ' +
+            'Please reconfigure it to use a different transaction boundary definition.',
+        );
+    } catch (err) {
+      boundary.addErrorMessage(unexpectedValidationError(err));
+    }
+  }
+}
+
+function unexpectedValidationError(err: unknown): string {
+  const message = err instanceof Error ? err.message.trim() : '';
+  return message === ''
+    ? 'An unexpected error occurred during validation; please see the worker logs for more details.'
+    : `An unexpected error occurred during validation: ${message}`;
 }

@@ -258,7 +258,11 @@ export interface LogReader {
    * The earliest offset (log start) or the latest offset (the end: the offset the next record
    * will get) of each partition, in request order.
    */
-  listOffsets(partitions: TopicPartition[], spec: OffsetSpec): Promise<ListedOffset[]>;
+  listOffsets(
+    partitions: TopicPartition[],
+    spec: OffsetSpec,
+    options?: { isolationLevel?: FetchOptions['isolationLevel'] },
+  ): Promise<ListedOffset[]>;
   /** For each partition the first offset at or after a timestamp, in request order. */
   offsetsForTimes(requests: TimestampOffsetRequest[]): Promise<TimestampOffset[]>;
 }
@@ -350,8 +354,42 @@ export interface GroupMember {
 
 // -------------------------------------------------------------------------------------------
 
+// Transactions (exactly-once source tasks, KIP-618)
+
+/**
+ * A transactional producer (Kafka's producer with `transactional.id`): one per exactly-once source
+ * task. `init` registers the id with its transaction coordinator (InitProducerId), which fences
+ * every older producer of the same id and aborts its open transaction. Records given to `produce`
+ * between two `commit`/`abort` calls form one transaction; a transaction begins with the first
+ * `produce` after `init`, `commit` or `abort`. A fenced producer fails every later call with a
+ * `ConnectError` whose message names the fencing.
+ */
+export interface TransactionalWriter {
+  readonly transactionalId: string;
+  init(): Promise<void>;
+  /** Appends records inside the current transaction; the acknowledgements are in input order. */
+  produce(records: ProduceRecord[], options?: ProduceOptions): Promise<RecordAck[]>;
+  /** True between the first `produce` of a transaction and its `commit`/`abort`. */
+  readonly inTransaction: boolean;
+  /** Commits the current transaction (nothing to do when none is open). */
+  commit(): Promise<void>;
+  /** Aborts the current transaction (nothing to do when none is open). */
+  abort(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LogTransactions {
+  /** A transactional producer for `transactionalId` (not yet initialized). */
+  transactionalWriter(transactionalId: string): TransactionalWriter;
+  /**
+   * Fences the producers of the given transactional ids (Kafka's `Admin.fenceProducers`): after it
+   * resolves, none of them can write or commit any more and their open transactions are aborted.
+   */
+  fenceProducers(transactionalIds: string[]): Promise<void>;
+}
+
 /** Everything the runtime needs from a log. */
-export interface LogClient extends LogAdmin, LogWriter, LogReader, LogGroupOffsets {
+export interface LogClient extends LogAdmin, LogWriter, LogReader, LogGroupOffsets, Partial<LogTransactions> {
   /** 'kafka' for a Kafka cluster, 'embedded' for the embedded file-backed log. */
   readonly kind: 'kafka' | 'embedded';
   /** Releases connections and files. Further calls fail. Idempotent. */

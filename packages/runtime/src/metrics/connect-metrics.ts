@@ -293,6 +293,11 @@ export class ConnectMetrics {
       add('source-task', 'source-record-active-count', t.sourceActive);
       add('source-task', 'source-record-active-count-max', t.sourceActiveStat.max(now));
       add('source-task', 'source-record-active-count-avg', t.sourceActiveStat.avg(now));
+      if (t.exactlyOnce) {
+        add('source-task', 'transaction-size-min', t.transactionSize.min(now));
+        add('source-task', 'transaction-size-max', t.transactionSize.max(now));
+        add('source-task', 'transaction-size-avg', t.transactionSize.avg(now));
+      }
     } else {
       add('sink-task', 'sink-record-read-rate', rates.read.rate(t.readTotal, now));
       add('sink-task', 'sink-record-read-total', t.readTotal);

@@ -16,15 +16,18 @@ export class WindowedStat {
   #count = 0;
   #sum = 0;
   #max = Number.NEGATIVE_INFINITY;
+  #min = Number.POSITIVE_INFINITY;
   #prevCount = 0;
   #prevSum = 0;
   #prevMax = Number.NEGATIVE_INFINITY;
+  #prevMin = Number.POSITIVE_INFINITY;
 
   record(value: number, now: number = Date.now()): void {
     if (now - this.#start >= SAMPLE_WINDOW_MS) this.#roll(now);
     this.#count++;
     this.#sum += value;
     if (value > this.#max) this.#max = value;
+    if (value < this.#min) this.#min = value;
   }
 
   #roll(now: number): void {
@@ -33,10 +36,12 @@ export class WindowedStat {
     this.#prevCount = recent ? this.#count : 0;
     this.#prevSum = recent ? this.#sum : 0;
     this.#prevMax = recent ? this.#max : Number.NEGATIVE_INFINITY;
+    this.#prevMin = recent ? this.#min : Number.POSITIVE_INFINITY;
     this.#start = now;
     this.#count = 0;
     this.#sum = 0;
     this.#max = Number.NEGATIVE_INFINITY;
+    this.#min = Number.POSITIVE_INFINITY;
   }
 
   /** The average over the window; NaN when nothing was recorded (Kafka reports NaN too). */
@@ -44,6 +49,13 @@ export class WindowedStat {
     if (now - this.#start >= SAMPLE_WINDOW_MS) this.#roll(now);
     const n = this.#count + this.#prevCount;
     return n === 0 ? Number.NaN : (this.#sum + this.#prevSum) / n;
+  }
+
+  /** The minimum over the window; NaN when nothing was recorded (Kafka reports NaN too). */
+  min(now: number = Date.now()): number {
+    if (now - this.#start >= SAMPLE_WINDOW_MS) this.#roll(now);
+    const m = Math.min(this.#min, this.#prevMin);
+    return m === Number.POSITIVE_INFINITY ? Number.NaN : m;
   }
 
   /** The maximum over the window; NaN when nothing was recorded (Kafka reports NaN too). */

@@ -52,6 +52,9 @@ export class TaskMetrics {
   /** Polled records not yet acknowledged by the log. */
   sourceActive = 0;
   readonly sourceActiveStat = new WindowedStat();
+  /** Exactly-once source tasks: records per committed transaction (`transaction-size-*`). */
+  exactlyOnce = false;
+  readonly transactionSize = new WindowedStat();
 
   // sink-task-metrics
   readTotal = 0;
@@ -122,6 +125,11 @@ export class TaskMetrics {
   sourceAcked(polled: number, written: number): void {
     this.writeTotal += written;
     this.sourceActive = Math.max(0, this.sourceActive - polled);
+  }
+
+  /** An exactly-once source task committed a transaction of `records` records. */
+  transactionCommitted(records: number): void {
+    this.transactionSize.record(records);
   }
 
   /** A sink fetch returned `count` records. */

@@ -16,6 +16,11 @@ import { withLogContext } from '../logging/log-context.ts';
 import { TaskMetrics } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
 import { type OffsetBackingStore, offsetKey } from '../storage/offset-store.ts';
+import {
+  ConnectorTransactionRequests,
+  type ExactlyOnceTaskOptions,
+  offsetRecords,
+} from './exactly-once-source.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
 import { retryDelay, type StateReporter, type TargetStateGate, taskFailureMessage } from './task-state.ts';
 import type { TopicCreator } from './topic-creation.ts';
@@ -40,6 +45,11 @@ export interface WorkerSourceTaskOptions {
   topicCreation?: TopicCreator | null;
   /** Where the loop counts what it does (`source-task-metrics` and friends); a private one when absent. */
   metrics?: TaskMetrics;
+  /**
+   * Exactly-once (KIP-618, see exactly-once-source.ts): records and offsets are written in
+   * transactions of this producer instead of `log` and `offsetStore`.
+   */
+  exactlyOnce?: ExactlyOnceTaskOptions;
   logger: Logger;
   /** The plugin's `context.logger(name?)` (absent: the context offers none). */
   pluginLoggers?: (name?: string) => PluginLogger;
@@ -54,6 +64,8 @@ interface Batch {
    * skipped: their offsets are committed too once the batch is acknowledged, as Kafka does.
    */
   polled: SourceRecord[];
+  /** False for a part of a polled batch that is not its end (connector-defined transaction boundaries). */
+  endOfBatch?: boolean;
 }
 
 /**
@@ -76,6 +88,12 @@ export class WorkerSourceTask {
 
   readonly #errors: ErrorHandler;
   readonly #m: TaskMetrics;
+  /** Exactly-once: the connector's transaction requests (`transaction.boundary=connector`). */
+  readonly #txRequests: ConnectorTransactionRequests | null;
+  /** Exactly-once: when the open transaction began (performance.now()), null when none is open. */
+  #txStart: number | null = null;
+  /** Exactly-once: records written in the open transaction. */
+  #txRecords = 0;
 
   constructor(options: WorkerSourceTaskOptions) {
     this.#o = options;
@@ -89,6 +107,9 @@ export class WorkerSourceTask {
       isStopping: () => this.#stopping,
       signal: this.#abort.signal,
     });
+    this.#txRequests =
+      options.exactlyOnce?.boundary === 'connector' ? new ConnectorTransactionRequests() : null;
+    if (options.exactlyOnce !== undefined) this.#m.exactlyOnce = true;
   }
 
   get id(): ConnectorTaskId {
@@ -105,6 +126,15 @@ export class WorkerSourceTask {
         await o.target.changed();
       }
       if (this.#stopping) return;
+      const eos = o.exactlyOnce;
+      if (eos !== undefined) {
+        // Kafka's order: the fencing round, the producer's initTransactions, the generation check.
+        await eos.beforeProducer();
+        if (this.#stopping) return;
+        await eos.writer.init();
+        await eos.afterProducer();
+        if (this.#stopping) return;
+      }
       o.task.initialize(this.#context());
       await o.task.start(o.taskConfig);
       started = true;
@@ -112,20 +142,29 @@ export class WorkerSourceTask {
       o.logger.info(
         `WorkerSourceTask{id=${taskIdString(o.id)}} Source task finished initialization and start`,
       );
-      this.#timer = setInterval(() => void this.#flushOffsets().catch(() => {}), o.offsetFlushIntervalMs);
+      if (eos === undefined)
+        this.#timer = setInterval(() => void this.#flushOffsets().catch(() => {}), o.offsetFlushIntervalMs);
       await this.#loop();
-      // A periodic flush may be under way with an older snapshot (it would be returned as is):
-      // wait for it, then flush what was staged since.
-      if (this.#flushing !== null) await this.#flushing.catch(() => {});
-      await this.#flushOffsets();
+      if (eos !== undefined) {
+        // Stopping ends the open transaction: committed, unless the connector defines the boundaries.
+        if (eos.boundary === 'connector') await this.#abortTransaction();
+        else await this.#commitTransaction();
+      } else {
+        // A periodic flush may be under way with an older snapshot (it would be returned as is):
+        // wait for it, then flush what was staged since.
+        if (this.#flushing !== null) await this.#flushing.catch(() => {});
+        await this.#flushOffsets();
+      }
       if (!this.#failed) o.report('UNASSIGNED');
     } catch (err) {
       this.#failed = true;
       o.logger.error({ err }, taskFailureMessage('WorkerSourceTask', taskIdString(o.id), err, started));
       o.report('FAILED', err);
+      if (o.exactlyOnce !== undefined) await this.#abortTransaction().catch(() => {});
     } finally {
       if (this.#timer !== null) clearInterval(this.#timer);
       await this.#stopTask();
+      await o.exactlyOnce?.writer.close();
     }
   }
 
@@ -187,15 +226,41 @@ export class WorkerSourceTask {
         }
         throw err;
       }
-      if (records === null || records === undefined || records.length === 0) continue;
+      if (records === null || records === undefined || records.length === 0) {
+        // An interval boundary passes while the source is idle too.
+        if (this.#intervalDue()) {
+          if (inflight !== null) await inflight;
+          inflight = null;
+          await this.#commitTransaction();
+        }
+        continue;
+      }
       this.#m.polled(records.length, performance.now() - pollStart);
       const batch = await this.#convert(records);
       if (inflight !== null) await inflight;
-      if (batch.produce.length > 0) inflight = track(this.#send(batch));
+      if (this.#txRequests !== null) {
+        // Connector-defined boundaries: the batch is written in parts, each ending at a record the
+        // task named in a commit or abort request, so that request applies right after its record.
+        const parts = this.#txRequests.split(batch);
+        inflight = track(
+          (async () => {
+            for (const part of parts) {
+              if (part.produce.length > 0) await this.#send(part);
+              else {
+                this.#m.sourceAcked(part.polled.length, 0);
+                this.#stageOffsets(part.polled);
+                await this.#transactionBoundary(part.polled, part.endOfBatch !== false);
+              }
+            }
+          })(),
+        );
+      } else if (batch.produce.length > 0) inflight = track(this.#send(batch));
       else {
         inflight = null;
         this.#m.sourceAcked(batch.polled.length, 0);
         this.#stageOffsets(batch.polled);
+        // Exactly-once commits the offsets of dropped records too, at the batch's boundary.
+        if (o.exactlyOnce !== undefined) inflight = track(this.#transactionBoundary(batch.polled));
       }
     }
     if (inflight !== null) await inflight;
@@ -292,9 +357,27 @@ export class WorkerSourceTask {
     // Like Kafka Connect's producer (delivery.timeout.ms and max.block.ms unbounded), a send that
     // fails for a reason that may pass (broker restarting, leader moving) is tried again until it
     // succeeds or the task is stopped; any other failure fails the task.
+    // Exactly-once: into the open transaction (begun by the first write); a failure is not retried
+    // (the transaction is aborted and the task fails, as Kafka's exactly-once task does).
+    const eos = o.exactlyOnce;
+    const writer = eos?.writer ?? o.log;
+    if (eos !== undefined) this.#txStart ??= performance.now();
+    // A transaction per poll: the batch's offsets go out with its records, in one produce.
+    let toSend = batch.produce;
+    let sentOffsets = false;
+    if (eos?.boundary === 'poll' && this.#staged.size === 0) {
+      const offsets = new Map<string, string>();
+      this.#stageOffsets(batch.polled, offsets);
+      if (offsets.size > 0) {
+        toSend = [...batch.produce, ...offsetRecords(eos.offsetsTopics, offsets)];
+        sentOffsets = true;
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       try {
-        acks = await o.log.produce(batch.produce, { signal: this.#abort.signal });
+        acks = await writer.produce(toSend, { signal: this.#abort.signal });
+        if (sentOffsets) acks = acks.slice(0, batch.produce.length);
+        if (eos !== undefined) this.#txRecords += batch.produce.length;
         break;
       } catch (err) {
         // Stopped while the producer waited for a topic (or a retry): nothing more to send, and the
@@ -316,7 +399,7 @@ export class WorkerSourceTask {
       }
     }
     this.#m.sourceAcked(batch.polled.length, acks.length);
-    this.#stageOffsets(batch.polled);
+    if (!sentOffsets) this.#stageOffsets(batch.polled);
     const commits: Promise<void>[] = [];
     for (let i = 0; i < acks.length; i++) {
       const record = batch.sources[i]!;
@@ -334,6 +417,75 @@ export class WorkerSourceTask {
       if (r instanceof Promise) commits.push(r);
     }
     if (commits.length > 0) await Promise.all(commits);
+    if (o.exactlyOnce !== undefined)
+      await this.#transactionBoundary(batch.polled, batch.endOfBatch !== false);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Exactly-once (exactly-once-source.ts)
+
+  /** After a batch was written: commit or abort as `transaction.boundary` says. */
+  async #transactionBoundary(polled: readonly SourceRecord[], endOfBatch = true): Promise<void> {
+    const eos = this.#o.exactlyOnce!;
+    if (eos.boundary === 'poll') return this.#commitTransaction();
+    if (eos.boundary === 'interval') {
+      this.#txStart ??= performance.now();
+      if (this.#intervalDue()) await this.#commitTransaction();
+      return;
+    }
+    const request = this.#txRequests!.take(polled, endOfBatch);
+    if (request === 'abort') await this.#abortTransaction();
+    else if (request === 'commit') await this.#commitTransaction();
+  }
+
+  #intervalDue(): boolean {
+    const eos = this.#o.exactlyOnce;
+    return (
+      eos !== undefined &&
+      eos.boundary === 'interval' &&
+      this.#txStart !== null &&
+      performance.now() - this.#txStart >= eos.intervalMs
+    );
+  }
+
+  /**
+   * Writes the staged offsets into the open transaction and commits it (a transaction with
+   * offsets only is committed too), then calls the task's `commit()`. A failure aborts the
+   * transaction and fails the task.
+   */
+  async #commitTransaction(): Promise<void> {
+    const o = this.#o;
+    const eos = o.exactlyOnce!;
+    this.#txStart = null;
+    if (this.#staged.size === 0 && !eos.writer.inTransaction) return;
+    const start = performance.now();
+    const offsets = new Map(this.#staged);
+    this.#staged.clear();
+    try {
+      if (offsets.size > 0) await eos.writer.produce(offsetRecords(eos.offsetsTopics, offsets));
+      await eos.writer.commit();
+    } catch (err) {
+      this.#m.offsetCommit(performance.now() - start, false);
+      await eos.writer.abort().catch(() => {});
+      throw err;
+    }
+    this.#m.offsetCommit(performance.now() - start, true);
+    this.#m.transactionCommitted(this.#txRecords);
+    this.#txRecords = 0;
+    try {
+      await o.task.commit();
+    } catch (err) {
+      o.logger.warn({ err }, `${taskIdString(o.id)} commit() failed`);
+    }
+  }
+
+  /** Aborts the open transaction: its records are never visible, its offsets are not committed. */
+  async #abortTransaction(): Promise<void> {
+    const eos = this.#o.exactlyOnce!;
+    this.#txStart = null;
+    this.#txRecords = 0;
+    this.#staged.clear();
+    await eos.writer.abort();
   }
 
   /**
@@ -341,7 +493,7 @@ export class WorkerSourceTask {
    * only one that matters: the whole batch is acknowledged). Walks backwards, so a run of records
    * of one partition costs a shallow comparison each instead of serializing every key.
    */
-  #stageOffsets(records: readonly SourceRecord[]): void {
+  #stageOffsets(records: readonly SourceRecord[], into: Map<string, string> = this.#staged): void {
     const connector = this.#o.id.connector;
     const done = new Set<string>();
     let previous: SourceMap | null = null;
@@ -354,7 +506,7 @@ export class WorkerSourceTask {
       const key = offsetKey(connector, partition);
       if (done.has(key)) continue;
       done.add(key);
-      this.#staged.set(key, JSON.stringify(r.sourceOffset));
+      into.set(key, JSON.stringify(r.sourceOffset));
     }
   }
 
@@ -414,7 +566,7 @@ export class WorkerSourceTask {
     return {
       configs: () => o.taskConfig,
       offsetStorageReader: () => reader,
-      transactionContext: () => null,
+      transactionContext: () => this.#txRequests,
       pluginMetrics: () => this.#m.plugins,
       ...(o.pluginLoggers === undefined ? {} : { logger: o.pluginLoggers }),
     };

@@ -37,6 +37,7 @@ import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { StatusBackingStore } from '../storage/status-store.ts';
+import { type ExactlyOnceTaskOptions, transactionalId, transactionBoundary } from './exactly-once-source.ts';
 import { className, createConverters, TransformationChain } from './plugin-factory.ts';
 import { TargetStateGate } from './task-state.ts';
 import { topicCreatorFor } from './topic-creation.ts';
@@ -74,11 +75,31 @@ export interface WorkerOptions {
   configTransformer?: WorkerConfigTransformer;
   /** The registry `GET /metrics` writes (a new one when absent). */
   metrics?: ConnectMetrics;
+  /**
+   * Exactly-once source support (distributed, `exactly.once.source.support=enabled`): called when
+   * a source task starts, with the task's id and resolved connector config.
+   */
+  exactlyOnce?: (
+    id: ConnectorTaskId,
+    connectorConfig: Readonly<Record<string, string>>,
+  ) => ExactlyOnceTaskHooks;
   logger: Logger;
 }
 
 /** Kafka's `Worker.CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS`. */
 export const CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS = 5000;
+
+/** What the herder decides for an exactly-once source task (see exactly-once-source.ts). */
+export interface ExactlyOnceTaskHooks {
+  /** The worker's `group.id` (the transactional id is `<group.id>-<connector>-<task>`). */
+  groupId: string;
+  /** The topics the task's offsets go to: the connector's `offsets.storage.topic` (if any) and the worker's. */
+  offsetsTopics: readonly string[];
+  /** Where the task reads its offsets (the connector's offsets topic first); the worker's store when absent. */
+  offsetStore?: OffsetBackingStore;
+  beforeProducer: () => Promise<void>;
+  afterProducer: () => Promise<void>;
+}
 
 interface RunningConnector {
   instance: Connector;
@@ -525,7 +546,26 @@ export class Worker {
           sourceProducerDefaults(id.connector, id.task),
         );
         const log = clientFor('producer', props);
+        let exactlyOnce: ExactlyOnceTaskOptions | undefined;
+        let offsetStore: OffsetBackingStore | undefined;
+        if (o.exactlyOnce !== undefined) {
+          const hooks = o.exactlyOnce(id, connectorConfig);
+          offsetStore = hooks.offsetStore;
+          if (log.transactionalWriter === undefined)
+            throw new ConnectError(
+              'Exactly-once source tasks need a Kafka cluster (the log has no transactions)',
+            );
+          exactlyOnce = {
+            writer: log.transactionalWriter(transactionalId(hooks.groupId, id)),
+            offsetsTopics: hooks.offsetsTopics,
+            ...transactionBoundary(connectorConfig, o.offsetFlushIntervalMs),
+            beforeProducer: hooks.beforeProducer,
+            afterProducer: hooks.afterProducer,
+          };
+        }
         runner = new WorkerSourceTask({
+          ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
+          offsetStore: offsetStore ?? o.offsetStore,
           id,
           metrics: this.metrics.task(id.connector, id.task, 'source'),
           task: task as SourceTask,
@@ -533,7 +573,6 @@ export class Worker {
           log,
           converters,
           chain: TransformationChain.fromConfig<SourceRecord>(o.plugins, connectorConfig),
-          offsetStore: o.offsetStore,
           offsetFlushIntervalMs: o.offsetFlushIntervalMs,
           offsetFlushTimeoutMs: o.offsetFlushTimeoutMs,
           target: gate,

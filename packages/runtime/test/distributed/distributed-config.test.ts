@@ -83,9 +83,20 @@ describe('DistributedConfig', () => {
       configError({ ...BASE, 'scheduled.rebalance.max.delay.ms': '-1' }).key,
       'scheduled.rebalance.max.delay.ms',
     );
-    const eos = configError({ ...BASE, 'exactly.once.source.support': 'enabled' });
+    const eos = configError({ ...BASE, 'exactly.once.source.support': 'always' });
     assert.equal(eos.key, 'exactly.once.source.support');
-    assert.match(eos.message, /does not support exactly-once/);
+    assert.equal(
+      new DistributedConfig({ ...BASE, 'exactly.once.source.support': 'enabled' }).exactlyOnceSourceEnabled(),
+      true,
+    );
+    assert.equal(
+      new DistributedConfig({
+        ...BASE,
+        'exactly.once.source.support': 'preparing',
+      }).exactlyOnceSourceEnabled(),
+      false,
+    );
+    assert.equal(new DistributedConfig(BASE).exactlyOnceSourceEnabled(), false);
     const hb = configError({ ...BASE, 'session.timeout.ms': '3000', 'heartbeat.interval.ms': '3000' });
     assert.equal(hb.key, 'heartbeat.interval.ms');
   });

@@ -218,11 +218,16 @@ export class KafkaReader implements LogReader {
     return merged;
   }
 
-  async listOffsets(partitions: TopicPartition[], spec: OffsetSpec): Promise<ListedOffset[]> {
+  async listOffsets(
+    partitions: TopicPartition[],
+    spec: OffsetSpec,
+    options: { isolationLevel?: FetchOptions['isolationLevel'] } = {},
+  ): Promise<ListedOffset[]> {
     const timestamp = spec === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST;
     const found = await this.#listOffsets(
       partitions.map((p) => ({ ...p, timestamp })),
       `Could not list the ${spec} offsets`,
+      options.isolationLevel === 'read_committed',
     );
     return partitions.map((p) => {
       const o = found.get(`${p.partition}\0${p.topic}`);
@@ -251,6 +256,7 @@ export class KafkaReader implements LogReader {
   async #listOffsets(
     requests: Array<TopicPartition & { timestamp: bigint }>,
     what: string,
+    readCommitted = false,
   ): Promise<Map<string, { offset: number; timestamp: number }>> {
     const found = new Map<string, { offset: number; timestamp: number }>();
     if (requests.length === 0) return found;
@@ -267,7 +273,9 @@ export class KafkaReader implements LogReader {
     try {
       listed = await this.#clients.admin().listOffsets({
         topics: [...byTopic].map(([name, parts]) => ({ name, partitions: parts })),
-        isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+        isolationLevel: readCommitted
+          ? FetchIsolationLevels.READ_COMMITTED
+          : FetchIsolationLevels.READ_UNCOMMITTED,
       });
     } catch (err) {
       if (isUnknownTopic(err)) await throwMissingTopics(this.#clients, [...byTopic.keys()], err);

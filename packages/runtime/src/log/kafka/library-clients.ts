@@ -44,7 +44,8 @@ export class LibraryClients {
     return this.#closed;
   }
 
-  #baseOptions(role: string) {
+  /** The library's connection options, its client id ending in `role` (e.g. `-txn`). */
+  baseOptions(role: string) {
     const requestTimeout = this.config.requestTimeoutMs ?? 30_000;
     return {
       clientId: `${this.config.clientId ?? 'sluice'}${role}`,
@@ -66,21 +67,21 @@ export class LibraryClients {
 
   admin(): Admin {
     this.checkOpen();
-    this.#admin ??= new Admin(this.#baseOptions(''));
+    this.#admin ??= new Admin(this.baseOptions(''));
     return this.#admin;
   }
 
   fetcher(): Admin {
     this.checkOpen();
     // An Admin is the library's plainest client: metadata, connections and API versions.
-    this.#fetcher ??= new Admin(this.#baseOptions('-fetch'));
+    this.#fetcher ??= new Admin(this.baseOptions('-fetch'));
     return this.#fetcher;
   }
 
   sender(): Admin {
     this.checkOpen();
     this.#sender ??= new Admin({
-      ...this.#baseOptions('-producer'),
+      ...this.baseOptions('-producer'),
       autocreateTopics: this.config.autoCreateTopics ?? true,
     });
     return this.#sender;
@@ -102,7 +103,7 @@ export class LibraryClients {
     if (this.#producer === undefined) {
       const acks = this.config.acks ?? 'all';
       const idempotent = acks === 'all' && (this.config.idempotent ?? true);
-      const base = this.#baseOptions('-producer');
+      const base = this.baseOptions('-producer');
       this.#producer = new Producer({
         ...base,
         // The library turns retries <= 1 of an idempotent producer into endless retries, which

@@ -56,6 +56,7 @@ import type {
   TimestampOffsetRequest,
   TopicDescription,
   TopicPartition,
+  TransactionalWriter,
 } from '../log-client.ts';
 import { KafkaAdmin } from './admin.ts';
 import { KafkaGroupMember } from './consumer-group-member.ts';
@@ -63,6 +64,11 @@ import { KafkaReader } from './fetch.ts';
 import { KafkaGroupOffsets } from './group-offsets.ts';
 import { LibraryClients } from './library-clients.ts';
 import { KafkaProducer } from './produce.ts';
+import {
+  fenceTransactionalIds,
+  KafkaTransactionalWriter,
+  type LibraryClientOptions,
+} from './transactional-writer.ts';
 
 export { toConnectError } from './errors.ts';
 
@@ -172,8 +178,12 @@ export class PlatformaticLogClient implements LogClient {
     return this.#reader.fetch(partitions, options);
   }
 
-  listOffsets(partitions: TopicPartition[], spec: OffsetSpec): Promise<ListedOffset[]> {
-    return this.#reader.listOffsets(partitions, spec);
+  listOffsets(
+    partitions: TopicPartition[],
+    spec: OffsetSpec,
+    options?: { isolationLevel?: FetchOptions['isolationLevel'] },
+  ): Promise<ListedOffset[]> {
+    return this.#reader.listOffsets(partitions, spec, options);
   }
 
   offsetsForTimes(requests: TimestampOffsetRequest[]): Promise<TimestampOffset[]> {
@@ -181,6 +191,26 @@ export class PlatformaticLogClient implements LogClient {
   }
 
   // Consumer-group offsets
+
+  // -----------------------------------------------------------------------------------------
+  // Transactions (exactly-once source tasks): transactional-writer.ts
+
+  transactionalWriter(transactionalId: string): TransactionalWriter {
+    this.#clients.checkOpen();
+    return new KafkaTransactionalWriter(
+      this.#clients.baseOptions('-txn') as LibraryClientOptions,
+      transactionalId,
+      this.#clients.config.maxRequestBytes,
+    );
+  }
+
+  fenceProducers(transactionalIds: string[]): Promise<void> {
+    this.#clients.checkOpen();
+    return fenceTransactionalIds(
+      this.#clients.baseOptions('-fence') as LibraryClientOptions,
+      transactionalIds,
+    );
+  }
 
   /** A member of a consumer group (consumer-group-member.ts), on connections of its own. */
   joinGroup(options: GroupMemberOptions): GroupMember {
