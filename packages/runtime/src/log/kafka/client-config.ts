@@ -22,7 +22,7 @@ import { readPkcs12TrustStore } from '../../config/pkcs12-trust-store.ts';
 import { withPrefix } from '../../config/properties.ts';
 import { GROUP_KEYS, type GroupSettings, groupSettings } from './consumer-group-config.ts';
 import { JAVA_CLIENT_CONFIG_TYPES } from './java-client-config-types.ts';
-import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
+import type { PlatformaticLogClientConfig } from './library-clients.ts';
 
 export type ClientKind = 'producer' | 'consumer' | 'admin';
 

@@ -29,8 +29,8 @@ import {
 } from '../consumer-assignors.ts';
 import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
 import { toConnectError } from './errors.ts';
+import type { PlatformaticLogClientConfig } from './library-clients.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
-import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
 
 /** Kafka error names after which the coordinator must be looked up again. */
 const COORDINATOR_ERRORS = new Set([

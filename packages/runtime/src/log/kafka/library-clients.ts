@@ -7,11 +7,70 @@
  * (admin.ts, produce.ts, fetch.ts, group-offsets.ts) share one instance.
  */
 
-import { Admin, type API, type Broker, type Connection, ProduceAcks, Producer } from '@platformatic/kafka';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import {
+  Admin,
+  type API,
+  type Broker,
+  type Connection,
+  ProduceAcks,
+  Producer,
+  type SASLOptions,
+} from '@platformatic/kafka';
 import { ConfigError, ConnectError } from '@sluice/api';
 import { toConnectError } from './errors.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
-import type { PlatformaticLogClientConfig } from './platformatic-client.ts';
+
+export interface PlatformaticLogClientConfig {
+  /** `host:port` list, as a comma-separated string or an array (Kafka's `bootstrap.servers`). */
+  bootstrapServers: string | string[];
+  /** Client id sent to the brokers (Kafka's `client.id`). Default 'sluice'. */
+  clientId?: string;
+  /** Server-side timeout of a request and ack wait (Kafka's `request.timeout.ms`). Default 30000. */
+  requestTimeoutMs?: number;
+  /** TCP connect timeout. Default 10000. */
+  connectTimeoutMs?: number;
+  /** How many times a retriable failure is retried inside one call. Default 5. */
+  retries?: number;
+  /** Pause between retries (Kafka's `retry.backoff.ms`). Default 250. */
+  retryBackoffMs?: number;
+  /**
+   * Upper bound of the pause between produce retries, which doubles from `retryBackoffMs`
+   * (Kafka's `retry.backoff.max.ms`). Default 1000.
+   */
+  retryBackoffMaxMs?: number;
+  /**
+   * How long produce() waits for a topic the broker does not know (yet), or whose partitions
+   * have no leader yet, refreshing the metadata with back-off (Kafka's `max.block.ms`); then
+   * NotFoundError. Default 60000. A source task's producer waits as long as the task runs.
+   */
+  maxBlockMs?: number;
+  /**
+   * How long produce() keeps sending a batch whose partitions answer UNKNOWN_TOPIC_OR_PARTITION,
+   * LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER and the like (the topic deleted and created
+   * again, a leader moving), refreshing the metadata in between (Kafka's `delivery.timeout.ms`).
+   * Default 120000. Other retriable failures are retried `retries` times.
+   */
+  deliveryTimeoutMs?: number;
+  /** Producer acks: 'all' (default), 1 (leader only) or 0 (no answer: every RecordAck offset is then -1). */
+  acks?: 'all' | 1 | 0;
+  /** Idempotent producer (Kafka's `enable.idempotence`). Default true; only with acks='all'. */
+  idempotent?: boolean;
+  /** Producer compression. Default 'none'. */
+  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /**
+   * Upper bound for the record bytes of one produce request; a larger batch is split into
+   * several requests, sent in order. Keep it below the topics' `max.message.bytes` (default
+   * 1 MiB). Default 900000.
+   */
+  maxRequestBytes?: number;
+  /** Let a produce to a missing topic create it, if the broker allows. Default true, as Java's producer. */
+  autoCreateTopics?: boolean;
+  /** TLS options for the connections (node:tls). */
+  tls?: TlsOptions;
+  /** SASL authentication. */
+  sasl?: SASLOptions;
+}
 
 export class LibraryClients {
   readonly config: PlatformaticLogClientConfig;

@@ -17,7 +17,7 @@ import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafk
 import { ConnectError } from '@sluice/api';
 import type { ProduceOptions, ProduceRecord, RecordAck, TransactionalWriter } from '../log-client.ts';
 import { ProducerPartitioner } from '../partitioner.ts';
-import { toConnectError } from './platformatic-client.ts';
+import { toConnectError } from './errors.ts';
 
 /** The library client options Sluice's Kafka client builds (`bootstrapBrokers`, timeouts, TLS, SASL...). */
 export type LibraryClientOptions = ConstructorParameters<typeof Producer<Buffer, Buffer, Buffer, Buffer>>[0];
