@@ -875,8 +875,14 @@ describe('against Kafka Connect 4.1.1 (Java)', () => {
       const plugins = JSON.parse(await ok(['plugins', '--url', url, '--json'])) as Array<{ class: string }>;
       assert.ok(plugins.some((p) => p.class === 'org.apache.kafka.connect.file.FileStreamSourceConnector'));
     } finally {
-      java.kill('SIGTERM');
-      if (java.exitCode === null) await once(java, 'exit');
+      // Kafka Connect's own shutdown can stall on a loaded machine: SIGKILL after 30 s.
+      if (java.exitCode === null) {
+        const exited = once(java, 'exit');
+        java.kill('SIGTERM');
+        const timer = setTimeout(() => java.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
       children.delete(java);
     }
   });
