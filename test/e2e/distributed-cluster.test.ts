@@ -679,7 +679,13 @@ describe('sluice distributed: broker restart', { timeout: 180_000 }, () => {
   });
 
   test('an outage longer than the session: workers drop their work, rejoin, and every task runs again', async () => {
-    await brokerRestart(kafka!, 'session-lost', { 'session.timeout.ms': '6000' });
+    // The sink tasks' consumers lose their group sessions too; their new members wait for the old
+    // ones to expire (the consumer's session.timeout.ms, 45 s by default, as in Kafka Connect).
+    await brokerRestart(kafka!, 'session-lost', {
+      'session.timeout.ms': '6000',
+      'consumer.session.timeout.ms': '10000',
+      'consumer.heartbeat.interval.ms': '1000',
+    });
   });
 
   // Here the source task keeps its producer through the outage: its sends (and the metadata

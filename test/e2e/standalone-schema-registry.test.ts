@@ -164,11 +164,13 @@ test('a worker that already keeps its schemas in <embedded.log.dir>/_schemas.log
     output += c.toString();
   });
   try {
-    await waitFor('the registry', async () => (await fetch(`${url}/subjects`)).status === 200, 30_000).catch(
-      (e) => {
-        throw new Error(`${(e as Error).message}\n${output}`);
-      },
-    );
+    await waitFor(
+      'the registry',
+      async () => (await fetch(`${url}/subjects`).catch(() => undefined))?.status === 200,
+      30_000,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${output}`);
+    });
     assert.deepEqual(await (await fetch(`${url}/subjects`)).json(), ['old-value']);
     assert.equal(
       ((await (await fetch(`${url}/schemas/ids/5`)).json()) as { schema: string }).schema,
