@@ -125,20 +125,7 @@ export class KafkaProducer implements LogWriter {
           );
         }
       }
-      const positions = new Map<string, number>();
-      for (let i = start; i < end; i++) {
-        const record = records[i]!;
-        const key = `${partitions[i]}\0${record.topic}`;
-        const position = positions.get(key) ?? 0;
-        positions.set(key, position + 1);
-        const base = baseOffsets.get(key);
-        acks[i] = {
-          topic: record.topic,
-          partition: partitions[i]!,
-          offset: base === undefined ? -1 : base + position,
-          timestamp: record.timestamp ?? now,
-        };
-      }
+      fillAcks(acks, records, partitions, start, end, baseOffsets, now);
       from = end;
     }
     return acks;
@@ -520,4 +507,34 @@ async function produceApi(client: Admin): Promise<API<[number, number, Buffer[]]
     produceApis.set(version, api);
   }
   return api;
+}
+
+/**
+ * The acks of `records[from, end)`, sent in one request: each record's offset is its partition's
+ * base offset (keyed `partition\0topic`, as the broker answered) plus its position among the
+ * records for that partition; -1 when the broker gave none.
+ */
+export function fillAcks(
+  acks: RecordAck[],
+  records: readonly ProduceRecord[],
+  partitions: ArrayLike<number>,
+  from: number,
+  end: number,
+  baseOffsets: ReadonlyMap<string, number>,
+  now: number,
+): void {
+  const positions = new Map<string, number>();
+  for (let i = from; i < end; i++) {
+    const record = records[i]!;
+    const key = `${partitions[i]}\0${record.topic}`;
+    const position = positions.get(key) ?? 0;
+    positions.set(key, position + 1);
+    const base = baseOffsets.get(key);
+    acks[i] = {
+      topic: record.topic,
+      partition: partitions[i]!,
+      offset: base === undefined ? -1 : base + position,
+      timestamp: record.timestamp ?? now,
+    };
+  }
 }

@@ -18,6 +18,7 @@ import { ConnectError } from '@sluice/api';
 import type { ProduceOptions, ProduceRecord, RecordAck, TransactionalWriter } from '../log-client.ts';
 import { ProducerPartitioner } from '../partitioner.ts';
 import { toConnectError } from './errors.ts';
+import { fillAcks } from './produce.ts';
 
 /** The library client options Sluice's Kafka client builds (`bootstrapBrokers`, timeouts, TLS, SASL...). */
 export type LibraryClientOptions = ConstructorParameters<typeof Producer<Buffer, Buffer, Buffer, Buffer>>[0];
@@ -152,20 +153,7 @@ export class KafkaTransactionalWriter implements TransactionalWriter {
         const result = await this.#transaction.send({ messages: messages.slice(from, end) });
         const base = new Map<string, number>();
         for (const o of result.offsets ?? []) base.set(`${o.partition}\0${o.topic}`, Number(o.offset));
-        const positions = new Map<string, number>();
-        for (let i = from; i < end; i++) {
-          const r = records[i]!;
-          const key = `${partitions[i]}\0${r.topic}`;
-          const position = positions.get(key) ?? 0;
-          positions.set(key, position + 1);
-          const b = base.get(key);
-          acks[i] = {
-            topic: r.topic,
-            partition: partitions[i]!,
-            offset: b === undefined ? -1 : b + position,
-            timestamp: r.timestamp ?? now,
-          };
-        }
+        fillAcks(acks, records, partitions, from, end, base, now);
         from = end;
       }
       return acks;
