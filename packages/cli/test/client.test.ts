@@ -764,6 +764,13 @@ describe('against Kafka', () => {
       });
       const topic = uniqueName('cli_dist');
       await lifecycle(url, dir, topic);
+      // plugins against the distributed worker, as against the standalone one.
+      const plugins = JSON.parse(await ok(['plugins', '--url', url, '--json'])) as Array<{
+        class: string;
+        type: string;
+      }>;
+      assert.ok(plugins.some((p) => p.class.endsWith('FileStreamSinkConnector') && p.type === 'sink'));
+      assert.match(await ok(['plugins', '--url', url]), /^TYPE\s+CLASS\s+VERSION\n/);
       // The records the connector wrote, read with the client from the broker.
       assert.match(
         await ok(['topics', 'list', '--worker-config', props]),
