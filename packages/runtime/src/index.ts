@@ -21,6 +21,7 @@ export type { DistributedHerderOptions } from './distributed/distributed-herder.
 export { SchemaRegistryTopicLog } from './distributed/schema-registry-log.ts';
 export type * from './herder/entities.ts';
 export type { Herder, PutConnectorResult } from './herder/herder.ts';
+export { ClientClosedError } from './log/client-closed-error.ts';
 export type {
   EmbeddedLogClientConfig,
   FsyncPolicy,
