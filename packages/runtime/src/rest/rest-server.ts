@@ -88,26 +88,6 @@ const EMPTY_BODY = new Uint8Array();
 /** What fastify makes of `application/json` for a string payload (it appends the charset). */
 const FASTIFY_JSON_TYPE = 'application/json; charset=utf-8';
 
-/**
- * Parses Kafka's `listeners` value (`http://host:port` entries, comma-separated; an empty host binds
- * every interface). Throws for anything else, `https` included (not supported yet).
- */
-export function parseListeners(value: string): RestListener[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map((entry) => {
-      const match = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/i.exec(entry);
-      if (match === null) throw new Error(`Invalid listener '${entry}': expected http://host:port`);
-      if (match[1]!.toLowerCase() !== 'http') throw new Error(`Listener '${entry}': only http is supported`);
-      const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
-      const port = Number(match[3]);
-      if (port > 65535) throw new Error(`Invalid listener '${entry}': port out of range`);
-      return { protocol: 'http', host, port };
-    });
-}
-
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
