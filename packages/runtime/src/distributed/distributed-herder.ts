@@ -26,7 +26,7 @@
  * exactly-once-support.ts: the leader's zombie fencing behind `PUT /connectors/{c}/fence`, the
  * task hooks and connector-specific offsets topics.
  *
- * Not implemented (yet): cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
+ * Not implemented (yet): the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
 import {
@@ -72,6 +72,7 @@ import { NotAssignedError, RestError } from '../herder/errors.ts';
 import type { Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
 import type { WorkerClient } from '../herder/worker-client.ts';
 import type { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
+import { type LoggerRegistry, loggerRegistryFor } from '../logging/logger-registry.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { RebalanceStats } from '../metrics/rebalance-stats.ts';
 import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
@@ -131,6 +132,8 @@ export class DistributedHerder implements Herder {
   readonly #storeClients: readonly PlatformaticLogClient[];
   readonly #transformer: WorkerConfigTransformer;
   readonly #configs: KafkaConfigBackingStore;
+  /** Where cluster-wide log levels apply (the REST server's loggers; else the worker logger's). */
+  #loggers: LoggerRegistry | undefined;
   readonly #offsets: KafkaOffsetBackingStore;
   readonly #statusStore: KafkaStatusBackingStore;
   readonly #status: GenerationalStatusStore;
@@ -198,6 +201,16 @@ export class DistributedHerder implements Herder {
   /** The REST layer's client to other workers (Kafka's `RestClient`), handed over by the REST server. */
   useWorkerClient(client: WorkerClient): void {
     this.#workerClient = client;
+  }
+
+  /** KIP-976 cluster scope: the level goes to the config topic; every worker applies it on reading. */
+  setClusterLoggerLevel(namespace: string, level: string): Promise<void> {
+    return this.#configs.putLoggerLevel(namespace, level);
+  }
+
+  /** The loggers the REST API serves (handed over by the REST server): cluster levels apply to them. */
+  useLoggers(loggers: LoggerRegistry): void {
+    this.#loggers = loggers;
   }
 
   get workerId(): string {
@@ -966,6 +979,15 @@ export class DistributedHerder implements Herder {
   // Config topic changes (Kafka's `ConfigUpdateListener` + `updateConfigsWithIncrementalCooperative`)
 
   #onConfigChange(change: ConfigChange): void {
+    if (change.type === 'logger-level-updated') {
+      // Kafka's onLoggingLevelUpdate: applied at once, as a worker-scope change would be.
+      const loggers = this.#loggers ?? loggerRegistryFor(this.logger);
+      const changed = loggers.setLevel(change.namespace, change.level);
+      this.logger.info(
+        `Applied the cluster-wide log level ${change.level} of ${change.namespace} (${changed.length} loggers changed)`,
+      );
+      return;
+    }
     if (change.type === 'session-key-updated') {
       // Applied at once (Kafka: under the herder's lock), not behind queued work.
       this.logger.info('Session key updated');
