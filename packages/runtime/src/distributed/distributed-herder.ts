@@ -85,6 +85,7 @@ import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts
 import type { RawConfig, SessionKey } from './config-records.ts';
 import type { ConnectGroupMember, GroupMembershipListener } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
+import type { ConnectorOffsetsTopics } from './connector-offsets-topics.ts';
 import type { ExactlyOnceSupport } from './exactly-once-support.ts';
 import type { GenerationalStatusStore } from './generational-status-store.ts';
 import type { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
@@ -120,6 +121,8 @@ export interface DistributedHerderParts {
   groupMember: (restUrl: string, listener: GroupMembershipListener) => ConnectGroupMember;
   /** Exactly-once source support, when `exactly.once.source.support=enabled` (stopped with the herder). */
   eos?: ExactlyOnceSupport | null;
+  /** Source connectors' own offsets topics (`offsets.storage.topic`; stopped with the herder). */
+  connectorOffsets?: ConnectorOffsetsTopics;
 }
 
 export class DistributedHerder implements Herder {
@@ -141,6 +144,7 @@ export class DistributedHerder implements Herder {
   readonly #newGroupMember: DistributedHerderParts['groupMember'];
   /** Exactly-once source support, when `exactly.once.source.support=enabled`. */
   readonly #eos: ExactlyOnceSupport | null;
+  readonly #connectorOffsets: ConnectorOffsetsTopics | undefined;
   #member: ConnectGroupMember | undefined;
   #workerId: string;
   #restUrl: string;
@@ -182,6 +186,7 @@ export class DistributedHerder implements Herder {
     this.#worker = parts.worker;
     this.#newGroupMember = parts.groupMember;
     this.#eos = parts.eos ?? null;
+    this.#connectorOffsets = parts.connectorOffsets;
     this.#snapshot = this.#configs.snapshot();
     this.#keys = new SessionKeys({
       settings: signingSettings(config),
@@ -311,6 +316,7 @@ export class DistributedHerder implements Herder {
     await this.#member?.stop();
     await this.#serial(async () => {
       await this.#eos?.stop();
+      await this.#connectorOffsets?.stop();
       await this.#statusStore.stop();
       await this.#offsets.stop();
       await this.#configs.stop();
@@ -334,6 +340,7 @@ export class DistributedHerder implements Herder {
     await this.#member?.stop({ leaveGroup: false });
     await this.#worker.stop();
     await this.#eos?.stop();
+    await this.#connectorOffsets?.stop();
     await this.#statusStore.stop();
     await this.#offsets.stop();
     await this.#configs.stop();
@@ -663,9 +670,13 @@ export class DistributedHerder implements Herder {
     });
   }
 
-  /** The offsets API's context; with exactly-once support, a connector's own offsets topic first. */
+  /** The offsets API's context; a source connector's own offsets topic first. */
   async #offsetsContext(config: Record<string, string>): Promise<OffsetsContext> {
-    const offsets = (await this.#eos?.offsetStore(config)) ?? this.#offsets;
+    const own =
+      this.#worker.connectorType(config) === 'source'
+        ? await this.#connectorOffsets?.offsetStore(config)
+        : undefined;
+    const offsets = own ?? this.#offsets;
     return { log: this.client, offsets, worker: this.#worker };
   }
 

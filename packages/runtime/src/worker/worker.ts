@@ -81,6 +81,13 @@ export interface WorkerOptions {
    * when they are started; what herders store and REST returns stays raw.
    */
   configTransformer?: WorkerConfigTransformer;
+  /**
+   * A source connector's own offsets store (distributed, `offsets.storage.topic`), read before
+   * and written along with the worker's; undefined when the connector has none.
+   */
+  connectorOffsetStore?: (
+    connectorConfig: Readonly<Record<string, string>>,
+  ) => OffsetBackingStore | undefined;
   /** The registry `GET /metrics` writes (a new one when absent). */
   metrics?: ConnectMetrics;
   /**
@@ -640,7 +647,7 @@ export class Worker {
         }
         runner = new WorkerSourceTask({
           ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
-          offsetStore: offsetStore ?? o.offsetStore,
+          offsetStore: offsetStore ?? o.connectorOffsetStore?.(connectorConfig) ?? o.offsetStore,
           id,
           metrics: this.metrics.task(id.connector, id.task, 'source'),
           task: task as SourceTask,
