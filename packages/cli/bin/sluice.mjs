@@ -33,8 +33,10 @@ if (node === process.execPath) {
         nextResolve(specifier, { ...context, conditions: [...context.conditions, 'sluice-source'] }),
     });
   }
-  const { main } = await import(pathToFileURL(built ? dist : src).href);
-  process.exitCode = await main(process.argv.slice(2));
+  const { main, endProcess } = await import(pathToFileURL(built ? dist : src).href);
+  const argv = process.argv.slice(2);
+  // A stopped worker exits even when a plugin left a timer or socket behind (process-exit.ts).
+  endProcess(argv, await main(argv));
 } else {
   const args = built
     ? [dist, ...process.argv.slice(2)]

@@ -4,10 +4,12 @@ import { type Io, parse, runCommand, UsageError, WORKER_OPTIONS, workerPropertie
 import { remotePlugins, runConnectors, runLoggers, runOffsets } from './client/connectors.ts';
 import { runTopics } from './client/topics.ts';
 import { runDistributed } from './distributed.ts';
+import { endProcess } from './process-exit.ts';
 import { runRegistry } from './registry.ts';
 import { runStandalone } from './standalone.ts';
 
 export { builtinPlugins } from './builtins.ts';
+export { EXIT_GRACE_MS, endProcess } from './process-exit.ts';
 
 const USAGE = `Usage: sluice <command> [options]
 
@@ -166,5 +168,6 @@ function dieWithLauncher(): void {
 
 if (import.meta.main) {
   dieWithLauncher();
-  process.exitCode = await main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  endProcess(argv, await main(argv));
 }

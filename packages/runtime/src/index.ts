@@ -21,6 +21,7 @@ export type { DistributedHerderOptions } from './distributed/distributed-herder.
 export { SchemaRegistryTopicLog } from './distributed/schema-registry-log.ts';
 export type * from './herder/entities.ts';
 export type { Herder, PutConnectorResult } from './herder/herder.ts';
+export { ClientClosedError } from './log/client-closed-error.ts';
 export type {
   EmbeddedLogClientConfig,
   FsyncPolicy,
@@ -103,7 +104,7 @@ export { JaasBasicAuth, parseJaasFile } from './rest/auth/jaas-basic-auth.ts';
 export { type RestAuthenticator, restAuthFromWorker } from './rest/auth/rest-auth.ts';
 export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';
 export { buildOpenApiDocument } from './rest/openapi.ts';
-export { parseListeners, type RestListener, RestServer, type RestServerOptions } from './rest/rest-server.ts';
+export { type RestListener, RestServer, type RestServerOptions } from './rest/rest-server.ts';
 export { restSecurityOptions } from './rest/security-options.ts';
 export { type RestTls, restSslProps, restTls, setRestClientTls } from './rest/tls.ts';
 export {

@@ -17,12 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
+import { type ConnectorStateInfo, type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
 import { eventually as poll, uniqueName, useKafka } from '@sluice/testing';
 import { useTestDatabase } from './harness.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
-type Json = any;
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/sluice.mjs', import.meta.url));
 const BOUNCES = Number(process.env.SLUICE_EOS_PG_BOUNCES ?? 10);
@@ -95,7 +92,7 @@ async function http(
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: Json }> {
+): Promise<{ status: number; body: unknown }> {
   const r = await fetch(`${url}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -177,8 +174,8 @@ test(`PostgreSQL source, exactly.once.support=required: ${BOUNCES} kill -9 bounc
   const owner = async () =>
     eventually(`task 0 of ${name} RUNNING`, async () => {
       const r = await http(anyUrl(), 'GET', `/connectors/${name}/status`).catch(() => undefined);
-      const t = r?.body?.tasks?.[0];
-      return r?.status === 200 && t?.state === 'RUNNING' ? (t.worker_id as string) : undefined;
+      const t = (r?.body as ConnectorStateInfo | undefined)?.tasks?.[0];
+      return r?.status === 200 && t?.state === 'RUNNING' ? t.worker_id : undefined;
     });
   let next = 0;
   let writing = false;

@@ -17,6 +17,7 @@ import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
+import { ConnectorOffsetsTopics } from './connector-offsets-topics.ts';
 import { type DistributedHerderOptions, DistributedHerder as Herder } from './distributed-herder.ts';
 import { ExactlyOnceSupport } from './exactly-once-support.ts';
 import { GenerationalStatusStore } from './generational-status-store.ts';
@@ -98,18 +99,24 @@ export async function assembleDistributedHerder(
     readCommitted: config.exactlyOnceSourceEnabled(),
     log: logger.child({ store: 'offsets' }),
   });
-  // Exactly-once sources (KIP-618): the tasks' transactions, the leader's fencing, the connectors'
-  // own offsets topics; it asks the herder what only the herder knows, once it exists.
+  // Source connectors' own offsets topics (`offsets.storage.topic`), with or without exactly-once.
+  const connectorOffsets = new ConnectorOffsetsTopics({
+    workerOffsets: offsets,
+    offsetTopicCreation: {
+      partitions: config.int('offset.storage.partitions'),
+      replicationFactor: config.int('offset.storage.replication.factor'),
+      topicSettings: internalTopicSettings(props, 'offset.storage.', logger),
+    },
+    readCommitted: config.exactlyOnceSourceEnabled(),
+    newClient: (purpose) => storeClient(purpose),
+    logger,
+  });
+  // Exactly-once sources (KIP-618): the tasks' transactions, the leader's fencing; it asks the
+  // herder what only the herder knows, once it exists.
   const eos = config.exactlyOnceSourceEnabled()
     ? new ExactlyOnceSupport({
         groupId,
-        workerOffsets: offsets,
-        offsetTopicCreation: {
-          partitions: config.int('offset.storage.partitions'),
-          replicationFactor: config.int('offset.storage.replication.factor'),
-          topicSettings: internalTopicSettings(props, 'offset.storage.', logger),
-        },
-        newClient: (purpose) => storeClient(purpose),
+        offsetsTopics: connectorOffsets,
         snapshot: () => configs.snapshot(),
         isAssigned: (id) => herder?.ownsTask(id) ?? false,
         requestFencing: async (connector) => {
@@ -141,6 +148,7 @@ export async function assembleDistributedHerder(
     offsetFlushTimeoutMs: config.offsetCommitTimeoutMs(),
     taskShutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs(),
     configTransformer: transformer,
+    connectorOffsetStore: (connectorConfig) => connectorOffsets.taskStore(connectorConfig),
     ...(eos === null
       ? {}
       : {
@@ -162,6 +170,7 @@ export async function assembleDistributedHerder(
     status,
     worker,
     eos,
+    connectorOffsets,
     groupMember: (restUrl, listener) =>
       new ConnectGroupMember({
         groupId,

@@ -26,7 +26,7 @@
  * exactly-once-support.ts: the leader's zombie fencing behind `PUT /connectors/{c}/fence`, the
  * task hooks and connector-specific offsets topics.
  *
- * Not implemented (yet): cluster-scope logger levels, and the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
+ * Not implemented (yet): the `worker.sync.timeout.ms` leave-and-back-off dance (a worker that cannot catch
  * up with the config topic simply rejoins).
  */
 import {
@@ -72,6 +72,7 @@ import { NotAssignedError, RestError } from '../herder/errors.ts';
 import type { Herder, InternalRequest, PutConnectorResult } from '../herder/herder.ts';
 import type { WorkerClient } from '../herder/worker-client.ts';
 import type { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
+import { type LoggerRegistry, loggerRegistryFor } from '../logging/logger-registry.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { RebalanceStats } from '../metrics/rebalance-stats.ts';
 import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
@@ -84,6 +85,7 @@ import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts
 import type { RawConfig, SessionKey } from './config-records.ts';
 import type { ConnectGroupMember, GroupMembershipListener } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
+import type { ConnectorOffsetsTopics } from './connector-offsets-topics.ts';
 import type { ExactlyOnceSupport } from './exactly-once-support.ts';
 import type { GenerationalStatusStore } from './generational-status-store.ts';
 import type { KafkaConfigBackingStore } from './kafka-config-backing-store.ts';
@@ -119,6 +121,8 @@ export interface DistributedHerderParts {
   groupMember: (restUrl: string, listener: GroupMembershipListener) => ConnectGroupMember;
   /** Exactly-once source support, when `exactly.once.source.support=enabled` (stopped with the herder). */
   eos?: ExactlyOnceSupport | null;
+  /** Source connectors' own offsets topics (`offsets.storage.topic`; stopped with the herder). */
+  connectorOffsets?: ConnectorOffsetsTopics;
 }
 
 export class DistributedHerder implements Herder {
@@ -131,6 +135,8 @@ export class DistributedHerder implements Herder {
   readonly #storeClients: readonly PlatformaticLogClient[];
   readonly #transformer: WorkerConfigTransformer;
   readonly #configs: KafkaConfigBackingStore;
+  /** Where cluster-wide log levels apply (the REST server's loggers; else the worker logger's). */
+  #loggers: LoggerRegistry | undefined;
   readonly #offsets: KafkaOffsetBackingStore;
   readonly #statusStore: KafkaStatusBackingStore;
   readonly #status: GenerationalStatusStore;
@@ -138,6 +144,7 @@ export class DistributedHerder implements Herder {
   readonly #newGroupMember: DistributedHerderParts['groupMember'];
   /** Exactly-once source support, when `exactly.once.source.support=enabled`. */
   readonly #eos: ExactlyOnceSupport | null;
+  readonly #connectorOffsets: ConnectorOffsetsTopics | undefined;
   #member: ConnectGroupMember | undefined;
   #workerId: string;
   #restUrl: string;
@@ -179,6 +186,7 @@ export class DistributedHerder implements Herder {
     this.#worker = parts.worker;
     this.#newGroupMember = parts.groupMember;
     this.#eos = parts.eos ?? null;
+    this.#connectorOffsets = parts.connectorOffsets;
     this.#snapshot = this.#configs.snapshot();
     this.#keys = new SessionKeys({
       settings: signingSettings(config),
@@ -198,6 +206,16 @@ export class DistributedHerder implements Herder {
   /** The REST layer's client to other workers (Kafka's `RestClient`), handed over by the REST server. */
   useWorkerClient(client: WorkerClient): void {
     this.#workerClient = client;
+  }
+
+  /** KIP-976 cluster scope: the level goes to the config topic; every worker applies it on reading. */
+  setClusterLoggerLevel(namespace: string, level: string): Promise<void> {
+    return this.#configs.putLoggerLevel(namespace, level);
+  }
+
+  /** The loggers the REST API serves (handed over by the REST server): cluster levels apply to them. */
+  useLoggers(loggers: LoggerRegistry): void {
+    this.#loggers = loggers;
   }
 
   get workerId(): string {
@@ -298,6 +316,7 @@ export class DistributedHerder implements Herder {
     await this.#member?.stop();
     await this.#serial(async () => {
       await this.#eos?.stop();
+      await this.#connectorOffsets?.stop();
       await this.#statusStore.stop();
       await this.#offsets.stop();
       await this.#configs.stop();
@@ -321,6 +340,7 @@ export class DistributedHerder implements Herder {
     await this.#member?.stop({ leaveGroup: false });
     await this.#worker.stop();
     await this.#eos?.stop();
+    await this.#connectorOffsets?.stop();
     await this.#statusStore.stop();
     await this.#offsets.stop();
     await this.#configs.stop();
@@ -650,9 +670,13 @@ export class DistributedHerder implements Herder {
     });
   }
 
-  /** The offsets API's context; with exactly-once support, a connector's own offsets topic first. */
+  /** The offsets API's context; a source connector's own offsets topic first. */
   async #offsetsContext(config: Record<string, string>): Promise<OffsetsContext> {
-    const offsets = (await this.#eos?.offsetStore(config)) ?? this.#offsets;
+    const own =
+      this.#worker.connectorType(config) === 'source'
+        ? await this.#connectorOffsets?.offsetStore(config)
+        : undefined;
+    const offsets = own ?? this.#offsets;
     return { log: this.client, offsets, worker: this.#worker };
   }
 
@@ -966,6 +990,15 @@ export class DistributedHerder implements Herder {
   // Config topic changes (Kafka's `ConfigUpdateListener` + `updateConfigsWithIncrementalCooperative`)
 
   #onConfigChange(change: ConfigChange): void {
+    if (change.type === 'logger-level-updated') {
+      // Kafka's onLoggingLevelUpdate: applied at once, as a worker-scope change would be.
+      const loggers = this.#loggers ?? loggerRegistryFor(this.logger);
+      const changed = loggers.setLevel(change.namespace, change.level);
+      this.logger.info(
+        `Applied the cluster-wide log level ${change.level} of ${change.namespace} (${changed.length} loggers changed)`,
+      );
+      return;
+    }
     if (change.type === 'session-key-updated') {
       // Applied at once (Kafka: under the herder's lock), not behind queued work.
       this.logger.info('Session key updated');

@@ -12,33 +12,24 @@
  * - Once the producer is initialized, the task checks that its config generation is still the
  *   latest and that it is still assigned to this worker (Kafka's
  *   `verifyTaskGenerationAndOwnership`); a stale task fails instead of writing.
- * - Offsets: a connector with `offsets.storage.topic` gets a store of its own on that topic
- *   (created compacted with the worker's `offset.storage.*` settings, read `read_committed`); its
- *   tasks read their offsets there first and in the worker's offsets topic second, and write them
- *   into both topics, in their transactions.
+ * - Offsets: a connector with `offsets.storage.topic` has a store of its own on that topic
+ *   (connector-offsets-topics.ts, read `read_committed`); its tasks read their offsets there first
+ *   and in the worker's offsets topic second, and write them into both topics, in their
+ *   transactions.
  */
 import { ConnectError } from '@sluice/api';
 import type { Logger } from 'pino';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import type { LogClient } from '../log/log-client.ts';
 import { sleep } from '../sleep.ts';
-import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { ExactlyOnceTaskHooks } from '../worker/worker.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
-import { KafkaOffsetBackingStore } from './kafka-offset-backing-store.ts';
+import type { ConnectorOffsetsTopics } from './connector-offsets-topics.ts';
 
 export interface ExactlyOnceSupportOptions {
   groupId: string;
-  /** The worker's offsets store (on `offset.storage.topic`, read `read_committed`). */
-  workerOffsets: KafkaOffsetBackingStore;
-  /** Settings of a connector-specific offsets topic: the worker's `offset.storage.*`. */
-  offsetTopicCreation: {
-    partitions: number;
-    replicationFactor: number;
-    topicSettings: Record<string, string>;
-  };
-  /** A client for a connector-specific offsets store (each store reads on a client of its own). */
-  newClient: (purpose: string) => LogClient;
+  /** The worker's and the connectors' own offsets topics (read `read_committed`). */
+  offsetsTopics: ConnectorOffsetsTopics;
   /** The latest config state read from the config topic. */
   snapshot: () => ClusterConfigState;
   /** True while this worker is assigned the task. */
@@ -53,11 +44,6 @@ const FENCING_ATTEMPTS = 8;
 
 export class ExactlyOnceSupport {
   readonly #o: ExactlyOnceSupportOptions;
-  /** Connector-specific offsets stores by topic, started on first use. */
-  readonly #stores = new Map<
-    string,
-    { store: KafkaOffsetBackingStore; client: LogClient; started: Promise<void> }
-  >();
 
   constructor(options: ExactlyOnceSupportOptions) {
     this.#o = options;
@@ -73,16 +59,16 @@ export class ExactlyOnceSupport {
     generation: number | undefined,
   ): ExactlyOnceTaskHooks {
     const o = this.#o;
-    const own = connectorConfig['offsets.storage.topic']?.trim() ?? '';
-    const workerTopic = o.workerOffsets.topic;
-    const connectorTopic = own !== '' && own !== workerTopic ? own : null;
-    const offsetStore = connectorTopic === null ? undefined : this.#connectorStore(connectorTopic);
+    const topics = o.offsetsTopics;
+    const workerTopic = topics.workerTopic;
+    const connectorTopic = topics.topicOf(connectorConfig);
+    const offsetStore = topics.taskStore(connectorConfig);
     return {
       groupId: o.groupId,
       offsetsTopics: connectorTopic === null ? [workerTopic] : [connectorTopic, workerTopic],
       ...(offsetStore === undefined ? {} : { offsetStore }),
       beforeProducer: async () => {
-        if (connectorTopic !== null) await this.#startStore(connectorTopic);
+        if (connectorTopic !== null) await topics.start(connectorTopic);
         await this.#fenceIfPending(id);
       },
       afterProducer: async () => {
@@ -156,18 +142,6 @@ export class ExactlyOnceSupport {
   }
 
   /**
-   * The store the REST offsets API reads and changes for a connector: with its own
-   * `offsets.storage.topic`, that topic first and the worker's second (writes go to both).
-   */
-  async offsetStore(connectorConfig: Readonly<Record<string, string>>): Promise<OffsetBackingStore> {
-    const own = connectorConfig['offsets.storage.topic']?.trim() ?? '';
-    if (own === '' || own === this.#o.workerOffsets.topic) return this.#o.workerOffsets;
-    const store = this.#connectorStore(own);
-    await this.#startStore(own);
-    return store;
-  }
-
-  /**
    * Kafka's round of zombie fencing before a source connector's offsets are altered or reset:
    * the producers of the latest recorded task generation are fenced, so that none of them can
    * commit offsets over the new ones.
@@ -189,86 +163,10 @@ export class ExactlyOnceSupport {
     );
   }
 
-  #connectorStore(topic: string): OffsetBackingStore {
-    const o = this.#o;
-    let entry = this.#stores.get(topic);
-    if (entry === undefined) {
-      const client = o.newClient(`offsets-${topic}`);
-      const store = new KafkaOffsetBackingStore({
-        client,
-        topic,
-        partitions: o.offsetTopicCreation.partitions,
-        replicationFactor: o.offsetTopicCreation.replicationFactor,
-        topicSettings: o.offsetTopicCreation.topicSettings,
-        readCommitted: true,
-        log: o.logger.child({ store: `offsets ${topic}` }),
-      });
-      entry = { store, client, started: Promise.resolve() };
-      entry.started = store.start();
-      // A failed start is retried by the next task that uses the topic.
-      entry.started.catch(() => this.#stores.delete(topic));
-      this.#stores.set(topic, entry);
-    }
-    return new FallbackOffsetStore(entry.store, o.workerOffsets);
-  }
-
-  async #startStore(topic: string): Promise<void> {
-    const entry = this.#stores.get(topic);
-    if (entry === undefined) {
-      this.#connectorStore(topic);
-      return this.#startStore(topic);
-    }
-    await entry.started;
-  }
-
-  async stop(): Promise<void> {
-    const stores = [...this.#stores.values()];
-    this.#stores.clear();
-    for (const { store, client, started } of stores) {
-      await started.catch(() => {});
-      await store.stop().catch(() => {});
-      await client.close().catch(() => {});
-    }
-  }
+  /** Nothing of its own to release (the connector offsets topics belong to the herder). */
+  async stop(): Promise<void> {}
 }
 
 export function transactionalIdOf(groupId: string, connector: string, task: number): string {
   return `${groupId}-${connector}-${task}`;
-}
-
-/**
- * Offsets of a connector with its own offsets topic: read there first, then in the worker's
- * topic (Kafka's `ConnectorOffsetBackingStore`); writes (the REST offsets API) go to both.
- */
-class FallbackOffsetStore implements OffsetBackingStore {
-  readonly #primary: OffsetBackingStore;
-  readonly #secondary: OffsetBackingStore;
-
-  constructor(primary: OffsetBackingStore, secondary: OffsetBackingStore) {
-    this.#primary = primary;
-    this.#secondary = secondary;
-  }
-
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-
-  async get(keys: readonly string[]): Promise<Map<string, string>> {
-    const found = await this.#primary.get(keys);
-    const missing = keys.filter((k) => !found.has(k));
-    if (missing.length > 0) for (const [k, v] of await this.#secondary.get(missing)) found.set(k, v);
-    return found;
-  }
-
-  async set(entries: ReadonlyMap<string, string | null>): Promise<void> {
-    await this.#primary.set(entries);
-    await this.#secondary.set(entries);
-  }
-
-  async keysOf(connector: string): Promise<string[]> {
-    const keys = new Set([
-      ...(await this.#primary.keysOf(connector)),
-      ...(await this.#secondary.keysOf(connector)),
-    ]);
-    return [...keys];
-  }
 }

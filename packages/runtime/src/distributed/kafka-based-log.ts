@@ -1,5 +1,6 @@
 import { ConfigError, ConnectError, NotFoundError, RetriableError } from '@sluice/api';
 import pino, { type Logger } from 'pino';
+import { ClientClosedError } from '../log/client-closed-error.ts';
 import type {
   FetchPartitionRequest,
   LogClient,
@@ -291,6 +292,11 @@ export class KafkaBasedLog {
         });
       } catch (err) {
         if (this.#state !== 'running') break;
+        if (err instanceof ClientClosedError) {
+          // Closed under us (the worker is going away): nothing to retry, end quietly.
+          this.#clientClosed(err);
+          break;
+        }
         this.#log.warn({ err, topic: this.topic }, `Fetch from ${this.topic} failed; retrying`);
         backoff = Math.min(Math.max(backoff * 2, 100), 2_000);
         continue;
@@ -331,6 +337,18 @@ export class KafkaBasedLog {
       }
       this.#wakeWaiters();
     }
+  }
+
+  /** The client was closed before this log was stopped: stop here, failing who waits. */
+  #clientClosed(err: ClientClosedError): void {
+    this.#log.debug({ topic: this.topic }, `The client of the log of ${this.topic} was closed; stopping`);
+    this.#state = 'stopped';
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters)
+      w.reject(
+        new ConnectError(`The log of topic ${this.topic} was stopped: ${err.message}`, { cause: err }),
+      );
   }
 
   #wakeWaiters(): void {

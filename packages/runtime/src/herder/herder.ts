@@ -1,3 +1,4 @@
+import type { LoggerRegistry } from '../logging/logger-registry.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type {
   ConfigInfos,
@@ -131,4 +132,14 @@ export interface Herder {
    * itself (a follower's task configs, to the leader). The REST server serving the herder calls it.
    */
   useWorkerClient?(client: WorkerClient): void;
+  /**
+   * `PUT /admin/loggers/{logger}?scope=cluster` (KIP-976), distributed: writes the level to the
+   * config topic; every worker (this one included) applies it when it reads the record.
+   */
+  setClusterLoggerLevel?(namespace: string, level: string): Promise<void>;
+  /**
+   * Hands the herder the loggers the REST API shows and sets, for the cluster-wide levels it reads.
+   * The REST server serving the herder calls it.
+   */
+  useLoggers?(loggers: LoggerRegistry): void;
 }

@@ -66,7 +66,10 @@ export interface RestServerOptions {
   topicTrackingEnable?: boolean;
   /** `topic.tracking.allow.reset`; default true. */
   topicTrackingAllowReset?: boolean;
-  /** Applies a cluster-scope logger level to every worker; default: this worker only (standalone). */
+  /**
+   * Applies a cluster-scope logger level to every worker; default: the herder's (distributed: through
+   * the config topic), else this worker only (standalone).
+   */
   setClusterLoggerLevel?: (namespace: string, level: string) => Promise<void>;
   /** Largest accepted request body in bytes; default 16 MiB. */
   bodyLimit?: number;
@@ -87,26 +90,6 @@ const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
 const EMPTY_BODY = new Uint8Array();
 /** What fastify makes of `application/json` for a string payload (it appends the charset). */
 const FASTIFY_JSON_TYPE = 'application/json; charset=utf-8';
-
-/**
- * Parses Kafka's `listeners` value (`http://host:port` entries, comma-separated; an empty host binds
- * every interface). Throws for anything else, `https` included (not supported yet).
- */
-export function parseListeners(value: string): RestListener[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map((entry) => {
-      const match = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/i.exec(entry);
-      if (match === null) throw new Error(`Invalid listener '${entry}': expected http://host:port`);
-      if (match[1]!.toLowerCase() !== 'http') throw new Error(`Listener '${entry}': only http is supported`);
-      const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
-      const port = Number(match[3]);
-      if (port > 65535) throw new Error(`Invalid listener '${entry}': port out of range`);
-      return { protocol: 'http', host, port };
-    });
-}
 
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -145,6 +128,14 @@ export class RestServer {
     // The herder's own internal requests (a follower's task configs) go out through the same
     // client as forwarded ones (`forwarding.ts`).
     options.herder.useWorkerClient?.(restWorkerClient);
+    // Cluster-wide log levels (KIP-976) read by a distributed herder apply to the loggers served here.
+    options.herder.useLoggers?.(options.loggers);
+    const herder = options.herder;
+    const setClusterLoggerLevel =
+      options.setClusterLoggerLevel ??
+      (herder.setClusterLoggerLevel === undefined
+        ? undefined
+        : (namespace: string, level: string) => herder.setClusterLoggerLevel!(namespace, level));
     const masking = options.maskPasswords === true ? secretMasking(options.herder) : undefined;
     this.#handlers = createHandlers({
       ...(masking === undefined ? { herder: options.herder } : { herder: masking.herder, masking }),
@@ -154,9 +145,7 @@ export class RestServer {
       healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? 10_000,
       topicTrackingEnable: options.topicTrackingEnable ?? true,
       topicTrackingAllowReset: options.topicTrackingAllowReset ?? true,
-      ...(options.setClusterLoggerLevel === undefined
-        ? {}
-        : { setClusterLoggerLevel: options.setClusterLoggerLevel }),
+      ...(setClusterLoggerLevel === undefined ? {} : { setClusterLoggerLevel }),
       openApi: () => {
         openApi ??= buildOpenApiDocument();
         return openApi;

@@ -37,6 +37,7 @@ import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
 import type { StatusBackingStore } from '../storage/status-store.ts';
+import { CONNECTOR_START_WAIT_MS, type StartOutcome, startWithin } from './connector-start.ts';
 import { type ExactlyOnceTaskOptions, transactionalId, transactionBoundary } from './exactly-once-source.ts';
 import { className, createConverters, TransformationChain } from './plugin-factory.ts';
 import { TargetStateGate } from './task-state.ts';
@@ -69,10 +70,24 @@ export interface WorkerOptions {
    */
   connectorShutdownTimeoutMs?: number;
   /**
+   * How long starting a connector waits for its `start()` (default 5 s). Kafka runs `start()` on
+   * the connector's own thread and never blocks the herder on it; here a `start()` that takes
+   * longer is left running, the connector shows UNASSIGNED, and the herder goes on: when `start()`
+   * returns the connector reports RUNNING and asks for its task configs (see connector-start.ts).
+   */
+  connectorStartWaitMs?: number;
+  /**
    * Resolves `${provider:path:key}` variables (`config.providers`) in connector and task configs
    * when they are started; what herders store and REST returns stays raw.
    */
   configTransformer?: WorkerConfigTransformer;
+  /**
+   * A source connector's own offsets store (distributed, `offsets.storage.topic`), read before
+   * and written along with the worker's; undefined when the connector has none.
+   */
+  connectorOffsetStore?: (
+    connectorConfig: Readonly<Record<string, string>>,
+  ) => OffsetBackingStore | undefined;
   /** The registry `GET /metrics` writes (a new one when absent). */
   metrics?: ConnectMetrics;
   /**
@@ -107,6 +122,12 @@ interface RunningConnector {
   config: Record<string, string>;
   /** True while `start` has run and `stop` has not. */
   started: boolean;
+  /** A `start()` that outlasted the start wait and has not returned yet: true when it succeeds. */
+  starting?: Promise<boolean>;
+  /** Whether the connector is to run (target STARTED, not deleted): decides what a late `start()` leads to. */
+  wanted: boolean;
+  /** The connector's `requestTaskReconfiguration`: called when a late `start()` returns. */
+  readonly requestReconfiguration: () => void;
 }
 
 interface RunningTask {
@@ -270,6 +291,8 @@ export class Worker {
       type: instance instanceof SinkConnector ? 'sink' : 'source',
       config,
       started: false,
+      wanted: false,
+      requestReconfiguration: onTaskReconfiguration,
     };
     this.#connectors.set(name, running);
     const pluginMetrics = this.metrics.connector(name, {
@@ -316,18 +339,29 @@ export class Worker {
     running: RunningConnector,
     target: TargetState,
   ): Promise<boolean> {
+    running.wanted = target === 'STARTED';
     if (target === 'STARTED') {
       if (running.started) return true;
-      try {
-        await running.instance.start(await this.#resolve(running.config, name));
-        running.started = true;
-        this.#reportConnector(name, 'RUNNING');
-        return true;
-      } catch (err) {
-        this.#connectorLog.error({ err }, `WorkerConnector{id=${name}} Error while starting connector`);
-        this.#reportConnector(name, 'FAILED', err);
-        return false;
-      }
+      // Still in an earlier start(): its return starts the connector (wanted again now).
+      if (running.starting !== undefined) return false;
+      const outcome = await startWithin(
+        () => this.#resolve(running.config, name).then((config) => running.instance.start(config)),
+        this.#o.connectorStartWaitMs ?? CONNECTOR_START_WAIT_MS,
+      );
+      if (outcome.state !== 'pending') return this.#started(name, running, outcome, false);
+      running.starting = outcome.late.then((late) => late.state === 'done');
+      this.#log.warn(
+        `Connector ${name} has not returned from start() after ${this.#o.connectorStartWaitMs ?? CONNECTOR_START_WAIT_MS} ms; ` +
+          'it stays UNASSIGNED until it does, and the worker goes on without waiting for it',
+      );
+      this.#reportConnector(name, 'UNASSIGNED');
+      void outcome.late.then((late) => {
+        running.starting = undefined;
+        withLogContext({ connector: name, workerLogger: this.#o.logger }, () =>
+          this.#started(name, running, late, true),
+        );
+      });
+      return false;
     }
     if (running.started) {
       running.started = false;
@@ -346,6 +380,38 @@ export class Worker {
     }
     this.#reportConnector(name, target === 'PAUSED' ? 'PAUSED' : 'STOPPED');
     return false;
+  }
+
+  /**
+   * What a connector's `start()` led to. A `start()` that returned late (after the start wait)
+   * reports RUNNING and asks the herder for task configs, unless the connector was deleted, paused
+   * or stopped meanwhile: then it is stopped now (a delete already chained the stop).
+   */
+  #started(name: string, running: RunningConnector, outcome: StartOutcome, late: boolean): boolean {
+    const current = this.#connectors.get(name) === running;
+    if (outcome.state === 'failed') {
+      if (!current || !running.wanted) return false;
+      this.#connectorLog.error(
+        { err: outcome.error },
+        `WorkerConnector{id=${name}} Error while starting connector`,
+      );
+      this.#reportConnector(name, 'FAILED', outcome.error);
+      return false;
+    }
+    if (!current) return false;
+    if (!running.wanted) {
+      void this.#stopConnectorInstance(name, running.instance).catch((err: unknown) =>
+        this.#connectorLog.error({ err }, `WorkerConnector{id=${name}} Error while stopping connector`),
+      );
+      return false;
+    }
+    running.started = true;
+    this.#reportConnector(name, 'RUNNING');
+    if (late) {
+      this.#log.info(`Connector ${name} returned from start(); generating its task configs`);
+      running.requestReconfiguration();
+    }
+    return true;
   }
 
   /** Stops and forgets a connector instance (not its tasks). */
@@ -367,6 +433,15 @@ export class Worker {
           );
           return;
         }
+      } else if (running.starting !== undefined) {
+        // Still in start(): stopped once start() returns, waited for as a stop is (Kafka's
+        // connector thread stops it after its start, and the herder waits as long).
+        await this.#stopConnectorInstance(name, running.instance, running.starting).catch((err: unknown) =>
+          this.#connectorLog.error(
+            { err },
+            `WorkerConnector{id=${name}} Error while shutting down connector`,
+          ),
+        );
       }
       this.#connectorLog.info(`Completed shutdown for WorkerConnector{id=${name}}`);
     });
@@ -378,7 +453,11 @@ export class Worker {
    * worker restarts), so no delete, pause or worker stop waits for it for ever. Rejects when
    * `stop()` throws in time.
    */
-  async #stopConnectorInstance(name: string, instance: Connector): Promise<void> {
+  async #stopConnectorInstance(
+    name: string,
+    instance: Connector,
+    afterStart?: Promise<boolean>,
+  ): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(
@@ -387,7 +466,10 @@ export class Worker {
       );
     });
     try {
-      const result = await Promise.race([Promise.resolve().then(() => instance.stop()), timeout]);
+      const stopped = Promise.resolve(afterStart ?? true).then((started) =>
+        started ? instance.stop() : undefined,
+      );
+      const result = await Promise.race([stopped, timeout]);
       if (result === 'timeout') {
         this.#o.logger.error(
           `Connector '${name}' failed to properly shut down, has become unresponsive, and may be consuming external resources. ` +
@@ -565,7 +647,7 @@ export class Worker {
         }
         runner = new WorkerSourceTask({
           ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
-          offsetStore: offsetStore ?? o.offsetStore,
+          offsetStore: offsetStore ?? o.connectorOffsetStore?.(connectorConfig) ?? o.offsetStore,
           id,
           metrics: this.metrics.task(id.connector, id.task, 'source'),
           task: task as SourceTask,

@@ -2,12 +2,16 @@
  * KafkaBasedLog against a real broker (SLUICE_TEST_KAFKA_BOOTSTRAP, or one started for this file).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, NotFoundError } from '@sluice/api';
-import { PlatformaticLogClient } from '@sluice/runtime';
+import { EmbeddedLogClient, PlatformaticLogClient } from '@sluice/runtime';
 import { uniqueName, useKafka, waitFor } from '@sluice/testing';
+import pino from 'pino';
 import { internalTopicSettings, KafkaBasedLog } from '../../src/distributed/kafka-based-log.ts';
-import type { LogRecord } from '../../src/log/log-client.ts';
+import type { LogClient, LogRecord } from '../../src/log/log-client.ts';
 
 let client: PlatformaticLogClient;
 
@@ -212,6 +216,65 @@ describe('KafkaBasedLog', () => {
     await assert.rejects(log.send('a', 'b'), /not running/);
     await log.stop(); // idempotent
   });
+
+  // A log whose client is closed under it (the worker going away before stopping it) must end its
+  // read loop instead of retrying the fetch forever.
+  for (const kind of ['embedded', 'kafka'] as const) {
+    test(`stops reading when its ${kind} client is closed`, async () => {
+      let own: LogClient;
+      let dir: string | undefined;
+      if (kind === 'embedded') {
+        dir = await mkdtemp(join(tmpdir(), 'kbl-closed-'));
+        own = await EmbeddedLogClient.open({ dir });
+      } else {
+        const { bootstrapServers } = await useKafka();
+        own = new PlatformaticLogClient({ bootstrapServers, clientId: 'kafka-based-log-closed' });
+      }
+      let fetches = 0;
+      const counting = new Proxy(own, {
+        get(target, key) {
+          const value: unknown = Reflect.get(target, key, target);
+          if (key === 'fetch')
+            return (...args: Parameters<LogClient['fetch']>) => {
+              fetches++;
+              return target.fetch(...args);
+            };
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const lines: string[] = [];
+      const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+      const log = new KafkaBasedLog({
+        client: counting,
+        topic: uniqueName('kbl-closed'),
+        create: { partitions: 1, replicationFactor: 1 },
+        onRecord: () => {},
+        pollWaitMs: 100,
+        log: logger,
+      });
+      try {
+        await log.start();
+        await own.close();
+        // The loop ends: after a moment no further fetch is tried.
+        await new Promise((r) => setTimeout(r, 500));
+        const seen = fetches;
+        await new Promise((r) => setTimeout(r, 2_500));
+        assert.equal(fetches, seen, 'fetches after the client was closed');
+        assert.equal(
+          lines.filter((l) => l.includes('retrying')).length <= 1,
+          true,
+          `retry warnings: ${lines.filter((l) => l.includes('retrying')).join('')}`,
+        );
+        // A readToEnd fails rather than hangs.
+        await assert.rejects(log.readToEnd(), /not running|closed/);
+        await log.stop(); // still resolves
+      } finally {
+        await log.stop();
+        await own.close();
+        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe('internalTopicSettings', () => {

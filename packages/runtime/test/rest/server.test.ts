@@ -9,7 +9,6 @@ import { after, before, describe, test } from 'node:test';
 import { http, uniqueName } from '@sluice/testing';
 import { ROUTES } from '../../src/rest/api-spec.ts';
 import { buildOpenApiDocument } from '../../src/rest/openapi.ts';
-import { parseListeners } from '../../src/rest/rest-server.ts';
 import { OPENAPI_PATH } from '../../src/rest/write-openapi.ts';
 import { SLUICE_VERSION } from '../../src/version.ts';
 import { assertError, startWorker, type TestWorker } from './rest-harness.ts';
@@ -491,16 +490,6 @@ describe('CORS and response headers', () => {
 });
 
 describe('listeners', () => {
-  test('parseListeners reads Kafka listeners values', () => {
-    assert.deepEqual(parseListeners('http://:8083'), [{ protocol: 'http', host: '', port: 8083 }]);
-    assert.deepEqual(parseListeners('http://127.0.0.1:0, http://[::1]:8084'), [
-      { protocol: 'http', host: '127.0.0.1', port: 0 },
-      { protocol: 'http', host: '::1', port: 8084 },
-    ]);
-    assert.throws(() => parseListeners('https://x:8443'), /only http/);
-    assert.throws(() => parseListeners('x:1'), /Invalid listener/);
-  });
-
   test('start() reports the real port of an ephemeral listener', () => {
     assert.match(worker.url, /^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
   });

@@ -43,6 +43,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, ConnectError, NotFoundError } from '@sluice/api';
+import { ClientClosedError } from '../client-closed-error.ts';
 import type {
   CommitOffset,
   CreateTopicResult,
@@ -337,7 +338,7 @@ export class EmbeddedLogClient implements LogClient {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new ConnectError(`The embedded log (${this.dir}) is closed`);
+    if (this.#closed) throw new ClientClosedError(`The embedded log (${this.dir}) is closed`);
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {

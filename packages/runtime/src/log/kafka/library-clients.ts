@@ -17,7 +17,8 @@ import {
   Producer,
   type SASLOptions,
 } from '@platformatic/kafka';
-import { ConfigError, ConnectError } from '@sluice/api';
+import { ConfigError } from '@sluice/api';
+import { ClientClosedError } from '../client-closed-error.ts';
 import { toConnectError } from './errors.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
 
@@ -121,7 +122,7 @@ export class LibraryClients {
   }
 
   checkOpen(): void {
-    if (this.#closed) throw new ConnectError('The Kafka client is closed');
+    if (this.#closed) throw new ClientClosedError('The Kafka client is closed');
   }
 
   admin(): Admin {
