@@ -136,6 +136,11 @@ export async function validateConnectorConfig(
     }
   }
   // An unknown converter class is reported on its key by enrichConverters below, in Kafka's words.
+  // A plugin written in plain JavaScript can miss a method the SDK's abstract class requires.
+  if (typeof connector.config !== 'function')
+    throw new ConnectError(
+      `${info.className} does not implement config(): a connector must return its ConfigDef from config()`,
+    );
   const connectorDef = connector.config();
   let connectorValues: ConfigValue[];
   try {
