@@ -10,6 +10,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DisabledPluginMetrics, DisabledTaskMetrics } from './disabled.ts';
 import { Exposition, type Labels, type MetricType, safeName } from './exposition.ts';
+import { type TaskPluginInfo, writeTaskPluginInfo } from './plugin-info.ts';
 import { PluginMetricsRegistry } from './plugin-metrics.ts';
 import { ScrapeRate } from './stats.ts';
 import { type TaskMetrics, TaskMetrics as TaskMetricsClass, type TaskStatus } from './task-metrics.ts';
@@ -53,6 +54,8 @@ export class ConnectMetrics {
   readonly enabled: boolean;
   readonly #tasks = new Map<string, TaskMetrics>();
   readonly #rates = new WeakMap<TaskMetrics, Rates>();
+  /** KIP-891 info of each task (classes and versions), written at scrape time only. */
+  readonly #info = new WeakMap<TaskMetrics, TaskPluginInfo>();
   readonly #connectors = new Map<string, ConnectorInfo>();
   /** Per connector, the last state of each of its tasks on this worker. */
   readonly #taskStates = new Map<string, Map<number, TaskStatus>>();
@@ -71,11 +74,15 @@ export class ConnectMetrics {
     this.enabled = options.enabled ?? true;
   }
 
-  /** The metrics of a task starting on this worker (replacing those of an earlier run). */
-  task(connector: string, task: number, kind: 'source' | 'sink'): TaskMetrics {
+  /**
+   * The metrics of a task starting on this worker (replacing those of an earlier run), with the
+   * classes and versions it runs with (KIP-891 info metrics) when known.
+   */
+  task(connector: string, task: number, kind: 'source' | 'sink', info?: TaskPluginInfo): TaskMetrics {
     const m = this.enabled
       ? new TaskMetricsClass(connector, task, kind)
       : new DisabledTaskMetrics(connector, task, kind);
+    if (info !== undefined) this.#info.set(m, info);
     this.#tasks.set(`${connector}\u0000${task}`, m);
     return m;
   }
@@ -265,6 +272,8 @@ export class ConnectMetrics {
       { ...labels, status: t.status },
       1,
     );
+    const info = this.#info.get(t);
+    if (info !== undefined) writeTaskPluginInfo(out, t.connector, t.task, info);
     const ratios = t.ratios(now);
     add('connector-task', 'running-ratio', ratios.running);
     add('connector-task', 'pause-ratio', ratios.paused);
