@@ -27,6 +27,14 @@ export interface RebalanceSnapshot {
   timeSinceLastRebalanceMs: number;
 }
 
+/** What a distributed herder reports for `connect-coordinator-metrics` (its group member). */
+export interface CoordinatorSnapshot {
+  /** Kafka's group member client id, `connect-<worker id>`. */
+  clientId: string;
+  assignedConnectors: number;
+  assignedTasks: number;
+}
+
 /** A source of extra samples (plugin metrics) written after the worker's own. */
 export type MetricsCollector = (out: Exposition) => void;
 
@@ -69,6 +77,8 @@ export class ConnectMetrics {
   taskStartupFailures = 0;
   /** Set by a distributed herder: the group's rebalance metrics. */
   rebalance: (() => RebalanceSnapshot) | null = null;
+  /** Set by a distributed herder: what the group assigned to this worker. */
+  coordinator: (() => CoordinatorSnapshot) | null = null;
 
   constructor(options: { enabled?: boolean } = {}) {
     this.enabled = options.enabled ?? true;
@@ -139,6 +149,7 @@ export class ConnectMetrics {
     const out = new Exposition();
     this.#worker(out);
     this.#rebalance(out);
+    this.#coordinator(out);
     for (const [name, c] of this.#connectors) {
       const info = (attr: string, value: string): void =>
         out.add(
@@ -230,7 +241,8 @@ export class ConnectMetrics {
         { [safeName(attr)]: value },
         1,
       );
-    info('connect-protocol', r.connectProtocol);
+    // Kafka writes the protocol's enum name (`SESSIONED`).
+    info('connect-protocol', r.connectProtocol.toUpperCase());
     info('leader-name', r.leaderName);
     g('epoch', r.epoch);
     g('completed-rebalances-total', r.completedRebalances);
@@ -238,6 +250,26 @@ export class ConnectMetrics {
     g('rebalance-max-time-ms', r.rebalanceMaxTimeMs);
     g('rebalance-avg-time-ms', r.rebalanceAvgTimeMs);
     g('time-since-last-rebalance-ms', r.timeSinceLastRebalanceMs);
+  }
+
+  /**
+   * `connect-coordinator-metrics` as Strimzi's client rule names them
+   * (`kafka.(.+)<type=(.+)-metrics, client-id=(.*)><>(…|.+-connectors|.+-tasks)` →
+   * `kafka_$2_$4{clientId}`); the member's join, sync and heartbeat stats are not measured.
+   */
+  #coordinator(out: Exposition): void {
+    if (this.coordinator === null) return;
+    const c = this.coordinator();
+    const g = (attr: string, value: number): void =>
+      out.add(
+        `kafka_connect_coordinator_${safeName(attr)}`,
+        'gauge',
+        `Kafka Connect connect-coordinator-metrics ${attr}`,
+        { clientId: c.clientId },
+        value,
+      );
+    g('assigned-connectors', c.assignedConnectors);
+    g('assigned-tasks', c.assignedTasks);
   }
 
   #task(out: Exposition, t: TaskMetrics, now: number): void {

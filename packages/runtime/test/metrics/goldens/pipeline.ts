@@ -5,13 +5,19 @@
  */
 import { join } from 'node:path';
 
-/** The golden file, next to this module. */
-export const GOLDEN_FILE = join(import.meta.dirname, 'kafka-connect-4.1.1-mbeans.txt');
+/** The golden files, next to this module: a standalone worker's MBeans and a distributed one's. */
+export const GOLDEN_FILES = {
+  standalone: join(import.meta.dirname, 'kafka-connect-4.1.1-mbeans.txt'),
+  distributed: join(import.meta.dirname, 'kafka-connect-4.1.1-distributed-mbeans.txt'),
+} as const;
+
+export type WorkerMode = keyof typeof GOLDEN_FILES;
 
 export const SOURCE = 'mbeans-source';
 export const SINK = 'mbeans-sink';
 export const PIPELINE_LINES = 200;
 
+/** Worker properties both modes share (a distributed worker adds its group and topics). */
 export const goldenWorkerProps = {
   'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
   'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
@@ -46,5 +52,21 @@ export function goldenConnectors(dir: string, topic: string): Record<string, Rec
       topics: topic,
       ...transformAndPredicate,
     },
+  };
+}
+
+/** The properties a distributed worker adds: its group, internal topics named after it, timings. */
+export function distributedProps(group: string): Record<string, string> {
+  return {
+    'group.id': group,
+    'config.storage.topic': `${group}-configs`,
+    'offset.storage.topic': `${group}-offsets`,
+    'status.storage.topic': `${group}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'offset.storage.partitions': '2',
+    'status.storage.partitions': '2',
+    'scheduled.rebalance.max.delay.ms': '2000',
   };
 }
