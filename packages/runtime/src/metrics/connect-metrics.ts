@@ -255,7 +255,8 @@ export class ConnectMetrics {
   /**
    * `connect-coordinator-metrics` as Strimzi's client rule names them
    * (`kafka.(.+)<type=(.+)-metrics, client-id=(.*)><>(…|.+-connectors|.+-tasks)` →
-   * `kafka_$2_$4{clientId}`); the member's join, sync and heartbeat stats are not measured.
+   * `kafka_$2_$4{clientid}`, the rule's `clientId` lower-cased by `lowercaseOutputLabelNames`); the
+   * member's join, sync and heartbeat stats are not measured.
    */
   #coordinator(out: Exposition): void {
     if (this.coordinator === null) return;
@@ -265,7 +266,7 @@ export class ConnectMetrics {
         `kafka_connect_coordinator_${safeName(attr)}`,
         'gauge',
         `Kafka Connect connect-coordinator-metrics ${attr}`,
-        { clientId: c.clientId },
+        { clientid: c.clientId },
         value,
       );
     g('assigned-connectors', c.assignedConnectors);
@@ -360,15 +361,16 @@ export class ConnectMetrics {
       add('sink-task', 'sink-record-active-count', t.sinkActive);
       add('sink-task', 'sink-record-active-count-max', t.sinkActiveStat.max(now));
       add('sink-task', 'sink-record-active-count-avg', t.sinkActiveStat.avg(now));
-      // The task's consumer's per-partition lag, as the exporter names consumer-fetch-manager-metrics.
-      const clientId = `connector-consumer-${t.connector}-${t.task}`;
+      // The task's consumer's per-partition lag, as the exporter names consumer-fetch-manager-metrics
+      // (Strimzi's `clientId` label comes out as `clientid`: its config sets lowercaseOutputLabelNames).
+      const clientid = `connector-consumer-${t.connector}-${t.task}`;
       for (const [key, lag] of t.lag) {
         const [topic, partition] = key.split('\u0000') as [string, string];
         out.add(
           'kafka_consumer_fetch_manager_records_lag',
           'gauge',
           'Kafka consumer-fetch-manager-metrics records-lag (per partition of a sink task)',
-          { clientId, topic, partition },
+          { clientid, topic, partition },
           lag,
         );
       }

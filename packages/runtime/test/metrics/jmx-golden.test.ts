@@ -66,7 +66,7 @@ const SLUICE_ONLY: ReadonlyMap<string, string> = new Map([
 const SAME_VALUE = /-class$|^connector-type$|^status$|^connect-protocol$|^leader-name$/;
 
 /** Labels whose value names the run's client (`connect-<host>:<port>`, broker node ids): present, any value. */
-const ANY_VALUE = new Set(['clientId', 'nodeId']);
+const ANY_VALUE = new Set(['clientid', 'nodeid']);
 
 interface GoldenRow {
   mbean: string;
@@ -152,12 +152,15 @@ function exporterSample(row: GoldenRow): Expected | null {
  * `kafka_$1_{commit_id,version}_info`; `kafka.(.+)<type=(.+)-metrics, client-id=(.+), node-id=(.+)>`
  * → `kafka_$2_$5` (`-total` counters, `-avg`/`-rate` gauges); `kafka.(.+)<type=(.+)-metrics,
  * client-id=(.*)>` → `kafka_$2_$4` (`-total` counters; `-avg`, `-bytes`, `-count`, `-ratio`, `-age`,
- * `-flight`, `-threads`, `-connectors`, `-tasks`, `-ago` gauges). Null for what they drop.
+ * `-flight`, `-threads`, `-connectors`, `-tasks`, `-ago` gauges). Null for what they drop. The
+ * rules' `clientId` / `nodeId` labels come out as `clientid` / `nodeid`: Strimzi's config sets
+ * `lowercaseOutputLabelNames: true`, which lower-cases rule labels too (seen with the exporter's
+ * 1.0.1 javaagent).
  */
 function clientSample(row: GoldenRow): Expected | null {
   const { keys, attribute } = row;
   const type = keys.get('type') ?? '';
-  const labels: Record<string, string> = { clientId: keys.get('client-id')! };
+  const labels: Record<string, string> = { clientid: keys.get('client-id')! };
   if (type === 'app-info') {
     if (attribute === 'start-time-ms')
       return { name: 'kafka_connect_start_time_seconds', type: 'gauge', labels };
@@ -174,7 +177,7 @@ function clientSample(row: GoldenRow): Expected | null {
   if (group === undefined) return null;
   const name = `kafka_${safe(group)}_${safe(attribute)}`;
   if (keys.has('node-id')) {
-    labels.nodeId = keys.get('node-id')!;
+    labels.nodeid = keys.get('node-id')!;
     if (attribute.endsWith('-total')) return { name, type: 'counter', labels };
     if (/-(avg|rate)$/.test(attribute)) return { name, type: 'gauge', labels };
     return null;

@@ -37,7 +37,7 @@ test('a distributed worker reports its rebalances', async () => {
       text.includes('kafka_connect_worker_rebalance_connect_protocol{connect_protocol="SESSIONED"} 1\n'),
     );
     // connect-coordinator-metrics of the group member (client id `connect-<worker id>`, as Kafka's).
-    const clientId = `clientId="connect-${w.herder.workerId}"`;
+    const clientId = `clientid="connect-${w.herder.workerId}"`;
     assert.ok(text.includes(`kafka_connect_coordinator_assigned_connectors{${clientId}} 0\n`), text);
     assert.ok(text.includes(`kafka_connect_coordinator_assigned_tasks{${clientId}} 0\n`), text);
   } finally {
