@@ -201,6 +201,11 @@ export class DistributedHerder implements Herder {
         this.#member?.currentProtocol ?? this.config.connectProtocol(),
         this.leaderUrl,
       );
+    this.#worker.metrics.coordinator = () => ({
+      clientId: `connect-${this.#workerId}`,
+      assignedConnectors: this.#assignedConnectors.size,
+      assignedTasks: this.#assignedTasks.size,
+    });
   }
 
   /** The REST layer's client to other workers (Kafka's `RestClient`), handed over by the REST server. */

@@ -10,6 +10,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DisabledPluginMetrics, DisabledTaskMetrics } from './disabled.ts';
 import { Exposition, type Labels, type MetricType, safeName } from './exposition.ts';
+import { type TaskPluginInfo, writeTaskPluginInfo } from './plugin-info.ts';
 import { PluginMetricsRegistry } from './plugin-metrics.ts';
 import { ScrapeRate } from './stats.ts';
 import { type TaskMetrics, TaskMetrics as TaskMetricsClass, type TaskStatus } from './task-metrics.ts';
@@ -24,6 +25,14 @@ export interface RebalanceSnapshot {
   rebalanceMaxTimeMs: number;
   rebalanceAvgTimeMs: number;
   timeSinceLastRebalanceMs: number;
+}
+
+/** What a distributed herder reports for `connect-coordinator-metrics` (its group member). */
+export interface CoordinatorSnapshot {
+  /** Kafka's group member client id, `connect-<worker id>`. */
+  clientId: string;
+  assignedConnectors: number;
+  assignedTasks: number;
 }
 
 /** A source of extra samples (plugin metrics) written after the worker's own. */
@@ -53,6 +62,8 @@ export class ConnectMetrics {
   readonly enabled: boolean;
   readonly #tasks = new Map<string, TaskMetrics>();
   readonly #rates = new WeakMap<TaskMetrics, Rates>();
+  /** KIP-891 info of each task (classes and versions), written at scrape time only. */
+  readonly #info = new WeakMap<TaskMetrics, TaskPluginInfo>();
   readonly #connectors = new Map<string, ConnectorInfo>();
   /** Per connector, the last state of each of its tasks on this worker. */
   readonly #taskStates = new Map<string, Map<number, TaskStatus>>();
@@ -66,16 +77,22 @@ export class ConnectMetrics {
   taskStartupFailures = 0;
   /** Set by a distributed herder: the group's rebalance metrics. */
   rebalance: (() => RebalanceSnapshot) | null = null;
+  /** Set by a distributed herder: what the group assigned to this worker. */
+  coordinator: (() => CoordinatorSnapshot) | null = null;
 
   constructor(options: { enabled?: boolean } = {}) {
     this.enabled = options.enabled ?? true;
   }
 
-  /** The metrics of a task starting on this worker (replacing those of an earlier run). */
-  task(connector: string, task: number, kind: 'source' | 'sink'): TaskMetrics {
+  /**
+   * The metrics of a task starting on this worker (replacing those of an earlier run), with the
+   * classes and versions it runs with (KIP-891 info metrics) when known.
+   */
+  task(connector: string, task: number, kind: 'source' | 'sink', info?: TaskPluginInfo): TaskMetrics {
     const m = this.enabled
       ? new TaskMetricsClass(connector, task, kind)
       : new DisabledTaskMetrics(connector, task, kind);
+    if (info !== undefined) this.#info.set(m, info);
     this.#tasks.set(`${connector}\u0000${task}`, m);
     return m;
   }
@@ -132,6 +149,7 @@ export class ConnectMetrics {
     const out = new Exposition();
     this.#worker(out);
     this.#rebalance(out);
+    this.#coordinator(out);
     for (const [name, c] of this.#connectors) {
       const info = (attr: string, value: string): void =>
         out.add(
@@ -223,7 +241,8 @@ export class ConnectMetrics {
         { [safeName(attr)]: value },
         1,
       );
-    info('connect-protocol', r.connectProtocol);
+    // Kafka writes the protocol's enum name (`SESSIONED`).
+    info('connect-protocol', r.connectProtocol.toUpperCase());
     info('leader-name', r.leaderName);
     g('epoch', r.epoch);
     g('completed-rebalances-total', r.completedRebalances);
@@ -231,6 +250,27 @@ export class ConnectMetrics {
     g('rebalance-max-time-ms', r.rebalanceMaxTimeMs);
     g('rebalance-avg-time-ms', r.rebalanceAvgTimeMs);
     g('time-since-last-rebalance-ms', r.timeSinceLastRebalanceMs);
+  }
+
+  /**
+   * `connect-coordinator-metrics` as Strimzi's client rule names them
+   * (`kafka.(.+)<type=(.+)-metrics, client-id=(.*)><>(…|.+-connectors|.+-tasks)` →
+   * `kafka_$2_$4{clientid}`, the rule's `clientId` lower-cased by `lowercaseOutputLabelNames`); the
+   * member's join, sync and heartbeat stats are not measured.
+   */
+  #coordinator(out: Exposition): void {
+    if (this.coordinator === null) return;
+    const c = this.coordinator();
+    const g = (attr: string, value: number): void =>
+      out.add(
+        `kafka_connect_coordinator_${safeName(attr)}`,
+        'gauge',
+        `Kafka Connect connect-coordinator-metrics ${attr}`,
+        { clientid: c.clientId },
+        value,
+      );
+    g('assigned-connectors', c.assignedConnectors);
+    g('assigned-tasks', c.assignedTasks);
   }
 
   #task(out: Exposition, t: TaskMetrics, now: number): void {
@@ -265,6 +305,8 @@ export class ConnectMetrics {
       { ...labels, status: t.status },
       1,
     );
+    const info = this.#info.get(t);
+    if (info !== undefined) writeTaskPluginInfo(out, t.connector, t.task, info);
     const ratios = t.ratios(now);
     add('connector-task', 'running-ratio', ratios.running);
     add('connector-task', 'pause-ratio', ratios.paused);
@@ -319,15 +361,16 @@ export class ConnectMetrics {
       add('sink-task', 'sink-record-active-count', t.sinkActive);
       add('sink-task', 'sink-record-active-count-max', t.sinkActiveStat.max(now));
       add('sink-task', 'sink-record-active-count-avg', t.sinkActiveStat.avg(now));
-      // The task's consumer's per-partition lag, as the exporter names consumer-fetch-manager-metrics.
-      const clientId = `connector-consumer-${t.connector}-${t.task}`;
+      // The task's consumer's per-partition lag, as the exporter names consumer-fetch-manager-metrics
+      // (Strimzi's `clientId` label comes out as `clientid`: its config sets lowercaseOutputLabelNames).
+      const clientid = `connector-consumer-${t.connector}-${t.task}`;
       for (const [key, lag] of t.lag) {
         const [topic, partition] = key.split('\u0000') as [string, string];
         out.add(
           'kafka_consumer_fetch_manager_records_lag',
           'gauge',
           'Kafka consumer-fetch-manager-metrics records-lag (per partition of a sink task)',
-          { clientId, topic, partition },
+          { clientid, topic, partition },
           lag,
         );
       }

@@ -1,4 +1,9 @@
-export { ConnectMetrics, type MetricsCollector, type RebalanceSnapshot } from './connect-metrics.ts';
+export {
+  ConnectMetrics,
+  type CoordinatorSnapshot,
+  type MetricsCollector,
+  type RebalanceSnapshot,
+} from './connect-metrics.ts';
 export { Exposition, safeName } from './exposition.ts';
 export { PluginMetricsRegistry } from './plugin-metrics.ts';
 export { TaskErrorCounters, TaskMetrics, type TaskStatus } from './task-metrics.ts';

@@ -33,6 +33,7 @@ import { loggerRegistryFor } from '../logging/logger-registry.ts';
 import { contextLoggers, runtimePluginLoggers } from '../logging/plugin-logger.ts';
 import { ConnectMetrics } from '../metrics/connect-metrics.ts';
 import { metricsEnabled } from '../metrics/disabled.ts';
+import { taskPluginInfo, UNDEFINED_VERSION } from '../metrics/plugin-info.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import type { ConnectorType, ConnectState, TargetState } from '../states.ts';
 import type { OffsetBackingStore } from '../storage/offset-store.ts';
@@ -578,6 +579,17 @@ export class Worker {
         className(task),
       );
       const converters = createConverters(o.plugins, o.workerProps, connectorConfig);
+      const info = taskPluginInfo({
+        plugins: o.plugins,
+        connectorConfig,
+        connectorType: type === 'sink' ? 'sink' : 'source',
+        task: { className: className(task), version: version ?? UNDEFINED_VERSION },
+        converters: {
+          key: className(converters.key),
+          value: className(converters.value),
+          header: className(converters.header),
+        },
+      });
       for (const kind of ['key', 'value', 'header'] as const) {
         const from = connectorConfig[`${kind}.converter`] === undefined ? 'worker' : 'connector';
         this.#log.info(
@@ -602,7 +614,7 @@ export class Worker {
         const log = clientFor('consumer', props);
         runner = new WorkerSinkTask({
           id,
-          metrics: this.metrics.task(id.connector, id.task, 'sink'),
+          metrics: this.metrics.task(id.connector, id.task, 'sink', info),
           task: task as SinkTask,
           taskConfig,
           log,
@@ -649,7 +661,7 @@ export class Worker {
           ...(exactlyOnce === undefined ? {} : { exactlyOnce }),
           offsetStore: offsetStore ?? o.connectorOffsetStore?.(connectorConfig) ?? o.offsetStore,
           id,
-          metrics: this.metrics.task(id.connector, id.task, 'source'),
+          metrics: this.metrics.task(id.connector, id.task, 'source', info),
           task: task as SourceTask,
           taskConfig,
           log,

@@ -25,8 +25,6 @@ const ACCEPTED_LINT = [
   /^kafka_connect_\S+_ms metric names should not contain abbreviated units$/,
   // `connector-count`, `task-count`, `connector-*-task-count`, `*-active-count`, `partition-count`.
   /^kafka_connect_\S+_count non-histogram and non-summary metrics should not have "_count" suffix$/,
-  // Strimzi's rule names the consumer's client id label `clientId`.
-  /^kafka_consumer_fetch_manager_records_lag label names should be written in 'snake_case' not 'camelCase'$/,
   // prom-client's default gauges nodejs_active_{handles,requests,resources}_total.
   /^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/,
 ];
@@ -116,7 +114,7 @@ test('a real Prometheus scrapes Kafka Connect metrics of a FileStream pipeline',
   assert.equal(await one(`kafka_connect_task_error_total_record_errors{${k}}`), 0);
   assert.equal(
     await one(
-      `kafka_consumer_fetch_manager_records_lag{clientId="connector-consumer-${sink}-0",topic="${topic}",partition="0"}`,
+      `kafka_consumer_fetch_manager_records_lag{clientid="connector-consumer-${sink}-0",topic="${topic}",partition="0"}`,
     ),
     0,
   );

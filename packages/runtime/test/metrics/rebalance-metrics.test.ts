@@ -1,6 +1,7 @@
 /**
  * `connect-worker-rebalance-metrics` of a distributed worker on the test broker: after joining,
- * one completed rebalance at the group's generation, with the leader's URL and the protocol.
+ * one completed rebalance at the group's generation, with the leader's URL and the protocol; and
+ * `connect-coordinator-metrics`' assignment counts (nothing assigned).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -33,8 +34,12 @@ test('a distributed worker reports its rebalances', async () => {
       text,
     );
     assert.ok(
-      text.includes('kafka_connect_worker_rebalance_connect_protocol{connect_protocol="sessioned"} 1\n'),
+      text.includes('kafka_connect_worker_rebalance_connect_protocol{connect_protocol="SESSIONED"} 1\n'),
     );
+    // connect-coordinator-metrics of the group member (client id `connect-<worker id>`, as Kafka's).
+    const clientId = `clientid="connect-${w.herder.workerId}"`;
+    assert.ok(text.includes(`kafka_connect_coordinator_assigned_connectors{${clientId}} 0\n`), text);
+    assert.ok(text.includes(`kafka_connect_coordinator_assigned_tasks{${clientId}} 0\n`), text);
   } finally {
     await stopDistributedTestWorker(w);
   }
