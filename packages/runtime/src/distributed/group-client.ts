@@ -11,6 +11,7 @@ import {
   type syncGroupV5,
 } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
+import { connectionOptions } from '../log/kafka/library-clients.ts';
 import { libraryApi, libraryConnection } from '../log/kafka/library-internals.ts';
 import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
 import { toConnectError } from '../log/kafka/platformatic-client.ts';
@@ -87,25 +88,16 @@ export class GroupClient {
   readonly #admin: Admin;
 
   constructor(options: GroupClientOptions, role: string) {
-    const bootstrap = (
-      typeof options.bootstrapServers === 'string'
-        ? options.bootstrapServers.split(',')
-        : options.bootstrapServers
-    )
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const timeout = options.requestTimeoutMs ?? 30_000;
-    this.#admin = new Admin({
-      clientId: `${options.clientId ?? 'sluice'}-${role}`,
-      bootstrapBrokers: bootstrap,
-      timeout,
-      requestTimeout: timeout + 5_000,
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
-      retries: options.retries ?? 3,
-      retryDelay: options.retryBackoffMs ?? 250,
-      ...(options.tls === undefined ? {} : { tls: options.tls }),
-      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
-    });
+    this.#admin = new Admin(
+      connectionOptions(options, {
+        role: `-${role}`,
+        // Failed group requests are retried by the group member (a new coordinator, a new join),
+        // so the library gives up sooner than for the log clients. The caller's requestTimeoutMs
+        // already outlasts the rebalance timeout (see GroupClientOptions).
+        retries: 3,
+        marginMs: 5_000,
+      }),
+    );
   }
 
   /** The library's Admin, e.g. for `describeGroups`. */

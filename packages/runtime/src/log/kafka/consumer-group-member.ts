@@ -29,7 +29,7 @@ import {
 } from '../consumer-assignors.ts';
 import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
 import { toConnectError } from './errors.ts';
-import type { PlatformaticLogClientConfig } from './library-clients.ts';
+import { connectionOptions, type PlatformaticLogClientConfig } from './library-clients.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
 
 /** Kafka error names after which the coordinator must be looked up again. */
@@ -86,27 +86,18 @@ export class KafkaGroupMember implements GroupMember {
 
   constructor(config: PlatformaticLogClientConfig, options: GroupMemberOptions) {
     this.#o = options;
-    const bootstrap = (
-      typeof config.bootstrapServers === 'string'
-        ? config.bootstrapServers.split(',')
-        : config.bootstrapServers
-    )
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const timeout = config.requestTimeoutMs ?? 30_000;
-    this.#admin = new Admin({
-      clientId: config.clientId ?? 'sluice',
-      bootstrapBrokers: bootstrap,
-      timeout,
-      // A JoinGroup is held by the coordinator until the rebalance completes (up to the rebalance
-      // timeout, which is max.poll.interval.ms for a consumer).
-      requestTimeout: Math.max(timeout, options.maxPollIntervalMs) + 5_000,
-      connectTimeout: config.connectTimeoutMs ?? 10_000,
-      retries: config.retries ?? 3,
-      retryDelay: config.retryBackoffMs ?? 250,
-      ...(config.tls === undefined ? {} : { tls: config.tls }),
-      ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
-    });
+    this.#admin = new Admin(
+      connectionOptions(config, {
+        role: '',
+        // Failed group requests are retried by the member itself (a new coordinator, a new join),
+        // so the library gives up sooner than for the log clients.
+        retries: 3,
+        // A JoinGroup is held by the coordinator until the rebalance completes (up to the rebalance
+        // timeout, which is max.poll.interval.ms for a consumer).
+        heldMs: Math.max(config.requestTimeoutMs ?? 30_000, options.maxPollIntervalMs),
+        marginMs: 5_000,
+      }),
+    );
   }
 
   get memberId(): string {
