@@ -27,6 +27,7 @@ import {
   isCooperative,
   type MemberSubscription,
 } from '../consumer-assignors.ts';
+import { groupByTopic } from '../group-by-topic.ts';
 import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
 import { toConnectError } from './errors.ts';
 import { connectionOptions, type PlatformaticLogClientConfig } from './library-clients.ts';
@@ -143,28 +144,12 @@ export class KafkaGroupMember implements GroupMember {
     if (offsets.length === 0) return;
     if (this.#memberId === '' || this.#generation < 0)
       throw new RetriableError(`Not a member of group ${this.#o.groupId} (rejoining); offsets not committed`);
-    const byTopic = new Map<
-      string,
-      Array<{
-        partitionIndex: number;
-        committedOffset: bigint;
-        committedLeaderEpoch: number;
-        committedMetadata: string;
-      }>
-    >();
-    for (const o of offsets) {
-      let list = byTopic.get(o.topic);
-      if (list === undefined) {
-        list = [];
-        byTopic.set(o.topic, list);
-      }
-      list.push({
-        partitionIndex: o.partition,
-        committedOffset: BigInt(o.offset),
-        committedLeaderEpoch: -1,
-        committedMetadata: '',
-      });
-    }
+    const byTopic = groupByTopic(offsets, (o) => ({
+      partitionIndex: o.partition,
+      committedOffset: BigInt(o.offset),
+      committedLeaderEpoch: -1,
+      committedMetadata: '',
+    }));
     try {
       await this.#call('OffsetCommit', [
         this.#o.groupId,
