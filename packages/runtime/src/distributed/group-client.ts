@@ -11,10 +11,10 @@ import {
   type syncGroupV5,
 } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
+import { kafkaErrorName, toConnectError } from '../log/kafka/errors.ts';
 import { connectionOptions } from '../log/kafka/library-clients.ts';
 import { libraryApi, libraryConnection } from '../log/kafka/library-internals.ts';
 import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
-import { toConnectError } from '../log/kafka/platformatic-client.ts';
 
 /**
  * The classic group protocol requests a Connect worker sends (FindCoordinator, JoinGroup,
@@ -191,22 +191,6 @@ export class GroupClient {
       throw wrap(err, `${what} failed`);
     }
   }
-}
-
-/** Kafka's error name in a library error tree (the first protocol error found), if any. */
-export function kafkaErrorName(err: unknown, depth = 0): string | undefined {
-  if (!(err instanceof Error) || depth > 20) return undefined;
-  if (err instanceof GroupRequestError) return err.kafkaError;
-  const apiId = (err as { apiId?: unknown }).apiId;
-  if (typeof apiId === 'string') return apiId;
-  const nested = (err as { errors?: unknown }).errors;
-  if (Array.isArray(nested)) {
-    for (const e of nested) {
-      const found = kafkaErrorName(e, depth + 1);
-      if (found !== undefined) return found;
-    }
-  }
-  return kafkaErrorName(err.cause, depth + 1);
 }
 
 function wrap(err: unknown, message: string): GroupRequestError {

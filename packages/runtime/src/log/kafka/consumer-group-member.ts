@@ -29,7 +29,7 @@ import {
 } from '../consumer-assignors.ts';
 import { groupByTopic } from '../group-by-topic.ts';
 import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
-import { toConnectError } from './errors.ts';
+import { kafkaErrorName, toConnectError } from './errors.ts';
 import { connectionOptions, type PlatformaticLogClientConfig } from './library-clients.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
 
@@ -480,19 +480,4 @@ interface JoinResponse {
   leader: string;
   memberId: string;
   members: Array<{ memberId: string; groupInstanceId?: string | null; metadata: Buffer }>;
-}
-
-/** Kafka's error name in a library error tree (the first protocol error found), if any. */
-function kafkaErrorName(err: unknown, depth = 0): string | undefined {
-  if (!(err instanceof Error) || depth > 20) return undefined;
-  const apiId = (err as { apiId?: unknown }).apiId;
-  if (typeof apiId === 'string') return apiId;
-  const nested = (err as { errors?: unknown }).errors;
-  if (Array.isArray(nested)) {
-    for (const e of nested) {
-      const found = kafkaErrorName(e, depth + 1);
-      if (found !== undefined) return found;
-    }
-  }
-  return kafkaErrorName(err.cause, depth + 1);
 }
