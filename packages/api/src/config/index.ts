@@ -26,6 +26,7 @@ export {
 export type { ConfigData, ConfigProvider, ConfigProviderClass } from './config-provider.ts';
 export { Config, ConfigValue } from './config-value.ts';
 export { configKeysToMarkdown, documentedDefault } from './docs.ts';
+export { javaHashMapEntries, javaHashMapOrder, javaHashSetOrder } from './java-collections.ts';
 export { javaStringHash, javaTrim } from './java-format.ts';
 export {
   compileJavaRegex,

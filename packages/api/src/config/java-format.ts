@@ -98,21 +98,3 @@ export function javaStringHash(s: string): number {
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
   return h;
 }
-
-/**
- * The iteration order of a `java.util.HashSet<String>` built by adding `items` in order (default
- * capacity 16, load factor 0.75). Kafka prints some sets (e.g. `CaseInsensitiveValidString`) in this
- * order, so reproducing it keeps messages and docs identical.
- */
-export function javaHashSetOrder(items: readonly string[]): string[] {
-  const unique = [...new Set(items)];
-  let capacity = 16;
-  while (unique.length > capacity * 0.75) capacity *= 2;
-  return unique
-    .map((item, index) => {
-      const h = javaStringHash(item);
-      return { item, index, bucket: (h ^ (h >>> 16)) & (capacity - 1) };
-    })
-    .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
-    .map((e) => e.item);
-}

@@ -5,7 +5,8 @@
  */
 
 import { ConfigError } from '../errors.ts';
-import { invalidValue, javaHashSetOrder } from './java-format.ts';
+import { javaHashSetOrder } from './java-collections.ts';
+import { invalidValue } from './java-format.ts';
 
 /** Checks one configuration value (`ConfigDef.Validator`). */
 export interface Validator {

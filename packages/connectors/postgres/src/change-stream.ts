@@ -19,7 +19,7 @@
  * count of events emitted at the stored LSN; it is still honoured when present.)
  */
 
-import { ConnectError, type SourceMap, type SourceRecord } from '@sluice/api';
+import { ConnectError, javaHashMapEntries, type SourceMap, type SourceRecord } from '@sluice/api';
 import type pg from 'pg';
 import {
   createRecord,
@@ -46,7 +46,6 @@ import {
   type TextRow,
   tableIncluded,
 } from './table-schema.ts';
-import { javaHashMapOrder } from './type-mapping.ts';
 import type { TypeRegistry } from './type-registry.ts';
 
 type MessageType = 'BEGIN' | 'COMMIT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE';
@@ -258,7 +257,7 @@ export class ChangeStream {
               transactionEndStruct(
                 tx.id,
                 commitMillis(commitMicros),
-                new Map(javaHashMapOrder([...tx.perTable])),
+                new Map(javaHashMapEntries(tx.perTable)),
               ),
             ),
           );

@@ -19,6 +19,7 @@ import {
   canonicalInt64,
   DataError,
   Decimal,
+  javaHashMapEntries,
   type Schema,
   SchemaBuilder,
   Struct,
@@ -292,12 +293,12 @@ function scalarMapping(
             SchemaBuilder.string().build(),
             SchemaBuilder.string().optional().build(),
           ),
-          convert: (t) => Object.fromEntries(javaHashMapOrder(parseHstore(t))),
+          convert: (t) => Object.fromEntries(javaHashMapEntries(parseHstore(t))),
         };
       }
       return {
         schema: named(SchemaBuilder.string(), LOGICAL.JSON),
-        convert: (t) => JSON.stringify(Object.fromEntries(javaHashMapOrder(parseHstore(t)))),
+        convert: (t) => JSON.stringify(Object.fromEntries(javaHashMapEntries(parseHstore(t)))),
       };
     case 'tsvector':
       return { schema: named(SchemaBuilder.string(), LOGICAL.TSVECTOR), convert: identity };
@@ -426,31 +427,6 @@ export function parseHstore(text: string): Array<[string, string | null]> {
     skipSpace();
   }
   return out;
-}
-
-/** Java's `String.hashCode`. */
-function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/**
- * Entries in the iteration order of a `java.util.HashMap` they were put into one by one (PgJDBC
- * hands Debezium hstore values as a HashMap): by bucket, insertion order within a bucket.
- */
-export function javaHashMapOrder<V>(entries: Array<[string, V]>): Array<[string, V]> {
-  const unique = new Map<string, V>(entries);
-  let capacity = 16;
-  while (unique.size > capacity * 0.75) capacity *= 2;
-  const bucket = (k: string) => {
-    const h = javaStringHash(k);
-    return (h ^ (h >>> 16)) & (capacity - 1);
-  };
-  return [...unique.entries()]
-    .map((e, i) => ({ e, i, b: bucket(e[0]) }))
-    .sort((a, b) => a.b - b.b || a.i - b.i)
-    .map((x) => x.e);
 }
 
 /**

@@ -58,6 +58,7 @@
 import pino, { type Logger } from 'pino';
 import type { ConnectProtocolMode } from '../config/distributed-config.ts';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
+import { kafkaErrorName } from '../log/kafka/errors.ts';
 import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
 import { sleep } from '../sleep.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
@@ -70,7 +71,7 @@ import {
   joinGroupProtocols,
   protocolVersion,
 } from './connect-protocol.ts';
-import { COORDINATOR_ERRORS, GroupClient, GroupRequestError, kafkaErrorName } from './group-client.ts';
+import { COORDINATOR_ERRORS, GroupClient, GroupRequestError } from './group-client.ts';
 import { IncrementalCooperativeAssignor, type WorkAllocation } from './incremental-cooperative-assignor.ts';
 import { performLeaderAssignment } from './leader-assignment.ts';
 

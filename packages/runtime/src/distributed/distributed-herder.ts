@@ -319,18 +319,17 @@ export class DistributedHerder implements Herder {
       await this.#statusStore.flush();
     });
     await this.#member?.stop();
-    await this.#serial(async () => {
-      await this.#eos?.stop();
-      await this.#connectorOffsets?.stop();
-      await this.#statusStore.stop();
-      await this.#offsets.stop();
-      await this.#configs.stop();
-      await this.#transformer.close();
-      await this.#closeClients();
-    });
+    await this.#serial(() => this.#stopStores());
   }
 
-  async #closeClients(): Promise<void> {
+  /** Stops what outlives the tasks and the membership: the stores and the clients (stop and crash). */
+  async #stopStores(): Promise<void> {
+    await this.#eos?.stop();
+    await this.#connectorOffsets?.stop();
+    await this.#statusStore.stop();
+    await this.#offsets.stop();
+    await this.#configs.stop();
+    await this.#transformer.close();
     await Promise.all([this.client, ...this.#storeClients].map((c) => c.close()));
   }
 
@@ -344,13 +343,7 @@ export class DistributedHerder implements Herder {
     this.#keys.close();
     await this.#member?.stop({ leaveGroup: false });
     await this.#worker.stop();
-    await this.#eos?.stop();
-    await this.#connectorOffsets?.stop();
-    await this.#statusStore.stop();
-    await this.#offsets.stop();
-    await this.#configs.stop();
-    await this.#transformer.close();
-    await this.#closeClients();
+    await this.#stopStores();
   }
 
   isReady(): boolean {

@@ -11,9 +11,10 @@ import {
   type syncGroupV5,
 } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
+import { kafkaErrorName, toConnectError } from '../log/kafka/errors.ts';
+import { connectionOptions } from '../log/kafka/library-clients.ts';
 import { libraryApi, libraryConnection } from '../log/kafka/library-internals.ts';
 import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
-import { toConnectError } from '../log/kafka/platformatic-client.ts';
 
 /**
  * The classic group protocol requests a Connect worker sends (FindCoordinator, JoinGroup,
@@ -87,25 +88,16 @@ export class GroupClient {
   readonly #admin: Admin;
 
   constructor(options: GroupClientOptions, role: string) {
-    const bootstrap = (
-      typeof options.bootstrapServers === 'string'
-        ? options.bootstrapServers.split(',')
-        : options.bootstrapServers
-    )
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const timeout = options.requestTimeoutMs ?? 30_000;
-    this.#admin = new Admin({
-      clientId: `${options.clientId ?? 'sluice'}-${role}`,
-      bootstrapBrokers: bootstrap,
-      timeout,
-      requestTimeout: timeout + 5_000,
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
-      retries: options.retries ?? 3,
-      retryDelay: options.retryBackoffMs ?? 250,
-      ...(options.tls === undefined ? {} : { tls: options.tls }),
-      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
-    });
+    this.#admin = new Admin(
+      connectionOptions(options, {
+        role: `-${role}`,
+        // Failed group requests are retried by the group member (a new coordinator, a new join),
+        // so the library gives up sooner than for the log clients. The caller's requestTimeoutMs
+        // already outlasts the rebalance timeout (see GroupClientOptions).
+        retries: 3,
+        marginMs: 5_000,
+      }),
+    );
   }
 
   /** The library's Admin, e.g. for `describeGroups`. */
@@ -199,22 +191,6 @@ export class GroupClient {
       throw wrap(err, `${what} failed`);
     }
   }
-}
-
-/** Kafka's error name in a library error tree (the first protocol error found), if any. */
-export function kafkaErrorName(err: unknown, depth = 0): string | undefined {
-  if (!(err instanceof Error) || depth > 20) return undefined;
-  if (err instanceof GroupRequestError) return err.kafkaError;
-  const apiId = (err as { apiId?: unknown }).apiId;
-  if (typeof apiId === 'string') return apiId;
-  const nested = (err as { errors?: unknown }).errors;
-  if (Array.isArray(nested)) {
-    for (const e of nested) {
-      const found = kafkaErrorName(e, depth + 1);
-      if (found !== undefined) return found;
-    }
-  }
-  return kafkaErrorName(err.cause, depth + 1);
 }
 
 function wrap(err: unknown, message: string): GroupRequestError {

@@ -1,6 +1,5 @@
-import { DataError, type SourceMap } from '@sluice/api';
+import { DataError, javaHashMapOrder, type SourceMap } from '@sluice/api';
 import { decodeSchemaless, encodeSchemaless, isRecord, javaClassName } from './internal-json.ts';
-import { javaHashMapOrder } from './java-hash-map.ts';
 
 /**
  * Records of the offsets topic (`offset.storage.topic`), as Kafka Connect writes source offsets:

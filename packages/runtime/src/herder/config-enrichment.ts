@@ -13,7 +13,14 @@
  * - a converter class set in the connector config adds that converter's own keys under
  *   `<kind>.converter.` (with `converter.type` set to the kind), its groups after the others.
  */
-import { ConfigDef, ConfigKey, type ConfigKeyOptions, ConfigValue, type PluginType } from '@sluice/api';
+import {
+  ConfigDef,
+  ConfigKey,
+  type ConfigKeyOptions,
+  ConfigValue,
+  javaHashMapOrder,
+  type PluginType,
+} from '@sluice/api';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 
 /** Java's `String.compareTo` order (UTF-16 code units), which Kafka's class lists are sorted in. */
@@ -297,22 +304,4 @@ export function enrichConverters(
     }
   }
   return out;
-}
-
-/**
- * `keys` in the iteration order of a `java.util.HashMap` they were put into one by one: by bucket
- * (the spread `String.hashCode` modulo the table size), then in insertion order.
- */
-export function javaHashMapOrder(keys: readonly string[]): string[] {
-  let capacity = 16;
-  while (keys.length > capacity * 0.75) capacity *= 2;
-  const bucket = (key: string): number => {
-    let h = 0;
-    for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
-    return (h ^ (h >>> 16)) & (capacity - 1);
-  };
-  return keys
-    .map((k, i) => ({ k, i, b: bucket(k) }))
-    .sort((x, y) => x.b - y.b || x.i - y.i)
-    .map((x) => x.k);
 }

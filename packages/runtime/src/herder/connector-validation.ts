@@ -14,6 +14,7 @@ import {
   type Connector,
   errorTrace,
   generateConfigInfos,
+  javaHashMapOrder,
   NotFoundError,
   NULL_VALUE_MESSAGE,
   type SourceConnector,
@@ -43,7 +44,6 @@ import { validateTopicCreation } from '../worker/topic-creation.ts';
 import {
   enrichConverters,
   enrichTransformsAndPredicates,
-  javaHashMapOrder,
   pluginVersionError,
   withDefault,
 } from './config-enrichment.ts';

@@ -14,6 +14,7 @@
  *   round: its owner revokes it first, and the follow-up rebalance places it.
  */
 import { ConfigError } from '@sluice/api';
+import { groupByTopic } from './group-by-topic.ts';
 import type { TopicPartition } from './log-client.ts';
 
 export type AssignorName = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky';
@@ -298,7 +299,7 @@ class Out {
     return this;
   }
   partitions(tps: TopicPartition[]): this {
-    const byTopic = groupByTopic(tps);
+    const byTopic = sortedByTopic(tps);
     this.i32(byTopic.length);
     for (const [topic, parts] of byTopic) {
       this.str(topic).i32(parts.length);
@@ -356,19 +357,11 @@ class In {
   }
 }
 
-function groupByTopic(tps: TopicPartition[]): Array<[string, number[]]> {
-  const m = new Map<string, number[]>();
-  for (const tp of tps) {
-    let l = m.get(tp.topic);
-    if (l === undefined) {
-      l = [];
-      m.set(tp.topic, l);
-    }
-    l.push(tp.partition);
-  }
-  return [...m]
+/** Topics in name order, each with its partitions in number order. */
+function sortedByTopic(tps: TopicPartition[]): Array<[string, number[]]> {
+  return [...groupByTopic(tps, (tp) => tp.partition)]
     .sort((a, b) => compare(a[0], b[0]))
-    .map(([t, ps]) => [t, ps.sort((a, b) => a - b)] as [string, number[]]);
+    .map(([t, ps]) => [t, ps.sort((a, b) => a - b)]);
 }
 
 /** ConsumerProtocolSubscription v3 (topics, no user data, owned partitions, generation, no rack). */

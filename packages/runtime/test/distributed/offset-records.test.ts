@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DataError, javaStringHash, type SourceMap } from '@sluice/api';
-import { javaHashMapOrder } from '../../src/distributed/java-hash-map.ts';
+import { DataError, type SourceMap } from '@sluice/api';
 import {
   type OffsetRecordOptions,
   offsetKey,
@@ -125,45 +124,5 @@ describe('offsets topic records', () => {
     assert.throws(() => offsetValue({ list: [1] }), /field list of the source offset/);
     assert.throws(() => offsetValue({ x: Number.NaN }), /NaN/);
     assert.equal(offsetValue(null), null);
-  });
-});
-
-describe('javaHashMapOrder', () => {
-  test('String.hashCode as Java computes it', () => {
-    assert.equal(javaStringHash(''), 0);
-    assert.equal(javaStringHash('a'), 97);
-    assert.equal(javaStringHash('Aa'), javaStringHash('BB'));
-    // Values printed by Java's own String.hashCode().
-    assert.equal(javaStringHash('hello world, this overflows'), 161437415);
-    assert.equal(javaStringHash('server'), -905826493);
-    assert.equal(javaStringHash('😀'), 1772899); // over UTF-16 code units
-  });
-
-  test('bucket order, insertion order inside a bucket, and growth past 12 keys', () => {
-    assert.deepEqual(javaHashMapOrder(['BB', 'Aa', 'z']), ['BB', 'Aa', 'z']);
-    assert.deepEqual(javaHashMapOrder(['Aa', 'BB', 'z']), ['Aa', 'BB', 'z']);
-    assert.deepEqual(javaHashMapOrder(['table', 'server', 'database', 'schema']), [
-      'schema',
-      'server',
-      'database',
-      'table',
-    ]);
-    const thirteen = Array.from({ length: 13 }, (_, i) => `key${i}`);
-    assert.deepEqual(javaHashMapOrder(thirteen), [
-      'key1',
-      'key2',
-      'key0',
-      'key5',
-      'key6',
-      'key3',
-      'key4',
-      'key9',
-      'key7',
-      'key8',
-      'key11',
-      'key10',
-      'key12',
-    ]);
-    assert.deepEqual(javaHashMapOrder([]), []);
   });
 });

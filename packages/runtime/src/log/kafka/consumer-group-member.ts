@@ -27,9 +27,10 @@ import {
   isCooperative,
   type MemberSubscription,
 } from '../consumer-assignors.ts';
+import { groupByTopic } from '../group-by-topic.ts';
 import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
-import { toConnectError } from './errors.ts';
-import type { PlatformaticLogClientConfig } from './library-clients.ts';
+import { kafkaErrorName, toConnectError } from './errors.ts';
+import { connectionOptions, type PlatformaticLogClientConfig } from './library-clients.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
 
 /** Kafka error names after which the coordinator must be looked up again. */
@@ -86,27 +87,18 @@ export class KafkaGroupMember implements GroupMember {
 
   constructor(config: PlatformaticLogClientConfig, options: GroupMemberOptions) {
     this.#o = options;
-    const bootstrap = (
-      typeof config.bootstrapServers === 'string'
-        ? config.bootstrapServers.split(',')
-        : config.bootstrapServers
-    )
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const timeout = config.requestTimeoutMs ?? 30_000;
-    this.#admin = new Admin({
-      clientId: config.clientId ?? 'sluice',
-      bootstrapBrokers: bootstrap,
-      timeout,
-      // A JoinGroup is held by the coordinator until the rebalance completes (up to the rebalance
-      // timeout, which is max.poll.interval.ms for a consumer).
-      requestTimeout: Math.max(timeout, options.maxPollIntervalMs) + 5_000,
-      connectTimeout: config.connectTimeoutMs ?? 10_000,
-      retries: config.retries ?? 3,
-      retryDelay: config.retryBackoffMs ?? 250,
-      ...(config.tls === undefined ? {} : { tls: config.tls }),
-      ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
-    });
+    this.#admin = new Admin(
+      connectionOptions(config, {
+        role: '',
+        // Failed group requests are retried by the member itself (a new coordinator, a new join),
+        // so the library gives up sooner than for the log clients.
+        retries: 3,
+        // A JoinGroup is held by the coordinator until the rebalance completes (up to the rebalance
+        // timeout, which is max.poll.interval.ms for a consumer).
+        heldMs: Math.max(config.requestTimeoutMs ?? 30_000, options.maxPollIntervalMs),
+        marginMs: 5_000,
+      }),
+    );
   }
 
   get memberId(): string {
@@ -152,28 +144,12 @@ export class KafkaGroupMember implements GroupMember {
     if (offsets.length === 0) return;
     if (this.#memberId === '' || this.#generation < 0)
       throw new RetriableError(`Not a member of group ${this.#o.groupId} (rejoining); offsets not committed`);
-    const byTopic = new Map<
-      string,
-      Array<{
-        partitionIndex: number;
-        committedOffset: bigint;
-        committedLeaderEpoch: number;
-        committedMetadata: string;
-      }>
-    >();
-    for (const o of offsets) {
-      let list = byTopic.get(o.topic);
-      if (list === undefined) {
-        list = [];
-        byTopic.set(o.topic, list);
-      }
-      list.push({
-        partitionIndex: o.partition,
-        committedOffset: BigInt(o.offset),
-        committedLeaderEpoch: -1,
-        committedMetadata: '',
-      });
-    }
+    const byTopic = groupByTopic(offsets, (o) => ({
+      partitionIndex: o.partition,
+      committedOffset: BigInt(o.offset),
+      committedLeaderEpoch: -1,
+      committedMetadata: '',
+    }));
     try {
       await this.#call('OffsetCommit', [
         this.#o.groupId,
@@ -504,19 +480,4 @@ interface JoinResponse {
   leader: string;
   memberId: string;
   members: Array<{ memberId: string; groupInstanceId?: string | null; metadata: Buffer }>;
-}
-
-/** Kafka's error name in a library error tree (the first protocol error found), if any. */
-function kafkaErrorName(err: unknown, depth = 0): string | undefined {
-  if (!(err instanceof Error) || depth > 20) return undefined;
-  const apiId = (err as { apiId?: unknown }).apiId;
-  if (typeof apiId === 'string') return apiId;
-  const nested = (err as { errors?: unknown }).errors;
-  if (Array.isArray(nested)) {
-    for (const e of nested) {
-      const found = kafkaErrorName(e, depth + 1);
-      if (found !== undefined) return found;
-    }
-  }
-  return kafkaErrorName(err.cause, depth + 1);
 }

@@ -40,6 +40,25 @@ function leaves(err: unknown, out: ErrorLeaf[] = [], depth = 0): ErrorLeaf[] {
   return out;
 }
 
+/**
+ * Kafka's error name in a library error tree: the first protocol error found, or the name a group
+ * request error of Sluice's own carries (`kafkaError`: GroupRequestError, GroupError), if any.
+ */
+export function kafkaErrorName(err: unknown, depth = 0): string | undefined {
+  if (!(err instanceof Error) || depth > 20) return undefined;
+  if ('kafkaError' in err) return typeof err.kafkaError === 'string' ? err.kafkaError : undefined;
+  const apiId = (err as { apiId?: unknown }).apiId;
+  if (typeof apiId === 'string') return apiId;
+  const nested = (err as { errors?: unknown }).errors;
+  if (Array.isArray(nested)) {
+    for (const e of nested) {
+      const found = kafkaErrorName(e, depth + 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return kafkaErrorName(err.cause, depth + 1);
+}
+
 export function hasKafkaError(err: unknown, id: string): boolean {
   return leaves(err).some((l) => l.kafkaError === id);
 }

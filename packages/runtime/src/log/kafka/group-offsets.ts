@@ -6,6 +6,7 @@
 
 import type { Admin } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
+import { groupByTopic } from '../group-by-topic.ts';
 import type { CommitOffset, GroupOffset, LogGroupOffsets, TopicPartition } from '../log-client.ts';
 import { errorDetail, hasKafkaError, onlyKafkaErrors, toConnectError, toSafeNumber } from './errors.ts';
 import type { LibraryClients } from './library-clients.ts';
@@ -19,15 +20,7 @@ export class KafkaGroupOffsets implements LogGroupOffsets {
 
   async commitGroupOffsets(groupId: string, offsets: CommitOffset[]): Promise<void> {
     if (offsets.length === 0) return;
-    const byTopic = new Map<string, Array<{ partition: number; offset: bigint }>>();
-    for (const o of offsets) {
-      let list = byTopic.get(o.topic);
-      if (list === undefined) {
-        list = [];
-        byTopic.set(o.topic, list);
-      }
-      list.push({ partition: o.partition, offset: BigInt(o.offset) });
-    }
+    const byTopic = groupByTopic(offsets, (o) => ({ partition: o.partition, offset: BigInt(o.offset) }));
     try {
       await this.#clients.admin().alterConsumerGroupOffsets({
         groupId,
@@ -55,15 +48,7 @@ export class KafkaGroupOffsets implements LogGroupOffsets {
       request = { groups: [groupId] };
     } else {
       if (partitions.length === 0) return [];
-      const byTopic = new Map<string, number[]>();
-      for (const p of partitions) {
-        let list = byTopic.get(p.topic);
-        if (list === undefined) {
-          list = [];
-          byTopic.set(p.topic, list);
-        }
-        list.push(p.partition);
-      }
+      const byTopic = groupByTopic(partitions, (p) => p.partition);
       request = {
         groups: [
           { groupId, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) },
@@ -97,15 +82,7 @@ export class KafkaGroupOffsets implements LogGroupOffsets {
 
   async deleteGroupOffsets(groupId: string, partitions: TopicPartition[]): Promise<void> {
     if (partitions.length === 0) return;
-    const byTopic = new Map<string, number[]>();
-    for (const p of partitions) {
-      let list = byTopic.get(p.topic);
-      if (list === undefined) {
-        list = [];
-        byTopic.set(p.topic, list);
-      }
-      list.push(p.partition);
-    }
+    const byTopic = groupByTopic(partitions, (p) => p.partition);
     try {
       await this.#clients.admin().deleteConsumerGroupOffsets({
         groupId,

@@ -73,6 +73,60 @@ export interface PlatformaticLogClientConfig {
   sasl?: SASLOptions;
 }
 
+/** How one kind of client tunes the connection options {@link connectionOptions} builds. */
+export interface ConnectionTuning {
+  /** Appended to the client id (`-fetch`, `-txn`, `-group`...). */
+  role: string;
+  /** Retries of a retriable failure inside one call, when the config names none. */
+  retries: number;
+  /**
+   * The longest the broker may hold a request before it answers; default the request timeout
+   * (`requestTimeoutMs`, 30 s). A JoinGroup is held until the rebalance completes.
+   */
+  heldMs?: number;
+  /** How much longer the connection waits for an answer than the broker may hold the request. */
+  marginMs: number;
+}
+
+/** The `bootstrap.servers` list as the library takes it; a ConfigError when it names no host. */
+export function bootstrapBrokers(bootstrapServers: string | string[]): string[] {
+  const brokers = (typeof bootstrapServers === 'string' ? bootstrapServers.split(',') : bootstrapServers)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (brokers.length === 0) {
+    throw new ConfigError('bootstrap.servers must name at least one host:port', {
+      key: 'bootstrap.servers',
+      value: bootstrapServers,
+    });
+  }
+  return brokers;
+}
+
+/**
+ * The options of a `@platformatic/kafka` client (Admin, Producer) from Sluice's Kafka client
+ * config: brokers, client id, timeouts, retries, TLS and SASL. Every client Sluice makes (the log
+ * clients, a sink task's group member, a worker's group clients) takes them from here.
+ */
+export function connectionOptions(
+  config: PlatformaticLogClientConfig,
+  tuning: ConnectionTuning,
+  brokers: string[] = bootstrapBrokers(config.bootstrapServers),
+) {
+  const timeout = config.requestTimeoutMs ?? 30_000;
+  return {
+    clientId: `${config.clientId ?? 'sluice'}${tuning.role}`,
+    bootstrapBrokers: brokers,
+    timeout,
+    // The connection-level timeout must outlast the server-side one.
+    requestTimeout: (tuning.heldMs ?? timeout) + tuning.marginMs,
+    connectTimeout: config.connectTimeoutMs ?? 10_000,
+    retries: config.retries ?? tuning.retries,
+    retryDelay: config.retryBackoffMs ?? 250,
+    ...(config.tls === undefined ? {} : { tls: config.tls }),
+    ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
+  };
+}
+
 export class LibraryClients {
   readonly config: PlatformaticLogClientConfig;
   readonly #bootstrap: string[];
@@ -85,19 +139,7 @@ export class LibraryClients {
 
   constructor(config: PlatformaticLogClientConfig) {
     this.config = config;
-    this.#bootstrap = (
-      typeof config.bootstrapServers === 'string'
-        ? config.bootstrapServers.split(',')
-        : config.bootstrapServers
-    )
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    if (this.#bootstrap.length === 0) {
-      throw new ConfigError('bootstrap.servers must name at least one host:port', {
-        key: 'bootstrap.servers',
-        value: config.bootstrapServers,
-      });
-    }
+    this.#bootstrap = bootstrapBrokers(config.bootstrapServers);
   }
 
   get closed(): boolean {
@@ -106,19 +148,10 @@ export class LibraryClients {
 
   /** The library's connection options, its client id ending in `role` (e.g. `-txn`). */
   baseOptions(role: string) {
-    const requestTimeout = this.config.requestTimeoutMs ?? 30_000;
-    return {
-      clientId: `${this.config.clientId ?? 'sluice'}${role}`,
-      bootstrapBrokers: this.#bootstrap,
-      timeout: requestTimeout,
-      // The connection-level timeout must outlast the server-side one (and a fetch's long poll).
-      requestTimeout: requestTimeout + 10_000,
-      connectTimeout: this.config.connectTimeoutMs ?? 10_000,
-      retries: this.config.retries ?? 5,
-      retryDelay: this.config.retryBackoffMs ?? 250,
-      ...(this.config.tls === undefined ? {} : { tls: this.config.tls }),
-      ...(this.config.sasl === undefined ? {} : { sasl: this.config.sasl }),
-    };
+    // Appends, fetches and admin requests have no loop above them that retries, so the library
+    // retries more; the extra 10 s on the connection cover a fetch's long poll on top of the
+    // server-side timeout.
+    return connectionOptions(this.config, { role, retries: 5, marginMs: 10_000 }, this.#bootstrap);
   }
 
   checkOpen(): void {

@@ -82,24 +82,11 @@ export class KafkaProducer implements LogWriter {
     let from = 0;
     while (from < count) {
       const start = from;
-      // One send per chunk: at most maxBytes (at least one record), and within each partition
-      // timestamps less than 2^31 ms from the partition's first one (see MAX_TIMESTAMP_DELTA).
-      let end = start;
-      let bytes = 0;
+      const end = librarySendEnd(records, partitions, start, now, maxBytes);
       const messages: MessageToProduce[] = [];
-      const firstTimestamps = new Map<string, number>();
-      while (end < count) {
-        const record = records[end]!;
-        const size = recordSize(record);
-        if (end > start && bytes + size > maxBytes) break;
-        const timestamp = record.timestamp ?? now;
-        const key = `${partitions[end]}\0${record.topic}`;
-        const first = firstTimestamps.get(key);
-        if (first === undefined) firstTimestamps.set(key, timestamp);
-        else if (Math.abs(timestamp - first) > MAX_TIMESTAMP_DELTA) break;
-        bytes += size;
-        messages.push(toMessage(record, partitions[end]!, timestamp));
-        end++;
+      for (let i = start; i < end; i++) {
+        const record = records[i]!;
+        messages.push(toMessage(record, partitions[i]!, record.timestamp ?? now));
       }
       const baseOffsets = new Map<string, number>();
       for (let attempt = 0; ; attempt++) {
@@ -442,6 +429,38 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Where the next send of the library's Producer that starts at `start` ends: at most `maxBytes` of
+ * records (at least one), and within each partition timestamps less than 2^31 ms from the
+ * partition's first one (see MAX_TIMESTAMP_DELTA). Used by the at-least-once and the transactional
+ * paths.
+ */
+export function librarySendEnd(
+  records: readonly ProduceRecord[],
+  partitions: ArrayLike<number>,
+  start: number,
+  now: number,
+  maxBytes: number,
+): number {
+  let end = start;
+  let bytes = 0;
+  const firstTimestamps = new Map<string, number>();
+  while (end < records.length) {
+    const record = records[end]!;
+    const size = recordSize(record);
+    if (end > start && bytes + size > maxBytes) break;
+    const timestamp = record.timestamp ?? now;
+    const key = `${partitions[end]}\0${record.topic}`;
+    const first = firstTimestamps.get(key);
+    if (first === undefined) firstTimestamps.set(key, timestamp);
+    else if (Math.abs(timestamp - first) > MAX_TIMESTAMP_DELTA) break;
+    bytes += size;
+    end++;
+  }
+  return end;
+}
+
+/** A record's size estimate for cutting requests. */
 function recordSize(record: ProduceRecord): number {
   let size = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
   const headers = record.headers;
@@ -452,7 +471,8 @@ function recordSize(record: ProduceRecord): number {
   return size;
 }
 
-function toMessage(record: ProduceRecord, partition: number, timestamp: number): MessageToProduce {
+/** A record as the library's Producer sends it. */
+export function toMessage(record: ProduceRecord, partition: number, timestamp: number): MessageToProduce {
   // Header keys become distinct Buffer objects, so a repeated key stays two entries of the Map.
   // Null keys, values and header values are written as null (-1 length); the library's types
   // do not say so, hence the casts.

@@ -18,7 +18,7 @@ import { ConnectError } from '@sluice/api';
 import type { ProduceOptions, ProduceRecord, RecordAck, TransactionalWriter } from '../log-client.ts';
 import { ProducerPartitioner } from '../partitioner.ts';
 import { toConnectError } from './errors.ts';
-import { fillAcks } from './produce.ts';
+import { fillAcks, librarySendEnd, toMessage } from './produce.ts';
 
 /** The library client options Sluice's Kafka client builds (`bootstrapBrokers`, timeouts, TLS, SASL...). */
 export type LibraryClientOptions = ConstructorParameters<typeof Producer<Buffer, Buffer, Buffer, Buffer>>[0];
@@ -129,26 +129,11 @@ export class KafkaTransactionalWriter implements TransactionalWriter {
         messages.push(toMessage(r, partition, r.timestamp ?? now));
       }
       const acks = new Array<RecordAck>(records.length);
-      // One send per chunk, in order: at most maxRequestBytes of records (at least one), and within
-      // a partition timestamps less than 2^31 ms apart (the library's encoding limit; see
-      // platformatic-client.ts), as the at-least-once path cuts its batches.
+      // One send per chunk, in order, cut as the at-least-once path cuts its batches (by size, and
+      // by the library's timestamp-delta limit).
       let from = 0;
       while (from < records.length) {
-        let end = from;
-        let bytes = 0;
-        const first = new Map<string, number>();
-        while (end < records.length) {
-          const r = records[end]!;
-          const size = recordSize(r);
-          if (end > from && bytes + size > this.#maxRequestBytes) break;
-          const key = `${partitions[end]}\0${r.topic}`;
-          const ts = r.timestamp ?? now;
-          const f = first.get(key);
-          if (f === undefined) first.set(key, ts);
-          else if (Math.abs(ts - f) > MAX_TIMESTAMP_DELTA) break;
-          bytes += size;
-          end++;
-        }
+        const end = librarySendEnd(records, partitions, from, now, this.#maxRequestBytes);
         options.signal?.throwIfAborted();
         const result = await this.#transaction.send({ messages: messages.slice(from, end) });
         const base = new Map<string, number>();
@@ -223,29 +208,4 @@ export async function fenceTransactionalIds(
       }
     }),
   );
-}
-
-/** The library encodes a timestamp delta of 2^31 ms or more wrongly (see platformatic-client.ts). */
-const MAX_TIMESTAMP_DELTA = 2 ** 31 - 1;
-
-/** A record's size estimate for cutting requests, as the at-least-once path counts it. */
-function recordSize(record: ProduceRecord): number {
-  let size = 32 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const [key, value] of record.headers) size += Buffer.byteLength(key) + (value?.length ?? 0) + 2;
-  return size;
-}
-
-function toMessage(record: ProduceRecord, partition: number, timestamp: number): MessageToProduce {
-  // Header keys become distinct Buffer objects, so a repeated key stays two entries of the Map;
-  // null keys, values and header values are written as null (the library's types do not say so).
-  const headers = new Map<Buffer, Buffer>();
-  for (const [key, value] of record.headers) headers.set(Buffer.from(key, 'utf8'), value as Buffer);
-  return {
-    topic: record.topic,
-    partition,
-    key: record.key as Buffer,
-    value: record.value as Buffer,
-    headers,
-    timestamp: BigInt(timestamp),
-  };
 }
