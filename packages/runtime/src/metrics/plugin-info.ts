@@ -6,8 +6,15 @@
  * touch them.
  */
 import type { PluginType } from '@sluice/api';
-import type { PluginRegistry } from '../plugins/plugin-registry.ts';
 import { type Exposition, safeName } from './exposition.ts';
+
+/**
+ * What the info needs of the plugin registry (`plugins/`, a floor above metrics: passed in, not
+ * imported): a plugin's class name and version by class name or alias.
+ */
+export interface PluginLookup {
+  find(name: string, types: readonly PluginType[]): { className: string; version?: string } | undefined;
+}
 
 /** One plugin a task uses: its class name (the Java name where it mirrors one) and version. */
 export interface PluginIdentity {
@@ -34,7 +41,7 @@ export interface TaskPluginInfo {
 export const UNDEFINED_VERSION = 'undefined';
 
 /** `name` (a class name or alias of a `type` plugin) as the registry reports it. */
-function identify(plugins: PluginRegistry, name: string, types: readonly PluginType[]): PluginIdentity {
+function identify(plugins: PluginLookup, name: string, types: readonly PluginType[]): PluginIdentity {
   const info = plugins.find(name, types);
   return {
     className: info?.className ?? name,
@@ -55,7 +62,7 @@ function aliases(value: string | undefined): string[] {
  * transforms' and predicates' from the connector config.
  */
 export function taskPluginInfo(options: {
-  plugins: PluginRegistry;
+  plugins: PluginLookup;
   connectorConfig: Readonly<Record<string, string>>;
   connectorType: 'source' | 'sink';
   task: PluginIdentity;
