@@ -34,6 +34,7 @@ export type {
   CommitOffset,
   CreateTopicResult,
   FetchedPartition,
+  FetchedRecords,
   FetchOptions,
   FetchPartitionRequest,
   GroupOffset,
