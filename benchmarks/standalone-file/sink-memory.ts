@@ -10,7 +10,9 @@
 //   npm run bench:sink-memory -- --node-args="--max-semi-space-size=4" --trace
 //   npm run bench:sink-memory -- --worker-props "consumer.max.partition.fetch.bytes=262144"
 //   # variants alternate run by run on the same topic: ';'-separated, each words of node args
-//   # (starting with --) and worker properties (k=v); an empty variant is the default
+//   # (starting with --), worker properties (k=v) and @<dir>, another checkout of Sluice to run
+//   # (its packages/cli/bin/sluice.mjs, e.g. a `git archive` of an older commit with node_modules
+//   # linked); an empty variant is the default
 //   npm run bench:sink-memory -- --runs 2 --variants ";--max-semi-space-size=4;consumer.fetch.max.bytes=1048576"
 
 import {
@@ -27,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PlatformaticLogClient, type ProduceRecord } from '@sluice/runtime';
 import { startKafka } from '@sluice/testing';
-import { log, sleep, workDir } from '../lib/bench-util.ts';
+import { log, sleep, sluiceBin, workDir } from '../lib/bench-util.ts';
 import { sluiceCommand } from '../lib/connect.ts';
 import { fmtLoad, fmtRate, mb } from '../lib/format.ts';
 import { node24Info } from '../lib/machine.ts';
@@ -131,10 +133,12 @@ try {
   }
   const variants = opts.variants.split(';').map((v) => {
     const w = v.split(/\s+/).filter((x) => x !== '');
+    const root = w.find((x) => x.startsWith('@'))?.slice(1);
     return {
       name: v.trim() === '' ? 'default' : v.trim(),
       nodeArgs: [...opts['node-args'], ...w.filter((x) => x.startsWith('--'))],
-      props: [...opts['worker-props'], ...w.filter((x) => !x.startsWith('--'))],
+      props: [...opts['worker-props'], ...w.filter((x) => !x.startsWith('--') && !x.startsWith('@'))],
+      bin: root === undefined ? undefined : path.resolve(root, 'packages/cli/bin/sluice.mjs'),
     };
   });
   const workerFile = (props: string[], n: number): string => {
@@ -182,6 +186,7 @@ try {
       logLevel: 'WARN',
     });
     if (opts.trace) cmd.env.SLUICE_MEM_TRACE = trace;
+    if (variant.bin !== undefined) cmd.args = cmd.args.map((a) => (a === sluiceBin ? variant.bin! : a));
     const load = os.loadavg();
     const logFile = path.join(runDir, `worker-${run}.log`);
     const p = startProc(cmd.cmd, cmd.args, { cwd: runDir, env: cmd.env, logFile, echo: run === 1 });
