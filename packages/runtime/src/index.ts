@@ -35,6 +35,7 @@ export type {
   CommitOffset,
   CreateTopicResult,
   FetchedPartition,
+  FetchedRecords,
   FetchOptions,
   FetchPartitionRequest,
   GroupOffset,

@@ -10,7 +10,7 @@ import {
   type StringMap,
   type TopicPartitionMap,
 } from '@sluice/api';
-import { javaString } from './java-string.ts';
+import { LineEncoder } from './line-encoder.ts';
 import { SINK_CONFIG_DEF, sinkFilename } from './sink-config.ts';
 import { VERSION } from './version.ts';
 
@@ -20,10 +20,6 @@ export interface FileStreamSinkTaskOptions {
   stdout?: NodeJS.WritableStream;
 }
 
-const NEWLINE = Buffer.from('\n');
-/** An unpaired UTF-16 surrogate, which Java's UTF-8 encoder writes as `?`. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
 /**
  * Kafka's `org.apache.kafka.connect.file.FileStreamSinkTask`: appends each record's value and a
  * newline to the file (created if missing, opened for appending, UTF-8) or to standard output.
@@ -32,9 +28,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * `Struct{...}`, and so on. A bytes value (`Uint8Array`), which Java would print as an object hash
  * such as `[B@1b6d3586`, is written as the raw bytes, as `kafka-console-consumer` writes values.
  *
- * Each `put` encodes the whole batch into one buffer and hands it to the operating system with one
- * write before it returns; `flush` waits for any write still in flight. Neither calls fsync: Kafka's
- * task only flushes its Java stream to the OS, and so does this one.
+ * Each `put` encodes the whole batch into one buffer (reused from put to put, see
+ * {@link LineEncoder}) and hands it to the operating system with one write before it returns, so
+ * nothing of a batch stays in memory once `put` is done and the next `put` comes only after it;
+ * `flush` waits for any write still in flight. Neither calls fsync: Kafka's task only flushes its
+ * Java stream to the OS, and so does this one.
  */
 export class FileStreamSinkTask extends SinkTask {
   /** The Java class it stands in for: `task.class` in task configs names it. */
@@ -44,6 +42,7 @@ export class FileStreamSinkTask extends SinkTask {
   #filename: string | null = null;
   #file: FileHandle | null = null;
   #stream: NodeJS.WritableStream | null = null;
+  readonly #encoder = new LineEncoder();
   /** The write in progress, settled (never rejecting) so flush and stop can wait for it. */
   #inFlight: Promise<void> = Promise.resolve();
 
@@ -75,8 +74,7 @@ export class FileStreamSinkTask extends SinkTask {
 
   async put(records: SinkRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const data = encodeBatch(records);
-    const write = this.#write(data);
+    const write = this.#write(this.#encoder.encode(records));
     this.#inFlight = write.then(
       () => {},
       () => {},
@@ -115,8 +113,10 @@ export class FileStreamSinkTask extends SinkTask {
     }
     const stream = this.#stream;
     if (stream === null) throw new ConnectError('FileStreamSinkTask is not started');
+    // A stream may hold on to the chunk; the encoder's buffer is reused by the next put.
+    const chunk = Buffer.from(data);
     await new Promise<void>((resolve, reject) => {
-      stream.write(data, (err?: Error | null) => {
+      stream.write(chunk, (err?: Error | null) => {
         if (err)
           reject(
             new ConnectError("Couldn't write to standard output for FileStreamSinkTask", { cause: err }),
@@ -125,28 +125,4 @@ export class FileStreamSinkTask extends SinkTask {
       });
     });
   }
-}
-
-/** The lines of a batch as one UTF-8 buffer: each value as Java prints it (bytes raw), then `\n`. */
-export function encodeBatch(records: readonly SinkRecord[]): Buffer {
-  let text = '';
-  let chunks: Buffer[] | null = null;
-  for (const record of records) {
-    const value = record.value;
-    if (value instanceof Uint8Array) {
-      chunks ??= [];
-      if (text.length > 0) chunks.push(encodeText(text));
-      chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength), NEWLINE);
-      text = '';
-    } else {
-      text += `${javaString(value, record.valueSchema)}\n`;
-    }
-  }
-  if (chunks === null) return encodeText(text);
-  if (text.length > 0) chunks.push(encodeText(text));
-  return Buffer.concat(chunks);
-}
-
-function encodeText(text: string): Buffer {
-  return Buffer.from(text.isWellFormed() ? text : text.replace(LONE_SURROGATE, '?'), 'utf8');
 }

@@ -176,6 +176,43 @@ describe('FileStreamSinkTask', () => {
     assert.equal(stdout.destroyed, false, 'standard output is not closed');
   });
 
+  test('on standard output put returns only once the stream has taken the write; the next put waits', async () => {
+    // A slow stream: each write completes when the test says so.
+    const done: Array<() => void> = [];
+    const chunks: Buffer[] = [];
+    const written = () => chunks.map((c) => c.toString());
+    const slow = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk); // kept as given, as a stream may
+        done.push(() => callback());
+      },
+    });
+    const task = await startTask({}, new FileStreamSinkTask({ stdout: slow }));
+    let first = false;
+    const put1 = task.put([record('one'), record('two')]).then(() => {
+      first = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(first, false, 'put waits for the write');
+    assert.deepEqual(written(), ['one\ntwo\n']);
+    done.shift()!();
+    await put1;
+    const put2 = task.put([record('three')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The task reuses its encoding buffer: the chunk the stream kept from the first put is intact.
+    assert.deepEqual(written(), ['one\ntwo\n', 'three\n']);
+    let flushed = false;
+    const flush = task.flush(OFFSETS).then(() => {
+      flushed = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(flushed, false, 'flush waits for the write in flight');
+    done.shift()!();
+    await Promise.all([put2, flush]);
+    await task.stop();
+  });
+
   test('an empty file setting means standard output, as Kafka', async () => {
     const stdout = new CapturingStream();
     const task = await startTask({ file: '' }, new FileStreamSinkTask({ stdout }));

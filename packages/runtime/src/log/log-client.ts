@@ -195,6 +195,27 @@ export interface FetchOptions {
   maxPartitionBytes?: number;
   /** Default 'read_uncommitted' (Kafka's consumer default). */
   isolationLevel?: 'read_uncommitted' | 'read_committed';
+  /**
+   * Hand each partition's records out one at a time through {@link FetchedPartition.lazyRecords},
+   * each decoded from the fetched bytes when it is taken, instead of all at once in `records`. For
+   * a reader that holds a whole fetch but uses it a few hundred records at a time (a sink task,
+   * `max.poll.records`): only the bytes stay in memory meanwhile, not one object per record. A log
+   * may ignore it and fill `records` (the embedded log does). Default false.
+   */
+  lazy?: boolean;
+}
+
+/**
+ * The records of one fetched partition, in offset order, each decoded when taken
+ * ({@link FetchOptions.lazy}). Holds the fetched bytes until every record is taken or it is dropped.
+ */
+export interface FetchedRecords {
+  /** How many records are left to take. */
+  readonly remaining: number;
+  /** The offset of the next record; undefined when none is left. */
+  peekOffset(): number | undefined;
+  /** The next record; undefined when none is left. */
+  next(): LogRecord | undefined;
 }
 
 /** A per-partition fetch failure; the other partitions of the fetch are unaffected. */
@@ -215,6 +236,11 @@ export interface FetchedPartition extends TopicPartition {
    * returns at least one record when one is available, so a fetch always makes progress.
    */
   records: LogRecord[];
+  /**
+   * The same records decoded one at a time, when the fetch asked for {@link FetchOptions.lazy}
+   * and the log supports it; `records` is then empty.
+   */
+  lazyRecords?: FetchedRecords;
   /**
    * The offset to fetch next: one past the last record or skipped entry (transaction
    * markers, aborted records), or the requested offset when nothing was returned.

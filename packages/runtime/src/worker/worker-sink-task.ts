@@ -18,8 +18,16 @@ import {
   StageError,
   ToleranceExceededError,
 } from '../errors/error-handler.ts';
+import { fetchedRecords } from '../log/fetched-records.ts';
 import type { ConsumerSettings } from '../log/kafka/client-config.ts';
-import type { FetchedPartition, GroupMember, LogClient, LogHeader, LogRecord } from '../log/log-client.ts';
+import type {
+  FetchedPartition,
+  FetchedRecords,
+  GroupMember,
+  LogClient,
+  LogHeader,
+  LogRecord,
+} from '../log/log-client.ts';
 import { TaskMetrics } from '../metrics/task-metrics.ts';
 import { sleep } from '../sleep.ts';
 import { className, type TaskConverters, type TransformationChain } from './plugin-factory.ts';
@@ -70,9 +78,8 @@ export interface WorkerSinkTaskOptions {
 /** Fetched records of one partition not yet handed to `put`. */
 interface BufferedPartition {
   tp: TopicPartition;
-  records: LogRecord[];
-  /** Index of the first record not yet taken. */
-  index: number;
+  /** The records not yet taken, decoded as they are taken (a Kafka fetch is `lazy`). */
+  records: FetchedRecords;
   /** The fetch position after the last record (skips transaction markers). */
   nextOffset: number;
 }
@@ -417,6 +424,8 @@ export class WorkerSinkTask {
         maxBytes: c.fetchMaxBytes,
         maxPartitionBytes: c.maxPartitionFetchBytes,
         isolationLevel: c.isolationLevel,
+        // Only the fetched bytes wait in the buffer; records are decoded as #takeBatch takes them.
+        lazy: true,
       },
     );
   }
@@ -438,7 +447,7 @@ export class WorkerSinkTask {
 
   /** Forgets fetched records not yet delivered and any fetch in flight, moving positions back to them. */
   #dropFetched(): void {
-    for (const b of this.#buffer) this.#positions.set(b.tp, b.records[b.index]?.offset ?? b.nextOffset);
+    for (const b of this.#buffer) this.#positions.set(b.tp, b.records.peekOffset() ?? b.nextOffset);
     this.#buffer = [];
     this.#prefetched = null;
   }
@@ -448,7 +457,7 @@ export class WorkerSinkTask {
     if (this.#paused.size === 0 || this.#buffer.length === 0) return;
     this.#buffer = this.#buffer.filter((b) => {
       if (!this.#paused.has(b.tp)) return true;
-      this.#positions.set(b.tp, b.records[b.index]?.offset ?? b.nextOffset);
+      this.#positions.set(b.tp, b.records.peekOffset() ?? b.nextOffset);
       return false;
     });
   }
@@ -478,14 +487,15 @@ export class WorkerSinkTask {
         throw new ConnectError(`Fetch from ${tp} failed: ${part.error.code} ${part.error.message}`);
       }
       this.#positions.set(tp, part.nextOffset);
-      this.#m.read(part.records.length);
+      const records = fetchedRecords(part);
+      this.#m.read(records.remaining);
       if (part.highWatermark >= 0)
         this.#m.partitionLag(part.topic, part.partition, Math.max(0, part.highWatermark - part.nextOffset));
-      if (part.records.length > 0 && !this.#topics.has(part.topic)) {
+      if (records.remaining > 0 && !this.#topics.has(part.topic)) {
         this.#topics.add(part.topic);
         o.onTopic?.(part.topic);
       }
-      this.#buffer.push({ tp, records: part.records, index: 0, nextOffset: part.nextOffset });
+      this.#buffer.push({ tp, records, nextOffset: part.nextOffset });
     }
   }
 
@@ -500,9 +510,9 @@ export class WorkerSinkTask {
     let room = this.#o.consumer.maxPollRecords;
     while (this.#buffer.length > 0 && room > 0) {
       const b = this.#buffer[0]!;
-      const end = Math.min(b.records.length, b.index + room);
-      for (let i = b.index; i < end; i++) {
-        const r = b.records[i]!;
+      for (; room > 0; room--) {
+        const r = b.records.next();
+        if (r === undefined) break;
         let out: SinkRecord | null;
         try {
           out = this.#process(r);
@@ -518,13 +528,12 @@ export class WorkerSinkTask {
         batch.push(out);
         if (track) this.#origins.set(out, r);
       }
-      room -= end - b.index;
-      b.index = end;
-      if (b.index >= b.records.length) {
+      const next = b.records.peekOffset();
+      if (next === undefined) {
         consumed.set(b.tp, b.nextOffset);
         this.#buffer.shift();
       } else {
-        consumed.set(b.tp, b.records[b.index]!.offset);
+        consumed.set(b.tp, next);
       }
     }
     return { batch, consumed };
@@ -702,7 +711,7 @@ export class WorkerSinkTask {
   /** Records fetched and not yet given to `put`. */
   #bufferedCount(): number {
     let n = 0;
-    for (const b of this.#buffer) n += b.records.length - b.index;
+    for (const b of this.#buffer) n += b.records.remaining;
     return n;
   }
 

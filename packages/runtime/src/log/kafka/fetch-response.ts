@@ -25,7 +25,7 @@
 
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
-import type { LogHeader, LogRecord } from '../log-client.ts';
+import type { FetchedRecords, LogHeader, LogRecord } from '../log-client.ts';
 
 /** One record of a batch. Key, value and header values are views of the response bytes. */
 export interface FetchedRecord {
@@ -80,7 +80,7 @@ const TWO_32 = 4294967296;
 
 /** A cursor over a Buffer with the varint flavours Kafka uses. */
 class Cursor {
-  readonly buf: Buffer;
+  buf: Buffer;
   pos: number;
   constructor(buf: Buffer, pos = 0) {
     this.buf = buf;
@@ -378,4 +378,121 @@ export function appendLogRecords(
     readRecord(c, record);
     out.push(record);
   }
+}
+
+/**
+ * The records of `batches` at or after offset `from`, as `topic`/`partition` LogRecords decoded one
+ * at a time when taken ({@link FetchedRecords}, a fetch with `lazy`): meanwhile only the batches'
+ * bytes are held, not an object per record. Decodes one record ahead (for {@link peekOffset}).
+ */
+export class LazyLogRecords implements FetchedRecords {
+  #batches: readonly FetchedBatch[];
+  readonly #topic: string;
+  readonly #partition: number;
+  readonly #from: number;
+  /** Index of the batch being read; its context below. */
+  #batch = -1;
+  #cursor = new Cursor(EMPTY, 0);
+  /** Records of the current batch not read yet. */
+  #left = 0;
+  #base = 0;
+  #logAppendTime = false;
+  #timestampType: LogRecord['timestampType'] = 'CreateTime';
+  #firstTimestamp = 0;
+  #maxTimestamp = 0;
+  #leaderEpoch = -1;
+  #ahead: LogRecord | undefined;
+  remaining: number;
+
+  constructor(batches: readonly FetchedBatch[], topic: string, partition: number, from: number) {
+    this.#batches = batches;
+    this.#topic = topic;
+    this.#partition = partition;
+    this.#from = from;
+    this.remaining = countRecordsFrom(batches, from);
+    this.#ahead = this.#read();
+  }
+
+  peekOffset(): number | undefined {
+    return this.#ahead?.offset;
+  }
+
+  next(): LogRecord | undefined {
+    const record = this.#ahead;
+    if (record === undefined) return undefined;
+    this.remaining--;
+    this.#ahead = this.#read();
+    return record;
+  }
+
+  #read(): LogRecord | undefined {
+    const c = this.#cursor;
+    for (;;) {
+      while (this.#left === 0) {
+        if (++this.#batch >= this.#batches.length) {
+          // All taken: let go of the bytes even if this object is still referenced.
+          this.#batches = [];
+          c.buf = EMPTY;
+          c.pos = 0;
+          return undefined;
+        }
+        const batch = this.#batches[this.#batch]!;
+        c.buf = batch.data;
+        c.pos = batch.recordsStart;
+        this.#left = batch.count;
+        this.#base = batch.firstOffset;
+        this.#logAppendTime = (batch.attributes & TIMESTAMP_TYPE_LOG_APPEND) !== 0;
+        this.#timestampType = this.#logAppendTime ? 'LogAppendTime' : 'CreateTime';
+        this.#firstTimestamp = batch.firstTimestamp;
+        this.#maxTimestamp = batch.maxTimestamp;
+        this.#leaderEpoch = batch.partitionLeaderEpoch;
+      }
+      this.#left--;
+      const length = c.varint();
+      const start = c.pos;
+      c.pos++; // attributes
+      const timestampDelta = c.varint();
+      const offset = this.#base + c.varint();
+      if (offset < this.#from) {
+        c.pos = start + length;
+        continue;
+      }
+      const record: LogRecord = {
+        topic: this.#topic,
+        partition: this.#partition,
+        offset,
+        timestamp: this.#logAppendTime ? this.#maxTimestamp : this.#firstTimestamp + timestampDelta,
+        timestampType: this.#timestampType,
+        key: null,
+        value: null,
+        headers: NO_HEADERS,
+        leaderEpoch: this.#leaderEpoch,
+      };
+      readRecord(c, record);
+      return record;
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** How many records of `batches` have an offset at or after `from` (reads only record headers). */
+function countRecordsFrom(batches: readonly FetchedBatch[], from: number): number {
+  let n = 0;
+  for (const batch of batches) {
+    if (batch.firstOffset >= from) {
+      n += batch.count;
+      continue;
+    }
+    const c = new Cursor(batch.data, batch.recordsStart);
+    for (let i = 0; i < batch.count; i++) {
+      const length = c.varint();
+      const start = c.pos;
+      c.pos++; // attributes
+      c.varint(); // timestamp delta
+      if (batch.firstOffset + c.varint() >= from) n++;
+      c.pos = start + length;
+    }
+  }
+  return n;
 }

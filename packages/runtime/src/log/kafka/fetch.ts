@@ -45,7 +45,9 @@ import {
   appendLogRecords,
   batchRecords,
   type FastFetchResponse,
+  type FetchedBatch,
   type FetchedPartitionData,
+  LazyLogRecords,
   parseFetchResponse,
 } from './fetch-response.ts';
 import { getApi, getConnection, type LibraryClients } from './library-clients.ts';
@@ -174,7 +176,7 @@ export class KafkaReader implements LogReader {
             results[i] = failed;
             continue;
           }
-          results[i] = decodePartition(request, p, readCommitted);
+          results[i] = decodePartition(request, p, readCommitted, options.lazy === true);
         }
       }),
     );
@@ -361,13 +363,18 @@ function failedPartition(request: FetchPartitionRequest, code: string, message?:
   };
 }
 
-/** Turns a partition's record batches into LogRecords from the requested offset on. */
+/**
+ * Turns a partition's record batches into LogRecords from the requested offset on: all at once in
+ * `records`, or (`lazy`) the batches to read kept for {@link LazyLogRecords} to decode on demand.
+ */
 function decodePartition(
   request: FetchPartitionRequest,
   response: FetchedPartitionData,
   readCommitted: boolean,
+  lazy: boolean,
 ): FetchedPartition {
   const records: LogRecord[] = [];
+  const kept: FetchedBatch[] = [];
   const fetchOffset = request.offset;
   let nextOffset = fetchOffset;
   const batches = response.batches;
@@ -404,13 +411,15 @@ function decodePartition(
       nextOffset = lastOffset + 1;
       continue;
     }
-    appendLogRecords(batch, request.topic, request.partition, fetchOffset, records);
+    if (lazy) kept.push(batch);
+    else appendLogRecords(batch, request.topic, request.partition, fetchOffset, records);
     nextOffset = lastOffset + 1;
   }
   return {
     topic: request.topic,
     partition: request.partition,
     records,
+    ...(lazy ? { lazyRecords: new LazyLogRecords(kept, request.topic, request.partition, fetchOffset) } : {}),
     nextOffset,
     highWatermark: response.highWatermark,
     logStartOffset: response.logStartOffset,
