@@ -11,7 +11,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DisabledPluginMetrics, DisabledTaskMetrics } from './disabled.ts';
 import { Exposition, type Labels, type MetricType, safeName } from './exposition.ts';
 import { PluginMetricsRegistry } from './plugin-metrics.ts';
-import { ScrapeRate } from './stats.ts';
+import { monotonicNow, ScrapeRate } from './stats.ts';
 import { type TaskMetrics, TaskMetrics as TaskMetricsClass, type TaskStatus } from './task-metrics.ts';
 
 /** What a distributed herder reports for `connect-worker-rebalance-metrics`. */
@@ -127,8 +127,11 @@ export class ConnectMetrics {
     return () => this.#collectors.delete(collector);
   }
 
-  /** The worker's and the tasks' metrics in the Prometheus text format. */
-  connectText(now: number = Date.now()): string {
+  /**
+   * The worker's and the tasks' metrics in the Prometheus text format; `now` on the task metrics'
+   * monotonic clock.
+   */
+  connectText(now: number = monotonicNow()): string {
     const out = new Exposition();
     this.#worker(out);
     this.#rebalance(out);
@@ -321,15 +324,16 @@ export class ConnectMetrics {
       add('sink-task', 'sink-record-active-count-avg', t.sinkActiveStat.avg(now));
       // The task's consumer's per-partition lag, as the exporter names consumer-fetch-manager-metrics.
       const clientId = `connector-consumer-${t.connector}-${t.task}`;
-      for (const [key, lag] of t.lag) {
-        const [topic, partition] = key.split('\u0000') as [string, string];
-        out.add(
-          'kafka_consumer_fetch_manager_records_lag',
-          'gauge',
-          'Kafka consumer-fetch-manager-metrics records-lag (per partition of a sink task)',
-          { clientId, topic, partition },
-          lag,
-        );
+      for (const [topic, partitions] of t.lag) {
+        for (const [partition, lag] of partitions) {
+          out.add(
+            'kafka_consumer_fetch_manager_records_lag',
+            'gauge',
+            'Kafka consumer-fetch-manager-metrics records-lag (per partition of a sink task)',
+            { clientId, topic, partition: String(partition) },
+            lag,
+          );
+        }
       }
     }
     const e = t.errors;
