@@ -677,7 +677,7 @@ async function metricsAbRun(): Promise<void> {
       const command = (role: 'source' | 'sink') => ({
         ...sluiceCommand({
           node: node24,
-          nodeArgs: [],
+          nodeArgs: profile ? cpuProfArgs(profileDir, `sluice-${tag}-${role}.cpuprofile`) : [],
           args: ['standalone', worker, connectorProperties(system, role, topic, output)],
           logLevel: 'WARN',
         }),
@@ -783,7 +783,28 @@ async function metricsAbRun(): Promise<void> {
   for (const r of runs) console.log(runLine(r));
   console.log(`Target: ${target.join('; ')}`);
   for (const c of abChecks) console.log(checkLine(c));
-  appendSection(section, opts['no-results'] ? '--no-results' : undefined);
+  if (profile) {
+    // What the recording costs in each worker: self time in the metrics code, beside the total.
+    console.log('\nSelf time in packages/runtime/src/metrics/ (the recording) per profiled worker:');
+    for (const r of runs) {
+      for (const role of roles) {
+        const file = path.join(profileDir, `sluice-metrics-${r.metrics}-${r.round}-${role}.cpuprofile`);
+        if (!existsSync(file)) continue;
+        const self = profileSelfTimes(file);
+        const busy = self.reduce((sum, f) => sum + (f.functionName === '(idle)' ? 0 : f.us), 0);
+        const inMetrics = self.filter((f) => f.shortUrl.startsWith('packages/runtime/src/metrics/'));
+        const us = inMetrics.reduce((sum, f) => sum + f.us, 0);
+        const top = inMetrics
+          .sort((a, b) => b.us - a.us)
+          .slice(0, 3)
+          .map((f) => `${f.key} ${(f.us / 1000).toFixed(1)} ms`);
+        console.log(
+          `- round ${r.round} ${role}, metrics ${r.metrics}: ${(us / 1000).toFixed(1)} ms of ${(busy / 1000).toFixed(0)} ms busy (${((100 * us) / busy).toFixed(3)}%)${top.length > 0 ? `: ${top.join(', ')}` : ''}`,
+        );
+      }
+    }
+  }
+  appendSection(section, profile ? '--profile' : opts['no-results'] ? '--no-results' : undefined);
 }
 
 try {
