@@ -677,7 +677,7 @@ async function metricsAbRun(): Promise<void> {
       const command = (role: 'source' | 'sink') => ({
         ...sluiceCommand({
           node: node24,
-          nodeArgs: [],
+          nodeArgs: profile ? cpuProfArgs(profileDir, `sluice-${tag}-${role}.cpuprofile`) : [],
           args: ['standalone', worker, connectorProperties(system, role, topic, output)],
           logLevel: 'WARN',
         }),
@@ -744,7 +744,14 @@ async function metricsAbRun(): Promise<void> {
         .map((r) => (r[role].cpuSteadyS * 1e6) / (LINES - r[role].firstCount));
     const cpuOn = median(cpu('on'));
     const cpuOff = median(cpu('off'));
-    return { role, on, off, diffs, medianDiff, met: medianDiff >= -0.03, cpuOn, cpuOff };
+    // Per round, on/off − 1 of the CPU per record: the paired differences show the noise.
+    const cpuOf = (r: AbRun): number => (r[role].cpuSteadyS * 1e6) / (LINES - r[role].firstCount);
+    const cpuDiffs = Array.from({ length: opts.rounds }, (_, i) => {
+      const on = runs.find((r) => r.round === i + 1 && r.metrics === 'on')!;
+      const off = runs.find((r) => r.round === i + 1 && r.metrics === 'off')!;
+      return cpuOf(on) / cpuOf(off) - 1;
+    });
+    return { role, on, off, diffs, medianDiff, met: medianDiff >= -0.03, cpuOn, cpuOff, cpuDiffs };
   });
   const table = [
     '| Stage | metrics on: median records/s (min–max) | metrics off: median records/s (min–max) | on vs off (medians) | on vs off per round (on/off − 1) | worker CPU µs/record, on / off (medians) |',
@@ -758,6 +765,9 @@ async function metricsAbRun(): Promise<void> {
     `- round ${r.round}, metrics ${r.metrics}: source ${fmtRate(r.source.rate)} records/s (load ${r.source.loadStart.toFixed(2)}, other processes ${r.source.cpuOtherS.toFixed(1)} CPU-s, worker ${r.source.cpuWorkerS.toFixed(1)} CPU-s (${r.source.cpuSteadyS.toFixed(2)} after the first record), peak RSS ${mb(r.source.peakRssKb)}), ` +
     `sink ${fmtRate(r.sink.rate)} records/s (load ${r.sink.loadStart.toFixed(2)}, other processes ${r.sink.cpuOtherS.toFixed(1)} CPU-s, worker ${r.sink.cpuWorkerS.toFixed(1)} CPU-s (${r.sink.cpuSteadyS.toFixed(2)} after the first record), peak RSS ${mb(r.sink.peakRssKb)})`;
   abOk = abChecks.every((c) => c.ok);
+  const cpuRounds = `- Worker CPU µs/record per round, on/off − 1 (median of the rounds): ${summary
+    .map((x) => `${x.role} ${x.cpuDiffs.map(pct).join(', ')} (${pct(median(x.cpuDiffs))})`)
+    .join('; ')}`;
   const target = summary.map(
     (x) =>
       `${x.role} ${x.met ? 'met' : 'NOT met'} (${pct(x.medianDiff)}; per round ${pct(Math.min(...x.diffs))} to ${pct(Math.max(...x.diffs))})`,
@@ -774,6 +784,7 @@ async function metricsAbRun(): Promise<void> {
     table,
     '',
     ...runs.map(runLine),
+    cpuRounds,
     `- Issue target (metrics on within 3% of off, medians): ${target.join('; ')}`,
     '',
   ].join('\n');
@@ -781,9 +792,31 @@ async function metricsAbRun(): Promise<void> {
   console.log(table);
   console.log('');
   for (const r of runs) console.log(runLine(r));
+  console.log(cpuRounds);
   console.log(`Target: ${target.join('; ')}`);
   for (const c of abChecks) console.log(checkLine(c));
-  appendSection(section, opts['no-results'] ? '--no-results' : undefined);
+  if (profile) {
+    // What the recording costs in each worker: self time in the metrics code, beside the total.
+    console.log('\nSelf time in packages/runtime/src/metrics/ (the recording) per profiled worker:');
+    for (const r of runs) {
+      for (const role of roles) {
+        const file = path.join(profileDir, `sluice-metrics-${r.metrics}-${r.round}-${role}.cpuprofile`);
+        if (!existsSync(file)) continue;
+        const self = profileSelfTimes(file);
+        const busy = self.reduce((sum, f) => sum + (f.functionName === '(idle)' ? 0 : f.us), 0);
+        const inMetrics = self.filter((f) => f.shortUrl.startsWith('packages/runtime/src/metrics/'));
+        const us = inMetrics.reduce((sum, f) => sum + f.us, 0);
+        const top = inMetrics
+          .sort((a, b) => b.us - a.us)
+          .slice(0, 3)
+          .map((f) => `${f.key} ${(f.us / 1000).toFixed(1)} ms`);
+        console.log(
+          `- round ${r.round} ${role}, metrics ${r.metrics}: ${(us / 1000).toFixed(1)} ms of ${(busy / 1000).toFixed(0)} ms busy (${((100 * us) / busy).toFixed(3)}%)${top.length > 0 ? `: ${top.join(', ')}` : ''}`,
+        );
+      }
+    }
+  }
+  appendSection(section, profile ? '--profile' : opts['no-results'] ? '--no-results' : undefined);
 }
 
 try {

@@ -12,7 +12,7 @@ import { DisabledPluginMetrics, DisabledTaskMetrics } from './disabled.ts';
 import { Exposition, type Labels, type MetricType, safeName } from './exposition.ts';
 import { type TaskPluginInfo, writeTaskPluginInfo } from './plugin-info.ts';
 import { PluginMetricsRegistry } from './plugin-metrics.ts';
-import { ScrapeRate } from './stats.ts';
+import { monotonicNow, ScrapeRate } from './stats.ts';
 import { type TaskMetrics, TaskMetrics as TaskMetricsClass, type TaskStatus } from './task-metrics.ts';
 
 /** What a distributed herder reports for `connect-worker-rebalance-metrics`. */
@@ -144,8 +144,11 @@ export class ConnectMetrics {
     return () => this.#collectors.delete(collector);
   }
 
-  /** The worker's and the tasks' metrics in the Prometheus text format. */
-  connectText(now: number = Date.now()): string {
+  /**
+   * The worker's and the tasks' metrics in the Prometheus text format; `now` on the task metrics'
+   * monotonic clock.
+   */
+  connectText(now: number = monotonicNow()): string {
     const out = new Exposition();
     this.#worker(out);
     this.#rebalance(out);
@@ -364,15 +367,16 @@ export class ConnectMetrics {
       // The task's consumer's per-partition lag, as the exporter names consumer-fetch-manager-metrics
       // (Strimzi's `clientId` label comes out as `clientid`: its config sets lowercaseOutputLabelNames).
       const clientid = `connector-consumer-${t.connector}-${t.task}`;
-      for (const [key, lag] of t.lag) {
-        const [topic, partition] = key.split('\u0000') as [string, string];
-        out.add(
-          'kafka_consumer_fetch_manager_records_lag',
-          'gauge',
-          'Kafka consumer-fetch-manager-metrics records-lag (per partition of a sink task)',
-          { clientid, topic, partition },
-          lag,
-        );
+      for (const [topic, partitions] of t.lag) {
+        for (const [partition, lag] of partitions) {
+          out.add(
+            'kafka_consumer_fetch_manager_records_lag',
+            'gauge',
+            'Kafka consumer-fetch-manager-metrics records-lag (per partition of a sink task)',
+            { clientid, topic, partition: String(partition) },
+            lag,
+          );
+        }
       }
     }
     const e = t.errors;

@@ -43,6 +43,7 @@ export class DisabledTaskMetrics extends TaskMetrics {
   override offsetCommit(): void {}
   override polled(): void {}
   override sourceAcked(): void {}
+  override transactionCommitted(): void {}
   override read(): void {}
   override put(): void {}
   override partitionLag(): void {}

@@ -10,7 +10,17 @@
 /** Length of one sample (Kafka's `metrics.sample.window.ms` default). */
 export const SAMPLE_WINDOW_MS = 30_000;
 
-/** Kafka's `Avg` and `Max` over two samples: `record` is called once per batch, not per record. */
+/**
+ * The clock of the task metrics' windows and rates: monotonic milliseconds (`performance.now()`),
+ * the clock the task loops already read to time `poll` and `put`, so they hand their reading over
+ * instead of the recording reading a clock again (a clock read costs more than the recording).
+ */
+export const monotonicNow = (): number => performance.now();
+
+/**
+ * Kafka's `Avg` and `Max` over two samples: `record` is called once per batch, not per record.
+ * `now` is any millisecond clock, the same for every call on one instance.
+ */
 export class WindowedStat {
   #start = 0;
   #count = 0;
@@ -22,7 +32,7 @@ export class WindowedStat {
   #prevMax = Number.NEGATIVE_INFINITY;
   #prevMin = Number.POSITIVE_INFINITY;
 
-  record(value: number, now: number = Date.now()): void {
+  record(value: number, now: number = monotonicNow()): void {
     if (now - this.#start >= SAMPLE_WINDOW_MS) this.#roll(now);
     this.#count++;
     this.#sum += value;
@@ -45,21 +55,21 @@ export class WindowedStat {
   }
 
   /** The average over the window; NaN when nothing was recorded (Kafka reports NaN too). */
-  avg(now: number = Date.now()): number {
+  avg(now: number = monotonicNow()): number {
     if (now - this.#start >= SAMPLE_WINDOW_MS) this.#roll(now);
     const n = this.#count + this.#prevCount;
     return n === 0 ? Number.NaN : (this.#sum + this.#prevSum) / n;
   }
 
   /** The minimum over the window; NaN when nothing was recorded (Kafka reports NaN too). */
-  min(now: number = Date.now()): number {
+  min(now: number = monotonicNow()): number {
     if (now - this.#start >= SAMPLE_WINDOW_MS) this.#roll(now);
     const m = Math.min(this.#min, this.#prevMin);
     return m === Number.POSITIVE_INFINITY ? Number.NaN : m;
   }
 
   /** The maximum over the window; NaN when nothing was recorded (Kafka reports NaN too). */
-  max(now: number = Date.now()): number {
+  max(now: number = monotonicNow()): number {
     if (now - this.#start >= SAMPLE_WINDOW_MS) this.#roll(now);
     const m = Math.max(this.#max, this.#prevMax);
     return m === Number.NEGATIVE_INFINITY ? Number.NaN : m;
@@ -73,11 +83,11 @@ export class WindowedStat {
 export class ScrapeRate {
   #points: Array<{ t: number; total: number }>;
 
-  constructor(now: number = Date.now()) {
+  constructor(now: number = monotonicNow()) {
     this.#points = [{ t: now, total: 0 }];
   }
 
-  rate(total: number, now: number = Date.now()): number {
+  rate(total: number, now: number = monotonicNow()): number {
     const points = this.#points;
     // Keep the newest point older than the window as the base, drop those before it.
     while (points.length > 1 && now - points[1]!.t >= 2 * SAMPLE_WINDOW_MS) points.shift();

@@ -1,5 +1,5 @@
 import { PluginMetricsRegistry } from './plugin-metrics.ts';
-import { WindowedStat } from './stats.ts';
+import { monotonicNow, WindowedStat } from './stats.ts';
 
 /** A task's state as Kafka's `connector-task-metrics` `status` attribute names it (lower case). */
 export type TaskStatus = 'unassigned' | 'running' | 'paused' | 'failed' | 'restarting' | 'destroyed';
@@ -25,6 +25,12 @@ export class TaskErrorCounters {
 /**
  * Everything Kafka Connect measures for one task (`connector-task-metrics`, `source-task-metrics`
  * or `sink-task-metrics`, `task-error-metrics`), as plain fields the worker's task loop updates.
+ *
+ * The recording is what the task loops pay with metrics on, so it is kept to a few additions and
+ * comparisons per batch: no allocation, no label lookup, and no clock read of its own where the
+ * loop already has one (`polled` and `put` take the loop's `performance.now()` readings). Rates,
+ * averages, ratios and labels are computed when `/metrics` is scraped. Times are on the monotonic
+ * clock of {@link monotonicNow}.
  */
 export class TaskMetrics {
   readonly connector: string;
@@ -67,11 +73,14 @@ export class TaskMetrics {
   /** Records read and not yet committed. */
   sinkActive = 0;
   readonly sinkActiveStat = new WindowedStat();
-  /** Per `topic\u0000partition`: the consumer lag after the last fetch (high watermark − next offset). */
-  readonly lag = new Map<string, number>();
+  /**
+   * Per topic, per partition: the consumer lag after the last fetch (high watermark − next
+   * offset). Nested so that recording a partition's lag allocates nothing once it was seen.
+   */
+  readonly lag = new Map<string, Map<number, number>>();
   readonly lagStat = new WindowedStat();
 
-  constructor(connector: string, task: number, kind: 'source' | 'sink', now: number = Date.now()) {
+  constructor(connector: string, task: number, kind: 'source' | 'sink', now: number = monotonicNow()) {
     this.connector = connector;
     this.task = task;
     this.kind = kind;
@@ -81,7 +90,7 @@ export class TaskMetrics {
   }
 
   /** Records a state change (for `status`, `running-ratio` and `pause-ratio`). */
-  setStatus(status: TaskStatus, now: number = Date.now()): void {
+  setStatus(status: TaskStatus, now: number = monotonicNow()): void {
     this.#account(now);
     this.status = status;
   }
@@ -94,7 +103,7 @@ export class TaskMetrics {
   }
 
   /** Fractions of the task's life spent running and paused. */
-  ratios(now: number = Date.now()): { running: number; paused: number } {
+  ratios(now: number = monotonicNow()): { running: number; paused: number } {
     this.#account(now);
     const life = now - this.#created;
     if (life <= 0)
@@ -103,19 +112,22 @@ export class TaskMetrics {
   }
 
   /** One offset commit: how long it took and whether it succeeded. */
-  offsetCommit(ms: number, ok: boolean): void {
-    this.offsetCommitTime.record(ms);
+  offsetCommit(ms: number, ok: boolean, now: number = monotonicNow()): void {
+    this.offsetCommitTime.record(ms, now);
     if (ok) this.offsetCommitSuccesses++;
     else this.offsetCommitFailures++;
   }
 
-  /** A source poll returned `count` records after `ms`. */
-  polled(count: number, ms: number): void {
+  /**
+   * A source poll that began at `start` returned `count` records at `end` (the loop's
+   * `performance.now()` readings around `poll()`).
+   */
+  polled(count: number, start: number, end: number): void {
     this.pollTotal += count;
-    this.batchSize.record(count);
-    this.pollBatchTime.record(ms);
+    this.batchSize.record(count, end);
+    this.pollBatchTime.record(end - start, end);
     this.sourceActive += count;
-    this.sourceActiveStat.record(this.sourceActive);
+    this.sourceActiveStat.record(this.sourceActive, end);
   }
 
   /**
@@ -132,24 +144,32 @@ export class TaskMetrics {
     this.transactionSize.record(records);
   }
 
-  /** A sink fetch returned `count` records. */
-  read(count: number): void {
+  /** A sink fetch returned `count` records (of one partition). */
+  read(count: number, now: number = monotonicNow()): void {
     this.readTotal += count;
     this.sinkActive += count;
-    this.sinkActiveStat.record(this.sinkActive);
+    this.sinkActiveStat.record(this.sinkActive, now);
   }
 
-  /** `count` records (after transforms) were given to `put`, which took `ms`. */
-  put(count: number, ms: number): void {
+  /**
+   * `count` records (after transforms) were given to a `put` that began at `start` and returned
+   * at `end` (the loop's `performance.now()` readings around it).
+   */
+  put(count: number, start: number, end: number): void {
     this.sendTotal += count;
-    this.batchSize.record(count);
-    this.putBatchTime.record(ms);
+    this.batchSize.record(count, end);
+    this.putBatchTime.record(end - start, end);
   }
 
   /** The consumer lag of a partition after a fetch. */
-  partitionLag(topic: string, partition: number, lag: number): void {
-    this.lag.set(`${topic}\u0000${partition}`, lag);
-    this.lagStat.record(lag);
+  partitionLag(topic: string, partition: number, lag: number, now: number = monotonicNow()): void {
+    let partitions = this.lag.get(topic);
+    if (partitions === undefined) {
+      partitions = new Map();
+      this.lag.set(topic, partitions);
+    }
+    partitions.set(partition, lag);
+    this.lagStat.record(lag, now);
   }
 
   /**

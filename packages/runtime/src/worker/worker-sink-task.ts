@@ -628,7 +628,7 @@ export class WorkerSinkTask {
       try {
         const start = performance.now();
         await o.task.put(batch);
-        this.#m.put(batch.length, performance.now() - start);
+        this.#m.put(batch.length, start, performance.now());
         if (this.#errantFatal !== null) throw this.#errantFatal;
         break;
       } catch (err) {

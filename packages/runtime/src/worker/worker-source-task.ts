@@ -235,7 +235,7 @@ export class WorkerSourceTask {
         }
         continue;
       }
-      this.#m.polled(records.length, performance.now() - pollStart);
+      this.#m.polled(records.length, pollStart, performance.now());
       const batch = await this.#convert(records);
       if (inflight !== null) await inflight;
       if (this.#txRequests !== null) {
