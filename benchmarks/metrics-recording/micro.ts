@@ -9,9 +9,7 @@
 //
 // Prints a table, then one JSON line with the medians.
 
-import { ConnectMetrics } from '../../packages/runtime/src/metrics/connect-metrics.ts';
-import { DisabledTaskMetrics } from '../../packages/runtime/src/metrics/disabled.ts';
-import { TaskMetrics } from '../../packages/runtime/src/metrics/task-metrics.ts';
+import { ConnectMetrics, DisabledTaskMetrics, TaskMetrics } from '@sluice/runtime';
 import { parseOptions, positiveInt } from '../lib/options.ts';
 
 const opts = parseOptions({

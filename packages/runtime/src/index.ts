@@ -93,6 +93,7 @@ export { contextLoggers, toPluginLogger } from './logging/plugin-logger.ts';
 export { HIDDEN, redactConfig } from './logging/redact.ts';
 export {
   ConnectMetrics,
+  DisabledTaskMetrics,
   Exposition,
   type MetricsCollector,
   PluginMetricsRegistry,

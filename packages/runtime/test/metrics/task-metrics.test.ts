@@ -80,7 +80,7 @@ test('a scrape writes what the loops recorded, with the lag of every topic and p
   const lag = (topic: string, partition: number) =>
     sample(
       text,
-      `kafka_consumer_fetch_manager_records_lag{clientId="connector-consumer-snk-1",topic="${topic}",partition="${partition}"}`,
+      `kafka_consumer_fetch_manager_records_lag{clientid="connector-consumer-snk-1",topic="${topic}",partition="${partition}"}`,
     );
   assert.equal(lag('a', 0), 3);
   assert.equal(lag('a', 1), 0);
