@@ -81,8 +81,15 @@ export const PUBLICATION_AUTOCREATE_MODES = ['all_tables', 'disabled', 'filtered
 export type PublicationAutocreateMode = (typeof PUBLICATION_AUTOCREATE_MODES)[number];
 export const DECIMAL_HANDLING_MODES = ['precise', 'double', 'string'] as const;
 export type DecimalHandlingMode = (typeof DECIMAL_HANDLING_MODES)[number];
-/** The modes Sluice implements; Debezium's `microseconds`, `nanoseconds` and `isostring` are refused. */
-export const TIME_PRECISION_MODES = ['adaptive', 'adaptive_time_microseconds', 'connect'] as const;
+/** Debezium 3.6.1's modes (its validate answer recommends these six). */
+export const TIME_PRECISION_MODES = [
+  'adaptive',
+  'adaptive_time_microseconds',
+  'connect',
+  'isostring',
+  'microseconds',
+  'nanoseconds',
+] as const;
 export type TimePrecisionMode = (typeof TIME_PRECISION_MODES)[number];
 export const BINARY_HANDLING_MODES = ['bytes', 'base64', 'base64-url-safe', 'hex'] as const;
 export const HSTORE_HANDLING_MODES = ['json', 'map'] as const;
@@ -478,7 +485,7 @@ const SLUICE_KEYS: ConfigDef = new ConfigDef()
     importance: 'MEDIUM',
     group: 'Connector',
     documentation:
-      "Time, date, and timestamps can be represented with different kinds of precisions, including: 'adaptive' (the default) bases the precision of time, date, and timestamp values on the database column's precision; 'adaptive_time_microseconds' like 'adaptive' mode, but TIME fields always use microseconds precision; 'connect' always represents time, date, and timestamp values using Kafka Connect's built-in representations for Time, Date, and Timestamp, which uses millisecond precision regardless of the database columns' precision.",
+      "Time, date, and timestamps can be represented with different kinds of precisions, including: 'adaptive' (the default) bases the precision of time, date, and timestamp values on the database column's precision; 'adaptive_time_microseconds' like 'adaptive' mode, but TIME fields always use microseconds precision; 'connect' always represents time, date, and timestamp values using Kafka Connect's built-in representations for Time, Date, and Timestamp, which uses millisecond precision regardless of the database columns' precision; 'isostring' represents time, date, and timestamp values as ISO-8601 formatted strings at the UTC time zone; 'microseconds' always represents time, date, and timestamp values using microsecond precision; 'nanoseconds' always represents time, date, and timestamp values using nanosecond precision.",
   })
   .define({
     name: BINARY_HANDLING_MODE,

@@ -143,7 +143,10 @@ export class TableSchema {
       const text = row[field.column];
       let value: unknown;
       if (text === undefined) {
-        value = unavailablePlaceholder(field.schema);
+        value =
+          field.mapping.placeholder !== undefined
+            ? field.mapping.placeholder
+            : unavailablePlaceholder(field.schema);
       } else if (text === null) {
         value = field.schema.isOptional ? null : fallbackValue(field.schema);
       } else {
@@ -164,7 +167,17 @@ function unavailablePlaceholder(schema: Schema): unknown {
     case 'BYTES':
       return schema.name === null ? Buffer.from(UNAVAILABLE_VALUE_PLACEHOLDER) : fallbackValue(schema);
     case 'ARRAY':
-      return schema.valueSchema?.type === 'STRING' ? [UNAVAILABLE_VALUE_PLACEHOLDER] : [];
+      switch (schema.valueSchema?.type) {
+        case 'STRING':
+          return [UNAVAILABLE_VALUE_PLACEHOLDER];
+        // The placeholder's bytes, as one element or one integer each (measured for int4[], bytea[]).
+        case 'BYTES':
+          return [Buffer.from(UNAVAILABLE_VALUE_PLACEHOLDER)];
+        case 'INT32':
+          return [...Buffer.from(UNAVAILABLE_VALUE_PLACEHOLDER)];
+        default:
+          return [];
+      }
     default:
       return schema.isOptional ? null : fallbackValue(schema);
   }
