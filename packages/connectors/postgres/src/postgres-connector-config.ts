@@ -66,6 +66,10 @@ export const HSTORE_HANDLING_MODE = 'hstore.handling.mode';
 export const INTERVAL_HANDLING_MODE = 'interval.handling.mode';
 export const INCLUDE_UNKNOWN_DATATYPES = 'include.unknown.datatypes';
 /** Defined from Debezium's ConfigDef (debezium-config-def.ts); Sluice reads it. */
+export const UNAVAILABLE_VALUE_PLACEHOLDER = 'unavailable.value.placeholder';
+/** Defined from Debezium's ConfigDef (debezium-config-def.ts); Sluice reads it. */
+export const INCLUDE_SCHEMA_COMMENTS = 'include.schema.comments';
+/** Defined from Debezium's ConfigDef (debezium-config-def.ts); Sluice reads it. */
 export const EXTENDED_HEADERS_ENABLED = 'extended.headers.enabled';
 
 export const SNAPSHOT_MODES = [
@@ -729,6 +733,13 @@ export class PostgresConnectorConfig extends AbstractConfig {
   readonly hstoreHandlingMode: HstoreHandlingMode;
   readonly intervalHandlingMode: IntervalHandlingMode;
   readonly includeUnknownDatatypes: boolean;
+  /**
+   * `unavailable.value.placeholder` as bytes (`hex:<digits>` decoded, otherwise UTF-8): what
+   * stands for an unchanged TOASTed value; its text for text columns.
+   */
+  readonly unavailablePlaceholder: Buffer;
+  /** `include.schema.comments`: column comments as the field schemas' `doc`. */
+  readonly includeSchemaComments: boolean;
   readonly extendedHeadersEnabled: boolean;
   readonly provideTransactionMetadata: boolean;
   readonly maxBatchSize: number;
@@ -788,6 +799,18 @@ export class PostgresConnectorConfig extends AbstractConfig {
     this.hstoreHandlingMode = lower(this.getString(HSTORE_HANDLING_MODE)) as HstoreHandlingMode;
     this.intervalHandlingMode = lower(this.getString(INTERVAL_HANDLING_MODE)) as IntervalHandlingMode;
     this.includeUnknownDatatypes = this.getBoolean(INCLUDE_UNKNOWN_DATATYPES)!;
+    this.includeSchemaComments = this.getBoolean(INCLUDE_SCHEMA_COMMENTS) ?? false;
+    const placeholder = this.getString(UNAVAILABLE_VALUE_PLACEHOLDER) ?? '__debezium_unavailable_value';
+    if (placeholder.startsWith('hex:')) {
+      const digits = placeholder.slice(4);
+      if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits))
+        throw ConfigError.invalidValue(
+          UNAVAILABLE_VALUE_PLACEHOLDER,
+          placeholder,
+          'after "hex:" the placeholder must be an even number of hexadecimal digits',
+        );
+      this.unavailablePlaceholder = Buffer.from(digits, 'hex');
+    } else this.unavailablePlaceholder = Buffer.from(placeholder, 'utf8');
     this.extendedHeadersEnabled = this.getBoolean(EXTENDED_HEADERS_ENABLED) ?? true;
     this.provideTransactionMetadata = this.getBoolean(PROVIDE_TRANSACTION_METADATA)!;
     this.maxBatchSize = this.getInt(MAX_BATCH_SIZE)!;

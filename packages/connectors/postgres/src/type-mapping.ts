@@ -40,6 +40,8 @@ export interface TypeMappingOptions {
   hstoreHandlingMode: HstoreHandlingMode;
   intervalHandlingMode: IntervalHandlingMode;
   includeUnknownDatatypes: boolean;
+  /** `unavailable.value.placeholder`'s text (Debezium's default when absent). */
+  unavailablePlaceholder?: string;
 }
 
 /** A column's schema (without optional/doc, which the table adds) and its text-to-value converter. */
@@ -52,6 +54,8 @@ export interface ColumnMapping {
   convert(text: string, schema: Schema): unknown;
   /** What stands for an unchanged TOASTed value when the schema's default placeholder does not. */
   placeholder?: unknown;
+  /** The value of a required field the database gave none for, when not the schema type's zero. */
+  zero?: unknown;
 }
 
 export const LOGICAL = {
@@ -268,10 +272,18 @@ function arrayMapping(
       break;
   }
   const numeric = elementType.name === 'numeric';
+  if (numeric && elementSchema.name === LOGICAL.VARIABLE_SCALE_DECIMAL) {
+    // Elements come without the trailing zeros of their fraction (measured: `12345.678000` has scale 3).
+    convert = (e, schema) =>
+      element.convert(e.includes('.') ? e.replace(/0+$/, '').replace(/\.$/, '') : e, schema);
+  }
   const delimiter = elementType.delimiter ?? ',';
   return {
     // An unchanged TOASTed bytea[] is null when bytea is text (binary.handling.mode other than bytes).
-    ...(elementType.name === 'bytea' && options.binaryHandlingMode !== 'bytes' ? { placeholder: null } : {}),
+    // An unchanged TOASTed numeric[] is null, and so is a bytea[] when bytea is text.
+    ...(numeric || (elementType.name === 'bytea' && options.binaryHandlingMode !== 'bytes')
+      ? { placeholder: null }
+      : {}),
     schema: SchemaBuilder.array(elementSchema),
     convert: (text, schema) => {
       const elements = parseArrayLiteral(text, type.name, delimiter);
@@ -292,8 +304,9 @@ function enumMapping(type: PgType): ColumnMapping {
 
 const identity = (text: string): string => text;
 
-/** Debezium's default `unavailable.value.placeholder`. */
-const UNAVAILABLE = '__debezium_unavailable_value';
+/** The `unavailable.value.placeholder` text. */
+const unavailable = (options: TypeMappingOptions): string =>
+  options.unavailablePlaceholder ?? '__debezium_unavailable_value';
 
 function scalarMapping(
   type: PgType,
@@ -382,13 +395,13 @@ function scalarMapping(
             SchemaBuilder.string().optional().build(),
           ),
           convert: (t) => Object.fromEntries(javaHashMapOrder(parseHstore(t))),
-          placeholder: { [UNAVAILABLE]: UNAVAILABLE },
+          placeholder: { [unavailable(options)]: unavailable(options) },
         };
       }
       return {
         schema: named(SchemaBuilder.string(), LOGICAL.JSON),
         convert: (t) => JSON.stringify(Object.fromEntries(javaHashMapOrder(parseHstore(t)))),
-        placeholder: JSON.stringify({ [UNAVAILABLE]: UNAVAILABLE }),
+        placeholder: JSON.stringify({ [unavailable(options)]: unavailable(options) }),
       };
     case 'tsvector':
       return { schema: named(SchemaBuilder.string(), LOGICAL.TSVECTOR), convert: identity };
@@ -648,7 +661,13 @@ function variableScaleDecimalBuilder(): SchemaBuilder {
 function numericMapping(typeModifier: number, mode: DecimalHandlingMode): ColumnMapping {
   const ps = numericPrecisionScale(typeModifier);
   if (mode === 'double') return { schema: SchemaBuilder.float64(), convert: parseFloatText };
-  if (mode === 'string') return { schema: SchemaBuilder.string(), convert: numericString };
+  if (mode === 'string')
+    return {
+      schema: SchemaBuilder.string(),
+      convert: numericString,
+      // Java's BigDecimal zero at the column's scale (measured: `0.00` for numeric(10,2)).
+      zero: ps === null || ps.scale === 0 ? '0' : `0.${'0'.repeat(ps.scale)}`,
+    };
   if (ps === null || (ps.precision === 0 && ps.scale === 0)) {
     const builder = variableScaleDecimalBuilder();
     return {
@@ -786,6 +805,7 @@ function dateMapping(mode: TimePrecisionMode): ColumnMapping {
     return {
       schema: named(SchemaBuilder.string(), LOGICAL.ISO_DATE),
       convert: (t) => `${isoDate(dateDays(t))}Z`,
+      zero: `${isoDate(0)}Z`,
     };
   return { schema: named(SchemaBuilder.int32(), LOGICAL.DATE), convert: dateDays };
 }
@@ -802,6 +822,7 @@ function timeMapping(typeModifier: number, mode: TimePrecisionMode): ColumnMappi
     return {
       schema: named(SchemaBuilder.string(), LOGICAL.ISO_TIME),
       convert: (t) => formatIsoTime(parseTimeMicros(t) % MICROS_PER_DAY),
+      zero: formatIsoTime(0n),
     };
   }
   if (mode === 'nanoseconds') {
@@ -845,6 +866,7 @@ function timestampMapping(typeModifier: number, mode: TimePrecisionMode): Column
     return {
       schema: named(SchemaBuilder.string(), LOGICAL.ISO_TIMESTAMP),
       convert: (t) => formatIsoTimestamp(infinity(t) ?? parseTimestampMicros(t)),
+      zero: formatIsoTimestamp(0n),
     };
   }
   if (mode === 'nanoseconds') {

@@ -57,7 +57,7 @@ const DELIBERATE: Array<{ pattern: RegExp; modes?: string[]; reason: string }> =
 ];
 
 /** The snapshot's events: the rows of SETUP_SQL, or of POSTGIS_SETUP_SQL for the PostGIS modes. */
-const snapshotEvents = (mode: Mode) => (mode.postgis === true ? 2 : 15);
+const snapshotEvents = (mode: Mode) => (mode.postgis === true ? 2 : 16);
 
 /** Why the PostGIS modes cannot run here (PostGIS not installed and not installable), if so. */
 let postgisMissing: Promise<string | undefined> | undefined;

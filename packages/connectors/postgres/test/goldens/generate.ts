@@ -66,6 +66,7 @@ const SNAPSHOT_ROWS: Record<string, number> = {
   'public.arrays': 2,
   'public.arrays_more': 2,
   'public.toasted': 1,
+  'public.required_default': 1,
   'public.defaults': 1,
   'public.keyed_full': 2,
   'public.keyed_default': 2,

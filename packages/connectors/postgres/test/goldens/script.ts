@@ -13,10 +13,12 @@ export const EXTENSIONS = ['hstore', 'ltree', 'citext'];
 
 /**
  * A large value that PostgreSQL stores out of line (TOAST): `n` md5 hex strings (32 characters
- * each, which pglz hardly compresses), as an SQL expression.
+ * each, which pglz hardly compresses; 70 of them pass the 2 kB threshold), as an SQL expression.
  */
 const big = (n: number, seed: string) =>
   `(SELECT string_agg(md5('${seed}' || i::text), '') FROM generate_series(1, ${n}) i)`;
+/** A pseudo-random int8 of `i` (so that arrays of them do not compress below the TOAST threshold). */
+const hashed = (seed: string) => `('x' || substr(md5('${seed}' || i::text), 1, 15))::bit(60)::int8`;
 
 export const PUBLICATION = 'gold_pub';
 
@@ -60,7 +62,13 @@ export const SETUP_SQL = [
    )`,
   // Unchanged TOASTed values (REPLICA IDENTITY DEFAULT: an UPDATE does not send them).
   `CREATE TABLE toasted (id int4 PRIMARY KEY, n int4, t text, vc varchar, by bytea, jb jsonb, j json, x xml,
-     a_t text[], a_i4 int4[], a_by bytea[], hs hstore, ct citext, tsv tsvector)`,
+     a_t text[], a_i4 int4[], a_by bytea[], hs hstore, ct citext, tsv tsvector,
+     a_i8 int8[], a_f8 float8[], a_n numeric[], a_d date[], a_u uuid[], a_b bool[])`,
+  // Required (NOT NULL) columns under REPLICA IDENTITY DEFAULT: a delete's before has only the key.
+  `CREATE TABLE required_default (id int4 PRIMARY KEY, s int2 NOT NULL, v varchar(50) NOT NULL, b bool NOT NULL,
+     d date NOT NULL, n numeric(10,2) NOT NULL, jb jsonb NOT NULL, by bytea NOT NULL, tstz timestamptz NOT NULL,
+     note text)`,
+  `COMMENT ON COLUMN required_default.note IS 'free text'`,
   // Column defaults (serial, literals, expressions) in key and value schemas.
   `CREATE TABLE defaults (
      id serial PRIMARY KEY, k2 int4 NOT NULL DEFAULT 7,
@@ -107,11 +115,19 @@ export const SETUP_SQL = [
      '{13:14:15.123}', '{13:14:15.5+02}', '{"2024-02-29 13:14:15.123"}', '{4000000000}', '{12,NULL}', '{short}',
      '{1234567.891,-0.001}')`,
   `INSERT INTO arrays_more (id) VALUES (2)`,
-  `INSERT INTO toasted VALUES (1, 1, ${big(500, 't')}, ${big(500, 'vc')}, convert_to(${big(500, 'by')}, 'UTF8'),
-     jsonb_build_object('k', ${big(500, 'jb')}), json_build_object('k', ${big(500, 'j')}),
-     xmlelement(name a, ${big(500, 'x')}), ARRAY[${big(500, 'at')}], (SELECT array_agg((i * 2654435761) % 2147483647)::int4[]
-     FROM generate_series(1, 5000) i), ARRAY[convert_to(${big(500, 'aby')}, 'UTF8')], hstore('k', ${big(500, 'hs')}),
-     ${big(500, 'ct')}, to_tsvector('simple', ${big(500, 'tsv')}))`,
+  `INSERT INTO toasted VALUES (1, 1, ${big(80, 't')}, ${big(80, 'vc')}, convert_to(${big(80, 'by')}, 'UTF8'),
+     jsonb_build_object('k', ${big(80, 'jb')}), json_build_object('k', ${big(80, 'j')}),
+     xmlelement(name a, ${big(80, 'x')}), ARRAY[${big(80, 'at')}], (SELECT array_agg((i * 2654435761) % 2147483647)::int4[]
+     FROM generate_series(1, 600) i), ARRAY[convert_to(${big(80, 'aby')}, 'UTF8')], hstore('k', ${big(80, 'hs')}),
+     ${big(80, 'ct')}, to_tsvector('simple', ${big(80, 'tsv')}),
+     (SELECT array_agg(${hashed('i8')}) FROM generate_series(1, 300) i),
+     (SELECT array_agg(${hashed('f8')} / 7.0::float8) FROM generate_series(1, 300) i),
+     (SELECT array_agg((${hashed('n')} % 100000000)::numeric / 1000) FROM generate_series(1, 300) i),
+     (SELECT array_agg(DATE '2000-01-01' + (${hashed('d')} % 100000)::int4) FROM generate_series(1, 600) i),
+     (SELECT array_agg(md5('u' || i::text)::uuid) FROM generate_series(1, 150) i),
+     (SELECT array_agg(${hashed('b')} % 2 = 0) FROM generate_series(1, 2500) i))`,
+  `INSERT INTO required_default VALUES (1, 7, 'Ann', true, '1990-05-06', 12.5, '{"a":1}', '\\x01ff',
+     '2024-01-02 03:04:05.5+02', 'hello')`,
   `INSERT INTO defaults DEFAULT VALUES`,
   `INSERT INTO keyed_full VALUES (1, 'one', 1), (2, 'two', 2)`,
   `INSERT INTO keyed_default VALUES (1, 'one', '2024-01-01'), (2, 'two', NULL)`,
@@ -145,10 +161,15 @@ export const CHANGE_SQL = [
      '{}', '{24:00:00}', '{24:00:00+00}', '{infinity,-infinity}', '{0}', '{1}', '{""}', '{NaN}')`,
   // TOAST: the snapshot row and a streamed one, updated without touching the large columns.
   `UPDATE toasted SET n = 2 WHERE id = 1`,
-  `INSERT INTO toasted (id, n, t, by, a_t) VALUES (2, 1, ${big(400, 't2')}, convert_to(${big(400, 'by2')}, 'UTF8'), ARRAY[${big(400, 'at2')}, 'x'])`,
+  `INSERT INTO toasted (id, n, t, by, a_t) VALUES (2, 1, ${big(70, 't2')}, convert_to(${big(70, 'by2')}, 'UTF8'), ARRAY[${big(70, 'at2')}, 'x'])`,
   `UPDATE toasted SET n = 3 WHERE id = 2`,
   `UPDATE toasted SET n = 4, t = 'small now' WHERE id = 2`,
   `DELETE FROM toasted WHERE id = 2`,
+  `INSERT INTO required_default (id, s, v, b, d, n, jb, by, tstz) VALUES (2, -3, 'Bob', false, '1970-01-01', -0.5, '[]', '\\x',
+     '1970-01-01 00:00:00+00')`,
+  `UPDATE required_default SET note = 'changed', v = 'Robert' WHERE id = 2`,
+  `DELETE FROM required_default WHERE id = 2`,
+  `DELETE FROM required_default WHERE id = 1`,
   `INSERT INTO defaults (id) VALUES (DEFAULT)`,
   `INSERT INTO defaults (i_null, t, flag) VALUES (NULL, NULL, NULL)`,
   // One transaction over two tables (transaction metadata counts and orders them).
@@ -230,6 +251,7 @@ export const MODES: Mode[] = [
   { name: 'binary-base64-url-safe', props: { 'binary.handling.mode': 'base64-url-safe' } },
   { name: 'binary-hex', props: { 'binary.handling.mode': 'hex' } },
   { name: 'unknown-datatypes', props: { 'include.unknown.datatypes': 'true' } },
+  { name: 'toast-placeholder', props: { 'unavailable.value.placeholder': 'UNCHANGED' } },
   // PostGIS: the gis schema and the marker only.
   {
     name: 'postgis',
