@@ -199,17 +199,18 @@ function unavailablePlaceholder(schema: Schema, bytes: Buffer): unknown {
           if (schema.valueSchema?.name?.startsWith('io.debezium.time.Iso')) return null;
           return [text];
         // The placeholder's bytes, as one element or one integer each (measured for int4[],
-        // int8[], date[] and bytea[]); null for float8[] and for Connect's Date elements.
+        // int8[], date[] and bytea[]); null for every other element type measured (int2[],
+        // float8[], time[], timestamp[], Connect's Date elements, numeric[]).
         case 'BYTES':
-          return [Buffer.from(bytes)];
+          return schema.valueSchema.name === null ? [Buffer.from(bytes)] : null;
         case 'INT32':
+          return schema.valueSchema.name === null || schema.valueSchema.name === LOGICAL.DATE
+            ? [...bytes]
+            : null;
         case 'INT64':
-          return schema.valueSchema?.name?.startsWith('org.apache.kafka.connect.data.') ? null : [...bytes];
-        case 'FLOAT32':
-        case 'FLOAT64':
-          return null;
+          return schema.valueSchema.name === null ? [...bytes] : null;
         default:
-          return [];
+          return null;
       }
     default:
       return schema.isOptional ? null : fallbackValue(schema);

@@ -272,11 +272,6 @@ function arrayMapping(
       break;
   }
   const numeric = elementType.name === 'numeric';
-  if (numeric && elementSchema.name === LOGICAL.VARIABLE_SCALE_DECIMAL) {
-    // Elements come without the trailing zeros of their fraction (measured: `12345.678000` has scale 3).
-    convert = (e, schema) =>
-      element.convert(e.includes('.') ? e.replace(/0+$/, '').replace(/\.$/, '') : e, schema);
-  }
   const delimiter = elementType.delimiter ?? ',';
   return {
     // An unchanged TOASTed bytea[] is null when bytea is text (binary.handling.mode other than bytes).
@@ -674,7 +669,9 @@ function numericMapping(typeModifier: number, mode: DecimalHandlingMode): Column
       schema: builder,
       convert: (text, schema) => {
         if (text === 'NaN' || /infinity/i.test(text)) return null;
-        const d = BigDecimal.parse(text);
+        // Without the trailing zeros of the fraction, as Debezium writes them (measured: `1.50`
+        // has scale 1, `12345.678000` scale 3, `100` scale 0).
+        const d = BigDecimal.parse(text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text);
         return new Struct(schema).put('scale', d.scale).put('value', d.unscaledBytes());
       },
     };

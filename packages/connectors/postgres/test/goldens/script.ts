@@ -63,11 +63,12 @@ export const SETUP_SQL = [
   // Unchanged TOASTed values (REPLICA IDENTITY DEFAULT: an UPDATE does not send them).
   `CREATE TABLE toasted (id int4 PRIMARY KEY, n int4, t text, vc varchar, by bytea, jb jsonb, j json, x xml,
      a_t text[], a_i4 int4[], a_by bytea[], hs hstore, ct citext, tsv tsvector,
-     a_i8 int8[], a_f8 float8[], a_n numeric[], a_d date[], a_u uuid[], a_b bool[])`,
+     a_i8 int8[], a_f8 float8[], a_n numeric[], a_d date[], a_u uuid[], a_b bool[], a_i2 int2[], a_t6 time[],
+     a_ts timestamp[])`,
   // Required (NOT NULL) columns under REPLICA IDENTITY DEFAULT: a delete's before has only the key.
   `CREATE TABLE required_default (id int4 PRIMARY KEY, s int2 NOT NULL, v varchar(50) NOT NULL, b bool NOT NULL,
      d date NOT NULL, n numeric(10,2) NOT NULL, jb jsonb NOT NULL, by bytea NOT NULL, tstz timestamptz NOT NULL,
-     note text)`,
+     note text, nv numeric NOT NULL)`,
   `COMMENT ON COLUMN required_default.note IS 'free text'`,
   // Column defaults (serial, literals, expressions) in key and value schemas.
   `CREATE TABLE defaults (
@@ -125,9 +126,14 @@ export const SETUP_SQL = [
      (SELECT array_agg((${hashed('n')} % 100000000)::numeric / 1000) FROM generate_series(1, 300) i),
      (SELECT array_agg(DATE '2000-01-01' + (${hashed('d')} % 100000)::int4) FROM generate_series(1, 600) i),
      (SELECT array_agg(md5('u' || i::text)::uuid) FROM generate_series(1, 150) i),
-     (SELECT array_agg(${hashed('b')} % 2 = 0) FROM generate_series(1, 2500) i))`,
+     (SELECT array_agg(${hashed('b')} % 2 = 0) FROM generate_series(1, 2500) i),
+     (SELECT array_agg((${hashed('i2')} % 32000)::int2) FROM generate_series(1, 1100) i),
+     (SELECT array_agg(TIME '00:00' + (${hashed('t6')} % 86400000000) * INTERVAL '1 microsecond')
+       FROM generate_series(1, 300) i),
+     (SELECT array_agg(TIMESTAMP '2000-01-01' + (${hashed('ts')} % 3000000000000000) * INTERVAL '1 microsecond')
+       FROM generate_series(1, 300) i))`,
   `INSERT INTO required_default VALUES (1, 7, 'Ann', true, '1990-05-06', 12.5, '{"a":1}', '\\x01ff',
-     '2024-01-02 03:04:05.5+02', 'hello')`,
+     '2024-01-02 03:04:05.5+02', 'hello', 1.50)`,
   `INSERT INTO defaults DEFAULT VALUES`,
   `INSERT INTO keyed_full VALUES (1, 'one', 1), (2, 'two', 2)`,
   `INSERT INTO keyed_default VALUES (1, 'one', '2024-01-01'), (2, 'two', NULL)`,
@@ -165,8 +171,8 @@ export const CHANGE_SQL = [
   `UPDATE toasted SET n = 3 WHERE id = 2`,
   `UPDATE toasted SET n = 4, t = 'small now' WHERE id = 2`,
   `DELETE FROM toasted WHERE id = 2`,
-  `INSERT INTO required_default (id, s, v, b, d, n, jb, by, tstz) VALUES (2, -3, 'Bob', false, '1970-01-01', -0.5, '[]', '\\x',
-     '1970-01-01 00:00:00+00')`,
+  `INSERT INTO required_default (id, s, v, b, d, n, jb, by, tstz, nv) VALUES (2, -3, 'Bob', false,
+     '1970-01-01', -0.5, '[]', '\\x', '1970-01-01 00:00:00+00', 0)`,
   `UPDATE required_default SET note = 'changed', v = 'Robert' WHERE id = 2`,
   `DELETE FROM required_default WHERE id = 2`,
   `DELETE FROM required_default WHERE id = 1`,
