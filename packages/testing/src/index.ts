@@ -51,7 +51,9 @@ export {
 } from './opensearch-server.ts';
 export type { PostgresServer, PostgresServerOptions } from './postgres-server.ts';
 export {
+  ensurePostgisInstalled,
   ensurePostgresInstalled,
+  POSTGIS_PACKAGE,
   POSTGRES_MAJOR,
   startPostgres,
   stopPostgresProcess,

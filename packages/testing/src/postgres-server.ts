@@ -210,3 +210,35 @@ export async function ensurePostgresInstalled(log: (message: string) => void = d
   });
   if (!existsSync(initdb)) throw new Error(`postgresql-${POSTGRES_MAJOR} installed but ${initdb} is missing`);
 }
+
+/** Debian's PostGIS 3 package for the PostgreSQL major the kit runs. */
+export const POSTGIS_PACKAGE = `postgresql-${POSTGRES_MAJOR}-postgis-3`;
+const POSTGIS_CONTROL = `/usr/share/postgresql/${POSTGRES_MAJOR}/extension/postgis.control`;
+
+/**
+ * Makes sure the PostGIS extension can be created (`CREATE EXTENSION postgis`), installing
+ * Debian's `postgresql-15-postgis-3` with apt when it is missing and this process is root, the
+ * same way {@link ensurePostgresInstalled} installs PostgreSQL. Answers `undefined` when PostGIS
+ * is available, otherwise why not (for a test to skip with that reason); never throws.
+ */
+export async function ensurePostgisInstalled(
+  log: (message: string) => void = defaultLog,
+): Promise<string | undefined> {
+  if (existsSync(POSTGIS_CONTROL)) return undefined;
+  if (!isRoot())
+    return `PostGIS is not installed (${POSTGIS_CONTROL} is missing) and this process is not root (user ${userInfo().username}): run \`apt-get install -y ${POSTGIS_PACKAGE}\` as root`;
+  try {
+    await aptInstall({
+      what: POSTGIS_PACKAGE,
+      packages: [POSTGIS_PACKAGE],
+      lockName: 'postgis-install.lock',
+      isInstalled: () => existsSync(POSTGIS_CONTROL),
+      log,
+    });
+  } catch (err) {
+    return `PostGIS could not be installed: ${(err as Error).message}`;
+  }
+  return existsSync(POSTGIS_CONTROL)
+    ? undefined
+    : `${POSTGIS_PACKAGE} installed but ${POSTGIS_CONTROL} is missing`;
+}

@@ -66,6 +66,10 @@ export const HSTORE_HANDLING_MODE = 'hstore.handling.mode';
 export const INTERVAL_HANDLING_MODE = 'interval.handling.mode';
 export const INCLUDE_UNKNOWN_DATATYPES = 'include.unknown.datatypes';
 /** Defined from Debezium's ConfigDef (debezium-config-def.ts); Sluice reads it. */
+export const UNAVAILABLE_VALUE_PLACEHOLDER = 'unavailable.value.placeholder';
+/** Defined from Debezium's ConfigDef (debezium-config-def.ts); Sluice reads it. */
+export const INCLUDE_SCHEMA_COMMENTS = 'include.schema.comments';
+/** Defined from Debezium's ConfigDef (debezium-config-def.ts); Sluice reads it. */
 export const EXTENDED_HEADERS_ENABLED = 'extended.headers.enabled';
 
 export const SNAPSHOT_MODES = [
@@ -81,8 +85,15 @@ export const PUBLICATION_AUTOCREATE_MODES = ['all_tables', 'disabled', 'filtered
 export type PublicationAutocreateMode = (typeof PUBLICATION_AUTOCREATE_MODES)[number];
 export const DECIMAL_HANDLING_MODES = ['precise', 'double', 'string'] as const;
 export type DecimalHandlingMode = (typeof DECIMAL_HANDLING_MODES)[number];
-/** The modes Sluice implements; Debezium's `microseconds`, `nanoseconds` and `isostring` are refused. */
-export const TIME_PRECISION_MODES = ['adaptive', 'adaptive_time_microseconds', 'connect'] as const;
+/** Debezium 3.6.1's modes (its validate answer recommends these six). */
+export const TIME_PRECISION_MODES = [
+  'adaptive',
+  'adaptive_time_microseconds',
+  'connect',
+  'isostring',
+  'microseconds',
+  'nanoseconds',
+] as const;
 export type TimePrecisionMode = (typeof TIME_PRECISION_MODES)[number];
 export const BINARY_HANDLING_MODES = ['bytes', 'base64', 'base64-url-safe', 'hex'] as const;
 export const HSTORE_HANDLING_MODES = ['json', 'map'] as const;
@@ -478,7 +489,7 @@ const SLUICE_KEYS: ConfigDef = new ConfigDef()
     importance: 'MEDIUM',
     group: 'Connector',
     documentation:
-      "Time, date, and timestamps can be represented with different kinds of precisions, including: 'adaptive' (the default) bases the precision of time, date, and timestamp values on the database column's precision; 'adaptive_time_microseconds' like 'adaptive' mode, but TIME fields always use microseconds precision; 'connect' always represents time, date, and timestamp values using Kafka Connect's built-in representations for Time, Date, and Timestamp, which uses millisecond precision regardless of the database columns' precision.",
+      "Time, date, and timestamps can be represented with different kinds of precisions, including: 'adaptive' (the default) bases the precision of time, date, and timestamp values on the database column's precision; 'adaptive_time_microseconds' like 'adaptive' mode, but TIME fields always use microseconds precision; 'connect' always represents time, date, and timestamp values using Kafka Connect's built-in representations for Time, Date, and Timestamp, which uses millisecond precision regardless of the database columns' precision; 'isostring' represents time, date, and timestamp values as ISO-8601 formatted strings at the UTC time zone; 'microseconds' always represents time, date, and timestamp values using microsecond precision; 'nanoseconds' always represents time, date, and timestamp values using nanosecond precision.",
   })
   .define({
     name: BINARY_HANDLING_MODE,
@@ -722,6 +733,13 @@ export class PostgresConnectorConfig extends AbstractConfig {
   readonly hstoreHandlingMode: HstoreHandlingMode;
   readonly intervalHandlingMode: IntervalHandlingMode;
   readonly includeUnknownDatatypes: boolean;
+  /**
+   * `unavailable.value.placeholder` as bytes (`hex:<digits>` decoded, otherwise UTF-8): what
+   * stands for an unchanged TOASTed value; its text for text columns.
+   */
+  readonly unavailablePlaceholder: Buffer;
+  /** `include.schema.comments`: column comments as the field schemas' `doc`. */
+  readonly includeSchemaComments: boolean;
   readonly extendedHeadersEnabled: boolean;
   readonly provideTransactionMetadata: boolean;
   readonly maxBatchSize: number;
@@ -781,6 +799,18 @@ export class PostgresConnectorConfig extends AbstractConfig {
     this.hstoreHandlingMode = lower(this.getString(HSTORE_HANDLING_MODE)) as HstoreHandlingMode;
     this.intervalHandlingMode = lower(this.getString(INTERVAL_HANDLING_MODE)) as IntervalHandlingMode;
     this.includeUnknownDatatypes = this.getBoolean(INCLUDE_UNKNOWN_DATATYPES)!;
+    this.includeSchemaComments = this.getBoolean(INCLUDE_SCHEMA_COMMENTS) ?? false;
+    const placeholder = this.getString(UNAVAILABLE_VALUE_PLACEHOLDER) ?? '__debezium_unavailable_value';
+    if (placeholder.startsWith('hex:')) {
+      const digits = placeholder.slice(4);
+      if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits))
+        throw ConfigError.invalidValue(
+          UNAVAILABLE_VALUE_PLACEHOLDER,
+          placeholder,
+          'after "hex:" the placeholder must be an even number of hexadecimal digits',
+        );
+      this.unavailablePlaceholder = Buffer.from(digits, 'hex');
+    } else this.unavailablePlaceholder = Buffer.from(placeholder, 'utf8');
     this.extendedHeadersEnabled = this.getBoolean(EXTENDED_HEADERS_ENABLED) ?? true;
     this.provideTransactionMetadata = this.getBoolean(PROVIDE_TRANSACTION_METADATA)!;
     this.maxBatchSize = this.getInt(MAX_BATCH_SIZE)!;

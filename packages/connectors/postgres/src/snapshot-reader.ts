@@ -3,7 +3,7 @@
  * replication slot's exported snapshot when there is one), through a cursor of
  * `snapshot.fetch.size` rows, and turns rows into `op: r` records. Debezium's markers:
  * `source.snapshot` is `first` for the first record, `first_in_data_collection` /
- * `last_in_data_collection` at table boundaries, `last` for the final record and `true` otherwise;
+ * `last_in_data_collection` at table boundaries, `last` for the final record (later tables being empty) and `true` otherwise;
  * offsets carry `snapshot: "INITIAL"`, `last_snapshot_record` and `snapshot_completed: false`.
  */
 
@@ -93,7 +93,8 @@ export class SnapshotReader {
       }
       const row = this.#buffer.shift()!;
       const lastInTable = this.#exhausted && this.#buffer.length === 0;
-      out.push(this.#record(row, lastInTable));
+      const last = lastInTable && (await this.#restEmpty());
+      out.push(this.#record(row, lastInTable, last));
       this.#unreported++;
       this.#firstInTable = false;
     }
@@ -146,12 +147,30 @@ export class SnapshotReader {
     if (res.rows.length < size) this.#exhausted = true;
   }
 
-  #record(row: TextRow, lastInTable: boolean): SourceRecord {
+  /**
+   * True when no table after the current one has a row (in the snapshot's transaction): the
+   * current table's last row is then the snapshot's last record, as Debezium marks it.
+   */
+  async #restEmpty(): Promise<boolean> {
+    for (let i = this.#tableIndex + 1; i < this.#o.tables.length; i++) {
+      const entry = this.#o.tables[i]!;
+      const exists = await this.#o.client.query('SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1', [
+        entry.oid,
+      ]);
+      if (exists.rowCount === 0) continue;
+      const rows = await this.#o.client.query(
+        `SELECT 1 FROM ${quoteIdent(entry.schema)}.${quoteIdent(entry.name)} LIMIT 1`,
+      );
+      if ((rows.rowCount ?? 0) > 0) return false;
+    }
+    return true;
+  }
+
+  #record(row: TextRow, lastInTable: boolean, last: boolean): SourceRecord {
     const table = this.#table!;
     const firstTable = this.#emitted === 0;
-    const lastTable = this.#tableIndex === this.#o.tables.length - 1;
     let marker: SnapshotMarker;
-    if (lastInTable && lastTable) marker = 'last';
+    if (last) marker = 'last';
     else if (this.#firstInTable && firstTable) marker = 'first';
     else if (lastInTable) marker = 'last_in_data_collection';
     else if (this.#firstInTable) marker = 'first_in_data_collection';

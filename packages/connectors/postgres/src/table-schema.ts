@@ -6,11 +6,12 @@
  * envelope. Also the filters that decide which tables and columns are captured.
  */
 
+import { createHash } from 'node:crypto';
 import { type Schema, SchemaBuilder, Struct } from '@sluice/api';
 import type pg from 'pg';
 import { envelopeSchema } from './envelope.ts';
 import type { PostgresConnectorConfig } from './postgres-connector-config.ts';
-import { type ColumnMapping, columnMapping, defaultValue, fallbackValue } from './type-mapping.ts';
+import { type ColumnMapping, columnMapping, defaultValue, fallbackValue, LOGICAL } from './type-mapping.ts';
 import type { TypeRegistry } from './type-registry.ts';
 
 /** A column as the table builder needs it. */
@@ -63,6 +64,8 @@ export class TableSchema {
   readonly columnNames: readonly string[];
   readonly #keyPlan: FieldPlan[];
   readonly #valuePlan: FieldPlan[];
+  /** `unavailable.value.placeholder` as bytes. */
+  readonly #placeholder: Buffer;
 
   constructor(meta: TableMetadata, config: PostgresConnectorConfig, types: TypeRegistry) {
     this.schemaName = meta.schema;
@@ -76,7 +79,9 @@ export class TableSchema {
       hstoreHandlingMode: config.hstoreHandlingMode,
       intervalHandlingMode: config.intervalHandlingMode,
       includeUnknownDatatypes: config.includeUnknownDatatypes,
+      unavailablePlaceholder: config.unavailablePlaceholder.toString('utf8'),
     };
+    this.#placeholder = config.unavailablePlaceholder;
     const mappings = meta.columns.map((c) => columnMapping(c.typeOid, c.typeModifier, types, options));
     const fieldSchema = (i: number): Schema | null => {
       const mapping = mappings[i];
@@ -85,7 +90,7 @@ export class TableSchema {
       // Rebuild from the mapping each time: builders are mutable.
       const builder = SchemaBuilder.from(mapping.schema.build());
       if (column.optional) builder.optional();
-      if (column.comment !== null) builder.doc(column.comment);
+      if (column.comment !== null && config.includeSchemaComments) builder.doc(column.comment);
       const built = builder.build();
       const dflt = defaultValue(column.defaultExpression, built, mapping);
       return dflt === undefined ? built : SchemaBuilder.from(built).defaultValue(dflt).build();
@@ -143,12 +148,15 @@ export class TableSchema {
       const text = row[field.column];
       let value: unknown;
       if (text === undefined) {
-        value = unavailablePlaceholder(field.schema);
+        value =
+          field.mapping.placeholder !== undefined
+            ? field.mapping.placeholder
+            : unavailablePlaceholder(field.schema, this.#placeholder);
       } else if (text === null) {
-        value = field.schema.isOptional ? null : fallbackValue(field.schema);
+        value = field.schema.isOptional ? null : zeroOf(field);
       } else {
         value = field.mapping.convert(text, field.schema);
-        if (value === null && !field.schema.isOptional) value = fallbackValue(field.schema);
+        if (value === null && !field.schema.isOptional) value = zeroOf(field);
       }
       values[i] = value;
     }
@@ -156,15 +164,54 @@ export class TableSchema {
   }
 }
 
-/** Debezium's placeholder for an unchanged TOASTed value: the text, its bytes, or a one-element list. */
-function unavailablePlaceholder(schema: Schema): unknown {
+/** A required field's value when the database gave none: its default, else the mapping's or the type's zero. */
+function zeroOf(field: FieldPlan): unknown {
+  if (field.schema.defaultValue === null && field.mapping.zero !== undefined) return field.mapping.zero;
+  return fallbackValue(field.schema);
+}
+
+/** Java's `UUID.nameUUIDFromBytes`: an MD5-based (version 3) UUID of `bytes`. */
+function nameUuid(bytes: Buffer): string {
+  const md5 = createHash('md5').update(bytes).digest();
+  md5[6] = (md5[6]! & 0x0f) | 0x30;
+  md5[8] = (md5[8]! & 0x3f) | 0x80;
+  const hex = md5.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Debezium's placeholder for an unchanged TOASTed value (`unavailable.value.placeholder`, as
+ * bytes): its text, its bytes, or a list of them (measured in the goldens).
+ */
+function unavailablePlaceholder(schema: Schema, bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
   switch (schema.type) {
     case 'STRING':
-      return UNAVAILABLE_VALUE_PLACEHOLDER;
+      return text;
     case 'BYTES':
-      return schema.name === null ? Buffer.from(UNAVAILABLE_VALUE_PLACEHOLDER) : fallbackValue(schema);
+      return schema.name === null ? Buffer.from(bytes) : fallbackValue(schema);
     case 'ARRAY':
-      return schema.valueSchema?.type === 'STRING' ? [UNAVAILABLE_VALUE_PLACEHOLDER] : [];
+      switch (schema.valueSchema?.type) {
+        case 'STRING':
+          // uuid[]: the name-based UUID of the placeholder (measured).
+          if (schema.valueSchema?.name === LOGICAL.UUID) return [nameUuid(bytes)];
+          // isostring dates (measured), times and timestamps: null.
+          if (schema.valueSchema?.name?.startsWith('io.debezium.time.Iso')) return null;
+          return [text];
+        // The placeholder's bytes, as one element or one integer each (measured for int4[],
+        // int8[], date[] and bytea[]); null for every other element type measured (int2[],
+        // float8[], time[], timestamp[], Connect's Date elements, numeric[]).
+        case 'BYTES':
+          return schema.valueSchema.name === null ? [Buffer.from(bytes)] : null;
+        case 'INT32':
+          return schema.valueSchema.name === null || schema.valueSchema.name === LOGICAL.DATE
+            ? [...bytes]
+            : null;
+        case 'INT64':
+          return schema.valueSchema.name === null ? [...bytes] : null;
+        default:
+          return null;
+      }
     default:
       return schema.isOptional ? null : fallbackValue(schema);
   }

@@ -41,6 +41,8 @@ export interface TypeMappingOptions {
   hstoreHandlingMode: HstoreHandlingMode;
   intervalHandlingMode: IntervalHandlingMode;
   includeUnknownDatatypes: boolean;
+  /** `unavailable.value.placeholder`'s text (Debezium's default when absent). */
+  unavailablePlaceholder?: string;
 }
 
 /** A column's schema (without optional/doc, which the table adds) and its text-to-value converter. */
@@ -51,6 +53,10 @@ export interface ColumnMapping {
    * built against it). @throws DataError naming what could not be parsed
    */
   convert(text: string, schema: Schema): unknown;
+  /** What stands for an unchanged TOASTed value when the schema's default placeholder does not. */
+  placeholder?: unknown;
+  /** The value of a required field the database gave none for, when not the schema type's zero. */
+  zero?: unknown;
 }
 
 export const LOGICAL = {
@@ -70,8 +76,15 @@ export const LOGICAL = {
   BITS: 'io.debezium.data.Bits',
   TSVECTOR: 'io.debezium.data.Tsvector',
   POINT: 'io.debezium.data.geometry.Point',
+  GEOMETRY: 'io.debezium.data.geometry.Geometry',
+  GEOGRAPHY: 'io.debezium.data.geometry.Geography',
   INTERVAL: 'io.debezium.time.Interval',
   VARIABLE_SCALE_DECIMAL: 'io.debezium.data.VariableScaleDecimal',
+  NANO_TIME: 'io.debezium.time.NanoTime',
+  NANO_TIMESTAMP: 'io.debezium.time.NanoTimestamp',
+  ISO_DATE: 'io.debezium.time.IsoDate',
+  ISO_TIME: 'io.debezium.time.IsoTime',
+  ISO_TIMESTAMP: 'io.debezium.time.IsoTimestamp',
   CONNECT_DATE: 'org.apache.kafka.connect.data.Date',
   CONNECT_TIME: 'org.apache.kafka.connect.data.Time',
   CONNECT_TIMESTAMP: 'org.apache.kafka.connect.data.Timestamp',
@@ -90,6 +103,9 @@ export const NEGATIVE_INFINITY_DATE = -2147472691;
 /** The same for the elements of a `date[]` (Debezium reads arrays through another PgJDBC path). */
 export const POSITIVE_INFINITY_ARRAY_DATE = -622191234;
 export const NEGATIVE_INFINITY_ARRAY_DATE = -625821272;
+/** The same elements with `time.precision.mode=isostring` (PgJDBC's infinity dates as ISO dates). */
+export const POSITIVE_INFINITY_ARRAY_ISO_DATE = '+292278994-08-16Z';
+export const NEGATIVE_INFINITY_ARRAY_ISO_DATE = '+292269055-12-02Z';
 /** And of a `-infinity` element of a `timestamptz[]`. */
 export const NEGATIVE_INFINITY_ARRAY_TIMESTAMPTZ = '+292269055-12-02T23:00:00.000000Z';
 
@@ -143,8 +159,44 @@ export function columnMapping(
   return scalarMapping(type, typeModifier, options);
 }
 
-/** Element types Debezium 3.6.1 leaves arrays of out (the column is omitted). */
-const UNMAPPED_ARRAY_ELEMENTS = new Set(['interval', 'money']);
+/**
+ * Element types Debezium 3.6.1 leaves arrays of out (the column is omitted; measured in the
+ * goldens). Arrays of a domain are left out too, and so are arrays of types it does not map.
+ */
+const UNMAPPED_ARRAY_ELEMENTS = new Set([
+  'interval',
+  'money',
+  'varbit',
+  'xml',
+  'point',
+  'line',
+  'lseg',
+  'box',
+  'path',
+  'polygon',
+  'circle',
+]);
+
+/** Element types whose arrays `include.unknown.datatypes=true` turns into arrays of bytes (measured). */
+const UNKNOWN_ARRAY_ELEMENTS = new Set(['line', 'lseg', 'box', 'path', 'polygon', 'circle']);
+
+/**
+ * An array of an unmapped geometric type or of a domain with `include.unknown.datatypes=true`:
+ * ARRAY of required BYTES, each element's text (PgJDBC's form for geometric types); an array
+ * holding a NULL is null as a whole (as Debezium writes them).
+ */
+function unknownArrayMapping(type: PgType, elementType: PgType): ColumnMapping {
+  const element = unknownMapping(elementType.name);
+  const delimiter = elementType.delimiter ?? ',';
+  return {
+    schema: SchemaBuilder.array(SchemaBuilder.bytes().build()),
+    convert: (text, schema) => {
+      const elements = parseArrayLiteral(text, type.name, delimiter);
+      if (elements.includes(null)) return null;
+      return elements.map((e) => element.convert(e as string, schema.valueSchema!));
+    },
+  };
+}
 
 function arrayMapping(
   type: PgType,
@@ -153,18 +205,36 @@ function arrayMapping(
   options: TypeMappingOptions,
 ): ColumnMapping | null {
   const elementType = types.get(type.elementOid);
-  if (elementType === undefined || UNMAPPED_ARRAY_ELEMENTS.has(elementType.name)) return null;
+  if (elementType === undefined) return null;
+  if (
+    options.includeUnknownDatatypes &&
+    (UNKNOWN_ARRAY_ELEMENTS.has(elementType.name) || elementType.kind === 'd')
+  )
+    return unknownArrayMapping(type, elementType);
+  if (UNMAPPED_ARRAY_ELEMENTS.has(elementType.name) || elementType.kind === 'd') return null;
   const element = columnMapping(type.elementOid, typeModifier, types, {
     ...options,
     includeUnknownDatatypes: false,
   });
   if (element === null) return null;
-  // Debezium's enum array elements are required; every other element type is optional.
-  const elementSchema = (elementType.kind === 'e' ? element.schema : element.schema.optional()).build();
+  // A `bit(n)[]` column has the schema of one `bit(n)` (boolean, or Bits of length n) and is
+  // always null: what Debezium 3.6.1 writes (measured).
+  if (elementType.name === 'bit') return { schema: element.schema, convert: () => null };
+  // Debezium's enum and tsvector array elements are required; every other element type is optional.
+  const requiredElement = elementType.kind === 'e' || elementType.name === 'tsvector';
+  const elementSchema = (requiredElement ? element.schema : element.schema.optional()).build();
   let convert = (e: string, schema: Schema): unknown => element.convert(e, schema);
+  const mode = options.timePrecisionMode;
   switch (elementType.name) {
     case 'date':
-      if (options.timePrecisionMode !== 'connect') {
+      if (mode === 'isostring') {
+        convert = (e, schema) =>
+          e === 'infinity'
+            ? POSITIVE_INFINITY_ARRAY_ISO_DATE
+            : e === '-infinity'
+              ? NEGATIVE_INFINITY_ARRAY_ISO_DATE
+              : element.convert(e, schema);
+      } else if (mode !== 'connect') {
         convert = (e, schema) =>
           e === 'infinity'
             ? POSITIVE_INFINITY_ARRAY_DATE
@@ -178,10 +248,23 @@ function arrayMapping(
       // 24:00:00 is midnight (0).
       convert = (e) => {
         const ms = (parseTimeMicros(e) / 1000n) % 86_400_000n;
-        if (elementSchema.name === LOGICAL.MICRO_TIME) return canonicalInt64(ms * 1000n);
-        if (elementSchema.name === LOGICAL.CONNECT_TIME) return new Date(Number(ms));
-        return Number(ms);
+        switch (elementSchema.name) {
+          case LOGICAL.MICRO_TIME:
+            return canonicalInt64(ms * 1000n);
+          case LOGICAL.NANO_TIME:
+            return canonicalInt64(ms * 1_000_000n);
+          case LOGICAL.ISO_TIME:
+            return formatIsoTime(ms * 1000n);
+          case LOGICAL.CONNECT_TIME:
+            return new Date(Number(ms));
+          default:
+            return Number(ms);
+        }
       };
+      break;
+    case 'timetz':
+      // Elements go through java.sql.Time too: the fraction of the second is lost (measured).
+      convert = (e) => formatZonedTime(e).replace(/\.\d+Z$/, 'Z');
       break;
     case 'timestamptz':
       // Debezium's text for a `-infinity` element (measured).
@@ -190,10 +273,16 @@ function arrayMapping(
       break;
   }
   const numeric = elementType.name === 'numeric';
+  const delimiter = elementType.delimiter ?? ',';
   return {
+    // An unchanged TOASTed bytea[] is null when bytea is text (binary.handling.mode other than bytes).
+    // An unchanged TOASTed numeric[] is null, and so is a bytea[] when bytea is text.
+    ...(numeric || (elementType.name === 'bytea' && options.binaryHandlingMode !== 'bytes')
+      ? { placeholder: null }
+      : {}),
     schema: SchemaBuilder.array(elementSchema),
     convert: (text, schema) => {
-      const elements = parseArrayLiteral(text, type.name);
+      const elements = parseArrayLiteral(text, type.name, delimiter);
       // An array holding a numeric NaN or infinity is null as a whole, in every decimal mode.
       if (numeric && elements.some((e) => e !== null && (e === 'NaN' || /infinity/i.test(e)))) return null;
       return elements.map((e) => (e === null ? null : convert(e, schema.valueSchema!)));
@@ -210,6 +299,10 @@ function enumMapping(type: PgType): ColumnMapping {
 }
 
 const identity = (text: string): string => text;
+
+/** The `unavailable.value.placeholder` text. */
+const unavailable = (options: TypeMappingOptions): string =>
+  options.unavailablePlaceholder ?? '__debezium_unavailable_value';
 
 function scalarMapping(
   type: PgType,
@@ -286,6 +379,10 @@ function scalarMapping(
       return bitsMapping(typeModifier < 0 ? 2147483647 : typeModifier);
     case 'point':
       return pointMapping();
+    case 'geometry':
+      return postgisMapping(LOGICAL.GEOMETRY, 'Geometry');
+    case 'geography':
+      return postgisMapping(LOGICAL.GEOGRAPHY, 'Geography');
     case 'hstore':
       if (options.hstoreHandlingMode === 'map') {
         return {
@@ -294,11 +391,13 @@ function scalarMapping(
             SchemaBuilder.string().optional().build(),
           ),
           convert: (t) => Object.fromEntries(javaHashMapEntries(parseHstore(t))),
+          placeholder: { [unavailable(options)]: unavailable(options) },
         };
       }
       return {
         schema: named(SchemaBuilder.string(), LOGICAL.JSON),
         convert: (t) => JSON.stringify(Object.fromEntries(javaHashMapEntries(parseHstore(t)))),
+        placeholder: JSON.stringify({ [unavailable(options)]: unavailable(options) }),
       };
     case 'tsvector':
       return { schema: named(SchemaBuilder.string(), LOGICAL.TSVECTOR), convert: identity };
@@ -347,6 +446,35 @@ function pointMapping(): ColumnMapping {
       return new Struct(schema).put('x', x).put('y', y).put('wkb', wkb).put('srid', null);
     },
   };
+}
+
+/**
+ * PostGIS `geometry` / `geography` (text form: hex EWKB) as Debezium's Geometry / Geography
+ * struct {wkb: the EWKB bytes, srid: the SRID the EWKB carries, null when it has none}.
+ */
+function postgisMapping(name: string, doc: string): ColumnMapping {
+  return {
+    schema: SchemaBuilder.struct()
+      .name(name)
+      .version(1)
+      .doc(doc)
+      .field('wkb', SchemaBuilder.bytes().build())
+      .field('srid', SchemaBuilder.int32().optional().build()),
+    convert: (text, schema) => {
+      if (!/^(?:[0-9a-fA-F]{2})+$/.test(text) || text.length < 10)
+        throw new DataError(`Not a hex EWKB ${doc.toLowerCase()}: ${JSON.stringify(text.slice(0, 40))}`);
+      const ewkb = Buffer.from(text, 'hex');
+      return new Struct(schema).put('wkb', ewkb).put('srid', ewkbSrid(ewkb));
+    },
+  };
+}
+
+/** The SRID of an EWKB value (flag 0x20000000 of its type word), or null. */
+function ewkbSrid(ewkb: Buffer): number | null {
+  const little = ewkb[0] === 1;
+  const type = little ? ewkb.readUInt32LE(1) : ewkb.readUInt32BE(1);
+  if ((type & 0x20000000) === 0 || ewkb.length < 9) return null;
+  return little ? ewkb.readInt32LE(5) : ewkb.readInt32BE(5);
 }
 
 /** The numbers of a geometric value's text (`(1,2)`, `[(0,0),(1,1)]`, `<(1,1),2>`, `{1,-1,0}`). */
@@ -504,14 +632,22 @@ function variableScaleDecimalBuilder(): SchemaBuilder {
 function numericMapping(typeModifier: number, mode: DecimalHandlingMode): ColumnMapping {
   const ps = numericPrecisionScale(typeModifier);
   if (mode === 'double') return { schema: SchemaBuilder.float64(), convert: parseFloatText };
-  if (mode === 'string') return { schema: SchemaBuilder.string(), convert: numericString };
+  if (mode === 'string')
+    return {
+      schema: SchemaBuilder.string(),
+      convert: numericString,
+      // Java's BigDecimal zero at the column's scale (measured: `0.00` for numeric(10,2)).
+      zero: ps === null || ps.scale === 0 ? '0' : `0.${'0'.repeat(ps.scale)}`,
+    };
   if (ps === null || (ps.precision === 0 && ps.scale === 0)) {
     const builder = variableScaleDecimalBuilder();
     return {
       schema: builder,
       convert: (text, schema) => {
         if (text === 'NaN' || /infinity/i.test(text)) return null;
-        const d = BigDecimal.parse(text);
+        // Without the trailing zeros of the fraction, as Debezium writes them (measured: `1.50`
+        // has scale 1, `12345.678000` scale 3, `100` scale 0).
+        const d = BigDecimal.parse(text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text);
         return new Struct(schema).put('scale', d.scale).put('value', d.unscaledBytes());
       },
     };
@@ -551,13 +687,19 @@ function byteaMapping(mode: BinaryHandlingMode): ColumnMapping {
   switch (mode) {
     case 'bytes':
       return { schema: SchemaBuilder.bytes(), convert: bytes };
+    // As text, an unchanged TOASTed value is null (measured), not the placeholder.
     case 'base64':
-      return { schema: SchemaBuilder.string(), convert: (t) => bytes(t).toString('base64') };
+      return {
+        schema: SchemaBuilder.string(),
+        convert: (t) => bytes(t).toString('base64'),
+        placeholder: null,
+      };
     case 'base64-url-safe':
       // Java's URL-safe encoder, padding included (as Debezium writes it).
       return {
         schema: SchemaBuilder.string(),
         convert: (t) => bytes(t).toString('base64').replaceAll('+', '-').replaceAll('/', '_'),
+        placeholder: null,
       };
     case 'hex':
       return { schema: SchemaBuilder.string(), convert: (t) => t.slice(2) };
@@ -632,6 +774,12 @@ function dateMapping(mode: TimePrecisionMode): ColumnMapping {
       },
     };
   }
+  if (mode === 'isostring')
+    return {
+      schema: named(SchemaBuilder.string(), LOGICAL.ISO_DATE),
+      convert: (t) => `${isoDate(dateDays(t))}Z`,
+      zero: `${isoDate(0)}Z`,
+    };
   return { schema: named(SchemaBuilder.int32(), LOGICAL.DATE), convert: dateDays };
 }
 
@@ -641,6 +789,19 @@ function timeMapping(typeModifier: number, mode: TimePrecisionMode): ColumnMappi
     return {
       schema: named(SchemaBuilder.int32(), LOGICAL.CONNECT_TIME),
       convert: (t) => new Date(Number(parseTimeMicros(t) / 1000n)),
+    };
+  }
+  if (mode === 'isostring') {
+    return {
+      schema: named(SchemaBuilder.string(), LOGICAL.ISO_TIME),
+      convert: (t) => formatIsoTime(parseTimeMicros(t) % MICROS_PER_DAY),
+      zero: formatIsoTime(0n),
+    };
+  }
+  if (mode === 'nanoseconds') {
+    return {
+      schema: named(SchemaBuilder.int64(), LOGICAL.NANO_TIME),
+      convert: (t) => canonicalInt64(parseTimeMicros(t) * 1000n),
     };
   }
   if (mode === 'adaptive' && precision <= 3) {
@@ -673,7 +834,27 @@ function timestampMapping(typeModifier: number, mode: TimePrecisionMode): Column
       },
     };
   }
-  if (precision <= 3) {
+  if (mode === 'isostring') {
+    // Infinities are the microsecond sentinels written as timestamps (measured).
+    return {
+      schema: named(SchemaBuilder.string(), LOGICAL.ISO_TIMESTAMP),
+      convert: (t) => formatIsoTimestamp(infinity(t) ?? parseTimestampMicros(t)),
+      zero: formatIsoTimestamp(0n),
+    };
+  }
+  if (mode === 'nanoseconds') {
+    // Infinities are the int64 extremes; a value beyond the int64 range of nanoseconds is null.
+    return {
+      schema: named(SchemaBuilder.int64(), LOGICAL.NANO_TIMESTAMP),
+      convert: (t) => {
+        if (t === 'infinity') return INT64_MAX;
+        if (t === '-infinity') return INT64_MIN;
+        const nanos = parseTimestampMicros(t) * 1000n;
+        return nanos > INT64_MAX || nanos < INT64_MIN ? null : canonicalInt64(nanos);
+      },
+    };
+  }
+  if (precision <= 3 && mode !== 'microseconds') {
     return {
       schema: named(SchemaBuilder.int64(), LOGICAL.TIMESTAMP),
       convert: (t) => {
@@ -686,6 +867,30 @@ function timestampMapping(typeModifier: number, mode: TimePrecisionMode): Column
     schema: named(SchemaBuilder.int64(), LOGICAL.MICRO_TIMESTAMP),
     convert: (t) => canonicalInt64(infinity(t) ?? javaEpochMicros(parseTimestampMicros(t))),
   };
+}
+
+/** A year as Java's ISO formatters write it: 4 digits at least, `+` beyond 9999, `-` before year 0. */
+function isoYear(year: number): string {
+  return year < 0 ? `-${pad(-year, 4)}` : year > 9999 ? `+${year}` : pad(year, 4);
+}
+
+/** Epoch days as an ISO date (`2024-02-29`, `-0043-03-15`, `+5874897-12-31`). */
+function isoDate(days: number): string {
+  const { year, month, day } = civilFromDays(days);
+  return `${isoYear(year)}-${pad(month, 2)}-${pad(day, 2)}`;
+}
+
+/** Microseconds of the day as Debezium's IsoTime (`13:14:15.5Z`: seconds always, no trailing zeros). */
+function formatIsoTime(micros: bigint): string {
+  const us = Number(micros);
+  const seconds = Math.floor(us / 1_000_000);
+  return `${pad(Math.floor(seconds / 3600), 2)}:${pad(Math.floor(seconds / 60) % 60, 2)}:${pad(seconds % 60, 2)}${isoFraction(us % 1_000_000)}Z`;
+}
+
+/** Epoch microseconds as Debezium's IsoTimestamp (`2024-02-29T13:14:15.123456Z`). */
+function formatIsoTimestamp(micros: bigint): string {
+  const days = floorDiv(micros, MICROS_PER_DAY);
+  return `${isoDate(Number(days))}T${formatIsoTime(micros - days * MICROS_PER_DAY)}`;
 }
 
 const INT64_MAX = (1n << 63n) - 1n;
@@ -834,7 +1039,7 @@ export function parseIntervalMicros(text: string): number | bigint {
  * The elements of a one-dimensional array literal (`{1,2,NULL}`, `{"a b","c\"d"}`) as text, null
  * for NULL. @throws DataError for multi-dimensional or malformed literals
  */
-export function parseArrayLiteral(text: string, typeName = 'array'): Array<string | null> {
+export function parseArrayLiteral(text: string, typeName = 'array', delimiter = ','): Array<string | null> {
   let s = text;
   if (s.startsWith('[')) {
     const eq = s.indexOf('=');
@@ -865,12 +1070,12 @@ export function parseArrayLiteral(text: string, typeName = 'array'): Array<strin
       out.push(value);
     } else {
       let j = i;
-      while (j < end && s[j] !== ',') j++;
+      while (j < end && s[j] !== delimiter) j++;
       const raw = s.slice(i, j).trim();
       out.push(raw === 'NULL' ? null : raw);
       i = j;
     }
-    if (i < end && s[i] !== ',')
+    if (i < end && s[i] !== delimiter)
       throw new DataError(`Malformed ${typeName} literal: ${JSON.stringify(text)}`);
     i++;
   }

@@ -21,6 +21,8 @@ export interface PgType {
   baseTypeModifier: number;
   /** For enums: the labels in `enumsortorder`. */
   enumLabels: string[] | null;
+  /** `pg_type.typdelim`: the separator of this type's elements in an array's text (`,` when absent). */
+  delimiter?: string;
 }
 
 export class TypeRegistry {
@@ -30,7 +32,7 @@ export class TypeRegistry {
   async load(client: pg.Client): Promise<void> {
     const types = await client.query(
       `SELECT t.oid::int8 AS oid, t.typname, n.nspname, t.typtype, t.typelem::int8 AS typelem,
-              t.typbasetype::int8 AS typbasetype, t.typtypmod, t.typcategory
+              t.typbasetype::int8 AS typbasetype, t.typtypmod, t.typcategory, t.typdelim
          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace`,
     );
     const enums = await client.query(
@@ -57,6 +59,7 @@ export class TypeRegistry {
         baseOid: Number(row.typbasetype),
         baseTypeModifier: Number(row.typtypmod),
         enumLabels: labels.get(oid) ?? null,
+        delimiter: String(row.typdelim ?? ','),
       });
     }
   }

@@ -43,6 +43,24 @@ test('defaults are Debezium’s (plugin.name aside)', () => {
   assert.equal(new PostgresConnector().config().configKeys().get('database.password')?.type, 'PASSWORD');
 });
 
+test('unavailable.value.placeholder (text or hex:) and include.schema.comments are read', () => {
+  const d = new PostgresConnectorConfig(minimal);
+  assert.equal(d.unavailablePlaceholder.toString('utf8'), '__debezium_unavailable_value');
+  assert.equal(d.includeSchemaComments, false);
+  const c = new PostgresConnectorConfig({
+    ...minimal,
+    'unavailable.value.placeholder': 'hex:4e2f41',
+    'include.schema.comments': 'true',
+  });
+  assert.deepEqual([...c.unavailablePlaceholder], [0x4e, 0x2f, 0x41]);
+  assert.equal(c.includeSchemaComments, true);
+  assert.throws(
+    () => new PostgresConnectorConfig({ ...minimal, 'unavailable.value.placeholder': 'hex:4e2' }),
+    (err: unknown) =>
+      err instanceof ConfigError && /unavailable\.value\.placeholder.*hexadecimal/s.test(err.message),
+  );
+});
+
 test('bad values are refused naming the key and the reason', () => {
   const bad = (props: Record<string, string>, pattern: RegExp) =>
     assert.throws(

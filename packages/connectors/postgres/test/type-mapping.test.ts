@@ -171,3 +171,59 @@ test('timestamptz: the UTC fast path gives what the general path gives', () => {
   assert.equal(formatZonedTimestamp('2024-01-02 01:04:05.120+00', 0), '2024-01-02T01:04:05.12Z');
   assert.equal(formatZonedTimestamp('2024-01-02 01:04:05.123456+00', 3), '2024-01-02T01:04:05.123Z');
 });
+
+base(90001, 'geometry', { schema: 'gis', delimiter: ':' });
+base(90002, '_geometry', { schema: 'gis', elementOid: 90001 });
+base(16601, '_posint', { schema: 'public', elementOid: 16600 });
+
+test('PostGIS geometry: EWKB bytes and the SRID it carries; arrays split on the type delimiter', () => {
+  const g = map(90001);
+  assert.equal(g.schema.name, 'io.debezium.data.geometry.Geometry');
+  // POINT(1 2) without and with SRID 4326 (little-endian EWKB, as PostGIS prints it).
+  const plain = '0101000000000000000000F03F0000000000000040';
+  const srid = '0101000020E6100000000000000000F03F0000000000000040';
+  const a = g.convert(plain) as Struct;
+  assert.deepEqual(
+    [
+      Buffer.from(a.get('wkb') as Uint8Array)
+        .toString('hex')
+        .toUpperCase(),
+      a.get('srid'),
+    ],
+    [plain, null],
+  );
+  assert.equal((g.convert(srid) as Struct).get('srid'), 4326);
+  assert.throws(() => g.convert('POINT(1 2)'), /Not a hex EWKB geometry/);
+  const arr = map(90002);
+  const items = arr.convert(`{${plain}:${srid}:NULL}`) as Array<Struct | null>;
+  assert.deepEqual(
+    items.map((s) => (s === null ? null : s.get('srid'))),
+    [null, 4326, null],
+  );
+  assert.deepEqual(parseArrayLiteral('{a;b;NULL}', 'box', ';'), ['a', 'b', null]);
+  // Arrays of a domain: left out, or bytes of each element's text with include.unknown.datatypes.
+  assert.equal(columnMapping(16601, -1, types, defaults), null);
+  const dom = columnMapping(16601, -1, types, { ...defaults, includeUnknownDatatypes: true })!;
+  const domSchema = dom.schema.build();
+  assert.deepEqual(
+    (dom.convert('{1,22}', domSchema) as Buffer[]).map((b) => Buffer.from(b).toString()),
+    ['1', '22'],
+  );
+  assert.equal(dom.convert('{1,NULL}', domSchema), null);
+});
+
+test('time.precision.mode isostring and nanoseconds', () => {
+  const iso = { timePrecisionMode: 'isostring' as const };
+  assert.equal(map(1082, -1, iso).convert('0044-03-15 BC'), '-0043-03-15Z');
+  assert.equal(map(1082, -1, iso).convert('5874897-12-31'), '+5874897-12-31Z');
+  assert.equal(map(1083, -1, iso).convert('24:00:00'), '00:00:00Z');
+  assert.equal(map(1083, -1, iso).convert('13:14:15.500'), '13:14:15.5Z');
+  assert.equal(map(1114, -1, iso).convert('infinity'), '+294247-01-10T04:00:25.2Z');
+  const nanos = { timePrecisionMode: 'nanoseconds' as const };
+  assert.equal(
+    map(1114, -1, nanos).convert('294276-12-31 23:59:59.999999'),
+    null,
+    'beyond int64 nanoseconds',
+  );
+  assert.equal(map(1114, -1, nanos).convert('-infinity'), -(1n << 63n));
+});

@@ -17,6 +17,9 @@
  * `PUT /connector-plugins/PostgresConnector/config/validate` (the whole ConfigDef), and from it
  * `src/debezium-config-def.ts` (`generate-config-def.ts`).
  *
+ * PostGIS is required (the `postgis` modes capture schema `gis` of `POSTGIS_SETUP_SQL`):
+ * `ensurePostgisInstalled` installs Debian's postgresql-15-postgis-3 when missing.
+ *
  * `debezium-goldens.test.ts` runs Sluice's PostgresSourceTask over the same script and compares.
  * Review the diff of the goldens before committing them.
  */
@@ -24,7 +27,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { freePort, startKafka, startPostgres, waitFor } from '@sluice/testing';
+import { ensurePostgisInstalled, freePort, startKafka, startPostgres, waitFor } from '@sluice/testing';
 import pg from 'pg';
 import { writeDebeziumConfigDef } from './generate-config-def.ts';
 import {
@@ -37,8 +40,11 @@ import {
   MARKER_INSERT,
   MARKER_SQL,
   MODES,
+  type Mode,
   normaliseEvent,
   normaliseOffsets,
+  POSTGIS_CHANGE_SQL,
+  POSTGIS_SETUP_SQL,
   parseConnectJson,
   prefixOf,
   runAll,
@@ -55,14 +61,19 @@ const log = (m: string) => console.log(`[goldens] ${m}`);
 
 /** Tables the snapshot reads and their row counts (to know when every snapshot is done). */
 const SNAPSHOT_ROWS: Record<string, number> = {
-  scalars: 2,
-  geometry: 2,
-  arrays: 2,
-  defaults: 1,
-  keyed_full: 2,
-  keyed_default: 2,
-  no_key: 1,
+  'public.scalars': 2,
+  'public.geometry': 2,
+  'public.arrays': 2,
+  'public.arrays_more': 2,
+  'public.toasted': 1,
+  'public.required_default': 1,
+  'public.defaults': 1,
+  'public.keyed_full': 2,
+  'public.keyed_default': 2,
+  'public.no_key': 1,
 };
+const POSTGIS_SNAPSHOT_ROWS: Record<string, number> = { 'gis.shapes': 2 };
+const snapshotRows = (mode: Mode) => (mode.postgis === true ? POSTGIS_SNAPSHOT_ROWS : SNAPSHOT_ROWS);
 
 function fetchLibs(): void {
   if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('debezium-connector-postgres-'))) return;
@@ -119,7 +130,9 @@ try {
   await sql.connect();
   sql.on('error', () => {});
   for (const e of EXTENSIONS) await sql.query(`CREATE EXTENSION ${e}`);
-  await runAll(sql, [...SETUP_SQL, ...MARKER_SQL]);
+  const postgis = await ensurePostgisInstalled(log);
+  if (postgis !== undefined) throw new Error(`the postgis modes need PostGIS: ${postgis}`);
+  await runAll(sql, [...SETUP_SQL, ...POSTGIS_SETUP_SQL, ...MARKER_SQL]);
 
   const port = await freePort();
   const workerProps = path.join(run, 'worker.properties');
@@ -245,8 +258,8 @@ try {
       const f = await failed();
       if (f !== undefined) throw new Error(`a task failed: ${f}`);
       for (const mode of MODES) {
-        for (const [table, rows] of Object.entries(SNAPSHOT_ROWS)) {
-          if ((await endOf(`${prefixOf(mode)}.public.${table}`)) < rows) return false;
+        for (const [table, rows] of Object.entries(snapshotRows(mode))) {
+          if ((await endOf(`${prefixOf(mode)}.${table}`)) < rows) return false;
         }
       }
       return true;
@@ -256,7 +269,7 @@ try {
   // Streaming starts once the snapshot is done; give the replication streams a moment.
   await new Promise((r) => setTimeout(r, 3000));
   log('running the change script');
-  await runAll(sql, [...CHANGE_SQL, MARKER_INSERT]);
+  await runAll(sql, [...CHANGE_SQL, ...POSTGIS_CHANGE_SQL, MARKER_INSERT]);
   await waitFor(
     'the marker row on every connector',
     async () => {

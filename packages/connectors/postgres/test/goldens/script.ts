@@ -8,8 +8,17 @@
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 
-/** Extensions the schema needs (Debian's postgresql-15 ships them; PostGIS is not installed here). */
+/** Extensions the schema needs (Debian's postgresql-15 ships them). */
 export const EXTENSIONS = ['hstore', 'ltree', 'citext'];
+
+/**
+ * A large value that PostgreSQL stores out of line (TOAST): `n` md5 hex strings (32 characters
+ * each, which pglz hardly compresses; 70 of them pass the 2 kB threshold), as an SQL expression.
+ */
+const big = (n: number, seed: string) =>
+  `(SELECT string_agg(md5('${seed}' || i::text), '') FROM generate_series(1, ${n}) i)`;
+/** A pseudo-random int8 of `i` (so that arrays of them do not compress below the TOAST threshold). */
+const hashed = (seed: string) => `('x' || substr(md5('${seed}' || i::text), 1, 15))::bit(60)::int8`;
 
 export const PUBLICATION = 'gold_pub';
 
@@ -43,6 +52,24 @@ export const SETUP_SQL = [
      a_d date[], a_t6 time[], a_ts timestamp[], a_tstz timestamptz[], a_iv interval[], a_by bytea[],
      a_ip inet[], a_cidr cidr[], a_mac macaddr[], a_r4 int4range[], a_rn numrange[], a_m money[], a_lt ltree[], a_hs hstore[]
    )`,
+  // Arrays of the types the table above leaves out (Debezium maps some, drops the others).
+  `CREATE TABLE arrays_more (
+     id int4 PRIMARY KEY,
+     a_bt1 bit(1)[], a_bt8 bit(8)[], a_vb varbit[], a_p point[], a_l line[], a_ls lseg[], a_bx box[], a_pa path[],
+     a_pg polygon[], a_ci circle[], a_tsv tsvector[], a_x xml[], a_r8 int8range[], a_rts tsrange[],
+     a_rtstz tstzrange[], a_rd daterange[], a_mac8 macaddr8[], a_t3 time(3)[], a_ttz timetz[], a_ts3 timestamp(3)[],
+     a_o oid[], a_dom posint[], a_doms shorttext[], a_nv numeric(10,3)[]
+   )`,
+  // Unchanged TOASTed values (REPLICA IDENTITY DEFAULT: an UPDATE does not send them).
+  `CREATE TABLE toasted (id int4 PRIMARY KEY, n int4, t text, vc varchar, by bytea, jb jsonb, j json, x xml,
+     a_t text[], a_i4 int4[], a_by bytea[], hs hstore, ct citext, tsv tsvector,
+     a_i8 int8[], a_f8 float8[], a_n numeric[], a_d date[], a_u uuid[], a_b bool[], a_i2 int2[], a_t6 time[],
+     a_ts timestamp[])`,
+  // Required (NOT NULL) columns under REPLICA IDENTITY DEFAULT: a delete's before has only the key.
+  `CREATE TABLE required_default (id int4 PRIMARY KEY, s int2 NOT NULL, v varchar(50) NOT NULL, b bool NOT NULL,
+     d date NOT NULL, n numeric(10,2) NOT NULL, jb jsonb NOT NULL, by bytea NOT NULL, tstz timestamptz NOT NULL,
+     note text, nv numeric NOT NULL)`,
+  `COMMENT ON COLUMN required_default.note IS 'free text'`,
   // Column defaults (serial, literals, expressions) in key and value schemas.
   `CREATE TABLE defaults (
      id serial PRIMARY KEY, k2 int4 NOT NULL DEFAULT 7,
@@ -82,6 +109,31 @@ export const SETUP_SQL = [
      '{"1 day"}', '{"\\\\x00ff"}', '{192.168.0.1}', '{10.0.0.0/8}', '{08:00:2b:01:02:03}', '{"[1,3)"}', '{"(1,2]"}',
      '{1.5}', '{a.b}', ARRAY['a=>1']::hstore[])`,
   `INSERT INTO arrays (id, a_b, a_i4, a_t, a_n, a_d) VALUES (2, '{}', '{}', '{}', '{}', '{}')`,
+  `INSERT INTO arrays_more VALUES (1, '{1,0}', '{10100101}', '{1101,""}', '{"(1.5,-2)","(0,0)"}', '{"{1,-1,0}"}',
+     '{"[(0,0),(1,1)]"}', '{(2,2),(0,0)}', '{"[(0,0),(1,1),(2,0)]"}', '{"((0,0),(1,1),(1,0))"}', '{"<(1,1),2>"}',
+     ARRAY['the quick'::tsvector], ARRAY['<a>x</a>'::xml], '{"[1,10)"}', '{"[2024-01-01 00:00,2024-01-02 00:00)"}',
+     '{"[2024-01-01 00:00+00,2024-01-02 00:00+00)"}', '{"[2024-01-01,2024-02-01)",empty}', '{08:00:2b:01:02:03:04:05}',
+     '{13:14:15.123}', '{13:14:15.5+02}', '{"2024-02-29 13:14:15.123"}', '{4000000000}', '{12,NULL}', '{short}',
+     '{1234567.891,-0.001}')`,
+  `INSERT INTO arrays_more (id) VALUES (2)`,
+  `INSERT INTO toasted VALUES (1, 1, ${big(80, 't')}, ${big(80, 'vc')}, convert_to(${big(80, 'by')}, 'UTF8'),
+     jsonb_build_object('k', ${big(80, 'jb')}), json_build_object('k', ${big(80, 'j')}),
+     xmlelement(name a, ${big(80, 'x')}), ARRAY[${big(80, 'at')}], (SELECT array_agg((i * 2654435761) % 2147483647)::int4[]
+     FROM generate_series(1, 600) i), ARRAY[convert_to(${big(80, 'aby')}, 'UTF8')], hstore('k', ${big(80, 'hs')}),
+     ${big(80, 'ct')}, to_tsvector('simple', ${big(80, 'tsv')}),
+     (SELECT array_agg(${hashed('i8')}) FROM generate_series(1, 300) i),
+     (SELECT array_agg(${hashed('f8')} / 7.0::float8) FROM generate_series(1, 300) i),
+     (SELECT array_agg((${hashed('n')} % 100000000)::numeric / 1000) FROM generate_series(1, 300) i),
+     (SELECT array_agg(DATE '2000-01-01' + (${hashed('d')} % 100000)::int4) FROM generate_series(1, 600) i),
+     (SELECT array_agg(md5('u' || i::text)::uuid) FROM generate_series(1, 150) i),
+     (SELECT array_agg(${hashed('b')} % 2 = 0) FROM generate_series(1, 2500) i),
+     (SELECT array_agg((${hashed('i2')} % 32000)::int2) FROM generate_series(1, 1100) i),
+     (SELECT array_agg(TIME '00:00' + (${hashed('t6')} % 86400000000) * INTERVAL '1 microsecond')
+       FROM generate_series(1, 300) i),
+     (SELECT array_agg(TIMESTAMP '2000-01-01' + (${hashed('ts')} % 3000000000000000) * INTERVAL '1 microsecond')
+       FROM generate_series(1, 300) i))`,
+  `INSERT INTO required_default VALUES (1, 7, 'Ann', true, '1990-05-06', 12.5, '{"a":1}', '\\x01ff',
+     '2024-01-02 03:04:05.5+02', 'hello', 1.50)`,
   `INSERT INTO defaults DEFAULT VALUES`,
   `INSERT INTO keyed_full VALUES (1, 'one', 1), (2, 'two', 2)`,
   `INSERT INTO keyed_default VALUES (1, 'one', '2024-01-01'), (2, 'two', NULL)`,
@@ -110,6 +162,20 @@ export const SPECIAL_SQL = [
 export const CHANGE_SQL = [
   ...SPECIAL_SQL,
   `UPDATE scalars SET t = 'changed', i4 = 1 WHERE id = 1`,
+  `INSERT INTO arrays_more VALUES (3, '{0}', '{00000000}', '{}', '{"(0,0)"}', '{"{0,1,0}"}', NULL, '{}', NULL, NULL,
+     '{"<(0,0),0>"}', '{}', '{}', '{empty}', '{"[-infinity,\\"2024-01-01 00:00\\")"}', '{empty}', '{"[2024-01-01,infinity)"}',
+     '{}', '{24:00:00}', '{24:00:00+00}', '{infinity,-infinity}', '{0}', '{1}', '{""}', '{NaN}')`,
+  // TOAST: the snapshot row and a streamed one, updated without touching the large columns.
+  `UPDATE toasted SET n = 2 WHERE id = 1`,
+  `INSERT INTO toasted (id, n, t, by, a_t) VALUES (2, 1, ${big(70, 't2')}, convert_to(${big(70, 'by2')}, 'UTF8'), ARRAY[${big(70, 'at2')}, 'x'])`,
+  `UPDATE toasted SET n = 3 WHERE id = 2`,
+  `UPDATE toasted SET n = 4, t = 'small now' WHERE id = 2`,
+  `DELETE FROM toasted WHERE id = 2`,
+  `INSERT INTO required_default (id, s, v, b, d, n, jb, by, tstz, nv) VALUES (2, -3, 'Bob', false,
+     '1970-01-01', -0.5, '[]', '\\x', '1970-01-01 00:00:00+00', 0)`,
+  `UPDATE required_default SET note = 'changed', v = 'Robert' WHERE id = 2`,
+  `DELETE FROM required_default WHERE id = 2`,
+  `DELETE FROM required_default WHERE id = 1`,
   `INSERT INTO defaults (id) VALUES (DEFAULT)`,
   `INSERT INTO defaults (i_null, t, flag) VALUES (NULL, NULL, NULL)`,
   // One transaction over two tables (transaction metadata counts and orders them).
@@ -128,6 +194,40 @@ export const CHANGE_SQL = [
   `TRUNCATE keyed_default, no_key`,
 ];
 
+/**
+ * PostGIS (only for the modes with `postgis`: they need the extension, which Debian's
+ * postgresql-15-postgis-3 brings). In schema `gis`, which the other modes do not capture.
+ */
+export const POSTGIS_SETUP_SQL = [
+  // In its own schema: PostGIS's type `geometry` would clash with the table public.geometry.
+  `CREATE SCHEMA gis`,
+  `CREATE EXTENSION postgis SCHEMA gis`,
+  `CREATE TABLE gis.shapes (id int4 PRIMARY KEY, g gis.geometry, gp gis.geometry(Point, 4326), gl gis.geometry(LineString, 3857),
+     gz gis.geometry(PointZ), gm gis.geometry(MultiPolygon), gc gis.geometry(GeometryCollection), gy gis.geography,
+     gyp gis.geography(Point, 4326), a_g gis.geometry[], a_gy gis.geography[], bx gis.box2d, bx3 gis.box3d)`,
+  `INSERT INTO gis.shapes VALUES (1, 'POINT(1 2)', 'SRID=4326;POINT(-71.06 42.36)', 'SRID=3857;LINESTRING(0 0, 1 1, 2 0)',
+     'POINT Z (1 2 3)', 'MULTIPOLYGON(((0 0,1 0,1 1,0 0)))', 'GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(0 0,1 1))',
+     'POINT(2.35 48.85)', 'SRID=4326;POINT(13.4 52.5)', ARRAY['POINT(1 1)'::gis.geometry, 'SRID=4326;POINT(2 2)'::gis.geometry, NULL],
+     ARRAY['POINT(3 4)'::gis.geography], 'BOX(0 0,1 1)', 'BOX3D(0 0 0,1 1 1)'),
+     (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+];
+export const POSTGIS_CHANGE_SQL = [
+  `INSERT INTO gis.shapes (id, g, gp, gy, a_g) VALUES (3, 'POLYGON EMPTY', 'SRID=4326;POINT(0 0)', 'LINESTRING(0 0, 10 10)', '{}')`,
+  `UPDATE gis.shapes SET g = 'SRID=4326;LINESTRING(0 0, 1 1)', gy = NULL WHERE id = 1`,
+  `DELETE FROM gis.shapes WHERE id = 2`,
+];
+
+/**
+ * For the modes without PostGIS, in the test: a stand-in `gis.shapes` (text columns) that the
+ * changes of POSTGIS_CHANGE_SQL run on too, so their transactions happen in every mode as in the
+ * goldens' database (Debezium writes BEGIN/END for them even though no table of theirs is captured).
+ */
+export const POSTGIS_STAND_IN_SQL = [
+  `CREATE SCHEMA gis`,
+  `CREATE TABLE gis.shapes (id int4 PRIMARY KEY, g text, gp text, gy text, a_g text[])`,
+  `INSERT INTO gis.shapes (id) VALUES (1), (2)`,
+];
+
 /** The last change: once its event is on `<prefix>.public.marker`, everything before it was emitted. */
 export const MARKER_SQL = [`CREATE TABLE marker (id int4 PRIMARY KEY)`];
 export const MARKER_INSERT = `INSERT INTO marker VALUES (1)`;
@@ -137,6 +237,8 @@ export interface Mode {
   name: string;
   /** Connector properties on top of {@link baseConfig}. */
   props: Record<string, string>;
+  /** Captures the PostGIS tables of `POSTGIS_SETUP_SQL` (and needs PostGIS installed). */
+  postgis?: boolean;
 }
 
 export const MODES: Mode[] = [
@@ -146,12 +248,31 @@ export const MODES: Mode[] = [
   { name: 'decimal-string', props: { 'decimal.handling.mode': 'string' } },
   { name: 'time-adaptive_time_microseconds', props: { 'time.precision.mode': 'adaptive_time_microseconds' } },
   { name: 'time-connect', props: { 'time.precision.mode': 'connect' } },
+  { name: 'time-microseconds', props: { 'time.precision.mode': 'microseconds' } },
+  { name: 'time-nanoseconds', props: { 'time.precision.mode': 'nanoseconds' } },
+  { name: 'time-isostring', props: { 'time.precision.mode': 'isostring' } },
   { name: 'hstore-map', props: { 'hstore.handling.mode': 'map' } },
   { name: 'interval-string', props: { 'interval.handling.mode': 'string' } },
   { name: 'binary-base64', props: { 'binary.handling.mode': 'base64' } },
   { name: 'binary-base64-url-safe', props: { 'binary.handling.mode': 'base64-url-safe' } },
   { name: 'binary-hex', props: { 'binary.handling.mode': 'hex' } },
   { name: 'unknown-datatypes', props: { 'include.unknown.datatypes': 'true' } },
+  { name: 'toast-placeholder', props: { 'unavailable.value.placeholder': 'UNCHANGED' } },
+  // PostGIS: the gis schema and the marker only.
+  {
+    name: 'postgis',
+    postgis: true,
+    props: { 'schema.include.list': 'gis,public', 'table.include.list': 'gis\\.shapes,public\\.marker' },
+  },
+  {
+    name: 'postgis-binary-hex',
+    postgis: true,
+    props: {
+      'schema.include.list': 'gis,public',
+      'table.include.list': 'gis\\.shapes,public\\.marker',
+      'binary.handling.mode': 'hex',
+    },
+  },
   // ExtractNewRecordState with the keys removed in 3.2 (3.6.1 ignores them).
   {
     name: 'unwrap-removed-keys',
