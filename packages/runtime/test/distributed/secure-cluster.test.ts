@@ -17,9 +17,7 @@ import {
 } from '../helpers/secure-cluster.ts';
 
 const cluster = useSecureCluster('sluice-secure-cluster');
-const { curl } = cluster;
-
-const withCert = (): string[] => ['--cert', cluster.certs.clientCert, '--key', cluster.certs.clientKey];
+const { curl, withCert } = cluster;
 
 describe('three workers, HTTPS + mutual TLS + bearer tokens', { timeout: 240_000 }, () => {
   test('a write sent to a follower is forwarded to the leader and succeeds; tasks run', async () => {

@@ -17,14 +17,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, uniqueName, WorkerProcess } from '@sluice/testing';
 import { distributedTestProps } from '../helpers/distributed-worker.ts';
-import {
-  CLUSTER_TOKEN as TOKEN,
-  useSecureCluster,
-  type SecureWorker as Worker,
-} from '../helpers/secure-cluster.ts';
+import { useSecureCluster, type SecureWorker as Worker } from '../helpers/secure-cluster.ts';
 
 const cluster = useSecureCluster('sluice-untrusted-worker');
-const { curl } = cluster;
+const { curl, withCertAndToken: auth } = cluster;
 
 /** A worker with the cluster's settings but no trust store, as its own `sluice distributed` process. */
 async function startUntrusted(group: string): Promise<WorkerProcess> {
@@ -35,15 +31,6 @@ async function startUntrusted(group: string): Promise<WorkerProcess> {
   await writeFile(props, `${lines.join('\n')}\n`);
   return new WorkerProcess(props);
 }
-
-const auth = (): string[] => [
-  '--cert',
-  cluster.certs.clientCert,
-  '--key',
-  cluster.certs.clientKey,
-  '-H',
-  `Authorization: Bearer ${TOKEN}`,
-];
 
 interface Status {
   connector: { state: string; worker_id: string };

@@ -47,6 +47,10 @@ export interface SecureCluster {
   startWorker(group: string): Promise<SecureWorker>;
   /** Stops workers, last started first. */
   stopWorkers(workers: SecureWorker[]): Promise<void>;
+  /** curl's arguments for the test CA's client certificate. */
+  withCert(): string[];
+  /** curl's arguments for the client certificate and the admin token. */
+  withCertAndToken(): string[];
   /**
    * `curl -sS -m 30 --cacert <CA> ...args url`: the exit code, the HTTP status (0 when curl
    * failed) and the body.
@@ -124,6 +128,12 @@ export function useSecureCluster(prefix: string): SecureCluster {
         await w.rest.stop();
         await w.herder.stop();
       }
+    },
+    withCert() {
+      return ['--cert', cluster.certs.clientCert, '--key', cluster.certs.clientKey];
+    },
+    withCertAndToken() {
+      return [...cluster.withCert(), '-H', `Authorization: Bearer ${CLUSTER_TOKEN}`];
     },
     async curl(url, ...args) {
       try {
