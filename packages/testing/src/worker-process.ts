@@ -20,6 +20,10 @@ export interface WorkerProcessOptions {
   env?: Record<string, string>;
   /** Options for Node before the script, e.g. `--max-old-space-size=256`. */
   nodeArgs?: string[];
+  /** `SLUICE_LOG_LEVEL` of the worker (e.g. `WARN`: no start-up line, so `url` never resolves). */
+  logLevel?: string;
+  /** `SLUICE_LOG_FORMAT` of the worker (`text` or `json`). */
+  logFormat?: 'text' | 'json';
   /** Standard input: ignored unless `'pipe'`. */
   stdin?: 'ignore' | 'pipe';
 }
@@ -70,13 +74,28 @@ export class WorkerProcess {
     await Promise.all(all.map((c) => (exited(c) ? undefined : once(c, 'exit'))));
   }
 
+  /** `sluice standalone <worker.properties> <connector files...>`. */
+  static standalone(
+    [props, ...connectors]: string[],
+    options: Omit<WorkerProcessOptions, 'mode' | 'args'> = {},
+  ): WorkerProcess {
+    if (props === undefined) throw new Error('sluice standalone needs a worker properties file');
+    return new WorkerProcess(props, { ...options, mode: 'standalone', args: connectors });
+  }
+
   constructor(props: string, options: WorkerProcessOptions = {}) {
     this.mode = options.mode ?? 'distributed';
     this.child = spawn(
       process.execPath,
       [...(options.nodeArgs ?? []), sluiceBin(), this.mode, props, ...(options.args ?? [])],
       {
-        env: { ...process.env, SLUICE_NODE: process.execPath, ...options.env },
+        env: {
+          ...process.env,
+          SLUICE_NODE: process.execPath,
+          ...(options.logLevel === undefined ? {} : { SLUICE_LOG_LEVEL: options.logLevel }),
+          ...(options.logFormat === undefined ? {} : { SLUICE_LOG_FORMAT: options.logFormat }),
+          ...options.env,
+        },
         stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
       },
     );
@@ -112,6 +131,11 @@ export class WorkerProcess {
   /** Everything the worker printed so far (stdout and stderr, interleaved as received). */
   output(): string {
     return this.#text;
+  }
+
+  /** The last `chars` characters the worker printed (for a failure message). */
+  outputTail(chars = 4000): string {
+    return this.#text.slice(-chars);
   }
 
   /** The leader URL of the latest rebalance this (distributed) worker finished. */
