@@ -33,10 +33,23 @@ scripts/run-node.sh packages/testing/bin/test-servers.ts start > "$env_file"
 cat "$env_file"
 set -a; . "$env_file"; set +a
 
-echo "== tests (node --test)"
-shopt -s globstar nullglob
-files=(packages/*/test/**/*.test.ts packages/connectors/*/test/**/*.test.ts test/**/*.test.ts benchmarks/*/test/**/*.test.ts examples/*/test/**/*.test.ts)
-scripts/run-node.sh --test --test-reporter=spec --test-timeout=600000 "${files[@]}"
+# The files are those of packages/testing/src/test-tiers.ts (packages/*/test/**/*.test.ts,
+# packages/connectors/*/test/**, test/**, benchmarks/*/test/**, examples/*/test/**), in its two
+# tiers: the unit files in one Node process (--test-isolation=none: no start-up of a process per
+# file, a minute and more of a run on 2 cores), then the integration files, a process each.
+# SLUICE_TEST_CONCURRENCY: how many integration files run at once (node's default here: cores - 1).
+mapfile -t unit_files < <(scripts/run-node.sh packages/testing/bin/test-tiers.ts list unit)
+mapfile -t integration_files < <(scripts/run-node.sh packages/testing/bin/test-tiers.ts list integration)
+concurrency=()
+if [ -n "${SLUICE_TEST_CONCURRENCY:-}" ]; then concurrency=(--test-concurrency="$SLUICE_TEST_CONCURRENCY"); fi
+status=0
+echo "== unit tests (${#unit_files[@]} files, one process)"
+scripts/run-node.sh --test --test-isolation=none --test-reporter=spec --test-timeout=600000 \
+  "${unit_files[@]}" || status=$?
+echo "== integration tests (${#integration_files[@]} files)"
+scripts/run-node.sh --test "${concurrency[@]}" --test-reporter=spec --test-timeout=600000 \
+  "${integration_files[@]}" || status=$?
+if [ "$status" -ne 0 ]; then exit "$status"; fi
 
 echo "== build (tsc -b: the JavaScript and .d.ts that get published)"
 "$node" node_modules/typescript/bin/tsc -b packages/cli packages/testing packages/connectors/file

@@ -5,13 +5,10 @@
  * a new leader and keep serving REST writes. Each test uses its own group and internal topics.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
 import {
   type Json,
@@ -21,12 +18,11 @@ import {
   startKafka,
   uniqueName,
   useKafka,
+  WorkerProcess,
 } from '@sluice/testing';
 
-const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
 let bootstrapServers: string;
 const dirs: string[] = [];
-const children = new Set<ChildProcess>();
 
 /** The shared broker, for the tests that do not restart it (started on first use). */
 async function sharedKafka(): Promise<void> {
@@ -34,7 +30,7 @@ async function sharedKafka(): Promise<void> {
 }
 
 after(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  await WorkerProcess.killAll();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
@@ -77,56 +73,6 @@ async function clusterProps(
     ].join('\n'),
   );
   return file;
-}
-
-class WorkerProcess {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  #text = '';
-
-  constructor(props: string) {
-    this.child = spawn(process.execPath, [BIN, 'distributed', props], {
-      env: { ...process.env, SLUICE_NODE: process.execPath },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(this.child);
-    this.child.once('exit', () => children.delete(this.child));
-    let resolveUrl: (u: string) => void;
-    this.url = new Promise<string>((resolve, reject) => {
-      resolveUrl = resolve;
-      this.child.once('exit', (code) =>
-        reject(new Error(`worker exited (${code}) before it joined:\n${this.#text.slice(-4000)}`)),
-      );
-    });
-    this.url.catch(() => {});
-    const onData = (chunk: Buffer) => {
-      this.#text += chunk.toString();
-      const m = /started in group \S+; REST API at (http:\/\/[^\s,;"]+)/.exec(this.#text);
-      if (m) resolveUrl(m[1]!);
-    };
-    this.child.stdout!.on('data', onData);
-    this.child.stderr!.on('data', onData);
-  }
-
-  output(): string {
-    return this.#text;
-  }
-
-  /** The leader URL of the latest rebalance this worker finished. */
-  lastLeaderUrl(): string | undefined {
-    const all = [...this.#text.matchAll(/Finished rebalance: generation \d+, leader (\S+?)[, ]/g)];
-    return all.at(-1)?.[1];
-  }
-
-  kill9(): void {
-    this.child.kill('SIGKILL');
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    await once(this.child, 'exit');
-  }
 }
 
 async function http(
@@ -386,13 +332,13 @@ describe('sluice distributed: command line', () => {
   test('a missing file and a missing required key are errors naming the file and key, exit 1', async () => {
     const dir = await tempDir();
     const missing = new WorkerProcess(join(dir, 'nope.properties'));
-    const [code] = await once(missing.child, 'exit');
+    const { code } = await missing.exit();
     assert.equal(code, 1);
     assert.match(missing.output(), /nope\.properties/);
     const props = join(dir, 'worker.properties');
     await writeFile(props, `bootstrap.servers=${bootstrapServers}\nkey.converter=x\nvalue.converter=y\n`);
     const bad = new WorkerProcess(props);
-    const [badCode] = await once(bad.child, 'exit');
+    const { code: badCode } = await bad.exit();
     assert.equal(badCode, 1);
     assert.match(bad.output(), /worker\.properties: .*Missing required configuration "group\.id"/);
   });
@@ -451,7 +397,7 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
       });
       const leaderIndex = urls.findIndex((u) => hostPort(u) === hostPort(leaderUrl));
       assert.notEqual(leaderIndex, -1, `leader ${leaderUrl} is one of ${urls.join(', ')}`);
-      workers[leaderIndex]!.kill9();
+      await workers[leaderIndex]!.kill9();
       const survivors = [0, 1, 2].filter((i) => i !== leaderIndex);
       const [s1, s2] = survivors.map((i) => urls[i]!) as [string, string];
 
@@ -595,7 +541,7 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
           sinkCommitted: committed.body?.offsets?.[0]?.offset?.kafka_offset ?? 0,
           at: Date.now(),
         });
-        workers[victim]!.kill9();
+        await workers[victim]!.kill9();
         await sleep(1500);
         workers[victim] = new WorkerProcess(props);
         urls[victim] = await workers[victim]!.url;

@@ -7,50 +7,23 @@
  * holds Confluent's records.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { eventually, uniqueName, useKafka } from '@sluice/testing';
+import { eventually, uniqueName, useKafka, WorkerProcess } from '@sluice/testing';
 
 // biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
 type Json = any;
 
-const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
 const CT = 'application/vnd.schemaregistry.v1+json';
 const dirs: string[] = [];
-const children = new Set<ChildProcess>();
 
 after(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  await WorkerProcess.killAll();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-function startWorker(props: string): { child: ChildProcess; url: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, [BIN, 'distributed', props], {
-    env: { ...process.env, SLUICE_NODE: process.execPath },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let text = '';
-  const url = new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${text.slice(-4000)}`)));
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = /started in group \S+; REST API at (http:\/\/[^\s,;"]+)/.exec(text);
-      if (m) resolve(m[1]!.replace(/\/$/, ''));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-  });
-  url.catch(() => {});
-  return { child, url, output: () => text };
-}
 
 async function call(
   base: string,
@@ -101,8 +74,8 @@ test('two distributed workers share one registry in the _schemas topic: unique i
       'schema.registry.topic.replication.factor=1',
     ].join('\n'),
   );
-  const a = startWorker(props);
-  const b = startWorker(props);
+  const a = new WorkerProcess(props);
+  const b = new WorkerProcess(props);
   const urls = await Promise.all([a.url, b.url]);
   // Both joined the group: writes have a leader to go to.
   await eventually(
@@ -158,9 +131,7 @@ test('two distributed workers share one registry in the _schemas topic: unique i
   // AvroConverter tasks spread over both workers, with both workers' URLs as schema.registry.url
   // (follower first): each task uses its own worker's registry in-process; the follower's sends
   // its registration on to the leader. Each schema gets a new id.
-  const leaders = [a, b].map(
-    (w) => [...w.output().matchAll(/Finished rebalance: generation \d+, leader (\S+?)[, ]/g)].at(-1)?.[1],
-  );
+  const leaders = [a, b].map((w) => w.lastLeaderUrl());
   const leader = leaders.find((l) => l !== undefined)!.replace(/\/$/, '');
   assert.ok(urls.includes(leader), `leader ${leader} is one of ${urls}`);
   const follower = urls.find((u) => u !== leader)!;
@@ -237,8 +208,5 @@ test('two distributed workers share one registry in the _schemas topic: unique i
     await client.close();
   }
 
-  for (const w of [a, b]) {
-    w.child.kill('SIGTERM');
-    if (w.child.exitCode === null && w.child.signalCode === null) await once(w.child, 'exit');
-  }
+  for (const w of [a, b]) await w.stop();
 });

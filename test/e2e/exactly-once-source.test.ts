@@ -10,34 +10,26 @@
  * SLUICE_EOS_BOUNCES sets the number of kill -9 bounces (default 10).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
-import { eventually as poll, uniqueName, useKafka } from '@sluice/testing';
+import { eventually as poll, uniqueName, useKafka, WorkerProcess } from '@sluice/testing';
 
 // biome-ignore lint/suspicious/noExplicitAny: REST answers are checked by assertions, not by types
 type Json = any;
 
-const BIN = fileURLToPath(new URL('../../packages/cli/bin/sluice.mjs', import.meta.url));
 const BOUNCES = Number(process.env.SLUICE_EOS_BOUNCES ?? 10);
 let bootstrapServers: string;
 const dirs: string[] = [];
-const children = new Set<ChildProcess>();
 
 before(async () => {
   ({ bootstrapServers } = await useKafka());
 });
 
 after(async () => {
-  for (const c of children) {
-    c.kill('SIGCONT');
-    c.kill('SIGKILL');
-  }
+  await WorkerProcess.killAll();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
@@ -68,61 +60,6 @@ async function clusterProps(dir: string, group: string): Promise<string> {
     ].join('\n'),
   );
   return file;
-}
-
-class WorkerProcess {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  #text = '';
-
-  constructor(props: string) {
-    this.child = spawn(process.execPath, [BIN, 'distributed', props], {
-      env: { ...process.env, SLUICE_NODE: process.execPath },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(this.child);
-    this.child.once('exit', () => children.delete(this.child));
-    let resolveUrl: (u: string) => void;
-    this.url = new Promise<string>((resolve, reject) => {
-      resolveUrl = resolve;
-      this.child.once('exit', (code) =>
-        reject(new Error(`worker exited (${code}) before it joined:\n${this.#text.slice(-4000)}`)),
-      );
-    });
-    this.url.catch(() => {});
-    const onData = (chunk: Buffer) => {
-      this.#text += chunk.toString();
-      const m = /started in group \S+; REST API at (http:\/\/[^\s,;"]+)/.exec(this.#text);
-      if (m) resolveUrl(m[1]!);
-    };
-    this.child.stdout!.on('data', onData);
-    this.child.stderr!.on('data', onData);
-  }
-
-  output(): string {
-    return this.#text;
-  }
-
-  lastLeaderUrl(): string | undefined {
-    return [...this.#text.matchAll(/Finished rebalance: generation \d+, leader (\S+?)[, ]/g)].at(-1)?.[1];
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async kill9(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGKILL');
-    await once(this.child, 'exit');
-  }
-
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGCONT');
-    this.child.kill('SIGTERM');
-    await once(this.child, 'exit');
-  }
 }
 
 async function http(
@@ -277,7 +214,7 @@ describe('exactly-once source on three workers', { timeout: 900_000 }, () => {
       // The zombie: freeze the task's worker until the task runs elsewhere, then resume it.
       const owner = await taskOwner(anyUrl, name);
       const zombie = workerAt(owner)!;
-      zombie.child.kill('SIGSTOP');
+      zombie.freeze();
       frozen.add(zombie);
       log.push(`zombie: SIGSTOP ${owner}`);
       const newOwner = await eventually('the task moved off the frozen worker', async () => {
@@ -288,7 +225,7 @@ describe('exactly-once source on three workers', { timeout: 900_000 }, () => {
       await eventually('progress on the new owner', async () =>
         (await committedCount()) > movedAt + 100 ? true : undefined,
       );
-      zombie.child.kill('SIGCONT');
+      zombie.thaw();
       frozen.delete(zombie);
       log.push(`zombie: task moved to ${newOwner}; SIGCONT ${owner}`);
       const afterZombie = await committedCount();

@@ -16,7 +16,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '@sluice/cli';
-import { uniqueName, useKafka, waitFor } from '@sluice/testing';
+import { uniqueName, useKafka, WorkerProcess, waitFor } from '@sluice/testing';
 
 function until(
   check: () => Promise<boolean>,
@@ -64,6 +64,7 @@ const dirs: string[] = [];
 const children = new Set<ChildProcess>();
 after(async () => {
   for (const c of children) c.kill('SIGKILL');
+  await WorkerProcess.killAll();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
@@ -71,41 +72,6 @@ async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'sluice-client-'));
   dirs.push(d);
   return d;
-}
-
-/** A spawned worker; resolves its REST URL from the start-up line. */
-class Worker {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  #text = '';
-  constructor(mode: 'standalone' | 'distributed', props: string) {
-    this.child = spawn(process.execPath, [BIN, mode, props], {
-      env: { ...process.env, SLUICE_NODE: process.execPath },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(this.child);
-    this.child.once('exit', () => children.delete(this.child));
-    let resolveUrl: (u: string) => void;
-    this.url = new Promise<string>((resolve, reject) => {
-      resolveUrl = resolve;
-      this.child.once('exit', (code) =>
-        reject(new Error(`worker exited (${code}):\n${this.#text.slice(-3000)}`)),
-      );
-    });
-    this.url.catch(() => {});
-    const onData = (chunk: Buffer): void => {
-      this.#text += chunk.toString();
-      const m = /REST API at (http:\/\/[^\s,;"]+)/.exec(this.#text);
-      if (m) resolveUrl(m[1]!.replace(/\/$/, ''));
-    };
-    this.child.stdout!.on('data', onData);
-    this.child.stderr!.on('data', onData);
-  }
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    await once(this.child, 'exit');
-  }
 }
 
 /** States of a connector and its tasks; none while a distributed worker has yet to write the status. */
@@ -303,7 +269,7 @@ async function lifecycle(url: string, dir: string, topic: string): Promise<void>
 
 describe('against a standalone worker on the embedded log', () => {
   let dir: string;
-  let worker: Worker;
+  let worker: WorkerProcess;
   let url: string;
   let props: string;
   const topic = uniqueName('lines');
@@ -323,7 +289,7 @@ describe('against a standalone worker on the embedded log', () => {
         '',
       ].join('\n'),
     );
-    worker = new Worker('standalone', props);
+    worker = new WorkerProcess(props, { mode: 'standalone' });
     url = await worker.url;
   });
   after(() => worker?.stop());
@@ -755,7 +721,7 @@ describe('against Kafka', () => {
         'listeners=http://127.0.0.1:0',
       ].join('\n'),
     );
-    const worker = new Worker('distributed', props);
+    const worker = new WorkerProcess(props);
     try {
       const url = await worker.url;
       await until(async () => (await sluice(['connectors', 'list', '--url', url])).code === 0, {

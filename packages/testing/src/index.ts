@@ -14,6 +14,8 @@
  * - {@link waitFor} polls a condition until it holds, {@link eventually} until a probe gives a
  *   value; both `(what, check, timeout or options)`, with a time-out naming what was awaited.
  * - {@link http} sends one JSON request to a REST API (a worker's, the registry's).
+ * - {@link WorkerProcess} runs `sluice distributed|standalone` as a child process: its REST URL,
+ *   its output, `kill9()`, `stop()` (SIGTERM, SIGKILL fallback), `WorkerProcess.killAll()`.
  * - {@link logClientConformance}: the scenarios every `LogClient` must pass (log-client-conformance.ts);
  *   {@link transformationConformance}: those of every single message transformation.
  * - {@link MapOffsetReader}, {@link TestSourceTaskContext} and {@link TestSinkTaskContext} drive a
@@ -78,6 +80,7 @@ export {
   transformationConformance,
 } from './transformation-conformance.ts';
 export { eventually, type WaitForOptions, type WaitTiming, waitFor } from './wait-for.ts';
+export { sluiceBin, WorkerProcess, type WorkerProcessOptions } from './worker-process.ts';
 
 /** Environment variable naming a running broker, e.g. `127.0.0.1:9092`. */
 export const KAFKA_BOOTSTRAP_ENV = 'SLUICE_TEST_KAFKA_BOOTSTRAP';

@@ -43,7 +43,7 @@ const MARKERS: Array<[RegExp, string]> = [
     /\bensure(?:KafkaLibs|OpenSearchLibs|PostgresInstalled|MariaDbInstalled|PrometheusInstalled|PythonVenv|NpmPackages)\b/,
     'installs a server or tool',
   ],
-  [/['"](?:node:)?child_process['"]/, 'starts a child process'],
+  [/['"](?:node:)?child_process['"]|\bWorkerProcess\b/, 'starts a child process'],
   [/^\s*\/\/\s*test-tier:\s*integration\b/m, 'marked `// test-tier: integration`'],
 ];
 

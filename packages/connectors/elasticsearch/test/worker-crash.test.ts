@@ -8,50 +8,16 @@
  * sink.json` with SLUICE_NODE set to this Node, so the signal hits the worker itself.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { uniqueName, useKafka, useOpenSearch, usePostgres } from '@sluice/testing';
+import { uniqueName, useKafka, useOpenSearch, usePostgres, WorkerProcess } from '@sluice/testing';
 import pg from 'pg';
 import { allDocs, request } from './harness.ts';
 
-const BIN = fileURLToPath(new URL('../../../cli/bin/sluice.mjs', import.meta.url));
 const ROWS = 2000;
 const ROUNDS = 120;
-
-interface Worker {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startWorker(args: string[]): Worker {
-  const child = spawn(process.execPath, [BIN, 'standalone', ...args], {
-    env: {
-      ...process.env,
-      SLUICE_NODE: process.execPath,
-      SLUICE_LOG_LEVEL: 'WARN',
-      SLUICE_LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    text += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    text += c.toString();
-  });
-  const exited = once(child, 'exit').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
-  return { child, output: () => text.slice(-4000), exited };
-}
 
 test('kill -9 of the worker mid-stream, then a restart: the index ends equal to the table', async () => {
   const [kafka, os, server] = await Promise.all([useKafka(), useOpenSearch(), usePostgres()]);
@@ -64,7 +30,7 @@ test('kill -9 of the worker mid-stream, then a restart: the index ends equal to 
   dbUrl.pathname = `/${dbName}`;
   const sql = new pg.Client({ connectionString: dbUrl.toString() });
   await sql.connect();
-  const workers: Worker[] = [];
+  const workers: WorkerProcess[] = [];
   const prefix = uniqueName('escrash');
   const topic = `${prefix}.public.items`;
   try {
@@ -139,7 +105,10 @@ test('kill -9 of the worker mid-stream, then a restart: the index ends equal to 
     };
 
     // Run 1: snapshot nothing, then stream inserts, updates and deletes.
-    const w1 = startWorker([workerFile, sourceFile, sinkFile]);
+    const w1 = WorkerProcess.standalone([workerFile, sourceFile, sinkFile], {
+      logLevel: 'WARN',
+      logFormat: 'json',
+    });
     workers.push(w1);
     await sql.query(`INSERT INTO items SELECT g, 0 FROM generate_series(1, ${ROWS}) g`);
     let doneWriting = false;
@@ -158,16 +127,19 @@ test('kill -9 of the worker mid-stream, then a restart: the index ends equal to 
       doneWriting = true;
     })();
     for (let deadline = Date.now() + 120_000; (await docCount()) < ROWS / 4; ) {
-      if (Date.now() > deadline) assert.fail(`run 1 stalled:\n${w1.output()}`);
-      if (w1.child.exitCode !== null) assert.fail(`worker exited:\n${w1.output()}`);
+      if (Date.now() > deadline) assert.fail(`run 1 stalled:\n${w1.outputTail()}`);
+      if (w1.child.exitCode !== null) assert.fail(`worker exited:\n${w1.outputTail()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(doneWriting, false, 'the kill comes while rows still change');
     w1.child.kill('SIGKILL');
-    assert.equal((await w1.exited).signal, 'SIGKILL');
+    assert.equal((await w1.exit()).signal, 'SIGKILL');
 
     // Run 2, while the writer goes on.
-    const w2 = startWorker([workerFile, sourceFile, sinkFile]);
+    const w2 = WorkerProcess.standalone([workerFile, sourceFile, sinkFile], {
+      logLevel: 'WARN',
+      logFormat: 'json',
+    });
     workers.push(w2);
     await writing;
     const expected = await table();
@@ -177,16 +149,16 @@ test('kill -9 of the worker mid-stream, then a restart: the index ends equal to 
       if (last === expected) break;
       if (Date.now() > deadline)
         assert.fail(
-          `the index never equalled the table (${last.length} vs ${expected.length} chars):\n${w2.output()}`,
+          `the index never equalled the table (${last.length} vs ${expected.length} chars):\n${w2.outputTail()}`,
         );
-      if (w2.child.exitCode !== null) assert.fail(`worker exited:\n${w2.output()}`);
+      if (w2.child.exitCode !== null) assert.fail(`worker exited:\n${w2.outputTail()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    assert.doesNotMatch(w2.output(), /"level":"(ERROR|FATAL)"/, 'no errors logged');
+    assert.doesNotMatch(w2.outputTail(), /"level":"(ERROR|FATAL)"/, 'no errors logged');
   } finally {
     for (const w of workers)
       if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.exited));
+    await Promise.all(workers.map((w) => w.exit()));
     await sql.end().catch(() => {});
     for (let i = 0; i < 50; i++) {
       const res = await admin.query(

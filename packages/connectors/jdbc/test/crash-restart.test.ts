@@ -4,18 +4,15 @@
  * to the MariaDB table (at-least-once delivery, made exact by the upsert).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { WorkerProcess } from '@sluice/testing';
 import { mariaDb, type TestDb } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
-const BIN = fileURLToPath(new URL('../../../cli/bin/sluice.mjs', import.meta.url));
 const ROWS = 100_000;
 
 let maria: TestDb;
@@ -39,21 +36,6 @@ after(async () => {
   await maria?.cleanup();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
-
-function startWorker(files: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [BIN, 'standalone', ...files], {
-    env: { ...process.env, SLUICE_NODE: process.execPath },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    text += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    text += c.toString();
-  });
-  return { child, output: () => text.slice(-4000) };
-}
 
 function sqliteFacts(): { rows: number; digest: string } {
   const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
@@ -128,31 +110,29 @@ test('kill -9 mid-stream, restart: the SQLite table ends equal to the MariaDB ta
   const w = want[0]!;
   const expected = `${Number(w.n)}/${Number(w.s)}/${Number(w.l)}/${Math.round(Number(w.a))}`;
 
-  const first = startWorker([worker, source, sink]);
+  const first = WorkerProcess.standalone([worker, source, sink]);
   const deadline = Date.now() + 120_000;
   let atKill = 0;
   while (Date.now() < deadline) {
-    if (first.child.exitCode !== null) assert.fail(`worker exited early:\n${first.output()}`);
+    if (first.child.exitCode !== null) assert.fail(`worker exited early:\n${first.outputTail()}`);
     atKill = sqliteFacts().rows;
     if (atKill >= 2000) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  first.child.kill('SIGKILL');
-  await once(first.child, 'exit');
+  await first.kill9();
   assert.ok(atKill >= 2000 && atKill < ROWS, `killed mid-stream (SQLite had ${atKill} of ${ROWS} rows)`);
 
-  const second = startWorker([worker, source, sink]);
+  const second = WorkerProcess.standalone([worker, source, sink]);
   try {
     let facts = sqliteFacts();
     const until = Date.now() + 180_000;
     while (facts.digest !== expected && Date.now() < until) {
-      if (second.child.exitCode !== null) assert.fail(`restarted worker exited:\n${second.output()}`);
+      if (second.child.exitCode !== null) assert.fail(`restarted worker exited:\n${second.outputTail()}`);
       await new Promise((r) => setTimeout(r, 250));
       facts = sqliteFacts();
     }
-    assert.equal(facts.digest, expected, second.output());
+    assert.equal(facts.digest, expected, second.outputTail());
   } finally {
-    second.child.kill('SIGTERM');
-    await once(second.child, 'exit');
+    await second.stop();
   }
 });

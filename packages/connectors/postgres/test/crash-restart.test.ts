@@ -17,20 +17,16 @@
  * connector.json` with SLUICE_NODE set to this Node, so the signal hits the worker itself.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { uniqueName, useKafka, WorkerProcess } from '@sluice/testing';
 import pg from 'pg';
 import { confirmedFlushLsn, useTestDatabase } from './harness.ts';
 import { readTopic } from './worker-harness.ts';
 
-const BIN = fileURLToPath(new URL('../../../cli/bin/sluice.mjs', import.meta.url));
 const CHANGES = Number(process.env.SLUICE_CRASH_CHANGES ?? 100_000);
 const PER_TX = 100;
 /** Share of the changes that are inserts; the rest update those rows (v 0 → 1). */
@@ -48,42 +44,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface WorkerProcess {
-  child: ChildProcess;
-  output: () => string;
-  /** An error was logged (a failed task keeps its worker running). */
-  failed: () => boolean;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startWorker(args: string[]): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'standalone', ...args], {
-    env: {
-      ...process.env,
-      SLUICE_NODE: process.execPath,
-      SLUICE_LOG_LEVEL: 'WARN',
-      SLUICE_LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    text += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    text += c.toString();
-  });
-  const exited = once(child, 'exit').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
-  return {
-    child,
-    output: () => text.slice(-4000),
-    failed: () => /"level":"(ERROR|FATAL)"/.test(text),
-    exited,
-  };
-}
+/** An error was logged (a failed task keeps its worker running). */
+const failed = (w: WorkerProcess): boolean => /"level":"(ERROR|FATAL)"/.test(w.output());
 
 /** One change as the test identifies it: operation, primary key, value. */
 type Change = string;
@@ -193,12 +155,13 @@ test(`kill -9 while streaming ${CHANGES} changes, then restart: nothing lost, du
     };
 
     // Run 1.
-    const w1 = startWorker([workerFile, connectorFile]);
+    const w1 = WorkerProcess.standalone([workerFile, connectorFile], { logLevel: 'WARN', logFormat: 'json' });
     workers.push(w1);
     let slotAtStart: bigint | null = null;
     for (let deadline = Date.now() + 60_000; slotAtStart === null; ) {
-      if (Date.now() > deadline) assert.fail(`the slot was never created:\n${w1.output()}`);
-      if (w1.child.exitCode !== null || w1.failed()) assert.fail(`worker exited or failed:\n${w1.output()}`);
+      if (Date.now() > deadline) assert.fail(`the slot was never created:\n${w1.outputTail()}`);
+      if (w1.child.exitCode !== null || failed(w1))
+        assert.fail(`worker exited or failed:\n${w1.outputTail()}`);
       slotAtStart = await confirmedFlush();
       if (slotAtStart === null) await new Promise((r) => setTimeout(r, 100));
     }
@@ -218,14 +181,15 @@ test(`kill -9 while streaming ${CHANGES} changes, then restart: nothing lost, du
     writing.catch(() => {});
 
     for (let deadline = Date.now() + 90_000; ; ) {
-      if (Date.now() > deadline) assert.fail(`run 1 stalled at ${seen.length} records:\n${w1.output()}`);
-      if (w1.child.exitCode !== null || w1.failed()) assert.fail(`worker exited or failed:\n${w1.output()}`);
+      if (Date.now() > deadline) assert.fail(`run 1 stalled at ${seen.length} records:\n${w1.outputTail()}`);
+      if (w1.child.exitCode !== null || failed(w1))
+        assert.fail(`worker exited or failed:\n${w1.outputTail()}`);
       await sample(1);
       if (seen.length >= KILL_AFTER && (await flushedOffset()) !== null) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     w1.child.kill('SIGKILL');
-    assert.equal((await w1.exited).signal, 'SIGKILL');
+    assert.equal((await w1.exit()).signal, 'SIGKILL');
     const flushed = await flushedOffset();
     assert.ok(flushed !== null, 'an offset was flushed before the kill');
     await readMore();
@@ -243,12 +207,13 @@ test(`kill -9 while streaming ${CHANGES} changes, then restart: nothing lost, du
     assert.ok(flushedAt >= 0, `the flushed offset ${JSON.stringify(flushed)} names no record of the topic`);
 
     // Run 2, while the writer may still be going.
-    const w2 = startWorker([workerFile, connectorFile]);
+    const w2 = WorkerProcess.standalone([workerFile, connectorFile], { logLevel: 'WARN', logFormat: 'json' });
     workers.push(w2);
     const distinct = (): number => new Set(seen.map((s) => s.change)).size;
     for (let deadline = Date.now() + 120_000; ; ) {
-      if (Date.now() > deadline) assert.fail(`run 2 stalled at ${distinct()} changes:\n${w2.output()}`);
-      if (w2.child.exitCode !== null || w2.failed()) assert.fail(`worker exited or failed:\n${w2.output()}`);
+      if (Date.now() > deadline) assert.fail(`run 2 stalled at ${distinct()} changes:\n${w2.outputTail()}`);
+      if (w2.child.exitCode !== null || failed(w2))
+        assert.fail(`worker exited or failed:\n${w2.outputTail()}`);
       await sample(2);
       if (seen.length >= CHANGES && distinct() === CHANGES) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -257,8 +222,8 @@ test(`kill -9 while streaming ${CHANGES} changes, then restart: nothing lost, du
     await new Promise((r) => setTimeout(r, 1500)); // a flush, and time for anything extra to show
     await sample(2);
     w2.child.kill('SIGTERM');
-    const exit = await w2.exited;
-    assert.equal(exit.code, 0, `graceful stop:\n${w2.output()}`);
+    const exit = await w2.exit();
+    assert.equal(exit.code, 0, `graceful stop:\n${w2.outputTail()}`);
     await readMore();
 
     // Every change, by key and value.
@@ -322,7 +287,7 @@ test(`kill -9 while streaming ${CHANGES} changes, then restart: nothing lost, du
   } finally {
     for (const w of workers)
       if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-    await Promise.all(workers.map((w) => w.exited));
+    await Promise.all(workers.map((w) => w.exit()));
     await monitor.end().catch(() => {});
     await log.close();
   }

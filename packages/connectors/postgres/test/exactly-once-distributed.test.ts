@@ -10,82 +10,23 @@
  * SLUICE_EOS_PG_BOUNCES sets the number of bounces (default 10).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type ConnectorStateInfo, type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
-import { eventually as poll, uniqueName, useKafka } from '@sluice/testing';
+import { eventually as poll, uniqueName, useKafka, WorkerProcess } from '@sluice/testing';
 import { useTestDatabase } from './harness.ts';
 
-const BIN = fileURLToPath(new URL('../../../cli/bin/sluice.mjs', import.meta.url));
 const BOUNCES = Number(process.env.SLUICE_EOS_PG_BOUNCES ?? 10);
 const PER_TX = 5;
 
 const db = useTestDatabase();
-const children = new Set<ChildProcess>();
 const dirs: string[] = [];
 after(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  await WorkerProcess.killAll();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-class WorkerProcess {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  #text = '';
-
-  constructor(props: string) {
-    this.child = spawn(process.execPath, [BIN, 'distributed', props], {
-      env: { ...process.env, SLUICE_NODE: process.execPath },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(this.child);
-    this.child.once('exit', () => children.delete(this.child));
-    let resolveUrl: (u: string) => void;
-    this.url = new Promise<string>((resolve, reject) => {
-      resolveUrl = resolve;
-      this.child.once('exit', (code) =>
-        reject(new Error(`worker exited (${code}) before it joined:\n${this.#text.slice(-4000)}`)),
-      );
-    });
-    this.url.catch(() => {});
-    const onData = (chunk: Buffer) => {
-      this.#text += chunk.toString();
-      const m = /started in group \S+; REST API at (http:\/\/[^\s,;"]+)/.exec(this.#text);
-      if (m) resolveUrl(m[1]!);
-    };
-    this.child.stdout!.on('data', onData);
-    this.child.stderr!.on('data', onData);
-  }
-
-  output(): string {
-    return this.#text;
-  }
-
-  lastLeaderUrl(): string | undefined {
-    return [...this.#text.matchAll(/Finished rebalance: generation \d+, leader (\S+?)[, ]/g)].at(-1)?.[1];
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async kill9(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGKILL');
-    await once(this.child, 'exit');
-  }
-
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGTERM');
-    await once(this.child, 'exit');
-  }
-}
 
 async function http(
   url: string,

@@ -12,140 +12,25 @@
  *   deleted through them.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { builtinPlugins } from '@sluice/cli';
-import { eventually, uniqueName, useKafka } from '@sluice/testing';
-import { pino } from 'pino';
-import { DistributedHerder } from '../../src/distributed/assemble.ts';
-import { LoggerRegistry } from '../../src/logging/logger-registry.ts';
-import { RestServer } from '../../src/rest/rest-server.ts';
-import { restSecurityOptions } from '../../src/rest/security-options.ts';
-import { setRestClientTls } from '../../src/rest/tls.ts';
+import { describe, test } from 'node:test';
+import { eventually, uniqueName, WorkerProcess } from '@sluice/testing';
 import { distributedTestProps } from '../helpers/distributed-worker.ts';
-import { makeCerts, type TestCerts } from '../rest/tls-certs.ts';
+import { useSecureCluster, type SecureWorker as Worker } from '../helpers/secure-cluster.ts';
 
-const run = promisify(execFile);
-const TOKEN = 'cluster-admin-token-0123456789';
-const BIN = fileURLToPath(new URL('../../../cli/bin/sluice.mjs', import.meta.url));
+const cluster = useSecureCluster('sluice-untrusted-worker');
+const { curl, withCertAndToken: auth } = cluster;
 
-interface Worker {
-  herder: DistributedHerder;
-  rest: RestServer;
-  url: string;
-  /** The REST server's log lines (access log and errors), as JSON text. */
-  log: string[];
-}
-
-let bootstrapServers: string;
-let certs: TestCerts;
-let dir: string;
-before(async () => {
-  ({ bootstrapServers } = await useKafka());
-  certs = makeCerts();
-  dir = await mkdtemp(join(tmpdir(), 'sluice-untrusted-worker-'));
-  await writeFile(
-    join(dir, 'tokens.json'),
-    JSON.stringify([{ principal: 'deployer', role: 'admin', token: TOKEN }]),
-  );
-});
-after(async () => {
-  setRestClientTls(undefined);
-  await rm(certs.dir, { recursive: true, force: true });
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** The cluster's REST settings; `trusted: false` leaves the trust store out. */
-function tlsProps(trusted: boolean): Record<string, string> {
-  return {
-    listeners: 'https://127.0.0.1:0',
-    'listeners.https.ssl.keystore.type': 'PEM',
-    'listeners.https.ssl.keystore.location': certs.serverPem,
-    ...(trusted
-      ? {
-          'listeners.https.ssl.truststore.type': 'PEM',
-          'listeners.https.ssl.truststore.location': certs.caPem,
-        }
-      : {}),
-    'listeners.https.ssl.client.auth': 'required',
-    'rest.auth.tokens.file': join(dir, 'tokens.json'),
-  };
-}
-
-async function startWorker(group: string): Promise<Worker> {
-  const herder = await DistributedHerder.create(
-    distributedTestProps(bootstrapServers, group, tlsProps(true)),
-    {
-      logger: pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }),
-      plugins: builtinPlugins(),
-    },
-  );
-  const log: string[] = [];
-  const restLogger = pino({ level: 'info' }, { write: (line: string) => log.push(line) });
-  const rest = new RestServer({
-    herder,
-    loggers: new LoggerRegistry(restLogger),
-    ...restSecurityOptions(herder.config, {}),
-  });
-  const { urls } = await rest.start();
-  herder.setBoundPort(Number(new URL(urls[0]!).port));
-  await herder.start();
-  return { herder, rest, url: urls[0]!, log };
-}
-
-interface Untrusted {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startUntrusted(group: string): Promise<Untrusted> {
-  const props = join(dir, `${group}-untrusted.properties`);
-  const lines = Object.entries(distributedTestProps(bootstrapServers, group, tlsProps(false))).map(
-    ([k, v]) => `${k}=${v.replaceAll('\\', '\\\\')}`,
-  );
+/** A worker with the cluster's settings but no trust store, as its own `sluice distributed` process. */
+async function startUntrusted(group: string): Promise<WorkerProcess> {
+  const props = join(cluster.dir, `${group}-untrusted.properties`);
+  const lines = Object.entries(
+    distributedTestProps(cluster.bootstrapServers, group, cluster.tlsProps(false)),
+  ).map(([k, v]) => `${k}=${v.replaceAll('\\', '\\\\')}`);
   await writeFile(props, `${lines.join('\n')}\n`);
-  const child = spawn(process.execPath, [BIN, 'distributed', props], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (c) => (text += String(c)));
-  child.stderr!.on('data', (c) => (text += String(c)));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, output: () => text, exited };
+  return new WorkerProcess(props);
 }
-
-async function curl(url: string, ...args: string[]): Promise<{ code: number; status: number; body: string }> {
-  try {
-    const { stdout } = await run('curl', [
-      '-sS',
-      '-m',
-      '30',
-      '-w',
-      '\n%{http_code}',
-      '--cacert',
-      certs.caPem,
-      ...args,
-      url,
-    ]);
-    const i = stdout.lastIndexOf('\n');
-    return { code: 0, status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) };
-  } catch (err) {
-    return { code: (err as { code: number }).code, status: 0, body: '' };
-  }
-}
-
-const auth = (): string[] => [
-  '--cert',
-  certs.clientCert,
-  '--key',
-  certs.clientKey,
-  '-H',
-  `Authorization: Bearer ${TOKEN}`,
-];
 
 interface Status {
   connector: { state: string; worker_id: string };
@@ -156,9 +41,9 @@ describe('a worker without the cluster’s TLS trust', { timeout: 300_000 }, () 
   test('cannot forward nor be forwarded to, with clear log lines; the trusted workers keep working', async () => {
     const group = uniqueName('untrusted');
     const workers: Worker[] = [];
-    let untrusted: Untrusted | undefined;
+    let untrusted: WorkerProcess | undefined;
     try {
-      for (let i = 0; i < 2; i++) workers.push(await startWorker(group));
+      for (let i = 0; i < 2; i++) workers.push(await cluster.startWorker(group));
       await eventually('the two trusted workers agree on an https leader', async () => {
         const leader = workers[0]!.herder.leaderUrl;
         return leader.startsWith('https://') && workers.every((w) => w.herder.leaderUrl === leader)
@@ -201,7 +86,7 @@ describe('a worker without the cluster’s TLS trust', { timeout: 300_000 }, () 
             config: {
               'connector.class': 'FileStreamSink',
               topics: uniqueName('topic'),
-              file: join(dir, `${name}.txt`),
+              file: join(cluster.dir, `${name}.txt`),
               'tasks.max': '1',
             },
           }),
@@ -294,21 +179,15 @@ describe('a worker without the cluster’s TLS trust', { timeout: 300_000 }, () 
           config: {
             'connector.class': 'FileStreamSink',
             topics: uniqueName('t'),
-            file: join(dir, `${name}.txt`),
+            file: join(cluster.dir, `${name}.txt`),
           },
         }),
       );
       assert.equal(created.status, 201, created.body);
       assert.equal((await curl(`${a.url}/connectors/${name}`, ...auth(), '-X', 'DELETE')).status, 204);
     } finally {
-      if (untrusted !== undefined) {
-        untrusted.child.kill('SIGTERM');
-        await untrusted.exited;
-      }
-      for (const w of workers.reverse()) {
-        await w.rest.stop();
-        await w.herder.stop();
-      }
+      await untrusted?.stop();
+      await cluster.stopWorkers(workers);
     }
   });
 });

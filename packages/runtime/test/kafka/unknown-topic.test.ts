@@ -156,17 +156,22 @@ async function fileSource(log: 'kafka' | KafkaServer, topic: string, props: Reco
 const lineRange = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => `line ${from + i}`);
 
+// The broker that does not create topics is started with the file, while the tests above run on
+// the shared broker (a broker takes 10–20 s to start on a busy machine), and stopped at its end.
+const noAutoCreateKafka: Promise<KafkaServer> = startKafka({
+  ownerPid: process.pid,
+  properties: { 'auto.create.topics.enable': false },
+  log: () => {},
+});
+noAutoCreateKafka.catch(() => {}); // awaited (and its error reported) by the tests that use it
+after(async () => {
+  await (await noAutoCreateKafka.catch(() => undefined))?.stop();
+});
+
 describe('a source task on a broker that does not create topics', () => {
   let kafka: KafkaServer | undefined;
   before(async () => {
-    kafka = await startKafka({
-      ownerPid: process.pid,
-      properties: { 'auto.create.topics.enable': false },
-      log: () => {},
-    });
-  });
-  after(async () => {
-    await kafka?.stop();
+    kafka = await noAutoCreateKafka;
   });
 
   test('the topic created late: the task waits RUNNING, then every line arrives', async () => {

@@ -53,7 +53,12 @@ interface Started {
   close(): Promise<void>;
 }
 
-async function startWorker(extra: Record<string, string>): Promise<Started> {
+interface StartOptions {
+  /** Collects the `msg` of every line the REST server logs at INFO and above. */
+  restLog?: string[];
+}
+
+async function startWorker(extra: Record<string, string>, options: StartOptions = {}): Promise<Started> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-tls-worker-'));
   const logger = createLogger({ level: 'WARN' });
   const herder = await StandaloneHerder.create(
@@ -61,10 +66,18 @@ async function startWorker(extra: Record<string, string>): Promise<Started> {
     { logger, plugins: builtinPlugins() },
   );
   await herder.start();
+  const restLog = options.restLog;
+  const restLogger =
+    restLog === undefined
+      ? logger
+      : pino(
+          { level: 'info' },
+          { write: (l: string) => restLog.push((JSON.parse(l) as { msg: string }).msg) },
+        );
   try {
     const server = new RestServer({
       herder,
-      loggers: new LoggerRegistry(logger),
+      loggers: new LoggerRegistry(restLogger),
       ...restSecurityOptions(herder.config),
     });
     const { urls } = await server.start();
@@ -120,219 +133,201 @@ after(async () => {
   await rm(certs.dir, { recursive: true, force: true });
 });
 
+/** curl's arguments: trust the test CA, and present a client certificate it signed. */
+const clientCert = (): string[] => [
+  '--cacert',
+  certs.caPem,
+  '--cert',
+  certs.clientCert,
+  '--key',
+  certs.clientKey,
+];
+/** curl's arguments: trust the test CA, and present a client certificate of another CA. */
+const otherCaCert = (): string[] => [
+  '--cacert',
+  certs.caPem,
+  '--cert',
+  certs.otherClientCert,
+  '--key',
+  certs.otherClientKey,
+];
+/** An HTTPS listener with the PEM server certificate (`listeners.https.ssl.*`). */
+const pemHttps = (): Record<string, string> => ({
+  listeners: 'https://127.0.0.1:0',
+  'listeners.https.ssl.keystore.type': 'PEM',
+  'listeners.https.ssl.keystore.location': certs.serverPem,
+});
+/** {@link pemHttps} with mutual TLS: a client certificate of the test CA is required. */
+const pemMutualTls = (): Record<string, string> => ({
+  ...pemHttps(),
+  'listeners.https.ssl.truststore.type': 'PEM',
+  'listeners.https.ssl.truststore.location': certs.caPem,
+  'listeners.https.ssl.client.auth': 'required',
+});
+
+/** Runs `body` against a worker started with `extra`, and stops the worker whatever happens. */
+async function withWorker(
+  extra: Record<string, string>,
+  body: (w: Started) => Promise<void>,
+  options: StartOptions = {},
+): Promise<void> {
+  const w = await startWorker(extra, options);
+  try {
+    await body(w);
+  } finally {
+    await w.close();
+  }
+}
+
 describe('HTTPS listeners', () => {
   test('PEM key store (listeners.https.ssl.*): curl with the CA gets the answer; without it, a verification failure', async () => {
-    const w = await startWorker({
-      listeners: 'https://127.0.0.1:0',
-      'listeners.https.ssl.keystore.type': 'PEM',
-      'listeners.https.ssl.keystore.location': certs.serverPem,
-    });
-    try {
-      assert.match(w.urls[0]!, /^https:\/\/127\.0\.0\.1:\d+$/);
-      const ok = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
-      assert.equal(ok.code, 0, ok.stderr);
-      assert.equal(ok.status, 200);
-      assert.equal(ok.body, '[]');
-      const untrusted = await curl(`${w.urls[0]}/connectors`);
-      assert.equal(untrusted.code, 60, untrusted.stderr); // CURLE_PEER_FAILED_VERIFICATION
-      // A plain HTTP request to the HTTPS port gets no HTTP answer.
-      const plain = await curl(`${w.urls[0]!.replace('https:', 'http:')}/connectors`);
-      assert.notEqual(plain.status, 200);
-      assert.ok(plain.code !== 0 || plain.status === 0 || plain.status >= 400, JSON.stringify(plain));
-    } finally {
-      await w.close();
-    }
+    await withWorker(
+      {
+        ...pemHttps(),
+      },
+      async (w) => {
+        assert.match(w.urls[0]!, /^https:\/\/127\.0\.0\.1:\d+$/);
+        const ok = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.equal(ok.status, 200);
+        assert.equal(ok.body, '[]');
+        const untrusted = await curl(`${w.urls[0]}/connectors`);
+        assert.equal(untrusted.code, 60, untrusted.stderr); // CURLE_PEER_FAILED_VERIFICATION
+        // A plain HTTP request to the HTTPS port gets no HTTP answer.
+        const plain = await curl(`${w.urls[0]!.replace('https:', 'http:')}/connectors`);
+        assert.notEqual(plain.status, 200);
+        assert.ok(plain.code !== 0 || plain.status === 0 || plain.status >= 400, JSON.stringify(plain));
+      },
+    );
   });
 
   test('PKCS12 key store from the plain ssl.* keys, TLS 1.3 only', async () => {
-    const w = await startWorker({
-      listeners: 'HTTPS://127.0.0.1:0',
-      'ssl.keystore.type': 'PKCS12',
-      'ssl.keystore.location': certs.serverP12,
-      'ssl.keystore.password': STORE_PASSWORD,
-      'ssl.enabled.protocols': 'TLSv1.3',
-    });
-    try {
-      const ok = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem);
-      assert.equal(ok.status, 200, ok.stderr);
-      assert.equal((JSON.parse(ok.body) as { version: string }).version !== undefined, true);
-      const v12 = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem, '--tls-max', '1.2');
-      assert.notEqual(v12.code, 0, 'a TLS 1.2 client is refused when only TLSv1.3 is enabled');
-    } finally {
-      await w.close();
-    }
+    await withWorker(
+      {
+        listeners: 'HTTPS://127.0.0.1:0',
+        'ssl.keystore.type': 'PKCS12',
+        'ssl.keystore.location': certs.serverP12,
+        'ssl.keystore.password': STORE_PASSWORD,
+        'ssl.enabled.protocols': 'TLSv1.3',
+      },
+      async (w) => {
+        const ok = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem);
+        assert.equal(ok.status, 200, ok.stderr);
+        assert.equal((JSON.parse(ok.body) as { version: string }).version !== undefined, true);
+        const v12 = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem, '--tls-max', '1.2');
+        assert.notEqual(v12.code, 0, 'a TLS 1.2 client is refused when only TLSv1.3 is enabled');
+      },
+    );
   });
 
   test('ssl.client.auth=required: a client certificate of the CA is accepted; none, or one of another CA, is refused', async () => {
-    const w = await startWorker({
-      listeners: 'https://127.0.0.1:0',
-      'listeners.https.ssl.keystore.type': 'PEM',
-      'listeners.https.ssl.keystore.location': certs.serverPem,
-      'listeners.https.ssl.truststore.type': 'PEM',
-      'listeners.https.ssl.truststore.location': certs.caPem,
-      'listeners.https.ssl.client.auth': 'required',
-    });
-    try {
-      const ok = await curl(
-        `${w.urls[0]}/connectors`,
-        '--cacert',
-        certs.caPem,
-        '--cert',
-        certs.clientCert,
-        '--key',
-        certs.clientKey,
-      );
-      assert.equal(ok.status, 200, ok.stderr);
-      const none = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
-      assert.notEqual(none.code, 0);
-      assert.notEqual(none.status, 200);
-      const other = await curl(
-        `${w.urls[0]}/connectors`,
-        '--cacert',
-        certs.caPem,
-        '--cert',
-        certs.otherClientCert,
-        '--key',
-        certs.otherClientKey,
-      );
-      assert.notEqual(other.code, 0);
-      assert.notEqual(other.status, 200);
-    } finally {
-      await w.close();
-    }
+    await withWorker(
+      {
+        ...pemMutualTls(),
+      },
+      async (w) => {
+        const ok = await curl(`${w.urls[0]}/connectors`, ...clientCert());
+        assert.equal(ok.status, 200, ok.stderr);
+        const none = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
+        assert.notEqual(none.code, 0);
+        assert.notEqual(none.status, 200);
+        const other = await curl(`${w.urls[0]}/connectors`, ...otherCaCert());
+        assert.notEqual(other.code, 0);
+        assert.notEqual(other.status, 200);
+      },
+    );
   });
 
   test('each refused TLS client gets one WARN line: no certificate, another CA, plain HTTP', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-tls-log-'));
     const lines: string[] = [];
-    const logger = pino(
-      { level: 'info' },
-      { write: (l: string) => lines.push((JSON.parse(l) as { msg: string }).msg) },
-    );
-    const herder = await StandaloneHerder.create(
-      {
-        ...workerProps(dir),
-        listeners: 'https://127.0.0.1:0',
-        'ssl.keystore.type': 'PEM',
-        'ssl.keystore.location': certs.serverPem,
-        'ssl.truststore.type': 'PEM',
-        'ssl.truststore.location': certs.caPem,
-        'ssl.client.auth': 'required',
-      },
-      { logger: createLogger({ level: 'WARN' }), plugins: builtinPlugins() },
-    );
-    await herder.start();
-    const server = new RestServer({
-      herder,
-      loggers: new LoggerRegistry(logger),
-      ...restSecurityOptions(herder.config),
-    });
-    try {
-      const url = (await server.start()).urls[0]!;
-      const refusals = (): string[] => lines.filter((l) => l.startsWith('REST TLS: '));
-      const ok = await curl(
-        `${url}/`,
-        '--cacert',
-        certs.caPem,
-        '--cert',
-        certs.clientCert,
-        '--key',
-        certs.clientKey,
-      );
-      assert.equal(ok.status, 200, ok.stderr);
-      assert.deepEqual(refusals(), []);
-      for (const tlsMax of ['1.2', '1.3']) {
-        const none = await curl(`${url}/connectors`, '--cacert', certs.caPem, '--tls-max', tlsMax);
-        assert.notEqual(none.status, 200);
-        const other = await curl(
-          `${url}/connectors`,
-          '--cacert',
-          certs.caPem,
-          '--tls-max',
-          tlsMax,
-          '--cert',
-          certs.otherClientCert,
-          '--key',
-          certs.otherClientKey,
+    const tls = {
+      listeners: 'https://127.0.0.1:0',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.serverPem,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': certs.caPem,
+      'ssl.client.auth': 'required',
+    };
+    await withWorker(
+      tls,
+      async (w) => {
+        const url = w.urls[0]!;
+        const refusals = (): string[] => lines.filter((l) => l.startsWith('REST TLS: '));
+        const ok = await curl(`${url}/`, ...clientCert());
+        assert.equal(ok.status, 200, ok.stderr);
+        assert.deepEqual(refusals(), []);
+        for (const tlsMax of ['1.2', '1.3']) {
+          const none = await curl(`${url}/connectors`, '--cacert', certs.caPem, '--tls-max', tlsMax);
+          assert.notEqual(none.status, 200);
+          const other = await curl(`${url}/connectors`, ...otherCaCert(), '--tls-max', tlsMax);
+          assert.notEqual(other.status, 200, `TLS ${tlsMax}: another CA's certificate is refused`);
+        }
+        const plain = await curl(`${url.replace('https:', 'http:')}/connectors`);
+        assert.notEqual(plain.status, 200);
+        await waitFor('five refused TLS clients logged', async () => refusals().length >= 5);
+        const r = refusals();
+        assert.equal(r.length, 5, r.join('\n'));
+        assert.equal(
+          r.filter((l) => /refused the client certificate of 127\.0\.0\.1:\d+: .*trust store/.test(l))
+            .length >= 2,
+          true,
+          r.join('\n'),
         );
-        assert.notEqual(other.status, 200, `TLS ${tlsMax}: another CA's certificate is refused`);
-      }
-      const plain = await curl(`${url.replace('https:', 'http:')}/connectors`);
-      assert.notEqual(plain.status, 200);
-      await waitFor('five refused TLS clients logged', async () => refusals().length >= 5);
-      const r = refusals();
-      assert.equal(r.length, 5, r.join('\n'));
-      assert.equal(
-        r.filter((l) => /refused the client certificate of 127\.0\.0\.1:\d+: .*trust store/.test(l)).length >=
-          2,
-        true,
-        r.join('\n'),
-      );
-      assert.ok(
-        r.some((l) =>
-          /refused the client certificate of .*UNABLE_TO_VERIFY_LEAF_SIGNATURE|refused the client certificate of .*unable to verify/i.test(
-            l,
+        assert.ok(
+          r.some((l) =>
+            /refused the client certificate of .*UNABLE_TO_VERIFY_LEAF_SIGNATURE|refused the client certificate of .*unable to verify/i.test(
+              l,
+            ),
           ),
-        ),
-        r.join('\n'),
-      );
-      assert.ok(
-        r.some((l) => /the handshake with 127\.0\.0\.1:\d+ failed: http request$/.test(l)),
-        r.join('\n'),
-      );
-    } finally {
-      await server.stop();
-      await herder.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+          r.join('\n'),
+        );
+        assert.ok(
+          r.some((l) => /the handshake with 127\.0\.0\.1:\d+ failed: http request$/.test(l)),
+          r.join('\n'),
+        );
+      },
+      { restLog: lines },
+    );
   });
 
   test('ssl.client.auth=requested: with or without a certificate', async () => {
-    const w = await startWorker({
-      listeners: 'https://127.0.0.1:0',
-      'ssl.keystore.type': 'PKCS12',
-      'ssl.keystore.location': certs.serverP12,
-      'ssl.keystore.password': STORE_PASSWORD,
-      'ssl.truststore.type': 'PEM',
-      'ssl.truststore.location': certs.caPem,
-      'ssl.client.auth': 'requested',
-    });
-    try {
-      const withCert = await curl(
-        `${w.urls[0]}/`,
-        '--cacert',
-        certs.caPem,
-        '--cert',
-        certs.clientCert,
-        '--key',
-        certs.clientKey,
-      );
-      assert.equal(withCert.status, 200, withCert.stderr);
-      const without = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem);
-      assert.equal(without.status, 200, without.stderr);
-    } finally {
-      await w.close();
-    }
+    await withWorker(
+      {
+        listeners: 'https://127.0.0.1:0',
+        'ssl.keystore.type': 'PKCS12',
+        'ssl.keystore.location': certs.serverP12,
+        'ssl.keystore.password': STORE_PASSWORD,
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': certs.caPem,
+        'ssl.client.auth': 'requested',
+      },
+      async (w) => {
+        const withCert = await curl(`${w.urls[0]}/`, ...clientCert());
+        assert.equal(withCert.status, 200, withCert.stderr);
+        const without = await curl(`${w.urls[0]}/`, '--cacert', certs.caPem);
+        assert.equal(without.status, 200, without.stderr);
+      },
+    );
   });
 
   test('admin.listeners serves /admin on its own listener only', async () => {
-    const w = await startWorker({
-      listeners: 'http://127.0.0.1:0',
-      'admin.listeners': 'https://127.0.0.1:0',
-      'ssl.keystore.type': 'PEM',
-      'ssl.keystore.location': certs.serverPem,
-    });
-    try {
-      assert.equal(w.urls.length, 2);
-      const [api, admin] = w.urls as [string, string];
-      assert.match(admin, /^https:/);
-      assert.equal((await curl(`${api}/connectors`)).status, 200);
-      assert.equal((await curl(`${api}/admin/loggers`)).status, 404);
-      assert.equal((await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem)).status, 200);
-      assert.equal((await curl(`${admin}/connectors`, '--cacert', certs.caPem)).status, 404);
-    } finally {
-      await w.close();
-    }
+    await withWorker(
+      {
+        listeners: 'http://127.0.0.1:0',
+        'admin.listeners': 'https://127.0.0.1:0',
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.serverPem,
+      },
+      async (w) => {
+        assert.equal(w.urls.length, 2);
+        const [api, admin] = w.urls as [string, string];
+        assert.match(admin, /^https:/);
+        assert.equal((await curl(`${api}/connectors`)).status, 200);
+        assert.equal((await curl(`${api}/admin/loggers`)).status, 404);
+        assert.equal((await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem)).status, 200);
+        assert.equal((await curl(`${admin}/connectors`, '--cacert', certs.caPem)).status, 404);
+      },
+    );
   });
 
   // Trust stores made by OpenSSL 3 (PBES2/AES), OpenSSL's legacy scheme (RC2-40/3DES) and, where a
@@ -349,118 +344,84 @@ describe('HTTPS listeners', () => {
         t.skip('keytool is not installed');
         return;
       }
-      const w = await startWorker({
-        listeners: 'https://127.0.0.1:0',
-        'listeners.https.ssl.keystore.type': 'PKCS12',
-        'listeners.https.ssl.keystore.location': certs.serverP12,
-        'listeners.https.ssl.keystore.password': STORE_PASSWORD,
-        'listeners.https.ssl.truststore.type': 'PKCS12',
-        'listeners.https.ssl.truststore.location': location,
-        'listeners.https.ssl.truststore.password': STORE_PASSWORD,
-        'listeners.https.ssl.client.auth': 'required',
-      });
-      try {
-        const ok = await curl(
-          `${w.urls[0]}/connectors`,
-          '--cacert',
-          certs.caPem,
-          '--cert',
-          certs.clientCert,
-          '--key',
-          certs.clientKey,
-        );
-        assert.equal(ok.status, 200, ok.stderr);
-        assert.equal(ok.body, '[]');
-        const none = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
-        assert.notEqual(none.code, 0);
-        const other = await curl(
-          `${w.urls[0]}/connectors`,
-          '--cacert',
-          certs.caPem,
-          '--cert',
-          certs.otherClientCert,
-          '--key',
-          certs.otherClientKey,
-        );
-        assert.notEqual(other.code, 0, 'a client certificate of another CA is refused');
-        assert.notEqual(other.status, 200);
-      } finally {
-        await w.close();
-      }
+      await withWorker(
+        {
+          listeners: 'https://127.0.0.1:0',
+          'listeners.https.ssl.keystore.type': 'PKCS12',
+          'listeners.https.ssl.keystore.location': certs.serverP12,
+          'listeners.https.ssl.keystore.password': STORE_PASSWORD,
+          'listeners.https.ssl.truststore.type': 'PKCS12',
+          'listeners.https.ssl.truststore.location': location,
+          'listeners.https.ssl.truststore.password': STORE_PASSWORD,
+          'listeners.https.ssl.client.auth': 'required',
+        },
+        async (w) => {
+          const ok = await curl(`${w.urls[0]}/connectors`, ...clientCert());
+          assert.equal(ok.status, 200, ok.stderr);
+          assert.equal(ok.body, '[]');
+          const none = await curl(`${w.urls[0]}/connectors`, '--cacert', certs.caPem);
+          assert.notEqual(none.code, 0);
+          const other = await curl(`${w.urls[0]}/connectors`, ...otherCaCert());
+          assert.notEqual(other.code, 0, 'a client certificate of another CA is refused');
+          assert.notEqual(other.status, 200);
+        },
+      );
     });
   }
 
   test('admin.listeners.https.ssl.*: the admin listener has TLS of its own (mutual TLS there only)', async () => {
-    const w = await startWorker({
-      listeners: 'https://127.0.0.1:0',
-      'listeners.https.ssl.keystore.type': 'PEM',
-      'listeners.https.ssl.keystore.location': certs.serverPem,
-      'admin.listeners': 'https://127.0.0.1:0',
-      'admin.listeners.https.ssl.keystore.type': 'PKCS12',
-      'admin.listeners.https.ssl.keystore.location': certs.serverP12,
-      'admin.listeners.https.ssl.keystore.password': STORE_PASSWORD,
-      'admin.listeners.https.ssl.truststore.type': 'PKCS12',
-      'admin.listeners.https.ssl.truststore.location': certs.caP12,
-      'admin.listeners.https.ssl.truststore.password': STORE_PASSWORD,
-      'admin.listeners.https.ssl.client.auth': 'required',
-    });
-    try {
-      const [api, admin] = w.urls as [string, string];
-      assert.match(api, /^https:/);
-      assert.match(admin, /^https:/);
-      // The API listener: no client certificate needed.
-      assert.equal((await curl(`${api}/connectors`, '--cacert', certs.caPem)).status, 200);
-      assert.equal((await curl(`${api}/admin/loggers`, '--cacert', certs.caPem)).status, 404);
-      // The admin listener: a client certificate of the CA in its own trust store.
-      const withCert = await curl(
-        `${admin}/admin/loggers`,
-        '--cacert',
-        certs.caPem,
-        '--cert',
-        certs.clientCert,
-        '--key',
-        certs.clientKey,
-      );
-      assert.equal(withCert.status, 200, withCert.stderr);
-      const without = await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem);
-      assert.notEqual(without.code, 0, 'the admin listener requires a client certificate');
-      assert.notEqual(without.status, 200);
-    } finally {
-      await w.close();
-    }
+    await withWorker(
+      {
+        ...pemHttps(),
+        'admin.listeners': 'https://127.0.0.1:0',
+        'admin.listeners.https.ssl.keystore.type': 'PKCS12',
+        'admin.listeners.https.ssl.keystore.location': certs.serverP12,
+        'admin.listeners.https.ssl.keystore.password': STORE_PASSWORD,
+        'admin.listeners.https.ssl.truststore.type': 'PKCS12',
+        'admin.listeners.https.ssl.truststore.location': certs.caP12,
+        'admin.listeners.https.ssl.truststore.password': STORE_PASSWORD,
+        'admin.listeners.https.ssl.client.auth': 'required',
+      },
+      async (w) => {
+        const [api, admin] = w.urls as [string, string];
+        assert.match(api, /^https:/);
+        assert.match(admin, /^https:/);
+        // The API listener: no client certificate needed.
+        assert.equal((await curl(`${api}/connectors`, '--cacert', certs.caPem)).status, 200);
+        assert.equal((await curl(`${api}/admin/loggers`, '--cacert', certs.caPem)).status, 404);
+        // The admin listener: a client certificate of the CA in its own trust store.
+        const withCert = await curl(`${admin}/admin/loggers`, ...clientCert());
+        assert.equal(withCert.status, 200, withCert.stderr);
+        const without = await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem);
+        assert.notEqual(without.code, 0, 'the admin listener requires a client certificate');
+        assert.notEqual(without.status, 200);
+      },
+    );
   });
 
   test('admin.listeners without admin.listeners.https.ssl.*: the plain ssl.* keys, not listeners.https.ssl.* (as Kafka)', async () => {
-    const w = await startWorker({
-      listeners: 'https://127.0.0.1:0',
-      'listeners.https.ssl.keystore.type': 'PEM',
-      'listeners.https.ssl.keystore.location': certs.serverPem,
-      'listeners.https.ssl.truststore.type': 'PEM',
-      'listeners.https.ssl.truststore.location': certs.caPem,
-      'listeners.https.ssl.client.auth': 'required',
-      'admin.listeners': 'https://127.0.0.1:0',
-      'ssl.keystore.type': 'PKCS12',
-      'ssl.keystore.location': certs.serverP12,
-      'ssl.keystore.password': STORE_PASSWORD,
-    });
-    try {
-      const [api, admin] = w.urls as [string, string];
-      // listeners.https.ssl.client.auth=required does not reach the admin listener.
-      assert.equal((await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem)).status, 200);
-      assert.notEqual((await curl(`${api}/connectors`, '--cacert', certs.caPem)).code, 0);
-    } finally {
-      await w.close();
-    }
+    await withWorker(
+      {
+        ...pemMutualTls(),
+        'admin.listeners': 'https://127.0.0.1:0',
+        'ssl.keystore.type': 'PKCS12',
+        'ssl.keystore.location': certs.serverP12,
+        'ssl.keystore.password': STORE_PASSWORD,
+      },
+      async (w) => {
+        const [api, admin] = w.urls as [string, string];
+        // listeners.https.ssl.client.auth=required does not reach the admin listener.
+        assert.equal((await curl(`${admin}/admin/loggers`, '--cacert', certs.caPem)).status, 200);
+        assert.notEqual((await curl(`${api}/connectors`, '--cacert', certs.caPem)).code, 0);
+      },
+    );
   });
 
   test('admin.listeners set empty: /admin is served nowhere', async () => {
-    const w = await startWorker({ listeners: 'http://127.0.0.1:0', 'admin.listeners': '' });
-    try {
+    await withWorker({ listeners: 'http://127.0.0.1:0', 'admin.listeners': '' }, async (w) => {
       assert.equal((await curl(`${w.urls[0]}/admin/loggers`)).status, 404);
       assert.equal((await curl(`${w.urls[0]}/connectors`)).status, 200);
-    } finally {
-      await w.close();
-    }
+    });
   });
 });
 
