@@ -41,6 +41,7 @@ import {
   type SourceRecord,
   Struct,
   Timestamp,
+  TopicPartitionMap,
 } from '@sluice/api';
 import { JdbcSinkTask, JdbcSourceTask } from '@sluice/connector-jdbc';
 import { startMariaDb, startPostgres, TestSinkTaskContext, TestSourceTaskContext } from '@sluice/testing';
@@ -68,11 +69,16 @@ interface ChildResult {
   ms: number;
   idSum: string;
   maxRssKb: number;
+  /** Sink cases: CPU time (user + system) of the process during the load, in ms. */
+  cpuMs?: number;
   /** Source cases: heap used (MB) right after a forced full GC, sampled 20 times through the read. */
   heapAfterGcMb?: number[];
 }
 
 const HEAP_SAMPLES = 20;
+
+/** The process's CPU usage when a sink case's timed load started. */
+let cpuAtStart: NodeJS.CpuUsage | null = null;
 
 // ---------------------------------------------------------------------------------------------
 // Child side
@@ -136,6 +142,7 @@ async function sinkCeiling(kind: Kind, url: string, table: string, rows: number)
     });
     try {
       const start = performance.now();
+      cpuAtStart = process.cpuUsage();
       await conn.query(
         `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${table} FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n' (id, name, qty, price, created)`,
       );
@@ -148,6 +155,7 @@ async function sinkCeiling(kind: Kind, url: string, table: string, rows: number)
   const client = await pgConnect(url);
   try {
     const start = performance.now();
+    cpuAtStart = process.cpuUsage();
     const stream = client.query(
       from(`COPY ${table} (id, name, qty, price, created) FROM STDIN (FORMAT csv)`) as never,
     ) as unknown as NodeJS.WritableStream;
@@ -189,6 +197,7 @@ async function sinkSluice(
   await task.start(props);
   try {
     const start = performance.now();
+    cpuAtStart = process.cpuUsage();
     for (let first = 1; first <= rows; first += batch) {
       const records: SinkRecord[] = [];
       for (let i = first; i < first + batch && i <= rows; i++) {
@@ -213,6 +222,8 @@ async function sinkSluice(
       }
       await task.put(records);
     }
+    // As the runtime does before committing offsets: everything put is in the table.
+    await task.preCommit(new TopicPartitionMap());
     return performance.now() - start;
   } finally {
     await task.stop();
@@ -369,7 +380,9 @@ async function child(args: string[]): Promise<void> {
     default:
       throw new Error(`unknown case ${values.child}`);
   }
+  const cpu = cpuAtStart === null ? null : process.cpuUsage(cpuAtStart);
   const result: ChildResult = {
+    ...(cpu === null ? {} : { cpuMs: Math.round((cpu.user + cpu.system) / 1000) }),
     rows: count,
     ms,
     idSum: idSum.toString(),
