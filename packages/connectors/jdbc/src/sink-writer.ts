@@ -375,10 +375,16 @@ export class SinkWriter {
     const columnCount = keyCols.length + valCols.length;
     if (columnCount === 0) throw new ConnectError(`No columns to write to table ${name}`);
     let batch = rows;
-    if (c.insertMode === 'upsert') {
-      // One statement may not touch a key twice (PostgreSQL refuses): the last record of a key wins.
-      const byKey = new Map<string, SinkRecord>();
-      for (const record of rows) byKey.set(keyString(fields.keyValues(record)), record);
+    if (c.insertMode === 'upsert' && d.kind !== 'mysql') {
+      // One statement may not touch a key twice (PostgreSQL refuses): the last record of a key
+      // wins. (MySQL's ON DUPLICATE KEY UPDATE takes the rows in order: the last one wins there.)
+      const byKey = new Map<unknown, SinkRecord>();
+      const single = keyCols.length === 1;
+      for (const record of rows) {
+        const values = fields.keyValues(record);
+        const v = values[0];
+        byKey.set(single && (typeof v === 'number' || typeof v === 'string') ? v : keyString(values), record);
+      }
       if (byKey.size !== rows.length) batch = [...byKey.values()];
     }
     const allCols = [...keyCols, ...valCols];

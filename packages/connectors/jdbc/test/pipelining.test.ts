@@ -168,6 +168,33 @@ for (const kind of KINDS) {
       }
     });
 
+    test('upsert (bulk through a staging table on PostgreSQL) keeps the columns the records do not have', async () => {
+      const topic = uniqueName('pipe_upsert');
+      const { task } = await start(topic, { 'insert.mode': 'upsert' });
+      await db.exec(`ALTER TABLE ${topic} ADD COLUMN note VARCHAR(20)`);
+      await db.exec(
+        `INSERT INTO ${topic} (id, name, note) VALUES (1, 'old', 'kept'), (2, 'old', 'kept too')`,
+      );
+      try {
+        const batch = Array.from({ length: 40 }, (_, i) => rec(topic, i + 1, i, `new${i + 1}`));
+        batch.push(rec(topic, 2, 40, 'last wins'));
+        await task.put(batch);
+        await task.preCommit(consumed(topic, 41));
+      } finally {
+        await task.stop();
+      }
+      const table = await db.exec(`SELECT id, name, note FROM ${topic} ORDER BY id`);
+      assert.equal(table.length, 40);
+      assert.deepEqual(
+        table.slice(0, 3).map((r) => [Number(r.id), r.name, r.note]),
+        [
+          [1, 'new1', 'kept'],
+          [2, 'last wins', 'kept too'],
+          [3, 'new3', null],
+        ],
+      );
+    });
+
     test('stop waits for the write under way', async () => {
       const topic = uniqueName('pipe_stop');
       const { task } = await start(topic);
