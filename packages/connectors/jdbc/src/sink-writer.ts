@@ -272,6 +272,28 @@ export class SinkWriter {
   }
 
   /**
+   * Whether writing these records is one statement that is atomic on its own, so it needs no
+   * transaction around it: PostgreSQL insert mode, one table, one schema, no tombstones, at most
+   * `batch.size` rows, columns COPY can write: a single COPY, which writes every row or none.
+   * (Not MySQL: LOAD DATA LOCAL skips the rows it cannot insert, so it must be rolled back.)
+   */
+  singleStatement(records: readonly SinkRecord[], db: Database): boolean {
+    const c = this.#config;
+    if (db.dialect.kind !== 'postgresql' || db.copyIn === undefined || c.insertMode !== 'insert')
+      return false;
+    if (records.length === 0 || records.length > c.batchSize) return false;
+    const first = records[0]!;
+    for (const r of records) {
+      if (r.value === null || r.value === undefined || r.topic !== first.topic) return false;
+      if (r.valueSchema !== first.valueSchema && !sameSchema(r.valueSchema, first.valueSchema)) return false;
+      if (r.keySchema !== first.keySchema && !sameSchema(r.keySchema, first.keySchema)) return false;
+    }
+    const name = destinationTable(c.tableNameFormat, first.topic);
+    const fields = this.#fieldsOf(name, first);
+    return pgCopyable(this.#state(name, db), [...fields.keys, ...fields.values]);
+  }
+
+  /**
    * Writes the records (in the caller's transaction), preserving per-table order. With
    * `bulkLoad` (the default), MySQL insert mode may throw {@link BulkLoadFellBack}: the caller
    * then rolls the transaction back and writes the records again with `bulkLoad` false.
