@@ -100,6 +100,12 @@ export interface Database {
    * warnings it raised.
    */
   loadData?(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }>;
+  /**
+   * MySQL/MariaDB: turns autocommit off for the session, so that every statement joins the
+   * transaction that commit()/rollback() ends and begin() needs no round trip. For a connection
+   * that only writes in transactions (the sink), never for one whose reads must see new rows.
+   */
+  implicitTransactions?(): Promise<void>;
   /** PostgreSQL: whether begin() has opened a transaction that is not finished. */
   readonly inTransaction?: boolean;
   begin(): Promise<void>;
@@ -447,8 +453,16 @@ class MySqlDatabase implements Database {
     });
   }
 
+  /** Autocommit is off (see implicitTransactions): a transaction starts with its first statement. */
+  #implicit = false;
+
+  async implicitTransactions(): Promise<void> {
+    await this.execute('SET autocommit = 0');
+    this.#implicit = true;
+  }
+
   async begin(): Promise<void> {
-    await this.execute('START TRANSACTION');
+    if (!this.#implicit) await this.execute('START TRANSACTION');
   }
   async commit(): Promise<void> {
     await this.execute('COMMIT');

@@ -44,7 +44,19 @@ export class JdbcSinkTask extends SinkTask {
     this.#config = new SinkConfig(props);
     this.#writer = new SinkWriter(this.#config);
     this.#remainingRetries = this.#config.maxRetries;
-    this.#db = await connectWithRetries(this.#config);
+    this.#db = await this.#connect();
+  }
+
+  /** A connection whose transactions start with their first statement where the database allows. */
+  async #connect(): Promise<Database> {
+    const db = await connectWithRetries(this.#config);
+    try {
+      await db.implicitTransactions?.();
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw err;
+    }
+    return db;
   }
 
   /**
@@ -73,7 +85,7 @@ export class JdbcSinkTask extends SinkTask {
 
   /** Writes the records, as a batch of their own (in one transaction); throws what failed. */
   async #write(records: SinkRecord[]): Promise<void> {
-    this.#db ??= await connectWithRetries(this.#config);
+    this.#db ??= await this.#connect();
     const db = this.#db;
     await this.#writer.prepare(records, db);
     if (this.#writer.singleStatement(records, db)) {
