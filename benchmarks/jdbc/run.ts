@@ -13,7 +13,8 @@
 //   sink Sluice     JdbcSinkTask.put of the N rows as SinkRecords (Struct values with a schema) in
 //                   batches of --batch, insert mode, pk.mode none, into the same empty table; and
 //                   again in upsert mode (pk.mode record_value, pk.fields id) into another empty
-//                   table, against the same ceiling;
+//                   table, against the same ceiling; the time ends after the preCommit that waits
+//                   for the last put's write (put.pipelining); the client's CPU time is reported;
 //   source ceiling  the driver streaming `SELECT * FROM t ORDER BY id` (mysql2 `query().stream()`
 //                   rows as arrays; pg a cursor fetched 1000 rows at a time, rows as arrays, text values);
 //   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows at its default 100) polled until it
@@ -529,6 +530,9 @@ async function driver(): Promise<void> {
       table.push(
         `| ${kind} | sink upsert, ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(sinkCeil)))} | ${fmtN(Math.round(rate(sinkUp)))} | ${fmtRatio(rate(sinkUp) / rate(sinkCeil))} | ${mb(sinkCeil.maxRssKb)} | ${mb(sinkUp.maxRssKb)} |`,
       );
+      lines.push(
+        `- ${kind}: CPU time of the client process during the sink load (user + system; the database server's is not counted): ceiling ${fmtN(sinkCeil.cpuMs ?? 0)} ms, Sluice ${fmtN(sinkSl.cpuMs ?? 0)} ms, Sluice upsert ${fmtN(sinkUp.cpuMs ?? 0)} ms`,
+      );
       // Source: read the table the ceiling loaded, then a table of a tenth of its size.
       const srcCeil = runChild(['--child', 'source-ceiling', ...common, '--table', 'sink_ceiling']);
       const srcSl = runChild(['--child', 'source-sluice', ...common, '--table', 'sink_ceiling']);
@@ -584,7 +588,7 @@ async function driver(): Promise<void> {
     ...machineLines(loadBefore, loadAfter),
     `- Sluice: ${gitDescribe(['packages/', 'benchmarks/jdbc'])}; Node ${node.node}; tasks driven in-process (no worker, no converter)`,
     `- Drivers: mysql2 ${mysql2}, pg ${pgVersion}, pg-copy-streams ${copyVersion}; servers: MariaDB from Debian, PostgreSQL 15 (fresh, started by @sluice/testing)`,
-    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode with pk.mode none, and upsert mode with pk.mode record_value on id, each into an empty table; one transaction per put); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
+    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode with pk.mode none, and upsert mode with pk.mode record_value on id, each into an empty table; one transaction per put; put.pipelining at its default, true, the Sluice time ending after the preCommit that waits for the last put); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
     '',
     ...table,
     '',
