@@ -187,15 +187,23 @@ export class JdbcSinkTask extends SinkTask {
     if (reporter !== null && isDataError(err) && this.#db !== null) {
       // Find the records at fault: write one at a time, reporting those the database refuses.
       const db = this.#db;
-      for (const record of records) {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
         try {
-          await this.#inTransaction(db, () => this.#writer.write([record], db, false));
-        } catch (one) {
-          if (one instanceof ConnectError || !isDataError(one)) throw one;
-          await reporter.report(
-            record,
-            new ConnectError(describeDbError(one, this.#config.password), { cause: one }),
-          );
+          try {
+            await this.#inTransaction(db, () => this.#writer.write([record], db, false));
+          } catch (one) {
+            if (one instanceof ConnectError || !isDataError(one)) throw one;
+            await reporter.report(
+              record,
+              new ConnectError(describeDbError(one, this.#config.password), { cause: one }),
+            );
+          }
+        } catch (stopped) {
+          // The records before this one are written or reported: a batch kept to be written
+          // again (put.pipelining) is what is left, so none of them is written twice.
+          if (this.#owed !== null) this.#owed = records.slice(i);
+          throw stopped;
         }
       }
       return;
