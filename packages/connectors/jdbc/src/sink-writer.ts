@@ -193,9 +193,20 @@ export class SinkWriter {
    */
   async prepare(records: readonly SinkRecord[], db: Database): Promise<void> {
     const seen = new Map<string, Schema[]>();
+    const names = new Map<string, string>();
+    // Records of a batch mostly share their topic and schema: those are checked once.
+    let lastTopic: string | null = null;
+    let lastSchema: Schema | null = null;
     for (const record of records) {
       if (record.value === null || record.value === undefined) continue;
-      const name = destinationTable(this.#config.tableNameFormat, record.topic);
+      if (record.topic === lastTopic && record.valueSchema === lastSchema) continue;
+      lastTopic = record.topic;
+      lastSchema = record.valueSchema;
+      let name = names.get(record.topic);
+      if (name === undefined) {
+        name = destinationTable(this.#config.tableNameFormat, record.topic);
+        names.set(record.topic, name);
+      }
       const schemas = seen.get(name) ?? [];
       if (schemas.some((s) => s === record.valueSchema || schemaEquals(s, record.valueSchema))) continue;
       schemas.push(record.valueSchema!);
