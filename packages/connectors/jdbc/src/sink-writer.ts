@@ -439,7 +439,11 @@ export class SinkWriter {
       }
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const chunks = new TextChunks(batch, start, Math.min(batch.length, start + c.batchSize), encode);
-        await db.copyIn(`COPY ${staging ?? state.sql}(${columnList}) FROM STDIN`, chunks);
+        await db.copyIn(
+          `COPY ${staging ?? state.sql}(${columnList}) FROM STDIN`,
+          chunks,
+          () => chunks.failure,
+        );
         chunks.rethrow();
       }
       if (staging !== null) {
@@ -731,6 +735,11 @@ export class TextChunks implements Iterable<string> {
       return;
     }
     if (lines.length > 0) yield lines.join('');
+  }
+
+  /** The error of the record that ended the text early, or null. */
+  get failure(): unknown {
+    return this.#error;
   }
 
   rethrow(): void {

@@ -195,6 +195,43 @@ for (const kind of KINDS) {
       );
     });
 
+    test('a value that cannot be written, after hundreds of good rows, leaves nothing of the put (bulk load stopped, not committed)', async () => {
+      const topic = uniqueName('pipe_bad_value');
+      const nested = SchemaBuilder.struct().field('x', SchemaBuilder.int32().build()).optional().build();
+      const schema = SchemaBuilder.struct()
+        .name('row_with_struct')
+        .field('id', SchemaBuilder.int32().build())
+        .field('name', SchemaBuilder.string().optional().build())
+        .field('nested', nested)
+        .build();
+      const { task } = await start(topic, { 'pk.mode': 'none', 'max.retries': '0' });
+      await db.exec(`ALTER TABLE ${topic} ADD COLUMN nested VARCHAR(20)`);
+      const mk = (id: number, bad: boolean): SinkRecord =>
+        new SinkRecord({
+          topic,
+          kafkaPartition: 0,
+          kafkaOffset: id,
+          keySchema: null,
+          key: null,
+          valueSchema: schema,
+          value: new Struct(schema)
+            .put('id', id)
+            .put('name', `n${id}`)
+            .put('nested', bad ? new Struct(nested).put('x', 1) : null),
+        });
+      try {
+        // More rows than one piece of bulk-load text (256) before the bad one.
+        const batch = Array.from({ length: 600 }, (_, i) => mk(i + 1, i === 400));
+        await task.put(batch);
+        await assert.rejects(task.put([]) as Promise<void>, (err: Error) =>
+          /Column 'nested' of table .* a STRUCT value cannot be written/.test(err.message),
+        );
+      } finally {
+        await task.stop();
+      }
+      assert.deepEqual(await rows(topic), []);
+    });
+
     test('stop waits for the write under way', async () => {
       const topic = uniqueName('pipe_stop');
       const { task } = await start(topic);
