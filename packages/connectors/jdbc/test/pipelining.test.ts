@@ -232,6 +232,27 @@ for (const kind of KINDS) {
       assert.deepEqual(await rows(topic), []);
     });
 
+    test('batches put one after another (each written while the next is handed over) arrive once each, in full', async () => {
+      const topic = uniqueName('pipe_many');
+      const { task } = await start(topic, { 'pk.mode': 'none' });
+      try {
+        for (let b = 0; b < 6; b++) {
+          await task.put(
+            Array.from({ length: 300 }, (_, i) => rec(topic, b * 300 + i + 1, b * 300 + i, `b${b}\tr${i}`)),
+          );
+        }
+        const offsets = await task.preCommit(consumed(topic, 1800));
+        assert.equal(offsets.get(new TopicPartition(topic, 0))?.offset, 1800);
+      } finally {
+        await task.stop();
+      }
+      const table = await rows(topic);
+      assert.equal(table.length, 1800);
+      assert.ok(
+        table.every(([id, name], i) => id === i + 1 && name === `b${Math.floor(i / 300)}\tr${i % 300}`),
+      );
+    });
+
     test('stop waits for the write under way', async () => {
       const topic = uniqueName('pipe_stop');
       const { task } = await start(topic);
