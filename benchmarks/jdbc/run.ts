@@ -13,7 +13,8 @@
 //   sink Sluice     JdbcSinkTask.put of the N rows as SinkRecords (Struct values with a schema) in
 //                   batches of --batch, insert mode, pk.mode none, into the same empty table; and
 //                   again in upsert mode (pk.mode record_value, pk.fields id) into another empty
-//                   table, against the same ceiling;
+//                   table, against the same ceiling; the time ends after the preCommit that waits
+//                   for the last put's write (put.pipelining); the client's CPU time is reported;
 //   source ceiling  the driver streaming `SELECT * FROM t ORDER BY id` (mysql2 `query().stream()`
 //                   rows as arrays; pg a cursor fetched 1000 rows at a time, rows as arrays, text values);
 //   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows at its default 100) polled until it
@@ -41,6 +42,7 @@ import {
   type SourceRecord,
   Struct,
   Timestamp,
+  TopicPartitionMap,
 } from '@sluice/api';
 import { JdbcSinkTask, JdbcSourceTask } from '@sluice/connector-jdbc';
 import { startMariaDb, startPostgres, TestSinkTaskContext, TestSourceTaskContext } from '@sluice/testing';
@@ -68,11 +70,16 @@ interface ChildResult {
   ms: number;
   idSum: string;
   maxRssKb: number;
+  /** Sink cases: CPU time (user + system) of the process during the load, in ms. */
+  cpuMs?: number;
   /** Source cases: heap used (MB) right after a forced full GC, sampled 20 times through the read. */
   heapAfterGcMb?: number[];
 }
 
 const HEAP_SAMPLES = 20;
+
+/** The process's CPU usage when a sink case's timed load started. */
+let cpuAtStart: NodeJS.CpuUsage | null = null;
 
 // ---------------------------------------------------------------------------------------------
 // Child side
@@ -136,6 +143,7 @@ async function sinkCeiling(kind: Kind, url: string, table: string, rows: number)
     });
     try {
       const start = performance.now();
+      cpuAtStart = process.cpuUsage();
       await conn.query(
         `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${table} FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n' (id, name, qty, price, created)`,
       );
@@ -148,6 +156,7 @@ async function sinkCeiling(kind: Kind, url: string, table: string, rows: number)
   const client = await pgConnect(url);
   try {
     const start = performance.now();
+    cpuAtStart = process.cpuUsage();
     const stream = client.query(
       from(`COPY ${table} (id, name, qty, price, created) FROM STDIN (FORMAT csv)`) as never,
     ) as unknown as NodeJS.WritableStream;
@@ -189,6 +198,7 @@ async function sinkSluice(
   await task.start(props);
   try {
     const start = performance.now();
+    cpuAtStart = process.cpuUsage();
     for (let first = 1; first <= rows; first += batch) {
       const records: SinkRecord[] = [];
       for (let i = first; i < first + batch && i <= rows; i++) {
@@ -213,6 +223,8 @@ async function sinkSluice(
       }
       await task.put(records);
     }
+    // As the runtime does before committing offsets: everything put is in the table.
+    await task.preCommit(new TopicPartitionMap());
     return performance.now() - start;
   } finally {
     await task.stop();
@@ -369,7 +381,9 @@ async function child(args: string[]): Promise<void> {
     default:
       throw new Error(`unknown case ${values.child}`);
   }
+  const cpu = cpuAtStart === null ? null : process.cpuUsage(cpuAtStart);
   const result: ChildResult = {
+    ...(cpu === null ? {} : { cpuMs: Math.round((cpu.user + cpu.system) / 1000) }),
     rows: count,
     ms,
     idSum: idSum.toString(),
@@ -516,6 +530,9 @@ async function driver(): Promise<void> {
       table.push(
         `| ${kind} | sink upsert, ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(sinkCeil)))} | ${fmtN(Math.round(rate(sinkUp)))} | ${fmtRatio(rate(sinkUp) / rate(sinkCeil))} | ${mb(sinkCeil.maxRssKb)} | ${mb(sinkUp.maxRssKb)} |`,
       );
+      lines.push(
+        `- ${kind}: CPU time of the client process during the sink load (user + system; the database server's is not counted): ceiling ${fmtN(sinkCeil.cpuMs ?? 0)} ms, Sluice ${fmtN(sinkSl.cpuMs ?? 0)} ms, Sluice upsert ${fmtN(sinkUp.cpuMs ?? 0)} ms`,
+      );
       // Source: read the table the ceiling loaded, then a table of a tenth of its size.
       const srcCeil = runChild(['--child', 'source-ceiling', ...common, '--table', 'sink_ceiling']);
       const srcSl = runChild(['--child', 'source-sluice', ...common, '--table', 'sink_ceiling']);
@@ -571,7 +588,7 @@ async function driver(): Promise<void> {
     ...machineLines(loadBefore, loadAfter),
     `- Sluice: ${gitDescribe(['packages/', 'benchmarks/jdbc'])}; Node ${node.node}; tasks driven in-process (no worker, no converter)`,
     `- Drivers: mysql2 ${mysql2}, pg ${pgVersion}, pg-copy-streams ${copyVersion}; servers: MariaDB from Debian, PostgreSQL 15 (fresh, started by @sluice/testing)`,
-    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode with pk.mode none, and upsert mode with pk.mode record_value on id, each into an empty table; one transaction per put); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
+    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode with pk.mode none, and upsert mode with pk.mode record_value on id, each into an empty table; one transaction per put; put.pipelining at its default, true, the Sluice time ending after the preCommit that waits for the last put); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
     '',
     ...table,
     '',

@@ -72,6 +72,8 @@ export const AUTO_EVOLVE = 'auto.evolve';
 export const DELETE_ENABLED = 'delete.enabled';
 export const BATCH_SIZE = 'batch.size';
 export const MAX_RETRIES = 'max.retries';
+/** Sluice only: put() starts the batch's write and returns (see JdbcSinkTask.put). */
+export const PUT_PIPELINING = 'put.pipelining';
 export const RETRY_BACKOFF = 'retry.backoff.ms';
 
 /** Task-config key holding the tables a source task reads (JSON list of table ids). */
@@ -473,6 +475,15 @@ export const SINK_CONFIG_DEF: ConfigDef = defineConnection(new ConfigDef())
       'Specifies how many records to attempt to batch together for insertion into the destination table, when possible.',
   })
   .define({
+    name: PUT_PIPELINING,
+    type: 'BOOLEAN',
+    defaultValue: true,
+    importance: 'LOW',
+    group: 'Writes',
+    documentation:
+      "Sluice only. Whether put() returns once the batch's transaction is under way, so the next batch is fetched and converted while the database writes this one. The next put, the offset commit and a rebalance wait for the write; a failure is handled there as the put would have handled it, and no offset is committed past a record that is not written. false: put() returns once the batch is committed, as Confluent's connector does.",
+  })
+  .define({
     name: DELETE_ENABLED,
     type: 'BOOLEAN',
     defaultValue: false,
@@ -741,6 +752,7 @@ export class SinkConfig extends ConnectionConfig {
   readonly autoEvolve: boolean;
   readonly deleteEnabled: boolean;
   readonly batchSize: number;
+  readonly putPipelining: boolean;
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
   /** The zone DATE values are written in (`date.timezone`), or null for UTC. */
@@ -759,6 +771,7 @@ export class SinkConfig extends ConnectionConfig {
     this.autoEvolve = this.getBoolean(AUTO_EVOLVE)!;
     this.deleteEnabled = this.getBoolean(DELETE_ENABLED)!;
     this.batchSize = Math.max(1, this.getInt(BATCH_SIZE)!);
+    this.putPipelining = this.getBoolean(PUT_PIPELINING)!;
     this.maxRetries = this.getInt(MAX_RETRIES)!;
     this.retryBackoffMs = this.getInt(RETRY_BACKOFF)!;
     if (this.deleteEnabled && this.pkMode !== 'record_key') {

@@ -10,7 +10,7 @@
 
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { FieldPacket, Connection as MySqlConnection } from 'mysql2';
 import pg from 'pg';
@@ -91,15 +91,23 @@ export interface Database {
   stream(sql: string, params: readonly unknown[], fetchSize: number): Promise<QueryStream>;
   /**
    * PostgreSQL only: runs `COPY ... FROM STDIN` with this text-format data, sent piece by piece as
-   * the iterable yields it (so the server parses while the rest is produced).
+   * the iterable yields it (so the server parses while the rest is produced). When `failure`
+   * returns an error once the data has ended, the COPY is failed (CopyFail: no row of it stays,
+   * even outside a transaction) instead of completed.
    */
-  copyIn?(sql: string, data: Iterable<string>): Promise<void>;
+  copyIn?(sql: string, data: Iterable<string>, failure?: () => unknown): Promise<void>;
   /**
    * MySQL/MariaDB only: runs `LOAD DATA LOCAL INFILE` (the statement, naming the file 'stream')
    * with this data as the file, streamed as the iterable yields it; the rows it inserted and the
    * warnings it raised.
    */
   loadData?(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }>;
+  /**
+   * MySQL/MariaDB: turns autocommit off for the session, so that every statement joins the
+   * transaction that commit()/rollback() ends and begin() needs no round trip. For a connection
+   * that only writes in transactions (the sink), never for one whose reads must see new rows.
+   */
+  implicitTransactions?(): Promise<void>;
   /** PostgreSQL: whether begin() has opened a transaction that is not finished. */
   readonly inTransaction?: boolean;
   begin(): Promise<void>;
@@ -447,8 +455,16 @@ class MySqlDatabase implements Database {
     });
   }
 
+  /** Autocommit is off (see implicitTransactions): a transaction starts with its first statement. */
+  #implicit = false;
+
+  async implicitTransactions(): Promise<void> {
+    await this.execute('SET autocommit = 0');
+    this.#implicit = true;
+  }
+
   async begin(): Promise<void> {
-    await this.execute('START TRANSACTION');
+    if (!this.#implicit) await this.execute('START TRANSACTION');
   }
   async commit(): Promise<void> {
     await this.execute('COMMIT');
@@ -722,16 +738,23 @@ class PostgresDatabase implements Database {
     }
   }
 
-  async copyIn(sql: string, data: Iterable<string>): Promise<void> {
+  async copyIn(sql: string, data: Iterable<string>, failure?: () => unknown): Promise<void> {
     const { from } = require('pg-copy-streams') as {
-      from: (text: string) => pg.Submittable & NodeJS.WritableStream;
+      from: (text: string) => pg.Submittable & Writable;
     };
-    const stream = this.#client.query(from(sql)) as unknown as NodeJS.WritableStream;
+    const stream = this.#client.query(from(sql)) as unknown as Writable;
     const done = finished(stream);
     done.catch(() => {}); // awaited below
     // Each piece goes to the socket as soon as it is made (the server parses it meanwhile).
     for (const piece of data) {
       if (!stream.write(piece)) await Promise.race([once(stream, 'drain'), done]);
+    }
+    const err = failure?.();
+    if (err !== null && err !== undefined) {
+      // The data ended early: the server rolls the COPY back; the caller reports the error.
+      stream.destroy(err instanceof Error ? err : new Error(String(err)));
+      await done.catch(() => {});
+      return;
     }
     stream.end();
     await done;

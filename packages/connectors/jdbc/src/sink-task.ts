@@ -7,7 +7,16 @@
  * the others written.
  */
 
-import { ConnectError, RetriableError, type SinkRecord, SinkTask, type StringMap } from '@sluice/api';
+import {
+  ConnectError,
+  type OffsetAndMetadata,
+  RetriableError,
+  type SinkRecord,
+  SinkTask,
+  type StringMap,
+  TopicPartition,
+  TopicPartitionMap,
+} from '@sluice/api';
 import { MAX_RETRIES, SinkConfig } from './config.ts';
 import { connectWithRetries, describeDbError } from './connect.ts';
 import type { Database } from './database.ts';
@@ -22,6 +31,10 @@ export class JdbcSinkTask extends SinkTask {
   #writer!: SinkWriter;
   #db: Database | null = null;
   #remainingRetries = 0;
+  /** The write the last put started, and its batch: its failure, or null once it committed. */
+  #pending: { records: SinkRecord[]; done: Promise<unknown> } | null = null;
+  /** A batch whose write failed and that is written before anything else. */
+  #owed: SinkRecord[] | null = null;
 
   version(): string {
     return VERSION;
@@ -31,25 +44,126 @@ export class JdbcSinkTask extends SinkTask {
     this.#config = new SinkConfig(props);
     this.#writer = new SinkWriter(this.#config);
     this.#remainingRetries = this.#config.maxRetries;
-    this.#db = await connectWithRetries(this.#config);
+    this.#db = await this.#connect();
   }
 
-  async put(records: SinkRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /** A connection whose transactions start with their first statement where the database allows. */
+  async #connect(): Promise<Database> {
+    const db = await connectWithRetries(this.#config);
     try {
-      this.#db ??= await connectWithRetries(this.#config);
-      const db = this.#db;
-      await this.#writer.prepare(records, db);
-      try {
-        await this.#inTransaction(db, () => this.#writer.write(records, db));
-      } catch (err) {
-        if (!(err instanceof BulkLoadFellBack)) throw err;
-        // Rolled back: the same records again as INSERTs, which fail or warn as Confluent's do.
-        await this.#inTransaction(db, () => this.#writer.write(records, db, false));
-      }
+      await db.implicitTransactions?.();
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw err;
+    }
+    return db;
+  }
+
+  /**
+   * Writes the batch in one transaction. With `put.pipelining` (the default) the write is started
+   * and put returns: the next put, preCommit (before offsets are committed) and close wait for
+   * it, and a failure is handled there as this put would have handled it (see #settle), so no
+   * offset moves past a record that is not in the table.
+   */
+  async put(records: SinkRecord[]): Promise<void> {
+    if (this.#owed !== null && sameBatch(this.#owed, records)) {
+      // The failed batch handed back again (a caller redelivering it): written once, now.
+      this.#owed = null;
+    }
+    await this.#settle();
+    if (records.length === 0) return;
+    if (!this.#config.putPipelining) {
+      await this.#putNow(records);
+      return;
+    }
+    const done = this.#write(records).then(
+      () => null,
+      (err: unknown) => err ?? new Error('write failed'),
+    );
+    this.#pending = { records, done };
+  }
+
+  /** Writes the records, as a batch of their own (in one transaction); throws what failed. */
+  async #write(records: SinkRecord[]): Promise<void> {
+    this.#db ??= await this.#connect();
+    const db = this.#db;
+    await this.#writer.prepare(records, db);
+    if (this.#writer.singleStatement(records, db)) {
+      // One statement that writes every row or none: its own transaction (one round trip less
+      // each way than BEGIN ... COMMIT).
+      await this.#writer.write(records, db);
+      return;
+    }
+    try {
+      await this.#inTransaction(db, () => this.#writer.write(records, db));
+    } catch (err) {
+      if (!(err instanceof BulkLoadFellBack)) throw err;
+      // Rolled back: the same records again as INSERTs, which fail or warn as Confluent's do.
+      await this.#inTransaction(db, () => this.#writer.write(records, db, false));
+    }
+  }
+
+  async #putNow(records: SinkRecord[]): Promise<void> {
+    try {
+      await this.#write(records);
       this.#remainingRetries = this.#config.maxRetries;
     } catch (err) {
       await this.#failed(records, err);
+    }
+  }
+
+  /**
+   * Waits for the write started by the last put; when it failed, handles the failure as that put
+   * would have (errant records reported, or a RetriableError with the batch kept to be written
+   * first next time, or the task failed).
+   */
+  async #settle(): Promise<void> {
+    const pending = this.#pending;
+    if (pending !== null) {
+      this.#pending = null;
+      const err = await pending.done;
+      if (err === null) this.#remainingRetries = this.#config.maxRetries;
+      else {
+        this.#owed = pending.records;
+        await this.#failed(pending.records, err);
+        this.#owed = null;
+      }
+    }
+    const owed = this.#owed;
+    if (owed !== null) {
+      await this.#putNow(owed);
+      this.#owed = null;
+    }
+  }
+
+  /** The offsets given, or, while a batch is not written, no further than its first records. */
+  override async preCommit(
+    currentOffsets: TopicPartitionMap<OffsetAndMetadata>,
+  ): Promise<TopicPartitionMap<OffsetAndMetadata>> {
+    try {
+      await this.#settle();
+      return currentOffsets;
+    } catch (err) {
+      const owed = this.#owed;
+      if (owed === null) throw err;
+      // Written (or failed for good) at the next put: the task keeps running until then.
+      jdbcLogger().warn(LOGGER, `Offsets held back: ${errorMessage(err)}`);
+      return offsetsBefore(currentOffsets, owed);
+    }
+  }
+
+  override async close(partitions: TopicPartition[]): Promise<void> {
+    try {
+      await this.#settle();
+    } catch {
+      // The failed batch's records of these partitions go back to Kafka (their offsets were not
+      // committed): whoever gets the partitions next writes them.
+      const owed = this.#owed;
+      if (owed !== null) {
+        const gone = new Set(partitions.map((tp) => `${tp.topic}\u0000${tp.partition}`));
+        const kept = owed.filter((r) => !gone.has(`${r.topic}\u0000${r.kafkaPartition ?? 0}`));
+        this.#owed = kept.length === 0 ? null : kept;
+      }
     }
   }
 
@@ -73,15 +187,23 @@ export class JdbcSinkTask extends SinkTask {
     if (reporter !== null && isDataError(err) && this.#db !== null) {
       // Find the records at fault: write one at a time, reporting those the database refuses.
       const db = this.#db;
-      for (const record of records) {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
         try {
-          await this.#inTransaction(db, () => this.#writer.write([record], db, false));
-        } catch (one) {
-          if (one instanceof ConnectError || !isDataError(one)) throw one;
-          await reporter.report(
-            record,
-            new ConnectError(describeDbError(one, this.#config.password), { cause: one }),
-          );
+          try {
+            await this.#inTransaction(db, () => this.#writer.write([record], db, false));
+          } catch (one) {
+            if (one instanceof ConnectError || !isDataError(one)) throw one;
+            await reporter.report(
+              record,
+              new ConnectError(describeDbError(one, this.#config.password), { cause: one }),
+            );
+          }
+        } catch (stopped) {
+          // The records before this one are written or reported: a batch kept to be written
+          // again (put.pipelining) is what is left, so none of them is written twice.
+          if (this.#owed !== null) this.#owed = records.slice(i);
+          throw stopped;
         }
       }
       return;
@@ -109,6 +231,10 @@ export class JdbcSinkTask extends SinkTask {
   }
 
   async stop(): Promise<void> {
+    // A write still under way finishes (or fails: its offsets were not committed, the records
+    // come back after a restart).
+    await this.#pending?.done;
+    this.#pending = null;
     const db = this.#db;
     this.#db = null;
     await db?.close().catch(() => {});
@@ -134,4 +260,39 @@ export function isDataError(err: unknown): boolean {
     /^ERR_SQLITE_ERROR$/.test(e.code) &&
     /constraint/i.test(String((err as Error).message))
   );
+}
+
+/**
+ * The offsets that may be committed while these records are not written: for each of their
+ * partitions, no further than the first of them.
+ */
+function offsetsBefore(
+  current: TopicPartitionMap<OffsetAndMetadata>,
+  records: readonly SinkRecord[],
+): TopicPartitionMap<OffsetAndMetadata> {
+  const out = new TopicPartitionMap<OffsetAndMetadata>(current);
+  for (const r of records) {
+    const tp = new TopicPartition(r.topic, r.kafkaPartition ?? 0);
+    const om = out.get(tp);
+    if (om !== undefined && r.kafkaOffset < om.offset) out.set(tp, { ...om, offset: r.kafkaOffset });
+  }
+  return out;
+}
+
+/** Whether two batches hold the same records (topic, partition, offset), in the same order. */
+function sameBatch(a: readonly SinkRecord[], b: readonly SinkRecord[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length || a.length === 0) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.topic !== y.topic || x.kafkaPartition !== y.kafkaPartition || x.kafkaOffset !== y.kafkaOffset) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -193,9 +193,20 @@ export class SinkWriter {
    */
   async prepare(records: readonly SinkRecord[], db: Database): Promise<void> {
     const seen = new Map<string, Schema[]>();
+    const names = new Map<string, string>();
+    // Records of a batch mostly share their topic and schema: those are checked once.
+    let lastTopic: string | null = null;
+    let lastSchema: Schema | null = null;
     for (const record of records) {
       if (record.value === null || record.value === undefined) continue;
-      const name = destinationTable(this.#config.tableNameFormat, record.topic);
+      if (record.topic === lastTopic && record.valueSchema === lastSchema) continue;
+      lastTopic = record.topic;
+      lastSchema = record.valueSchema;
+      let name = names.get(record.topic);
+      if (name === undefined) {
+        name = destinationTable(this.#config.tableNameFormat, record.topic);
+        names.set(record.topic, name);
+      }
       const schemas = seen.get(name) ?? [];
       if (schemas.some((s) => s === record.valueSchema || schemaEquals(s, record.valueSchema))) continue;
       schemas.push(record.valueSchema!);
@@ -269,6 +280,28 @@ export class SinkWriter {
       await db.execute(sql);
     }
     state.columns = await db.describeTable(state.id);
+  }
+
+  /**
+   * Whether writing these records is one statement that is atomic on its own, so it needs no
+   * transaction around it: PostgreSQL insert mode, one table, one schema, no tombstones, at most
+   * `batch.size` rows, columns COPY can write: a single COPY, which writes every row or none.
+   * (Not MySQL: LOAD DATA LOCAL skips the rows it cannot insert, so it must be rolled back.)
+   */
+  singleStatement(records: readonly SinkRecord[], db: Database): boolean {
+    const c = this.#config;
+    if (db.dialect.kind !== 'postgresql' || db.copyIn === undefined || c.insertMode !== 'insert')
+      return false;
+    if (records.length === 0 || records.length > c.batchSize) return false;
+    const first = records[0]!;
+    for (const r of records) {
+      if (r.value === null || r.value === undefined || r.topic !== first.topic) return false;
+      if (r.valueSchema !== first.valueSchema && !sameSchema(r.valueSchema, first.valueSchema)) return false;
+      if (r.keySchema !== first.keySchema && !sameSchema(r.keySchema, first.keySchema)) return false;
+    }
+    const name = destinationTable(c.tableNameFormat, first.topic);
+    const fields = this.#fieldsOf(name, first);
+    return pgCopyable(this.#state(name, db), [...fields.keys, ...fields.values]);
   }
 
   /**
@@ -375,10 +408,16 @@ export class SinkWriter {
     const columnCount = keyCols.length + valCols.length;
     if (columnCount === 0) throw new ConnectError(`No columns to write to table ${name}`);
     let batch = rows;
-    if (c.insertMode === 'upsert') {
-      // One statement may not touch a key twice (PostgreSQL refuses): the last record of a key wins.
-      const byKey = new Map<string, SinkRecord>();
-      for (const record of rows) byKey.set(keyString(fields.keyValues(record)), record);
+    if (c.insertMode === 'upsert' && d.kind !== 'mysql') {
+      // One statement may not touch a key twice (PostgreSQL refuses): the last record of a key
+      // wins. (MySQL's ON DUPLICATE KEY UPDATE takes the rows in order: the last one wins there.)
+      const byKey = new Map<unknown, SinkRecord>();
+      const single = keyCols.length === 1;
+      for (const record of rows) {
+        const values = fields.keyValues(record);
+        const v = values[0];
+        byKey.set(single && (typeof v === 'number' || typeof v === 'string') ? v : keyString(values), record);
+      }
       if (byKey.size !== rows.length) batch = [...byKey.values()];
     }
     const allCols = [...keyCols, ...valCols];
@@ -400,7 +439,11 @@ export class SinkWriter {
       }
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const chunks = new TextChunks(batch, start, Math.min(batch.length, start + c.batchSize), encode);
-        await db.copyIn(`COPY ${staging ?? state.sql}(${columnList}) FROM STDIN`, chunks);
+        await db.copyIn(
+          `COPY ${staging ?? state.sql}(${columnList}) FROM STDIN`,
+          chunks,
+          () => chunks.failure,
+        );
         chunks.rethrow();
       }
       if (staging !== null) {
@@ -692,6 +735,11 @@ export class TextChunks implements Iterable<string> {
       return;
     }
     if (lines.length > 0) yield lines.join('');
+  }
+
+  /** The error of the record that ended the text early, or null. */
+  get failure(): unknown {
+    return this.#error;
   }
 
   rethrow(): void {

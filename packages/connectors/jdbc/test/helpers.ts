@@ -238,10 +238,22 @@ export async function startSource(
 }
 
 /** A started sink task on a test context. */
+/**
+ * A sink task whose put() also waits for the write it starts (with `put.pipelining`, the
+ * default, it is finished by the next put), so a test sees the table, or the put's failure,
+ * as soon as put returns.
+ */
+export class SettledSinkTask extends JdbcSinkTask {
+  override async put(records: SinkRecord[]): Promise<void> {
+    await super.put(records);
+    await super.put([]);
+  }
+}
+
 export async function startSink(
   props: StringMap,
 ): Promise<{ task: JdbcSinkTask; context: TestSinkTaskContext }> {
-  const task = new JdbcSinkTask();
+  const task = new SettledSinkTask();
   const context = new TestSinkTaskContext(props);
   task.initialize(context);
   await task.start(props);

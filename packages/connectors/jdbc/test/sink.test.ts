@@ -21,8 +21,7 @@ import {
   Timestamp,
 } from '@sluice/api';
 import { TestSinkTaskContext, uniqueName } from '@sluice/testing';
-import { JdbcSinkTask } from '../src/index.ts';
-import { captureLogs, KINDS, startSink, type TestDb, testDb } from './helpers.ts';
+import { captureLogs, KINDS, SettledSinkTask, startSink, type TestDb, testDb } from './helpers.ts';
 
 const VALUE = SchemaBuilder.struct()
   .name('row')
@@ -479,7 +478,7 @@ for (const kind of KINDS) {
       const props = { ...db.connection(), 'pk.mode': 'record_value', 'pk.fields': 'id', 'max.retries': '0' };
       const context = new TestSinkTaskContext(props);
       context.errantRecordReporter = () => reporter;
-      const task = new JdbcSinkTask();
+      const task = new SettledSinkTask();
       task.initialize(context);
       await task.start(props);
       try {
