@@ -72,17 +72,23 @@ describe('WorkerConfigTransformer', () => {
     }
   });
 
-  test('a new resolution replaces the pending restart for the same path', async () => {
+  // On mocked timers and clock: with real ones the check between the two deadlines had 30 ms of
+  // slack and failed on a loaded machine.
+  test('a new resolution replaces the pending restart for the same path', async (ctx) => {
+    ctx.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const settle = () => new Promise((r) => setImmediate(r));
     const restarts: string[] = [];
     const t = await transformer(80, restarts);
     try {
       const raw = { 'db.password': `\${vault:${file}:password}` };
       await t.transform(raw, 'c1');
-      await sleep(50);
+      ctx.mock.timers.tick(50);
       await t.transform(raw, 'c1');
-      await sleep(50);
+      ctx.mock.timers.tick(50); // the first timer (due at 80) would have fired by now
+      await settle();
       assert.deepEqual(restarts, [], 'the first timer was replaced');
-      await sleep(80);
+      ctx.mock.timers.tick(30); // the second one is due at 130
+      await settle();
       assert.deepEqual(restarts, ['c1']);
     } finally {
       await t.close();
