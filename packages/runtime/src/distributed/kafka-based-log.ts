@@ -10,6 +10,9 @@ import type {
 } from '../log/log-client.ts';
 import { sleep } from '../sleep.ts';
 
+/** How long a newly created topic may take to show in the metadata (Kafka's CREATE_TOPIC_TIMEOUT_MS). */
+const CREATED_TOPIC_WAIT_MS = 30_000;
+
 /**
  * One internal topic read and written through a {@link LogClient} (Kafka Connect's
  * `KafkaBasedLog`): `start()` creates the topic if it is missing (compacted, with the given
@@ -216,12 +219,28 @@ export class KafkaBasedLog {
         });
       existed = result?.created !== true;
       if (!existed) this.#log.info({ topic: this.topic }, `Created topic ${this.topic}`);
-      description = await this.#describe();
-      if (description === undefined)
-        throw new RetriableError(`Topic ${this.topic} was created but cannot be described yet`);
+      description = await this.#describeCreated();
     }
     if (existed && (this.#options.requireCompaction ?? true)) this.#verifyCompactOnly(description);
     return description;
+  }
+
+  /**
+   * A topic just created (by this worker or by another one at the same time) can take a moment to
+   * show in the metadata: asked again with back-off for up to 30 s, as Kafka's KafkaBasedLog waits
+   * for the partitions of a new topic (`CREATE_TOPIC_TIMEOUT_MS`).
+   */
+  async #describeCreated(): Promise<TopicDescription> {
+    const deadline = Date.now() + CREATED_TOPIC_WAIT_MS;
+    for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1_000)) {
+      const description = await this.#describe();
+      if (description !== undefined) return description;
+      if (this.#state === 'stopping' || this.#state === 'stopped' || Date.now() + backoff > deadline)
+        throw new RetriableError(
+          `Topic ${this.topic} was created but could not be described within ${CREATED_TOPIC_WAIT_MS} ms`,
+        );
+      await sleep(backoff);
+    }
   }
 
   async #describe(): Promise<TopicDescription | undefined> {
