@@ -538,9 +538,6 @@ const PG = {
   CHAR: 18,
 } as const;
 
-/** Bytes a COPY stream takes before the server has answered the COPY (see copyIn). */
-const COPY_HIGH_WATER = 1024 * 1024;
-
 const rawText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
 function pgColumnType(oid: number, typmod: number): Omit<ColumnMeta, 'name' | 'nullable'> {
@@ -743,12 +740,14 @@ class PostgresDatabase implements Database {
 
   async copyIn(sql: string, data: Iterable<string>, failure?: () => unknown): Promise<void> {
     const { from } = require('pg-copy-streams') as {
-      from: (text: string, options?: { highWaterMark?: number }) => pg.Submittable & Writable;
+      from: (text: string) => pg.Submittable & Writable;
     };
-    // The stream holds the data until the server has answered the COPY (CopyInResponse): with
-    // its default 16 KB high-water mark the encoding stopped after the first piece to wait for
-    // that round trip; a put's text (3,000 rows, ~200 KB) now keeps being encoded meanwhile.
-    const stream = this.#client.query(from(sql, { highWaterMark: COPY_HIGH_WATER })) as unknown as Writable;
+    // The stream holds the data until the server has answered the COPY (CopyInResponse): the
+    // first piece waits for that round trip (a piece is more than the stream's 16 KB high-water
+    // mark), the next ones go out as they are made, so the server parses a piece while the next
+    // is encoded. (Taking the whole put before the answer — a 1 MB high-water mark — left the
+    // server idle while the put was encoded: 0.61× vs 0.66× the ceiling, same run.)
+    const stream = this.#client.query(from(sql)) as unknown as Writable;
     const done = finished(stream);
     done.catch(() => {}); // awaited below
     // The socket, corked around each piece so that its CopyData header and its text go out in

@@ -220,8 +220,8 @@ for (const kind of KINDS) {
             .put('nested', bad ? new Struct(nested).put('x', 1) : null),
         });
       try {
-        // More than one piece of bulk-load text before the bad one: 256 rows (MariaDB), 64 KB
-        // (PostgreSQL: 2,500 rows of ~29 bytes), so the server has had rows of the put already.
+        // More than one piece of bulk-load text before the bad one (256 rows on MariaDB, 32 KB on
+        // PostgreSQL: 2,500 rows of ~29 bytes), so the server has had rows of the put already.
         const batch = Array.from({ length: 2600 }, (_, i) => mk(i + 1, i === 2500));
         await task.put(batch);
         await assert.rejects(task.put([]) as Promise<void>, (err: Error) =>
