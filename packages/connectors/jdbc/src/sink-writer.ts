@@ -55,6 +55,8 @@ const UTC_ZONES: BindZones = { zone: null, dateZone: null };
 export type Binder = (value: unknown) => unknown;
 
 const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** `.000` to `.999`. */
+const THREE = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}`);
 
 const isoDate = (d: Date): string =>
   `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
@@ -86,25 +88,22 @@ export function binder(
         return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
       };
     case 'org.apache.kafka.connect.data.Timestamp': {
-      // `YYYY-MM-DD HH:MM:SS.mmm`; the date part is kept while the values stay on the same day.
-      let day = Number.NaN;
+      // `YYYY-MM-DD HH:MM:SS.mmm`; the text up to the minute is kept while the values stay in
+      // the same minute (one string per value, seconds and milliseconds from tables).
+      let minute = Number.NaN;
       let prefix = '';
       return (v) => {
         if (v == null) return null;
         const ms = zone === null ? (v as Date).getTime() : zone.toWall((v as Date).getTime());
-        const d = Math.floor(ms / 86_400_000);
-        if (d !== day) {
-          day = d;
-          prefix = `${new Date(ms).toISOString().slice(0, 10)} `;
+        const m = Math.floor(ms / 60_000);
+        if (m !== minute) {
+          minute = m;
+          const iso = new Date(m * 60_000).toISOString();
+          prefix = `${iso.slice(0, 10)} ${iso.slice(11, 17)}`;
         }
-        let t = ms - d * 86_400_000;
+        const t = ms - m * 60_000;
         const milli = t % 1000;
-        t = (t - milli) / 1000;
-        const sec = t % 60;
-        t = (t - sec) / 60;
-        const min = t % 60;
-        const hour = (t - min) / 60;
-        return `${prefix}${TWO[hour]}:${TWO[min]}:${TWO[sec]}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
+        return prefix + TWO[(t - milli) / 1000] + THREE[milli];
       };
     }
   }

@@ -15,7 +15,7 @@ import {
   selectTables,
   sourcePartition,
 } from '../src/index.ts';
-import { MYSQL_LOAD, PG_COPY, textEncoder, textRow } from '../src/sink-writer.ts';
+import { binder, MYSQL_LOAD, PG_COPY, textEncoder, textRow } from '../src/sink-writer.ts';
 
 test('JDBC URLs of each database', () => {
   assert.deepEqual(parseJdbcUrl('jdbc:mysql://db.example:3307/news?useSSL=false&user=u'), {
@@ -233,4 +233,26 @@ test('bulk-load text rows: COPY text and LOAD DATA formats', () => {
     '7\t1\t\\N\ttab\\there\\nline\\\\back\\rret\\0nul\n',
   );
   assert.equal(textRow([textEncoder(PG_COPY, SchemaBuilder.bool().build(), id)], 0, [], [false]), 'f\n');
+});
+
+test('Timestamp binder: wall-clock text to the millisecond, in and across minutes, days and back', () => {
+  const bind = binder(Timestamp.SCHEMA, { dialect: { kind: 'postgresql' } } as never, 'at', 't');
+  const base = Date.UTC(2023, 10, 14, 23, 59, 58, 5);
+  const times = [
+    base,
+    base + 45, // same second
+    base + 995, // same minute
+    base + 1_000, // 23:59:59.005
+    base + 2_000, // next day, 00:00:00.005
+    base + 2_095,
+    base + 61_999,
+    base - 86_400_000, // back a day, same minute of the day
+    Date.UTC(1969, 11, 31, 23, 59, 59, 999), // before 1970
+    0,
+    Date.UTC(2024, 1, 29, 12, 0, 0, 0),
+  ];
+  for (const ms of times) {
+    assert.equal(bind(new Date(ms)), new Date(ms).toISOString().replace('T', ' ').slice(0, 23));
+  }
+  assert.equal(bind(null), null);
 });
