@@ -77,3 +77,18 @@ export function useTempDirs(prefix: string): () => Promise<string> {
     return dir;
   };
 }
+
+/** How long `promise` took, or a failure after `ms` (so a hang fails the test instead of timing it out). */
+export async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<number> {
+  const start = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} still waiting after ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([promise, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return Date.now() - start;
+}

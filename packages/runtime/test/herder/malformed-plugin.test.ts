@@ -4,13 +4,10 @@
  * Standalone, on the embedded log.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { builtinPlugins } from '@sluice/cli';
-import { StandaloneHerder } from '@sluice/runtime';
+import type { StandaloneHerder } from '@sluice/runtime';
 import { uniqueName } from '@sluice/testing';
-import { pino } from 'pino';
-import { useTempDirs } from '../helpers/standalone-worker.ts';
+import { startTestHerder, useTempDirs } from '../helpers/standalone-worker.ts';
 import { ConfigCopyingSourceConnector } from '../helpers/test-connectors.ts';
 
 class NoConfigSource extends ConfigCopyingSourceConnector {
@@ -25,20 +22,7 @@ const tempDir = useTempDirs('sluice-malformed-plugin-');
 let herder: StandaloneHerder;
 
 before(async () => {
-  const dir = await tempDir();
-  const plugins = builtinPlugins('1');
-  plugins.register('source', NoConfigSource);
-  herder = await StandaloneHerder.create(
-    {
-      'embedded.log.dir': join(dir, 'data'),
-      'offset.storage.file.filename': join(dir, 'offsets'),
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      listeners: 'http://127.0.0.1:0',
-    },
-    { logger: pino({ level: 'silent' }), plugins },
-  );
-  await herder.start();
+  herder = await startTestHerder({ dir: await tempDir(), connectors: [NoConfigSource] });
 });
 after(async () => herder.stop());
 

@@ -5,15 +5,13 @@
  * (tasks) or Kafka's fixed 5 s (connectors), log that they did, and go on. On the embedded log.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SinkRecord, SourceRecord, StringMap } from '@sluice/api';
 import { ConfigDef, SinkTask, SourceConnector, SourceTask } from '@sluice/api';
-import { builtinPlugins } from '@sluice/cli';
-import { StandaloneHerder } from '@sluice/runtime';
+import type { StandaloneHerder } from '@sluice/runtime';
 import { uniqueName, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
-import { useTempDirs } from '../helpers/standalone-worker.ts';
+import { startTestHerder, useTempDirs, within } from '../helpers/standalone-worker.ts';
 import { ConfigCopyingSinkConnector, ConfigCopyingSourceConnector } from '../helpers/test-connectors.ts';
 
 const never = (): Promise<never> => new Promise(() => {});
@@ -106,50 +104,25 @@ class NeverStoppingSource extends SourceConnector {
 const TASK_SHUTDOWN_MS = 500;
 const tempDir = useTempDirs('sluice-hung-');
 
-/** `promise`, or a failure after `ms` (so a hang fails the test instead of timing it out). */
-async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<number> {
-  const start = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still waiting after ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-  return Date.now() - start;
-}
-
 describe('plugins that never return', { timeout: 120_000 }, () => {
   let herder: StandaloneHerder;
   const logs: { level: number; msg: string }[] = [];
   const logged = (pattern: RegExp) => logs.some((l) => l.level >= 40 && pattern.test(l.msg));
 
   async function startHerder(): Promise<StandaloneHerder> {
-    const dir = await tempDir();
-    const plugins = builtinPlugins('1');
-    plugins.register('source', NeverPollingSource);
-    plugins.register('source', NeverStoppingSource);
-    plugins.register('sink', HangingSink);
     const logger = pino(
       { level: 'warn' },
       { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) },
     );
-    const h = await StandaloneHerder.create(
-      {
-        'embedded.log.dir': join(dir, 'data'),
-        'offset.storage.file.filename': join(dir, 'offsets'),
-        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        listeners: 'http://127.0.0.1:0',
+    return startTestHerder({
+      dir: await tempDir(),
+      connectors: [NeverPollingSource, NeverStoppingSource, HangingSink],
+      logger,
+      props: {
         'task.shutdown.graceful.timeout.ms': String(TASK_SHUTDOWN_MS),
         'offset.flush.interval.ms': '100',
       },
-      { logger, plugins },
-    );
-    await h.start();
-    return h;
+    });
   }
 
   before(async () => {

@@ -7,15 +7,13 @@
  * Standalone, on the embedded log.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SourceRecord, StringMap } from '@sluice/api';
 import { SourceTask } from '@sluice/api';
-import { builtinPlugins } from '@sluice/cli';
-import { StandaloneHerder } from '@sluice/runtime';
+import type { StandaloneHerder } from '@sluice/runtime';
 import { uniqueName, waitFor } from '@sluice/testing';
 import { pino } from 'pino';
-import { useTempDirs } from '../helpers/standalone-worker.ts';
+import { startTestHerder, useTempDirs, within } from '../helpers/standalone-worker.ts';
 import { ConfigCopyingSourceConnector } from '../helpers/test-connectors.ts';
 
 /** Connectors inside their start(), by name. */
@@ -49,46 +47,20 @@ class SlowStartingSource extends ConfigCopyingSourceConnector {
 
 const tempDir = useTempDirs('sluice-hung-start-');
 
-async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<number> {
-  const start = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still waiting after ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-  return Date.now() - start;
-}
-
 describe('a connector whose start() never returns', { timeout: 120_000 }, () => {
   let herder: StandaloneHerder;
   const logs: { level: number; msg: string }[] = [];
   const logged = (pattern: RegExp) => logs.some((l) => l.level >= 40 && pattern.test(l.msg));
 
   before(async () => {
-    const dir = await tempDir();
-    const plugins = builtinPlugins('1');
-    plugins.register('source', SlowStartingSource);
-    herder = await StandaloneHerder.create(
-      {
-        'embedded.log.dir': join(dir, 'data'),
-        'offset.storage.file.filename': join(dir, 'offsets'),
-        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        listeners: 'http://127.0.0.1:0',
-      },
-      {
-        logger: pino(
-          { level: 'warn' },
-          { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) },
-        ),
-        plugins,
-      },
-    );
-    await herder.start();
+    herder = await startTestHerder({
+      dir: await tempDir(),
+      connectors: [SlowStartingSource],
+      logger: pino(
+        { level: 'warn' },
+        { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) },
+      ),
+    });
   });
   after(async () => herder.stop());
 
