@@ -116,7 +116,14 @@ test('a short worker run on the embedded log lands every record transformed, for
       );
       assert.equal(r.status, 0, r.stderr);
       const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as WorkerResult;
-      assert.deepEqual(result.problems, []);
+      // This short run checks the records, not the rate: on a fast run the source can land more than
+      // a tenth of 20,000 records before the monitor's first look, which the benchmark reports as
+      // an unmeasured rate (a problem for a measurement, not for what lands).
+      const unmeasured = /the monitor did not get to run, the rate is not measured$/;
+      assert.deepEqual(
+        result.problems.filter((p) => !unmeasured.test(p)),
+        [],
+      );
       assert.equal(result.chain, chain);
       assert.equal(result.finalEndOffset, 20_000);
       assert.equal(result.checkedOffsets, 24);
