@@ -1,12 +1,14 @@
 /**
- * A real Prometheus (Debian's package) scrapes `GET /metrics` of a standalone worker running a
- * PostgreSQL source pipeline (a real PostgreSQL, the embedded log): after a snapshot and streamed
- * inserts, updates and deletes, the Debezium-style metrics and Kafka Connect's source-task counters
- * that Prometheus stored equal what the topic holds, counted by operation (`r`, `c`, `u`, `d`,
- * tombstones) from the change events themselves.
+ * A real Prometheus (Debian's package) scrapes `GET /metrics` of one standalone worker running a
+ * PostgreSQL source pipeline (a real PostgreSQL, the embedded log), a FileStream source and a
+ * FileStream sink that writes the change events to a file: after a snapshot and streamed inserts,
+ * updates and deletes, the Debezium-style metrics and Kafka Connect's source-task counters that
+ * Prometheus stored equal what the topic holds, counted by operation (`r`, `c`, `u`, `d`,
+ * tombstones) from the change events themselves; the file source's counters equal its file's
+ * lines, and the sink's equal the topic and the lines of its file.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -24,8 +26,9 @@ import {
 } from './worker-harness.ts';
 
 const SNAPSHOT_ROWS = 250;
+const FILE_LINES = 40;
 
-test('Prometheus scrapes the PostgreSQL pipeline: Debezium metrics equal the topic', {
+test('Prometheus scrapes one worker with PostgreSQL, file source and file sink pipelines: the counters equal the topic and the files', {
   timeout: 240_000,
 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-pg-prometheus-'));
@@ -72,6 +75,20 @@ test('Prometheus scrapes the PostgreSQL pipeline: Debezium metrics equal the top
       { allowReplace: false },
     );
     const topic = 'shop.public.orders';
+    // A file pipeline in the same worker: a source of FILE_LINES lines, and a sink of the change events.
+    const input = join(dir, 'in.txt');
+    const output = join(dir, 'orders.txt');
+    await writeFile(input, Array.from({ length: FILE_LINES }, (_, i) => `line ${i}\n`).join(''));
+    await herder.putConnectorConfig(
+      'file-in',
+      { 'connector.class': 'FileStreamSource', file: input, topic: 'lines' },
+      { allowReplace: false },
+    );
+    await herder.putConnectorConfig(
+      'orders-out',
+      { 'connector.class': 'FileStreamSink', file: output, topics: topic },
+      { allowReplace: false },
+    );
     const waitRecords = async (count: number): Promise<void> => {
       const deadline = Date.now() + 90_000;
       for (;;) {
@@ -134,6 +151,10 @@ test('Prometheus scrapes the PostgreSQL pipeline: Debezium metrics equal the top
       [`debezium_metrics_Connected${sel('streaming')}`, 1],
       [`kafka_connect_source_task_source_record_write_total{connector="${name}",task="0"}`, records.length],
       [`kafka_connect_source_task_source_record_poll_total{connector="${name}",task="0"}`, records.length],
+      [`kafka_connect_source_task_source_record_write_total{connector="file-in",task="0"}`, FILE_LINES],
+      [`kafka_connect_sink_task_sink_record_read_total{connector="orders-out",task="0"}`, records.length],
+      [`kafka_connect_sink_task_sink_record_send_total{connector="orders-out",task="0"}`, records.length],
+      ['kafka_connect_worker_connector_count', 3],
     ];
     const deadline = Date.now() + 60_000;
     let seen: string[] = [];
@@ -147,6 +168,9 @@ test('Prometheus scrapes the PostgreSQL pipeline: Debezium metrics equal the top
       assert.ok(Date.now() < deadline, `Prometheus does not hold the topic's counts:\n${seen.join('\n')}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
+    // One line per change event (a tombstone prints as `null`) in the sink's file.
+    const written = (await readFile(output, 'utf8')).split('\n').length - 1;
+    assert.equal(written, records.length);
     const behind = await q(`debezium_metrics_MilliSecondsBehindSource${sel('streaming')}`);
     assert.ok(behind !== undefined && behind >= 0 && behind < 60_000, `MilliSecondsBehindSource ${behind}`);
     assert.ok(((await q(`debezium_metrics_QueueTotalCapacity${sel('streaming')}`)) ?? 0) > 0);
