@@ -62,6 +62,7 @@ export {
 } from './postgres-server.ts';
 export { ensurePythonVenv } from './python-env.ts';
 export { freePort } from './server-process.ts';
+export { untilStable } from './stable-partition.ts';
 export {
   type LoggedLine,
   MapOffsetReader,

@@ -24,7 +24,7 @@ import {
 } from '@sluice/api';
 import { builtinPlugins } from '@sluice/cli';
 import { DistributedHerder, type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
-import { eventually, uniqueName, useKafka } from '@sluice/testing';
+import { eventually, uniqueName, untilStable, useKafka } from '@sluice/testing';
 import { pino } from 'pino';
 import { distributedTestProps } from '../helpers/distributed-worker.ts';
 import { ConfigCopyingSourceConnector } from '../helpers/test-connectors.ts';
@@ -280,6 +280,7 @@ describe('exactly-once source tasks (in-process distributed worker)', { timeout:
     assert.deepEqual((await herder.connectorOffsets(name)).offsets, [
       { partition: { p: 0 }, offset: { n: 59 } },
     ]);
+    await untilStable(client, offsetsTopic);
     const own = await readAll(offsetsTopic, 'read_committed');
     assert.equal(own.at(-1)!.value!.toString(), '{"n":59}');
     await run(name, { ...config, count: '65', 'exactly.once.support': 'required' });

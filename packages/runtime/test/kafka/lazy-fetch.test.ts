@@ -15,7 +15,7 @@ import {
   type LogRecord,
   PlatformaticLogClient,
 } from '@sluice/runtime';
-import { eventually, uniqueName, useKafka } from '@sluice/testing';
+import { uniqueName, untilStable, useKafka } from '@sluice/testing';
 import { fetchedRecords } from '../../src/log/fetched-records.ts';
 import type { FetchOptions, ProduceRecord } from '../../src/log/log-client.ts';
 
@@ -98,16 +98,8 @@ test('read_committed: a lazy fetch skips aborted transactions and markers as an 
   } finally {
     await w.close();
   }
-  // The commit's markers are written after EndTxn answers: until they are, the last stable offset
-  // stops short of the last transaction and a read_committed fetch ends there (two fetches could
-  // then see different positions). Wait until the partition is stable to its end.
-  await eventually('the last transaction stable', async () => {
-    const [p] = await client.fetch([{ topic, partition: 0, offset: 0 }], {
-      maxWaitMs: 50,
-      isolationLevel: 'read_committed',
-    });
-    return p !== undefined && p.lastStableOffset === p.highWatermark ? true : undefined;
-  });
+  // The commit's markers are written after EndTxn answers: wait until they are.
+  await untilStable(client, topic);
   const { eager, lazy } = await readBoth(topic, 0, { maxWaitMs: 50, isolationLevel: 'read_committed' });
   const values = (rs: LogRecord[]) => rs.map((r) => r.value!.toString().split(' ')[1]);
   assert.deepEqual(values(eager), [

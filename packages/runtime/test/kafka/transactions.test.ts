@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PlatformaticLogClient } from '@sluice/runtime';
-import { uniqueName, useKafka } from '@sluice/testing';
+import { uniqueName, untilStable, useKafka } from '@sluice/testing';
 import type { ProduceRecord } from '../../src/log/log-client.ts';
 
 let client: PlatformaticLogClient;
@@ -24,7 +24,11 @@ function records(topic: string, values: string[]): ProduceRecord[] {
   return values.map((v) => ({ topic, key: null, value: Buffer.from(v), headers: [], partition: 0 }));
 }
 
-/** Values of partition 0 as a reader with the given isolation level sees them, up to the end. */
+/**
+ * Values of partition 0 as a reader with the given isolation level sees them, up to the end.
+ * Callers that expect no open transaction wait {@link untilStable} first: the markers of a commit
+ * or abort are written after EndTxn answers.
+ */
 async function readAll(
   topic: string,
   isolationLevel: 'read_committed' | 'read_uncommitted',
@@ -63,6 +67,7 @@ describe('transactional writer', () => {
     } finally {
       await w.close();
     }
+    await untilStable(client, topic);
     assert.deepEqual(await readAll(topic, 'read_committed'), ['a', 'b', 'c']);
     // The aborted records are in the log: a read_uncommitted reader sees them.
     assert.deepEqual(await readAll(topic, 'read_uncommitted'), ['a', 'b', 'x', 'y', 'c']);
@@ -89,6 +94,7 @@ describe('transactional writer', () => {
     } finally {
       await w.close();
     }
+    await untilStable(client, topic);
     const seen = await readAll(topic, 'read_committed');
     assert.equal(seen.length, 3000);
     assert.deepEqual(
@@ -116,6 +122,7 @@ describe('transactional writer', () => {
       await zombie.close();
       await fresh.close();
     }
+    await untilStable(client, topic);
     assert.deepEqual(await readAll(topic, 'read_committed'), ['fresh-1']);
   });
 
@@ -134,6 +141,7 @@ describe('transactional writer', () => {
     } finally {
       for (const w of writers) await w.close();
     }
+    await untilStable(client, topic);
     assert.deepEqual(await readAll(topic, 'read_committed'), []);
   });
 });
