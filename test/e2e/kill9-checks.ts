@@ -53,7 +53,10 @@ function killBefore(kills: Kill[], at: number, owner: (k: Kill) => string | unde
  * so the topic (one partition, in produce order) is runs of consecutive numbers where each break
  * is a rewind: it restarts exactly at the line of the latest committed position, it follows a
  * kill of the worker that ran the task (one rewind per such kill), and every re-read line was
- * first produced within one offset-flush interval (plus slack) before that kill.
+ * first produced within one offset-flush interval (plus slack) before that kill. Here timing a
+ * rewind is sound: its records' timestamps are taken by the task that produced them, which was
+ * alive then, so the latest kill of the source's worker before them is the one it followed (the
+ * sink's re-deliveries are timed by the test's file sampler, which can be late: see below).
  */
 export function checkSourceDuplicates(
   records: LogRecord[],
