@@ -20,6 +20,7 @@ import {
   useKafka,
   WorkerProcess,
 } from '@sluice/testing';
+import { checkSinkDuplicates, checkSourceDuplicates, type Kill, lineIndex } from './kill9-checks.ts';
 
 let bootstrapServers: string;
 const dirs: string[] = [];
@@ -143,22 +144,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** A `kill -9` of the pipeline test and what the cluster said just before it. */
-interface Kill {
-  /** The killed worker's id (`host:port`). */
-  victim: string;
-  /** worker_id of `numbers-in` task 0 and of `numbers-out` task 0 in the status just before. */
-  sourceOwner: string | undefined;
-  sinkOwner: string | undefined;
-  /** The sink group's committed offset just before (`GET /connectors/numbers-out/offsets`). */
-  sinkCommitted: number;
-  /** Epoch ms of the kill. */
-  at: number;
-}
-
-/** `offset.flush.interval.ms` of {@link clusterProps}, and what a busy 2-core machine may add to it. */
-const FLUSH_INTERVAL_MS = 500;
-const FLUSH_SLACK_MS = 1500;
+/** The consumer group of the pipeline test's sink connector `numbers-out` (Kafka's `connect-<name>`). */
+const SINK_GROUP = 'connect-numbers-out';
 
 /** Every record of one partition, read with the runtime's own Kafka client. */
 async function readPartition(
@@ -175,155 +162,6 @@ async function readPartition(
     offset = fetched.nextOffset;
     if (offset >= fetched.highWatermark) return out;
   }
-}
-
-/** For a file of lines `0\n1\n…`: the number of the line that starts at a byte position. */
-function lineIndex(text: string): (position: number) => number {
-  return (position) => {
-    let lines = 0;
-    for (let i = 0; i < position && i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
-    return lines;
-  };
-}
-
-/** The latest kill, before `at`, of the worker that ran the task (per the status just before it). */
-function killBefore(kills: Kill[], at: number, owner: (k: Kill) => string | undefined): Kill | undefined {
-  return kills.filter((k) => k.at < at && owner(k) === k.victim).at(-1);
-}
-
-/**
- * Source side. A source task re-reads from the last source offset committed to the offsets topic,
- * so the topic (one partition, in produce order) is runs of consecutive numbers where each break
- * is a rewind: it restarts exactly at the line of the latest committed position, it follows a
- * kill of the worker that ran the task (one rewind per such kill), and every re-read line was
- * first produced within one offset-flush interval (plus slack) before that kill.
- */
-function checkSourceDuplicates(
-  records: LogRecord[],
-  commits: Array<{ at: number; position: number }>,
-  lineAt: (position: number) => number,
-  kills: Kill[],
-): Array<{ kill: number; duplicates: number; oldestMs: number; commitMs: number }> {
-  const values = records.map((r) => Number(r.value!.toString()));
-  assert.equal(values[0], 0, 'the topic starts with line 0');
-  const used = new Set<Kill>();
-  const out: Array<{ kill: number; duplicates: number; oldestMs: number; commitMs: number }> = [];
-  for (let i = 1; i < values.length; i++) {
-    const prev = values[i - 1]!;
-    const value = values[i]!;
-    if (value === prev + 1) continue;
-    const at = records[i]!.timestamp;
-    assert.ok(value <= prev, `topic offset ${i}: ${value} after ${prev}, lines skipped or reordered`);
-    const committed = commits.filter((c) => c.at < at).at(-1);
-    assert.equal(
-      value,
-      committed === undefined ? 0 : lineAt(committed.position),
-      `the source re-read from line ${value} at ${at}, not from the last committed position ${JSON.stringify(committed)}`,
-    );
-    const kill = killBefore(kills, at, (k) => k.sourceOwner);
-    assert.ok(kill !== undefined, `source re-read of lines ${value}..${prev} without a kill of its worker`);
-    assert.ok(!used.has(kill), `two source re-reads after one kill (${JSON.stringify(kill)})`);
-    used.add(kill);
-    const window = kill.at - FLUSH_INTERVAL_MS - FLUSH_SLACK_MS;
-    for (let j = 0; j < i; j++) {
-      if (values[j]! < value || values[j]! > prev) continue;
-      assert.ok(
-        records[j]!.timestamp >= window,
-        `line ${values[j]} was produced ${kill.at - records[j]!.timestamp} ms before the kill and re-read: ` +
-          'older than the last uncommitted window',
-      );
-    }
-    out.push({
-      kill: kills.indexOf(kill),
-      duplicates: prev - value + 1,
-      oldestMs:
-        kill.at -
-        Math.min(
-          ...records
-            .slice(0, i)
-            .filter((_, j) => values[j]! >= value)
-            .map((r) => r.timestamp),
-        ),
-      commitMs: committed === undefined ? -1 : kill.at - committed.at,
-    });
-  }
-  return out;
-}
-
-/**
- * Sink side. A sink task re-delivers from its group's last committed offset, so the sink file is
- * runs of consecutive topic records where each break goes back to an earlier record: no further
- * back than the offset committed before a kill of the worker that ran the task (one rewind per
- * such kill), and every re-delivered record was first written within one offset-flush interval
- * (plus slack, plus the ~100 ms of the file sampler) before that kill.
- */
-function checkSinkDuplicates(
-  lines: string[],
-  records: LogRecord[],
-  growth: Array<{ at: number; size: number }>,
-  kills: Kill[],
-): Array<{ kill: number; duplicates: number }> {
-  const values = records.map((r) => r.value!.toString());
-  const ends: number[] = [];
-  let bytes = 0;
-  for (const line of lines) {
-    bytes += Buffer.byteLength(line) + 1;
-    ends.push(bytes);
-  }
-  /** When the sampler first saw line `i` complete in the file. */
-  const seenAt = (i: number) => growth.find((g) => g.size >= ends[i]!)?.at ?? Number.POSITIVE_INFINITY;
-  const matching = (from: number, line: number) => {
-    let n = 0;
-    while (from + n < values.length && line + n < lines.length && values[from + n] === lines[line + n]) n++;
-    return n;
-  };
-  const lastWrite = new Map<number, number>();
-  const used = new Set<Kill>();
-  const out: Array<{ kill: number; duplicates: number }> = [];
-  let next = 0;
-  for (let i = 0; i < lines.length; i++) {
-    if (values[next] === lines[i]) {
-      lastWrite.set(next++, i);
-      continue;
-    }
-    // A re-delivery: back to the earlier record that explains the most of what follows.
-    let from = -1;
-    let best = 0;
-    for (let s = next - 1; s >= 0; s--) {
-      if (values[s] !== lines[i]) continue;
-      const n = matching(s, i);
-      if (n > best) [from, best] = [s, n];
-    }
-    assert.ok(
-      from >= 0,
-      `sink file line ${i} (${lines[i]}) is neither topic record ${next} nor a re-delivery`,
-    );
-    const at = seenAt(i);
-    const kill = killBefore(kills, at, (k) => k.sinkOwner);
-    assert.ok(
-      kill !== undefined,
-      `sink re-delivery of records ${from}..${next - 1} without a kill of its worker`,
-    );
-    assert.ok(!used.has(kill), `two sink re-deliveries after one kill (${JSON.stringify(kill)})`);
-    used.add(kill);
-    assert.ok(
-      from >= kill.sinkCommitted,
-      `the sink re-delivered from offset ${from}, before the offset ${kill.sinkCommitted} committed before the kill`,
-    );
-    const window = kill.at - FLUSH_INTERVAL_MS - FLUSH_SLACK_MS;
-    for (let s = from; s < next; s++) {
-      const written = seenAt(lastWrite.get(s)!);
-      assert.ok(
-        written >= window,
-        `record ${s} (${values[s]}) was written ${kill.at - written} ms before the kill and re-delivered: ` +
-          'older than the last uncommitted window',
-      );
-    }
-    out.push({ kill: kills.indexOf(kill), duplicates: next - from });
-    next = from;
-    i--;
-  }
-  return out;
 }
 
 describe('sluice distributed: command line', () => {
@@ -500,6 +338,36 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
       }
     })();
     const kills: Kill[] = [];
+    // Every worker started, for their logs (SLUICE_E2E_LOG_DIR).
+    const everyWorker = [...workers];
+    // The sink group's committed offset, sampled until the end. It never goes back: an older
+    // commit landing after a newer one, or one from a member whose generation no longer owns the
+    // partition, would show as a step back (sampling can miss a step, never invent one).
+    const groupOffsets: Array<{ at: number; offset: number }> = [];
+    let sampling = true;
+    const groupSampler = (async () => {
+      while (sampling) {
+        const [c] = await client.fetchGroupOffsets(SINK_GROUP).catch(() => []);
+        if (c !== undefined && c.offset !== groupOffsets.at(-1)?.offset)
+          groupOffsets.push({ at: Date.now(), offset: c.offset });
+        await sleep(100);
+      }
+    })();
+    /** With `SLUICE_E2E_LOG_DIR` set: the workers' output and what the checks below read. */
+    const keepEvidence = async () => {
+      const logDir = process.env.SLUICE_E2E_LOG_DIR;
+      if (logDir === undefined || logDir === '') return;
+      await keepLogs('kill9', everyWorker);
+      const records = await readPartition(client, topic, 0).catch(() => []);
+      const evidence = {
+        kills,
+        groupOffsets,
+        growth,
+        topic: records.map((r) => r.value?.toString()),
+        sink: await readFile(output, 'utf8').catch(() => ''),
+      };
+      await writeFile(join(logDir, 'kill9-evidence.json'), JSON.stringify(evidence));
+    };
     try {
       const urls = await Promise.all(workers.map((w) => w.url));
       await write(
@@ -532,18 +400,22 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
         await sleep(1000);
         const target = round === 1 ? owners.sink : owners.source;
         const victim = urls.findIndex((u) => hostPort(u) === target);
-        const witness = urls[(victim + 1) % 3]!;
-        const committed = await http(witness, 'GET', '/connectors/numbers-out/offsets');
+        const at = Date.now();
+        await workers[victim]!.kill9();
+        // Read once the victim is dead (see Kill): its task can neither write nor commit any more.
+        const sinkLines = (await readFile(output, 'utf8').catch(() => '')).split('\n').length - 1;
+        const [committed] = await client.fetchGroupOffsets(SINK_GROUP);
         kills.push({
           victim: target,
           sourceOwner: owners.source,
           sinkOwner: owners.sink,
-          sinkCommitted: committed.body?.offsets?.[0]?.offset?.kafka_offset ?? 0,
-          at: Date.now(),
+          sinkCommitted: committed?.offset ?? 0,
+          sinkLines,
+          at,
         });
-        await workers[victim]!.kill9();
         await sleep(1500);
         workers[victim] = new WorkerProcess(props);
+        everyWorker.push(workers[victim]!);
         urls[victim] = await workers[victim]!.url;
       }
       // The pipeline runs again everywhere, then every number written arrives at least once.
@@ -573,6 +445,13 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
         );
       });
       assert.deepEqual(missing, []);
+      sampling = false;
+      await groupSampler;
+      assert.deepEqual(
+        groupOffsets.filter((c, i) => i > 0 && c.offset < groupOffsets[i - 1]!.offset),
+        [],
+        `the sink group's committed offset went back: ${JSON.stringify(groupOffsets)}`,
+      );
 
       // Duplicates only within the last uncommitted window, on each side.
       const records = await readPartition(client, topic, 0);
@@ -608,6 +487,9 @@ describe('sluice distributed: three workers', { timeout: 240_000 }, () => {
       running = false;
       await appender;
       await sampler;
+      sampling = false;
+      await groupSampler;
+      await keepEvidence().catch((err) => console.log(`kill -9 pipeline: evidence not kept: ${err}`));
       await client.close();
       await Promise.all(workers.map((w) => w.stop()));
     }
