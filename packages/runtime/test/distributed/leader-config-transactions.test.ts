@@ -1,0 +1,192 @@
+/**
+ * A distributed worker's leader writes the config topic in transactions when exactly-once source
+ * support is `enabled` or `preparing` (KIP-618), on the real broker (SLUICE_TEST_KAFKA_BOOTSTRAP,
+ * or one started for this file), through the REST API as Kafka's own integration test does:
+ * - the leader claims `connect-cluster-<group.id>` when it is elected (the broker knows the id),
+ *   and each config write ends with a commit marker;
+ * - a zombie leader (another producer initializing the same transactional id) fences the worker:
+ *   the next write fails with a 500 saying it can be retried and lands nowhere; the worker claims
+ *   the id back (fencing the zombie, whose own write to the config topic then fails) and the
+ *   retried request succeeds;
+ * - with `disabled` the config topic is written without transactions, and the id is unknown.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type LogRecord, PlatformaticLogClient } from '@sluice/runtime';
+import { eventually, kafkaTransactions, uniqueName, untilStable, useKafka } from '@sluice/testing';
+import {
+  type DistributedTestWorker,
+  distributedTestProps,
+  http,
+  startDistributedTestWorker,
+  stopDistributedTestWorker,
+} from '../helpers/distributed-worker.ts';
+
+let bootstrapServers: string;
+let client: PlatformaticLogClient;
+let dir: string;
+
+before(async () => {
+  ({ bootstrapServers } = await useKafka());
+  client = new PlatformaticLogClient({ bootstrapServers, clientId: 'leader-config-txn-test' });
+  dir = await mkdtemp(join(tmpdir(), 'leader-config-txn-'));
+});
+after(async () => {
+  await client?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function readAll(
+  topic: string,
+  isolationLevel: 'read_committed' | 'read_uncommitted',
+): Promise<LogRecord[]> {
+  const [end] = await client.listOffsets([{ topic, partition: 0 }], 'latest', { isolationLevel });
+  const out: LogRecord[] = [];
+  let offset = 0;
+  while (offset < end!.offset) {
+    const [p] = await client.fetch([{ topic, partition: 0, offset }], { isolationLevel, maxWaitMs: 100 });
+    out.push(...p!.records);
+    if (p!.nextOffset === offset) break;
+    offset = p!.nextOffset;
+  }
+  return out;
+}
+
+/** Offsets taken by something other than a data record (transaction markers) up to the end. */
+async function markers(topic: string): Promise<number> {
+  const records = await readAll(topic, 'read_uncommitted');
+  const [end] = await client.listOffsets([{ topic, partition: 0 }], 'latest');
+  return end!.offset - records.length;
+}
+
+const keys = (records: LogRecord[]) => records.map((r) => r.key!.toString());
+
+function sink(name: string): Record<string, string> {
+  return {
+    name,
+    'connector.class': 'FileStreamSink',
+    topics: uniqueName('leader-txn-topic'),
+    file: join(dir, `${name}.txt`),
+  };
+}
+
+async function withWorker(
+  group: string,
+  support: 'enabled' | 'preparing' | 'disabled',
+  body: (w: DistributedTestWorker) => Promise<void>,
+): Promise<void> {
+  const w = await startDistributedTestWorker(
+    distributedTestProps(bootstrapServers, group, { 'exactly.once.source.support': support }),
+  );
+  try {
+    await eventually('the worker leads', async () => (w.herder.isLeader ? true : undefined));
+    await body(w);
+  } finally {
+    await stopDistributedTestWorker(w);
+  }
+}
+
+describe('the leader writes the config topic in transactions', { timeout: 180_000 }, () => {
+  test('enabled: connect-cluster-<group>; a zombie leader fences one write, the worker claims back', async () => {
+    const group = uniqueName('leader_txn');
+    const configTopic = `${group}-configs`;
+    const id = `connect-cluster-${group}`;
+    await withWorker(group, 'enabled', async (w) => {
+      const first = await http(w.url, 'POST', '/connectors', { name: 'first', config: sink('first') });
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+
+      const [header, row] = await kafkaTransactions(bootstrapServers, ['describe', '--transactional-id', id]);
+      const described = Object.fromEntries(header!.map((h, i) => [h, row![i]]));
+      assert.equal(described.TransactionalId, id);
+      assert.equal(described.TransactionState, 'CompleteCommit');
+      const epoch = Number(described.ProducerEpoch);
+
+      await untilStable(client, configTopic);
+      const committed = keys(await readAll(configTopic, 'read_committed'));
+      assert.ok(committed.includes('connector-first'), committed.join(','));
+      assert.ok(committed.includes('commit-first'), committed.join(','));
+      assert.ok((await markers(configTopic)) >= 4, 'a commit marker after each leader write');
+
+      // A zombie leader claims the id: the worker's next write is fenced.
+      const zombie = client.transactionalWriter(id);
+      try {
+        await zombie.init();
+        const fenced = await http(w.url, 'POST', '/connectors', { name: 'second', config: sink('second') });
+        assert.equal(fenced.status, 500, JSON.stringify(fenced.body));
+        assert.match(
+          String((fenced.body as { message: string }).message),
+          /Failed to write to config topic; this may be due to a transient error and the request can be safely retried/,
+        );
+        // The worker claims the id back (right after the failure): the zombie cannot write.
+        await eventually('the worker claimed the id back', async () => {
+          const [, r] = await kafkaTransactions(bootstrapServers, ['describe', '--transactional-id', id]);
+          return Number(r![3]) > epoch + 1 ? true : undefined;
+        });
+        await assert.rejects(
+          (async () => {
+            await zombie.produce([
+              {
+                topic: configTopic,
+                key: Buffer.from('connector-zombie'),
+                value: Buffer.from('{}'),
+                headers: [],
+              },
+            ]);
+            await zombie.commit();
+          })(),
+          /fenced/,
+        );
+      } finally {
+        await zombie.close();
+      }
+      const retried = await http(w.url, 'POST', '/connectors', { name: 'second', config: sink('second') });
+      assert.equal(retried.status, 201, JSON.stringify(retried.body));
+      assert.deepEqual((await http(w.url, 'GET', '/connectors')).body, ['first', 'second']);
+
+      await untilStable(client, configTopic);
+      const after = keys(await readAll(configTopic, 'read_committed'));
+      assert.equal(after.filter((k) => k === 'connector-second').length, 1, 'the fenced write never landed');
+      assert.ok(!after.includes('connector-zombie'));
+      assert.ok(!keys(await readAll(configTopic, 'read_uncommitted')).includes('connector-zombie'));
+    });
+  });
+
+  test('preparing: transactions too; disabled: plain writes and no transactional id', async () => {
+    const preparing = uniqueName('leader_txn_prep');
+    await withWorker(preparing, 'preparing', async (w) => {
+      const r = await http(w.url, 'POST', '/connectors', { name: 'p', config: sink('p') });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      await eventually('the task configs of p written', async () =>
+        keys(await readAll(`${preparing}-configs`, 'read_uncommitted')).includes('commit-p')
+          ? true
+          : undefined,
+      );
+      await untilStable(client, `${preparing}-configs`);
+      // Session key, connector, task configs, their commit: one transaction each.
+      assert.ok((await markers(`${preparing}-configs`)) >= 4);
+    });
+
+    const disabled = uniqueName('leader_txn_off');
+    await withWorker(disabled, 'disabled', async (w) => {
+      const r = await http(w.url, 'POST', '/connectors', { name: 'd', config: sink('d') });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      await eventually('the task configs of d written', async () =>
+        keys(await readAll(`${disabled}-configs`, 'read_uncommitted')).includes('commit-d')
+          ? true
+          : undefined,
+      );
+      assert.equal(await markers(`${disabled}-configs`), 0, 'no transaction markers');
+      await assert.rejects(
+        kafkaTransactions(bootstrapServers, [
+          'describe',
+          '--transactional-id',
+          `connect-cluster-${disabled}`,
+        ]),
+        /the ID could not be found/,
+      );
+    });
+  });
+});
