@@ -198,8 +198,9 @@ export class ConfigTopicPrivileges {
       );
       this.#fenced = true;
       afterFenced();
+      // Kafka's message, word for word (the cause is logged above).
       throw new ConnectError(
-        `Failed to write to config topic; this may be due to a transient error and the request can be safely retried: ${err.message}`,
+        'Failed to write to config topic; this may be due to a transient error and the request can be safely retried',
         { cause: err },
       );
     }
