@@ -9,8 +9,9 @@
  * - `exactly.once.source.support`: `enabled` runs source tasks exactly-once (KIP-618,
  *   docs/exactly-once.md); `preparing` is accepted for Kafka's two-step upgrade and runs them
  *   at-least-once, as `disabled` does; with both the leader writes the config topic in
- *   transactions (`connect-cluster-<group.id>`, distributed/config-topic-privileges.ts). The `inter.worker.*` signing keys are validated when the
- *   distributed herder is created (`distributed/request-signing.ts`).
+ *   transactions (`connect-cluster-<group.id>`, distributed/config-topic-privileges.ts). The
+ *   `inter.worker.*` signing keys are validated when the distributed herder is created
+ *   (`distributed/request-signing.ts`).
  */
 
 import {
