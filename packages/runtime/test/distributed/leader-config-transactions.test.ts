@@ -8,6 +8,8 @@
  *   the next write fails with a 500 saying it can be retried and lands nowhere; the worker claims
  *   the id back (fencing the zombie, whose own write to the config topic then fails) and the
  *   retried request succeeds;
+ * - only the leader claims the id (a follower joining does not fence it); when the leader goes, the
+ *   newly elected one claims it (a newer producer epoch) and writes in transactions;
  * - with `disabled` the config topic is written without transactions, and the id is unknown.
  * The transactional id, the config topic's layout (which records are followed by a commit marker)
  * and the answers around the zombie are compared with Kafka Connect 4.1.1's in the same scenario
@@ -25,6 +27,7 @@ import {
   type DistributedTestWorker,
   distributedTestProps,
   http,
+  leaderAndFollower,
   startDistributedTestWorker,
   stopDistributedTestWorker,
 } from '../helpers/distributed-worker.ts';
@@ -75,6 +78,12 @@ async function markers(topic: string): Promise<number> {
 }
 
 const keys = (records: LogRecord[]) => records.map((r) => r.key!.toString());
+
+/** The producer epoch the broker has for a transactional id (`kafka-transactions describe`). */
+async function producerEpoch(id: string): Promise<number> {
+  const [header, row] = await kafkaTransactions(bootstrapServers, ['describe', '--transactional-id', id]);
+  return Number(row![header!.indexOf('ProducerEpoch')]);
+}
 
 function sink(name: string): Record<string, string> {
   return {
@@ -135,8 +144,7 @@ describe('the leader writes the config topic in transactions', { timeout: 180_00
         assert.deepEqual(fenced.body, golden.afterZombie.body);
         // The worker claims the id back (right after the failure): the zombie cannot write.
         await eventually('the worker claimed the id back', async () => {
-          const [, r] = await kafkaTransactions(bootstrapServers, ['describe', '--transactional-id', id]);
-          return Number(r![3]) > epoch + 1 ? true : undefined;
+          return (await producerEpoch(id)) > epoch + 1 ? true : undefined;
         });
         await assert.rejects(
           (async () => {
@@ -165,6 +173,46 @@ describe('the leader writes the config topic in transactions', { timeout: 180_00
       assert.ok(!after.includes('connector-zombie'));
       assert.ok(!keys(await readAll(configTopic, 'read_uncommitted')).includes('connector-zombie'));
     });
+  });
+
+  test('only the leader claims the id; a new leader claims it when elected and writes', async () => {
+    const group = uniqueName('leader_txn_two');
+    const id = `connect-cluster-${group}`;
+    const props = distributedTestProps(bootstrapServers, group, { 'exactly.once.source.support': 'enabled' });
+    const a = await startDistributedTestWorker(props);
+    let b: DistributedTestWorker | undefined;
+    try {
+      await eventually('a leads', async () => (a.herder.isLeader ? true : undefined));
+      const epochOfA = await producerEpoch(id);
+      b = await startDistributedTestWorker(props);
+      const [leader, follower] = await leaderAndFollower(a, b);
+      assert.equal(leader, a);
+      // The follower did not claim the id (that would have fenced the leader): the leader writes.
+      assert.equal(await producerEpoch(id), epochOfA);
+      const viaFollower = await http(follower.url, 'POST', '/connectors', {
+        name: 'one',
+        config: sink('one'),
+      });
+      assert.equal(viaFollower.status, 201, JSON.stringify(viaFollower.body));
+
+      // The leader goes: b is elected and claims the id (a newer epoch), then writes in transactions.
+      await stopDistributedTestWorker(a);
+      await eventually('b leads', async () => (b!.herder.isLeader ? true : undefined));
+      assert.ok((await producerEpoch(id)) > epochOfA);
+      const two = await http(b.url, 'POST', '/connectors', { name: 'two', config: sink('two') });
+      assert.equal(two.status, 201, JSON.stringify(two.body));
+      await untilStable(client, `${group}-configs`);
+      const layout = await configTopicLayout(client, `${group}-configs`);
+      assert.ok(layout.includes('connector-<c> +marker'), layout.join(', '));
+      assert.ok(
+        layout.every((l) => l.endsWith(' +marker') || l.startsWith('target-state-')),
+        `every leader write is followed by its commit marker: ${layout.join(', ')}`,
+      );
+      assert.deepEqual((await http(b.url, 'GET', '/connectors')).body, ['one', 'two']);
+    } finally {
+      if (b !== undefined) await stopDistributedTestWorker(b);
+      await stopDistributedTestWorker(a).catch(() => {});
+    }
   });
 
   test('preparing: transactions too; disabled: plain writes and no transactional id', async () => {
