@@ -31,7 +31,12 @@ export { type ConnectorStatusSource, throwIfFailed } from './connector-status.ts
 export { type HttpRequest, type HttpResult, http, type Json } from './http.ts';
 export type { KafkaServer, KafkaServerOptions } from './kafka-server.ts';
 export { ensureKafkaLibs, KAFKA_VERSION, startKafka, stopKafkaProcess } from './kafka-server.ts';
-export { consumerGroupsTable, ensureKafkaToolsLibs, kafkaConsumerGroups } from './kafka-tools.ts';
+export {
+  consumerGroupsTable,
+  ensureKafkaToolsLibs,
+  kafkaConsumerGroups,
+  kafkaTransactions,
+} from './kafka-tools.ts';
 export {
   type ConformanceFixture,
   type ConformanceOptions,

@@ -69,3 +69,30 @@ export function consumerGroupsTable(output: string): string[][] {
     .filter((l) => l !== '' && !l.startsWith('Consumer group'))
     .map((l) => l.split(/\s+/));
 }
+
+/**
+ * Runs `kafka-transactions.sh` (TransactionsCommand) against `bootstrapServers` with `args` (e.g.
+ * `['describe', '--transactional-id', 'connect-cluster-x']`) and returns the rows of its table
+ * (header row first), split on runs of white space.
+ */
+export async function kafkaTransactions(bootstrapServers: string, args: string[]): Promise<string[][]> {
+  const libs = await ensureKafkaToolsLibs();
+  const { stdout } = await execFileAsync(
+    'java',
+    [
+      '-Xmx256m',
+      '-cp',
+      `${libs}/*`,
+      'org.apache.kafka.tools.TransactionsCommand',
+      '--bootstrap-server',
+      bootstrapServers,
+      ...args,
+    ],
+    { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => l.split(/\s+/));
+}

@@ -8,8 +8,10 @@
  * - `offset.storage.file.filename` and `embedded.log.dir` are standalone keys and are ignored.
  * - `exactly.once.source.support`: `enabled` runs source tasks exactly-once (KIP-618,
  *   docs/exactly-once.md); `preparing` is accepted for Kafka's two-step upgrade and runs them
- *   at-least-once, as `disabled` does. The `inter.worker.*` signing keys are validated when the
- *   distributed herder is created (`distributed/request-signing.ts`).
+ *   at-least-once, as `disabled` does; with both the leader writes the config topic in
+ *   transactions (`connect-cluster-<group.id>`, distributed/config-topic-privileges.ts). The
+ *   `inter.worker.*` signing keys are validated when the distributed herder is created
+ *   (`distributed/request-signing.ts`).
  */
 
 import {
@@ -234,6 +236,15 @@ export class DistributedConfig extends WorkerConfig {
   /** `exactly.once.source.support=enabled`: source tasks write in transactions, zombies are fenced. */
   exactlyOnceSourceEnabled(): boolean {
     return String(this.get('exactly.once.source.support')).toLowerCase() === 'enabled';
+  }
+
+  /**
+   * `exactly.once.source.support=preparing` or `enabled`: the leader writes the config topic with a
+   * transactional producer (Kafka's `transactionalLeaderEnabled`).
+   */
+  transactionalLeaderEnabled(): boolean {
+    const v = String(this.get('exactly.once.source.support')).toLowerCase();
+    return v === 'preparing' || v === 'enabled';
   }
 
   groupId(): string {

@@ -16,6 +16,7 @@ import { connectionSettings, producerSettings, taskClientProps } from '../log/ka
 import { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import { checkWorkerConverters } from '../worker/plugin-factory.ts';
 import { Worker } from '../worker/worker.ts';
+import { configTopicTransactionalId } from './config-topic-privileges.ts';
 import { ConnectGroupMember } from './connect-group-member.ts';
 import { ConnectorOffsetsTopics } from './connector-offsets-topics.ts';
 import { type DistributedHerderOptions, DistributedHerder as Herder } from './distributed-herder.ts';
@@ -88,6 +89,9 @@ export async function assembleDistributedHerder(
     topic: config.getString('config.storage.topic')!,
     replicationFactor: config.int('config.storage.replication.factor'),
     topicSettings: internalTopicSettings(props, 'config.storage.', logger),
+    // KIP-618: the leader's writes in transactions from `preparing` on, read committed once `enabled`.
+    ...(config.transactionalLeaderEnabled() ? { transactionalId: configTopicTransactionalId(groupId) } : {}),
+    readCommitted: config.exactlyOnceSourceEnabled(),
     log: logger.child({ store: 'config' }),
   });
   const offsets = new KafkaOffsetBackingStore({

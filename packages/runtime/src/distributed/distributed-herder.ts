@@ -83,6 +83,7 @@ import type { StateRecord } from '../storage/status-store.ts';
 import type { Worker } from '../worker/worker.ts';
 import type { ClusterConfigState, ConfigChange } from './cluster-config-state.ts';
 import type { RawConfig, SessionKey } from './config-records.ts';
+import { ConfigTopicPrivileges } from './config-topic-privileges.ts';
 import type { ConnectGroupMember, GroupMembershipListener } from './connect-group-member.ts';
 import { ASSIGNMENT_NO_ERROR, type ConnectAssignment } from './connect-protocol.ts';
 import type { ConnectorOffsetsTopics } from './connector-offsets-topics.ts';
@@ -168,6 +169,8 @@ export class DistributedHerder implements Herder {
   readonly #keys: SessionKeys;
   /** The REST layer's client to other workers (for task configs a follower sends the leader). */
   #workerClient: WorkerClient | undefined;
+  /** The leader's transactional writes to the config topic (exactly-once source support on). */
+  readonly #privileges: ConfigTopicPrivileges;
 
   constructor(parts: DistributedHerderParts) {
     const { config, logger } = parts;
@@ -188,11 +191,12 @@ export class DistributedHerder implements Herder {
     this.#eos = parts.eos ?? null;
     this.#connectorOffsets = parts.connectorOffsets;
     this.#snapshot = this.#configs.snapshot();
+    this.#privileges = new ConfigTopicPrivileges(this.#configs, logger);
     this.#keys = new SessionKeys({
       settings: signingSettings(config),
       enabled: () => this.#requestValidationEnabled(),
       isLeader: () => this.#member?.isLeader === true,
-      distribute: (key) => this.#configs.putSessionKey(key),
+      distribute: (key) => this.#leaderWrite(() => this.#configs.putSessionKey(key)),
       run: (check) => void this.#serial(check),
       logger,
     });
@@ -712,7 +716,9 @@ export class DistributedHerder implements Herder {
   async #onLeader<T>(local: () => Promise<T>): Promise<T> {
     const member = this.#member;
     if (member === undefined || !this.#ready) throw new NotLeaderError('No leader known yet');
-    const ran = await this.#serial(async () => (member.isLeader ? { value: await local() } : undefined));
+    const ran = await this.#serial(async () =>
+      member.isLeader ? { value: await this.#leaderWrite(local) } : undefined,
+    );
     if (ran !== undefined) return ran.value;
     const leaderUrl = sameUrl(member.leaderUrl, this.#restUrl) ? undefined : member.leaderUrl || undefined;
     throw new NotLeaderError(
@@ -761,6 +767,17 @@ export class DistributedHerder implements Herder {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * Leader work on the queue (config-topic-privileges.ts): write privileges claimed again first
+   * when a write was fenced; a fenced write queues the next claim and fails the request.
+   */
+  async #leaderWrite<T>(work: () => Promise<T>): Promise<T> {
+    await this.#privileges.reclaimIfFenced(this.isLeader);
+    return this.#privileges.write(work, () => {
+      this.#serial(() => this.#privileges.reclaimIfFenced(this.isLeader)).catch(() => {});
+    });
+  }
+
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(fn, fn);
     this.#queue = run.catch(() => {});
@@ -797,6 +814,8 @@ export class DistributedHerder implements Herder {
   async #assigned(assignment: ConnectAssignment, generation: number): Promise<void> {
     if (this.#stopping) return;
     this.#generation = generation;
+    // The leader claims the config topic's write privileges; a former leader lets them go.
+    await this.#privileges.assigned(this.#member?.isLeader === true);
     if (assignment.error !== ASSIGNMENT_NO_ERROR) {
       this.logger.info('The assignment failed (config mismatch); reading the config topic to the end');
       await this.#configs

@@ -63,7 +63,7 @@ export interface KafkaBasedLogOptions {
 }
 
 interface EndWaiter {
-  readonly ends: Map<number, number>;
+  readonly ends: ReadonlyMap<number, number>;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
@@ -157,6 +157,19 @@ export class KafkaBasedLog {
     this.#checkRunning();
     const ends = new Map<number, number>();
     for (const o of latest) ends.set(o.partition, o.offset);
+    if (this.#reached(ends)) return;
+    await new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ ends, resolve, reject });
+    });
+  }
+
+  /**
+   * Resolves once the position of each given partition has reached the given offset (e.g. past
+   * records just written in a transaction: a `read_committed` end taken before the commit markers
+   * land would stop short of them).
+   */
+  async readTo(ends: ReadonlyMap<number, number>): Promise<void> {
+    this.#checkRunning();
     if (this.#reached(ends)) return;
     await new Promise<void>((resolve, reject) => {
       this.#waiters.push({ ends, resolve, reject });

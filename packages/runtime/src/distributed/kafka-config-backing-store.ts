@@ -17,7 +17,8 @@ import {
   taskConfigRecord,
   taskCountRecord,
 } from './config-records.ts';
-import { KafkaBasedLog, withTimeout } from './kafka-based-log.ts';
+import { FencableConfigWriter, PrivilegedWriteError } from './config-topic-privileges.ts';
+import { KafkaBasedLog, toBuffer, withTimeout } from './kafka-based-log.ts';
 
 /**
  * The config topic (`config.storage.topic`) as Kafka Connect's `KafkaConfigBackingStore` uses
@@ -29,6 +30,13 @@ import { KafkaBasedLog, withTimeout } from './kafka-based-log.ts';
  * Only the group leader should write connector configs, deletions, task configs, restart
  * requests, session keys and task-count records; any worker may write target states and logger
  * levels. This store does not enforce that: the herder does.
+ *
+ * With exactly-once source support `preparing` or `enabled` (`transactionalId` given) the
+ * leader-only writes go through a fencable transactional producer (config-topic-privileges.ts):
+ * `claimWritePrivileges()` first, then one transaction per write; a failed one throws
+ * {@link PrivilegedWriteError} and the privileges are gone until claimed again. Target states and
+ * logger levels stay plain writes, as in Kafka. With `readCommitted` (`enabled`) the topic is read
+ * `read_committed`.
  */
 
 /** Kafka's budget for a write plus its read-back. */
@@ -44,6 +52,13 @@ export interface KafkaConfigBackingStoreOptions {
   readonly topicSettings?: Readonly<Record<string, string>>;
   /** Budget of one write and its read-back. Default {@link READ_WRITE_TOTAL_TIMEOUT_MS}. */
   readonly writeTimeoutMs?: number;
+  /**
+   * The transactional id of the leader's fencable producer (`connect-cluster-<group.id>`) when
+   * exactly-once source support is `preparing` or `enabled`; absent: every write is a plain one.
+   */
+  readonly transactionalId?: string;
+  /** Read the topic `read_committed` (exactly-once source support `enabled`). */
+  readonly readCommitted?: boolean;
   readonly log?: Logger;
 }
 
@@ -55,6 +70,7 @@ export class KafkaConfigBackingStore {
   readonly #log: KafkaBasedLog;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  readonly #fencable: FencableConfigWriter | undefined;
   #listener: ConfigUpdateListener | undefined;
   #started = false;
 
@@ -67,6 +83,10 @@ export class KafkaConfigBackingStore {
     this.#logger = options.log ?? pino({ level: 'silent' });
     this.#timeoutMs = options.writeTimeoutMs ?? READ_WRITE_TOTAL_TIMEOUT_MS;
     const { partitions: _ignored, ...settings } = options.topicSettings ?? {};
+    this.#fencable =
+      options.transactionalId === undefined
+        ? undefined
+        : new FencableConfigWriter(options.client, options.transactionalId, this.#logger);
     this.#log = new KafkaBasedLog({
       client: options.client,
       topic: options.topic,
@@ -76,6 +96,7 @@ export class KafkaConfigBackingStore {
         configs: settings,
       },
       topicConfigKey: 'config.storage.topic',
+      ...(options.readCommitted === true ? { isolationLevel: 'read_committed' as const } : {}),
       purpose: 'connector configurations',
       verify: (topic) => {
         if (topic.partitions.length > 1)
@@ -119,7 +140,27 @@ export class KafkaConfigBackingStore {
 
   async stop(): Promise<void> {
     this.#started = false;
+    await this.relinquishWritePrivileges();
     await this.#log.stop();
+  }
+
+  /** True when leader-only writes go through the fencable transactional producer. */
+  get usesFencableWriter(): boolean {
+    return this.#fencable !== undefined;
+  }
+
+  /**
+   * Claims the leader's write privileges (Kafka's `claimWritePrivileges`): the fencable producer is
+   * initialized, which fences any older producer of the transactional id. Nothing to do without a
+   * fencable writer or when the privileges are held.
+   */
+  async claimWritePrivileges(): Promise<void> {
+    await this.#fencable?.claim();
+  }
+
+  /** Closes the fencable producer, if any (a worker that no longer leads). */
+  async relinquishWritePrivileges(): Promise<void> {
+    await this.#fencable?.release();
   }
 
   /** An immutable view of everything read so far. */
@@ -150,7 +191,7 @@ export class KafkaConfigBackingStore {
     if (targetState !== null) records.push(targetStateRecord(connector, targetState));
     records.push(connectorConfigRecord(connector, properties));
     await this.#write('Error writing connector configuration to Kafka', async () => {
-      await this.#log.sendBatch(records);
+      await this.#sendPrivileged(records);
       await this.#log.readToEnd();
     });
   }
@@ -158,7 +199,7 @@ export class KafkaConfigBackingStore {
   /** Tombstones for `connector-<name>` and `target-state-<name>`, then a read-back. */
   async removeConnectorConfig(connector: string): Promise<void> {
     await this.#write('Error removing connector configuration from Kafka', async () => {
-      await this.#log.sendBatch(connectorDeletionRecords(connector));
+      await this.#sendPrivileged(connectorDeletionRecords(connector));
       await this.#log.readToEnd();
     });
   }
@@ -173,10 +214,10 @@ export class KafkaConfigBackingStore {
     await this.#write('Error writing task configurations to Kafka', async () => {
       await this.#log.readToEnd();
       if (taskRecords.length > 0) {
-        await this.#log.sendBatch(taskRecords);
+        await this.#sendPrivileged(taskRecords);
         await this.#log.readToEnd();
       }
-      await this.#log.sendBatch([commitTasksRecord(connector, configs.length)]);
+      await this.#sendPrivileged([commitTasksRecord(connector, configs.length)]);
       await this.#log.readToEnd();
     });
   }
@@ -195,7 +236,7 @@ export class KafkaConfigBackingStore {
   ): Promise<void> {
     const record = restartRequestRecord(connector, request);
     await this.#write(`Error writing restart request for ${connector} to Kafka`, async () => {
-      await this.#log.sendBatch([record]);
+      await this.#sendPrivileged([record]);
       await this.#log.readToEnd();
     });
   }
@@ -203,7 +244,7 @@ export class KafkaConfigBackingStore {
   async putSessionKey(sessionKey: SessionKey): Promise<void> {
     const record = sessionKeyRecord(sessionKey);
     await this.#write('Error writing session key to Kafka', async () => {
-      await this.#log.sendBatch([record]);
+      await this.#sendPrivileged([record]);
       await this.#log.readToEnd();
     });
   }
@@ -211,7 +252,7 @@ export class KafkaConfigBackingStore {
   async putTaskCountRecord(connector: string, taskCount: number): Promise<void> {
     const record = taskCountRecord(connector, taskCount);
     await this.#write('Error writing task count record to Kafka', async () => {
-      await this.#log.sendBatch([record]);
+      await this.#sendPrivileged([record]);
       await this.#log.readToEnd();
     });
   }
@@ -224,10 +265,36 @@ export class KafkaConfigBackingStore {
     });
   }
 
+  /**
+   * A leader-only write (Kafka's `sendPrivileged`): one transaction of the fencable producer when
+   * there is one, else a plain batch.
+   */
+  async #sendPrivileged(records: readonly ConfigTopicRecord[]): Promise<void> {
+    if (this.#fencable === undefined) {
+      await this.#log.sendBatch(records);
+      return;
+    }
+    const acks = await this.#fencable.send(
+      records.map((r) => ({
+        topic: this.topic,
+        key: toBuffer(r.key),
+        value: toBuffer(r.value),
+        headers: [],
+      })),
+    );
+    // Read past the transaction's records: with read_committed, an end taken before the commit
+    // markers are written (they follow EndTxn's answer) would stop short of them.
+    const ends = new Map<number, number>();
+    for (const a of acks) ends.set(a.partition, Math.max(ends.get(a.partition) ?? 0, a.offset + 1));
+    await this.#log.readTo(ends);
+  }
+
   async #write(failure: string, work: () => Promise<void>): Promise<void> {
     try {
       await withTimeout(work(), this.#timeoutMs, failure);
     } catch (err) {
+      if (err instanceof PrivilegedWriteError)
+        throw new PrivilegedWriteError(`${failure}: ${err.message}`, { cause: err });
       throw new ConnectError(`${failure}: ${(err as Error).message}`, { cause: err });
     }
   }
