@@ -76,26 +76,44 @@ export class JdbcSinkTask extends SinkTask {
       await this.#putNow(records);
       return;
     }
-    const done = this.#write(records).then(
+    let sent!: () => void;
+    const started = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
+    const done = this.#write(records, sent).then(
       () => null,
       (err: unknown) => err ?? new Error('write failed'),
     );
     this.#pending = { records, done };
+    // On PostgreSQL, put returns once the write's first statement is sent (or the write ended),
+    // not before: what the caller does next (fetching and converting the next batch) would
+    // otherwise run before the statement goes out, while the server waits for it. (Elsewhere it
+    // returns at once, as before: a connection being opened, or MySQL/SQLite, whose paths are
+    // measured as they are.)
+    if (this.#db?.dialect.kind === 'postgresql') await Promise.race([started, done]);
   }
 
-  /** Writes the records, as a batch of their own (in one transaction); throws what failed. */
-  async #write(records: SinkRecord[]): Promise<void> {
+  /**
+   * Writes the records, as a batch of their own (in one transaction); throws what failed.
+   * `sent` is called once the first statement of the write is sent.
+   */
+  async #write(records: SinkRecord[], sent: () => void = () => {}): Promise<void> {
     this.#db ??= await this.#connect();
     const db = this.#db;
     await this.#writer.prepare(records, db);
     if (this.#writer.singleStatement(records, db)) {
       // One statement that writes every row or none: its own transaction (one round trip less
-      // each way than BEGIN ... COMMIT).
-      await this.#writer.write(records, db);
+      // each way than BEGIN ... COMMIT). Calling write sends it (the driver writes the statement
+      // before the first await).
+      const writing = this.#writer.write(records, db);
+      sent();
+      await writing;
       return;
     }
     try {
-      await this.#inTransaction(db, () => this.#writer.write(records, db));
+      const writing = this.#inTransaction(db, () => this.#writer.write(records, db));
+      sent();
+      await writing;
     } catch (err) {
       if (!(err instanceof BulkLoadFellBack)) throw err;
       // Rolled back: the same records again as INSERTs, which fail or warn as Confluent's do.
