@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import type { FieldPacket, Connection as MySqlConnection } from 'mysql2';
 import pg from 'pg';
 import type { JdbcUrl } from './jdbc-url.ts';
-import { PgCopyIn } from './pg-copy-in.ts';
+import { type CopyNotSent, PgCopyIn } from './pg-copy-in.ts';
 import { type Dialect, dialectFor, type TableId } from './sql.ts';
 
 const require = createRequire(import.meta.url);
@@ -93,9 +93,17 @@ export interface Database {
    * the iterable yields it (so the server parses while the rest is produced), right behind the
    * statement (the call sends the statement and the data it can before returning). When `failure`
    * returns an error once the data has ended, the COPY is failed (CopyFail: no row of it stays,
-   * even outside a transaction) instead of completed.
+   * even outside a transaction) instead of completed. With `afterCopy`, the COPY may be started
+   * while the one started last on this connection (nothing since) still runs: it is queued behind
+   * it and sent only if that one wrote its rows; otherwise nothing of it is sent and it rejects
+   * with {@link CopyNotSent}.
    */
-  copyIn?(sql: string, data: Iterable<string>, failure?: () => unknown): Promise<void>;
+  copyIn?(
+    sql: string,
+    data: Iterable<string>,
+    failure?: () => unknown,
+    options?: { afterCopy?: boolean },
+  ): Promise<void>;
   /**
    * MySQL/MariaDB only: runs `LOAD DATA LOCAL INFILE` (the statement, naming the file 'stream')
    * with this data as the file, streamed as the iterable yields it; the rows it inserted and the
@@ -629,6 +637,8 @@ class PostgresDatabase implements Database {
   readonly #client: pg.Client;
   #inTransaction = false;
   #cursorCount = 0;
+  /** The COPY started last on this connection. */
+  #lastCopy: PgCopyIn | null = null;
 
   private constructor(client: pg.Client) {
     this.#client = client;
@@ -738,10 +748,21 @@ class PostgresDatabase implements Database {
     }
   }
 
-  async copyIn(sql: string, data: Iterable<string>, failure?: () => unknown): Promise<void> {
+  async copyIn(
+    sql: string,
+    data: Iterable<string>,
+    failure?: () => unknown,
+    options: { afterCopy?: boolean } = {},
+  ): Promise<void> {
     // The statement and its data go out together (no wait for the server's go-ahead), each piece
     // as it is made: the server parses a piece while the next is encoded (see PgCopyIn).
-    const copy = new PgCopyIn(sql, data, { failure });
+    const previous = this.#lastCopy;
+    const gate =
+      options.afterCopy === true && previous !== null
+        ? () => (previous.copied ? null : 'the COPY before it did not write its rows')
+        : undefined;
+    const copy = new PgCopyIn(sql, data, { failure, gate });
+    this.#lastCopy = copy;
     this.#client.query(copy);
     await copy.done;
   }

@@ -56,8 +56,10 @@ function errorMessage(err: unknown): string {
  */
 export class PgCopyIn implements pg.Submittable {
   readonly #sql: string;
-  readonly #data: Iterator<string>;
-  readonly #options: CopyInOptions;
+  // Let go of once used (a COPY queued behind another holds that one through its gate).
+  #data: Iterator<string> | null;
+  #gate: (() => unknown) | undefined;
+  #failure: (() => unknown) | undefined;
   readonly #done: Promise<number>;
   #resolve!: (rows: number) => void;
   #reject!: (err: unknown) => void;
@@ -68,16 +70,23 @@ export class PgCopyIn implements pg.Submittable {
   #failedHere: { thrown: boolean; err: unknown } | null = null;
   #rows = 0;
   #settled = false;
+  #copied = false;
 
   constructor(sql: string, data: Iterable<string>, options: CopyInOptions = {}) {
     this.#sql = sql;
     this.#data = data[Symbol.iterator]();
-    this.#options = options;
+    this.#gate = options.gate;
+    this.#failure = options.failure;
     this.#done = new Promise<number>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
     this.#done.catch(() => {}); // the caller awaits it
+  }
+
+  /** Whether the COPY has ended and wrote its rows (false while it runs, and after a failure). */
+  get copied(): boolean {
+    return this.#copied;
   }
 
   /** The rows copied, once the server is ready again; the COPY's failure otherwise. */
@@ -87,9 +96,12 @@ export class PgCopyIn implements pg.Submittable {
 
   /** Called by the client when it is its turn: the statement, then the data. */
   submit(connection: pg.Connection): Error | undefined {
-    const closed = this.#options.gate?.();
+    const closed = this.#gate?.();
+    this.#gate = undefined;
     if (closed !== null && closed !== undefined) {
       this.#ended = true;
+      this.#data = null;
+      this.#failure = undefined;
       // The client answers with handleError (on the next tick) and goes on with its queue.
       return new CopyNotSent('COPY not sent', { cause: closed });
     }
@@ -102,11 +114,12 @@ export class PgCopyIn implements pg.Submittable {
   /** Writes pieces until the data ends or the socket asks to wait (then again on 'drain'). */
   readonly #pump = (): void => {
     const connection = this.#connection;
-    if (connection === null || this.#ended) return;
+    const data = this.#data;
+    if (connection === null || data === null || this.#ended) return;
     const socket = connection.stream;
     try {
       for (;;) {
-        const next = this.#data.next();
+        const next = data.next();
         if (next.done === true) break;
         if (next.value.length === 0) continue;
         if (!socket.write(copyData(next.value))) {
@@ -118,12 +131,14 @@ export class PgCopyIn implements pg.Submittable {
       this.#end(connection, { thrown: true, err });
       return;
     }
-    const failure = this.#options.failure?.();
+    const failure = this.#failure?.();
     this.#end(connection, failure === null || failure === undefined ? null : { thrown: false, err: failure });
   };
 
   #end(connection: pg.Connection, failed: { thrown: boolean; err: unknown } | null): void {
     this.#ended = true;
+    this.#data = null;
+    this.#failure = undefined;
     const ends = connection as unknown as { endCopyFrom(): void; sendCopyFail(message: string): void };
     if (failed === null) {
       ends.endCopyFrom();
@@ -155,6 +170,9 @@ export class PgCopyIn implements pg.Submittable {
 
   #stop(): void {
     this.#ended = true;
+    this.#data = null;
+    this.#gate = undefined;
+    this.#failure = undefined;
     const connection = this.#connection;
     this.#connection = null;
     connection?.stream.off('drain', this.#pump);
@@ -170,8 +188,12 @@ export class PgCopyIn implements pg.Submittable {
       else this.#resolve(0);
       return;
     }
-    if (err !== null) this.#reject(err);
-    else this.#resolve(this.#rows);
+    if (err !== null) {
+      this.#reject(err);
+      return;
+    }
+    this.#copied = failed === null;
+    this.#resolve(this.#rows);
   }
 
   // Messages a COPY FROM STDIN does not get; a statement that is not one ends with ReadyForQuery.

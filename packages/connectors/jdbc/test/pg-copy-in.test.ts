@@ -106,6 +106,7 @@ describe('PgCopyIn on postgresql', () => {
     // arrives (the socket makes the COPY wait); from then on nothing more of it is written.
     const long = 'z'.repeat(400);
     let pulled = 0;
+    let pulledAtError = -1;
     const gen = function* (): Generator<string> {
       for (let p = 0; p < 1000; p++) {
         let piece = '';
@@ -116,6 +117,9 @@ describe('PgCopyIn on postgresql', () => {
       }
     };
     const failing = copy(`COPY ${table} (id, name) FROM STDIN`, gen());
+    failing.catch(() => {
+      pulledAtError = pulled;
+    });
     // Queued on the same client at once: sent after the failed COPY's answer.
     const next = copy(`COPY ${table} (id, name) FROM STDIN`, pieces(lines(100_001, 100_005), 2));
     await assert.rejects(
@@ -123,8 +127,9 @@ describe('PgCopyIn on postgresql', () => {
       (err: Error & { code?: string }) =>
         err.code === '22P02' && /invalid input syntax for type integer: "x"/.test(err.message),
     );
-    assert.ok(pulled < 1000, `the data after the error was not made (${pulled} of 1000 pieces)`);
     assert.equal(await next, 5);
+    // Once the error had arrived, no more of the data was made (nor written).
+    assert.equal(pulled, pulledAtError);
     const r = await client.query(`SELECT min(id) AS lo, max(id) AS hi, count(*)::int AS n FROM ${table}`);
     assert.deepEqual(r.rows[0], { lo: 100_001, hi: 100_005, n: 5 });
     assert.equal((await client.query('SELECT 1 AS one')).rows[0].one, 1);
@@ -200,14 +205,11 @@ describe('PgCopyIn on postgresql', () => {
     try {
       const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
       // Data that waits on the socket's drain: the server is killed while it comes.
-      let killed = false;
+      let kill: Promise<unknown> | null = null;
       const gen = function* (): Generator<string> {
         for (let i = 0; i < 400; i++) {
           yield `${i}\t${'y'.repeat(100_000)}\n`;
-          if (i === 5 && !killed) {
-            killed = true;
-            void other.query('SELECT pg_terminate_backend($1)', [pid]);
-          }
+          if (i === 5) kill ??= other.query('SELECT pg_terminate_backend($1)', [pid]);
         }
       };
       client.on('error', () => {}); // the socket's end, after the COPY's rejection
@@ -215,6 +217,8 @@ describe('PgCopyIn on postgresql', () => {
         copy(`COPY ${table} (id, name) FROM STDIN`, gen()),
         /terminating connection due to administrator command|Connection terminated/,
       );
+      assert.ok(kill !== null);
+      await kill;
     } finally {
       await other.end();
     }

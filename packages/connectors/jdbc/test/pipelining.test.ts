@@ -154,6 +154,46 @@ for (const kind of KINDS) {
       }
     });
 
+    test('a batch put while the one before it is under way is written after it, also when that one fails (errors.tolerance=all)', async () => {
+      const topic = uniqueName('pipe_order');
+      const reported: SinkRecord[] = [];
+      const { task } = await start(
+        topic,
+        { 'max.retries': '0' },
+        {
+          report: async (record) => {
+            reported.push(record);
+          },
+        },
+      );
+      // The order rows arrive in: a sequence number the database gives each row.
+      const order = db.kind === 'sqlite' ? 'rowid' : 'seq';
+      if (db.kind === 'postgresql') await db.exec(`ALTER TABLE ${topic} ADD COLUMN seq BIGSERIAL`);
+      if (db.kind === 'mariadb') {
+        await db.exec(`ALTER TABLE ${topic} ADD COLUMN seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE`);
+      }
+      try {
+        await task.put([rec(topic, 1, 0), rec(topic, 2, 1), rec(topic, 3, 2)]);
+        // Id 2 again in the middle: this batch fails as a whole, then its records go one by one.
+        await task.put([rec(topic, 4, 3), rec(topic, 5, 4), rec(topic, 2, 5, 'dup'), rec(topic, 6, 6)]);
+        // Put while that one is under way (on PostgreSQL its COPY is queued right behind it).
+        await task.put([rec(topic, 7, 7), rec(topic, 8, 8), rec(topic, 9, 9)]);
+        const offsets = await task.preCommit(consumed(topic, 10));
+        assert.equal(offsets.get(new TopicPartition(topic, 0))?.offset, 10);
+      } finally {
+        await task.stop();
+      }
+      assert.deepEqual(
+        reported.map((r) => [r.kafkaOffset, (r.value as Struct).get('name')]),
+        [[5, 'dup']],
+      );
+      const arrived = await db.exec(`SELECT id, name FROM ${topic} ORDER BY ${order}`);
+      assert.deepEqual(
+        arrived.map((r) => [Number(r.id), String(r.name)]),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9].map((id) => [id, `n${id}`]),
+      );
+    });
+
     test('put.pipelining=false: put returns once the batch is committed, and throws its own failure', async () => {
       const topic = uniqueName('pipe_off');
       const { task } = await start(topic, { 'put.pipelining': 'false', 'max.retries': '1' });
