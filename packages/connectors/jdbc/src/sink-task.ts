@@ -67,7 +67,8 @@ export class JdbcSinkTask extends SinkTask {
    * Writes the batch in one transaction. With `put.pipelining` (the default) the write is started
    * and put returns: the next put, preCommit (before offsets are committed) and close wait for
    * it, and a failure is handled there as this put would have handled it (see #settle), so no
-   * offset moves past a record that is not in the table.
+   * offset moves past a record that is not in the table. On PostgreSQL the next batch's COPY may
+   * be queued behind the write under way before waiting for it (see #queueBehind).
    */
   async put(records: SinkRecord[]): Promise<void> {
     if (this.#owed !== null && sameBatch(this.#owed, records)) {
@@ -75,7 +76,15 @@ export class JdbcSinkTask extends SinkTask {
       this.#owed = null;
     }
     const queued = this.#queueBehind(records);
-    const clean = await this.#settle();
+    let clean: boolean;
+    try {
+      clean = await this.#settle();
+    } catch (err) {
+      // The previous batch failed: this one's COPY was not sent (see #queueBehind); put returns
+      // once the driver has dropped it, so nothing of this task is left in flight.
+      await queued;
+      throw err;
+    }
     if (records.length === 0) return;
     if (queued !== null) {
       if (clean) {

@@ -273,6 +273,43 @@ for (const kind of KINDS) {
       assert.deepEqual(await rows(topic), []);
     });
 
+    test('a batch put while one with a value that cannot be written is under way is not written either', async () => {
+      const topic = uniqueName('pipe_bad_next');
+      const nested = SchemaBuilder.struct().field('x', SchemaBuilder.int32().build()).optional().build();
+      const schema = SchemaBuilder.struct()
+        .name('row_with_struct_next')
+        .field('id', SchemaBuilder.int32().build())
+        .field('name', SchemaBuilder.string().optional().build())
+        .field('nested', nested)
+        .build();
+      const { task } = await start(topic, { 'pk.mode': 'none', 'max.retries': '0' });
+      await db.exec(`ALTER TABLE ${topic} ADD COLUMN nested VARCHAR(20)`);
+      const mk = (id: number, bad: boolean): SinkRecord =>
+        new SinkRecord({
+          topic,
+          kafkaPartition: 0,
+          kafkaOffset: id,
+          keySchema: null,
+          key: null,
+          valueSchema: schema,
+          value: new Struct(schema)
+            .put('id', id)
+            .put('name', `n${id}`)
+            .put('nested', bad ? new Struct(nested).put('x', 1) : null),
+        });
+      try {
+        await task.put(Array.from({ length: 1000 }, (_, i) => mk(i + 1, i === 900)));
+        // Put while that one is under way (on PostgreSQL its COPY is queued right behind it).
+        await assert.rejects(
+          task.put(Array.from({ length: 1000 }, (_, i) => mk(1001 + i, false))) as Promise<void>,
+          (err: Error) => /Column 'nested' of table .* a STRUCT value cannot be written/.test(err.message),
+        );
+      } finally {
+        await task.stop();
+      }
+      assert.deepEqual(await rows(topic), []);
+    });
+
     test('batches put one after another (each written while the next is handed over) arrive once each, in full', async () => {
       const topic = uniqueName('pipe_many');
       const { task } = await start(topic, { 'pk.mode': 'none' });
