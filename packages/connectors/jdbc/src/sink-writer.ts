@@ -713,11 +713,13 @@ const PIECE_ROWS = 256;
 
 /**
  * PostgreSQL COPY: characters per piece of text. Each piece is one CopyData message, written to
- * the socket with its 5-byte header in one write (see copyIn). Pieces of 256 rows (~15 KB)
+ * the socket with its 5-byte header in one write (see PgCopyIn). Pieces of 256 rows (~15 KB)
  * cost two socket writes each, and on loopback each write's cost (the server's wake-up) showed
  * as ~100 ms of the client's CPU per 300,000 rows; 32 KB pieces still let the server parse one
  * while the next is encoded (16 KB: more client CPU, 64 KB with the whole put taken before the
- * server's answer: less overlap; same-run medians).
+ * server's answer: less overlap; same-run medians). A COPY queued behind another is encoded
+ * whole beforehand and still goes out in these pieces (one piece per put: the same throughput,
+ * more client CPU, same-run medians).
  */
 export const PG_COPY_PIECE_CHARS = 32 * 1024;
 
