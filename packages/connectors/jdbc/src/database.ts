@@ -8,13 +8,12 @@
  * every date/time type as text, binary as Uint8Array, booleans as boolean (PostgreSQL) or number.
  */
 
-import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { Readable, type Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { FieldPacket, Connection as MySqlConnection } from 'mysql2';
 import pg from 'pg';
 import type { JdbcUrl } from './jdbc-url.ts';
+import { type CopyNotSent, PgCopyIn } from './pg-copy-in.ts';
 import { type Dialect, dialectFor, type TableId } from './sql.ts';
 
 const require = createRequire(import.meta.url);
@@ -91,11 +90,20 @@ export interface Database {
   stream(sql: string, params: readonly unknown[], fetchSize: number): Promise<QueryStream>;
   /**
    * PostgreSQL only: runs `COPY ... FROM STDIN` with this text-format data, sent piece by piece as
-   * the iterable yields it (so the server parses while the rest is produced). When `failure`
+   * the iterable yields it (so the server parses while the rest is produced), right behind the
+   * statement (the call sends the statement and the data it can before returning). When `failure`
    * returns an error once the data has ended, the COPY is failed (CopyFail: no row of it stays,
-   * even outside a transaction) instead of completed.
+   * even outside a transaction) instead of completed. With `afterCopy`, the COPY may be started
+   * while the one started last on this connection (nothing since) still runs: it is queued behind
+   * it and sent only if that one wrote its rows; otherwise nothing of it is sent and it rejects
+   * with {@link CopyNotSent}.
    */
-  copyIn?(sql: string, data: Iterable<string>, failure?: () => unknown): Promise<void>;
+  copyIn?(
+    sql: string,
+    data: Iterable<string>,
+    failure?: () => unknown,
+    options?: { afterCopy?: boolean },
+  ): Promise<void>;
   /**
    * MySQL/MariaDB only: runs `LOAD DATA LOCAL INFILE` (the statement, naming the file 'stream')
    * with this data as the file, streamed as the iterable yields it; the rows it inserted and the
@@ -629,6 +637,8 @@ class PostgresDatabase implements Database {
   readonly #client: pg.Client;
   #inTransaction = false;
   #cursorCount = 0;
+  /** The COPY started last on this connection. */
+  #lastCopy: PgCopyIn | null = null;
 
   private constructor(client: pg.Client) {
     this.#client = client;
@@ -738,38 +748,23 @@ class PostgresDatabase implements Database {
     }
   }
 
-  async copyIn(sql: string, data: Iterable<string>, failure?: () => unknown): Promise<void> {
-    const { from } = require('pg-copy-streams') as {
-      from: (text: string) => pg.Submittable & Writable;
-    };
-    // The stream holds the data until the server has answered the COPY (CopyInResponse): the
-    // first piece waits for that round trip (a piece is more than the stream's 16 KB high-water
-    // mark), the next ones go out as they are made, so the server parses a piece while the next
-    // is encoded. (Taking the whole put before the answer — a 1 MB high-water mark — left the
-    // server idle while the put was encoded: 0.61× vs 0.66× the ceiling, same run.)
-    const stream = this.#client.query(from(sql)) as unknown as Writable;
-    const done = finished(stream);
-    done.catch(() => {}); // awaited below
-    // The socket, corked around each piece so that its CopyData header and its text go out in
-    // one write (pg-copy-streams writes them separately).
-    const socket = (this.#client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
-    const cork = socket !== undefined && typeof socket.cork === 'function';
-    // Each piece goes to the socket as soon as it is made (the server parses it meanwhile).
-    for (const piece of data) {
-      if (cork) socket.cork();
-      const ok = stream.write(piece);
-      if (cork) socket.uncork();
-      if (!ok) await Promise.race([once(stream, 'drain'), done]);
-    }
-    const err = failure?.();
-    if (err !== null && err !== undefined) {
-      // The data ended early: the server rolls the COPY back; the caller reports the error.
-      stream.destroy(err instanceof Error ? err : new Error(String(err)));
-      await done.catch(() => {});
-      return;
-    }
-    stream.end();
-    await done;
+  async copyIn(
+    sql: string,
+    data: Iterable<string>,
+    failure?: () => unknown,
+    options: { afterCopy?: boolean } = {},
+  ): Promise<void> {
+    // The statement and its data go out together (no wait for the server's go-ahead), each piece
+    // as it is made: the server parses a piece while the next is encoded (see PgCopyIn).
+    const previous = this.#lastCopy;
+    const gate =
+      options.afterCopy === true && previous !== null
+        ? () => (previous.copied ? null : 'the COPY before it did not write its rows')
+        : undefined;
+    const copy = new PgCopyIn(sql, data, { failure, gate });
+    this.#lastCopy = copy;
+    this.#client.query(copy);
+    await copy.done;
   }
 
   async #describeFields(fields: pg.FieldDef[]): Promise<ColumnMeta[]> {

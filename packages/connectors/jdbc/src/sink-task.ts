@@ -21,6 +21,7 @@ import { MAX_RETRIES, SinkConfig } from './config.ts';
 import { connectWithRetries, describeDbError } from './connect.ts';
 import type { Database } from './database.ts';
 import { jdbcLogger } from './log.ts';
+import { CopyNotSent } from './pg-copy-in.ts';
 import { BulkLoadFellBack, SinkWriter } from './sink-writer.ts';
 import { VERSION } from './version.ts';
 
@@ -31,8 +32,11 @@ export class JdbcSinkTask extends SinkTask {
   #writer!: SinkWriter;
   #db: Database | null = null;
   #remainingRetries = 0;
-  /** The write the last put started, and its batch: its failure, or null once it committed. */
-  #pending: { records: SinkRecord[]; done: Promise<unknown> } | null = null;
+  /**
+   * The write the last put started, and its batch: its failure, or null once it committed;
+   * `copy` once it is one PostgreSQL COPY handed to the driver (nothing follows it).
+   */
+  #pending: { records: SinkRecord[]; done: Promise<unknown>; copy: boolean } | null = null;
   /** A batch whose write failed and that is written before anything else. */
   #owed: SinkRecord[] | null = null;
 
@@ -63,39 +67,109 @@ export class JdbcSinkTask extends SinkTask {
    * Writes the batch in one transaction. With `put.pipelining` (the default) the write is started
    * and put returns: the next put, preCommit (before offsets are committed) and close wait for
    * it, and a failure is handled there as this put would have handled it (see #settle), so no
-   * offset moves past a record that is not in the table.
+   * offset moves past a record that is not in the table. On PostgreSQL the next batch's COPY may
+   * be queued behind the write under way before waiting for it (see #queueBehind).
    */
   async put(records: SinkRecord[]): Promise<void> {
     if (this.#owed !== null && sameBatch(this.#owed, records)) {
       // The failed batch handed back again (a caller redelivering it): written once, now.
       this.#owed = null;
     }
-    await this.#settle();
+    const queued = this.#queueBehind(records);
+    let clean: boolean;
+    try {
+      clean = await this.#settle();
+    } catch (err) {
+      // The previous batch failed: this one's COPY was not sent (see #queueBehind); put returns
+      // once the driver has dropped it, so nothing of this task is left in flight.
+      await queued;
+      throw err;
+    }
     if (records.length === 0) return;
+    if (queued !== null) {
+      if (clean) {
+        // The previous batch is written, so this one's COPY went out right after it.
+        this.#pending = { records, done: queued, copy: true };
+        return;
+      }
+      const err = await queued;
+      if (!(err instanceof CopyNotSent)) {
+        this.#pending = { records, done: Promise.resolve(err), copy: false };
+        return;
+      }
+      // Not sent (the previous batch failed, and was handled): written now, as usual.
+    }
     if (!this.#config.putPipelining) {
       await this.#putNow(records);
       return;
     }
-    const done = this.#write(records).then(
+    let sent!: () => void;
+    const started = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
+    const pending = { records, done: Promise.resolve<unknown>(null), copy: false };
+    pending.done = this.#write(records, (copy) => {
+      pending.copy = copy;
+      sent();
+    }).then(
       () => null,
       (err: unknown) => err ?? new Error('write failed'),
     );
-    this.#pending = { records, done };
+    this.#pending = pending;
+    // On PostgreSQL, put returns once the write's first statement is sent (or the write ended),
+    // not before: what the caller does next (fetching and converting the next batch) would
+    // otherwise run before the statement goes out, while the server waits for it. (Elsewhere it
+    // returns at once, as before: a connection being opened, or MySQL/SQLite, whose paths are
+    // measured as they are.)
+    if (this.#db?.dialect.kind === 'postgresql') await Promise.race([started, pending.done]);
   }
 
-  /** Writes the records, as a batch of their own (in one transaction); throws what failed. */
-  async #write(records: SinkRecord[]): Promise<void> {
+  /**
+   * PostgreSQL, pipelined, when the write under way is one COPY and this batch is one too (its
+   * table known, nothing to create or alter): this batch's COPY is queued in the driver right
+   * behind it, its text encoded now, while the server is busy with that one; the driver sends it
+   * as soon as that one has written its rows, and never if that one fails (then put writes the
+   * batch as usual, once the failure is handled). The write's outcome (null or its failure), or
+   * null when the batch is not queued.
+   */
+  #queueBehind(records: SinkRecord[]): Promise<unknown> | null {
+    const db = this.#db;
+    if (!this.#config.putPipelining || this.#pending?.copy !== true || this.#owed !== null || db === null) {
+      return null;
+    }
+    try {
+      if (records.length === 0 || !this.#writer.singleStatement(records, db)) return null;
+    } catch {
+      return null; // the usual path reports it
+    }
+    return this.#writer.write(records, db, true, true).then(
+      () => null,
+      (err: unknown) => err ?? new Error('write failed'),
+    );
+  }
+
+  /**
+   * Writes the records, as a batch of their own (in one transaction); throws what failed.
+   * `sent` is called once the first statement of the write is sent (`copy` when the write is
+   * that one COPY).
+   */
+  async #write(records: SinkRecord[], sent: (copy: boolean) => void = () => {}): Promise<void> {
     this.#db ??= await this.#connect();
     const db = this.#db;
     await this.#writer.prepare(records, db);
     if (this.#writer.singleStatement(records, db)) {
       // One statement that writes every row or none: its own transaction (one round trip less
-      // each way than BEGIN ... COMMIT).
-      await this.#writer.write(records, db);
+      // each way than BEGIN ... COMMIT). Calling write sends it (the driver writes the statement
+      // before the first await).
+      const writing = this.#writer.write(records, db);
+      sent(true);
+      await writing;
       return;
     }
     try {
-      await this.#inTransaction(db, () => this.#writer.write(records, db));
+      const writing = this.#inTransaction(db, () => this.#writer.write(records, db));
+      sent(false);
+      await writing;
     } catch (err) {
       if (!(err instanceof BulkLoadFellBack)) throw err;
       // Rolled back: the same records again as INSERTs, which fail or warn as Confluent's do.
@@ -115,15 +189,17 @@ export class JdbcSinkTask extends SinkTask {
   /**
    * Waits for the write started by the last put; when it failed, handles the failure as that put
    * would have (errant records reported, or a RetriableError with the batch kept to be written
-   * first next time, or the task failed).
+   * first next time, or the task failed). True when there was no failure to handle.
    */
-  async #settle(): Promise<void> {
+  async #settle(): Promise<boolean> {
+    let clean = true;
     const pending = this.#pending;
     if (pending !== null) {
       this.#pending = null;
       const err = await pending.done;
       if (err === null) this.#remainingRetries = this.#config.maxRetries;
       else {
+        clean = false;
         this.#owed = pending.records;
         await this.#failed(pending.records, err);
         this.#owed = null;
@@ -131,9 +207,11 @@ export class JdbcSinkTask extends SinkTask {
     }
     const owed = this.#owed;
     if (owed !== null) {
+      clean = false;
       await this.#putNow(owed);
       this.#owed = null;
     }
+    return clean;
   }
 
   /** The offsets given, or, while a batch is not written, no further than its first records. */

@@ -11,6 +11,7 @@ import { BigDecimal, ConnectError, DataError, type Schema, type SinkRecord, sche
 import { AUTO_CREATE, AUTO_EVOLVE, type SinkConfig } from './config.ts';
 import { type Database, isInstantType, type TableColumn } from './database.ts';
 import { type FieldsMetadata, fieldsMetadata, type SinkColumn } from './fields-metadata.ts';
+import { CopyNotSent } from './pg-copy-in.ts';
 import { qualifiedName, type TableId } from './sql.ts';
 import type { DbTimeZone } from './time-zone.ts';
 
@@ -160,6 +161,8 @@ export class SinkWriter {
   #noLoadData = false;
   /** Whether the current write may bulk-load (see write). */
   #bulkLoad = true;
+  /** Whether the current write's COPY goes behind the connection's previous one (see write). */
+  #afterCopy = false;
   /** PostgreSQL upserts: the staging table's name per destination table and column list. */
   readonly #stagingNames = new Map<string, string>();
   /** The staging tables each connection has (they live as long as its session). */
@@ -306,10 +309,20 @@ export class SinkWriter {
   /**
    * Writes the records (in the caller's transaction), preserving per-table order. With
    * `bulkLoad` (the default), MySQL insert mode may throw {@link BulkLoadFellBack}: the caller
-   * then rolls the transaction back and writes the records again with `bulkLoad` false.
+   * then rolls the transaction back and writes the records again with `bulkLoad` false. With
+   * `afterCopy` (a {@link singleStatement} write only), its COPY is queued behind the COPY the
+   * connection ran last, which may still be running, and sent only if that one wrote its rows
+   * (else the write fails with CopyNotSent, having sent nothing); its text is encoded at once,
+   * while the server is still busy with that COPY.
    */
-  async write(records: readonly SinkRecord[], db: Database, bulkLoad = true): Promise<void> {
+  async write(
+    records: readonly SinkRecord[],
+    db: Database,
+    bulkLoad = true,
+    afterCopy = false,
+  ): Promise<void> {
     this.#bulkLoad = bulkLoad;
+    this.#afterCopy = afterCopy;
     this.#stagingUsed.clear();
     const buffers = new Map<string, TableBuffer>();
     const names = new Map<string, string>();
@@ -439,10 +452,14 @@ export class SinkWriter {
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const end = Math.min(batch.length, start + c.batchSize);
         const chunks = new TextChunks(batch, start, end, encode, PG_COPY_PIECE_CHARS);
+        const afterCopy = this.#afterCopy && start === 0;
         await db.copyIn(
           `COPY ${staging ?? state.sql}(${columnList}) FROM STDIN`,
-          chunks,
+          // Queued behind the COPY under way: encoded now, while the server is busy with that one
+          // (the pieces then go out as soon as it ends).
+          afterCopy ? [...chunks] : chunks,
           () => chunks.failure,
+          { afterCopy },
         );
         chunks.rethrow();
       }
@@ -696,11 +713,13 @@ const PIECE_ROWS = 256;
 
 /**
  * PostgreSQL COPY: characters per piece of text. Each piece is one CopyData message, written to
- * the socket with its 5-byte header in one write (see copyIn). Pieces of 256 rows (~15 KB)
+ * the socket with its 5-byte header in one write (see PgCopyIn). Pieces of 256 rows (~15 KB)
  * cost two socket writes each, and on loopback each write's cost (the server's wake-up) showed
  * as ~100 ms of the client's CPU per 300,000 rows; 32 KB pieces still let the server parse one
  * while the next is encoded (16 KB: more client CPU, 64 KB with the whole put taken before the
- * server's answer: less overlap; same-run medians).
+ * server's answer: less overlap; same-run medians). A COPY queued behind another is encoded
+ * whole beforehand and still goes out in these pieces (one piece per put: the same throughput,
+ * more client CPU, same-run medians).
  */
 export const PG_COPY_PIECE_CHARS = 32 * 1024;
 
@@ -780,7 +799,14 @@ function pgCopyable(state: TableState, columns: readonly SinkColumn[]): boolean 
 
 /** The database's error with the table named in front; its code and SQL state kept. */
 function naming(err: unknown, table: string): unknown {
-  if (err instanceof ConnectError || err instanceof BulkLoadFellBack || !(err instanceof Error)) return err;
+  if (
+    err instanceof ConnectError ||
+    err instanceof BulkLoadFellBack ||
+    err instanceof CopyNotSent ||
+    !(err instanceof Error)
+  ) {
+    return err;
+  }
   const e = err as Error & { code?: unknown; errno?: unknown; sqlState?: unknown };
   const named = new Error(`Table ${table}: ${e.message}`, { cause: err }) as Error & Record<string, unknown>;
   named.code = e.code;

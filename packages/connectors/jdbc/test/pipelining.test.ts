@@ -154,6 +154,46 @@ for (const kind of KINDS) {
       }
     });
 
+    test('a batch put while the one before it is under way is written after it, also when that one fails (errors.tolerance=all)', async () => {
+      const topic = uniqueName('pipe_order');
+      const reported: SinkRecord[] = [];
+      const { task } = await start(
+        topic,
+        { 'max.retries': '0' },
+        {
+          report: async (record) => {
+            reported.push(record);
+          },
+        },
+      );
+      // The order rows arrive in: a sequence number the database gives each row.
+      const order = db.kind === 'sqlite' ? 'rowid' : 'seq';
+      if (db.kind === 'postgresql') await db.exec(`ALTER TABLE ${topic} ADD COLUMN seq BIGSERIAL`);
+      if (db.kind === 'mariadb') {
+        await db.exec(`ALTER TABLE ${topic} ADD COLUMN seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE`);
+      }
+      try {
+        await task.put([rec(topic, 1, 0), rec(topic, 2, 1), rec(topic, 3, 2)]);
+        // Id 2 again in the middle: this batch fails as a whole, then its records go one by one.
+        await task.put([rec(topic, 4, 3), rec(topic, 5, 4), rec(topic, 2, 5, 'dup'), rec(topic, 6, 6)]);
+        // Put while that one is under way (on PostgreSQL its COPY is queued right behind it).
+        await task.put([rec(topic, 7, 7), rec(topic, 8, 8), rec(topic, 9, 9)]);
+        const offsets = await task.preCommit(consumed(topic, 10));
+        assert.equal(offsets.get(new TopicPartition(topic, 0))?.offset, 10);
+      } finally {
+        await task.stop();
+      }
+      assert.deepEqual(
+        reported.map((r) => [r.kafkaOffset, (r.value as Struct).get('name')]),
+        [[5, 'dup']],
+      );
+      const arrived = await db.exec(`SELECT id, name FROM ${topic} ORDER BY ${order}`);
+      assert.deepEqual(
+        arrived.map((r) => [Number(r.id), String(r.name)]),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9].map((id) => [id, `n${id}`]),
+      );
+    });
+
     test('put.pipelining=false: put returns once the batch is committed, and throws its own failure', async () => {
       const topic = uniqueName('pipe_off');
       const { task } = await start(topic, { 'put.pipelining': 'false', 'max.retries': '1' });
@@ -226,6 +266,43 @@ for (const kind of KINDS) {
         await task.put(batch);
         await assert.rejects(task.put([]) as Promise<void>, (err: Error) =>
           /Column 'nested' of table .* a STRUCT value cannot be written/.test(err.message),
+        );
+      } finally {
+        await task.stop();
+      }
+      assert.deepEqual(await rows(topic), []);
+    });
+
+    test('a batch put while one with a value that cannot be written is under way is not written either', async () => {
+      const topic = uniqueName('pipe_bad_next');
+      const nested = SchemaBuilder.struct().field('x', SchemaBuilder.int32().build()).optional().build();
+      const schema = SchemaBuilder.struct()
+        .name('row_with_struct_next')
+        .field('id', SchemaBuilder.int32().build())
+        .field('name', SchemaBuilder.string().optional().build())
+        .field('nested', nested)
+        .build();
+      const { task } = await start(topic, { 'pk.mode': 'none', 'max.retries': '0' });
+      await db.exec(`ALTER TABLE ${topic} ADD COLUMN nested VARCHAR(20)`);
+      const mk = (id: number, bad: boolean): SinkRecord =>
+        new SinkRecord({
+          topic,
+          kafkaPartition: 0,
+          kafkaOffset: id,
+          keySchema: null,
+          key: null,
+          valueSchema: schema,
+          value: new Struct(schema)
+            .put('id', id)
+            .put('name', `n${id}`)
+            .put('nested', bad ? new Struct(nested).put('x', 1) : null),
+        });
+      try {
+        await task.put(Array.from({ length: 1000 }, (_, i) => mk(i + 1, i === 900)));
+        // Put while that one is under way (on PostgreSQL its COPY is queued right behind it).
+        await assert.rejects(
+          task.put(Array.from({ length: 1000 }, (_, i) => mk(1001 + i, false))) as Promise<void>,
+          (err: Error) => /Column 'nested' of table .* a STRUCT value cannot be written/.test(err.message),
         );
       } finally {
         await task.stop();
