@@ -15,6 +15,9 @@
 //                   again in upsert mode (pk.mode record_value, pk.fields id) into another empty
 //                   table, against the same ceiling; the time ends after the preCommit that waits
 //                   for the last put's write (put.pipelining); the client's CPU time is reported;
+//   sink memory     the insert-mode load again, in processes of their own (--expose-gc), into an empty
+//                   table of N/10 rows and one of N rows: peak RSS, and the heap used right after a
+//                   forced full GC every rows/20 rows (between puts; the GC time left out);
 //   source ceiling  the driver streaming `SELECT * FROM t ORDER BY id` (mysql2 `query().stream()`
 //                   rows as arrays; pg a cursor fetched 1000 rows at a time, rows as arrays, text values);
 //   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows at its default 100) polled until it
@@ -72,7 +75,7 @@ interface ChildResult {
   maxRssKb: number;
   /** Sink cases: CPU time (user + system) of the process during the load, in ms. */
   cpuMs?: number;
-  /** Source cases: heap used (MB) right after a forced full GC, sampled 20 times through the read. */
+  /** Source and sink memory cases: heap used (MB) right after a forced full GC, sampled 20 times through the read or load. */
   heapAfterGcMb?: number[];
 }
 
@@ -174,6 +177,7 @@ async function sinkSluice(
   rows: number,
   batch: number,
   upsert = false,
+  heapAfterGcMb: number[] | null = null,
 ): Promise<number> {
   const schema = SchemaBuilder.struct()
     .name('bench')
@@ -196,6 +200,13 @@ async function sinkSluice(
   const task = new JdbcSinkTask();
   task.initialize(new TestSinkTaskContext(props));
   await task.start(props);
+  // Memory runs (heapAfterGcMb given, the child runs with --expose-gc): the heap used right after
+  // a forced full GC every rows/20 rows, between puts (a put's write may be under way); the time
+  // the samples take is left out.
+  const gc = heapAfterGcMb === null ? undefined : (globalThis as { gc?: () => void }).gc;
+  const every = Math.max(1, Math.floor(rows / HEAP_SAMPLES));
+  let nextSample = every;
+  let sampling = 0;
   try {
     const start = performance.now();
     cpuAtStart = process.cpuUsage();
@@ -222,10 +233,17 @@ async function sinkSluice(
         );
       }
       await task.put(records);
+      if (gc !== undefined && first + batch - 1 >= nextSample) {
+        const t0 = performance.now();
+        gc();
+        heapAfterGcMb!.push(process.memoryUsage().heapUsed / 1048576);
+        nextSample += every;
+        sampling += performance.now() - t0;
+      }
     }
     // As the runtime does before committing offsets: everything put is in the table.
     await task.preCommit(new TopicPartitionMap());
-    return performance.now() - start;
+    return performance.now() - start - sampling;
   } finally {
     await task.stop();
   }
@@ -368,6 +386,10 @@ async function child(args: string[]): Promise<void> {
     case 'sink-sluice-upsert':
       ms = await sinkSluice(kind, url, table, rows, Number(values.batch), true);
       break;
+    case 'sink-sluice-memory':
+      heapAfterGcMb = [];
+      ms = await sinkSluice(kind, url, table, rows, Number(values.batch), false, heapAfterGcMb);
+      break;
     case 'source-ceiling': {
       const r = await sourceCeiling(kind, url, table);
       ({ ms, rows: count, idSum } = r);
@@ -398,7 +420,7 @@ async function child(args: string[]): Promise<void> {
 
 function runChild(args: string[]): ChildResult {
   log(`case ${args.join(' ').replace(/--url \S+/, '--url …')}`);
-  const gcFlag = args[1] === 'source-sluice' ? ['--expose-gc'] : [];
+  const gcFlag = args[1] === 'source-sluice' || args[1] === 'sink-sluice-memory' ? ['--expose-gc'] : [];
   const r = spawnSync(process.execPath, [...process.execArgv, ...gcFlag, import.meta.filename, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -408,7 +430,7 @@ function runChild(args: string[]): ChildResult {
   return lastJsonLine<ChildResult>(r.stdout, `case ${args[1]}`);
 }
 
-/** `min–max MB (first a, last b)` of a source case's heap samples. */
+/** `min–max MB (first a, last b)` of a source or sink memory case's heap samples. */
 function heapLine(r: ChildResult): string {
   const h = r.heapAfterGcMb ?? [];
   if (h.length === 0) return 'not sampled';
@@ -532,6 +554,40 @@ async function driver(): Promise<void> {
       );
       lines.push(
         `- ${kind}: CPU time of the client process during the sink load (user + system; the database server's is not counted): ceiling ${fmtN(sinkCeil.cpuMs ?? 0)} ms, Sluice ${fmtN(sinkSl.cpuMs ?? 0)} ms, Sluice upsert ${fmtN(sinkUp.cpuMs ?? 0)} ms`,
+      );
+      // Sink memory (insert mode): a load of N/10 rows and one of N rows, each into an empty table,
+      // with the heap sampled after full GCs.
+      const sinkMem: ChildResult[] = [];
+      for (const [n, sum, t] of [
+        [small, smallSum, 'sink_memory_small'],
+        [opts.rows, expectedSum, 'sink_memory'],
+      ] as const) {
+        await exec(kind, url, ddl(kind, t));
+        const r = runChild([
+          '--child',
+          'sink-sluice-memory',
+          '--kind',
+          kind,
+          '--url',
+          url,
+          '--rows',
+          String(n),
+          '--table',
+          t,
+          '--batch',
+          String(opts.batch),
+        ]);
+        const facts = await tableFacts(kind, url, t);
+        checks.push({
+          what: `${kind} Sluice sink (memory run) wrote every row of ${t} once`,
+          ok: facts.rows === n && facts.idSum === sum,
+          detail: `${fmtN(facts.rows)} rows`,
+        });
+        sinkMem.push(r);
+      }
+      const [memSmall, memFull] = sinkMem as [ChildResult, ChildResult];
+      lines.push(
+        `- ${kind}: Sluice sink (insert mode) peak RSS ${mb(memSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(memFull.maxRssKb)} over ${fmtN(opts.rows)} rows (runs of their own, forced full GCs included); heap used after a full GC, ${HEAP_SAMPLES} samples through the load: ${heapLine(memSmall)} over ${fmtN(small)} rows vs ${heapLine(memFull)} over ${fmtN(opts.rows)} rows`,
       );
       // Source: read the table the ceiling loaded, then a table of a tenth of its size.
       const srcCeil = runChild(['--child', 'source-ceiling', ...common, '--table', 'sink_ceiling']);
