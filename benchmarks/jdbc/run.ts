@@ -266,9 +266,7 @@ async function upsertCeiling(
       );
     } else if (variant === 'merge') {
       await client.query(
-        `MERGE INTO ${table} t USING stage_${table} s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ${update.map((c) => `${c}=s.${c}`).join(', ')} WHEN NOT MATCHED THEN INSERT (${COLUMNS}) VALUES (${COLUMNS.split(', ')
-          .map((c) => `s.${c}`)
-          .join(', ')})`,
+        `MERGE INTO ${table} t USING stage_${table} s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ${update.map((c) => `${c}=s.${c}`).join(', ')} WHEN NOT MATCHED THEN INSERT (${COLUMNS}) VALUES (${stageColumns})`,
       );
     } else throw new Error(`unknown PostgreSQL upsert variant ${variant}`);
     return performance.now() - start;
