@@ -265,6 +265,9 @@ async function upsertCeiling(
         `INSERT INTO ${table} (${COLUMNS}) SELECT ${COLUMNS} FROM stage_${table} ON CONFLICT (id) DO UPDATE SET ${update.map((c) => `${c}=EXCLUDED.${c}`).join(', ')}`,
       );
     } else if (variant === 'merge') {
+      const stageColumns = COLUMNS.split(', ')
+        .map((c) => `s.${c}`)
+        .join(', ');
       await client.query(
         `MERGE INTO ${table} t USING stage_${table} s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ${update.map((c) => `${c}=s.${c}`).join(', ')} WHEN NOT MATCHED THEN INSERT (${COLUMNS}) VALUES (${stageColumns})`,
       );
