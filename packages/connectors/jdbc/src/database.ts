@@ -15,6 +15,7 @@ import { finished } from 'node:stream/promises';
 import type { FieldPacket, Connection as MySqlConnection } from 'mysql2';
 import pg from 'pg';
 import type { JdbcUrl } from './jdbc-url.ts';
+import { backslashLiteral, doublingLiteral, type StringLiteral } from './mysql-text.ts';
 import { type Dialect, dialectFor, type TableId } from './sql.ts';
 
 const require = createRequire(import.meta.url);
@@ -102,6 +103,12 @@ export interface Database {
    * warnings it raised.
    */
   loadData?(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }>;
+  /**
+   * MySQL/MariaDB only: how a text is written as a string literal in the session's SQL mode now
+   * (backslash escapes, or doubled quotes only under NO_BACKSLASH_ESCAPES), as mysql2 writes
+   * placeholder values.
+   */
+  stringLiteral?(): StringLiteral;
   /**
    * MySQL/MariaDB: turns autocommit off for the session, so that every statement joins the
    * transaction that commit()/rollback() ends and begin() needs no round trip. For a connection
@@ -453,6 +460,12 @@ class MySqlDatabase implements Database {
         },
       );
     });
+  }
+
+  stringLiteral(): StringLiteral {
+    const status = (this.#conn as unknown as { serverStatus?: number }).serverStatus ?? 0;
+    // SERVER_STATUS_NO_BACKSLASH_ESCAPES: the server's last answer said the mode is on.
+    return (status & 512) !== 0 ? doublingLiteral : backslashLiteral;
   }
 
   /** Autocommit is off (see implicitTransactions): a transaction starts with its first statement. */

@@ -11,6 +11,7 @@ import { BigDecimal, ConnectError, DataError, type Schema, type SinkRecord, sche
 import { AUTO_CREATE, AUTO_EVOLVE, type SinkConfig } from './config.ts';
 import { type Database, isInstantType, type TableColumn } from './database.ts';
 import { type FieldsMetadata, fieldsMetadata, type SinkColumn } from './fields-metadata.ts';
+import { literalEncoder, literalRow } from './mysql-text.ts';
 import { qualifiedName, type TableId } from './sql.ts';
 import type { DbTimeZone } from './time-zone.ts';
 
@@ -496,6 +497,32 @@ export class SinkWriter {
       }
     }
     const perStatement = Math.max(1, Math.min(c.batchSize, Math.floor(d.maxParams / columnCount)));
+    if (d.kind === 'mysql' && db.stringLiteral !== undefined) {
+      // MySQL/MariaDB: the rows as literals in the statement's text (what mysql2 would send for
+      // placeholders, built in one pass; see mysql-text.ts).
+      const quote = db.stringLiteral();
+      const encoders = allCols.map((col, i) => literalEncoder(col.schema, binders[i]!, quote));
+      const head = `INSERT INTO ${state.sql}(${columnList}) VALUES `;
+      const tail =
+        c.insertMode === 'upsert'
+          ? ` ${d.upsertClause(
+              keyCols.map((k) => k.name),
+              valCols.map((v) => v.name),
+              c.quote,
+            )}`
+          : '';
+      const keyCount = keyCols.length;
+      for (let start = 0; start < batch.length; start += perStatement) {
+        const end = Math.min(batch.length, start + perStatement);
+        const rowsText: string[] = [];
+        for (let r = start; r < end; r++) {
+          const record = batch[r]!;
+          rowsText.push(literalRow(encoders, keyCount, fields.keyValues(record), fields.valueValues(record)));
+        }
+        await db.execute(head + rowsText.join(',') + tail);
+      }
+      return;
+    }
     for (let start = 0; start < batch.length; start += perStatement) {
       const chunk = batch.slice(start, start + perStatement);
       const sql =
