@@ -10,13 +10,25 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { type ErrantRecordReporter, type Schema, SchemaBuilder, SinkRecord, Struct } from '@sluice/api';
+import {
+  BigDecimal,
+  ConnectDate,
+  Decimal,
+  type ErrantRecordReporter,
+  type Schema,
+  SchemaBuilder,
+  SinkRecord,
+  Struct,
+  Time,
+  Timestamp,
+} from '@sluice/api';
 import { TestSinkTaskContext, uniqueName } from '@sluice/testing';
 import { SinkConfig } from '../src/config.ts';
 import { openDatabase } from '../src/database.ts';
 import { parseJdbcUrl } from '../src/jdbc-url.ts';
-import { backslashLiteral, doublingLiteral } from '../src/mysql-text.ts';
-import { SinkWriter } from '../src/sink-writer.ts';
+import { backslashLiteral, doublingLiteral, literalEncoder } from '../src/mysql-text.ts';
+import { binder, SinkWriter } from '../src/sink-writer.ts';
+import { dialectFor } from '../src/sql.ts';
 import { KINDS, SettledSinkTask, startSink, type TestDb, testDb } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
@@ -75,6 +87,34 @@ const TEXTS = [
   '😀 ünï',
   '',
 ];
+
+test("MySQL literals of every Connect type are mysql2's escaping of the bound value (the statement placeholders would give)", () => {
+  const mysql = require('mysql2') as { escape(v: unknown): string };
+  const db = { dialect: dialectFor('mysql') } as never;
+  const cases: Array<[Schema, unknown[]]> = [
+    [SchemaBuilder.int8().build(), [-8, 0, 127]],
+    [SchemaBuilder.int16().build(), [1600]],
+    [SchemaBuilder.int32().build(), [320000, -1]],
+    [SchemaBuilder.int64().build(), [9007199254740993n, 42, -7n]],
+    [SchemaBuilder.float32().build(), [1.5, -0.25]],
+    [SchemaBuilder.float64().build(), [2.25, 1e21, 5e-324]],
+    [SchemaBuilder.bool().build(), [true, false]],
+    [SchemaBuilder.string().build(), ['plain', "it's \\ \n", '😀']],
+    [SchemaBuilder.bytes().build(), [new Uint8Array([0, 1, 255]), new Uint8Array([])]],
+    [Decimal.schema(3), [new BigDecimal(-123456n, 3), new BigDecimal(0n, 3)]],
+    [ConnectDate.SCHEMA, [new Date(Date.UTC(2024, 1, 29))]],
+    [Time.SCHEMA, [new Date(45_296_789)]],
+    [Timestamp.SCHEMA, [new Date(Date.UTC(2024, 2, 1, 12, 30, 15, 250)), new Date(-1)]],
+    [SchemaBuilder.string().optional().build(), [null, undefined]],
+  ];
+  for (const [schema, values] of cases) {
+    const bind = binder(schema, db, 'c', 't');
+    const encode = literalEncoder(schema, bind, backslashLiteral);
+    for (const v of values) {
+      assert.equal(encode(v), mysql.escape(bind(v)), `${schema.type} ${schema.name ?? ''} ${String(v)}`);
+    }
+  }
+});
 
 for (const kind of KINDS) {
   describe(`JDBC sink upserts within one put on ${kind}`, () => {
