@@ -17,7 +17,8 @@
 //                   for the last put's write (put.pipelining); the client's CPU time is reported;
 //   sink memory     the insert-mode load again, in processes of their own (--expose-gc), into an empty
 //                   table of N/10 rows and one of N rows: peak RSS, and the heap used right after a
-//                   forced full GC every rows/20 rows (between puts; the GC time left out);
+//                   forced full GC every rows/20 rows (between puts; the GC time left out) and the
+//                   RSS just before each of those GCs;
 //   upsert ceiling  the driver's own upserts of the N rows into an empty table keyed on id, each
 //                   in a process of its own (see upsertCeiling; the fastest is the ceiling the
 //                   Sluice upsert is set against, besides the plain bulk load above);
@@ -80,9 +81,14 @@ interface ChildResult {
   cpuMs?: number;
   /** Source and sink memory cases: heap used (MB) right after a forced full GC, sampled 20 times through the read or load. */
   heapAfterGcMb?: number[];
+  /** The same cases: the process's RSS (MB) at each of those samples, just before the GC. */
+  rssMb?: number[];
 }
 
 const HEAP_SAMPLES = 20;
+
+/** RSS (MB) just before each forced GC of a memory sample. */
+const rssSamplesMb: number[] = [];
 
 /** The process's CPU usage when a sink case's timed load started. */
 let cpuAtStart: NodeJS.CpuUsage | null = null;
@@ -343,6 +349,7 @@ async function sinkSluice(
       await task.put(records);
       if (gc !== undefined && first + batch - 1 >= nextSample) {
         const t0 = performance.now();
+        rssSamplesMb.push(process.memoryUsage.rss() / 1048576);
         gc();
         heapAfterGcMb!.push(process.memoryUsage().heapUsed / 1048576);
         nextSample += every;
@@ -452,6 +459,7 @@ async function sourceSluice(
       }
       if (gc !== undefined && count >= nextSample) {
         const t0 = performance.now();
+        rssSamplesMb.push(process.memoryUsage.rss() / 1048576);
         gc();
         heapAfterGcMb.push(process.memoryUsage().heapUsed / 1048576);
         nextSample += every;
@@ -523,6 +531,7 @@ async function child(args: string[]): Promise<void> {
     idSum: idSum.toString(),
     maxRssKb: process.resourceUsage().maxRSS,
     ...(heapAfterGcMb === undefined ? {} : { heapAfterGcMb }),
+    ...(rssSamplesMb.length === 0 ? {} : { rssMb: rssSamplesMb }),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -542,13 +551,14 @@ function runChild(args: string[]): ChildResult {
   return lastJsonLine<ChildResult>(r.stdout, `case ${args[1]}`);
 }
 
-/** `min–max MB (first a, last b)` of a source or sink memory case's heap samples. */
-function heapLine(r: ChildResult): string {
-  const h = r.heapAfterGcMb ?? [];
-  if (h.length === 0) return 'not sampled';
+/** `min–max MB (first a, last b)` of a memory case's samples (heap after GC, or RSS). */
+function sampleLine(h: number[] | undefined): string {
+  if (h === undefined || h.length === 0) return 'not sampled';
   const f = (n: number): string => n.toFixed(1);
   return `${f(Math.min(...h))}–${f(Math.max(...h))} MB (first ${f(h[0]!)}, last ${f(h[h.length - 1]!)})`;
 }
+const heapLine = (r: ChildResult): string => sampleLine(r.heapAfterGcMb);
+const rssLine = (r: ChildResult): string => sampleLine(r.rssMb);
 
 async function tableFacts(kind: Kind, url: string, table: string): Promise<{ rows: number; idSum: string }> {
   if (kind === 'mariadb') {
@@ -733,7 +743,7 @@ async function driver(): Promise<void> {
       }
       const [memSmall, memFull] = sinkMem as [ChildResult, ChildResult];
       lines.push(
-        `- ${kind}: Sluice sink (insert mode) peak RSS ${mb(memSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(memFull.maxRssKb)} over ${fmtN(opts.rows)} rows (runs of their own, forced full GCs included); heap used after a full GC, ${HEAP_SAMPLES} samples through the load: ${heapLine(memSmall)} over ${fmtN(small)} rows vs ${heapLine(memFull)} over ${fmtN(opts.rows)} rows`,
+        `- ${kind}: Sluice sink (insert mode) peak RSS ${mb(memSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(memFull.maxRssKb)} over ${fmtN(opts.rows)} rows (runs of their own, forced full GCs included); heap used after a full GC, ${HEAP_SAMPLES} samples through the load: ${heapLine(memSmall)} over ${fmtN(small)} rows vs ${heapLine(memFull)} over ${fmtN(opts.rows)} rows; RSS at those samples (before the GC): ${rssLine(memSmall)} vs ${rssLine(memFull)}`,
       );
       // Source: read the table the ceiling loaded, then a table of a tenth of its size.
       const srcCeil = runChild(['--child', 'source-ceiling', ...common, '--table', 'sink_ceiling']);
@@ -771,7 +781,7 @@ async function driver(): Promise<void> {
         detail: `${fmtN(srcSmall.rows)} rows`,
       });
       lines.push(
-        `- ${kind}: Sluice source peak RSS ${mb(srcSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(srcSl.maxRssKb)} over ${fmtN(opts.rows)} rows (${fmtN(Math.round(rate(srcSmall)))} rows/s on the small table); heap used after a full GC, ${HEAP_SAMPLES} samples through the read: ${heapLine(srcSmall)} over ${fmtN(small)} rows vs ${heapLine(srcSl)} over ${fmtN(opts.rows)} rows`,
+        `- ${kind}: Sluice source peak RSS ${mb(srcSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(srcSl.maxRssKb)} over ${fmtN(opts.rows)} rows (${fmtN(Math.round(rate(srcSmall)))} rows/s on the small table); heap used after a full GC, ${HEAP_SAMPLES} samples through the read: ${heapLine(srcSmall)} over ${fmtN(small)} rows vs ${heapLine(srcSl)} over ${fmtN(opts.rows)} rows; RSS at those samples (before the GC): ${rssLine(srcSmall)} vs ${rssLine(srcSl)}`,
       );
     } finally {
       await (server as { stop(): Promise<void> }).stop();
