@@ -444,14 +444,24 @@ class MySqlDatabase implements Database {
   }
 
   loadData(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }> {
+    // The data (and through it the put's records) is let go as soon as it is read: mysql2 keeps
+    // the query, its callbacks and the stream for a while after the load, and whatever they
+    // still point at from the old generation a young-generation GC counts as alive and promotes
+    // (a 1M-row load promoted 9-13 MB of records per scavenge: ~0.5 s more GC and a peak RSS of
+    // ~360 MB instead of ~250). So no closure below refers to `data`, only to `source`.
+    let source: Iterable<string> | null = data;
+    const buffers = function* (): Generator<Buffer> {
+      const pieces = source;
+      source = null;
+      if (pieces === null) return;
+      for (const piece of pieces) yield Buffer.from(piece);
+    };
     return new Promise((resolve, reject) => {
       this.#alive();
-      const buffers = function* (): Generator<Buffer> {
-        for (const piece of data) yield Buffer.from(piece);
-      };
       this.#conn.query(
         { sql, infileStreamFactory: () => Readable.from(buffers()) } as never,
         (err: Error | null, result: unknown) => {
+          source = null;
           if (err) reject(err);
           else {
             const r = result as { affectedRows?: number; warningStatus?: number };

@@ -387,7 +387,7 @@ export class SinkWriter {
     const valBinders = valCols.map((col) =>
       binder(col.schema, db, col.name, name, this.#zones(state, col, db)),
     );
-    const bindRow = (binders: Binder[], values: unknown[], out: unknown[]): void => {
+    const bindRow = (binders: Binder[], values: readonly unknown[], out: unknown[]): void => {
       for (let i = 0; i < binders.length; i++) out.push(binders[i]!(values[i]));
     };
     if (c.insertMode === 'update') {
@@ -820,7 +820,7 @@ function sameSchema(a: Schema | null, b: Schema | null): boolean {
   return a === b || schemaEquals(a, b);
 }
 
-function keyString(values: unknown[]): string {
+function keyString(values: readonly unknown[]): string {
   return JSON.stringify(values, (_k, v: unknown) =>
     typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
   );
