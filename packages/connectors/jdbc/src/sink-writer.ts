@@ -367,6 +367,14 @@ export class SinkWriter {
       if (deletes.length > 0) await this.#writeDeletes(buffer.state, fields, deletes, db);
     } catch (err) {
       throw naming(err, qualifiedName(buffer.state.id));
+    } finally {
+      // Written (or failed): the arrays let go of the records. Should V8 have allocated them in
+      // the old generation (one per flush, so a young GC during a write may find every one of
+      // them alive and pretenure their site), they would keep the records alive through young
+      // GCs until a full GC (1M-row MariaDB loads: 5 of 7 runs at ~245 MB peak RSS with this,
+      // 2 of 7 without; the others ~350 MB).
+      rows.length = 0;
+      deletes.length = 0;
     }
   }
 
