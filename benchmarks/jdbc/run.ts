@@ -15,6 +15,13 @@
 //                   again in upsert mode (pk.mode record_value, pk.fields id) into another empty
 //                   table, against the same ceiling; the time ends after the preCommit that waits
 //                   for the last put's write (put.pipelining); the client's CPU time is reported;
+//   sink memory     the insert-mode load again, in processes of their own (--expose-gc), into an empty
+//                   table of N/10 rows and one of N rows: peak RSS, and the heap used right after a
+//                   forced full GC every rows/20 rows (between puts; the GC time left out) and the
+//                   RSS just before each of those GCs;
+//   upsert ceiling  the driver's own upserts of the N rows into an empty table keyed on id, each
+//                   in a process of its own (see upsertCeiling; the fastest is the ceiling the
+//                   Sluice upsert is set against, besides the plain bulk load above);
 //   source ceiling  the driver streaming `SELECT * FROM t ORDER BY id` (mysql2 `query().stream()`
 //                   rows as arrays; pg a cursor fetched 1000 rows at a time, rows as arrays, text values);
 //   source Sluice   JdbcSourceTask (mode incrementing on id, batch.max.rows at its default 100) polled until it
@@ -72,11 +79,16 @@ interface ChildResult {
   maxRssKb: number;
   /** Sink cases: CPU time (user + system) of the process during the load, in ms. */
   cpuMs?: number;
-  /** Source cases: heap used (MB) right after a forced full GC, sampled 20 times through the read. */
+  /** Source and sink memory cases: heap used (MB) right after a forced full GC, sampled 20 times through the read or load. */
   heapAfterGcMb?: number[];
+  /** The same cases: the process's RSS (MB) at each of those samples, just before the GC. */
+  rssMb?: number[];
 }
 
 const HEAP_SAMPLES = 20;
+
+/** RSS (MB) just before each forced GC of a memory sample. */
+const rssSamplesMb: number[] = [];
 
 /** The process's CPU usage when a sink case's timed load started. */
 let cpuAtStart: NodeJS.CpuUsage | null = null;
@@ -94,9 +106,9 @@ function csvLine(i: number): string {
   return `${i},name-${i},${i % 1000},${((i % 100000) / 100).toFixed(2)},${created.slice(0, 10)} ${created.slice(11, 23)}\n`;
 }
 
-function* csvChunks(rows: number): Generator<Buffer> {
+function* csvChunks(rows: number, first = 1): Generator<Buffer> {
   let chunk = '';
-  for (let i = 1; i <= rows; i++) {
+  for (let i = first; i < first + rows; i++) {
     chunk += csvLine(i);
     if (chunk.length > 64 * 1024) {
       yield Buffer.from(chunk);
@@ -167,6 +179,111 @@ async function sinkCeiling(kind: Kind, url: string, table: string, rows: number)
   }
 }
 
+/** The driver-side upserts tried for the upsert ceiling (the fastest of a database's is its ceiling). */
+const UPSERT_VARIANTS: Record<Kind, readonly string[]> = {
+  mariadb: ['staging', 'staging-batched', 'multirow'],
+  postgresql: ['staging', 'merge'],
+};
+
+const COLUMNS = 'id, name, qty, price, created';
+
+/** A row as SQL text for a multi-row INSERT (the values need no escaping). */
+function sqlRow(i: number): string {
+  const created = new Date(BASE_TS + i * 1000).toISOString();
+  return `(${i},'name-${i}',${i % 1000},${((i % 100000) / 100).toFixed(2)},'${created.slice(0, 10)} ${created.slice(11, 23)}')`;
+}
+
+/**
+ * The driver's own upsert of the N rows (keyed on id) into `table`, with autocommit:
+ *   staging   MariaDB: LOAD DATA LOCAL INFILE into a temporary table, then one
+ *             `INSERT ... SELECT ... ON DUPLICATE KEY UPDATE`; PostgreSQL: COPY into a temporary
+ *             table, then one `INSERT ... SELECT ... ON CONFLICT (id) DO UPDATE`;
+ *   merge     PostgreSQL: COPY into a temporary table, then one `MERGE` (PostgreSQL 15);
+ *   multirow  MariaDB: `INSERT ... VALUES (...), ... ON DUPLICATE KEY UPDATE` of `batch` rows per
+ *             statement, the SQL text built directly (no placeholders).
+ */
+async function upsertCeiling(
+  kind: Kind,
+  url: string,
+  table: string,
+  rows: number,
+  batch: number,
+  variant: string,
+): Promise<number> {
+  const update = ['name', 'qty', 'price', 'created'];
+  if (kind === 'mariadb') {
+    const conn = await mysqlConnect(url, {
+      flags: ['+LOCAL_FILES'],
+      infileStreamFactory: () => Readable.from(csvChunks(rows)),
+    });
+    const onDuplicate = `ON DUPLICATE KEY UPDATE ${update.map((c) => `${c}=VALUES(${c})`).join(', ')}`;
+    try {
+      const start = performance.now();
+      cpuAtStart = process.cpuUsage();
+      if (variant === 'staging') {
+        await conn.query(`CREATE TEMPORARY TABLE stage_${table} AS SELECT ${COLUMNS} FROM ${table} LIMIT 0`);
+        await conn.query(
+          `LOAD DATA LOCAL INFILE 'stream' INTO TABLE stage_${table} FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n' (${COLUMNS})`,
+        );
+        await conn.query(
+          `INSERT INTO ${table} (${COLUMNS}) SELECT ${COLUMNS} FROM stage_${table} ${onDuplicate}`,
+        );
+      } else if (variant === 'staging-batched') {
+        // As a sink would: `batch` rows per transaction, the temporary table emptied after each.
+        await conn.query(`CREATE TEMPORARY TABLE stage_${table} AS SELECT ${COLUMNS} FROM ${table} LIMIT 0`);
+        for (let first = 1; first <= rows; first += batch) {
+          const last = Math.min(rows, first + batch - 1);
+          await conn.query('START TRANSACTION');
+          await conn.query({
+            sql: `LOAD DATA LOCAL INFILE 'stream' INTO TABLE stage_${table} FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n' (${COLUMNS})`,
+            infileStreamFactory: () => Readable.from(csvChunks(last - first + 1, first)),
+          } as never);
+          await conn.query(
+            `INSERT INTO ${table} (${COLUMNS}) SELECT ${COLUMNS} FROM stage_${table} ${onDuplicate}`,
+          );
+          await conn.query(`DELETE FROM stage_${table}`);
+          await conn.query('COMMIT');
+        }
+      } else if (variant === 'multirow') {
+        for (let first = 1; first <= rows; first += batch) {
+          const values: string[] = [];
+          for (let i = first; i < first + batch && i <= rows; i++) values.push(sqlRow(i));
+          await conn.query(`INSERT INTO ${table} (${COLUMNS}) VALUES ${values.join(',')} ${onDuplicate}`);
+        }
+      } else throw new Error(`unknown MariaDB upsert variant ${variant}`);
+      return performance.now() - start;
+    } finally {
+      await conn.end();
+    }
+  }
+  const { from } = require('pg-copy-streams') as { from: (sql: string) => NodeJS.WritableStream };
+  const client = await pgConnect(url);
+  try {
+    const start = performance.now();
+    cpuAtStart = process.cpuUsage();
+    await client.query(`CREATE TEMP TABLE stage_${table} (LIKE ${table})`);
+    const stream = client.query(
+      from(`COPY stage_${table} (${COLUMNS}) FROM STDIN (FORMAT csv)`) as never,
+    ) as unknown as NodeJS.WritableStream;
+    await pipeline(Readable.from(csvChunks(rows)), stream);
+    if (variant === 'staging') {
+      await client.query(
+        `INSERT INTO ${table} (${COLUMNS}) SELECT ${COLUMNS} FROM stage_${table} ON CONFLICT (id) DO UPDATE SET ${update.map((c) => `${c}=EXCLUDED.${c}`).join(', ')}`,
+      );
+    } else if (variant === 'merge') {
+      const stageColumns = COLUMNS.split(', ')
+        .map((c) => `s.${c}`)
+        .join(', ');
+      await client.query(
+        `MERGE INTO ${table} t USING stage_${table} s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ${update.map((c) => `${c}=s.${c}`).join(', ')} WHEN NOT MATCHED THEN INSERT (${COLUMNS}) VALUES (${stageColumns})`,
+      );
+    } else throw new Error(`unknown PostgreSQL upsert variant ${variant}`);
+    return performance.now() - start;
+  } finally {
+    await client.end();
+  }
+}
+
 async function sinkSluice(
   kind: Kind,
   url: string,
@@ -174,6 +291,7 @@ async function sinkSluice(
   rows: number,
   batch: number,
   upsert = false,
+  heapAfterGcMb: number[] | null = null,
 ): Promise<number> {
   const schema = SchemaBuilder.struct()
     .name('bench')
@@ -196,6 +314,13 @@ async function sinkSluice(
   const task = new JdbcSinkTask();
   task.initialize(new TestSinkTaskContext(props));
   await task.start(props);
+  // Memory runs (heapAfterGcMb given, the child runs with --expose-gc): the heap used right after
+  // a forced full GC every rows/20 rows, between puts (a put's write may be under way); the time
+  // the samples take is left out.
+  const gc = heapAfterGcMb === null ? undefined : (globalThis as { gc?: () => void }).gc;
+  const every = Math.max(1, Math.floor(rows / HEAP_SAMPLES));
+  let nextSample = every;
+  let sampling = 0;
   try {
     const start = performance.now();
     cpuAtStart = process.cpuUsage();
@@ -222,10 +347,18 @@ async function sinkSluice(
         );
       }
       await task.put(records);
+      if (gc !== undefined && first + batch - 1 >= nextSample) {
+        const t0 = performance.now();
+        rssSamplesMb.push(process.memoryUsage.rss() / 1048576);
+        gc();
+        heapAfterGcMb!.push(process.memoryUsage().heapUsed / 1048576);
+        nextSample += every;
+        sampling += performance.now() - t0;
+      }
     }
     // As the runtime does before committing offsets: everything put is in the table.
     await task.preCommit(new TopicPartitionMap());
-    return performance.now() - start;
+    return performance.now() - start - sampling;
   } finally {
     await task.stop();
   }
@@ -326,6 +459,7 @@ async function sourceSluice(
       }
       if (gc !== undefined && count >= nextSample) {
         const t0 = performance.now();
+        rssSamplesMb.push(process.memoryUsage.rss() / 1048576);
         gc();
         heapAfterGcMb.push(process.memoryUsage().heapUsed / 1048576);
         nextSample += every;
@@ -348,6 +482,7 @@ async function child(args: string[]): Promise<void> {
       table: { type: 'string' },
       rows: { type: 'string' },
       batch: { type: 'string' },
+      variant: { type: 'string' },
     },
   });
   const kind = values.kind as Kind;
@@ -367,6 +502,13 @@ async function child(args: string[]): Promise<void> {
       break;
     case 'sink-sluice-upsert':
       ms = await sinkSluice(kind, url, table, rows, Number(values.batch), true);
+      break;
+    case 'upsert-ceiling':
+      ms = await upsertCeiling(kind, url, table, rows, Number(values.batch), values.variant!);
+      break;
+    case 'sink-sluice-memory':
+      heapAfterGcMb = [];
+      ms = await sinkSluice(kind, url, table, rows, Number(values.batch), false, heapAfterGcMb);
       break;
     case 'source-ceiling': {
       const r = await sourceCeiling(kind, url, table);
@@ -389,6 +531,7 @@ async function child(args: string[]): Promise<void> {
     idSum: idSum.toString(),
     maxRssKb: process.resourceUsage().maxRSS,
     ...(heapAfterGcMb === undefined ? {} : { heapAfterGcMb }),
+    ...(rssSamplesMb.length === 0 ? {} : { rssMb: rssSamplesMb }),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -398,7 +541,7 @@ async function child(args: string[]): Promise<void> {
 
 function runChild(args: string[]): ChildResult {
   log(`case ${args.join(' ').replace(/--url \S+/, '--url …')}`);
-  const gcFlag = args[1] === 'source-sluice' ? ['--expose-gc'] : [];
+  const gcFlag = args[1] === 'source-sluice' || args[1] === 'sink-sluice-memory' ? ['--expose-gc'] : [];
   const r = spawnSync(process.execPath, [...process.execArgv, ...gcFlag, import.meta.filename, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -408,13 +551,14 @@ function runChild(args: string[]): ChildResult {
   return lastJsonLine<ChildResult>(r.stdout, `case ${args[1]}`);
 }
 
-/** `min–max MB (first a, last b)` of a source case's heap samples. */
-function heapLine(r: ChildResult): string {
-  const h = r.heapAfterGcMb ?? [];
-  if (h.length === 0) return 'not sampled';
+/** `min–max MB (first a, last b)` of a memory case's samples (heap after GC, or RSS). */
+function sampleLine(h: number[] | undefined): string {
+  if (h === undefined || h.length === 0) return 'not sampled';
   const f = (n: number): string => n.toFixed(1);
   return `${f(Math.min(...h))}–${f(Math.max(...h))} MB (first ${f(h[0]!)}, last ${f(h[h.length - 1]!)})`;
 }
+const heapLine = (r: ChildResult): string => sampleLine(r.heapAfterGcMb);
+const rssLine = (r: ChildResult): string => sampleLine(r.rssMb);
 
 async function tableFacts(kind: Kind, url: string, table: string): Promise<{ rows: number; idSum: string }> {
   if (kind === 'mariadb') {
@@ -528,10 +672,78 @@ async function driver(): Promise<void> {
         detail: `${fmtN(upFacts.rows)} rows`,
       });
       table.push(
-        `| ${kind} | sink upsert, ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(sinkCeil)))} | ${fmtN(Math.round(rate(sinkUp)))} | ${fmtRatio(rate(sinkUp) / rate(sinkCeil))} | ${mb(sinkCeil.maxRssKb)} | ${mb(sinkUp.maxRssKb)} |`,
+        `| ${kind} | sink upsert vs the bulk load, ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(sinkCeil)))} | ${fmtN(Math.round(rate(sinkUp)))} | ${fmtRatio(rate(sinkUp) / rate(sinkCeil))} | ${mb(sinkCeil.maxRssKb)} | ${mb(sinkUp.maxRssKb)} |`,
+      );
+      // The upsert ceiling: the driver's own upserts of the same rows, each into an empty table;
+      // the fastest is the ceiling.
+      const upserts: Array<[string, ChildResult]> = [];
+      for (const variant of UPSERT_VARIANTS[kind]) {
+        const t = `upsert_${variant.replaceAll('-', '_')}`;
+        await exec(kind, url, ddl(kind, t));
+        const r = runChild([
+          '--child',
+          'upsert-ceiling',
+          ...common,
+          '--table',
+          t,
+          '--batch',
+          String(opts.batch),
+          '--variant',
+          variant,
+        ]);
+        const facts = await tableFacts(kind, url, t);
+        checks.push({
+          what: `${kind} driver upsert (${variant}) wrote every row once`,
+          ok: facts.rows === opts.rows && facts.idSum === expectedSum,
+          detail: `${fmtN(facts.rows)} rows`,
+        });
+        upserts.push([variant, r]);
+      }
+      const [bestVariant, upCeil] = upserts.reduce((a, b) => (rate(b[1]) > rate(a[1]) ? b : a));
+      table.push(
+        `| ${kind} | sink upsert vs the driver's upsert (${bestVariant}), ${fmtN(opts.rows)} rows | ${fmtN(Math.round(rate(upCeil)))} | ${fmtN(Math.round(rate(sinkUp)))} | ${fmtRatio(rate(sinkUp) / rate(upCeil))} | ${mb(upCeil.maxRssKb)} | ${mb(sinkUp.maxRssKb)} |`,
+      );
+      lines.push(
+        `- ${kind}: the driver's upserts of the same rows into an empty table keyed on id (see upsertCeiling in run.ts), rows/s (client CPU): ${upserts
+          .map(([v, r]) => `${v} ${fmtN(Math.round(rate(r)))} (${fmtN(r.cpuMs ?? 0)} ms)`)
+          .join(', ')}; the fastest, ${bestVariant}, is the upsert ceiling`,
       );
       lines.push(
         `- ${kind}: CPU time of the client process during the sink load (user + system; the database server's is not counted): ceiling ${fmtN(sinkCeil.cpuMs ?? 0)} ms, Sluice ${fmtN(sinkSl.cpuMs ?? 0)} ms, Sluice upsert ${fmtN(sinkUp.cpuMs ?? 0)} ms`,
+      );
+      // Sink memory (insert mode): a load of N/10 rows and one of N rows, each into an empty table,
+      // with the heap sampled after full GCs.
+      const sinkMem: ChildResult[] = [];
+      for (const [n, sum, t] of [
+        [small, smallSum, 'sink_memory_small'],
+        [opts.rows, expectedSum, 'sink_memory'],
+      ] as const) {
+        await exec(kind, url, ddl(kind, t));
+        const r = runChild([
+          '--child',
+          'sink-sluice-memory',
+          '--kind',
+          kind,
+          '--url',
+          url,
+          '--rows',
+          String(n),
+          '--table',
+          t,
+          '--batch',
+          String(opts.batch),
+        ]);
+        const facts = await tableFacts(kind, url, t);
+        checks.push({
+          what: `${kind} Sluice sink (memory run) wrote every row of ${t} once`,
+          ok: facts.rows === n && facts.idSum === sum,
+          detail: `${fmtN(facts.rows)} rows`,
+        });
+        sinkMem.push(r);
+      }
+      const [memSmall, memFull] = sinkMem as [ChildResult, ChildResult];
+      lines.push(
+        `- ${kind}: Sluice sink (insert mode) peak RSS ${mb(memSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(memFull.maxRssKb)} over ${fmtN(opts.rows)} rows (runs of their own, forced full GCs included); heap used after a full GC, ${HEAP_SAMPLES} samples through the load: ${heapLine(memSmall)} over ${fmtN(small)} rows vs ${heapLine(memFull)} over ${fmtN(opts.rows)} rows; RSS at those samples (before the GC): ${rssLine(memSmall)} vs ${rssLine(memFull)}`,
       );
       // Source: read the table the ceiling loaded, then a table of a tenth of its size.
       const srcCeil = runChild(['--child', 'source-ceiling', ...common, '--table', 'sink_ceiling']);
@@ -569,7 +781,7 @@ async function driver(): Promise<void> {
         detail: `${fmtN(srcSmall.rows)} rows`,
       });
       lines.push(
-        `- ${kind}: Sluice source peak RSS ${mb(srcSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(srcSl.maxRssKb)} over ${fmtN(opts.rows)} rows (${fmtN(Math.round(rate(srcSmall)))} rows/s on the small table); heap used after a full GC, ${HEAP_SAMPLES} samples through the read: ${heapLine(srcSmall)} over ${fmtN(small)} rows vs ${heapLine(srcSl)} over ${fmtN(opts.rows)} rows`,
+        `- ${kind}: Sluice source peak RSS ${mb(srcSmall.maxRssKb)} over ${fmtN(small)} rows vs ${mb(srcSl.maxRssKb)} over ${fmtN(opts.rows)} rows (${fmtN(Math.round(rate(srcSmall)))} rows/s on the small table); heap used after a full GC, ${HEAP_SAMPLES} samples through the read: ${heapLine(srcSmall)} over ${fmtN(small)} rows vs ${heapLine(srcSl)} over ${fmtN(opts.rows)} rows; RSS at those samples (before the GC): ${rssLine(srcSmall)} vs ${rssLine(srcSl)}`,
       );
     } finally {
       await (server as { stop(): Promise<void> }).stop();
@@ -588,7 +800,7 @@ async function driver(): Promise<void> {
     ...machineLines(loadBefore, loadAfter),
     `- Sluice: ${gitDescribe(['packages/', 'benchmarks/jdbc'])}; Node ${node.node}; tasks driven in-process (no worker, no converter)`,
     `- Drivers: mysql2 ${mysql2}, pg ${pgVersion}, pg-copy-streams ${copyVersion}; servers: MariaDB from Debian, PostgreSQL 15 (fresh, started by @sluice/testing)`,
-    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode with pk.mode none, and upsert mode with pk.mode record_value on id, each into an empty table; one transaction per put; put.pipelining at its default, true, the Sluice time ending after the preCommit that waits for the last put); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
+    `- Method: see benchmarks/jdbc/run.ts; sink batches of ${fmtN(opts.batch)} records (insert mode with pk.mode none, and upsert mode with pk.mode record_value on id, each into an empty table; one transaction per put; put.pipelining at its default, true, the Sluice time ending after the preCommit that waits for the last put); upsert ceiling: the fastest of the driver's own upserts of the same rows (MariaDB: LOAD DATA LOCAL into a temporary table then one INSERT ... SELECT ... ON DUPLICATE KEY UPDATE; the same per ${fmtN(opts.batch)} rows in a transaction, the temporary table emptied each time; multi-row INSERT ... ON DUPLICATE KEY UPDATE of ${fmtN(opts.batch)} rows as SQL text. PostgreSQL: COPY into a temporary table then one INSERT ... SELECT ... ON CONFLICT (id) DO UPDATE, or one MERGE); source mode incrementing, batch.max.rows 100 (the default; PostgreSQL cursor fetches of 1000); each case in its own process, one after the other`,
     '',
     ...table,
     '',

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import type { FieldPacket, Connection as MySqlConnection } from 'mysql2';
 import pg from 'pg';
 import type { JdbcUrl } from './jdbc-url.ts';
+import { backslashLiteral, doublingLiteral, type StringLiteral } from './mysql-text.ts';
 import { type CopyNotSent, PgCopyIn } from './pg-copy-in.ts';
 import { type Dialect, dialectFor, type TableId } from './sql.ts';
 
@@ -110,6 +111,12 @@ export interface Database {
    * warnings it raised.
    */
   loadData?(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }>;
+  /**
+   * MySQL/MariaDB only: how a text is written as a string literal in the session's SQL mode now
+   * (backslash escapes, or doubled quotes only under NO_BACKSLASH_ESCAPES), as mysql2 writes
+   * placeholder values.
+   */
+  stringLiteral?(): StringLiteral;
   /**
    * MySQL/MariaDB: turns autocommit off for the session, so that every statement joins the
    * transaction that commit()/rollback() ends and begin() needs no round trip. For a connection
@@ -445,14 +452,24 @@ class MySqlDatabase implements Database {
   }
 
   loadData(sql: string, data: Iterable<string>): Promise<{ affectedRows: number; warnings: number }> {
+    // The data (and through it the put's records) is let go as soon as it is read: mysql2 keeps
+    // the query, its callbacks and the stream for a while after the load, and whatever they
+    // still point at from the old generation a young-generation GC counts as alive and promotes
+    // (a 1M-row load promoted 9-13 MB of records per scavenge: ~0.5 s more GC and a peak RSS of
+    // ~360 MB instead of ~250). So no closure below refers to `data`, only to `source`.
+    let source: Iterable<string> | null = data;
+    const buffers = function* (): Generator<Buffer> {
+      const pieces = source;
+      source = null;
+      if (pieces === null) return;
+      for (const piece of pieces) yield Buffer.from(piece);
+    };
     return new Promise((resolve, reject) => {
       this.#alive();
-      const buffers = function* (): Generator<Buffer> {
-        for (const piece of data) yield Buffer.from(piece);
-      };
       this.#conn.query(
         { sql, infileStreamFactory: () => Readable.from(buffers()) } as never,
         (err: Error | null, result: unknown) => {
+          source = null;
           if (err) reject(err);
           else {
             const r = result as { affectedRows?: number; warningStatus?: number };
@@ -461,6 +478,12 @@ class MySqlDatabase implements Database {
         },
       );
     });
+  }
+
+  stringLiteral(): StringLiteral {
+    const status = (this.#conn as unknown as { serverStatus?: number }).serverStatus ?? 0;
+    // SERVER_STATUS_NO_BACKSLASH_ESCAPES: the server's last answer said the mode is on.
+    return (status & 512) !== 0 ? doublingLiteral : backslashLiteral;
   }
 
   /** Autocommit is off (see implicitTransactions): a transaction starts with its first statement. */

@@ -18,11 +18,23 @@ export interface SinkColumn {
 export interface FieldsMetadata {
   keys: SinkColumn[];
   values: SinkColumn[];
-  /** Key column values for a record, in `keys` order. */
-  keyValues(record: SinkRecord): unknown[];
-  /** Value column values for a record, in `values` order. */
-  valueValues(record: SinkRecord): unknown[];
+  /**
+   * Key column values for a record, in `keys` order. The array is the function's own and is
+   * filled again by its next call: use it at once, do not keep or change it.
+   */
+  keyValues(record: SinkRecord): readonly unknown[];
+  /** Value column values for a record, in `values` order (the same terms as keyValues). */
+  valueValues(record: SinkRecord): readonly unknown[];
 }
+
+/**
+ * No array per record: one per reader, refilled by each call. A young-generation GC that runs
+ * while a batch is written otherwise finds many of these arrays alive; V8 then allocates the
+ * rest of them straight in the old generation (allocation-site pretenuring), where, dead but
+ * not yet collected, they keep the records' values alive through every later young GC, which
+ * promotes them too (a 1M-row upsert into MariaDB: peak RSS ~310-350 MB instead of ~260).
+ */
+const NO_VALUES: readonly unknown[] = Object.freeze([]);
 
 /**
  * Reads these fields of a record's Struct (its key or value) in this order, defaults applied as
@@ -33,17 +45,17 @@ function structReader(
   schema: Schema,
   names: readonly string[],
   part: (record: SinkRecord) => unknown,
-): (record: SinkRecord) => unknown[] {
+): (record: SinkRecord) => readonly unknown[] {
   const fields = names.map((n) => schema.field(n)!);
   const indexes = fields.map((f) => f.index);
   const defaults = fields.map((f) => f.schema.defaultValue ?? null);
   const count = names.length;
+  const out: unknown[] = new Array(count);
   return (record) => {
     const struct = part(record);
     if (!(struct instanceof Struct)) return names.map(() => null);
     if (struct.schema !== schema) return names.map((n) => struct.get(n));
     const raw = struct.rawValues();
-    const out: unknown[] = new Array(count);
     for (let i = 0; i < count; i++) {
       const v = raw[indexes[i]!];
       out[i] = v === null || v === undefined ? defaults[i] : v;
@@ -70,7 +82,7 @@ export function fieldsMetadata(
     );
   }
   const keys: SinkColumn[] = [];
-  let keyValues: (record: SinkRecord) => unknown[] = () => [];
+  let keyValues: (record: SinkRecord) => readonly unknown[] = () => NO_VALUES;
   switch (pkMode) {
     case 'none':
       break;
@@ -81,7 +93,13 @@ export function fieldsMetadata(
         { name: names[1]!, schema: Schema.INT32_SCHEMA, key: true },
         { name: names[2]!, schema: Schema.INT64_SCHEMA, key: true },
       );
-      keyValues = (r) => [r.topic, r.kafkaPartition, r.kafkaOffset];
+      const coordinates: unknown[] = [null, null, null];
+      keyValues = (r) => {
+        coordinates[0] = r.topic;
+        coordinates[1] = r.kafkaPartition;
+        coordinates[2] = r.kafkaOffset;
+        return coordinates;
+      };
       break;
     }
     case 'record_key': {
@@ -110,7 +128,11 @@ export function fieldsMetadata(
           );
         }
         keys.push({ name: pkFields[0]!, schema: keySchema, key: true });
-        keyValues = (r) => [r.key];
+        const key: unknown[] = [null];
+        keyValues = (r) => {
+          key[0] = r.key;
+          return key;
+        };
       }
       break;
     }
@@ -155,6 +177,6 @@ export function fieldsMetadata(
     keyValues,
     valueValues: isStructSchema(valueSchema)
       ? structReader(valueSchema, valueNames, (r) => r.value)
-      : () => [],
+      : () => NO_VALUES,
   };
 }

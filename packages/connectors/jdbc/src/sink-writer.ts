@@ -11,6 +11,7 @@ import { BigDecimal, ConnectError, DataError, type Schema, type SinkRecord, sche
 import { AUTO_CREATE, AUTO_EVOLVE, type SinkConfig } from './config.ts';
 import { type Database, isInstantType, type TableColumn } from './database.ts';
 import { type FieldsMetadata, fieldsMetadata, type SinkColumn } from './fields-metadata.ts';
+import { literalEncoder, literalRow } from './mysql-text.ts';
 import { CopyNotSent } from './pg-copy-in.ts';
 import { qualifiedName, type TableId } from './sql.ts';
 import type { DbTimeZone } from './time-zone.ts';
@@ -379,6 +380,14 @@ export class SinkWriter {
       if (deletes.length > 0) await this.#writeDeletes(buffer.state, fields, deletes, db);
     } catch (err) {
       throw naming(err, qualifiedName(buffer.state.id));
+    } finally {
+      // Written (or failed): the arrays let go of the records. Should V8 have allocated them in
+      // the old generation (one per flush, so a young GC during a write may find every one of
+      // them alive and pretenure their site), they would keep the records alive through young
+      // GCs until a full GC (1M-row MariaDB loads: 5 of 7 runs at ~245 MB peak RSS with this,
+      // 2 of 7 without; the others ~350 MB).
+      rows.length = 0;
+      deletes.length = 0;
     }
   }
 
@@ -399,7 +408,7 @@ export class SinkWriter {
     const valBinders = valCols.map((col) =>
       binder(col.schema, db, col.name, name, this.#zones(state, col, db)),
     );
-    const bindRow = (binders: Binder[], values: unknown[], out: unknown[]): void => {
+    const bindRow = (binders: Binder[], values: readonly unknown[], out: unknown[]): void => {
       for (let i = 0; i < binders.length; i++) out.push(binders[i]!(values[i]));
     };
     if (c.insertMode === 'update') {
@@ -513,6 +522,32 @@ export class SinkWriter {
       }
     }
     const perStatement = Math.max(1, Math.min(c.batchSize, Math.floor(d.maxParams / columnCount)));
+    if (d.kind === 'mysql' && db.stringLiteral !== undefined) {
+      // MySQL/MariaDB: the rows as literals in the statement's text (what mysql2 would send for
+      // placeholders, built in one pass; see mysql-text.ts).
+      const quote = db.stringLiteral();
+      const encoders = allCols.map((col, i) => literalEncoder(col.schema, binders[i]!, quote));
+      const head = `INSERT INTO ${state.sql}(${columnList}) VALUES `;
+      const tail =
+        c.insertMode === 'upsert'
+          ? ` ${d.upsertClause(
+              keyCols.map((k) => k.name),
+              valCols.map((v) => v.name),
+              c.quote,
+            )}`
+          : '';
+      const keyCount = keyCols.length;
+      for (let start = 0; start < batch.length; start += perStatement) {
+        const end = Math.min(batch.length, start + perStatement);
+        const rowsText: string[] = [];
+        for (let r = start; r < end; r++) {
+          const record = batch[r]!;
+          rowsText.push(literalRow(encoders, keyCount, fields.keyValues(record), fields.valueValues(record)));
+        }
+        await db.execute(head + rowsText.join(',') + tail);
+      }
+      return;
+    }
     for (let start = 0; start < batch.length; start += perStatement) {
       const chunk = batch.slice(start, start + perStatement);
       const sql =
@@ -819,7 +854,7 @@ function sameSchema(a: Schema | null, b: Schema | null): boolean {
   return a === b || schemaEquals(a, b);
 }
 
-function keyString(values: unknown[]): string {
+function keyString(values: readonly unknown[]): string {
   return JSON.stringify(values, (_k, v: unknown) =>
     typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
   );
