@@ -8,6 +8,8 @@
  * Real broker: the silent member is a group member that joined once and then never heartbeats.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
@@ -55,13 +57,14 @@ async function silentMember(
   client: PlatformaticLogClient,
   group: string,
   topic: string,
+  assignor = 'range',
 ): Promise<GroupMember> {
   const member = client.joinGroup({
     groupId: group,
     clientId: 'silent-member',
     groupInstanceId: null,
     subscription: async () => [topic],
-    assignors: ['range'],
+    assignors: [assignor],
     sessionTimeoutMs: SILENT_SESSION_MS,
     // Never within the test: the member's only heartbeat was its SyncGroup.
     heartbeatIntervalMs: 3_600_000,
@@ -79,7 +82,6 @@ async function silentMember(
       throw err;
     }
   });
-  assert.deepEqual(member.assignment(), [{ topic, partition: 0 }]);
   return member;
 }
 
@@ -100,6 +102,11 @@ async function describe(admin: Admin, group: string): Promise<{ state: string; m
       groupInstanceId: m.groupInstanceId ?? null,
     })),
   };
+}
+
+async function lines(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l !== '');
 }
 
 /** The worker's log lines (JSON), to look for the worker giving up on a task. */
@@ -128,6 +135,7 @@ async function stopWhileJoining(staticId: string | null) {
   await client.createTopics([{ name: topic, partitions: 1 }]);
   const silentSince = Date.now();
   const silent = await silentMember(client, group, topic);
+  assert.deepEqual(silent.assignment(), [{ topic, partition: 0 }]);
   const herder = await startTestHerder({
     dir,
     log: { bootstrapServers },
@@ -164,6 +172,7 @@ async function stopWhileJoining(staticId: string | null) {
 
     const stopping = Date.now();
     await herder.deleteConnector(name);
+    const deleteMs = Date.now() - stopping;
     await waitFor('the task stopped', async () => stoppedAt.has(name), { timeoutMs: 10_000 });
     const stopMs = stoppedAt.get(name)! - stopping;
     let after = await describe(admin, group);
@@ -197,8 +206,8 @@ async function stopWhileJoining(staticId: string | null) {
       !lines.some((l) => l.includes('"level":50') && l.includes(name)),
       `no error: ${lines.filter((l) => l.includes('"level":50')).join('\n')}`,
     );
-    logger.info(`measured: task stopped ${stopMs} ms, member checked ${goneMs} ms after the delete`);
-    return { stopMs, goneMs };
+    assert.ok(deleteMs < 5_000, `deleted in ${deleteMs} ms`);
+    return { stopMs, goneMs, deleteMs };
   } finally {
     await herder.stop();
     await silent.close();
@@ -208,11 +217,99 @@ async function stopWhileJoining(staticId: string | null) {
 }
 
 test('a sink task stopped while its JoinGroup waits for a silent member stops at once and leaves the group', async () => {
-  const { stopMs, goneMs } = await stopWhileJoining(null);
-  console.log(`dynamic member: stopped in ${stopMs} ms, gone from the group ${goneMs} ms after the delete`);
+  const { stopMs, goneMs, deleteMs } = await stopWhileJoining(null);
+  console.log(
+    `dynamic member: stopped in ${stopMs} ms, delete returned in ${deleteMs} ms, gone from the group ${goneMs} ms after it began`,
+  );
 });
 
 test('a static sink member (group.instance.id) stopped while joining stops at once and stays in the group, as Kafka', async () => {
-  const { stopMs } = await stopWhileJoining(uniqueName('static'));
-  console.log(`static member: stopped in ${stopMs} ms`);
+  const { stopMs, deleteMs } = await stopWhileJoining(uniqueName('static'));
+  console.log(`static member: stopped in ${stopMs} ms, delete returned in ${deleteMs} ms`);
+});
+
+test('cooperative-sticky: a task stopped in its second join round, the silent member holding it up, commits what it kept and leaves', async () => {
+  const { bootstrapServers } = await useKafka();
+  const dir = await tempDir();
+  const topic = uniqueName('sinkstop_coop');
+  const group = uniqueName('sinkstop_coop_group');
+  const name = uniqueName('sinkstop_coop');
+  const client = new PlatformaticLogClient({ bootstrapServers, clientId: 'silent-member' });
+  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [bootstrapServers] });
+  const { logger } = capturedLogger();
+  await client.createTopics([{ name: topic, partitions: 2 }]);
+  await client.produce(
+    Array.from({ length: 20 }, (_, i) => ({
+      topic,
+      partition: i % 2,
+      key: null,
+      value: Buffer.from(`r-${i}`),
+      headers: [],
+    })),
+  );
+  // No periodic commit: only a revocation or the stop commits.
+  const herder = await startTestHerder({
+    dir,
+    log: { bootstrapServers },
+    logger,
+    props: { 'offset.flush.interval.ms': '600000' },
+  });
+  let silent: GroupMember | undefined;
+  try {
+    const out = join(dir, 'out.txt');
+    await herder.putConnectorConfig(
+      name,
+      {
+        name,
+        'connector.class': 'FileStreamSink',
+        file: out,
+        topics: topic,
+        'tasks.max': '1',
+        'consumer.override.group.id': group,
+        'consumer.override.partition.assignment.strategy':
+          'org.apache.kafka.clients.consumer.CooperativeStickyAssignor',
+      },
+      { allowReplace: false },
+    );
+    await waitFor('every record in the sink file', async () => (await lines(out)).length === 20);
+    assert.deepEqual(await client.fetchGroupOffsets(group), [], 'nothing committed yet');
+    // The silent member joins: in the first round it gets nothing and the task gives one
+    // partition up (commits it); the second round waits for the silent member, which never
+    // comes back. The task keeps the other partition meanwhile, its offset not committed.
+    silent = await silentMember(client, group, topic, 'cooperative-sticky');
+    let task: Member | undefined;
+    let seen = '';
+    await waitFor(
+      () => `the task in its second round, one partition committed (${seen})`,
+      async () => {
+        const d = await describe(admin, group);
+        const committed = await client.fetchGroupOffsets(group);
+        seen = `${JSON.stringify(d)} ${JSON.stringify(committed)}`;
+        task = d.members.find((m) => m.clientId === `connector-consumer-${name}-0`);
+        return d.state === 'PreparingRebalance' && task !== undefined && committed.length === 1;
+      },
+      { timeoutMs: 20_000 },
+    );
+    const stopping = Date.now();
+    await herder.deleteConnector(name);
+    const deleteMs = Date.now() - stopping;
+    assert.ok(deleteMs < 5_000, `deleted in ${deleteMs} ms`);
+    // The partition it kept is committed as on any clean stop: both at their end.
+    const committed = (await client.fetchGroupOffsets(group)).sort((a, b) => a.partition - b.partition);
+    assert.deepEqual(
+      committed.map((c) => [c.partition, c.offset]),
+      [
+        [0, 10],
+        [1, 10],
+      ],
+    );
+    const after = await describe(admin, group);
+    assert.ok(!after.members.some((m) => m.id === task!.id), `the task left: ${JSON.stringify(after)}`);
+    console.log(`cooperative: deleted in ${deleteMs} ms, kept partition committed, member gone`);
+  } finally {
+    await herder.stop();
+    await silent?.close();
+    await admin.close();
+    await client.close();
+  }
 });
