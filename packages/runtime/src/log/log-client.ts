@@ -374,6 +374,13 @@ export interface GroupMember {
   poll(): Promise<void>;
   /** Commits offsets as this member (generation and member id). */
   commit(offsets: CommitOffset[]): Promise<void>;
+  /**
+   * Ends a wait for the group at once, as Kafka's `consumer.wakeup()`: a `poll` held in a
+   * JoinGroup/SyncGroup (or the next one to wait) rejects with a `GroupWakeupError`. Called when
+   * the task is stopped; `commit` and `close` (which leaves) still work afterwards. Absent where
+   * joining never waits for other members.
+   */
+  wakeup?(): void;
   /** Leaves the group. */
   close(): Promise<void>;
 }

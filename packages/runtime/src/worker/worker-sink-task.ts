@@ -19,6 +19,7 @@ import {
   ToleranceExceededError,
 } from '../errors/error-handler.ts';
 import { fetchedRecords } from '../log/fetched-records.ts';
+import { GroupWakeupError } from '../log/group-wakeup.ts';
 import type { ConsumerSettings } from '../log/kafka/client-config.ts';
 import type {
   FetchedPartition,
@@ -172,9 +173,12 @@ export class WorkerSinkTask {
       this.#nextAssignmentCheck = Date.now() + o.consumer.metadataMaxAgeMs;
       await this.#loop();
     } catch (err) {
-      failed = true;
-      o.logger.error({ err }, taskFailureMessage('WorkerSinkTask', taskIdString(o.id), err, started));
-      o.report('FAILED', err);
+      // Stopped while waiting for the consumer group (stop() woke the member up): a clean stop.
+      if (!(this.#stopping && err instanceof GroupWakeupError)) {
+        failed = true;
+        o.logger.error({ err }, taskFailureMessage('WorkerSinkTask', taskIdString(o.id), err, started));
+        o.report('FAILED', err);
+      }
     } finally {
       try {
         if (started && !failed) await this.#commit(true);
@@ -199,6 +203,9 @@ export class WorkerSinkTask {
   stop(): void {
     this.#stopping = true;
     this.#abort.abort();
+    // As Kafka's WorkerSinkTask.stop() calls consumer.wakeup(): a JoinGroup held for a dead
+    // member's session ends now, and close() in run() leaves the group.
+    this.#member?.wakeup?.();
     this.#o.target.wake();
   }
 

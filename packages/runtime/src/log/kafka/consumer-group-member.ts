@@ -15,6 +15,13 @@
  * `metadata.max.age.ms` the member re-reads its subscription (new topics matching `topics.regex`)
  * and the leader the partition counts it assigned from: a change makes it join again, so added
  * partitions reach the tasks through a rebalance.
+ *
+ * A task being stopped calls {@link KafkaGroupMember.wakeup}, as Kafka's WorkerSinkTask calls
+ * `consumer.wakeup()`: a JoinGroup or SyncGroup the coordinator holds (until every member has
+ * rejoined: up to a dead member's whole session) is given up at once and `poll` rejects with a
+ * `GroupWakeupError`. The broker answers the requests of one connection in order, so the held
+ * request's connection is dropped and the member's later requests (the final commit, the
+ * LeaveGroup of `close`) go over a new one.
  */
 import { Admin, type API, type Broker, FindCoordinatorKeyTypes } from '@platformatic/kafka';
 import { ConnectError, RetriableError } from '@sluice/api';
@@ -28,6 +35,7 @@ import {
   type MemberSubscription,
 } from '../consumer-assignors.ts';
 import { groupByTopic } from '../group-by-topic.ts';
+import { GroupWakeupError } from '../group-wakeup.ts';
 import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
 import { kafkaErrorName, toConnectError } from './errors.ts';
 import { connectionOptions, type PlatformaticLogClientConfig } from './library-clients.ts';
@@ -66,7 +74,8 @@ function describe(tps: TopicPartition[]): string {
 
 export class KafkaGroupMember implements GroupMember {
   readonly #o: GroupMemberOptions;
-  readonly #admin: Admin;
+  readonly #config: PlatformaticLogClientConfig;
+  #admin: Admin;
   #coordinator: Broker | null = null;
   #memberId = '';
   #generation = -1;
@@ -84,18 +93,27 @@ export class KafkaGroupMember implements GroupMember {
   #nextMetadataCheck = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #heartbeatInFlight = false;
+  /** Ends the JoinGroup/SyncGroup in flight, if any ({@link wakeup}). */
+  #interrupt: ((err: GroupWakeupError) => void) | null = null;
+  /** A wakeup that found no wait in flight: the next wait ends at once. */
+  #woken = false;
 
   constructor(config: PlatformaticLogClientConfig, options: GroupMemberOptions) {
     this.#o = options;
-    this.#admin = new Admin(
-      connectionOptions(config, {
+    this.#config = config;
+    this.#admin = this.#newAdmin();
+  }
+
+  #newAdmin(): Admin {
+    return new Admin(
+      connectionOptions(this.#config, {
         role: '',
         // Failed group requests are retried by the member itself (a new coordinator, a new join),
         // so the library gives up sooner than for the log clients.
         retries: 3,
         // A JoinGroup is held by the coordinator until the rebalance completes (up to the rebalance
         // timeout, which is max.poll.interval.ms for a consumer).
-        heldMs: Math.max(config.requestTimeoutMs ?? 30_000, options.maxPollIntervalMs),
+        heldMs: Math.max(this.#config.requestTimeoutMs ?? 30_000, this.#o.maxPollIntervalMs),
         marginMs: 5_000,
       }),
     );
@@ -166,9 +184,24 @@ export class KafkaGroupMember implements GroupMember {
     }
   }
 
-  /** Leaves the group (a static member, with `group.instance.id`, stays until its session ends). */
+  /**
+   * Ends the member's wait for the group: the JoinGroup/SyncGroup in flight, or else the next one
+   * (Kafka's `consumer.wakeup()`); that `poll` rejects with a {@link GroupWakeupError}.
+   */
+  wakeup(): void {
+    if (this.#closed) return;
+    const interrupt = this.#interrupt;
+    if (interrupt !== null) interrupt(new GroupWakeupError(this.#o.groupId));
+    else this.#woken = true;
+  }
+
+  /**
+   * Leaves the group (a static member, with `group.instance.id`, stays until its session ends, as
+   * Kafka's consumer does by default). A JoinGroup still held is given up first.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#interrupt?.(new GroupWakeupError(this.#o.groupId));
     this.#closed = true;
     this.#stopHeartbeat();
     if (this.#memberId !== '' && this.#o.groupInstanceId === null) {
@@ -202,7 +235,7 @@ export class KafkaGroupMember implements GroupMember {
       this.#subscribed = [...(await o.subscription())].sort();
       let join: JoinResponse;
       try {
-        join = await this.#call<JoinResponse>('JoinGroup', [
+        join = await this.#wait<JoinResponse>('JoinGroup', [
           o.groupId,
           o.sessionTimeoutMs,
           o.maxPollIntervalMs,
@@ -233,7 +266,7 @@ export class KafkaGroupMember implements GroupMember {
       if (this.#leader) assignments = await this.#leaderAssign(join);
       let sync: { assignment: Buffer };
       try {
-        sync = await this.#call<{ assignment: Buffer }>('SyncGroup', [
+        sync = await this.#wait<{ assignment: Buffer }>('SyncGroup', [
           o.groupId,
           this.#generation,
           this.#memberId,
@@ -276,6 +309,7 @@ export class KafkaGroupMember implements GroupMember {
 
   /** After a failed JoinGroup/SyncGroup: fixes what the error says, waits if needed; the loop retries. */
   async #joinFailed(err: unknown, what: string): Promise<void> {
+    if (err instanceof GroupWakeupError) throw err;
     const e = err instanceof GroupError ? err : undefined;
     const code = e?.kafkaError;
     if (code === 'MEMBER_ID_REQUIRED' && e?.memberId !== undefined) {
@@ -448,13 +482,43 @@ export class KafkaGroupMember implements GroupMember {
     return this.#coordinator;
   }
 
+  /**
+   * A request the coordinator may hold (JoinGroup, SyncGroup), given up on {@link wakeup}: the
+   * request stays queued on its connection at the broker, so that connection is dropped and the
+   * member's next requests open a new one.
+   */
+  async #wait<Response>(name: string, args: unknown[]): Promise<Response> {
+    if (this.#woken || this.#closed) {
+      this.#woken = false;
+      throw new GroupWakeupError(this.#o.groupId);
+    }
+    const request = this.#call<Response>(name, args);
+    const { promise: interrupted, reject } = Promise.withResolvers<never>();
+    // Synchronous, so that a close() that interrupts already sends its LeaveGroup on the new client.
+    this.#interrupt = (err) => {
+      this.#interrupt = null;
+      request.catch(() => {});
+      const held = this.#admin;
+      this.#admin = this.#newAdmin();
+      held.close().catch(() => {});
+      this.#o.logger?.info(`Group ${this.#o.groupId}: ${name} given up (the member is stopping)`);
+      reject(err);
+    };
+    try {
+      return await Promise.race([request, interrupted]);
+    } finally {
+      this.#interrupt = null;
+    }
+  }
+
   async #call<Response>(name: string, args: unknown[]): Promise<Response> {
     try {
       const broker = await this.#findCoordinator();
-      const api = await libraryApi<unknown[], Response>(this.#admin, name).catch((error: Error | null) => {
+      const admin = this.#admin;
+      const api = await libraryApi<unknown[], Response>(admin, name).catch((error: Error | null) => {
         throw error ?? new Error(`Kafka API ${name} unavailable`);
       });
-      const connection = await libraryConnection(this.#admin, broker);
+      const connection = await libraryConnection(admin, broker);
       return await (api as API<unknown[], Response>).async(connection, ...args);
     } catch (err) {
       if (err instanceof GroupError) throw err;
