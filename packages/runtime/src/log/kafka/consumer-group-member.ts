@@ -424,17 +424,24 @@ export class KafkaGroupMember implements GroupMember {
     const o = this.#o;
     if (Date.now() - this.#lastPoll > o.maxPollIntervalMs) {
       // As Kafka's consumer: a member whose application stopped polling leaves, so the group
-      // can move on; its partitions are lost and it joins again on its next poll.
+      // can move on; its partitions are lost and it joins again on its next poll. A static
+      // member (group.instance.id) sends no LeaveGroup (Kafka's consumer does not either): it
+      // stays in the group until its session ends, so a restart within the session keeps its
+      // partitions without a rebalance.
+      const dynamic = o.groupInstanceId === null;
       o.logger?.warn(
-        `Group ${o.groupId}: consumer poll timeout has expired (max.poll.interval.ms ${o.maxPollIntervalMs}); leaving the group`,
+        `Group ${o.groupId}: consumer poll timeout has expired (max.poll.interval.ms ${o.maxPollIntervalMs}); ${
+          dynamic ? 'leaving the group' : `static member ${o.groupInstanceId} stays until its session ends`
+        }`,
       );
       const memberId = this.#memberId;
       this.#memberGone('UNKNOWN_MEMBER_ID');
+      if (!dynamic) return;
       this.#heartbeatInFlight = true;
       try {
         await this.#call('LeaveGroup', [
           o.groupId,
-          [{ memberId, groupInstanceId: o.groupInstanceId, reason: 'consumer poll timeout has expired' }],
+          [{ memberId, groupInstanceId: null, reason: 'consumer poll timeout has expired' }],
         ]);
       } catch {
         // the session ends anyway
