@@ -60,6 +60,8 @@ import type { ConnectProtocolMode } from '../config/distributed-config.ts';
 import { type ConnectorTaskId, taskIdString } from '../connector-task-id.ts';
 import { kafkaErrorName } from '../log/kafka/errors.ts';
 import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
+import { CoordinatorStats } from '../metrics/coordinator-stats.ts';
+import { monotonicNow } from '../metrics/stats.ts';
 import { sleep } from '../sleep.ts';
 import type { ClusterConfigState } from './cluster-config-state.ts';
 import {
@@ -157,6 +159,8 @@ function leaderState(
 
 export class ConnectGroupMember {
   readonly groupId: string;
+  /** The join, sync, heartbeat and rebalance stats of `connect-coordinator-metrics`. */
+  readonly stats = new CoordinatorStats();
   readonly #o: Required<
     Pick<
       ConnectGroupMemberOptions,
@@ -427,6 +431,8 @@ export class ConnectGroupMember {
     }).map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
 
     let join: Awaited<ReturnType<GroupClient['joinGroup']>>;
+    this.stats.rebalanceStarted();
+    const joinSent = monotonicNow();
     try {
       join = await client.joinGroup(
         coordinator,
@@ -440,10 +446,12 @@ export class ConnectGroupMember {
         null,
       );
     } catch (err) {
+      if (!this.#isStopped()) this.stats.rebalanceFailed();
       this.#onGroupError(err);
       throw err;
     }
     if (this.#isStopped()) return;
+    this.stats.joined(monotonicNow() - joinSent);
     this.#memberId = join.memberId;
     this.#generation = join.generationId;
     this.#protocol = join.protocolName ?? null;
@@ -480,6 +488,7 @@ export class ConnectGroupMember {
     }
 
     let sync: Awaited<ReturnType<GroupClient['syncGroup']>>;
+    const syncSent = monotonicNow();
     try {
       sync = await client.syncGroup(
         coordinator,
@@ -492,10 +501,14 @@ export class ConnectGroupMember {
         assignments,
       );
     } catch (err) {
+      if (!this.#isStopped()) this.stats.rebalanceFailed();
       this.#onGroupError(err);
       throw err;
     }
     if (this.#isStopped()) return;
+    const synced = monotonicNow();
+    this.stats.synced(synced - syncSent, synced);
+    this.stats.rebalanceSucceeded(synced);
     await this.#onJoinComplete(join.generationId, protocolName, decodeAssignment(sync.assignment));
   }
 
@@ -601,11 +614,18 @@ export class ConnectGroupMember {
     const memberId = this.#memberId;
     this.#heartbeatInFlight = true;
     let next = this.#o.heartbeatIntervalMs;
+    let sent = 0;
     try {
       const coordinator = await this.#ensureCoordinator(client);
+      sent = monotonicNow();
+      this.stats.heartbeatSent(sent);
       await client.heartbeat(coordinator, this.groupId, generation, memberId, null);
+      this.stats.heartbeatAnswered(monotonicNow() - sent);
       this.#lastHeartbeatOk = Date.now();
     } catch (err) {
+      // An error code is an answer of the coordinator too (a lost connection is none).
+      if (sent !== 0 && kafkaErrorName(err) !== undefined)
+        this.stats.heartbeatAnswered(monotonicNow() - sent);
       // A heartbeat of an older generation, or one answered after a rejoin started, is moot.
       if (this.#phase !== 'stable' || this.#generation !== generation) return;
       const code = kafkaErrorName(err);

@@ -74,6 +74,7 @@ import type { WorkerClient } from '../herder/worker-client.ts';
 import type { PlatformaticLogClient } from '../log/kafka/platformatic-client.ts';
 import { type LoggerRegistry, loggerRegistryFor } from '../logging/logger-registry.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
+import { CoordinatorStats } from '../metrics/coordinator-stats.ts';
 import { RebalanceStats } from '../metrics/rebalance-stats.ts';
 import { unknownKeyWarnings } from '../plugins/plugin-hints.ts';
 import type { PluginRegistry } from '../plugins/plugin-registry.ts';
@@ -209,6 +210,7 @@ export class DistributedHerder implements Herder {
       clientId: `connect-${this.#workerId}`,
       assignedConnectors: this.#assignedConnectors.size,
       assignedTasks: this.#assignedTasks.size,
+      stats: (this.#member?.stats ?? new CoordinatorStats()).snapshot(),
     });
   }
 

@@ -8,6 +8,7 @@
  * metrics (prom-client's defaults) follow.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { CoordinatorStatsSnapshot } from './coordinator-stats.ts';
 import { DisabledPluginMetrics, DisabledTaskMetrics } from './disabled.ts';
 import { Exposition, type Labels, type MetricType, safeName } from './exposition.ts';
 import { type TaskPluginInfo, writeTaskPluginInfo } from './plugin-info.ts';
@@ -33,7 +34,40 @@ export interface CoordinatorSnapshot {
   clientId: string;
   assignedConnectors: number;
   assignedTasks: number;
+  /** The member's join, sync, heartbeat and rebalance stats. */
+  stats: CoordinatorStatsSnapshot;
 }
+
+/** The attributes of `connect-coordinator-metrics` measured by the group member, by snapshot key. */
+const COORDINATOR_STATS: ReadonlyArray<readonly [string, keyof CoordinatorStatsSnapshot]> = [
+  ['join-time-avg', 'joinTimeAvg'],
+  ['join-time-max', 'joinTimeMax'],
+  ['join-rate', 'joinRate'],
+  ['join-total', 'joinTotal'],
+  ['sync-time-avg', 'syncTimeAvg'],
+  ['sync-time-max', 'syncTimeMax'],
+  ['sync-rate', 'syncRate'],
+  ['sync-total', 'syncTotal'],
+  ['heartbeat-response-time-max', 'heartbeatResponseTimeMax'],
+  ['heartbeat-rate', 'heartbeatRate'],
+  ['heartbeat-total', 'heartbeatTotal'],
+  ['last-heartbeat-seconds-ago', 'lastHeartbeatSecondsAgo'],
+  ['rebalance-latency-avg', 'rebalanceLatencyAvg'],
+  ['rebalance-latency-max', 'rebalanceLatencyMax'],
+  ['rebalance-latency-total', 'rebalanceLatencyTotal'],
+  ['rebalance-rate-per-hour', 'rebalanceRatePerHour'],
+  ['rebalance-total', 'rebalanceTotal'],
+  ['failed-rebalance-rate-per-hour', 'failedRebalanceRatePerHour'],
+  ['failed-rebalance-total', 'failedRebalanceTotal'],
+  ['last-rebalance-seconds-ago', 'lastRebalanceSecondsAgo'],
+];
+
+/**
+ * The attributes of a client MBean (`client-id` key) Strimzi's rules keep: `-total` as counters,
+ * these as gauges. The others (`-max`, `-rate`, `-rate-per-hour`) match no rule, so a Java worker
+ * behind the exporter does not show them either.
+ */
+const CLIENT_GAUGE = /-(avg|bytes|count|ratio|age|flight|threads|connectors|tasks|ago)$/;
 
 /** A source of extra samples (plugin metrics) written after the worker's own. */
 export type MetricsCollector = (out: Exposition) => void;
@@ -256,24 +290,28 @@ export class ConnectMetrics {
   }
 
   /**
-   * `connect-coordinator-metrics` as Strimzi's client rule names them
-   * (`kafka.(.+)<type=(.+)-metrics, client-id=(.*)><>(…|.+-connectors|.+-tasks)` →
-   * `kafka_$2_$4{clientid}`, the rule's `clientId` lower-cased by `lowercaseOutputLabelNames`); the
-   * member's join, sync and heartbeat stats are not measured.
+   * `connect-coordinator-metrics` as Strimzi's client rules name them
+   * (`kafka.(.+)<type=(.+)-metrics, client-id=(.*)><>(.+-total)` → counter `kafka_$2_$4{clientid}`,
+   * `…><>(.+-avg|…|.+-connectors|.+-tasks|.+-ago)` → gauge, the rule's `clientId` lower-cased by
+   * `lowercaseOutputLabelNames`); what no rule matches is measured but not written.
    */
   #coordinator(out: Exposition): void {
     if (this.coordinator === null) return;
     const c = this.coordinator();
-    const g = (attr: string, value: number): void =>
+    const write = (attr: string, value: number): void => {
+      const counter = attr.endsWith('-total');
+      if (!counter && !CLIENT_GAUGE.test(attr)) return;
       out.add(
         `kafka_connect_coordinator_${safeName(attr)}`,
-        'gauge',
+        counter ? 'counter' : 'gauge',
         `Kafka Connect connect-coordinator-metrics ${attr}`,
         { clientid: c.clientId },
         value,
       );
-    g('assigned-connectors', c.assignedConnectors);
-    g('assigned-tasks', c.assignedTasks);
+    };
+    write('assigned-connectors', c.assignedConnectors);
+    write('assigned-tasks', c.assignedTasks);
+    for (const [attr, key] of COORDINATOR_STATS) write(attr, c.stats[key]);
   }
 
   #task(out: Exposition, t: TaskMetrics, now: number): void {

@@ -46,12 +46,6 @@ const DELIBERATE_OMISSIONS: ReadonlyArray<{ mbean: RegExp; attribute?: RegExp; r
     reason:
       "the Java NetworkClient/Selector internals of the group member's connections (bytes, requests, io-wait, authentication per broker node): Sluice's Kafka client does not measure them",
   },
-  {
-    mbean: /^kafka\.connect:client-id=[^,]+,type=connect-coordinator-metrics$/,
-    attribute: /^(?!assigned-)/,
-    reason:
-      "the group member's join, sync, heartbeat and rebalance-latency stats: not measured by Sluice's group member yet (connect-worker-rebalance-metrics covers rebalances)",
-  },
 ];
 
 /** `kafka_connect_*` families Sluice exposes that no golden MBean gives, and why. */
