@@ -2,6 +2,7 @@ import { createLogger, loadPluginPath, SLUICE_VERSION } from '@sluice/runtime';
 import { builtinPlugins } from './builtins.ts';
 import { type Io, parse, runCommand, UsageError, WORKER_OPTIONS, workerProperties } from './client/common.ts';
 import { remotePlugins, runConnectors, runLoggers, runOffsets } from './client/connectors.ts';
+import { runGroups } from './client/groups.ts';
 import { runTopics } from './client/topics.ts';
 import { runDistributed } from './distributed.ts';
 import { endProcess } from './process-exit.ts';
@@ -39,6 +40,9 @@ Topics of Kafka (--bootstrap-server), of an embedded log directory (--dir, defau
 or of the embedded log of a running worker (--url):
   topics list | consume TOPIC [--from-beginning] [--max-messages N] [--partition P] [--key]
          | produce TOPIC [--key-separator SEP]   (lines from standard input)
+  groups list | describe GROUP [--members | --state]
+                     Consumer groups (a sink connector's connect-NAME): committed offsets, log
+                     end offsets and lag per partition, as kafka-consumer-groups --describe
 
   version            Print the version
 
@@ -95,6 +99,9 @@ export async function main(
     case 'topics':
     case 'topic':
       return runTopics(rest, io);
+    case 'groups':
+    case 'group':
+      return runGroups(rest, io);
     case 'standalone':
       return runStandalone(rest, err);
     case 'distributed':
