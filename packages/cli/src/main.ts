@@ -1,6 +1,14 @@
 import { createLogger, loadPluginPath, SLUICE_VERSION } from '@sluice/runtime';
 import { builtinPlugins } from './builtins.ts';
-import { type Io, parse, runCommand, UsageError, WORKER_OPTIONS, workerProperties } from './client/common.ts';
+import {
+  didYouMean,
+  type Io,
+  parse,
+  runCommand,
+  UsageError,
+  WORKER_OPTIONS,
+  workerProperties,
+} from './client/common.ts';
 import { remotePlugins, runConnectors, runLoggers, runOffsets } from './client/connectors.ts';
 import { runGroups } from './client/groups.ts';
 import { runTopics } from './client/topics.ts';
@@ -59,6 +67,20 @@ or the log said no (its message is printed) or cannot be reached, 2 a bad comman
 Docs: docs/cli.md
 `;
 
+const COMMANDS = [
+  'standalone',
+  'distributed',
+  'registry',
+  'connectors',
+  'offsets',
+  'loggers',
+  'plugins',
+  'topics',
+  'groups',
+  'version',
+  'help',
+];
+
 /** Runs the command line; returns the process exit code. */
 export async function main(
   argv: readonly string[],
@@ -108,9 +130,13 @@ export async function main(
       return runDistributed(rest, err);
     case 'registry':
       return runRegistry(rest, out, err);
-    default:
-      err.write(`sluice: unknown command '${command}'\n\n${USAGE}`);
+    default: {
+      const hint = didYouMean(command, COMMANDS);
+      err.write(
+        `sluice: unknown command '${command}'${hint === undefined ? '' : ` (did you mean '${hint}'?)`}\n\n${USAGE}`,
+      );
       return 2;
+    }
   }
 }
 

@@ -154,6 +154,12 @@ describe('a sink connector group on Kafka, beside kafka-consumer-groups 4.1.1', 
         rows(await kafkaConsumerGroups(bootstrap, ['--describe', '--group', group, '--members'])),
       );
       assert.deepEqual(
+        rows(await ok(['groups', 'describe', group, ...k, '--members', '--verbose'])),
+        rows(
+          await kafkaConsumerGroups(bootstrap, ['--describe', '--group', group, '--members', '--verbose']),
+        ),
+      );
+      assert.deepEqual(
         consumerGroupsTable(await ok(['groups', 'describe', group, ...k, '--state'])),
         consumerGroupsTable(
           await kafkaConsumerGroups(bootstrap, ['--describe', '--group', group, '--state']),
@@ -174,6 +180,13 @@ describe('a sink connector group on Kafka, beside kafka-consumer-groups 4.1.1', 
     const theirs = rows(await kafkaConsumerGroups(bootstrap, ['--describe', '--group', group]));
     assert.deepEqual(rows(stopped.out), theirs);
     assert.deepEqual(rows(stopped.out)[1], [group, topic, '0', '6', '9', '3', '-', '-', '-']);
+    for (const extra of [['--members'], ['--members', '--verbose'], ['--state']]) {
+      assert.deepEqual(
+        consumerGroupsTable(await ok(['groups', 'describe', group, ...k, ...extra])),
+        consumerGroupsTable(await kafkaConsumerGroups(bootstrap, ['--describe', '--group', group, ...extra])),
+        extra.join(' '),
+      );
+    }
 
     const missing = await sluice(['groups', 'describe', `${group}x`, ...k]);
     assert.equal(missing.code, 1);
@@ -334,6 +347,9 @@ describe('usage', () => {
     const noGroup = await sluice(['groups', 'describe']);
     assert.equal(noGroup.code, 2);
     assert.match(noGroup.err, /describe: expected one GROUP/);
+    const verbose = await sluice(['groups', 'describe', 'x', '--verbose']);
+    assert.equal(verbose.code, 2);
+    assert.match(verbose.err, /'--verbose' goes with --members/);
     const help = await ok(['groups', '--help']);
     assert.match(help, /describe GROUP/);
     assert.match(await ok(['--help']), /groups list \| describe GROUP/);

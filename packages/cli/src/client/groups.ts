@@ -27,7 +27,7 @@ import {
   ServerError,
   UsageError,
 } from './common.ts';
-import { json, table } from './output.ts';
+import { json, table as outputTable } from './output.ts';
 import { type Where, where } from './topics.ts';
 
 export const GROUPS_USAGE = `Usage: sluice groups <command> [options]
@@ -41,6 +41,7 @@ Commands:
                              (log end - committed) and the member that has it ("-" for none),
                              as kafka-consumer-groups --describe
     --members                The members instead: CONSUMER-ID HOST CLIENT-ID #PARTITIONS
+    --verbose                With --members: each member's assignment too (topic:p,p;topic:p)
     --state                  The group instead: COORDINATOR ASSIGNMENT-STRATEGY STATE #MEMBERS
 
 Where the groups are (as for sluice topics):
@@ -67,6 +68,7 @@ const OPTIONS = {
   'worker-config': { type: 'string' },
   url: { type: 'string' },
   members: { type: 'boolean' },
+  verbose: { type: 'boolean' },
   state: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -155,6 +157,29 @@ async function openGroups(w: Where, err: NodeJS.WritableStream): Promise<Groups>
   };
 }
 
+/** `topic:0,1;other:0`, topics and partitions in order, as kafka-consumer-groups --verbose; "-" for none. */
+function assignmentText(assignment: ReadonlyArray<{ topic: string; partition: number }>): string {
+  const byTopic = new Map<string, number[]>();
+  for (const tp of assignment) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+  if (byTopic.size === 0) return '-';
+  return [...byTopic.keys()]
+    .sort()
+    .map(
+      (t) =>
+        `${t}:${byTopic
+          .get(t)!
+          .sort((a, b) => a - b)
+          .join(',')}`,
+    )
+    .join(';');
+}
+
+/** A table; with no rows still the whole header, as Kafka's tool prints it. */
+function table(out: NodeJS.WritableStream, header: readonly string[], rows: readonly string[][]): void {
+  if (rows.length === 0) out.write(`${header.join('  ')}\n`);
+  else outputTable(out, header, rows);
+}
+
 const dash = (v: string | number | null): string => (v === null ? '-' : String(v));
 
 /** `sluice groups <command>`. */
@@ -181,6 +206,9 @@ export function runGroups(args: readonly string[], io: Io): Promise<number> {
       if (values[flag] !== undefined && cmd !== 'describe') {
         throw new UsageError(`option '--${flag}' does not apply to 'groups ${cmd}'`);
       }
+    }
+    if (values.verbose === true && values.members !== true) {
+      throw new UsageError("option '--verbose' goes with --members");
     }
     if (values.members === true && values.state === true) {
       throw new UsageError("options '--members' and '--state' both say what to show: give one");
@@ -264,6 +292,35 @@ async function describe(
   // As Kafka's tool, on standard error: why the table has no members.
   if (d.state === 'Empty') io.err.write(`Consumer group '${group}' has no active members.\n`);
   else if (d.state !== 'Stable') io.err.write(`Warning: Consumer group '${group}' is rebalancing.\n`);
+  if (values.members === true && values.verbose === true) {
+    // Kafka 4.1's columns; the epochs and the target belong to the new consumer protocol: "-".
+    table(
+      io.out,
+      [
+        'GROUP',
+        'CONSUMER-ID',
+        'HOST',
+        'CLIENT-ID',
+        '#PARTITIONS',
+        'CURRENT-EPOCH',
+        'CURRENT-ASSIGNMENT',
+        'TARGET-EPOCH',
+        'TARGET-ASSIGNMENT',
+      ],
+      d.members.map((m) => [
+        group,
+        m.memberId,
+        dash(m.host),
+        m.clientId,
+        String(m.assignment.length),
+        '-',
+        assignmentText(m.assignment),
+        '-',
+        '-',
+      ]),
+    );
+    return 0;
+  }
   if (values.members === true) {
     table(
       io.out,
