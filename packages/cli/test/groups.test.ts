@@ -350,6 +350,9 @@ describe('usage', () => {
     const verbose = await sluice(['groups', 'describe', 'x', '--verbose']);
     assert.equal(verbose.code, 2);
     assert.match(verbose.err, /'--verbose' goes with --members/);
+    const two = await sluice(['groups', 'list', '--dir', 'x', '--bootstrap-server', 'y:1']);
+    assert.equal(two.code, 2);
+    assert.match(two.err, /--bootstrap-server and --dir both say where the groups are: give one/);
     const help = await ok(['groups', '--help']);
     assert.match(help, /describe GROUP/);
     assert.match(await ok(['--help']), /groups list \| describe GROUP/);

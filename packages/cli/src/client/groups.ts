@@ -222,7 +222,7 @@ export function runGroups(args: readonly string[], io: Io): Promise<number> {
       );
     }
 
-    const w = await where(values);
+    const w = await where(values, 'groups');
     const groups = await openGroups(w, io.err);
     try {
       if (cmd === 'list') return await list(groups, values, io);

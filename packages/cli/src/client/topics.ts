@@ -281,10 +281,10 @@ function workerTopics(url: string): Topics {
   };
 }
 
-export async function where(values: Record<string, unknown>): Promise<Where> {
+export async function where(values: Record<string, unknown>, what = 'topics'): Promise<Where> {
   const given = ['bootstrap-server', 'dir', 'worker-config', 'url'].filter((k) => values[k] !== undefined);
   if (given.length > 1) {
-    throw new UsageError(`--${given[0]} and --${given[1]} both say where the topics are: give one`);
+    throw new UsageError(`--${given[0]} and --${given[1]} both say where the ${what} are: give one`);
   }
   const commandConfig =
     typeof values['command-config'] === 'string'
