@@ -202,6 +202,53 @@ describe('a sink connector group on Kafka, beside kafka-consumer-groups 4.1.1', 
   });
 });
 
+describe('a Connect workers group on Kafka', () => {
+  test('is not a consumer group: neither tool lists it, and describing it says so (exit 1, no crash)', async () => {
+    const { bootstrapServers: bootstrap } = await useKafka();
+    const dir = await tempDir();
+    const cluster = uniqueName('grp_cluster');
+    const props = join(dir, 'worker.properties');
+    await writeFile(
+      props,
+      [
+        `bootstrap.servers=${bootstrap}`,
+        `group.id=${cluster}`,
+        `config.storage.topic=${cluster}-configs`,
+        `offset.storage.topic=${cluster}-offsets`,
+        `status.storage.topic=${cluster}-status`,
+        'config.storage.replication.factor=1',
+        'offset.storage.replication.factor=1',
+        'status.storage.replication.factor=1',
+        'key.converter=org.apache.kafka.connect.storage.StringConverter',
+        'value.converter=org.apache.kafka.connect.storage.StringConverter',
+        'listeners=http://127.0.0.1:0',
+      ].join('\n'),
+    );
+    const worker = new WorkerProcess(props);
+    try {
+      const url = await worker.url;
+      await waitFor(
+        'the worker in its group',
+        async () => (await sluice(['connectors', 'list', '--url', url])).code === 0,
+        {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+        },
+      );
+      const k = ['--bootstrap-server', bootstrap];
+      const theirs = await kafkaConsumerGroups(bootstrap, ['--describe', '--group', cluster]);
+      assert.match(theirs, new RegExp(`GroupId ${cluster} is not a consumer group \\(connect\\)`));
+      const ours = await sluice(['groups', 'describe', cluster, ...k]);
+      assert.equal(ours.code, 1, ours.out);
+      assert.match(ours.err, new RegExp(`GroupId ${cluster} is not a consumer group \\(connect\\)\\.`));
+      assert.doesNotMatch(await kafkaConsumerGroups(bootstrap, ['--list']), new RegExp(cluster));
+      assert.doesNotMatch(await ok(['groups', 'list', ...k]), new RegExp(cluster));
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 describe('a sink connector group on the embedded log', () => {
   test('committed offsets, log end and lag while the worker runs (through it) and after it stopped (from the directory)', async () => {
     const dir = await tempDir();

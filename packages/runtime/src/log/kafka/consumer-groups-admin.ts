@@ -5,6 +5,7 @@
  * settings.
  */
 import { FindCoordinatorKeyTypes } from '@platformatic/kafka';
+import { ConnectError } from '@sluice/api';
 import type { ConsumerGroupInfo, ConsumerGroupsSource } from '../consumer-groups.ts';
 import { toConnectError } from './errors.ts';
 import { LibraryClients, type PlatformaticLogClientConfig } from './library-clients.ts';
@@ -45,6 +46,17 @@ export function kafkaConsumerGroups(config: PlatformaticLogClientConfig): Consum
       }
     },
     info: async (group): Promise<ConsumerGroupInfo | null> => {
+      let listed: { protocolType: string } | undefined;
+      try {
+        listed = (await clients.admin().listGroups()).get(group);
+      } catch (err) {
+        throw toConnectError(err, `Could not describe consumer group ${group}`);
+      }
+      if (listed === undefined) return null;
+      // A Connect workers' group (protocol type "connect") has no consumer members to decode.
+      if (listed.protocolType !== 'consumer' && listed.protocolType !== '') {
+        throw new ConnectError(`GroupId ${group} is not a consumer group (${listed.protocolType}).`);
+      }
       try {
         const admin = clients.admin();
         const described = (await admin.describeGroups({ groups: [group] })).get(group);
