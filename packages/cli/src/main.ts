@@ -48,7 +48,7 @@ Topics of Kafka (--bootstrap-server), of an embedded log directory (--dir, defau
 or of the embedded log of a running worker (--url):
   topics list | consume TOPIC [--from-beginning] [--max-messages N] [--partition P] [--key]
          | produce TOPIC [--key-separator SEP]   (lines from standard input)
-  groups list | describe GROUP [--members | --state]
+  groups list | describe GROUP|--all-groups [--members [--verbose] | --state]
                      Consumer groups (a sink connector's connect-NAME): committed offsets, log
                      end offsets and lag per partition, as kafka-consumer-groups --describe
 

@@ -188,6 +188,12 @@ describe('a sink connector group on Kafka, beside kafka-consumer-groups 4.1.1', 
       );
     }
 
+    // --all-groups: this group's rows among the others' (other tests may share the broker).
+    const mine = (output: string) => rows(output).filter((r) => r[0] === group);
+    const allOurs = mine(await ok(['groups', 'describe', '--all-groups', ...k]));
+    assert.equal(allOurs.length, 1);
+    assert.deepEqual(allOurs, mine(await kafkaConsumerGroups(bootstrap, ['--describe', '--all-groups'])));
+
     const missing = await sluice(['groups', 'describe', `${group}x`, ...k]);
     assert.equal(missing.code, 1);
     assert.match(
@@ -393,7 +399,10 @@ describe('usage', () => {
     assert.match(wrong.err, /'--members' does not apply to 'groups list'/);
     const noGroup = await sluice(['groups', 'describe']);
     assert.equal(noGroup.code, 2);
-    assert.match(noGroup.err, /describe: expected one GROUP/);
+    assert.match(noGroup.err, /describe: expected one GROUP \(or --all-groups\)/);
+    const both = await sluice(['groups', 'describe', 'x', '--all-groups']);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /unexpected GROUP 'x'/);
     const verbose = await sluice(['groups', 'describe', 'x', '--verbose']);
     assert.equal(verbose.code, 2);
     assert.match(verbose.err, /'--verbose' goes with --members/);
@@ -402,6 +411,6 @@ describe('usage', () => {
     assert.match(two.err, /--bootstrap-server and --dir both say where the groups are: give one/);
     const help = await ok(['groups', '--help']);
     assert.match(help, /describe GROUP/);
-    assert.match(await ok(['--help']), /groups list \| describe GROUP/);
+    assert.match(await ok(['--help']), /groups list \| describe GROUP\|--all-groups/);
   });
 });

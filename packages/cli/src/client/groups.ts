@@ -40,6 +40,7 @@ Commands:
   describe GROUP             Per partition: the committed offset, the log end offset, the lag
                              (log end - committed) and the member that has it ("-" for none),
                              as kafka-consumer-groups --describe
+    --all-groups             Every group, one table each
     --members                The members instead: CONSUMER-ID HOST CLIENT-ID #PARTITIONS
     --verbose                With --members: each member's assignment too (topic:p,p;topic:p)
     --state                  The group instead: COORDINATOR ASSIGNMENT-STRATEGY STATE #MEMBERS
@@ -68,6 +69,7 @@ const OPTIONS = {
   'worker-config': { type: 'string' },
   url: { type: 'string' },
   members: { type: 'boolean' },
+  'all-groups': { type: 'boolean' },
   verbose: { type: 'boolean' },
   state: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -216,9 +218,15 @@ export function runGroups(args: readonly string[], io: Io): Promise<number> {
     if (cmd === 'list' && positionals.length > 0) {
       throw new UsageError(`list: unexpected argument '${positionals[0]}'`);
     }
-    if (cmd === 'describe' && positionals.length !== 1) {
+    const all = values['all-groups'] === true;
+    if (all && cmd !== 'describe')
+      throw new UsageError(`option '--all-groups' does not apply to 'groups ${cmd}'`);
+    if (all && positionals.length > 0) {
+      throw new UsageError(`describe --all-groups: unexpected GROUP '${positionals[0]}'`);
+    }
+    if (cmd === 'describe' && !all && positionals.length !== 1) {
       throw new UsageError(
-        `describe: expected one GROUP${positionals.length > 1 ? `, got ${positionals.join(' ')}` : ''}`,
+        `describe: expected one GROUP (or --all-groups)${positionals.length > 1 ? `, got ${positionals.join(' ')}` : ''}`,
       );
     }
 
@@ -226,6 +234,7 @@ export function runGroups(args: readonly string[], io: Io): Promise<number> {
     const groups = await openGroups(w, io.err);
     try {
       if (cmd === 'list') return await list(groups, values, io);
+      if (all) return await describeAll(groups, values, io);
       return await describe(groups, positionals[0]!, values, io);
     } catch (e) {
       if (e instanceof UsageError || e instanceof CommandError) throw e;
@@ -281,13 +290,37 @@ async function describe(
     json(io.out, d);
     return 0;
   }
+  print(d, values, io);
+  return 0;
+}
+
+/** `describe --all-groups`: every group, one table each after a blank line, as Kafka's tool. */
+async function describeAll(groups: Groups, values: Record<string, unknown>, io: Io): Promise<number> {
+  const all: ConsumerGroupDescription[] = [];
+  for (const g of await groups.list()) {
+    const d = await groups.describe(g.group);
+    if (d !== null) all.push(d);
+  }
+  if (values.json === true) {
+    json(io.out, all);
+    return 0;
+  }
+  for (const d of all) {
+    io.out.write('\n');
+    print(d, values, io);
+  }
+  return 0;
+}
+
+function print(d: ConsumerGroupDescription, values: Record<string, unknown>, io: Io): void {
+  const group = d.group;
   if (values.state === true) {
     table(
       io.out,
       ['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'],
       [[group, dash(d.coordinator), d.protocol === '' ? '-' : d.protocol, d.state, String(d.members.length)]],
     );
-    return 0;
+    return;
   }
   // As Kafka's tool, on standard error: why the table has no members.
   if (d.state === 'Empty') io.err.write(`Consumer group '${group}' has no active members.\n`);
@@ -319,7 +352,7 @@ async function describe(
         '-',
       ]),
     );
-    return 0;
+    return;
   }
   if (values.members === true) {
     table(
@@ -327,7 +360,7 @@ async function describe(
       ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS'],
       d.members.map((m) => [group, m.memberId, dash(m.host), m.clientId, String(m.assignment.length)]),
     );
-    return 0;
+    return;
   }
   table(
     io.out,
@@ -354,5 +387,4 @@ async function describe(
       dash(r.clientId),
     ]),
   );
-  return 0;
 }
