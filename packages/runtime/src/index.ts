@@ -30,7 +30,7 @@ export type {
   ConsumerGroupOffsetRow,
   ConsumerGroupsSource,
 } from './log/consumer-groups.ts';
-export { describeConsumerGroup, embeddedConsumerGroups } from './log/consumer-groups.ts';
+export { describeConsumerGroup, embeddedConsumerGroupsSource } from './log/consumer-groups.ts';
 export type {
   EmbeddedLogClientConfig,
   FsyncPolicy,
@@ -38,7 +38,7 @@ export type {
 } from './log/embedded/embedded-log-client.ts';
 export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './log/embedded/embedded-log-client.ts';
 export { connectionSettings, DEFAULT_MAX_PARTITION_FETCH_BYTES } from './log/kafka/client-config.ts';
-export { kafkaConsumerGroups } from './log/kafka/consumer-groups-admin.ts';
+export { kafkaConsumerGroupsSource } from './log/kafka/consumer-groups-admin.ts';
 export type { PlatformaticLogClientConfig } from './log/kafka/platformatic-client.ts';
 export { PlatformaticLogClient, toConnectError } from './log/kafka/platformatic-client.ts';
 export type {

@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import {
   type ConsumerGroupDescription,
   type ConsumerGroupListing,
+  type ConsumerGroupsSource,
   connectionSettings,
   describeConsumerGroup,
   EmbeddedLogClient,
-  embeddedConsumerGroups,
-  kafkaConsumerGroups,
+  embeddedConsumerGroupsSource,
+  kafkaConsumerGroupsSource,
 } from '@sluice/runtime';
 import {
   CommandError,
@@ -118,11 +119,11 @@ function workerGroups(url: string): Groups {
 
 async function openGroups(w: Where, err: NodeJS.WritableStream): Promise<Groups> {
   if (w.kind === 'worker') return workerGroups(w.at);
-  let source: ReturnType<typeof embeddedConsumerGroups>;
+  let source: ConsumerGroupsSource;
   if (w.kind === 'kafka') {
     try {
       const settings = connectionSettings(w.kafkaProps ?? { 'bootstrap.servers': w.at });
-      source = kafkaConsumerGroups({ ...settings, clientId: 'sluice-cli', maxBlockMs: 10_000 });
+      source = kafkaConsumerGroupsSource({ ...settings, clientId: 'sluice-cli', maxBlockMs: 10_000 });
     } catch (e) {
       throw new CommandError(`Kafka client settings: ${(e as Error).message}`);
     }
@@ -133,7 +134,7 @@ async function openGroups(w: Where, err: NodeJS.WritableStream): Promise<Groups>
       );
     }
     try {
-      source = embeddedConsumerGroups(await EmbeddedLogClient.open({ dir: w.at }), true);
+      source = embeddedConsumerGroupsSource(await EmbeddedLogClient.open({ dir: w.at }), true);
     } catch (e) {
       const message = (e as Error).message;
       const owner = /in use by process (\d+)/.exec(message);

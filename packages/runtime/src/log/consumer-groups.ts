@@ -1,7 +1,7 @@
 /**
  * Consumer groups as `kafka-consumer-groups.sh --list / --describe` shows them, for `sluice
  * groups` (and the worker's /sluice/groups endpoint): from Kafka (kafka/consumer-groups-admin.ts)
- * or from the embedded log ({@link embeddedConsumerGroups}). A source tells the groups, their
+ * or from the embedded log ({@link embeddedConsumerGroupsSource}). A source tells the groups, their
  * members with what each is assigned, and their committed offsets; {@link describeConsumerGroup}
  * joins these with the partitions' log end offsets into the rows of Kafka's tool:
  *
@@ -134,7 +134,7 @@ export async function describeConsumerGroup(
 }
 
 /** The groups of an embedded log (its committed offsets and its members, the sink tasks). */
-export function embeddedConsumerGroups(log: EmbeddedLogClient, close = false): ConsumerGroupsSource {
+export function embeddedConsumerGroupsSource(log: EmbeddedLogClient, close = false): ConsumerGroupsSource {
   return {
     list: async () => log.listGroups().map((g) => ({ group: g.groupId, state: g.state })),
     info: async (group) => {

@@ -9,7 +9,7 @@
  *                                 see ConsumerGroupDescription in ../log/consumer-groups.ts
  */
 import type { FastifyInstance } from 'fastify';
-import { describeConsumerGroup, embeddedConsumerGroups } from '../log/consumer-groups.ts';
+import { describeConsumerGroup, embeddedConsumerGroupsSource } from '../log/consumer-groups.ts';
 import type { EmbeddedLogClient } from '../log/embedded/embedded-log-client.ts';
 import { RestError } from './errors.ts';
 
@@ -17,7 +17,7 @@ export const GROUPS_ENDPOINT_PREFIX = '/sluice/groups';
 
 /** Registers the routes on `app`, serving the groups of `log`. */
 export function registerGroupsEndpoint(app: FastifyInstance, log: EmbeddedLogClient): void {
-  const source = embeddedConsumerGroups(log);
+  const source = embeddedConsumerGroupsSource(log);
   app.get(GROUPS_ENDPOINT_PREFIX, async () => source.list());
   app.get(`${GROUPS_ENDPOINT_PREFIX}/:group`, async (request) => {
     const { group } = request.params as { group: string };

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { describeConsumerGroup, embeddedConsumerGroups } from '../../src/log/consumer-groups.ts';
+import { describeConsumerGroup, embeddedConsumerGroupsSource } from '../../src/log/consumer-groups.ts';
 import { EmbeddedLogClient } from '../../src/log/embedded/embedded-log-client.ts';
 
 const dirs: string[] = [];
@@ -34,7 +34,7 @@ test('listGroups and describeConsumerGroup: offsets-only Empty, members Stable, 
     );
     await log.commitGroupOffsets('offsets-only', [{ topic: 't', partition: 1, offset: 2 }]);
     assert.deepEqual(log.listGroups(), [{ groupId: 'offsets-only', state: 'Empty' }]);
-    const source = embeddedConsumerGroups(log);
+    const source = embeddedConsumerGroupsSource(log);
     const empty = await describeConsumerGroup(source, 'offsets-only');
     assert.equal(empty?.state, 'Empty');
     assert.deepEqual(empty?.offsets, [

@@ -30,7 +30,7 @@ function stateName(state: string): string {
   return known[state.toUpperCase()] ?? state;
 }
 
-export function kafkaConsumerGroups(config: PlatformaticLogClientConfig): ConsumerGroupsSource {
+export function kafkaConsumerGroupsSource(config: PlatformaticLogClientConfig): ConsumerGroupsSource {
   const clients = new LibraryClients(config);
   const log = new PlatformaticLogClient(config);
   return {
