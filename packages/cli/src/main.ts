@@ -1,7 +1,16 @@
 import { createLogger, loadPluginPath, SLUICE_VERSION } from '@sluice/runtime';
 import { builtinPlugins } from './builtins.ts';
-import { type Io, parse, runCommand, UsageError, WORKER_OPTIONS, workerProperties } from './client/common.ts';
+import {
+  didYouMean,
+  type Io,
+  parse,
+  runCommand,
+  UsageError,
+  WORKER_OPTIONS,
+  workerProperties,
+} from './client/common.ts';
 import { remotePlugins, runConnectors, runLoggers, runOffsets } from './client/connectors.ts';
+import { runGroups } from './client/groups.ts';
 import { runTopics } from './client/topics.ts';
 import { runDistributed } from './distributed.ts';
 import { endProcess } from './process-exit.ts';
@@ -39,6 +48,9 @@ Topics of Kafka (--bootstrap-server), of an embedded log directory (--dir, defau
 or of the embedded log of a running worker (--url):
   topics list | consume TOPIC [--from-beginning] [--max-messages N] [--partition P] [--key]
          | produce TOPIC [--key-separator SEP]   (lines from standard input)
+  groups list | describe GROUP|--all-groups [--members [--verbose] | --state]
+                     Consumer groups (a sink connector's connect-NAME): committed offsets, log
+                     end offsets and lag per partition, as kafka-consumer-groups --describe
 
   version            Print the version
 
@@ -54,6 +66,20 @@ Client commands print tables for people and JSON with --json; exit codes: 0 done
 or the log said no (its message is printed) or cannot be reached, 2 a bad command line.
 Docs: docs/cli.md
 `;
+
+const COMMANDS = [
+  'standalone',
+  'distributed',
+  'registry',
+  'connectors',
+  'offsets',
+  'loggers',
+  'plugins',
+  'topics',
+  'groups',
+  'version',
+  'help',
+];
 
 /** Runs the command line; returns the process exit code. */
 export async function main(
@@ -95,15 +121,22 @@ export async function main(
     case 'topics':
     case 'topic':
       return runTopics(rest, io);
+    case 'groups':
+    case 'group':
+      return runGroups(rest, io);
     case 'standalone':
       return runStandalone(rest, err);
     case 'distributed':
       return runDistributed(rest, err);
     case 'registry':
       return runRegistry(rest, out, err);
-    default:
-      err.write(`sluice: unknown command '${command}'\n\n${USAGE}`);
+    default: {
+      const hint = didYouMean(command, COMMANDS);
+      err.write(
+        `sluice: unknown command '${command}'${hint === undefined ? '' : ` (did you mean '${hint}'?)`}\n\n${USAGE}`,
+      );
       return 2;
+    }
   }
 }
 

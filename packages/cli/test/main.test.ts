@@ -38,6 +38,9 @@ test('an unknown command or option is an error with usage, exit 2', async () => 
   assert.match(r.err, /unknown command 'frobnicate'/);
   assert.match(r.err, /Usage: sluice/);
   assert.equal((await run(['plugins', '--yaml'])).code, 2);
+  const typo = await run(['grups', 'list']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.err, /unknown command 'grups' \(did you mean 'groups'\?\)/);
 });
 
 test('the bin launcher runs on the current node and forwards the exit code', () => {

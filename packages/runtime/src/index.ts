@@ -23,12 +23,22 @@ export type * from './herder/entities.ts';
 export type { Herder, PutConnectorResult } from './herder/herder.ts';
 export { ClientClosedError } from './log/client-closed-error.ts';
 export type {
+  ConsumerGroupDescription,
+  ConsumerGroupInfo,
+  ConsumerGroupListing,
+  ConsumerGroupMemberInfo,
+  ConsumerGroupOffsetRow,
+  ConsumerGroupsSource,
+} from './log/consumer-groups.ts';
+export { describeConsumerGroup, embeddedConsumerGroupsSource } from './log/consumer-groups.ts';
+export type {
   EmbeddedLogClientConfig,
   FsyncPolicy,
   RecoveryNote,
 } from './log/embedded/embedded-log-client.ts';
 export { EMBEDDED_LOG_DEFAULTS, EmbeddedLogClient } from './log/embedded/embedded-log-client.ts';
 export { connectionSettings, DEFAULT_MAX_PARTITION_FETCH_BYTES } from './log/kafka/client-config.ts';
+export { kafkaConsumerGroupsSource } from './log/kafka/consumer-groups-admin.ts';
 export type { PlatformaticLogClientConfig } from './log/kafka/platformatic-client.ts';
 export { PlatformaticLogClient, toConnectError } from './log/kafka/platformatic-client.ts';
 export type {

@@ -107,7 +107,7 @@ const ONLY_FOR: Record<string, string[]> = {
   'key-separator': ['consume', 'produce'],
 };
 
-interface Where {
+export interface Where {
   kind: 'kafka' | 'embedded' | 'worker';
   /** Bootstrap servers, the directory, or the worker's URL. */
   at: string;
@@ -281,10 +281,10 @@ function workerTopics(url: string): Topics {
   };
 }
 
-async function where(values: Record<string, unknown>): Promise<Where> {
+export async function where(values: Record<string, unknown>, what = 'topics'): Promise<Where> {
   const given = ['bootstrap-server', 'dir', 'worker-config', 'url'].filter((k) => values[k] !== undefined);
   if (given.length > 1) {
-    throw new UsageError(`--${given[0]} and --${given[1]} both say where the topics are: give one`);
+    throw new UsageError(`--${given[0]} and --${given[1]} both say where the ${what} are: give one`);
   }
   const commandConfig =
     typeof values['command-config'] === 'string'

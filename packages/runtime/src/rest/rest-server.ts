@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { isRegistryPath, type SchemaRegistry, schemaRegistryPlugin } from '@sluice/schema-registry';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Herder } from '../herder/herder.ts';
+import type { EmbeddedLogClient } from '../log/embedded/embedded-log-client.ts';
 import type { LogClient } from '../log/log-client.ts';
 import type { LoggerRegistry } from '../logging/logger-registry.ts';
 import type { ConnectMetrics } from '../metrics/connect-metrics.ts';
@@ -16,6 +17,7 @@ import { fastifyPath, pathMatcher, ROUTES } from './api-spec.ts';
 import { inboundAuthorization, type RestAuthenticator } from './auth/rest-auth.ts';
 import { jaxRsMessage, RestError, toErrorResponse } from './errors.ts';
 import { restWorkerClient } from './forwarding.ts';
+import { registerGroupsEndpoint } from './groups-endpoint.ts';
 import { applyHeaderRules, Cors, type HeaderRule, parseResponseHeaders } from './http-headers.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createHandlers, type Handler } from './resources.ts';
@@ -349,6 +351,11 @@ export class RestServer {
     if (this.#options.metrics !== undefined) registerMetricsRoute(app, this.#options.metrics);
 
     if (this.#options.topicLog !== undefined) registerTopicsEndpoint(app, this.#options.topicLog);
+    // The embedded log's consumer groups, for `sluice groups --url` (groups-endpoint.ts).
+    const groupLog = this.#options.topicLog;
+    if (groupLog?.kind === 'embedded' && 'listGroups' in groupLog) {
+      registerGroupsEndpoint(app, groupLog as EmbeddedLogClient);
+    }
 
     for (const route of ROUTES) {
       const handler = this.#handlers[route.operationId]!;

@@ -885,6 +885,21 @@ export class EmbeddedLogClient implements LogClient {
     return this.#members.describe(groupId);
   }
 
+  /**
+   * The consumer groups of this log (`sluice groups list`): those with committed offsets and
+   * those with members, each with its state as {@link describeGroup} gives it (`Empty` for a
+   * group that only has offsets), sorted by id. As on Kafka, a group with neither is gone.
+   */
+  listGroups(): Array<{ groupId: string; state: EmbeddedGroupDescription['state'] }> {
+    this.#checkOpen();
+    const active = this.#members.groupIds().filter((g) => this.#members.isActive(g));
+    const ids = new Set([...this.#groups.groupIds(), ...active]);
+    return [...ids].sort().map((groupId) => ({
+      groupId,
+      state: this.#members.describe(groupId)?.state ?? 'Empty',
+    }));
+  }
+
   async deleteGroups(groupIds: string[]): Promise<void> {
     this.#checkOpen();
     if (groupIds.length === 0) return;

@@ -88,6 +88,11 @@ export class EmbeddedGroups {
     };
   }
 
+  /** The ids of the groups some member has joined (with or without members now). */
+  groupIds(): string[] {
+    return [...this.#groups.keys()];
+  }
+
   /** Whether the group has members (an active group's offsets cannot be changed from outside). */
   isActive(groupId: string): boolean {
     return (this.#groups.get(groupId)?.members.size ?? 0) > 0;

@@ -96,6 +96,11 @@ export class GroupOffsetStore {
     return store;
   }
 
+  /** The ids of the groups with committed offsets. */
+  groupIds(): string[] {
+    return [...this.#groups.keys()];
+  }
+
   fetch(groupId: string, partitions?: TopicPartition[]): GroupOffset[] {
     const offsets = this.#groups.get(groupId);
     if (offsets === undefined) return [];
