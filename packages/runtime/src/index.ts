@@ -30,7 +30,8 @@ export type {
   ConsumerGroupOffsetRow,
   ConsumerGroupsSource,
 } from './log/consumer-groups.ts';
-export { describeConsumerGroup, embeddedConsumerGroupsSource } from './log/consumer-groups.ts';
+export { describeConsumerGroup } from './log/consumer-groups.ts';
+export { embeddedConsumerGroupsSource } from './log/embedded/consumer-groups-source.ts';
 export type {
   EmbeddedLogClientConfig,
   FsyncPolicy,

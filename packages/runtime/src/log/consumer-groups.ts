@@ -1,7 +1,7 @@
 /**
  * Consumer groups as `kafka-consumer-groups.sh --list / --describe` shows them, for `sluice
  * groups` (and the worker's /sluice/groups endpoint): from Kafka (kafka/consumer-groups-admin.ts)
- * or from the embedded log ({@link embeddedConsumerGroupsSource}). A source tells the groups, their
+ * or from the embedded log (embedded/consumer-groups-source.ts). A source tells the groups, their
  * members with what each is assigned, and their committed offsets; {@link describeConsumerGroup}
  * joins these with the partitions' log end offsets into the rows of Kafka's tool:
  *
@@ -11,7 +11,6 @@
  * - LAG = LOG-END-OFFSET − CURRENT-OFFSET (negative when the committed offset is past the end,
  *   as Kafka's tool prints it).
  */
-import type { EmbeddedLogClient } from './embedded/embedded-log-client.ts';
 import type { GroupOffset, ListedOffset, TopicPartition } from './log-client.ts';
 
 export interface ConsumerGroupListing {
@@ -130,48 +129,5 @@ export async function describeConsumerGroup(
     ...info,
     members: info.members.map((m) => ({ ...m, assignment: [...m.assignment].sort(byTopicPartition) })),
     offsets: rows,
-  };
-}
-
-/** The groups of an embedded log (its committed offsets and its members, the sink tasks). */
-export function embeddedConsumerGroupsSource(log: EmbeddedLogClient, close = false): ConsumerGroupsSource {
-  return {
-    list: async () => log.listGroups().map((g) => ({ group: g.groupId, state: g.state })),
-    info: async (group) => {
-      const d = log.describeGroup(group);
-      if (d !== null && d.members.length > 0) {
-        return {
-          group,
-          state: d.state,
-          protocol: d.protocol,
-          coordinator: null,
-          members: d.members.map((m) => ({
-            memberId: m.memberId,
-            groupInstanceId: null,
-            clientId: m.clientId,
-            host: null,
-            assignment: m.assignment,
-          })),
-        };
-      }
-      if ((await log.fetchGroupOffsets(group)).length === 0) return null;
-      return { group, state: 'Empty', protocol: '', coordinator: null, members: [] };
-    },
-    committed: (group) => log.fetchGroupOffsets(group),
-    logEndOffsets: async (partitions) => {
-      // One partition at a time: a partition of a deleted topic has no end, the others still do.
-      const out: ListedOffset[] = [];
-      for (const tp of partitions) {
-        try {
-          out.push(...(await log.listOffsets([tp], 'latest')));
-        } catch {
-          // gone: no end offset
-        }
-      }
-      return out;
-    },
-    close: async () => {
-      if (close) await log.close();
-    },
   };
 }

@@ -9,7 +9,8 @@
  *                                 see ConsumerGroupDescription in ../log/consumer-groups.ts
  */
 import type { FastifyInstance } from 'fastify';
-import { describeConsumerGroup, embeddedConsumerGroupsSource } from '../log/consumer-groups.ts';
+import { describeConsumerGroup } from '../log/consumer-groups.ts';
+import { embeddedConsumerGroupsSource } from '../log/embedded/consumer-groups-source.ts';
 import type { EmbeddedLogClient } from '../log/embedded/embedded-log-client.ts';
 import { RestError } from './errors.ts';
 

@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { describeConsumerGroup, embeddedConsumerGroupsSource } from '../../src/log/consumer-groups.ts';
+import { describeConsumerGroup } from '../../src/log/consumer-groups.ts';
+import { embeddedConsumerGroupsSource } from '../../src/log/embedded/consumer-groups-source.ts';
 import { EmbeddedLogClient } from '../../src/log/embedded/embedded-log-client.ts';
 
 const dirs: string[] = [];
