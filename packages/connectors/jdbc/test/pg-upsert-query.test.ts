@@ -2,8 +2,8 @@
 // SELECT ... ON CONFLICT ... DO UPDATE`, without BEGIN/COMMIT (the server runs the two statements
 // as one implicit transaction), the next put's query queued right behind it. Checked on the real
 // server: what goes on the wire, that a failing INSERT leaves nothing (not even rows in the
-// staging table for the next put), and that a put queued behind a failing one is not sent and is
-// written after it, in order.
+// staging table for the next put), that a put queued behind a failing one is not sent and is
+// written after it, in order, and that two tasks upserting the same keys at once both succeed.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -244,6 +244,31 @@ describe('JDBC sink PostgreSQL upsert: one query per put', () => {
     assert.deepEqual(
       await rows(topic),
       [...expected].sort((a, b) => a[0] - b[0]),
+    );
+  });
+
+  test('two tasks racing on the same keys: no put fails (ON CONFLICT, where a concurrent insert of a key is an update), every key once', async () => {
+    const topic = uniqueName('pgq_race');
+    await db.exec(`CREATE TABLE ${topic} (id INT NOT NULL PRIMARY KEY, name VARCHAR(20))`);
+    const a = await start();
+    const b = await start();
+    const writer = async (task: JdbcSinkTask, who: string): Promise<void> => {
+      for (let k = 0; k < 10; k++) {
+        await task.put(Array.from({ length: 400 }, (_, i) => rec(topic, i, k * 400 + i, `${who}${k}`)));
+      }
+      await task.preCommit(consumed(topic, 4000));
+    };
+    try {
+      await Promise.all([writer(a, 'a'), writer(b, 'b')]);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+    const table = await rows(topic);
+    assert.equal(table.length, 400);
+    assert.ok(
+      table.every(([id, name], i) => id === i && (name === 'a9' || name === 'b9')),
+      JSON.stringify(table.slice(0, 5)),
     );
   });
 });
