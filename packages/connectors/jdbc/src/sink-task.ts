@@ -34,7 +34,8 @@ export class JdbcSinkTask extends SinkTask {
   #remainingRetries = 0;
   /**
    * The write the last put started, and its batch: its failure, or null once it committed;
-   * `copy` once it is one PostgreSQL COPY handed to the driver (nothing follows it).
+   * `copy` once it is one PostgreSQL query handed to the driver (nothing follows it): a COPY, or
+   * an upsert's COPY into the staging table and INSERT ... ON CONFLICT.
    */
   #pending: { records: SinkRecord[]; done: Promise<unknown>; copy: boolean } | null = null;
   /** A batch whose write failed and that is written before anything else. */
@@ -125,8 +126,9 @@ export class JdbcSinkTask extends SinkTask {
   }
 
   /**
-   * PostgreSQL, pipelined, when the write under way is one COPY and this batch is one too (its
-   * table known, nothing to create or alter): this batch's COPY is queued in the driver right
+   * PostgreSQL, pipelined, when the write under way is one COPY query and this batch is one too
+   * (its table known, nothing to create or alter; see SinkWriter.singleStatement, upserts
+   * included): this batch's COPY is queued in the driver right
    * behind it, its text encoded now, while the server is busy with that one; the driver sends it
    * as soon as that one has written its rows, and never if that one fails (then put writes the
    * batch as usual, once the failure is handled). The write's outcome (null or its failure), or
@@ -158,9 +160,9 @@ export class JdbcSinkTask extends SinkTask {
     const db = this.#db;
     await this.#writer.prepare(records, db);
     if (this.#writer.singleStatement(records, db)) {
-      // One statement that writes every row or none: its own transaction (one round trip less
-      // each way than BEGIN ... COMMIT). Calling write sends it (the driver writes the statement
-      // before the first await).
+      // One query that writes every row or none: its own (implicit) transaction, one round trip
+      // instead of BEGIN, the statements and COMMIT. Calling write sends it (the driver writes
+      // the statement before the first await).
       const writing = this.#writer.write(records, db);
       sent(true);
       await writing;

@@ -286,14 +286,22 @@ export class SinkWriter {
   }
 
   /**
-   * Whether writing these records is one statement that is atomic on its own, so it needs no
-   * transaction around it: PostgreSQL insert mode, one table, one schema, no tombstones, at most
-   * `batch.size` rows, columns COPY can write: a single COPY, which writes every row or none.
-   * (Not MySQL: LOAD DATA LOCAL skips the rows it cannot insert, so it must be rolled back.)
+   * Whether writing these records is one query that is atomic on its own, so it needs no
+   * transaction around it: PostgreSQL insert or upsert mode, one table, one schema, no
+   * tombstones, at most `batch.size` rows, columns COPY can write. Insert mode: a single COPY,
+   * which writes every row or none. Upsert mode (the session's staging table created already):
+   * one simple Query of two statements, the COPY into the staging table and the INSERT ... SELECT
+   * ... ON CONFLICT, which the server runs as one implicit transaction (Frontend/Backend
+   * Protocol, Multiple Statements in a Simple Query): both or neither. (Not MySQL: LOAD DATA
+   * LOCAL skips the rows it cannot insert, so it must be rolled back.)
    */
   singleStatement(records: readonly SinkRecord[], db: Database): boolean {
     const c = this.#config;
-    if (db.dialect.kind !== 'postgresql' || db.copyIn === undefined || c.insertMode !== 'insert')
+    if (
+      db.dialect.kind !== 'postgresql' ||
+      db.copyIn === undefined ||
+      (c.insertMode !== 'insert' && c.insertMode !== 'upsert')
+    )
       return false;
     if (records.length === 0 || records.length > c.batchSize) return false;
     const first = records[0]!;
@@ -304,7 +312,15 @@ export class SinkWriter {
     }
     const name = destinationTable(c.tableNameFormat, first.topic);
     const fields = this.#fieldsOf(name, first);
-    return pgCopyable(this.#state(name, db), [...fields.keys, ...fields.values]);
+    const state = this.#state(name, db);
+    const columns = [...fields.keys, ...fields.values];
+    if (!pgCopyable(state, columns)) return false;
+    if (c.insertMode === 'insert') return true;
+    // Upsert: only with keys to conflict on, into a staging table the session has (creating it
+    // would be a statement of its own).
+    if (fields.keys.length === 0) return false;
+    const staging = this.#stagingNames.get(`${state.sql}(${this.#columnList(columns, db)})`);
+    return staging !== undefined && this.#stagingCreated.get(db)?.has(staging) === true;
   }
 
   /**
@@ -453,34 +469,38 @@ export class SinkWriter {
       const encode = (record: SinkRecord): string =>
         textRow(encoders, keyCols.length, fields.keyValues(record), fields.valueValues(record));
       const staging = c.insertMode === 'upsert' ? await this.#staging(state, columnList, db) : null;
+      // Upsert: the statements around the COPY go in the same simple Query (one round trip; in
+      // the put's transaction, or on their own as one implicit transaction, see singleStatement).
+      // Emptied at commit (ON COMMIT DELETE ROWS); within a put, before it is filled again.
+      let before = '';
       if (staging !== null) {
-        // Emptied at commit (ON COMMIT DELETE ROWS); within a put, before it is filled again.
-        if (this.#stagingUsed.has(staging)) await db.execute(`DELETE FROM ${staging}`);
+        if (this.#stagingUsed.has(staging)) before = `DELETE FROM ${staging}; `;
         this.#stagingUsed.add(staging);
       }
       for (let start = 0; start < batch.length; start += c.batchSize) {
         const end = Math.min(batch.length, start + c.batchSize);
         const chunks = new TextChunks(batch, start, end, encode, PG_COPY_PIECE_CHARS);
         const afterCopy = this.#afterCopy && start === 0;
+        // The batch holds each key once (see above), so one statement moves it all, after the
+        // last COPY.
+        const after =
+          staging === null || end < batch.length
+            ? ''
+            : `; INSERT INTO ${state.sql}(${columnList}) SELECT ${columnList} FROM ${staging} ${d.upsertClause(
+                keyCols.map((k) => k.name),
+                valCols.map((v) => v.name),
+                c.quote,
+              )}`;
         await db.copyIn(
-          `COPY ${staging ?? state.sql}(${columnList}) FROM STDIN`,
-          // Queued behind the COPY under way: encoded now, while the server is busy with that one
-          // (the pieces then go out as soon as it ends).
+          `${before}COPY ${staging ?? state.sql}(${columnList}) FROM STDIN${after}`,
+          // Queued behind the query under way: encoded now, while the server is busy with that
+          // one (the pieces then go out as soon as it ends).
           afterCopy ? [...chunks] : chunks,
           () => chunks.failure,
           { afterCopy },
         );
+        before = '';
         chunks.rethrow();
-      }
-      if (staging !== null) {
-        // The batch holds each key once (see above), so one statement moves it all.
-        await db.execute(
-          `INSERT INTO ${state.sql}(${columnList}) SELECT ${columnList} FROM ${staging} ${d.upsertClause(
-            keyCols.map((k) => k.name),
-            valCols.map((v) => v.name),
-            c.quote,
-          )}`,
-        );
       }
       return;
     }
