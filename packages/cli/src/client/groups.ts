@@ -28,7 +28,7 @@ import {
   ServerError,
   UsageError,
 } from './common.ts';
-import { json, table as outputTable } from './output.ts';
+import { json, table } from './output.ts';
 import { type Where, where } from './topics.ts';
 
 export const GROUPS_USAGE = `Usage: sluice groups <command> [options]
@@ -175,12 +175,6 @@ function assignmentText(assignment: ReadonlyArray<{ topic: string; partition: nu
           .join(',')}`,
     )
     .join(';');
-}
-
-/** A table; with no rows still the whole header, as Kafka's tool prints it. */
-function table(out: NodeJS.WritableStream, header: readonly string[], rows: readonly string[][]): void {
-  if (rows.length === 0) out.write(`${header.join('  ')}\n`);
-  else outputTable(out, header, rows);
 }
 
 const dash = (v: string | number | null): string => (v === null ? '-' : String(v));

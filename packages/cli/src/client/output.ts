@@ -33,9 +33,10 @@ export function table(
   header: readonly string[],
   rows: readonly string[][],
 ): void {
-  // A last column that is empty in every row (no trace, say) is left out.
+  // A last column that is empty in every row (no trace, say) is left out; with no rows at all,
+  // the whole header stays.
   const last = header.length - 1;
-  if (last > 0 && rows.every((r) => (r[last] ?? '') === '')) {
+  if (last > 0 && rows.length > 0 && rows.every((r) => (r[last] ?? '') === '')) {
     table(
       out,
       header.slice(0, last),
