@@ -641,18 +641,25 @@ export class SinkWriter {
     const name = qualifiedName(state.id);
     const keyCols = fields.keys;
     if (keyCols.length === 0) throw new ConnectError(`Cannot delete from table ${name} without key columns`);
-    const sql = db.dialect.delete(
-      state.sql,
-      keyCols.map((k) => k.name),
-      this.#config.quote,
-    );
+    const keyNames = keyCols.map((k) => k.name);
     const binders = keyCols.map((col) => binder(col.schema, db, col.name, name, this.#zones(state, col, db)));
-    for (const record of deletes) {
-      const values = fields.keyValues(record);
-      await db.execute(
-        sql,
-        values.map((v, i) => binders[i]!(v)),
-      );
+    // A run of tombstones is one statement per `batch.size` keys (as Confluent's JDBC batch of
+    // DELETEs is one round trip), within the database's limit of parameters: the same rows go.
+    const perStatement = Math.max(
+      1,
+      Math.min(this.#config.batchSize, Math.floor(db.dialect.maxParams / keyCols.length)),
+    );
+    const statement = (rows: number) => db.dialect.delete(state.sql, keyNames, this.#config.quote, rows);
+    const full = deletes.length >= perStatement ? statement(perStatement) : '';
+    for (let start = 0; start < deletes.length; start += perStatement) {
+      const chunk = deletes.slice(start, start + perStatement);
+      const sql = chunk.length === perStatement ? full : statement(chunk.length);
+      const params: unknown[] = [];
+      for (const record of chunk) {
+        const values = fields.keyValues(record);
+        for (let i = 0; i < binders.length; i++) params.push(binders[i]!(values[i]));
+      }
+      await db.execute(sql, params);
     }
   }
 }

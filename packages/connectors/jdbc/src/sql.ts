@@ -45,7 +45,11 @@ export interface Dialect {
   /** What follows an INSERT to make it an upsert keyed on `keys` (`ON CONFLICT …`, `ON DUPLICATE KEY …`). */
   upsertClause(keys: readonly string[], columns: readonly string[], mode?: QuoteMode): string;
   update(table: string, keys: readonly string[], columns: readonly string[], mode?: QuoteMode): string;
-  delete(table: string, keys: readonly string[], mode?: QuoteMode): string;
+  /**
+   * Delete of `rows` keys (default one): `k = ?` for one, `k IN (?, …)` for several of a single
+   * key column, `(k1, k2) IN ((?, ?), …)` for several of a composite key.
+   */
+  delete(table: string, keys: readonly string[], mode?: QuoteMode, rows?: number): string;
   /** The SQL type for a Connect schema (`key` true for a primary-key column). */
   sqlType(schema: Schema, key?: boolean): string;
   createTable(
@@ -166,7 +170,14 @@ abstract class BaseDialect implements Dialect {
     return `UPDATE ${table} SET ${set} WHERE ${where}`;
   }
 
-  delete(table: string, keys: readonly string[], mode: QuoteMode = 'always'): string {
+  delete(table: string, keys: readonly string[], mode: QuoteMode = 'always', rows = 1): string {
+    if (rows > 1) {
+      const columns = keys.map((k) => this.quote(k, mode));
+      if (keys.length === 1) {
+        return `DELETE FROM ${table} WHERE ${columns[0]} IN (${Array.from({ length: rows }, (_, i) => this.placeholder(i + 1)).join(',')})`;
+      }
+      return `DELETE FROM ${table} WHERE (${columns.join(',')}) IN (${this.values(keys.length, rows)})`;
+    }
     let n = 1;
     const where = keys.map((k) => `${this.quote(k, mode)} = ${this.placeholder(n++)}`).join(' AND ');
     return `DELETE FROM ${table} WHERE ${where}`;

@@ -330,6 +330,72 @@ for (const kind of KINDS) {
       ]);
     });
 
+    test('delete.enabled: runs of tombstones (one DELETE per batch.size keys), single and composite keys: exactly those rows go', async () => {
+      // One key column: 2,500 tombstones in statements of 1,000 keys (the last of 500).
+      const topic = uniqueName('deletes_many');
+      const { task } = await sink({
+        'auto.create': 'true',
+        'insert.mode': 'upsert',
+        'pk.mode': 'record_key',
+        'delete.enabled': 'true',
+        'batch.size': '1000',
+      });
+      // Two key columns: the same through (id, region) IN ((…), …).
+      const KEY2 = SchemaBuilder.struct()
+        .name('key2')
+        .field('id', SchemaBuilder.int32().build())
+        .field('region', SchemaBuilder.string().build())
+        .build();
+      const VALUE2 = SchemaBuilder.struct()
+        .name('row2')
+        .field('id', SchemaBuilder.int32().build())
+        .field('region', SchemaBuilder.string().build())
+        .field('name', SchemaBuilder.string().optional().build())
+        .build();
+      const key2 = (id: number, region: string) => new Struct(KEY2).put('id', id).put('region', region);
+      const value2 = (id: number, region: string) =>
+        new Struct(VALUE2).put('id', id).put('region', region).put('name', `n${id}`);
+      const topic2 = uniqueName('deletes_composite');
+      const rec2 = (id: number, region: string, tombstone: boolean, at: number) =>
+        new SinkRecord({
+          topic: topic2,
+          kafkaPartition: 0,
+          kafkaOffset: at,
+          keySchema: KEY2,
+          key: key2(id, region),
+          valueSchema: tombstone ? null : VALUE2,
+          value: tombstone ? null : value2(id, region),
+        });
+      try {
+        await task.put(Array.from({ length: 3000 }, (_, i) => rec(topic, row(i, `r${i}`), keyOf(i))));
+        // Every id but the multiples of 6 goes: 2,500 tombstones in a row.
+        await task.put(
+          Array.from({ length: 3000 }, (_, i) => i)
+            .filter((i) => i % 6 !== 0)
+            .map((i) => rec(topic, null, keyOf(i))),
+        );
+        let at = 0;
+        await task.put(
+          Array.from({ length: 1200 }, (_, i) => rec2(i % 600, i < 600 ? 'eu' : 'us', false, at++)),
+        );
+        // (id, 'eu') goes for even ids, (id, 'us') for odd ones: 600 composite keys, statements
+        // of 1,000 keys at most.
+        await task.put(Array.from({ length: 600 }, (_, i) => rec2(i, i % 2 === 0 ? 'eu' : 'us', true, at++)));
+      } finally {
+        await task.stop();
+      }
+      const left = await db.exec(`SELECT id FROM ${topic} ORDER BY id`);
+      assert.deepEqual(
+        left.map((r) => Number(r.id)),
+        Array.from({ length: 500 }, (_, i) => i * 6),
+      );
+      const left2 = await db.exec(`SELECT id, region FROM ${topic2} ORDER BY id, region`);
+      assert.deepEqual(
+        left2.map((r) => `${Number(r.id)}-${r.region}`),
+        Array.from({ length: 600 }, (_, i) => `${i}-${i % 2 === 0 ? 'us' : 'eu'}`),
+      );
+    });
+
     test('auto.evolve adds optional columns; a required one is refused naming table and column', async () => {
       const topic = uniqueName('evolve');
       const { task } = await sink({

@@ -70,6 +70,12 @@ test('upserts, inserts, updates and deletes per dialect', () => {
   );
   assert.equal(pg.update('"t"', ['id'], ['a', 'b']), 'UPDATE "t" SET "a" = $1, "b" = $2 WHERE "id" = $3');
   assert.equal(pg.delete('"t"', ['k1', 'k2']), 'DELETE FROM "t" WHERE "k1" = $1 AND "k2" = $2');
+  assert.equal(pg.delete('"t"', ['id'], 'always', 3), 'DELETE FROM "t" WHERE "id" IN ($1,$2,$3)');
+  assert.equal(
+    pg.delete('"t"', ['k1', 'k2'], 'always', 2),
+    'DELETE FROM "t" WHERE ("k1","k2") IN (($1,$2),($3,$4))',
+  );
+  assert.equal(my.delete('`t`', ['id'], 'always', 2), 'DELETE FROM `t` WHERE `id` IN (?,?)');
   assert.equal(pg.table({ catalog: null, schema: 'public', table: 'we"ird' }), '"public"."we""ird"');
   assert.equal(my.table({ catalog: 'news', schema: null, table: 'articles' }, 'never'), 'news.articles');
   const lite = dialectFor('sqlite');
