@@ -7,6 +7,7 @@
 //   npm run bench:idle-memory                         # HEAD, 5 starts, appends to RESULTS.md
 //   npm run bench:idle-memory -- --refs be1754a,HEAD  # several commits in the same run
 //   npm run bench:idle-memory -- --starts 3 --no-results
+//   npm run bench:idle-memory -- --node-args=--max-semi-space-size=2   # a V8 flag's effect
 //
 // Each ref is cloned from this repository (committed state only) under
 // .cache/idle-memory/<sha>, its node_modules hard-linked from this checkout's, and built
@@ -22,7 +23,7 @@ import path from 'node:path';
 import { log, root, run, sleep, workDir } from '../lib/bench-util.ts';
 import { median } from '../lib/format.ts';
 import { node24Info } from '../lib/machine.ts';
-import { flag, parseOptions, positiveInt, text } from '../lib/options.ts';
+import { flag, parseOptions, positiveInt, text, words } from '../lib/options.ts';
 import { procStatusKb, startProc, stopProc } from '../lib/processes.ts';
 import { appendSection, machineLines, sectionTitle } from '../lib/results.ts';
 
@@ -31,6 +32,8 @@ const opts = parseOptions({
   starts: positiveInt(5),
   'idle-ms': positiveInt(10_000),
   port: positiveInt(18_383),
+  // Extra V8/Node flags for the worker (e.g. --max-semi-space-size=2), to measure their effect.
+  'node-args': words(),
   'no-results': flag(),
 });
 
@@ -89,6 +92,7 @@ async function oneStart(dir: string, i: number): Promise<Sample> {
     node.bin,
     [
       '--expose-gc',
+      ...opts['node-args'],
       '--import',
       probe,
       path.join(dir, 'packages/cli/bin/sluice.mjs'),
@@ -180,7 +184,7 @@ const section = [
   sectionTitle('Idle memory of the main job (standalone, FileStream source and sink, embedded log)', true),
   '',
   ...machineLines(loadBefore, loadAfter),
-  `- Sluice: each ref's committed tree, built (packages/*/dist); Node ${node.node} (V8 ${node.v8}), default heap limit ${node.heap} MB, no V8 flags but --expose-gc`,
+  `- Sluice: each ref's committed tree, built (packages/*/dist); Node ${node.node} (V8 ${node.v8}), default heap limit ${node.heap} MB, no V8 flags but --expose-gc${opts['node-args'].length > 0 ? ` and ${opts['node-args'].join(' ')}` : ''}`,
   `- Method: see benchmarks/idle-memory/run.ts; per ref ${opts.starts} starts of \`sluice standalone\` with config/connect-standalone.properties (REST on another port) and the FileStream source and sink files; once the 5 demo lines are in the output file, ${opts['idle-ms']} ms idle, then VmRSS/RssAnon/RssFile from /proc/<pid>/status, then a forced full GC in the worker (SIGUSR2 to a probe loaded with --import) and process.memoryUsage(); medians of the starts`,
   '',
   ...table,
