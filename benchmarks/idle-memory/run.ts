@@ -7,6 +7,7 @@
 //   npm run bench:idle-memory                         # HEAD, 5 starts, appends to RESULTS.md
 //   npm run bench:idle-memory -- --refs be1754a,HEAD  # several commits in the same run
 //   npm run bench:idle-memory -- --starts 3 --no-results
+//   npm run bench:idle-memory -- --source  # also from the TypeScript sources (npm start without dist/)
 //   npm run bench:idle-memory -- --kafka   # also on a Kafka broker, and Kafka Connect standalone (the peer)
 //   npm run bench:idle-memory -- --node-args=--max-semi-space-size=2   # a V8 flag's effect
 //
@@ -39,6 +40,9 @@ const opts = parseOptions({
   'node-args': words(),
   // Also Sluice on a Kafka broker and Kafka Connect's ConnectStandalone (the peer), same job.
   kafka: flag(),
+  // Also the embedded-log job from each ref's TypeScript sources (how `npm start` runs in a clone
+  // without dist/): source-entry.mjs with --conditions=sluice-source.
+  source: flag(),
   'no-results': flag(),
 });
 
@@ -213,7 +217,7 @@ async function measure(
 }
 
 const sluiceStart =
-  (dir: string, kafka: string | undefined, tag: string) =>
+  (dir: string, kafka: string | undefined, tag: string, fromSource = false) =>
   (runDir: string, i: number): Start => ({
     cmd: node.bin,
     args: [
@@ -221,7 +225,9 @@ const sluiceStart =
       ...opts['node-args'],
       '--import',
       probe,
-      path.join(dir, 'packages/cli/bin/sluice.mjs'),
+      ...(fromSource
+        ? ['--conditions=sluice-source', path.join(import.meta.dirname, 'source-entry.mjs'), dir]
+        : [path.join(dir, 'packages/cli/bin/sluice.mjs')]),
       'standalone',
       ...writeJob(
         dir,
@@ -240,6 +246,15 @@ const trees = opts.refs
   .map((ref) => ({ ref, ...builtTree(ref) }));
 for (const { ref, dir, sha } of trees) {
   await measure(`Sluice ${ref} (${sha.slice(0, 7)}), embedded log`, dir, sluiceStart(dir, undefined, ''));
+}
+if (opts.source) {
+  for (const { ref, dir, sha } of trees) {
+    await measure(
+      `Sluice ${ref} (${sha.slice(0, 7)}), embedded log, TypeScript sources`,
+      dir,
+      sluiceStart(dir, undefined, '', true),
+    );
+  }
 }
 let peerLine: string | undefined;
 if (opts.kafka) {
