@@ -112,7 +112,7 @@ export {
   TaskMetrics,
 } from './metrics/index.ts';
 export { loadPluginPath, type PluginPathResult } from './plugins/plugin-path.ts';
-export { type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
+export { type LazyPluginEntry, type PluginInfo, PluginRegistry } from './plugins/plugin-registry.ts';
 export { JaasBasicAuth, parseJaasFile } from './rest/auth/jaas-basic-auth.ts';
 export { type RestAuthenticator, restAuthFromWorker } from './rest/auth/rest-auth.ts';
 export { type ErrorMessage, RestError, toErrorResponse } from './rest/errors.ts';

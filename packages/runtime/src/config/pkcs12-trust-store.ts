@@ -8,8 +8,14 @@
  * file's MAC against the password.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { ConfigError } from '@sluice/api';
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
+
+// node-forge (~8 MB of RSS) is loaded when a PKCS12 trust store is first read, not with the worker.
+let loadedForge: typeof forgeModule | undefined;
+const nodeForge = (): typeof forgeModule =>
+  (loadedForge ??= createRequire(import.meta.url)('node-forge') as typeof forgeModule);
 
 /**
  * The certificates of a PKCS12 trust store, PEM-encoded.
@@ -32,7 +38,8 @@ export function readPkcs12TrustStore(
       { key: locationKey, value: location },
     );
   }
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  const forge = nodeForge();
+  let p12: forgeModule.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
     // Java's and OpenSSL's stores are password-protected; an unset password is the empty one.

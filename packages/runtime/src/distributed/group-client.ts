@@ -1,17 +1,17 @@
-import {
+import type {
   Admin,
-  type API,
-  type Broker,
-  type Connection,
-  type describeGroupsV5,
-  FindCoordinatorKeyTypes,
-  type heartbeatV4,
-  type joinGroupV9,
-  type leaveGroupV5,
-  type syncGroupV5,
+  API,
+  Broker,
+  Connection,
+  describeGroupsV5,
+  heartbeatV4,
+  joinGroupV9,
+  leaveGroupV5,
+  syncGroupV5,
 } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
 import { kafkaErrorName, toConnectError } from '../log/kafka/errors.ts';
+import { kafkaLibrary } from '../log/kafka/library.ts';
 import { connectionOptions } from '../log/kafka/library-clients.ts';
 import { libraryApi, libraryConnection } from '../log/kafka/library-internals.ts';
 import type { PlatformaticLogClientConfig } from '../log/kafka/platformatic-client.ts';
@@ -88,7 +88,7 @@ export class GroupClient {
   readonly #admin: Admin;
 
   constructor(options: GroupClientOptions, role: string) {
-    this.#admin = new Admin(
+    this.#admin = new (kafkaLibrary().Admin)(
       connectionOptions(options, {
         role: `-${role}`,
         // Failed group requests are retried by the group member (a new coordinator, a new join),
@@ -112,7 +112,7 @@ export class GroupClient {
   async findCoordinator(groupId: string): Promise<Broker> {
     try {
       const found = await this.#admin.findCoordinator({
-        keyType: FindCoordinatorKeyTypes.GROUP,
+        keyType: kafkaLibrary().FindCoordinatorKeyTypes.GROUP,
         keys: [groupId],
       });
       const coordinator = found.find((c) => c.key === groupId) ?? found[0];

@@ -19,6 +19,17 @@ export interface PluginInfo {
 }
 
 /**
+ * A plugin known by its names before its class is loaded ({@link PluginRegistry.registerLazy}):
+ * its type, its class's `name` and its static `javaClass` and `aliases`.
+ */
+export interface LazyPluginEntry {
+  readonly type: PluginType;
+  readonly name: string;
+  readonly javaClass?: string;
+  readonly aliases?: readonly string[];
+}
+
+/**
  * REST listing order (`GET /connector-plugins`): sinks, sources, then transformations, predicates,
  * converters, header converters. Config providers are not listed, as in Kafka; they come last when
  * asked for by type.
@@ -53,6 +64,8 @@ const ALIAS_SUFFIX: Partial<Record<PluginType, string>> = {
 export class PluginRegistry {
   readonly #plugins: PluginInfo[] = [];
   readonly #byName = new Map<string, PluginInfo[]>();
+  /** What makes two entries the same plugin (a class listed under two types): the class, or a lazy entry's key. */
+  readonly #identity = new Map<PluginInfo, unknown>();
   readonly #defaultVersion: string;
 
   constructor(defaultVersion: string) {
@@ -65,21 +78,50 @@ export class PluginRegistry {
   }
 
   register(type: PluginType, plugin: PluginClass, version?: string): PluginInfo {
-    const className = plugin.javaClass ?? plugin.name;
-    const names = new Set<string>([className, plugin.name, ...(plugin.aliases ?? [])]);
+    return this.#add(
+      { type, name: plugin.name, javaClass: plugin.javaClass, aliases: plugin.aliases },
+      plugin,
+      () => plugin,
+      version,
+    );
+  }
+
+  /**
+   * Registers a plugin by its names; `load` gives its class the first time `plugin` is read (a
+   * synchronous require of its package), so a worker loads only the plugin packages it uses.
+   * `key` identifies the class (the same key for a class listed under two types).
+   */
+  registerLazy(entry: LazyPluginEntry, key: string, load: () => PluginClass, version?: string): PluginInfo {
+    return this.#add(entry, key, load, version);
+  }
+
+  #add(
+    entry: LazyPluginEntry,
+    identity: unknown,
+    load: () => PluginClass,
+    version: string | undefined,
+  ): PluginInfo {
+    const { type } = entry;
+    const className = entry.javaClass ?? entry.name;
+    const names = new Set<string>([className, entry.name, ...(entry.aliases ?? [])]);
     const simple = className.slice(className.lastIndexOf('.') + 1);
     names.add(simple);
     const suffix = ALIAS_SUFFIX[type];
     if (suffix !== undefined && simple.endsWith(suffix) && simple !== suffix) {
       names.add(simple.slice(0, -suffix.length));
     }
+    let plugin: PluginClass | undefined;
     const info: PluginInfo = {
       className,
       type,
       version: version ?? this.#defaultVersion,
       names: [...names],
-      plugin,
+      get plugin(): PluginClass {
+        plugin ??= load();
+        return plugin;
+      },
     };
+    this.#identity.set(info, identity);
     this.#plugins.push(info);
     for (const name of names) {
       const list = this.#byName.get(name) ?? [];
@@ -95,7 +137,7 @@ export class PluginRegistry {
    */
   resolve(name: string, types: readonly PluginType[]): PluginInfo {
     const candidates = (this.#byName.get(name.trim()) ?? []).filter((p) => types.includes(p.type));
-    const distinct = [...new Set(candidates.map((c) => c.plugin))];
+    const distinct = [...new Set(candidates.map((c) => this.#identity.get(c)))];
     if (distinct.length === 0) {
       throw new NotFoundError(
         `Failed to find any class that implements ${describeTypes(types)} and which name matches ${name}.${missingPluginHint(this, name, types)}`,

@@ -4,7 +4,7 @@
  * created one call each, since the library applies one config list to every topic of a call.
  */
 
-import { type Admin, type ClusterMetadata, ConfigResourceTypes, ConfigSources } from '@platformatic/kafka';
+import type { Admin, ClusterMetadata } from '@platformatic/kafka';
 import { NotFoundError } from '@sluice/api';
 import type {
   CreateTopicResult,
@@ -16,6 +16,7 @@ import type {
   TopicDescription,
 } from '../log-client.ts';
 import { hasKafkaError, isUnknownTopic, toConnectError } from './errors.ts';
+import { kafkaLibrary } from './library.ts';
 import type { LibraryClients } from './library-clients.ts';
 
 export class KafkaAdmin implements LogAdmin {
@@ -103,7 +104,10 @@ export class KafkaAdmin implements LogAdmin {
     let configs: Awaited<ReturnType<Admin['describeConfigs']>>;
     try {
       configs = await admin.describeConfigs({
-        resources: unique.map((name) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: name })),
+        resources: unique.map((name) => ({
+          resourceType: kafkaLibrary().ConfigResourceTypes.TOPIC,
+          resourceName: name,
+        })),
         includeSynonyms: false,
         includeDocumentation: false,
       });
@@ -186,6 +190,7 @@ export async function throwMissingTopics(
 }
 
 function configSource(source: number): TopicConfigSource {
+  const { ConfigSources } = kafkaLibrary();
   switch (source) {
     case ConfigSources.DYNAMIC_TOPIC_CONFIG:
       return 'topic';

@@ -23,7 +23,7 @@
  * request's connection is dropped and the member's later requests (the final commit, the
  * LeaveGroup of `close`) go over a new one.
  */
-import { Admin, type API, type Broker, FindCoordinatorKeyTypes } from '@platformatic/kafka';
+import type { Admin, API, Broker } from '@platformatic/kafka';
 import { ConnectError, RetriableError } from '@sluice/api';
 import {
   assign,
@@ -38,6 +38,7 @@ import { groupByTopic } from '../group-by-topic.ts';
 import { GroupWakeupError } from '../group-wakeup.ts';
 import type { CommitOffset, GroupMember, GroupMemberOptions, TopicPartition } from '../log-client.ts';
 import { kafkaErrorName, toConnectError } from './errors.ts';
+import { kafkaLibrary } from './library.ts';
 import { connectionOptions, type PlatformaticLogClientConfig } from './library-clients.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
 
@@ -105,7 +106,7 @@ export class KafkaGroupMember implements GroupMember {
   }
 
   #newAdmin(): Admin {
-    return new Admin(
+    return new (kafkaLibrary().Admin)(
       connectionOptions(this.#config, {
         role: '',
         // Failed group requests are retried by the member itself (a new coordinator, a new join),
@@ -474,7 +475,7 @@ export class KafkaGroupMember implements GroupMember {
   async #findCoordinator(): Promise<Broker> {
     if (this.#coordinator !== null) return this.#coordinator;
     const found = await this.#admin.findCoordinator({
-      keyType: FindCoordinatorKeyTypes.GROUP,
+      keyType: kafkaLibrary().FindCoordinatorKeyTypes.GROUP,
       keys: [this.#o.groupId],
     });
     const c = found.find((x) => x.key === this.#o.groupId) ?? found[0];

@@ -24,8 +24,8 @@
  */
 
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
-import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
 import type { FetchedRecords, LogHeader, LogRecord } from '../log-client.ts';
+import { kafkaLibrary } from './library.ts';
 
 /** One record of a batch. Key, value and header values are views of the response bytes. */
 export interface FetchedRecord {
@@ -264,7 +264,7 @@ function decompress(codec: number, data: Buffer): Buffer {
   if (codec === 1) return gunzipSync(data);
   if (codec === 4) return zstdDecompressSync(data);
   const algorithm = (
-    compressionsAlgorithmsByBitmask as Record<number, { decompressSync(d: Buffer): Buffer }>
+    kafkaLibrary().compressionsAlgorithmsByBitmask as Record<number, { decompressSync(d: Buffer): Buffer }>
   )[codec];
   if (algorithm === undefined) throw new RangeError(`Unknown record batch compression codec ${codec}`);
   return algorithm.decompressSync(data);

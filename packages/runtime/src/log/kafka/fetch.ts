@@ -6,25 +6,7 @@
  * partitions (ListOffsets, through the library's `Admin`).
  */
 
-import {
-  type Admin,
-  type API,
-  type ClusterMetadata,
-  createAPI,
-  FetchIsolationLevels,
-  fetchV12,
-  fetchV13,
-  fetchV14,
-  fetchV15,
-  fetchV16,
-  fetchV17,
-  IS_CONTROL,
-  IS_TRANSACTIONAL,
-  ListOffsetTimestamps,
-  protocolErrors,
-  protocolErrorsCodesById,
-  type Writer,
-} from '@platformatic/kafka';
+import type { Admin, API, ClusterMetadata, fetchV17, Writer } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
 import type {
   FetchedPartition,
@@ -50,6 +32,7 @@ import {
   LazyLogRecords,
   parseFetchResponse,
 } from './fetch-response.ts';
+import { kafkaLibrary } from './library.ts';
 import { getApi, getConnection, type LibraryClients } from './library-clients.ts';
 
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
@@ -130,7 +113,9 @@ export class KafkaReader implements LogReader {
             options.maxWaitMs ?? 500,
             options.minBytes ?? 1,
             options.maxBytes ?? 50 * 1024 * 1024,
-            readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
+            readCommitted
+              ? kafkaLibrary().FetchIsolationLevels.READ_COMMITTED
+              : kafkaLibrary().FetchIsolationLevels.READ_UNCOMMITTED,
             0, // no fetch session: every request is complete in itself (sessionless, epoch -1)
             -1,
             [...topicsById.values()],
@@ -138,7 +123,8 @@ export class KafkaReader implements LogReader {
             '',
           );
           if (response.errorCode !== 0) {
-            const code = protocolErrorsCodesById[response.errorCode] ?? `ERROR_${response.errorCode}`;
+            const code =
+              kafkaLibrary().protocolErrorsCodesById[response.errorCode] ?? `ERROR_${response.errorCode}`;
             throw new ConnectError(`Fetch failed: ${code}`);
           }
         } catch (err) {
@@ -167,7 +153,7 @@ export class KafkaReader implements LogReader {
           if (p.errorCode !== 0) {
             const failed = failedPartition(
               request,
-              protocolErrorsCodesById[p.errorCode] ?? `ERROR_${p.errorCode}`,
+              kafkaLibrary().protocolErrorsCodesById[p.errorCode] ?? `ERROR_${p.errorCode}`,
             );
             failed.highWatermark = p.highWatermark;
             failed.logStartOffset = p.logStartOffset;
@@ -225,6 +211,7 @@ export class KafkaReader implements LogReader {
     spec: OffsetSpec,
     options: { isolationLevel?: FetchOptions['isolationLevel'] } = {},
   ): Promise<ListedOffset[]> {
+    const { ListOffsetTimestamps } = kafkaLibrary();
     const timestamp = spec === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST;
     const found = await this.#listOffsets(
       partitions.map((p) => ({ ...p, timestamp })),
@@ -276,8 +263,8 @@ export class KafkaReader implements LogReader {
       listed = await this.#clients.admin().listOffsets({
         topics: [...byTopic].map(([name, parts]) => ({ name, partitions: parts })),
         isolationLevel: readCommitted
-          ? FetchIsolationLevels.READ_COMMITTED
-          : FetchIsolationLevels.READ_UNCOMMITTED,
+          ? kafkaLibrary().FetchIsolationLevels.READ_COMMITTED
+          : kafkaLibrary().FetchIsolationLevels.READ_UNCOMMITTED,
       });
     } catch (err) {
       if (isUnknownTopic(err)) await throwMissingTopics(this.#clients, [...byTopic.keys()], err);
@@ -307,14 +294,18 @@ type FetchArgs = [
   rackId: string,
 ];
 
-const FETCH_REQUESTS = new Map<number, (...args: FetchArgs) => Writer>([
-  [12, fetchV12.createRequest as (...args: FetchArgs) => Writer],
-  [13, fetchV13.createRequest as (...args: FetchArgs) => Writer],
-  [14, fetchV14.createRequest as (...args: FetchArgs) => Writer],
-  [15, fetchV15.createRequest as (...args: FetchArgs) => Writer],
-  [16, fetchV16.createRequest as (...args: FetchArgs) => Writer],
-  [17, fetchV17.createRequest as (...args: FetchArgs) => Writer],
-]);
+/** The library's Fetch request builders by version (taken on first use: library.ts). */
+function fetchRequest(version: number): ((...args: FetchArgs) => Writer) | undefined {
+  const { fetchV12, fetchV13, fetchV14, fetchV15, fetchV16, fetchV17 } = kafkaLibrary();
+  return new Map<number, (...args: FetchArgs) => Writer>([
+    [12, fetchV12.createRequest as (...args: FetchArgs) => Writer],
+    [13, fetchV13.createRequest as (...args: FetchArgs) => Writer],
+    [14, fetchV14.createRequest as (...args: FetchArgs) => Writer],
+    [15, fetchV15.createRequest as (...args: FetchArgs) => Writer],
+    [16, fetchV16.createRequest as (...args: FetchArgs) => Writer],
+    [17, fetchV17.createRequest as (...args: FetchArgs) => Writer],
+  ]).get(version);
+}
 const fetchApis = new Map<number, API<FetchArgs, FastFetchResponse>>();
 
 /**
@@ -324,14 +315,14 @@ const fetchApis = new Map<number, API<FetchArgs, FastFetchResponse>>();
 async function fetchApi(client: Admin): Promise<API<FetchArgs, FastFetchResponse>> {
   const negotiated = await getApi<unknown[], unknown>(client, 'Fetch');
   const version = Math.min(negotiated.version, 17);
-  const createRequest = FETCH_REQUESTS.get(version);
+  const createRequest = fetchRequest(version);
   if (createRequest === undefined)
     throw new ConnectError(
       `The brokers support Fetch up to version ${negotiated.version}; Sluice needs 12 or later`,
     );
   let api = fetchApis.get(version);
   if (api === undefined) {
-    api = createAPI<FetchArgs, FastFetchResponse>(
+    api = kafkaLibrary().createAPI<FetchArgs, FastFetchResponse>(
       1,
       version,
       createRequest,
@@ -346,7 +337,7 @@ async function fetchApi(client: Admin): Promise<API<FetchArgs, FastFetchResponse
 }
 
 function failedPartition(request: FetchPartitionRequest, code: string, message?: string): FetchedPartition {
-  const definition = protocolErrors[code];
+  const definition = kafkaLibrary().protocolErrors[code];
   return {
     topic: request.topic,
     partition: request.partition,
@@ -385,6 +376,7 @@ function decodePartition(
       : undefined;
   const abortedProducers = new Set<bigint>();
   let abortedIndex = 0;
+  const { IS_CONTROL, IS_TRANSACTIONAL } = kafkaLibrary();
   for (let b = 0; b < batches.length; b++) {
     const batch = batches[b]!;
     const base = batch.firstOffset;

@@ -8,18 +8,11 @@
  */
 
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import {
-  Admin,
-  type API,
-  type Broker,
-  type Connection,
-  ProduceAcks,
-  Producer,
-  type SASLOptions,
-} from '@platformatic/kafka';
+import type { Admin, API, Broker, Connection, Producer, SASLOptions } from '@platformatic/kafka';
 import { ConfigError } from '@sluice/api';
 import { ClientClosedError } from '../client-closed-error.ts';
 import { toConnectError } from './errors.ts';
+import { kafkaLibrary } from './library.ts';
 import { libraryApi, libraryConnection } from './library-internals.ts';
 
 export interface PlatformaticLogClientConfig {
@@ -160,20 +153,20 @@ export class LibraryClients {
 
   admin(): Admin {
     this.checkOpen();
-    this.#admin ??= new Admin(this.baseOptions(''));
+    this.#admin ??= new (kafkaLibrary().Admin)(this.baseOptions(''));
     return this.#admin;
   }
 
   fetcher(): Admin {
     this.checkOpen();
     // An Admin is the library's plainest client: metadata, connections and API versions.
-    this.#fetcher ??= new Admin(this.baseOptions('-fetch'));
+    this.#fetcher ??= new (kafkaLibrary().Admin)(this.baseOptions('-fetch'));
     return this.#fetcher;
   }
 
   sender(): Admin {
     this.checkOpen();
-    this.#sender ??= new Admin({
+    this.#sender ??= new (kafkaLibrary().Admin)({
       ...this.baseOptions('-producer'),
       autocreateTopics: this.config.autoCreateTopics ?? true,
     });
@@ -197,7 +190,8 @@ export class LibraryClients {
       const acks = this.config.acks ?? 'all';
       const idempotent = acks === 'all' && (this.config.idempotent ?? true);
       const base = this.baseOptions('-producer');
-      this.#producer = new Producer({
+      const { Producer: LibraryProducer, ProduceAcks } = kafkaLibrary();
+      this.#producer = new LibraryProducer({
         ...base,
         // The library turns retries <= 1 of an idempotent producer into endless retries, which
         // would hang a produce to a missing topic forever: keep at least 2.

@@ -5,14 +5,8 @@
  * protocol; docs/adr/0007-own-wire-path.md), so these symbols are what a library upgrade must be
  * checked against; the dependency is pinned to an exact version for that reason.
  */
-import {
-  type Admin,
-  type API,
-  type Broker,
-  type Connection,
-  kGetApi,
-  kGetConnection,
-} from '@platformatic/kafka';
+import type { Admin, API, Broker, Connection } from '@platformatic/kafka';
+import { kafkaLibrary } from './library.ts';
 
 /**
  * The library's request function for API `name` (e.g. `Produce`), at the highest version both
@@ -24,7 +18,7 @@ export function libraryApi<Args extends unknown[], Response>(
   name: string,
 ): Promise<API<Args, Response>> {
   return new Promise((resolve, reject) => {
-    client[kGetApi]<Args, Response>(name, (error, api) => {
+    client[kafkaLibrary().kGetApi]<Args, Response>(name, (error, api) => {
       if (error !== null || api === undefined) reject(error);
       else resolve(api);
     });
@@ -34,7 +28,7 @@ export function libraryApi<Args extends unknown[], Response>(
 /** The client's connection to `broker`, opened when needed. */
 export function libraryConnection(client: Admin, broker: Broker): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    client[kGetConnection](broker, (error, connection) => {
+    client[kafkaLibrary().kGetConnection](broker, (error, connection) => {
       if (error !== null || connection === undefined) reject(error ?? new Error('no connection'));
       else resolve(connection);
     });

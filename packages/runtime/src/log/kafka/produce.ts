@@ -10,24 +10,20 @@
  * failures until the delivery time-out, as Kafka's producer does.
  */
 
-import {
-  type Admin,
-  type API,
-  type ClusterMetadata,
-  createAPI,
-  type MessageToProduce,
-  type Producer,
-  produceV9,
-  produceV10,
+import type {
+  Admin,
+  API,
+  ClusterMetadata,
+  MessageToProduce,
+  Producer,
   produceV11,
-  protocolErrors,
-  protocolErrorsCodesById,
-  Writer,
+  ResponseParser,
 } from '@platformatic/kafka';
 import { ConnectError, NotFoundError, RetriableError } from '@sluice/api';
 import type { LogWriter, ProduceOptions, ProduceRecord, RecordAck } from '../log-client.ts';
 import { ProducerPartitioner } from '../partitioner.ts';
 import { isMetadataError, METADATA_ERRORS, toConnectError, toSafeNumber } from './errors.ts';
+import { kafkaLibrary } from './library.ts';
 import { getApi, getConnection, type LibraryClients } from './library-clients.ts';
 import { encodeRecordBatch, type ProduceTopicData, produceRequestBody } from './produce-request.ts';
 
@@ -355,6 +351,7 @@ export class KafkaProducer implements LogWriter {
             const indexes = indexesOf.get(key);
             if (indexes === undefined) continue;
             if (pr.errorCode !== 0) {
+              const { protocolErrors, protocolErrorsCodesById } = kafkaLibrary();
               const code = protocolErrorsCodesById[pr.errorCode] ?? `error ${pr.errorCode}`;
               const definition = protocolErrors[code];
               failed.set(key, {
@@ -492,11 +489,15 @@ export function toMessage(record: ProduceRecord, partition: number, timestamp: n
   };
 }
 
-const PRODUCE_PARSERS = new Map([
-  [9, produceV9.parseResponse],
-  [10, produceV10.parseResponse],
-  [11, produceV11.parseResponse],
-]);
+/** The library's Produce response parsers by version (built on first use: library.ts). */
+function produceParser(version: number): ResponseParser<ProduceResponse> | undefined {
+  const { produceV9, produceV10, produceV11 } = kafkaLibrary();
+  return new Map([
+    [9, produceV9.parseResponse],
+    [10, produceV10.parseResponse],
+    [11, produceV11.parseResponse],
+  ]).get(version);
+}
 const produceApis = new Map<number, API<[number, number, Buffer[]], ProduceResponse>>();
 
 /**
@@ -506,13 +507,14 @@ const produceApis = new Map<number, API<[number, number, Buffer[]], ProduceRespo
 async function produceApi(client: Admin): Promise<API<[number, number, Buffer[]], ProduceResponse>> {
   const negotiated = await getApi<unknown[], ProduceResponse>(client, 'Produce');
   const version = Math.min(negotiated.version, 11);
-  const parse = PRODUCE_PARSERS.get(version);
+  const parse = produceParser(version);
   if (parse === undefined)
     throw new ConnectError(
       `The brokers support Produce up to version ${negotiated.version}; Sluice needs 9 or later`,
     );
   let api = produceApis.get(version);
   if (api === undefined) {
+    const { createAPI, Writer } = kafkaLibrary();
     api = createAPI<[number, number, Buffer[]], ProduceResponse>(
       0,
       version,

@@ -13,11 +13,12 @@
  * The library sends InitProducerId with the producer id and epoch of its options: Sluice passes
  * -1/-1 (Java's "no producer yet"), so a new process can take over an id an earlier process used.
  */
-import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
+import type { MessageToProduce, Producer } from '@platformatic/kafka';
 import { ConnectError } from '@sluice/api';
 import type { ProduceOptions, ProduceRecord, RecordAck, TransactionalWriter } from '../log-client.ts';
 import { ProducerPartitioner } from '../partitioner.ts';
 import { toConnectError } from './errors.ts';
+import { kafkaLibrary } from './library.ts';
 import { fillAcks, librarySendEnd, toMessage } from './produce.ts';
 
 /** The library client options Sluice's Kafka client builds (`bootstrapBrokers`, timeouts, TLS, SASL...). */
@@ -32,7 +33,8 @@ const FENCING_ERRORS = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIO
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 
 function transactionalProducer(options: LibraryClientOptions, transactionalId: string): Producer {
-  return new Producer<Buffer, Buffer, Buffer, Buffer>({
+  const { Producer: LibraryProducer, ProduceAcks } = kafkaLibrary();
+  return new LibraryProducer<Buffer, Buffer, Buffer, Buffer>({
     ...options,
     idempotent: true,
     acks: ProduceAcks.ALL,
