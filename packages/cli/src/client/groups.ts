@@ -6,15 +6,11 @@
  * else ./sluice-data or the worker holding it. A running worker's embedded log is read through
  * its /sluice/groups endpoint (the runtime's rest/groups-endpoint.ts).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type ConsumerGroupDescription,
   type ConsumerGroupListing,
   type ConsumerGroupsSource,
-  connectionSettings,
   describeConsumerGroup,
-  EmbeddedLogClient,
   embeddedConsumerGroupsSource,
   kafkaConsumerGroupsSource,
 } from '@sluice/runtime';
@@ -29,7 +25,7 @@ import {
   UsageError,
 } from './common.ts';
 import { json, table } from './output.ts';
-import { type Where, where } from './topics.ts';
+import { openEmbedded, type Where, where, withKafkaSettings } from './topics.ts';
 
 export const GROUPS_USAGE = `Usage: sluice groups <command> [options]
 
@@ -119,45 +115,21 @@ function workerGroups(url: string): Groups {
 
 async function openGroups(w: Where, err: NodeJS.WritableStream): Promise<Groups> {
   if (w.kind === 'worker') return workerGroups(w.at);
-  let source: ConsumerGroupsSource;
-  if (w.kind === 'kafka') {
-    try {
-      const settings = connectionSettings(w.kafkaProps ?? { 'bootstrap.servers': w.at });
-      source = kafkaConsumerGroupsSource({ ...settings, clientId: 'sluice-cli', maxBlockMs: 10_000 });
-    } catch (e) {
-      throw new CommandError(`Kafka client settings: ${(e as Error).message}`);
-    }
-  } else {
-    if (!existsSync(join(w.at, 'meta.json'))) {
-      throw new CommandError(
-        `no embedded log in ${w.at}. Give a worker's embedded.log.dir with --dir (or its properties with --worker-config), or a Kafka cluster with --bootstrap-server.`,
-      );
-    }
-    try {
-      source = embeddedConsumerGroupsSource(await EmbeddedLogClient.open({ dir: w.at }), true);
-    } catch (e) {
-      const message = (e as Error).message;
-      const owner = /in use by process (\d+)/.exec(message);
-      if (owner !== null && w.worker !== undefined) {
-        err.write(
-          `sluice groups: ${w.at} is held by process ${owner[1]}: reading it through the worker at ${w.worker}\n`,
-        );
-        return workerGroups(w.worker);
-      }
-      if (owner !== null) {
-        throw new CommandError(
-          `the embedded log in ${w.at} is in use by process ${owner[1]} (a running worker): ` +
-            'go through the worker instead: give its REST address with --url (or its properties with --worker-config), or stop the worker first.',
-        );
-      }
-      throw new CommandError(message);
-    }
-  }
-  return {
+  const fromSource = (source: ConsumerGroupsSource): Groups => ({
     list: () => source.list(),
     describe: (group) => describeConsumerGroup(source, group),
     close: () => source.close(),
-  };
+  });
+  if (w.kind === 'kafka')
+    return withKafkaSettings(w, (settings) => fromSource(kafkaConsumerGroupsSource(settings)));
+  return openEmbedded(
+    w,
+    'sluice groups',
+    false,
+    err,
+    (log) => fromSource(embeddedConsumerGroupsSource(log, true)),
+    workerGroups,
+  );
 }
 
 /** `topic:0,1;other:0`, topics and partitions in order, as kafka-consumer-groups --verbose; "-" for none. */

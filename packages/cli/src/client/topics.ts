@@ -327,33 +327,56 @@ export async function where(values: Record<string, unknown>, what = 'topics'): P
 
 async function openLog(w: Where, create: boolean, err: NodeJS.WritableStream): Promise<Topics> {
   if (w.kind === 'worker') return workerTopics(w.at);
-  if (w.kind === 'kafka') {
-    try {
-      const settings = connectionSettings(w.kafkaProps ?? { 'bootstrap.servers': w.at });
-      return logTopics(
-        new PlatformaticLogClient({ ...settings, clientId: 'sluice-cli', maxBlockMs: 10_000 }),
-        false,
-      );
-    } catch (e) {
-      throw new CommandError(`Kafka client settings: ${(e as Error).message}`);
-    }
+  if (w.kind === 'kafka')
+    return withKafkaSettings(w, (settings) => logTopics(new PlatformaticLogClient(settings), false));
+  return openEmbedded(w, 'sluice topics', create, err, (log) => logTopics(log, true), workerTopics);
+}
+
+/**
+ * Builds a Kafka client for a command from `w`'s connection settings (the worker's or
+ * --command-config's security settings included); bad settings are the command's error.
+ */
+export function withKafkaSettings<T>(
+  w: Where,
+  make: (settings: ReturnType<typeof connectionSettings> & { clientId: string; maxBlockMs: number }) => T,
+): T {
+  try {
+    const settings = connectionSettings(w.kafkaProps ?? { 'bootstrap.servers': w.at });
+    return make({ ...settings, clientId: 'sluice-cli', maxBlockMs: 10_000 });
+  } catch (e) {
+    throw new CommandError(`Kafka client settings: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Opens the embedded log at `w` for `command`. While a worker holds the directory, goes through
+ * that worker when `w` knows it (`via`, named on `err`), else says how to; with `create`, a
+ * directory without a log is made one.
+ */
+export async function openEmbedded<T>(
+  w: Where,
+  command: string,
+  create: boolean,
+  err: NodeJS.WritableStream,
+  open: (log: EmbeddedLogClient) => T,
+  via: (workerUrl: string) => T,
+): Promise<T> {
   if (!create && !existsSync(join(w.at, 'meta.json'))) {
     throw new CommandError(
       `no embedded log in ${w.at}. Give a worker's embedded.log.dir with --dir (or its properties with --worker-config), or a Kafka cluster with --bootstrap-server.`,
     );
   }
   try {
-    return logTopics(await EmbeddedLogClient.open({ dir: w.at }), true);
+    return open(await EmbeddedLogClient.open({ dir: w.at }));
   } catch (e) {
     const message = (e as Error).message;
     const owner = /in use by process (\d+)/.exec(message);
     // Held by the worker of these properties: through it, then.
     if (owner !== null && w.worker !== undefined) {
       err.write(
-        `sluice topics: ${w.at} is held by process ${owner[1]}: reading it through the worker at ${w.worker}\n`,
+        `${command}: ${w.at} is held by process ${owner[1]}: reading it through the worker at ${w.worker}\n`,
       );
-      return workerTopics(w.worker);
+      return via(w.worker);
     }
     if (owner !== null) {
       throw new CommandError(
