@@ -44,18 +44,15 @@ export async function ensureKafkaToolsLibs(
  * (e.g. `['--describe', '--group', 'connect-x', '--members']`) and returns its standard output.
  */
 export async function kafkaConsumerGroups(bootstrapServers: string, args: string[]): Promise<string> {
+  return kafkaTool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', bootstrapServers, args);
+}
+
+/** Runs one of Kafka's command-line tools (its main class) against `bootstrapServers`; its standard output. */
+async function kafkaTool(mainClass: string, bootstrapServers: string, args: string[]): Promise<string> {
   const libs = await ensureKafkaToolsLibs();
   const { stdout } = await execFileAsync(
     'java',
-    [
-      '-Xmx256m',
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
-      '--bootstrap-server',
-      bootstrapServers,
-      ...args,
-    ],
+    ['-Xmx256m', '-cp', `${libs}/*`, mainClass, '--bootstrap-server', bootstrapServers, ...args],
     { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
   );
   return stdout;
@@ -76,20 +73,7 @@ export function consumerGroupsTable(output: string): string[][] {
  * (header row first), split on runs of white space.
  */
 export async function kafkaTransactions(bootstrapServers: string, args: string[]): Promise<string[][]> {
-  const libs = await ensureKafkaToolsLibs();
-  const { stdout } = await execFileAsync(
-    'java',
-    [
-      '-Xmx256m',
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.TransactionsCommand',
-      '--bootstrap-server',
-      bootstrapServers,
-      ...args,
-    ],
-    { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-  );
+  const stdout = await kafkaTool('org.apache.kafka.tools.TransactionsCommand', bootstrapServers, args);
   return stdout
     .split('\n')
     .map((l) => l.trim())
